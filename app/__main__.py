@@ -1,0 +1,104 @@
+"""Command line: `python -m app create-facilitator EMAIL --password …`, `migrate`, `demo`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from sqlmodel import Session, select
+
+from app.config import get_settings
+from app.db import make_engine
+from app.migrate import upgrade
+from app.models.accounts import Facilitator
+from app.models.cafe import CafeCreate, RoundSpec, SeatingMode, TableSpec
+from app.services import accounts
+from app.services import cafe as cafe_service
+from app.services.errors import DomainError
+
+DEMO_EMAIL = "demo@tablecloth.local"
+DEMO_PASSWORD = "demo-facilitator"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    create = sub.add_parser("create-facilitator", help="create a facilitator account")
+    create.add_argument("email")
+    create.add_argument("--password", help="at least 10 characters; asked for when omitted")
+    create.add_argument("--name", default="")
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("demo", help="create the demo facilitator and a demo café (idempotent)")
+    args = parser.parse_args(argv)
+
+    settings = get_settings()
+    if args.command == "migrate":
+        upgrade(settings.database_url)
+        print("Database is up to date.")
+        return 0
+    upgrade(settings.database_url) if settings.mode == "local" else None
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            if args.command == "create-facilitator":
+                password = args.password or getpass.getpass("Password: ")
+                facilitator = accounts.create_facilitator(
+                    session=session, email=args.email, password=password, display_name=args.name
+                )
+                print(f"Created facilitator {facilitator.email}.")
+            else:
+                _demo(session, settings.base_url)
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _demo(session: Session, base_url: str) -> None:
+    facilitator = session.exec(select(Facilitator).where(Facilitator.email == DEMO_EMAIL)).first()
+    if facilitator is None:
+        facilitator = accounts.create_facilitator(
+            session=session, email=DEMO_EMAIL, password=DEMO_PASSWORD, display_name="Demo"
+        )
+    cafes = cafe_service.list_cafes(session=session, facilitator=facilitator)
+    cafe = next((c for c in cafes if c.status != "closed"), None)
+    if cafe is None:
+        cafe = cafe_service.create_cafe(
+            session=session,
+            facilitator=facilitator,
+            data=CafeCreate(
+                title="Choice and control in supported living",
+                purpose=(
+                    "What helps people have a real say in their support, "
+                    "and what gets in the way?"
+                ),
+                tables=[TableSpec(name=f"Table {n}", capacity=5) for n in range(1, 5)],
+                rounds=[
+                    RoundSpec(
+                        question="What does having choice and control look like for you?",
+                        minutes=15,
+                    ),
+                    RoundSpec(question="What gets in the way, and what helps?", minutes=15),
+                    RoundSpec(
+                        question="What one change would make the biggest difference?", minutes=10
+                    ),
+                ],
+                seating_mode=SeatingMode.PLANNED,
+            ),
+        )
+    print("")
+    print("  Tablecloth demo is ready.")
+    print(f"  Facilitator login: {base_url}/login  email {DEMO_EMAIL}  password {DEMO_PASSWORD}")
+    print(f"  Join code: {cafe.code}   phones open {base_url}/j/{cafe.code}")
+    print(
+        f"  Console: {base_url}/cafes/{cafe.id}/console   "
+        f"Projector: {base_url}/cafes/{cafe.id}/projector"
+    )
+    print("")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

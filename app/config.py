@@ -1,0 +1,94 @@
+"""Settings from the environment (TABLECLOTH_…), with safe defaults for a laptop."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+
+
+class Settings(BaseSettings):
+    """Every knob the service reads; each one is documented in the README."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TABLECLOTH_", env_ignore_empty=True, extra="ignore"
+    )
+
+    mode: Literal["local", "production"] = Field(
+        "local",
+        description="local: migrate on start and keep a generated secret under var/. "
+        "production: refuse to start without an explicit secret key.",
+    )
+    database_url: str = Field(
+        f"sqlite:///{VAR_DIR / 'tablecloth.db'}",
+        description="SQLAlchemy URL: a SQLite file by default; postgresql+psycopg://… too.",
+    )
+    broadcast_url: str = Field(
+        "memory://",
+        description="Realtime hub: memory:// (one process) or redis://host:6379/0 (workers).",
+    )
+    secret_key: str = Field(
+        "", description="Signs cookies. Generated and kept in var/secret_key in local mode."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public address, used in join links, QR codes and the Origin check.",
+    )
+    media_dir: Path = Field(
+        VAR_DIR / "media", description="Where uploaded photos and voice notes live."
+    )
+    secure_cookies: bool = Field(
+        False, description="Mark cookies Secure (set true behind HTTPS in production)."
+    )
+    login_attempts: int = Field(
+        5, description="Failed logins allowed per window per email and address."
+    )
+    login_window_seconds: int = Field(900, description="Window for the login rate limit.")
+    join_attempts: int = Field(20, description="Unknown join codes allowed per window per address.")
+    join_window_seconds: int = Field(300, description="Window for the join-code rate limit.")
+    log_level: str = Field("INFO", description="Log level for the structured request log.")
+    workers: int = Field(1, description="uvicorn worker count used by the Docker image.")
+
+    @model_validator(mode="after")
+    def _secret(self) -> Settings:
+        if not self.secret_key:
+            if self.mode == "production":
+                raise ValueError("TABLECLOTH_SECRET_KEY is required in production mode")
+            self.secret_key = _local_secret()
+        elif self.mode == "production" and len(self.secret_key) < 32:
+            raise ValueError("TABLECLOTH_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def allowed_origins(self) -> set[str]:
+        base = self.base_url.rstrip("/")
+        origins = {base}
+        # Developers open the local app as both 127.0.0.1 and localhost.
+        if "://127.0.0.1" in base:
+            origins.add(base.replace("://127.0.0.1", "://localhost"))
+        elif "://localhost" in base:
+            origins.add(base.replace("://localhost", "://127.0.0.1"))
+        return origins
+
+
+def _local_secret() -> str:
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,165 @@
+"""create_app(): routers, static files, middleware, lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
+
+from app.config import Settings, get_settings
+from app.db import Database
+from app.deps import LoginRequired
+from app.migrate import is_current, upgrade
+from app.realtime.hub import create_hub
+from app.realtime.live import StateCache
+from app.rendering import STATIC_DIR, render
+from app.routers import ROUTERS
+from app.security import (
+    SESSION_COOKIE,
+    SESSION_MAX_AGE,
+    RequestLogMiddleware,
+    SecurityHeadersMiddleware,
+)
+from app.services.errors import DomainError, TooManyAttempts
+
+log = logging.getLogger("tablecloth")
+
+DESCRIPTION = """
+Tablecloth runs World Café events and network meetings live on phones and keeps what people
+say as tagged evidence.
+
+**Auth.** `POST /api/v1/auth/token` with a facilitator's email and password (OAuth2 password
+form) returns a bearer token valid for 12 hours. Long-lived API tokens with a `read` or
+`write` scope are created on the *API tokens* page or through `/api/v1/auth/api-tokens`.
+
+**Errors** are JSON `{"detail": …}` with a 4xx status.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(message)s")
+    db = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.mode == "local":
+            upgrade(settings.database_url)
+        elif not is_current(db.engine, settings.database_url):
+            raise RuntimeError("The database is not migrated: run `make migrate` first.")
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+        await app.state.hub.start()
+        try:
+            yield
+        finally:
+            await app.state.hub.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="Tablecloth",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.hub = create_hub(settings.broadcast_url)
+    app.state.live_cache = StateCache(db)
+
+    # Outermost last: logging sees the final status, headers apply to every response.
+    app.add_middleware(GZipMiddleware, minimum_size=600)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestLogMiddleware)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    _install_error_handlers(app)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Tablecloth API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/icon.svg",
+        )
+
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or (
+        "application/json" in request.headers.get("accept", "")
+        and "text/html" not in request.headers.get("accept", "")
+    )
+
+
+def _error_page(
+    request: Request, status: int, detail: str, headers: dict[str, str] | None
+) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    return render(
+        request,
+        "error.html",
+        {"status": status, "detail": detail},
+        block="content",
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=204, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+        )
+        return _error_page(request, exc.status_code, exc.detail, headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "There is nothing at this address."
+        if exc.status_code == 405:
+            detail = "That action is not possible at this address."
+        return _error_page(request, exc.status_code, detail, dict(exc.headers or {}) or None)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            errors = [
+                {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                for e in exc.errors()
+            ]
+            return JSONResponse({"detail": errors}, status_code=422)
+        fields = ", ".join(str(e.get("loc", ("?",))[-1]) for e in exc.errors())
+        return _error_page(request, 422, f"Please check these fields: {fields}.", None)

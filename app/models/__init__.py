@@ -1,0 +1,17 @@
+"""All tables; importing this module registers every model on SQLModel.metadata."""
+
+from app.models import base  # noqa: F401  (naming convention first)
+from app.models.accounts import ApiToken, Facilitator, RateLimitHit
+from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, TableQuestion
+
+__all__ = [
+    "ApiToken",
+    "Cafe",
+    "CafeTable",
+    "Facilitator",
+    "Participant",
+    "RateLimitHit",
+    "Round",
+    "Seat",
+    "TableQuestion",
+]

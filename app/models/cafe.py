@@ -1,0 +1,279 @@
+"""The café aggregate: café, tables, rounds, participants and seats."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UTCDateTime, utcnow
+
+
+class SeatingMode(StrEnum):
+    PLANNED = "planned"
+    FREE = "free"
+
+
+class CafeStatus(StrEnum):
+    DRAFT = "draft"  # created, nobody moved yet; people may join and wait
+    RUNNING = "running"
+    CLOSED = "closed"
+
+
+class RoundStatus(StrEnum):
+    PLANNED = "planned"
+    RUNNING = "running"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class StakeholderRole(StrEnum):
+    LIVED_EXPERIENCE = "lived_experience"
+    CARER = "carer"
+    PRACTITIONER = "practitioner"
+    MANAGER = "manager"
+    DECISION_MAKER = "decision_maker"
+    PROVIDER = "provider"
+    RESEARCHER = "researcher"
+    OTHER = "other"
+
+
+ROLE_LABELS: dict[str, str] = {
+    "lived_experience": "I draw on care and support",
+    "carer": "Carer or family member",
+    "practitioner": "Practitioner or care worker",
+    "manager": "Manager",
+    "decision_maker": "Decision-maker or funder",
+    "provider": "Care provider",
+    "researcher": "Researcher",
+    "other": "Other",
+}
+
+
+class Cafe(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    facilitator_id: int = Field(foreign_key="facilitator.id", index=True)
+    title: str = Field(max_length=120)
+    purpose: str = Field(default="", max_length=2000)
+    code: str = Field(sa_column=Column(String(8), unique=True, nullable=False))
+    seating_mode: str = Field(default=SeatingMode.PLANNED, max_length=10)
+    names_visible: bool = Field(default=False)
+    status: str = Field(default=CafeStatus.DRAFT, max_length=10)
+    current_round: int = Field(default=0)
+    reaction_budget: int = Field(default=3)
+    premoderation: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Bumped by every rotation so a second "next round" for the same state is refused.
+    version: int = Field(default=0)
+
+
+class CafeTable(SQLModel, table=True):
+    __tablename__ = "cafe_table"
+    __table_args__ = (UniqueConstraint("cafe_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cafe_id: int = Field(foreign_key="cafe.id", index=True, ondelete="CASCADE")
+    number: int
+    name: str = Field(max_length=60)
+    capacity: int = Field(default=6)
+    # A host opens the join link with this token and is made host of the table.
+    host_token: str = Field(default_factory=lambda: secrets.token_urlsafe(9), max_length=16)
+
+
+class Round(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("cafe_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cafe_id: int = Field(foreign_key="cafe.id", index=True, ondelete="CASCADE")
+    number: int
+    question: str = Field(max_length=500)
+    minutes: int = Field(default=20)
+    status: str = Field(default=RoundStatus.PLANNED, max_length=10)
+    starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TableQuestion(SQLModel, table=True):
+    """A question for one table in one round, overriding the round's own."""
+
+    __tablename__ = "table_question"
+    __table_args__ = (UniqueConstraint("round_id", "table_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True, ondelete="CASCADE")
+    table_id: int = Field(foreign_key="cafe_table.id", ondelete="CASCADE")
+    question: str = Field(max_length=500)
+
+
+class Participant(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    cafe_id: int = Field(foreign_key="cafe.id", index=True, ondelete="CASCADE")
+    display_name: str = Field(max_length=40)
+    role: str | None = Field(default=None, max_length=20)
+    cannot_move: bool = Field(default=False)
+    large_text: bool = Field(default=False)
+    easy_read: bool = Field(default=False)
+    is_host: bool = Field(default=False)
+    # The table a host (or someone who can't move) keeps; set when first seated.
+    home_table_id: int | None = Field(default=None, foreign_key="cafe_table.id")
+    # Random per person: the cookie names it, so a guessed id is not enough.
+    secret: str = Field(max_length=64)
+    joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Seat(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("round_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    table_id: int = Field(foreign_key="cafe_table.id", index=True, ondelete="CASCADE")
+
+
+# --- API schemas -------------------------------------------------------------------------
+
+from pydantic import model_validator  # noqa: E402
+
+
+class TableSpec(SQLModel):
+    name: str | None = Field(default=None, max_length=60, description="Defaults to 'Table N'.")
+    capacity: int = Field(default=6, ge=2, le=30)
+
+
+class TableQuestionSpec(SQLModel):
+    table: int = Field(ge=1, description="Table number (1-based).")
+    question: str = Field(min_length=1, max_length=500)
+
+
+class RoundSpec(SQLModel):
+    question: str = Field(min_length=1, max_length=500)
+    minutes: int = Field(default=20, ge=1, le=180)
+    table_questions: list[TableQuestionSpec] = Field(
+        default_factory=list, description="Optional per-table questions for this round."
+    )
+
+
+class CafeCreate(SQLModel):
+    title: str = Field(min_length=1, max_length=120)
+    purpose: str = Field(default="", max_length=2000)
+    tables: list[TableSpec] | None = Field(
+        default=None, max_length=200, description="Named tables; or give table_count."
+    )
+    table_count: int | None = Field(default=None, ge=1, le=200)
+    table_capacity: int = Field(default=6, ge=2, le=30)
+    rounds: list[RoundSpec] = Field(min_length=1, max_length=20)
+    seating_mode: SeatingMode = SeatingMode.PLANNED
+    names_visible: bool = Field(
+        default=False, description="Show participants' names to other participants."
+    )
+    reaction_budget: int = Field(default=3, ge=0, le=20)
+    premoderation: bool = False
+
+    @model_validator(mode="after")
+    def _tables_given(self) -> CafeCreate:
+        if not self.tables and not self.table_count:
+            raise ValueError("give either tables or table_count")
+        if self.tables and self.table_count and self.table_count != len(self.tables):
+            raise ValueError("table_count does not match the number of tables given")
+        count = len(self.tables) if self.tables else (self.table_count or 0)
+        for spec in self.rounds:
+            for tq in spec.table_questions:
+                if tq.table > count:
+                    raise ValueError(
+                        f"table_questions names table {tq.table}, which does not exist"
+                    )
+        return self
+
+
+class TablePublic(SQLModel):
+    id: int
+    number: int
+    name: str
+    capacity: int
+
+
+class RoundPublic(SQLModel):
+    id: int
+    number: int
+    question: str
+    minutes: int
+    status: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    paused_at: datetime | None
+    seconds_left: int | None = None
+    table_questions: dict[int, str] = Field(default_factory=dict)
+
+
+class CafePublic(SQLModel):
+    id: int
+    title: str
+    purpose: str
+    code: str
+    join_url: str
+    status: str
+    seating_mode: str
+    names_visible: bool
+    reaction_budget: int
+    premoderation: bool
+    current_round: int
+    created_at: datetime
+    closed_at: datetime | None
+    tables: list[TablePublic]
+    rounds: list[RoundPublic]
+
+
+class SeatPublic(SQLModel):
+    participant_id: int
+    display_name: str
+    role: str | None
+    is_host: bool
+    table_id: int
+    table_number: int
+    table_name: str
+
+
+class SeatingPublic(SQLModel):
+    cafe_id: int
+    round: int
+    seats: list[SeatPublic]
+    unseated: list[int] = Field(description="Participant ids not seated in this round.")
+
+
+class ParticipantPublic(SQLModel):
+    id: int
+    display_name: str
+    role: str | None
+    is_host: bool
+    cannot_move: bool
+    home_table_id: int | None
+    joined_at: datetime
+    left_at: datetime | None
+
+
+class ExtendRequest(SQLModel):
+    minutes: int = Field(default=5, ge=1, le=60)
+
+
+class NextRoundRequest(SQLModel):
+    from_round: int | None = Field(
+        default=None,
+        ge=0,
+        description="The round you believe is current. If another rotation already moved "
+        "past it, the call is refused with 409 instead of rotating twice.",
+    )
+
+
+class MoveRequest(SQLModel):
+    table_id: int
+
+
+class HostRequest(SQLModel):
+    table_id: int | None = Field(description="Table to host; null removes the host role.")

@@ -1,0 +1,1 @@
+"""Live updates: the broadcast hub and the websocket views built on it."""

@@ -1,0 +1,147 @@
+"""Live views over websockets: each connection renders its own fragment when an event arrives.
+
+The café state behind the fragments is read once per event per process and shared by every
+connection of that café (see `StateCache`), so a rotation with a thousand phones costs a
+few queries and a thousand small template renders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from anyio import to_thread
+from app.realtime.hub import Event, Hub, cafe_channel
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from app.db import Database
+from app.models.base import utcnow
+from app.models.cafe import Cafe
+from app.services import cafe as cafe_service
+
+log = logging.getLogger("tablecloth.live")
+
+POLICY_VIOLATION = 1008
+
+
+class StateCache:
+    """Café state keyed by the last event seen; a fresh read when an event moves it on."""
+
+    MAX_AGE = 2.0
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._cache: OrderedDict[tuple[int, int], tuple[float, cafe_service.CafeState]] = (
+            OrderedDict()
+        )
+        self._locks: dict[tuple[int, int], asyncio.Lock] = {}
+        self.last_seq: dict[int, int] = {}
+
+    def saw(self, cafe_id: int, seq: int) -> None:
+        if seq > self.last_seq.get(cafe_id, 0):
+            self.last_seq[cafe_id] = seq
+
+    async def get(self, cafe_id: int) -> cafe_service.CafeState | None:
+        key = (cafe_id, self.last_seq.get(cafe_id, 0))
+        hit = self._cache.get(key)
+        if hit and time.monotonic() - hit[0] < self.MAX_AGE:
+            return hit[1]
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            hit = self._cache.get(key)
+            if hit and time.monotonic() - hit[0] < self.MAX_AGE:
+                return hit[1]
+            state = await to_thread.run_sync(self._read, cafe_id)
+            if state is not None:
+                self._cache[key] = (time.monotonic(), state)
+                while len(self._cache) > 256:
+                    old, _ = self._cache.popitem(last=False)
+                    self._locks.pop(old, None)
+            return state
+
+    def _read(self, cafe_id: int) -> cafe_service.CafeState | None:
+        with self.db.read_session() as session:
+            cafe = session.get(Cafe, cafe_id)
+            if cafe is None:
+                return None
+            return cafe_service.cafe_state(session=session, cafe=cafe, now=utcnow())
+
+
+Renderer = Callable[[cafe_service.CafeState, Event | None], Awaitable[str | None]]
+
+
+async def serve(
+    websocket: WebSocket,
+    *,
+    hub: Hub,
+    cache: StateCache,
+    cafe_id: int,
+    channels: list[str],
+    render: Renderer,
+    coalesce: float = 0.0,
+) -> None:
+    """Accept, push the current state at once (resync after any reconnect), then push a
+    fresh render for every event until the phone goes away."""
+    await websocket.accept()
+    try:
+        async with hub.subscribe(cafe_channel(cafe_id), *channels) as sub:
+            state = await cache.get(cafe_id)
+            if state is None:
+                await websocket.close(POLICY_VIOLATION)
+                return
+            first = await render(state, None)
+            if first:
+                await websocket.send_text(first)
+            reader = asyncio.create_task(_drain(websocket))
+            try:
+                while not reader.done():
+                    getter = asyncio.create_task(sub.get())
+                    done, _ = await asyncio.wait(
+                        {getter, reader}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if getter not in done:
+                        getter.cancel()
+                        break
+                    event = getter.result()
+                    if event is None:
+                        continue
+                    if coalesce:
+                        # A burst of events (people joining) becomes one render.
+                        await asyncio.sleep(coalesce)
+                        while (more := await sub.get(timeout=0)) is not None:
+                            event = more
+                    _note(cache, cafe_id, event)
+                    state = await cache.get(cafe_id)
+                    if state is None:
+                        break
+                    html = await render(state, event)
+                    if html:
+                        await websocket.send_text(html)
+            finally:
+                reader.cancel()
+    except (WebSocketDisconnect, RuntimeError, ConnectionError):
+        pass
+    finally:
+        if websocket.application_state == WebSocketState.CONNECTED:
+            try:
+                await websocket.close()
+            except RuntimeError:
+                pass
+
+
+def _note(cache: StateCache, cafe_id: int, event: Event) -> None:
+    seq: Any = event.data.get("seq")
+    if isinstance(seq, int) and event.data.get("cafe_id") == cafe_id:
+        cache.saw(cafe_id, seq)
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read (and ignore) what the phone sends; returns when it disconnects."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return

@@ -1,0 +1,99 @@
+"""One Jinja2 environment for pages, HTMX fragments and websocket pushes."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2_fragments import render_block
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse
+
+from app.models.cafe import ROLE_LABELS
+from app.security import csrf_token, request_is_htmx
+
+APP_DIR = Path(__file__).resolve().parent
+STATIC_DIR = APP_DIR / "static"
+
+
+@lru_cache(maxsize=256)
+def _fingerprint(path: str, _mtime: float) -> str:
+    # The modification time is part of the cache key so an edited file gets a new hash.
+    return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:10]
+
+
+def static_url(path: str) -> str:
+    """Static URL with a content hash, so files can be cached for a long time."""
+    file = STATIC_DIR / path
+    try:
+        version = _fingerprint(path, _mtime=file.stat().st_mtime)
+    except FileNotFoundError:
+        version = "missing"
+    return f"/static/{path}?v={version}"
+
+
+def _clock(value: datetime | None) -> str:
+    return value.strftime("%H:%M") if value else ""
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+env = Environment(
+    loader=FileSystemLoader(APP_DIR / "templates"),
+    autoescape=select_autoescape(["html", "xml", "svg"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.globals["static_url"] = static_url
+env.globals["role_labels"] = ROLE_LABELS
+env.globals["prefs"] = {}
+env.globals["csrf"] = ""
+env.globals["person"] = None
+env.filters["clock"] = _clock
+env.filters["iso"] = _iso
+
+
+def context_for(conn: HTTPConnection | None, ctx: Mapping[str, Any]) -> dict[str, Any]:
+    full: dict[str, Any] = {"request": conn}
+    if conn is not None and "session" in conn.scope:
+        full["csrf"] = csrf_token(conn)
+        full["prefs"] = conn.session.get("prefs", {})
+    full.update(ctx)
+    return full
+
+
+def render_html(
+    template: str,
+    ctx: Mapping[str, Any],
+    *,
+    conn: HTTPConnection | None = None,
+    block: str | None = None,
+) -> str:
+    full = context_for(conn, ctx)
+    if block:
+        return str(render_block(env, template, block, **full))
+    return env.get_template(template).render(full)
+
+
+def render(
+    request: Request,
+    template: str,
+    ctx: Mapping[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """The named block for an HTMX request, the whole page otherwise."""
+    use_block = block if block and request_is_htmx(request) else None
+    html = render_html(template, ctx or {}, conn=request, block=use_block)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    response.headers["Vary"] = "HX-Request"
+    return response

@@ -1,0 +1,16 @@
+"""Every router, in the order they are mounted."""
+
+from fastapi import APIRouter
+
+from app.routers import api_cafes, auth, cafes, health, home, live, participant
+
+ROUTERS: list[APIRouter] = [
+    health.router,
+    home.router,
+    auth.pages,
+    auth.api,
+    cafes.router,
+    participant.router,
+    live.router,
+    api_cafes.router,
+]

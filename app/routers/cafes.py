@@ -1,0 +1,343 @@
+"""Facilitator pages: create a café, the live console, the projector view."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+import segno
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+
+from app.deps import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
+from app.models.cafe import Cafe, CafeCreate, RoundSpec, SeatingMode, TableQuestionSpec, TableSpec
+from app.realtime.announce import AnnounceDep
+from app.realtime.hub import CafeEvent
+from app.rendering import render
+from app.services import cafe as cafe_service
+from app.services.errors import DomainError
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
+
+
+def owned_cafe(cafe_id: int, session: SessionDep, facilitator: FacilitatorDep) -> Cafe:
+    return cafe_service.get_owned(session=session, facilitator=facilitator, cafe_id=cafe_id)
+
+
+OwnedCafe = Annotated[Cafe, Depends(owned_cafe)]
+
+_TQ_LINE = re.compile(r"^\s*(\d+)\s*[,/ ]\s*(\d+)\s*[:|]\s*(.+)$")
+_ROUND_LINE = re.compile(r"^(.*?)(?:\|\s*(\d+)\s*(?:min(?:utes?)?)?)?\s*$")
+
+
+def parse_cafe_form(
+    *,
+    title: str,
+    purpose: str,
+    table_count: str,
+    table_capacity: str,
+    table_names: str,
+    rounds: str,
+    minutes: str,
+    table_questions: str,
+    seating_mode: str,
+    names_visible: bool,
+    reaction_budget: str,
+    premoderation: bool,
+) -> CafeCreate:
+    """Turn the plain-text form into the same schema the API takes; errors read as sentences."""
+    problems: list[str] = []
+
+    def number(raw: str, label: str, default: int) -> int:
+        if not raw.strip():
+            return default
+        if not raw.strip().isdigit():
+            problems.append(f"{label} must be a whole number.")
+            return default
+        return int(raw)
+
+    capacity = number(table_capacity, "People per table", 6)
+    default_minutes = number(minutes, "Minutes per round", 20)
+    names = [n.strip() for n in table_names.splitlines() if n.strip()]
+    count = number(table_count, "Number of tables", 0) if not names else len(names)
+    round_specs: list[RoundSpec] = []
+    for line in (ln for ln in rounds.splitlines() if ln.strip()):
+        match = _ROUND_LINE.match(line)
+        question = (match.group(1) if match else line).strip()
+        mins = int(match.group(2)) if match and match.group(2) else default_minutes
+        round_specs.append(RoundSpec(question=question[:500] or line.strip()[:500], minutes=mins))
+    for line in (ln for ln in table_questions.splitlines() if ln.strip()):
+        tq = _TQ_LINE.match(line)
+        if not tq:
+            problems.append(
+                f"Could not read the table question “{line.strip()[:60]}”. "
+                "Write it as: round, table: question."
+            )
+            continue
+        rnd, table = int(tq.group(1)), int(tq.group(2))
+        if not 1 <= rnd <= len(round_specs):
+            problems.append(f"Table question for round {rnd}: there is no such round.")
+            continue
+        round_specs[rnd - 1].table_questions.append(
+            TableQuestionSpec(table=max(table, 1), question=tq.group(3).strip()[:500])
+        )
+    if not round_specs:
+        problems.append("Add at least one round question.")
+    if problems:
+        raise DomainError(" ".join(problems))
+    try:
+        return CafeCreate(
+            title=title.strip(),
+            purpose=purpose.strip(),
+            tables=[TableSpec(name=n[:60], capacity=capacity) for n in names] or None,
+            table_count=count or None,
+            table_capacity=capacity,
+            rounds=round_specs,
+            seating_mode=SeatingMode(seating_mode)
+            if seating_mode in {"planned", "free"}
+            else SeatingMode.PLANNED,
+            names_visible=names_visible,
+            reaction_budget=number(reaction_budget, "Votes per person", 3),
+            premoderation=premoderation,
+        )
+    except ValidationError as exc:
+        raise DomainError(" ".join(_sentence(e) for e in exc.errors())) from exc
+
+
+def _sentence(error: object) -> str:
+    labels = {
+        "title": "Title",
+        "purpose": "Purpose",
+        "table_count": "Number of tables",
+        "table_capacity": "People per table",
+        "capacity": "People per table",
+        "minutes": "Minutes per round",
+        "question": "A round question",
+        "reaction_budget": "Votes per person",
+        "rounds": "Rounds",
+        "name": "A table name",
+    }
+    assert isinstance(error, dict)
+    loc = [str(p) for p in error.get("loc", ()) if not str(p).isdigit()]
+    field = labels.get(loc[-1], loc[-1]) if loc else "The form"
+    msg = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    return f"{field}: {msg}."
+
+
+@router.get("/cafes/new")
+def new_cafe(request: Request, facilitator: FacilitatorDep) -> Response:
+    return render(request, "cafe_new.html", {"facilitator": facilitator, "values": {}})
+
+
+@router.post("/cafes/new")
+def create_cafe(
+    request: Request,
+    session: SessionDep,
+    facilitator: FacilitatorDep,
+    title: Annotated[str, Form(max_length=500)] = "",
+    purpose: Annotated[str, Form(max_length=5000)] = "",
+    table_count: Annotated[str, Form(max_length=10)] = "",
+    table_capacity: Annotated[str, Form(max_length=10)] = "",
+    table_names: Annotated[str, Form(max_length=10000)] = "",
+    rounds: Annotated[str, Form(max_length=20000)] = "",
+    minutes: Annotated[str, Form(max_length=10)] = "",
+    table_questions: Annotated[str, Form(max_length=20000)] = "",
+    seating_mode: Annotated[str, Form(max_length=10)] = "planned",
+    names_visible: Annotated[bool, Form()] = False,
+    reaction_budget: Annotated[str, Form(max_length=10)] = "",
+    premoderation: Annotated[bool, Form()] = False,
+) -> Response:
+    values = {
+        "title": title,
+        "purpose": purpose,
+        "table_count": table_count,
+        "table_capacity": table_capacity,
+        "table_names": table_names,
+        "rounds": rounds,
+        "minutes": minutes,
+        "table_questions": table_questions,
+        "seating_mode": seating_mode,
+        "names_visible": names_visible,
+        "reaction_budget": reaction_budget,
+        "premoderation": premoderation,
+    }
+    try:
+        data = parse_cafe_form(**values)  # type: ignore[arg-type]
+        cafe = cafe_service.create_cafe(session=session, facilitator=facilitator, data=data)
+    except DomainError as exc:
+        session.rollback()
+        return render(
+            request,
+            "cafe_new.html",
+            {"facilitator": facilitator, "values": values, "error": exc.detail},
+            status_code=422,
+        )
+    return RedirectResponse(f"/cafes/{cafe.id}/console", status_code=303)
+
+
+def _console(
+    request: Request,
+    session: SessionDep,
+    cafe: Cafe,
+    now: NowDep,
+    settings: SettingsDep,
+    facilitator: FacilitatorDep,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    state = cafe_service.cafe_state(session=session, cafe=cafe, now=now)
+    return render(
+        request,
+        "console.html",
+        {
+            "facilitator": facilitator,
+            "cafe": cafe,
+            "s": state,
+            "error": error,
+            "join_url": cafe_service.join_url(settings.base_url, cafe),
+            "base_url": settings.base_url.rstrip("/"),
+        },
+        block="console",
+        status_code=status_code,
+    )
+
+
+@router.get("/cafes/{cafe_id}/console")
+def console(
+    request: Request,
+    cafe: OwnedCafe,
+    session: SessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+    facilitator: FacilitatorDep,
+) -> Response:
+    return _console(request, session, cafe, now, settings, facilitator)
+
+
+@router.post("/cafes/{cafe_id}/console/{action}")
+def console_action(
+    action: str,
+    request: Request,
+    cafe: OwnedCafe,
+    session: SessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+    facilitator: FacilitatorDep,
+    announce: AnnounceDep,
+    from_round: Annotated[int | None, Form()] = None,
+    minutes: Annotated[int, Form(ge=1, le=60)] = 5,
+    participant_id: Annotated[int | None, Form()] = None,
+    table_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Every console button posts here; the same service calls back the JSON API."""
+    assert cafe.id is not None
+    try:
+        event = _apply(
+            action,
+            session=session,
+            cafe=cafe,
+            now=now,
+            from_round=from_round,
+            minutes=minutes,
+            participant_id=participant_id,
+            table_id=table_id,
+        )
+    except DomainError as exc:
+        session.rollback()
+        session.refresh(cafe)
+        return _console(
+            request,
+            session,
+            cafe,
+            now,
+            settings,
+            facilitator,
+            error=exc.detail,
+            status_code=exc.status_code,
+        )
+    announce.cafe(cafe.id, event)
+    if request.headers.get("hx-request") != "true":
+        return RedirectResponse(f"/cafes/{cafe.id}/console", status_code=303)
+    return _console(request, session, cafe, now, settings, facilitator)
+
+
+def _apply(
+    action: str,
+    *,
+    session: SessionDep,
+    cafe: Cafe,
+    now: NowDep,
+    from_round: int | None,
+    minutes: int,
+    participant_id: int | None,
+    table_id: str,
+) -> CafeEvent:
+    if action == "next":
+        cafe_service.start_next_round(session=session, cafe=cafe, now=now, from_round=from_round)
+        return CafeEvent.ROUND_STARTED
+    if action == "extend":
+        cafe_service.extend_round(session=session, cafe=cafe, minutes=minutes, now=now)
+    elif action == "pause":
+        cafe_service.pause_round(session=session, cafe=cafe, now=now)
+    elif action == "resume":
+        cafe_service.resume_round(session=session, cafe=cafe, now=now)
+    elif action == "end":
+        cafe_service.end_round(session=session, cafe=cafe, now=now)
+    elif action == "close":
+        cafe_service.close_cafe(session=session, cafe=cafe, now=now)
+        return CafeEvent.CAFE_CLOSED
+    elif action in {"move", "host"}:
+        if participant_id is None:
+            raise DomainError("Choose a person first.")
+        table = int(table_id) if table_id.isdigit() else None
+        if action == "move":
+            if table is None:
+                raise DomainError("Choose a table to move them to.")
+            cafe_service.move_person(
+                session=session, cafe=cafe, participant_id=participant_id, table_id=table
+            )
+        else:
+            cafe_service.set_host(
+                session=session, cafe=cafe, participant_id=participant_id, table_id=table
+            )
+        return CafeEvent.SEATING_CHANGED
+    else:
+        raise DomainError("Unknown action.")
+    return CafeEvent.ROUND_CHANGED
+
+
+@router.get("/cafes/{cafe_id}/projector")
+def projector(
+    request: Request, cafe: OwnedCafe, session: SessionDep, now: NowDep, settings: SettingsDep
+) -> Response:
+    state = cafe_service.cafe_state(session=session, cafe=cafe, now=now)
+    url = cafe_service.join_url(settings.base_url, cafe)
+    return render(
+        request,
+        "projector.html",
+        {
+            "cafe": cafe,
+            "s": state,
+            "join_url": url,
+            "qr_svg": qr_svg(url),
+        },
+        block="board",
+    )
+
+
+def qr_svg(url: str) -> str:
+    """A QR code as inline SVG, drawn on the server: no third-party service sees the link."""
+    qr = segno.make(url, error="m")
+    svg: str = qr.svg_inline(
+        scale=8, border=2, dark="#000", light="#fff", title="QR code to join", omitsize=True
+    )
+    return svg
+
+
+@router.get("/cafes/{cafe_id}/qr.svg")
+def qr(cafe: OwnedCafe, settings: SettingsDep) -> Response:
+    return Response(
+        qr_svg(cafe_service.join_url(settings.base_url, cafe)), media_type="image/svg+xml"
+    )

@@ -1,0 +1,50 @@
+"""The front door: enter a join code; the facilitator's dashboard; display preferences."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from app.deps import CsrfDep, FacilitatorDep, SessionDep
+from app.rendering import render
+from app.services import cafe as cafe_service
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return render(request, "home.html", {})
+
+
+@router.post("/")
+def home_code(request: Request, code: Annotated[str, Form(max_length=40)] = "") -> Response:
+    cleaned = cafe_service.normalise_code(code)
+    if not cleaned:
+        return render(
+            request,
+            "home.html",
+            {"error": "Type the code shown on the big screen.", "code": code},
+            status_code=422,
+        )
+    return RedirectResponse(f"/j/{cleaned}", status_code=303)
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, session: SessionDep, facilitator: FacilitatorDep) -> Response:
+    cafes = cafe_service.list_cafes(session=session, facilitator=facilitator)
+    return render(request, "dashboard.html", {"facilitator": facilitator, "cafes": cafes})
+
+
+@router.post("/preferences")
+def preferences(
+    request: Request,
+    large_text: Annotated[bool, Form()] = False,
+    high_contrast: Annotated[bool, Form()] = False,
+    back: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    request.session["prefs"] = {"large_text": large_text, "high_contrast": high_contrast}
+    target = back if back.startswith("/") and not back.startswith("//") else "/"
+    return RedirectResponse(target, status_code=303)

@@ -1,0 +1,204 @@
+"""Phones: join by code, the participant page, free table choice, leaving."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from app.deps import CsrfDep, NowDep, SessionDep, SettingsDep
+from app.models.cafe import Cafe, CafeStatus, Participant
+from app.realtime.announce import AnnounceDep
+from app.realtime.hub import CafeEvent
+from app.rendering import render
+from app.services import accounts
+from app.services import cafe as cafe_service
+from app.services.errors import Conflict, DomainError, NotFound
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
+
+JOIN_BUCKET = "join-code"
+
+
+def remember(request: Request, cafe: Cafe, person: Participant) -> None:
+    """The signed session cookie names the person and their secret, per café."""
+    seats = dict(request.session.get("p", {}))
+    seats[str(cafe.id)] = [person.id, person.secret]
+    # Keep the cookie small: the last few cafés are enough.
+    request.session["p"] = dict(list(seats.items())[-5:])
+
+
+def remembered(request: Request, session: SessionDep, cafe: Cafe) -> Participant | None:
+    entry = request.session.get("p", {}).get(str(cafe.id))
+    if not (isinstance(entry, list) and len(entry) == 2):
+        return None
+    participant_id, secret = entry
+    if not isinstance(participant_id, int) or not isinstance(secret, str):
+        return None
+    return cafe_service.participant_for_cookie(
+        session=session, cafe=cafe, participant_id=participant_id, secret=secret
+    )
+
+
+def cafe_from_code(
+    code: str, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> Cafe:
+    """The café behind a join code; unknown codes count against the address's allowance."""
+    key = request.client.host if request.client else "unknown"
+    accounts.check_rate(
+        session=session,
+        bucket=JOIN_BUCKET,
+        key=key,
+        limit=settings.join_attempts,
+        window_seconds=settings.join_window_seconds,
+        now=now,
+    )
+    cafe = cafe_service.get_by_code(session=session, code=code)
+    if cafe is None:
+        accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=key, now=now)
+        raise NotFound(
+            "We could not find a café with that code. Check the code on the big "
+            "screen and try again."
+        )
+    return cafe
+
+
+CafeByCode = Annotated[Cafe, Depends(cafe_from_code)]
+
+
+def _join_form(
+    request: Request,
+    cafe: Cafe,
+    *,
+    host: str | None = None,
+    error: str | None = None,
+    values: dict[str, object] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "join.html",
+        {"cafe": cafe, "host": host, "error": error, "values": values or {}},
+        status_code=status_code,
+    )
+
+
+@router.get("/j/{code}")
+def join_page(
+    request: Request, cafe: CafeByCode, session: SessionDep, host: str | None = None
+) -> Response:
+    if cafe.status == CafeStatus.CLOSED:
+        raise Conflict(
+            "This café has closed, so the code no longer works. Thank you for taking part."
+        )
+    if remembered(request, session, cafe) is not None and not host:
+        return RedirectResponse(f"/p/{cafe.code}", status_code=303)
+    return _join_form(request, cafe, host=host)
+
+
+@router.post("/j/{code}")
+def join(
+    request: Request,
+    cafe: CafeByCode,
+    session: SessionDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    role: Annotated[str, Form(max_length=40)] = "",
+    cannot_move: Annotated[bool, Form()] = False,
+    large_text: Annotated[bool, Form()] = False,
+    easy_read: Annotated[bool, Form()] = False,
+    host: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    existing = remembered(request, session, cafe)
+    if existing is not None and not host:
+        # A second tap on "Join" or a re-sent form: the same person, not a new one.
+        return RedirectResponse(f"/p/{cafe.code}", status_code=303)
+    values = {
+        "display_name": display_name,
+        "role": role,
+        "cannot_move": cannot_move,
+        "large_text": large_text,
+        "easy_read": easy_read,
+    }
+    try:
+        person = cafe_service.join(
+            session=session,
+            cafe=cafe,
+            display_name=display_name,
+            role=role or None,
+            cannot_move=cannot_move,
+            large_text=large_text,
+            easy_read=easy_read,
+            now=now,
+            host_token=host or None,
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _join_form(
+            request,
+            cafe,
+            host=host or None,
+            error=exc.detail,
+            values=values,
+            status_code=exc.status_code,
+        )
+    remember(request, cafe, person)
+    assert cafe.id is not None
+    announce.cafe(cafe.id, CafeEvent.PARTICIPANT_JOINED, participant_id=person.id)
+    return RedirectResponse(f"/p/{cafe.code}", status_code=303)
+
+
+def _me(request: Request, session: SessionDep, cafe: Cafe) -> Participant | RedirectResponse:
+    person = remembered(request, session, cafe)
+    if person is None:
+        return RedirectResponse(f"/j/{cafe.code}", status_code=303)
+    return person
+
+
+@router.get("/p/{code}")
+def participant_page(
+    request: Request, cafe: CafeByCode, session: SessionDep, now: NowDep
+) -> Response:
+    person = _me(request, session, cafe)
+    if isinstance(person, RedirectResponse):
+        return person
+    state = cafe_service.cafe_state(session=session, cafe=cafe, now=now)
+    view = cafe_service.participant_view(state, person, now)
+    return render(
+        request, "participant.html", {"cafe": cafe, "v": view, "person": person}, block="now"
+    )
+
+
+@router.post("/p/{code}/table")
+def choose_table(
+    request: Request,
+    cafe: CafeByCode,
+    session: SessionDep,
+    announce: AnnounceDep,
+    table_id: Annotated[int, Form()],
+) -> Response:
+    person = _me(request, session, cafe)
+    if isinstance(person, RedirectResponse):
+        return person
+    table = cafe_service.choose_table(session=session, cafe=cafe, person=person, table_id=table_id)
+    assert cafe.id is not None
+    announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=person.id, table_id=table.id)
+    return RedirectResponse(f"/p/{cafe.code}", status_code=303)
+
+
+@router.post("/p/{code}/leave")
+def leave(
+    request: Request, cafe: CafeByCode, session: SessionDep, now: NowDep, announce: AnnounceDep
+) -> Response:
+    person = _me(request, session, cafe)
+    if isinstance(person, RedirectResponse):
+        return person
+    cafe_service.leave(session=session, person=person, now=now)
+    seats = dict(request.session.get("p", {}))
+    seats.pop(str(cafe.id), None)
+    request.session["p"] = seats
+    assert cafe.id is not None
+    announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=person.id)
+    return render(request, "left.html", {"cafe": cafe})

@@ -1,0 +1,159 @@
+"""Cookies, CSRF, Origin checks, bearer tokens and security headers."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import secrets
+import time
+import uuid
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import Settings
+
+SESSION_COOKIE = "tc_session"
+SESSION_MAX_AGE = 60 * 60 * 24 * 30  # a month: a phone rejoins the same café next week too
+ACCESS_TOKEN_SECONDS = 60 * 60 * 12
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+log = logging.getLogger("tablecloth.request")
+
+# Pages never load anything from another origin. The API docs page is the one exception
+# that needs an inline bootstrap script (Swagger UI); its assets are still served by us.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
+
+
+def csrf_token(conn: HTTPConnection) -> str:
+    """The session's CSRF token, created on first use."""
+    token = conn.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        conn.session["csrf"] = token
+    return str(token)
+
+
+def csrf_valid(conn: HTTPConnection, supplied: str | None) -> bool:
+    expected = conn.session.get("csrf")
+    return bool(expected and supplied and hmac.compare_digest(str(expected), supplied))
+
+
+def origin_allowed(conn: HTTPConnection, settings: Settings) -> bool:
+    """Same-origin check: the Origin (or Referer) must be our own address."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        referer = conn.headers.get("referer")
+        if referer is None:
+            # Old browsers send neither on same-origin form posts; the CSRF token still guards.
+            return True
+        parts = referer.split("/")
+        origin = "/".join(parts[:3])
+    if origin in settings.allowed_origins:
+        return True
+    host = conn.headers.get("host")
+    scheme = "https" if conn.url.scheme in {"https", "wss"} else "http"
+    return host is not None and origin == f"{scheme}://{host}"
+
+
+def access_serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="tablecloth.access-token")
+
+
+def issue_access_token(settings: Settings, facilitator_id: int) -> str:
+    return access_serializer(settings).dumps({"f": facilitator_id})
+
+
+def read_access_token(settings: Settings, token: str) -> int | None:
+    try:
+        data = access_serializer(settings).loads(token, max_age=ACCESS_TOKEN_SECONDS)
+    except (BadSignature, SignatureExpired):
+        return None
+    value = data.get("f") if isinstance(data, dict) else None
+    return value if isinstance(value, int) else None
+
+
+class SecurityHeadersMiddleware:
+    """Adds CSP and friends to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        csp = DOCS_CSP if path in {"/docs", "/docs/oauth2-redirect"} else CSP
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", csp)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+                headers.setdefault(
+                    "Permissions-Policy", "camera=(self), microphone=(self), geolocation=()"
+                )
+                if not path.startswith("/static/"):
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class RequestLogMiddleware:
+    """One JSON line per request: method, path, status, duration. No cookies, no bodies."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+        request_id = uuid.uuid4().hex[:12]
+
+        async def send_logged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append("X-Request-Id", request_id)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_logged)
+        finally:
+            record: dict[str, Any] = {
+                "event": "request",
+                "id": request_id,
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "ms": round((time.perf_counter() - start) * 1000, 1),
+            }
+            log.info(json.dumps(record))
+
+
+def request_is_htmx(request: Request) -> bool:
+    return (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-history-restore-request") != "true"
+    )

@@ -1,0 +1,789 @@
+"""The live café: creation, joining, rounds with a shared clock, seating and rotation."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.models.accounts import Facilitator
+from app.models.cafe import (
+    Cafe,
+    CafeCreate,
+    CafePublic,
+    CafeStatus,
+    CafeTable,
+    Participant,
+    Round,
+    RoundPublic,
+    RoundStatus,
+    Seat,
+    SeatingMode,
+    SeatingPublic,
+    SeatPublic,
+    StakeholderRole,
+    TablePublic,
+    TableQuestion,
+)
+from app.services import rotation
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+# No 0/O, 1/I/L: codes are read off a projector and typed on small keyboards.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+MOVE_CALL_SECONDS = 120  # how long "Go to Table N" stays prominent after a rotation
+
+
+def normalise_code(raw: str) -> str:
+    """Upper-case, drop spaces and dashes, read look-alikes as the letters we use."""
+    cleaned = raw.strip().upper().replace(" ", "").replace("-", "")
+    cleaned = cleaned.replace("0", "O").replace("1", "I")
+    # O and I are not in the alphabet: a typed O or 0 cannot be part of a code.
+    if not cleaned or len(cleaned) > 12 or any(c not in CODE_ALPHABET for c in cleaned):
+        return ""
+    return cleaned
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+# --- creation and reading ----------------------------------------------------------------
+
+
+def create_cafe(*, session: Session, facilitator: Facilitator, data: CafeCreate) -> Cafe:
+    """Create a café with its tables and rounds, all in one transaction."""
+    assert facilitator.id is not None
+    specs = data.tables or []
+    if not specs:
+        from app.models.cafe import TableSpec
+
+        specs = [TableSpec(capacity=data.table_capacity) for _ in range(data.table_count or 0)]
+    for _attempt in range(10):
+        cafe = Cafe(
+            facilitator_id=facilitator.id,
+            title=data.title.strip(),
+            purpose=data.purpose.strip(),
+            code=new_code(),
+            seating_mode=data.seating_mode,
+            names_visible=data.names_visible,
+            reaction_budget=data.reaction_budget,
+            premoderation=data.premoderation,
+        )
+        if not cafe.title:
+            raise Invalid("Give the café a title.")
+        session.add(cafe)
+        try:
+            session.flush()
+        except IntegrityError:  # code collision: vanishingly rare, try another
+            session.rollback()
+            continue
+        break
+    else:  # pragma: no cover
+        raise Conflict("Could not find a free join code; please try again.")
+    assert cafe.id is not None
+    tables = []
+    for number, spec in enumerate(specs, start=1):
+        name = (spec.name or "").strip() or f"Table {number}"
+        table = CafeTable(cafe_id=cafe.id, number=number, name=name, capacity=spec.capacity)
+        session.add(table)
+        tables.append(table)
+    session.flush()
+    for number, round_spec in enumerate(data.rounds, start=1):
+        rnd = Round(
+            cafe_id=cafe.id,
+            number=number,
+            question=round_spec.question.strip(),
+            minutes=round_spec.minutes,
+        )
+        session.add(rnd)
+        session.flush()
+        assert rnd.id is not None
+        for tq in round_spec.table_questions:
+            table_id = tables[tq.table - 1].id
+            assert table_id is not None
+            session.add(
+                TableQuestion(round_id=rnd.id, table_id=table_id, question=tq.question.strip())
+            )
+    session.commit()
+    session.refresh(cafe)
+    return cafe
+
+
+def list_cafes(*, session: Session, facilitator: Facilitator) -> list[Cafe]:
+    return list(
+        session.exec(
+            select(Cafe).where(Cafe.facilitator_id == facilitator.id).order_by(col(Cafe.id).desc())
+        )
+    )
+
+
+def get_owned(*, session: Session, facilitator: Facilitator, cafe_id: int) -> Cafe:
+    """A café the facilitator runs; someone else's café is reported as missing."""
+    cafe = session.get(Cafe, cafe_id)
+    if cafe is None or cafe.facilitator_id != facilitator.id:
+        raise NotFound("No such café.")
+    return cafe
+
+
+def get_by_code(*, session: Session, code: str) -> Cafe | None:
+    cleaned = normalise_code(code)
+    if not cleaned:
+        return None
+    return session.exec(select(Cafe).where(Cafe.code == cleaned)).first()
+
+
+def tables_of(session: Session, cafe: Cafe) -> list[CafeTable]:
+    return list(
+        session.exec(
+            select(CafeTable).where(CafeTable.cafe_id == cafe.id).order_by(col(CafeTable.number))
+        )
+    )
+
+
+def rounds_of(session: Session, cafe: Cafe) -> list[Round]:
+    return list(
+        session.exec(select(Round).where(Round.cafe_id == cafe.id).order_by(col(Round.number)))
+    )
+
+
+def current_round(session: Session, cafe: Cafe) -> Round | None:
+    if cafe.current_round == 0:
+        return None
+    return session.exec(
+        select(Round).where(Round.cafe_id == cafe.id, Round.number == cafe.current_round)
+    ).first()
+
+
+def seconds_left(rnd: Round, now: datetime) -> int | None:
+    if rnd.ends_at is None:
+        return None
+    if rnd.status == RoundStatus.ENDED:
+        return 0
+    reference = rnd.paused_at if rnd.status == RoundStatus.PAUSED and rnd.paused_at else now
+    return max(0, int((rnd.ends_at - reference).total_seconds()))
+
+
+def table_questions(session: Session, rnd: Round) -> dict[int, str]:
+    rows = session.exec(select(TableQuestion).where(TableQuestion.round_id == rnd.id))
+    return {row.table_id: row.question for row in rows}
+
+
+def question_for(session: Session, rnd: Round, table_id: int | None) -> str:
+    if table_id is not None:
+        override = session.exec(
+            select(TableQuestion).where(
+                TableQuestion.round_id == rnd.id, TableQuestion.table_id == table_id
+            )
+        ).first()
+        if override:
+            return override.question
+    return rnd.question
+
+
+def cafe_public(*, session: Session, cafe: Cafe, base_url: str, now: datetime) -> CafePublic:
+    tables = tables_of(session, cafe)
+    numbers = {t.id: t.number for t in tables}
+    rounds = []
+    for rnd in rounds_of(session, cafe):
+        public = RoundPublic.model_validate(rnd, from_attributes=True)
+        public.seconds_left = seconds_left(rnd, now)
+        public.table_questions = {numbers[k]: v for k, v in table_questions(session, rnd).items()}
+        rounds.append(public)
+    return CafePublic(
+        **cafe.model_dump(exclude={"facilitator_id", "version"}),
+        join_url=join_url(base_url, cafe),
+        tables=[TablePublic.model_validate(t, from_attributes=True) for t in tables],
+        rounds=rounds,
+    )
+
+
+def join_url(base_url: str, cafe: Cafe) -> str:
+    return f"{base_url.rstrip('/')}/j/{cafe.code}"
+
+
+# --- participants --------------------------------------------------------------------------
+
+
+def join(
+    *,
+    session: Session,
+    cafe: Cafe,
+    display_name: str,
+    role: str | None,
+    cannot_move: bool,
+    large_text: bool,
+    easy_read: bool,
+    now: datetime,
+    host_token: str | None = None,
+) -> Participant:
+    """Add a person to the café; during a running round they are seated at once."""
+    if cafe.status == CafeStatus.CLOSED:
+        raise Conflict("This café has closed, so the code no longer works.")
+    name = " ".join(display_name.split())
+    if not name:
+        raise Invalid("Choose a name to be known by today. A made-up name is fine.")
+    if len(name) > 40:
+        raise Invalid("Please keep your name to 40 characters or fewer.")
+    if role is not None and role not in {r.value for r in StakeholderRole}:
+        raise Invalid("Choose one of the roles in the list, or leave it blank.")
+    assert cafe.id is not None
+    person = Participant(
+        cafe_id=cafe.id,
+        display_name=name,
+        role=role or None,
+        cannot_move=cannot_move,
+        large_text=large_text,
+        easy_read=easy_read,
+        secret=secrets.token_urlsafe(24),
+        joined_at=now,
+    )
+    host_table = None
+    if host_token:
+        host_table = session.exec(
+            select(CafeTable).where(
+                CafeTable.cafe_id == cafe.id, CafeTable.host_token == host_token
+            )
+        ).first()
+        if host_table is None:
+            raise Invalid("This host link is not valid for this café. Ask the facilitator.")
+        person.is_host, person.home_table_id = True, host_table.id
+    session.add(person)
+    session.flush()
+    rnd = current_round(session, cafe)
+    if rnd is not None and rnd.status != RoundStatus.ENDED:
+        if host_table is not None:
+            assert rnd.id is not None and person.id is not None and host_table.id is not None
+            session.add(Seat(round_id=rnd.id, participant_id=person.id, table_id=host_table.id))
+        elif cafe.seating_mode == SeatingMode.PLANNED:
+            _seat_late_joiner(session, cafe, rnd, person)
+    session.commit()
+    session.refresh(person)
+    return person
+
+
+def update_needs(
+    *,
+    session: Session,
+    person: Participant,
+    display_name: str,
+    role: str | None,
+    cannot_move: bool,
+    large_text: bool,
+    easy_read: bool,
+) -> Participant:
+    name = " ".join(display_name.split())
+    if not name or len(name) > 40:
+        raise Invalid("Choose a name of 1 to 40 characters.")
+    if role is not None and role not in {r.value for r in StakeholderRole}:
+        raise Invalid("Choose one of the roles in the list, or leave it blank.")
+    person.display_name, person.role = name, role or None
+    person.cannot_move, person.large_text, person.easy_read = cannot_move, large_text, easy_read
+    session.add(person)
+    session.commit()
+    return person
+
+
+def participant_for_cookie(
+    *, session: Session, cafe: Cafe, participant_id: int, secret: str
+) -> Participant | None:
+    person = session.get(Participant, participant_id)
+    if person is None or person.cafe_id != cafe.id or person.left_at is not None:
+        return None
+    if not secrets.compare_digest(person.secret, secret):
+        return None
+    return person
+
+
+def leave(*, session: Session, person: Participant, now: datetime) -> None:
+    """A person leaves: they are dropped from later seatings; what they wrote stays."""
+    person.left_at = now
+    session.add(person)
+    session.commit()
+
+
+def participants_of(session: Session, cafe: Cafe, *, active_only: bool = True) -> list[Participant]:
+    query = select(Participant).where(Participant.cafe_id == cafe.id)
+    if active_only:
+        query = query.where(col(Participant.left_at).is_(None))
+    return list(session.exec(query.order_by(col(Participant.id))))
+
+
+def seat_of(session: Session, rnd: Round | None, person: Participant) -> CafeTable | None:
+    if rnd is None:
+        return None
+    seat = session.exec(
+        select(Seat).where(Seat.round_id == rnd.id, Seat.participant_id == person.id)
+    ).first()
+    return session.get(CafeTable, seat.table_id) if seat else None
+
+
+def occupancy(session: Session, rnd: Round) -> dict[int, int]:
+    rows = session.exec(
+        select(Seat.table_id, func.count())
+        .where(Seat.round_id == rnd.id)
+        .join(Participant, col(Participant.id) == Seat.participant_id)
+        .where(col(Participant.left_at).is_(None))
+        .group_by(col(Seat.table_id))
+    )
+    return dict(rows)
+
+
+def _seat_late_joiner(session: Session, cafe: Cafe, rnd: Round, person: Participant) -> None:
+    tables = tables_of(session, cafe)
+    counts = occupancy(session, rnd)
+    open_tables = [t for t in tables if counts.get(t.id or 0, 0) < t.capacity]
+    if not open_tables:
+        return  # every table is full: they wait as "unseated" for the facilitator
+    # The emptiest table, then the one whose share of their role is smallest.
+    roles = _roles_at(session, rnd)
+    best = min(
+        open_tables,
+        key=lambda t: (
+            counts.get(t.id or 0, 0) / t.capacity,
+            roles[t.id or 0].count(person.role),
+            t.number,
+        ),
+    )
+    assert rnd.id is not None and person.id is not None and best.id is not None
+    session.add(Seat(round_id=rnd.id, participant_id=person.id, table_id=best.id))
+
+
+def _roles_at(session: Session, rnd: Round) -> dict[int, list[str | None]]:
+    rows = session.exec(
+        select(Seat.table_id, Participant.role)
+        .join(Participant, col(Participant.id) == Seat.participant_id)
+        .where(Seat.round_id == rnd.id)
+    )
+    roles: dict[int, list[str | None]] = defaultdict(list)
+    for table_id, role in rows:
+        roles[table_id].append(role)
+    return roles
+
+
+def choose_table(*, session: Session, cafe: Cafe, person: Participant, table_id: int) -> CafeTable:
+    """Free seating: the person picks a table with room."""
+    if cafe.seating_mode != SeatingMode.FREE:
+        raise Forbidden("In this café the facilitator plans the seating.")
+    rnd = current_round(session, cafe)
+    if rnd is None or rnd.status == RoundStatus.ENDED:
+        raise Conflict("Tables open when the next round starts.")
+    if person.is_host:
+        raise Conflict("Hosts stay at their table.")
+    table = session.get(CafeTable, table_id)
+    if table is None or table.cafe_id != cafe.id:
+        raise NotFound("No such table in this café.")
+    assert rnd.id is not None and person.id is not None
+    existing = session.exec(
+        select(Seat).where(Seat.round_id == rnd.id, Seat.participant_id == person.id)
+    ).first()
+    if existing is not None and existing.table_id == table.id:
+        return table
+    if occupancy(session, rnd).get(table_id, 0) >= table.capacity:
+        raise Conflict(f"{table.name} is full. Please choose another table.")
+    if existing is not None:
+        existing.table_id = table_id
+        session.add(existing)
+    else:
+        session.add(Seat(round_id=rnd.id, participant_id=person.id, table_id=table_id))
+    session.commit()
+    return table
+
+
+# --- facilitator controls ------------------------------------------------------------------
+
+
+def start_next_round(
+    *, session: Session, cafe: Cafe, now: datetime, from_round: int | None = None
+) -> Round:
+    """Seat everyone for the next round and start its clock."""
+    if cafe.status == CafeStatus.CLOSED:
+        raise Conflict("The café is closed.")
+    expected = cafe.current_round if from_round is None else from_round
+    if expected != cafe.current_round:
+        raise Conflict(
+            f"Round {cafe.current_round} has already started; refresh to see the latest state."
+        )
+    nxt = session.exec(
+        select(Round).where(Round.cafe_id == cafe.id, Round.number == expected + 1)
+    ).first()
+    if nxt is None:
+        raise Conflict("That was the last round. You can close the café now.")
+    # Claim the rotation atomically: a second request for the same step updates no row.
+    claimed = session.execute(
+        update(Cafe)
+        .where(col(Cafe.id) == cafe.id, col(Cafe.current_round) == expected)
+        .values(current_round=expected + 1, status=CafeStatus.RUNNING, version=Cafe.version + 1)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict("Another rotation is already under way.")
+    previous = current_round(session, cafe) if expected else None
+    if previous is not None and previous.status != RoundStatus.ENDED:
+        previous.status, previous.ended_at = RoundStatus.ENDED, now
+        if previous.ends_at is None or previous.ends_at > now:
+            previous.ends_at = now
+        previous.paused_at = None
+        session.add(previous)
+    _seat_round(session, cafe, nxt, previous)
+    nxt.status = RoundStatus.RUNNING
+    nxt.starts_at = now
+    nxt.ends_at = now + timedelta(minutes=nxt.minutes)
+    session.add(nxt)
+    session.commit()
+    session.refresh(cafe)
+    return nxt
+
+
+def _seat_round(session: Session, cafe: Cafe, nxt: Round, previous: Round | None) -> None:
+    tables = tables_of(session, cafe)
+    people = participants_of(session, cafe)
+    now_at: dict[int, int] = {}
+    if previous is not None:
+        for seat in session.exec(select(Seat).where(Seat.round_id == previous.id)):
+            now_at[seat.participant_id] = seat.table_id
+    assert nxt.id is not None
+    if cafe.seating_mode == SeatingMode.FREE:
+        # Hosts and people who can't move keep their place; everyone else picks.
+        for person in people:
+            home = person.home_table_id or (
+                now_at.get(person.id or 0) if person.cannot_move else None
+            )
+            if (person.is_host or person.cannot_move) and home is not None:
+                session.add(Seat(round_id=nxt.id, participant_id=person.id or 0, table_id=home))
+        return
+    history = seating_history(session, cafe, before=nxt.number)
+    planned = rotation.plan_next_round(
+        [
+            rotation.PlannerPerson(
+                id=p.id or 0,
+                role=p.role,
+                is_host=p.is_host,
+                cannot_move=p.cannot_move,
+                current_table=p.home_table_id
+                if p.is_host and p.home_table_id
+                else now_at.get(p.id or 0),
+            )
+            for p in people
+        ],
+        [rotation.PlannerTable(id=t.id or 0, capacity=t.capacity) for t in tables],
+        history,
+        seed=(cafe.id or 0) * 100 + nxt.number,
+    )
+    for person_id, table_id in planned.items():
+        session.add(Seat(round_id=nxt.id, participant_id=person_id, table_id=table_id))
+
+
+def seating_history(session: Session, cafe: Cafe, *, before: int) -> list[dict[int, int]]:
+    rows = session.exec(
+        select(Round.number, Seat.participant_id, Seat.table_id)
+        .join(Round, col(Round.id) == Seat.round_id)
+        .where(Round.cafe_id == cafe.id, Round.number < before)
+        .order_by(col(Round.number))
+    )
+    by_round: dict[int, dict[int, int]] = defaultdict(dict)
+    for number, person_id, table_id in rows:
+        by_round[number][person_id] = table_id
+    return [by_round[n] for n in sorted(by_round)]
+
+
+def _running(session: Session, cafe: Cafe) -> Round:
+    if cafe.status == CafeStatus.CLOSED:
+        raise Conflict("The café is closed.")
+    rnd = current_round(session, cafe)
+    if rnd is None:
+        raise Conflict("No round has started yet.")
+    if rnd.status == RoundStatus.ENDED:
+        raise Conflict(f"Round {rnd.number} has ended. Start the next round or close the café.")
+    return rnd
+
+
+def extend_round(*, session: Session, cafe: Cafe, minutes: int, now: datetime) -> Round:
+    """Give the current round more time."""
+    if not 1 <= minutes <= 60:
+        raise Invalid("Extend by 1 to 60 minutes.")
+    rnd = _running(session, cafe)
+    assert rnd.ends_at is not None
+    # A round whose clock already ran out restarts counting from now.
+    base = rnd.ends_at if rnd.status == RoundStatus.PAUSED else max(rnd.ends_at, now)
+    rnd.ends_at = base + timedelta(minutes=minutes)
+    session.add(rnd)
+    session.commit()
+    return rnd
+
+
+def pause_round(*, session: Session, cafe: Cafe, now: datetime) -> Round:
+    rnd = _running(session, cafe)
+    if rnd.status == RoundStatus.PAUSED:
+        raise Conflict("The round is already paused.")
+    rnd.status, rnd.paused_at = RoundStatus.PAUSED, now
+    session.add(rnd)
+    session.commit()
+    return rnd
+
+
+def resume_round(*, session: Session, cafe: Cafe, now: datetime) -> Round:
+    rnd = _running(session, cafe)
+    if rnd.status != RoundStatus.PAUSED or rnd.paused_at is None or rnd.ends_at is None:
+        raise Conflict("The round is not paused.")
+    rnd.ends_at = rnd.ends_at + (now - rnd.paused_at)
+    rnd.status, rnd.paused_at = RoundStatus.RUNNING, None
+    session.add(rnd)
+    session.commit()
+    return rnd
+
+
+def end_round(*, session: Session, cafe: Cafe, now: datetime) -> Round:
+    """End the current round early; people stay seated until the next one starts."""
+    rnd = _running(session, cafe)
+    rnd.status, rnd.ended_at, rnd.ends_at, rnd.paused_at = RoundStatus.ENDED, now, now, None
+    session.add(rnd)
+    session.commit()
+    return rnd
+
+
+def close_cafe(*, session: Session, cafe: Cafe, now: datetime) -> Cafe:
+    """Close the café: the clock stops and the join code stops working."""
+    if cafe.status == CafeStatus.CLOSED:
+        raise Conflict("The café is already closed.")
+    rnd = current_round(session, cafe)
+    if rnd is not None and rnd.status != RoundStatus.ENDED:
+        rnd.status, rnd.ended_at, rnd.paused_at = RoundStatus.ENDED, now, None
+        if rnd.ends_at is None or rnd.ends_at > now:
+            rnd.ends_at = now
+        session.add(rnd)
+    cafe.status, cafe.closed_at = CafeStatus.CLOSED, now
+    cafe.version += 1
+    session.add(cafe)
+    session.commit()
+    return cafe
+
+
+def move_person(*, session: Session, cafe: Cafe, participant_id: int, table_id: int) -> Participant:
+    """The facilitator moves someone by hand in the current round (capacity may be exceeded
+    on purpose: the facilitator can see the room)."""
+    person = session.get(Participant, participant_id)
+    if person is None or person.cafe_id != cafe.id:
+        raise NotFound("No such participant in this café.")
+    table = session.get(CafeTable, table_id)
+    if table is None or table.cafe_id != cafe.id:
+        raise NotFound("No such table in this café.")
+    rnd = current_round(session, cafe)
+    if rnd is None:
+        raise Conflict("Seats are given when the first round starts.")
+    assert rnd.id is not None
+    seat = session.exec(
+        select(Seat).where(Seat.round_id == rnd.id, Seat.participant_id == participant_id)
+    ).first()
+    if seat is None:
+        seat = Seat(round_id=rnd.id, participant_id=participant_id, table_id=table_id)
+    seat.table_id = table_id
+    session.add(seat)
+    if person.is_host:
+        person.home_table_id = table_id
+        session.add(person)
+    session.commit()
+    return person
+
+
+def set_host(
+    *, session: Session, cafe: Cafe, participant_id: int, table_id: int | None
+) -> Participant:
+    """Make someone the host of a table (they stay there), or take the role away."""
+    person = session.get(Participant, participant_id)
+    if person is None or person.cafe_id != cafe.id:
+        raise NotFound("No such participant in this café.")
+    if table_id is None:
+        person.is_host, person.home_table_id = False, None
+        session.add(person)
+        session.commit()
+        return person
+    table = session.get(CafeTable, table_id)
+    if table is None or table.cafe_id != cafe.id:
+        raise NotFound("No such table in this café.")
+    person.is_host, person.home_table_id = True, table_id
+    session.add(person)
+    session.commit()
+    rnd = current_round(session, cafe)
+    if rnd is not None and rnd.status != RoundStatus.ENDED:
+        move_person(session=session, cafe=cafe, participant_id=participant_id, table_id=table_id)
+    return person
+
+
+def seating(*, session: Session, cafe: Cafe, round_number: int | None) -> SeatingPublic:
+    number = cafe.current_round if round_number is None else round_number
+    rnd = session.exec(
+        select(Round).where(Round.cafe_id == cafe.id, Round.number == number)
+    ).first()
+    if rnd is None:
+        raise NotFound(f"This café has no round {number}.")
+    tables = {t.id: t for t in tables_of(session, cafe)}
+    people = {p.id: p for p in participants_of(session, cafe)}
+    seats = []
+    seated: set[int] = set()
+    for seat in session.exec(select(Seat).where(Seat.round_id == rnd.id).order_by(col(Seat.id))):
+        person = people.get(seat.participant_id)
+        table = tables[seat.table_id]
+        if person is None:
+            continue
+        seated.add(seat.participant_id)
+        seats.append(
+            SeatPublic(
+                participant_id=seat.participant_id,
+                display_name=person.display_name,
+                role=person.role,
+                is_host=person.is_host,
+                table_id=seat.table_id,
+                table_number=table.number,
+                table_name=table.name,
+            )
+        )
+    unseated = [pid for pid in people if pid is not None and pid not in seated]
+    return SeatingPublic(cafe_id=cafe.id or 0, round=number, seats=seats, unseated=unseated)
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TableView:
+    table: CafeTable
+    people: list[Participant] = field(default_factory=list)
+    question: str = ""
+
+    @property
+    def has_room(self) -> bool:
+        return len(self.people) < self.table.capacity
+
+
+@dataclass
+class CafeState:
+    """Everything the live views of one café need, read in one go.
+
+    Built once per event per process and shared by every connection of that café, so a
+    rotation costs a handful of queries however many phones are watching.
+    """
+
+    cafe: Cafe
+    round: Round | None
+    seconds_left: int | None
+    read_at: datetime
+    tables: list[TableView]
+    unseated: list[Participant]
+    late_joiners: set[int]
+    total_rounds: int
+    participants: int
+    table_of: dict[int, int] = field(default_factory=dict)
+    previous_table_of: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def next_round_exists(self) -> bool:
+        return self.cafe.current_round < self.total_rounds
+
+    def table_view(self, table_id: int | None) -> TableView | None:
+        return next((v for v in self.tables if v.table.id == table_id), None)
+
+    def seconds_left_now(self, now: datetime) -> int | None:
+        if self.seconds_left is None or self.round is None:
+            return None
+        if self.round.status != RoundStatus.RUNNING:
+            return self.seconds_left
+        return max(0, self.seconds_left - int((now - self.read_at).total_seconds()))
+
+
+def cafe_state(*, session: Session, cafe: Cafe, now: datetime) -> CafeState:
+    rnd = current_round(session, cafe)
+    people = participants_of(session, cafe)
+    views = {t.id: TableView(table=t) for t in tables_of(session, cafe)}
+    table_of: dict[int, int] = {}
+    previous_table_of: dict[int, int] = {}
+    late: set[int] = set()
+    if rnd is not None:
+        overrides = table_questions(session, rnd)
+        for view in views.values():
+            view.question = overrides.get(view.table.id or 0, rnd.question)
+        by_id = {p.id: p for p in people}
+        for seat in session.exec(select(Seat).where(Seat.round_id == rnd.id)):
+            person = by_id.get(seat.participant_id)
+            if person is not None:
+                views[seat.table_id].people.append(person)
+                table_of[seat.participant_id] = seat.table_id
+        for view in views.values():
+            view.people.sort(key=lambda p: p.id or 0)
+        if rnd.number > 1:
+            previous_table_of = dict(
+                session.exec(
+                    select(Seat.participant_id, Seat.table_id)
+                    .join(Round, col(Round.id) == Seat.round_id)
+                    .where(Round.cafe_id == cafe.id, Round.number == rnd.number - 1)
+                ).all()
+            )
+        if rnd.starts_at is not None:
+            late = {p.id or 0 for p in people if p.joined_at > rnd.starts_at}
+    total = session.exec(select(func.count()).where(Round.cafe_id == cafe.id)).one()
+    return CafeState(
+        cafe=cafe,
+        round=rnd,
+        seconds_left=seconds_left(rnd, now) if rnd else None,
+        read_at=now,
+        tables=list(views.values()),
+        unseated=[p for p in people if (p.id or 0) not in table_of],
+        late_joiners=late,
+        total_rounds=int(total),
+        participants=len(people),
+        table_of=table_of,
+        previous_table_of=previous_table_of,
+    )
+
+
+@dataclass
+class ParticipantState:
+    person: Participant
+    cafe: Cafe
+    round: Round | None
+    table: CafeTable | None
+    previous_table: CafeTable | None
+    question: str
+    seconds_left: int | None
+    tablemates: list[Participant]
+    move_call: bool
+    open_tables: list[TableView]
+
+
+def participant_view(state: CafeState, person: Participant, now: datetime) -> ParticipantState:
+    """One person's view, derived from the shared café state."""
+    rnd, cafe = state.round, state.cafe
+    view = state.table_view(state.table_of.get(person.id or 0))
+    previous = state.table_view(state.previous_table_of.get(person.id or 0))
+    table = view.table if view else None
+    running = rnd is not None and rnd.status != RoundStatus.ENDED
+    open_tables = (
+        state.tables
+        if running and cafe.seating_mode == SeatingMode.FREE and cafe.status != CafeStatus.CLOSED
+        else []
+    )
+    move_call = bool(
+        running
+        and rnd is not None
+        and table is not None
+        and rnd.starts_at is not None
+        and (previous is None or previous.table.id != table.id)
+        and (now - rnd.starts_at).total_seconds() < MOVE_CALL_SECONDS
+    )
+    return ParticipantState(
+        person=person,
+        cafe=cafe,
+        round=rnd,
+        table=table,
+        previous_table=previous.table if previous else None,
+        question=(view.question if view else rnd.question) if rnd else "",
+        seconds_left=state.seconds_left_now(now),
+        tablemates=view.people if view else [],
+        move_call=move_call,
+        open_tables=open_tables,
+    )

@@ -1,0 +1,1000 @@
+"""Rotation planner for World Café rounds.
+
+Pure functions over plain dataclasses: no database, no web framework.  Given the people in the
+room, the tables and the seatings of the rounds already played, the planner decides where everyone
+sits next.  Rules, in priority order:
+
+1. Hosts and people who cannot move stay where they are (their ``current_table``; failing that the
+   table they had in the most recent round of ``history``; failing that they are spread over the
+   tables before anyone else is placed and then stay there).
+2. No table is over capacity and table sizes are balanced: see :func:`size_bounds`.
+3. As few repeated encounters as possible: a pair seated together costs ``m ** 2`` where ``m`` is
+   the number of times they have already met (a first meeting costs nothing).
+4. Roles are mixed: every role is spread as evenly as possible over the tables, and every table gets
+   a lived-experience voice when there are at least as many lived-experience people as tables.
+   This is a secondary cost, strictly below repeats.
+5. Only the people given are seated: late joiners simply have no history and leavers are ignored.
+6. Deterministic for a given ``seed``: only a private ``random.Random(seed)`` is used, and every
+   collection is walked in sorted order.  Search budgets are counted in iterations, never in time.
+
+The search (all budgets in iterations, scaled with the size of the problem):
+
+* construction, round by round: greedy (most-met people first, each to the table adding the least
+  cost, within the size bounds); where that repeats a meeting on a small instance, a randomised
+  depth-first search looks for a round without repeats, and if none exists some of the latest
+  rounds are thrown away and rebuilt (bounded backtracking over rounds);
+* simulated annealing over swaps (and moves, where the size bounds leave slack) of movable people
+  between tables of the same round, lexicographic on (repeats, roles);
+* if repeats remain on a small instance, a conflict-directed tabu search over the whole schedule
+  (in the manner of Dotú and Van Hentenryck for the social golfer problem), then a descent that
+  polishes the role mix; the whole is restarted while repeats remain.
+
+:func:`plan_rounds` searches all remaining rounds jointly, so it can undo a choice in an early
+round that blocks a later one; :func:`plan_next_round` is the one-round case.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "LIVED_EXPERIENCE",
+    "ROLES",
+    "PlannerPerson",
+    "PlannerTable",
+    "PlanningError",
+    "Seating",
+    "max_pair_count",
+    "pair_counts",
+    "plan_next_round",
+    "plan_rounds",
+    "repeat_cost",
+    "repeated_meetings",
+    "role_cost",
+    "role_mix_violations",
+    "schedule_repeat_cost",
+    "seating_cost",
+    "size_bounds",
+]
+
+LIVED_EXPERIENCE = "lived_experience"
+ROLES: tuple[str, ...] = (
+    LIVED_EXPERIENCE,
+    "carer",
+    "practitioner",
+    "manager",
+    "decision_maker",
+    "provider",
+    "researcher",
+    "other",
+)
+
+Seating = dict[int, int]
+"""Person id -> table id for one round."""
+
+# Weight of one unit of repeat cost against role cost, so that the scalar objective
+# ``repeats * _REPEAT_WEIGHT + roles`` is lexicographic for every single move.
+_REPEAT_WEIGHT = 1 << 20
+# Extra role cost of a table without a lived-experience voice when there are enough of them.
+_MISSING_VOICE_PENALTY = 8
+
+
+class PlanningError(ValueError):
+    """The request cannot be planned (not enough seats, fixed people overflow a table, ...)."""
+
+
+@dataclass(frozen=True)
+class PlannerPerson:
+    id: int
+    role: str | None = None
+    is_host: bool = False
+    cannot_move: bool = False
+    current_table: int | None = None
+    """Table the person sits at now; ``None`` for people not yet seated (late joiners)."""
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.is_host or self.cannot_move
+
+
+@dataclass(frozen=True)
+class PlannerTable:
+    id: int
+    capacity: int
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics (public helpers used by tests, the bench and the app)
+# --------------------------------------------------------------------------------------------
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def _tables_of(seating: Mapping[int, int]) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = {}
+    for pid in sorted(seating):
+        groups.setdefault(seating[pid], []).append(pid)
+    return groups
+
+
+def pair_counts(history: Iterable[Mapping[int, int]]) -> Counter[tuple[int, int]]:
+    """How many times each pair ``(low id, high id)`` has sat at the same table."""
+    counts: Counter[tuple[int, int]] = Counter()
+    for seating in history:
+        for members in _tables_of(seating).values():
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    counts[_pair(a, b)] += 1
+    return counts
+
+
+def repeated_meetings(history: Iterable[Mapping[int, int]]) -> int:
+    """Pair meetings beyond the first: ``sum(max(0, times_met - 1))`` over all pairs."""
+    return sum(c - 1 for c in pair_counts(history).values() if c > 1)
+
+
+def schedule_repeat_cost(
+    rounds: Iterable[Mapping[int, int]], history: Iterable[Mapping[int, int]] = ()
+) -> int:
+    """The planner's repeat objective over several rounds: the sum of :func:`repeat_cost` of
+    each round in ``rounds`` against ``history`` plus the rounds before it."""
+    seen = list(history)
+    total = 0
+    for seating in rounds:
+        total += repeat_cost(seating, seen)
+        seen.append(seating)
+    return total
+
+
+def max_pair_count(history: Iterable[Mapping[int, int]]) -> int:
+    """The most times any one pair has sat together (0 for no meetings at all)."""
+    return max(pair_counts(history).values(), default=0)
+
+
+def repeat_cost(seating: Mapping[int, int], history: Iterable[Mapping[int, int]]) -> int:
+    """Sum over pairs at the same table of (times they already met in ``history``) squared."""
+    counts = pair_counts(history)
+    total = 0
+    for members in _tables_of(seating).values():
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                total += counts.get(_pair(a, b), 0) ** 2
+    return total
+
+
+def _role_of(person: PlannerPerson) -> str | None:
+    return person.role or None
+
+
+def role_cost(seating: Mapping[int, int], people: Sequence[PlannerPerson]) -> int:
+    """Secondary objective: sum over tables and declared roles of (people of that role)^2, plus a
+    penalty per occupied table without a lived-experience voice when there are enough of them."""
+    roles = {p.id: _role_of(p) for p in people}
+    per_table: dict[int, Counter[str]] = {}
+    for pid, tid in seating.items():
+        role = roles.get(pid)
+        bucket = per_table.setdefault(tid, Counter())
+        if role is not None:
+            bucket[role] += 1
+    total = sum(c * c for bucket in per_table.values() for c in bucket.values())
+    voices = sum(1 for pid in seating if roles.get(pid) == LIVED_EXPERIENCE)
+    if voices >= len(per_table):
+        total += _MISSING_VOICE_PENALTY * sum(
+            1 for bucket in per_table.values() if bucket[LIVED_EXPERIENCE] == 0
+        )
+    return total
+
+
+def seating_cost(
+    seating: Mapping[int, int],
+    people: Sequence[PlannerPerson],
+    history: Iterable[Mapping[int, int]],
+) -> tuple[int, int]:
+    """``(repeat_cost, role_cost)``: the planner minimises this lexicographically."""
+    return repeat_cost(seating, history), role_cost(seating, people)
+
+
+def role_mix_violations(
+    seating: Mapping[int, int],
+    people: Sequence[PlannerPerson],
+    tables: Sequence[PlannerTable],
+) -> int:
+    """How far a seating is from a perfect role mix.
+
+    Only occupied tables count.  For every declared role with ``k`` people seated over ``t``
+    occupied tables each table should hold between ``k // t`` and ``ceil(k / t)`` of them; the
+    result is the total shortfall/excess over all (role, table) pairs.  With at least ``t``
+    lived-experience people this includes every table lacking a lived-experience voice.  Zero means
+    a perfect mix (it may be unreachable when fixed people or table sizes get in the way).
+    """
+    roles = {p.id: _role_of(p) for p in people}
+    table_ids = {t.id for t in tables}
+    occupied = sorted({tid for tid in seating.values() if tid in table_ids})
+    if not occupied:
+        return 0
+    per_role: dict[str, Counter[int]] = {}
+    for pid, tid in seating.items():
+        role = roles.get(pid)
+        if role is not None and tid in table_ids:
+            per_role.setdefault(role, Counter())[tid] += 1
+    violations = 0
+    n_tables = len(occupied)
+    for role in sorted(per_role):
+        counts = per_role[role]
+        total = sum(counts.values())
+        low, high = total // n_tables, -(-total // n_tables)
+        for tid in occupied:
+            c = counts[tid]
+            violations += max(0, low - c) + max(0, c - high)
+    return violations
+
+
+# --------------------------------------------------------------------------------------------
+# Problem set-up: validation, anchors of fixed people, balanced size bounds
+# --------------------------------------------------------------------------------------------
+
+
+def _validate(people: Sequence[PlannerPerson], tables: Sequence[PlannerTable]) -> None:
+    ids = [p.id for p in people]
+    if len(set(ids)) != len(ids):
+        raise PlanningError("duplicate person ids")
+    tids = [t.id for t in tables]
+    if len(set(tids)) != len(tids):
+        raise PlanningError("duplicate table ids")
+    for t in tables:
+        if t.capacity < 0:
+            raise PlanningError(f"table {t.id} has negative capacity")
+    seats = sum(t.capacity for t in tables)
+    if seats < len(people):
+        raise PlanningError(f"{len(people)} people but only {seats} seats")
+
+
+def _anchors(
+    people: Sequence[PlannerPerson],
+    tables: Sequence[PlannerTable],
+    history: Sequence[Mapping[int, int]],
+    counts: Counter[tuple[int, int]],
+    rng: random.Random,
+) -> dict[int, int]:
+    """Table id for every fixed person (host or cannot-move).
+
+    ``current_table`` wins; otherwise the table of the most recent history round they sat in.
+    Fixed people with neither are spread first: fewest fixed people, then fewest earlier meetings
+    with them, then most capacity.  Raises :class:`PlanningError` if a table's fixed people exceed
+    its capacity.
+    """
+    capacity = {t.id: t.capacity for t in tables}
+    anchors: dict[int, int] = {}
+    floating: list[int] = []
+    for person in sorted(people, key=lambda p: p.id):
+        if not person.is_fixed:
+            continue
+        tid = person.current_table
+        if tid is None or tid not in capacity:
+            tid = None
+            for seating in reversed(history):
+                if person.id in seating:
+                    if seating[person.id] in capacity:
+                        tid = seating[person.id]
+                    break
+        if tid is None:
+            floating.append(person.id)
+        else:
+            anchors[person.id] = tid
+    fixed_at: dict[int, list[int]] = {t: [] for t in sorted(capacity)}
+    for pid, tid in sorted(anchors.items()):
+        fixed_at[tid].append(pid)
+    for tid, members in fixed_at.items():
+        if len(members) > capacity[tid]:
+            raise PlanningError(
+                f"table {tid} has {len(members)} fixed people but capacity {capacity[tid]}"
+            )
+    for pid in floating:
+        best: tuple[int, int, int, float] | None = None
+        best_tid = -1
+        for tid, members in fixed_at.items():
+            if len(members) >= capacity[tid]:
+                continue
+            met = sum(counts.get(_pair(pid, other), 0) ** 2 for other in members)
+            key = (len(members), met, -capacity[tid], rng.random())
+            if best is None or key < best:
+                best, best_tid = key, tid
+        if best is None:  # pragma: no cover - excluded by the seat count check
+            raise PlanningError("no room for fixed people")
+        anchors[pid] = best_tid
+        fixed_at[best_tid].append(pid)
+    return anchors
+
+
+def _bounds(capacities: Sequence[int], fixed: Sequence[int], n: int) -> list[tuple[int, int]]:
+    """Water-filling size bounds: see :func:`size_bounds`."""
+
+    def filled(level: int) -> int:
+        return sum(min(c, max(f, level)) for c, f in zip(capacities, fixed, strict=True))
+
+    lo, hi = 0, max(capacities, default=0)
+    # largest level with filled(level) <= n; filled(0) = sum(fixed) <= n
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if filled(mid) <= n:
+            lo = mid
+        else:
+            hi = mid - 1
+    level = lo
+    bounds: list[tuple[int, int]] = []
+    exact = filled(level) == n
+    for c, f in zip(capacities, fixed, strict=True):
+        base = min(c, max(f, level))
+        if not exact and f <= level < c:
+            bounds.append((level, level + 1))
+        else:
+            bounds.append((base, base))
+    return bounds
+
+
+def size_bounds(
+    people: Sequence[PlannerPerson],
+    tables: Sequence[PlannerTable],
+    history: Sequence[Mapping[int, int]] = (),
+    *,
+    seed: int = 0,
+) -> dict[int, tuple[int, int]]:
+    """Allowed ``(min, max)`` number of people per table id for the next round.
+
+    Balanced fill ("water filling"): with ``f`` fixed people and capacity ``c`` a table gets
+    ``min(c, max(f, level))`` people for a common level, where the level is either ``L`` or ``L+1``
+    for tables that can take it, so that the sizes add up to the number of people.  Consequently,
+    whenever one table has two or more people more than another, the bigger one holds only fixed
+    people or the smaller one is full.
+    """
+    _validate(people, tables)
+    rng = random.Random(seed)
+    anchors = _anchors(people, tables, history, pair_counts(history), rng)
+    ordered = sorted(tables, key=lambda t: t.id)
+    fixed = Counter(anchors.values())
+    caps = [t.capacity for t in ordered]
+    bounds = _bounds(caps, [fixed[t.id] for t in ordered], len(people))
+    return {t.id: b for t, b in zip(ordered, bounds, strict=True)}
+
+
+# --------------------------------------------------------------------------------------------
+# Search engine
+# --------------------------------------------------------------------------------------------
+
+
+class _Engine:
+    """Mutable schedule of ``rounds`` rounds over indexed people and tables."""
+
+    def __init__(
+        self,
+        people: Sequence[PlannerPerson],
+        tables: Sequence[PlannerTable],
+        history: Sequence[Mapping[int, int]],
+        rounds: int,
+        rng: random.Random,
+    ) -> None:
+        _validate(people, tables)
+        self.rng = rng
+        self.people = sorted(people, key=lambda p: p.id)
+        self.tables = sorted(tables, key=lambda t: t.id)
+        self.n = n = len(self.people)
+        self.t = len(self.tables)
+        self.rounds = rounds
+        pindex = {p.id: i for i, p in enumerate(self.people)}
+        tindex = {t.id: i for i, t in enumerate(self.tables)}
+        counts = pair_counts(history)
+        anchors = _anchors(self.people, self.tables, history, counts, rng)
+        self.anchor = [tindex[anchors[p.id]] if p.id in anchors else -1 for p in self.people]
+        self.movable = [i for i in range(n) if self.anchor[i] < 0]
+        # pair meeting counts: history plus every planned round (kept in sync by the moves)
+        self.base = [0] * (n * n)
+        for (a, b), c in counts.items():
+            ia, ib = pindex.get(a), pindex.get(b)
+            if ia is not None and ib is not None:
+                self.base[ia * n + ib] = c
+                self.base[ib * n + ia] = c
+        role_names = sorted({r for p in self.people if (r := _role_of(p)) is not None})
+        rindex = {r: i for i, r in enumerate(role_names)}
+        self.nroles = len(role_names)
+        self.role = [rindex[r] if (r := _role_of(p)) is not None else -1 for p in self.people]
+        fixed = [0] * self.t
+        for a in self.anchor:
+            if a >= 0:
+                fixed[a] += 1
+        bounds = _bounds([t.capacity for t in self.tables], fixed, n)
+        self.lo = [b[0] for b in bounds]
+        self.hi = [b[1] for b in bounds]
+        self.slack = any(lo < hi for lo, hi in bounds)
+        voices = sum(1 for p in self.people if _role_of(p) == LIVED_EXPERIENCE)
+        needy = sum(1 for lo in self.lo if lo > 0)
+        self.voice_role = rindex.get(LIVED_EXPERIENCE, -1) if voices >= needy else -1
+        self.cnt: list[int] = []
+        self.seat: list[list[int]] = []
+        self.members: list[list[list[int]]] = []
+        self.rc: list[list[list[int]]] = []
+        # search tunables: share of annealing proposals taken from people meeting someone
+        # again; tabu candidates per step, stall limit, tenure range and perturbation size
+        self.focus = 0.8
+        self.sample = 20
+        self.stall_limit = 200 + 20 * len(self.movable)
+        self.tenure = (4, 10 + len(self.movable) // 2)
+        self.kick = max(2, len(self.movable) // 8)
+
+    # ---- construction ---------------------------------------------------------------------
+
+    def build(self, exact_nodes: int = 0, backtracks: int = 0) -> None:
+        """Construct every round, each seeing the meetings of the earlier ones.
+
+        A round is built greedily; if that repeats a meeting and ``exact_nodes`` allows, a
+        depth-first search looks for a round without repeats instead.  When even that fails, up to
+        ``backtracks`` times some of the latest rounds are thrown away and built afresh.
+        """
+        self.cnt = list(self.base)
+        self.seat, self.members, self.rc = [], [], []
+        while len(self.seat) < self.rounds:
+            self._build_round()
+            if exact_nodes <= 0 or not self._round_repeats(len(self.seat) - 1):
+                continue
+            sizes = [len(m) for m in self.members[-1]]
+            self._pop_round()
+            found = None
+            for _ in range(8):
+                found = self._exact_round(sizes, exact_nodes // 8)
+                if found is not None:
+                    break
+            if found is not None:
+                self._push_round(found)
+            elif backtracks > 0 and self.seat:
+                backtracks -= 1
+                for _ in range(self.rng.randint(1, max(1, len(self.seat) // 2))):
+                    self._pop_round()
+            else:
+                self._build_round()
+                exact_nodes = 0 if backtracks <= 0 else exact_nodes
+
+    def _round_repeats(self, r: int) -> bool:
+        n, cnt = self.n, self.cnt
+        for members in self.members[r]:
+            for i, a in enumerate(members):
+                row = a * n
+                for b in members[i + 1 :]:
+                    if cnt[row + b] > 1:
+                        return True
+        return False
+
+    def _pop_round(self) -> None:
+        n, cnt = self.n, self.cnt
+        self.seat.pop()
+        self.rc.pop()
+        for members in self.members.pop():
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    cnt[a * n + b] -= 1
+                    cnt[b * n + a] -= 1
+
+    def _push_round(self, seat_of: list[int]) -> None:
+        seat = [-1] * self.n
+        members: list[list[int]] = [[] for _ in range(self.t)]
+        rc = [[0] * self.nroles for _ in range(self.t)]
+        for i in range(self.n):
+            self._place(i, seat_of[i], seat, members, rc)
+        self.seat.append(seat)
+        self.members.append(members)
+        self.rc.append(rc)
+
+    def _exact_round(self, sizes: list[int], node_limit: int) -> list[int] | None:
+        """Depth-first search for a round of the given table sizes in which nobody meets anyone
+        they have met before (fixed people excepted among themselves).  Most constrained person
+        first; empty interchangeable tables are tried once.  ``None`` if not found in budget."""
+        n, nt, cnt, rng = self.n, self.t, self.cnt, self.rng
+        met = [0] * n
+        for a in range(n):
+            row = a * n
+            mask = 1 << a
+            for b in range(n):
+                if cnt[row + b]:
+                    mask |= 1 << b
+            met[a] = mask
+        full = (1 << n) - 1
+        allowed = [full] * nt
+        size = [0] * nt
+        seat = [-1] * n
+        for i in range(n):
+            t = self.anchor[i]
+            if t >= 0:
+                seat[i] = t
+                size[t] += 1
+                allowed[t] &= ~met[i]
+        empty_key = [sizes[t] if size[t] == 0 else -1 for t in range(nt)]
+        nodes = 0
+
+        def search(unplaced: list[int]) -> bool:
+            nonlocal nodes
+            if not unplaced:
+                return True
+            nodes += 1
+            if nodes > node_limit:
+                return False
+            best_p, best_opts = -1, list[int]()
+            for p in unplaced:
+                opts = [t for t in range(nt) if size[t] < sizes[t] and (allowed[t] >> p) & 1]
+                if best_p < 0 or len(opts) < len(best_opts):
+                    best_p, best_opts = p, opts
+                    if len(opts) <= 1:
+                        break
+            if not best_opts:
+                return False
+            rng.shuffle(best_opts)
+            rest = [q for q in unplaced if q != best_p]
+            tried_empty: set[int] = set()
+            for t in best_opts:
+                if size[t] == 0 and empty_key[t] >= 0:
+                    if empty_key[t] in tried_empty:
+                        continue
+                    tried_empty.add(empty_key[t])
+                old = allowed[t]
+                allowed[t] = old & ~met[best_p]
+                size[t] += 1
+                seat[best_p] = t
+                if search(rest):
+                    return True
+                allowed[t] = old
+                size[t] -= 1
+                seat[best_p] = -1
+            return False
+
+        order = list(self.movable)
+        rng.shuffle(order)
+        if search(order):
+            return seat
+        return None
+
+    def _build_round(self) -> None:
+        n, nt, cnt, rng = self.n, self.t, self.cnt, self.rng
+        seat = [-1] * n
+        members: list[list[int]] = [[] for _ in range(nt)]
+        rc = [[0] * self.nroles for _ in range(nt)]
+        for i in range(n):
+            a = self.anchor[i]
+            if a >= 0:
+                self._place(i, a, seat, members, rc)
+        order = list(self.movable)
+        rng.shuffle(order)
+        # most-met people first: they have the fewest good tables left
+        order.sort(key=lambda i: -sum(cnt[i * n : i * n + n]))
+        need = sum(max(0, self.lo[t] - len(members[t])) for t in range(nt))
+        left = len(order)
+        for i in order:
+            free_extra = left - 1 >= need
+            best: tuple[int, int, float] | None = None
+            best_t = -1
+            role = self.role[i]
+            row = i * n
+            for t in range(nt):
+                size = len(members[t])
+                if size >= self.hi[t] or (size >= self.lo[t] and not free_extra):
+                    continue
+                rep = 0
+                for x in members[t]:
+                    c = cnt[row + x]
+                    rep += c * c
+                key = (rep * _REPEAT_WEIGHT + self._role_add(rc[t], role), size, rng.random())
+                if best is None or key < best:
+                    best, best_t = key, t
+            if best_t < 0:  # pragma: no cover - bounds always leave a seat
+                raise PlanningError("internal error: no seat left")
+            if len(members[best_t]) < self.lo[best_t]:
+                need -= 1
+            left -= 1
+            self._place(i, best_t, seat, members, rc)
+        self.seat.append(seat)
+        self.members.append(members)
+        self.rc.append(rc)
+
+    def _place(
+        self, i: int, t: int, seat: list[int], members: list[list[int]], rc: list[list[int]]
+    ) -> None:
+        n, cnt = self.n, self.cnt
+        for x in members[t]:
+            cnt[i * n + x] += 1
+            cnt[x * n + i] += 1
+        seat[i] = t
+        members[t].append(i)
+        if self.role[i] >= 0:
+            rc[t][self.role[i]] += 1
+
+    def _role_add(self, counts: list[int], role: int) -> int:
+        if role < 0:
+            return 0
+        c = counts[role]
+        d = 2 * c + 1
+        if role == self.voice_role and c == 0:
+            d -= _MISSING_VOICE_PENALTY
+        return d
+
+    def _role_remove(self, counts: list[int], role: int) -> int:
+        if role < 0:
+            return 0
+        c = counts[role]
+        d = 1 - 2 * c
+        if role == self.voice_role and c == 1:
+            d += _MISSING_VOICE_PENALTY
+        return d
+
+    def zero_repeats_possible(self) -> bool:
+        """False when some movable person must meet someone again: in every round they meet at
+        least (smallest table - 1) people, more than the people they have not met yet."""
+        sizes = [lo for lo in self.lo if lo > 0]
+        if not sizes:
+            return True
+        per_round = min(sizes) - 1
+        n, base = self.n, self.base
+        for p in self.movable:
+            unmet = sum(1 for c in base[p * n : p * n + n] if c == 0) - 1
+            if per_round * self.rounds > unmet:
+                return False
+        return True
+
+    # ---- costs ----------------------------------------------------------------------------
+
+    def repeat_cost(self) -> int:
+        """Sum over pairs of sum_{j < planned meetings} (history + j)^2."""
+        n, cnt, base = self.n, self.cnt, self.base
+        total = 0
+        for a in range(n):
+            row = a * n
+            for b in range(a + 1, n):
+                for m in range(base[row + b], cnt[row + b]):
+                    total += m * m
+        return total
+
+    def role_cost(self) -> int:
+        total = 0
+        for r in range(self.rounds):
+            for t in range(self.t):
+                counts = self.rc[r][t]
+                total += sum(c * c for c in counts)
+                if self.voice_role >= 0 and self.lo[t] > 0 and counts[self.voice_role] == 0:
+                    total += _MISSING_VOICE_PENALTY
+        return total
+
+    def snapshot(self) -> list[list[int]]:
+        return [list(s) for s in self.seat]
+
+    def seatings(self, seats: list[list[int]]) -> list[Seating]:
+        return [{p.id: self.tables[s[i]].id for i, p in enumerate(self.people)} for s in seats]
+
+    # ---- moves ----------------------------------------------------------------------------
+
+    def _swap_delta(self, r: int, p: int, q: int) -> tuple[int, int]:
+        n, cnt = self.n, self.cnt
+        a, b = self.seat[r][p], self.seat[r][q]
+        mem_a, mem_b = self.members[r][a], self.members[r][b]
+        rep = 0
+        rp, rq = p * n, q * n
+        for x in mem_b:
+            if x != q:
+                c = cnt[rp + x]
+                rep += c * c
+                c = cnt[rq + x] - 1
+                rep -= c * c
+        for x in mem_a:
+            if x != p:
+                c = cnt[rq + x]
+                rep += c * c
+                c = cnt[rp + x] - 1
+                rep -= c * c
+        role = 0
+        ra, rb = self.role[p], self.role[q]
+        if ra != rb:
+            rca, rcb = self.rc[r][a], self.rc[r][b]
+            role = self._role_remove(rca, ra) + self._role_add(rcb, ra)
+            role += self._role_remove(rcb, rb) + self._role_add(rca, rb)
+        return rep, role
+
+    def _move_delta(self, r: int, p: int, b: int) -> tuple[int, int]:
+        n, cnt = self.n, self.cnt
+        a = self.seat[r][p]
+        rep = 0
+        rp = p * n
+        for x in self.members[r][b]:
+            c = cnt[rp + x]
+            rep += c * c
+        for x in self.members[r][a]:
+            if x != p:
+                c = cnt[rp + x] - 1
+                rep -= c * c
+        role = 0
+        ra = self.role[p]
+        if ra >= 0:
+            role = self._role_remove(self.rc[r][a], ra) + self._role_add(self.rc[r][b], ra)
+        return rep, role
+
+    def _move(self, r: int, p: int, b: int) -> None:
+        n, cnt = self.n, self.cnt
+        seat, members, rc = self.seat[r], self.members[r], self.rc[r]
+        a = seat[p]
+        mem_a = members[a]
+        mem_a.remove(p)
+        for x in mem_a:
+            cnt[p * n + x] -= 1
+            cnt[x * n + p] -= 1
+        if self.role[p] >= 0:
+            rc[a][self.role[p]] -= 1
+        self._place(p, b, seat, members, rc)
+
+    def _conflicted(self) -> list[tuple[int, int]]:
+        n, cnt = self.n, self.cnt
+        out: list[tuple[int, int]] = []
+        for r in range(self.rounds):
+            seat, members = self.seat[r], self.members[r]
+            for p in self.movable:
+                row = p * n
+                for x in members[seat[p]]:
+                    if x != p and cnt[row + x] > 1:
+                        out.append((r, p))
+                        break
+        return out
+
+    def anneal(self, iterations: int, temp_start: float, temp_end: float) -> None:
+        """Simulated annealing, lexicographic on (repeats, roles); leaves the best state found.
+
+        A move that changes the repeat cost is accepted by the Metropolis rule on that change
+        (never once repeats are down to zero); a move that leaves it unchanged is accepted when
+        it does not worsen the role mix.  Proposals favour people who meet someone again.
+        """
+        rng = self.rng
+        movable = self.movable
+        if len(movable) < 2 and not (self.slack and movable):
+            return
+        rounds, nt = self.rounds, self.t
+        rep_cost = self.repeat_cost()
+        role_cost = self.role_cost()
+        best = (rep_cost, role_cost)
+        best_seats: list[list[int]] = []
+        at_best = True
+        conflicts = self._conflicted() if rep_cost else []
+        refresh = max(50, len(movable) // 2)
+        ratio = (temp_end / temp_start) ** (1.0 / max(1, iterations)) if temp_start > 0 else 0.0
+        temp = temp_start
+        rand = rng.random
+        randrange = rng.randrange
+        nmov = len(movable)
+        focus = self.focus
+        for it in range(iterations):
+            temp *= ratio
+            if rep_cost and it % refresh == 0 and it:
+                conflicts = self._conflicted()
+            if conflicts and rand() < focus:
+                r, p = conflicts[randrange(len(conflicts))]
+            else:
+                r, p = randrange(rounds), movable[randrange(nmov)]
+            seat = self.seat[r]
+            if self.slack and rand() < 0.2:
+                a = seat[p]
+                b = randrange(nt)
+                if b == a or len(self.members[r][a]) <= self.lo[a]:
+                    continue
+                if len(self.members[r][b]) >= self.hi[b]:
+                    continue
+                d_rep, d_role = self._move_delta(r, p, b)
+                q = -1
+            else:
+                q = movable[randrange(nmov)]
+                if seat[q] == seat[p]:
+                    continue
+                d_rep, d_role = self._swap_delta(r, p, q)
+                b = -1
+            if d_rep > 0:
+                if rep_cost == 0 or temp <= 0 or rand() >= math.exp(-d_rep / temp):
+                    continue
+            elif d_rep == 0 and d_role > 0:
+                continue
+            if at_best and (d_rep, d_role) > (0, 0):
+                best_seats = self.snapshot()
+                at_best = False
+            if q >= 0:
+                a = seat[p]
+                bq = seat[q]
+                self._move(r, p, bq)
+                self._move(r, q, a)
+            else:
+                self._move(r, p, b)
+            rep_cost += d_rep
+            role_cost += d_role
+            if (rep_cost, role_cost) <= best:
+                best = (rep_cost, role_cost)
+                at_best = True
+                if rep_cost == 0:
+                    conflicts = []
+        if not at_best:
+            self.restore(best_seats)
+
+    def tabu(self, iterations: int) -> None:
+        """Conflict-directed tabu search on swaps; leaves the best state found.
+
+        Each step takes a random person who meets someone again in some round, applies the best
+        non-tabu swap of that person in that round (even if it is worse) and forbids undoing it
+        for a random tenure.  After a long stall it restarts from the best state, perturbed.
+        """
+        rng = self.rng
+        movable = self.movable
+        if len(movable) < 2:
+            return
+        n = self.n
+        rep_cost = self.repeat_cost()
+        role_cost = self.role_cost()
+        best = (rep_cost, role_cost)
+        best_seats = self.snapshot()
+        tabu: dict[int, int] = {}
+        stall = 0
+        stall_limit = self.stall_limit
+        tenure_lo, tenure_hi = self.tenure
+        for it in range(iterations):
+            if rep_cost == 0:
+                break
+            conflicts = self._conflicted()
+            if not conflicts:  # pragma: no cover - repeats always show up as conflicts
+                break
+            if len(conflicts) > self.sample:
+                conflicts = rng.sample(conflicts, self.sample)
+            choice = (-1, -1, -1)
+            choice_delta = (0, 0)
+            ties = 0
+            for r, p in conflicts:
+                seat = self.seat[r]
+                a = seat[p]
+                key_base = (r * n + p) * n
+                for q in movable:
+                    if seat[q] == a:
+                        continue
+                    d_rep, d_role = self._swap_delta(r, p, q)
+                    if (
+                        tabu.get(key_base + q, -1) >= it
+                        and (
+                            rep_cost + d_rep,
+                            role_cost + d_role,
+                        )
+                        >= best
+                    ):
+                        continue
+                    delta = (d_rep, d_role)
+                    if choice[0] < 0 or delta < choice_delta:
+                        choice, choice_delta, ties = (r, p, q), delta, 1
+                    elif delta == choice_delta:
+                        ties += 1
+                        if rng.randrange(ties) == 0:
+                            choice = (r, p, q)
+            r, p, q = choice
+            if r < 0:
+                continue
+            seat = self.seat[r]
+            a, b = seat[p], seat[q]
+            key_base = (r * n + p) * n
+            self._move(r, p, b)
+            self._move(r, q, a)
+            tenure = rng.randint(tenure_lo, tenure_hi)
+            tabu[key_base + q] = it + tenure
+            tabu[(r * n + q) * n + p] = it + tenure
+            rep_cost += choice_delta[0]
+            role_cost += choice_delta[1]
+            if (rep_cost, role_cost) < best:
+                best = (rep_cost, role_cost)
+                best_seats = self.snapshot()
+                stall = 0
+            else:
+                stall += 1
+                if stall > stall_limit:
+                    stall = 0
+                    self.restore(best_seats)
+                    self._perturb(self.kick)
+                    rep_cost, role_cost = self.repeat_cost(), self.role_cost()
+                    tabu.clear()
+        self.restore(best_seats)
+
+    def _perturb(self, swaps: int) -> None:
+        rng, movable = self.rng, self.movable
+        for _ in range(swaps):
+            r = rng.randrange(self.rounds)
+            p, q = movable[rng.randrange(len(movable))], movable[rng.randrange(len(movable))]
+            a, b = self.seat[r][p], self.seat[r][q]
+            if a != b:
+                self._move(r, p, b)
+                self._move(r, q, a)
+
+    def restore(self, seats: list[list[int]]) -> None:
+        self.cnt = list(self.base)
+        self.seat, self.members, self.rc = [], [], []
+        for s in seats:
+            seat = [-1] * self.n
+            members: list[list[int]] = [[] for _ in range(self.t)]
+            rc = [[0] * self.nroles for _ in range(self.t)]
+            for i in range(self.n):
+                self._place(i, s[i], seat, members, rc)
+            self.seat.append(seat)
+            self.members.append(members)
+            self.rc.append(rc)
+
+
+def _solve(
+    people: Sequence[PlannerPerson],
+    tables: Sequence[PlannerTable],
+    history: Sequence[Mapping[int, int]],
+    rounds: int,
+    seed: int,
+    effort: float,
+) -> list[Seating]:
+    rng = random.Random(seed)
+    engine = _Engine(people, tables, history, rounds, rng)
+    if rounds <= 0:
+        return []
+    movable = max(1, len(engine.movable))
+    effort = max(0.0, effort)
+    # Iteration budgets, linear in the size of the schedule (never wall-clock: determinism).
+    anneal_iters = int(effort * (5000 + 50 * movable * rounds))
+    # exact round search and tabu only where they pay (recursion depth = movable people)
+    small = movable <= 200 and movable * engine.t <= 4000
+    hopeful = engine.zero_repeats_possible()
+    exact_nodes = int(effort * 3000) if small and hopeful else 0
+    backtracks = int(effort * 30) if small and hopeful else 0
+    tabu_iters = int(effort * 400_000 / (engine.sample * movable)) if small and hopeful else 0
+    restarts = max(1, int(effort * 2)) if rounds > 1 and hopeful else 1
+    best_cost: tuple[int, int] | None = None
+    best_seats: list[list[int]] = []
+    for _ in range(restarts):
+        engine.build(exact_nodes, backtracks)
+        engine.anneal(anneal_iters, 0.6, 0.02)
+        if engine.repeat_cost() > 0 and tabu_iters > 0:
+            engine.tabu(tabu_iters)
+            engine.anneal(anneal_iters // 2, 0.0, 0.0)  # descent: polish the role mix
+        cost = (engine.repeat_cost(), engine.role_cost())
+        if best_cost is None or cost < best_cost:
+            best_cost, best_seats = cost, engine.snapshot()
+        if cost[0] == 0:
+            break
+    return engine.seatings(best_seats)
+
+
+def plan_next_round(
+    people: Sequence[PlannerPerson],
+    tables: Sequence[PlannerTable],
+    history: Sequence[Mapping[int, int]],
+    *,
+    seed: int = 0,
+    effort: float = 1.0,
+) -> Seating:
+    """Seating (person id -> table id) for the next round.
+
+    ``history`` holds the seatings of the rounds already played, oldest first; it may mention
+    people who have left (ignored) and lack people who just arrived (they have met nobody).
+    Raises :class:`PlanningError` when there are not enough seats or fixed people overflow a table.
+    """
+    if not people:
+        _validate(people, tables)
+        return {}
+    return _solve(people, tables, history, 1, seed, effort)[0]
+
+
+def plan_rounds(
+    people: Sequence[PlannerPerson],
+    tables: Sequence[PlannerTable],
+    history: Sequence[Mapping[int, int]],
+    rounds: int,
+    *,
+    seed: int = 0,
+    effort: float = 1.0,
+) -> list[Seating]:
+    """Seatings for the next ``rounds`` rounds, planned jointly (as if each were appended to
+    ``history`` before planning the next).  Fixed people keep one table throughout."""
+    if rounds < 0:
+        raise PlanningError("rounds must not be negative")
+    if not people:
+        _validate(people, tables)
+        return [{} for _ in range(rounds)]
+    return _solve(people, tables, history, rounds, seed, effort)

@@ -1,0 +1,148 @@
+"""Real databases (SQLite file or PostgreSQL, chosen by TABLECLOTH_TEST_DATABASE), the app with
+its lifespan, and small factories. Each test starts from empty tables."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, SQLModel
+
+from app.config import Settings
+from app.db import make_engine
+from app.main import create_app
+from app.migrate import upgrade
+from tests.factories import PASSWORD, make_facilitator
+
+BASE_URL = "http://testserver"
+
+
+def _postgres_admin_url(url: str) -> str:
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated database for the whole run: a SQLite file, or a new PostgreSQL
+    database created beside the one named in TABLECLOTH_TEST_DATABASE and dropped after."""
+    choice = os.environ.get("TABLECLOTH_TEST_DATABASE", "sqlite")
+    if choice == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        upgrade(url)
+        yield url
+        return
+    name = f"tablecloth_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(_postgres_admin_url(choice), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = choice.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[object]:
+    # Deferred transactions: the tests' own session must not hold SQLite's write lock.
+    eng = make_engine(database_url, read_only=True)
+    yield eng
+    eng.dispose()
+
+
+def _empty_tables(engine: object, url: str) -> None:
+    import app.models  # noqa: F401
+
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as conn:  # type: ignore[attr-defined]
+        if url.startswith("postgresql"):
+            conn.execute(
+                text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, engine: object) -> Iterator[Settings]:
+    _empty_tables(engine, database_url)
+    return Settings(
+        mode="production",
+        database_url=database_url,
+        secret_key="test-secret-" + "x" * 40,
+        base_url=BASE_URL,
+        media_dir=tmp_path / "media",
+        broadcast_url="memory://",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> object:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: object) -> Iterator[TestClient]:
+    with TestClient(app, base_url=BASE_URL) as c:  # type: ignore[arg-type]
+        yield c
+
+
+@pytest.fixture
+def session(engine: object, settings: Settings) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:  # type: ignore[arg-type]
+        yield s
+
+
+@pytest.fixture
+def facilitator(session: Session) -> object:
+    return make_facilitator(session)
+
+
+def csrf_of(client: TestClient, path: str = "/login") -> str:
+    """Load a page and read the CSRF token from its form."""
+    import re
+
+    html = client.get(path).text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def logged_in(client: TestClient, facilitator: object) -> TestClient:
+    token = csrf_of(client)
+    response = client.post(
+        "/login",
+        data={
+            "email": facilitator.email,  # type: ignore[attr-defined]
+            "password": PASSWORD,
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    return client
+
+
+@pytest.fixture
+def api_headers(client: TestClient, facilitator: object) -> dict[str, str]:
+    response = client.post(
+        "/api/v1/auth/token", data={"username": facilitator.email, "password": PASSWORD}
+    )  # type: ignore[attr-defined]
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}

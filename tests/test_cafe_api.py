@@ -1,0 +1,170 @@
+"""The café API: create, read, run rounds, seating, bad input."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.models.accounts import Facilitator
+from app.models.base import utcnow
+from app.services import cafe as cafe_service
+from tests.factories import cafe_payload, make_cafe, make_facilitator
+
+
+def _join(client: TestClient, code: str, name: str, **extra: str) -> TestClient:
+    """A phone: its own cookie jar, joined to the café."""
+    phone = TestClient(client.app, base_url=str(client.base_url))
+    page = phone.get(f"/j/{code}")
+    assert page.status_code == 200, page.text
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    r = phone.post(f"/j/{code}", data={"display_name": name, "csrf_token": token, **extra},
+                   follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return phone
+
+
+def test_create_and_read_back(client: TestClient, api_headers: dict[str, str]) -> None:
+    r = client.post("/api/v1/cafes", json=cafe_payload(), headers=api_headers)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert len(body["code"]) == 6
+    assert not set(body["code"]) & set("0O1I")
+    assert body["join_url"] == f"http://testserver/j/{body['code']}"
+    assert [t["name"] for t in body["tables"]] == ["Table 1", "Table 2", "Table 3"]
+    assert [r["question"] for r in body["rounds"]][0] == "What does a good day look like?"
+    again = client.get(f"/api/v1/cafes/{body['id']}", headers=api_headers).json()
+    assert again["code"] == body["code"]
+    assert again["status"] == "draft"
+    assert again["names_visible"] is False
+
+
+def test_named_tables_and_per_table_questions(client: TestClient,
+                                               api_headers: dict[str, str]) -> None:
+    payload = cafe_payload(table_count=None, tables=[{"name": "Kitchen", "capacity": 5},
+                                                      {"capacity": 3}])
+    payload["rounds"][1]["table_questions"] = [{"table": 2, "question": "What helps carers?"}]
+    body = client.post("/api/v1/cafes", json=payload, headers=api_headers).json()
+    assert [(t["name"], t["capacity"]) for t in body["tables"]] == [("Kitchen", 5), ("Table 2", 3)]
+    assert body["rounds"][1]["table_questions"] == {"2": "What helps carers?"}
+
+
+def test_bad_create_input_is_422_with_detail(client: TestClient,
+                                             api_headers: dict[str, str]) -> None:
+    cases = [
+        cafe_payload(title=""),
+        cafe_payload(rounds=[]),
+        cafe_payload(table_count=None),
+        cafe_payload(table_capacity=1),
+        cafe_payload(seating_mode="random"),
+        {**cafe_payload(), "rounds": [{"question": "q", "minutes": 0}]},
+        {**cafe_payload(), "rounds": [{"question": "q", "table_questions": [
+            {"table": 9, "question": "x"}]}]},
+    ]
+    for payload in cases:
+        r = client.post("/api/v1/cafes", json=payload, headers=api_headers)
+        assert r.status_code == 422, payload
+        assert r.json()["detail"]
+    assert client.post("/api/v1/cafes", content=b"{not json", headers={
+        **api_headers, "Content-Type": "application/json"}).status_code == 422
+
+
+def test_another_facilitators_cafe_is_404(client: TestClient, session: Session,
+                                          api_headers: dict[str, str]) -> None:
+    other = make_cafe(session, make_facilitator(session))
+    r = client.get(f"/api/v1/cafes/{other.id}", headers=api_headers)
+    assert r.status_code == 404
+    assert r.json() == {"detail": "No such café."}
+    assert client.post(f"/api/v1/cafes/{other.id}/rounds/next",
+                       headers=api_headers).status_code == 404
+
+
+def test_rounds_run_with_a_shared_clock(client: TestClient, api_headers: dict[str, str]) -> None:
+    cafe = client.post("/api/v1/cafes", json=cafe_payload(), headers=api_headers).json()
+    cid, code = cafe["id"], cafe["code"]
+    phones = [_join(client, code, f"Person {n}") for n in range(8)]
+    assert client.post(f"/api/v1/cafes/{cid}/pause", headers=api_headers).status_code == 409
+    r = client.post(f"/api/v1/cafes/{cid}/rounds/next", headers=api_headers)
+    assert r.status_code == 200
+    state = r.json()
+    assert state["current_round"] == 1
+    assert state["status"] == "running"
+    left = state["rounds"][0]["seconds_left"]
+    assert 590 <= left <= 600
+    extended = client.post(f"/api/v1/cafes/{cid}/rounds/current/extend", json={"minutes": 3},
+                           headers=api_headers).json()
+    assert extended["rounds"][0]["seconds_left"] >= left + 170
+    paused = client.post(f"/api/v1/cafes/{cid}/pause", headers=api_headers).json()
+    assert paused["rounds"][0]["status"] == "paused"
+    assert client.post(f"/api/v1/cafes/{cid}/pause", headers=api_headers).status_code == 409
+    resumed = client.post(f"/api/v1/cafes/{cid}/resume", headers=api_headers).json()
+    assert resumed["rounds"][0]["status"] == "running"
+    seating = client.get(f"/api/v1/cafes/{cid}/seating", headers=api_headers).json()
+    assert seating["round"] == 1
+    assert len(seating["seats"]) == 8
+    assert seating["unseated"] == []
+    by_table: dict[int, int] = {}
+    for seat in seating["seats"]:
+        by_table[seat["table_id"]] = by_table.get(seat["table_id"], 0) + 1
+    assert sorted(by_table.values()) == [2, 3, 3]
+    # Every phone shows the table the seating API names.
+    for phone in phones:
+        page = phone.get(f"/p/{code}").text
+        assert "Go to Table" in page
+    assert client.get(f"/api/v1/cafes/{cid}/seating?round=7",
+                      headers=api_headers).status_code == 404
+
+
+def test_second_next_for_the_same_round_is_refused(client: TestClient,
+                                                   api_headers: dict[str, str]) -> None:
+    cafe = client.post("/api/v1/cafes", json=cafe_payload(), headers=api_headers).json()
+    for n in range(6):
+        _join(client, cafe["code"], f"P{n}")
+    url = f"/api/v1/cafes/{cafe['id']}/rounds/next"
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(
+            lambda _: client.post(url, json={"from_round": 0}, headers=api_headers).status_code,
+            range(4)))
+    assert sorted(results) == [200, 409, 409, 409]
+    state = client.get(f"/api/v1/cafes/{cafe['id']}", headers=api_headers).json()
+    assert state["current_round"] == 1
+    stale = client.post(url, json={"from_round": 0}, headers=api_headers)
+    assert stale.status_code == 409
+    assert "already started" in stale.json()["detail"]
+
+
+def test_last_round_then_close(client: TestClient, api_headers: dict[str, str]) -> None:
+    cafe = client.post("/api/v1/cafes", json=cafe_payload(rounds=[{"question": "Only one"}]),
+                       headers=api_headers).json()
+    url = f"/api/v1/cafes/{cafe['id']}"
+    assert client.post(f"{url}/rounds/next", headers=api_headers).status_code == 200
+    last = client.post(f"{url}/rounds/next", headers=api_headers)
+    assert last.status_code == 409
+    assert "last round" in last.json()["detail"]
+    closed = client.post(f"{url}/close", headers=api_headers).json()
+    assert closed["status"] == "closed"
+    assert client.post(f"{url}/close", headers=api_headers).status_code == 409
+    assert client.post(f"{url}/rounds/current/extend", headers=api_headers).status_code == 409
+
+
+def test_clock_survives_a_restart(session: Session, facilitator: Facilitator, settings: object,
+                                  ) -> None:
+    """The round stores instants, so a new process computes the same time left."""
+    cafe = make_cafe(session, facilitator)
+    now = utcnow()
+    cafe_service.start_next_round(session=session, cafe=cafe, now=now)
+    later = now + timedelta(minutes=4)
+    from app.main import create_app
+
+    with TestClient(create_app(settings)) as fresh:  # type: ignore[arg-type]
+        del fresh
+    from app.db import Database
+
+    db = Database(settings.database_url)  # type: ignore[attr-defined]
+    with db.read_session() as s2:
+        rnd = cafe_service.current_round(s2, s2.get(type(cafe), cafe.id))  # type: ignore[arg-type]
+        assert rnd is not None
+        assert cafe_service.seconds_left(rnd, later) == 6 * 60
+    db.dispose()

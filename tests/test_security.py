@@ -1,0 +1,56 @@
+"""Security headers, health check, error shapes."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_pages_carry_security_headers(client: TestClient) -> None:
+    r = client.get("/")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "default-src 'self'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "same-origin"
+    assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_pages_load_nothing_from_other_origins(client: TestClient) -> None:
+    for path in ("/", "/login", "/docs"):
+        html = client.get(path).text
+        assert "http://" not in html.replace("http://testserver", "")
+        assert "https://" not in html
+
+
+def test_healthz_checks_the_database(client: TestClient) -> None:
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "database": "ok"}
+
+
+def test_unknown_api_path_is_json_404(client: TestClient) -> None:
+    r = client.get("/api/v1/nothing-here")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "There is nothing at this address."}
+
+
+def test_unknown_page_is_a_readable_404(client: TestClient) -> None:
+    r = client.get("/no-such-page")
+    assert r.status_code == 404
+    assert "text/html" in r.headers["content-type"]
+    assert "nothing at this address" in r.text
+
+
+def test_static_assets_are_served_locally_and_compressed(client: TestClient) -> None:
+    r = client.get("/static/vendor/htmx.min.js", headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200
+    assert r.headers.get("content-encoding") == "gzip"
+
+
+def test_openapi_documents_every_api_route(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path, methods in spec["paths"].items():
+        assert path.startswith("/api/v1/") or path == "/healthz", path
+        for method, op in methods.items():
+            assert op.get("description") or op.get("summary"), f"{method} {path}"
