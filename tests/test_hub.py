@@ -79,13 +79,14 @@ async def test_channel_names_and_event_types() -> None:
 
 async def test_delivers_to_every_subscriber_of_a_channel(hub: Hub) -> None:
     channel = unique("cafe")
-    async with hub.subscribe(channel) as a, hub.subscribe(channel) as b, \
-            hub.subscribe(channel) as c:
+    async with (
+        hub.subscribe(channel) as a,
+        hub.subscribe(channel) as b,
+        hub.subscribe(channel) as c,
+    ):
         await hub.publish(channel, {"type": CafeEvent.ROUND_STARTED, "round": 2})
         for sub in (a, b, c):
-            assert await sub.get(timeout=2) == Event(
-                channel, {"type": "round_started", "round": 2}
-            )
+            assert await sub.get(timeout=2) == Event(channel, {"type": "round_started", "round": 2})
 
 
 async def test_channels_are_separate(hub: Hub) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from app.realtime.hub import CafeEvent, Hub, cafe_channel
 from fastapi import BackgroundTasks, Depends, Request
+
+from app.realtime.hub import CafeEvent, Hub, cafe_channel
 
 
 class Announcer:

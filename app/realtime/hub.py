@@ -350,12 +350,12 @@ class RedisHub(Hub):
             "socket_timeout": 5.0,
             "socket_keepalive": True,
         }
-        self._publisher = Redis.from_url(
-            self.url, client_name=f"{self.client_name}-pub", **common
-        )
+        self._publisher = Redis.from_url(self.url, client_name=f"{self.client_name}-pub", **common)
         # No retries inside redis-py for the subscriber: the reader loop owns reconnection.
         self._listener = Redis.from_url(
-            self.url, client_name=f"{self.client_name}-sub", retry=Retry(NoBackoff(), 0),
+            self.url,
+            client_name=f"{self.client_name}-sub",
+            retry=Retry(NoBackoff(), 0),
             **common,
         )
         self._reader = asyncio.create_task(self._run(), name="tablecloth-hub-reader")
@@ -398,8 +398,9 @@ class RedisHub(Hub):
             if waits:
                 _, late = await asyncio.wait(waits, timeout=self.CONFIRM_TIMEOUT)
                 if late:
-                    log.warning("hub: Redis did not confirm SUBSCRIBE within %ss",
-                                self.CONFIRM_TIMEOUT)
+                    log.warning(
+                        "hub: Redis did not confirm SUBSCRIBE within %ss", self.CONFIRM_TIMEOUT
+                    )
         except BaseException:
             sub._close()
             await self._detach(sub)
@@ -452,16 +453,21 @@ class RedisHub(Hub):
             try:
                 await self._connect()
                 if failing:
-                    log.warning("hub: Redis pub/sub reconnected, %d channel(s) resubscribed",
-                                len(self._remote))
+                    log.warning(
+                        "hub: Redis pub/sub reconnected, %d channel(s) resubscribed",
+                        len(self._remote),
+                    )
                 failing = False
                 delay = self.BACKOFF_MIN
                 await self._read()
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as exc:
-                log.warning("hub: Redis pub/sub connection lost (%s); retry in %.1fs",
-                            str(exc) or type(exc).__name__, delay)
+                log.warning(
+                    "hub: Redis pub/sub connection lost (%s); retry in %.1fs",
+                    str(exc) or type(exc).__name__,
+                    delay,
+                )
             except Exception:
                 log.exception("hub: reader failed; retry in %.1fs", delay)
             failing = True
@@ -493,7 +499,7 @@ class RedisHub(Hub):
         name = raw.decode() if isinstance(raw, bytes) else str(raw)
         if not name.startswith(self.prefix):
             return
-        channel = name[len(self.prefix):]
+        channel = name[len(self.prefix) :]
         if kind == "message":
             if channel not in self._subs:
                 return

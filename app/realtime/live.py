@@ -15,12 +15,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from anyio import to_thread
-from app.realtime.hub import Event, Hub, cafe_channel
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from app.db import Database
 from app.models.base import utcnow
 from app.models.cafe import Cafe
+from app.realtime.hub import Event, Hub, cafe_channel
 from app.services import cafe as cafe_service
 
 log = logging.getLogger("tablecloth.live")
