@@ -72,8 +72,7 @@ def _demo(session: Session, base_url: str) -> None:
             data=CafeCreate(
                 title="Choice and control in supported living",
                 purpose=(
-                    "What helps people have a real say in their support, "
-                    "and what gets in the way?"
+                    "What helps people have a real say in their support, and what gets in the way?"
                 ),
                 tables=[TableSpec(name=f"Table {n}", capacity=5) for n in range(1, 5)],
                 rounds=[

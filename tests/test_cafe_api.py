@@ -20,8 +20,11 @@ def _join(client: TestClient, code: str, name: str, **extra: str) -> TestClient:
     page = phone.get(f"/j/{code}")
     assert page.status_code == 200, page.text
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    r = phone.post(f"/j/{code}", data={"display_name": name, "csrf_token": token, **extra},
-                   follow_redirects=False)
+    r = phone.post(
+        f"/j/{code}",
+        data={"display_name": name, "csrf_token": token, **extra},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     return phone
 
@@ -41,18 +44,21 @@ def test_create_and_read_back(client: TestClient, api_headers: dict[str, str]) -
     assert again["names_visible"] is False
 
 
-def test_named_tables_and_per_table_questions(client: TestClient,
-                                               api_headers: dict[str, str]) -> None:
-    payload = cafe_payload(table_count=None, tables=[{"name": "Kitchen", "capacity": 5},
-                                                      {"capacity": 3}])
+def test_named_tables_and_per_table_questions(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    payload = cafe_payload(
+        table_count=None, tables=[{"name": "Kitchen", "capacity": 5}, {"capacity": 3}]
+    )
     payload["rounds"][1]["table_questions"] = [{"table": 2, "question": "What helps carers?"}]
     body = client.post("/api/v1/cafes", json=payload, headers=api_headers).json()
     assert [(t["name"], t["capacity"]) for t in body["tables"]] == [("Kitchen", 5), ("Table 2", 3)]
     assert body["rounds"][1]["table_questions"] == {"2": "What helps carers?"}
 
 
-def test_bad_create_input_is_422_with_detail(client: TestClient,
-                                             api_headers: dict[str, str]) -> None:
+def test_bad_create_input_is_422_with_detail(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
     cases = [
         cafe_payload(title=""),
         cafe_payload(rounds=[]),
@@ -60,25 +66,35 @@ def test_bad_create_input_is_422_with_detail(client: TestClient,
         cafe_payload(table_capacity=1),
         cafe_payload(seating_mode="random"),
         {**cafe_payload(), "rounds": [{"question": "q", "minutes": 0}]},
-        {**cafe_payload(), "rounds": [{"question": "q", "table_questions": [
-            {"table": 9, "question": "x"}]}]},
+        {
+            **cafe_payload(),
+            "rounds": [{"question": "q", "table_questions": [{"table": 9, "question": "x"}]}],
+        },
     ]
     for payload in cases:
         r = client.post("/api/v1/cafes", json=payload, headers=api_headers)
         assert r.status_code == 422, payload
         assert r.json()["detail"]
-    assert client.post("/api/v1/cafes", content=b"{not json", headers={
-        **api_headers, "Content-Type": "application/json"}).status_code == 422
+    assert (
+        client.post(
+            "/api/v1/cafes",
+            content=b"{not json",
+            headers={**api_headers, "Content-Type": "application/json"},
+        ).status_code
+        == 422
+    )
 
 
-def test_another_facilitators_cafe_is_404(client: TestClient, session: Session,
-                                          api_headers: dict[str, str]) -> None:
+def test_another_facilitators_cafe_is_404(
+    client: TestClient, session: Session, api_headers: dict[str, str]
+) -> None:
     other = make_cafe(session, make_facilitator(session))
     r = client.get(f"/api/v1/cafes/{other.id}", headers=api_headers)
     assert r.status_code == 404
     assert r.json() == {"detail": "No such café."}
-    assert client.post(f"/api/v1/cafes/{other.id}/rounds/next",
-                       headers=api_headers).status_code == 404
+    assert (
+        client.post(f"/api/v1/cafes/{other.id}/rounds/next", headers=api_headers).status_code == 404
+    )
 
 
 def test_rounds_run_with_a_shared_clock(client: TestClient, api_headers: dict[str, str]) -> None:
@@ -93,8 +109,9 @@ def test_rounds_run_with_a_shared_clock(client: TestClient, api_headers: dict[st
     assert state["status"] == "running"
     left = state["rounds"][0]["seconds_left"]
     assert 590 <= left <= 600
-    extended = client.post(f"/api/v1/cafes/{cid}/rounds/current/extend", json={"minutes": 3},
-                           headers=api_headers).json()
+    extended = client.post(
+        f"/api/v1/cafes/{cid}/rounds/current/extend", json={"minutes": 3}, headers=api_headers
+    ).json()
     assert extended["rounds"][0]["seconds_left"] >= left + 170
     paused = client.post(f"/api/v1/cafes/{cid}/pause", headers=api_headers).json()
     assert paused["rounds"][0]["status"] == "paused"
@@ -113,20 +130,25 @@ def test_rounds_run_with_a_shared_clock(client: TestClient, api_headers: dict[st
     for phone in phones:
         page = phone.get(f"/p/{code}").text
         assert "Go to Table" in page
-    assert client.get(f"/api/v1/cafes/{cid}/seating?round=7",
-                      headers=api_headers).status_code == 404
+    assert (
+        client.get(f"/api/v1/cafes/{cid}/seating?round=7", headers=api_headers).status_code == 404
+    )
 
 
-def test_second_next_for_the_same_round_is_refused(client: TestClient,
-                                                   api_headers: dict[str, str]) -> None:
+def test_second_next_for_the_same_round_is_refused(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
     cafe = client.post("/api/v1/cafes", json=cafe_payload(), headers=api_headers).json()
     for n in range(6):
         _join(client, cafe["code"], f"P{n}")
     url = f"/api/v1/cafes/{cafe['id']}/rounds/next"
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(
-            lambda _: client.post(url, json={"from_round": 0}, headers=api_headers).status_code,
-            range(4)))
+        results = list(
+            pool.map(
+                lambda _: client.post(url, json={"from_round": 0}, headers=api_headers).status_code,
+                range(4),
+            )
+        )
     assert sorted(results) == [200, 409, 409, 409]
     state = client.get(f"/api/v1/cafes/{cafe['id']}", headers=api_headers).json()
     assert state["current_round"] == 1
@@ -136,8 +158,9 @@ def test_second_next_for_the_same_round_is_refused(client: TestClient,
 
 
 def test_last_round_then_close(client: TestClient, api_headers: dict[str, str]) -> None:
-    cafe = client.post("/api/v1/cafes", json=cafe_payload(rounds=[{"question": "Only one"}]),
-                       headers=api_headers).json()
+    cafe = client.post(
+        "/api/v1/cafes", json=cafe_payload(rounds=[{"question": "Only one"}]), headers=api_headers
+    ).json()
     url = f"/api/v1/cafes/{cafe['id']}"
     assert client.post(f"{url}/rounds/next", headers=api_headers).status_code == 200
     last = client.post(f"{url}/rounds/next", headers=api_headers)
@@ -149,8 +172,11 @@ def test_last_round_then_close(client: TestClient, api_headers: dict[str, str]) 
     assert client.post(f"{url}/rounds/current/extend", headers=api_headers).status_code == 409
 
 
-def test_clock_survives_a_restart(session: Session, facilitator: Facilitator, settings: object,
-                                  ) -> None:
+def test_clock_survives_a_restart(
+    session: Session,
+    facilitator: Facilitator,
+    settings: object,
+) -> None:
     """The round stores instants, so a new process computes the same time left."""
     cafe = make_cafe(session, facilitator)
     now = utcnow()
