@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 21:57:23.693779
+Create Date: 2026-11-22 22:02:56.827048
 """
 
 from collections.abc import Sequence
@@ -135,6 +135,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_round_cafe_id"), ["cafe_id"], unique=False)
 
     op.create_table(
+        "theme",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cafe_id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cafe_id"], ["cafe.id"], name=op.f("fk_theme_cafe_id_cafe"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_theme")),
+        sa.UniqueConstraint("cafe_id", "name", name=op.f("uq_theme_cafe_id")),
+    )
+    with op.batch_alter_table("theme", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_theme_cafe_id"), ["cafe_id"], unique=False)
+
+    op.create_table(
         "participant",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cafe_id", sa.Integer(), nullable=False),
@@ -186,6 +202,56 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_table_question_round_id"), ["round_id"], unique=False)
 
     op.create_table(
+        "contribution",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cafe_id", sa.Integer(), nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=True),
+        sa.Column("table_id", sa.Integer(), nullable=True),
+        sa.Column("participant_id", sa.Integer(), nullable=True),
+        sa.Column("client_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+        sa.Column("evidence_type", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("author_role", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.Column("for_table", sa.Boolean(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("safeguarding", sa.Boolean(), nullable=False),
+        sa.Column("moderation_note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cafe_id"], ["cafe.id"], name=op.f("fk_contribution_cafe_id_cafe"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+            name=op.f("fk_contribution_participant_id_participant"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["round_id"], ["round.id"], name=op.f("fk_contribution_round_id_round")
+        ),
+        sa.ForeignKeyConstraint(
+            ["table_id"], ["cafe_table.id"], name=op.f("fk_contribution_table_id_cafe_table")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contribution")),
+        sa.UniqueConstraint(
+            "participant_id", "client_id", name=op.f("uq_contribution_participant_id")
+        ),
+    )
+    with op.batch_alter_table("contribution", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_contribution_cafe_id"), ["cafe_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_contribution_created_at"), ["created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_contribution_participant_id"), ["participant_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_contribution_round_id"), ["round_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contribution_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contribution_table_id"), ["table_id"], unique=False)
+
+    op.create_table(
         "seat",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
@@ -216,17 +282,115 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_seat_round_id"), ["round_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_seat_table_id"), ["table_id"], unique=False)
 
+    op.create_table(
+        "contribution_theme",
+        sa.Column("contribution_id", sa.Integer(), nullable=False),
+        sa.Column("theme_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contribution_id"],
+            ["contribution.id"],
+            name=op.f("fk_contribution_theme_contribution_id_contribution"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["theme_id"],
+            ["theme.id"],
+            name=op.f("fk_contribution_theme_theme_id_theme"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("contribution_id", "theme_id", name=op.f("pk_contribution_theme")),
+    )
+    with op.batch_alter_table("contribution_theme", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_contribution_theme_theme_id"), ["theme_id"], unique=False
+        )
+
+    op.create_table(
+        "media",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contribution_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+        sa.Column("path", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contribution_id"],
+            ["contribution.id"],
+            name=op.f("fk_media_contribution_id_contribution"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_media")),
+    )
+    with op.batch_alter_table("media", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_media_contribution_id"), ["contribution_id"], unique=False
+        )
+
+    op.create_table(
+        "reaction",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contribution_id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contribution_id"],
+            ["contribution.id"],
+            name=op.f("fk_reaction_contribution_id_contribution"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+            name=op.f("fk_reaction_participant_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reaction")),
+        sa.UniqueConstraint(
+            "contribution_id", "participant_id", name=op.f("uq_reaction_contribution_id")
+        ),
+    )
+    with op.batch_alter_table("reaction", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_reaction_contribution_id"), ["contribution_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_reaction_participant_id"), ["participant_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("reaction", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reaction_participant_id"))
+        batch_op.drop_index(batch_op.f("ix_reaction_contribution_id"))
+
+    op.drop_table("reaction")
+    with op.batch_alter_table("media", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_media_contribution_id"))
+
+    op.drop_table("media")
+    with op.batch_alter_table("contribution_theme", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contribution_theme_theme_id"))
+
+    op.drop_table("contribution_theme")
     with op.batch_alter_table("seat", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_seat_table_id"))
         batch_op.drop_index(batch_op.f("ix_seat_round_id"))
         batch_op.drop_index(batch_op.f("ix_seat_participant_id"))
 
     op.drop_table("seat")
+    with op.batch_alter_table("contribution", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contribution_table_id"))
+        batch_op.drop_index(batch_op.f("ix_contribution_status"))
+        batch_op.drop_index(batch_op.f("ix_contribution_round_id"))
+        batch_op.drop_index(batch_op.f("ix_contribution_participant_id"))
+        batch_op.drop_index(batch_op.f("ix_contribution_created_at"))
+        batch_op.drop_index(batch_op.f("ix_contribution_cafe_id"))
+
+    op.drop_table("contribution")
     with op.batch_alter_table("table_question", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_table_question_round_id"))
 
@@ -235,6 +399,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_participant_cafe_id"))
 
     op.drop_table("participant")
+    with op.batch_alter_table("theme", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_theme_cafe_id"))
+
+    op.drop_table("theme")
     with op.batch_alter_table("round", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_round_cafe_id"))
 

@@ -1,0 +1,139 @@
+"""Contributions as tagged evidence: what people add at a table, themes, reactions, media."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UTCDateTime, utcnow
+
+
+class ContributionKind(StrEnum):
+    IDEA = "idea"
+    QUESTION = "question"
+    ENABLER = "enabler"
+    BARRIER = "barrier"
+    ACTION = "action"
+    INSIGHT = "insight"
+
+
+class EvidenceType(StrEnum):
+    LIVED_EXPERIENCE = "lived_experience"
+    PRACTICE = "practice"
+    RESEARCH = "research"
+    OTHER = "other"
+
+
+class ContributionStatus(StrEnum):
+    VISIBLE = "visible"
+    PENDING = "pending"  # waiting for the facilitator when the café pre-moderates
+    HIDDEN = "hidden"  # hidden by the facilitator (or by a safeguarding flag)
+    WITHDRAWN = "withdrawn"  # taken back by its author
+
+
+class MediaKind(StrEnum):
+    PHOTO = "photo"
+    VOICE = "voice"
+
+
+KIND_LABELS: dict[str, str] = {
+    "idea": "Idea",
+    "question": "Question",
+    "enabler": "What helps",
+    "barrier": "What gets in the way",
+    "action": "Action",
+    "insight": "Insight",
+}
+EVIDENCE_LABELS: dict[str, str] = {
+    "lived_experience": "Lived experience",
+    "practice": "Practice knowledge",
+    "research": "Research",
+    "other": "Other",
+}
+# The evidence type a phone pre-selects from the person's stakeholder role.
+EVIDENCE_FOR_ROLE: dict[str | None, str] = {
+    "lived_experience": "lived_experience",
+    "carer": "lived_experience",
+    "practitioner": "practice",
+    "manager": "practice",
+    "provider": "practice",
+    "decision_maker": "practice",
+    "researcher": "research",
+    "other": "other",
+    None: "other",
+}
+MAX_TEXT = 500
+
+
+class Contribution(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("participant_id", "client_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cafe_id: int = Field(foreign_key="cafe.id", index=True, ondelete="CASCADE")
+    round_id: int | None = Field(default=None, foreign_key="round.id", index=True)
+    table_id: int | None = Field(default=None, foreign_key="cafe_table.id", index=True)
+    participant_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("participant.id", ondelete="SET NULL"), index=True, nullable=True
+        ),
+    )
+    # Client-generated id: a retried post after a dropped connection finds this row instead
+    # of creating a second one.
+    client_id: str = Field(max_length=64)
+    text: str = Field(max_length=MAX_TEXT)
+    kind: str = Field(default=ContributionKind.IDEA, max_length=12)
+    evidence_type: str = Field(default=EvidenceType.OTHER, max_length=20)
+    # The author's stakeholder role when they wrote it (roles can change later).
+    author_role: str | None = Field(default=None, max_length=20)
+    for_table: bool = Field(default=False, description="A host wrote it on behalf of the table.")
+    status: str = Field(default=ContributionStatus.VISIBLE, max_length=10, index=True)
+    safeguarding: bool = Field(default=False)
+    moderation_note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Media(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    contribution_id: int = Field(foreign_key="contribution.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=10)
+    content_type: str = Field(max_length=60)
+    # Relative to the media dir; a random name, never the uploaded file name.
+    path: str = Field(max_length=200)
+    size: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Theme(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("cafe_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cafe_id: int = Field(foreign_key="cafe.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=80)
+    description: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ContributionTheme(SQLModel, table=True):
+    __tablename__ = "contribution_theme"
+
+    contribution_id: int = Field(
+        foreign_key="contribution.id", primary_key=True, ondelete="CASCADE"
+    )
+    theme_id: int = Field(foreign_key="theme.id", primary_key=True, ondelete="CASCADE", index=True)
+
+
+class Reaction(SQLModel, table=True):
+    """One agree/dot-vote by one person on one contribution (a person's total is capped by
+    the café's reaction budget)."""
+
+    __table_args__ = (UniqueConstraint("contribution_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contribution_id: int = Field(foreign_key="contribution.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
