@@ -17,6 +17,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
 from app.migrate import upgrade
+from app.models.accounts import Facilitator
 from tests.factories import PASSWORD, make_facilitator
 
 BASE_URL = "http://testserver"
@@ -79,7 +80,7 @@ def _empty_tables(engine: object, url: str) -> None:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, engine: object) -> Iterator[Settings]:
+def settings(database_url: str, tmp_path: Path, engine: object) -> Settings:
     _empty_tables(engine, database_url)
     return Settings(
         mode="production",
@@ -109,7 +110,7 @@ def session(engine: object, settings: Settings) -> Iterator[Session]:
 
 
 @pytest.fixture
-def facilitator(session: Session) -> object:
+def facilitator(session: Session) -> Facilitator:
     return make_facilitator(session)
 
 
@@ -124,12 +125,12 @@ def csrf_of(client: TestClient, path: str = "/login") -> str:
 
 
 @pytest.fixture
-def logged_in(client: TestClient, facilitator: object) -> TestClient:
+def logged_in(client: TestClient, facilitator: Facilitator) -> TestClient:
     token = csrf_of(client)
     response = client.post(
         "/login",
         data={
-            "email": facilitator.email,  # type: ignore[attr-defined]
+            "email": facilitator.email,
             "password": PASSWORD,
             "csrf_token": token,
         },
@@ -140,9 +141,9 @@ def logged_in(client: TestClient, facilitator: object) -> TestClient:
 
 
 @pytest.fixture
-def api_headers(client: TestClient, facilitator: object) -> dict[str, str]:
+def api_headers(client: TestClient, facilitator: Facilitator) -> dict[str, str]:
     response = client.post(
         "/api/v1/auth/token", data={"username": facilitator.email, "password": PASSWORD}
-    )  # type: ignore[attr-defined]
+    )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}

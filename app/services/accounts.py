@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models.accounts import ApiToken, Facilitator, RateLimitHit, TokenScope
 from app.services.errors import Conflict, Invalid, NotFound, TooManyAttempts
@@ -85,12 +85,14 @@ def check_rate(
 def record_hit(*, session: Session, bucket: str, key: str, now: datetime) -> None:
     session.add(RateLimitHit(bucket=bucket, key=key, at=now))
     # Old hits are useless; clearing them here keeps the table small without a cron job.
-    session.exec(delete(RateLimitHit).where(RateLimitHit.at < now - timedelta(days=1)))  # type: ignore[call-overload]
+    session.execute(delete(RateLimitHit).where(col(RateLimitHit.at) < now - timedelta(days=1)))
     session.commit()
 
 
 def clear_hits(*, session: Session, bucket: str, key: str) -> None:
-    session.exec(delete(RateLimitHit).where(RateLimitHit.bucket == bucket, RateLimitHit.key == key))  # type: ignore[call-overload]
+    session.execute(
+        delete(RateLimitHit).where(col(RateLimitHit.bucket) == bucket, col(RateLimitHit.key) == key)
+    )
     session.commit()
 
 
