@@ -4,15 +4,29 @@ from app.models import base  # noqa: F401  (naming convention first)
 from app.models.accounts import ApiToken, Facilitator, RateLimitHit
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, TableQuestion
 from app.models.evidence import Contribution, ContributionTheme, Media, Reaction, Theme
+from app.models.network import (
+    Attendance,
+    LocalGroup,
+    Meeting,
+    Member,
+    MemberParticipant,
+    Network,
+)
 
 __all__ = [
     "ApiToken",
+    "Attendance",
     "Cafe",
     "CafeTable",
     "Contribution",
     "ContributionTheme",
     "Facilitator",
+    "LocalGroup",
     "Media",
+    "Meeting",
+    "Member",
+    "MemberParticipant",
+    "Network",
     "Participant",
     "RateLimitHit",
     "Reaction",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 22:02:56.827048
+Create Date: 2026-11-22 22:05:25.859729
 """
 
 from collections.abc import Sequence
@@ -97,6 +97,26 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "network",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("facilitator_id", sa.Integer(), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["facilitator_id"],
+            ["facilitator.id"],
+            name=op.f("fk_network_facilitator_id_facilitator"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_network")),
+    )
+    with op.batch_alter_table("network", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_network_facilitator_id"), ["facilitator_id"], unique=False
+        )
+
+    op.create_table(
         "cafe_table",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cafe_id", sa.Integer(), nullable=False),
@@ -112,6 +132,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cafe_table", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cafe_table_cafe_id"), ["cafe_id"], unique=False)
+
+    op.create_table(
+        "local_group",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("network_id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("area", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["network_id"],
+            ["network.id"],
+            name=op.f("fk_local_group_network_id_network"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_local_group")),
+    )
+    with op.batch_alter_table("local_group", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_local_group_network_id"), ["network_id"], unique=False)
 
     op.create_table(
         "round",
@@ -149,6 +187,59 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("theme", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_theme_cafe_id"), ["cafe_id"], unique=False)
+
+    op.create_table(
+        "meeting",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("starts_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("location", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("cafe_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cafe_id"], ["cafe.id"], name=op.f("fk_meeting_cafe_id_cafe"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["local_group.id"],
+            name=op.f("fk_meeting_group_id_local_group"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting")),
+    )
+    with op.batch_alter_table("meeting", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_meeting_cafe_id"), ["cafe_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_meeting_group_id"), ["group_id"], unique=False)
+
+    op.create_table(
+        "member",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column(
+            "accessibility_needs", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False
+        ),
+        sa.Column("consent_given", sa.Boolean(), nullable=False),
+        sa.Column("consent_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("consent_note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("invite_version", sa.Integer(), nullable=False),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["local_group.id"],
+            name=op.f("fk_member_group_id_local_group"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_member")),
+    )
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_member_group_id"), ["group_id"], unique=False)
 
     op.create_table(
         "participant",
@@ -202,6 +293,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_table_question_round_id"), ["round_id"], unique=False)
 
     op.create_table(
+        "attendance",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("attended", sa.Boolean(), nullable=False),
+        sa.Column("hours", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["meeting.id"],
+            name=op.f("fk_attendance_meeting_id_meeting"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["member.id"],
+            name=op.f("fk_attendance_member_id_member"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attendance")),
+        sa.UniqueConstraint("meeting_id", "member_id", name=op.f("uq_attendance_meeting_id")),
+    )
+    with op.batch_alter_table("attendance", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_attendance_meeting_id"), ["meeting_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_attendance_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
         "contribution",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cafe_id", sa.Integer(), nullable=False),
@@ -250,6 +367,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_contribution_round_id"), ["round_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_contribution_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_contribution_table_id"), ["table_id"], unique=False)
+
+    op.create_table(
+        "member_participant",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("linked_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["member.id"],
+            name=op.f("fk_member_participant_member_id_member"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+            name=op.f("fk_member_participant_participant_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_member_participant")),
+        sa.UniqueConstraint("participant_id", name=op.f("uq_member_participant_participant_id")),
+    )
+    with op.batch_alter_table("member_participant", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_member_participant_member_id"), ["member_id"], unique=False
+        )
 
     op.create_table(
         "seat",
@@ -382,6 +525,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_seat_participant_id"))
 
     op.drop_table("seat")
+    with op.batch_alter_table("member_participant", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_member_participant_member_id"))
+
+    op.drop_table("member_participant")
     with op.batch_alter_table("contribution", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contribution_table_id"))
         batch_op.drop_index(batch_op.f("ix_contribution_status"))
@@ -391,6 +538,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contribution_cafe_id"))
 
     op.drop_table("contribution")
+    with op.batch_alter_table("attendance", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_attendance_member_id"))
+        batch_op.drop_index(batch_op.f("ix_attendance_meeting_id"))
+
+    op.drop_table("attendance")
     with op.batch_alter_table("table_question", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_table_question_round_id"))
 
@@ -399,6 +551,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_participant_cafe_id"))
 
     op.drop_table("participant")
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_member_group_id"))
+
+    op.drop_table("member")
+    with op.batch_alter_table("meeting", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_meeting_group_id"))
+        batch_op.drop_index(batch_op.f("ix_meeting_cafe_id"))
+
+    op.drop_table("meeting")
     with op.batch_alter_table("theme", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_theme_cafe_id"))
 
@@ -407,10 +568,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_round_cafe_id"))
 
     op.drop_table("round")
+    with op.batch_alter_table("local_group", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_local_group_network_id"))
+
+    op.drop_table("local_group")
     with op.batch_alter_table("cafe_table", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cafe_table_cafe_id"))
 
     op.drop_table("cafe_table")
+    with op.batch_alter_table("network", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_network_facilitator_id"))
+
+    op.drop_table("network")
     with op.batch_alter_table("cafe", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cafe_facilitator_id"))
 
