@@ -4,6 +4,7 @@ from app.models import base  # noqa: F401  (naming convention first)
 from app.models.accounts import ApiToken, Facilitator, RateLimitHit
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, TableQuestion
 from app.models.evidence import Contribution, ContributionTheme, Media, Reaction, Theme
+from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
 from app.models.network import (
     Attendance,
     LocalGroup,
@@ -20,8 +21,12 @@ __all__ = [
     "CafeTable",
     "Contribution",
     "ContributionTheme",
+    "EvidenceItem",
     "Facilitator",
     "LocalGroup",
+    "Material",
+    "MaterialSection",
+    "MaterialVersion",
     "Media",
     "Meeting",
     "Member",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 22:05:25.859729
+Create Date: 2026-11-22 22:07:27.621256
 """
 
 from collections.abc import Sequence
@@ -152,6 +152,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_local_group_network_id"), ["network_id"], unique=False)
 
     op.create_table(
+        "material",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("network_id", sa.Integer(), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["network_id"],
+            ["network.id"],
+            name=op.f("fk_material_network_id_network"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_material")),
+    )
+    with op.batch_alter_table("material", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_material_network_id"), ["network_id"], unique=False)
+
+    op.create_table(
         "round",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cafe_id", sa.Integer(), nullable=False),
@@ -187,6 +205,36 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("theme", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_theme_cafe_id"), ["cafe_id"], unique=False)
+
+    op.create_table(
+        "material_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("material_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("published_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("based_on_version_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["based_on_version_id"],
+            ["material_version.id"],
+            name=op.f("fk_material_version_based_on_version_id_material_version"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["material_id"],
+            ["material.id"],
+            name=op.f("fk_material_version_material_id_material"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_material_version")),
+        sa.UniqueConstraint("material_id", "number", name=op.f("uq_material_version_material_id")),
+    )
+    with op.batch_alter_table("material_version", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_material_version_material_id"), ["material_id"], unique=False
+        )
 
     op.create_table(
         "meeting",
@@ -369,6 +417,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_contribution_table_id"), ["table_id"], unique=False)
 
     op.create_table(
+        "material_section",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("heading", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("body_markdown", sqlmodel.sql.sqltypes.AutoString(length=60000), nullable=False),
+        sa.Column("easy_read_text", sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=False),
+        sa.Column("section_key", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["version_id"],
+            ["material_version.id"],
+            name=op.f("fk_material_section_version_id_material_version"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_material_section")),
+        sa.UniqueConstraint(
+            "version_id", "section_key", name=op.f("uq_material_section_version_id")
+        ),
+    )
+    with op.batch_alter_table("material_section", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_material_section_version_id"), ["version_id"], unique=False
+        )
+
+    op.create_table(
         "member_participant",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
@@ -449,6 +522,54 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "evidence_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("section_id", sa.Integer(), nullable=False),
+        sa.Column("item_key", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("contribution_id", sa.Integer(), nullable=True),
+        sa.Column("paraphrase", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("network_id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=True),
+        sa.Column("group_name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=True),
+        sa.Column("meeting_number", sa.Integer(), nullable=True),
+        sa.Column("meeting_starts_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cafe_id", sa.Integer(), nullable=False),
+        sa.Column("cafe_title", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("table_name", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+        sa.Column("round_number", sa.Integer(), nullable=True),
+        sa.Column("question", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("author_role", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.Column("evidence_type", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+        sa.Column("theme_names", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("original_text", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("contributed_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("source_status", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contribution_id"],
+            ["contribution.id"],
+            name=op.f("fk_evidence_item_contribution_id_contribution"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["section_id"],
+            ["material_section.id"],
+            name=op.f("fk_evidence_item_section_id_material_section"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_item")),
+    )
+    with op.batch_alter_table("evidence_item", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_evidence_item_contribution_id"), ["contribution_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_evidence_item_section_id"), ["section_id"], unique=False
+        )
+
+    op.create_table(
         "media",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("contribution_id", sa.Integer(), nullable=False),
@@ -515,6 +636,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_media_contribution_id"))
 
     op.drop_table("media")
+    with op.batch_alter_table("evidence_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evidence_item_section_id"))
+        batch_op.drop_index(batch_op.f("ix_evidence_item_contribution_id"))
+
+    op.drop_table("evidence_item")
     with op.batch_alter_table("contribution_theme", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contribution_theme_theme_id"))
 
@@ -529,6 +655,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_member_participant_member_id"))
 
     op.drop_table("member_participant")
+    with op.batch_alter_table("material_section", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_material_section_version_id"))
+
+    op.drop_table("material_section")
     with op.batch_alter_table("contribution", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contribution_table_id"))
         batch_op.drop_index(batch_op.f("ix_contribution_status"))
@@ -560,6 +690,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_meeting_cafe_id"))
 
     op.drop_table("meeting")
+    with op.batch_alter_table("material_version", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_material_version_material_id"))
+
+    op.drop_table("material_version")
     with op.batch_alter_table("theme", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_theme_cafe_id"))
 
@@ -568,6 +702,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_round_cafe_id"))
 
     op.drop_table("round")
+    with op.batch_alter_table("material", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_material_network_id"))
+
+    op.drop_table("material")
     with op.batch_alter_table("local_group", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_local_group_network_id"))
 
