@@ -2,6 +2,7 @@
 
 from app.models import base  # noqa: F401  (naming convention first)
 from app.models.accounts import ApiToken, Facilitator, RateLimitHit
+from app.models.action_plan import ActionPlan, ActionPlanAnswer, ActionPlanCitation
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, TableQuestion
 from app.models.evidence import Contribution, ContributionTheme, Media, Reaction, Theme
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
@@ -15,6 +16,9 @@ from app.models.network import (
 )
 
 __all__ = [
+    "ActionPlan",
+    "ActionPlanAnswer",
+    "ActionPlanCitation",
     "ApiToken",
     "Attendance",
     "Cafe",

@@ -92,3 +92,190 @@ class MemberParticipant(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
     linked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- API schemas -------------------------------------------------------------------------
+
+from typing import Generic, TypeVar  # noqa: E402
+
+from pydantic import AwareDatetime, BaseModel, model_validator  # noqa: E402
+
+from app.models.cafe import StakeholderRole  # noqa: E402
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """One page of a list; pass `next_cursor` back as `after` for the next page."""
+
+    items: list[ItemT]
+    next_cursor: int | None = Field(
+        default=None, description="Give this as `after` to read on; null on the last page."
+    )
+
+
+class NetworkCreate(SQLModel):
+    title: str = Field(min_length=1, max_length=120, description="The network's topic.")
+    description: str = Field(default="", max_length=4000)
+
+
+class NetworkUpdate(SQLModel):
+    title: str | None = Field(default=None, min_length=1, max_length=120)
+    description: str | None = Field(default=None, max_length=4000)
+
+
+class NetworkPublic(SQLModel):
+    id: int
+    title: str
+    description: str
+    created_at: datetime
+    group_count: int = 0
+
+
+class GroupCreate(SQLModel):
+    name: str = Field(min_length=1, max_length=120)
+    area: str = Field(default="", max_length=120, description="Area or nation.")
+    first_meeting_at: AwareDatetime | None = Field(
+        default=None,
+        description="If given, the default schedule (four meetings over six months) is "
+        "planned from this instant.",
+    )
+    location: str = Field(default="", max_length=300, description="Venue for the schedule.")
+
+
+class GroupUpdate(SQLModel):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    area: str | None = Field(default=None, max_length=120)
+
+
+class GroupPublic(SQLModel):
+    id: int
+    network_id: int
+    name: str
+    area: str
+    created_at: datetime
+    member_count: int = 0
+    meeting_count: int = 0
+
+
+class MemberCreate(SQLModel):
+    display_name: str = Field(min_length=1, max_length=80)
+    role: StakeholderRole
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=40)
+    accessibility_needs: str = Field(default="", max_length=2000)
+    consent_given: bool = False
+    consent_note: str = Field(default="", max_length=1000)
+
+
+class MemberUpdate(SQLModel):
+    display_name: str | None = Field(default=None, min_length=1, max_length=80)
+    role: StakeholderRole | None = None
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    accessibility_needs: str | None = Field(default=None, max_length=2000)
+    consent_given: bool | None = None
+    consent_note: str | None = Field(default=None, max_length=1000)
+
+
+class MemberPublic(SQLModel):
+    """A member as the lead sees them (contact details included: only the lead reads this)."""
+
+    id: int
+    group_id: int
+    display_name: str
+    role: str
+    email: str
+    phone: str
+    accessibility_needs: str
+    consent_given: bool
+    consent_at: datetime | None
+    consent_note: str
+    created_at: datetime
+
+
+class MeetingCreate(SQLModel):
+    title: str = Field(default="", max_length=120, description="Defaults to 'Meeting N'.")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    location: str = Field(default="", max_length=300)
+
+    @model_validator(mode="after")
+    def _order(self) -> MeetingCreate:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("the meeting must end after it starts")
+        return self
+
+
+class MeetingUpdate(SQLModel):
+    title: str | None = Field(default=None, min_length=1, max_length=120)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    location: str | None = Field(default=None, max_length=300)
+
+
+class MeetingPublic(SQLModel):
+    id: int
+    group_id: int
+    number: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    cafe_id: int | None
+    created_at: datetime
+
+
+class ScheduleRequest(SQLModel):
+    start: AwareDatetime = Field(description="When the first meeting starts.")
+    count: int = Field(default=4, ge=1, le=12, description="How many meetings.")
+    interval_weeks: int = Field(default=8, ge=1, le=26, description="Weeks between meetings.")
+    duration_minutes: int = Field(default=120, ge=15, le=720)
+    location: str = Field(default="", max_length=300)
+
+
+class AttendanceMark(SQLModel):
+    member_id: int
+    attended: bool
+    hours: float | None = Field(
+        default=None,
+        ge=0,
+        le=24,
+        description="Hours to pay for; defaults to the meeting's length if attended, else 0.",
+    )
+
+
+class AttendanceRequest(SQLModel):
+    marks: list[AttendanceMark] = Field(min_length=1, max_length=200)
+
+
+class AttendancePublic(SQLModel):
+    meeting_id: int
+    member_id: int
+    display_name: str
+    role: str
+    attended: bool
+    hours: float
+    marked: bool = Field(description="False while nobody has marked this member yet.")
+    joined_cafe: bool = Field(
+        description="True if the member joined the meeting's café through their invite."
+    )
+
+
+class RunAsCafeRequest(SQLModel):
+    questions: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="One question per round; a default set is used if empty.",
+    )
+    minutes: int = Field(default=20, ge=1, le=180)
+    table_count: int | None = Field(
+        default=None, ge=1, le=50, description="Defaults to one table per five members."
+    )
+    table_capacity: int = Field(default=6, ge=2, le=30)
+
+
+class InvitePublic(SQLModel):
+    member_id: int
+    display_name: str
+    url: str = Field(description="A personal join link: share it with this member only.")
