@@ -92,6 +92,8 @@ class Contribution(SQLModel, table=True):
     for_table: bool = Field(default=False, description="A host wrote it on behalf of the table.")
     status: str = Field(default=ContributionStatus.VISIBLE, max_length=10, index=True)
     safeguarding: bool = Field(default=False)
+    # When the facilitator dealt with a safeguarding flag; the flag itself stays on record.
+    safeguarding_resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     moderation_note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -137,3 +139,28 @@ class Reaction(SQLModel, table=True):
     contribution_id: int = Field(foreign_key="contribution.id", index=True, ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- API schemas -------------------------------------------------------------------------
+
+
+class ModerationRequest(SQLModel):
+    note: str = Field(
+        default="",
+        max_length=500,
+        description="Why, for the facilitator's record; never shown to participants.",
+    )
+
+
+class ModerationPublic(SQLModel):
+    """A contribution's moderation state after a hide, restore or approve."""
+
+    id: int
+    cafe_id: int
+    round_id: int | None
+    table_id: int | None
+    status: str
+    safeguarding: bool
+    safeguarding_resolved_at: datetime | None
+    moderation_note: str
+    updated_at: datetime

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 22:08:18.055929
+Create Date: 2026-11-22 22:09:29.264431
 """
 
 from collections.abc import Sequence
@@ -428,6 +428,9 @@ def upgrade() -> None:
         sa.Column("for_table", sa.Boolean(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("safeguarding", sa.Boolean(), nullable=False),
+        sa.Column(
+            "safeguarding_resolved_at", app.models.base.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("moderation_note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
