@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
+TxMode = Literal["write", "read", "statement"]
 
-def make_engine(url: str, *, read_only: bool = False) -> Engine:
+
+def make_engine(url: str, *, read_only: bool = False, tx: TxMode | None = None) -> Engine:
+    """An engine for `url`. On SQLite, `tx` picks how transactions begin: "write" takes the
+    write lock up front, "read" defers it, "statement" runs each statement on its own (for
+    scripts and tests that mix their own writes with the app's)."""
+    mode: TxMode = tx or ("read" if read_only else "write")
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -25,7 +31,8 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             max_overflow=20,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_read if read_only else _sqlite_begin)
+        if mode != "statement":
+            event.listen(engine, "begin", _sqlite_begin_read if mode == "read" else _sqlite_begin)
         return engine
     if url.startswith("postgresql"):
         return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -57,8 +57,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[object]:
-    # Deferred transactions: the tests' own session must not hold SQLite's write lock.
-    eng = make_engine(database_url, read_only=True)
+    # The tests' own session must never hold SQLite's write lock or a stale read snapshot
+    # while the app writes, so each of its statements stands alone.
+    eng = make_engine(database_url, tx="statement")
     yield eng
     eng.dispose()
 

@@ -331,7 +331,7 @@ def occupancy(session: Session, rnd: Round) -> dict[int, int]:
         .where(col(Participant.left_at).is_(None))
         .group_by(col(Seat.table_id))
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 def _seat_late_joiner(session: Session, cafe: Cafe, rnd: Round, person: Participant) -> None:

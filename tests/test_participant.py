@@ -1,0 +1,236 @@
+"""Phones: joining by code, rejoining, free choice of table, host links, bad input."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.models.accounts import Facilitator
+from app.models.base import utcnow
+from app.models.cafe import Cafe, Participant, SeatingMode
+from app.services import cafe as cafe_service
+from tests.factories import make_cafe
+
+
+def phone(client: TestClient) -> TestClient:
+    return TestClient(client.app, base_url=str(client.base_url))
+
+
+def join(p: TestClient, code: str, name: str = "Sam", **extra: str) -> object:
+    page = p.get(f"/j/{code}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, page.text
+    return p.post(
+        f"/j/{code}",
+        data={"display_name": name, "csrf_token": token.group(1), **extra},
+        follow_redirects=False,
+    )
+
+
+def test_join_by_code_and_rejoin_as_the_same_person(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    p = phone(client)
+    r = join(p, cafe.code.lower(), "Robin", role="carer")
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    assert r.headers["location"] == f"/p/{cafe.code}"  # type: ignore[attr-defined]
+    page = p.get(f"/p/{cafe.code}")
+    assert "Welcome, Robin" in page.text
+    # A reload, a closed tab, a second visit to the join link: still the same person.
+    assert p.get(f"/j/{cafe.code}", follow_redirects=False).headers["location"] == (
+        f"/p/{cafe.code}"
+    )
+    again = p.post(
+        f"/j/{cafe.code}",
+        data={"display_name": "Robin", "csrf_token": _csrf(p, f"/p/{cafe.code}")},
+        follow_redirects=False,
+    )
+    assert again.status_code == 303
+    people = session.exec(select(Participant).where(Participant.cafe_id == cafe.id)).all()
+    assert [(x.display_name, x.role) for x in people] == [("Robin", "carer")]
+
+
+def _csrf(p: TestClient, path: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', p.get(path).text)
+    assert match
+    return match.group(1)
+
+
+def test_codes_are_forgiving_about_case_spaces_and_dashes(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    spaced = f"{cafe.code[:3].lower()} - {cafe.code[3:]}"
+    r = client.post(
+        "/", data={"code": spaced, "csrf_token": _csrf(client, "/")}, follow_redirects=False
+    )
+    assert r.headers["location"] == f"/j/{cafe.code.replace(' ', '')}"
+    assert client.get(r.headers["location"]).status_code == 200
+
+
+def test_bad_join_input_gets_a_readable_answer(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    p = phone(client)
+    empty = join(p, cafe.code, "   ")
+    assert empty.status_code == 422  # type: ignore[attr-defined]
+    assert "Choose a name" in empty.text  # type: ignore[attr-defined]
+    long = join(p, cafe.code, "x" * 41)
+    assert long.status_code == 422  # type: ignore[attr-defined]
+    role = join(p, cafe.code, "Sam", role="king")
+    assert role.status_code == 422  # type: ignore[attr-defined]
+    assert "roles in the list" in role.text  # type: ignore[attr-defined]
+    assert session.exec(select(Participant)).all() == []
+    assert client.post("/", data={"code": "", "csrf_token": _csrf(client, "/")}).status_code == 422
+
+
+def test_unknown_codes_are_404_then_rate_limited(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    r = client.get("/j/ZZZZZZ")
+    assert r.status_code == 404
+    assert "could not find a café" in r.text
+    assert client.get("/j/0O1I!!").status_code == 404
+    for _ in range(18):
+        client.get("/j/ZZZZZZ")
+    blocked = client.get(f"/j/{cafe.code}")
+    assert blocked.status_code == 429
+    assert "Please wait" in blocked.text
+
+
+def test_closed_cafe_code_stops_working(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    member = phone(client)
+    join(member, cafe.code)
+    cafe_service.close_cafe(session=session, cafe=cafe, now=utcnow())
+    r = phone(client).get(f"/j/{cafe.code}")
+    assert r.status_code == 409
+    assert "closed" in r.text
+    assert "has closed" in member.get(f"/p/{cafe.code}").text
+
+
+def test_forged_cookie_is_a_stranger(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    p = phone(client)
+    join(p, cafe.code)
+    cookie = p.cookies.get("tc_session")
+    assert cookie
+    forged = phone(client)
+    forged.cookies.set("tc_session", cookie[:-3] + "abc")
+    r = forged.get(f"/p/{cafe.code}", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/j/{cafe.code}"
+
+
+def test_person_of_another_cafe_is_not_recognised(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    first, second = make_cafe(session, facilitator), make_cafe(session, facilitator)
+    p = phone(client)
+    join(p, first.code)
+    assert p.get(f"/p/{second.code}", follow_redirects=False).status_code == 303
+
+
+def test_free_choice_respects_capacity(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(
+        session, facilitator, seating_mode=SeatingMode.FREE, table_count=2, table_capacity=2
+    )
+    phones = [phone(client) for _ in range(3)]
+    for n, p in enumerate(phones):
+        join(p, cafe.code, f"P{n}")
+    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    tables = cafe_service.tables_of(session, cafe)
+    page = phones[0].get(f"/p/{cafe.code}").text
+    assert "Tables with room" in page
+    assert "2 free" in page
+    for p in phones[:2]:
+        r = p.post(
+            f"/p/{cafe.code}/table",
+            data={"table_id": tables[0].id, "csrf_token": _csrf(p, f"/p/{cafe.code}")},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+    full = phones[2].post(
+        f"/p/{cafe.code}/table",
+        data={"table_id": tables[0].id, "csrf_token": _csrf(phones[2], f"/p/{cafe.code}")},
+    )
+    assert full.status_code == 409
+    assert "Table 1 is full" in full.text
+    wrong = phones[2].post(
+        f"/p/{cafe.code}/table",
+        data={"table_id": 999999, "csrf_token": _csrf(phones[2], f"/p/{cafe.code}")},
+    )
+    assert wrong.status_code == 404
+    ok = phones[2].post(
+        f"/p/{cafe.code}/table",
+        data={"table_id": tables[1].id, "csrf_token": _csrf(phones[2], f"/p/{cafe.code}")},
+    )
+    assert ok.status_code == 200
+    assert 'id="my-table"' in ok.text
+    assert tables[1].name in ok.text
+
+
+def test_host_link_makes_a_host_who_stays(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    tables = cafe_service.tables_of(session, cafe)
+    host = phone(client)
+    r = join(host, cafe.code, "Host", host=tables[1].host_token)
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    for n in range(6):
+        join(phone(client), cafe.code, f"P{n}")
+    bad = join(phone(client), cafe.code, "Sneaky", host="not-a-token")
+    assert bad.status_code == 422  # type: ignore[attr-defined]
+    for _ in range(3):
+        rnd = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+        seating = cafe_service.seating(session=session, cafe=cafe, round_number=rnd.number)
+        host_seat = next(s for s in seating.seats if s.display_name == "Host")
+        assert host_seat.table_id == tables[1].id
+        assert host_seat.is_host
+    assert "You stay at this table" in host.get(f"/p/{cafe.code}").text
+
+
+def test_late_joiner_is_seated_in_the_running_round(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(session, facilitator, table_count=2, table_capacity=3)
+    for n in range(4):
+        join(phone(client), cafe.code, f"P{n}")
+    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    late = phone(client)
+    join(late, cafe.code, "Late")
+    page = late.get(f"/p/{cafe.code}").text
+    assert 'id="my-table" data-table-id' in page
+    seating = cafe_service.seating(session=session, cafe=cafe, round_number=1)
+    sizes = sorted(
+        sum(1 for s in seating.seats if s.table_id == t.id)
+        for t in cafe_service.tables_of(session, cafe)
+    )
+    assert sizes == [2, 3]
+
+
+def test_leaving_drops_the_person_from_later_rounds(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    p = phone(client)
+    join(p, cafe.code, "Leaver")
+    join(phone(client), cafe.code, "Stayer")
+    r = p.post(f"/p/{cafe.code}/leave", data={"csrf_token": _csrf(p, f"/p/{cafe.code}")})
+    assert "Thank you for taking part" in r.text
+    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    seating = cafe_service.seating(session=session, cafe=cafe, round_number=1)
+    assert [s.display_name for s in seating.seats] == ["Stayer"]
+    session.refresh(session.get(Cafe, cafe.id))
