@@ -234,3 +234,18 @@ def test_leaving_drops_the_person_from_later_rounds(
     seating = cafe_service.seating(session=session, cafe=cafe, round_number=1)
     assert [s.display_name for s in seating.seats] == ["Stayer"]
     session.refresh(session.get(Cafe, cafe.id))
+
+
+def test_more_people_than_seats_leaves_the_rest_unseated(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(session, facilitator, table_count=2, table_capacity=2)
+    phones = [phone(client) for _ in range(5)]
+    for n, p in enumerate(phones):
+        join(p, cafe.code, f"P{n}")
+    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    seating = cafe_service.seating(session=session, cafe=cafe, round_number=1)
+    assert len(seating.seats) == 4
+    assert len(seating.unseated) == 1
+    waiting = phones[4].get(f"/p/{cafe.code}").text
+    assert "The facilitator will give you a table" in waiting

@@ -458,23 +458,35 @@ def _seat_round(session: Session, cafe: Cafe, nxt: Round, previous: Round | None
                 session.add(Seat(round_id=nxt.id, participant_id=person.id or 0, table_id=home))
         return
     history = seating_history(session, cafe, before=nxt.number)
-    planned = rotation.plan_next_round(
-        [
-            rotation.PlannerPerson(
-                id=p.id or 0,
-                role=p.role,
-                is_host=p.is_host,
-                cannot_move=p.cannot_move,
-                current_table=p.home_table_id
-                if p.is_host and p.home_table_id
-                else now_at.get(p.id or 0),
-            )
-            for p in people
-        ],
-        [rotation.PlannerTable(id=t.id or 0, capacity=t.capacity) for t in tables],
-        history,
-        seed=(cafe.id or 0) * 100 + nxt.number,
-    )
+    seats = sum(t.capacity for t in tables)
+    if len(people) > seats:
+        # More people than seats: plan those who fit (hosts and people who can't move first,
+        # then in joining order); the rest wait unseated for the facilitator to place by hand.
+        people = sorted(people, key=lambda p: (not (p.is_host or p.cannot_move), p.id or 0))
+        people = people[:seats]
+    try:
+        planned = rotation.plan_next_round(
+            [
+                rotation.PlannerPerson(
+                    id=p.id or 0,
+                    role=p.role,
+                    is_host=p.is_host,
+                    cannot_move=p.cannot_move,
+                    current_table=p.home_table_id
+                    if p.is_host and p.home_table_id
+                    else now_at.get(p.id or 0),
+                )
+                for p in people
+            ],
+            [rotation.PlannerTable(id=t.id or 0, capacity=t.capacity) for t in tables],
+            history,
+            seed=(cafe.id or 0) * 100 + nxt.number,
+        )
+    except rotation.PlanningError as exc:
+        raise Conflict(
+            "The seating cannot be planned: more hosts or people who can't move are at one "
+            f"table than it has seats ({exc}). Move someone by hand or change a host."
+        ) from exc
     for person_id, table_id in planned.items():
         session.add(Seat(round_id=nxt.id, participant_id=person_id, table_id=table_id))
 
