@@ -1,0 +1,176 @@
+"""Facilitator pages: creating a café by form, the console's one-tap actions, the projector."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.models.accounts import Facilitator
+from app.models.cafe import Cafe, Participant
+from app.services import cafe as cafe_service
+from tests.conftest import csrf_of
+from tests.factories import make_cafe, make_facilitator
+from tests.test_participant import join, phone
+
+FORM = {
+    "title": "Living well at home",
+    "purpose": "What helps?",
+    "table_count": "3",
+    "table_capacity": "4",
+    "rounds": "What is a good day? | 15\nWhat gets in the way?\nWhat would you change?",
+    "minutes": "12",
+    "table_questions": "2, 3: What helps carers most?",
+    "seating_mode": "planned",
+    "reaction_budget": "3",
+}
+
+
+def test_create_cafe_by_form(logged_in: TestClient, session: Session) -> None:
+    token = csrf_of(logged_in, "/cafes/new")
+    r = logged_in.post("/cafes/new", data={**FORM, "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    cafe = session.exec(select(Cafe)).one()
+    assert r.headers["location"] == f"/cafes/{cafe.id}/console"
+    console = logged_in.get(r.headers["location"]).text
+    assert cafe.code in console
+    assert "Start round 1" in console
+    api = logged_in.get(f"/api/v1/cafes/{cafe.id}")
+    assert api.status_code == 401  # the API wants a bearer token, not the cookie
+    rounds = [
+        (r.question, r.minutes)
+        for r in __import__("app.services.cafe", fromlist=["x"]).rounds_of(session, cafe)
+    ]
+    assert rounds == [
+        ("What is a good day?", 15),
+        ("What gets in the way?", 12),
+        ("What would you change?", 12),
+    ]
+
+
+def test_create_form_errors_are_readable_and_keep_input(
+    logged_in: TestClient, session: Session
+) -> None:
+    token = csrf_of(logged_in, "/cafes/new")
+    bad = {**FORM, "title": "", "table_count": "lots", "table_questions": "nonsense"}
+    r = logged_in.post("/cafes/new", data={**bad, "csrf_token": token})
+    assert r.status_code == 422
+    assert "Number of tables must be a whole number" in r.text
+    assert "round, table: question" in r.text
+    assert "What is a good day? | 15" in r.text  # what they typed is still there
+    no_rounds = logged_in.post("/cafes/new", data={**FORM, "rounds": "", "csrf_token": token})
+    assert "Add at least one round question" in no_rounds.text
+    tq = logged_in.post(
+        "/cafes/new", data={**FORM, "table_questions": "2, 9: x", "csrf_token": token}
+    )
+    assert tq.status_code == 422
+    assert "does not exist" in tq.text
+    assert session.exec(select(Cafe)).all() == []
+
+
+def test_console_actions(logged_in: TestClient, session: Session, facilitator: Facilitator) -> None:
+    cafe = make_cafe(session, facilitator)
+    for n in range(5):
+        join(phone(logged_in), cafe.code, f"P{n}")
+    url = f"/cafes/{cafe.id}/console"
+    token = csrf_of(logged_in, url)
+    r = logged_in.post(f"{url}/next", data={"from_round": "0", "csrf_token": token})
+    assert "Round 1 of 3" in r.text
+    # A second tap on the same button (same from_round) does not rotate again.
+    again = logged_in.post(f"{url}/next", data={"from_round": "0", "csrf_token": token})
+    assert again.status_code == 409
+    assert "Round 1 has already started" in again.text
+    htmx = {"HX-Request": "true", "X-CSRF-Token": token}
+    paused = logged_in.post(f"{url}/pause", headers=htmx)
+    assert paused.status_code == 200
+    assert "<strong>paused</strong>" in paused.text
+    assert "<html" not in paused.text  # only the console fragment for htmx
+    assert "<strong>running</strong>" in logged_in.post(f"{url}/resume", headers=htmx).text
+    extended = logged_in.post(f"{url}/extend", data={"minutes": "5"}, headers=htmx).text
+    assert "Round 1 of 3" in extended
+    person = session.exec(select(Participant)).first()
+    assert person is not None
+    tables = cafe_service.tables_of(session, cafe)
+    moved = logged_in.post(
+        f"{url}/move", data={"participant_id": person.id, "table_id": tables[2].id}, headers=htmx
+    )
+    assert moved.status_code == 200
+    host = logged_in.post(
+        f"{url}/host", data={"participant_id": person.id, "table_id": tables[2].id}, headers=htmx
+    )
+    assert "host</span>" in host.text
+    unknown = logged_in.post(f"{url}/dance", headers=htmx)
+    assert unknown.status_code == 400
+    assert logged_in.post(f"{url}/end", headers=htmx).status_code == 200
+    closed = logged_in.post(f"{url}/close", headers=htmx)
+    assert "The café is closed" in closed.text
+    assert logged_in.post(f"{url}/next", data={"from_round": "1"}, headers=htmx).status_code == 409
+
+
+def test_console_is_only_for_the_cafes_facilitator(logged_in: TestClient, session: Session) -> None:
+    other = make_cafe(session, make_facilitator(session))
+    assert logged_in.get(f"/cafes/{other.id}/console").status_code == 404
+    assert logged_in.get(f"/cafes/{other.id}/projector").status_code == 404
+    token = csrf_of(logged_in, "/dashboard")
+    r = logged_in.post(f"/cafes/{other.id}/console/next", data={"csrf_token": token})
+    assert r.status_code == 404
+
+
+def test_projector_shows_code_qr_and_question(
+    logged_in: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    page = logged_in.get(f"/cafes/{cafe.id}/projector").text
+    assert cafe.code in page
+    assert re.search(r"<svg[^>]*>", page)
+    assert "QR code to join" in page
+    token = csrf_of(logged_in, f"/cafes/{cafe.id}/console")
+    logged_in.post(f"/cafes/{cafe.id}/console/next", data={"csrf_token": token})
+    page = logged_in.get(f"/cafes/{cafe.id}/projector").text
+    assert "What does a good day look like?" in page
+    assert "Move now" in page
+    svg = logged_in.get(f"/cafes/{cafe.id}/qr.svg")
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_websocket_refuses_strangers_and_wrong_origin(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    cafe = make_cafe(session, facilitator)
+    p = phone(client)
+    join(p, cafe.code)
+    good = {"origin": "http://testserver"}
+    with p.websocket_connect(f"/ws/p/{cafe.id}", headers=good) as ws:
+        assert 'id="now"' in ws.receive_text()
+    for who, headers in ((p, {"origin": "https://evil.example"}), (phone(client), good)):
+        try:
+            with who.websocket_connect(f"/ws/p/{cafe.id}", headers=headers) as ws:
+                ws.receive_text()
+            raise AssertionError("socket was accepted")
+        except WebSocketDisconnect as exc:
+            assert exc.code == 1008
+    try:
+        with p.websocket_connect(f"/ws/console/{cafe.id}", headers=good) as ws:
+            ws.receive_text()
+        raise AssertionError("console socket was accepted for a participant")
+    except WebSocketDisconnect as exc:
+        assert exc.code == 1008
+
+
+def test_rotation_is_pushed_to_the_phone_socket(
+    client: TestClient, session: Session, facilitator: Facilitator, api_headers: dict[str, str]
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    p = phone(client)
+    join(p, cafe.code)
+    with p.websocket_connect(f"/ws/p/{cafe.id}", headers={"origin": "http://testserver"}) as ws:
+        first = ws.receive_text()
+        assert "first round has not started" in first
+        client.post(f"/api/v1/cafes/{cafe.id}/rounds/next", headers=api_headers)
+        pushed = ws.receive_text()
+        assert 'hx-swap-oob="true"' in pushed
+        assert "Go to Table" in pushed
+        assert "What does a good day look like?" in pushed
