@@ -112,6 +112,9 @@ class SecurityHeadersMiddleware:
                 )
                 if not path.startswith("/static/"):
                     headers.setdefault("Cache-Control", "no-store")
+                elif b"v=" in scope.get("query_string", b""):
+                    # Fingerprinted URLs (static_url) change when the file does.
+                    headers["Cache-Control"] = "public, max-age=31536000, immutable"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

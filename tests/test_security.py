@@ -54,3 +54,12 @@ def test_openapi_documents_every_api_route(client: TestClient) -> None:
         assert path.startswith("/api/v1/") or path == "/healthz", path
         for method, op in methods.items():
             assert op.get("description") or op.get("summary"), f"{method} {path}"
+
+
+def test_fingerprinted_static_files_are_cached_for_long(client: TestClient) -> None:
+    html = client.get("/").text
+    css = html.split('href="/static/tablecloth.css?v=')[1].split('"')[0]
+    r = client.get(f"/static/tablecloth.css?v={css}")
+    assert r.status_code == 200
+    assert "immutable" in r.headers["cache-control"]
+    assert client.get("/").headers["cache-control"] == "no-store"
