@@ -126,11 +126,15 @@ async def serve(
     except (WebSocketDisconnect, RuntimeError, ConnectionError):
         pass
     finally:
-        if websocket.application_state == WebSocketState.CONNECTED:
+        # Close only if the phone is still there; one that went away needs no goodbye.
+        if (
+            websocket.application_state == WebSocketState.CONNECTED
+            and websocket.client_state == WebSocketState.CONNECTED
+        ):
             try:
                 await websocket.close()
-            except RuntimeError:
-                pass
+            except (RuntimeError, WebSocketDisconnect):
+                pass  # it went away at the same moment
 
 
 def _note(cache: StateCache, cafe_id: int, event: Event) -> None:

@@ -1,0 +1,111 @@
+"""A facilitator in Chromium: log in, create a café, reach its console; every page they and
+the public see passes axe-core without serious or critical problems."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from app.models.accounts import Facilitator
+from app.models.cafe import Cafe, CafeTable, Round
+from tests.browser.conftest import People, check_accessibility, log_in
+from tests.factories import make_cafe
+
+pytestmark = pytest.mark.browser
+
+
+def test_log_in_create_a_cafe_and_open_its_console(
+    people: People, facilitator: Facilitator, session: Session
+) -> None:
+    page = people.laptop()
+    page.goto("/login")
+    check_accessibility(page, "the login page")
+
+    log_in(page, facilitator.email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your cafés")
+    expect(page.get_by_text("You have no cafés yet.")).to_be_visible()
+    check_accessibility(page, "the empty dashboard")
+
+    page.get_by_role("link", name="Create a café").click()
+    page.wait_for_url("**/cafes/new")
+    check_accessibility(page, "the create-café page")
+
+    page.get_by_label("Title").fill("Choice at home")
+    page.get_by_label("Purpose").fill("What helps people decide things for themselves?")
+    page.get_by_label("Number of tables").fill("3")
+    page.get_by_label("People per table").fill("5")
+    page.get_by_label("Questions, one round per line").fill(
+        "What does a good day look like?\nWhat gets in the way? | 15\nWhat would you change?"
+    )
+    page.get_by_label("Minutes per round").fill("12")
+    page.get_by_role("button", name="Create café").click()
+
+    page.wait_for_url(re.compile(r"/cafes/\d+/console$"))
+    session.rollback()  # end the read snapshot taken when the facilitator was made
+    cafe = session.exec(select(Cafe).where(Cafe.title == "Choice at home")).one()
+    assert page.url.endswith(f"/cafes/{cafe.id}/console")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choice at home")
+    expect(page.locator("#console .code")).to_have_text(cafe.code)
+    expect(page.locator("#console")).to_contain_text("Not started. 0 joined.")
+    expect(page.get_by_role("button", name="Start round 1")).to_be_visible()
+    tables = session.exec(select(CafeTable).where(CafeTable.cafe_id == cafe.id)).all()
+    assert [(t.name, t.capacity) for t in tables] == [(f"Table {n}", 5) for n in (1, 2, 3)]
+    rounds = session.exec(select(Round).where(Round.cafe_id == cafe.id)).all()
+    assert sorted((r.number, r.minutes) for r in rounds) == [(1, 12), (2, 15), (3, 12)]
+    check_accessibility(page, "the console")
+
+    page.goto("/dashboard")
+    row = page.get_by_role("row").filter(has_text="Choice at home")
+    expect(row).to_contain_text(cafe.code)
+    check_accessibility(page, "the dashboard with a café")
+
+
+def test_create_cafe_form_explains_mistakes(people: People, facilitator: Facilitator) -> None:
+    page = people.laptop()
+    log_in(page, facilitator.email)
+    page.goto("/cafes/new")
+    page.get_by_label("Title").fill("Mistakes")
+    page.get_by_label("Number of tables").fill("three")
+    page.get_by_label("Questions, one round per line").fill("Why?")
+    page.get_by_role("button", name="Create café").click()
+
+    expect(page.locator("#form-error")).to_contain_text("Number of tables must be a whole number")
+    expect(page.get_by_label("Title")).to_have_value("Mistakes")
+    assert page.url.endswith("/cafes/new")
+    check_accessibility(page, "the create-café page with an error")
+
+
+def test_public_and_account_pages_are_accessible(
+    people: People, facilitator: Facilitator, session: Session
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    visitor = people.phone("visitor")
+
+    visitor.goto("/")
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Join a café")
+    check_accessibility(visitor, "the home page")
+
+    visitor.get_by_label("Café code").fill(cafe.code.lower())
+    visitor.get_by_role("button", name="Join").click()
+    visitor.wait_for_url(f"**/j/{cafe.code}")
+    expect(visitor.get_by_role("heading", level=1)).to_have_text(f"Join “{cafe.title}”")
+    check_accessibility(visitor, "the join page")
+
+    response = visitor.goto("/j/NOSUCH")
+    assert response is not None and response.status == 404
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Not found")
+    expect(visitor.get_by_role("alert")).to_contain_text("could not find a café with that code")
+    check_accessibility(visitor, "the 404 page")
+
+    laptop = people.laptop()
+    log_in(laptop, facilitator.email)
+    laptop.goto("/account/tokens")
+    laptop.get_by_label("Name").fill("Reporting script")
+    laptop.get_by_label("Read and write").check()
+    laptop.get_by_role("button", name="Create token").click()
+    expect(laptop.locator("#new-token")).not_to_be_empty()
+    expect(laptop.get_by_role("table")).to_contain_text("Reporting script")
+    check_accessibility(laptop, "the API tokens page")
