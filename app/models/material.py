@@ -121,3 +121,215 @@ class EvidenceItem(SQLModel, table=True):
     # Kept in step with the contribution while the version is a draft; frozen on publishing.
     source_status: str = Field(default=SourceStatus.CURRENT, max_length=10)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- API schemas -------------------------------------------------------------------------
+
+
+class SectionCreate(SQLModel):
+    heading: str = Field(min_length=1, max_length=MAX_HEADING)
+    body_markdown: str = Field(default="", max_length=MAX_BODY, description="Markdown.")
+    easy_read_text: str = Field(
+        default="", max_length=MAX_EASY_READ, description="Plain words, one idea per line."
+    )
+
+
+class SectionUpdate(SQLModel):
+    heading: str | None = Field(default=None, min_length=1, max_length=MAX_HEADING)
+    body_markdown: str | None = Field(default=None, max_length=MAX_BODY)
+    easy_read_text: str | None = Field(default=None, max_length=MAX_EASY_READ)
+    position: int | None = Field(default=None, ge=1, description="Move the section here.")
+
+
+class MaterialCreate(SQLModel):
+    title: str = Field(
+        default="", max_length=MAX_TITLE, description="May be left out when importing Markdown."
+    )
+    sections: list[SectionCreate] = Field(default_factory=list, max_length=200)
+    markdown: str | None = Field(
+        default=None,
+        max_length=500_000,
+        description="Import version 1 from Markdown instead of giving sections: `#` and `##` "
+        "headings start sections, `### Easy read` starts a section's easy-read text.",
+    )
+
+
+class MaterialUpdate(SQLModel):
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+
+
+class MaterialPublic(SQLModel):
+    id: int
+    network_id: int
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    latest_version: int | None
+    published_version: int | None = Field(description="The newest published version.")
+    draft_version: int | None
+
+
+class VersionPublic(SQLModel):
+    id: int
+    material_id: int
+    number: int
+    status: str
+    note: str
+    published_at: datetime | None
+    based_on_version_id: int | None
+    created_at: datetime
+
+
+class PublishRequest(SQLModel):
+    note: str = Field(default="", max_length=1000, description="What changed in this version.")
+
+
+class EvidenceItemPublic(SQLModel):
+    id: int
+    item_key: str
+    section_id: int
+    contribution_id: int | None
+    paraphrase: str
+    original_text: str
+    network_id: int
+    group_id: int | None
+    group_name: str
+    meeting_id: int | None
+    meeting_number: int | None
+    meeting_starts_at: datetime | None
+    cafe_id: int
+    cafe_title: str
+    table_name: str
+    round_number: int | None
+    question: str
+    author_role: str | None = Field(description="The author's stakeholder role at the time.")
+    evidence_type: str
+    kind: str
+    theme_names: list[str]
+    contributed_at: datetime
+    source_status: str = Field(
+        description="Stored mark: follows the contribution in drafts, frozen once published."
+    )
+    source_now: str = Field(description="What has become of the contribution now.")
+    marker: str | None = Field(description="A note for readers when the source has changed.")
+    created_at: datetime
+
+
+class SectionPublic(SQLModel):
+    id: int
+    section_key: str = Field(description="The same section in every version shares this key.")
+    position: int
+    heading: str
+    body_markdown: str
+    easy_read_text: str
+    evidence: list[EvidenceItemPublic]
+
+
+class VersionDetail(VersionPublic):
+    material_title: str
+    network_id: int
+    sections: list[SectionPublic]
+
+
+class EvidenceMerge(SQLModel):
+    contribution_ids: list[int] = Field(default_factory=list, max_length=500)
+    theme_ids: list[int] = Field(
+        default_factory=list, max_length=100, description="Merge every visible contribution."
+    )
+    paraphrase: str = Field(
+        default="", max_length=MAX_PARAPHRASE, description="Only when merging one contribution."
+    )
+
+
+class MergeResultPublic(SQLModel):
+    added: list[EvidenceItemPublic]
+    skipped: int = Field(description="Already in this section, so not added again.")
+
+
+class EvidenceUpdate(SQLModel):
+    paraphrase: str = Field(max_length=MAX_PARAPHRASE)
+
+
+class UsePublic(SQLModel):
+    item_id: int
+    material_id: int
+    material_title: str
+    version_number: int
+    version_status: str
+    section_id: int
+    section_heading: str
+
+
+class CandidatePublic(SQLModel):
+    contribution_id: int
+    text: str
+    kind: str
+    evidence_type: str
+    author_role: str | None
+    created_at: datetime
+    group_id: int | None
+    group_name: str
+    meeting_id: int | None
+    meeting_number: int | None
+    cafe_id: int
+    cafe_title: str
+    table_name: str
+    round_number: int | None
+    question: str
+    theme_names: list[str]
+    used_in: list[UsePublic]
+
+
+class TextDiffPublic(SQLModel):
+    changed: bool
+    unified: list[str] = Field(description="Unified diff lines (`-` removed, `+` added).")
+
+
+class ParaphraseChange(SQLModel):
+    item_key: str
+    old: str
+    new: str
+
+
+class SectionDiffPublic(SQLModel):
+    section_key: str
+    status: str = Field(description="added, removed, changed or unchanged")
+    heading_old: str | None
+    heading_new: str | None
+    moved: bool
+    heading: TextDiffPublic
+    body: TextDiffPublic
+    easy_read: TextDiffPublic
+    evidence_added: list[EvidenceItemPublic]
+    evidence_removed: list[EvidenceItemPublic]
+    paraphrase_changed: list[ParaphraseChange]
+
+
+class VersionDiffPublic(SQLModel):
+    material_id: int
+    from_version: int
+    to_version: int
+    sections_added: int
+    sections_removed: int
+    sections_changed: int
+    evidence_added_by_group: dict[str, int]
+    sections: list[SectionDiffPublic]
+
+
+class GroupCountPublic(SQLModel):
+    group_id: int
+    group_name: str
+    count: int
+
+
+class SharedThemePublic(SQLModel):
+    name: str
+    key: str
+    theme_ids: list[int]
+    group_count: int
+    groups: list[GroupCountPublic]
+    total: int = Field(description="Visible contributions with this theme.")
+    by_role: dict[str, int]
+    by_evidence_type: dict[str, int]
+    by_kind: dict[str, int]
+    used: int = Field(description="How many of them are evidence in this network's materials.")
