@@ -1,0 +1,566 @@
+"""JSON API for a network's discussion materials: materials, versions, sections and the
+evidence items merged into them, with their provenance.
+
+Only the network's lead can read or change them; anyone else gets 404. Lists are read a page
+at a time: `limit` items after the cursor given as `after`; the reply's `next_cursor` is the
+`after` for the next page, and null on the last one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+
+from app.deps import ApiReader, ApiWriter, NowDep, SessionDep
+from app.models.material import (
+    CandidatePublic,
+    EvidenceItem,
+    EvidenceItemPublic,
+    EvidenceMerge,
+    EvidenceUpdate,
+    Material,
+    MaterialCreate,
+    MaterialPublic,
+    MaterialSection,
+    MaterialUpdate,
+    MaterialVersion,
+    MergeResultPublic,
+    PublishRequest,
+    SectionCreate,
+    SectionPublic,
+    SectionUpdate,
+    SharedThemePublic,
+    UsePublic,
+    VersionDetail,
+    VersionDiffPublic,
+    VersionPublic,
+)
+from app.models.network import Network, Page
+from app.services import material as material_service
+from app.services import material_export as export
+from app.services.errors import Invalid
+
+router = APIRouter(prefix="/api/v1/networks/{network_id}/materials", tags=["materials"])
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"description": "No valid bearer token"},
+    403: {"description": "The token lacks the write scope"},
+    404: {"description": "No such network, material, version, section or item (or not yours)"},
+    409: {"description": "The version is published and cannot change"},
+    422: {"description": "Invalid input"},
+}
+DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MAX_UPLOAD = 5 * 1024 * 1024
+
+After = Annotated[int | None, Query(ge=0, description="Read items after this cursor.")]
+Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
+
+
+# --- path objects, checked against the caller --------------------------------------------
+
+
+def _read_network(network_id: int, session: SessionDep, who: ApiReader) -> Network:
+    return material_service.network_for_lead(
+        session=session, facilitator=who, network_id=network_id
+    )
+
+
+def _write_network(network_id: int, session: SessionDep, who: ApiWriter) -> Network:
+    return material_service.network_for_lead(
+        session=session, facilitator=who, network_id=network_id
+    )
+
+
+ReadNetwork = Annotated[Network, Depends(_read_network)]
+WriteNetwork = Annotated[Network, Depends(_write_network)]
+
+
+def _read_material(material_id: int, network: ReadNetwork, session: SessionDep) -> Material:
+    return material_service.get_material(session=session, network=network, material_id=material_id)
+
+
+def _write_material(material_id: int, network: WriteNetwork, session: SessionDep) -> Material:
+    return material_service.get_material(session=session, network=network, material_id=material_id)
+
+
+ReadMaterial = Annotated[Material, Depends(_read_material)]
+WriteMaterial = Annotated[Material, Depends(_write_material)]
+
+
+def _read_version(number: int, material: ReadMaterial, session: SessionDep) -> MaterialVersion:
+    return material_service.get_version(session=session, material=material, number=number)
+
+
+def _write_version(number: int, material: WriteMaterial, session: SessionDep) -> MaterialVersion:
+    return material_service.get_version(session=session, material=material, number=number)
+
+
+ReadVersion = Annotated[MaterialVersion, Depends(_read_version)]
+WriteVersion = Annotated[MaterialVersion, Depends(_write_version)]
+
+
+def _read_section(section_id: int, version: ReadVersion, session: SessionDep) -> MaterialSection:
+    return material_service.get_section(session=session, version=version, section_id=section_id)
+
+
+def _write_section(section_id: int, version: WriteVersion, session: SessionDep) -> MaterialSection:
+    return material_service.get_section(session=session, version=version, section_id=section_id)
+
+
+ReadSection = Annotated[MaterialSection, Depends(_read_section)]
+WriteSection = Annotated[MaterialSection, Depends(_write_section)]
+
+
+def _read_item(item_id: int, section: ReadSection, session: SessionDep) -> EvidenceItem:
+    return material_service.get_evidence_item(session=session, section=section, item_id=item_id)
+
+
+def _write_item(item_id: int, section: WriteSection, session: SessionDep) -> EvidenceItem:
+    return material_service.get_evidence_item(session=session, section=section, item_id=item_id)
+
+
+ReadItem = Annotated[EvidenceItem, Depends(_read_item)]
+WriteItem = Annotated[EvidenceItem, Depends(_write_item)]
+
+
+def _summary(session: SessionDep, network: Network, material: Material) -> MaterialPublic:
+    for summary in material_service.material_summaries(session=session, network=network):
+        if summary.material.id == material.id:
+            return export.material_public(summary)
+    raise AssertionError("material vanished")  # pragma: no cover
+
+
+def _detail(session: SessionDep, material: Material, version: MaterialVersion) -> VersionDetail:
+    return export.version_detail(
+        material_service.version_view(session=session, material=material, version=version)
+    )
+
+
+# --- network-wide reads -----------------------------------------------------------------
+
+
+@router.get("", responses=ERRORS)
+def list_materials(
+    network: ReadNetwork, session: SessionDep, after: After = None, limit: Limit = 50
+) -> Page[MaterialPublic]:
+    """List the network's materials with their newest, published and draft version numbers."""
+    summaries = [
+        s
+        for s in material_service.material_summaries(session=session, network=network)
+        if after is None or (s.material.id or 0) > after
+    ]
+    page = summaries[:limit]
+    more = len(summaries) > limit
+    return Page[MaterialPublic](
+        items=[export.material_public(s) for s in page],
+        next_cursor=page[-1].material.id if more and page else None,
+    )
+
+
+@router.get("/cross-group", responses=ERRORS)
+def cross_group(network: ReadNetwork, session: SessionDep) -> list[SharedThemePublic]:
+    """Themes across the network's cafés, matched by name: the local groups that raised each,
+    with counts by role, evidence type and kind; those raised by most groups first."""
+    return [
+        export.shared_theme_public(t)
+        for t in material_service.cross_group_themes(session=session, network=network)
+    ]
+
+
+@router.get("/candidates", responses=ERRORS)
+def candidates(
+    network: ReadNetwork,
+    session: SessionDep,
+    cafe_id: int | None = None,
+    group_id: int | None = None,
+    theme: Annotated[str | None, Query(max_length=80, description="A theme name.")] = None,
+    kind: Annotated[str | None, Query(max_length=12)] = None,
+    evidence_type: Annotated[str | None, Query(max_length=20)] = None,
+    role: Annotated[str | None, Query(max_length=20)] = None,
+    after: After = None,
+    limit: Limit = 50,
+) -> Page[CandidatePublic]:
+    """Visible contributions from the network's cafés that can be merged, with provenance."""
+    page = material_service.merge_candidates(
+        session=session,
+        network=network,
+        filters=material_service.CandidateFilter(
+            cafe_id=cafe_id,
+            group_id=group_id,
+            theme=theme,
+            kind=kind,
+            evidence_type=evidence_type,
+            role=role,
+        ),
+        after=after,
+        limit=limit,
+    )
+    return Page[CandidatePublic](
+        items=[export.candidate_public(c) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/evidence", responses=ERRORS)
+def evidence_items(
+    network: ReadNetwork,
+    session: SessionDep,
+    contribution_id: Annotated[
+        int | None, Query(description="Only items made from this contribution.")
+    ] = None,
+    material_id: int | None = None,
+    after: After = None,
+    limit: Limit = 50,
+) -> Page[EvidenceItemPublic]:
+    """Evidence items across the network's materials, e.g. everywhere a contribution was used."""
+    items = material_service.evidence_items_of_network(
+        session=session,
+        network=network,
+        contribution_id=contribution_id,
+        material_id=material_id,
+        after=after,
+        limit=limit + 1,
+    )
+    page = items[:limit]
+    live = material_service.live_sources(session, page)
+    return Page[EvidenceItemPublic](
+        items=[export.evidence_public(i, source_now=live[i.id or 0]) for i in page],
+        next_cursor=page[-1].id if len(items) > limit and page else None,
+    )
+
+
+@router.get("/uses", responses=ERRORS)
+def uses(
+    network: ReadNetwork, session: SessionDep, contribution_id: Annotated[int, Query()]
+) -> list[UsePublic]:
+    """Where a contribution was used: material, version and section of each evidence item."""
+    return [
+        export.use_public(u)
+        for u in material_service.uses_of_contribution(
+            session=session, network=network, contribution_id=contribution_id
+        )
+    ]
+
+
+# --- materials ----------------------------------------------------------------------------
+
+
+@router.post("", status_code=201, responses=ERRORS)
+def create_material(
+    body: MaterialCreate, network: WriteNetwork, session: SessionDep, now: NowDep
+) -> MaterialPublic:
+    """Create a material; version 1 is a draft with the given sections or imported Markdown."""
+    material = material_service.create_material(
+        session=session, network=network, data=body, now=now
+    )
+    return _summary(session, network, material)
+
+
+@router.post("/import", status_code=201, responses=ERRORS)
+def import_material(
+    network: WriteNetwork,
+    session: SessionDep,
+    now: NowDep,
+    file: Annotated[UploadFile, File(description="A .md or .docx file.")],
+    title: Annotated[str, Form(max_length=200)] = "",
+) -> MaterialPublic:
+    """Create a material from a Markdown or Word file: its headings become sections."""
+    imported = imported_file(file)
+    material = material_service.create_material(
+        session=session,
+        network=network,
+        data=MaterialCreate(title=title.strip() or imported.title, sections=imported.sections),
+        now=now,
+    )
+    return _summary(session, network, material)
+
+
+def imported_file(file: UploadFile) -> material_service.ImportedDocument:
+    """Read an uploaded .md or .docx file (at most 5 MB) into sections."""
+    data = file.file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise Invalid("The file is larger than 5 MB.")
+    if not data.strip():
+        raise Invalid("The file is empty.")
+    if (file.filename or "").lower().endswith(".docx") or data[:2] == b"PK":
+        return material_service.import_docx(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid("Upload a Markdown (.md) file in UTF-8, or a Word (.docx) file.") from exc
+    return material_service.import_markdown(text)
+
+
+@router.get("/{material_id}", responses=ERRORS)
+def read_material(
+    material: ReadMaterial, network: ReadNetwork, session: SessionDep
+) -> MaterialPublic:
+    """Read a material with its newest, published and draft version numbers."""
+    return _summary(session, network, material)
+
+
+@router.patch("/{material_id}", responses=ERRORS)
+def rename_material(
+    body: MaterialUpdate,
+    material: WriteMaterial,
+    network: WriteNetwork,
+    session: SessionDep,
+    now: NowDep,
+) -> MaterialPublic:
+    """Change a material's title."""
+    material_service.rename_material(session=session, material=material, title=body.title, now=now)
+    return _summary(session, network, material)
+
+
+@router.delete("/{material_id}", status_code=204, responses=ERRORS)
+def delete_material(material: WriteMaterial, session: SessionDep) -> Response:
+    """Delete a material that has never been published (409 once a version is published)."""
+    material_service.delete_material(session=session, material=material)
+    return Response(status_code=204)
+
+
+# --- versions -----------------------------------------------------------------------------
+
+
+@router.get("/{material_id}/versions", responses=ERRORS)
+def list_versions(
+    material: ReadMaterial, session: SessionDep, after: After = None, limit: Limit = 50
+) -> Page[VersionPublic]:
+    """List a material's versions, oldest first (the cursor is a version number)."""
+    versions = material_service.list_versions(
+        session=session, material=material, after=after, limit=limit + 1
+    )
+    page = versions[:limit]
+    return Page[VersionPublic](
+        items=[export.version_public(v) for v in page],
+        next_cursor=page[-1].number if len(versions) > limit and page else None,
+    )
+
+
+@router.post("/{material_id}/versions", status_code=201, responses=ERRORS)
+def start_next_version(material: WriteMaterial, session: SessionDep, now: NowDep) -> VersionDetail:
+    """Start the next version as a draft copy of the newest published one."""
+    version = material_service.start_next_version(session=session, material=material, now=now)
+    return _detail(session, material, version)
+
+
+@router.get("/{material_id}/versions/{number}", responses=ERRORS)
+def read_version(
+    material: ReadMaterial, version: ReadVersion, session: SessionDep
+) -> VersionDetail:
+    """A whole version: sections, easy-read texts and evidence items with full provenance."""
+    return _detail(session, material, version)
+
+
+@router.get(
+    "/{material_id}/versions/{number}/export",
+    responses={
+        **ERRORS,
+        200: {
+            "content": {
+                "application/json": {},
+                "text/markdown": {},
+                DOCX_MEDIA: {},
+            },
+            "description": "The version as JSON, Markdown or DOCX.",
+        },
+    },
+    response_model=None,
+)
+def export_version(
+    material: ReadMaterial,
+    version: ReadVersion,
+    session: SessionDep,
+    format: Literal["json", "md", "docx"] = "json",
+    edition: Literal["standard", "easy_read"] = "standard",
+) -> Response:
+    """Download a version as JSON (with provenance), Markdown or DOCX; `edition=easy_read`
+    gives the easy-read edition."""
+    view = material_service.version_view(session=session, material=material, version=version)
+    suffix = "-easy-read" if edition == "easy_read" else ""
+    if format == "docx":
+        body = export.easy_read_docx(view) if suffix else export.version_docx(view)
+        media = DOCX_MEDIA
+    elif format == "md":
+        text = export.easy_read_markdown(view) if suffix else export.version_markdown(view)
+        body, media = text.encode(), "text/markdown; charset=utf-8"
+    else:
+        body = export.version_detail(view).model_dump_json(indent=2).encode()
+        media = "application/json"
+    name = export.export_filename(view, suffix, format)
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.post("/{material_id}/versions/{number}/publish", responses=ERRORS)
+def publish_version(
+    material: WriteMaterial,
+    version: WriteVersion,
+    session: SessionDep,
+    now: NowDep,
+    body: PublishRequest | None = None,
+) -> VersionDetail:
+    """Publish a draft: from then on it never changes (409 if it is already published)."""
+    material_service.publish_version(
+        session=session, version=version, note=(body or PublishRequest()).note, now=now
+    )
+    return _detail(session, material, version)
+
+
+@router.get("/{material_id}/diff", responses=ERRORS)
+def diff_versions(
+    material: ReadMaterial,
+    session: SessionDep,
+    from_version: Annotated[int, Query(alias="from", ge=1)],
+    to_version: Annotated[int, Query(alias="to", ge=1)],
+) -> VersionDiffPublic:
+    """What changed between two versions: sections added, removed or changed (with a unified
+    text diff), and evidence added or removed, counted by local group."""
+    return export.diff_public(
+        material_service.diff_versions(
+            session=session, material=material, old_number=from_version, new_number=to_version
+        )
+    )
+
+
+# --- sections -----------------------------------------------------------------------------
+
+SECTIONS = "/{material_id}/versions/{number}/sections"
+
+
+@router.get(SECTIONS, responses=ERRORS)
+def list_sections(
+    version: ReadVersion, session: SessionDep, after: After = None, limit: Limit = 50
+) -> Page[SectionPublic]:
+    """A version's sections in order, each with its evidence (the cursor is a position)."""
+    sections = [
+        s
+        for s in material_service.sections_of(session, version)
+        if after is None or s.position > after
+    ]
+    page = sections[:limit]
+    return Page[SectionPublic](
+        items=[
+            export.section_public(material_service.section_view(session=session, section=s))
+            for s in page
+        ],
+        next_cursor=page[-1].position if len(sections) > limit and page else None,
+    )
+
+
+@router.post(SECTIONS, status_code=201, responses=ERRORS)
+def add_section(
+    body: SectionCreate, version: WriteVersion, session: SessionDep, now: NowDep
+) -> SectionPublic:
+    """Add a section at the end of a draft version."""
+    section = material_service.add_section(
+        session=session,
+        version=version,
+        heading=body.heading,
+        body_markdown=body.body_markdown,
+        easy_read_text=body.easy_read_text,
+        now=now,
+    )
+    return export.section_public(material_service.section_view(session=session, section=section))
+
+
+@router.get(SECTIONS + "/{section_id}", responses=ERRORS)
+def read_section(section: ReadSection, session: SessionDep) -> SectionPublic:
+    """Read one section with its evidence items."""
+    return export.section_public(material_service.section_view(session=session, section=section))
+
+
+@router.patch(SECTIONS + "/{section_id}", responses=ERRORS)
+def update_section(
+    body: SectionUpdate, section: WriteSection, session: SessionDep, now: NowDep
+) -> SectionPublic:
+    """Change a draft section's heading, text or easy-read text, or move it to a position."""
+    fields = body.model_dump(exclude_unset=True, exclude={"position"})
+    if fields:
+        material_service.update_section(
+            session=session,
+            section=section,
+            heading=fields.get("heading") or section.heading,
+            body_markdown=fields.get("body_markdown", section.body_markdown) or "",
+            easy_read_text=fields.get("easy_read_text", section.easy_read_text) or "",
+            now=now,
+        )
+    if body.position is not None:
+        material_service.move_section(
+            session=session, section=section, position=body.position, now=now
+        )
+    return export.section_public(material_service.section_view(session=session, section=section))
+
+
+@router.delete(SECTIONS + "/{section_id}", status_code=204, responses=ERRORS)
+def delete_section(section: WriteSection, session: SessionDep, now: NowDep) -> Response:
+    """Remove a section and its evidence items from a draft version."""
+    material_service.delete_section(session=session, section=section, now=now)
+    return Response(status_code=204)
+
+
+# --- evidence items -------------------------------------------------------------------------
+
+EVIDENCE = SECTIONS + "/{section_id}/evidence"
+
+
+@router.get(EVIDENCE, responses=ERRORS)
+def list_evidence(
+    section: ReadSection, session: SessionDep, after: After = None, limit: Limit = 50
+) -> Page[EvidenceItemPublic]:
+    """A section's evidence items with provenance and what became of each source."""
+    view = material_service.section_view(session=session, section=section)
+    items = [ev for ev in view.evidence if after is None or (ev.item.id or 0) > after]
+    page = items[:limit]
+    return Page[EvidenceItemPublic](
+        items=[export.evidence_view_public(ev) for ev in page],
+        next_cursor=page[-1].item.id if len(items) > limit and page else None,
+    )
+
+
+@router.post(EVIDENCE, status_code=201, responses=ERRORS)
+def merge_evidence(
+    body: EvidenceMerge,
+    network: WriteNetwork,
+    section: WriteSection,
+    session: SessionDep,
+    now: NowDep,
+) -> MergeResultPublic:
+    """Merge contributions, or whole themes, from any of the network's cafés into a draft
+    section; each becomes an evidence item with its provenance copied."""
+    result = material_service.merge_evidence(
+        session=session,
+        network=network,
+        section=section,
+        contribution_ids=body.contribution_ids,
+        theme_ids=body.theme_ids,
+        paraphrase=body.paraphrase,
+        now=now,
+    )
+    return MergeResultPublic(
+        added=[export.evidence_public(i) for i in result.added], skipped=result.skipped
+    )
+
+
+@router.get(EVIDENCE + "/{item_id}", responses=ERRORS)
+def read_evidence(item: ReadItem, session: SessionDep) -> EvidenceItemPublic:
+    """Read one evidence item with its provenance."""
+    return export.evidence_view_public(material_service.evidence_view(session=session, item=item))
+
+
+@router.patch(EVIDENCE + "/{item_id}", responses=ERRORS)
+def update_evidence(
+    body: EvidenceUpdate, item: WriteItem, session: SessionDep, now: NowDep
+) -> EvidenceItemPublic:
+    """Change an evidence item's paraphrase in a draft (the original words never change)."""
+    material_service.update_evidence_item(
+        session=session, item=item, paraphrase=body.paraphrase, now=now
+    )
+    return export.evidence_view_public(material_service.evidence_view(session=session, item=item))
+
+
+@router.delete(EVIDENCE + "/{item_id}", status_code=204, responses=ERRORS)
+def remove_evidence(item: WriteItem, session: SessionDep, now: NowDep) -> Response:
+    """Take an evidence item out of a draft section (the contribution is not touched)."""
+    material_service.remove_evidence_item(session=session, item=item, now=now)
+    return Response(status_code=204)
