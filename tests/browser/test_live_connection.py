@@ -1,0 +1,62 @@
+"""Live pages go live however the scripts arrive: a slow network must not leave a phone or
+the projector on a page that never changes."""
+
+from __future__ import annotations
+
+import time
+
+import httpx2 as httpx
+import pytest
+from playwright.sync_api import Page, Route, expect
+from sqlmodel import Session
+
+from app.models.accounts import Facilitator
+from tests.browser.conftest import People, log_in
+from tests.factories import PASSWORD, make_cafe
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def slow_websocket_script(page: Page) -> None:
+    """The websocket extension arrives late, as it may on venue Wi-Fi."""
+
+    def late(route: Route) -> None:
+        time.sleep(0.8)
+        route.continue_()
+
+    page.route("**/vendor/hx-ws.min.js*", late)
+
+
+def test_pages_go_live_when_the_websocket_script_arrives_late(
+    people: People, live: LiveServer, facilitator: Facilitator, session: Session
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    phone = people.phone("phone")
+    phone.goto(f"/j/{cafe.code}")
+    phone.locator("#display_name").fill("Sam")
+    phone.get_by_role("button", name="Join the café").click()
+    phone.wait_for_url(f"**/p/{cafe.code}")
+
+    projector = people.laptop("projector")
+    log_in(projector, facilitator.email)
+    for page, path in ((phone, f"/p/{cafe.code}"), (projector, f"/cafes/{cafe.id}/projector")):
+        slow_websocket_script(page)
+        page.goto(path)
+    expect(phone.locator("#now")).to_contain_text("The first round has not started yet.")
+    expect(projector.locator("#board .question")).to_have_text(
+        "We will start soon. Join on your phone."
+    )
+
+    with httpx.Client(base_url=live.url, timeout=10) as api:
+        token = api.post(
+            "/api/v1/auth/token", data={"username": facilitator.email, "password": PASSWORD}
+        ).json()["access_token"]
+        api.headers["Authorization"] = f"Bearer {token}"
+        started = api.post(f"/api/v1/cafes/{cafe.id}/rounds/next")
+        assert started.status_code == 200, started.text
+        (seat,) = api.get(f"/api/v1/cafes/{cafe.id}/seating").json()["seats"]
+
+    expect(phone.locator("#now")).to_contain_text("Round 1")
+    expect(phone.locator("#my-table")).to_have_attribute("data-table-id", str(seat["table_id"]))
+    expect(projector.locator("#board .question")).to_have_text("What does a good day look like?")
