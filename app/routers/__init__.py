@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.routers import api_cafes, auth, cafes, health, home, live, participant
+from app.routers import api_cafes, auth, board, cafes, health, home, live, participant
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -11,6 +11,9 @@ ROUTERS: list[APIRouter] = [
     auth.api,
     cafes.router,
     participant.router,
+    board.router,
+    board.uploads,
     live.router,
     api_cafes.router,
+    board.api,
 ]

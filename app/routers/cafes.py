@@ -15,6 +15,7 @@ from app.models.cafe import Cafe, CafeCreate, RoundSpec, SeatingMode, TableQuest
 from app.realtime.announce import AnnounceDep
 from app.realtime.hub import CafeEvent
 from app.rendering import render
+from app.services import board as board_service
 from app.services import cafe as cafe_service
 from app.services.errors import DomainError
 
@@ -195,6 +196,7 @@ def _console(
             "facilitator": facilitator,
             "cafe": cafe,
             "s": state,
+            "m": board_service.moderation_view(session=session, cafe=cafe),
             "error": error,
             "join_url": cafe_service.join_url(settings.base_url, cafe),
             "base_url": settings.base_url.rstrip("/"),

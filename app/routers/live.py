@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from anyio import to_thread
 from fastapi import APIRouter, WebSocket
 
@@ -13,11 +15,16 @@ from app.models.cafe import Cafe, Participant
 from app.realtime.hub import CafeEvent, Event, Hub, participant_channel
 from app.realtime.live import POLICY_VIOLATION, StateCache, serve
 from app.rendering import render_html
+from app.routers import board as board_routes
 from app.routers.cafes import qr_svg
 from app.security import origin_allowed
+from app.services import board as board_service
 from app.services import cafe as cafe_service
 
 router = APIRouter()
+
+# Events after which the board of one table (named in the event) may look different.
+BOARD_EVENTS = {CafeEvent.BOARD_CHANGED, CafeEvent.CONTRIBUTION_HIDDEN}
 
 # Events after which a phone's "now" view may look different.
 PHONE_EVENTS = {
@@ -64,9 +71,42 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         return
     csrf = str(websocket.session.get("csrf", ""))
     last_html: list[str] = [""]
+    # The page says which form it drew; a fresh form is pushed only when that must change.
+    compose_seen: list[str] = [websocket.query_params.get("k", "")]
+    last_board: dict[str, Any] = {"html": "", "ids": None}
+
+    async def board_part(
+        state: cafe_service.CafeState, view: cafe_service.ParticipantState, *, compose: bool
+    ) -> str:
+        me = _current(state, person)
+        b = await to_thread.run_sync(
+            board_routes.read_phone_board, db, state.cafe, me, view.round, view.table
+        )
+        ctx: dict[str, Any] = {"cafe": state.cafe, "person": me, "b": b, "oob": True, "csrf": csrf}
+        ids = [card.id for card in b.cards]
+        news = _board_news(last_board["ids"], b.cards)
+        last_board["ids"] = ids
+        out = ""
+        html = render_html("participant.html", {**ctx, "news": news}, block="board")
+        if html != last_board["html"]:
+            last_board["html"] = html
+            out += html
+        if compose:
+            form = board_routes.compose_context(state.cafe, me, b)
+            if form["compose_key"] != compose_seen[0]:
+                compose_seen[0] = form["compose_key"]
+                out += render_html("participant.html", {**ctx, **form}, block="compose")
+        return out
 
     async def render(state: cafe_service.CafeState, event: Event | None) -> str | None:
-        if event is not None and event.data.get("type") not in PHONE_EVENTS:
+        kind = event.data.get("type") if event is not None else None
+        if kind in BOARD_EVENTS:
+            mine = state.table_of.get(person.id or 0)
+            if mine is None or event is None or event.data.get("table_id") != mine:
+                return None
+            view = cafe_service.participant_view(state, person, utcnow())
+            return await board_part(state, view, compose=False) or None
+        if event is not None and kind not in PHONE_EVENTS:
             return None
         if event is not None and event.data.get("type") == CafeEvent.SEATING_CHANGED:
             mover = event.data.get("participant_id")
@@ -80,10 +120,13 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             {"cafe": state.cafe, "v": view, "person": person, "oob": True, "csrf": csrf},
             block="now",
         )
-        if html == last_html[0]:
-            return None
-        last_html[0] = html
-        return html
+        out = ""
+        if html != last_html[0]:
+            last_html[0] = html
+            out = html
+        # A new round or a move means another board, and perhaps another form.
+        out += await board_part(state, view, compose=True)
+        return out or None
 
     await serve(
         websocket,
@@ -93,6 +136,27 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         channels=[participant_channel(person.id)],
         render=render,
     )
+
+
+def _current(state: cafe_service.CafeState, person: Participant) -> Participant:
+    """The person as the latest café state has them (they may have become a host)."""
+    for view in state.tables:
+        for seated in view.people:
+            if seated.id == person.id:
+                return seated
+    return next((p for p in state.unseated if p.id == person.id), person)
+
+
+def _board_news(before: list[int] | None, cards: list[board_service.Card]) -> str:
+    """A short sentence for screen readers when the board changes under them."""
+    if before is None:
+        return ""
+    new = [card for card in cards if card.id not in before]
+    if new:
+        return f"New on your table's board: {new[0].contribution.text[:120]}"
+    if len(cards) < len(before):
+        return "A card left your table's board."
+    return ""
 
 
 async def _facilitator_cafe(websocket: WebSocket, cafe_id: int) -> Cafe | None:
@@ -115,7 +179,7 @@ async def _facilitator_cafe(websocket: WebSocket, cafe_id: int) -> Cafe | None:
 
 @router.websocket("/ws/console/{cafe_id}")
 async def console_socket(websocket: WebSocket, cafe_id: int) -> None:
-    settings, _, hub, cache = _parts(websocket)
+    settings, db, hub, cache = _parts(websocket)
     if await _facilitator_cafe(websocket, cafe_id) is None:
         await _refuse(websocket)
         return
@@ -123,11 +187,13 @@ async def console_socket(websocket: WebSocket, cafe_id: int) -> None:
     base = settings.base_url.rstrip("/")
 
     async def render(state: cafe_service.CafeState, _event: Event | None) -> str | None:
+        moderation = await to_thread.run_sync(board_routes.read_moderation, db, state.cafe)
         return render_html(
             "console.html",
             {
                 "cafe": state.cafe,
                 "s": state,
+                "m": moderation,
                 "oob": True,
                 "csrf": csrf,
                 "base_url": base,

@@ -166,8 +166,14 @@ def participant_page(
         return person
     state = cafe_service.cafe_state(session=session, cafe=cafe, now=now)
     view = cafe_service.participant_view(state, person, now)
+    from app.routers.board import board_context  # the board router imports this module
+
+    board = board_context(session, cafe, person, rnd=view.round, table=view.table)
     return render(
-        request, "participant.html", {"cafe": cafe, "v": view, "person": person}, block="now"
+        request,
+        "participant.html",
+        {"cafe": cafe, "v": view, "person": person, **board},
+        block="now",
     )
 
 

@@ -1,0 +1,801 @@
+"""The table board on phones, uploads, media, and moderation on the console and the API.
+
+Phones post plain forms (they work without JavaScript: the answer is a redirect back to the
+participant page) or the same forms through htmx (the answer is the board fragment). After
+the service commits, the router announces the change and every phone at that table, and the
+console, re-render their own view.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from tempfile import SpooledTemporaryFile
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Body, Form, HTTPException, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.db import Database
+from app.deps import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
+from app.models.base import utcnow
+from app.models.cafe import Cafe, CafeTable, Participant, Round
+from app.models.evidence import (
+    EVIDENCE_LABELS,
+    KIND_LABELS,
+    MAX_TEXT,
+    Contribution,
+    ModerationPublic,
+    ModerationRequest,
+)
+from app.realtime.announce import AnnounceDep, Announcer
+from app.realtime.hub import CafeEvent
+from app.rendering import render, render_html
+from app.routers.api_cafes import ERRORS, WriteCafe
+from app.routers.cafes import OwnedCafe
+from app.routers.participant import CafeByCode, remembered
+from app.security import CSRF_FIELD, CSRF_HEADER, csrf_valid, origin_allowed, request_is_htmx
+from app.services import board as board_service
+from app.services import cafe as cafe_service
+from app.services import media as media_service
+from app.services.errors import DomainError, Forbidden, Invalid, NotFound
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
+# Uploads check Origin and the CSRF token themselves: the shared CSRF dependency would parse
+# the whole multipart body before the size limit could refuse it.
+uploads = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1/cafes", tags=["contributions"])
+
+T = TypeVar("T")
+
+
+# --- context shared by the page, htmx answers and websocket pushes -------------------------
+
+
+def compose_key(
+    cafe: Cafe, person: Participant, rnd: Round | None, table: CafeTable | None, is_open: bool
+) -> str:
+    """Changes exactly when the contribution form on a phone must be drawn again."""
+    round_id = rnd.id if rnd else 0
+    table_id = table.id if table else 0
+    return f"{round_id}-{table_id}-{int(is_open)}-{int(person.is_host)}-{cafe.status}"
+
+
+def compose_context(
+    cafe: Cafe,
+    person: Participant,
+    board: board_service.TableBoard,
+    draft: board_service.Draft | None = None,
+) -> dict[str, Any]:
+    """What the `compose` block (the contribution form) needs."""
+    return {
+        "draft": draft or board_service.new_draft(person),
+        "compose_key": compose_key(cafe, person, board.round, board.table, board.open),
+        "kind_labels": KIND_LABELS,
+        "evidence_labels": EVIDENCE_LABELS,
+        "max_text": MAX_TEXT,
+    }
+
+
+def board_context(
+    session: Session,
+    cafe: Cafe,
+    person: Participant,
+    *,
+    rnd: Round | None,
+    table: CafeTable | None,
+    draft: board_service.Draft | None = None,
+) -> dict[str, Any]:
+    """What the `compose` and `board` blocks of the participant page need."""
+    board = board_service.table_board(
+        session=session, cafe=cafe, person=person, rnd=rnd, table=table
+    )
+    return {"b": board, **compose_context(cafe, person, board, draft)}
+
+
+def read_phone_board(
+    db: Database, cafe: Cafe, person: Participant, rnd: Round | None, table: CafeTable | None
+) -> board_service.TableBoard:
+    """For the websocket: one person's board, read in a short session of its own."""
+    with db.read_session() as session:
+        return board_service.table_board(
+            session=session, cafe=cafe, person=person, rnd=rnd, table=table
+        )
+
+
+def read_moderation(db: Database, cafe: Cafe) -> board_service.ModerationView:
+    """For the console websocket: the moderation view, read in a short session."""
+    with db.read_session() as session:
+        return board_service.moderation_view(session=session, cafe=cafe)
+
+
+def _person(request: Request, session: Session, cafe: Cafe) -> Participant:
+    person = remembered(request, session, cafe)
+    if person is None:
+        raise Forbidden(
+            f"Please join this café first: open /j/{cafe.code} and choose a name to use today."
+        )
+    return person
+
+
+def _seat(
+    session: Session, cafe: Cafe, person: Participant
+) -> tuple[Round | None, CafeTable | None]:
+    rnd = cafe_service.current_round(session, cafe)
+    return rnd, cafe_service.seat_of(session, rnd, person)
+
+
+def _phone_answer(
+    request: Request,
+    session: Session,
+    cafe: Cafe,
+    person: Participant,
+    now: datetime,
+    *,
+    draft: board_service.Draft | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+    with_compose: bool = False,
+    anchor: str = "board",
+) -> Response:
+    """htmx: the board block (and the form, when it was the form that was sent).
+    Without JavaScript: back to the page after a success, the page with the message after a
+    refusal."""
+    if request_is_htmx(request):
+        rnd, table = _seat(session, cafe, person)
+        ctx = {
+            "cafe": cafe,
+            "person": person,
+            "board_error": error,
+            **board_context(session, cafe, person, rnd=rnd, table=table, draft=draft),
+        }
+        html = render_html("participant.html", ctx, conn=request, block="board")
+        if with_compose:
+            html += render_html(
+                "participant.html", {**ctx, "oob": True}, conn=request, block="compose"
+            )
+        return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
+    if status_code < 400:
+        return RedirectResponse(f"/p/{cafe.code}#{anchor}", status_code=303)
+    state = cafe_service.cafe_state(session=session, cafe=cafe, now=now)
+    view = cafe_service.participant_view(state, person, now)
+    return render(
+        request,
+        "participant.html",
+        {
+            "cafe": cafe,
+            "v": view,
+            "person": person,
+            "board_error": error,
+            **board_context(session, cafe, person, rnd=view.round, table=view.table, draft=draft),
+        },
+        status_code=status_code,
+    )
+
+
+def _attempt(session: Session, action: Callable[[], T]) -> T | DomainError:
+    try:
+        return action()
+    except DomainError as exc:
+        session.rollback()
+        return exc
+
+
+def _announce_board(announce: Announcer, contribution: Contribution, event: CafeEvent) -> None:
+    announce.cafe(
+        contribution.cafe_id,
+        event,
+        table_id=contribution.table_id,
+        contribution_id=contribution.id,
+    )
+
+
+# --- phones -------------------------------------------------------------------------------
+
+
+@router.get("/p/{code}/board")
+def board_fragment(
+    request: Request, cafe: CafeByCode, session: SessionDep, now: NowDep
+) -> Response:
+    """My table's board as it is now (the fragment, or the page without JavaScript)."""
+    person = _person(request, session, cafe)
+    if not request_is_htmx(request):
+        return RedirectResponse(f"/p/{cafe.code}#board", status_code=303)
+    return _phone_answer(request, session, cafe, person, now)
+
+
+@router.post("/p/{code}/contributions")
+def post_contribution(
+    request: Request,
+    cafe: CafeByCode,
+    session: SessionDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    client_id: Annotated[str, Form(max_length=100)] = "",
+    text: Annotated[str, Form(max_length=4 * MAX_TEXT)] = "",
+    kind: Annotated[str, Form(max_length=40)] = "idea",
+    evidence_type: Annotated[str, Form(max_length=40)] = "",
+    for_table: Annotated[bool, Form()] = False,
+) -> Response:
+    """Add a contribution to my table's board; a retry with the same client id adds nothing."""
+    person = _person(request, session, cafe)
+    result = _attempt(
+        session,
+        lambda: board_service.post_contribution(
+            session=session,
+            cafe=cafe,
+            person=person,
+            client_id=client_id,
+            text=text,
+            kind=kind,
+            evidence_type=evidence_type or None,
+            for_table=for_table,
+            now=now,
+        ),
+    )
+    if isinstance(result, DomainError):
+        draft = board_service.Draft(
+            client_id=client_id or board_service.new_draft(person).client_id,
+            text=text[: 2 * MAX_TEXT],
+            kind=kind,
+            evidence_type=evidence_type,
+            for_table=for_table,
+            error=result.detail,
+        )
+        return _phone_answer(
+            request,
+            session,
+            cafe,
+            person,
+            now,
+            draft=draft,
+            status_code=result.status_code,
+            with_compose=True,
+            anchor="compose",
+        )
+    contribution, created = result
+    if created:
+        _announce_board(announce, contribution, CafeEvent.BOARD_CHANGED)
+    return _phone_answer(
+        request, session, cafe, person, now, with_compose=True, anchor=f"c-{contribution.id}"
+    )
+
+
+@router.get("/p/{code}/contributions/{contribution_id}/edit")
+def edit_page(
+    request: Request, cafe: CafeByCode, session: SessionDep, contribution_id: int
+) -> Response:
+    """The page to change, illustrate or withdraw one of my contributions."""
+    person = _person(request, session, cafe)
+    contribution = board_service.own_contribution(session, cafe, person, contribution_id)
+    board_service.check_changeable(session, cafe, contribution)
+    return _edit_page(request, session, cafe, person, board_service.draft_of(contribution))
+
+
+def _edit_page(
+    request: Request,
+    session: Session,
+    cafe: Cafe,
+    person: Participant,
+    draft: board_service.Draft,
+    *,
+    status_code: int = 200,
+) -> Response:
+    card = board_service.card_of(session, cafe, person, draft.contribution_id or 0)
+    return render(
+        request,
+        "contribution_edit.html",
+        {
+            "cafe": cafe,
+            "person": person,
+            "draft": draft,
+            "card": card,
+            "kind_labels": KIND_LABELS,
+            "evidence_labels": EVIDENCE_LABELS,
+            "max_text": MAX_TEXT,
+            "photo_mb": media_service.PHOTO_MAX // 2**20,
+            "voice_mb": media_service.VOICE_MAX // 2**20,
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/p/{code}/contributions/{contribution_id}/edit")
+def edit_contribution(
+    request: Request,
+    cafe: CafeByCode,
+    session: SessionDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    contribution_id: int,
+    text: Annotated[str, Form(max_length=4 * MAX_TEXT)] = "",
+    kind: Annotated[str, Form(max_length=40)] = "idea",
+    evidence_type: Annotated[str, Form(max_length=40)] = "other",
+) -> Response:
+    """Save changes to one of my contributions while its round is on."""
+    person = _person(request, session, cafe)
+    result = _attempt(
+        session,
+        lambda: board_service.edit_contribution(
+            session=session,
+            cafe=cafe,
+            person=person,
+            contribution_id=contribution_id,
+            text=text,
+            kind=kind,
+            evidence_type=evidence_type,
+            now=now,
+        ),
+    )
+    if isinstance(result, DomainError):
+        if not isinstance(result, Invalid):
+            raise result
+        contribution = board_service.own_contribution(session, cafe, person, contribution_id)
+        draft = board_service.draft_of(contribution)
+        draft.text, draft.kind, draft.evidence_type = text[: 2 * MAX_TEXT], kind, evidence_type
+        draft.error = result.detail
+        return _edit_page(request, session, cafe, person, draft, status_code=result.status_code)
+    _announce_board(announce, result, CafeEvent.BOARD_CHANGED)
+    return _phone_answer(request, session, cafe, person, now, anchor=f"c-{result.id}")
+
+
+@router.post("/p/{code}/contributions/{contribution_id}/withdraw")
+def withdraw_contribution(
+    request: Request,
+    cafe: CafeByCode,
+    session: SessionDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    contribution_id: int,
+) -> Response:
+    """Take back one of my contributions while its round is on."""
+    person = _person(request, session, cafe)
+    result = _attempt(
+        session,
+        lambda: board_service.withdraw_contribution(
+            session=session, cafe=cafe, person=person, contribution_id=contribution_id, now=now
+        ),
+    )
+    if isinstance(result, DomainError):
+        return _phone_answer(
+            request, session, cafe, person, now, error=result.detail, status_code=result.status_code
+        )
+    _announce_board(announce, result, CafeEvent.BOARD_CHANGED)
+    return _phone_answer(request, session, cafe, person, now)
+
+
+@router.post("/p/{code}/contributions/{contribution_id}/react")
+def react(
+    request: Request,
+    cafe: CafeByCode,
+    session: SessionDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    contribution_id: int,
+    on: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Agree with a card on my table's board, or take my vote back (within my vote budget)."""
+    person = _person(request, session, cafe)
+    wanted = {"true": True, "1": True, "false": False, "0": False}.get(on.lower())
+    result = _attempt(
+        session,
+        lambda: board_service.set_reaction(
+            session=session,
+            cafe=cafe,
+            person=person,
+            contribution_id=contribution_id,
+            on=wanted,
+            now=now,
+        ),
+    )
+    if isinstance(result, DomainError):
+        return _phone_answer(
+            request, session, cafe, person, now, error=result.detail, status_code=result.status_code
+        )
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is not None:
+        _announce_board(announce, contribution, CafeEvent.BOARD_CHANGED)
+    return _phone_answer(request, session, cafe, person, now, anchor=f"c-{contribution_id}")
+
+
+@router.post("/p/{code}/contributions/{contribution_id}/concern")
+def raise_concern(
+    request: Request,
+    cafe: CafeByCode,
+    session: SessionDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    contribution_id: int,
+) -> Response:
+    """Tell the facilitator privately that a card worries me: it is hidden at once."""
+    person = _person(request, session, cafe)
+    result = _attempt(
+        session,
+        lambda: board_service.raise_concern(
+            session=session, cafe=cafe, person=person, contribution_id=contribution_id, now=now
+        ),
+    )
+    if isinstance(result, DomainError):
+        return _phone_answer(
+            request, session, cafe, person, now, error=result.detail, status_code=result.status_code
+        )
+    _announce_board(announce, result, CafeEvent.CONTRIBUTION_HIDDEN)
+    _announce_board(announce, result, CafeEvent.SAFEGUARDING_ALERT)
+    return _phone_answer(request, session, cafe, person, now)
+
+
+# --- uploads ------------------------------------------------------------------------------
+
+FORM_OVERHEAD = 64 * 1024  # multipart headers, boundaries and the small fields
+FIELD_MAX = 4096
+MAX_FIELDS = 20
+
+
+@dataclass
+class _Part:
+    name: str = ""
+    filename: str | None = None
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    data: bytearray = field(default_factory=bytearray)
+
+
+class UploadForm:
+    """A multipart body read as it arrives, refused as soon as it breaks a limit.
+
+    Small fields are kept in memory (a few KB at most); the one file goes to a spooled
+    temporary file (on disk past 1 MB). The file's first bytes decide its type, so a file
+    of the wrong kind, or one larger than its kind allows, is refused without reading on.
+    """
+
+    def __init__(self, content_type: str) -> None:
+        _, params = parse_options_header(content_type)
+        boundary = params.get(b"boundary")
+        if not boundary:
+            raise media_service.UnsupportedType("Send the file as a multipart form.")
+        charset = params.get(b"charset", b"utf-8").decode("latin-1")
+        try:
+            self.charset = codecs.lookup(charset).name
+        except LookupError:
+            self.charset = "utf-8"
+        self.fields: dict[str, str] = {}
+        self.file: SpooledTemporaryFile[bytes] | None = None
+        self.size = 0
+        self.kind: media_service.FileType | None = None
+        self._head = bytearray()
+        self._part = _Part()
+        self._header_name = bytearray()
+        self._header_value = bytearray()
+        self._in_file = False
+        self._files = 0
+        self.parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._begin,
+                "on_part_data": self._data,
+                "on_part_end": self._end,
+                "on_header_field": self._header_field,
+                "on_header_value": self._header_value_cb,
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_done,
+            },
+        )
+
+    def _begin(self) -> None:
+        self._part = _Part()
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def _header_value_cb(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+        if len(self._header_value) > FIELD_MAX:
+            raise Invalid("The form could not be read.")
+
+    def _header_end(self) -> None:
+        self._part.headers.append((bytes(self._header_name).lower(), bytes(self._header_value)))
+        self._header_name.clear()
+        self._header_value.clear()
+
+    def _headers_done(self) -> None:
+        disposition = next((v for k, v in self._part.headers if k == b"content-disposition"), b"")
+        _, options = parse_options_header(disposition)
+        self._part.name = options.get(b"name", b"").decode(self.charset, "replace")
+        filename = options.get(b"filename")
+        self._in_file = filename is not None and self._part.name == "file"
+        if self._in_file:
+            self._files += 1
+            if self._files > 1:
+                raise Invalid("Send one file at a time.")
+            self.file = SpooledTemporaryFile(max_size=1024 * 1024)
+        elif len(self.fields) >= MAX_FIELDS:
+            raise Invalid("The form has too many fields.")
+
+    def _data(self, data: bytes, start: int, end: int) -> None:
+        chunk = data[start:end]
+        if not self._in_file:
+            self._part.data += chunk
+            if len(self._part.data) > FIELD_MAX:
+                raise Invalid("The form could not be read.")
+            return
+        assert self.file is not None
+        self.size += len(chunk)
+        if self.kind is None:
+            self._head += chunk[: media_service.SNIFF_BYTES]
+            if len(self._head) >= media_service.SNIFF_BYTES:
+                self._decide()
+        if self.size > (
+            media_service.limit_for(self.kind.kind) if self.kind else media_service.UPLOAD_MAX
+        ):
+            raise media_service.TooLarge(
+                media_service.too_large_message(self.kind.kind if self.kind else None)
+            )
+        self.file.write(chunk)
+
+    def _decide(self) -> None:
+        self.kind = media_service.sniff(bytes(self._head))
+        if self.kind is None:
+            raise media_service.UnsupportedType(media_service.UNSUPPORTED)
+
+    def _end(self) -> None:
+        if self._in_file:
+            if self.kind is None and self.size:
+                self._decide()
+            self._in_file = False
+        elif self._part.name:
+            self.fields[self._part.name] = bytes(self._part.data).decode(self.charset, "replace")
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+async def read_upload(request: Request) -> UploadForm:
+    """Read a multipart upload, stopping at the first byte past a limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > media_service.UPLOAD_MAX + FORM_OVERHEAD:
+        raise media_service.TooLarge(media_service.too_large_message(None))
+    form = UploadForm(request.headers.get("content-type", ""))
+    received = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > media_service.UPLOAD_MAX + FORM_OVERHEAD:
+                kind = form.kind.kind if form.kind else None
+                raise media_service.TooLarge(media_service.too_large_message(kind))
+            form.parser.write(chunk)
+        form.parser.finalize()
+    except Exception:
+        form.close()
+        raise
+    return form
+
+
+@uploads.post("/p/{code}/contributions/{contribution_id}/media")
+async def upload_media(
+    request: Request,
+    code: str,
+    contribution_id: int,
+    settings: SettingsDep,
+    db: DatabaseDep,
+    announce: AnnounceDep,
+) -> Response:
+    """Add a photo or a voice note to one of my contributions (one of each; a new one
+    replaces the old)."""
+    if not origin_allowed(request, settings):
+        raise HTTPException(403, "This form was sent from another site, so it was refused.")
+    form = await read_upload(request)
+    try:
+        supplied = request.headers.get(CSRF_HEADER) or form.fields.get(CSRF_FIELD)
+        if not csrf_valid(request, supplied):
+            raise HTTPException(403, "This page has expired. Please reload it and try again.")
+        upload = form.file
+        if upload is None or form.size == 0:
+            raise Invalid("Choose a photo or a voice note to add.")
+
+        def attach() -> tuple[str, Contribution]:
+            # The database is touched only now, after the body is in: a slow upload never
+            # holds SQLite's write lock.
+            with Session(db.engine, expire_on_commit=False) as session:
+                cafe = cafe_service.get_by_code(session=session, code=code)
+                if cafe is None:
+                    raise NotFound("We could not find a café with that code.")
+                person = _person(request, session, cafe)
+                item = media_service.attach(
+                    session=session,
+                    media_dir=settings.media_dir,
+                    cafe=cafe,
+                    person=person,
+                    contribution_id=contribution_id,
+                    source=upload,  # type: ignore[arg-type]
+                    size=form.size,
+                    now=utcnow(),
+                )
+                contribution = session.get(Contribution, item.contribution_id)
+                assert contribution is not None
+                return cafe.code, contribution
+
+        cafe_code, contribution = await run_in_threadpool(attach)
+    finally:
+        form.close()
+    _announce_board(announce, contribution, CafeEvent.BOARD_CHANGED)
+    return RedirectResponse(f"/p/{cafe_code}#c-{contribution.id}", status_code=303)
+
+
+@router.get("/media/{media_id}")
+def media_file(
+    request: Request, media_id: int, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """A photo or voice note, for people of its café and its facilitator only."""
+    found = media_service.media_of(session=session, media_id=media_id)
+    if found is None:
+        raise NotFound("There is nothing at this address.")
+    item, contribution, cafe = found
+    facilitator_id = request.session.get("facilitator_id")
+    person = remembered(request, session, cafe)
+    media_service.check_visible(
+        contribution=contribution,
+        cafe=cafe,
+        facilitator_id=facilitator_id if isinstance(facilitator_id, int) else None,
+        person=person,
+    )
+    path = media_service.safe_path(settings.media_dir, item.path)
+    if path is None or not path.is_file():
+        raise NotFound("This file is no longer here.")
+    label = "photo" if item.kind == "photo" else "voice-note"
+    ext = path.suffix
+    return FileResponse(
+        path,
+        media_type=item.content_type,
+        headers={"Content-Disposition": f'inline; filename="{label}-{item.id}{ext}"'},
+    )
+
+
+# --- moderation on the console ------------------------------------------------------------
+
+MODERATION_ACTIONS = {"hide", "restore", "approve", "flag", "resolve"}
+
+
+def moderate(
+    action: str, *, session: Session, cafe: Cafe, contribution_id: int, note: str, now: datetime
+) -> tuple[Contribution, list[CafeEvent]]:
+    """One moderation action by name, and the events it causes."""
+    if action == "hide":
+        c = board_service.hide(
+            session=session, cafe=cafe, contribution_id=contribution_id, note=note, now=now
+        )
+        return c, [CafeEvent.CONTRIBUTION_HIDDEN]
+    if action == "restore":
+        c = board_service.restore(
+            session=session, cafe=cafe, contribution_id=contribution_id, note=note, now=now
+        )
+        return c, [CafeEvent.BOARD_CHANGED]
+    if action == "approve":
+        c = board_service.approve(
+            session=session, cafe=cafe, contribution_id=contribution_id, now=now
+        )
+        return c, [CafeEvent.BOARD_CHANGED]
+    if action == "flag":
+        c = board_service.flag(
+            session=session, cafe=cafe, contribution_id=contribution_id, note=note, now=now
+        )
+        return c, [CafeEvent.CONTRIBUTION_HIDDEN, CafeEvent.SAFEGUARDING_ALERT]
+    if action == "resolve":
+        c = board_service.resolve_concern(
+            session=session, cafe=cafe, contribution_id=contribution_id, now=now
+        )
+        return c, [CafeEvent.BOARD_CHANGED]
+    raise NotFound("There is no such moderation action.")
+
+
+@router.post("/cafes/{cafe_id}/moderate/{contribution_id}/{action}")
+def moderate_from_console(
+    request: Request,
+    cafe: OwnedCafe,
+    session: SessionDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    contribution_id: int,
+    action: str,
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Hide, restore, approve or flag a contribution, or mark a safeguarding alert dealt with."""
+    result = _attempt(
+        session,
+        lambda: moderate(
+            action, session=session, cafe=cafe, contribution_id=contribution_id, note=note, now=now
+        ),
+    )
+    error = None
+    status_code = 200
+    if isinstance(result, DomainError):
+        if not request_is_htmx(request):
+            raise result
+        error, status_code = result.detail, result.status_code
+    else:
+        contribution, events = result
+        for event in events:
+            _announce_board(announce, contribution, event)
+    if not request_is_htmx(request):
+        return RedirectResponse(f"/cafes/{cafe.id}/console#moderation", status_code=303)
+    return render(
+        request,
+        "console.html",
+        {
+            "cafe": cafe,
+            "m": board_service.moderation_view(session=session, cafe=cafe),
+            "moderation_error": error,
+        },
+        block="moderation",
+        status_code=status_code,
+    )
+
+
+# --- moderation through the API -----------------------------------------------------------
+
+
+def _api_moderate(
+    action: str,
+    cafe: Cafe,
+    contribution_id: int,
+    body: ModerationRequest | None,
+    session: Session,
+    now: datetime,
+    announce: Announcer,
+) -> ModerationPublic:
+    contribution, events = moderate(
+        action,
+        session=session,
+        cafe=cafe,
+        contribution_id=contribution_id,
+        note=body.note if body else "",
+        now=now,
+    )
+    for event in events:
+        _announce_board(announce, contribution, event)
+    return ModerationPublic.model_validate(contribution, from_attributes=True)
+
+
+ModerationBody = Annotated[ModerationRequest | None, Body()]
+
+
+@api.post("/{cafe_id}/contributions/{contribution_id}/hide", responses=ERRORS)
+def api_hide(
+    cafe: WriteCafe,
+    contribution_id: int,
+    session: SessionDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    body: ModerationBody = None,
+) -> ModerationPublic:
+    """Hide a contribution: it leaves every phone at once and stays on record."""
+    return _api_moderate("hide", cafe, contribution_id, body, session, now, announce)
+
+
+@api.post("/{cafe_id}/contributions/{contribution_id}/restore", responses=ERRORS)
+def api_restore(
+    cafe: WriteCafe,
+    contribution_id: int,
+    session: SessionDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    body: ModerationBody = None,
+) -> ModerationPublic:
+    """Put a hidden contribution back on its board (a safeguarding flag counts as dealt with)."""
+    return _api_moderate("restore", cafe, contribution_id, body, session, now, announce)
+
+
+@api.post("/{cafe_id}/contributions/{contribution_id}/approve", responses=ERRORS)
+def api_approve(
+    cafe: WriteCafe,
+    contribution_id: int,
+    session: SessionDep,
+    now: NowDep,
+    announce: AnnounceDep,
+) -> ModerationPublic:
+    """Approve a contribution that waits for pre-moderation, so it shows on its board."""
+    return _api_moderate("approve", cafe, contribution_id, None, session, now, announce)

@@ -1,0 +1,691 @@
+"""The table board: contributions as tagged evidence, reactions and moderation.
+
+A contribution is written at the author's table in the current round. Every write from a
+phone carries a client-generated id, so a post retried after a dropped connection finds the
+row it already made instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.models.cafe import Cafe, CafeStatus, CafeTable, Participant, Round, RoundStatus
+from app.models.evidence import (
+    EVIDENCE_FOR_ROLE,
+    EVIDENCE_LABELS,
+    KIND_LABELS,
+    MAX_TEXT,
+    Contribution,
+    ContributionKind,
+    ContributionStatus,
+    EvidenceType,
+    Media,
+    MediaKind,
+    Reaction,
+)
+from app.services import cafe as cafe_service
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+OPEN_ROUND = {RoundStatus.RUNNING, RoundStatus.PAUSED}
+VISIBLE = ContributionStatus.VISIBLE
+PENDING = ContributionStatus.PENDING
+HIDDEN = ContributionStatus.HIDDEN
+WITHDRAWN = ContributionStatus.WITHDRAWN
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def clean_text(raw: str) -> str:
+    """One kind of line break, no control characters (PostgreSQL refuses NUL), trimmed."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return text.strip()
+
+
+def _valid_text(raw: str) -> str:
+    text = clean_text(raw)
+    if not text:
+        raise Invalid("Write something before you send it.")
+    if len(text) > MAX_TEXT:
+        raise Invalid(
+            f"Please keep it to {MAX_TEXT} characters or fewer. This one has {len(text)}."
+        )
+    return text
+
+
+def _valid_kind(kind: str) -> str:
+    if kind not in KIND_LABELS:
+        names = ", ".join(label.lower() for label in KIND_LABELS.values())
+        raise Invalid(f"Choose what kind of contribution this is: {names}.")
+    return kind
+
+
+def _valid_evidence(evidence_type: str) -> str:
+    if evidence_type not in EVIDENCE_LABELS:
+        names = ", ".join(label.lower() for label in EVIDENCE_LABELS.values())
+        raise Invalid(f"Choose where this comes from: {names}.")
+    return evidence_type
+
+
+def default_evidence(person: Participant) -> str:
+    """The evidence type a phone pre-selects from the person's stakeholder role."""
+    return EVIDENCE_FOR_ROLE.get(person.role, EVIDENCE_FOR_ROLE[None])
+
+
+def _open_round(session: Session, cafe: Cafe) -> Round:
+    if cafe.status == CafeStatus.CLOSED:
+        raise Conflict("The café has closed, so the boards no longer change.")
+    rnd = cafe_service.current_round(session, cafe)
+    if rnd is None:
+        raise Conflict("The boards open when the first round starts.")
+    if rnd.status not in OPEN_ROUND:
+        raise Conflict(f"Round {rnd.number} has finished. The next round opens a new board.")
+    return rnd
+
+
+def _by_client_id(session: Session, participant_id: int, client_id: str) -> Contribution | None:
+    return session.exec(
+        select(Contribution).where(
+            Contribution.participant_id == participant_id, Contribution.client_id == client_id
+        )
+    ).first()
+
+
+# --- writing from a phone ------------------------------------------------------------------
+
+
+def post_contribution(
+    *,
+    session: Session,
+    cafe: Cafe,
+    person: Participant,
+    client_id: str,
+    text: str,
+    kind: str,
+    evidence_type: str | None,
+    for_table: bool = False,
+    now: datetime,
+) -> tuple[Contribution, bool]:
+    """Add a contribution to the person's table board in the current round.
+
+    Returns the contribution and whether this call created it: a retry with the same client
+    id returns the row the first attempt made (whatever the round is doing by now).
+    """
+    assert person.id is not None and cafe.id is not None
+    person_id = person.id
+    client_id = client_id.strip()
+    if not CLIENT_ID.match(client_id):
+        raise Invalid("This post has no valid id. Please reload the page and try again.")
+    existing = _by_client_id(session, person_id, client_id)
+    if existing is not None:
+        return existing, False
+    body = _valid_text(text)
+    kind = _valid_kind(kind or ContributionKind.IDEA)
+    evidence = _valid_evidence(evidence_type or default_evidence(person))
+    rnd = _open_round(session, cafe)
+    table = cafe_service.seat_of(session, rnd, person)
+    if table is None or table.id is None:
+        raise Conflict("You do not have a table yet. The facilitator will give you one.")
+    if for_table and not person.is_host:
+        raise Forbidden("Only a table host can write on behalf of the table.")
+    contribution = Contribution(
+        cafe_id=cafe.id,
+        round_id=rnd.id,
+        table_id=table.id,
+        participant_id=person_id,
+        client_id=client_id,
+        text=body,
+        kind=kind,
+        evidence_type=evidence,
+        author_role=person.role,
+        for_table=for_table,
+        status=PENDING if cafe.premoderation else VISIBLE,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(contribution)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Two copies of the same post raced past the lookup: the other one won.
+        session.rollback()
+        existing = _by_client_id(session, person_id, client_id)
+        if existing is None:
+            raise
+        return existing, False
+    return contribution, True
+
+
+def own_contribution(
+    session: Session, cafe: Cafe, person: Participant, contribution_id: int
+) -> Contribution:
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is None or contribution.cafe_id != cafe.id:
+        raise NotFound("There is no such contribution in this café.")
+    if contribution.participant_id != person.id:
+        raise Forbidden("You can only change what you wrote yourself.")
+    return contribution
+
+
+def check_changeable(session: Session, cafe: Cafe, contribution: Contribution) -> None:
+    """Own contributions can be changed while the round they were written in is on."""
+    if contribution.status == WITHDRAWN:
+        raise Conflict("You have already taken this back.")
+    if contribution.status == HIDDEN:
+        raise Conflict("The facilitator has set this aside, so it can no longer be changed.")
+    rnd = cafe_service.current_round(session, cafe)
+    if (
+        cafe.status == CafeStatus.CLOSED
+        or rnd is None
+        or rnd.id != contribution.round_id
+        or rnd.status not in OPEN_ROUND
+    ):
+        raise Conflict("The round this was written in has finished, so it can no longer change.")
+
+
+def edit_contribution(
+    *,
+    session: Session,
+    cafe: Cafe,
+    person: Participant,
+    contribution_id: int,
+    text: str,
+    kind: str,
+    evidence_type: str,
+    now: datetime,
+) -> Contribution:
+    """Change the text, kind or evidence type of one's own contribution during its round."""
+    contribution = own_contribution(session, cafe, person, contribution_id)
+    check_changeable(session, cafe, contribution)
+    body = _valid_text(text)
+    kind = _valid_kind(kind)
+    evidence = _valid_evidence(evidence_type)
+    if (body, kind, evidence) == (
+        contribution.text,
+        contribution.kind,
+        contribution.evidence_type,
+    ):
+        return contribution
+    if cafe.premoderation and body != contribution.text:
+        # Approval was for the old words: the new ones wait for the facilitator again.
+        contribution.status = PENDING
+    contribution.text, contribution.kind, contribution.evidence_type = body, kind, evidence
+    contribution.updated_at = now
+    session.add(contribution)
+    session.commit()
+    return contribution
+
+
+def withdraw_contribution(
+    *, session: Session, cafe: Cafe, person: Participant, contribution_id: int, now: datetime
+) -> Contribution:
+    """Take one's own contribution back during its round (a repeat does nothing more)."""
+    contribution = own_contribution(session, cafe, person, contribution_id)
+    if contribution.status == WITHDRAWN:
+        return contribution
+    check_changeable(session, cafe, contribution)
+    contribution.status, contribution.updated_at = WITHDRAWN, now
+    session.add(contribution)
+    session.commit()
+    return contribution
+
+
+def votes_used(session: Session, person: Participant, rnd: Round) -> int:
+    """Votes spent this round; votes on cards that were hidden or withdrawn come back."""
+    used = session.exec(
+        select(func.count())
+        .select_from(Reaction)
+        .join(Contribution, col(Contribution.id) == Reaction.contribution_id)
+        .where(
+            Reaction.participant_id == person.id,
+            Contribution.round_id == rnd.id,
+            Contribution.status == VISIBLE,
+        )
+    ).one()
+    return int(used)
+
+
+def set_reaction(
+    *,
+    session: Session,
+    cafe: Cafe,
+    person: Participant,
+    contribution_id: int,
+    on: bool | None = None,
+    now: datetime,
+) -> bool:
+    """Agree with (dot-vote for) a card on my table's board, or take the vote back.
+
+    ``on`` names the state wanted, so a repeated request changes nothing; ``None`` toggles.
+    Returns whether the person's vote is now on the card.
+    """
+    assert person.id is not None
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is None or contribution.cafe_id != cafe.id or contribution.status != VISIBLE:
+        raise NotFound("There is no such contribution on the board.")
+    rnd = _open_round(session, cafe)
+    if contribution.round_id != rnd.id:
+        raise Conflict("Votes are for the board of the round that is on now.")
+    table = cafe_service.seat_of(session, rnd, person)
+    if table is None or table.id != contribution.table_id:
+        raise Forbidden("You can vote on your own table's board.")
+    if contribution.participant_id == person.id:
+        raise Conflict("Votes are for what other people wrote.")
+    # Lock the person's row so two quick taps cannot both spend the last vote (PostgreSQL;
+    # SQLite writers already queue one behind the other).
+    session.exec(
+        select(Participant.id).where(Participant.id == person.id).with_for_update()
+    ).first()
+    existing = session.exec(
+        select(Reaction).where(
+            Reaction.contribution_id == contribution_id, Reaction.participant_id == person.id
+        )
+    ).first()
+    wanted = (existing is None) if on is None else on
+    if existing is not None and not wanted:
+        session.delete(existing)
+        session.commit()
+        return False
+    if existing is not None or not wanted:
+        session.rollback()
+        return existing is not None
+    budget = cafe.reaction_budget
+    if budget <= 0:
+        raise Conflict("Voting is switched off in this café.")
+    if votes_used(session, person, rnd) >= budget:
+        raise Conflict(
+            f"You have used all {budget} of your votes this round. "
+            "Take one back to vote for something else."
+        )
+    session.add(Reaction(contribution_id=contribution_id, participant_id=person.id, created_at=now))
+    try:
+        session.commit()
+    except IntegrityError:  # the same vote arrived twice at once
+        session.rollback()
+    return True
+
+
+def raise_concern(
+    *, session: Session, cafe: Cafe, person: Participant, contribution_id: int, now: datetime
+) -> Contribution:
+    """Someone at the table is worried about a card: it is hidden and the facilitator alerted."""
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is None or contribution.cafe_id != cafe.id:
+        raise NotFound("There is no such contribution on the board.")
+    if contribution.safeguarding and contribution.safeguarding_resolved_at is None:
+        return contribution  # someone already raised it
+    if contribution.status not in {VISIBLE, PENDING}:
+        raise NotFound("There is no such contribution on the board.")
+    rnd = cafe_service.current_round(session, cafe)
+    table = cafe_service.seat_of(session, rnd, person)
+    mine = contribution.participant_id == person.id
+    if not mine and (table is None or table.id != contribution.table_id):
+        raise Forbidden("You can raise a worry about your own table's board.")
+    place = f" at {table.name}" if table is not None else ""
+    return _flag(session, contribution, f"Raised from a phone{place}.", now)
+
+
+def _flag(session: Session, contribution: Contribution, note: str, now: datetime) -> Contribution:
+    if contribution.safeguarding and contribution.safeguarding_resolved_at is None:
+        return contribution
+    contribution.safeguarding = True
+    contribution.safeguarding_resolved_at = None
+    contribution.status = HIDDEN
+    contribution.moderation_note = note[:500]
+    contribution.updated_at = now
+    session.add(contribution)
+    session.commit()
+    return contribution
+
+
+# --- moderation by the facilitator ---------------------------------------------------------
+
+
+def _in_cafe(session: Session, cafe: Cafe, contribution_id: int) -> Contribution:
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is None or contribution.cafe_id != cafe.id:
+        raise NotFound("There is no such contribution in this café.")
+    return contribution
+
+
+def _save(session: Session, contribution: Contribution, now: datetime) -> Contribution:
+    contribution.updated_at = now
+    session.add(contribution)
+    session.commit()
+    return contribution
+
+
+def hide(
+    *, session: Session, cafe: Cafe, contribution_id: int, note: str = "", now: datetime
+) -> Contribution:
+    """Take a card off the phones; it stays on record and can be restored."""
+    contribution = _in_cafe(session, cafe, contribution_id)
+    if contribution.status == WITHDRAWN:
+        raise Conflict("Its author has already taken this back.")
+    if contribution.status == HIDDEN:
+        return contribution
+    contribution.status = HIDDEN
+    if note.strip():
+        contribution.moderation_note = clean_text(note)[:500]
+    return _save(session, contribution, now)
+
+
+def restore(
+    *, session: Session, cafe: Cafe, contribution_id: int, note: str = "", now: datetime
+) -> Contribution:
+    """Put a hidden card back on its board (a safeguarding flag counts as dealt with)."""
+    contribution = _in_cafe(session, cafe, contribution_id)
+    if contribution.status == WITHDRAWN:
+        raise Conflict("Its author has taken this back, so it cannot be restored.")
+    if contribution.status == VISIBLE:
+        return contribution
+    contribution.status = VISIBLE
+    if contribution.safeguarding and contribution.safeguarding_resolved_at is None:
+        contribution.safeguarding_resolved_at = now
+    if note.strip():
+        contribution.moderation_note = clean_text(note)[:500]
+    return _save(session, contribution, now)
+
+
+def approve(*, session: Session, cafe: Cafe, contribution_id: int, now: datetime) -> Contribution:
+    """Let a card that waits for pre-moderation onto its board."""
+    contribution = _in_cafe(session, cafe, contribution_id)
+    if contribution.status == VISIBLE:
+        return contribution
+    if contribution.status != PENDING:
+        raise Conflict("Only contributions waiting for approval can be approved.")
+    contribution.status = VISIBLE
+    return _save(session, contribution, now)
+
+
+def flag(
+    *, session: Session, cafe: Cafe, contribution_id: int, note: str = "", now: datetime
+) -> Contribution:
+    """The facilitator marks a card as a safeguarding matter: hidden, kept on record."""
+    contribution = _in_cafe(session, cafe, contribution_id)
+    if contribution.status == WITHDRAWN:
+        raise Conflict("Its author has already taken this back.")
+    return _flag(session, contribution, clean_text(note) or "Flagged by the facilitator.", now)
+
+
+def resolve_concern(
+    *, session: Session, cafe: Cafe, contribution_id: int, now: datetime
+) -> Contribution:
+    """The facilitator has dealt with a safeguarding flag; the card stays hidden."""
+    contribution = _in_cafe(session, cafe, contribution_id)
+    if not contribution.safeguarding:
+        raise Conflict("This contribution has no safeguarding flag.")
+    if contribution.safeguarding_resolved_at is None:
+        contribution.safeguarding_resolved_at = now
+        return _save(session, contribution, now)
+    return contribution
+
+
+# --- drafts (what a form on the phone holds) ----------------------------------------------
+
+
+@dataclass
+class Draft:
+    """The contents of a contribution form: blank with a fresh client id, or what was sent
+    back with the reason it was refused, or an existing contribution being changed."""
+
+    client_id: str
+    text: str = ""
+    kind: str = ContributionKind.IDEA
+    evidence_type: str = EvidenceType.OTHER
+    for_table: bool = False
+    error: str | None = None
+    contribution_id: int | None = None
+
+
+def new_draft(person: Participant) -> Draft:
+    return Draft(client_id=secrets.token_urlsafe(16), evidence_type=default_evidence(person))
+
+
+def draft_of(contribution: Contribution) -> Draft:
+    return Draft(
+        client_id=contribution.client_id,
+        text=contribution.text,
+        kind=contribution.kind,
+        evidence_type=contribution.evidence_type,
+        for_table=contribution.for_table,
+        contribution_id=contribution.id,
+    )
+
+
+# --- reading boards ------------------------------------------------------------------------
+
+
+@dataclass
+class Card:
+    """One contribution as a viewer sees it."""
+
+    contribution: Contribution
+    reactions: int = 0
+    reacted: bool = False
+    mine: bool = False
+    changeable: bool = False
+    author: str | None = None
+    photo: Media | None = None
+    voice: Media | None = None
+
+    @property
+    def id(self) -> int:
+        return self.contribution.id or 0
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.contribution.kind, self.contribution.kind)
+
+    @property
+    def evidence_label(self) -> str:
+        return EVIDENCE_LABELS.get(self.contribution.evidence_type, "")
+
+
+@dataclass
+class TableBoard:
+    """My table's board in the current round."""
+
+    round: Round | None
+    table: CafeTable | None
+    cards: list[Card]
+    open: bool
+    budget: int
+    used: int = 0
+
+    @property
+    def votes_left(self) -> int:
+        return max(0, self.budget - self.used)
+
+
+@dataclass
+class ModerationView:
+    """Everything the facilitator moderates, for the console."""
+
+    round: Round | None
+    boards: list[tuple[CafeTable, list[Card]]]
+    pending: list[Card]
+    alerts: list[Card]
+    table_names: dict[int, str] = field(default_factory=dict)
+    round_numbers: dict[int, int] = field(default_factory=dict)
+
+
+def _cards(
+    session: Session,
+    contributions: list[Contribution],
+    *,
+    viewer_id: int | None,
+    names: bool,
+    changeable_round: int | None,
+) -> list[Card]:
+    ids = [c.id for c in contributions if c.id is not None]
+    if not ids:
+        return []
+    counts: dict[int, int] = defaultdict(int)
+    reacted: set[int] = set()
+    for contribution_id, participant_id in session.exec(
+        select(Reaction.contribution_id, Reaction.participant_id).where(
+            col(Reaction.contribution_id).in_(ids)
+        )
+    ):
+        counts[contribution_id] += 1
+        if participant_id == viewer_id:
+            reacted.add(contribution_id)
+    media: dict[int, list[Media]] = defaultdict(list)
+    for item in session.exec(
+        select(Media).where(col(Media.contribution_id).in_(ids)).order_by(col(Media.id))
+    ):
+        media[item.contribution_id].append(item)
+    authors: dict[int, str] = {}
+    if names:
+        author_ids = {c.participant_id for c in contributions if c.participant_id is not None}
+        for author_id, name in session.exec(
+            select(Participant.id, Participant.display_name).where(
+                col(Participant.id).in_(author_ids)
+            )
+        ):
+            authors[author_id or 0] = name
+    cards = []
+    for c in contributions:
+        cid = c.id or 0
+        mine = viewer_id is not None and c.participant_id == viewer_id
+        card = Card(
+            contribution=c,
+            reactions=counts.get(cid, 0),
+            reacted=cid in reacted,
+            mine=mine,
+            changeable=mine
+            and changeable_round is not None
+            and c.round_id == changeable_round
+            and c.status in {VISIBLE, PENDING},
+            author=authors.get(c.participant_id) if c.participant_id is not None else None,
+        )
+        for item in media.get(cid, []):
+            if item.kind == MediaKind.PHOTO:
+                card.photo = item
+            elif item.kind == MediaKind.VOICE:
+                card.voice = item
+        cards.append(card)
+    return cards
+
+
+def table_board(
+    *,
+    session: Session,
+    cafe: Cafe,
+    person: Participant,
+    rnd: Round | None,
+    table: CafeTable | None,
+) -> TableBoard:
+    """The visible cards of one table in one round (newest first), with the viewer's own
+    cards that wait for approval, reaction counts and whether the viewer voted."""
+    if rnd is None or table is None:
+        return TableBoard(round=rnd, table=table, cards=[], open=False, budget=0)
+    contributions = list(
+        session.exec(
+            select(Contribution)
+            .where(
+                Contribution.round_id == rnd.id,
+                Contribution.table_id == table.id,
+                (col(Contribution.status) == VISIBLE)
+                | (
+                    (col(Contribution.status) == PENDING)
+                    & (col(Contribution.participant_id) == person.id)
+                ),
+            )
+            .order_by(col(Contribution.created_at).desc(), col(Contribution.id).desc())
+        )
+    )
+    is_open = cafe.status != CafeStatus.CLOSED and rnd.status in OPEN_ROUND
+    cards = _cards(
+        session,
+        contributions,
+        viewer_id=person.id,
+        names=cafe.names_visible,
+        changeable_round=rnd.id if is_open else None,
+    )
+    return TableBoard(
+        round=rnd,
+        table=table,
+        cards=cards,
+        open=is_open,
+        budget=cafe.reaction_budget,
+        used=votes_used(session, person, rnd) if is_open and cafe.reaction_budget else 0,
+    )
+
+
+def moderation_view(*, session: Session, cafe: Cafe) -> ModerationView:
+    """All boards of the current round, the approval queue and open safeguarding alerts."""
+    rnd = cafe_service.current_round(session, cafe)
+    tables = cafe_service.tables_of(session, cafe)
+    rounds = cafe_service.rounds_of(session, cafe)
+    current: list[Contribution] = []
+    if rnd is not None:
+        current = list(
+            session.exec(
+                select(Contribution)
+                .where(Contribution.round_id == rnd.id, Contribution.status != WITHDRAWN)
+                .order_by(col(Contribution.created_at).desc(), col(Contribution.id).desc())
+            )
+        )
+    waiting = list(
+        session.exec(
+            select(Contribution)
+            .where(Contribution.cafe_id == cafe.id, Contribution.status == PENDING)
+            .order_by(col(Contribution.created_at), col(Contribution.id))
+        )
+    )
+    flagged = list(
+        session.exec(
+            select(Contribution)
+            .where(
+                Contribution.cafe_id == cafe.id,
+                col(Contribution.safeguarding).is_(True),
+                col(Contribution.safeguarding_resolved_at).is_(None),
+            )
+            .order_by(col(Contribution.updated_at).desc())
+        )
+    )
+    seen: dict[int, Contribution] = {}
+    for c in (*current, *waiting, *flagged):
+        seen.setdefault(c.id or 0, c)
+    cards = {
+        card.id: card
+        for card in _cards(
+            session, list(seen.values()), viewer_id=None, names=True, changeable_round=None
+        )
+    }
+    by_table: dict[int, list[Card]] = defaultdict(list)
+    for c in current:
+        by_table[c.table_id or 0].append(cards[c.id or 0])
+    return ModerationView(
+        round=rnd,
+        boards=[(t, by_table.get(t.id or 0, [])) for t in tables],
+        pending=[cards[c.id or 0] for c in waiting],
+        alerts=[cards[c.id or 0] for c in flagged],
+        table_names={t.id or 0: t.name for t in tables},
+        round_numbers={r.id or 0: r.number for r in rounds},
+    )
+
+
+def card_of(session: Session, cafe: Cafe, person: Participant, contribution_id: int) -> Card:
+    """One of my own contributions as a card, with its photo and voice note."""
+    contribution = own_contribution(session, cafe, person, contribution_id)
+    return _cards(
+        session,
+        [contribution],
+        viewer_id=person.id,
+        names=False,
+        changeable_round=contribution.round_id,
+    )[0]

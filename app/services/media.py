@@ -1,0 +1,243 @@
+"""Photos and voice notes on contributions: checked by content, cleaned, stored privately.
+
+A file's type is read from its first bytes, never from its name or the browser's claim.
+Photos are decoded and encoded again from their pixels alone, so no metadata survives
+(EXIF with GPS position, camera serial, XMP, ICC, comments). Files get random names under
+the media directory and are served only to people of the café and its facilitator.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlmodel import Session, col, select
+
+from app.models.cafe import Cafe, Participant
+from app.models.evidence import Contribution, ContributionStatus, Media, MediaKind
+from app.services import board
+from app.services.errors import DomainError, NotFound
+
+PHOTO_MAX = 8 * 1024 * 1024
+VOICE_MAX = 10 * 1024 * 1024
+UPLOAD_MAX = max(PHOTO_MAX, VOICE_MAX)
+MAX_PIXELS = 50_000_000  # a 50-megapixel photo is large; a "decompression bomb" is larger
+LONG_EDGE = 2560  # enough to read handwriting on a paper tablecloth
+SNIFF_BYTES = 64
+
+
+class TooLarge(DomainError):
+    status_code = 413
+
+
+class UnsupportedType(DomainError):
+    status_code = 415
+
+
+@dataclass(frozen=True)
+class FileType:
+    kind: MediaKind
+    content_type: str
+    ext: str
+    label: str
+
+
+JPEG = FileType(MediaKind.PHOTO, "image/jpeg", "jpg", "JPEG")
+PNG = FileType(MediaKind.PHOTO, "image/png", "png", "PNG")
+WEBP = FileType(MediaKind.PHOTO, "image/webp", "webp", "WEBP")
+WEBM = FileType(MediaKind.VOICE, "audio/webm", "webm", "WebM")
+OGG = FileType(MediaKind.VOICE, "audio/ogg", "ogg", "Ogg")
+MP4 = FileType(MediaKind.VOICE, "audio/mp4", "m4a", "MP4")
+MPEG = FileType(MediaKind.VOICE, "audio/mpeg", "mp3", "MP3")
+WAV = FileType(MediaKind.VOICE, "audio/wav", "wav", "WAV")
+
+UNSUPPORTED = (
+    "This kind of file cannot be added. Photos can be JPEG, PNG or WebP; voice notes WebM, "
+    "Ogg, M4A, MP3 or WAV."
+)
+
+
+def sniff(head: bytes) -> FileType | None:
+    """The file type from its first bytes (magic numbers), or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return WAV
+    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:SNIFF_BYTES]:
+        return WEBM
+    if head.startswith(b"OggS"):
+        return OGG
+    if head[4:8] == b"ftyp":
+        return MP4
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return MPEG
+    return None
+
+
+def limit_for(kind: MediaKind) -> int:
+    return PHOTO_MAX if kind == MediaKind.PHOTO else VOICE_MAX
+
+
+def too_large_message(kind: MediaKind | None) -> str:
+    if kind == MediaKind.PHOTO:
+        return f"This photo is too large. Photos can be up to {PHOTO_MAX // 2**20} MB."
+    if kind == MediaKind.VOICE:
+        return f"This voice note is too large. Voice notes can be up to {VOICE_MAX // 2**20} MB."
+    return (
+        f"This file is too large. Photos can be up to {PHOTO_MAX // 2**20} MB and voice notes "
+        f"up to {VOICE_MAX // 2**20} MB."
+    )
+
+
+def clean_photo(source: BinaryIO, kind: FileType) -> bytes:
+    """Decode, turn upright, shrink if huge, and encode again from the pixels alone."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source, formats=[kind.label]) as opened:
+                if opened.width * opened.height > MAX_PIXELS:
+                    raise TooLarge("This photo has too many pixels. Please send a smaller one.")
+                opened.load()
+                image = ImageOps.exif_transpose(opened)
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
+        raise UnsupportedType(
+            "This photo could not be read. It may be damaged; please take it again."
+        ) from exc
+    keeps_alpha = kind is not JPEG and (
+        image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
+    )
+    image = image.convert("RGBA" if keeps_alpha else "RGB")
+    image.thumbnail((LONG_EDGE, LONG_EDGE))
+    # A new image made from raw pixels carries no info dict at all: nothing to leak.
+    bare = Image.frombytes(image.mode, image.size, image.tobytes())
+    out = io.BytesIO()
+    if kind is JPEG:
+        bare.save(out, "JPEG", quality=85, optimize=True)
+    elif kind is PNG:
+        bare.save(out, "PNG", optimize=True)
+    else:
+        bare.save(out, "WEBP", quality=85)
+    return out.getvalue()
+
+
+def attach(
+    *,
+    session: Session,
+    media_dir: Path,
+    cafe: Cafe,
+    person: Participant,
+    contribution_id: int,
+    source: BinaryIO,
+    size: int,
+    now: datetime,
+) -> Media:
+    """Attach a photo or voice note to one's own contribution during its round.
+
+    A contribution has at most one photo and one voice note: a new one replaces the old.
+    """
+    contribution = board.own_contribution(session, cafe, person, contribution_id)
+    board.check_changeable(session, cafe, contribution)
+    if size == 0:
+        raise UnsupportedType("The file is empty. Please choose a photo or a voice note.")
+    source.seek(0)
+    kind = sniff(source.read(SNIFF_BYTES))
+    source.seek(0)
+    if kind is None:
+        raise UnsupportedType(UNSUPPORTED)
+    if size > limit_for(kind.kind):
+        raise TooLarge(too_large_message(kind.kind))
+    data = clean_photo(source, kind) if kind.kind == MediaKind.PHOTO else source.read()
+    assert cafe.id is not None and contribution.id is not None
+    relative = f"{cafe.id}/{secrets.token_hex(16)}.{kind.ext}"
+    path = media_dir / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    replaced = list(
+        session.exec(
+            select(Media).where(Media.contribution_id == contribution.id, Media.kind == kind.kind)
+        )
+    )
+    item = Media(
+        contribution_id=contribution.id,
+        kind=kind.kind,
+        content_type=kind.content_type,
+        path=relative,
+        size=len(data),
+        created_at=now,
+    )
+    try:
+        for old in replaced:
+            session.delete(old)
+        session.add(item)
+        contribution.updated_at = now
+        session.add(contribution)
+        session.commit()
+    except Exception:
+        session.rollback()
+        path.unlink(missing_ok=True)
+        raise
+    for old in replaced:
+        remove_file(media_dir, old.path)
+    return item
+
+
+def remove_file(media_dir: Path, relative: str) -> None:
+    path = safe_path(media_dir, relative)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def safe_path(media_dir: Path, relative: str) -> Path | None:
+    """The file's path, refusing anything that would leave the media directory."""
+    root = media_dir.resolve()
+    path = (root / relative).resolve()
+    return path if path.is_relative_to(root) else None
+
+
+def media_of(*, session: Session, media_id: int) -> tuple[Media, Contribution, Cafe] | None:
+    """A media item with its contribution and café, or None."""
+    row = session.exec(
+        select(Media, Contribution, Cafe)
+        .join(Contribution, col(Contribution.id) == Media.contribution_id)
+        .join(Cafe, col(Cafe.id) == Contribution.cafe_id)
+        .where(Media.id == media_id)
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def check_visible(
+    *,
+    contribution: Contribution,
+    cafe: Cafe,
+    facilitator_id: int | None,
+    person: Participant | None,
+) -> None:
+    """Its café's facilitator sees every file; a person of the café sees the files of cards
+    on show and their own. Everyone else is told there is nothing here."""
+    if facilitator_id is not None and facilitator_id == cafe.facilitator_id:
+        return
+    if person is None or person.cafe_id != cafe.id:
+        raise NotFound("There is nothing at this address.")
+    mine = contribution.participant_id == person.id
+    if contribution.status != ContributionStatus.VISIBLE and not mine:
+        raise NotFound("There is nothing at this address.")

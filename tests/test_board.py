@@ -1,0 +1,607 @@
+"""The table board: posting from phones, retries, edits, reactions, moderation, live pushes."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx2 as httpx
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.models.evidence import Contribution, Reaction
+from tests.conftest import csrf_of
+from tests.factories import cafe_payload, make_cafe
+
+HTMX = {"HX-Request": "true"}
+ORIGIN = {"origin": "http://testserver"}
+
+
+def phone(client: TestClient) -> TestClient:
+    """A phone with its own cookie jar, sharing the app's event loop (and so its hub)."""
+    p = TestClient(client.app, base_url=str(client.base_url))
+    p.portal = client.portal
+    return p
+
+
+def join(client: TestClient, code: str, name: str, **extra: str) -> TestClient:
+    p = phone(client)
+    token = csrf_of(p, f"/j/{code}")
+    r = p.post(
+        f"/j/{code}",
+        data={"display_name": name, "csrf_token": token, **extra},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return p
+
+
+def new_cafe(client: TestClient, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    r = client.post("/api/v1/cafes", json=cafe_payload(**overrides), headers=headers)
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def start(client: TestClient, headers: dict[str, str], cafe: dict[str, Any]) -> None:
+    r = client.post(f"/api/v1/cafes/{cafe['id']}/rounds/next", headers=headers)
+    assert r.status_code == 200, r.text
+
+
+def seat(
+    client: TestClient, headers: dict[str, str], cafe: dict[str, Any], plan: dict[str, int]
+) -> None:
+    """Move people (by name) to tables (by number) so each test knows who sits where."""
+    people = client.get(f"/api/v1/cafes/{cafe['id']}/participants", headers=headers).json()
+    ids = {p["display_name"]: p["id"] for p in people}
+    tables = {t["number"]: t["id"] for t in cafe["tables"]}
+    for name, number in plan.items():
+        r = client.post(
+            f"/api/v1/cafes/{cafe['id']}/participants/{ids[name]}/move",
+            json={"table_id": tables[number]},
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+
+
+def token(p: TestClient, code: str) -> str:
+    return csrf_of(p, f"/p/{code}")
+
+
+def post(
+    p: TestClient,
+    code: str,
+    text: str,
+    *,
+    client_id: str | None = None,
+    htmx: bool = False,
+    **fields: str,
+) -> httpx.Response:
+    data = {
+        "csrf_token": token(p, code),
+        "client_id": client_id or uuid.uuid4().hex,
+        "text": text,
+        "kind": "idea",
+        **fields,
+    }
+    return p.post(
+        f"/p/{code}/contributions", data=data, headers=HTMX if htmx else {}, follow_redirects=False
+    )
+
+
+def contributions(session: Session) -> list[Contribution]:
+    return list(session.exec(select(Contribution).order_by(Contribution.id)))  # type: ignore[arg-type]
+
+
+def board_of(p: TestClient, code: str) -> str:
+    html = p.get(f"/p/{code}").text
+    start_at = html.index('id="board"')
+    return html[start_at : html.index("</section>", start_at)]
+
+
+def setup_two_tables(
+    client: TestClient, headers: dict[str, str], **overrides: Any
+) -> tuple[dict[str, Any], TestClient, TestClient, TestClient]:
+    """Ann and Bo at table 1, Cy at table 2, round 1 running."""
+    cafe = new_cafe(client, headers, **overrides)
+    ann = join(client, cafe["code"], "Ann", role="lived_experience")
+    bo = join(client, cafe["code"], "Bo", role="practitioner")
+    cy = join(client, cafe["code"], "Cy")
+    start(client, headers, cafe)
+    seat(client, headers, cafe, {"Ann": 1, "Bo": 1, "Cy": 2})
+    return cafe, ann, bo, cy
+
+
+# --- posting -----------------------------------------------------------------------------
+
+
+def test_post_from_a_phone_without_javascript(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, bo, _ = setup_two_tables(client, api_headers)
+    code = cafe["code"]
+    page = ann.get(f"/p/{code}").text
+    # The evidence type is pre-selected from the person's role, and can be changed.
+    assert '<option value="lived_experience" selected>' in page
+    assert "Up to 500 characters" in page
+    r = post(ann, code, "A bus pass would help me get out", kind="barrier", evidence_type="")
+    assert r.status_code == 303
+    row = contributions(session)[0]
+    assert r.headers["location"] == f"/p/{code}#c-{row.id}"
+    assert (row.kind, row.evidence_type, row.author_role) == (
+        "barrier",
+        "lived_experience",
+        "lived_experience",
+    )
+    assert row.status == "visible"
+    board = board_of(bo, code)
+    assert "A bus pass would help me get out" in board
+    assert "What gets in the way" in board  # the kind's label
+    assert "Lived experience" in board
+    assert "Ann" not in board  # names are hidden unless the café shows them
+
+
+def test_htmx_post_returns_the_board_and_a_fresh_form(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, _, _ = setup_two_tables(client, api_headers, names_visible=True)
+    first_id = "draft-" + uuid.uuid4().hex
+    r = post(ann, cafe["code"], "Ask people what they want", client_id=first_id, htmx=True)
+    assert r.status_code == 200
+    assert r.text.startswith('<section id="board"')
+    assert "Ask people what they want" in r.text
+    assert "Ann" in r.text  # this café shows names
+    form = r.text[r.text.index('id="compose"') :]
+    assert 'hx-swap-oob="true"' in form
+    fresh = re.search(r'name="client_id" value="([^"]+)"', form)
+    assert fresh and fresh.group(1) != first_id  # the next draft gets a new id
+
+
+def test_a_retry_with_the_same_client_id_makes_no_duplicate(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, _, _ = setup_two_tables(client, api_headers)
+    client_id = uuid.uuid4().hex
+    one = post(ann, cafe["code"], "Transport matters", client_id=client_id, htmx=True)
+    two = post(ann, cafe["code"], "Transport matters", client_id=client_id, htmx=True)
+    assert one.status_code == two.status_code == 200
+    rows = contributions(session)
+    assert len(rows) == 1
+    assert f'id="c-{rows[0].id}"' in two.text  # the second answer shows the same card
+    assert two.text.count('class="contribution') == 1
+    # Without JavaScript, the retry lands on the same card as well.
+    again = post(ann, cafe["code"], "Transport matters", client_id=client_id)
+    assert again.headers["location"].endswith(f"#c-{rows[0].id}")
+
+
+def test_concurrent_copies_of_one_post_make_one_row(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, _, _ = setup_two_tables(client, api_headers)
+    code = cafe["code"]
+    csrf = token(ann, code)
+    client_id = uuid.uuid4().hex
+    data = {"csrf_token": csrf, "client_id": client_id, "text": "Same post", "kind": "idea"}
+
+    def send(_: int) -> int:
+        return ann.post(f"/p/{code}/contributions", data=data, headers=HTMX).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(send, range(6)))
+    assert results == [200] * 6
+    assert len(contributions(session)) == 1
+
+
+def test_bad_input_is_a_readable_422(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, _, _ = setup_two_tables(client, api_headers)
+    code = cafe["code"]
+    cases = [
+        ({"text": "x" * 501}, "keep it to 500 characters"),
+        ({"text": "   \n "}, "Write something"),
+        ({"text": "fine", "kind": "rant"}, "Choose what kind"),
+        ({"text": "fine", "evidence_type": "hearsay"}, "Choose where this comes from"),
+        ({"text": "fine", "client_id": "no"}, "no valid id"),
+    ]
+    for fields, message in cases:
+        text = fields.pop("text")
+        r = post(ann, code, text, **fields)
+        assert r.status_code == 422, (fields, r.text)
+        assert message in r.text
+        fragment = post(ann, code, text, htmx=True, **fields)
+        assert fragment.status_code == 422
+        assert message in fragment.text
+        assert 'role="alert"' in fragment.text
+    # What the person wrote is given back to them, not lost.
+    r = post(ann, code, "y" * 501)
+    assert "y" * 501 in r.text
+    assert contributions(session) == []
+    # 500 characters (counted after line endings are made one) are fine.
+    assert post(ann, code, "z" * 250 + "\r\n" + "z" * 249).status_code == 303
+
+
+def test_posting_needs_a_round_and_a_place_in_this_cafe(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe = new_cafe(client, api_headers)
+    code = cafe["code"]
+    ann = join(client, code, "Ann")
+    r = post(ann, code, "Too early")
+    assert r.status_code == 409
+    assert "first round starts" in r.text
+    other = new_cafe(client, api_headers)
+    stranger = join(client, other["code"], "Stranger")
+    start(client, api_headers, cafe)
+    # A phone that joined another café has no place here.
+    r = stranger.post(
+        f"/p/{code}/contributions",
+        data={
+            "csrf_token": token(stranger, other["code"]),
+            "client_id": uuid.uuid4().hex,
+            "text": "Hello",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    assert "join this café first" in r.text
+    # No CSRF token: refused before anything happens.
+    r = ann.post(f"/p/{code}/contributions", data={"client_id": uuid.uuid4().hex, "text": "x"})
+    assert r.status_code == 403
+    client.post(f"/api/v1/cafes/{cafe['id']}/rounds/current/end", headers=api_headers)
+    r = post(ann, code, "Too late")
+    assert r.status_code == 409
+    assert "has finished" in r.text
+    assert contributions(session) == []
+
+
+def test_each_board_shows_only_its_own_table(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    cafe, ann, bo, cy = setup_two_tables(client, api_headers)
+    code = cafe["code"]
+    assert post(ann, code, "From table one").status_code == 303
+    assert post(cy, code, "From table two").status_code == 303
+    assert "From table one" in board_of(bo, code)
+    assert "From table two" not in board_of(bo, code)
+    assert "From table two" in board_of(cy, code)
+    assert "From table one" not in board_of(cy, code)
+    # The next round opens fresh boards.
+    start(client, api_headers, cafe)
+    for p in (ann, bo, cy):
+        board = board_of(p, code)
+        assert "From table one" not in board and "From table two" not in board
+
+
+def test_host_writes_for_the_table(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, bo, _ = setup_two_tables(client, api_headers, names_visible=True)
+    code = cafe["code"]
+    refused = post(bo, code, "Summary", for_table="true")
+    assert refused.status_code == 403
+    people = client.get(f"/api/v1/cafes/{cafe['id']}/participants", headers=api_headers).json()
+    bo_id = next(p["id"] for p in people if p["display_name"] == "Bo")
+    client.post(
+        f"/api/v1/cafes/{cafe['id']}/participants/{bo_id}/host",
+        json={"table_id": cafe["tables"][0]["id"]},
+        headers=api_headers,
+    )
+    assert "Write this for the whole table" in bo.get(f"/p/{code}").text
+    assert post(bo, code, "Our table agreed on three things", for_table="true").status_code == 303
+    assert contributions(session)[0].for_table is True
+    board = board_of(ann, code)
+    assert "For the whole table" in board
+    assert "Bo" not in board
+
+
+# --- editing and withdrawing -------------------------------------------------------------
+
+
+def test_edit_and_withdraw_own_contributions_only_during_the_round(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, bo, _ = setup_two_tables(client, api_headers)
+    code = cafe["code"]
+    post(ann, code, "First words")
+    post(ann, code, "Second thought")
+    first, second = contributions(session)
+    assert f'href="/p/{code}/contributions/{first.id}/edit"' in board_of(ann, code)
+    assert "/edit" not in board_of(bo, code)  # no change links on other people's cards
+    edit_page = ann.get(f"/p/{code}/contributions/{first.id}/edit")
+    assert edit_page.status_code == 200
+    assert "First words" in edit_page.text
+    r = ann.post(
+        f"/p/{code}/contributions/{first.id}/edit",
+        data={
+            "csrf_token": token(ann, code),
+            "text": "Better words",
+            "kind": "action",
+            "evidence_type": "practice",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    session.refresh(first)
+    assert (first.text, first.kind, first.evidence_type) == ("Better words", "action", "practice")
+    bad = ann.post(
+        f"/p/{code}/contributions/{first.id}/edit",
+        data={"csrf_token": token(ann, code), "text": "", "kind": "idea", "evidence_type": "other"},
+    )
+    assert bad.status_code == 422
+    assert "Write something" in bad.text
+    # Someone else cannot change or take back Ann's words.
+    for path, data in (
+        ("edit", {"text": "Hijacked", "kind": "idea", "evidence_type": "other"}),
+        ("withdraw", {}),
+    ):
+        r = bo.post(
+            f"/p/{code}/contributions/{first.id}/{path}",
+            data={"csrf_token": token(bo, code), **data},
+        )
+        assert r.status_code == 403
+    assert bo.get(f"/p/{code}/contributions/{first.id}/edit").status_code == 403
+    r = ann.post(
+        f"/p/{code}/contributions/{second.id}/withdraw",
+        data={"csrf_token": token(ann, code)},
+        headers=HTMX,
+    )
+    assert r.status_code == 200
+    assert "Second thought" not in r.text
+    assert "Second thought" not in board_of(bo, code)
+    session.refresh(second)
+    assert second.status == "withdrawn"
+    # Once the round is over, what was said stands.
+    client.post(f"/api/v1/cafes/{cafe['id']}/rounds/current/end", headers=api_headers)
+    r = ann.post(
+        f"/p/{code}/contributions/{first.id}/edit",
+        data={
+            "csrf_token": token(ann, code),
+            "text": "Late",
+            "kind": "idea",
+            "evidence_type": "other",
+        },
+    )
+    assert r.status_code == 409
+    assert "round this was written in has finished" in r.text
+    assert "/edit" not in board_of(ann, code)
+
+
+# --- reactions ---------------------------------------------------------------------------
+
+
+def react(p: TestClient, code: str, cid: int, on: str = "") -> httpx.Response:
+    return p.post(
+        f"/p/{code}/contributions/{cid}/react",
+        data={"csrf_token": token(p, code), "on": on},
+        headers=HTMX,
+    )
+
+
+def test_reactions_are_capped_by_the_budget(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, bo, cy = setup_two_tables(client, api_headers, reaction_budget=2)
+    code = cafe["code"]
+    for n in range(3):
+        post(ann, code, f"Card {n}")
+    ids = [c.id or 0 for c in contributions(session)]
+    assert "You have 2 of 2 votes left" in board_of(bo, code)
+    assert react(bo, code, ids[0], "true").status_code == 200
+    again = react(bo, code, ids[0], "true")  # a repeated tap changes nothing
+    assert again.status_code == 200
+    assert react(bo, code, ids[1]).status_code == 200
+    full = react(bo, code, ids[2])
+    assert full.status_code == 409
+    assert "used all 2 of your votes" in full.text
+    assert 'id="board"' in full.text  # the board comes back with the message in it
+    assert len(session.exec(select(Reaction)).all()) == 2
+    assert "You have 0 of 2 votes left" in board_of(bo, code)
+    # Taking a vote back frees it.
+    off = react(bo, code, ids[0], "false")
+    assert off.status_code == 200
+    assert 'aria-pressed="false"' in off.text
+    assert react(bo, code, ids[2]).status_code == 200
+    assert react(ann, code, ids[0]).status_code == 409  # not for one's own words
+    assert react(cy, code, ids[0]).status_code == 403  # another table's board
+    board = board_of(ann, code)
+    assert board.count("1 agree") == 2
+
+
+# --- moderation ----------------------------------------------------------------------------
+
+
+def test_hide_and_restore_through_the_api(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, bo, _ = setup_two_tables(client, api_headers)
+    code = cafe["code"]
+    post(ann, code, "Something unkind")
+    cid = contributions(session)[0].id
+    base = f"/api/v1/cafes/{cafe['id']}/contributions/{cid}"
+    r = client.post(f"{base}/hide", json={"note": "Names a member of staff"}, headers=api_headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "hidden"
+    assert r.json()["moderation_note"] == "Names a member of staff"
+    assert "Something unkind" not in board_of(bo, code)
+    assert "Something unkind" not in board_of(ann, code)
+    r = client.post(f"{base}/restore", headers=api_headers)
+    assert r.json()["status"] == "visible"
+    assert "Something unkind" in board_of(bo, code)
+    assert client.post(f"{base}/approve", headers=api_headers).status_code == 200  # no-op
+    assert client.post(f"{base}/hide").status_code == 401
+    missing = client.post(
+        f"/api/v1/cafes/{cafe['id']}/contributions/999999/hide", headers=api_headers
+    )
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "There is no such contribution in this café."}
+
+
+def test_premoderation_holds_posts_until_approved(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, bo, _ = setup_two_tables(client, api_headers, premoderation=True)
+    code = cafe["code"]
+    post(ann, code, "Please check me")
+    row = contributions(session)[0]
+    assert row.status == "pending"
+    assert "Waiting for the facilitator" in board_of(ann, code)  # the author sees it waiting
+    assert "Please check me" not in board_of(bo, code)
+    r = client.post(
+        f"/api/v1/cafes/{cafe['id']}/contributions/{row.id}/approve", headers=api_headers
+    )
+    assert r.json()["status"] == "visible"
+    assert "Please check me" in board_of(bo, code)
+    # Changing approved words sends them back for approval.
+    ann.post(
+        f"/p/{code}/contributions/{row.id}/edit",
+        data={
+            "csrf_token": token(ann, code),
+            "text": "New words",
+            "kind": "idea",
+            "evidence_type": "other",
+        },
+    )
+    session.refresh(row)
+    assert row.status == "pending"
+
+
+def test_console_moderation_and_safeguarding_alert(
+    logged_in: TestClient, session: Session, facilitator: Any
+) -> None:
+    made = make_cafe(session, facilitator, table_count=1, table_capacity=6, premoderation=True)
+    code = made.code
+    ann = join(logged_in, code, "Ann")
+    bo = join(logged_in, code, "Bo")
+    csrf = csrf_of(logged_in, f"/cafes/{made.id}/console")
+    logged_in.post(f"/cafes/{made.id}/console/next", data={"csrf_token": csrf, "from_round": 0})
+    console = logged_in.get(f"/cafes/{made.id}/console").text
+    assert "Boards and moderation" in console
+    assert "Waiting for approval" in console
+    post(ann, code, "Hold on to this one")
+    row = contributions(session)[0]
+    console = logged_in.get(f"/cafes/{made.id}/console").text
+    assert "Hold on to this one" in console
+    r = logged_in.post(
+        f"/cafes/{made.id}/moderate/{row.id}/approve", data={"csrf_token": csrf}, headers=HTMX
+    )
+    assert r.status_code == 200
+    assert r.text.startswith('<section id="moderation"')
+    session.refresh(row)
+    assert row.status == "visible"
+    assert "Hold on to this one" in board_of(bo, code)
+    # Bo is worried about it: it leaves the board at once and the console shows an alert.
+    worried = bo.post(
+        f"/p/{code}/contributions/{row.id}/concern",
+        data={"csrf_token": token(bo, code)},
+        headers=HTMX,
+    )
+    assert worried.status_code == 200
+    assert "Hold on to this one" not in worried.text
+    session.refresh(row)
+    assert (row.status, row.safeguarding) == ("hidden", True)
+    assert "Hold on to this one" not in board_of(ann, code)
+    console = logged_in.get(f"/cafes/{made.id}/console").text
+    alert = console[console.index('class="alert safeguarding" role="alert"') :]
+    assert "Hold on to this one" in alert[: alert.index("</div>")]
+    r = logged_in.post(
+        f"/cafes/{made.id}/moderate/{row.id}/resolve", data={"csrf_token": csrf}, headers=HTMX
+    )
+    assert r.status_code == 200
+    assert 'role="alert"' not in r.text
+    session.refresh(row)
+    assert row.status == "hidden"
+    assert row.safeguarding_resolved_at is not None
+    # Without JavaScript the console buttons post and come back to the console.
+    r = logged_in.post(
+        f"/cafes/{made.id}/moderate/{row.id}/restore",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/cafes/{made.id}/console#moderation"
+    assert "Hold on to this one" in board_of(ann, code)
+    # Bad actions and other people's cafés are refused readably.
+    r = logged_in.post(
+        f"/cafes/{made.id}/moderate/{row.id}/explode", data={"csrf_token": csrf}, headers=HTMX
+    )
+    assert r.status_code == 404
+    assert "no such moderation action" in r.text
+
+
+def test_a_worry_can_only_be_raised_at_ones_own_table(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, bo, cy = setup_two_tables(client, api_headers)
+    code = cafe["code"]
+    post(ann, code, "Something at table one")
+    cid = contributions(session)[0].id
+    far = cy.post(f"/p/{code}/contributions/{cid}/concern", data={"csrf_token": token(cy, code)})
+    assert far.status_code == 403
+    near = bo.post(
+        f"/p/{code}/contributions/{cid}/concern",
+        data={"csrf_token": token(bo, code)},
+        follow_redirects=False,
+    )
+    assert near.status_code == 303
+    twice = bo.post(
+        f"/p/{code}/contributions/{cid}/concern",
+        data={"csrf_token": token(bo, code)},
+        follow_redirects=False,
+    )
+    assert twice.status_code == 303  # already raised: nothing more happens
+    assert "Something at table one" not in board_of(bo, code)
+
+
+# --- live ----------------------------------------------------------------------------------
+
+
+def test_a_post_reaches_the_other_phones_at_the_table_and_no_others(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, bo, cy = setup_two_tables(client, api_headers)
+    code = cafe["code"]
+    with (
+        bo.websocket_connect(f"/ws/p/{cafe['id']}", headers=ORIGIN) as bo_ws,
+        cy.websocket_connect(f"/ws/p/{cafe['id']}", headers=ORIGIN) as cy_ws,
+    ):
+        assert 'id="board"' in bo_ws.receive_text()  # the first push brings the board
+        assert 'id="board"' in cy_ws.receive_text()
+        assert post(ann, code, "Live from table one", htmx=True).status_code == 200
+        pushed = bo_ws.receive_text()
+        assert 'id="board" class="board"' in pushed
+        assert 'hx-swap-oob="true"' in pushed
+        assert "Live from table one" in pushed
+        assert 'id="board-news" hx-swap-oob="innerHTML"' in pushed
+        assert 'id="compose"' not in pushed  # Bo's half-written draft is left alone
+        # Cy's next push is the one for Cy's own table: table one's card never reached it.
+        assert post(cy, code, "Meanwhile at table two", htmx=True).status_code == 200
+        other = cy_ws.receive_text()
+        assert "Meanwhile at table two" in other
+        assert "Live from table one" not in other
+        # Hiding takes the card off the phones at once.
+        cid = contributions(session)[0].id
+        client.post(f"/api/v1/cafes/{cafe['id']}/contributions/{cid}/hide", headers=api_headers)
+        hidden = bo_ws.receive_text()
+        assert 'id="board"' in hidden
+        assert "Live from table one" not in hidden
+
+
+def test_a_rotation_pushes_the_new_board_and_a_fresh_form(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    cafe = new_cafe(client, api_headers)
+    ann = join(client, cafe["code"], "Ann")
+    page = ann.get(f"/p/{cafe['code']}").text
+    key = re.search(r'hx-ws:connect="/ws/p/\d+\?k=([^"]+)"', page)
+    assert key
+    with ann.websocket_connect(f"/ws/p/{cafe['id']}?k={key.group(1)}", headers=ORIGIN) as ws:
+        first = ws.receive_text()
+        assert 'id="compose"' not in first  # the page already has the right form
+        start(client, api_headers, cafe)
+        pushed = ws.receive_text()
+        assert 'id="now"' in pushed
+        assert 'id="board"' in pushed
+        assert 'id="compose"' in pushed and 'name="client_id"' in pushed
