@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from app.routers import api_cafes, auth, board, cafes, health, home, live, participant
+from app.routers import (
+    api_cafes,
+    api_materials,
+    auth,
+    board,
+    cafes,
+    health,
+    home,
+    live,
+    materials,
+    participant,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -16,4 +27,6 @@ ROUTERS: list[APIRouter] = [
     live.router,
     api_cafes.router,
     board.api,
+    materials.router,
+    api_materials.router,
 ]
