@@ -2,18 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.routers import (
-    api_cafes,
-    api_materials,
-    auth,
-    board,
-    cafes,
-    health,
-    home,
-    live,
-    materials,
-    participant,
-)
+from app.routers import api_cafes, api_contributions, auth, cafes, health, home, live, participant
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -22,11 +11,7 @@ ROUTERS: list[APIRouter] = [
     auth.api,
     cafes.router,
     participant.router,
-    board.router,
-    board.uploads,
     live.router,
     api_cafes.router,
-    board.api,
-    materials.router,
-    api_materials.router,
+    api_contributions.router,
 ]

@@ -1,0 +1,195 @@
+"""JSON API for evidence: contributions with a sync cursor, session notes, themes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
+
+from app.db import Database
+from app.deps import DatabaseDep, NowDep, SessionDep
+from app.models.cafe import Cafe, StakeholderRole
+from app.models.evidence import ContributionKind, ContributionStatus, EvidenceType
+from app.models.harvest import (
+    ContributionPage,
+    ContributionRecord,
+    ThemeCreate,
+    ThemePublic,
+    ThemeUpdate,
+)
+from app.routers.api_cafes import ERRORS, ReadCafe, WriteCafe
+from app.services import export
+from app.services import harvest as harvest_service
+from app.services.export import NotesFormat
+
+router = APIRouter(prefix="/api/v1/cafes", tags=["evidence"])
+
+ROLE_PATTERN = "^(" + "|".join([*(r.value for r in StakeholderRole), "none"]) + ")$"
+
+
+def stream_notes(db: Database, cafe_id: int, fmt: NotesFormat, now: datetime) -> Iterator[bytes]:
+    """The notes from a session of their own: the request's session may be gone by the time
+    the last chunk is sent."""
+    with db.read_session() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # One snapshot for every batch, like SQLite's read transaction gives.
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        cafe = session.get(Cafe, cafe_id)
+        if cafe is None:
+            return
+        yield from export.export_notes(session=session, cafe=cafe, fmt=fmt, now=now)
+
+
+def notes_response(db: Database, cafe: Cafe, fmt: NotesFormat, now: datetime) -> Response:
+    name = export.filename(cafe, fmt, now)
+    return StreamingResponse(
+        stream_notes(db, cafe.id or 0, fmt, now),
+        media_type=export.MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/{cafe_id}/contributions", responses=ERRORS)
+def list_contributions(
+    cafe: ReadCafe,
+    session: SessionDep,
+    table: Annotated[int | None, Query(ge=1, description="Table number")] = None,
+    round: Annotated[int | None, Query(ge=1, description="Round number")] = None,
+    evidence_type: EvidenceType | None = None,
+    role: Annotated[
+        str | None,
+        Query(pattern=ROLE_PATTERN, description="Author's role at the time; `none` if not given"),
+    ] = None,
+    theme: Annotated[
+        int | None, Query(ge=0, description="Theme id; 0 for contributions in no theme")
+    ] = None,
+    kind: ContributionKind | None = None,
+    status: Annotated[
+        ContributionStatus | None,
+        Query(description="Only this status; by default every status, as tombstones"),
+    ] = None,
+    after: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` from the previous page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ContributionPage:
+    """Contributions in the order they last changed, for incremental sync with a cursor."""
+    filters = harvest_service.ContributionFilter(
+        round=round,
+        table=table,
+        kind=kind.value if kind else None,
+        evidence_type=evidence_type.value if evidence_type else None,
+        role=role,
+        theme=theme,
+    )
+    return harvest_service.contribution_page(
+        session=session,
+        cafe=cafe,
+        filters=filters,
+        status=status.value if status else None,
+        after=after,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/{cafe_id}/notes",
+    responses={
+        **ERRORS,
+        200: {
+            "description": "The notes as a download",
+            "content": {t: {} for t in export.MEDIA_TYPES.values()},
+        },
+    },
+    response_class=StreamingResponse,
+)
+def notes(
+    cafe: ReadCafe,
+    db: DatabaseDep,
+    now: NowDep,
+    format: NotesFormat = NotesFormat.JSON,
+) -> Response:
+    """Session notes of visible contributions: JSON, CSV, Markdown or DOCX, streamed."""
+    return notes_response(db, cafe, format, now)
+
+
+@router.get("/{cafe_id}/themes", responses=ERRORS)
+def list_themes(cafe: ReadCafe, session: SessionDep) -> list[ThemePublic]:
+    """The café's themes, each with how many visible contributions it holds."""
+    return [
+        harvest_service.theme_public(s)
+        for s in harvest_service.themes_of(session=session, cafe=cafe)
+    ]
+
+
+def _theme_public(session: SessionDep, cafe: Cafe, theme_id: int) -> ThemePublic:
+    found = next(
+        s for s in harvest_service.themes_of(session=session, cafe=cafe) if s.theme.id == theme_id
+    )
+    return harvest_service.theme_public(found)
+
+
+@router.post("/{cafe_id}/themes", status_code=201, responses=ERRORS)
+def create_theme(
+    body: ThemeCreate, cafe: WriteCafe, session: SessionDep, now: NowDep
+) -> ThemePublic:
+    """Create a theme, optionally with contributions in it (409 if the name is taken)."""
+    theme = harvest_service.create_theme(
+        session=session,
+        cafe=cafe,
+        name=body.name,
+        description=body.description,
+        contribution_ids=body.contribution_ids,
+        now=now,
+    )
+    return _theme_public(session, cafe, theme.id or 0)
+
+
+@router.patch("/{cafe_id}/themes/{theme_id}", responses=ERRORS)
+def update_theme(
+    theme_id: int, body: ThemeUpdate, cafe: WriteCafe, session: SessionDep
+) -> ThemePublic:
+    """Rename a theme or change its description."""
+    harvest_service.update_theme(
+        session=session,
+        cafe=cafe,
+        theme_id=theme_id,
+        name=body.name,
+        description=body.description,
+    )
+    return _theme_public(session, cafe, theme_id)
+
+
+@router.delete("/{cafe_id}/themes/{theme_id}", status_code=204, responses=ERRORS)
+def delete_theme(theme_id: int, cafe: WriteCafe, session: SessionDep, now: NowDep) -> Response:
+    """Delete a theme; its contributions stay."""
+    harvest_service.delete_theme(session=session, cafe=cafe, theme_id=theme_id, now=now)
+    return Response(status_code=204)
+
+
+@router.post("/{cafe_id}/themes/{theme_id}/contributions/{contribution_id}", responses=ERRORS)
+def assign(
+    theme_id: int, contribution_id: int, cafe: WriteCafe, session: SessionDep, now: NowDep
+) -> ContributionRecord:
+    """Put a contribution in a theme (doing it twice changes nothing)."""
+    harvest_service.assign(
+        session=session, cafe=cafe, theme_id=theme_id, contribution_ids=[contribution_id], now=now
+    )
+    return harvest_service.get_record(session=session, cafe=cafe, contribution_id=contribution_id)
+
+
+@router.delete("/{cafe_id}/themes/{theme_id}/contributions/{contribution_id}", responses=ERRORS)
+def unassign(
+    theme_id: int, contribution_id: int, cafe: WriteCafe, session: SessionDep, now: NowDep
+) -> ContributionRecord:
+    """Take a contribution out of a theme."""
+    harvest_service.unassign(
+        session=session, cafe=cafe, theme_id=theme_id, contribution_ids=[contribution_id], now=now
+    )
+    return harvest_service.get_record(session=session, cafe=cafe, contribution_id=contribution_id)
