@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from app.routers import api_cafes, api_contributions, auth, cafes, health, home, live, participant
+from app.routers import (
+    api_cafes,
+    api_contributions,
+    auth,
+    cafes,
+    harvest,
+    health,
+    home,
+    live,
+    participant,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -13,5 +23,6 @@ ROUTERS: list[APIRouter] = [
     participant.router,
     live.router,
     api_cafes.router,
+    harvest.router,
     api_contributions.router,
 ]

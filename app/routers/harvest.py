@@ -1,0 +1,383 @@
+"""Facilitator harvest pages (wall, themes, suggestions, charts, notes) and the participants'
+"what we heard" page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse, StreamingResponse
+
+from app.db import Database
+from app.deps import CsrfDep, DatabaseDep, FacilitatorDep, NowDep, SessionDep
+from app.models.accounts import Facilitator
+from app.models.cafe import Cafe, CafeStatus, Participant
+from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
+from app.rendering import context_for, env, render
+from app.routers.api_contributions import notes_response
+from app.routers.cafes import OwnedCafe
+from app.routers.participant import CafeByCode, remembered
+from app.services import cafe as cafe_service
+from app.services import export
+from app.services import harvest as harvest_service
+from app.services.charts import Chart, bar_chart
+from app.services.errors import DomainError, Invalid, NotFound
+from app.services.export import NotesFormat
+from app.services.harvest import ContributionFilter
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
+
+NOTICE_KEY = "harvest_notice"
+Text = Annotated[str, Query(max_length=20)]
+
+
+def _charts(counts: harvest_service.Counts) -> list[Chart]:
+    return [
+        bar_chart(chart_id="chart-table", title="Contributions per table", rows=counts.by_table),
+        bar_chart(chart_id="chart-round", title="Contributions per round", rows=counts.by_round),
+        bar_chart(
+            chart_id="chart-role", title="Contributions by the author's role", rows=counts.by_role
+        ),
+        bar_chart(
+            chart_id="chart-evidence",
+            title="Contributions by evidence type",
+            rows=counts.by_evidence,
+        ),
+    ]
+
+
+def _harvest(
+    request: Request,
+    session: SessionDep,
+    cafe: Cafe,
+    facilitator: Facilitator,
+    filters: ContributionFilter,
+    *,
+    before: int | None = None,
+    notice: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The harvest page; an HTMX request gets the ``harvest`` block only."""
+    themes = harvest_service.themes_of(session=session, cafe=cafe)
+    ctx: dict[str, Any] = {
+        "facilitator": facilitator,
+        "cafe": cafe,
+        "f": filters,
+        "page": harvest_service.wall(session=session, cafe=cafe, filters=filters, before=before),
+        "themes": themes,
+        "theme_names": {s.theme.id: s.theme.name for s in themes},
+        "suggestions": harvest_service.suggest_themes(session=session, cafe=cafe, filters=filters),
+        "charts": _charts(harvest_service.counts(session=session, cafe=cafe, filters=filters)),
+        "rounds": cafe_service.rounds_of(session, cafe),
+        "tables": cafe_service.tables_of(session, cafe),
+        "kinds": KIND_LABELS,
+        "evidence": EVIDENCE_LABELS,
+        "no_role": harvest_service.NO_ROLE,
+        "formats": [
+            (NotesFormat.JSON, "JSON"),
+            (NotesFormat.CSV, "CSV (spreadsheet)"),
+            (NotesFormat.MD, "Markdown"),
+            (NotesFormat.DOCX, "Word (DOCX)"),
+        ],
+        "notice": notice or request.session.pop(NOTICE_KEY, None),
+        "error": error,
+    }
+    return render(request, "harvest.html", ctx, block="harvest", status_code=status_code)
+
+
+def _filter_from_back(back: str) -> ContributionFilter:
+    """The wall's filter carried through a form as its query string; a damaged one is
+    simply dropped rather than refusing the whole action."""
+    values = {k: v[0] for k, v in parse_qs(back[:500]).items() if v}
+    fields = ("round", "table", "kind", "evidence_type", "role", "theme")
+    try:
+        return harvest_service.parse_filter(**{k: values.get(k, "") for k in fields})
+    except Invalid:
+        return ContributionFilter()
+
+
+def _after_write(
+    request: Request,
+    session: SessionDep,
+    cafe: Cafe,
+    facilitator: Facilitator,
+    filters: ContributionFilter,
+    notice: str,
+) -> Response:
+    if request.headers.get("hx-request") == "true":
+        return _harvest(request, session, cafe, facilitator, filters, notice=notice)
+    request.session[NOTICE_KEY] = notice
+    query = filters.query()
+    return RedirectResponse(
+        f"/cafes/{cafe.id}/harvest" + (f"?{query}" if query else ""), status_code=303
+    )
+
+
+@router.get("/cafes/{cafe_id}/harvest")
+def harvest_page(
+    request: Request,
+    cafe: OwnedCafe,
+    session: SessionDep,
+    facilitator: FacilitatorDep,
+    round: Text = "",
+    table: Text = "",
+    kind: Text = "",
+    evidence_type: Text = "",
+    role: Text = "",
+    theme: Text = "",
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The harvest wall with its filters, themes, suggestions and charts."""
+    try:
+        filters = harvest_service.parse_filter(
+            round=round,
+            table=table,
+            kind=kind,
+            evidence_type=evidence_type,
+            role=role,
+            theme=theme,
+        )
+    except Invalid as exc:
+        return _harvest(
+            request,
+            session,
+            cafe,
+            facilitator,
+            ContributionFilter(),
+            error=exc.detail,
+            status_code=422,
+        )
+    return _harvest(request, session, cafe, facilitator, filters, before=before)
+
+
+@router.post("/cafes/{cafe_id}/harvest/themes")
+def create_theme(
+    request: Request,
+    cafe: OwnedCafe,
+    session: SessionDep,
+    facilitator: FacilitatorDep,
+    now: NowDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+    description: Annotated[str, Form(max_length=2000)] = "",
+    contribution_ids: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies it)
+    back: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Create a theme; from a suggestion it holds the suggested contributions at once."""
+    filters = _filter_from_back(back)
+    try:
+        theme = harvest_service.create_theme(
+            session=session,
+            cafe=cafe,
+            name=name,
+            description=description,
+            contribution_ids=contribution_ids,
+            now=now,
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _harvest(
+            request,
+            session,
+            cafe,
+            facilitator,
+            filters,
+            error=exc.detail,
+            status_code=exc.status_code,
+        )
+    held = len(set(contribution_ids))
+    notice = f"Theme “{theme.name}” created" + (
+        f" with {held} contribution{'s' if held != 1 else ''}." if held else "."
+    )
+    return _after_write(request, session, cafe, facilitator, filters, notice)
+
+
+@router.post("/cafes/{cafe_id}/harvest/themes/{theme_id}/edit")
+def edit_theme(
+    theme_id: int,
+    request: Request,
+    cafe: OwnedCafe,
+    session: SessionDep,
+    facilitator: FacilitatorDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+    description: Annotated[str, Form(max_length=2000)] = "",
+    back: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Rename a theme or change its description."""
+    filters = _filter_from_back(back)
+    try:
+        theme = harvest_service.update_theme(
+            session=session, cafe=cafe, theme_id=theme_id, name=name, description=description
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _harvest(
+            request,
+            session,
+            cafe,
+            facilitator,
+            filters,
+            error=exc.detail,
+            status_code=exc.status_code,
+        )
+    return _after_write(
+        request, session, cafe, facilitator, filters, f"Theme “{theme.name}” saved."
+    )
+
+
+@router.post("/cafes/{cafe_id}/harvest/themes/{theme_id}/delete")
+def delete_theme(
+    theme_id: int,
+    request: Request,
+    cafe: OwnedCafe,
+    session: SessionDep,
+    facilitator: FacilitatorDep,
+    now: NowDep,
+    back: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Delete a theme; its contributions stay on the wall."""
+    filters = _filter_from_back(back)
+    theme = harvest_service.delete_theme(session=session, cafe=cafe, theme_id=theme_id, now=now)
+    if filters.theme == theme_id:
+        filters = replace(filters, theme=None)
+    notice = f"Theme “{theme.name}” deleted. Its contributions are still on the wall."
+    return _after_write(request, session, cafe, facilitator, filters, notice)
+
+
+@router.post("/cafes/{cafe_id}/harvest/assign")
+def assign(
+    request: Request,
+    cafe: OwnedCafe,
+    session: SessionDep,
+    facilitator: FacilitatorDep,
+    now: NowDep,
+    theme_id: Annotated[str, Form(max_length=20)] = "",
+    action: Annotated[str, Form(max_length=10)] = "assign",
+    contribution_ids: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies it)
+    back: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Put the ticked contributions in a theme, or take them out of it."""
+    filters = _filter_from_back(back)
+    try:
+        if not theme_id.isdigit():
+            raise Invalid("Choose a theme first.")
+        theme = harvest_service.get_theme(session=session, cafe=cafe, theme_id=int(theme_id))
+        if action == "unassign":
+            n = harvest_service.unassign(
+                session=session,
+                cafe=cafe,
+                theme_id=int(theme_id),
+                contribution_ids=contribution_ids,
+                now=now,
+            )
+            notice = f"{n} contribution{'s' if n != 1 else ''} taken out of “{theme.name}”."
+        else:
+            n = harvest_service.assign(
+                session=session,
+                cafe=cafe,
+                theme_id=int(theme_id),
+                contribution_ids=contribution_ids,
+                now=now,
+            )
+            notice = f"{n} contribution{'s' if n != 1 else ''} added to “{theme.name}”."
+    except DomainError as exc:
+        session.rollback()
+        return _harvest(
+            request,
+            session,
+            cafe,
+            facilitator,
+            filters,
+            error=exc.detail,
+            status_code=exc.status_code,
+        )
+    return _after_write(request, session, cafe, facilitator, filters, notice)
+
+
+# --- notes ---------------------------------------------------------------------------------
+
+
+@router.get("/cafes/{cafe_id}/notes/download")
+def download_notes(
+    cafe: OwnedCafe, db: DatabaseDep, now: NowDep, format: NotesFormat = NotesFormat.JSON
+) -> Response:
+    """The session notes as a file, for a facilitator logged in to the site."""
+    return notes_response(db, cafe, format, now)
+
+
+def _stream_template(
+    db: Database, cafe_id: int, now: datetime, base: Mapping[str, Any]
+) -> Iterator[bytes]:
+    with db.read_session() as session:
+        cafe = session.get(Cafe, cafe_id)
+        if cafe is None:
+            return
+        outline = export.notes_outline(session=session, cafe=cafe, now=now)
+        pending: list[str] = []
+        size = 0
+        for piece in env.get_template("notes_print.html").generate(
+            {**base, "cafe": cafe, "o": outline}
+        ):
+            pending.append(piece)
+            size += len(piece)
+            if size > 32_000:
+                yield "".join(pending).encode()
+                pending, size = [], 0
+        yield "".join(pending).encode()
+
+
+@router.get("/cafes/{cafe_id}/notes/print")
+def print_notes(
+    request: Request, cafe: OwnedCafe, db: DatabaseDep, now: NowDep, facilitator: FacilitatorDep
+) -> Response:
+    """The session notes as one long page made for printing (or saving as PDF)."""
+    base = context_for(request, {"facilitator": facilitator, "formats": list(NotesFormat)})
+    return StreamingResponse(
+        _stream_template(db, cafe.id or 0, now, base),
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+# --- what we heard -------------------------------------------------------------------------
+
+
+def _heard(
+    request: Request,
+    session: SessionDep,
+    cafe: Cafe,
+    *,
+    preview: bool,
+    person: Participant | None = None,
+) -> Response:
+    ready = cafe.status == CafeStatus.CLOSED
+    return render(
+        request,
+        "heard.html",
+        {
+            "cafe": cafe,
+            "ready": ready or preview,
+            "preview": preview,
+            "person": person,
+            "h": harvest_service.heard(session=session, cafe=cafe) if ready or preview else None,
+        },
+    )
+
+
+@router.get("/cafes/{cafe_id}/heard")
+def heard_preview(request: Request, cafe: OwnedCafe, session: SessionDep) -> Response:
+    """The facilitator's preview of the participants' "what we heard" page."""
+    return _heard(request, session, cafe, preview=True)
+
+
+@router.get("/p/{code}/heard")
+def heard_page(request: Request, cafe: CafeByCode, session: SessionDep) -> Response:
+    """What we heard: themes and contributions, without names, once the café has closed."""
+    person = remembered(request, session, cafe)
+    if person is None:
+        raise NotFound("This page is for the people who took part in this café.")
+    return _heard(request, session, cafe, preview=False, person=person)
