@@ -42,3 +42,62 @@ def make_cafe(session: Session, facilitator: Facilitator, **overrides: Any) -> C
     return cafe_service.create_cafe(
         session=session, facilitator=facilitator, data=CafeCreate(**cafe_payload(**overrides))
     )
+
+
+def make_contribution(
+    session: Session,
+    cafe: Cafe,
+    text: str = "A bus pass would help me get to the day centre",
+    *,
+    table: int | None = 1,
+    round: int | None = 1,
+    kind: str = "idea",
+    evidence_type: str = "lived_experience",
+    role: str | None = "lived_experience",
+    status: str = "visible",
+    participant: Any = None,
+    for_table: bool = False,
+    created_at: Any = None,
+) -> Any:
+    """A contribution written straight to the database; tables and rounds by number."""
+    import uuid
+
+    from sqlmodel import select
+
+    from app.models.base import utcnow
+    from app.models.cafe import CafeTable, Round
+    from app.models.evidence import Contribution
+
+    table_id = (
+        session.exec(
+            select(CafeTable.id).where(CafeTable.cafe_id == cafe.id, CafeTable.number == table)
+        ).one()
+        if table is not None
+        else None
+    )
+    round_id = (
+        session.exec(select(Round.id).where(Round.cafe_id == cafe.id, Round.number == round)).one()
+        if round is not None
+        else None
+    )
+    moment = created_at or utcnow()
+    assert cafe.id is not None
+    row = Contribution(
+        cafe_id=cafe.id,
+        round_id=round_id,
+        table_id=table_id,
+        participant_id=participant.id if participant is not None else None,
+        client_id=uuid.uuid4().hex,
+        text=text,
+        kind=kind,
+        evidence_type=evidence_type,
+        author_role=role,
+        for_table=for_table,
+        status=status,
+        created_at=moment,
+        updated_at=moment,
+    )
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
