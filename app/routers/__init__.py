@@ -5,12 +5,15 @@ from fastapi import APIRouter
 from app.routers import (
     api_cafes,
     api_contributions,
+    api_materials,
     auth,
+    board,
     cafes,
     harvest,
     health,
     home,
     live,
+    materials,
     participant,
 )
 
@@ -21,8 +24,13 @@ ROUTERS: list[APIRouter] = [
     auth.api,
     cafes.router,
     participant.router,
+    board.router,
+    board.uploads,
     live.router,
     api_cafes.router,
+    board.api,
     harvest.router,
     api_contributions.router,
+    materials.router,
+    api_materials.router,
 ]
