@@ -1,0 +1,508 @@
+"""Action plans: the Network theory-of-change template for a local group (report Appendix 2)
+and the full theory-of-change template for a network (Appendix 1), with answers citing
+evidence items, exported as Markdown and DOCX."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from app.models.accounts import Facilitator
+from app.models.action_plan import (
+    MAX_ANSWER,
+    ActionPlan,
+    ActionPlanAnswer,
+    ActionPlanCitation,
+    ActionPlanCreate,
+    ActionPlanPublic,
+    ActionPlanUpdate,
+    CitedEvidence,
+    PlanField,
+    PlanKind,
+)
+from app.models.cafe import ROLE_LABELS
+from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
+from app.models.material import EvidenceItem, SourceStatus
+from app.models.network import LocalGroup, Network
+from app.services.errors import Conflict, Invalid, NotFound
+from app.services.network import get_network, paginate
+
+
+@dataclass(frozen=True)
+class TemplateField:
+    key: str
+    section: str
+    question: str
+    hint: str = ""
+
+
+# Appendix 2: one question per row; the section is the question itself.
+NETWORK_TEMPLATE: tuple[TemplateField, ...] = (
+    TemplateField(
+        "challenge",
+        "The challenge",
+        "What is the challenge?",
+        "The everyday problem the group wants to work on, in the group's own words.",
+    ),
+    TemplateField(
+        "outcome",
+        "The outcome",
+        "What outcome do you want to see?",
+        "What will be different for people when the change has happened.",
+    ),
+    TemplateField(
+        "activities",
+        "Activities",
+        "What activities will you need to carry out?",
+    ),
+    TemplateField(
+        "participants",
+        "Who takes part",
+        "Who will take part in these activities?",
+        "People who draw on care and support, carers, staff, managers, partners.",
+    ),
+    TemplateField(
+        "resources",
+        "Resources",
+        "What resources do you need to make the change?",
+        "Time, money, skills, places, permissions.",
+    ),
+    TemplateField(
+        "outputs",
+        "Outputs",
+        "What are the outputs: the direct, tangible results of the activities?",
+    ),
+    TemplateField(
+        "short_term_outcomes",
+        "Short-term outcomes",
+        "What are the short-term outcomes?",
+    ),
+    TemplateField(
+        "medium_term_outcomes",
+        "Medium-term outcomes",
+        "What are the medium-term outcomes?",
+    ),
+    TemplateField(
+        "assumptions",
+        "Assumptions",
+        "What assumptions are you making?",
+        "What has to hold true for the activities to lead to the outcomes.",
+    ),
+)
+
+# Appendix 1: eight columns, each with several prompts.
+_CONTEXT = "Local and national context"
+_CHANGE = "What we are trying to change"
+_LEADING = "Who will lead the change"
+_ACTIVITIES = "Main activities"
+_PARTICIPATION = "Who will take part"
+_OUTPUTS = "Key outputs"
+_MEDIUM = "Benefits in the medium term"
+_LONGER = "Longer-term goals"
+PROJECT_TEMPLATE: tuple[TemplateField, ...] = (
+    TemplateField("local_issues", _CONTEXT, "Local issues and opportunities"),
+    TemplateField("previous_initiatives", _CONTEXT, "Earlier attempts at change"),
+    TemplateField("national_issues", _CONTEXT, "National policy and practice issues"),
+    TemplateField("context_causes", _CONTEXT, "What has led to these local issues?"),
+    TemplateField("context_assumptions", _CONTEXT, "Key assumptions about the context"),
+    TemplateField(
+        "current_situation",
+        _CHANGE,
+        "The situation now, and how change will be measured",
+    ),
+    TemplateField(
+        "starting_knowledge",
+        _CHANGE,
+        "What do we already know, locally and nationally, as a starting point?",
+    ),
+    TemplateField("lead_partners", _LEADING, "Lead organisation and partners"),
+    TemplateField("coproduction", _LEADING, "Co-production with people and communities"),
+    TemplateField("governance", _LEADING, "Stakeholder group and governance"),
+    TemplateField("why_these_leads", _LEADING, "Why are these the right people to lead?"),
+    TemplateField(
+        "core_activities", _ACTIVITIES, "The core activities that will lead to the change"
+    ),
+    TemplateField("activity_resources", _ACTIVITIES, "Who will resource these activities?"),
+    TemplateField(
+        "activity_mechanism",
+        _ACTIVITIES,
+        "What will make these activities bring about the change?",
+    ),
+    TemplateField(
+        "stakeholder_groups",
+        _PARTICIPATION,
+        "Which stakeholder groups should take part in the activities?",
+    ),
+    TemplateField("engagement", _PARTICIPATION, "What will encourage them to take part?"),
+    TemplateField(
+        "participant_roles", _PARTICIPATION, "What is their role in achieving the change?"
+    ),
+    TemplateField("participation_assumptions", _PARTICIPATION, "Key assumptions about taking part"),
+    TemplateField(
+        "initial_outputs",
+        _OUTPUTS,
+        "Initial outputs of the activities",
+        "For example: how many people trained, a process redesigned, engagement events held.",
+    ),
+    TemplateField("outputs_achievable", _OUTPUTS, "What makes these outputs achievable?"),
+    TemplateField("medium_outcomes", _MEDIUM, "Outcomes expected within three years"),
+    TemplateField("medium_evaluation", _MEDIUM, "How will these outcomes be evaluated?"),
+    TemplateField(
+        "medium_mechanism",
+        _MEDIUM,
+        "How will the activities lead to these outcomes, and what else must be in place?",
+    ),
+    TemplateField("longer_goals", _LONGER, "Wider benefits expected in five years and beyond"),
+    TemplateField("longer_evaluation", _LONGER, "How will these benefits be evaluated?"),
+    TemplateField(
+        "longer_mechanism",
+        _LONGER,
+        "What would lead to these wider benefits, and who would need to be engaged?",
+    ),
+)
+
+TEMPLATES: dict[str, tuple[TemplateField, ...]] = {
+    PlanKind.NETWORK: NETWORK_TEMPLATE,
+    PlanKind.PROJECT: PROJECT_TEMPLATE,
+}
+KIND_NAMES = {
+    PlanKind.NETWORK: "Network action plan",
+    PlanKind.PROJECT: "Theory of change",
+}
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def get_plan(*, session: Session, facilitator: Facilitator, plan_id: int) -> ActionPlan:
+    """A plan in a network the facilitator leads; anyone else's is reported as missing."""
+    plan = session.get(ActionPlan, plan_id)
+    if plan is None:
+        raise NotFound("No such action plan.")
+    try:
+        get_network(session=session, facilitator=facilitator, network_id=plan.network_id)
+    except NotFound:
+        raise NotFound("No such action plan.") from None
+    return plan
+
+
+def list_plans(
+    *,
+    session: Session,
+    network: Network,
+    after: int | None = None,
+    limit: int | None = None,
+) -> tuple[list[ActionPlan], int | None]:
+    query = select(ActionPlan).where(ActionPlan.network_id == network.id)
+    return paginate(session, query, col(ActionPlan.id), after=after, limit=limit)
+
+
+def plan_for_group(session: Session, group: LocalGroup) -> ActionPlan | None:
+    return session.exec(
+        select(ActionPlan).where(
+            ActionPlan.group_id == group.id, ActionPlan.kind == PlanKind.NETWORK
+        )
+    ).first()
+
+
+def project_plan(session: Session, network: Network) -> ActionPlan | None:
+    return session.exec(
+        select(ActionPlan).where(
+            ActionPlan.network_id == network.id, ActionPlan.kind == PlanKind.PROJECT
+        )
+    ).first()
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def create_plan(
+    *, session: Session, network: Network, data: ActionPlanCreate, now: datetime
+) -> ActionPlan:
+    """Start a local group's action plan, or the network's theory of change (one of each)."""
+    assert network.id is not None
+    group: LocalGroup | None = None
+    if data.kind == PlanKind.NETWORK:
+        if data.group_id is None:
+            raise Invalid("Choose the local group this action plan is for.")
+        group = session.get(LocalGroup, data.group_id)
+        if group is None or group.network_id != network.id:
+            raise Invalid("That local group is not part of this network.")
+        if plan_for_group(session, group) is not None:
+            raise Conflict(f"{group.name} already has an action plan; open it to edit.")
+        default_title = f"Action plan: {group.name}"
+    else:
+        if data.group_id is not None:
+            raise Invalid("The theory of change is for the whole network: leave out group_id.")
+        if project_plan(session, network) is not None:
+            raise Conflict("This network already has a theory of change; open it to edit.")
+        default_title = f"Theory of change: {network.title}"
+    plan = ActionPlan(
+        network_id=network.id,
+        group_id=group.id if group else None,
+        kind=data.kind,
+        title=(data.title.strip() or default_title)[:200],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(plan)
+    session.commit()
+    session.refresh(plan)
+    return plan
+
+
+def update_plan(
+    *, session: Session, plan: ActionPlan, data: ActionPlanUpdate, now: datetime
+) -> ActionPlan:
+    """Save answers and the evidence each one cites; fields not given are left as they are."""
+    assert plan.id is not None
+    keys = {f.key for f in TEMPLATES[plan.kind]}
+    unknown = sorted(set(data.answers) - keys)
+    if unknown:
+        raise Invalid(
+            f"This template has no question called {', '.join(unknown)}. "
+            f"Its questions are: {', '.join(f.key for f in TEMPLATES[plan.kind])}."
+        )
+    if data.title is not None:
+        title = data.title.strip()
+        if not title:
+            raise Invalid("Give the plan a title.")
+        plan.title = title
+    answers = {
+        a.field: a
+        for a in session.exec(select(ActionPlanAnswer).where(ActionPlanAnswer.plan_id == plan.id))
+    }
+    for key, update in data.answers.items():
+        if update.body is not None:
+            body = update.body.strip()
+            if len(body) > MAX_ANSWER:
+                raise Invalid(f"Keep each answer to {MAX_ANSWER} characters or fewer.")
+            answer = answers.get(key) or ActionPlanAnswer(plan_id=plan.id, field=key)
+            answer.body = body
+            session.add(answer)
+        if update.evidence_item_ids is not None:
+            _set_citations(session, plan, key, update.evidence_item_ids)
+    plan.updated_at = now
+    session.add(plan)
+    session.commit()
+    session.refresh(plan)
+    return plan
+
+
+def _set_citations(session: Session, plan: ActionPlan, key: str, item_ids: list[int]) -> None:
+    wanted = list(dict.fromkeys(item_ids))
+    if wanted:
+        found = {
+            item.id: item
+            for item in session.exec(select(EvidenceItem).where(col(EvidenceItem.id).in_(wanted)))
+        }
+        for item_id in wanted:
+            item = found.get(item_id)
+            if item is None or item.network_id != plan.network_id:
+                raise Invalid(f"Evidence item {item_id} is not part of this network's materials.")
+    current = list(
+        session.exec(
+            select(ActionPlanCitation).where(
+                ActionPlanCitation.plan_id == plan.id, ActionPlanCitation.field == key
+            )
+        )
+    )
+    keep = set(wanted)
+    for citation in current:
+        if citation.evidence_item_id not in keep:
+            session.delete(citation)
+    have = {c.evidence_item_id for c in current}
+    assert plan.id is not None
+    for item_id in wanted:
+        if item_id not in have:
+            session.add(ActionPlanCitation(plan_id=plan.id, field=key, evidence_item_id=item_id))
+    session.flush()
+
+
+def delete_plan(*, session: Session, plan: ActionPlan) -> None:
+    session.delete(plan)
+    session.commit()
+
+
+# --- evidence to cite -----------------------------------------------------------------------
+
+
+def cited_text(item: EvidenceItem) -> str:
+    """What a plan shows for an item: the paraphrase, else the person's words while they
+    still stand (a withdrawn or hidden contribution is not repeated)."""
+    if item.paraphrase:
+        return item.paraphrase
+    if item.source_status == SourceStatus.CURRENT:
+        return item.original_text
+    return ""
+
+
+def cited(item: EvidenceItem) -> CitedEvidence:
+    assert item.id is not None
+    return CitedEvidence(
+        evidence_item_id=item.id,
+        text=cited_text(item),
+        original_text=item.original_text,
+        group_name=item.group_name,
+        meeting_number=item.meeting_number,
+        cafe_title=item.cafe_title,
+        author_role=item.author_role,
+        evidence_type=item.evidence_type,
+        kind=item.kind,
+        source_status=item.source_status,
+    )
+
+
+def evidence_choices(*, session: Session, network: Network) -> list[EvidenceItem]:
+    """The network's evidence items, one per merged piece (the newest copy of each)."""
+    items = session.exec(
+        select(EvidenceItem)
+        .where(EvidenceItem.network_id == network.id)
+        .order_by(col(EvidenceItem.id).desc())
+    )
+    newest: dict[str, EvidenceItem] = {}
+    for item in items:
+        newest.setdefault(item.item_key, item)
+    return sorted(newest.values(), key=lambda i: i.id or 0)
+
+
+def provenance(item: CitedEvidence) -> str:
+    """One line naming where a cited piece came from."""
+    parts = [item.group_name or "", f"meeting {item.meeting_number}" if item.meeting_number else ""]
+    parts.append(ROLE_LABELS.get(item.author_role or "", "role not given"))
+    parts.append(EVIDENCE_LABELS.get(item.evidence_type, item.evidence_type))
+    parts.append(KIND_LABELS.get(item.kind, item.kind))
+    if item.source_status != SourceStatus.CURRENT:
+        parts.append(f"contribution since {item.source_status}")
+    return ", ".join(p for p in parts if p)
+
+
+# --- the plan as a whole ------------------------------------------------------------------
+
+
+def plan_view(*, session: Session, plan: ActionPlan) -> ActionPlanPublic:
+    """The plan with every question of its template, its answers and cited evidence."""
+    assert plan.id is not None
+    network = session.get(Network, plan.network_id)
+    assert network is not None
+    group = session.get(LocalGroup, plan.group_id) if plan.group_id else None
+    answers = {
+        a.field: a.body
+        for a in session.exec(select(ActionPlanAnswer).where(ActionPlanAnswer.plan_id == plan.id))
+    }
+    citations: dict[str, list[CitedEvidence]] = defaultdict(list)
+    rows = session.exec(
+        select(ActionPlanCitation.field, EvidenceItem)
+        .join(EvidenceItem, col(EvidenceItem.id) == ActionPlanCitation.evidence_item_id)
+        .where(ActionPlanCitation.plan_id == plan.id)
+        .order_by(col(ActionPlanCitation.id))
+    )
+    for key, item in rows:
+        citations[key].append(cited(item))
+    return ActionPlanPublic(
+        id=plan.id,
+        network_id=plan.network_id,
+        group_id=plan.group_id,
+        kind=plan.kind,
+        title=plan.title,
+        created_at=plan.created_at,
+        updated_at=plan.updated_at,
+        group_name=group.name if group else None,
+        network_title=network.title,
+        fields=[
+            PlanField(
+                key=f.key,
+                section=f.section,
+                question=f.question,
+                hint=f.hint,
+                answer=answers.get(f.key, ""),
+                citations=citations.get(f.key, []),
+            )
+            for f in TEMPLATES[plan.kind]
+        ],
+    )
+
+
+def sections(view: ActionPlanPublic) -> list[tuple[str, list[PlanField]]]:
+    """Fields grouped under their template section, in template order."""
+    grouped: list[tuple[str, list[PlanField]]] = []
+    for f in view.fields:
+        if grouped and grouped[-1][0] == f.section:
+            grouped[-1][1].append(f)
+        else:
+            grouped.append((f.section, [f]))
+    return grouped
+
+
+def subtitle(view: ActionPlanPublic) -> str:
+    parts = [KIND_NAMES[PlanKind(view.kind)], view.network_title]
+    if view.group_name:
+        parts.append(f"local group {view.group_name}")
+    return " · ".join(parts)
+
+
+_MD_LINE_START = re.compile(r"^(\s*)([#>+\-*=|]|\d+[.)])", re.MULTILINE)
+
+
+def _md_text(text: str) -> str:
+    """Plain text that Markdown will not read as headings, lists, quotes or HTML."""
+    text = text.replace("\\", "\\\\").replace("<", "&lt;").replace("`", "\\`")
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def _citation_line(item: CitedEvidence) -> str:
+    words = f"“{item.text}”" if item.text else "(words not shown: the contribution was taken back)"
+    return f"[E{item.evidence_item_id}] {words} ({provenance(item)})"
+
+
+def to_markdown(view: ActionPlanPublic) -> str:
+    """The plan as Markdown: one heading per question, cited evidence under each answer."""
+    one_per_section = view.kind == PlanKind.NETWORK
+    out = [f"# {_md_text(view.title)}", "", f"*{_md_text(subtitle(view))}*", ""]
+    for section, fields in sections(view):
+        if not one_per_section:
+            out += [f"## {section}", ""]
+        for f in fields:
+            out += [f"{'##' if one_per_section else '###'} {f.question}", ""]
+            if f.answer:
+                out += [_md_text(f.answer), ""]
+            else:
+                out += ["*Not answered yet.*", ""]
+            if f.citations:
+                out += ["Evidence:", ""]
+                out += [f"- {_md_text(_citation_line(c))}" for c in f.citations]
+                out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def to_docx(view: ActionPlanPublic) -> bytes:
+    """The plan as a Word document with real headings, so it reads well with a screen reader."""
+    from docx import Document
+
+    document = Document()
+    document.core_properties.title = view.title
+    document.add_heading(view.title, level=0)
+    document.add_paragraph(subtitle(view))
+    one_per_section = view.kind == PlanKind.NETWORK
+    for section, fields in sections(view):
+        if not one_per_section:
+            document.add_heading(section, level=1)
+        for f in fields:
+            document.add_heading(f.question, level=1 if one_per_section else 2)
+            if f.answer:
+                for paragraph in f.answer.split("\n\n"):
+                    document.add_paragraph(paragraph.strip())
+            else:
+                document.add_paragraph().add_run("Not answered yet.").italic = True
+            if f.citations:
+                document.add_paragraph("Evidence:")
+                for c in f.citations:
+                    document.add_paragraph(_citation_line(c), style="List Bullet")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
