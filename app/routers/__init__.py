@@ -6,6 +6,7 @@ from app.routers import (
     api_cafes,
     api_contributions,
     api_materials,
+    api_networks,
     auth,
     board,
     cafes,
@@ -14,6 +15,7 @@ from app.routers import (
     home,
     live,
     materials,
+    networks,
     participant,
 )
 
@@ -31,6 +33,8 @@ ROUTERS: list[APIRouter] = [
     board.api,
     harvest.router,
     api_contributions.router,
+    networks.router,
+    api_networks.router,
     materials.router,
     api_materials.router,
 ]

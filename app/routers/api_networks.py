@@ -1,0 +1,531 @@
+"""JSON API for networks: local groups, members, meetings, attendance, cafés run from
+meetings, calendars, attendance exports and action plans.
+
+Lists are read a page at a time: `limit` items after the id given as `after`; the reply's
+`next_cursor` is the `after` for the next page, and null on the last one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.deps import ApiReader, ApiWriter, NowDep, SessionDep, SettingsDep
+from app.models.action_plan import (
+    ActionPlan,
+    ActionPlanCreate,
+    ActionPlanPublic,
+    ActionPlanSummary,
+    ActionPlanUpdate,
+)
+from app.models.cafe import CafePublic
+from app.models.network import (
+    AttendancePublic,
+    AttendanceRequest,
+    GroupCreate,
+    GroupPublic,
+    GroupUpdate,
+    InvitePublic,
+    LocalGroup,
+    Meeting,
+    MeetingCreate,
+    MeetingPublic,
+    MeetingUpdate,
+    Member,
+    MemberCreate,
+    MemberPublic,
+    MemberUpdate,
+    Network,
+    NetworkCreate,
+    NetworkPublic,
+    NetworkUpdate,
+    Page,
+    RunAsCafeRequest,
+    ScheduleRequest,
+)
+from app.services import action_plan as plan_service
+from app.services import cafe as cafe_service
+from app.services import network as network_service
+
+router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"description": "No valid bearer token"},
+    403: {"description": "The token lacks the write scope"},
+    404: {"description": "No such network, group, member, meeting or plan (or not yours)"},
+    409: {"description": "Not possible in the current state"},
+    422: {"description": "Invalid input"},
+}
+CSV_MEDIA = "text/csv; charset=utf-8"
+DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+After = Annotated[int | None, Query(ge=0, description="Read items after this id (a cursor).")]
+Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
+
+
+# --- path objects, checked against the caller ---------------------------------------------
+
+
+def _read_network(network_id: int, session: SessionDep, who: ApiReader) -> Network:
+    return network_service.get_network(session=session, facilitator=who, network_id=network_id)
+
+
+def _write_network(network_id: int, session: SessionDep, who: ApiWriter) -> Network:
+    return network_service.get_network(session=session, facilitator=who, network_id=network_id)
+
+
+def _read_group(group_id: int, session: SessionDep, who: ApiReader) -> LocalGroup:
+    return network_service.get_group(session=session, facilitator=who, group_id=group_id)
+
+
+def _write_group(group_id: int, session: SessionDep, who: ApiWriter) -> LocalGroup:
+    return network_service.get_group(session=session, facilitator=who, group_id=group_id)
+
+
+def _read_member(member_id: int, session: SessionDep, who: ApiReader) -> Member:
+    return network_service.get_member(session=session, facilitator=who, member_id=member_id)
+
+
+def _write_member(member_id: int, session: SessionDep, who: ApiWriter) -> Member:
+    return network_service.get_member(session=session, facilitator=who, member_id=member_id)
+
+
+def _read_meeting(meeting_id: int, session: SessionDep, who: ApiReader) -> Meeting:
+    return network_service.get_meeting(session=session, facilitator=who, meeting_id=meeting_id)
+
+
+def _write_meeting(meeting_id: int, session: SessionDep, who: ApiWriter) -> Meeting:
+    return network_service.get_meeting(session=session, facilitator=who, meeting_id=meeting_id)
+
+
+def _read_plan(plan_id: int, session: SessionDep, who: ApiReader) -> ActionPlan:
+    return plan_service.get_plan(session=session, facilitator=who, plan_id=plan_id)
+
+
+def _write_plan(plan_id: int, session: SessionDep, who: ApiWriter) -> ActionPlan:
+    return plan_service.get_plan(session=session, facilitator=who, plan_id=plan_id)
+
+
+ReadNetwork = Annotated[Network, Depends(_read_network)]
+WriteNetwork = Annotated[Network, Depends(_write_network)]
+ReadGroup = Annotated[LocalGroup, Depends(_read_group)]
+WriteGroup = Annotated[LocalGroup, Depends(_write_group)]
+ReadMember = Annotated[Member, Depends(_read_member)]
+WriteMember = Annotated[Member, Depends(_write_member)]
+ReadMeeting = Annotated[Meeting, Depends(_read_meeting)]
+WriteMeeting = Annotated[Meeting, Depends(_write_meeting)]
+ReadPlan = Annotated[ActionPlan, Depends(_read_plan)]
+WritePlan = Annotated[ActionPlan, Depends(_write_plan)]
+
+
+def _network_public(session: SessionDep, network: Network) -> NetworkPublic:
+    counts = network_service.group_counts(session, [network.id or 0])
+    return NetworkPublic(
+        **network.model_dump(exclude={"facilitator_id"}), group_count=counts.get(network.id or 0, 0)
+    )
+
+
+def _groups_public(session: SessionDep, groups: list[LocalGroup]) -> list[GroupPublic]:
+    members, meetings = network_service.member_and_meeting_counts(
+        session, [g.id for g in groups if g.id is not None]
+    )
+    return [
+        GroupPublic(
+            **g.model_dump(),
+            member_count=members.get(g.id or 0, 0),
+            meeting_count=meetings.get(g.id or 0, 0),
+        )
+        for g in groups
+    ]
+
+
+def _member_public(member: Member) -> MemberPublic:
+    return MemberPublic.model_validate(member, from_attributes=True)
+
+
+def _meeting_public(meeting: Meeting) -> MeetingPublic:
+    return MeetingPublic.model_validate(meeting, from_attributes=True)
+
+
+def _attendance_public(
+    meeting: Meeting, rows: list[network_service.AttendanceRow]
+) -> list[AttendancePublic]:
+    return [
+        AttendancePublic(
+            meeting_id=meeting.id or 0,
+            member_id=row.member.id or 0,
+            display_name=row.member.display_name,
+            role=row.member.role,
+            attended=row.attended,
+            hours=row.hours,
+            marked=row.record is not None,
+            joined_cafe=row.joined_cafe,
+        )
+        for row in rows
+    ]
+
+
+# --- networks -------------------------------------------------------------------------------
+
+
+@router.get("", responses=ERRORS)
+def list_networks(
+    session: SessionDep, who: ApiReader, after: After = None, limit: Limit = 50
+) -> Page[NetworkPublic]:
+    """List the networks you lead, oldest first, a page at a time."""
+    networks, cursor = network_service.list_networks(
+        session=session, facilitator=who, after=after, limit=limit
+    )
+    counts = network_service.group_counts(session, [n.id for n in networks if n.id])
+    return Page(
+        items=[
+            NetworkPublic(
+                **n.model_dump(exclude={"facilitator_id"}), group_count=counts.get(n.id or 0, 0)
+            )
+            for n in networks
+        ],
+        next_cursor=cursor,
+    )
+
+
+@router.post("", status_code=201, responses=ERRORS)
+def create_network(body: NetworkCreate, session: SessionDep, who: ApiWriter) -> NetworkPublic:
+    """Start a network on a topic; you are its lead."""
+    network = network_service.create_network(session=session, facilitator=who, data=body)
+    return _network_public(session, network)
+
+
+@router.get("/{network_id:int}", responses=ERRORS)
+def read_network(network: ReadNetwork, session: SessionDep) -> NetworkPublic:
+    """Read a network."""
+    return _network_public(session, network)
+
+
+@router.patch("/{network_id:int}", responses=ERRORS)
+def update_network(
+    body: NetworkUpdate, network: WriteNetwork, session: SessionDep
+) -> NetworkPublic:
+    """Change a network's topic or description."""
+    network_service.update_network(session=session, network=network, data=body)
+    return _network_public(session, network)
+
+
+@router.delete("/{network_id:int}", status_code=204, responses=ERRORS)
+def delete_network(network: WriteNetwork, session: SessionDep) -> Response:
+    """Delete a network with its groups, members, meetings and plans (cafés are kept)."""
+    network_service.delete_network(session=session, network=network)
+    return Response(status_code=204)
+
+
+@router.get("/{network_id:int}/attendance.csv", responses=ERRORS)
+def network_attendance_csv(network: ReadNetwork, session: SessionDep) -> Response:
+    """Attendance and hours per member across all local groups, as CSV for payment."""
+    body = network_service.attendance_csv(session=session, network=network)
+    return Response(
+        body,
+        media_type=CSV_MEDIA,
+        headers={"Content-Disposition": f'attachment; filename="network-{network.id}.csv"'},
+    )
+
+
+# --- local groups ---------------------------------------------------------------------------
+
+
+@router.get("/{network_id:int}/groups", responses=ERRORS)
+def list_groups(
+    network: ReadNetwork, session: SessionDep, after: After = None, limit: Limit = 50
+) -> Page[GroupPublic]:
+    """List a network's local groups with their member and meeting counts."""
+    groups, cursor = network_service.list_groups(
+        session=session, network=network, after=after, limit=limit
+    )
+    return Page(items=_groups_public(session, groups), next_cursor=cursor)
+
+
+@router.post("/{network_id:int}/groups", status_code=201, responses=ERRORS)
+def create_group(body: GroupCreate, network: WriteNetwork, session: SessionDep) -> GroupPublic:
+    """Add a local group; give `first_meeting_at` to plan the default four meetings too."""
+    group = network_service.create_group(session=session, network=network, data=body)
+    return _groups_public(session, [group])[0]
+
+
+@router.get("/groups/{group_id:int}", responses=ERRORS)
+def read_group(group: ReadGroup, session: SessionDep) -> GroupPublic:
+    """Read a local group."""
+    return _groups_public(session, [group])[0]
+
+
+@router.patch("/groups/{group_id:int}", responses=ERRORS)
+def update_group(body: GroupUpdate, group: WriteGroup, session: SessionDep) -> GroupPublic:
+    """Rename a local group or change its area."""
+    network_service.update_group(session=session, group=group, data=body)
+    return _groups_public(session, [group])[0]
+
+
+@router.delete("/groups/{group_id:int}", status_code=204, responses=ERRORS)
+def delete_group(group: WriteGroup, session: SessionDep) -> Response:
+    """Delete a local group with its members, meetings and attendance."""
+    network_service.delete_group(session=session, group=group)
+    return Response(status_code=204)
+
+
+@router.get("/groups/{group_id:int}/attendance.csv", responses=ERRORS)
+def group_attendance_csv(group: ReadGroup, session: SessionDep) -> Response:
+    """Attendance and hours per member of one local group, as CSV for payment."""
+    network = network_service.network_of(session, group)
+    body = network_service.attendance_csv(session=session, network=network, group=group)
+    return Response(
+        body,
+        media_type=CSV_MEDIA,
+        headers={"Content-Disposition": f'attachment; filename="group-{group.id}.csv"'},
+    )
+
+
+@router.get(
+    "/groups/{group_id:int}/calendar.ics",
+    responses={**ERRORS, 200: {"content": {"text/calendar": {}}}},
+)
+def group_calendar(
+    group: ReadGroup, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> Response:
+    """The group's meetings as an iCalendar (RFC 5545) file."""
+    body = network_service.group_calendar(
+        session=session, group=group, base_url=settings.base_url, now=now
+    )
+    return Response(body, media_type="text/calendar; charset=utf-8")
+
+
+# --- members --------------------------------------------------------------------------------
+
+
+@router.get("/groups/{group_id:int}/members", responses=ERRORS)
+def list_members(
+    group: ReadGroup, session: SessionDep, after: After = None, limit: Limit = 50
+) -> Page[MemberPublic]:
+    """List a group's members, with their contact details (only you, the lead, see these)."""
+    members, cursor = network_service.list_members(
+        session=session, group=group, after=after, limit=limit
+    )
+    return Page(items=[_member_public(m) for m in members], next_cursor=cursor)
+
+
+@router.post("/groups/{group_id:int}/members", status_code=201, responses=ERRORS)
+def create_member(
+    body: MemberCreate, group: WriteGroup, session: SessionDep, now: NowDep
+) -> MemberPublic:
+    """Add a member with their stakeholder role, optional contact details and consent."""
+    member = network_service.create_member(session=session, group=group, data=body, now=now)
+    return _member_public(member)
+
+
+@router.get("/members/{member_id:int}", responses=ERRORS)
+def read_member(member: ReadMember) -> MemberPublic:
+    """Read a member."""
+    return _member_public(member)
+
+
+@router.patch("/members/{member_id:int}", responses=ERRORS)
+def update_member(
+    body: MemberUpdate, member: WriteMember, session: SessionDep, now: NowDep
+) -> MemberPublic:
+    """Change a member's details; giving or withdrawing consent records when."""
+    return _member_public(
+        network_service.update_member(session=session, member=member, data=body, now=now)
+    )
+
+
+@router.delete("/members/{member_id:int}", status_code=204, responses=ERRORS)
+def delete_member(member: WriteMember, session: SessionDep) -> Response:
+    """Remove a member and their attendance records."""
+    network_service.delete_member(session=session, member=member)
+    return Response(status_code=204)
+
+
+@router.post("/members/{member_id:int}/revoke-invites", responses=ERRORS)
+def revoke_invites(member: WriteMember, session: SessionDep) -> MemberPublic:
+    """Make every invite link already sent to this member stop working."""
+    return _member_public(network_service.revoke_invites(session=session, member=member))
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+@router.get("/groups/{group_id:int}/meetings", responses=ERRORS)
+def list_meetings(
+    group: ReadGroup, session: SessionDep, after: After = None, limit: Limit = 50
+) -> Page[MeetingPublic]:
+    """List a group's meetings."""
+    meetings, cursor = network_service.list_meetings(
+        session=session, group=group, after=after, limit=limit
+    )
+    return Page(items=[_meeting_public(m) for m in meetings], next_cursor=cursor)
+
+
+@router.post("/groups/{group_id:int}/meetings", status_code=201, responses=ERRORS)
+def create_meeting(body: MeetingCreate, group: WriteGroup, session: SessionDep) -> MeetingPublic:
+    """Add one meeting; meetings are numbered in date order."""
+    return _meeting_public(network_service.create_meeting(session=session, group=group, data=body))
+
+
+@router.post("/groups/{group_id:int}/meetings/schedule", status_code=201, responses=ERRORS)
+def schedule_meetings(
+    body: ScheduleRequest, group: WriteGroup, session: SessionDep
+) -> list[MeetingPublic]:
+    """Plan the default schedule for a group with no meetings: four, eight weeks apart."""
+    meetings = network_service.schedule_meetings(session=session, group=group, plan=body)
+    return [_meeting_public(m) for m in meetings]
+
+
+@router.get("/meetings/{meeting_id:int}", responses=ERRORS)
+def read_meeting(meeting: ReadMeeting) -> MeetingPublic:
+    """Read a meeting."""
+    return _meeting_public(meeting)
+
+
+@router.patch("/meetings/{meeting_id:int}", responses=ERRORS)
+def update_meeting(
+    body: MeetingUpdate, meeting: WriteMeeting, session: SessionDep
+) -> MeetingPublic:
+    """Move or rename a meeting; moving only the start keeps its length."""
+    return _meeting_public(
+        network_service.update_meeting(session=session, meeting=meeting, data=body)
+    )
+
+
+@router.delete("/meetings/{meeting_id:int}", status_code=204, responses=ERRORS)
+def delete_meeting(meeting: WriteMeeting, session: SessionDep) -> Response:
+    """Delete a meeting and its attendance (a café it ran as is kept)."""
+    network_service.delete_meeting(session=session, meeting=meeting)
+    return Response(status_code=204)
+
+
+@router.get("/meetings/{meeting_id:int}/attendance", responses=ERRORS)
+def read_attendance(
+    meeting: ReadMeeting, session: SessionDep, after: After = None, limit: Limit = 50
+) -> Page[AttendancePublic]:
+    """Who came to a meeting and the hours to pay them for; the cursor is a member id."""
+    rows = network_service.attendance_sheet(session=session, meeting=meeting)
+    rows = [r for r in rows if after is None or (r.member.id or 0) > after]
+    page, more = rows[:limit], len(rows) > limit
+    return Page(
+        items=_attendance_public(meeting, page),
+        next_cursor=(page[-1].member.id if more and page else None),
+    )
+
+
+@router.put("/meetings/{meeting_id:int}/attendance", responses=ERRORS)
+def mark_attendance(
+    body: AttendanceRequest, meeting: WriteMeeting, session: SessionDep
+) -> Page[AttendancePublic]:
+    """Mark attendance; hours default to the meeting's length for people who came."""
+    rows = network_service.mark_attendance(session=session, meeting=meeting, marks=body.marks)
+    return Page(items=_attendance_public(meeting, rows), next_cursor=None)
+
+
+@router.post("/meetings/{meeting_id:int}/cafe", status_code=201, responses=ERRORS)
+def run_as_cafe(
+    meeting: WriteMeeting,
+    session: SessionDep,
+    who: ApiWriter,
+    settings: SettingsDep,
+    now: NowDep,
+    body: RunAsCafeRequest | None = None,
+) -> CafePublic:
+    """Create a café for this meeting; then send each member their invite link."""
+    cafe = network_service.run_as_cafe(
+        session=session, facilitator=who, meeting=meeting, data=body or RunAsCafeRequest()
+    )
+    return cafe_service.cafe_public(session=session, cafe=cafe, base_url=settings.base_url, now=now)
+
+
+@router.get("/meetings/{meeting_id:int}/invites", responses=ERRORS)
+def invites(meeting: ReadMeeting, session: SessionDep, settings: SettingsDep) -> Page[InvitePublic]:
+    """Each member's personal join link for the meeting's café (409 before it has one)."""
+    links = network_service.invites(
+        session=session, meeting=meeting, base_url=settings.base_url, secret=settings.secret_key
+    )
+    return Page(
+        items=[
+            InvitePublic(member_id=m.id or 0, display_name=m.display_name, url=url)
+            for m, url in links
+        ],
+        next_cursor=None,
+    )
+
+
+# --- action plans -------------------------------------------------------------------------------
+
+
+@router.get("/{network_id:int}/action-plans", responses=ERRORS)
+def list_plans(
+    network: ReadNetwork, session: SessionDep, after: After = None, limit: Limit = 50
+) -> Page[ActionPlanSummary]:
+    """List a network's action plans and its theory of change."""
+    plans, cursor = plan_service.list_plans(
+        session=session, network=network, after=after, limit=limit
+    )
+    return Page(
+        items=[ActionPlanSummary.model_validate(p, from_attributes=True) for p in plans],
+        next_cursor=cursor,
+    )
+
+
+@router.post("/{network_id:int}/action-plans", status_code=201, responses=ERRORS)
+def create_plan(
+    body: ActionPlanCreate, network: WriteNetwork, session: SessionDep, now: NowDep
+) -> ActionPlanPublic:
+    """Start a local group's action plan (kind `network`) or the theory of change (`project`)."""
+    plan = plan_service.create_plan(session=session, network=network, data=body, now=now)
+    return plan_service.plan_view(session=session, plan=plan)
+
+
+@router.get("/action-plans/{plan_id:int}", responses=ERRORS)
+def read_plan(plan: ReadPlan, session: SessionDep) -> ActionPlanPublic:
+    """Read a plan: every question of its template, the answers and the evidence cited."""
+    return plan_service.plan_view(session=session, plan=plan)
+
+
+@router.patch("/action-plans/{plan_id:int}", responses=ERRORS)
+def update_plan(
+    body: ActionPlanUpdate, plan: WritePlan, session: SessionDep, now: NowDep
+) -> ActionPlanPublic:
+    """Save answers by field key, each optionally with the evidence item ids it cites."""
+    plan_service.update_plan(session=session, plan=plan, data=body, now=now)
+    return plan_service.plan_view(session=session, plan=plan)
+
+
+@router.delete("/action-plans/{plan_id:int}", status_code=204, responses=ERRORS)
+def delete_plan(plan: WritePlan, session: SessionDep) -> Response:
+    """Delete a plan."""
+    plan_service.delete_plan(session=session, plan=plan)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/action-plans/{plan_id:int}/export",
+    responses={
+        **ERRORS,
+        200: {"content": {"application/json": {}, "text/markdown": {}, DOCX_MEDIA: {}}},
+    },
+)
+def export_plan(
+    plan: ReadPlan,
+    session: SessionDep,
+    format: Annotated[Literal["json", "md", "docx"], Query()] = "json",
+) -> Response:
+    """Export a plan as JSON, Markdown or DOCX."""
+    view = plan_service.plan_view(session=session, plan=plan)
+    name = f"action-plan-{plan.id}"
+    if format == "md":
+        return Response(
+            plan_service.to_markdown(view),
+            media_type="text/markdown; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.md"'},
+        )
+    if format == "docx":
+        return Response(
+            plan_service.to_docx(view),
+            media_type=DOCX_MEDIA,
+            headers={"Content-Disposition": f'attachment; filename="{name}.docx"'},
+        )
+    return Response(view.model_dump_json(), media_type="application/json")
