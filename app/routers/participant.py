@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.deps import CsrfDep, NowDep, SessionDep, SettingsDep
@@ -14,6 +14,7 @@ from app.realtime.hub import CafeEvent
 from app.rendering import render
 from app.services import accounts
 from app.services import cafe as cafe_service
+from app.services import network as network_service
 from app.services.errors import Conflict, DomainError, NotFound
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -75,18 +76,24 @@ def _join_form(
     error: str | None = None,
     values: dict[str, object] | None = None,
     status_code: int = 200,
+    invite: str | None = None,
 ) -> Response:
     return render(
         request,
         "join.html",
-        {"cafe": cafe, "host": host, "error": error, "values": values or {}},
+        {"cafe": cafe, "host": host, "error": error, "values": values or {}, "invite": invite},
         status_code=status_code,
     )
 
 
 @router.get("/j/{code}")
 def join_page(
-    request: Request, cafe: CafeByCode, session: SessionDep, host: str | None = None
+    request: Request,
+    cafe: CafeByCode,
+    session: SessionDep,
+    settings: SettingsDep,
+    host: str | None = None,
+    invite: Annotated[str | None, Query(max_length=300)] = None,
 ) -> Response:
     if cafe.status == CafeStatus.CLOSED:
         raise Conflict(
@@ -94,7 +101,17 @@ def join_page(
         )
     if remembered(request, session, cafe) is not None and not host:
         return RedirectResponse(f"/p/{cafe.code}", status_code=303)
-    return _join_form(request, cafe, host=host)
+    # A network member's personal invite: kept through the form, their role pre-selected.
+    member = (
+        network_service.read_invite(
+            session=session, cafe=cafe, token=invite, secret=settings.secret_key
+        )
+        if invite
+        else None
+    )
+    if member is None:
+        return _join_form(request, cafe, host=host)
+    return _join_form(request, cafe, host=host, invite=invite, values={"role": member.role})
 
 
 @router.post("/j/{code}")
@@ -104,12 +121,14 @@ def join(
     session: SessionDep,
     now: NowDep,
     announce: AnnounceDep,
+    settings: SettingsDep,
     display_name: Annotated[str, Form(max_length=200)] = "",
     role: Annotated[str, Form(max_length=40)] = "",
     cannot_move: Annotated[bool, Form()] = False,
     large_text: Annotated[bool, Form()] = False,
     easy_read: Annotated[bool, Form()] = False,
     host: Annotated[str, Form(max_length=40)] = "",
+    invite: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     existing = remembered(request, session, cafe)
     if existing is not None and not host:
@@ -143,8 +162,13 @@ def join(
             error=exc.detail,
             values=values,
             status_code=exc.status_code,
+            invite=invite or None,
         )
     remember(request, cafe, person)
+    if invite:
+        network_service.accept_invite(
+            session=session, cafe=cafe, participant=person, token=invite, secret=settings.secret_key
+        )
     assert cafe.id is not None
     announce.cafe(cafe.id, CafeEvent.PARTICIPANT_JOINED, participant_id=person.id)
     return RedirectResponse(f"/p/{cafe.code}", status_code=303)
