@@ -988,3 +988,54 @@ def test_create_form_errors_keep_what_was_typed(
     page = logged_in.get(r.headers["location"])
     assert "Living well at home" in page.text and "Version 1 was created as a draft." in page.text
     assert re.search(r"<strong>real choice</strong>", page.text)
+
+
+def test_openapi_documents_every_material_endpoint(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    paths = {p: ops for p, ops in spec["paths"].items() if "/materials" in p}
+    assert "/api/v1/networks/{network_id}/materials/{material_id}/versions/{number}" in paths
+    assert "/api/v1/networks/{network_id}/materials/{material_id}/diff" in paths
+    operations = [op for ops in paths.values() for op in ops.values()]
+    assert len(operations) >= 24
+    for operation in operations:
+        assert operation.get("description"), operation.get("operationId")
+        assert operation["tags"] == ["materials"]
+    assert not [p for p in spec["paths"] if p.startswith("/networks/")]
+
+
+def test_page_forms_handle_mistakes(
+    logged_in: TestClient, session: Session, world: dict[str, Any]
+) -> None:
+    network = world["network"]
+    material = _create(session, network, "Background")
+    base = f"/networks/{network.id}/materials"
+    url = f"{base}/{material.id}/versions/1"
+    section = _first_section(session, material, 1)
+    token = csrf_of(logged_in, url)
+    r = logged_in.post(
+        f"{url}/sections/{section.id}/edit",
+        data={"csrf_token": token, "heading": "  ", "body_markdown": "Kept text"},
+    )
+    assert r.status_code == 422 and "Every section needs a heading." in r.text
+    assert "Kept text</textarea>" in r.text
+    r = logged_in.post(f"{url}/sections/{section.id}/merge", data={"csrf_token": token})
+    assert r.status_code == 422 and "Choose at least one contribution or theme" in r.text
+    r = logged_in.post(f"{url}/sections", data={"csrf_token": token, "heading": ""})
+    assert r.status_code == 422 and "Every section needs a heading." in r.text
+    assert logged_in.get(f"{base}/{material.id}/diff", params={"from": "x"}).status_code == 422
+    assert logged_in.get(f"{base}/{material.id}/diff", params={"to": 7}).status_code == 404
+    assert logged_in.get(f"{url}/download/secrets.txt").status_code == 404
+    assert logged_in.get(f"{base}/{material.id}/versions/2").status_code == 404
+    r = logged_in.post(f"{url}/publish", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    r = logged_in.post(f"{url}/publish", data={"csrf_token": token})
+    assert r.status_code == 409 and "published and can no longer change" in r.text
+    # A published version has no edit or merge forms; asking for them leads back to it.
+    r = logged_in.get(f"{url}/sections/{section.id}/merge", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith(f"#section-{section.id}")
+    page = logged_in.get(url).text
+    assert "Add evidence" not in page and "Start version 2 from this one" in page
+    r = logged_in.post(f"{url}/sections/{section.id}/delete", data={"csrf_token": token})
+    assert r.status_code == 409
+    r = logged_in.post(f"{url}/sections/{section.id}/delete")
+    assert r.status_code == 403

@@ -148,6 +148,11 @@ def plain(markdown: str) -> str:
     return "\n".join(parts)
 
 
+def day(value: datetime) -> str:
+    """A date as people write it: 4 March 2027 (no leading zero, on every platform)."""
+    return f"{value.day} {value:%B %Y}"
+
+
 # --- labels shared by every format ------------------------------------------------------
 
 
@@ -160,7 +165,7 @@ def provenance_line(item: EvidenceItem) -> str:
     parts = []
     if item.group_name:
         meeting = f", meeting {item.meeting_number}" if item.meeting_number else ""
-        when = f" ({item.meeting_starts_at:%-d %B %Y})" if item.meeting_starts_at else ""
+        when = f" ({day(item.meeting_starts_at)})" if item.meeting_starts_at else ""
         parts.append(f"{item.group_name}{meeting}{when}")
     if item.cafe_title:
         parts.append(f"café “{item.cafe_title}”")
@@ -180,7 +185,7 @@ def provenance_line(item: EvidenceItem) -> str:
 def version_heading(view: VersionView) -> str:
     v = view.version
     if v.status == VersionStatus.PUBLISHED and v.published_at:
-        return f"Version {v.number}, published {v.published_at:%-d %B %Y}"
+        return f"Version {v.number}, published {day(v.published_at)}"
     return f"Version {v.number} (draft, not yet published)"
 
 
@@ -513,4 +518,4 @@ def export_filename(view: VersionView, suffix: str, extension: str) -> str:
 
 
 def when(value: datetime | None) -> str:
-    return f"{value:%-d %B %Y}" if value else ""
+    return day(value) if value else ""
