@@ -38,6 +38,7 @@ from app.models.material import (
 from app.models.network import Network, Page
 from app.services import material as material_service
 from app.services import material_export as export
+from app.services import network as network_service
 from app.services.errors import Invalid
 
 router = APIRouter(prefix="/api/v1/networks/{network_id}/materials", tags=["materials"])
@@ -60,15 +61,11 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
 
 
 def _read_network(network_id: int, session: SessionDep, who: ApiReader) -> Network:
-    return material_service.network_for_lead(
-        session=session, facilitator=who, network_id=network_id
-    )
+    return network_service.get_network(session=session, facilitator=who, network_id=network_id)
 
 
 def _write_network(network_id: int, session: SessionDep, who: ApiWriter) -> Network:
-    return material_service.network_for_lead(
-        session=session, facilitator=who, network_id=network_id
-    )
+    return network_service.get_network(session=session, facilitator=who, network_id=network_id)
 
 
 ReadNetwork = Annotated[Network, Depends(_read_network)]

@@ -25,6 +25,7 @@ from app.rendering import render
 from app.routers.api_materials import DOCX_MEDIA, imported_file
 from app.services import material as material_service
 from app.services import material_export as export
+from app.services import network as network_service
 from app.services.errors import DomainError, Invalid, NotFound
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -34,7 +35,7 @@ PAGE_SIZE = 100
 
 
 def lead_network(network_id: int, session: SessionDep, facilitator: FacilitatorDep) -> Network:
-    return material_service.network_for_lead(
+    return network_service.get_network(
         session=session, facilitator=facilitator, network_id=network_id
     )
 

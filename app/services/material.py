@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import get_history
 from sqlmodel import Session, col, func, select
 
-from app.models.accounts import Facilitator
 from app.models.cafe import Cafe, CafeTable, Round, TableQuestion
 from app.models.evidence import Contribution, ContributionStatus, ContributionTheme, Theme
 from app.models.material import (
@@ -62,15 +61,7 @@ def source_for(status: str | None) -> str:
     return SourceStatus.CURRENT
 
 
-# --- who may see what -----------------------------------------------------------------
-
-
-def network_for_lead(*, session: Session, facilitator: Facilitator, network_id: int) -> Network:
-    """The network if this facilitator leads it; anyone else is told it does not exist."""
-    network = session.get(Network, network_id)
-    if network is None or network.facilitator_id != facilitator.id:
-        raise NotFound("No such network.")
-    return network
+# --- reading, inside a network the caller leads (see network.get_network) ----------------
 
 
 def get_material(*, session: Session, network: Network, material_id: int) -> Material:
