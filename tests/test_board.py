@@ -199,7 +199,7 @@ def test_bad_input_is_a_readable_422(
 ) -> None:
     cafe, ann, _, _ = setup_two_tables(client, api_headers)
     code = cafe["code"]
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"text": "x" * 501}, "keep it to 500 characters"),
         ({"text": "   \n "}, "Write something"),
         ({"text": "fine", "kind": "rant"}, "Choose what kind"),

@@ -42,3 +42,312 @@
       .observe(document.body, { childList: true, subtree: true });
   });
 })();
+
+/* The board on a phone: a character counter, drafts that survive live updates, and an
+   outbox. Every post is kept on the phone (with its client id) until the server has it:
+   when the phone is offline or the request fails, the card shows "Waiting to send" and is
+   sent again when the connection returns. The server treats a repeat of the same client id
+   as the same post, so a resend never makes a duplicate. */
+(function () {
+  "use strict";
+  var RETRY_MS = 8000;
+  var flushing = false;
+
+  function storage() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+  function read(key, fallback) {
+    var s = storage();
+    if (!s) return fallback;
+    try { var v = JSON.parse(s.getItem(key)); return v === null ? fallback : v; } catch (e) { return fallback; }
+  }
+  function write(key, value) {
+    var s = storage();
+    if (!s) return;
+    try {
+      if (value === null) s.removeItem(key); else s.setItem(key, JSON.stringify(value));
+    } catch (e) { /* full or private mode: the post still goes when online */ }
+  }
+
+  function newId() {
+    var c = window.crypto;
+    if (c && c.randomUUID) { try { return c.randomUUID(); } catch (e) { /* insecure context */ } }
+    var bytes = new Uint8Array(16);
+    if (c && c.getRandomValues) c.getRandomValues(bytes);
+    else for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+    var hex = "";
+    for (var j = 0; j < bytes.length; j++) hex += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
+    return hex;
+  }
+
+  function composeForm() { return document.querySelector("form[data-outbox]"); }
+  function boxKey(code) { return "tablecloth-outbox-" + code; }
+  function draftKey(code) { return "tablecloth-draft-" + code; }
+  function csrf() {
+    var field = document.querySelector("input[name=csrf_token]");
+    return field ? field.value : "";
+  }
+
+  /* --- character counter ------------------------------------------------------------- */
+  function count(area) {
+    var out = document.getElementById(area.getAttribute("data-counter"));
+    if (!out) return;
+    var max = parseInt(area.getAttribute("data-max") || area.getAttribute("maxlength") || "0", 10);
+    var used = area.value.replace(/\r\n/g, "\n").length;
+    var left = max - used;
+    var text = used + " of " + max + " characters" + (left <= 50 ? " (" + left + " left)" : "");
+    if (out.textContent !== text) out.textContent = text;
+    out.classList.toggle("near", left <= 50);
+  }
+
+  /* --- drafts --------------------------------------------------------------------------- */
+  function keepDraft(form) {
+    var code = form.getAttribute("data-outbox");
+    var area = form.querySelector("textarea[name=text]");
+    if (!area) return;
+    var kind = form.querySelector("input[name=kind]:checked");
+    var evidence = form.querySelector("select[name=evidence_type]");
+    write(draftKey(code), area.value.trim() ? {
+      text: area.value, kind: kind ? kind.value : "", evidence: evidence ? evidence.value : ""
+    } : null);
+  }
+
+  function restoreDraft(form) {
+    if (form.getAttribute("data-restored")) return;
+    form.setAttribute("data-restored", "1");
+    var ids = form.querySelectorAll("input[data-client-id]");
+    for (var i = 0; i < ids.length; i++) if (!ids[i].value) ids[i].value = newId();
+    var area = form.querySelector("textarea[name=text]");
+    var draft = read(draftKey(form.getAttribute("data-outbox")), null);
+    if (area && draft && !area.value) {
+      area.value = draft.text || "";
+      var kind = draft.kind && form.querySelector("input[name=kind][value='" + draft.kind + "']");
+      if (kind) kind.checked = true;
+      var evidence = form.querySelector("select[name=evidence_type]");
+      if (evidence && draft.evidence) evidence.value = draft.evidence;
+    }
+    if (area) count(area);
+  }
+
+  function clearForm(form) {
+    var area = form.querySelector("textarea[name=text]");
+    if (area) { area.value = ""; count(area); }
+    var ids = form.querySelectorAll("input[data-client-id]");
+    for (var i = 0; i < ids.length; i++) ids[i].value = newId();
+    write(draftKey(form.getAttribute("data-outbox")), null);
+  }
+
+  /* --- the outbox --------------------------------------------------------------------- */
+  function items(code) { return read(boxKey(code), []); }
+  function store(code, list) { write(boxKey(code), list.length ? list : null); render(code); }
+
+  function upsert(code, item) {
+    var list = items(code), found = false;
+    for (var i = 0; i < list.length; i++) {
+      if (list[i].id === item.id) { list[i] = item; found = true; }
+    }
+    if (!found) list.push(item);
+    store(code, list);
+  }
+
+  function drop(code, id) {
+    store(code, items(code).filter(function (it) { return it.id !== id; }));
+  }
+
+  function mark(code, id, state, message) {
+    var list = items(code);
+    for (var i = 0; i < list.length; i++) {
+      if (list[i].id === id) { list[i].state = state; list[i].message = message || ""; }
+    }
+    store(code, list);
+  }
+
+  var LABELS = {
+    sending: "Sending…",
+    waiting: "Waiting to send. It will go when the connection is back.",
+    reload: "Not sent yet: please reload the page to send it.",
+    failed: "Not sent"
+  };
+
+  function render(code) {
+    var box = document.getElementById("outbox");
+    if (!box) return;
+    var list = items(code);
+    box.textContent = "";
+    box.hidden = list.length === 0;
+    list.forEach(function (item) {
+      var li = document.createElement("li");
+      li.className = "contribution outbox-item " + item.state;
+      li.setAttribute("data-client-id", item.id);
+      var status = document.createElement("p");
+      status.className = "badge waiting";
+      status.textContent = LABELS[item.state] || LABELS.waiting;
+      var text = document.createElement("p");
+      text.className = "card-text";
+      text.textContent = item.text;
+      li.appendChild(status);
+      li.appendChild(text);
+      if (item.state === "failed") {
+        var why = document.createElement("p");
+        why.className = "field-error";
+        why.textContent = item.message || "The board did not take it.";
+        li.appendChild(why);
+        var row = document.createElement("p");
+        row.className = "row";
+        row.appendChild(button("Put it back to change it", function () { putBack(code, item); }));
+        row.appendChild(button("Remove", function () { drop(code, item.id); }));
+        li.appendChild(row);
+      }
+      box.appendChild(li);
+    });
+  }
+
+  function button(label, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "secondary";
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function putBack(code, item) {
+    var form = composeForm();
+    var area = form && form.querySelector("textarea[name=text]");
+    if (area && !area.value) { area.value = item.text; count(area); area.focus(); }
+    drop(code, item.id);
+  }
+
+  function swapBoard(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.getElementById("board");
+    var old = document.getElementById("board");
+    if (!fresh || !old) return;
+    var node = document.importNode(fresh, true);
+    node.removeAttribute("hx-swap-oob");
+    old.replaceWith(node);
+    if (window.htmx && window.htmx.process) window.htmx.process(node);
+  }
+
+  function reason(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var alert = doc.querySelector("#compose .alert, .alert, .error-page p");
+    return alert ? alert.textContent.trim() : "";
+  }
+
+  function flush() {
+    var form = composeForm();
+    if (!form || flushing || navigator.onLine === false) return;
+    var code = form.getAttribute("data-outbox");
+    var action = form.getAttribute("action");
+    var list = items(code).filter(function (it) {
+      return it.state === "waiting" || (it.state === "sending" && Date.now() - it.at > RETRY_MS);
+    });
+    if (!list.length) return;
+    flushing = true;
+    var next = function (i) {
+      if (i >= list.length) { flushing = false; return; }
+      var item = list[i];
+      mark(code, item.id, "sending");
+      var body = new URLSearchParams(item.body);
+      body.set("csrf_token", csrf());
+      fetch(action, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "HX-Request": "true", "X-CSRF-Token": csrf() }
+      }).then(function (response) {
+        return response.text().then(function (html) {
+          if (response.ok) {
+            drop(code, item.id);
+            swapBoard(html);
+          } else if (response.status === 403) {
+            mark(code, item.id, "reload");
+          } else if (response.status >= 500) {
+            mark(code, item.id, "waiting");
+          } else {
+            mark(code, item.id, "failed", reason(html));
+          }
+          next(i + 1);
+        });
+      }).catch(function () {
+        mark(code, item.id, "waiting");  // still offline: try again later
+        flushing = false;
+      });
+    };
+    next(0);
+  }
+
+  function fromForm(evt) {
+    var ctx = evt.detail && evt.detail.ctx;
+    var elt = ctx && ctx.sourceElement;
+    if (!elt || !elt.matches || !elt.matches("form[data-outbox]")) return null;
+    var body = new URLSearchParams(ctx.request.body || "");
+    return { ctx: ctx, form: elt, code: elt.getAttribute("data-outbox"), body: body };
+  }
+
+  document.addEventListener("htmx:before:request", function (evt) {
+    var f = fromForm(evt);
+    if (!f) return;
+    var id = f.body.get("client_id");
+    if (!id) { id = newId(); f.body.set("client_id", id); f.ctx.request.body = f.body; }
+    var kept = new URLSearchParams(f.body);
+    kept.delete("csrf_token");
+    var item = { id: id, text: f.body.get("text") || "", body: kept.toString(), at: Date.now(), state: "sending" };
+    upsert(f.code, item);
+    write(draftKey(f.code), null);
+    if (navigator.onLine === false) {
+      evt.preventDefault();
+      mark(f.code, id, "waiting");
+      clearForm(f.form);
+    }
+  });
+
+  document.addEventListener("htmx:after:request", function (evt) {
+    var f = fromForm(evt);
+    if (!f) return;
+    var id = f.body.get("client_id");
+    var status = f.ctx.response && f.ctx.response.status;
+    if (status === 403) mark(f.code, id, "reload");
+    else if (status >= 500) { mark(f.code, id, "waiting"); clearForm(f.form); }
+    else drop(f.code, id);  // taken, or sent back with the reason in the form
+  });
+
+  document.addEventListener("htmx:error", function (evt) {
+    var f = fromForm(evt);
+    if (!f || (f.ctx.response && f.ctx.response.status)) return;
+    // No answer at all: the connection dropped. Keep the post and free the form.
+    mark(f.code, f.body.get("client_id"), "waiting");
+    clearForm(f.form);
+  });
+
+  document.addEventListener("input", function (evt) {
+    var t = evt.target;
+    if (t && t.matches && t.matches("textarea[data-counter]")) count(t);
+    var form = t && t.closest && t.closest("form[data-outbox]");
+    if (form) keepDraft(form);
+  });
+  document.addEventListener("change", function (evt) {
+    var form = evt.target && evt.target.closest && evt.target.closest("form[data-outbox]");
+    if (form) keepDraft(form);
+  });
+
+  function prepare() {
+    var areas = document.querySelectorAll("textarea[data-counter]");
+    for (var i = 0; i < areas.length; i++) count(areas[i]);
+    var form = composeForm();
+    if (form) { restoreDraft(form); render(form.getAttribute("data-outbox")); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    prepare();
+    flush();
+    window.addEventListener("online", flush);
+    document.addEventListener("htmx:ws:after:connection", flush);
+    window.setInterval(flush, RETRY_MS);
+    new MutationObserver(function () {
+      var form = composeForm();
+      if (form && !form.getAttribute("data-restored")) prepare();
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+})();

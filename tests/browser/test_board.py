@@ -1,0 +1,116 @@
+"""Table boards in real browsers: four phones at two tables and the facilitator's console.
+
+Posts show on the phones of the same table and on the console, never at the other table;
+hiding a card takes it off the phones at once; a phone that loses its connection keeps its
+post ("Waiting to send") and sends it exactly once when the connection comes back.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx2 as httpx
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, col, select
+
+from app.models.accounts import Facilitator
+from app.models.evidence import Contribution
+from tests.browser.conftest import People, check_accessibility, log_in
+from tests.browser.test_cafe_journey import join
+from tests.factories import PASSWORD, make_cafe
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def add(phone: Page, text: str, kind: str = "Idea") -> None:
+    """Write a contribution the way a person does: type, choose a kind, send."""
+    phone.locator("#contribution-text").fill(text)
+    phone.locator("#compose").get_by_label(kind, exact=True).check()
+    phone.get_by_role("button", name="Add to the board").click()
+
+
+def rows(session: Session, text: str) -> list[Contribution]:
+    return list(session.exec(select(Contribution).where(col(Contribution.text) == text)))
+
+
+def test_boards_live_at_two_tables_with_moderation_and_an_offline_post(
+    people: People, live: LiveServer, facilitator: Facilitator, session: Session
+) -> None:
+    cafe = make_cafe(session, facilitator, table_count=2, table_capacity=4)
+    api = httpx.Client(base_url=live.url, timeout=10)
+    token = api.post(
+        "/api/v1/auth/token", data={"username": facilitator.email, "password": PASSWORD}
+    )
+    api.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    console = people.laptop()
+    log_in(console, facilitator.email)
+
+    names = {"Ann": 1, "Bo": 1, "Cy": 2, "Di": 2}
+    phones: dict[str, Page] = {}
+    for name in names:
+        phones[name] = people.phone(name)
+        join(phones[name], f"/j/{cafe.code}", name, "lived_experience")
+    assert api.post(f"/api/v1/cafes/{cafe.id}/rounds/next").status_code == 200
+    tables = {t["number"]: t["id"] for t in api.get(f"/api/v1/cafes/{cafe.id}").json()["tables"]}
+    for person in api.get(f"/api/v1/cafes/{cafe.id}/participants").json():
+        moved = api.post(
+            f"/api/v1/cafes/{cafe.id}/participants/{person['id']}/move",
+            json={"table_id": tables[names[person["display_name"]]]},
+        )
+        assert moved.status_code == 200
+    for name, phone in phones.items():
+        expect(phone.locator("#board h2")).to_have_text(f"Table {names[name]}: the board")
+        expect(phone.locator("#compose textarea")).to_be_visible()
+    console.goto(f"/cafes/{cafe.id}/console")
+    expect(console.locator("#moderation")).to_contain_text("Round 1 boards")
+
+    ann, bo, cy, di = (phones[n] for n in ("Ann", "Bo", "Cy", "Di"))
+    # The counter counts as Ann types.
+    ann.locator("#contribution-text").fill("Buses that come on time")
+    expect(ann.locator("#contribution-count")).to_have_text("23 of 500 characters")
+    add(ann, "Buses that come on time", "What helps")
+    expect(ann.locator("#board")).to_contain_text("Buses that come on time")
+    expect(ann.locator("#contribution-text")).to_have_value("")  # ready for the next one
+    expect(bo.locator("#board")).to_contain_text("Buses that come on time")
+    expect(bo.locator("#board")).to_contain_text("What helps")
+    expect(console.locator("#moderation")).to_contain_text("Buses that come on time")
+    add(cy, "Staff who listen")
+    expect(di.locator("#board")).to_contain_text("Staff who listen")
+    for phone in (cy, di):
+        expect(phone.locator("#board")).not_to_contain_text("Buses that come on time")
+    for phone in (ann, bo):
+        expect(phone.locator("#board")).not_to_contain_text("Staff who listen")
+
+    # Bo agrees with Ann's card; the count shows on Ann's phone too.
+    bo.locator("#board li", has_text="Buses that come on time").get_by_role(
+        "button", name=re.compile("^Agree")
+    ).click()
+    expect(ann.locator("#board")).to_contain_text("1 agree")
+    check_accessibility(bo, "a phone with a board")
+    check_accessibility(console, "the console with boards")
+
+    # The facilitator hides Cy's card: it leaves Di's phone at once.
+    card = console.locator("#moderation li", has_text="Staff who listen")
+    card.get_by_role("button", name=re.compile("^Hide")).click()
+    expect(di.locator("#board")).not_to_contain_text("Staff who listen")
+    expect(cy.locator("#board")).not_to_contain_text("Staff who listen")
+
+    # Bo's connection drops while posting: the post waits on the phone, then goes once.
+    bo.context.set_offline(True)
+    add(bo, "Written on the bus with no signal")
+    waiting = bo.locator("#outbox li", has_text="Written on the bus with no signal")
+    expect(waiting).to_contain_text("Waiting to send")
+    expect(bo.locator("#contribution-text")).to_have_value("")
+    assert rows(session, "Written on the bus with no signal") == []
+    bo.context.set_offline(False)
+    expect(bo.locator("#board")).to_contain_text("Written on the bus with no signal")
+    expect(bo.locator("#outbox")).to_be_hidden()
+    expect(ann.locator("#board")).to_contain_text("Written on the bus with no signal")
+    assert len(rows(session, "Written on the bus with no signal")) == 1
+    # A reload later sends nothing again.
+    bo.reload()
+    expect(bo.locator("#board")).to_contain_text("Written on the bus with no signal")
+    bo.wait_for_timeout(500)
+    assert len(rows(session, "Written on the bus with no signal")) == 1
