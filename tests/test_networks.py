@@ -796,3 +796,41 @@ def test_lead_pages_from_start_to_meeting(logged_in: TestClient) -> None:
     )
     assert r.status_code == 303
     assert logged_in.get(meeting_path.group(1)).status_code == 404
+
+
+def test_deleting_a_network_removes_its_people_but_keeps_cafes(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    network_id, group_id, members = _setup(client, api_headers)
+    meeting = _meetings(client, api_headers, group_id)[0]
+    cafe = client.post(
+        f"/api/v1/networks/meetings/{meeting['id']}/cafe", json={}, headers=api_headers
+    ).json()
+    invite = client.get(
+        f"/api/v1/networks/meetings/{meeting['id']}/invites", headers=api_headers
+    ).json()["items"][0]["url"]
+    _phone(client, invite, "Sunflower")
+    client.put(
+        f"/api/v1/networks/meetings/{meeting['id']}/attendance",
+        json={"marks": [{"member_id": members[0], "attended": True}]},
+        headers=api_headers,
+    )
+    client.post(
+        f"/api/v1/networks/{network_id}/action-plans",
+        json={"kind": "network", "group_id": group_id},
+        headers=api_headers,
+    )
+    r = client.delete(f"/api/v1/networks/groups/{group_id}", headers=api_headers)
+    assert r.status_code == 204
+    assert session.exec(select(Member)).all() == []
+    assert session.exec(select(MemberParticipant)).all() == []
+    r = client.delete(f"/api/v1/networks/{network_id}", headers=api_headers)
+    assert r.status_code == 204
+    assert client.get(f"/api/v1/networks/{network_id}", headers=api_headers).status_code == 404
+    kept = client.get(f"/api/v1/cafes/{cafe['id']}", headers=api_headers)
+    assert kept.status_code == 200
+    names = [
+        p["display_name"]
+        for p in client.get(f"/api/v1/cafes/{cafe['id']}/participants", headers=api_headers).json()
+    ]
+    assert names == ["Sunflower"]
