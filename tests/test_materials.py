@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -1039,3 +1040,26 @@ def test_page_forms_handle_mistakes(
     assert r.status_code == 409
     r = logged_in.post(f"{url}/sections/{section.id}/delete")
     assert r.status_code == 403
+
+
+def test_simultaneous_publish_and_next_version_happen_once(
+    client: TestClient, api_headers: dict[str, str], world: dict[str, Any]
+) -> None:
+    base = _materials(world["network"].id)
+    mid = client.post(
+        base, json={"title": "Raced", "sections": [{"heading": "A"}]}, headers=api_headers
+    ).json()["id"]
+
+    def four_at_once(method: str, url: str) -> list[int]:
+        with ThreadPoolExecutor(4) as pool:
+            return sorted(
+                pool.map(
+                    lambda _: client.request(method, url, headers=api_headers).status_code,
+                    range(4),
+                )
+            )
+
+    assert four_at_once("POST", f"{base}/{mid}/versions/1/publish") == [200, 409, 409, 409]
+    assert four_at_once("POST", f"{base}/{mid}/versions") == [201, 409, 409, 409]
+    versions = client.get(f"{base}/{mid}/versions", headers=api_headers).json()["items"]
+    assert [(v["number"], v["status"]) for v in versions] == [(1, "published"), (2, "draft")]
