@@ -9,20 +9,25 @@ from typing import Any
 
 from docx import Document
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
+from app.models.evidence import ContributionStatus
 from app.models.material import (
     EvidenceItem,
     Material,
+    MaterialCreate,
     MaterialSection,
     MaterialVersion,
+    SectionCreate,
     SourceStatus,
 )
 from app.services import action_plan as plan_service
+from app.services import material as material_service
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD, make_cafe, make_facilitator
+from tests.material_setup import make_group_cafe, make_network, say
 
 
 def _style(paragraph: Any) -> str:
@@ -371,3 +376,56 @@ def test_plan_pages_save_answers_and_citations(
     )
     assert r.status_code == 303 and r.headers["location"] == group_path
     assert logged_in.get(plan_path).status_code == 404
+
+
+def test_a_merged_contribution_cited_then_withdrawn(
+    client: TestClient, api_headers: dict[str, str], session: Session, facilitator: Facilitator
+) -> None:
+    """Through the materials half: a contribution from a group's café is merged into a
+    section, cited in the plan, and taken back by its author afterwards."""
+    network = make_network(session, facilitator, "Choice and control")
+    north = make_group_cafe(session, facilitator, network, "Highland group", meeting_number=2)
+    said = say(session, north.cafe, "The last bus is at six.", role="carer", kind="barrier")
+    material = material_service.create_material(
+        session=session,
+        network=network,
+        data=MaterialCreate(title="Getting about", sections=[SectionCreate(heading="Transport")]),
+        now=utcnow(),
+    )
+    version = material_service.get_version(session=session, material=material, number=1)
+    (section,) = material_service.sections_of(session, version)
+    material_service.merge_evidence(
+        session=session,
+        network=network,
+        section=section,
+        contribution_ids=[said.id or 0],
+        now=utcnow(),
+    )
+    (item,) = session.exec(select(EvidenceItem)).all()
+    plan = _post(
+        client,
+        f"/api/v1/networks/{network.id}/action-plans",
+        {"kind": "network", "group_id": north.group.id},
+        api_headers,
+    )
+    r = client.patch(
+        f"/api/v1/networks/action-plans/{plan['id']}",
+        json={"answers": {"challenge": {"body": "Evenings", "evidence_item_ids": [item.id]}}},
+        headers=api_headers,
+    )
+    cited = r.json()["fields"][0]["citations"][0]
+    assert cited["text"] == "The last bus is at six."
+    assert (cited["group_name"], cited["meeting_number"]) == ("Highland group", 2)
+    assert (cited["author_role"], cited["kind"]) == ("carer", "barrier")
+    export = f"/api/v1/networks/action-plans/{plan['id']}/export?format=md"
+    md = client.get(export, headers=api_headers).text
+    assert "“The last bus is at six.” (Highland group, meeting 2, Carer or family member" in md
+
+    said.status = ContributionStatus.WITHDRAWN
+    session.add(said)
+    session.commit()
+    md = client.get(export, headers=api_headers).text
+    assert "The last bus is at six." not in md
+    assert "contribution since withdrawn" in md
+    page = client.get(f"/api/v1/networks/action-plans/{plan['id']}", headers=api_headers)
+    assert page.json()["fields"][0]["citations"][0]["source_status"] == "withdrawn"

@@ -1004,7 +1004,7 @@ def _plan_page(
             "view": view,
             "sections": plan_service.sections(view),
             "kind_name": plan_service.KIND_NAMES[PlanKind(plan.kind)],
-            "evidence": [plan_service.cited(item) for item in evidence],
+            "evidence": plan_service.cited_all(session, evidence),
             "provenance": plan_service.provenance,
             "evidence_labels": EVIDENCE_LABELS,
             "kind_labels": KIND_LABELS,

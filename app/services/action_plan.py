@@ -29,6 +29,7 @@ from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.models.material import EvidenceItem, SourceStatus
 from app.models.network import LocalGroup, Network
+from app.services import material as material_service
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.network import get_network, paginate
 
@@ -332,21 +333,34 @@ def delete_plan(*, session: Session, plan: ActionPlan) -> None:
 # --- evidence to cite -----------------------------------------------------------------------
 
 
-def cited_text(item: EvidenceItem) -> str:
+_NOT_REPEATED = {SourceStatus.WITHDRAWN, SourceStatus.HIDDEN}
+
+
+def source_now(item: EvidenceItem, live: str) -> str:
+    """A plan is a living document, so it follows the contribution as it is now (a
+    published material keeps its frozen mark). A café deleted since leaves the mark as it
+    was when the item was last in step."""
+    return item.source_status if live == SourceStatus.REMOVED else live
+
+
+def cited_text(item: EvidenceItem, status: str) -> str:
     """What a plan shows for an item: the paraphrase, else the person's words while they
-    still stand (a withdrawn or hidden contribution is not repeated)."""
+    still stand (words taken back or hidden by a moderator are not repeated)."""
     if item.paraphrase:
         return item.paraphrase
-    if item.source_status == SourceStatus.CURRENT:
-        return item.original_text
-    return ""
+    return "" if status in _NOT_REPEATED else item.original_text
 
 
-def cited(item: EvidenceItem) -> CitedEvidence:
+def cited_all(session: Session, items: list[EvidenceItem]) -> list[CitedEvidence]:
+    live = material_service.live_sources(session, items)
+    return [cited(item, source_now(item, live[item.id or 0])) for item in items]
+
+
+def cited(item: EvidenceItem, status: str) -> CitedEvidence:
     assert item.id is not None
     return CitedEvidence(
         evidence_item_id=item.id,
-        text=cited_text(item),
+        text=cited_text(item, status),
         original_text=item.original_text,
         group_name=item.group_name,
         meeting_number=item.meeting_number,
@@ -354,7 +368,7 @@ def cited(item: EvidenceItem) -> CitedEvidence:
         author_role=item.author_role,
         evidence_type=item.evidence_type,
         kind=item.kind,
-        source_status=item.source_status,
+        source_status=status,
     )
 
 
@@ -377,7 +391,7 @@ def provenance(item: CitedEvidence) -> str:
     parts.append(ROLE_LABELS.get(item.author_role or "", "role not given"))
     parts.append(EVIDENCE_LABELS.get(item.evidence_type, item.evidence_type))
     parts.append(KIND_LABELS.get(item.kind, item.kind))
-    if item.source_status != SourceStatus.CURRENT:
+    if item.source_status in _NOT_REPEATED:
         parts.append(f"contribution since {item.source_status}")
     return ", ".join(p for p in parts if p)
 
@@ -396,14 +410,16 @@ def plan_view(*, session: Session, plan: ActionPlan) -> ActionPlanPublic:
         for a in session.exec(select(ActionPlanAnswer).where(ActionPlanAnswer.plan_id == plan.id))
     }
     citations: dict[str, list[CitedEvidence]] = defaultdict(list)
-    rows = session.exec(
-        select(ActionPlanCitation.field, EvidenceItem)
-        .join(EvidenceItem, col(EvidenceItem.id) == ActionPlanCitation.evidence_item_id)
-        .where(ActionPlanCitation.plan_id == plan.id)
-        .order_by(col(ActionPlanCitation.id))
+    rows = list(
+        session.exec(
+            select(ActionPlanCitation.field, EvidenceItem)
+            .join(EvidenceItem, col(EvidenceItem.id) == ActionPlanCitation.evidence_item_id)
+            .where(ActionPlanCitation.plan_id == plan.id)
+            .order_by(col(ActionPlanCitation.id))
+        )
     )
-    for key, item in rows:
-        citations[key].append(cited(item))
+    for (key, _), one in zip(rows, cited_all(session, [item for _, item in rows]), strict=True):
+        citations[key].append(one)
     return ActionPlanPublic(
         id=plan.id,
         network_id=plan.network_id,
