@@ -1,10 +1,12 @@
 """Chromium (through Playwright) against the real app served by uvicorn in a subprocess.
 
-One browser and one server for the whole run; each test starts from empty tables (the
-`settings` fixture of tests/conftest.py empties them) and gets fresh browser contexts, one
-per simulated person, so cookies and websockets never mix. Pages keep the app's strict CSP:
-axe-core is injected through the DevTools protocol, which CSP does not govern, so a page
-that breaks its own policy still shows up as a console error and fails the test.
+One browser and one server for this folder (package scope: neither outlives it); each test
+starts from empty tables (the `settings` fixture of tests/conftest.py empties them) and gets
+fresh browser contexts, one per simulated person, so cookies and websockets never mix.
+
+Pages keep the app's strict CSP: axe-core is injected through the DevTools protocol, which
+CSP does not govern, so a page that breaks its own policy still shows up as a console error
+and fails the test.
 
 After each test the server log must hold no traceback and no page may have logged a
 JavaScript error or a CSP violation.
@@ -46,7 +48,7 @@ _HTTP_STATUS_NOISE = re.compile(r"^Failed to load resource: the server responded
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM}")
@@ -54,7 +56,7 @@ def playwright() -> Iterator[Playwright]:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -63,14 +65,14 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def phone_device(playwright: Playwright) -> dict[str, Any]:
     device = dict(playwright.devices["Pixel 7"])
     device.pop("default_browser_type", None)
     return device
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:

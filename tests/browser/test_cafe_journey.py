@@ -9,6 +9,7 @@ purpose to show it comes back to the same table and clock.
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from typing import Any
 
@@ -192,14 +193,16 @@ def test_a_live_cafe_from_joining_to_closing(
     # A phone reloads mid-round: same table, and the clock carries on where it was.
     bea = phones["Bea"]
     before = clock_seconds(bea)
-    assert 560 <= before <= 600, before
+    assert 480 <= before <= 600, before
+    started_reload = time.monotonic()
     bea.reload()
     expect(bea.locator("#my-table")).to_have_attribute(
         "data-table-id", str(round2["Bea"]["table_id"])
     )
     after = int(bea.locator("#clock").get_attribute("data-seconds-left") or "-1")
-    assert before - 3 <= after <= before + 1, (before, after)
-    assert abs(clock_seconds(bea) - before) <= 3
+    took = time.monotonic() - started_reload
+    # Within a couple of seconds of what it showed, allowing for however long the reload took.
+    assert before - took - 2 <= after <= before + 1, (before, after, took)
     mark_page(bea)
 
     # Round 3, from the console again (its button followed the API's change live).
