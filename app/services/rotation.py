@@ -17,17 +17,24 @@ sits next.  Rules, in priority order:
 6. Deterministic for a given ``seed``: only a private ``random.Random(seed)`` is used, and every
    collection is walked in sorted order.  Search budgets are counted in iterations, never in time.
 
-The search (all budgets in iterations, scaled with the size of the problem):
+The search (all budgets in iterations or search nodes, scaled with the size of the problem):
 
-* construction, round by round: greedy (most-met people first, each to the table adding the least
-  cost, within the size bounds); where that repeats a meeting on a small instance, a randomised
-  depth-first search looks for a round without repeats, and if none exists some of the latest
-  rounds are thrown away and rebuilt (bounded backtracking over rounds);
-* simulated annealing over swaps (and moves, where the size bounds leave slack) of movable people
-  between tables of the same round, lexicographic on (repeats, roles);
-* if repeats remain on a small instance, a conflict-directed tabu search over the whole schedule
-  (in the manner of Dotú and Van Hentenryck for the social golfer problem), then a descent that
-  polishes the role mix; the whole is restarted while repeats remain.
+* structured start, when several rounds are planned and nobody present has met before: with a
+  prime-power number of tables, table hopping over a finite field (each person has a start table
+  and a speed; nobody meets anyone twice for up to that many rounds), repaired to the size bounds;
+  otherwise a cyclic schedule found by a depth-first search over its first round (this reaches
+  resolvable designs such as 28 people meeting everyone exactly once over 9 rounds);
+* otherwise construction round by round: greedy (most-met people first, each to the table adding
+  the least cost, within the size bounds); where that repeats a meeting on a small instance, a
+  randomised depth-first search looks for a round without repeats, and if none exists some of the
+  latest rounds are thrown away and rebuilt (bounded backtracking over rounds);
+* while repeats remain: simulated annealing over swaps (and moves, where the size bounds leave
+  slack) of movable people between tables of the same round, lexicographic on (repeats, roles),
+  then on small instances a conflict-directed tabu search over the whole schedule in the manner of
+  Dotú and Van Hentenryck for the social golfer problem, with moves priced in constant time;
+* finally the role mix is polished by annealing on the role cost alone, never accepting a move
+  that adds a repeat; with no earlier meetings this includes exchanging two people's whole
+  itineraries, which leaves every pair count as it was.
 
 :func:`plan_rounds` searches all remaining rounds jointly, so it can undo a choice in an early
 round that blocks a later one; :func:`plan_next_round` is the one-round case.
@@ -364,6 +371,58 @@ def size_bounds(
 
 
 # --------------------------------------------------------------------------------------------
+# Structured starts: table hopping over a finite field, and cyclic schedules
+# --------------------------------------------------------------------------------------------
+
+
+def _field(q: int) -> tuple[list[list[int]], list[list[int]]] | None:
+    """Addition and multiplication tables of the finite field with ``q`` elements, or ``None``
+    when ``q`` is not a prime power.  Elements are ``0..q-1``, read as polynomials over GF(p)
+    with base-``p`` digits as coefficients, multiplied modulo the first monic polynomial of the
+    right degree whose quotient ring has no zero divisors (that is, an irreducible one)."""
+    if q < 2:
+        return None
+    p = next(d for d in range(2, q + 1) if q % d == 0)
+    k, rest = 0, q
+    while rest % p == 0:
+        rest //= p
+        k += 1
+    if rest != 1:
+        return None
+
+    def digits(x: int) -> list[int]:
+        return [(x // p**i) % p for i in range(k)]
+
+    def number(ds: Sequence[int]) -> int:
+        return sum(d * p**i for i, d in enumerate(ds))
+
+    add = [
+        [number([(a + b) % p for a, b in zip(digits(x), digits(y), strict=True)]) for y in range(q)]
+        for x in range(q)
+    ]
+    for low in range(p**k):  # the modulus is x^k + (low, as digits)
+        modulus = digits(low)
+        mul = [[0] * q for _ in range(q)]
+        for x in range(q):
+            dx = digits(x)
+            for y in range(q):
+                prod = [0] * (2 * k)
+                for i, a in enumerate(dx):
+                    for j, b in enumerate(digits(y)):
+                        prod[i + j] = (prod[i + j] + a * b) % p
+                for top in range(2 * k - 1, k - 1, -1):  # reduce: x^k = -(low)
+                    c = prod[top]
+                    if c:
+                        prod[top] = 0
+                        for i, m in enumerate(modulus):
+                            prod[top - k + i] = (prod[top - k + i] - c * m) % p
+                mul[x][y] = number(prod[:k])
+        if all(mul[x][y] for x in range(1, q) for y in range(1, q)):
+            return add, mul
+    return None  # pragma: no cover - an irreducible polynomial of every degree exists
+
+
+# --------------------------------------------------------------------------------------------
 # Search engine
 # --------------------------------------------------------------------------------------------
 
@@ -641,6 +700,338 @@ class _Engine:
                 return False
         return True
 
+    # ---- structured starts ----------------------------------------------------------------
+
+    def fresh(self) -> bool:
+        """True when no two people present have met before (the history is irrelevant)."""
+        return not any(self.base)
+
+    def _sizes(self) -> list[int]:
+        """One table size vector within the bounds, used for every round of a cyclic schedule."""
+        sizes = list(self.lo)
+        extra = self.n - sum(sizes)
+        for t in range(self.t):
+            if extra and sizes[t] < self.hi[t]:
+                sizes[t] += 1
+                extra -= 1
+        return sizes
+
+    def _role_order(self, people: list[int]) -> list[int]:
+        """People grouped by role (biggest groups first), in random order within a group, so that
+        filling structured slots in this order keeps each speed or orbit to one role."""
+        rng = self.rng
+        order = list(people)
+        rng.shuffle(order)
+        size = Counter(self.role[i] for i in order)
+        order.sort(key=lambda i: (self.role[i] < 0, -size[self.role[i]], self.role[i]))
+        return order
+
+    def field_start(self) -> list[list[int]] | None:
+        """Table hopping over a finite field: with ``q`` open tables (``q`` a prime power) every
+        person gets a start table ``g`` and a speed ``j`` and sits at ``g + r * j`` in round ``r``
+        (field arithmetic).  Two people with different speeds meet in exactly one of ``q``
+        rounds and people with the same speed never meet, so up to ``q`` rounds have no repeats.
+        Fixed people have speed 0 at their table.  Sizes the construction gets wrong (uneven
+        capacities) are repaired afterwards by :meth:`fit_sizes`.  ``None`` if not applicable.
+        """
+        open_tables = [t for t in range(self.t) if self.hi[t] > 0]
+        q = len(open_tables)
+        if self.rounds > q or q > 64:
+            return None
+        field = _field(q)
+        if field is None:
+            return None
+        add, mul = field
+        element = {t: i for i, t in enumerate(open_tables)}
+        slot: list[tuple[int, int]] = [(0, 0)] * self.n
+        taken = set()
+        for i in range(self.n):
+            if self.anchor[i] >= 0:
+                slot[i] = (element[self.anchor[i]], 0)
+                taken.add(slot[i])
+        free = [(g, j) for j in [*range(1, q), 0] for g in range(q) if (g, j) not in taken]
+        movable = self._role_order(self.movable)
+        if len(movable) > len(free):
+            return None
+        for i, s in zip(movable, free, strict=False):
+            slot[i] = s
+        return [[open_tables[add[g][mul[r][j]]] for g, j in slot] for r in range(self.rounds)]
+
+    def cyclic_start(self, work_budget: int, restart_nodes: int) -> list[list[int]] | None:
+        """A cyclic schedule without repeats, found by depth-first search, or ``None``.
+
+        Movable people form orbits of ``R`` (the number of rounds) under a shift ``s``: person
+        ``(i, x)`` of orbit ``i`` sits in round ``r`` where ``(i, x - r)`` sits in round 0.  Fixed
+        people, and the few movable people left over, stay at one table.  Two people then meet
+        as often as their "difference class" occurs in round 0, so only round 0 is searched:
+        most constrained person first, restarted with a new random order every
+        ``restart_nodes`` nodes.  This reaches designs local search finds hard, such as 28 people
+        at 7 tables of 4 meeting every other person exactly once over 9 rounds.
+        """
+        rounds, nt = self.rounds, self.t
+        if rounds < 2 or work_budget <= 0:
+            return None
+        fixed_at = Counter(a for a in self.anchor if a >= 0)
+        if any(c > 1 for c in fixed_at.values()):
+            return None
+        movable = self._role_order(self.movable)
+        orbits, rem = divmod(len(movable), rounds)
+        sizes = self._sizes()
+        if len(fixed_at) + rem > sum(1 for s in sizes if s > 0):
+            return None
+        # points: fixed people, then stayers (movable, table chosen by the search), then orbits
+        fixed = [i for i in range(self.n) if self.anchor[i] >= 0]
+        stayers, moving = movable[:rem], movable[rem:]
+        nf = len(fixed) + rem
+        n = nf + orbits * rounds
+        # difference classes: pair of points -> class id and meetings per occurrence in round 0
+        klass = [0] * (n * n)
+        mult = [0] * (n * n)
+        ids: dict[tuple[int, ...], int] = {}
+        key: tuple[int, ...]
+        for a in range(n):
+            for b in range(a + 1, n):
+                if b < nf:
+                    key, m = (0, a, b), rounds
+                elif a < nf:
+                    key, m = (1, a, (b - nf) // rounds), 1
+                else:
+                    i, x = divmod(a - nf, rounds)
+                    j, y = divmod(b - nf, rounds)
+                    d = (y - x) % rounds
+                    if i == j:
+                        d = min(d, rounds - d)
+                        key, m = (2, i, d), 2 if 2 * d == rounds else 1
+                    else:
+                        key, m = (3, i, j, d), 1
+                k = ids.setdefault(key, len(ids))
+                klass[a * n + b] = klass[b * n + a] = k
+                mult[a * n + b] = mult[b * n + a] = m
+        used = [0] * len(ids)
+        work = 0
+        table = [-1] * n
+        members: list[list[int]] = [[] for _ in range(nt)]
+
+        def fits(p: int, b: int) -> bool:
+            nonlocal work
+            work += 1
+            row = p * n
+            touched: list[int] = []
+            ok = True
+            for x in members[b]:
+                k = klass[row + x]
+                used[k] += mult[row + x]
+                touched.append(row + x)
+                if used[k] > 1:
+                    ok = False
+                    break
+            for e in touched:
+                used[klass[e]] -= mult[e]
+            return ok
+
+        def place(p: int, b: int, sign: int) -> None:
+            row = p * n
+            if sign < 0:
+                members[b].remove(p)
+            for x in members[b]:
+                used[klass[row + x]] += sign * mult[row + x]
+            if sign > 0:
+                members[b].append(p)
+            table[p] = b if sign > 0 else -1
+
+        for point, i in enumerate(fixed):
+            place(point, self.anchor[i], 1)
+        rng = self.rng
+        nodes = 0
+        limit = 0
+
+        def search(unplaced: list[int]) -> bool:
+            nonlocal nodes
+            if not unplaced:
+                return True
+            nodes += 1
+            if nodes > limit or work > work_budget:
+                return False
+            best_p, best_opts = -1, list[int]()
+            for p in unplaced:
+                opts = [b for b in range(nt) if len(members[b]) < sizes[b] and fits(p, b)]
+                if best_p < 0 or len(opts) < len(best_opts):
+                    best_p, best_opts = p, opts
+                    if len(opts) <= 1:
+                        break
+            if not best_opts:
+                return False
+            rng.shuffle(best_opts)
+            rest = [q for q in unplaced if q != best_p]
+            tried_empty: set[int] = set()
+            for b in best_opts:
+                if not members[b]:
+                    if sizes[b] in tried_empty:
+                        continue
+                    tried_empty.add(sizes[b])
+                place(best_p, b, 1)
+                if search(rest):
+                    return True
+                place(best_p, b, -1)
+            return False
+
+        free = list(range(len(fixed), n))
+        while work < work_budget:
+            limit = nodes + restart_nodes
+            order = list(free)
+            rng.shuffle(order)
+            if search(order):
+                break
+        else:
+            return None
+        person = fixed + stayers + moving
+        seats: list[list[int]] = []
+        for r in range(rounds):
+            seat = [-1] * self.n
+            for point, i in enumerate(person):
+                if point < nf:
+                    seat[i] = table[point]
+                else:
+                    o, x = divmod(point - nf, rounds)
+                    seat[i] = table[nf + o * rounds + (x - r) % rounds]
+            seats.append(seat)
+        return seats
+
+    def fit_sizes(self) -> None:
+        """Bring every round within the size bounds by moving movable people, each time the move
+        that costs least (repeats, then roles)."""
+        lo, hi = self.lo, self.hi
+        for r in range(self.rounds):
+            members = self.members[r]
+            while True:
+                size = [len(m) for m in members]
+                over = [t for t in range(self.t) if size[t] > hi[t]]
+                under = [t for t in range(self.t) if size[t] < lo[t]]
+                if over:
+                    donors = over
+                    takers = under or [t for t in range(self.t) if size[t] < hi[t]]
+                elif under:
+                    donors = [t for t in range(self.t) if size[t] > lo[t]]
+                    takers = under
+                else:
+                    break
+                best: tuple[int, int] | None = None
+                move = (-1, -1)
+                for a in donors:
+                    for p in members[a]:
+                        if self.anchor[p] >= 0:
+                            continue
+                        for b in takers:
+                            if b != a:
+                                key = self._move_delta(r, p, b)
+                                if best is None or key < best:
+                                    best, move = key, (p, b)
+                if best is None:  # pragma: no cover - the bounds always leave a move
+                    raise PlanningError("internal error: cannot fit table sizes")
+                self._move(r, move[0], move[1])
+
+    def polish(self, iterations: int, temp_start: float, temp_end: float) -> None:
+        """Improve the role mix without adding a repeat: annealing on the role cost over swaps
+        and moves within a round that do not raise the repeat cost, and (when nobody present
+        has met before) exchanges of two people's whole itineraries, which never change it.
+        Stops early once the role cost reaches :meth:`role_floor`."""
+        movable = self.movable
+        if len(movable) < 2 or iterations <= 0 or self.nroles == 0:
+            return
+        rng = self.rng
+        rand, randrange = rng.random, rng.randrange
+        whole = self.rounds > 1 and self.fresh()
+        role = self.role
+        rounds, nt, nmov = self.rounds, self.t, len(movable)
+        rep_cost, role_cost = self.repeat_cost(), self.role_cost()
+        floor = self.role_floor()
+        best = (rep_cost, role_cost)
+        best_seats: list[list[int]] = []
+        at_best = True
+        ratio = (temp_end / temp_start) ** (1.0 / max(1, iterations)) if temp_start > 0 else 0.0
+        temp = temp_start
+        swap_role = self._swap_role_delta
+        for _ in range(iterations):
+            if role_cost <= floor and at_best:
+                break
+            temp *= ratio
+            p, q = movable[randrange(nmov)], movable[randrange(nmov)]
+            kind = randrange(4)
+            r = randrange(rounds)
+            seat = self.seat[r]
+            b = -1
+            if kind == 1 and self.slack:
+                a, b = seat[p], randrange(nt)
+                if b == a or len(self.members[r][a]) <= self.lo[a]:
+                    continue
+                if len(self.members[r][b]) >= self.hi[b]:
+                    continue
+                d_rep, d_role = self._move_delta(r, p, b)
+            elif role[p] == role[q]:
+                continue
+            elif kind == 0 and whole:
+                d_rep = 0
+                d_role = sum(swap_role(rr, p, q) for rr in range(rounds))
+            else:
+                if seat[p] == seat[q]:
+                    continue
+                d_role = swap_role(r, p, q)
+                if (
+                    rep_cost == 0
+                    and d_role > 0
+                    and (temp <= 0 or rand() >= math.exp(-d_role / temp))
+                ):
+                    continue
+                d_rep = self._swap_delta(r, p, q)[0]
+            if d_rep > 0:
+                continue
+            if d_rep == 0 and d_role > 0 and (temp <= 0 or rand() >= math.exp(-d_role / temp)):
+                continue
+            if at_best and (d_rep, d_role) > (0, 0):
+                best_seats = self.snapshot()
+                at_best = False
+            if b >= 0:
+                self._move(r, p, b)
+            else:
+                for rr in range(rounds) if kind == 0 and whole else (r,):
+                    s = self.seat[rr]
+                    a, c = s[p], s[q]
+                    if a != c:
+                        self._move(rr, p, c)
+                        self._move(rr, q, a)
+            rep_cost += d_rep
+            role_cost += d_role
+            if (rep_cost, role_cost) <= best:
+                best = (rep_cost, role_cost)
+                at_best = True
+        if not at_best:
+            self.restore(best_seats)
+
+    def _swap_role_delta(self, r: int, p: int, q: int) -> int:
+        """Change of the role cost when ``p`` and ``q`` swap tables in round ``r``."""
+        ra, rb = self.role[p], self.role[q]
+        a, b = self.seat[r][p], self.seat[r][q]
+        if ra == rb or a == b:
+            return 0
+        rca, rcb = self.rc[r][a], self.rc[r][b]
+        d = self._role_remove(rca, ra) + self._role_add(rcb, ra)
+        return d + self._role_remove(rcb, rb) + self._role_add(rca, rb)
+
+    def role_floor(self) -> int:
+        """A lower bound of :meth:`role_cost`: every role spread perfectly over the occupied
+        tables of each round and every table with a lived-experience voice where possible."""
+        total = 0
+        counts = Counter(r for r in self.role if r >= 0)
+        for members in self.members:
+            occupied = sum(1 for m in members if m)
+            empty = self.t - occupied
+            for role, k in counts.items():
+                q, rem = divmod(k, occupied)
+                total += (occupied - rem) * q * q + rem * (q + 1) * (q + 1)
+                if role == self.voice_role:
+                    total += _MISSING_VOICE_PENALTY * (empty + max(0, occupied - k))
+        return total
+
     # ---- costs ----------------------------------------------------------------------------
 
     def repeat_cost(self) -> int:
@@ -660,7 +1051,7 @@ class _Engine:
             for t in range(self.t):
                 counts = self.rc[r][t]
                 total += sum(c * c for c in counts)
-                if self.voice_role >= 0 and self.lo[t] > 0 and counts[self.voice_role] == 0:
+                if self.voice_role >= 0 and counts[self.voice_role] == 0:
                     total += _MISSING_VOICE_PENALTY
         return total
 
@@ -817,85 +1208,115 @@ class _Engine:
             self.restore(best_seats)
 
     def tabu(self, iterations: int) -> None:
-        """Conflict-directed tabu search on swaps; leaves the best state found.
+        """Conflict-directed tabu search over the whole schedule; leaves the best state found.
 
-        Each step takes a random person who meets someone again in some round, applies the best
-        non-tabu swap of that person in that round (even if it is worse) and forbids undoing it
-        for a random tenure.  After a long stall it restarts from the best state, perturbed.
+        In the manner of Dotú and Van Hentenryck: each step looks at people who meet someone
+        again (all of them, or a sample on bigger instances), evaluates every swap of such a
+        person with someone at another table of that round (and every move, where the size bounds
+        leave slack) and applies the best one that is not tabu, even if it is worse.  A person may
+        not return to the table they just left in that round for a random tenure, unless that
+        gives a new best.  After a stall the search goes back to the best state and kicks it with
+        a few random swaps.  Moves are evaluated in constant time from :class:`_Gains`.
         """
-        rng = self.rng
         movable = self.movable
-        if len(movable) < 2:
+        if len(movable) < 2 or iterations <= 0:
             return
-        n = self.n
-        rep_cost = self.repeat_cost()
-        role_cost = self.role_cost()
-        best = (rep_cost, role_cost)
+        rng = self.rng
+        n, nt = self.n, self.t
+        gains = _Gains(self)
+        cnt, seat_all, members_all, rc_all = self.cnt, self.seat, self.members, self.rc
+        role, lo, hi, slack = self.role, self.lo, self.hi, self.slack
+        role_add, role_remove = self._role_add, self._role_remove
+        weight = _REPEAT_WEIGHT
+        cost = self.repeat_cost() * weight + self.role_cost()
+        best = cost
         best_seats = self.snapshot()
-        tabu: dict[int, int] = {}
+        until: dict[int, int] = {}
         stall = 0
-        stall_limit = self.stall_limit
         tenure_lo, tenure_hi = self.tenure
+        sample = self.sample
         for it in range(iterations):
-            if rep_cost == 0:
+            if cost < weight:
                 break
-            conflicts = self._conflicted()
-            if not conflicts:  # pragma: no cover - repeats always show up as conflicts
-                break
-            if len(conflicts) > self.sample:
-                conflicts = rng.sample(conflicts, self.sample)
-            choice = (-1, -1, -1)
-            choice_delta = (0, 0)
+            conflicts = gains.conflicts()
+            if len(conflicts) > sample:
+                conflicts = rng.sample(conflicts, sample)
+            choice_d = 0
+            choice: tuple[int, int, int] | None = None
             ties = 0
             for r, p in conflicts:
-                seat = self.seat[r]
+                seat, members, rc = seat_all[r], members_all[r], rc_all[r]
+                u, v = gains.u[r], gains.v[r]
                 a = seat[p]
-                key_base = (r * n + p) * n
+                vp = v[p]
+                prow, crow, trow = p * nt, p * n, (r * n + p) * nt
+                rp = role[p]
+                rca = rc[a]
                 for q in movable:
-                    if seat[q] == a:
+                    b = seat[q]
+                    if b == a:
                         continue
-                    d_rep, d_role = self._swap_delta(r, p, q)
+                    c = cnt[crow + q]
+                    d = (u[prow + b] + u[q * nt + a] - 2 * c * c - vp - v[q]) * weight
+                    rq = role[q]
+                    if rp != rq:
+                        rcb = rc[b]
+                        d += role_remove(rca, rp) + role_add(rcb, rp)
+                        d += role_remove(rcb, rq) + role_add(rca, rq)
                     if (
-                        tabu.get(key_base + q, -1) >= it
-                        and (
-                            rep_cost + d_rep,
-                            role_cost + d_role,
-                        )
-                        >= best
-                    ):
+                        until.get(trow + b, -1) >= it or until.get((r * n + q) * nt + a, -1) >= it
+                    ) and cost + d >= best:
                         continue
-                    delta = (d_rep, d_role)
-                    if choice[0] < 0 or delta < choice_delta:
-                        choice, choice_delta, ties = (r, p, q), delta, 1
-                    elif delta == choice_delta:
+                    if choice is None or d < choice_d:
+                        choice, choice_d, ties = (r, p, q), d, 1
+                    elif d == choice_d:
                         ties += 1
                         if rng.randrange(ties) == 0:
                             choice = (r, p, q)
-            r, p, q = choice
-            if r < 0:
+                if slack and len(members[a]) > lo[a]:
+                    for b in range(nt):
+                        if b == a or len(members[b]) >= hi[b]:
+                            continue
+                        d = (u[prow + b] - vp) * weight
+                        if rp >= 0:
+                            d += role_remove(rca, rp) + role_add(rc[b], rp)
+                        if until.get(trow + b, -1) >= it and cost + d >= best:
+                            continue
+                        if choice is None or d < choice_d:
+                            choice, choice_d, ties = (r, p, -1 - b), d, 1
+                        elif d == choice_d:
+                            ties += 1
+                            if rng.randrange(ties) == 0:
+                                choice = (r, p, -1 - b)
+            if choice is None:
                 continue
-            seat = self.seat[r]
-            a, b = seat[p], seat[q]
-            key_base = (r * n + p) * n
-            self._move(r, p, b)
-            self._move(r, q, a)
+            r, p, q = choice
+            seat = seat_all[r]
+            a = seat[p]
             tenure = rng.randint(tenure_lo, tenure_hi)
-            tabu[key_base + q] = it + tenure
-            tabu[(r * n + q) * n + p] = it + tenure
-            rep_cost += choice_delta[0]
-            role_cost += choice_delta[1]
-            if (rep_cost, role_cost) < best:
-                best = (rep_cost, role_cost)
+            until[(r * n + p) * nt + a] = it + tenure
+            if q >= 0:
+                b = seat[q]
+                until[(r * n + q) * nt + b] = it + tenure
+                gains.move(r, p, b)
+                gains.move(r, q, a)
+            else:
+                gains.move(r, p, -1 - q)
+            cost += choice_d
+            if cost < best:
+                best = cost
                 best_seats = self.snapshot()
                 stall = 0
             else:
                 stall += 1
-                if stall > stall_limit:
+                if stall > self.stall_limit:
                     stall = 0
                     self.restore(best_seats)
                     self._perturb(self.kick)
-                    rep_cost, role_cost = self.repeat_cost(), self.role_cost()
-                    tabu.clear()
+                    gains = _Gains(self)
+                    cnt, seat_all, members_all, rc_all = self.cnt, self.seat, self.members, self.rc
+                    cost = self.repeat_cost() * weight + self.role_cost()
+                    until.clear()
         self.restore(best_seats)
 
     def _perturb(self, swaps: int) -> None:
@@ -922,6 +1343,101 @@ class _Engine:
             self.rc.append(rc)
 
 
+class _Gains:
+    """Incremental move evaluation for :meth:`_Engine.tabu`.
+
+    For round ``r``, person ``p`` and table ``t``: ``u[r][p * T + t]`` is the repeat cost ``p``
+    would add by joining the people at ``t`` (the sum of ``met ** 2`` over them) and ``v[r][p]``
+    the repeat cost ``p`` saves by leaving their own table (the sum of ``(met - 1) ** 2``), where
+    ``met`` counts the meetings of the pair over history and the whole planned schedule.  A swap
+    or a move is then priced in constant time; :meth:`move` keeps the tables (and the engine's
+    seating, pair counts and role counts) up to date.
+    """
+
+    def __init__(self, engine: _Engine) -> None:
+        self.e = engine
+        n, nt, cnt = engine.n, engine.t, engine.cnt
+        self.u: list[list[int]] = []
+        self.v: list[list[int]] = []
+        for seat in engine.seat:
+            u = [0] * (n * nt)
+            v = [0] * n
+            for p in range(n):
+                row, base, sp = p * n, p * nt, seat[p]
+                for x in range(n):
+                    c = cnt[row + x]
+                    if c and x != p:
+                        u[base + seat[x]] += c * c
+                        if seat[x] == sp:
+                            v[p] += (c - 1) * (c - 1)
+            self.u.append(u)
+            self.v.append(v)
+
+    def conflicts(self) -> list[tuple[int, int]]:
+        """(round, person) for every movable person meeting someone again in that round."""
+        out: list[tuple[int, int]] = []
+        movable = self.e.movable
+        for r, v in enumerate(self.v):
+            out.extend((r, p) for p in movable if v[p] > 0)
+        return out
+
+    def _bump(self, p: int, x: int, d: int) -> None:
+        e = self.e
+        n, nt, cnt = e.n, e.t, e.cnt
+        c = cnt[p * n + x]
+        c2 = c + d
+        cnt[p * n + x] = c2
+        cnt[x * n + p] = c2
+        dw = c2 * c2 - c * c
+        dv = dw - 2 * d
+        for seat, u, v in zip(e.seat, self.u, self.v, strict=True):
+            sp, sx = seat[p], seat[x]
+            u[p * nt + sx] += dw
+            u[x * nt + sp] += dw
+            if sp == sx:
+                v[p] += dv
+                v[x] += dv
+
+    def move(self, r: int, p: int, b: int) -> None:
+        """Move person ``p`` to table ``b`` in round ``r``."""
+        e = self.e
+        n, nt, cnt = e.n, e.t, e.cnt
+        seat, members, rc = e.seat[r], e.members[r], e.rc[r]
+        u, v = self.u[r], self.v[r]
+        a = seat[p]
+        left = members[a]
+        left.remove(p)
+        for x in left:
+            self._bump(p, x, -1)
+        row = p * n
+        for y in range(n):
+            c = cnt[row + y]
+            if c and y != p:
+                w = c * c
+                u[y * nt + a] -= w
+                u[y * nt + b] += w
+        for x in left:
+            c = cnt[row + x] - 1
+            v[x] -= c * c
+        joined = members[b]
+        for x in joined:
+            c = cnt[row + x] - 1
+            v[x] += c * c
+        seat[p] = b
+        role = e.role[p]
+        if role >= 0:
+            rc[a][role] -= 1
+            rc[b][role] += 1
+        for x in joined:
+            self._bump(p, x, 1)
+        total = 0
+        for x in joined:
+            c = cnt[row + x] - 1
+            total += c * c
+        v[p] = total
+        joined.append(p)
+
+
 def _solve(
     people: Sequence[PlannerPerson],
     tables: Sequence[PlannerTable],
@@ -936,23 +1452,39 @@ def _solve(
         return []
     movable = max(1, len(engine.movable))
     effort = max(0.0, effort)
-    # Iteration budgets, linear in the size of the schedule (never wall-clock: determinism).
+    # Budgets in iterations (or search nodes), scaled with the size of the schedule and with
+    # ``effort``; never wall-clock, so that a seed always gives the same plan.
     anneal_iters = int(effort * (5000 + 50 * movable * rounds))
-    # exact round search and tabu only where they pay (recursion depth = movable people)
+    polish_iters = int(effort * (20000 + 50 * movable * rounds))
+    # exact searches and tabu only where they pay (recursion depth = movable people)
     small = movable <= 200 and movable * engine.t <= 4000
-    hopeful = engine.zero_repeats_possible()
-    exact_nodes = int(effort * 3000) if small and hopeful else 0
-    backtracks = int(effort * 30) if small and hopeful else 0
-    tabu_iters = int(effort * 400_000 / (engine.sample * movable)) if small and hopeful else 0
+    hopeful = small and engine.zero_repeats_possible()
+    exact_nodes = int(effort * 1000) if hopeful else 0
+    backtracks = int(effort * 10) if hopeful else 0
+    tabu_iters = int(effort * 400_000 / (engine.sample * movable)) if hopeful else 0
     restarts = max(1, int(effort * 2)) if rounds > 1 and hopeful else 1
+    start: list[list[int]] | None = None
+    if hopeful and rounds > 1 and engine.fresh():
+        start = engine.field_start()
+        if start is None:
+            start = engine.cyclic_start(int(effort * 600_000), 1000)
+    if start is not None:
+        # one structured start gets the whole budget instead of restarts from greedy builds
+        tabu_iters *= restarts
+        restarts = 1
     best_cost: tuple[int, int] | None = None
     best_seats: list[list[int]] = []
     for _ in range(restarts):
-        engine.build(exact_nodes, backtracks)
-        engine.anneal(anneal_iters, 0.6, 0.02)
-        if engine.repeat_cost() > 0 and tabu_iters > 0:
-            engine.tabu(tabu_iters)
-            engine.anneal(anneal_iters // 2, 0.0, 0.0)  # descent: polish the role mix
+        if start is not None:
+            engine.restore(start)
+            engine.fit_sizes()
+        else:
+            engine.build(exact_nodes, backtracks)
+        if engine.repeat_cost() > 0:
+            engine.anneal(anneal_iters, 0.6, 0.02)
+            if engine.repeat_cost() > 0 and tabu_iters > 0:
+                engine.tabu(tabu_iters)
+        engine.polish(polish_iters, 2.0, 0.05)
         cost = (engine.repeat_cost(), engine.role_cost())
         if best_cost is None or cost < best_cost:
             best_cost, best_seats = cost, engine.snapshot()
