@@ -1,0 +1,503 @@
+"""Fan-out benchmark: ``.venv/bin/python bench/fanout.py [--phones 1000]``.
+
+N phones join a café over real HTTP (join form, CSRF token, signed cookie) and open the
+participant websocket to ONE uvicorn process. The facilitator starts rounds through the API;
+for every phone we time the moment its fragment for the new round (naming its table)
+arrives, counted from the start of the POST, and check the table against the seating API.
+
+Then the floor: a bare Starlette websocket app (``floor_app`` below, in its own uvicorn
+process) with the same N sockets sends a message of the same size to every socket in a
+loop. Our figures over the floor's say what the café's state read, the rendering and the
+hub cost on top of pushing bytes. Targets: every phone within 1 s, and within 3x the floor.
+
+Both servers and the phones share the machine; the phones run in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx2 as httpx  # noqa: E402
+from starlette.applications import Starlette  # noqa: E402
+from starlette.requests import Request  # noqa: E402
+from starlette.responses import PlainTextResponse, Response  # noqa: E402
+from starlette.routing import Route, WebSocketRoute  # noqa: E402
+from starlette.websockets import WebSocket  # noqa: E402
+from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
+from websockets.typing import Origin  # noqa: E402
+
+from app.security import SESSION_COOKIE  # noqa: E402
+from tests.live_phones import ajoin, ws_url  # noqa: E402
+from tests.live_server import LiveServer, free_port  # noqa: E402
+
+ROUND_RE = re.compile(r'class="quiet">Round (\d+)')
+TABLE_RE = re.compile(r'data-table-id="(\d+)"')
+EMAIL = "bench@tablecloth.local"
+PASSWORD = "bench-facilitator-password"
+TABLE_SIZE = 8
+
+
+# --- the floor: the least a websocket fan-out can cost on this machine ----------------------
+
+FLOOR_SOCKETS: set[WebSocket] = set()
+
+
+async def floor_socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    FLOOR_SOCKETS.add(websocket)
+    try:
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+    finally:
+        FLOOR_SOCKETS.discard(websocket)
+
+
+async def floor_broadcast(request: Request) -> Response:
+    """Send one message of `size` characters for round `round` to every socket, in a loop."""
+    rnd, size = int(request.query_params["round"]), int(request.query_params["size"])
+    head = f'<section id="now"><p class="quiet">Round {rnd}</p><p data-table-id="0">'
+    message = head + "x" * max(0, size - len(head) - 14) + "</p></section>"
+    for websocket in list(FLOOR_SOCKETS):
+        await websocket.send_text(message)
+    return PlainTextResponse(str(len(FLOOR_SOCKETS)))
+
+
+async def floor_health(_request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+floor_app = Starlette(
+    routes=[
+        WebSocketRoute("/ws", floor_socket),
+        Route("/broadcast", floor_broadcast, methods=["POST"]),
+        Route("/healthz", floor_health),
+    ]
+)
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+@dataclass
+class Socket:
+    """One phone's websocket and when each round's fragment reached it."""
+
+    name: str
+    ws: ClientConnection
+    arrivals: dict[int, tuple[float, int, int]] = field(default_factory=dict)  # time, table, size
+    reader: asyncio.Task[None] | None = None
+
+    async def read(self) -> None:
+        async for message in self.ws:
+            now = time.perf_counter()
+            html = message if isinstance(message, str) else message.decode()
+            found = ROUND_RE.search(html)
+            table = TABLE_RE.search(html)
+            if found and table:
+                self.arrivals.setdefault(int(found.group(1)), (now, int(table.group(1)), len(html)))
+
+
+@dataclass
+class Run:
+    """One round (or one floor broadcast): each phone's delay, counted from the start of the
+    request and from the moment its response arrived (the event is published after it)."""
+
+    label: str
+    latencies: list[float]
+    after_response: list[float]
+    missing: int
+    request_seconds: float = 0.0
+    wrong_tables: int = 0
+    sent_after_response: bool = True  # the floor sends before it answers
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.latencies, 50)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.latencies, 95)
+
+    @property
+    def max(self) -> float:
+        return max(self.latencies)
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "p50": self.p50,
+            "p95": self.p95,
+            "max": self.max,
+            "fanout_p50": percentile(self.after_response, 50),
+            "fanout_p95": percentile(self.after_response, 95),
+            "fanout_max": max(self.after_response),
+            "request": self.request_seconds,
+        }
+
+    def line(self) -> str:
+        f = {k: v * 1000 for k, v in self.figures().items()}
+        text = (
+            f"{self.label:<24} p50 {f['p50']:5.0f}  p95 {f['p95']:5.0f}  max {f['max']:5.0f} ms"
+            f" | request {f['request']:5.0f} ms"
+        )
+        if self.sent_after_response:
+            text += (
+                f", then p50 {f['fanout_p50']:5.0f}  p95 {f['fanout_p95']:5.0f}"
+                f"  max {f['fanout_max']:5.0f} ms"
+            )
+        if self.wrong_tables:
+            text += f"  WRONG TABLE on {self.wrong_tables}"
+        if self.missing:
+            text += f"  MISSING {self.missing}"
+        return text
+
+
+def percentile(values: list[float], pct: int) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def raise_fd_limit(phones: int) -> None:
+    """Each phone is a socket here and one in the server (which inherits this limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = max(4096, phones * 2 + 512)
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    if want < phones + 256:
+        sys.exit(f"the open-file limit ({want}) is too low for {phones} phones")
+
+
+async def gather_limited(limit: int, jobs: list[Any]) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Any) -> Any:
+        async with gate:
+            return await job
+
+    return await asyncio.gather(*(one(j) for j in jobs))
+
+
+async def open_sockets(
+    url: str, origin: str, cookies: list[tuple[str, str]], compression: str | None
+) -> list[Socket]:
+    async def one(name: str, cookie: str) -> Socket:
+        ws = await connect(
+            url,
+            origin=Origin(origin),
+            additional_headers={"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else None,
+            compression=compression,
+            proxy=None,
+            open_timeout=60,
+            ping_interval=None,
+        )
+        sock = Socket(name, ws)
+        sock.reader = asyncio.create_task(sock.read())
+        return sock
+
+    return await gather_limited(64, [one(n, c) for n, c in cookies])
+
+
+async def close_sockets(sockets: list[Socket]) -> None:
+    for sock in sockets:
+        if sock.reader:
+            sock.reader.cancel()
+    await gather_limited(128, [s.ws.close() for s in sockets])
+
+
+async def wait_for_round(sockets: list[Socket], rnd: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(rnd not in s.arrivals for s in sockets):
+        await asyncio.sleep(0.01)
+
+
+def measure(label: str, sockets: list[Socket], rnd: int, began: float, answered: float) -> Run:
+    got = [s.arrivals[rnd][0] for s in sockets if rnd in s.arrivals] or [math.inf]
+    return Run(
+        label,
+        [t - began for t in got],
+        [t - answered for t in got],
+        missing=len(sockets) - len(got),
+        request_seconds=answered - began,
+    )
+
+
+# --- our server -----------------------------------------------------------------------------
+
+
+def prepare_database(url: str) -> None:
+    from sqlmodel import Session
+
+    from app.db import make_engine
+    from app.migrate import upgrade
+    from app.services import accounts
+
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        accounts.create_facilitator(session=session, email=EMAIL, password=PASSWORD)
+    engine.dispose()
+
+
+async def join_all(
+    base_url: str, code: str, phones: int, concurrency: int
+) -> list[tuple[str, str]]:
+    names = [f"Phone {n:04d}" for n in range(1, phones + 1)]
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for name in names:
+        queue.put_nowait(name)
+    cookies: dict[str, str] = {}
+
+    async def worker() -> None:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+            while not queue.empty():
+                name = queue.get_nowait()
+                client.cookies.clear()  # a new phone: its own cookie jar
+                cookies[name] = await ajoin(client, code, name)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return [(name, cookies[name]) for name in names]
+
+
+async def bench_ours(args: argparse.Namespace, workdir: Path) -> tuple[list[Run], int]:
+    url = f"sqlite:///{workdir / 'fanout.db'}"
+    prepare_database(url)
+    server = start_server(LiveServer(database_url=url, log_dir=workdir))
+    assert server.process is not None
+    print(f"server pid {server.process.pid} at {server.url} (log {server.log_path})")
+    profiler: subprocess.Popen[bytes] | None = None
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=120) as api:
+            r = await api.post("/api/v1/auth/token", data={"username": EMAIL, "password": PASSWORD})
+            api.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+            r = await api.post(
+                "/api/v1/cafes",
+                json={
+                    "title": "Fan-out benchmark",
+                    "table_count": min(200, math.ceil(args.phones / TABLE_SIZE)),
+                    "table_capacity": max(TABLE_SIZE, math.ceil(args.phones / 200)),
+                    "rounds": [
+                        {"question": f"Question {n}?", "minutes": 10}
+                        for n in range(1, args.rounds + 1)
+                    ],
+                },
+            )
+            assert r.status_code == 201, r.text
+            cafe = r.json()
+
+            start = time.perf_counter()
+            cookies = await join_all(server.url, cafe["code"], args.phones, args.join_concurrency)
+            print(f"{args.phones} phones joined over HTTP in {time.perf_counter() - start:.1f} s")
+            start = time.perf_counter()
+            sockets = await open_sockets(
+                ws_url(server.url, f"/ws/p/{cafe['id']}"), server.url, cookies, args.compression
+            )
+            print(f"{len(sockets)} websockets open in {time.perf_counter() - start:.1f} s")
+            await asyncio.sleep(1)
+
+            if args.profile:
+                profiler = start_profiler(args.profile, server.process.pid)
+            runs = []
+            for rnd in range(1, args.rounds + 1):
+                began = time.perf_counter()
+                r = await api.post(f"/api/v1/cafes/{cafe['id']}/rounds/next")
+                answered = time.perf_counter()
+                assert r.status_code == 200, r.text
+                await wait_for_round(sockets, rnd, timeout=30)
+                seating = await api.get(f"/api/v1/cafes/{cafe['id']}/seating")
+                table_of = {s["display_name"]: s["table_id"] for s in seating.json()["seats"]}
+                label = f"round {rnd} ({'first' if rnd == 1 else 'rotation'})"
+                run = measure(label, sockets, rnd, began, answered)
+                run.wrong_tables = sum(
+                    1
+                    for s in sockets
+                    if rnd in s.arrivals and s.arrivals[rnd][1] != table_of.get(s.name)
+                )
+                runs.append(run)
+                print(run.line())
+                await asyncio.sleep(1)
+            sizes = [s.arrivals[r][2] for s in sockets for r in s.arrivals]
+            await close_sockets(sockets)
+        return runs, int(statistics.median(sizes)) if sizes else 3000
+    finally:
+        if profiler is not None:
+            profiler.send_signal(2)  # SIGINT: py-spy writes its report and exits
+            profiler.wait(timeout=60)
+            print(f"profile written to {args.profile}")
+        server.stop()
+
+
+def start_server(server: LiveServer) -> LiveServer:
+    """Start uvicorn; on a busy shared machine its start can outlast one wait, so try again."""
+    for attempt in range(3):
+        try:
+            return server.start()
+        except RuntimeError:
+            if attempt == 2:
+                raise
+            print("the server was slow to start; trying again")
+    raise AssertionError("unreachable")
+
+
+def start_profiler(out: str, pid: int) -> subprocess.Popen[bytes]:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    fmt = "speedscope" if out.endswith(".json") else "flamegraph"
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "--rate", "250", "--format", fmt, "--output", out],
+        stdout=subprocess.DEVNULL,
+    )
+
+
+# --- the floor server -----------------------------------------------------------------------
+
+
+async def bench_floor(args: argparse.Namespace, workdir: Path, size: int) -> list[Run]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = (workdir / "floor.log").open("ab")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "fanout:floor_app",
+            "--app-dir",
+            str(Path(__file__).parent),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+            for _ in range(300):
+                try:
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.1)
+            phones = [(f"Phone {n:04d}", "") for n in range(1, args.phones + 1)]
+            sockets = await open_sockets(ws_url(base, "/ws"), base, phones, args.compression)
+            await asyncio.sleep(1)
+            runs = []
+            for rnd in range(1, args.floor_repeats + 1):
+                began = time.perf_counter()
+                r = await client.post("/broadcast", params={"round": rnd, "size": size})
+                answered = time.perf_counter()
+                assert r.text == str(args.phones), r.text
+                await wait_for_round(sockets, rnd, timeout=30)
+                run = measure(f"floor {rnd} ({size} chars)", sockets, rnd, began, answered)
+                run.sent_after_response = False
+                runs.append(run)
+                print(run.line())
+                await asyncio.sleep(0.5)
+            await close_sockets(sockets)
+        return runs
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def summary(runs: list[Run]) -> dict[str, float]:
+    """The median over runs of each figure (the machine is shared, so single runs wobble)."""
+    keys = runs[0].figures().keys()
+    return {k: statistics.median(r.figures()[k] for r in runs) for k in keys}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--phones", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds started (measured) on ours")
+    parser.add_argument("--floor-repeats", type=int, default=5)
+    parser.add_argument("--join-concurrency", type=int, default=16)
+    parser.add_argument(
+        "--no-compression",
+        dest="compression",
+        action="store_const",
+        const=None,
+        default="deflate",
+        help="do not offer permessage-deflate (browsers do offer it)",
+    )
+    parser.add_argument("--profile", help="py-spy output (.svg or .json) of the server's rounds")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    raise_fd_limit(args.phones)
+    print(f"{args.phones} phones; {os.cpu_count()} CPUs, load average {load()}")
+
+    with tempfile.TemporaryDirectory(prefix="tablecloth-fanout-") as tmp:
+        workdir = Path(tmp)
+        ours, size = await bench_ours(args, workdir)
+        floor = await bench_floor(args, workdir, size)
+
+    a, b = summary(ours), summary(floor)
+    ratio = {k: a[k] / b[k] for k in ("p50", "p95", "max")}
+    fanout = {k: a[f"fanout_{k}"] / b[k] for k in ("p50", "p95", "max")}
+    every = all(r.max <= 1.0 and not r.missing and not r.wrong_tables for r in ours)
+
+    def row(label: str, values: list[float], unit: str = "ms") -> str:
+        cells = "".join(f" {v * 1000:7.0f}ms" if unit == "ms" else f" {v:8.1f}x" for v in values)
+        return f"{label:<34}{cells}"
+
+    print(f"\n{args.phones} phones, median over runs; load average now {load()}")
+    print(f"{'':<34} {'p50':>9} {'p95':>9} {'max':>9}")
+    print(row("ours, from the start of the POST", [a["p50"], a["p95"], a["max"]]))
+    print(
+        row("ours, from the POST's response", [a["fanout_p50"], a["fanout_p95"], a["fanout_max"]])
+    )
+    print(row("floor, from the start of the POST", [b["p50"], b["p95"], b["max"]]))
+    print(row("ratio ours/floor", list(ratio.values()), "x"))
+    print(row("ratio fan-out only/floor", list(fanout.values()), "x"))
+    print(f"the POST itself (seating {args.phones} people): {a['request'] * 1000:.0f} ms")
+    print(
+        f"target, every phone within 1 s in every round: {'yes' if every else 'NO'}; "
+        f"within 3x the floor (max): {'yes' if ratio['max'] <= 3 else 'NO'} "
+        f"(fan-out only: {'yes' if fanout['max'] <= 3 else 'NO'})"
+    )
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "phones": args.phones,
+                    "ours": [{"label": r.label, **r.figures()} for r in ours],
+                    "floor": [{"label": r.label, **r.figures()} for r in floor],
+                    "summary": {"ours": a, "floor": b, "ratio": ratio, "fanout_ratio": fanout},
+                },
+                indent=2,
+            )
+        )
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
