@@ -9,13 +9,15 @@ console, re-render their own view.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from tempfile import SpooledTemporaryFile
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlmodel import Session
@@ -38,8 +40,9 @@ from app.realtime.hub import CafeEvent
 from app.rendering import render, render_html
 from app.routers.api_cafes import ERRORS, WriteCafe
 from app.routers.cafes import OwnedCafe
-from app.routers.participant import CafeByCode, remembered
+from app.routers.participant import JOIN_BUCKET, CafeByCode, remembered
 from app.security import CSRF_FIELD, CSRF_HEADER, csrf_valid, origin_allowed, request_is_htmx
+from app.services import accounts
 from app.services import board as board_service
 from app.services import cafe as cafe_service
 from app.services import media as media_service
@@ -117,9 +120,7 @@ def read_moderation(db: Database, cafe: Cafe) -> board_service.ModerationView:
 def _person(request: Request, session: Session, cafe: Cafe) -> Participant:
     person = remembered(request, session, cafe)
     if person is None:
-        raise Forbidden(
-            f"Please join this café first: open /j/{cafe.code} and choose a name to use today."
-        )
+        raise _not_joined(cafe)
     return person
 
 
@@ -130,11 +131,53 @@ def _seat(
     return rnd, cafe_service.seat_of(session, rnd, person)
 
 
+@dataclass(frozen=True)
+class Phone:
+    """The café and the person behind a phone's request, read before any write."""
+
+    cafe: Cafe
+    person: Participant
+
+
+def phone_of(
+    code: str, request: Request, db: DatabaseDep, settings: SettingsDep, now: NowDep
+) -> Phone:
+    """Who is posting, read in a session that does not take SQLite's write lock: a post then
+    holds the lock only for its own few statements. Unknown codes count against the address
+    as they do on the join page."""
+    key = request.client.host if request.client else "unknown"
+    with db.read_session() as read:
+        accounts.check_rate(
+            session=read,
+            bucket=JOIN_BUCKET,
+            key=key,
+            limit=settings.join_attempts,
+            window_seconds=settings.join_window_seconds,
+            now=now,
+        )
+        cafe = cafe_service.get_by_code(session=read, code=code)
+        person = remembered(request, read, cafe) if cafe is not None else None
+    if cafe is None:
+        with Session(db.engine) as write:
+            accounts.record_hit(session=write, bucket=JOIN_BUCKET, key=key, now=now)
+        raise NotFound("We could not find a café with that code.")
+    if person is None:
+        raise _not_joined(cafe)
+    return Phone(cafe=cafe, person=person)
+
+
+PhoneDep = Annotated[Phone, Depends(phone_of)]
+
+
+def _not_joined(cafe: Cafe) -> Forbidden:
+    return Forbidden(
+        f"Please join this café first: open /j/{cafe.code} and choose a name to use today."
+    )
+
+
 def _phone_answer(
     request: Request,
-    session: Session,
-    cafe: Cafe,
-    person: Participant,
+    phone: Phone,
     now: datetime,
     *,
     draft: board_service.Draft | None = None,
@@ -146,44 +189,62 @@ def _phone_answer(
     """htmx: the board block (and the form, when it was the form that was sent).
     Without JavaScript: back to the page after a success, the page with the message after a
     refusal."""
-    if request_is_htmx(request):
-        rnd, table = _seat(session, cafe, person)
-        ctx = {
-            "cafe": cafe,
-            "person": person,
-            "board_error": error,
-            **board_context(session, cafe, person, rnd=rnd, table=table, draft=draft),
-        }
-        html = render_html("participant.html", ctx, conn=request, block="board")
-        if with_compose:
-            html += render_html(
-                "participant.html", {**ctx, "oob": True}, conn=request, block="compose"
-            )
-        return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
-    if status_code < 400:
+    htmx = request_is_htmx(request)
+    cafe, person = phone.cafe, phone.person
+    if not htmx and status_code < 400:
         return RedirectResponse(f"/p/{cafe.code}#{anchor}", status_code=303)
-    state = cafe_service.cafe_state(session=session, cafe=cafe, now=now)
-    view = cafe_service.participant_view(state, person, now)
-    return render(
-        request,
-        "participant.html",
-        {
-            "cafe": cafe,
-            "v": view,
-            "person": person,
-            "board_error": error,
-            **board_context(session, cafe, person, rnd=view.round, table=view.table, draft=draft),
-        },
-        status_code=status_code,
-    )
+    db: Database = request.app.state.db
+    # A session of its own: the write has committed, and drawing the answer must not hold
+    # SQLite's write lock (the request's session would take it again for these reads).
+    with db.read_session() as session:
+        if htmx:
+            rnd, table = _seat(session, cafe, person)
+            ctx = {
+                "cafe": cafe,
+                "person": person,
+                "board_error": error,
+                **board_context(session, cafe, person, rnd=rnd, table=table, draft=draft),
+            }
+            html = render_html("participant.html", ctx, conn=request, block="board")
+            if with_compose:
+                html += render_html(
+                    "participant.html", {**ctx, "oob": True}, conn=request, block="compose"
+                )
+            return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
+        state = cafe_service.cafe_state(session=session, cafe=cafe, now=now)
+        view = cafe_service.participant_view(state, person, now)
+        return render(
+            request,
+            "participant.html",
+            {
+                "cafe": cafe,
+                "v": view,
+                "person": person,
+                "board_error": error,
+                **board_context(
+                    session, cafe, person, rnd=view.round, table=view.table, draft=draft
+                ),
+            },
+            status_code=status_code,
+        )
 
 
-def _attempt(session: Session, action: Callable[[], T]) -> T | DomainError:
-    try:
-        return action()
-    except DomainError as exc:
-        session.rollback()
-        return exc
+# SQLite has one writer at a time. Writers that find the lock taken poll for it, sleeping up
+# to 100 ms between tries, so under a burst of posts the lock sits idle while they sleep.
+# Queuing this process's board writes here hands the lock straight from one to the next.
+_SQLITE_WRITER = threading.Lock()
+
+
+def _attempt(request: Request, session: Session, action: Callable[[], T]) -> T | DomainError:
+    """Run one write of the board service; a refusal comes back as a value, rolled back."""
+    db: Database = request.app.state.db
+    gate = _SQLITE_WRITER if db.url.startswith("sqlite") else contextlib.nullcontext()
+    with gate:
+        try:
+            return action()
+        except DomainError as exc:
+            session.rollback()
+            return exc
 
 
 def _announce_board(announce: Announcer, contribution: Contribution, event: CafeEvent) -> None:
@@ -192,27 +253,19 @@ def _announce_board(announce: Announcer, contribution: Contribution, event: Cafe
         event,
         table_id=contribution.table_id,
         contribution_id=contribution.id,
+        # A board change leaves rounds and seating as they were, so live views may keep the
+        # café state they share (see StateCache) instead of reading it again for every post.
+        seq=None,
     )
 
 
 # --- phones -------------------------------------------------------------------------------
 
 
-@router.get("/p/{code}/board")
-def board_fragment(
-    request: Request, cafe: CafeByCode, session: SessionDep, now: NowDep
-) -> Response:
-    """My table's board as it is now (the fragment, or the page without JavaScript)."""
-    person = _person(request, session, cafe)
-    if not request_is_htmx(request):
-        return RedirectResponse(f"/p/{cafe.code}#board", status_code=303)
-    return _phone_answer(request, session, cafe, person, now)
-
-
 @router.post("/p/{code}/contributions")
 def post_contribution(
     request: Request,
-    cafe: CafeByCode,
+    phone: PhoneDep,
     session: SessionDep,
     now: NowDep,
     announce: AnnounceDep,
@@ -223,8 +276,9 @@ def post_contribution(
     for_table: Annotated[bool, Form()] = False,
 ) -> Response:
     """Add a contribution to my table's board; a retry with the same client id adds nothing."""
-    person = _person(request, session, cafe)
+    cafe, person = phone.cafe, phone.person
     result = _attempt(
+        request,
         session,
         lambda: board_service.post_contribution(
             session=session,
@@ -249,9 +303,7 @@ def post_contribution(
         )
         return _phone_answer(
             request,
-            session,
-            cafe,
-            person,
+            phone,
             now,
             draft=draft,
             status_code=result.status_code,
@@ -261,9 +313,7 @@ def post_contribution(
     contribution, created = result
     if created:
         _announce_board(announce, contribution, CafeEvent.BOARD_CHANGED)
-    return _phone_answer(
-        request, session, cafe, person, now, with_compose=True, anchor=f"c-{contribution.id}"
-    )
+    return _phone_answer(request, phone, now, with_compose=True, anchor=f"c-{contribution.id}")
 
 
 @router.get("/p/{code}/contributions/{contribution_id}/edit")
@@ -308,7 +358,7 @@ def _edit_page(
 @router.post("/p/{code}/contributions/{contribution_id}/edit")
 def edit_contribution(
     request: Request,
-    cafe: CafeByCode,
+    phone: PhoneDep,
     session: SessionDep,
     now: NowDep,
     announce: AnnounceDep,
@@ -318,8 +368,9 @@ def edit_contribution(
     evidence_type: Annotated[str, Form(max_length=40)] = "other",
 ) -> Response:
     """Save changes to one of my contributions while its round is on."""
-    person = _person(request, session, cafe)
+    cafe, person = phone.cafe, phone.person
     result = _attempt(
+        request,
         session,
         lambda: board_service.edit_contribution(
             session=session,
@@ -335,27 +386,30 @@ def edit_contribution(
     if isinstance(result, DomainError):
         if not isinstance(result, Invalid):
             raise result
-        contribution = board_service.own_contribution(session, cafe, person, contribution_id)
-        draft = board_service.draft_of(contribution)
-        draft.text, draft.kind, draft.evidence_type = text[: 2 * MAX_TEXT], kind, evidence_type
-        draft.error = result.detail
-        return _edit_page(request, session, cafe, person, draft, status_code=result.status_code)
+        db: Database = request.app.state.db
+        with db.read_session() as read:
+            contribution = board_service.own_contribution(read, cafe, person, contribution_id)
+            draft = board_service.draft_of(contribution)
+            draft.text, draft.kind, draft.evidence_type = text[: 2 * MAX_TEXT], kind, evidence_type
+            draft.error = result.detail
+            return _edit_page(request, read, cafe, person, draft, status_code=result.status_code)
     _announce_board(announce, result, CafeEvent.BOARD_CHANGED)
-    return _phone_answer(request, session, cafe, person, now, anchor=f"c-{result.id}")
+    return _phone_answer(request, phone, now, anchor=f"c-{result.id}")
 
 
 @router.post("/p/{code}/contributions/{contribution_id}/withdraw")
 def withdraw_contribution(
     request: Request,
-    cafe: CafeByCode,
+    phone: PhoneDep,
     session: SessionDep,
     now: NowDep,
     announce: AnnounceDep,
     contribution_id: int,
 ) -> Response:
     """Take back one of my contributions while its round is on."""
-    person = _person(request, session, cafe)
+    cafe, person = phone.cafe, phone.person
     result = _attempt(
+        request,
         session,
         lambda: board_service.withdraw_contribution(
             session=session, cafe=cafe, person=person, contribution_id=contribution_id, now=now
@@ -363,16 +417,16 @@ def withdraw_contribution(
     )
     if isinstance(result, DomainError):
         return _phone_answer(
-            request, session, cafe, person, now, error=result.detail, status_code=result.status_code
+            request, phone, now, error=result.detail, status_code=result.status_code
         )
     _announce_board(announce, result, CafeEvent.BOARD_CHANGED)
-    return _phone_answer(request, session, cafe, person, now)
+    return _phone_answer(request, phone, now)
 
 
 @router.post("/p/{code}/contributions/{contribution_id}/react")
 def react(
     request: Request,
-    cafe: CafeByCode,
+    phone: PhoneDep,
     session: SessionDep,
     now: NowDep,
     announce: AnnounceDep,
@@ -380,9 +434,10 @@ def react(
     on: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Agree with a card on my table's board, or take my vote back (within my vote budget)."""
-    person = _person(request, session, cafe)
+    cafe, person = phone.cafe, phone.person
     wanted = {"true": True, "1": True, "false": False, "0": False}.get(on.lower())
     result = _attempt(
+        request,
         session,
         lambda: board_service.set_reaction(
             session=session,
@@ -395,26 +450,25 @@ def react(
     )
     if isinstance(result, DomainError):
         return _phone_answer(
-            request, session, cafe, person, now, error=result.detail, status_code=result.status_code
+            request, phone, now, error=result.detail, status_code=result.status_code
         )
-    contribution = session.get(Contribution, contribution_id)
-    if contribution is not None:
-        _announce_board(announce, contribution, CafeEvent.BOARD_CHANGED)
-    return _phone_answer(request, session, cafe, person, now, anchor=f"c-{contribution_id}")
+    _announce_board(announce, result[0], CafeEvent.BOARD_CHANGED)
+    return _phone_answer(request, phone, now, anchor=f"c-{contribution_id}")
 
 
 @router.post("/p/{code}/contributions/{contribution_id}/concern")
 def raise_concern(
     request: Request,
-    cafe: CafeByCode,
+    phone: PhoneDep,
     session: SessionDep,
     now: NowDep,
     announce: AnnounceDep,
     contribution_id: int,
 ) -> Response:
     """Tell the facilitator privately that a card worries me: it is hidden at once."""
-    person = _person(request, session, cafe)
+    cafe, person = phone.cafe, phone.person
     result = _attempt(
+        request,
         session,
         lambda: board_service.raise_concern(
             session=session, cafe=cafe, person=person, contribution_id=contribution_id, now=now
@@ -422,11 +476,11 @@ def raise_concern(
     )
     if isinstance(result, DomainError):
         return _phone_answer(
-            request, session, cafe, person, now, error=result.detail, status_code=result.status_code
+            request, phone, now, error=result.detail, status_code=result.status_code
         )
     _announce_board(announce, result, CafeEvent.CONTRIBUTION_HIDDEN)
     _announce_board(announce, result, CafeEvent.SAFEGUARDING_ALERT)
-    return _phone_answer(request, session, cafe, person, now)
+    return _phone_answer(request, phone, now)
 
 
 # --- uploads ------------------------------------------------------------------------------
@@ -704,7 +758,9 @@ def moderate_from_console(
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Hide, restore, approve or flag a contribution, or mark a safeguarding alert dealt with."""
+    cafe_id = cafe.id
     result = _attempt(
+        request,
         session,
         lambda: moderate(
             action, session=session, cafe=cafe, contribution_id=contribution_id, note=note, now=now
@@ -721,18 +777,22 @@ def moderate_from_console(
         for event in events:
             _announce_board(announce, contribution, event)
     if not request_is_htmx(request):
-        return RedirectResponse(f"/cafes/{cafe.id}/console#moderation", status_code=303)
-    return render(
-        request,
-        "console.html",
-        {
-            "cafe": cafe,
-            "m": board_service.moderation_view(session=session, cafe=cafe),
-            "moderation_error": error,
-        },
-        block="moderation",
-        status_code=status_code,
-    )
+        return RedirectResponse(f"/cafes/{cafe_id}/console#moderation", status_code=303)
+    db: Database = request.app.state.db
+    with db.read_session() as read:  # the write lock is not needed to draw the answer
+        fresh = read.get(Cafe, cafe_id)
+        assert fresh is not None
+        return render(
+            request,
+            "console.html",
+            {
+                "cafe": fresh,
+                "m": board_service.moderation_view(session=read, cafe=fresh),
+                "moderation_error": error,
+            },
+            block="moderation",
+            status_code=status_code,
+        )
 
 
 # --- moderation through the API -----------------------------------------------------------

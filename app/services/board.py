@@ -264,11 +264,11 @@ def set_reaction(
     contribution_id: int,
     on: bool | None = None,
     now: datetime,
-) -> bool:
+) -> tuple[Contribution, bool]:
     """Agree with (dot-vote for) a card on my table's board, or take the vote back.
 
     ``on`` names the state wanted, so a repeated request changes nothing; ``None`` toggles.
-    Returns whether the person's vote is now on the card.
+    Returns the card and whether the person's vote is now on it.
     """
     assert person.id is not None
     contribution = session.get(Contribution, contribution_id)
@@ -296,10 +296,10 @@ def set_reaction(
     if existing is not None and not wanted:
         session.delete(existing)
         session.commit()
-        return False
+        return contribution, False
     if existing is not None or not wanted:
-        session.rollback()
-        return existing is not None
+        session.commit()  # nothing to change; end the transaction (and the row lock)
+        return contribution, existing is not None
     budget = cafe.reaction_budget
     if budget <= 0:
         raise Conflict("Voting is switched off in this café.")
@@ -313,7 +313,7 @@ def set_reaction(
         session.commit()
     except IntegrityError:  # the same vote arrived twice at once
         session.rollback()
-    return True
+    return contribution, True
 
 
 def raise_concern(
