@@ -247,6 +247,79 @@ def test_zero_repeats_16_people_4_tables_5_rounds() -> None:
         assert all(sorted(Counter(s.values()).values()) == [4, 4, 4, 4] for s in plan)
 
 
+def test_zero_repeats_32_people_8_tables_8_rounds() -> None:
+    # the social golfer instance 8-4-8: 8 tables is a prime power, so table hopping over the
+    # field with 8 elements gives every round without a single repeat
+    people, tables = grid(32, 8, 4)
+    for seed in range(3):
+        plan = plan_rounds(people, tables, [], 8, seed=seed)
+        assert repeated_meetings(plan) == 0
+        assert max_pair_count(plan) == 1
+        assert all(sorted(Counter(s.values()).values()) == [4] * 8 for s in plan)
+    assert plan_rounds(people, tables, [], 8, seed=5) == plan_rounds(people, tables, [], 8, seed=5)
+
+
+def test_everyone_meets_everyone_once_28_people_7_tables_9_rounds() -> None:
+    # a resolvable design (28 points, blocks of 4): a cyclic schedule found by search
+    people, tables = grid(28, 7, 4)
+    plan = plan_rounds(people, tables, [], 9, seed=0)
+    assert repeated_meetings(plan) == 0
+    assert len(pair_counts(plan)) == 28 * 27 // 2
+    assert all(sorted(Counter(s.values()).values()) == [4] * 7 for s in plan)
+
+
+def test_kirkman_schoolgirls() -> None:
+    people, tables = grid(15, 5, 3)
+    plan = plan_rounds(people, tables, [], 7, seed=1)
+    assert repeated_meetings(plan) == 0
+    assert len(pair_counts(plan)) == 15 * 14 // 2
+
+
+def test_hosts_stay_and_nobody_meets_twice_when_tables_are_not_a_prime_power() -> None:
+    # 6 tables: no finite field; the cyclic search keeps the hosts as fixed points
+    people = [PlannerPerson(i, is_host=True, current_table=i) for i in range(6)]
+    people += [PlannerPerson(100 + i) for i in range(18)]
+    tables = [PlannerTable(t, 4) for t in range(6)]
+    plan = plan_rounds(people, tables, [], 3, seed=2)
+    seen: list[Seating] = []
+    for seating in plan:
+        assert_valid(seating, people, tables, seen)
+        seen.append(seating)
+    assert repeated_meetings(plan) == 0
+
+
+def test_hosts_roles_and_no_repeats_together() -> None:
+    # 8 hosts, 40 movable of whom 8 have lived experience: every round every table gets one
+    # lived-experience voice, the other roles spread evenly, and nobody meets anyone twice
+    roles = [LIVED_EXPERIENCE] * 8 + ["carer"] * 12 + ["practitioner"] * 12 + ["manager"] * 8
+    people = [PlannerPerson(i, role="other", is_host=True, current_table=i) for i in range(8)]
+    people += [PlannerPerson(100 + i, role=r) for i, r in enumerate(roles)]
+    tables = [PlannerTable(t, 6) for t in range(8)]
+    plan = plan_rounds(people, tables, [], 4, seed=0)
+    assert repeated_meetings(plan) == 0
+    for seating in plan:
+        assert all(seating[i] == i for i in range(8))
+        assert role_mix_violations(seating, people, tables) == 0
+
+
+def test_roles_are_polished_when_repeats_plateau() -> None:
+    # six hosts at uneven tables: the search settles on some repeats, and the role mix must still
+    # be worked on afterwards (without the polish this instance kept 14 violations over 4 rounds)
+    roles = [LIVED_EXPERIENCE] * 12 + ["carer"] * 9 + ["manager"] * 9 + [None] * 6
+    people = [PlannerPerson(i, role="other", is_host=True, current_table=i) for i in range(6)]
+    people += [PlannerPerson(100 + i, role=r) for i, r in enumerate(roles)]
+    tables = [PlannerTable(t, c) for t, c in enumerate([6, 6, 7, 7, 8, 9])]
+    plan = plan_rounds(people, tables, [], 4, seed=0)
+    seen: list[Seating] = []
+    for seating in plan:
+        assert_valid(seating, people, tables, seen)
+        seen.append(seating)
+        # a lived-experience voice at every table
+        voices = Counter(seating[p.id] for p in people if p.role == LIVED_EXPERIENCE)
+        assert set(voices) == {t.id for t in tables}
+    assert sum(role_mix_violations(s, people, tables) for s in plan) <= 6
+
+
 def test_round_by_round_has_no_repeats_when_possible() -> None:
     # 36 people at 6 tables of 6: a second round can mix everyone (one from each first table)
     people, tables = grid(36, 6, 6)

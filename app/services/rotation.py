@@ -688,10 +688,14 @@ class _Engine:
 
     def zero_repeats_possible(self) -> bool:
         """False when some movable person must meet someone again: in every round they meet at
-        least (smallest table - 1) people, more than the people they have not met yet."""
+        least (smallest table - 1) people, more than the people they have not met yet; or, over
+        two or more rounds, some table must seat more people than there are tables (a table can
+        take at most one person from each table of the round before)."""
         sizes = [lo for lo in self.lo if lo > 0]
         if not sizes:
             return True
+        if self.rounds > 1 and max(sizes) > sum(1 for hi in self.hi if hi > 0):
+            return False
         per_round = min(sizes) - 1
         n, base = self.n, self.base
         for p in self.movable:
@@ -757,19 +761,20 @@ class _Engine:
             slot[i] = s
         return [[open_tables[add[g][mul[r][j]]] for g, j in slot] for r in range(self.rounds)]
 
-    def cyclic_start(self, work_budget: int, restart_nodes: int) -> list[list[int]] | None:
+    def cyclic_start(self, node_budget: int, restart_nodes: int) -> list[list[int]] | None:
         """A cyclic schedule without repeats, found by depth-first search, or ``None``.
 
-        Movable people form orbits of ``R`` (the number of rounds) under a shift ``s``: person
-        ``(i, x)`` of orbit ``i`` sits in round ``r`` where ``(i, x - r)`` sits in round 0.  Fixed
-        people, and the few movable people left over, stay at one table.  Two people then meet
-        as often as their "difference class" occurs in round 0, so only round 0 is searched:
-        most constrained person first, restarted with a new random order every
-        ``restart_nodes`` nodes.  This reaches designs local search finds hard, such as 28 people
-        at 7 tables of 4 meeting every other person exactly once over 9 rounds.
+        Movable people form orbits of ``R`` (the number of rounds): person ``(i, x)`` of orbit
+        ``i`` sits in round ``r`` where ``(i, x - r mod R)`` sits in round 0.  Fixed people, and
+        the few movable people left over, stay at one table.  Two people then meet as often as
+        their "difference class" occurs in round 0, so only round 0 is searched: most
+        constrained person first, to the fullest table first, with forward checking, restarted
+        with a new random order every ``restart_nodes`` nodes.  This reaches designs local
+        search finds hard, such as 28 people at 7 tables of 4 meeting every other person
+        exactly once over 9 rounds.
         """
         rounds, nt = self.rounds, self.t
-        if rounds < 2 or work_budget <= 0:
+        if rounds < 2 or node_budget <= 0:
             return None
         fixed_at = Counter(a for a in self.anchor if a >= 0)
         if any(c > 1 for c in fixed_at.values()):
@@ -808,53 +813,75 @@ class _Engine:
                 klass[a * n + b] = klass[b * n + a] = k
                 mult[a * n + b] = mult[b * n + a] = m
         used = [0] * len(ids)
-        work = 0
+        pairs: list[list[tuple[int, int]]] = [[] for _ in ids]
+        for a in range(n):
+            for b in range(n):
+                if a != b:
+                    pairs[klass[a * n + b]].append((a, b))
         table = [-1] * n
+        size = [0] * nt
         members: list[list[int]] = [[] for _ in range(nt)]
+        # barred[p * nt + b]: reasons why point p cannot join table b (forward checking)
+        barred = [0] * (n * nt)
+        trail: list[list[int]] = []
 
-        def fits(p: int, b: int) -> bool:
-            nonlocal work
-            work += 1
-            row = p * n
-            touched: list[int] = []
-            ok = True
-            for x in members[b]:
-                k = klass[row + x]
-                used[k] += mult[row + x]
-                touched.append(row + x)
-                if used[k] > 1:
-                    ok = False
-                    break
-            for e in touched:
-                used[klass[e]] -= mult[e]
-            return ok
+        def place(x: int, b: int) -> None:
+            marks: list[int] = []
+            row = x * n
+            table[x] = b
+            for y in members[b]:
+                k = klass[row + y]
+                fresh = used[k] == 0
+                used[k] += mult[row + y]
+                if fresh:  # every unplaced point meeting a placed one in class k is now barred
+                    for p, q in pairs[k]:
+                        if table[p] < 0 and table[q] >= 0:
+                            i = p * nt + table[q]
+                            barred[i] += 1
+                            marks.append(i)
+            for p in unplaced_set:
+                k = klass[p * n + x]
+                if used[k] or mult[p * n + x] > 1 or any(klass[p * n + y] == k for y in members[b]):
+                    i = p * nt + b
+                    barred[i] += 1
+                    marks.append(i)
+            members[b].append(x)
+            size[b] += 1
+            trail.append(marks)
 
-        def place(p: int, b: int, sign: int) -> None:
-            row = p * n
-            if sign < 0:
-                members[b].remove(p)
-            for x in members[b]:
-                used[klass[row + x]] += sign * mult[row + x]
-            if sign > 0:
-                members[b].append(p)
-            table[p] = b if sign > 0 else -1
+        def unplace(x: int) -> None:
+            b = table[x]
+            for i in trail.pop():
+                barred[i] -= 1
+            members[b].remove(x)
+            size[b] -= 1
+            row = x * n
+            for y in members[b]:
+                used[klass[row + y]] -= mult[row + y]
+            table[x] = -1
 
+        free = list(range(len(fixed), n))
+        unplaced_set = set(free)
         for point, i in enumerate(fixed):
-            place(point, self.anchor[i], 1)
+            place(point, self.anchor[i])
         rng = self.rng
         nodes = 0
         limit = 0
+        order: list[int] = []
 
-        def search(unplaced: list[int]) -> bool:
+        def search() -> bool:
             nonlocal nodes
-            if not unplaced:
+            if not unplaced_set:
                 return True
             nodes += 1
-            if nodes > limit or work > work_budget:
+            if nodes > limit:
                 return False
             best_p, best_opts = -1, list[int]()
-            for p in unplaced:
-                opts = [b for b in range(nt) if len(members[b]) < sizes[b] and fits(p, b)]
+            for p in order:
+                if table[p] >= 0:
+                    continue
+                base = p * nt
+                opts = [b for b in range(nt) if size[b] < sizes[b] and not barred[base + b]]
                 if best_p < 0 or len(opts) < len(best_opts):
                     best_p, best_opts = p, opts
                     if len(opts) <= 1:
@@ -862,25 +889,26 @@ class _Engine:
             if not best_opts:
                 return False
             rng.shuffle(best_opts)
-            rest = [q for q in unplaced if q != best_p]
+            best_opts.sort(key=lambda b: -size[b])  # complete the fullest table first
             tried_empty: set[int] = set()
+            unplaced_set.discard(best_p)
             for b in best_opts:
                 if not members[b]:
                     if sizes[b] in tried_empty:
                         continue
                     tried_empty.add(sizes[b])
-                place(best_p, b, 1)
-                if search(rest):
+                place(best_p, b)
+                if search():
                     return True
-                place(best_p, b, -1)
+                unplace(best_p)
+            unplaced_set.add(best_p)
             return False
 
-        free = list(range(len(fixed), n))
-        while work < work_budget:
-            limit = nodes + restart_nodes
+        while nodes < node_budget:
+            limit = min(node_budget, nodes + restart_nodes)
             order = list(free)
             rng.shuffle(order)
-            if search(order):
+            if search():
                 break
         else:
             return None
@@ -1455,7 +1483,7 @@ def _solve(
     # Budgets in iterations (or search nodes), scaled with the size of the schedule and with
     # ``effort``; never wall-clock, so that a seed always gives the same plan.
     anneal_iters = int(effort * (5000 + 50 * movable * rounds))
-    polish_iters = int(effort * (20000 + 50 * movable * rounds))
+    polish_iters = int(effort * max(100_000, 50 * movable * rounds))
     # exact searches and tabu only where they pay (recursion depth = movable people)
     small = movable <= 200 and movable * engine.t <= 4000
     hopeful = small and engine.zero_repeats_possible()
@@ -1467,7 +1495,9 @@ def _solve(
     if hopeful and rounds > 1 and engine.fresh():
         start = engine.field_start()
         if start is None:
-            start = engine.cyclic_start(int(effort * 600_000), 1000)
+            # search nodes cost about (people x tables) steps each
+            nodes = int(effort * 20_000_000 / (engine.n * engine.t))
+            start = engine.cyclic_start(nodes, 1000)
     if start is not None:
         # one structured start gets the whole budget instead of restarts from greedy builds
         tabu_iters *= restarts
