@@ -121,7 +121,8 @@
     var draft = read(draftKey(form.getAttribute("data-outbox")), null);
     if (area && draft && !area.value) {
       area.value = draft.text || "";
-      var kind = draft.kind && form.querySelector("input[name=kind][value='" + draft.kind + "']");
+      var kind = draft.kind && window.CSS && CSS.escape &&
+        form.querySelector("input[name=kind][value=\"" + CSS.escape(draft.kind) + "\"]");
       if (kind) kind.checked = true;
       var evidence = form.querySelector("select[name=evidence_type]");
       if (evidence && draft.evidence) evidence.value = draft.evidence;

@@ -7,11 +7,13 @@ post ("Waiting to send") and sends it exactly once when the connection comes bac
 
 from __future__ import annotations
 
+import io
 import re
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page, expect
+from PIL import Image
+from playwright.sync_api import FilePayload, Page, expect
 from sqlmodel import Session, col, select
 
 from app.models.accounts import Facilitator
@@ -22,6 +24,15 @@ from tests.factories import PASSWORD, make_cafe
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (240, 200, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def add(phone: Page, text: str, kind: str = "Idea") -> None:
@@ -90,6 +101,25 @@ def test_boards_live_at_two_tables_with_moderation_and_an_offline_post(
     expect(ann.locator("#board")).to_contain_text("1 agree")
     check_accessibility(bo, "a phone with a board")
     check_accessibility(console, "the console with boards")
+
+    # Ann changes her words and adds a photo of the paper tablecloth on the change page.
+    ann.locator("#board li", has_text="Buses that come on time").get_by_role(
+        "link", name=re.compile("^Change")
+    ).click()
+    expect(ann.get_by_role("heading", name="Change what you wrote")).to_be_visible()
+    check_accessibility(ann, "the change page")
+    ann.locator("#contribution-text").fill("Buses that come on time, every time")
+    ann.get_by_role("button", name="Save changes").click()
+    expect(bo.locator("#board")).to_contain_text("Buses that come on time, every time")
+    card = ann.locator("#board li", has_text="every time")
+    card.get_by_role("link", name=re.compile("^Change")).click()
+    upload: FilePayload = {"name": "tablecloth.png", "mimeType": "image/png", "buffer": PNG}
+    ann.locator("#photo-file").set_input_files(files=[upload])
+    ann.get_by_role("button", name="Add the photo").click()
+    expect(ann.locator("#board")).to_contain_text("See the photo")
+    expect(bo.locator("#board")).to_contain_text("See the photo")
+    photo = bo.locator("#board").get_by_role("link", name="See the photo").get_attribute("href")
+    assert photo and bo.request.get(photo).headers["content-type"] == "image/png"
 
     # The facilitator hides Cy's card: it leaves Di's phone at once.
     card = console.locator("#moderation li", has_text="Staff who listen")
