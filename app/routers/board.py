@@ -235,11 +235,13 @@ def _phone_answer(
 _SQLITE_WRITER = threading.Lock()
 
 
+def _writer(db: Database) -> contextlib.AbstractContextManager[Any]:
+    return _SQLITE_WRITER if db.url.startswith("sqlite") else contextlib.nullcontext()
+
+
 def _attempt(request: Request, session: Session, action: Callable[[], T]) -> T | DomainError:
     """Run one write of the board service; a refusal comes back as a value, rolled back."""
-    db: Database = request.app.state.db
-    gate = _SQLITE_WRITER if db.url.startswith("sqlite") else contextlib.nullcontext()
-    with gate:
+    with _writer(request.app.state.db):
         try:
             return action()
         except DomainError as exc:
@@ -652,26 +654,28 @@ async def upload_media(
             raise Invalid("Choose a photo or a voice note to add.")
 
         def attach() -> tuple[str, Contribution]:
-            # The database is touched only now, after the body is in: a slow upload never
-            # holds SQLite's write lock.
-            with Session(db.engine, expire_on_commit=False) as session:
-                cafe = cafe_service.get_by_code(session=session, code=code)
+            # The database is touched only now, after the body is in, and the write lock
+            # only after the photo is cleaned: a slow upload never holds SQLite's lock.
+            with db.read_session() as read:
+                cafe = cafe_service.get_by_code(session=read, code=code)
                 if cafe is None:
                     raise NotFound("We could not find a café with that code.")
-                person = _person(request, session, cafe)
+                person = _person(request, read, cafe)
+                own = board_service.own_contribution(read, cafe, person, contribution_id)
+                board_service.check_changeable(read, cafe, own)
+            prepared = media_service.prepare(source=upload, size=form.size)  # type: ignore[arg-type]
+            with Session(db.engine, expire_on_commit=False) as session, _writer(db):
                 item = media_service.attach(
                     session=session,
                     media_dir=settings.media_dir,
                     cafe=cafe,
                     person=person,
                     contribution_id=contribution_id,
-                    source=upload,  # type: ignore[arg-type]
-                    size=form.size,
+                    prepared=prepared,
                     now=utcnow(),
                 )
-                contribution = session.get(Contribution, item.contribution_id)
-                assert contribution is not None
-                return cafe.code, contribution
+            assert item.contribution_id == own.id
+            return cafe.code, own
 
         cafe_code, contribution = await run_in_threadpool(attach)
     finally:

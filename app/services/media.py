@@ -138,23 +138,19 @@ def clean_photo(source: BinaryIO, kind: FileType) -> bytes:
     return out.getvalue()
 
 
-def attach(
-    *,
-    session: Session,
-    media_dir: Path,
-    cafe: Cafe,
-    person: Participant,
-    contribution_id: int,
-    source: BinaryIO,
-    size: int,
-    now: datetime,
-) -> Media:
-    """Attach a photo or voice note to one's own contribution during its round.
+@dataclass(frozen=True)
+class Prepared:
+    """An upload checked and cleaned, ready to store."""
 
-    A contribution has at most one photo and one voice note: a new one replaces the old.
+    type: FileType
+    data: bytes
+
+
+def prepare(*, source: BinaryIO, size: int) -> Prepared:
+    """Check an upload by its content and size; photos are decoded and encoded again.
+
+    This is the slow part (a large photo takes a while), so it runs outside any transaction.
     """
-    contribution = board.own_contribution(session, cafe, person, contribution_id)
-    board.check_changeable(session, cafe, contribution)
     if size == 0:
         raise UnsupportedType("The file is empty. Please choose a photo or a voice note.")
     source.seek(0)
@@ -165,34 +161,57 @@ def attach(
     if size > limit_for(kind.kind):
         raise TooLarge(too_large_message(kind.kind))
     data = clean_photo(source, kind) if kind.kind == MediaKind.PHOTO else source.read()
-    assert cafe.id is not None and contribution.id is not None
-    relative = f"{cafe.id}/{secrets.token_hex(16)}.{kind.ext}"
+    return Prepared(type=kind, data=data)
+
+
+def attach(
+    *,
+    session: Session,
+    media_dir: Path,
+    cafe: Cafe,
+    person: Participant,
+    contribution_id: int,
+    prepared: Prepared,
+    now: datetime,
+) -> Media:
+    """Attach a prepared photo or voice note to one's own contribution during its round.
+
+    A contribution has at most one photo and one voice note: a new one replaces the old.
+    """
+    assert cafe.id is not None
+    # The file goes to disk before the first query, so no transaction waits on the disk.
+    relative = f"{cafe.id}/{secrets.token_hex(16)}.{prepared.type.ext}"
     path = media_dir / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part")
-    partial.write_bytes(data)
+    partial.write_bytes(prepared.data)
     os.replace(partial, path)
-    replaced = list(
-        session.exec(
-            select(Media).where(Media.contribution_id == contribution.id, Media.kind == kind.kind)
-        )
-    )
-    item = Media(
-        contribution_id=contribution.id,
-        kind=kind.kind,
-        content_type=kind.content_type,
-        path=relative,
-        size=len(data),
-        created_at=now,
-    )
     try:
+        contribution = board.own_contribution(session, cafe, person, contribution_id)
+        board.check_changeable(session, cafe, contribution)
+        assert contribution.id is not None
+        replaced = list(
+            session.exec(
+                select(Media).where(
+                    Media.contribution_id == contribution.id, Media.kind == prepared.type.kind
+                )
+            )
+        )
+        item = Media(
+            contribution_id=contribution.id,
+            kind=prepared.type.kind,
+            content_type=prepared.type.content_type,
+            path=relative,
+            size=len(prepared.data),
+            created_at=now,
+        )
         for old in replaced:
             session.delete(old)
         session.add(item)
         contribution.updated_at = now
         session.add(contribution)
         session.commit()
-    except Exception:
+    except BaseException:
         session.rollback()
         path.unlink(missing_ok=True)
         raise
