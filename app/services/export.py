@@ -16,14 +16,14 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 import docx
 from docx.shared import Mm
-from sqlalchemy import exists, func
+from sqlalchemy import String, exists, func, literal, tuple_, type_coerce
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
@@ -81,11 +81,22 @@ class NotesContext:
     overrides: dict[tuple[int, int], str]
     themes: dict[int, Theme]
     names: dict[int, str]
+    # Plain copies of what every record needs: reading attributes of ORM objects a hundred
+    # thousand times costs more than the rest of a record.
+    round_number: dict[int, int] = field(init=False)
+    round_question: dict[int, str] = field(init=False)
+    table_number: dict[int, int] = field(init=False)
+    table_name: dict[int, str] = field(init=False)
+    theme_name: dict[int, str] = field(init=False)
+    theme_rank: dict[int, int] = field(init=False)
 
-    def question(self, rnd: Round | None, table_id: int | None) -> str | None:
-        if rnd is None:
-            return None
-        return self.overrides.get((rnd.id or 0, table_id or 0), rnd.question)
+    def __post_init__(self) -> None:
+        self.round_number = {rid: r.number for rid, r in self.rounds.items()}
+        self.round_question = {rid: r.question for rid, r in self.rounds.items()}
+        self.table_number = {tid: t.number for tid, t in self.tables.items()}
+        self.table_name = {tid: t.name for tid, t in self.tables.items()}
+        self.theme_name = {tid: t.name for tid, t in self.themes.items()}
+        self.theme_rank = {tid: i for i, tid in enumerate(self.themes)}
 
 
 def load_context(*, session: Session, cafe: Cafe, now: datetime) -> NotesContext:
@@ -124,8 +135,9 @@ def load_context(*, session: Session, cafe: Cafe, now: datetime) -> NotesContext
 @dataclass(slots=True)
 class NoteRecord:
     id: int
-    round: Round | None
-    table: CafeTable | None
+    round: int | None  # round number
+    table: int | None  # table number
+    table_name: str | None
     question: str | None
     text: str
     kind: str
@@ -137,8 +149,8 @@ class NoteRecord:
     reactions: int
     media: list[str]
     author: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: str  # ISO 8601, UTC
+    updated_at: str
 
     @property
     def kind_label(self) -> str:
@@ -184,16 +196,99 @@ _COLUMNS = (
     col(Contribution.evidence_type),
     col(Contribution.author_role),
     col(Contribution.for_table),
-    col(Contribution.created_at),
-    col(Contribution.updated_at),
+    # Read as stored: SQLite keeps UTC text that becomes ISO 8601 with two string edits,
+    # far cheaper than a datetime round trip per value (PostgreSQL hands back datetimes).
+    type_coerce(col(Contribution.created_at), String),
+    type_coerce(col(Contribution.updated_at), String),
 )
+
+
+def _iso_utc(value: Any) -> str:
+    if isinstance(value, str):
+        return value.replace(" ", "T", 1) + "+00:00"
+    return str(value.astimezone(UTC).isoformat())
+
+
+def _records(session: Session, ctx: NotesContext, rows: Sequence[Any]) -> list[NoteRecord]:
+    """Rows of ``_COLUMNS`` with their themes, reactions and media (three queries a batch)."""
+    ids = [row[0] for row in rows]
+    lo, hi = min(ids), max(ids)
+    # A dense batch is a cheap range on the index; a sparse one (a single table's or theme's
+    # share of the café) asks for exactly its ids.
+    dense = hi - lo < 2 * len(ids)
+
+    def matching(column: Any) -> ColumnElement[bool]:
+        return col(column).between(lo, hi) if dense else col(column).in_(ids)
+
+    conn = session.connection()
+    theme_ids: dict[int, list[int]] = {}
+    for cid, tid in conn.execute(
+        sa_select(col(ContributionTheme.contribution_id), col(ContributionTheme.theme_id)).where(
+            matching(ContributionTheme.contribution_id)
+        )
+    ):
+        if tid in ctx.themes:
+            theme_ids.setdefault(cid, []).append(tid)
+    reactions: dict[int, int] = dict(
+        conn.execute(  # type: ignore[arg-type]
+            sa_select(col(Reaction.contribution_id), func.count())
+            .where(matching(Reaction.contribution_id))
+            .group_by(col(Reaction.contribution_id))
+        ).all()
+    )
+    media: dict[int, list[str]] = {}
+    for cid, kind in conn.execute(
+        sa_select(col(Media.contribution_id), col(Media.kind)).where(
+            matching(Media.contribution_id)
+        )
+    ):
+        media.setdefault(cid, []).append(kind)
+    out = []
+    round_number, round_question = ctx.round_number, ctx.round_question
+    table_number, table_name, overrides = ctx.table_number, ctx.table_name, ctx.overrides
+    theme_name, theme_rank, names = ctx.theme_name, ctx.theme_rank, ctx.names
+    for cid, rid, tid, pid, text, kind, evidence, role, for_table, ca, ua in rows:
+        tids = theme_ids.get(cid, [])
+        if len(tids) > 1:
+            tids.sort(key=theme_rank.__getitem__)
+        question = None
+        if rid is not None:
+            question = overrides.get((rid, tid or 0)) or round_question.get(rid)
+        out.append(
+            NoteRecord(
+                cid,
+                round_number.get(rid) if rid is not None else None,
+                table_number.get(tid) if tid is not None else None,
+                table_name.get(tid) if tid is not None else None,
+                question,
+                text,
+                kind,
+                evidence,
+                role,
+                for_table,
+                tids,
+                [theme_name[t] for t in tids],
+                int(reactions.get(cid, 0)),
+                media.get(cid, []),
+                names.get(pid) if pid is not None else None,
+                _iso_utc(ca),
+                _iso_utc(ua),
+            )
+        )
+    return out
+
+
+def _visible(ctx: NotesContext) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return (
+        col(Contribution.cafe_id) == ctx.cafe.id,
+        col(Contribution.status) == ContributionStatus.VISIBLE,
+    )
 
 
 def record_batches(
     *,
     session: Session,
     ctx: NotesContext,
-    where: Sequence[ColumnElement[bool]] = (),
     batch: int = BATCH,
 ) -> Iterator[list[NoteRecord]]:
     """Visible contributions of the café in id order, ``batch`` at a time (keyset paging)."""
@@ -201,69 +296,85 @@ def record_batches(
     while True:
         query = (
             sa_select(*_COLUMNS)
-            .where(
-                col(Contribution.cafe_id) == ctx.cafe.id,
-                col(Contribution.status) == ContributionStatus.VISIBLE,
-                col(Contribution.id) > last,
-                *where,
-            )
+            .where(*_visible(ctx), col(Contribution.id) > last)
             .order_by(col(Contribution.id))
             .limit(batch)
         )
         rows = session.connection().execute(query).all()
         if not rows:
             return
-        lo, hi = rows[0][0], rows[-1][0]
-        theme_ids: dict[int, list[int]] = {}
-        for cid, tid in session.exec(
-            select(ContributionTheme.contribution_id, ContributionTheme.theme_id).where(
-                col(ContributionTheme.contribution_id).between(lo, hi)
-            )
-        ):
-            if tid in ctx.themes:
-                theme_ids.setdefault(cid, []).append(tid)
-        reactions = dict(
-            session.exec(
-                select(Reaction.contribution_id, func.count())
-                .where(col(Reaction.contribution_id).between(lo, hi))
-                .group_by(col(Reaction.contribution_id))
-            ).all()
-        )
-        media: dict[int, list[str]] = {}
-        for cid, kind in session.exec(
-            select(Media.contribution_id, Media.kind).where(
-                col(Media.contribution_id).between(lo, hi)
-            )
-        ):
-            media.setdefault(cid, []).append(kind)
-        out = []
-        for cid, round_id, table_id, pid, text, kind, evidence, role, for_table, ca, ua in rows:
-            rnd = ctx.rounds.get(round_id) if round_id is not None else None
-            tids = sorted(theme_ids.get(cid, ()), key=lambda t: ctx.themes[t].name.lower())
-            out.append(
-                NoteRecord(
-                    id=cid,
-                    round=rnd,
-                    table=ctx.tables.get(table_id) if table_id is not None else None,
-                    question=ctx.question(rnd, table_id),
-                    text=text,
-                    kind=kind,
-                    evidence_type=evidence,
-                    author_role=role,
-                    for_table=for_table,
-                    theme_ids=tids,
-                    themes=[ctx.themes[t].name for t in tids],
-                    reactions=int(reactions.get(cid, 0)),
-                    media=media.get(cid, []),
-                    author=ctx.names.get(pid) if pid is not None else None,
-                    created_at=ca,
-                    updated_at=ua,
-                )
-            )
-        yield out
+        yield _records(session, ctx, rows)
         if len(rows) < batch:
             return
-        last = hi
+        last = rows[-1][0]
+
+
+# Where a contribution was said, as numbers that sort: before the first round comes first,
+# "not at a table" last.
+NO_TABLE = 1_000_000
+_ROUND_NO = func.coalesce(col(Round.number), 0)
+_TABLE_NO = func.coalesce(col(CafeTable.number), NO_TABLE)
+Place = tuple[int, int]
+
+
+def _by_place(
+    session: Session, ctx: NotesContext, where: Sequence[ColumnElement[bool]], batch: int
+) -> Iterator[tuple[Place, NoteRecord]]:
+    """Visible contributions ordered by round number, table number, id (keyset paging)."""
+    last: tuple[int, int, int] | None = None
+    while True:
+        query = (
+            sa_select(*_COLUMNS, _ROUND_NO, _TABLE_NO)
+            .select_from(Contribution)
+            .outerjoin(Round, col(Round.id) == col(Contribution.round_id))
+            .outerjoin(CafeTable, col(CafeTable.id) == col(Contribution.table_id))
+            .where(*_visible(ctx), *where)
+        )
+        if last is not None:
+            query = query.where(
+                tuple_(_ROUND_NO, _TABLE_NO, col(Contribution.id)) > tuple_(*map(literal, last))
+            )
+        rows = (
+            session.connection()
+            .execute(query.order_by(_ROUND_NO, _TABLE_NO, col(Contribution.id)).limit(batch))
+            .all()
+        )
+        if not rows:
+            return
+        records = _records(session, ctx, [row[:-2] for row in rows])
+        for row, record in zip(rows, records, strict=True):
+            yield (row[-2], row[-1]), record
+        if len(rows) < batch:
+            return
+        last = (rows[-1][-2], rows[-1][-1], rows[-1][0])
+
+
+class _Cursor:
+    """A place-ordered stream with its next item in view."""
+
+    def __init__(self, stream: Iterator[tuple[Place, NoteRecord]]) -> None:
+        self._stream = stream
+        self.place: Place | None = None
+        self._record: NoteRecord | None = None
+        self._advance()
+
+    def _advance(self) -> None:
+        try:
+            self.place, self._record = next(self._stream)
+        except StopIteration:
+            self.place, self._record = None, None
+
+    def take(self, place: Place, size: int) -> Iterator[list[NoteRecord]]:
+        """The stream's records at ``place``, in chunks of ``size``."""
+        chunk: list[NoteRecord] = []
+        while self.place == place and self._record is not None:
+            chunk.append(self._record)
+            self._advance()
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
 
 # --- summary -------------------------------------------------------------------------------
@@ -332,10 +443,10 @@ def _iso(value: datetime | None) -> str | None:
 def _json_item(r: NoteRecord, names_visible: bool) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": r.id,
-        "round": r.round.number if r.round else None,
+        "round": r.round,
         "question": r.question,
-        "table": r.table.number if r.table else None,
-        "table_name": r.table.name if r.table else None,
+        "table": r.table,
+        "table_name": r.table_name,
         "text": r.text,
         "kind": r.kind,
         "evidence_type": r.evidence_type,
@@ -344,8 +455,8 @@ def _json_item(r: NoteRecord, names_visible: bool) -> dict[str, Any]:
         "themes": r.themes,
         "reactions": r.reactions,
         "media": r.media,
-        "created_at": r.created_at.isoformat(),
-        "updated_at": r.updated_at.isoformat(),
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
     }
     if names_visible:
         item["author"] = r.author
@@ -421,9 +532,11 @@ def notes_json(
     opening = json.dumps(head, ensure_ascii=False)
     yield (opening[:-1] + ', "contributions": [').encode()
     first = True
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
     for records in record_batches(session=session, ctx=ctx, batch=batch):
-        chunk = ",".join(dumps(_json_item(r, cafe.names_visible)) for r in records)
+        # One encoder call per batch: the list's brackets are dropped, its commas kept.
+        chunk = json.dumps(
+            [_json_item(r, cafe.names_visible) for r in records], ensure_ascii=False
+        )[1:-1]
         yield (chunk if first else "," + chunk).encode()
         first = False
     yield b"]}"
@@ -453,13 +566,13 @@ CSV_COLUMNS = [
     "created_at",
     "updated_at",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset("=+-@\t\r")
 
 
 def neutralise(value: str) -> str:
     """Spreadsheets run a cell that starts with = + - @ (or a tab or CR before one) as a
     formula; a leading apostrophe makes it plain text."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value[:1] in _FORMULA_START else value
 
 
 def notes_csv(
@@ -472,19 +585,19 @@ def notes_csv(
     header = CSV_COLUMNS + (["author"] if cafe.names_visible else [])
     writer.writerow(header)
     yield ("\ufeff" + buffer.getvalue()).encode()
-    title = neutralise(cafe.title)
+    title, cafe_id, names_visible = neutralise(cafe.title), cafe.id, cafe.names_visible
     for records in record_batches(session=session, ctx=ctx, batch=batch):
         buffer.seek(0)
         buffer.truncate()
         for r in records:
             row: list[Any] = [
                 r.id,
-                cafe.id,
+                cafe_id,
                 title,
-                r.round.number if r.round else "",
+                "" if r.round is None else r.round,
                 neutralise(r.question or ""),
-                r.table.number if r.table else "",
-                neutralise(r.table.name) if r.table else "",
+                "" if r.table is None else r.table,
+                neutralise(r.table_name or ""),
                 r.author_role or "",
                 r.role_label,
                 r.evidence_type,
@@ -496,10 +609,10 @@ def notes_csv(
                 r.reactions,
                 "; ".join(r.media),
                 "yes" if r.for_table else "no",
-                r.created_at.isoformat(),
-                r.updated_at.isoformat(),
+                r.created_at,
+                r.updated_at,
             ]
-            if cafe.names_visible:
+            if names_visible:
                 row.append(neutralise(r.author or ""))
             writer.writerow(row)
         yield buffer.getvalue().encode()
@@ -520,7 +633,6 @@ class NoteGroup:
     new_table: bool
     themed: bool  # the café uses themes, so each group gets a theme heading
     table_question: str | None  # set when this table had its own question in this round
-    count: int
     batches: Iterator[list[NoteRecord]]
 
     @property
@@ -573,83 +685,55 @@ def notes_outline(
 
 
 def _groups(session: Session, ctx: NotesContext, batch: int) -> Iterator[NoteGroup]:
-    visible = (
-        col(Contribution.cafe_id) == ctx.cafe.id,
-        col(Contribution.status) == ContributionStatus.VISIBLE,
-    )
-    place = (col(Contribution.round_id), col(Contribution.table_id))
-    per_place = {
-        (rid, tid): int(n)
-        for rid, tid, n in session.exec(
-            select(*place, func.count()).where(*visible).group_by(*place)
-        )
-    }
-    per_theme: dict[tuple[int | None, int | None], dict[int, int]] = {}
-    unthemed: dict[tuple[int | None, int | None], int] = {}
+    """Groups by round, table, then theme, without holding more than a batch per theme.
+
+    One place-ordered stream per theme (and one for contributions in no theme) is merged:
+    at each (round, table), every stream with something there yields a group in turn.
+    """
+    sections: list[tuple[Theme | None, list[ColumnElement[bool]]]]
     if ctx.themes:
-        for rid, tid, theme_id, n in session.exec(
-            select(*place, ContributionTheme.theme_id, func.count())
-            .join(ContributionTheme, col(ContributionTheme.contribution_id) == Contribution.id)
-            .where(*visible)
-            .group_by(*place, col(ContributionTheme.theme_id))
-        ):
-            per_theme.setdefault((rid, tid), {})[theme_id] = int(n)
         linked = select(ContributionTheme.contribution_id).where(
             col(ContributionTheme.contribution_id) == col(Contribution.id)
         )
-        unthemed = {
-            (rid, tid): int(n)
-            for rid, tid, n in session.exec(
-                select(*place, func.count()).where(*visible, ~exists(linked)).group_by(*place)
-            )
-        }
-    rounds: list[Round | None] = [None, *sorted(ctx.rounds.values(), key=lambda r: r.number)]
-    tables: list[CafeTable | None] = [*sorted(ctx.tables.values(), key=lambda t: t.number), None]
-    for rnd in rounds:
-        new_round = True
-        rid = rnd.id if rnd else None
-        for table in tables:
-            tid = table.id if table else None
-            if not per_place.get((rid, tid)):
+        sections = [
+            (theme, [exists(linked.where(ContributionTheme.theme_id == theme_id))])
+            for theme_id, theme in ctx.themes.items()
+        ]
+        sections.append((None, [~exists(linked)]))
+    else:
+        sections = [(None, [])]
+    cursors = [_Cursor(_by_place(session, ctx, where, batch)) for _, where in sections]
+    rounds = {r.number: r for r in ctx.rounds.values()}
+    tables = {t.number: t for t in ctx.tables.values()}
+    previous: Place | None = None
+    while True:
+        places = [c.place for c in cursors if c.place is not None]
+        if not places:
+            return
+        place = min(places)
+        rnd, table = rounds.get(place[0]), tables.get(place[1])
+        for (theme, _), cursor in zip(sections, cursors, strict=True):
+            if cursor.place != place:
                 continue
-            here: list[ColumnElement[bool]] = [
-                col(Contribution.round_id) == rid if rid else col(Contribution.round_id).is_(None),
-                col(Contribution.table_id) == tid if tid else col(Contribution.table_id).is_(None),
-            ]
-            override = ctx.overrides.get((rid or 0, tid or 0))
-            new_table = True
-            sections: list[tuple[Theme | None, int, list[ColumnElement[bool]]]] = []
-            if ctx.themes:
-                counts = per_theme.get((rid, tid), {})
-                for theme_id, a_theme in ctx.themes.items():
-                    if counts.get(theme_id):
-                        member = exists(
-                            select(ContributionTheme.contribution_id).where(
-                                col(ContributionTheme.contribution_id) == col(Contribution.id),
-                                ContributionTheme.theme_id == theme_id,
-                            )
-                        )
-                        sections.append((a_theme, counts[theme_id], [*here, member]))
-                if unthemed.get((rid, tid)):
-                    linked = select(ContributionTheme.contribution_id).where(
-                        col(ContributionTheme.contribution_id) == col(Contribution.id)
-                    )
-                    sections.append((None, unthemed[(rid, tid)], [*here, ~exists(linked)]))
-            else:
-                sections.append((None, per_place[(rid, tid)], here))
-            for theme, count, where in sections:
-                yield NoteGroup(
-                    round=rnd,
-                    table=table,
-                    theme=theme,
-                    new_round=new_round,
-                    new_table=new_table,
-                    themed=bool(ctx.themes),
-                    table_question=override if new_table else None,
-                    count=count,
-                    batches=record_batches(session=session, ctx=ctx, where=where, batch=batch),
+            new_table = previous != place
+            yield NoteGroup(
+                round=rnd,
+                table=table,
+                theme=theme,
+                new_round=previous is None or previous[0] != place[0],
+                new_table=new_table,
+                themed=bool(ctx.themes),
+                table_question=(
+                    ctx.overrides.get((rnd.id or 0, table.id or 0)) if rnd and table else None
                 )
-                new_round = new_table = False
+                if new_table
+                else None,
+                batches=cursor.take(place, batch),
+            )
+            previous = place
+            # Whatever the reader left unread at this place is skipped, not mixed in later.
+            for _skipped in cursor.take(place, batch):
+                pass
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~])")
