@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH = 640
-LABEL_WIDTH = 230
-VALUE_WIDTH = 60
-ROW = 30
-BAR = 20
-LABEL_CHARS = 30
+# Drawn for a card about 500 px wide, so 14 px text stays about 14 px on a laptop.
+WIDTH = 500
+LABEL_WIDTH = 210
+VALUE_WIDTH = 55
+ROW = 28
+BAR = 18
+LABEL_CHARS = 28
 
 
 @dataclass(frozen=True)
