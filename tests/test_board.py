@@ -11,6 +11,7 @@ import httpx2 as httpx
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.models.base import utcnow
 from app.models.evidence import Contribution, Reaction
 from tests.conftest import csrf_of
 from tests.factories import cafe_payload, make_cafe
@@ -605,3 +606,24 @@ def test_a_rotation_pushes_the_new_board_and_a_fresh_form(
         assert 'id="now"' in pushed
         assert 'id="board"' in pushed
         assert 'id="compose"' in pushed and 'name="client_id"' in pushed
+
+
+def test_the_console_shows_the_newest_cards_of_each_table(
+    logged_in: TestClient, session: Session, facilitator: Any
+) -> None:
+    from app.services import cafe as cafe_service
+    from tests.factories import make_contribution
+
+    made = make_cafe(session, facilitator, table_count=2)
+    cafe_service.start_next_round(session=session, cafe=made, now=utcnow())
+    for n in range(14):
+        make_contribution(session, made, f"Card number {n:02d}", table=1)
+    make_contribution(session, made, "Taken back", table=2, status="withdrawn")
+    make_contribution(session, made, "Only card at table two", table=2)
+    console = logged_in.get(f"/cafes/{made.id}/console").text
+    moderation = console[console.index('id="moderation"') :]
+    assert "The newest 12 of 14 are shown" in moderation
+    assert "Card number 13" in moderation and "Card number 02" in moderation
+    assert "Card number 01" not in moderation
+    assert "Only card at table two" in moderation
+    assert "Taken back" not in moderation

@@ -8,15 +8,19 @@ console, re-render their own view.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import contextlib
+import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from tempfile import SpooledTemporaryFile
 from typing import Annotated, Any, TypeVar
 
+from anyio import to_thread
 from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -101,14 +105,57 @@ def board_context(
     return {"b": board, **compose_context(cafe, person, board, draft)}
 
 
-def read_phone_board(
-    db: Database, cafe: Cafe, person: Participant, rnd: Round | None, table: CafeTable | None
-) -> board_service.TableBoard:
-    """For the websocket: one person's board, read in a short session of its own."""
+def read_table_cards(
+    db: Database, cafe: Cafe, rnd: Round | None, table: CafeTable | None
+) -> board_service.TableCards:
+    """For the websocket: one table's shared board, read in a short session of its own."""
     with db.read_session() as session:
-        return board_service.table_board(
-            session=session, cafe=cafe, person=person, rnd=rnd, table=table
-        )
+        return board_service.table_cards(session=session, cafe=cafe, rnd=rnd, table=table)
+
+
+class SharedBoards:
+    """Board reads shared by the live phones of this process.
+
+    After a change, every phone at the table re-draws the same cards: the first to ask
+    reads them, the others wait for that read and take its result (then each makes its own
+    view with `board_service.board_for`). A read is keyed by the event that caused it, so a
+    later change is always read afresh.
+    """
+
+    SIZE = 1024
+
+    def __init__(self) -> None:
+        self._done: OrderedDict[tuple[Any, ...], board_service.TableCards] = OrderedDict()
+        self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
+
+    async def get(
+        self,
+        db: Database,
+        cafe: Cafe,
+        rnd: Round | None,
+        table: CafeTable | None,
+        token: object,
+    ) -> board_service.TableCards:
+        if token is None or rnd is None or table is None:
+            return await to_thread.run_sync(read_table_cards, db, cafe, rnd, table)
+        # The loop is part of the key: an asyncio lock serves one event loop only.
+        key = (id(asyncio.get_running_loop()), id(db), table.id, rnd.id, token)
+        hit = self._done.get(key)
+        if hit is not None:
+            return hit
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            hit = self._done.get(key)
+            if hit is None:
+                hit = await to_thread.run_sync(read_table_cards, db, cafe, rnd, table)
+                self._done[key] = hit
+                while len(self._done) > self.SIZE:
+                    old, _ = self._done.popitem(last=False)
+                    self._locks.pop(old, None)
+        return hit
+
+
+shared_boards = SharedBoards()
 
 
 def read_moderation(db: Database, cafe: Cafe) -> board_service.ModerationView:
@@ -258,6 +305,8 @@ def _announce_board(announce: Announcer, contribution: Contribution, event: Cafe
         # A board change leaves rounds and seating as they were, so live views may keep the
         # café state they share (see StateCache) instead of reading it again for every post.
         seq=None,
+        # The phones at the table share one read of the board per change (SharedBoards).
+        board_seq=secrets.token_hex(8),
     )
 
 

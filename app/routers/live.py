@@ -76,12 +76,16 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
     last_board: dict[str, Any] = {"html": "", "ids": None}
 
     async def board_part(
-        state: cafe_service.CafeState, view: cafe_service.ParticipantState, *, compose: bool
+        state: cafe_service.CafeState,
+        view: cafe_service.ParticipantState,
+        event: Event | None,
+        *,
+        compose: bool,
     ) -> str:
         me = _current(state, person)
-        b = await to_thread.run_sync(
-            board_routes.read_phone_board, db, state.cafe, me, view.round, view.table
-        )
+        token = (event.data.get("board_seq") or event.data.get("seq")) if event else None
+        cards = await board_routes.shared_boards.get(db, state.cafe, view.round, view.table, token)
+        b = board_service.board_for(cards, me)
         ctx: dict[str, Any] = {"cafe": state.cafe, "person": me, "b": b, "oob": True, "csrf": csrf}
         ids = [card.id for card in b.cards]
         news = _board_news(last_board["ids"], b.cards)
@@ -105,7 +109,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             if mine is None or event is None or event.data.get("table_id") != mine:
                 return None
             view = cafe_service.participant_view(state, person, utcnow())
-            return await board_part(state, view, compose=False) or None
+            return await board_part(state, view, event, compose=False) or None
         if event is not None and kind not in PHONE_EVENTS:
             return None
         if event is not None and event.data.get("type") == CafeEvent.SEATING_CHANGED:
@@ -125,7 +129,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             last_html[0] = html
             out = html
         # A new round or a move means another board, and perhaps another form.
-        out += await board_part(state, view, compose=True)
+        out += await board_part(state, view, event, compose=True)
         return out or None
 
     await serve(

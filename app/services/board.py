@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.models.cafe import Cafe, CafeStatus, CafeTable, Participant, Round, RoundStatus
+from app.models.cafe import Cafe, CafeStatus, CafeTable, Participant, Round, RoundStatus, Seat
 from app.models.evidence import (
     EVIDENCE_FOR_ROLE,
     EVIDENCE_LABELS,
@@ -37,6 +37,7 @@ from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 OPEN_ROUND = {RoundStatus.RUNNING, RoundStatus.PAUSED}
+BOARD_PREVIEW = 12  # cards per table the console shows live
 VISIBLE = ContributionStatus.VISIBLE
 PENDING = ContributionStatus.PENDING
 HIDDEN = ContributionStatus.HIDDEN
@@ -519,35 +520,34 @@ class ModerationView:
     alerts: list[Card]
     table_names: dict[int, str] = field(default_factory=dict)
     round_numbers: dict[int, int] = field(default_factory=dict)
+    counts: dict[int, int] = field(default_factory=dict)
+    """How many cards each table's board has in all (only the newest are in `boards`)."""
 
 
-def _cards(
-    session: Session,
-    contributions: list[Contribution],
-    *,
-    viewer_id: int | None,
-    names: bool,
-    changeable_round: int | None,
-) -> list[Card]:
+@dataclass
+class CardData:
+    """What cards show besides the contribution: votes, photos and voice notes, names."""
+
+    reactions: dict[int, set[int]] = field(default_factory=dict)
+    media: dict[int, list[Media]] = field(default_factory=dict)
+    authors: dict[int, str] = field(default_factory=dict)
+
+
+def _card_data(session: Session, contributions: list[Contribution], *, names: bool) -> CardData:
+    data = CardData()
     ids = [c.id for c in contributions if c.id is not None]
     if not ids:
-        return []
-    counts: dict[int, int] = defaultdict(int)
-    reacted: set[int] = set()
+        return data
     for contribution_id, participant_id in session.exec(
         select(Reaction.contribution_id, Reaction.participant_id).where(
             col(Reaction.contribution_id).in_(ids)
         )
     ):
-        counts[contribution_id] += 1
-        if participant_id == viewer_id:
-            reacted.add(contribution_id)
-    media: dict[int, list[Media]] = defaultdict(list)
+        data.reactions.setdefault(contribution_id, set()).add(participant_id)
     for item in session.exec(
         select(Media).where(col(Media.contribution_id).in_(ids)).order_by(col(Media.id))
     ):
-        media[item.contribution_id].append(item)
-    authors: dict[int, str] = {}
+        data.media.setdefault(item.contribution_id, []).append(item)
     if names:
         author_ids = {c.participant_id for c in contributions if c.participant_id is not None}
         for author_id, name in session.exec(
@@ -555,29 +555,122 @@ def _cards(
                 col(Participant.id).in_(author_ids)
             )
         ):
-            authors[author_id or 0] = name
+            data.authors[author_id or 0] = name
+    return data
+
+
+def _make_cards(
+    contributions: list[Contribution],
+    data: CardData,
+    *,
+    viewer_id: int | None,
+    changeable_round: int | None,
+) -> list[Card]:
     cards = []
     for c in contributions:
         cid = c.id or 0
+        voters = data.reactions.get(cid, set())
         mine = viewer_id is not None and c.participant_id == viewer_id
         card = Card(
             contribution=c,
-            reactions=counts.get(cid, 0),
-            reacted=cid in reacted,
+            reactions=len(voters),
+            reacted=viewer_id in voters,
             mine=mine,
             changeable=mine
             and changeable_round is not None
             and c.round_id == changeable_round
             and c.status in {VISIBLE, PENDING},
-            author=authors.get(c.participant_id) if c.participant_id is not None else None,
+            author=data.authors.get(c.participant_id) if c.participant_id is not None else None,
         )
-        for item in media.get(cid, []):
+        for item in data.media.get(cid, []):
             if item.kind == MediaKind.PHOTO:
                 card.photo = item
             elif item.kind == MediaKind.VOICE:
                 card.voice = item
         cards.append(card)
     return cards
+
+
+@dataclass
+class TableCards:
+    """One table's board in one round as everyone at the table shares it, read once;
+    `board_for` turns it into one person's view without another query."""
+
+    round: Round | None
+    table: CafeTable | None
+    open: bool
+    budget: int
+    contributions: list[Contribution] = field(default_factory=list)
+    data: CardData = field(default_factory=CardData)
+    votes: dict[int, int] = field(default_factory=dict)
+
+
+def table_cards(
+    *, session: Session, cafe: Cafe, rnd: Round | None, table: CafeTable | None
+) -> TableCards:
+    """The cards on show at one table in one round (newest first), those waiting for
+    approval, and the votes each person seated there has spent this round."""
+    if rnd is None or table is None:
+        return TableCards(round=rnd, table=table, open=False, budget=0)
+    contributions = list(
+        session.exec(
+            select(Contribution)
+            .where(
+                Contribution.round_id == rnd.id,
+                Contribution.table_id == table.id,
+                col(Contribution.status).in_([VISIBLE, PENDING]),
+            )
+            .order_by(col(Contribution.created_at).desc(), col(Contribution.id).desc())
+        )
+    )
+    is_open = cafe.status != CafeStatus.CLOSED and rnd.status in OPEN_ROUND
+    votes: dict[int, int] = {}
+    if is_open and cafe.reaction_budget:
+        for participant_id, spent in session.exec(
+            select(Reaction.participant_id, func.count())
+            .join(Contribution, col(Contribution.id) == Reaction.contribution_id)
+            .join(
+                Seat,
+                (col(Seat.participant_id) == Reaction.participant_id)
+                & (col(Seat.round_id) == rnd.id),
+            )
+            .where(
+                Contribution.round_id == rnd.id,
+                Contribution.status == VISIBLE,
+                Seat.table_id == table.id,
+            )
+            .group_by(col(Reaction.participant_id))
+        ):
+            votes[participant_id] = int(spent)
+    return TableCards(
+        round=rnd,
+        table=table,
+        open=is_open,
+        budget=cafe.reaction_budget,
+        contributions=contributions,
+        data=_card_data(session, contributions, names=cafe.names_visible),
+        votes=votes,
+    )
+
+
+def board_for(cards: TableCards, person: Participant) -> TableBoard:
+    """One person's view of a shared board: cards waiting for approval only if they are
+    theirs, their votes and the cards they may still change."""
+    shown = [c for c in cards.contributions if c.status == VISIBLE or c.participant_id == person.id]
+    rnd = cards.round
+    return TableBoard(
+        round=rnd,
+        table=cards.table,
+        cards=_make_cards(
+            shown,
+            cards.data,
+            viewer_id=person.id,
+            changeable_round=rnd.id if cards.open and rnd is not None else None,
+        ),
+        open=cards.open,
+        budget=cards.budget,
+        used=cards.votes.get(person.id or 0, 0),
+    )
 
 
 def table_board(
@@ -588,41 +681,9 @@ def table_board(
     rnd: Round | None,
     table: CafeTable | None,
 ) -> TableBoard:
-    """The visible cards of one table in one round (newest first), with the viewer's own
-    cards that wait for approval, reaction counts and whether the viewer voted."""
-    if rnd is None or table is None:
-        return TableBoard(round=rnd, table=table, cards=[], open=False, budget=0)
-    contributions = list(
-        session.exec(
-            select(Contribution)
-            .where(
-                Contribution.round_id == rnd.id,
-                Contribution.table_id == table.id,
-                (col(Contribution.status) == VISIBLE)
-                | (
-                    (col(Contribution.status) == PENDING)
-                    & (col(Contribution.participant_id) == person.id)
-                ),
-            )
-            .order_by(col(Contribution.created_at).desc(), col(Contribution.id).desc())
-        )
-    )
-    is_open = cafe.status != CafeStatus.CLOSED and rnd.status in OPEN_ROUND
-    cards = _cards(
-        session,
-        contributions,
-        viewer_id=person.id,
-        names=cafe.names_visible,
-        changeable_round=rnd.id if is_open else None,
-    )
-    return TableBoard(
-        round=rnd,
-        table=table,
-        cards=cards,
-        open=is_open,
-        budget=cafe.reaction_budget,
-        used=votes_used(session, person, rnd) if is_open and cafe.reaction_budget else 0,
-    )
+    """My table's board: the visible cards of one table in one round (newest first), my own
+    cards that wait for approval, reaction counts and whether I voted."""
+    return board_for(table_cards(session=session, cafe=cafe, rnd=rnd, table=table), person)
 
 
 def moderation_view(*, session: Session, cafe: Cafe) -> ModerationView:
@@ -631,14 +692,38 @@ def moderation_view(*, session: Session, cafe: Cafe) -> ModerationView:
     tables = cafe_service.tables_of(session, cafe)
     rounds = cafe_service.rounds_of(session, cafe)
     current: list[Contribution] = []
+    counts: dict[int, int] = {}
     if rnd is not None:
+        # Only the newest cards of each table are shown live, so only those are read (a busy
+        # café has thousands); the counts say how many there are in all.
+        on_board = (Contribution.round_id == rnd.id, Contribution.status != WITHDRAWN)
+        ranked = (
+            select(
+                col(Contribution.id).label("id"),
+                func.row_number()
+                .over(
+                    partition_by=col(Contribution.table_id),
+                    order_by=(col(Contribution.created_at).desc(), col(Contribution.id).desc()),
+                )
+                .label("rank"),
+            )
+            .where(*on_board)
+            .subquery()
+        )
         current = list(
             session.exec(
                 select(Contribution)
-                .where(Contribution.round_id == rnd.id, Contribution.status != WITHDRAWN)
+                .join(ranked, ranked.c.id == col(Contribution.id))
+                .where(ranked.c.rank <= BOARD_PREVIEW)
                 .order_by(col(Contribution.created_at).desc(), col(Contribution.id).desc())
             )
         )
+        for table_id, count in session.exec(
+            select(Contribution.table_id, func.count())
+            .where(*on_board)
+            .group_by(col(Contribution.table_id))
+        ):
+            counts[table_id or 0] = int(count)
     waiting = list(
         session.exec(
             select(Contribution)
@@ -660,11 +745,10 @@ def moderation_view(*, session: Session, cafe: Cafe) -> ModerationView:
     seen: dict[int, Contribution] = {}
     for c in (*current, *waiting, *flagged):
         seen.setdefault(c.id or 0, c)
+    every = list(seen.values())
+    data = _card_data(session, every, names=True)
     cards = {
-        card.id: card
-        for card in _cards(
-            session, list(seen.values()), viewer_id=None, names=True, changeable_round=None
-        )
+        card.id: card for card in _make_cards(every, data, viewer_id=None, changeable_round=None)
     }
     by_table: dict[int, list[Card]] = defaultdict(list)
     for c in current:
@@ -676,16 +760,14 @@ def moderation_view(*, session: Session, cafe: Cafe) -> ModerationView:
         alerts=[cards[c.id or 0] for c in flagged],
         table_names={t.id or 0: t.name for t in tables},
         round_numbers={r.id or 0: r.number for r in rounds},
+        counts=counts,
     )
 
 
 def card_of(session: Session, cafe: Cafe, person: Participant, contribution_id: int) -> Card:
     """One of my own contributions as a card, with its photo and voice note."""
     contribution = own_contribution(session, cafe, person, contribution_id)
-    return _cards(
-        session,
-        [contribution],
-        viewer_id=person.id,
-        names=False,
-        changeable_round=contribution.round_id,
+    data = _card_data(session, [contribution], names=False)
+    return _make_cards(
+        [contribution], data, viewer_id=person.id, changeable_round=contribution.round_id
     )[0]
