@@ -481,9 +481,9 @@ class _Engine:
         # again; tabu candidates per step, stall limit, tenure range and perturbation size
         self.focus = 0.8
         self.sample = 20
-        self.stall_limit = 200 + 20 * len(self.movable)
-        self.tenure = (4, 10 + len(self.movable) // 2)
-        self.kick = max(2, len(self.movable) // 8)
+        self.stall_limit = 300 + 2 * len(self.movable)
+        self.tenure = (2, 10)
+        self.kick = 3
 
     # ---- construction ---------------------------------------------------------------------
 
@@ -959,10 +959,13 @@ class _Engine:
                 self._move(r, move[0], move[1])
 
     def polish(self, iterations: int, temp_start: float, temp_end: float) -> None:
-        """Improve the role mix without adding a repeat: annealing on the role cost over swaps
-        and moves within a round that do not raise the repeat cost, and (when nobody present
-        has met before) exchanges of two people's whole itineraries, which never change it.
-        Stops early once the role cost reaches :meth:`role_floor`."""
+        """Improve the role mix without adding a repeat.
+
+        Simulated annealing on the role cost over moves that do not raise the repeat cost (and
+        gladly over those that lower it): swaps and moves within a round and, when nobody
+        present has met before, exchanges of two people's whole itineraries, which leave every
+        pair count as it was.  Stops once the role cost reaches :meth:`role_floor`.
+        """
         movable = self.movable
         if len(movable) < 2 or iterations <= 0 or self.nroles == 0:
             return
@@ -980,7 +983,7 @@ class _Engine:
         temp = temp_start
         swap_role = self._swap_role_delta
         for _ in range(iterations):
-            if role_cost <= floor and at_best:
+            if at_best and role_cost <= floor:
                 break
             temp *= ratio
             p, q = movable[randrange(nmov)], movable[randrange(nmov)]
@@ -1003,14 +1006,7 @@ class _Engine:
             else:
                 if seat[p] == seat[q]:
                     continue
-                d_role = swap_role(r, p, q)
-                if (
-                    rep_cost == 0
-                    and d_role > 0
-                    and (temp <= 0 or rand() >= math.exp(-d_role / temp))
-                ):
-                    continue
-                d_rep = self._swap_delta(r, p, q)[0]
+                d_rep, d_role = self._swap_delta(r, p, q)
             if d_rep > 0:
                 continue
             if d_rep == 0 and d_role > 0 and (temp <= 0 or rand() >= math.exp(-d_role / temp)):
@@ -1489,7 +1485,7 @@ def _solve(
     hopeful = small and engine.zero_repeats_possible()
     exact_nodes = int(effort * 1000) if hopeful else 0
     backtracks = int(effort * 10) if hopeful else 0
-    tabu_iters = int(effort * 400_000 / (engine.sample * movable)) if hopeful else 0
+    tabu_iters = int(effort * 1_000_000 / (engine.sample * movable)) if small else 0
     restarts = max(1, int(effort * 2)) if rounds > 1 and hopeful else 1
     start: list[list[int]] | None = None
     if hopeful and rounds > 1 and engine.fresh():
