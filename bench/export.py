@@ -234,6 +234,12 @@ def _rss_kb(field: str, pid: str = "self") -> int:
     raise RuntimeError(field)
 
 
+def _cpu_seconds(pid: str) -> float:
+    """User plus system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _reset_hwm() -> None:
     # Writing 5 to clear_refs resets VmHWM to the current RSS (Linux 4.0+).
     try:
@@ -328,6 +334,7 @@ def http_measure(url: str, cafe_id: int, workdir: Path, formats: list[NotesForma
                     headers=headers,
                 )
                 rss_before = _rss_kb("VmRSS", pid)
+                cpu_before = _cpu_seconds(pid)
                 began = time.perf_counter()
                 size = 0
                 with client.stream(
@@ -339,9 +346,11 @@ def http_measure(url: str, cafe_id: int, workdir: Path, formats: list[NotesForma
                     for chunk in response.iter_raw():
                         size += len(chunk)
                 seconds = time.perf_counter() - began
+                server_cpu = _cpu_seconds(pid) - cpu_before
                 hwm = _rss_kb("VmHWM", pid)
                 print(
-                    f"  HTTP {fmt.value:<5} {seconds:6.2f} s  {size / 2**20:7.1f} MB sent  "
+                    f"  HTTP {fmt.value:<5} {seconds:6.2f} s (server CPU {server_cpu:5.2f} s)  "
+                    f"{size / 2**20:7.1f} MB sent  "
                     f"server RSS {rss_before / 1024:6.0f} MB before, "
                     f"high-water {hwm / 1024:6.0f} MB"
                 )
