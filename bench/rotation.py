@@ -2,7 +2,9 @@
 
 For each instance the planner plans all rounds jointly (``plan_rounds``) and the table shows the
 pair meetings beyond the first, the most times any pair met, the role-mix violations summed over
-the rounds and the wall-clock time.  Finally it times ``plan_next_round`` for 500 people.
+the rounds and the wall-clock time.  A second table plans the same instances one round at a time
+with ``plan_next_round``, as the live café does (the seconds are those of the slowest round).
+Finally it times ``plan_next_round`` for 500 people.
 """
 
 from __future__ import annotations
@@ -90,6 +92,20 @@ def main() -> None:
         print(
             f"{inst.name:<50} {repeated_meetings(plan):>7} {max_pair_count(plan):>5} "
             f"{violations:>5} {elapsed:>7.2f}"
+        )
+    print(f"\n{'round by round (plan_next_round)':<50} {'':>7} {'':>5} {'':>5} {'slowest':>7}")
+    print("-" * len(header))
+    for inst in instances:
+        played: list[dict[int, int]] = []
+        slowest = 0.0
+        for number in range(inst.rounds):
+            start = time.perf_counter()
+            played.append(plan_next_round(inst.people, inst.tables, played, seed=number))
+            slowest = max(slowest, time.perf_counter() - start)
+        violations = sum(role_mix_violations(s, inst.people, inst.tables) for s in played)
+        print(
+            f"{inst.name:<50} {repeated_meetings(played):>7} {max_pair_count(played):>5} "
+            f"{violations:>5} {slowest:>7.2f}"
         )
     large = _large()
     history = plan_rounds(large.people, large.tables, [], 3, seed=1)
