@@ -606,6 +606,14 @@ def test_a_rotation_pushes_the_new_board_and_a_fresh_form(
         assert 'id="now"' in pushed
         assert 'id="board"' in pushed
         assert 'id="compose"' in pushed and 'name="client_id"' in pushed
+        # From one open board to the next the form stays as it is, with any draft in it.
+        start(client, api_headers, cafe)
+        rotated = ws.receive_text()
+        assert "Round 2" in rotated
+        assert 'id="compose"' not in rotated
+        client.post(f"/api/v1/cafes/{cafe['id']}/close", headers=api_headers)
+        closed = ws.receive_text()
+        assert 'id="compose"' in closed and "The café has closed" in closed
 
 
 def test_the_console_shows_the_newest_cards_of_each_table(

@@ -67,10 +67,10 @@ T = TypeVar("T")
 def compose_key(
     cafe: Cafe, person: Participant, rnd: Round | None, table: CafeTable | None, is_open: bool
 ) -> str:
-    """Changes exactly when the contribution form on a phone must be drawn again."""
-    round_id = rnd.id if rnd else 0
-    table_id = table.id if table else 0
-    return f"{round_id}-{table_id}-{int(is_open)}-{int(person.is_host)}-{cafe.status}"
+    """Changes exactly when the contribution form on a phone must be drawn again: not at a
+    rotation from one open board to the next, so a half-written draft stays where it is."""
+    has = f"{'r' if rnd else '-'}{'t' if table else '-'}"
+    return f"{int(is_open)}{int(person.is_host)}{has}-{cafe.status}"
 
 
 def compose_context(

@@ -82,7 +82,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         *,
         compose: bool,
     ) -> str:
-        me = _current(state, person)
+        me = _current(state, view, person)
         token = (event.data.get("board_seq") or event.data.get("seq")) if event else None
         cards = await board_routes.shared_boards.get(db, state.cafe, view.round, view.table, token)
         b = board_service.board_for(cards, me)
@@ -142,13 +142,17 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
     )
 
 
-def _current(state: cafe_service.CafeState, person: Participant) -> Participant:
-    """The person as the latest café state has them (they may have become a host)."""
-    for view in state.tables:
-        for seated in view.people:
-            if seated.id == person.id:
-                return seated
-    return next((p for p in state.unseated if p.id == person.id), person)
+def _current(
+    state: cafe_service.CafeState, view: cafe_service.ParticipantState, person: Participant
+) -> Participant:
+    """The person as the latest café state has them (they may have become a host). Looked
+    up among their tablemates, a handful, not the whole café: every phone does this."""
+    for mate in view.tablemates:
+        if mate.id == person.id:
+            return mate
+    if view.table is None:
+        return next((p for p in state.unseated if p.id == person.id), person)
+    return person
 
 
 def _board_news(before: list[int] | None, cards: list[board_service.Card]) -> str:
