@@ -320,6 +320,56 @@ def test_roles_are_polished_when_repeats_plateau() -> None:
     assert sum(role_mix_violations(s, people, tables) for s in plan) <= 6
 
 
+def play(
+    people: Sequence[PlannerPerson], tables: Sequence[PlannerTable], rounds: int, seed: int = 0
+) -> list[Seating]:
+    """Plan one round at a time, as the live café does (a new seed every round)."""
+    history: list[Seating] = []
+    for number in range(rounds):
+        seating = plan_next_round(people, tables, history, seed=seed * 100 + number)
+        assert_valid(seating, people, tables, history)
+        history.append(seating)
+    return history
+
+
+def test_round_by_round_carries_table_hopping_on() -> None:
+    # each round is planned on its own, yet the earlier rounds are read as table hopping and
+    # carried on, so 8 rounds at 8 tables of 4 still have no repeat at all
+    people, tables = grid(32, 8, 4)
+    played = play(people, tables, 8)
+    assert repeated_meetings(played) == 0
+
+
+def test_round_by_round_with_hosts_and_roles() -> None:
+    roles = [LIVED_EXPERIENCE] * 8 + ["carer"] * 12 + ["practitioner"] * 12 + ["manager"] * 8
+    people = [PlannerPerson(i, role="other", is_host=True, current_table=i) for i in range(8)]
+    people += [PlannerPerson(100 + i, role=r) for i, r in enumerate(roles)]
+    tables = [PlannerTable(t, 6) for t in range(8)]
+    played = play(people, tables, 5, seed=3)
+    assert repeated_meetings(played) == 0
+    for seating in played:
+        voices = Counter(seating[p.id] for p in people if p.role == LIVED_EXPERIENCE)
+        assert set(voices) == {t.id for t in tables}
+    assert sum(role_mix_violations(s, people, tables) for s in played) <= 2
+
+
+def test_round_by_round_survives_leavers_joiners_and_hand_moves() -> None:
+    people, tables = grid(32, 8, 4)
+    history = play(people, tables, 3)
+    # person 0 leaves, 99 arrives, and the facilitator moved 5 and 6 by hand last round
+    last = dict(history[-1])
+    last[5], last[6] = last[6], last[5]
+    history[-1] = last
+    now = [p for p in people if p.id != 0] + [PlannerPerson(99)]
+    before = repeated_meetings(history)  # the hand move may itself repeat a meeting
+    for _ in range(3):
+        seating = plan_next_round(now, tables, history, seed=len(history))
+        assert_valid(seating, now, tables, history)
+        assert 99 in seating and 0 not in seating
+        history.append(seating)
+    assert repeated_meetings(history) == before
+
+
 def test_round_by_round_has_no_repeats_when_possible() -> None:
     # 36 people at 6 tables of 6: a second round can mix everyone (one from each first table)
     people, tables = grid(36, 6, 6)

@@ -19,11 +19,13 @@ sits next.  Rules, in priority order:
 
 The search (all budgets in iterations or search nodes, scaled with the size of the problem):
 
-* structured start, when several rounds are planned and nobody present has met before: with a
-  prime-power number of tables, table hopping over a finite field (each person has a start table
-  and a speed; nobody meets anyone twice for up to that many rounds), repaired to the size bounds;
-  otherwise a cyclic schedule found by a depth-first search over its first round (this reaches
-  resolvable designs such as 28 people meeting everyone exactly once over 9 rounds);
+* structured start: with a prime-power number of tables, table hopping over a finite field (each
+  person has a start table and a speed; nobody meets anyone twice for up to that many rounds),
+  repaired to the size bounds.  Earlier rounds are read as the start of such a pattern and
+  carried on, so that planning one round at a time (as the live café does) keeps it too.  Failing
+  that, when several rounds are planned and nobody present has met before, a cyclic schedule
+  found by a depth-first search over its first round (this reaches resolvable designs such as 28
+  people meeting everyone exactly once over 9 rounds);
 * otherwise construction round by round: greedy (most-met people first, each to the table adding
   the least cost, within the size bounds); where that repeats a meeting on a small instance, a
   randomised depth-first search looks for a round without repeats, and if none exists some of the
@@ -31,7 +33,8 @@ The search (all budgets in iterations or search nodes, scaled with the size of t
 * while repeats remain: simulated annealing over swaps (and moves, where the size bounds leave
   slack) of movable people between tables of the same round, lexicographic on (repeats, roles),
   then on small instances a conflict-directed tabu search over the whole schedule in the manner of
-  Dotú and Van Hentenryck for the social golfer problem, with moves priced in constant time;
+  Dotú and Van Hentenryck for the social golfer problem, with moves priced in constant time, which
+  goes on for a while after the last repeat is gone to improve the role mix;
 * finally the role mix is polished by annealing on the role cost alone, never accepting a move
   that adds a repeat; with no earlier meetings this includes exchanging two people's whole
   itineraries, which leaves every pair count as it was.
@@ -448,6 +451,11 @@ class _Engine:
         pindex = {p.id: i for i, p in enumerate(self.people)}
         tindex = {t.id: i for i, t in enumerate(self.tables)}
         counts = pair_counts(history)
+        # table index of every person in every earlier round: -1 absent, -2 at a table now gone
+        self.past = [
+            [tindex.get(seating[p.id], -2) if p.id in seating else -1 for p in self.people]
+            for seating in history
+        ]
         anchors = _anchors(self.people, self.tables, history, counts, rng)
         self.anchor = [tindex[anchors[p.id]] if p.id in anchors else -1 for p in self.people]
         self.movable = [i for i in range(n) if self.anchor[i] < 0]
@@ -731,35 +739,133 @@ class _Engine:
         return order
 
     def field_start(self) -> list[list[int]] | None:
-        """Table hopping over a finite field: with ``q`` open tables (``q`` a prime power) every
-        person gets a start table ``g`` and a speed ``j`` and sits at ``g + r * j`` in round ``r``
-        (field arithmetic).  Two people with different speeds meet in exactly one of ``q``
-        rounds and people with the same speed never meet, so up to ``q`` rounds have no repeats.
-        Fixed people have speed 0 at their table.  Sizes the construction gets wrong (uneven
-        capacities) are repaired afterwards by :meth:`fit_sizes`.  ``None`` if not applicable.
+        """Table hopping over a finite field, or ``None`` where it does not apply.
+
+        With ``q`` open tables (``q`` a prime power) every person gets a start table ``g`` and a
+        speed ``j`` and sits at ``g + r * j`` in round ``r`` (field arithmetic).  Two people
+        with different speeds meet in exactly one of the ``q`` rounds and people with the same
+        speed never meet, so up to ``q`` rounds have no repeats (and a round ``q + 1`` that
+        seats each speed at its own table, when nobody is fixed).  Fixed people have speed 0 at
+        their table.  Earlier rounds are read as the first rounds of such a schedule: a person's
+        start and speed follow from two of their seats, a person seen once chooses a speed, and
+        a newcomer takes a free slot; choices group each role in as few speeds as possible, so
+        that every table gets a similar mix.  The few people whose seats fit no free slot are
+        seated where there is room, and sizes the construction gets wrong (uneven capacities)
+        are repaired afterwards by :meth:`fit_sizes`; both are left to the search.
         """
         open_tables = [t for t in range(self.t) if self.hi[t] > 0]
-        q = len(open_tables)
-        if self.rounds > q or q > 64:
+        q, done = len(open_tables), len(self.past)
+        fixed = [i for i in range(self.n) if self.anchor[i] >= 0]
+        last = q + (0 if fixed else 1)
+        if done + self.rounds > last or q > 64:
             return None
         field = _field(q)
         if field is None:
             return None
         add, mul = field
-        element = {t: i for i, t in enumerate(open_tables)}
-        slot: list[tuple[int, int]] = [(0, 0)] * self.n
-        taken = set()
-        for i in range(self.n):
-            if self.anchor[i] >= 0:
-                slot[i] = (element[self.anchor[i]], 0)
-                taken.add(slot[i])
-        free = [(g, j) for j in [*range(1, q), 0] for g in range(q) if (g, j) not in taken]
-        movable = self._role_order(self.movable)
-        if len(movable) > len(free):
+        neg = [add[x].index(0) for x in range(q)]
+        inv = [0, *(mul[x].index(1) for x in range(1, q))]
+        element = {t: e for e, t in enumerate(open_tables)}
+        speeds = [*range(1, q), 0]
+        slot: list[tuple[int, int] | None] = [None] * self.n
+        taken: set[tuple[int, int]] = set()
+        members: list[Counter[int]] = [Counter() for _ in range(q)]  # roles per speed
+        for i in fixed:
+            slot[i] = (element[self.anchor[i]], 0)
+            taken.add((element[self.anchor[i]], 0))
+        seen: dict[int, list[tuple[int, int]]] = {}
+        for i in self._role_order(self.movable):
+            seats = [(r, past[i]) for r, past in enumerate(self.past) if past[i] != -1]
+            if all(t in element for _, t in seats):  # else they sat at a table now closed
+                seen[i] = [(r, element[t]) for r, t in seats]
+        # people seen twice or more: their start and speed are determined
+        for i, seats in seen.items():
+            if len(seats) > 1:
+                (r0, t0), (r1, t1) = seats[0], seats[1]
+                j = mul[add[t1][neg[t0]]][inv[add[r1][neg[r0]]]]
+                g = add[t0][neg[mul[r0][j]]]
+                if (g, j) not in taken and all(add[g][mul[r][j]] == t for r, t in seats):
+                    slot[i] = (g, j)
+                    taken.add((g, j))
+                    members[j][self.role[i]] += 1
+        # people seen once choose a speed, newcomers a free slot: where their role is common
+        for i, seats in seen.items():
+            if len(seats) > 1:
+                continue
+            if seats:
+                r0, t0 = seats[0]
+                options = [(add[t0][neg[mul[r0][j]]], j) for j in speeds]
+            else:
+                options = [(g, j) for j in speeds for g in range(q)]
+            options = [o for o in options if o not in taken]
+            if options:
+                role = self.role[i]
+                g, j = min(options, key=lambda o: (-members[o[1]][role], speeds.index(o[1]), o[0]))
+                slot[i] = (g, j)
+                taken.add((g, j))
+                members[j][role] += 1
+        lost = [i for i in self.movable if slot[i] is None]
+        if len(lost) > max(2, len(self.movable) // 4):
             return None
-        for i, s in zip(movable, free, strict=False):
-            slot[i] = s
-        return [[open_tables[add[g][mul[r][j]]] for g, j in slot] for r in range(self.rounds)]
+
+        def table_of(s: tuple[int, int], r: int) -> int:
+            g, j = s
+            return open_tables[add[g][mul[r][j]] if r < q else j]
+
+        if done == 1:
+            # people who sat together in the one round so far may trade speeds: keep trades
+            # that improve the role mix of the next few rounds
+            ahead = range(done, min(last, done + 3))
+            rc = [[[0] * self.nroles for _ in range(self.t)] for _ in ahead]
+            for i, s in enumerate(slot):
+                if s is not None and self.role[i] >= 0:
+                    for k, r in enumerate(ahead):
+                        rc[k][table_of(s, r)][self.role[i]] += 1
+            groups: dict[int, list[int]] = {}
+            for i, seats in seen.items():
+                s = slot[i]
+                if len(seats) == 1 and s is not None:
+                    groups.setdefault(s[0], []).append(i)
+            for _ in range(4):
+                traded = False
+                for g in sorted(groups):
+                    group = groups[g]
+                    for x, a in enumerate(group):
+                        for b in group[x + 1 :]:
+                            ra, rb = self.role[a], self.role[b]
+                            sa, sb = slot[a], slot[b]
+                            if ra == rb or sa is None or sb is None:
+                                continue
+                            delta = 0
+                            for k, r in enumerate(ahead):
+                                ca, cb = rc[k][table_of(sa, r)], rc[k][table_of(sb, r)]
+                                delta += self._role_remove(ca, ra) + self._role_add(cb, ra)
+                                delta += self._role_remove(cb, rb) + self._role_add(ca, rb)
+                            if delta >= 0:
+                                continue
+                            for k, r in enumerate(ahead):
+                                ta, tb = table_of(sa, r), table_of(sb, r)
+                                for role, old, new in ((ra, ta, tb), (rb, tb, ta)):
+                                    if role >= 0:
+                                        rc[k][old][role] -= 1
+                                        rc[k][new][role] += 1
+                            slot[a], slot[b] = (g, sb[1]), (g, sa[1])
+                            traded = True
+                if not traded:
+                    break
+        seats_out: list[list[int]] = []
+        for r in range(done, done + self.rounds):
+            seat = [-1] * self.n
+            for i, s in enumerate(slot):
+                if s is not None:
+                    seat[i] = table_of(s, r)
+            size = Counter(seat)
+            for i in lost:  # seated where there is most room; the search does the rest
+                t = max(range(self.t), key=lambda t: (self.hi[t] - size[t], -t))
+                seat[i] = t
+                size[t] += 1
+            seats_out.append(seat)
+        return seats_out
 
     def cyclic_start(self, node_budget: int, restart_nodes: int) -> list[list[int]] | None:
         """A cyclic schedule without repeats, found by depth-first search, or ``None``.
@@ -1231,7 +1337,7 @@ class _Engine:
         if not at_best:
             self.restore(best_seats)
 
-    def tabu(self, iterations: int) -> None:
+    def tabu(self, iterations: int, role_steps: int = 0) -> None:
         """Conflict-directed tabu search over the whole schedule; leaves the best state found.
 
         In the manner of Dotú and Van Hentenryck: each step looks at people who meet someone
@@ -1241,6 +1347,10 @@ class _Engine:
         not return to the table they just left in that round for a random tenure, unless that
         gives a new best.  After a stall the search goes back to the best state and kicks it with
         a few random swaps.  Moves are evaluated in constant time from :class:`_Gains`.
+
+        Once nobody meets anyone again, up to ``role_steps`` more steps look at people whose role
+        is over-represented at their table instead: the search may then pass through a repeat
+        (the least bad move) and repair it, reaching mixes that moves without repeats cannot.
         """
         movable = self.movable
         if len(movable) < 2 or iterations <= 0:
@@ -1259,10 +1369,15 @@ class _Engine:
         stall = 0
         tenure_lo, tenure_hi = self.tenure
         sample = self.sample
+        floor = self.role_floor()
         for it in range(iterations):
             if cost < weight:
-                break
-            conflicts = gains.conflicts()
+                if role_steps <= 0 or cost <= floor:
+                    break
+                role_steps -= 1
+                conflicts = self._role_conflicts()
+            else:
+                conflicts = gains.conflicts()
             if len(conflicts) > sample:
                 conflicts = rng.sample(conflicts, sample)
             choice_d = 0
@@ -1342,6 +1457,21 @@ class _Engine:
                     cost = self.repeat_cost() * weight + self.role_cost()
                     until.clear()
         self.restore(best_seats)
+
+    def _role_conflicts(self) -> list[tuple[int, int]]:
+        """(round, person) for every movable person whose role has more people at their table
+        than an even spread would give every table."""
+        totals = Counter(r for r in self.role if r >= 0)
+        out: list[tuple[int, int]] = []
+        for r, (seat, members, rc) in enumerate(zip(self.seat, self.members, self.rc, strict=True)):
+            occupied = max(1, sum(1 for m in members if m))
+            even = {role: k // occupied for role, k in totals.items()}
+            out.extend(
+                (r, p)
+                for p in self.movable
+                if self.role[p] >= 0 and rc[seat[p]][self.role[p]] > even[self.role[p]]
+            )
+        return out
 
     def _perturb(self, swaps: int) -> None:
         rng, movable = self.rng, self.movable
@@ -1488,33 +1618,39 @@ def _solve(
     tabu_iters = int(effort * 1_000_000 / (engine.sample * movable)) if small else 0
     restarts = max(1, int(effort * 2)) if rounds > 1 and hopeful else 1
     start: list[list[int]] | None = None
-    if hopeful and rounds > 1 and engine.fresh():
+    if hopeful:
         start = engine.field_start()
-        if start is None:
+        if start is None and rounds > 1 and engine.fresh():
             # search nodes cost about (people x tables) steps each
             nodes = int(effort * 20_000_000 / (engine.n * engine.t))
             start = engine.cyclic_start(nodes, 1000)
+    attempts: list[list[list[int]] | None] = [None] * restarts
     if start is not None:
-        # one structured start gets the whole budget instead of restarts from greedy builds
+        # a structured start gets the whole budget; a single round also gets a greedy build
         tabu_iters *= restarts
-        restarts = 1
+        attempts = [start, None] if rounds == 1 else [start]
     best_cost: tuple[int, int] | None = None
     best_seats: list[list[int]] = []
-    for _ in range(restarts):
-        if start is not None:
-            engine.restore(start)
+    for seats in attempts:
+        if seats is not None:
+            engine.restore(seats)
             engine.fit_sizes()
         else:
             engine.build(exact_nodes, backtracks)
         if engine.repeat_cost() > 0:
             engine.anneal(anneal_iters, 0.6, 0.02)
             if engine.repeat_cost() > 0 and tabu_iters > 0:
-                engine.tabu(tabu_iters)
+                engine.tabu(tabu_iters, tabu_iters // 2)
+        elif seats is not None and history and engine.seat == seats:
+            # a table-hopping pattern carried on intact from earlier rounds stays as it is: the
+            # later rounds rely on it, and the speeds were chosen with the role mix in mind
+            best_seats = engine.snapshot()
+            break
         engine.polish(polish_iters, 2.0, 0.05)
         cost = (engine.repeat_cost(), engine.role_cost())
         if best_cost is None or cost < best_cost:
             best_cost, best_seats = cost, engine.snapshot()
-        if cost[0] == 0:
+        if cost[0] == 0 and (seats is None or len(attempts) == 1 or cost[1] <= engine.role_floor()):
             break
     return engine.seatings(best_seats)
 
