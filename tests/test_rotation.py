@@ -16,6 +16,7 @@ from app.services.rotation import (
     PlannerTable,
     PlanningError,
     Seating,
+    _field,  # the arithmetic behind table hopping
     max_pair_count,
     pair_counts,
     plan_next_round,
@@ -460,6 +461,29 @@ def test_size_bounds_are_balanced() -> None:
     assert {bounds[t] for t in (2, 3, 4)} == {(6, 7)}
     seating = plan_next_round(people, tables, [])
     assert sorted(Counter(seating.values()).values()) == [3, 6, 7, 7]
+
+
+@pytest.mark.parametrize("q", [2, 3, 4, 5, 7, 8, 9, 16, 25, 27])
+def test_finite_field_tables(q: int) -> None:
+    # the table-hopping construction is only as good as its arithmetic
+    field = _field(q)
+    assert field is not None
+    add, mul = field
+    elements = range(q)
+    for x in elements:
+        assert sorted(add[x]) == list(elements)  # every x + _ is a bijection
+        assert add[x][0] == x and mul[x][1] == x and mul[x][0] == 0
+        if x:
+            assert sorted(mul[x]) == list(elements)  # so x has an inverse
+        for y in elements:
+            assert add[x][y] == add[y][x] and mul[x][y] == mul[y][x]
+            for z in (1, q - 1):
+                assert mul[x][add[y][z]] == add[mul[x][y]][mul[x][z]]
+
+
+@pytest.mark.parametrize("q", [1, 6, 10, 12, 15])
+def test_no_field_when_not_a_prime_power(q: int) -> None:
+    assert _field(q) is None
 
 
 def test_pair_counts() -> None:

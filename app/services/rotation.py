@@ -45,6 +45,7 @@ round that blocks a later one; :func:`plan_next_round` is the one-round case.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections import Counter
@@ -378,11 +379,13 @@ def size_bounds(
 # --------------------------------------------------------------------------------------------
 
 
+@functools.cache
 def _field(q: int) -> tuple[list[list[int]], list[list[int]]] | None:
     """Addition and multiplication tables of the finite field with ``q`` elements, or ``None``
     when ``q`` is not a prime power.  Elements are ``0..q-1``, read as polynomials over GF(p)
     with base-``p`` digits as coefficients, multiplied modulo the first monic polynomial of the
-    right degree whose quotient ring has no zero divisors (that is, an irreducible one)."""
+    right degree whose quotient ring has no zero divisors (that is, an irreducible one).
+    Cached: the tables are shared and never changed."""
     if q < 2:
         return None
     p = next(d for d in range(2, q + 1) if q % d == 0)
