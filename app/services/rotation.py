@@ -770,6 +770,7 @@ class _Engine:
         inv = [0, *(mul[x].index(1) for x in range(1, q))]
         element = {t: e for e, t in enumerate(open_tables)}
         speeds = [*range(1, q), 0]
+        rank = {j: k for k, j in enumerate(speeds)}
         slot: list[tuple[int, int] | None] = [None] * self.n
         taken: set[tuple[int, int]] = set()
         members: list[Counter[int]] = [Counter() for _ in range(q)]  # roles per speed
@@ -803,7 +804,7 @@ class _Engine:
             options = [o for o in options if o not in taken]
             if options:
                 role = self.role[i]
-                g, j = min(options, key=lambda o: (-members[o[1]][role], speeds.index(o[1]), o[0]))
+                g, j = min(options, key=lambda o: (-members[o[1]][role], rank[o[1]], o[0]))
                 slot[i] = (g, j)
                 taken.add((g, j))
                 members[j][role] += 1
