@@ -175,6 +175,13 @@ def test_a_retry_with_the_same_client_id_makes_no_duplicate(
     # Without JavaScript, the retry lands on the same card as well.
     again = post(ann, cafe["code"], "Transport matters", client_id=client_id)
     assert again.headers["location"].endswith(f"#c-{rows[0].id}")
+    # A retry that only gets through after the round ended still finds its post.
+    client.post(f"/api/v1/cafes/{cafe['id']}/rounds/current/end", headers=api_headers)
+    late = post(ann, cafe["code"], "Transport matters", client_id=client_id)
+    assert late.status_code == 303
+    assert late.headers["location"].endswith(f"#c-{rows[0].id}")
+    assert post(ann, cafe["code"], "A new one").status_code == 409
+    assert len(contributions(session)) == 1
 
 
 def test_concurrent_copies_of_one_post_make_one_row(

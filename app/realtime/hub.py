@@ -51,6 +51,7 @@ __all__ = [
     "RedisHub",
     "Subscription",
     "SubscriptionClosed",
+    "board_channel",
     "cafe_channel",
     "create_hub",
     "participant_channel",
@@ -82,6 +83,12 @@ def cafe_channel(cafe_id: int) -> str:
 
 def table_channel(table_id: int) -> str:
     return f"table:{table_id}"
+
+
+def board_channel(cafe_id: int) -> str:
+    """Every board change of a café, for the facilitator's views (phones hear of changes to
+    their own table's board on their participant channel instead)."""
+    return f"boards:{cafe_id}"
 
 
 def participant_channel(participant_id: int) -> str:

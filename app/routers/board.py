@@ -40,7 +40,7 @@ from app.models.evidence import (
     ModerationRequest,
 )
 from app.realtime.announce import AnnounceDep, Announcer
-from app.realtime.hub import CafeEvent
+from app.realtime.hub import CafeEvent, board_channel, participant_channel
 from app.rendering import render, render_html
 from app.routers.api_cafes import ERRORS, WriteCafe
 from app.routers.cafes import OwnedCafe
@@ -296,18 +296,35 @@ def _attempt(request: Request, session: Session, action: Callable[[], T]) -> T |
             return exc
 
 
-def _announce_board(announce: Announcer, contribution: Contribution, event: CafeEvent) -> None:
-    announce.cafe(
-        contribution.cafe_id,
-        event,
-        table_id=contribution.table_id,
-        contribution_id=contribution.id,
-        # A board change leaves rounds and seating as they were, so live views may keep the
-        # café state they share (see StateCache) instead of reading it again for every post.
-        seq=None,
-        # The phones at the table share one read of the board per change (SharedBoards).
-        board_seq=secrets.token_hex(8),
-    )
+# Events that change what a phone's board shows (a safeguarding alert is for the console).
+PHONE_BOARD_EVENTS = {CafeEvent.BOARD_CHANGED, CafeEvent.CONTRIBUTION_HIDDEN}
+
+
+def _announce_board(
+    request: Request, announce: Announcer, contribution: Contribution, *events: CafeEvent
+) -> None:
+    """Tell the facilitator's views and the phones at the card's table, after the response.
+
+    Board changes are frequent, so they do not go to the café channel, which every phone of
+    the café hears: only the few people seated at that table are told, on their own channels.
+    """
+    db: Database = request.app.state.db
+    with db.read_session() as session:
+        audience = board_service.audience(session=session, contribution=contribution)
+    token = secrets.token_hex(8)  # the phones at the table share one read per change
+    for event in events:
+        payload = {
+            "type": str(event),
+            "cafe_id": contribution.cafe_id,
+            "table_id": contribution.table_id,
+            "contribution_id": contribution.id,
+            "board_seq": token,
+        }
+        channels = [board_channel(contribution.cafe_id)]
+        if event in PHONE_BOARD_EVENTS:
+            channels += [participant_channel(pid) for pid in audience]
+        for channel in channels:
+            announce.background.add_task(announce.hub.publish, channel, payload)
 
 
 # --- phones -------------------------------------------------------------------------------
@@ -363,7 +380,7 @@ def post_contribution(
         )
     contribution, created = result
     if created:
-        _announce_board(announce, contribution, CafeEvent.BOARD_CHANGED)
+        _announce_board(request, announce, contribution, CafeEvent.BOARD_CHANGED)
     return _phone_answer(request, phone, now, with_compose=True, anchor=f"c-{contribution.id}")
 
 
@@ -444,7 +461,7 @@ def edit_contribution(
             draft.text, draft.kind, draft.evidence_type = text[: 2 * MAX_TEXT], kind, evidence_type
             draft.error = result.detail
             return _edit_page(request, read, cafe, person, draft, status_code=result.status_code)
-    _announce_board(announce, result, CafeEvent.BOARD_CHANGED)
+    _announce_board(request, announce, result, CafeEvent.BOARD_CHANGED)
     return _phone_answer(request, phone, now, anchor=f"c-{result.id}")
 
 
@@ -470,7 +487,7 @@ def withdraw_contribution(
         return _phone_answer(
             request, phone, now, error=result.detail, status_code=result.status_code
         )
-    _announce_board(announce, result, CafeEvent.BOARD_CHANGED)
+    _announce_board(request, announce, result, CafeEvent.BOARD_CHANGED)
     return _phone_answer(request, phone, now)
 
 
@@ -503,7 +520,7 @@ def react(
         return _phone_answer(
             request, phone, now, error=result.detail, status_code=result.status_code
         )
-    _announce_board(announce, result[0], CafeEvent.BOARD_CHANGED)
+    _announce_board(request, announce, result[0], CafeEvent.BOARD_CHANGED)
     return _phone_answer(request, phone, now, anchor=f"c-{contribution_id}")
 
 
@@ -529,8 +546,9 @@ def raise_concern(
         return _phone_answer(
             request, phone, now, error=result.detail, status_code=result.status_code
         )
-    _announce_board(announce, result, CafeEvent.CONTRIBUTION_HIDDEN)
-    _announce_board(announce, result, CafeEvent.SAFEGUARDING_ALERT)
+    _announce_board(
+        request, announce, result, CafeEvent.CONTRIBUTION_HIDDEN, CafeEvent.SAFEGUARDING_ALERT
+    )
     return _phone_answer(request, phone, now)
 
 
@@ -729,7 +747,9 @@ async def upload_media(
         cafe_code, contribution = await run_in_threadpool(attach)
     finally:
         form.close()
-    _announce_board(announce, contribution, CafeEvent.BOARD_CHANGED)
+    await run_in_threadpool(
+        _announce_board, request, announce, contribution, CafeEvent.BOARD_CHANGED
+    )
     return RedirectResponse(f"/p/{cafe_code}#c-{contribution.id}", status_code=303)
 
 
@@ -827,8 +847,7 @@ def moderate_from_console(
         error, status_code = result.detail, result.status_code
     else:
         contribution, events = result
-        for event in events:
-            _announce_board(announce, contribution, event)
+        _announce_board(request, announce, contribution, *events)
     if not request_is_htmx(request):
         return RedirectResponse(f"/cafes/{cafe_id}/console#moderation", status_code=303)
     db: Database = request.app.state.db
@@ -852,6 +871,7 @@ def moderate_from_console(
 
 
 def _api_moderate(
+    request: Request,
     action: str,
     cafe: Cafe,
     contribution_id: int,
@@ -868,8 +888,7 @@ def _api_moderate(
         note=body.note if body else "",
         now=now,
     )
-    for event in events:
-        _announce_board(announce, contribution, event)
+    _announce_board(request, announce, contribution, *events)
     return ModerationPublic.model_validate(contribution, from_attributes=True)
 
 
@@ -878,6 +897,7 @@ ModerationBody = Annotated[ModerationRequest | None, Body()]
 
 @api.post("/{cafe_id}/contributions/{contribution_id}/hide", responses=ERRORS)
 def api_hide(
+    request: Request,
     cafe: WriteCafe,
     contribution_id: int,
     session: SessionDep,
@@ -886,11 +906,12 @@ def api_hide(
     body: ModerationBody = None,
 ) -> ModerationPublic:
     """Hide a contribution: it leaves every phone at once and stays on record."""
-    return _api_moderate("hide", cafe, contribution_id, body, session, now, announce)
+    return _api_moderate(request, "hide", cafe, contribution_id, body, session, now, announce)
 
 
 @api.post("/{cafe_id}/contributions/{contribution_id}/restore", responses=ERRORS)
 def api_restore(
+    request: Request,
     cafe: WriteCafe,
     contribution_id: int,
     session: SessionDep,
@@ -899,11 +920,12 @@ def api_restore(
     body: ModerationBody = None,
 ) -> ModerationPublic:
     """Put a hidden contribution back on its board (a safeguarding flag counts as dealt with)."""
-    return _api_moderate("restore", cafe, contribution_id, body, session, now, announce)
+    return _api_moderate(request, "restore", cafe, contribution_id, body, session, now, announce)
 
 
 @api.post("/{cafe_id}/contributions/{contribution_id}/approve", responses=ERRORS)
 def api_approve(
+    request: Request,
     cafe: WriteCafe,
     contribution_id: int,
     session: SessionDep,
@@ -911,4 +933,4 @@ def api_approve(
     announce: AnnounceDep,
 ) -> ModerationPublic:
     """Approve a contribution that waits for pre-moderation, so it shows on its board."""
-    return _api_moderate("approve", cafe, contribution_id, None, session, now, announce)
+    return _api_moderate(request, "approve", cafe, contribution_id, None, session, now, announce)

@@ -12,7 +12,7 @@ from app.db import Database
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant
-from app.realtime.hub import CafeEvent, Event, Hub, participant_channel
+from app.realtime.hub import CafeEvent, Event, Hub, board_channel, participant_channel
 from app.realtime.live import POLICY_VIOLATION, StateCache, serve
 from app.rendering import render_html
 from app.routers import board as board_routes
@@ -211,7 +211,13 @@ async def console_socket(websocket: WebSocket, cafe_id: int) -> None:
         )
 
     await serve(
-        websocket, hub=hub, cache=cache, cafe_id=cafe_id, channels=[], render=render, coalesce=0.2
+        websocket,
+        hub=hub,
+        cache=cache,
+        cafe_id=cafe_id,
+        channels=[board_channel(cafe_id)],  # board changes are not on the café channel
+        render=render,
+        coalesce=0.2,
     )
 
 

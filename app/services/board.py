@@ -33,7 +33,7 @@ from app.models.evidence import (
     Reaction,
 )
 from app.services import cafe as cafe_service
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 OPEN_ROUND = {RoundStatus.RUNNING, RoundStatus.PAUSED}
@@ -106,6 +106,27 @@ def _by_client_id(session: Session, participant_id: int, client_id: str) -> Cont
 # --- writing from a phone ------------------------------------------------------------------
 
 
+def _place(session: Session, cafe: Cafe, person: Participant) -> tuple[int, int]:
+    """The open round and the person's table in it (ids), in one query: a post holds SQLite's
+    write lock while it runs, so it asks as little as it can."""
+    if cafe.status == CafeStatus.CLOSED:
+        raise Conflict("The café has closed, so the boards no longer change.")
+    row = session.exec(
+        select(Round.id, Round.number, Round.status, Seat.table_id)
+        .outerjoin(Seat, (col(Seat.round_id) == Round.id) & (col(Seat.participant_id) == person.id))
+        .where(Round.cafe_id == cafe.id, Round.number == cafe.current_round)
+    ).first()
+    if row is None:
+        raise Conflict("The boards open when the first round starts.")
+    round_id, number, status, table_id = row
+    if status not in OPEN_ROUND:
+        raise Conflict(f"Round {number} has finished. The next round opens a new board.")
+    if table_id is None:
+        raise Conflict("You do not have a table yet. The facilitator will give you one.")
+    assert round_id is not None
+    return round_id, table_id
+
+
 def post_contribution(
     *,
     session: Session,
@@ -128,22 +149,24 @@ def post_contribution(
     client_id = client_id.strip()
     if not CLIENT_ID.match(client_id):
         raise Invalid("This post has no valid id. Please reload the page and try again.")
-    existing = _by_client_id(session, person_id, client_id)
-    if existing is not None:
-        return existing, False
-    body = _valid_text(text)
-    kind = _valid_kind(kind or ContributionKind.IDEA)
-    evidence = _valid_evidence(evidence_type or default_evidence(person))
-    rnd = _open_round(session, cafe)
-    table = cafe_service.seat_of(session, rnd, person)
-    if table is None or table.id is None:
-        raise Conflict("You do not have a table yet. The facilitator will give you one.")
-    if for_table and not person.is_host:
-        raise Forbidden("Only a table host can write on behalf of the table.")
+    try:
+        body = _valid_text(text)
+        kind = _valid_kind(kind or ContributionKind.IDEA)
+        evidence = _valid_evidence(evidence_type or default_evidence(person))
+        if for_table and not person.is_host:
+            raise Forbidden("Only a table host can write on behalf of the table.")
+        round_id, table_id = _place(session, cafe, person)
+    except DomainError:
+        # A retry of a post that already arrived is answered with it, even if the round
+        # has ended since; only a new post is refused.
+        existing = _by_client_id(session, person_id, client_id)
+        if existing is not None:
+            return existing, False
+        raise
     contribution = Contribution(
         cafe_id=cafe.id,
-        round_id=rnd.id,
-        table_id=table.id,
+        round_id=round_id,
+        table_id=table_id,
         participant_id=person_id,
         client_id=client_id,
         text=body,
@@ -159,7 +182,8 @@ def post_contribution(
     try:
         session.commit()
     except IntegrityError:
-        # Two copies of the same post raced past the lookup: the other one won.
+        # The unique (person, client id) index is the duplicate check: this is a retry, or
+        # a copy that raced the first one. Either way the first row is the answer.
         session.rollback()
         existing = _by_client_id(session, person_id, client_id)
         if existing is None:
@@ -771,3 +795,16 @@ def card_of(session: Session, cafe: Cafe, person: Participant, contribution_id: 
     return _make_cards(
         [contribution], data, viewer_id=person.id, changeable_round=contribution.round_id
     )[0]
+
+
+def audience(*, session: Session, contribution: Contribution) -> list[int]:
+    """The people seated at a contribution's table in its round: whose boards it changes."""
+    if contribution.round_id is None or contribution.table_id is None:
+        return []
+    return list(
+        session.exec(
+            select(Seat.participant_id).where(
+                Seat.round_id == contribution.round_id, Seat.table_id == contribution.table_id
+            )
+        )
+    )
