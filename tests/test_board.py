@@ -5,16 +5,22 @@ from __future__ import annotations
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.models.base import utcnow
 from app.models.evidence import Contribution, Reaction
+from app.security import SESSION_COOKIE
 from tests.conftest import csrf_of
-from tests.factories import cafe_payload, make_cafe
+from tests.factories import PASSWORD, cafe_payload, make_cafe, make_facilitator
+from tests.live_phones import FacilitatorApi, Phone
+from tests.live_phones import join as live_join
+from tests.live_server import LiveServer
 
 HTMX = {"HX-Request": "true"}
 ORIGIN = {"origin": "http://testserver"}
@@ -642,3 +648,57 @@ def test_the_console_shows_the_newest_cards_of_each_table(
     assert "Card number 01" not in moderation
     assert "Only card at table two" in moderation
     assert "Taken back" not in moderation
+
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+async def test_a_post_through_one_process_reaches_a_tablemate_on_another(
+    database_url: str, settings: Any, tmp_path: Path, session: Session
+) -> None:
+    """Two app processes share a Redis hub: the card reaches a phone whose socket is on the
+    other process, and only once."""
+    public = "http://cafe.tablecloth.test"
+    email = make_facilitator(session).email
+    servers = [
+        LiveServer(
+            database_url=database_url,
+            log_dir=tmp_path,
+            broadcast_url="redis://127.0.0.1:6379/0",
+            base_url=public,
+        ).start()
+        for _ in range(2)
+    ]
+    a, b = servers
+    api = FacilitatorApi(a.url, email, PASSWORD)
+    phones: list[Phone] = []
+    try:
+        cafe = api.create_cafe(tables=1, capacity=8)
+        writer = Phone("Writer", live_join(b.url, cafe["code"], "Writer"))
+        reader = Phone("Reader", live_join(a.url, cafe["code"], "Reader"))
+        phones = [reader]
+        await reader.connect(a.url, cafe["id"], public)
+        api.next_round(cafe["id"])
+        while 'id="board"' not in await reader.receive(timeout=5):
+            pass
+        with httpx.Client(
+            base_url=b.url, cookies={SESSION_COOKIE: writer.cookie}, headers={"Origin": public}
+        ) as http:
+            csrf = re.search(
+                r'name="csrf_token" value="([^"]+)"', http.get(f"/p/{cafe['code']}").text
+            )
+            assert csrf
+            r = http.post(
+                f"/p/{cafe['code']}/contributions",
+                data={"csrf_token": csrf.group(1), "client_id": uuid.uuid4().hex, "text": "Across"},
+            )
+            assert r.status_code == 303, r.text
+        html = await reader.receive(timeout=5)
+        assert "Across" in html
+        with pytest.raises(TimeoutError):
+            await reader.receive(timeout=0.5)  # one push for one post
+    finally:
+        for phone in phones:
+            await phone.close()
+        api.close()
+        for server in servers:
+            server.stop()
