@@ -22,6 +22,7 @@ from app.migrate import is_current, upgrade
 from app.realtime.hub import create_hub
 from app.realtime.live import StateCache
 from app.rendering import STATIC_DIR, render
+from app.rendering import configure as configure_rendering
 from app.routers import ROUTERS
 from app.security import (
     SESSION_COOKIE,
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level, format="%(message)s")
     db = Database(settings.database_url)
+    configure_rendering(reload=settings.mode == "local")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

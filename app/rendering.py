@@ -60,6 +60,12 @@ env.filters["clock"] = _clock
 env.filters["iso"] = _iso
 
 
+def configure(*, reload: bool) -> None:
+    """Templates are re-read when edited only in local mode; elsewhere every render would
+    otherwise check the template files' modification times (a system call per include)."""
+    env.auto_reload = reload
+
+
 def context_for(conn: HTTPConnection | None, ctx: Mapping[str, Any]) -> dict[str, Any]:
     full: dict[str, Any] = {"request": conn}
     if conn is not None and "session" in conn.scope:
