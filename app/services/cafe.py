@@ -6,6 +6,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -697,8 +698,13 @@ class CafeState:
     def next_round_exists(self) -> bool:
         return self.cafe.current_round < self.total_rounds
 
+    @cached_property
+    def _views_by_id(self) -> dict[int | None, TableView]:
+        return {v.table.id: v for v in self.tables}
+
     def table_view(self, table_id: int | None) -> TableView | None:
-        return next((v for v in self.tables if v.table.id == table_id), None)
+        # Every phone asks this twice per event: a dict, not a scan of every table.
+        return self._views_by_id.get(table_id) if table_id is not None else None
 
     def seconds_left_now(self, now: datetime) -> int | None:
         if self.seconds_left is None or self.round is None:
