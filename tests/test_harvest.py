@@ -401,6 +401,8 @@ def test_what_we_heard_for_participants_once_closed(
         now=utcnow(),
     )
     cafe_service.close_cafe(session=session, cafe=session.get(Cafe, cafe.id), now=utcnow())  # type: ignore[arg-type]
+    # The phone's own page now leads there.
+    assert f'href="/p/{cafe.code}/heard"' in phone.get(f"/p/{cafe.code}").text
     page = phone.get(f"/p/{cafe.code}/heard")
     assert page.status_code == 200
     assert "Being asked" in page.text

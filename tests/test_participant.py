@@ -86,6 +86,10 @@ def test_bad_join_input_gets_a_readable_answer(
     assert "roles in the list" in role.text  # type: ignore[attr-defined]
     assert session.exec(select(Participant)).all() == []
     assert client.post("/", data={"code": "", "csrf_token": _csrf(client, "/")}).status_code == 422
+    # A code with characters no code has gets a message naming what was typed.
+    odd = client.post("/", data={"code": "NOPE42", "csrf_token": _csrf(client, "/")})
+    assert odd.status_code == 422
+    assert "“NOPE42” is not a café code" in odd.text
 
 
 def test_unknown_codes_are_404_then_rate_limited(

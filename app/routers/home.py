@@ -23,12 +23,13 @@ def home(request: Request) -> Response:
 def home_code(request: Request, code: Annotated[str, Form(max_length=40)] = "") -> Response:
     cleaned = cafe_service.normalise_code(code)
     if not cleaned:
-        return render(
-            request,
-            "home.html",
-            {"error": "Type the code shown on the big screen.", "code": code},
-            status_code=422,
+        error = (
+            f"“{code.strip()[:40]}” is not a café code. Check the letters and digits shown on "
+            "the big screen and type them again."
+            if code.strip()
+            else "Type the code shown on the big screen."
         )
+        return render(request, "home.html", {"error": error, "code": code}, status_code=422)
     return RedirectResponse(f"/j/{cleaned}", status_code=303)
 
 
