@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -154,6 +155,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             detail = "That action is not possible at this address."
         return _error_page(request, exc.status_code, detail, dict(exc.headers or {}) or None)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def number_out_of_range(request: Request, exc: Exception) -> Response:
+        # An id or count larger than the database can hold (SQLite stops at 2**63, a
+        # PostgreSQL integer column at 2**31) matches nothing and must not become a 500.
+        if isinstance(exc, DataError) and "out of range" not in str(exc.orig):
+            raise exc
+        return _error_page(request, 422, "A number in this request is too large.", None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

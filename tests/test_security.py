@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.factories import cafe_payload
+
 
 def test_pages_carry_security_headers(client: TestClient) -> None:
     r = client.get("/")
@@ -63,3 +65,25 @@ def test_fingerprinted_static_files_are_cached_for_long(client: TestClient) -> N
     assert r.status_code == 200
     assert "immutable" in r.headers["cache-control"]
     assert client.get("/").headers["cache-control"] == "no-store"
+
+
+def test_numbers_too_large_for_the_database_are_a_4xx(
+    client: TestClient, api_headers: dict[str, str], logged_in: TestClient
+) -> None:
+    """Found by schemathesis: ids beyond 2**63 overflowed SQLite and became 500s."""
+    huge = 2**70
+    body = client.post("/api/v1/cafes", json=cafe_payload(), headers=api_headers).json()
+    for method, path in [
+        ("GET", f"/api/v1/cafes/{huge}"),
+        ("POST", f"/api/v1/cafes/{huge}/rounds/current/extend"),
+        ("GET", f"/api/v1/networks/{huge}/materials/evidence?material_id=1"),
+        ("DELETE", f"/api/v1/cafes/{body['id']}/themes/{huge}/contributions/1"),
+        ("PATCH", f"/api/v1/networks/action-plans/{huge}"),
+    ]:
+        r = client.request(method, path, headers=api_headers, json={})
+        assert 400 <= r.status_code < 500, (method, path, r.status_code)
+        assert isinstance(r.json()["detail"], (str, list)), r.text
+    page = logged_in.get(f"/cafes/{huge}/console")
+    assert 400 <= page.status_code < 500
+    assert "Traceback" not in page.text
+    assert "<h1" in page.text
