@@ -21,8 +21,6 @@ import json
 import math
 import os
 import re
-import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -30,12 +28,25 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx2 as httpx  # noqa: E402
+from _phones import (  # noqa: E402
+    EMAIL,
+    PASSWORD,
+    TABLE_SIZE,
+    gather_limited,
+    join_all,
+    load,
+    percentile,
+    prepare_database,
+    raise_fd_limit,
+    start_profiler,
+    start_server,
+    stop_profiler,
+)
 from starlette.applications import Starlette  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import PlainTextResponse, Response  # noqa: E402
@@ -45,14 +56,11 @@ from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 from websockets.typing import Origin  # noqa: E402
 
 from app.security import SESSION_COOKIE  # noqa: E402
-from tests.live_phones import ajoin, ws_url  # noqa: E402
+from tests.live_phones import ws_url  # noqa: E402
 from tests.live_server import LiveServer, free_port  # noqa: E402
 
 ROUND_RE = re.compile(r'class="quiet">Round (\d+)')
 TABLE_RE = re.compile(r'data-table-id="(\d+)"')
-EMAIL = "bench@tablecloth.local"
-PASSWORD = "bench-facilitator-password"
-TABLE_SIZE = 8
 
 
 # --- the floor: the least a websocket fan-out can cost on this machine ----------------------
@@ -169,33 +177,6 @@ class Run:
         return text
 
 
-def percentile(values: list[float], pct: int) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
-
-
-def raise_fd_limit(phones: int) -> None:
-    """Each phone is a socket here and one in the server (which inherits this limit)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = max(4096, phones * 2 + 512)
-    if hard != resource.RLIM_INFINITY:
-        want = min(want, hard)
-    if soft < want:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-    if want < phones + 256:
-        sys.exit(f"the open-file limit ({want}) is too low for {phones} phones")
-
-
-async def gather_limited(limit: int, jobs: list[Any]) -> list[Any]:
-    gate = asyncio.Semaphore(limit)
-
-    async def one(job: Any) -> Any:
-        async with gate:
-            return await job
-
-    return await asyncio.gather(*(one(j) for j in jobs))
-
-
 async def open_sockets(
     url: str, origin: str, cookies: list[tuple[str, str]], compression: str | None
 ) -> list[Socket]:
@@ -243,40 +224,6 @@ def measure(label: str, sockets: list[Socket], rnd: int, began: float, answered:
 # --- our server -----------------------------------------------------------------------------
 
 
-def prepare_database(url: str) -> None:
-    from sqlmodel import Session
-
-    from app.db import make_engine
-    from app.migrate import upgrade
-    from app.services import accounts
-
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        accounts.create_facilitator(session=session, email=EMAIL, password=PASSWORD)
-    engine.dispose()
-
-
-async def join_all(
-    base_url: str, code: str, phones: int, concurrency: int
-) -> list[tuple[str, str]]:
-    names = [f"Phone {n:04d}" for n in range(1, phones + 1)]
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for name in names:
-        queue.put_nowait(name)
-    cookies: dict[str, str] = {}
-
-    async def worker() -> None:
-        async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-            while not queue.empty():
-                name = queue.get_nowait()
-                client.cookies.clear()  # a new phone: its own cookie jar
-                cookies[name] = await ajoin(client, code, name)
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return [(name, cookies[name]) for name in names]
-
-
 async def bench_ours(args: argparse.Namespace, workdir: Path) -> tuple[list[Run], int]:
     url = f"sqlite:///{workdir / 'fanout.db'}"
     prepare_database(url)
@@ -304,7 +251,8 @@ async def bench_ours(args: argparse.Namespace, workdir: Path) -> tuple[list[Run]
             cafe = r.json()
 
             start = time.perf_counter()
-            cookies = await join_all(server.url, cafe["code"], args.phones, args.join_concurrency)
+            joined = await join_all(server.url, cafe["code"], args.phones, args.join_concurrency)
+            cookies = [(name, cookie) for name, cookie, _ in joined]
             print(f"{args.phones} phones joined over HTTP in {time.perf_counter() - start:.1f} s")
             start = time.perf_counter()
             sockets = await open_sockets(
@@ -338,32 +286,8 @@ async def bench_ours(args: argparse.Namespace, workdir: Path) -> tuple[list[Run]
             await close_sockets(sockets)
         return runs, int(statistics.median(sizes)) if sizes else 3000
     finally:
-        if profiler is not None:
-            profiler.send_signal(2)  # SIGINT: py-spy writes its report and exits
-            profiler.wait(timeout=60)
-            print(f"profile written to {args.profile}")
+        stop_profiler(profiler, args.profile)
         server.stop()
-
-
-def start_server(server: LiveServer) -> LiveServer:
-    """Start uvicorn; on a busy shared machine its start can outlast one wait, so try again."""
-    for attempt in range(3):
-        try:
-            return server.start()
-        except RuntimeError:
-            if attempt == 2:
-                raise
-            print("the server was slow to start; trying again")
-    raise AssertionError("unreachable")
-
-
-def start_profiler(out: str, pid: int) -> subprocess.Popen[bytes]:
-    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    fmt = "speedscope" if out.endswith(".json") else "flamegraph"
-    return subprocess.Popen(
-        [spy, "record", "--pid", str(pid), "--rate", "250", "--format", fmt, "--output", out],
-        stdout=subprocess.DEVNULL,
-    )
 
 
 # --- the floor server -----------------------------------------------------------------------
@@ -493,10 +417,6 @@ async def main() -> None:
                 indent=2,
             )
         )
-
-
-def load() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,154 @@
+"""Helpers shared by the live benchmarks (`fanout.py`, `contributions.py`).
+
+A facilitator database and account, ONE uvicorn process of the app through
+`tests/live_server.py`, many phones joining over real HTTP the way a person does, and the
+small statistics the scripts print.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import httpx2 as httpx  # noqa: E402
+
+from app.security import SESSION_COOKIE  # noqa: E402
+from tests.live_phones import CSRF_RE  # noqa: E402
+from tests.live_server import LiveServer  # noqa: E402
+
+EMAIL = "bench@tablecloth.local"
+PASSWORD = "bench-facilitator-password"
+TABLE_SIZE = 8
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The nearest-rank percentile; infinity for no values (nothing arrived)."""
+    if not values:
+        return math.inf
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def load() -> str:
+    """The load average (1, 5, 15 minutes): the machine is shared, so every figure needs it."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def raise_fd_limit(phones: int) -> None:
+    """Each phone is a socket here and one in the server (which inherits this limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = max(4096, phones * 2 + 512)
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    if want < phones + 256:
+        sys.exit(f"the open-file limit ({want}) is too low for {phones} phones")
+
+
+async def gather_limited(limit: int, jobs: list[Any]) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Any) -> Any:
+        async with gate:
+            return await job
+
+    return await asyncio.gather(*(one(j) for j in jobs))
+
+
+def prepare_database(url: str) -> None:
+    """Create the schema and the facilitator the benchmark logs in as."""
+    from sqlmodel import Session
+
+    from app.db import make_engine
+    from app.migrate import upgrade
+    from app.services import accounts
+    from app.services.errors import Conflict
+
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        try:
+            accounts.create_facilitator(session=session, email=EMAIL, password=PASSWORD)
+        except Conflict:
+            pass  # a database kept from an earlier run (PostgreSQL): the account is there
+    engine.dispose()
+
+
+async def join_phone(client: httpx.AsyncClient, code: str, name: str) -> tuple[str, str]:
+    """Join as a person does; returns the signed session cookie and the session's CSRF token
+    (the join form's token stays the session's for the rest of the visit)."""
+    page = await client.get(f"/j/{code}")
+    assert page.status_code == 200, page.text
+    match = CSRF_RE.search(page.text)
+    assert match, "no CSRF token on the join page"
+    r = await client.post(f"/j/{code}", data={"display_name": name, "csrf_token": match.group(1)})
+    assert r.status_code == 303, r.text
+    cookie = client.cookies.get(SESSION_COOKIE)
+    assert cookie, "joining set no session cookie"
+    return cookie, match.group(1)
+
+
+async def join_all(
+    base_url: str, code: str, phones: int, concurrency: int
+) -> list[tuple[str, str, str]]:
+    """`phones` people join, `concurrency` at a time: (name, cookie, CSRF token) each."""
+    names = [f"Phone {n:04d}" for n in range(1, phones + 1)]
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for name in names:
+        queue.put_nowait(name)
+    joined: dict[str, tuple[str, str]] = {}
+
+    async def worker() -> None:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+            while not queue.empty():
+                name = queue.get_nowait()
+                client.cookies.clear()  # a new phone: its own cookie jar
+                joined[name] = await join_phone(client, code, name)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return [(name, *joined[name]) for name in names]
+
+
+def start_server(server: LiveServer) -> LiveServer:
+    """Start uvicorn; on a busy shared machine its start can outlast one wait, so try again."""
+    for attempt in range(3):
+        try:
+            return server.start()
+        except RuntimeError:
+            if attempt == 2:
+                raise
+            print("the server was slow to start; trying again")
+    raise AssertionError("unreachable")
+
+
+def start_profiler(out: str, pid: int, *, gil: bool = False) -> subprocess.Popen[bytes]:
+    """py-spy on the server (not a project dependency: `.venv/bin/pip install py-spy`).
+    `gil`: sample only the thread holding the GIL, so the shares are shares of CPU time."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    fmt = "speedscope" if out.endswith(".json") else "flamegraph"
+    if out.endswith(".txt"):
+        fmt = "raw"
+    command = [spy, "record", "--pid", str(pid), "--rate", "250", "--format", fmt, "-o", out]
+    return subprocess.Popen(
+        command + (["--gil", "--nonblocking"] if gil else []), stdout=subprocess.DEVNULL
+    )
+
+
+def stop_profiler(profiler: subprocess.Popen[bytes] | None, out: str | None) -> None:
+    if profiler is None:
+        return
+    profiler.send_signal(2)  # SIGINT: py-spy writes its report and exits
+    profiler.wait(timeout=60)
+    print(f"profile written to {out}")

@@ -1,0 +1,430 @@
+"""Contribution benchmark: ``.venv/bin/python bench/contributions.py [--rate 300]``.
+
+N phones join a café over real HTTP (join form, CSRF token, signed cookie), round 1 starts
+and every phone opens its participant websocket to ONE uvicorn process. Then, for
+``--seconds``, phones post contributions at ``--rate`` posts a second on an open-loop
+schedule (a post starts at its time whether or not earlier ones have been answered, so a
+slow server shows as latency rather than as a lower offered rate).
+
+A post is what the phone's contribution form sends through htmx: a urlencoded form
+(``csrf_token``, ``client_id``, ``text``, ``kind``, ``evidence_type``) with the headers
+``HX-Request: true`` and ``X-CSRF-Token``, the session cookie and the app's Origin; the
+answer is the board fragment. Each text carries a unique marker; for each post we time
+the moment a fragment containing it reaches ANOTHER phone at the same table over its
+websocket, counted from the start of the POST.
+
+The server, the phones and whatever else runs on the machine share its CPUs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx2 as httpx  # noqa: E402
+from _phones import (  # noqa: E402
+    EMAIL,
+    PASSWORD,
+    TABLE_SIZE,
+    gather_limited,
+    join_all,
+    load,
+    percentile,
+    prepare_database,
+    raise_fd_limit,
+    start_profiler,
+    start_server,
+    stop_profiler,
+)
+from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
+from websockets.typing import Origin  # noqa: E402
+
+from app.models.evidence import EVIDENCE_FOR_ROLE  # noqa: E402
+from app.security import SESSION_COOKIE  # noqa: E402
+from tests.live_phones import ws_url  # noqa: E402
+from tests.live_server import LiveServer  # noqa: E402
+
+
+@dataclass
+class Post:
+    """One contribution: who sends it, who should see it, and when things happened."""
+
+    n: int
+    author: int
+    observer: int
+    marker: str
+    scheduled: float
+    began: float = 0.0
+    answered: float = 0.0
+    status: int | None = None
+    error: str | None = None
+    seen: float | None = None
+    copies: int = 0
+
+
+@dataclass
+class Phone:
+    name: str
+    cookie: str
+    csrf: str
+    table: int | None = None
+    ws: ClientConnection | None = None
+    expecting: dict[str, Post] = field(default_factory=dict)
+    messages: int = 0
+    chars: int = 0
+    reader: asyncio.Task[None] | None = None
+
+    async def read(self) -> None:
+        assert self.ws is not None
+        try:
+            async for message in self.ws:
+                now = time.perf_counter()
+                html = message if isinstance(message, str) else message.decode()
+                self.messages += 1
+                self.chars += len(html)
+                if not self.expecting:
+                    continue
+                for marker in [m for m in self.expecting if m in html]:
+                    post = self.expecting.pop(marker)
+                    post.seen = now
+                    post.copies = html.count(f">Idea {marker} ")
+        except Exception:  # noqa: BLE001 - the socket closed under us; counted as missing
+            return
+
+
+def figures(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
+        "max": max(values) if values else math.inf,
+        "count": float(len(values)),
+    }
+
+
+def ms(f: dict[str, float]) -> str:
+    return "  ".join(f"{k} {v * 1000:6.0f}" for k, v in f.items() if k != "count") + " ms"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def open_sockets(phones: list[Phone], url: str, origin: str, compression: str | None) -> None:
+    async def one(phone: Phone) -> None:
+        phone.ws = await connect(
+            url,
+            origin=Origin(origin.rstrip("/")),
+            additional_headers={"Cookie": f"{SESSION_COOKIE}={phone.cookie}"},
+            compression=compression,
+            proxy=None,
+            open_timeout=60,
+            max_size=None,
+            max_queue=None,
+        )
+        phone.reader = asyncio.create_task(phone.read())
+
+    await gather_limited(64, [one(p) for p in phones])
+
+
+async def post_all(
+    args: argparse.Namespace, base_url: str, code: str, phones: list[Phone]
+) -> tuple[list[Post], float]:
+    """Post on the open-loop schedule; returns the posts and the schedule's start."""
+    by_table: dict[int, list[int]] = {}
+    for i, phone in enumerate(phones):
+        if phone.table is not None:
+            by_table.setdefault(phone.table, []).append(i)
+    # Authors: every seated phone with a tablemate, in a shuffled round-robin; the observer
+    # is the next person at the same table.
+    observer_of: dict[int, int] = {}
+    for mates in by_table.values():
+        for k, i in enumerate(mates):
+            if len(mates) > 1:
+                observer_of[i] = mates[(k + 1) % len(mates)]
+    authors = list(observer_of)
+    random.Random(7).shuffle(authors)
+    if not authors:
+        raise SystemExit("no table has two people: nobody can see anybody's card")
+    total = int(args.rate * args.seconds)
+    evidence = EVIDENCE_FOR_ROLE[None]  # the form pre-selects this for people with no role
+    limits = httpx.Limits(max_connections=args.connections, max_keepalive_connections=None)
+    posts: list[Post] = []
+    tasks: list[asyncio.Task[None]] = []
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=args.timeout, limits=limits) as client:
+
+        async def send(post: Post) -> None:
+            phone, observer = phones[post.author], phones[post.observer]
+            observer.expecting[post.marker] = post  # the card can beat the answer
+            body = {
+                "csrf_token": phone.csrf,
+                "client_id": secrets.token_urlsafe(16),
+                "text": f"Idea {post.marker} from {phone.name}: let us try this at our table.",
+                "kind": "idea",
+                "evidence_type": evidence,
+            }
+            headers = {
+                "HX-Request": "true",
+                "X-CSRF-Token": phone.csrf,
+                "Origin": base_url,
+                "Cookie": f"{SESSION_COOKIE}={phone.cookie}",
+            }
+            post.began = time.perf_counter()
+            try:
+                r = await client.post(f"/p/{code}/contributions", data=body, headers=headers)
+                post.answered = time.perf_counter()
+                post.status = r.status_code
+                if r.status_code != 200:
+                    post.error = r.text[:200]
+                    observer.expecting.pop(post.marker, None)
+            except httpx.HTTPError as exc:
+                post.answered = time.perf_counter()
+                post.error = type(exc).__name__
+                observer.expecting.pop(post.marker, None)
+            client.cookies.clear()  # each phone has its own jar; this client is shared
+
+        start = time.perf_counter() + 0.5
+        for n in range(total):
+            at = start + n / args.rate
+            delay = at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            author = authors[n % len(authors)]
+            post = Post(n, author, observer_of[author], f"bench{n:07d}x", at)
+            posts.append(post)
+            tasks.append(asyncio.create_task(send(post)))
+        await asyncio.gather(*tasks)
+    # Cards still on their way: wait for them a little.
+    deadline = time.perf_counter() + args.grace
+    while time.perf_counter() < deadline and any(p.status == 200 and p.seen is None for p in posts):
+        await asyncio.sleep(0.05)
+    return posts, start
+
+
+async def rows_per_marker(api: httpx.AsyncClient, cafe_id: int) -> Counter[str]:
+    """How many contributions the server holds for each marker (duplicates, lost posts)."""
+    found: Counter[str] = Counter()
+    after: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 500}
+        if after:
+            params["after"] = after
+        r = await api.get(f"/api/v1/cafes/{cafe_id}/contributions", params=params)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        for item in page["items"]:
+            for word in str(item.get("text", "")).split():
+                if word.startswith("bench") and word.endswith("x"):
+                    found[word] += 1
+        after = page["next_cursor"]
+        if not page["has_more"]:
+            return found
+
+
+def report(
+    args: argparse.Namespace,
+    posts: list[Post],
+    start: float,
+    server_cpu: float,
+    client_cpu: float,
+    rows: Counter[str],
+    phones: list[Phone],
+) -> dict[str, Any]:
+    ok = [p for p in posts if p.status == 200]
+    end = start + args.seconds
+    last_start = max(p.began for p in posts)
+    offered = (len(posts) - 1) / (last_start - start) if len(posts) > 1 else 0.0
+    lag = [p.began - p.scheduled for p in posts]
+    post_latency = [p.answered - p.began for p in ok]
+    card_latency = [p.seen - p.began for p in ok if p.seen is not None]
+    answered_in_window = sum(1 for p in ok if p.answered <= end)
+    seen_in_window = sum(1 for p in ok if p.seen is not None and p.seen <= end)
+    last_answer = max(p.answered for p in posts)
+    seen_times = [p.seen for p in ok if p.seen is not None]
+    statuses = Counter(str(p.status) if p.status is not None else p.error for p in posts)
+    missing = sum(1 for p in ok if p.seen is None)
+    shown_twice = sum(1 for p in ok if p.copies > 1)
+    stored_twice = sum(1 for count in rows.values() if count > 1)
+    not_stored = sum(1 for p in ok if rows.get(p.marker, 0) == 0)
+    out: dict[str, Any] = {
+        "phones": args.phones,
+        "database": args.database.split("://", 1)[0],
+        "seconds": args.seconds,
+        "rate": args.rate,
+        "posts": len(posts),
+        "offered_per_s": offered,
+        "schedule_lag": figures(lag),
+        "answered_per_s_in_window": answered_in_window / args.seconds,
+        "cards_per_s_in_window": seen_in_window / args.seconds,
+        "answered_per_s_overall": len(ok) / (last_answer - start),
+        "cards_per_s_overall": (len(seen_times) / (max(seen_times) - start) if seen_times else 0.0),
+        "drain_seconds": last_answer - end,
+        "post_latency": figures(post_latency),
+        "card_latency": figures(card_latency),
+        "statuses": dict(statuses),
+        "errors": [p.error for p in posts if p.error][:5],
+        "missing_cards": missing,
+        "shown_twice": shown_twice,
+        "stored_twice": stored_twice,
+        "not_stored": not_stored,
+        "server_cpu_seconds": server_cpu,
+        "server_cpu_ms_per_post": server_cpu / max(1, len(ok)) * 1000,
+        "client_cpu_seconds": client_cpu,
+        "ws_messages": sum(p.messages for p in phones),
+        "ws_chars": sum(p.chars for p in phones),
+        "load_average": load(),
+    }
+    print(f"\n{args.phones} phones, {args.seconds:g} s at {args.rate:g} posts/s offered")
+    print(
+        f"offered       {offered:7.1f} posts/s ({len(posts)} posts; the schedule ran late by"
+        f" p99 {percentile(lag, 99) * 1000:.0f} ms, max {max(lag) * 1000:.0f} ms)"
+    )
+    print(
+        f"throughput    {out['answered_per_s_in_window']:7.1f} posts answered/s and "
+        f"{out['cards_per_s_in_window']:.1f} cards delivered/s within the {args.seconds:g} s;"
+        f" overall {out['answered_per_s_overall']:.1f} and {out['cards_per_s_overall']:.1f}/s"
+        f" (the last answer {out['drain_seconds']:.1f} s after the schedule ended)"
+    )
+    print(f"POST          {ms(out['post_latency'])}  ({len(post_latency)} answered 200)")
+    print(f"POST -> card  {ms(out['card_latency'])}  (on a tablemate's socket)")
+    print(f"statuses      {dict(statuses)}")
+    if out["errors"]:
+        print(f"errors        {out['errors']}")
+    print(
+        f"missing cards {missing}; shown twice {shown_twice}; stored twice {stored_twice};"
+        f" answered 200 but not stored {not_stored}"
+    )
+    print(
+        f"server CPU    {server_cpu:.1f} s ({out['server_cpu_ms_per_post']:.1f} ms per post);"
+        f" this process {client_cpu:.1f} s; {out['ws_messages']} websocket messages,"
+        f" {out['ws_chars'] / 1e6:.0f} M characters"
+    )
+    p99 = out["card_latency"]["p99"]
+    met = out["answered_per_s_in_window"] >= 300 and p99 < 0.25 and not missing
+    print(f"load average  {load()}")
+    print(
+        f"target (>= 300 posts/s sustained, card p99 < 250 ms): {'yes' if met else 'NO'}"
+        + ("" if args.rate >= 300 else " (offered less than 300/s)")
+    )
+    return out
+
+
+async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    url = args.database or f"sqlite:///{workdir / 'contributions.db'}"
+    args.database = url
+    prepare_database(url)
+    server = start_server(LiveServer(database_url=url, log_dir=workdir))
+    assert server.process is not None
+    pid = server.process.pid
+    print(f"server pid {pid} at {server.url} on {url.split('://', 1)[0]} (log {server.log_path})")
+    profiler = None
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=120) as api:
+            r = await api.post("/api/v1/auth/token", data={"username": EMAIL, "password": PASSWORD})
+            api.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+            r = await api.post(
+                "/api/v1/cafes",
+                json={
+                    "title": "Contribution benchmark",
+                    "table_count": min(200, math.ceil(args.phones / TABLE_SIZE)),
+                    "table_capacity": max(TABLE_SIZE, math.ceil(args.phones / 200)),
+                    "rounds": [{"question": "What would help?", "minutes": 30}],
+                },
+            )
+            assert r.status_code == 201, r.text
+            cafe = r.json()
+
+            began = time.perf_counter()
+            joined = await join_all(server.url, cafe["code"], args.phones, args.join_concurrency)
+            phones = [Phone(name, cookie, csrf) for name, cookie, csrf in joined]
+            print(f"{args.phones} phones joined over HTTP in {time.perf_counter() - began:.1f} s")
+            r = await api.post(f"/api/v1/cafes/{cafe['id']}/rounds/next")
+            assert r.status_code == 200, r.text
+            r = await api.get(f"/api/v1/cafes/{cafe['id']}/seating")
+            table_of = {s["display_name"]: s["table_id"] for s in r.json()["seats"]}
+            for phone in phones:
+                phone.table = table_of.get(phone.name)
+
+            began = time.perf_counter()
+            await open_sockets(
+                phones, ws_url(server.url, f"/ws/p/{cafe['id']}"), server.url, args.compression
+            )
+            print(f"{len(phones)} websockets open in {time.perf_counter() - began:.1f} s")
+            await asyncio.sleep(1)
+
+            print(f"posting for {args.seconds:g} s at {args.rate:g}/s; load average {load()}")
+            if args.profile:
+                profiler = start_profiler(args.profile, pid, gil=True)
+            cpu0, mine0 = cpu_seconds(pid), time.process_time()
+            posts, start = await post_all(args, server.url, cafe["code"], phones)
+            cpu1, mine1 = cpu_seconds(pid), time.process_time()
+            stop_profiler(profiler, args.profile)
+            profiler = None
+            rows = await rows_per_marker(api, cafe["id"])
+            for phone in phones:
+                if phone.ws is not None:
+                    await phone.ws.close()
+            return report(args, posts, start, cpu1 - cpu0, mine1 - mine0, rows, phones)
+    finally:
+        stop_profiler(profiler, args.profile)
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--phones", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=300, help="posts a second, offered")
+    parser.add_argument("--seconds", type=float, default=20, help="how long posts are offered")
+    parser.add_argument(
+        "--database",
+        default="",
+        help="SQLAlchemy URL (default: a SQLite file in a temporary directory); for "
+        "PostgreSQL use a database of its own, e.g. createdb -h 127.0.0.1 -U postgres bench",
+    )
+    parser.add_argument("--connections", type=int, default=256, help="HTTP connections at most")
+    parser.add_argument("--timeout", type=float, default=30, help="seconds a POST may take")
+    parser.add_argument("--grace", type=float, default=10, help="seconds to wait for late cards")
+    parser.add_argument("--join-concurrency", type=int, default=16)
+    parser.add_argument(
+        "--no-compression",
+        dest="compression",
+        action="store_const",
+        const=None,
+        default="deflate",
+        help="do not offer permessage-deflate (browsers do offer it)",
+    )
+    parser.add_argument("--profile", help="py-spy output (.svg, .json or .txt) while posting")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--keep-db", help="copy the SQLite file here at the end (to study it)")
+    args = parser.parse_args()
+    raise_fd_limit(args.phones + args.connections)
+    print(f"{args.phones} phones; {os.cpu_count()} CPUs, load average {load()}")
+    with tempfile.TemporaryDirectory(prefix="tablecloth-contributions-") as tmp:
+        out = asyncio.run(run(args, Path(tmp)))
+        if args.keep_db and args.database.startswith("sqlite"):
+            shutil.copy(Path(tmp) / "contributions.db", args.keep_db)
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
