@@ -22,7 +22,8 @@ class Announcer:
         self.background.add_task(self.hub.publish, cafe_channel(cafe_id), payload)
 
 
-def get_announcer(request: Request, background: BackgroundTasks) -> Announcer:
+async def get_announcer(request: Request, background: BackgroundTasks) -> Announcer:
+    # `async def`, though it never awaits: a plain function would cost a thread-pool hop.
     return Announcer(request.app.state.hub, background)
 
 

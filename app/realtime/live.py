@@ -29,9 +29,17 @@ POLICY_VIOLATION = 1008
 
 
 class StateCache:
-    """Café state keyed by the last event seen; a fresh read when an event moves it on."""
+    """Café state keyed by the last event seen; a fresh read when an event moves it on.
+
+    Events that change the café state carry a `seq` and move the key on. A state is also
+    read again once it is `MAX_AGE` old, as a safety net; but not for events without a
+    `seq` (board changes, many a second in a busy café), which do not change it: for those
+    a state up to `QUIET_MAX_AGE` old will do, or every few seconds a thousand participants
+    and seats would be loaded again only to draw a table's board.
+    """
 
     MAX_AGE = 2.0
+    QUIET_MAX_AGE = 60.0
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -45,15 +53,18 @@ class StateCache:
         if seq > self.last_seq.get(cafe_id, 0):
             self.last_seq[cafe_id] = seq
 
-    async def get(self, cafe_id: int) -> cafe_service.CafeState | None:
+    async def get(
+        self, cafe_id: int, *, max_age: float | None = None
+    ) -> cafe_service.CafeState | None:
         key = (cafe_id, self.last_seq.get(cafe_id, 0))
+        age = self.MAX_AGE if max_age is None else max_age
         hit = self._cache.get(key)
-        if hit and time.monotonic() - hit[0] < self.MAX_AGE:
+        if hit and time.monotonic() - hit[0] < age:
             return hit[1]
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             hit = self._cache.get(key)
-            if hit and time.monotonic() - hit[0] < self.MAX_AGE:
+            if hit and time.monotonic() - hit[0] < age:
                 return hit[1]
             state = await to_thread.run_sync(self._read, cafe_id)
             if state is not None:
@@ -109,13 +120,17 @@ async def serve(
                     event = getter.result()
                     if event is None:
                         continue
+                    _note(cache, cafe_id, event)
+                    # Board changes carry no `seq`: the café state is as it was.
+                    quiet = "seq" not in event.data
                     if coalesce:
                         # A burst of events (people joining) becomes one render.
                         await asyncio.sleep(coalesce)
                         while (more := await sub.get(timeout=0)) is not None:
                             event = more
-                    _note(cache, cafe_id, event)
-                    state = await cache.get(cafe_id)
+                            _note(cache, cafe_id, event)
+                            quiet = quiet and "seq" not in event.data
+                    state = await cache.get(cafe_id, max_age=cache.QUIET_MAX_AGE if quiet else None)
                     if state is None:
                         break
                     html = await render(state, event)

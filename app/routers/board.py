@@ -119,7 +119,8 @@ class SharedBoards:
     After a change, every phone at the table re-draws the same cards: the first to ask
     reads them, the others wait for that read and take its result (then each makes its own
     view with `board_service.board_for`). A read is keyed by the event that caused it, so a
-    later change is always read afresh.
+    later change is always read afresh. A post that has just read the board for its own
+    answer leaves it here (`put`), so the tablemates' phones do not read it again.
     """
 
     SIZE = 1024
@@ -127,6 +128,27 @@ class SharedBoards:
     def __init__(self) -> None:
         self._done: OrderedDict[tuple[Any, ...], board_service.TableCards] = OrderedDict()
         self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
+        self._guard = threading.Lock()  # `put` runs in worker threads
+
+    @staticmethod
+    def _key(db: Database, rnd: Round, table: CafeTable, token: object) -> tuple[Any, ...]:
+        return (id(db), table.id, rnd.id, token)
+
+    def put(
+        self,
+        db: Database,
+        rnd: Round,
+        table: CafeTable,
+        token: object,
+        cards: board_service.TableCards,
+    ) -> None:
+        with self._guard:
+            self._done[self._key(db, rnd, table, token)] = cards
+            self._trim()
+
+    def _trim(self) -> None:
+        while len(self._done) > self.SIZE:
+            self._done.popitem(last=False)
 
     async def get(
         self,
@@ -138,20 +160,25 @@ class SharedBoards:
     ) -> board_service.TableCards:
         if token is None or rnd is None or table is None:
             return await to_thread.run_sync(read_table_cards, db, cafe, rnd, table)
-        # The loop is part of the key: an asyncio lock serves one event loop only.
-        key = (id(asyncio.get_running_loop()), id(db), table.id, rnd.id, token)
+        key = self._key(db, rnd, table, token)
         hit = self._done.get(key)
         if hit is not None:
             return hit
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        with self._guard:
+            if len(self._locks) > self.SIZE:
+                # Forget the locks of reads that are over (at worst a board is read twice).
+                for old in [k for k, lock in self._locks.items() if not lock.locked()]:
+                    del self._locks[old]
+            # The loop is part of the lock's key: an asyncio lock serves one event loop only.
+            loop = id(asyncio.get_running_loop())
+            lock = self._locks.setdefault((loop, *key), asyncio.Lock())
         async with lock:
             hit = self._done.get(key)
             if hit is None:
                 hit = await to_thread.run_sync(read_table_cards, db, cafe, rnd, table)
-                self._done[key] = hit
-                while len(self._done) > self.SIZE:
-                    old, _ = self._done.popitem(last=False)
-                    self._locks.pop(old, None)
+                with self._guard:
+                    self._done[key] = hit
+                    self._trim()
         return hit
 
 
@@ -246,18 +273,16 @@ def _phone_answer(
     with db.read_session() as session:
         if htmx:
             rnd, table = _seat(session, cafe, person)
-            ctx = {
-                "cafe": cafe,
-                "person": person,
-                "board_error": error,
-                **board_context(session, cafe, person, rnd=rnd, table=table, draft=draft),
-            }
-            html = render_html("participant.html", ctx, conn=request, block="board")
-            if with_compose:
-                html += render_html(
-                    "participant.html", {**ctx, "oob": True}, conn=request, block="compose"
-                )
-            return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
+            cards = board_service.table_cards(session=session, cafe=cafe, rnd=rnd, table=table)
+            return _board_answer(
+                request,
+                phone,
+                cards,
+                draft=draft,
+                error=error,
+                status_code=status_code,
+                with_compose=with_compose,
+            )
         state = cafe_service.cafe_state(session=session, cafe=cafe, now=now)
         view = cafe_service.participant_view(state, person, now)
         return render(
@@ -274,6 +299,60 @@ def _phone_answer(
             },
             status_code=status_code,
         )
+
+
+def _board_answer(
+    request: Request,
+    phone: Phone,
+    cards: board_service.TableCards,
+    *,
+    draft: board_service.Draft | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+    with_compose: bool = False,
+) -> Response:
+    """The htmx answer: the board block, and the form when it was the form that was sent."""
+    board = board_service.board_for(cards, phone.person)
+    ctx = {
+        "cafe": phone.cafe,
+        "person": phone.person,
+        "board_error": error,
+        "b": board,
+        **compose_context(phone.cafe, phone.person, board, draft),
+    }
+    html = render_html("participant.html", ctx, conn=request, block="board")
+    if with_compose:
+        html += render_html("participant.html", {**ctx, "oob": True}, conn=request, block="compose")
+    return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
+
+
+def _posted(
+    request: Request, phone: Phone, announce: Announcer, contribution: Contribution
+) -> Response:
+    """The answer to a new post and its announcement, from one short read after the write.
+
+    The board the answer shows is the one the tablemates' phones draw for this change, so
+    it is left in `shared_boards` under the change's token: their phones take it from there.
+    """
+    db: Database = request.app.state.db
+    htmx = request_is_htmx(request)
+    token = secrets.token_hex(8)
+    with db.read_session() as session:
+        audience = board_service.audience(session=session, contribution=contribution)
+        cards = None
+        if htmx:
+            rnd, table = board_service.place_of(session, contribution)
+            cards = board_service.table_cards(
+                session=session, cafe=phone.cafe, rnd=rnd, table=table
+            )
+            if rnd is not None and table is not None:
+                shared_boards.put(db, rnd, table, token, cards)
+    _announce_board(
+        request, announce, contribution, CafeEvent.BOARD_CHANGED, audience=audience, token=token
+    )
+    if cards is None:
+        return RedirectResponse(f"/p/{phone.cafe.code}#c-{contribution.id}", status_code=303)
+    return _board_answer(request, phone, cards, with_compose=True)
 
 
 # SQLite has one writer at a time. Writers that find the lock taken poll for it, sleeping up
@@ -301,17 +380,24 @@ PHONE_BOARD_EVENTS = {CafeEvent.BOARD_CHANGED, CafeEvent.CONTRIBUTION_HIDDEN}
 
 
 def _announce_board(
-    request: Request, announce: Announcer, contribution: Contribution, *events: CafeEvent
+    request: Request,
+    announce: Announcer,
+    contribution: Contribution,
+    *events: CafeEvent,
+    audience: list[int] | None = None,
+    token: str | None = None,
 ) -> None:
     """Tell the facilitator's views and the phones at the card's table, after the response.
 
     Board changes are frequent, so they do not go to the café channel, which every phone of
     the café hears: only the few people seated at that table are told, on their own channels.
+    `audience` (those people) and `token` (the change's) may come from the caller's read.
     """
-    db: Database = request.app.state.db
-    with db.read_session() as session:
-        audience = board_service.audience(session=session, contribution=contribution)
-    token = secrets.token_hex(8)  # the phones at the table share one read per change
+    if audience is None:
+        db: Database = request.app.state.db
+        with db.read_session() as session:
+            audience = board_service.audience(session=session, contribution=contribution)
+    token = token or secrets.token_hex(8)  # the phones at the table share one read per change
     for event in events:
         payload = {
             "type": str(event),
@@ -334,7 +420,7 @@ def _announce_board(
 def post_contribution(
     request: Request,
     phone: PhoneDep,
-    session: SessionDep,
+    db: DatabaseDep,
     now: NowDep,
     announce: AnnounceDep,
     client_id: Annotated[str, Form(max_length=100)] = "",
@@ -345,21 +431,24 @@ def post_contribution(
 ) -> Response:
     """Add a contribution to my table's board; a retry with the same client id adds nothing."""
     cafe, person = phone.cafe, phone.person
-    result = _attempt(
-        request,
-        session,
-        lambda: board_service.post_contribution(
-            session=session,
-            cafe=cafe,
-            person=person,
-            client_id=client_id,
-            text=text,
-            kind=kind,
-            evidence_type=evidence_type or None,
-            for_table=for_table,
-            now=now,
-        ),
-    )
+    # The write's own session (not the request's), closed as soon as the write is done: the
+    # answer is drawn from a read session, and no thread-pool hop is spent on a dependency.
+    with Session(db.engine, expire_on_commit=False) as session:
+        result = _attempt(
+            request,
+            session,
+            lambda: board_service.post_contribution(
+                session=session,
+                cafe=cafe,
+                person=person,
+                client_id=client_id,
+                text=text,
+                kind=kind,
+                evidence_type=evidence_type or None,
+                for_table=for_table,
+                now=now,
+            ),
+        )
     if isinstance(result, DomainError):
         draft = board_service.Draft(
             client_id=client_id or board_service.new_draft(person).client_id,
@@ -380,7 +469,8 @@ def post_contribution(
         )
     contribution, created = result
     if created:
-        _announce_board(request, announce, contribution, CafeEvent.BOARD_CHANGED)
+        return _posted(request, phone, announce, contribution)
+    # A retry: the card was announced when it was made; show the board as it is now.
     return _phone_answer(request, phone, now, with_compose=True, anchor=f"c-{contribution.id}")
 
 

@@ -797,6 +797,16 @@ def card_of(session: Session, cafe: Cafe, person: Participant, contribution_id: 
     )[0]
 
 
+def place_of(session: Session, contribution: Contribution) -> tuple[Round | None, CafeTable | None]:
+    """The round and the table a contribution was written at, in one query."""
+    row = session.exec(
+        select(Round, CafeTable)
+        .join(CafeTable, col(CafeTable.cafe_id) == Round.cafe_id)
+        .where(Round.id == contribution.round_id, CafeTable.id == contribution.table_id)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 def audience(*, session: Session, contribution: Contribution) -> list[int]:
     """The people seated at a contribution's table in its round: whose boards it changes."""
     if contribution.round_id is None or contribution.table_id is None:
