@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -95,15 +95,32 @@ def _open_round(session: Session, cafe: Cafe) -> Round:
     return rnd
 
 
+# The statements a post and a board read run, many times a second in a busy café, are built
+# once with bound parameters: building a statement and its cache key costs more than
+# SQLite takes to run it.
+
+_BY_CLIENT_ID = select(Contribution).where(
+    Contribution.participant_id == bindparam("participant_id"),
+    Contribution.client_id == bindparam("client_id"),
+)
+
+
 def _by_client_id(session: Session, participant_id: int, client_id: str) -> Contribution | None:
     return session.exec(
-        select(Contribution).where(
-            Contribution.participant_id == participant_id, Contribution.client_id == client_id
-        )
+        _BY_CLIENT_ID, params={"participant_id": participant_id, "client_id": client_id}
     ).first()
 
 
 # --- writing from a phone ------------------------------------------------------------------
+
+
+_PLACE = (
+    select(Round.id, Round.number, Round.status, Seat.table_id)
+    .outerjoin(
+        Seat, (col(Seat.round_id) == Round.id) & (col(Seat.participant_id) == bindparam("person"))
+    )
+    .where(Round.cafe_id == bindparam("cafe"), Round.number == bindparam("number"))
+)
 
 
 def _place(session: Session, cafe: Cafe, person: Participant) -> tuple[int, int]:
@@ -112,9 +129,8 @@ def _place(session: Session, cafe: Cafe, person: Participant) -> tuple[int, int]
     if cafe.status == CafeStatus.CLOSED:
         raise Conflict("The café has closed, so the boards no longer change.")
     row = session.exec(
-        select(Round.id, Round.number, Round.status, Seat.table_id)
-        .outerjoin(Seat, (col(Seat.round_id) == Round.id) & (col(Seat.participant_id) == person.id))
-        .where(Round.cafe_id == cafe.id, Round.number == cafe.current_round)
+        _PLACE,
+        params={"person": person.id, "cafe": cafe.id, "number": cafe.current_round},
     ).first()
     if row is None:
         raise Conflict("The boards open when the first round starts.")
@@ -557,28 +573,31 @@ class CardData:
     authors: dict[int, str] = field(default_factory=dict)
 
 
+_REACTIONS = select(Reaction.contribution_id, Reaction.participant_id).where(
+    col(Reaction.contribution_id).in_(bindparam("ids", expanding=True))
+)
+_MEDIA = (
+    select(Media)
+    .where(col(Media.contribution_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(Media.id))
+)
+_NAMES = select(Participant.id, Participant.display_name).where(
+    col(Participant.id).in_(bindparam("ids", expanding=True))
+)
+
+
 def _card_data(session: Session, contributions: list[Contribution], *, names: bool) -> CardData:
     data = CardData()
     ids = [c.id for c in contributions if c.id is not None]
     if not ids:
         return data
-    for contribution_id, participant_id in session.exec(
-        select(Reaction.contribution_id, Reaction.participant_id).where(
-            col(Reaction.contribution_id).in_(ids)
-        )
-    ):
+    for contribution_id, participant_id in session.exec(_REACTIONS, params={"ids": ids}):
         data.reactions.setdefault(contribution_id, set()).add(participant_id)
-    for item in session.exec(
-        select(Media).where(col(Media.contribution_id).in_(ids)).order_by(col(Media.id))
-    ):
+    for item in session.exec(_MEDIA, params={"ids": ids}):
         data.media.setdefault(item.contribution_id, []).append(item)
     if names:
         author_ids = {c.participant_id for c in contributions if c.participant_id is not None}
-        for author_id, name in session.exec(
-            select(Participant.id, Participant.display_name).where(
-                col(Participant.id).in_(author_ids)
-            )
-        ):
+        for author_id, name in session.exec(_NAMES, params={"ids": list(author_ids)}):
             data.authors[author_id or 0] = name
     return data
 
@@ -629,6 +648,32 @@ class TableCards:
     votes: dict[int, int] = field(default_factory=dict)
 
 
+_TABLE_CARDS = (
+    select(Contribution)
+    .where(
+        Contribution.round_id == bindparam("round_id"),
+        Contribution.table_id == bindparam("table_id"),
+        col(Contribution.status).in_([VISIBLE, PENDING]),
+    )
+    .order_by(col(Contribution.created_at).desc(), col(Contribution.id).desc())
+)
+_TABLE_VOTES = (
+    select(Reaction.participant_id, func.count())
+    .join(Contribution, col(Contribution.id) == Reaction.contribution_id)
+    .join(
+        Seat,
+        (col(Seat.participant_id) == Reaction.participant_id)
+        & (col(Seat.round_id) == bindparam("round_id")),
+    )
+    .where(
+        Contribution.round_id == bindparam("round_id"),
+        Contribution.status == VISIBLE,
+        Seat.table_id == bindparam("table_id"),
+    )
+    .group_by(col(Reaction.participant_id))
+)
+
+
 def table_cards(
     *, session: Session, cafe: Cafe, rnd: Round | None, table: CafeTable | None
 ) -> TableCards:
@@ -636,35 +681,12 @@ def table_cards(
     approval, and the votes each person seated there has spent this round."""
     if rnd is None or table is None:
         return TableCards(round=rnd, table=table, open=False, budget=0)
-    contributions = list(
-        session.exec(
-            select(Contribution)
-            .where(
-                Contribution.round_id == rnd.id,
-                Contribution.table_id == table.id,
-                col(Contribution.status).in_([VISIBLE, PENDING]),
-            )
-            .order_by(col(Contribution.created_at).desc(), col(Contribution.id).desc())
-        )
-    )
+    where = {"round_id": rnd.id, "table_id": table.id}
+    contributions = list(session.exec(_TABLE_CARDS, params=where))
     is_open = cafe.status != CafeStatus.CLOSED and rnd.status in OPEN_ROUND
     votes: dict[int, int] = {}
     if is_open and cafe.reaction_budget:
-        for participant_id, spent in session.exec(
-            select(Reaction.participant_id, func.count())
-            .join(Contribution, col(Contribution.id) == Reaction.contribution_id)
-            .join(
-                Seat,
-                (col(Seat.participant_id) == Reaction.participant_id)
-                & (col(Seat.round_id) == rnd.id),
-            )
-            .where(
-                Contribution.round_id == rnd.id,
-                Contribution.status == VISIBLE,
-                Seat.table_id == table.id,
-            )
-            .group_by(col(Reaction.participant_id))
-        ):
+        for participant_id, spent in session.exec(_TABLE_VOTES, params=where):
             votes[participant_id] = int(spent)
     return TableCards(
         round=rnd,
@@ -797,12 +819,20 @@ def card_of(session: Session, cafe: Cafe, person: Participant, contribution_id: 
     )[0]
 
 
+_PLACE_OF = (
+    select(Round, CafeTable)
+    .join(CafeTable, col(CafeTable.cafe_id) == Round.cafe_id)
+    .where(Round.id == bindparam("round_id"), CafeTable.id == bindparam("table_id"))
+)
+_AUDIENCE = select(Seat.participant_id).where(
+    Seat.round_id == bindparam("round_id"), Seat.table_id == bindparam("table_id")
+)
+
+
 def place_of(session: Session, contribution: Contribution) -> tuple[Round | None, CafeTable | None]:
     """The round and the table a contribution was written at, in one query."""
     row = session.exec(
-        select(Round, CafeTable)
-        .join(CafeTable, col(CafeTable.cafe_id) == Round.cafe_id)
-        .where(Round.id == contribution.round_id, CafeTable.id == contribution.table_id)
+        _PLACE_OF, params={"round_id": contribution.round_id, "table_id": contribution.table_id}
     ).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
@@ -813,8 +843,7 @@ def audience(*, session: Session, contribution: Contribution) -> list[int]:
         return []
     return list(
         session.exec(
-            select(Seat.participant_id).where(
-                Seat.round_id == contribution.round_id, Seat.table_id == contribution.table_id
-            )
+            _AUDIENCE,
+            params={"round_id": contribution.round_id, "table_id": contribution.table_id},
         )
     )
