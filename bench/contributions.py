@@ -245,6 +245,7 @@ def report(
     posts: list[Post],
     start: float,
     server_cpu: float,
+    idle_cpu: float,
     client_cpu: float,
     rows: Counter[str],
     phones: list[Phone],
@@ -288,6 +289,8 @@ def report(
         "not_stored": not_stored,
         "server_cpu_seconds": server_cpu,
         "server_cpu_ms_per_post": server_cpu / max(1, len(ok)) * 1000,
+        "server_idle_cpu_seconds": idle_cpu,
+        "server_cpu_ms_per_post_net": (server_cpu - idle_cpu) / max(1, len(ok)) * 1000,
         "client_cpu_seconds": client_cpu,
         "ws_messages": sum(p.messages for p in phones),
         "ws_chars": sum(p.chars for p in phones),
@@ -314,7 +317,8 @@ def report(
         f" answered 200 but not stored {not_stored}"
     )
     print(
-        f"server CPU    {server_cpu:.1f} s ({out['server_cpu_ms_per_post']:.1f} ms per post);"
+        f"server CPU    {server_cpu:.1f} s ({out['server_cpu_ms_per_post']:.1f} ms per post,"
+        f" {out['server_cpu_ms_per_post_net']:.1f} ms net of the idle sockets' own);"
         f" this process {client_cpu:.1f} s; {out['ws_messages']} websocket messages,"
         f" {out['ws_chars'] / 1e6:.0f} M characters"
     )
@@ -370,20 +374,25 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             )
             print(f"{len(phones)} websockets open in {time.perf_counter() - began:.1f} s")
             await asyncio.sleep(1)
+            idle0, idle_at = cpu_seconds(pid), time.perf_counter()
+            await asyncio.sleep(2)
+            idle = (cpu_seconds(pid) - idle0) / (time.perf_counter() - idle_at)
+            print(f"the server idles at {idle * 100:.0f}% of a CPU with {len(phones)} sockets open")
 
             print(f"posting for {args.seconds:g} s at {args.rate:g}/s; load average {load()}")
             if args.profile:
                 profiler = start_profiler(args.profile, pid, gil=True)
-            cpu0, mine0 = cpu_seconds(pid), time.process_time()
+            cpu0, mine0, wall0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
             posts, start = await post_all(args, server.url, cafe["code"], phones)
             cpu1, mine1 = cpu_seconds(pid), time.process_time()
+            idle_cpu = idle * (time.perf_counter() - wall0)
             stop_profiler(profiler, args.profile)
             profiler = None
             rows = await rows_per_marker(api, cafe["id"])
             for phone in phones:
                 if phone.ws is not None:
                     await phone.ws.close()
-            return report(args, posts, start, cpu1 - cpu0, mine1 - mine0, rows, phones)
+            return report(args, posts, start, cpu1 - cpu0, idle_cpu, mine1 - mine0, rows, phones)
     finally:
         stop_profiler(profiler, args.profile)
         server.stop()
