@@ -409,8 +409,7 @@ def _announce_board(
         channels = [board_channel(contribution.cafe_id)]
         if event in PHONE_BOARD_EVENTS:
             channels += [participant_channel(pid) for pid in audience]
-        for channel in channels:
-            announce.background.add_task(announce.hub.publish, channel, payload)
+        announce.background.add_task(announce.hub.publish_many, channels, payload)
 
 
 # --- phones -------------------------------------------------------------------------------
