@@ -76,6 +76,7 @@ class Post:
     error: str | None = None
     seen: float | None = None
     copies: int = 0
+    in_answer: bool = False
 
 
 @dataclass
@@ -88,6 +89,7 @@ class Phone:
     expecting: dict[str, Post] = field(default_factory=dict)
     messages: int = 0
     chars: int = 0
+    last_message: float = 0.0
     reader: asyncio.Task[None] | None = None
 
     async def read(self) -> None:
@@ -98,6 +100,7 @@ class Phone:
                 html = message if isinstance(message, str) else message.decode()
                 self.messages += 1
                 self.chars += len(html)
+                self.last_message = now
                 if not self.expecting:
                     continue
                 for marker in [m for m in self.expecting if m in html]:
@@ -123,9 +126,26 @@ def ms(f: dict[str, float]) -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process and its children that are still running
+    (the uvicorn workers when there are several), from Linux /proc."""
+    total = 0.0
+    for one in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+    return found
 
 
 async def open_sockets(phones: list[Phone], url: str, origin: str, compression: str | None) -> None:
@@ -193,6 +213,7 @@ async def post_all(
                 r = await client.post(f"/p/{code}/contributions", data=body, headers=headers)
                 post.answered = time.perf_counter()
                 post.status = r.status_code
+                post.in_answer = f">Idea {post.marker} " in r.text
                 if r.status_code != 200:
                     post.error = r.text[:200]
                     observer.expecting.pop(post.marker, None)
@@ -268,6 +289,7 @@ def report(
     not_stored = sum(1 for p in ok if rows.get(p.marker, 0) == 0)
     out: dict[str, Any] = {
         "phones": args.phones,
+        "workers": args.workers,
         "database": args.database.split("://", 1)[0],
         "seconds": args.seconds,
         "rate": args.rate,
@@ -336,7 +358,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     url = args.database or f"sqlite:///{workdir / 'contributions.db'}"
     args.database = url
     prepare_database(url)
-    server = start_server(LiveServer(database_url=url, log_dir=workdir))
+    hub = "memory://" if args.workers == 1 else args.redis
+    server = start_server(
+        LiveServer(database_url=url, log_dir=workdir, workers=args.workers, broadcast_url=hub)
+    )
     assert server.process is not None
     pid = server.process.pid
     print(f"server pid {pid} at {server.url} on {url.split('://', 1)[0]} (log {server.log_path})")
@@ -389,6 +414,22 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             stop_profiler(profiler, args.profile)
             profiler = None
             rows = await rows_per_marker(api, cafe["id"])
+            for post in [p for p in posts if p.status == 200 and p.seen is None][:5]:
+                o = phones[post.observer]
+                print(
+                    f"missing: post {post.n} by {phones[post.author].name} at"
+                    f" {phones[post.author].table}, watched by {o.name} at {o.table}, whose"
+                    f" last message came {o.last_message - post.began:+.1f} s after the POST"
+                    f" (answered after {post.answered - post.began:.1f} s; card in the answer:"
+                    f" {post.in_answer})"
+                )
+            lacking = sum(1 for p in posts if p.status == 200 and not p.in_answer)
+            if lacking:
+                print(f"{lacking} answers did not show their own card")
+            closed = [p for p in phones if p.reader is not None and p.reader.done()]
+            if closed:
+                codes = Counter(str(p.ws.close_code) if p.ws else "?" for p in closed)
+                print(f"{len(closed)} websockets closed during the run: {dict(codes)}")
             for phone in phones:
                 if phone.ws is not None:
                     await phone.ws.close()
@@ -396,6 +437,16 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     finally:
         stop_profiler(profiler, args.profile)
         server.stop()
+        log = server.log_path.read_text(errors="replace").splitlines()
+        warnings = [
+            line
+            for line in log
+            if any(w in line for w in ("WARNING", "ERROR", "Error", "Traceback", "hub:"))
+        ]
+        if warnings:
+            print(f"the server logged {len(warnings)} warnings or errors, e.g.:")
+            for line in warnings[:3]:
+                print(f"  {line[:200]}")
 
 
 def main() -> None:
@@ -409,6 +460,13 @@ def main() -> None:
         help="SQLAlchemy URL (default: a SQLite file in a temporary directory); for "
         "PostgreSQL use a database of its own, e.g. createdb -h 127.0.0.1 -U postgres bench",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes (more than one share events through Redis, --redis)",
+    )
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="hub for --workers")
     parser.add_argument("--connections", type=int, default=256, help="HTTP connections at most")
     parser.add_argument("--timeout", type=float, default=30, help="seconds a POST may take")
     parser.add_argument("--grace", type=float, default=10, help="seconds to wait for late cards")
