@@ -190,6 +190,65 @@ def test_a_retry_with_the_same_client_id_makes_no_duplicate(
     assert len(contributions(session)) == 1
 
 
+def test_a_post_can_be_put_in_the_cafes_themes(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, bo, _ = setup_two_tables(client, api_headers)
+    code = cafe["code"]
+    # No themes yet: the form has nothing to tick.
+    assert 'name="themes"' not in ann.get(f"/p/{code}").text
+    ids = {}
+    for name in ("Transport", "Being listened to"):
+        r = client.post(
+            f"/api/v1/cafes/{cafe['id']}/themes", json={"name": name}, headers=api_headers
+        )
+        assert r.status_code == 201, r.text
+        ids[name] = r.json()["id"]
+    other = new_cafe(client, api_headers)
+    foreign = client.post(
+        f"/api/v1/cafes/{other['id']}/themes", json={"name": "Elsewhere"}, headers=api_headers
+    ).json()["id"]
+    page = ann.get(f"/p/{code}").text
+    assert "Themes (optional)" in page
+    assert f'name="themes" value="{ids["Transport"]}"' in page
+
+    client_id = uuid.uuid4().hex
+    data = {
+        "csrf_token": token(ann, code),
+        "client_id": client_id,
+        "text": "Buses every ten minutes",
+        "kind": "enabler",
+        "themes": [str(ids["Transport"]), str(ids["Being listened to"])],
+    }
+    r = ann.post(f"/p/{code}/contributions", data=data, headers=HTMX)
+    assert r.status_code == 200, r.text
+    assert ann.post(f"/p/{code}/contributions", data=data, headers=HTMX).status_code == 200
+    (row,) = contributions(session)
+    listed = client.get(
+        f"/api/v1/cafes/{cafe['id']}/contributions",
+        params={"theme": ids["Transport"]},
+        headers=api_headers,
+    ).json()
+    assert [item["id"] for item in listed["items"]] == [row.id]
+    assert sorted(t["name"] for t in listed["items"][0]["themes"]) == [
+        "Being listened to",
+        "Transport",
+    ]
+    # Tablemates see the themes on the card.
+    board = board_of(bo, code)
+    assert "Transport" in board and "Being listened to" in board
+
+    # A theme of another café (or one deleted since the form was drawn) is refused whole.
+    bad = {**data, "client_id": uuid.uuid4().hex, "text": "Not stored", "themes": [str(foreign)]}
+    refused = ann.post(f"/p/{code}/contributions", data=bad, headers=HTMX)
+    assert refused.status_code == 422
+    assert "no longer there" in refused.text
+    assert "Not stored" in refused.text  # the draft comes back to be sent again
+    junk = {**bad, "themes": ["not-a-number"]}
+    assert ann.post(f"/p/{code}/contributions", data=junk, headers=HTMX).status_code == 422
+    assert len(contributions(session)) == 1
+
+
 def test_concurrent_copies_of_one_post_make_one_row(
     client: TestClient, api_headers: dict[str, str], session: Session
 ) -> None:

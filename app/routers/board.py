@@ -14,7 +14,7 @@ import contextlib
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from tempfile import SpooledTemporaryFile
@@ -65,12 +65,19 @@ T = TypeVar("T")
 
 
 def compose_key(
-    cafe: Cafe, person: Participant, rnd: Round | None, table: CafeTable | None, is_open: bool
+    cafe: Cafe,
+    person: Participant,
+    rnd: Round | None,
+    table: CafeTable | None,
+    is_open: bool,
+    theme_list: Sequence[board_service.ThemeChoice] = (),
 ) -> str:
     """Changes exactly when the contribution form on a phone must be drawn again: not at a
     rotation from one open board to the next, so a half-written draft stays where it is."""
     has = f"{'r' if rnd else '-'}{'t' if table else '-'}"
-    return f"{int(is_open)}{int(person.is_host)}{has}-{cafe.status}"
+    # New themes from the facilitator mean new boxes to tick, so they are part of the key.
+    themes = ".".join(str(t.id) for t in theme_list)
+    return f"{int(is_open)}{int(person.is_host)}{has}-{cafe.status}-{themes}"
 
 
 def compose_context(
@@ -82,7 +89,10 @@ def compose_context(
     """What the `compose` block (the contribution form) needs."""
     return {
         "draft": draft or board_service.new_draft(person),
-        "compose_key": compose_key(cafe, person, board.round, board.table, board.open),
+        "compose_key": compose_key(
+            cafe, person, board.round, board.table, board.open, board.themes
+        ),
+        "themes": board.themes,
         "kind_labels": KIND_LABELS,
         "evidence_labels": EVIDENCE_LABELS,
         "max_text": MAX_TEXT,
@@ -427,6 +437,7 @@ def post_contribution(
     kind: Annotated[str, Form(max_length=40)] = "idea",
     evidence_type: Annotated[str, Form(max_length=40)] = "",
     for_table: Annotated[bool, Form()] = False,
+    themes: Annotated[list[int], Form(max_length=board_service.MAX_THEMES_PER_POST)] = [],  # noqa: B006
 ) -> Response:
     """Add a contribution to my table's board; a retry with the same client id adds nothing."""
     cafe, person = phone.cafe, phone.person
@@ -445,6 +456,7 @@ def post_contribution(
                 kind=kind,
                 evidence_type=evidence_type or None,
                 for_table=for_table,
+                theme_ids=themes,
                 now=now,
             ),
         )
@@ -456,6 +468,7 @@ def post_contribution(
             evidence_type=evidence_type,
             for_table=for_table,
             error=result.detail,
+            theme_ids=list(themes),
         )
         return _phone_answer(
             request,

@@ -11,6 +11,7 @@ import re
 import secrets
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,16 +28,20 @@ from app.models.evidence import (
     Contribution,
     ContributionKind,
     ContributionStatus,
+    ContributionTheme,
     EvidenceType,
     Media,
     MediaKind,
     Reaction,
+    Theme,
 )
 from app.services import cafe as cafe_service
+from app.services import harvest as harvest_service
 from app.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 OPEN_ROUND = {RoundStatus.RUNNING, RoundStatus.PAUSED}
+MAX_THEMES_PER_POST = 10
 BOARD_PREVIEW = 12  # cards per table the console shows live
 VISIBLE = ContributionStatus.VISIBLE
 PENDING = ContributionStatus.PENDING
@@ -153,9 +158,11 @@ def post_contribution(
     kind: str,
     evidence_type: str | None,
     for_table: bool = False,
+    theme_ids: Sequence[int] = (),
     now: datetime,
 ) -> tuple[Contribution, bool]:
-    """Add a contribution to the person's table board in the current round.
+    """Add a contribution to the person's table board in the current round, in the themes
+    the person ticked (the café's own; none is fine).
 
     Returns the contribution and whether this call created it: a retry with the same client
     id returns the row the first attempt made (whatever the round is doing by now).
@@ -171,6 +178,9 @@ def post_contribution(
         evidence = _valid_evidence(evidence_type or default_evidence(person))
         if for_table and not person.is_host:
             raise Forbidden("Only a table host can write on behalf of the table.")
+        if len(set(theme_ids)) > MAX_THEMES_PER_POST:
+            raise Invalid(f"Choose up to {MAX_THEMES_PER_POST} themes.")
+        themes = harvest_service.chosen_themes(session=session, cafe=cafe, theme_ids=theme_ids)
         round_id, table_id = _place(session, cafe, person)
     except DomainError:
         # A retry of a post that already arrived is answered with it, even if the round
@@ -196,6 +206,13 @@ def post_contribution(
     )
     session.add(contribution)
     try:
+        if themes:
+            session.flush()  # the new id, for the theme links in the same transaction
+            assert contribution.id is not None
+            session.add_all(
+                ContributionTheme(contribution_id=contribution.id, theme_id=theme_id)
+                for theme_id in themes
+            )
         session.commit()
     except IntegrityError:
         # The unique (person, client id) index is the duplicate check: this is a retry, or
@@ -488,6 +505,7 @@ class Draft:
     for_table: bool = False
     error: str | None = None
     contribution_id: int | None = None
+    theme_ids: list[int] = field(default_factory=list)
 
 
 def new_draft(person: Participant) -> Draft:
@@ -520,6 +538,7 @@ class Card:
     author: str | None = None
     photo: Media | None = None
     voice: Media | None = None
+    themes: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> int:
@@ -535,6 +554,14 @@ class Card:
 
 
 @dataclass
+class ThemeChoice:
+    """A theme a phone can tick when posting."""
+
+    id: int
+    name: str
+
+
+@dataclass
 class TableBoard:
     """My table's board in the current round."""
 
@@ -544,6 +571,7 @@ class TableBoard:
     open: bool
     budget: int
     used: int = 0
+    themes: list[ThemeChoice] = field(default_factory=list)
 
     @property
     def votes_left(self) -> int:
@@ -571,10 +599,22 @@ class CardData:
     reactions: dict[int, set[int]] = field(default_factory=dict)
     media: dict[int, list[Media]] = field(default_factory=dict)
     authors: dict[int, str] = field(default_factory=dict)
+    themes: dict[int, list[str]] = field(default_factory=dict)
 
 
 _REACTIONS = select(Reaction.contribution_id, Reaction.participant_id).where(
     col(Reaction.contribution_id).in_(bindparam("ids", expanding=True))
+)
+_CARD_THEMES = (
+    select(ContributionTheme.contribution_id, Theme.name)
+    .join(Theme, col(Theme.id) == ContributionTheme.theme_id)
+    .where(col(ContributionTheme.contribution_id).in_(bindparam("ids", expanding=True)))
+    .order_by(func.lower(Theme.name))
+)
+_THEME_CHOICES = (
+    select(Theme.id, Theme.name)
+    .where(Theme.cafe_id == bindparam("cafe_id"))
+    .order_by(func.lower(Theme.name), col(Theme.id))
 )
 _MEDIA = (
     select(Media)
@@ -586,7 +626,9 @@ _NAMES = select(Participant.id, Participant.display_name).where(
 )
 
 
-def _card_data(session: Session, contributions: list[Contribution], *, names: bool) -> CardData:
+def _card_data(
+    session: Session, contributions: list[Contribution], *, names: bool, themes: bool = False
+) -> CardData:
     data = CardData()
     ids = [c.id for c in contributions if c.id is not None]
     if not ids:
@@ -599,6 +641,9 @@ def _card_data(session: Session, contributions: list[Contribution], *, names: bo
         author_ids = {c.participant_id for c in contributions if c.participant_id is not None}
         for author_id, name in session.exec(_NAMES, params={"ids": list(author_ids)}):
             data.authors[author_id or 0] = name
+    if themes:
+        for contribution_id, theme_name in session.exec(_CARD_THEMES, params={"ids": ids}):
+            data.themes.setdefault(contribution_id, []).append(theme_name)
     return data
 
 
@@ -624,6 +669,7 @@ def _make_cards(
             and c.round_id == changeable_round
             and c.status in {VISIBLE, PENDING},
             author=data.authors.get(c.participant_id) if c.participant_id is not None else None,
+            themes=data.themes.get(cid, []),
         )
         for item in data.media.get(cid, []):
             if item.kind == MediaKind.PHOTO:
@@ -646,6 +692,7 @@ class TableCards:
     contributions: list[Contribution] = field(default_factory=list)
     data: CardData = field(default_factory=CardData)
     votes: dict[int, int] = field(default_factory=dict)
+    themes: list[ThemeChoice] = field(default_factory=list)
 
 
 _TABLE_CARDS = (
@@ -688,14 +735,20 @@ def table_cards(
     if is_open and cafe.reaction_budget:
         for participant_id, spent in session.exec(_TABLE_VOTES, params=where):
             votes[participant_id] = int(spent)
+    # The café's themes (few, made by the facilitator): ticked on the form, named on cards.
+    themes = [
+        ThemeChoice(id=theme_id or 0, name=name)
+        for theme_id, name in session.exec(_THEME_CHOICES, params={"cafe_id": cafe.id})
+    ]
     return TableCards(
         round=rnd,
         table=table,
         open=is_open,
         budget=cafe.reaction_budget,
         contributions=contributions,
-        data=_card_data(session, contributions, names=cafe.names_visible),
+        data=_card_data(session, contributions, names=cafe.names_visible, themes=bool(themes)),
         votes=votes,
+        themes=themes,
     )
 
 
@@ -716,6 +769,7 @@ def board_for(cards: TableCards, person: Participant) -> TableBoard:
         open=cards.open,
         budget=cards.budget,
         used=cards.votes.get(person.id or 0, 0),
+        themes=cards.themes,
     )
 
 

@@ -107,8 +107,12 @@
     if (!area) return;
     var kind = form.querySelector("input[name=kind]:checked");
     var evidence = form.querySelector("select[name=evidence_type]");
+    var themes = [];
+    var ticked = form.querySelectorAll("input[name=themes]:checked");
+    for (var i = 0; i < ticked.length; i++) themes.push(ticked[i].value);
     write(draftKey(code), area.value.trim() ? {
-      text: area.value, kind: kind ? kind.value : "", evidence: evidence ? evidence.value : ""
+      text: area.value, kind: kind ? kind.value : "", evidence: evidence ? evidence.value : "",
+      themes: themes
     } : null);
   }
 
@@ -126,6 +130,10 @@
       if (kind) kind.checked = true;
       var evidence = form.querySelector("select[name=evidence_type]");
       if (evidence && draft.evidence) evidence.value = draft.evidence;
+      var boxes = form.querySelectorAll("input[name=themes]");
+      for (var j = 0; j < boxes.length; j++) {
+        if ((draft.themes || []).indexOf(boxes[j].value) >= 0) boxes[j].checked = true;
+      }
     }
     if (area) count(area);
   }
