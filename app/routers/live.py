@@ -96,9 +96,12 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             last_board["html"] = html
             out += html
         if compose:
-            form = board_routes.compose_context(state.cafe, me, b)
-            if form["compose_key"] != compose_seen[0]:
-                compose_seen[0] = form["compose_key"]
+            # The key alone says whether the form must change; most rotations keep it, so
+            # the form (and a fresh draft id) is only built when it does.
+            key = board_routes.compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
+            if key != compose_seen[0]:
+                compose_seen[0] = key
+                form = board_routes.compose_context(state.cafe, me, b)
                 out += render_html("participant.html", {**ctx, **form}, block="compose")
         return out
 
