@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from anyio import to_thread
@@ -91,7 +93,16 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         news = _board_news(last_board["ids"], b.cards)
         last_board["ids"] = ids
         out = ""
-        html = render_html("participant.html", {**ctx, "news": news}, block="board")
+        if b.cards:
+            html = render_html("participant.html", {**ctx, "news": news}, block="board")
+        else:
+            # An empty board (every board at a round start) reads nothing of the person:
+            # the phones at a table share one drawing.
+            html = fragments.get(
+                cards,
+                ("board", b.open, b.budget, b.votes_left, news),
+                lambda: render_html("participant.html", {**ctx, "news": news}, block="board"),
+            )
         if html != last_board["html"]:
             last_board["html"] = html
             out += html
@@ -122,10 +133,24 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             if mover != person.id and moved_to != mine and state.cafe.seating_mode != "free":
                 return None
         view = cafe_service.participant_view(state, person, utcnow())
-        html = render_html(
-            "participant.html",
-            {"cafe": state.cafe, "v": view, "person": person, "oob": True, "csrf": csrf},
-            block="now",
+        # Everything the `now` block reads that is not the same for the whole table.
+        key = (
+            "now",
+            view.table.id if view.table else None,
+            view.move_call,
+            view.seconds_left,
+            view.person.is_host,
+            view.person.display_name if view.round is None else None,
+            csrf if view.open_tables else None,
+        )
+        html = fragments.get(
+            state,
+            key,
+            lambda: render_html(
+                "participant.html",
+                {"cafe": state.cafe, "v": view, "person": person, "oob": True, "csrf": csrf},
+                block="now",
+            ),
         )
         out = ""
         if html != last_html[0]:
@@ -143,6 +168,35 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         channels=[participant_channel(person.id)],
         render=render,
     )
+
+
+class FragmentCache:
+    """Fragments drawn once and shared by the phones whose view of them is the same.
+
+    A fragment is keyed by the object it was drawn from (the shared café state, or one
+    table's shared cards: new after every change, so never stale) and by every other value
+    the block reads. The object is held with the entry, so its id cannot be reused while
+    the entry lives.
+    """
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[Any, ...], tuple[object, str]] = OrderedDict()
+
+    def get(self, source: object, key: tuple[Any, ...], draw: Callable[[], str]) -> str:
+        full = (id(source), *key)
+        hit = self._entries.get(full)
+        if hit is not None and hit[0] is source:
+            return hit[1]
+        html = draw()
+        self._entries[full] = (source, html)
+        while len(self._entries) > self.SIZE:
+            self._entries.popitem(last=False)
+        return html
+
+
+fragments = FragmentCache()
 
 
 def _current(
