@@ -678,6 +678,11 @@ def test_a_rotation_pushes_the_new_board_and_a_fresh_form(
         assert 'id="now"' in pushed
         assert 'id="board"' in pushed
         assert 'id="compose"' in pushed and 'name="client_id"' in pushed
+        # The pushed form is this phone's own: its CSRF token, a fresh draft id of its own.
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert csrf and f'name="csrf_token" value="{csrf.group(1)}"' in pushed
+        draft_id = re.search(r'name="client_id" value="([^"]+)"', pushed)
+        assert draft_id and len(draft_id.group(1)) >= 16 and "slot" not in draft_id.group(1)
         # From one open board to the next the form stays as it is, with any draft in it.
         start(client, api_headers, cafe)
         rotated = ws.receive_text()

@@ -112,8 +112,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             key = board_routes.compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
             if key != compose_seen[0]:
                 compose_seen[0] = key
-                form = board_routes.compose_context(state.cafe, me, b)
-                out += render_html("participant.html", {**ctx, **form}, block="compose")
+                out += _fresh_form(state.cafe, me, b, cards, key, csrf)
         return out
 
     async def render(state: cafe_service.CafeState, event: Event | None) -> str | None:
@@ -197,6 +196,33 @@ class FragmentCache:
 
 
 fragments = FragmentCache()
+
+
+# A blank contribution form differs between phones only in its CSRF token and draft id, so
+# it is drawn once per kind of form with these slots and the two values are put in per phone.
+_CSRF_SLOT = "tc-slot-csrf-5f1c"
+_CLIENT_ID_SLOT = "tc-slot-client-id-5f1c"
+
+
+def _fresh_form(
+    cafe: Cafe,
+    me: Participant,
+    b: board_service.TableBoard,
+    cards: board_service.TableCards,
+    key: str,
+    csrf: str,
+) -> str:
+    evidence = board_service.default_evidence(me)
+
+    def draw() -> str:
+        blank = board_service.Draft(client_id=_CLIENT_ID_SLOT, evidence_type=evidence)
+        form = board_routes.compose_context(cafe, me, b, blank)
+        ctx = {"cafe": cafe, "person": me, "b": b, "oob": True, "csrf": _CSRF_SLOT, **form}
+        return render_html("participant.html", ctx, block="compose")
+
+    html = fragments.get(cards, ("compose", key, evidence), draw)
+    draft_id = board_service.new_draft(me).client_id
+    return html.replace(_CSRF_SLOT, csrf).replace(_CLIENT_ID_SLOT, draft_id)
 
 
 def _current(
