@@ -93,16 +93,14 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         news = _board_news(last_board["ids"], b.cards)
         last_board["ids"] = ids
         out = ""
-        if b.cards:
-            html = render_html("participant.html", {**ctx, "news": news}, block="board")
-        else:
-            # An empty board (every board at a round start) reads nothing of the person:
-            # the phones at a table share one drawing.
-            html = fragments.get(
-                cards,
-                ("board", b.open, b.budget, b.votes_left, news),
-                lambda: render_html("participant.html", {**ctx, "news": news}, block="board"),
-            )
+
+        def draw() -> str:
+            return render_html("participant.html", {**ctx, "news": news}, block="board")
+
+        # An empty board (every board at a round start) reads nothing of the person: the
+        # phones at a table share one drawing. Cards carry the person's own forms and votes.
+        shape = ("board", b.open, b.budget, b.votes_left, news)
+        html = draw() if b.cards else fragments.get(cards, shape, draw)
         if html != last_board["html"]:
             last_board["html"] = html
             out += html
