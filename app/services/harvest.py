@@ -297,17 +297,6 @@ def themes_of(*, session: Session, cafe: Cafe) -> list[ThemeSummary]:
     return [ThemeSummary(theme=t, count=int(counts.get(t.id or 0, 0))) for t in themes]
 
 
-def theme_choices(*, session: Session, cafe: Cafe) -> list[Theme]:
-    """The themes a phone can tick when posting, by name."""
-    return list(
-        session.exec(
-            select(Theme)
-            .where(Theme.cafe_id == cafe.id)
-            .order_by(func.lower(Theme.name), col(Theme.id))
-        )
-    )
-
-
 def chosen_themes(*, session: Session, cafe: Cafe, theme_ids: Sequence[int]) -> list[int]:
     """Themes ticked on a phone: every one must be this café's (one may have been removed
     since the form was drawn)."""
