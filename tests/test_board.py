@@ -150,20 +150,30 @@ def test_post_from_a_phone_without_javascript(
     assert "Ann" not in board  # names are hidden unless the café shows them
 
 
-def test_htmx_post_returns_the_board_and_a_fresh_form(
+def test_htmx_post_answers_with_the_new_card_for_the_top_of_the_board(
     client: TestClient, api_headers: dict[str, str], session: Session
 ) -> None:
     cafe, ann, _, _ = setup_two_tables(client, api_headers, names_visible=True)
     first_id = "draft-" + uuid.uuid4().hex
     r = post(ann, cafe["code"], "Ask people what they want", client_id=first_id, htmx=True)
     assert r.status_code == 200
-    assert r.text.startswith('<section id="board"')
+    # Only the new card, put at the top of the board the phone already shows (the phone
+    # clears its own form): the answer does not grow with the board.
+    assert r.text.startswith('<ul hx-swap-oob="afterbegin:#cards"><li id="c-')
+    assert r.text.count('class="contribution') == 1
     assert "Ask people what they want" in r.text
     assert "Ann" in r.text  # this café shows names
-    form = r.text[r.text.index('id="compose"') :]
-    assert 'hx-swap-oob="true"' in form
-    fresh = re.search(r'name="client_id" value="([^"]+)"', form)
-    assert fresh and fresh.group(1) != first_id  # the next draft gets a new id
+    assert "You wrote this" in r.text and "Take back" in r.text  # the author's own controls
+    assert 'id="compose"' not in r.text
+    assert "Sent: your card is at the top of the board." in r.text  # said to screen readers
+    # The next post, after a few on the board, is answered with its own card only.
+    for n in range(3):
+        post(ann, cafe["code"], f"More {n}", htmx=True)
+    last = post(ann, cafe["code"], "The fifth", htmx=True)
+    assert last.text.count('class="contribution') == 1 and "The fifth" in last.text
+    # The page itself keeps a list for new cards to go into, empty or not.
+    page = ann.get(f"/p/{cafe['code']}")
+    assert '<ul id="cards" class="cards">' in page.text
 
 
 def test_a_retry_with_the_same_client_id_makes_no_duplicate(
@@ -644,11 +654,18 @@ def test_a_post_reaches_the_other_phones_at_the_table_and_no_others(
         assert 'id="board"' in cy_ws.receive_text()
         assert post(ann, code, "Live from table one", htmx=True).status_code == 200
         pushed = bo_ws.receive_text()
-        assert 'id="board" class="board"' in pushed
-        assert 'hx-swap-oob="true"' in pushed
+        # The new card alone, for the top of Bo's board: not the whole board again.
+        assert pushed.startswith('<ul hx-swap-oob="afterbegin:#cards"><li id="c-')
+        assert 'id="board"' not in pushed
         assert "Live from table one" in pushed
+        assert "You wrote this" not in pushed and "Take back" not in pushed  # Ann's, not Bo's
         assert 'id="board-news" hx-swap-oob="innerHTML"' in pushed
         assert 'id="compose"' not in pushed  # Bo's half-written draft is left alone
+        # Its forms (agree, worried) carry Bo's own CSRF token, not a placeholder.
+        bo_csrf = re.search(r'name="csrf_token" value="([^"]+)"', bo.get(f"/p/{code}").text)
+        assert bo_csrf
+        tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', pushed))
+        assert tokens == {bo_csrf.group(1)}
         # Cy's next push is the one for Cy's own table: table one's card never reached it.
         assert post(cy, code, "Meanwhile at table two", htmx=True).status_code == 200
         other = cy_ws.receive_text()
@@ -758,6 +775,8 @@ async def test_a_post_through_one_process_reaches_a_tablemate_on_another(
             assert r.status_code == 303, r.text
         html = await reader.receive(timeout=5)
         assert "Across" in html
+        # The card alone, read by the reader's process from the database (it did not write it).
+        assert html.startswith('<ul hx-swap-oob="afterbegin:#cards">')
         with pytest.raises(TimeoutError):
             await reader.receive(timeout=0.5)  # one push for one post
     finally:

@@ -73,6 +73,7 @@ class CafeEvent(StrEnum):
     SEATING_CHANGED = "seating_changed"
     PARTICIPANT_JOINED = "participant_joined"
     BOARD_CHANGED = "board_changed"
+    CARD_ADDED = "card_added"  # a new card on one table's board
     CONTRIBUTION_HIDDEN = "contribution_hidden"
     SAFEGUARDING_ALERT = "safeguarding_alert"
 

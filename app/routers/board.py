@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from tempfile import SpooledTemporaryFile
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from anyio import to_thread
 from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request, Response
@@ -123,42 +123,64 @@ def read_table_cards(
         return board_service.table_cards(session=session, cafe=cafe, rnd=rnd, table=table)
 
 
-class SharedBoards:
-    """Board reads shared by the live phones of this process.
+K = TypeVar("K")
+V = TypeVar("V")
 
-    After a change, every phone at the table re-draws the same cards: the first to ask
-    reads them, the others wait for that read and take its result (then each makes its own
-    view with `board_service.board_for`). A read is keyed by the event that caused it, so a
-    later change is always read afresh. A post that has just read the board for its own
-    answer leaves it here (`put`), so the tablemates' phones do not read it again.
+
+class SharedReads(Generic[K, V]):
+    """Reads shared by the live connections of this process.
+
+    When many phones need the same thing at once (the cards of one table after a change),
+    the first to ask reads it in the thread pool and the others wait for that read and take
+    its result. A writer that has just read or made the thing leaves it here (`put`), so
+    nobody reads it again. Keys must name a version (a change's token, a new card's id):
+    an entry is never refreshed.
     """
 
     SIZE = 1024
 
     def __init__(self) -> None:
-        self._done: OrderedDict[tuple[Any, ...], board_service.TableCards] = OrderedDict()
-        self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
+        self._done: OrderedDict[K, V] = OrderedDict()
+        self._locks: dict[tuple[int, K], asyncio.Lock] = {}
         self._guard = threading.Lock()  # `put` runs in worker threads
+
+    def put(self, key: K, value: V) -> None:
+        with self._guard:
+            self._done[key] = value
+            while len(self._done) > self.SIZE:
+                self._done.popitem(last=False)
+
+    async def get(self, key: K, read: Callable[[], V]) -> V:
+        hit = self._done.get(key)
+        if hit is not None:
+            return hit
+        with self._guard:
+            if len(self._locks) > self.SIZE:
+                # Forget the locks of reads that are over (at worst a thing is read twice).
+                for old in [k for k, lock in self._locks.items() if not lock.locked()]:
+                    del self._locks[old]
+            # The loop is part of the lock's key: an asyncio lock serves one event loop only.
+            lock = self._locks.setdefault((id(asyncio.get_running_loop()), key), asyncio.Lock())
+        async with lock:
+            hit = self._done.get(key)
+            if hit is None:
+                hit = await to_thread.run_sync(read)
+                if hit is not None:
+                    self.put(key, hit)
+        return hit
+
+
+class SharedBoards:
+    """One table's cards after a change, read once for every phone at the table (each then
+    makes its own view with `board_service.board_for`). A read is keyed by the event that
+    caused it, so a later change is always read afresh."""
+
+    def __init__(self) -> None:
+        self._reads: SharedReads[tuple[Any, ...], board_service.TableCards] = SharedReads()
 
     @staticmethod
     def _key(db: Database, rnd: Round, table: CafeTable, token: object) -> tuple[Any, ...]:
         return (id(db), table.id, rnd.id, token)
-
-    def put(
-        self,
-        db: Database,
-        rnd: Round,
-        table: CafeTable,
-        token: object,
-        cards: board_service.TableCards,
-    ) -> None:
-        with self._guard:
-            self._done[self._key(db, rnd, table, token)] = cards
-            self._trim()
-
-    def _trim(self) -> None:
-        while len(self._done) > self.SIZE:
-            self._done.popitem(last=False)
 
     async def get(
         self,
@@ -170,29 +192,62 @@ class SharedBoards:
     ) -> board_service.TableCards:
         if token is None or rnd is None or table is None:
             return await to_thread.run_sync(read_table_cards, db, cafe, rnd, table)
-        key = self._key(db, rnd, table, token)
-        hit = self._done.get(key)
-        if hit is not None:
-            return hit
-        with self._guard:
-            if len(self._locks) > self.SIZE:
-                # Forget the locks of reads that are over (at worst a board is read twice).
-                for old in [k for k, lock in self._locks.items() if not lock.locked()]:
-                    del self._locks[old]
-            # The loop is part of the lock's key: an asyncio lock serves one event loop only.
-            loop = id(asyncio.get_running_loop())
-            lock = self._locks.setdefault((loop, *key), asyncio.Lock())
-        async with lock:
-            hit = self._done.get(key)
-            if hit is None:
-                hit = await to_thread.run_sync(read_table_cards, db, cafe, rnd, table)
-                with self._guard:
-                    self._done[key] = hit
-                    self._trim()
-        return hit
+        return await self._reads.get(
+            self._key(db, rnd, table, token), lambda: read_table_cards(db, cafe, rnd, table)
+        )
 
 
 shared_boards = SharedBoards()
+
+
+@dataclass(frozen=True, eq=False)
+class NewCard:
+    """A card just posted, as its author and as the others at its table see it: pushed on
+    its own to the phones there instead of the whole board drawn again."""
+
+    round_id: int
+    table_id: int
+    theirs: board_service.Card
+    mine: board_service.Card
+
+    @property
+    def id(self) -> int:
+        return self.theirs.id
+
+    @classmethod
+    def of(
+        cls, cafe: Cafe, contribution: Contribution, author: str | None, themes: list[str]
+    ) -> NewCard:
+        def card(mine: bool) -> board_service.Card:
+            return board_service.new_card(
+                cafe, contribution, author=author, themes=themes, mine=mine
+            )
+
+        return cls(contribution.round_id or 0, contribution.table_id or 0, card(False), card(True))
+
+
+class NewCards:
+    """New cards by id: left here by the post that made them, read (once, for all its
+    phones) by a worker process that did not."""
+
+    def __init__(self) -> None:
+        self._reads: SharedReads[tuple[int, int], NewCard | None] = SharedReads()
+
+    def put(self, db: Database, card: NewCard) -> None:
+        self._reads.put((id(db), card.id), card)
+
+    async def get(self, db: Database, cafe: Cafe, contribution_id: int) -> NewCard | None:
+        def read() -> NewCard | None:
+            with db.read_session() as session:
+                found = board_service.read_new_card(
+                    session=session, cafe=cafe, contribution_id=contribution_id
+                )
+            return NewCard.of(cafe, *found) if found is not None else None
+
+        return await self._reads.get((id(db), contribution_id), read)
+
+
+new_cards = NewCards()
 
 
 def read_moderation(db: Database, cafe: Cafe) -> board_service.ModerationView:
@@ -337,32 +392,41 @@ def _board_answer(
 
 
 def _posted(
-    request: Request, phone: Phone, announce: Announcer, contribution: Contribution
+    request: Request, phone: Phone, announce: Announcer, posted: board_service.Posted
 ) -> Response:
-    """The answer to a new post and its announcement, from one short read after the write.
+    """The answer to a new post and its announcement, with nothing read again.
 
-    The board the answer shows is the one the tablemates' phones draw for this change, so
-    it is left in `shared_boards` under the change's token: their phones take it from there.
+    The new card goes to the phones at the table on its own (`card_added`); each puts it at
+    the top of the board it shows. The author's htmx answer is the card too, put at the top
+    of their board; the form clears itself on the phone. Without JavaScript: back to the page.
     """
     db: Database = request.app.state.db
-    htmx = request_is_htmx(request)
-    token = secrets.token_hex(8)
-    with db.read_session() as session:
-        audience = board_service.audience(session=session, contribution=contribution)
-        cards = None
-        if htmx:
-            rnd, table = board_service.place_of(session, contribution)
-            cards = board_service.table_cards(
-                session=session, cafe=phone.cafe, rnd=rnd, table=table
-            )
-            if rnd is not None and table is not None:
-                shared_boards.put(db, rnd, table, token, cards)
-    _announce_board(
-        request, announce, contribution, CafeEvent.BOARD_CHANGED, audience=audience, token=token
-    )
-    if cards is None:
+    contribution = posted.contribution
+    card = NewCard.of(phone.cafe, contribution, phone.person.display_name, posted.themes)
+    new_cards.put(db, card)
+    # A card waiting for pre-moderation is for its author and the facilitator only.
+    audience = posted.audience if contribution.status == board_service.VISIBLE else []
+    _announce_board(request, announce, contribution, CafeEvent.CARD_ADDED, audience=audience)
+    if not request_is_htmx(request):
         return RedirectResponse(f"/p/{phone.cafe.code}#c-{contribution.id}", status_code=303)
-    return _board_answer(request, phone, cards, with_compose=True)
+    html = render_html(
+        "_card_push.html",
+        {
+            "cafe": phone.cafe,
+            "card": card.mine,
+            "b": card_board(phone.cafe),
+            "news": "Sent: your card is at the top of the board.",
+        },
+        conn=request,
+    )
+    return HTMLResponse(html, headers={"Vary": "HX-Request"})
+
+
+def card_board(cafe: Cafe) -> board_service.TableBoard:
+    """What a new card reads of its board: it was posted in an open round."""
+    return board_service.TableBoard(
+        round=None, table=None, cards=[], open=True, budget=cafe.reaction_budget
+    )
 
 
 # SQLite has one writer at a time. Writers that find the lock taken poll for it, sleeping up
@@ -386,7 +450,11 @@ def _attempt(request: Request, session: Session, action: Callable[[], T]) -> T |
 
 
 # Events that change what a phone's board shows (a safeguarding alert is for the console).
-PHONE_BOARD_EVENTS = {CafeEvent.BOARD_CHANGED, CafeEvent.CONTRIBUTION_HIDDEN}
+PHONE_BOARD_EVENTS = {
+    CafeEvent.BOARD_CHANGED,
+    CafeEvent.CARD_ADDED,
+    CafeEvent.CONTRIBUTION_HIDDEN,
+}
 
 
 def _announce_board(
@@ -479,11 +547,12 @@ def post_contribution(
             with_compose=True,
             anchor="compose",
         )
-    contribution, created = result
-    if created:
-        return _posted(request, phone, announce, contribution)
+    if result.created:
+        return _posted(request, phone, announce, result)
     # A retry: the card was announced when it was made; show the board as it is now.
-    return _phone_answer(request, phone, now, with_compose=True, anchor=f"c-{contribution.id}")
+    return _phone_answer(
+        request, phone, now, with_compose=True, anchor=f"c-{result.contribution.id}"
+    )
 
 
 @router.get("/p/{code}/contributions/{contribution_id}/edit")

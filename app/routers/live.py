@@ -26,7 +26,7 @@ from app.services import cafe as cafe_service
 router = APIRouter()
 
 # Events after which the board of one table (named in the event) may look different.
-BOARD_EVENTS = {CafeEvent.BOARD_CHANGED, CafeEvent.CONTRIBUTION_HIDDEN}
+BOARD_EVENTS = {CafeEvent.BOARD_CHANGED, CafeEvent.CARD_ADDED, CafeEvent.CONTRIBUTION_HIDDEN}
 
 # Events after which a phone's "now" view may look different.
 PHONE_EVENTS = {
@@ -75,7 +75,45 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
     last_html: list[str] = [""]
     # The page says which form it drew; a fresh form is pushed only when that must change.
     compose_seen: list[str] = [websocket.query_params.get("k", "")]
-    last_board: dict[str, Any] = {"html": "", "ids": None}
+    # What this phone's board shows: its html, its cards' ids and whose board it is (the
+    # round's and the table's ids); new cards are added to it one at a time.
+    last_board: dict[str, Any] = {"html": "", "ids": None, "place": None}
+
+    async def card_part(state: cafe_service.CafeState, event: Event) -> str | None:
+        """A new card alone, put at the top of the board this phone shows: "" when there is
+        nothing to add, None when the whole board must be drawn instead."""
+        if event.data.get("table_id") != state.table_of.get(person.id or 0):
+            return ""
+        ids, cid = last_board["ids"], event.data.get("contribution_id")
+        if ids is None or not isinstance(cid, int):
+            return None
+        if cid in ids:
+            return ""
+        card = await board_routes.new_cards.get(db, state.cafe, cid)
+        if card is None or last_board["place"] != (card.round_id, card.table_id):
+            return None
+        own = card.mine.contribution.participant_id == person.id
+        shown = card.mine if own else card.theirs
+        if not own and shown.contribution.status != board_service.VISIBLE:
+            return ""
+        news = "" if own else f"New on your table's board: {shown.contribution.text[:120]}"
+        html = fragments.get(
+            card,
+            ("card", own),
+            lambda: render_html(
+                "_card_push.html",
+                {
+                    "cafe": state.cafe,
+                    "card": shown,
+                    "b": board_routes.card_board(state.cafe),
+                    "news": news,
+                    "csrf": _CSRF_SLOT,
+                },
+            ),
+        )
+        last_board["ids"] = [cid, *ids]
+        last_board["html"] = ""  # the board on the phone is no longer the one last drawn
+        return html.replace(_CSRF_SLOT, csrf)
 
     async def board_part(
         state: cafe_service.CafeState,
@@ -92,6 +130,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         ids = [card.id for card in b.cards]
         news = _board_news(last_board["ids"], b.cards)
         last_board["ids"] = ids
+        last_board["place"] = (b.round.id if b.round else None, b.table.id if b.table else None)
         out = ""
 
         def draw() -> str:
@@ -115,6 +154,10 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
 
     async def render(state: cafe_service.CafeState, event: Event | None) -> str | None:
         kind = event.data.get("type") if event is not None else None
+        if kind == CafeEvent.CARD_ADDED and event is not None:
+            added = await card_part(state, event)
+            if added is not None:
+                return added or None
         if kind in BOARD_EVENTS:
             mine = state.table_of.get(person.id or 0)
             if mine is None or event is None or event.data.get("table_id") != mine:

@@ -148,6 +148,18 @@ def _place(session: Session, cafe: Cafe, person: Participant) -> tuple[int, int]
     return round_id, table_id
 
 
+@dataclass
+class Posted:
+    """What a post did: the contribution (new, or the one an earlier try made) and, for a new
+    one, the names of its themes and the people seated at its table (whose boards it
+    changes), read in the post's own transaction so nothing has to read them again."""
+
+    contribution: Contribution
+    created: bool
+    themes: list[str] = field(default_factory=list)
+    audience: list[int] = field(default_factory=list)
+
+
 def post_contribution(
     *,
     session: Session,
@@ -160,12 +172,12 @@ def post_contribution(
     for_table: bool = False,
     theme_ids: Sequence[int] = (),
     now: datetime,
-) -> tuple[Contribution, bool]:
+) -> Posted:
     """Add a contribution to the person's table board in the current round, in the themes
     the person ticked (the café's own; none is fine).
 
-    Returns the contribution and whether this call created it: a retry with the same client
-    id returns the row the first attempt made (whatever the round is doing by now).
+    A retry with the same client id returns the row the first attempt made (whatever the
+    round is doing by now), with `created` false.
     """
     assert person.id is not None and cafe.id is not None
     person_id = person.id
@@ -187,7 +199,7 @@ def post_contribution(
         # has ended since; only a new post is refused.
         existing = _by_client_id(session, person_id, client_id)
         if existing is not None:
-            return existing, False
+            return Posted(existing, created=False)
         raise
     contribution = Contribution(
         cafe_id=cafe.id,
@@ -211,7 +223,7 @@ def post_contribution(
             assert contribution.id is not None
             session.add_all(
                 ContributionTheme(contribution_id=contribution.id, theme_id=theme_id)
-                for theme_id in themes
+                for theme_id, _ in themes
             )
         session.commit()
     except IntegrityError:
@@ -221,8 +233,14 @@ def post_contribution(
         existing = _by_client_id(session, person_id, client_id)
         if existing is None:
             raise
-        return existing, False
-    return contribution, True
+        return Posted(existing, created=False)
+    # After the commit: a read of the table's seats that does not hold the write lock.
+    return Posted(
+        contribution,
+        created=True,
+        themes=[name for _, name in themes],
+        audience=audience(session=session, contribution=contribution),
+    )
 
 
 def own_contribution(
@@ -771,6 +789,40 @@ def board_for(cards: TableCards, person: Participant) -> TableBoard:
         used=cards.votes.get(person.id or 0, 0),
         themes=cards.themes,
     )
+
+
+def new_card(
+    cafe: Cafe, contribution: Contribution, *, author: str | None, themes: list[str], mine: bool
+) -> Card:
+    """A card just written, as its author (`mine`) or a tablemate sees it, made without
+    reading the board: nobody has voted on it or attached anything to it yet."""
+    return Card(
+        contribution=contribution,
+        mine=mine,
+        changeable=mine and contribution.status in {VISIBLE, PENDING},
+        author=author if cafe.names_visible else None,
+        themes=list(themes),
+    )
+
+
+_ONE_CARD = (
+    select(Contribution, Participant.display_name)
+    .outerjoin(Participant, col(Participant.id) == Contribution.participant_id)
+    .where(Contribution.id == bindparam("id"), Contribution.cafe_id == bindparam("cafe_id"))
+)
+
+
+def read_new_card(
+    *, session: Session, cafe: Cafe, contribution_id: int
+) -> tuple[Contribution, str | None, list[str]] | None:
+    """A new card's contribution, author's name and themes, for a process that did not
+    write it (another worker): one contribution, not the whole board."""
+    row = session.exec(_ONE_CARD, params={"id": contribution_id, "cafe_id": cafe.id}).first()
+    if row is None:
+        return None
+    contribution, name = row
+    themes = [n for _, n in session.exec(_CARD_THEMES, params={"ids": [contribution_id]})]
+    return contribution, name, themes
 
 
 def table_board(

@@ -297,18 +297,22 @@ def themes_of(*, session: Session, cafe: Cafe) -> list[ThemeSummary]:
     return [ThemeSummary(theme=t, count=int(counts.get(t.id or 0, 0))) for t in themes]
 
 
-def chosen_themes(*, session: Session, cafe: Cafe, theme_ids: Sequence[int]) -> list[int]:
-    """Themes ticked on a phone: every one must be this café's (one may have been removed
-    since the form was drawn)."""
+def chosen_themes(
+    *, session: Session, cafe: Cafe, theme_ids: Sequence[int]
+) -> list[tuple[int, str]]:
+    """Themes ticked on a phone, as (id, name) in the order cards name them: every one must
+    be this café's (one may have been removed since the form was drawn)."""
     wanted = sorted(set(theme_ids))
     if not wanted:
         return []
     found = session.exec(
-        select(Theme.id).where(Theme.cafe_id == cafe.id, col(Theme.id).in_(wanted))
+        select(Theme.id, Theme.name)
+        .where(Theme.cafe_id == cafe.id, col(Theme.id).in_(wanted))
+        .order_by(func.lower(Theme.name), col(Theme.id))
     ).all()
     if len(found) != len(wanted):
         raise Invalid("One of those themes is no longer there. Please choose from the list.")
-    return wanted
+    return [(theme_id or 0, name) for theme_id, name in found]
 
 
 def theme_public(summary: ThemeSummary) -> ThemePublic:

@@ -146,6 +146,20 @@
     write(draftKey(form.getAttribute("data-outbox")), null);
   }
 
+  /* A blank form after a post was taken: the choices as the page first drew them, no text,
+     a new client id; the error of an earlier refusal goes. */
+  function freshForm(form) {
+    form.reset();
+    clearForm(form);
+    var alerts = form.parentNode ? form.parentNode.querySelectorAll(".alert, .field-error") : [];
+    for (var i = 0; i < alerts.length; i++) alerts[i].remove();
+    var area = form.querySelector("textarea[name=text]");
+    if (area) {
+      area.removeAttribute("aria-invalid");
+      area.setAttribute("aria-describedby", area.getAttribute("data-counter") || "");
+    }
+  }
+
   /* --- the outbox --------------------------------------------------------------------- */
   function items(code) { return read(boxKey(code), []); }
   function store(code, list) { write(boxKey(code), list.length ? list : null); render(code); }
@@ -227,16 +241,28 @@
     drop(code, item.id);
   }
 
-  function swapBoard(html) {
-    var doc = new DOMParser().parseFromString(html, "text/html");
-    var fresh = doc.getElementById("board");
-    var old = document.getElementById("board");
-    if (!fresh || !old) return;
-    var node = document.importNode(fresh, true);
-    node.removeAttribute("hx-swap-oob");
-    old.replaceWith(node);
-    if (window.htmx && window.htmx.process) window.htmx.process(node);
+  /* An answer to a post sent from the outbox: the new card for the top of the board (or
+     the whole board), put in place the way htmx puts the answer to the form. */
+  function swapAnswer(html) {
+    var slot = document.getElementById("board-slot");
+    if (!slot || !window.htmx || !window.htmx.swap) return;
+    window.htmx.swap({ sourceElement: slot, target: slot, swap: "innerHTML", text: html });
   }
+
+  /* A new card can reach a phone twice: in the answer to its own post and over the live
+     connection. Whichever comes second finds the card on the board and is dropped. */
+  var ADDING = { afterbegin: 1, beforeend: 1, beforebegin: 1, afterend: 1 };
+  document.addEventListener("htmx:before:swap", function (evt) {
+    var tasks = (evt.detail && evt.detail.tasks) || [];
+    for (var i = 0; i < tasks.length; i++) {
+      var task = tasks[i];
+      if (!task.fragment || !task.swapSpec || !ADDING[task.swapSpec.style]) continue;
+      var cards = task.fragment.querySelectorAll("li.contribution[id]");
+      for (var j = 0; j < cards.length; j++) {
+        if (document.getElementById(cards[j].id)) cards[j].remove();
+      }
+    }
+  });
 
   function reason(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
@@ -269,7 +295,7 @@
         return response.text().then(function (html) {
           if (response.ok) {
             drop(code, item.id);
-            swapBoard(html);
+            swapAnswer(html);
           } else if (response.status === 403) {
             mark(code, item.id, "reload");
           } else if (response.status >= 500) {
@@ -319,7 +345,11 @@
     var status = f.ctx.response && f.ctx.response.status;
     if (status === 403) mark(f.code, id, "reload");
     else if (status >= 500) { mark(f.code, id, "waiting"); clearForm(f.form); }
-    else drop(f.code, id);  // taken, or sent back with the reason in the form
+    else {
+      drop(f.code, id);  // taken, or sent back with the reason in the form
+      // Taken: the answer is the new card alone, so the form starts again here.
+      if (status < 300 && (f.ctx.text || "").indexOf('id="compose"') < 0) freshForm(f.form);
+    }
   });
 
   document.addEventListener("htmx:error", function (evt) {
