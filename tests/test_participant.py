@@ -107,6 +107,22 @@ def test_unknown_codes_are_404_then_rate_limited(
     assert "Please wait" in blocked.text
 
 
+def test_mistyped_codes_at_a_venue_do_not_lock_out_people_who_have_joined(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    """Every phone in a venue may share one public address: strangers' wrong codes use up
+    the address's allowance, yet people already in the café carry on."""
+    cafe = make_cafe(session, facilitator)
+    member = phone(client)
+    join(member, cafe.code)
+    for _ in range(20):
+        phone(client).get("/j/ZZZZZZ")
+    assert phone(client).get(f"/j/{cafe.code}").status_code == 429  # a stranger must wait
+    page = member.get(f"/p/{cafe.code}")
+    assert page.status_code == 200
+    assert member.get("/j/ZZZZZZ").status_code == 429  # but guessing is still held up
+
+
 def test_closed_cafe_code_stops_working(
     client: TestClient, session: Session, facilitator: Facilitator
 ) -> None:

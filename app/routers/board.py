@@ -44,7 +44,7 @@ from app.realtime.hub import CafeEvent, board_channel, participant_channel
 from app.rendering import render, render_html
 from app.routers.api_cafes import ERRORS, WriteCafe
 from app.routers.cafes import OwnedCafe
-from app.routers.participant import JOIN_BUCKET, CafeByCode, remembered
+from app.routers.participant import JOIN_BUCKET, CafeByCode, cookie_seats, remembered
 from app.security import CSRF_FIELD, CSRF_HEADER, csrf_valid, origin_allowed, request_is_htmx
 from app.services import accounts
 from app.services import board as board_service
@@ -286,16 +286,20 @@ def phone_of(
     as they do on the join page."""
     key = request.client.host if request.client else "unknown"
     with db.read_session() as read:
-        accounts.check_rate(
-            session=read,
-            bucket=JOIN_BUCKET,
-            key=key,
-            limit=settings.join_attempts,
-            window_seconds=settings.join_window_seconds,
-            now=now,
+        cafe, person = cafe_service.cafe_and_person(
+            session=read, code=code, seats=cookie_seats(request)
         )
-        cafe = cafe_service.get_by_code(session=read, code=code)
-        person = remembered(request, read, cafe) if cafe is not None else None
+        if person is None:
+            # Not someone of this café (a signed cookie cannot be guessed): as on the join
+            # page, the address's allowance is checked before the answer says anything.
+            accounts.check_rate(
+                session=read,
+                bucket=JOIN_BUCKET,
+                key=key,
+                limit=settings.join_attempts,
+                window_seconds=settings.join_window_seconds,
+                now=now,
+            )
     if cafe is None:
         with Session(db.engine) as write:
             accounts.record_hit(session=write, bucket=JOIN_BUCKET, key=key, now=now)

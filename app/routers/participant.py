@@ -30,23 +30,44 @@ def remember(request: Request, cafe: Cafe, person: Participant) -> None:
     request.session["p"] = dict(list(seats.items())[-5:])
 
 
+def cookie_seats(request: Request) -> dict[int, tuple[int, str]]:
+    """The cafés the signed cookie has joined: café id -> participant id and secret."""
+    seats = request.session.get("p", {})
+    found: dict[int, tuple[int, str]] = {}
+    if not isinstance(seats, dict):
+        return found
+    for cafe_id, entry in seats.items():
+        if not (isinstance(entry, list) and len(entry) == 2 and str(cafe_id).isdigit()):
+            continue
+        participant_id, secret = entry
+        if isinstance(participant_id, int) and isinstance(secret, str):
+            found[int(cafe_id)] = (participant_id, secret)
+    return found
+
+
 def remembered(request: Request, session: SessionDep, cafe: Cafe) -> Participant | None:
-    entry = request.session.get("p", {}).get(str(cafe.id))
-    if not (isinstance(entry, list) and len(entry) == 2):
-        return None
-    participant_id, secret = entry
-    if not isinstance(participant_id, int) or not isinstance(secret, str):
+    seat = cookie_seats(request).get(cafe.id or 0)
+    if seat is None:
         return None
     return cafe_service.participant_for_cookie(
-        session=session, cafe=cafe, participant_id=participant_id, secret=secret
+        session=session, cafe=cafe, participant_id=seat[0], secret=seat[1]
     )
 
 
 def cafe_from_code(
     code: str, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> Cafe:
-    """The café behind a join code; unknown codes count against the address's allowance."""
+    """The café behind a join code; unknown codes count against the address's allowance.
+
+    People who have joined the café (their signed cookie says so, and cannot be guessed) are
+    never held up: at a venue every phone may share one public address, and a neighbour's
+    mistyped codes must not lock the room out of its own café."""
     key = request.client.host if request.client else "unknown"
+    cafe, person = cafe_service.cafe_and_person(
+        session=session, code=code, seats=cookie_seats(request)
+    )
+    if cafe is not None and person is not None:
+        return cafe
     accounts.check_rate(
         session=session,
         bucket=JOIN_BUCKET,
@@ -55,7 +76,6 @@ def cafe_from_code(
         window_seconds=settings.join_window_seconds,
         now=now,
     )
-    cafe = cafe_service.get_by_code(session=session, code=code)
     if cafe is None:
         accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=key, now=now)
         raise NotFound(

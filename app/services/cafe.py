@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -288,6 +289,44 @@ def update_needs(
     session.add(person)
     session.commit()
     return person
+
+
+_CAFE_WITH_PEOPLE = (
+    select(Cafe, Participant)
+    .outerjoin(
+        Participant,
+        (col(Participant.cafe_id) == Cafe.id)
+        & col(Participant.id).in_(bindparam("people", expanding=True)),
+    )
+    .where(Cafe.code == bindparam("code"))
+)
+
+
+def cafe_and_person(
+    *, session: Session, code: str, seats: Mapping[int, tuple[int, str]]
+) -> tuple[Cafe | None, Participant | None]:
+    """The café with this join code and the person a phone's cookie names in it (`seats`:
+    café id -> participant id and secret), in one query: every write from a phone starts
+    here. The person is None when the cookie names nobody of this café who is still in it."""
+    cleaned = normalise_code(code)
+    if not cleaned:
+        return None, None
+    people = [participant_id for participant_id, _ in seats.values()]
+    rows = session.exec(_CAFE_WITH_PEOPLE, params={"code": cleaned, "people": people}).all()
+    if not rows:
+        return None, None
+    cafe = rows[0][0]
+    seat = seats.get(cafe.id or 0)
+    for _, person in rows:
+        if (
+            person is not None
+            and seat is not None
+            and person.id == seat[0]
+            and person.left_at is None
+            and secrets.compare_digest(person.secret, seat[1])
+        ):
+            return cafe, person
+    return cafe, None
 
 
 def participant_for_cookie(
