@@ -72,6 +72,13 @@ class Database:
             make_engine(url, read_only=True) if url.startswith("sqlite") else self.engine
         )
 
+        # One-statement reads (who is behind a phone's request, many a second) need no
+        # transaction of their own: on SQLite each statement is then its own snapshot and
+        # the BEGIN and its ending are saved. Elsewhere they share the main engine.
+        self.statement_engine = (
+            make_engine(url, tx="statement") if url.startswith("sqlite") else self.engine
+        )
+
     def session(self, *, read: bool = False) -> Iterator[Session]:
         with Session(self.read_engine if read else self.engine, expire_on_commit=False) as session:
             yield session
@@ -79,7 +86,10 @@ class Database:
     def read_session(self) -> Session:
         return Session(self.read_engine, expire_on_commit=False)
 
+    def statement_session(self) -> Session:
+        """For a read of ONE statement: no transaction around it on SQLite."""
+        return Session(self.statement_engine, expire_on_commit=False)
+
     def dispose(self) -> None:
-        self.engine.dispose()
-        if self.read_engine is not self.engine:
-            self.read_engine.dispose()
+        for engine in {self.engine, self.read_engine, self.statement_engine}:
+            engine.dispose()

@@ -285,7 +285,7 @@ def phone_of(
     holds the lock only for its own few statements. Unknown codes count against the address
     as they do on the join page."""
     key = request.client.host if request.client else "unknown"
-    with db.read_session() as read:
+    with db.statement_session() as read:
         cafe, person = cafe_service.cafe_and_person(
             session=read, code=code, seats=cookie_seats(request)
         )

@@ -218,13 +218,16 @@ def post_contribution(
     )
     session.add(contribution)
     try:
+        session.flush()  # the new id (for the theme links), or the duplicate found
+        assert contribution.id is not None
         if themes:
-            session.flush()  # the new id, for the theme links in the same transaction
-            assert contribution.id is not None
             session.add_all(
                 ContributionTheme(contribution_id=contribution.id, theme_id=theme_id)
                 for theme_id, _ in themes
             )
+        # Whose boards this changes, read in the transaction that holds the lock anyway: a
+        # read after the commit would begin (and lock) a second one.
+        seated = audience(session=session, contribution=contribution)
         session.commit()
     except IntegrityError:
         # The unique (person, client id) index is the duplicate check: this is a retry, or
@@ -234,12 +237,8 @@ def post_contribution(
         if existing is None:
             raise
         return Posted(existing, created=False)
-    # After the commit: a read of the table's seats that does not hold the write lock.
     return Posted(
-        contribution,
-        created=True,
-        themes=[name for _, name in themes],
-        audience=audience(session=session, contribution=contribution),
+        contribution, created=True, themes=[name for _, name in themes], audience=seated
     )
 
 
