@@ -237,9 +237,7 @@ def post_contribution(
         if existing is None:
             raise
         return Posted(existing, created=False)
-    return Posted(
-        contribution, created=True, themes=[name for _, name in themes], audience=seated
-    )
+    return Posted(contribution, created=True, themes=[name for _, name in themes], audience=seated)
 
 
 def own_contribution(
