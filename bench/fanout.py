@@ -262,7 +262,7 @@ async def bench_ours(args: argparse.Namespace, workdir: Path) -> tuple[list[Run]
             await asyncio.sleep(1)
 
             if args.profile:
-                profiler = start_profiler(args.profile, server.process.pid)
+                profiler = start_profiler(args.profile, server.process.pid, gil=True)
             runs = []
             for rnd in range(1, args.rounds + 1):
                 began = time.perf_counter()

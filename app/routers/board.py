@@ -137,9 +137,8 @@ class SharedReads(Generic[K, V]):
     an entry is never refreshed.
     """
 
-    SIZE = 1024
-
-    def __init__(self) -> None:
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
         self._done: OrderedDict[K, V] = OrderedDict()
         self._locks: dict[tuple[int, K], asyncio.Lock] = {}
         self._guard = threading.Lock()  # `put` runs in worker threads
@@ -147,7 +146,7 @@ class SharedReads(Generic[K, V]):
     def put(self, key: K, value: V) -> None:
         with self._guard:
             self._done[key] = value
-            while len(self._done) > self.SIZE:
+            while len(self._done) > self.size:
                 self._done.popitem(last=False)
 
     async def get(self, key: K, read: Callable[[], V]) -> V:
@@ -155,7 +154,7 @@ class SharedReads(Generic[K, V]):
         if hit is not None:
             return hit
         with self._guard:
-            if len(self._locks) > self.SIZE:
+            if len(self._locks) > self.size:
                 # Forget the locks of reads that are over (at worst a thing is read twice).
                 for old in [k for k, lock in self._locks.items() if not lock.locked()]:
                     del self._locks[old]
@@ -177,6 +176,10 @@ class SharedBoards:
 
     def __init__(self) -> None:
         self._reads: SharedReads[tuple[Any, ...], board_service.TableCards] = SharedReads()
+        # Whole rounds (every table's board) after a change to the café, such as a rotation.
+        self._rounds: SharedReads[tuple[Any, ...], dict[int, board_service.TableCards]] = (
+            SharedReads(size=8)
+        )
 
     @staticmethod
     def _key(db: Database, rnd: Round, table: CafeTable, token: object) -> tuple[Any, ...]:
@@ -195,6 +198,23 @@ class SharedBoards:
         return await self._reads.get(
             self._key(db, rnd, table, token), lambda: read_table_cards(db, cafe, rnd, table)
         )
+
+    async def of_round(
+        self,
+        db: Database,
+        cafe: Cafe,
+        rnd: Round,
+        tables: Sequence[CafeTable],
+        token: object,
+    ) -> dict[int, board_service.TableCards]:
+        """Every table's board of a round, read once for all the phones after a change to
+        the café (a rotation: a thousand phones, each wanting its new table's board)."""
+
+        def read() -> dict[int, board_service.TableCards]:
+            with db.read_session() as session:
+                return board_service.round_cards(session=session, cafe=cafe, rnd=rnd, tables=tables)
+
+        return await self._rounds.get((id(db), rnd.id, token), read)
 
 
 shared_boards = SharedBoards()

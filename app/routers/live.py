@@ -28,6 +28,9 @@ router = APIRouter()
 # Events after which the board of one table (named in the event) may look different.
 BOARD_EVENTS = {CafeEvent.BOARD_CHANGED, CafeEvent.CARD_ADDED, CafeEvent.CONTRIBUTION_HIDDEN}
 
+# Events that change every phone of the café at once: one read of the round's boards.
+ROUND_EVENTS = {CafeEvent.ROUND_STARTED, CafeEvent.ROUND_CHANGED, CafeEvent.CAFE_CLOSED}
+
 # Events after which a phone's "now" view may look different.
 PHONE_EVENTS = {
     CafeEvent.ROUND_STARTED,
@@ -124,7 +127,23 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
     ) -> str:
         me = _current(state, view, person)
         token = (event.data.get("board_seq") or event.data.get("seq")) if event else None
-        cards = await board_routes.shared_boards.get(db, state.cafe, view.round, view.table, token)
+        cards = None
+        if (
+            event is not None
+            and event.data.get("type") in ROUND_EVENTS
+            and view.round
+            and view.table
+        ):
+            # A change to the whole café (a new round): one read serves every table.
+            tables = [t.table for t in state.tables]
+            boards = await board_routes.shared_boards.of_round(
+                db, state.cafe, view.round, tables, token
+            )
+            cards = boards.get(view.table.id or 0)
+        if cards is None:
+            cards = await board_routes.shared_boards.get(
+                db, state.cafe, view.round, view.table, token
+            )
         b = board_service.board_for(cards, me)
         ctx: dict[str, Any] = {"cafe": state.cafe, "person": me, "b": b, "oob": True, "csrf": csrf}
         ids = [card.id for card in b.cards]
@@ -172,7 +191,11 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             moved_to = event.data.get("table_id") or state.table_of.get(mover or 0)
             if mover != person.id and moved_to != mine and state.cafe.seating_mode != "free":
                 return None
-        view = cafe_service.participant_view(state, person, utcnow())
+        # After an event, the clock as of the state read for it: every phone at a table then
+        # shows the same seconds and shares one drawing (a phone's script counts down from
+        # its arrival, so it runs at most the delivery time, well under a second, behind).
+        now = state.read_at if event is not None else utcnow()
+        view = cafe_service.participant_view(state, person, now)
         # Everything the `now` block reads that is not the same for the whole table.
         key = (
             "now",

@@ -736,6 +736,18 @@ _TABLE_VOTES = (
 )
 
 
+def _theme_choices(session: Session, cafe: Cafe) -> list[ThemeChoice]:
+    """The café's themes (few, made by the facilitator): ticked on the form, named on cards."""
+    return [
+        ThemeChoice(id=theme_id or 0, name=name)
+        for theme_id, name in session.exec(_THEME_CHOICES, params={"cafe_id": cafe.id})
+    ]
+
+
+def _board_open(cafe: Cafe, rnd: Round) -> bool:
+    return cafe.status != CafeStatus.CLOSED and rnd.status in OPEN_ROUND
+
+
 def table_cards(
     *, session: Session, cafe: Cafe, rnd: Round | None, table: CafeTable | None
 ) -> TableCards:
@@ -745,16 +757,12 @@ def table_cards(
         return TableCards(round=rnd, table=table, open=False, budget=0)
     where = {"round_id": rnd.id, "table_id": table.id}
     contributions = list(session.exec(_TABLE_CARDS, params=where))
-    is_open = cafe.status != CafeStatus.CLOSED and rnd.status in OPEN_ROUND
+    is_open = _board_open(cafe, rnd)
     votes: dict[int, int] = {}
     if is_open and cafe.reaction_budget:
         for participant_id, spent in session.exec(_TABLE_VOTES, params=where):
             votes[participant_id] = int(spent)
-    # The café's themes (few, made by the facilitator): ticked on the form, named on cards.
-    themes = [
-        ThemeChoice(id=theme_id or 0, name=name)
-        for theme_id, name in session.exec(_THEME_CHOICES, params={"cafe_id": cafe.id})
-    ]
+    themes = _theme_choices(session, cafe)
     return TableCards(
         round=rnd,
         table=table,
@@ -765,6 +773,60 @@ def table_cards(
         votes=votes,
         themes=themes,
     )
+
+
+_ROUND_CARDS = (
+    select(Contribution)
+    .where(
+        Contribution.round_id == bindparam("round_id"),
+        col(Contribution.status).in_([VISIBLE, PENDING]),
+    )
+    .order_by(col(Contribution.created_at).desc(), col(Contribution.id).desc())
+)
+_ROUND_VOTES = (
+    select(Seat.table_id, Reaction.participant_id, func.count())
+    .join(Contribution, col(Contribution.id) == Reaction.contribution_id)
+    .join(
+        Seat,
+        (col(Seat.participant_id) == Reaction.participant_id)
+        & (col(Seat.round_id) == bindparam("round_id")),
+    )
+    .where(Contribution.round_id == bindparam("round_id"), Contribution.status == VISIBLE)
+    .group_by(col(Seat.table_id), col(Reaction.participant_id))
+)
+
+
+def round_cards(
+    *, session: Session, cafe: Cafe, rnd: Round, tables: Sequence[CafeTable]
+) -> dict[int, TableCards]:
+    """Every table's board in one round, read in a few queries for the whole café: what a
+    rotation's thousand phones need at once (a new round's boards are all empty)."""
+    contributions = list(session.exec(_ROUND_CARDS, params={"round_id": rnd.id}))
+    is_open = _board_open(cafe, rnd)
+    votes: dict[int, dict[int, int]] = defaultdict(dict)
+    if is_open and cafe.reaction_budget:
+        for table_id, participant_id, spent in session.exec(
+            _ROUND_VOTES, params={"round_id": rnd.id}
+        ):
+            votes[table_id][participant_id] = int(spent)
+    themes = _theme_choices(session, cafe)
+    data = _card_data(session, contributions, names=cafe.names_visible, themes=bool(themes))
+    by_table: dict[int, list[Contribution]] = defaultdict(list)
+    for contribution in contributions:
+        by_table[contribution.table_id or 0].append(contribution)
+    return {
+        table.id or 0: TableCards(
+            round=rnd,
+            table=table,
+            open=is_open,
+            budget=cafe.reaction_budget,
+            contributions=by_table.get(table.id or 0, []),
+            data=data,
+            votes=votes.get(table.id or 0, {}),
+            themes=themes,
+        )
+        for table in tables
+    }
 
 
 def board_for(cards: TableCards, person: Participant) -> TableBoard:
