@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(900, description="Window for the login rate limit.")
     join_attempts: int = Field(20, description="Unknown join codes allowed per window per address.")
     join_window_seconds: int = Field(300, description="Window for the join-code rate limit.")
+    plan_ahead_seconds: float = Field(
+        3.0,
+        ge=0,
+        le=600,
+        description="Seconds after a round starts before the next round's seating is planned "
+        "ahead, so starting it does not wait for the planner.",
+    )
     log_level: str = Field("INFO", description="Log level for the structured request log.")
     workers: int = Field(1, description="uvicorn worker count used by the Docker image.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -86,6 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            jobs = list(app.state.jobs)  # jobs set for later (Announcer.later) are dropped
+            for job in jobs:
+                job.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
             await app.state.hub.stop()
             db.dispose()
 
@@ -101,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.hub = create_hub(settings.broadcast_url)
     app.state.live_cache = StateCache(db)
+    app.state.jobs = set()  # asyncio tasks of Announcer.later
 
     # Outermost last: logging sees the final status, headers apply to every response.
     app.add_middleware(GZipMiddleware, minimum_size=600)

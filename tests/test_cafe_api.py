@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.services import cafe as cafe_service
+from app.services import rotation
 from tests.factories import cafe_payload, make_cafe, make_facilitator
 
 
@@ -194,3 +198,90 @@ def test_clock_survives_a_restart(
         assert rnd is not None
         assert cafe_service.seconds_left(rnd, later) == 6 * 60
     db.dispose()
+
+
+def test_the_next_seating_is_planned_ahead_and_replanned_when_anything_changes(
+    session: Session, facilitator: Facilitator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planned while a round runs, the next seating is used as it is when the round starts;
+    a late joiner changes the input, so the round is planned afresh and seats them too."""
+    cafe = make_cafe(session, facilitator)
+
+    def person(name: str) -> int:
+        joined = cafe_service.join(
+            session=session,
+            cafe=cafe,
+            display_name=name,
+            role=None,
+            cannot_move=False,
+            large_text=False,
+            easy_read=False,
+            now=utcnow(),
+        )
+        return joined.id or 0
+
+    people = [person(f"Person {n}") for n in range(9)]
+    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    calls: list[int] = []
+    real = rotation.plan_next_round
+
+    def counted(*args: Any, **kwargs: Any) -> dict[int, int]:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rotation, "plan_next_round", counted)
+    monkeypatch.setattr(cafe_service, "_PLANS", OrderedDict())  # no plan from another test
+    assert cafe_service.prepare_next_round(session=session, cafe=cafe)
+    assert len(calls) == 1
+    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    assert len(calls) == 1  # round 2 took the plan made ahead
+    seated = cafe_service.seating_history(session, cafe, before=3)[1]
+    assert sorted(seated) == sorted(people)
+
+    assert cafe_service.prepare_next_round(session=session, cafe=cafe)
+    assert len(calls) == 2
+    late = person("Late joiner")
+    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    assert len(calls) == 3  # the café changed since: planned again
+    assert late in cafe_service.seating_history(session, cafe, before=4)[2]
+    # After the last round there is nothing to plan ahead.
+    assert not cafe_service.prepare_next_round(session=session, cafe=cafe)
+
+
+def test_a_rotation_ends_the_round_before_and_keeps_people_who_cannot_move(
+    session: Session, facilitator: Facilitator
+) -> None:
+    """The planner is told where everyone sits now: someone who can't move tables stays put
+    at every rotation, and the round that was running is ended, not left running."""
+    cafe = make_cafe(session, facilitator)
+    for n in range(8):
+        cafe_service.join(
+            session=session,
+            cafe=cafe,
+            display_name=f"Person {n}",
+            role=None,
+            cannot_move=False,
+            large_text=False,
+            easy_read=False,
+            now=utcnow(),
+        )
+    stays = cafe_service.join(
+        session=session,
+        cafe=cafe,
+        display_name="Stays put",
+        role=None,
+        cannot_move=True,
+        large_text=False,
+        easy_read=False,
+        now=utcnow(),
+    )
+    first = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    second = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    third = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    history = cafe_service.seating_history(session, cafe, before=4)
+    assert len({seating[stays.id or 0] for seating in history}) == 1
+    for rnd in (first, second):
+        session.refresh(rnd)
+        assert rnd.status == "ended" and rnd.ended_at is not None
+    session.refresh(third)
+    assert third.status == "running" and third.ended_at is None

@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.deps import ApiReader, ApiWriter, NowDep, SessionDep, SettingsDep
+from app.config import Settings
+from app.db import Database
+from app.deps import ApiReader, ApiWriter, DatabaseDep, NowDep, SessionDep, SettingsDep
 from app.models.cafe import (
     Cafe,
     CafeCreate,
@@ -18,7 +20,7 @@ from app.models.cafe import (
     ParticipantPublic,
     SeatingPublic,
 )
-from app.realtime.announce import AnnounceDep
+from app.realtime.announce import AnnounceDep, Announcer
 from app.realtime.hub import CafeEvent
 from app.services import cafe as cafe_service
 
@@ -43,6 +45,19 @@ def writable_cafe(cafe_id: int, session: SessionDep, facilitator: ApiWriter) -> 
 
 ReadCafe = Annotated[Cafe, Depends(readable_cafe)]
 WriteCafe = Annotated[Cafe, Depends(writable_cafe)]
+
+
+def _plan_next(db: Database, cafe_id: int) -> None:
+    with db.read_session() as session:
+        cafe = session.get(Cafe, cafe_id)
+        if cafe is not None:
+            cafe_service.prepare_next_round(session=session, cafe=cafe)
+
+
+def plan_ahead(announce: Announcer, settings: Settings, db: Database, cafe: Cafe) -> None:
+    """Once a round has started (and its phones have been told), plan the next one's
+    seating in the background, so the facilitator's next tap need not wait for the planner."""
+    announce.later(settings.plan_ahead_seconds, _plan_next, db, cafe.id or 0)
 
 
 def _public(session: SessionDep, cafe: Cafe, settings: SettingsDep, now: NowDep) -> CafePublic:
@@ -86,6 +101,7 @@ def read_cafe(
 def next_round(
     cafe: WriteCafe,
     session: SessionDep,
+    db: DatabaseDep,
     settings: SettingsDep,
     now: NowDep,
     announce: AnnounceDep,
@@ -96,6 +112,7 @@ def next_round(
         session=session, cafe=cafe, now=now, from_round=body.from_round if body else None
     )
     announce.cafe(cafe.id or 0, CafeEvent.ROUND_STARTED)
+    plan_ahead(announce, settings, db, cafe)
     return _public(session, cafe, settings, now)
 
 

@@ -15,6 +15,7 @@ from app.models.cafe import Cafe, CafeCreate, RoundSpec, SeatingMode, TableQuest
 from app.realtime.announce import AnnounceDep
 from app.realtime.hub import CafeEvent
 from app.rendering import render
+from app.routers.api_cafes import plan_ahead
 from app.services import board as board_service
 from app.services import cafe as cafe_service
 from app.services.errors import DomainError
@@ -260,6 +261,8 @@ def console_action(
             status_code=exc.status_code,
         )
     announce.cafe(cafe.id, event)
+    if event == CafeEvent.ROUND_STARTED:
+        plan_ahead(announce, settings, request.app.state.db, cafe)
     if request.headers.get("hx-request") != "true":
         return RedirectResponse(f"/cafes/{cafe.id}/console", status_code=303)
     return _console(request, session, cafe, now, settings, facilitator)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
@@ -454,6 +456,8 @@ def start_next_round(
     ).first()
     if nxt is None:
         raise Conflict("That was the last round. You can close the café now.")
+    # Read before the claim below: it moves the café's round number on, in memory too.
+    previous = current_round(session, cafe) if expected else None
     # Claim the rotation atomically: a second request for the same step updates no row.
     claimed = session.execute(
         update(Cafe)
@@ -463,7 +467,6 @@ def start_next_round(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         raise Conflict("Another rotation is already under way.")
-    previous = current_round(session, cafe) if expected else None
     if previous is not None and previous.status != RoundStatus.ENDED:
         previous.status, previous.ended_at = RoundStatus.ENDED, now
         if previous.ends_at is None or previous.ends_at > now:
@@ -483,13 +486,7 @@ def start_next_round(
 def _seat_round(session: Session, cafe: Cafe, nxt: Round, previous: Round | None) -> None:
     tables = tables_of(session, cafe)
     people = participants_of(session, cafe)
-    now_at: dict[int, int] = {}
-    if previous is not None:
-        now_at = dict(
-            session.exec(
-                select(Seat.participant_id, Seat.table_id).where(Seat.round_id == previous.id)
-            ).all()
-        )
+    now_at = _seats_of(session, previous)
     assert nxt.id is not None
     if cafe.seating_mode == SeatingMode.FREE:
         # Hosts and people who can't move keep their place; everyone else picks.
@@ -500,31 +497,11 @@ def _seat_round(session: Session, cafe: Cafe, nxt: Round, previous: Round | None
             if (person.is_host or person.cannot_move) and home is not None:
                 session.add(Seat(round_id=nxt.id, participant_id=person.id or 0, table_id=home))
         return
-    history = seating_history(session, cafe, before=nxt.number)
-    seats = sum(t.capacity for t in tables)
-    if len(people) > seats:
-        # More people than seats: plan those who fit (hosts and people who can't move first,
-        # then in joining order); the rest wait unseated for the facilitator to place by hand.
-        people = sorted(people, key=lambda p: (not (p.is_host or p.cannot_move), p.id or 0))
-        people = people[:seats]
+    people_in, tables_in, history, seed = _planner_input(
+        session, cafe, nxt.number, people, tables, now_at
+    )
     try:
-        planned = rotation.plan_next_round(
-            [
-                rotation.PlannerPerson(
-                    id=p.id or 0,
-                    role=p.role,
-                    is_host=p.is_host,
-                    cannot_move=p.cannot_move,
-                    current_table=p.home_table_id
-                    if p.is_host and p.home_table_id
-                    else now_at.get(p.id or 0),
-                )
-                for p in people
-            ],
-            [rotation.PlannerTable(id=t.id or 0, capacity=t.capacity) for t in tables],
-            history,
-            seed=(cafe.id or 0) * 100 + nxt.number,
-        )
+        planned = planned_seating(people_in, tables_in, history, seed)
     except rotation.PlanningError as exc:
         raise Conflict(
             "The seating cannot be planned: more hosts or people who can't move are at one "
@@ -539,6 +516,106 @@ def _seat_round(session: Session, cafe: Cafe, nxt: Round, previous: Round | None
                 for person_id, table_id in planned.items()
             ],
         )
+
+
+def _seats_of(session: Session, rnd: Round | None) -> dict[int, int]:
+    """Person id -> table id in a round."""
+    if rnd is None:
+        return {}
+    rows = session.exec(
+        select(Seat.participant_id, Seat.table_id).where(Seat.round_id == rnd.id)
+    ).all()
+    return dict(rows)
+
+
+def _planner_input(
+    session: Session,
+    cafe: Cafe,
+    number: int,
+    people: list[Participant],
+    tables: list[CafeTable],
+    now_at: Mapping[int, int],
+) -> tuple[list[rotation.PlannerPerson], list[rotation.PlannerTable], list[dict[int, int]], int]:
+    """What the planner is given for round `number`: the people and where they sit now, the
+    tables, the earlier rounds' seatings and the seed."""
+    history = seating_history(session, cafe, before=number)
+    seats = sum(t.capacity for t in tables)
+    if len(people) > seats:
+        # More people than seats: plan those who fit (hosts and people who can't move first,
+        # then in joining order); the rest wait unseated for the facilitator to place by hand.
+        people = sorted(people, key=lambda p: (not (p.is_host or p.cannot_move), p.id or 0))
+        people = people[:seats]
+    planner_people = [
+        rotation.PlannerPerson(
+            id=p.id or 0,
+            role=p.role,
+            is_host=p.is_host,
+            cannot_move=p.cannot_move,
+            current_table=p.home_table_id
+            if p.is_host and p.home_table_id
+            else now_at.get(p.id or 0),
+        )
+        for p in people
+    ]
+    planner_tables = [rotation.PlannerTable(id=t.id or 0, capacity=t.capacity) for t in tables]
+    return planner_people, planner_tables, history, (cafe.id or 0) * 100 + number
+
+
+# Seatings planned ahead (`prepare_next_round`), keyed by everything the planner was given:
+# starting the round finds its plan here when nothing has changed since, and plans afresh
+# when anything has (a late joiner, a move, a new host).
+_PLANS: OrderedDict[tuple[Any, ...], dict[int, int]] = OrderedDict()
+_PLANS_GUARD = threading.Lock()
+_PLANS_KEPT = 16
+
+
+def planned_seating(
+    people: list[rotation.PlannerPerson],
+    tables: list[rotation.PlannerTable],
+    history: list[dict[int, int]],
+    seed: int,
+) -> dict[int, int]:
+    """`rotation.plan_next_round`, remembered for the same input (the planner is a pure,
+    seeded function, so a remembered plan is the plan)."""
+    key = (
+        tuple(people),
+        tuple(tables),
+        tuple(tuple(sorted(seating.items())) for seating in history),
+        seed,
+    )
+    with _PLANS_GUARD:
+        hit = _PLANS.get(key)
+    if hit is not None:
+        return dict(hit)
+    plan = rotation.plan_next_round(people, tables, history, seed=seed)
+    with _PLANS_GUARD:
+        _PLANS[key] = dict(plan)
+        while len(_PLANS) > _PLANS_KEPT:
+            _PLANS.popitem(last=False)
+    return plan
+
+
+def prepare_next_round(*, session: Session, cafe: Cafe) -> bool:
+    """Plan the next round's seating while this one runs, so that starting it does not wait
+    for the planner (a tenth of a second or more for a thousand people). Reads only. Returns
+    whether a plan was made."""
+    if cafe.status == CafeStatus.CLOSED or cafe.seating_mode == SeatingMode.FREE:
+        return False
+    number = cafe.current_round + 1
+    exists = session.exec(
+        select(Round.id).where(Round.cafe_id == cafe.id, Round.number == number)
+    ).first()
+    if exists is None:
+        return False
+    now_at = _seats_of(session, current_round(session, cafe))
+    inputs = _planner_input(
+        session, cafe, number, participants_of(session, cafe), tables_of(session, cafe), now_at
+    )
+    try:
+        planned_seating(*inputs)
+    except rotation.PlanningError:
+        return False  # starting the round will say why
+    return True
 
 
 def seating_history(session: Session, cafe: Cafe, *, before: int) -> list[dict[int, int]]:
@@ -775,11 +852,15 @@ def cafe_state(*, session: Session, cafe: Cafe, now: datetime) -> CafeState:
         for view in views.values():
             view.question = overrides.get(view.table.id or 0, rnd.question)
         by_id = {p.id: p for p in people}
-        for seat in session.exec(select(Seat).where(Seat.round_id == rnd.id)):
-            person = by_id.get(seat.participant_id)
+        # Ids only, not Seat objects: a thousand ORM objects cost more than the query.
+        seats = session.exec(
+            select(Seat.participant_id, Seat.table_id).where(Seat.round_id == rnd.id)
+        )
+        for participant_id, table_id in seats:
+            person = by_id.get(participant_id)
             if person is not None:
-                views[seat.table_id].people.append(person)
-                table_of[seat.participant_id] = seat.table_id
+                views[table_id].people.append(person)
+                table_of[participant_id] = table_id
         for view in views.values():
             view.people.sort(key=lambda p: p.id or 0)
         if rnd.number > 1:
