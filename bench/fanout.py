@@ -281,7 +281,8 @@ async def bench_ours(args: argparse.Namespace, workdir: Path) -> tuple[list[Run]
                 )
                 runs.append(run)
                 print(run.line())
-                await asyncio.sleep(1)
+                # A round lasts minutes; the server plans the next seating a few seconds in.
+                await asyncio.sleep(args.between)
             sizes = [s.arrivals[r][2] for s in sockets for r in s.arrivals]
             await close_sockets(sockets)
         return runs, int(statistics.median(sizes)) if sizes else 3000
@@ -361,6 +362,13 @@ async def main() -> None:
     parser.add_argument("--phones", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3, help="rounds started (measured) on ours")
     parser.add_argument("--floor-repeats", type=int, default=5)
+    parser.add_argument(
+        "--between",
+        type=float,
+        default=5.0,
+        help="seconds between rounds (the server plans the next seating 3 s into a round; "
+        "use 1 to measure rotations that find no plan ready)",
+    )
     parser.add_argument("--join-concurrency", type=int, default=16)
     parser.add_argument(
         "--no-compression",
