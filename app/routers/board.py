@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import dataclasses
 import secrets
 import threading
 from collections import OrderedDict
@@ -27,6 +28,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.config import Settings
 from app.db import Database
 from app.deps import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
 from app.models.base import utcnow
@@ -518,10 +520,11 @@ def _announce_board(
 
 
 @router.post("/p/{code}/contributions")
-def post_contribution(
+async def post_contribution(
     request: Request,
-    phone: PhoneDep,
+    code: str,
     db: DatabaseDep,
+    settings: SettingsDep,
     now: NowDep,
     announce: AnnounceDep,
     client_id: Annotated[str, Form(max_length=100)] = "",
@@ -532,9 +535,34 @@ def post_contribution(
     themes: Annotated[list[int], Form(max_length=board_service.MAX_THEMES_PER_POST)] = [],  # noqa: B006
 ) -> Response:
     """Add a contribution to my table's board; a retry with the same client id adds nothing."""
+    draft = board_service.Draft(
+        client_id=client_id,
+        text=text,
+        kind=kind,
+        evidence_type=evidence_type,
+        for_table=for_table,
+        theme_ids=list(themes),
+    )
+    # The busiest write there is: who is posting, the write and the answer run in ONE trip
+    # to the thread pool (as a `PhoneDep` dependency, `phone_of` would take a trip of its own).
+    return await to_thread.run_sync(
+        _post_as_phone, request, code, db, settings, now, announce, draft
+    )
+
+
+def _post_as_phone(
+    request: Request,
+    code: str,
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    announce: Announcer,
+    sent: board_service.Draft,
+) -> Response:
+    phone = phone_of(code, request, db, settings, now)
     cafe, person = phone.cafe, phone.person
     # The write's own session (not the request's), closed as soon as the write is done: the
-    # answer is drawn from a read session, and no thread-pool hop is spent on a dependency.
+    # answer is drawn without it.
     with Session(db.engine, expire_on_commit=False) as session:
         result = _attempt(
             request,
@@ -543,24 +571,21 @@ def post_contribution(
                 session=session,
                 cafe=cafe,
                 person=person,
-                client_id=client_id,
-                text=text,
-                kind=kind,
-                evidence_type=evidence_type or None,
-                for_table=for_table,
-                theme_ids=themes,
+                client_id=sent.client_id,
+                text=sent.text,
+                kind=sent.kind,
+                evidence_type=sent.evidence_type or None,
+                for_table=sent.for_table,
+                theme_ids=sent.theme_ids,
                 now=now,
             ),
         )
     if isinstance(result, DomainError):
-        draft = board_service.Draft(
-            client_id=client_id or board_service.new_draft(person).client_id,
-            text=text[: 2 * MAX_TEXT],
-            kind=kind,
-            evidence_type=evidence_type,
-            for_table=for_table,
+        draft = dataclasses.replace(
+            sent,
+            client_id=sent.client_id or board_service.new_draft(person).client_id,
+            text=sent.text[: 2 * MAX_TEXT],
             error=result.detail,
-            theme_ids=list(themes),
         )
         return _phone_answer(
             request,
