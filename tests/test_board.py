@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -677,6 +678,24 @@ def test_a_post_reaches_the_other_phones_at_the_table_and_no_others(
         hidden = bo_ws.receive_text()
         assert 'id="board"' in hidden
         assert "Live from table one" not in hidden
+
+
+def test_a_phone_that_goes_away_leaves_no_subscription_behind(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    """Closing the socket ends the phone's feed at once, even with no event to wake it."""
+    cafe, ann, _, _ = setup_two_tables(client, api_headers)
+    hub = client.app.state.hub  # type: ignore[attr-defined]
+    channel = f"cafe:{cafe['id']}"
+    before = hub.local_subscribers(channel)
+    with ann.websocket_connect(f"/ws/p/{cafe['id']}", headers=ORIGIN) as ws:
+        assert 'id="board"' in ws.receive_text()
+        assert hub.local_subscribers(channel) == before + 1
+    for _ in range(100):
+        if hub.local_subscribers(channel) == before:
+            break
+        time.sleep(0.02)
+    assert hub.local_subscribers(channel) == before
 
 
 def test_a_rotation_pushes_the_new_board_and_a_fresh_form(

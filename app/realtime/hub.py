@@ -212,6 +212,11 @@ class Subscription:
             self._queue.put_nowait(event)
             self.dropped += 1
 
+    def close(self) -> None:
+        """End the feed now: a reader waiting in `get` wakes with `SubscriptionClosed`.
+        Exiting the ``async with`` still unsubscribes."""
+        self._close()
+
     def _close(self) -> None:
         if self._closed:
             return

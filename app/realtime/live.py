@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from app.db import Database
 from app.models.base import utcnow
 from app.models.cafe import Cafe
-from app.realtime.hub import Event, Hub, cafe_channel
+from app.realtime.hub import Event, Hub, SubscriptionClosed, cafe_channel
 from app.services import cafe as cafe_service
 
 log = logging.getLogger("tablecloth.live")
@@ -107,17 +107,16 @@ async def serve(
             first = await render(state, None)
             if first:
                 await websocket.send_text(first)
+            # The phone going away ends the feed, so the loop below waits on one thing only
+            # (a task and a wait per event per phone cost more than the event's drawing).
             reader = asyncio.create_task(_drain(websocket))
+            reader.add_done_callback(lambda _: sub.close())
             try:
-                while not reader.done():
-                    getter = asyncio.create_task(sub.get())
-                    done, _ = await asyncio.wait(
-                        {getter, reader}, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    if getter not in done:
-                        getter.cancel()
+                while True:
+                    try:
+                        event = await sub.get()
+                    except SubscriptionClosed:
                         break
-                    event = getter.result()
                     if event is None:
                         continue
                     _note(cache, cafe_id, event)
