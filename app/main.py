@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -22,6 +21,7 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.deps import LoginRequired
 from app.migrate import is_current, upgrade
+from app.realtime.announce import Jobs
 from app.realtime.hub import create_hub
 from app.realtime.live import StateCache
 from app.rendering import STATIC_DIR, render
@@ -87,10 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            jobs = list(app.state.jobs)  # jobs set for later (Announcer.later) are dropped
-            for job in jobs:
-                job.cancel()
-            await asyncio.gather(*jobs, return_exceptions=True)
+            await app.state.jobs.stop()  # jobs set for later (Announcer.later) are dropped
             await app.state.hub.stop()
             db.dispose()
 
@@ -106,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.hub = create_hub(settings.broadcast_url)
     app.state.live_cache = StateCache(db)
-    app.state.jobs = set()  # asyncio tasks of Announcer.later
+    app.state.jobs = Jobs()  # what Announcer.later sets off
 
     # Outermost last: logging sees the final status, headers apply to every response.
     app.add_middleware(GZipMiddleware, minimum_size=600)

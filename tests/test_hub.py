@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 from redis.asyncio import Redis
 
+from app.realtime.announce import Jobs
 from app.realtime.hub import (
     REDIS_PREFIX,
     CafeEvent,
@@ -332,3 +333,19 @@ async def test_redis_ignores_foreign_messages(redis_client: Redis) -> None:
             assert hub.connected
     finally:
         await hub.stop()
+
+
+@pytest.mark.asyncio
+async def test_jobs_with_a_key_run_once_after_the_last_of_a_burst() -> None:
+    """People joining one after another plan the next seating once, after the last joins;
+    jobs still waiting when the app stops are dropped."""
+    jobs = Jobs()
+    ran: list[int] = []
+    for n in range(5):
+        jobs.spawn(0.05, ran.append, (n,), ("plan", 1))
+    jobs.spawn(0.05, ran.append, (100,), ("plan", 2))  # another café's: not replaced
+    await asyncio.sleep(0.3)
+    assert sorted(ran) == [4, 100]
+    jobs.spawn(5.0, ran.append, (7,), ("plan", 1))
+    await jobs.stop()
+    assert sorted(ran) == [4, 100]

@@ -16,40 +16,72 @@ from app.realtime.hub import CafeEvent, Hub, cafe_channel
 log = logging.getLogger("tablecloth.announce")
 
 
+class Jobs:
+    """Blocking jobs run in a worker thread a little after a response (one set per app)."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiting: dict[object, asyncio.Task[None]] = {}
+
+    def spawn(
+        self, delay: float, job: Callable[..., object], args: tuple[Any, ...], key: object
+    ) -> None:
+        if key is not None and (old := self._waiting.pop(key, None)) is not None:
+            old.cancel()  # still waiting: the newer one replaces it
+        task = asyncio.create_task(self._after(delay, job, args, key))
+        if key is not None:
+            self._waiting[key] = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _after(
+        self, delay: float, job: Callable[..., object], args: tuple[Any, ...], key: object
+    ) -> None:
+        await asyncio.sleep(delay)
+        if key is not None and self._waiting.get(key) is asyncio.current_task():
+            del self._waiting[key]  # running now: a newer job waits its own turn
+        try:
+            await to_thread.run_sync(job, *args)
+        except Exception:
+            log.exception("a job run after a response failed")
+
+    async def stop(self) -> None:
+        """Drop the jobs still waiting; let one that is running finish."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._waiting.clear()
+
+
 class Announcer:
     """Queues events to publish after the response is sent (the write is already committed),
     and jobs to run a little later."""
 
-    def __init__(
-        self, hub: Hub, background: BackgroundTasks, jobs: set[asyncio.Task[None]] | None = None
-    ) -> None:
+    def __init__(self, hub: Hub, background: BackgroundTasks, jobs: Jobs | None = None) -> None:
         self.hub = hub
         self.background = background
-        self.jobs: set[asyncio.Task[None]] = set() if jobs is None else jobs
-
-    def later(self, delay: float, job: Callable[..., object], *args: Any) -> None:
-        """Run a blocking `job` in a worker thread `delay` seconds after the response, without
-        holding the request (or its connection) meanwhile: for work that can wait and should
-        not compete with the live pushes the response sets off. Jobs still waiting when the
-        app stops are dropped."""
-        self.background.add_task(self._spawn, delay, job, args)
-
-    async def _spawn(self, delay: float, job: Callable[..., object], args: tuple[Any, ...]) -> None:
-        task = asyncio.create_task(_after(delay, job, args))
-        self.jobs.add(task)
-        task.add_done_callback(self.jobs.discard)
+        self.jobs = jobs or Jobs()
 
     def cafe(self, cafe_id: int, event: CafeEvent, **data: Any) -> None:
         payload = {"type": str(event), "cafe_id": cafe_id, "seq": time.time_ns(), **data}
         self.background.add_task(self.hub.publish, cafe_channel(cafe_id), payload)
 
+    def later(
+        self, delay: float, job: Callable[..., object], *args: Any, key: object = None
+    ) -> None:
+        """Run a blocking `job` in a worker thread `delay` seconds after the response, without
+        holding the request (or its connection) meanwhile: for work that can wait and should
+        not compete with the live pushes the response sets off. A job with a `key` replaces
+        a job with the same key that is still waiting, so a burst of requests (people
+        joining) runs it once, after the last. Jobs still waiting when the app stops are
+        dropped."""
+        self.background.add_task(self._spawn, delay, job, args, key)
 
-async def _after(delay: float, job: Callable[..., object], args: tuple[Any, ...]) -> None:
-    await asyncio.sleep(delay)
-    try:
-        await to_thread.run_sync(job, *args)
-    except Exception:
-        log.exception("a job run after a response failed")
+    async def _spawn(
+        self, delay: float, job: Callable[..., object], args: tuple[Any, ...], key: object
+    ) -> None:
+        self.jobs.spawn(delay, job, args, key)
 
 
 async def get_announcer(request: Request, background: BackgroundTasks) -> Announcer:

@@ -55,9 +55,10 @@ def _plan_next(db: Database, cafe_id: int) -> None:
 
 
 def plan_ahead(announce: Announcer, settings: Settings, db: Database, cafe: Cafe) -> None:
-    """Once a round has started (and its phones have been told), plan the next one's
-    seating in the background, so the facilitator's next tap need not wait for the planner."""
-    announce.later(settings.plan_ahead_seconds, _plan_next, db, cafe.id or 0)
+    """Once a round has started (and its phones have been told), or someone has joined, plan
+    the next round's seating in the background, so the facilitator's next tap need not wait
+    for the planner. A burst of joins plans once, a few seconds after the last."""
+    announce.later(settings.plan_ahead_seconds, _plan_next, db, cafe.id or 0, key=("plan", cafe.id))
 
 
 def _public(session: SessionDep, cafe: Cafe, settings: SettingsDep, now: NowDep) -> CafePublic:

@@ -12,6 +12,7 @@ from app.models.cafe import Cafe, CafeStatus, Participant
 from app.realtime.announce import AnnounceDep
 from app.realtime.hub import CafeEvent
 from app.rendering import render
+from app.routers.api_cafes import plan_ahead
 from app.services import accounts
 from app.services import cafe as cafe_service
 from app.services import network as network_service
@@ -191,6 +192,8 @@ def join(
         )
     assert cafe.id is not None
     announce.cafe(cafe.id, CafeEvent.PARTICIPANT_JOINED, participant_id=person.id)
+    # The next seating now has one more person in it.
+    plan_ahead(announce, settings, request.app.state.db, cafe)
     return RedirectResponse(f"/p/{cafe.code}", status_code=303)
 
 
