@@ -24,6 +24,7 @@ import json
 import math
 import os
 import random
+import re
 import secrets
 import shutil
 import sys
@@ -163,6 +164,51 @@ async def open_sockets(phones: list[Phone], url: str, origin: str, compression: 
         phone.reader = asyncio.create_task(phone.read())
 
     await gather_limited(64, [one(p) for p in phones])
+
+
+@dataclass
+class Console:
+    """The facilitator's live console, watching every board while the phones post."""
+
+    ws: ClientConnection
+    messages: int = 0
+    characters: int = 0
+    reader: asyncio.Task[None] | None = None
+
+    async def read(self) -> None:
+        async for message in self.ws:
+            self.messages += 1
+            self.characters += len(message)
+
+    async def close(self) -> None:
+        await self.ws.close()
+        if self.reader is not None:
+            self.reader.cancel()
+
+
+async def open_console(base_url: str, cafe_id: int) -> Console:
+    """Log in through the form as the facilitator does and open the console's websocket."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        page = await client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token, "no CSRF token on the login page"
+        r = await client.post(
+            "/login",
+            data={"email": EMAIL, "password": PASSWORD, "csrf_token": token.group(1)},
+        )
+        assert r.status_code in (200, 303), r.text
+        cookie = client.cookies.get(SESSION_COOKIE)
+    ws = await connect(
+        ws_url(base_url, f"/ws/console/{cafe_id}"),
+        origin=Origin(base_url.rstrip("/")),
+        additional_headers={"Cookie": f"{SESSION_COOKIE}={cookie}"},
+        proxy=None,
+        max_size=None,
+    )
+    console = Console(ws)
+    await ws.recv()  # the first push: the whole console
+    console.reader = asyncio.create_task(console.read())
+    return console
 
 
 async def post_all(
@@ -398,6 +444,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 phones, ws_url(server.url, f"/ws/p/{cafe['id']}"), server.url, args.compression
             )
             print(f"{len(phones)} websockets open in {time.perf_counter() - began:.1f} s")
+            console = await open_console(server.url, cafe["id"]) if args.console else None
             await asyncio.sleep(1)
             idle0, idle_at = cpu_seconds(pid), time.perf_counter()
             await asyncio.sleep(2)
@@ -433,6 +480,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             for phone in phones:
                 if phone.ws is not None:
                     await phone.ws.close()
+            if console is not None:
+                print(
+                    f"the console got {console.messages} pushes "
+                    f"({console.characters / 1e6:.1f} M characters) while the phones posted"
+                )
+                await console.close()
             return report(args, posts, start, cpu1 - cpu0, idle_cpu, mine1 - mine0, rows, phones)
     finally:
         stop_profiler(profiler, args.profile)
@@ -467,6 +520,11 @@ def main() -> None:
         help="uvicorn worker processes (more than one share events through Redis, --redis)",
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="hub for --workers")
+    parser.add_argument(
+        "--console",
+        action="store_true",
+        help="the facilitator's live console is open too (it redraws every board as posts come)",
+    )
     parser.add_argument("--connections", type=int, default=256, help="HTTP connections at most")
     parser.add_argument("--timeout", type=float, default=30, help="seconds a POST may take")
     parser.add_argument("--grace", type=float, default=10, help="seconds to wait for late cards")

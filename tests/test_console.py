@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.models.accounts import Facilitator
+from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant
 from app.services import cafe as cafe_service
 from tests.conftest import csrf_of
@@ -172,3 +173,64 @@ def test_rotation_is_pushed_to_the_phone_socket(
         assert 'hx-swap-oob="true"' in pushed
         assert "Go to Table" in pushed
         assert "What does a good day look like?" in pushed
+
+
+def test_a_big_cafe_moves_people_from_a_page_of_their_own(
+    logged_in: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    """At 41 people and 100 tables a list of every table for every person would be 4,100
+    options on every update: "Move" opens a page with the tables instead."""
+    cafe = make_cafe(session, facilitator, table_count=100, table_capacity=8)
+    people = [
+        cafe_service.join(
+            session=session,
+            cafe=cafe,
+            display_name=f"Person {n}",
+            role=None,
+            cannot_move=False,
+            large_text=False,
+            easy_read=False,
+            now=utcnow(),
+        )
+        for n in range(41)
+    ]
+    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    console = logged_in.get(f"/cafes/{cafe.id}/console").text
+    assert "<select" not in console[console.index('id="console"') :]
+    person = people[0]
+    link = f'href="/cafes/{cafe.id}/console/move/{person.id}"'
+    assert link in console
+    page = logged_in.get(f"/cafes/{cafe.id}/console/move/{person.id}")
+    assert page.status_code == 200
+    assert f"Move {person.display_name}" in page.text
+    here = cafe_service.seating_history(session, cafe, before=2)[0][person.id or 0]
+    tables = cafe_service.tables_of(session, cafe)
+    target = next(t for t in tables if t.id != here)
+    assert page.text.count('name="table_id"') == 100
+    moved = logged_in.post(
+        f"/cafes/{cafe.id}/console/move",
+        data={
+            "participant_id": str(person.id),
+            "table_id": str(target.id),
+            "csrf_token": csrf_of(logged_in, f"/cafes/{cafe.id}/console/move/{person.id}"),
+        },
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303
+    assert cafe_service.seating_history(session, cafe, before=2)[0][person.id or 0] == target.id
+    # Someone of another café, or nobody: a clear 404.
+    assert logged_in.get(f"/cafes/{cafe.id}/console/move/999999").status_code == 404
+    # A small café keeps the list beside each person.
+    small = make_cafe(session, facilitator)
+    cafe_service.join(
+        session=session,
+        cafe=small,
+        display_name="Solo",
+        role=None,
+        cannot_move=False,
+        large_text=False,
+        easy_read=False,
+        now=utcnow(),
+    )
+    cafe_service.start_next_round(session=session, cafe=small, now=utcnow())
+    assert "<select" in logged_in.get(f"/cafes/{small.id}/console").text

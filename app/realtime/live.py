@@ -111,6 +111,7 @@ async def serve(
             # (a task and a wait per event per phone cost more than the event's drawing).
             reader = asyncio.create_task(_drain(websocket))
             reader.add_done_callback(lambda _: sub.close())
+            drawing = 0.0  # how long the last render took
             try:
                 while True:
                     try:
@@ -123,8 +124,10 @@ async def serve(
                     # Board changes carry no `seq`: the café state is as it was.
                     quiet = "seq" not in event.data
                     if coalesce:
-                        # A burst of events (people joining) becomes one render.
-                        await asyncio.sleep(coalesce)
+                        # A burst of events (people joining, cards posted) becomes one
+                        # render; a view that is slow to draw (the console of a big café)
+                        # waits longer, so it never takes more than a fifth of the CPU.
+                        await asyncio.sleep(max(coalesce, 4 * drawing))
                         while (more := await sub.get(timeout=0)) is not None:
                             event = more
                             _note(cache, cafe_id, event)
@@ -132,7 +135,9 @@ async def serve(
                     state = await cache.get(cafe_id, max_age=cache.QUIET_MAX_AGE if quiet else None)
                     if state is None:
                         break
+                    began = time.perf_counter()
                     html = await render(state, event)
+                    drawing = time.perf_counter() - began
                     if html:
                         await websocket.send_text(html)
             finally:

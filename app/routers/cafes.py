@@ -11,14 +11,22 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from app.deps import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
-from app.models.cafe import Cafe, CafeCreate, RoundSpec, SeatingMode, TableQuestionSpec, TableSpec
+from app.models.cafe import (
+    Cafe,
+    CafeCreate,
+    Participant,
+    RoundSpec,
+    SeatingMode,
+    TableQuestionSpec,
+    TableSpec,
+)
 from app.realtime.announce import AnnounceDep
 from app.realtime.hub import CafeEvent
 from app.rendering import render
 from app.routers.api_cafes import plan_ahead
 from app.services import board as board_service
 from app.services import cafe as cafe_service
-from app.services.errors import DomainError
+from app.services.errors import DomainError, NotFound
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -217,6 +225,35 @@ def console(
     facilitator: FacilitatorDep,
 ) -> Response:
     return _console(request, session, cafe, now, settings, facilitator)
+
+
+@router.get("/cafes/{cafe_id}/console/move/{participant_id}")
+def move_page(
+    request: Request,
+    cafe: OwnedCafe,
+    participant_id: int,
+    session: SessionDep,
+    now: NowDep,
+    facilitator: FacilitatorDep,
+) -> Response:
+    """Where to move one person: in a big café the console links here instead of repeating
+    every table in a list for every person."""
+    person = session.get(Participant, participant_id)
+    if person is None or person.cafe_id != cafe.id:
+        raise NotFound("There is no such person in this café.")
+    state = cafe_service.cafe_state(session=session, cafe=cafe, now=now)
+    view = state.table_view(state.table_of.get(participant_id))
+    return render(
+        request,
+        "console_move.html",
+        {
+            "facilitator": facilitator,
+            "cafe": cafe,
+            "s": state,
+            "person": person,
+            "here": view.table if view else None,
+        },
+    )
 
 
 @router.post("/cafes/{cafe_id}/console/{action}")

@@ -10,7 +10,9 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from app.models.accounts import Facilitator
+from app.models.base import utcnow
 from app.models.cafe import Cafe, CafeTable, Round
+from app.services import cafe as cafe_service
 from tests.browser.conftest import People, check_accessibility, log_in
 from tests.factories import make_cafe
 
@@ -56,6 +58,28 @@ def test_log_in_create_a_cafe_and_open_its_console(
     rounds = session.exec(select(Round).where(Round.cafe_id == cafe.id)).all()
     assert sorted((r.number, r.minutes) for r in rounds) == [(1, 12), (2, 15), (3, 12)]
     check_accessibility(page, "the console")
+
+    # The page a big café's console links to for moving one person.
+    person = cafe_service.join(
+        session=session,
+        cafe=cafe,
+        display_name="Dee",
+        role=None,
+        cannot_move=False,
+        large_text=False,
+        easy_read=False,
+        now=utcnow(),
+    )
+    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    here = cafe_service.seating_history(session, cafe, before=2)[0][person.id or 0]
+    there = next(t for t in tables if t.id != here)
+    page.goto(f"/cafes/{cafe.id}/console/move/{person.id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move Dee")
+    check_accessibility(page, "the move page")
+    page.get_by_role("button", name=there.name).click()
+    page.wait_for_url(re.compile(r"/cafes/\d+/console$"))
+    session.rollback()
+    assert cafe_service.seating_history(session, cafe, before=2)[0][person.id or 0] == there.id
 
     page.goto("/dashboard")
     row = page.get_by_role("row").filter(has_text="Choice at home")
