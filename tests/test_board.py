@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from app.models.base import utcnow
 from app.models.evidence import Contribution, Reaction
 from app.security import SESSION_COOKIE
+from app.services.board import board_preview
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD, cafe_payload, make_cafe, make_facilitator
 from tests.live_phones import FacilitatorApi, Phone
@@ -804,3 +805,9 @@ async def test_a_post_through_one_process_reaches_a_tablemate_on_another(
         api.close()
         for server in servers:
             server.stop()
+
+
+def test_a_big_cafes_console_shows_fewer_cards_per_table() -> None:
+    """Twelve newest cards per table up to 50 tables; then fewer, never under three, so the
+    console of 125 tables shows about 500 cards, not 1,500 (the harvest has them all)."""
+    assert [board_preview(n) for n in (1, 3, 50, 60, 125, 1000)] == [12, 12, 12, 10, 4, 3]

@@ -42,7 +42,16 @@ from app.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFo
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 OPEN_ROUND = {RoundStatus.RUNNING, RoundStatus.PAUSED}
 MAX_THEMES_PER_POST = 10
-BOARD_PREVIEW = 12  # cards per table the console shows live
+BOARD_PREVIEW = 12  # cards per table the console shows live (fewer in a big café)
+CONSOLE_PREVIEW_CARDS = 600  # ... so that the console shows about this many in all, or more
+
+
+def board_preview(tables: int) -> int:
+    """Cards per table on the console: 12 up to 50 tables, then fewer (at least 3) so a
+    big café's console stays a page, not megabytes redrawn on every change."""
+    return max(3, min(BOARD_PREVIEW, CONSOLE_PREVIEW_CARDS // max(tables, 1)))
+
+
 VISIBLE = ContributionStatus.VISIBLE
 PENDING = ContributionStatus.PENDING
 HIDDEN = ContributionStatus.HIDDEN
@@ -925,7 +934,7 @@ def moderation_view(*, session: Session, cafe: Cafe) -> ModerationView:
             session.exec(
                 select(Contribution)
                 .join(ranked, ranked.c.id == col(Contribution.id))
-                .where(ranked.c.rank <= BOARD_PREVIEW)
+                .where(ranked.c.rank <= board_preview(len(tables)))
                 .order_by(col(Contribution.created_at).desc(), col(Contribution.id).desc())
             )
         )
