@@ -993,22 +993,9 @@ def card_of(session: Session, cafe: Cafe, person: Participant, contribution_id: 
     )[0]
 
 
-_PLACE_OF = (
-    select(Round, CafeTable)
-    .join(CafeTable, col(CafeTable.cafe_id) == Round.cafe_id)
-    .where(Round.id == bindparam("round_id"), CafeTable.id == bindparam("table_id"))
-)
 _AUDIENCE = select(Seat.participant_id).where(
     Seat.round_id == bindparam("round_id"), Seat.table_id == bindparam("table_id")
 )
-
-
-def place_of(session: Session, contribution: Contribution) -> tuple[Round | None, CafeTable | None]:
-    """The round and the table a contribution was written at, in one query."""
-    row = session.exec(
-        _PLACE_OF, params={"round_id": contribution.round_id, "table_id": contribution.table_id}
-    ).first()
-    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def audience(*, session: Session, contribution: Contribution) -> list[int]:
