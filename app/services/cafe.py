@@ -319,27 +319,29 @@ def cafe_and_person(
         return None, None
     cafe = rows[0][0]
     seat = seats.get(cafe.id or 0)
-    for _, person in rows:
-        if (
-            person is not None
-            and seat is not None
-            and person.id == seat[0]
-            and person.left_at is None
-            and secrets.compare_digest(person.secret, seat[1])
-        ):
-            return cafe, person
+    if seat is not None:
+        for _, person in rows:
+            if person is not None and _cookie_names(person, *seat):
+                return cafe, person
     return cafe, None
+
+
+def _cookie_names(person: Participant, participant_id: int, secret: str) -> bool:
+    """The cookie's participant id and secret name this person, who is still in the café."""
+    return (
+        person.id == participant_id
+        and person.left_at is None
+        and secrets.compare_digest(person.secret, secret)
+    )
 
 
 def participant_for_cookie(
     *, session: Session, cafe: Cafe, participant_id: int, secret: str
 ) -> Participant | None:
     person = session.get(Participant, participant_id)
-    if person is None or person.cafe_id != cafe.id or person.left_at is not None:
+    if person is None or person.cafe_id != cafe.id:
         return None
-    if not secrets.compare_digest(person.secret, secret):
-        return None
-    return person
+    return person if _cookie_names(person, participant_id, secret) else None
 
 
 def leave(*, session: Session, person: Participant, now: datetime) -> None:
