@@ -46,9 +46,14 @@ from app.realtime.hub import CafeEvent, board_channel, participant_channel
 from app.rendering import render, render_html
 from app.routers.api_cafes import ERRORS, WriteCafe
 from app.routers.cafes import OwnedCafe
-from app.routers.participant import JOIN_BUCKET, CafeByCode, cookie_seats, remembered
+from app.routers.participant import (
+    CafeByCode,
+    check_join_allowance,
+    cookie_seats,
+    count_unknown_code,
+    remembered,
+)
 from app.security import CSRF_FIELD, CSRF_HEADER, csrf_valid, origin_allowed, request_is_htmx
-from app.services import accounts
 from app.services import board as board_service
 from app.services import cafe as cafe_service
 from app.services import media as media_service
@@ -306,7 +311,6 @@ def phone_of(
     """Who is posting, read in a session that does not take SQLite's write lock: a post then
     holds the lock only for its own few statements. Unknown codes count against the address
     as they do on the join page."""
-    key = request.client.host if request.client else "unknown"
     with db.statement_session() as read:
         cafe, person = cafe_service.cafe_and_person(
             session=read, code=code, seats=cookie_seats(request)
@@ -314,17 +318,10 @@ def phone_of(
         if person is None:
             # Not someone of this café (a signed cookie cannot be guessed): as on the join
             # page, the address's allowance is checked before the answer says anything.
-            accounts.check_rate(
-                session=read,
-                bucket=JOIN_BUCKET,
-                key=key,
-                limit=settings.join_attempts,
-                window_seconds=settings.join_window_seconds,
-                now=now,
-            )
+            check_join_allowance(read, request, settings, now)
     if cafe is None:
         with Session(db.engine) as write:
-            accounts.record_hit(session=write, bucket=JOIN_BUCKET, key=key, now=now)
+            count_unknown_code(write, request, now)
         raise NotFound("We could not find a café with that code.")
     if person is None:
         raise _not_joined(cafe)

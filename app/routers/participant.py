@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlmodel import Session
 
+from app.config import Settings
 from app.deps import CsrfDep, NowDep, SessionDep, SettingsDep
 from app.models.cafe import Cafe, CafeStatus, Participant
 from app.realtime.announce import AnnounceDep
@@ -55,6 +58,30 @@ def remembered(request: Request, session: SessionDep, cafe: Cafe) -> Participant
     )
 
 
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def check_join_allowance(
+    session: Session, request: Request, settings: Settings, now: datetime
+) -> None:
+    """429 once this address has tried too many unknown join codes (a guessing guard); asked
+    before an answer could tell whether a code exists."""
+    accounts.check_rate(
+        session=session,
+        bucket=JOIN_BUCKET,
+        key=_address(request),
+        limit=settings.join_attempts,
+        window_seconds=settings.join_window_seconds,
+        now=now,
+    )
+
+
+def count_unknown_code(session: Session, request: Request, now: datetime) -> None:
+    """An unknown code counts against the address's allowance (committed at once)."""
+    accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=_address(request), now=now)
+
+
 def cafe_from_code(
     code: str, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> Cafe:
@@ -63,22 +90,14 @@ def cafe_from_code(
     People who have joined the café (their signed cookie says so, and cannot be guessed) are
     never held up: at a venue every phone may share one public address, and a neighbour's
     mistyped codes must not lock the room out of its own café."""
-    key = request.client.host if request.client else "unknown"
     cafe, person = cafe_service.cafe_and_person(
         session=session, code=code, seats=cookie_seats(request)
     )
     if cafe is not None and person is not None:
         return cafe
-    accounts.check_rate(
-        session=session,
-        bucket=JOIN_BUCKET,
-        key=key,
-        limit=settings.join_attempts,
-        window_seconds=settings.join_window_seconds,
-        now=now,
-    )
+    check_join_allowance(session, request, settings, now)
     if cafe is None:
-        accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=key, now=now)
+        count_unknown_code(session, request, now)
         raise NotFound(
             "We could not find a café with that code. Check the code on the big "
             "screen and try again."
