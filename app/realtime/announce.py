@@ -58,10 +58,10 @@ class Announcer:
     """Queues events to publish after the response is sent (the write is already committed),
     and jobs to run a little later."""
 
-    def __init__(self, hub: Hub, background: BackgroundTasks, jobs: Jobs | None = None) -> None:
+    def __init__(self, hub: Hub, background: BackgroundTasks, jobs: Jobs) -> None:
         self.hub = hub
         self.background = background
-        self.jobs = jobs or Jobs()
+        self.jobs = jobs  # the app's, so they are stopped with it
 
     def cafe(self, cafe_id: int, event: CafeEvent, **data: Any) -> None:
         payload = {"type": str(event), "cafe_id": cafe_id, "seq": time.time_ns(), **data}
