@@ -7,7 +7,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models.accounts import Facilitator
-from app.models.cafe import Cafe, CafeCreate
+from app.models.base import utcnow
+from app.models.cafe import Cafe, CafeCreate, Participant
 from app.services import accounts
 from app.services import cafe as cafe_service
 
@@ -41,6 +42,27 @@ def cafe_payload(**overrides: Any) -> dict[str, Any]:
 def make_cafe(session: Session, facilitator: Facilitator, **overrides: Any) -> Cafe:
     return cafe_service.create_cafe(
         session=session, facilitator=facilitator, data=CafeCreate(**cafe_payload(**overrides))
+    )
+
+
+def make_participant(
+    session: Session,
+    cafe: Cafe,
+    name: str,
+    *,
+    role: str | None = None,
+    cannot_move: bool = False,
+) -> Participant:
+    """Someone joining the café now, as the join form does (seated at once mid-round)."""
+    return cafe_service.join(
+        session=session,
+        cafe=cafe,
+        display_name=name,
+        role=role,
+        cannot_move=cannot_move,
+        large_text=False,
+        easy_read=False,
+        now=utcnow(),
     )
 
 

@@ -13,9 +13,8 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.models.evidence import Contribution
 from app.services import accounts
-from app.services import cafe as cafe_service
 from app.services import harvest as harvest_service
-from tests.factories import make_cafe, make_contribution, make_facilitator
+from tests.factories import make_cafe, make_contribution, make_facilitator, make_participant
 
 
 @pytest.fixture
@@ -148,16 +147,7 @@ def test_names_only_when_the_cafe_shows_them(
     client: TestClient, session: Session, facilitator: Facilitator, api_headers: dict[str, str]
 ) -> None:
     named = make_cafe(session, facilitator, names_visible=True)
-    person = cafe_service.join(
-        session=session,
-        cafe=named,
-        display_name="Kim",
-        role="carer",
-        cannot_move=False,
-        large_text=False,
-        easy_read=False,
-        now=utcnow(),
-    )
+    person = make_participant(session, named, "Kim", role="carer")
     make_contribution(session, named, "mine", participant=person)
     item = client.get(_url(named), headers=api_headers).json()["items"][0]
     assert item["author"] == "Kim"

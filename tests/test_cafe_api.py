@@ -15,7 +15,7 @@ from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.services import cafe as cafe_service
 from app.services import rotation
-from tests.factories import cafe_payload, make_cafe, make_facilitator
+from tests.factories import cafe_payload, make_cafe, make_facilitator, make_participant
 
 
 def _join(client: TestClient, code: str, name: str, **extra: str) -> TestClient:
@@ -208,16 +208,7 @@ def test_the_next_seating_is_planned_ahead_and_replanned_when_anything_changes(
     cafe = make_cafe(session, facilitator)
 
     def person(name: str) -> int:
-        joined = cafe_service.join(
-            session=session,
-            cafe=cafe,
-            display_name=name,
-            role=None,
-            cannot_move=False,
-            large_text=False,
-            easy_read=False,
-            now=utcnow(),
-        )
+        joined = make_participant(session, cafe, name)
         return joined.id or 0
 
     people = [person(f"Person {n}") for n in range(9)]
@@ -255,26 +246,8 @@ def test_a_rotation_ends_the_round_before_and_keeps_people_who_cannot_move(
     at every rotation, and the round that was running is ended, not left running."""
     cafe = make_cafe(session, facilitator)
     for n in range(8):
-        cafe_service.join(
-            session=session,
-            cafe=cafe,
-            display_name=f"Person {n}",
-            role=None,
-            cannot_move=False,
-            large_text=False,
-            easy_read=False,
-            now=utcnow(),
-        )
-    stays = cafe_service.join(
-        session=session,
-        cafe=cafe,
-        display_name="Stays put",
-        role=None,
-        cannot_move=True,
-        large_text=False,
-        easy_read=False,
-        now=utcnow(),
-    )
+        make_participant(session, cafe, f"Person {n}")
+    stays = make_participant(session, cafe, "Stays put", cannot_move=True)
     first = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     second = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     third = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())

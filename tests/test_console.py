@@ -13,7 +13,7 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant
 from app.services import cafe as cafe_service
 from tests.conftest import csrf_of
-from tests.factories import make_cafe, make_facilitator
+from tests.factories import make_cafe, make_facilitator, make_participant
 from tests.test_participant import join, phone
 
 FORM = {
@@ -181,19 +181,7 @@ def test_a_big_cafe_moves_people_from_a_page_of_their_own(
     """At 41 people and 100 tables a list of every table for every person would be 4,100
     options on every update: "Move" opens a page with the tables instead."""
     cafe = make_cafe(session, facilitator, table_count=100, table_capacity=8)
-    people = [
-        cafe_service.join(
-            session=session,
-            cafe=cafe,
-            display_name=f"Person {n}",
-            role=None,
-            cannot_move=False,
-            large_text=False,
-            easy_read=False,
-            now=utcnow(),
-        )
-        for n in range(41)
-    ]
+    people = [make_participant(session, cafe, f"Person {n}") for n in range(41)]
     cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     console = logged_in.get(f"/cafes/{cafe.id}/console").text
     assert "<select" not in console[console.index('id="console"') :]
@@ -222,15 +210,6 @@ def test_a_big_cafe_moves_people_from_a_page_of_their_own(
     assert logged_in.get(f"/cafes/{cafe.id}/console/move/999999").status_code == 404
     # A small café keeps the list beside each person.
     small = make_cafe(session, facilitator)
-    cafe_service.join(
-        session=session,
-        cafe=small,
-        display_name="Solo",
-        role=None,
-        cannot_move=False,
-        large_text=False,
-        easy_read=False,
-        now=utcnow(),
-    )
+    make_participant(session, small, "Solo")
     cafe_service.start_next_round(session=session, cafe=small, now=utcnow())
     assert "<select" in logged_in.get(f"/cafes/{small.id}/console").text

@@ -19,10 +19,9 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Media, Reaction
 from app.services import accounts, export
-from app.services import cafe as cafe_service
 from app.services import harvest as harvest_service
 from app.services.export import NotesFormat
-from tests.factories import make_cafe, make_contribution, make_facilitator
+from tests.factories import make_cafe, make_contribution, make_facilitator, make_participant
 
 
 @dataclass
@@ -30,19 +29,6 @@ class Seeded:
     cafe: Cafe
     people: list[Participant]
     ids: dict[str, int]
-
-
-def _person(session: Session, cafe: Cafe, name: str, role: str | None) -> Participant:
-    return cafe_service.join(
-        session=session,
-        cafe=cafe,
-        display_name=name,
-        role=role,
-        cannot_move=False,
-        large_text=False,
-        easy_read=False,
-        now=utcnow(),
-    )
 
 
 def _seed(session: Session, facilitator: Facilitator, *, names_visible: bool = False) -> Seeded:
@@ -62,8 +48,8 @@ def _seed(session: Session, facilitator: Facilitator, *, names_visible: bool = F
         table_count=2,
         names_visible=names_visible,
     )
-    alex = _person(session, cafe, "Alex Example", "carer")
-    sam = _person(session, cafe, "Sam Sample", "practitioner")
+    alex = make_participant(session, cafe, "Alex Example", role="carer")
+    sam = make_participant(session, cafe, "Sam Sample", role="practitioner")
     rows = [
         make_contribution(
             session,

@@ -14,7 +14,7 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe, CafeTable, Round
 from app.services import cafe as cafe_service
 from tests.browser.conftest import People, check_accessibility, log_in
-from tests.factories import make_cafe
+from tests.factories import make_cafe, make_participant
 
 pytestmark = pytest.mark.browser
 
@@ -60,16 +60,7 @@ def test_log_in_create_a_cafe_and_open_its_console(
     check_accessibility(page, "the console")
 
     # The page a big café's console links to for moving one person.
-    person = cafe_service.join(
-        session=session,
-        cafe=cafe,
-        display_name="Dee",
-        role=None,
-        cannot_move=False,
-        large_text=False,
-        easy_read=False,
-        now=utcnow(),
-    )
+    person = make_participant(session, cafe, "Dee")
     cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     here = cafe_service.seating_history(session, cafe, before=2)[0][person.id or 0]
     there = next(t for t in tables if t.id != here)
