@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -221,7 +220,7 @@ def test_the_next_seating_is_planned_ahead_and_replanned_when_anything_changes(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(rotation, "plan_next_round", counted)
-    monkeypatch.setattr(cafe_service, "_PLANS", OrderedDict())  # no plan from another test
+    cafe_service._remembered_plan.cache_clear()  # no plan from another test
     assert cafe_service.prepare_next_round(session=session, cafe=cafe)
     assert len(calls) == 1
     cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())

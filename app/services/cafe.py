@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
 
 from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
@@ -563,38 +562,28 @@ def _planner_input(
     return planner_people, planner_tables, history, (cafe.id or 0) * 100 + number
 
 
-# Seatings planned ahead (`prepare_next_round`), keyed by everything the planner was given:
-# starting the round finds its plan here when nothing has changed since, and plans afresh
-# when anything has (a late joiner, a move, a new host).
-_PLANS: OrderedDict[tuple[Any, ...], dict[int, int]] = OrderedDict()
-_PLANS_GUARD = threading.Lock()
-_PLANS_KEPT = 16
-
-
 def planned_seating(
     people: list[rotation.PlannerPerson],
     tables: list[rotation.PlannerTable],
     history: list[dict[int, int]],
     seed: int,
 ) -> dict[int, int]:
-    """`rotation.plan_next_round`, remembered for the same input (the planner is a pure,
-    seeded function, so a remembered plan is the plan)."""
-    key = (
-        tuple(people),
-        tuple(tables),
-        tuple(tuple(sorted(seating.items())) for seating in history),
-        seed,
-    )
-    with _PLANS_GUARD:
-        hit = _PLANS.get(key)
-    if hit is not None:
-        return dict(hit)
-    plan = rotation.plan_next_round(people, tables, history, seed=seed)
-    with _PLANS_GUARD:
-        _PLANS[key] = dict(plan)
-        while len(_PLANS) > _PLANS_KEPT:
-            _PLANS.popitem(last=False)
-    return plan
+    """`rotation.plan_next_round`, remembered for the same input: the planner is a pure,
+    seeded function, so a remembered plan is the plan. A seating planned ahead
+    (`prepare_next_round`) is found here when nothing has changed since, and the round is
+    planned afresh when anything has (a late joiner, a move, a new host)."""
+    frozen = tuple(tuple(sorted(seating.items())) for seating in history)
+    return dict(_remembered_plan(tuple(people), tuple(tables), frozen, seed))
+
+
+@functools.lru_cache(maxsize=16)
+def _remembered_plan(
+    people: tuple[rotation.PlannerPerson, ...],
+    tables: tuple[rotation.PlannerTable, ...],
+    history: tuple[tuple[tuple[int, int], ...], ...],
+    seed: int,
+) -> dict[int, int]:
+    return rotation.plan_next_round(people, tables, [dict(s) for s in history], seed=seed)
 
 
 def prepare_next_round(*, session: Session, cafe: Cafe) -> bool:
