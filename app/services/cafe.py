@@ -844,10 +844,7 @@ def cafe_state(*, session: Session, cafe: Cafe, now: datetime) -> CafeState:
             view.question = overrides.get(view.table.id or 0, rnd.question)
         by_id = {p.id: p for p in people}
         # Ids only, not Seat objects: a thousand ORM objects cost more than the query.
-        seats = session.exec(
-            select(Seat.participant_id, Seat.table_id).where(Seat.round_id == rnd.id)
-        )
-        for participant_id, table_id in seats:
+        for participant_id, table_id in _seats_of(session, rnd).items():
             person = by_id.get(participant_id)
             if person is not None:
                 views[table_id].people.append(person)
