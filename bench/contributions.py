@@ -43,6 +43,7 @@ from _phones import (  # noqa: E402
     EMAIL,
     PASSWORD,
     TABLE_SIZE,
+    cpu_seconds,
     gather_limited,
     join_all,
     load,
@@ -124,29 +125,6 @@ def figures(values: list[float]) -> dict[str, float]:
 
 def ms(f: dict[str, float]) -> str:
     return "  ".join(f"{k} {v * 1000:6.0f}" for k, v in f.items() if k != "count") + " ms"
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time so far of a process and its children that are still running
-    (the uvicorn workers when there are several), from Linux /proc."""
-    total = 0.0
-    for one in [pid, *_children(pid)]:
-        try:
-            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except FileNotFoundError:
-            continue
-    return found
 
 
 async def open_sockets(phones: list[Phone], url: str, origin: str, compression: str | None) -> None:

@@ -37,6 +37,7 @@ from _phones import (  # noqa: E402
     EMAIL,
     PASSWORD,
     TABLE_SIZE,
+    cpu_seconds,
     gather_limited,
     join_all,
     load,
@@ -135,6 +136,7 @@ class Run:
     request_seconds: float = 0.0
     wrong_tables: int = 0
     sent_after_response: bool = True  # the floor sends before it answers
+    server_cpu: float = 0.0  # the server's CPU seconds from the request to the last phone
 
     @property
     def p50(self) -> float:
@@ -157,6 +159,7 @@ class Run:
             "fanout_p95": percentile(self.after_response, 95),
             "fanout_max": max(self.after_response),
             "request": self.request_seconds,
+            "server_cpu": self.server_cpu,
         }
 
     def line(self) -> str:
@@ -165,11 +168,13 @@ class Run:
             f"{self.label:<24} p50 {f['p50']:5.0f}  p95 {f['p95']:5.0f}  max {f['max']:5.0f} ms"
             f" | request {f['request']:5.0f} ms"
         )
+        cpu = f" | server CPU {f['server_cpu']:4.0f} ms"
         if self.sent_after_response:
             text += (
                 f", then p50 {f['fanout_p50']:5.0f}  p95 {f['fanout_p95']:5.0f}"
                 f"  max {f['fanout_max']:5.0f} ms"
             )
+        text += cpu
         if self.wrong_tables:
             text += f"  WRONG TABLE on {self.wrong_tables}"
         if self.missing:
@@ -265,15 +270,18 @@ async def bench_ours(args: argparse.Namespace, workdir: Path) -> tuple[list[Run]
                 profiler = start_profiler(args.profile, server.process.pid, gil=True)
             runs = []
             for rnd in range(1, args.rounds + 1):
+                cpu = cpu_seconds(server.process.pid)
                 began = time.perf_counter()
                 r = await api.post(f"/api/v1/cafes/{cafe['id']}/rounds/next")
                 answered = time.perf_counter()
                 assert r.status_code == 200, r.text
                 await wait_for_round(sockets, rnd, timeout=30)
+                cpu = cpu_seconds(server.process.pid) - cpu
                 seating = await api.get(f"/api/v1/cafes/{cafe['id']}/seating")
                 table_of = {s["display_name"]: s["table_id"] for s in seating.json()["seats"]}
                 label = f"round {rnd} ({'first' if rnd == 1 else 'rotation'})"
                 run = measure(label, sockets, rnd, began, answered)
+                run.server_cpu = cpu
                 run.wrong_tables = sum(
                     1
                     for s in sockets
@@ -331,12 +339,15 @@ async def bench_floor(args: argparse.Namespace, workdir: Path, size: int) -> lis
             await asyncio.sleep(1)
             runs = []
             for rnd in range(1, args.floor_repeats + 1):
+                cpu = cpu_seconds(process.pid)
                 began = time.perf_counter()
                 r = await client.post("/broadcast", params={"round": rnd, "size": size})
                 answered = time.perf_counter()
                 assert r.text == str(args.phones), r.text
                 await wait_for_round(sockets, rnd, timeout=30)
+                cpu = cpu_seconds(process.pid) - cpu
                 run = measure(f"floor {rnd} ({size} chars)", sockets, rnd, began, answered)
+                run.server_cpu = cpu
                 run.sent_after_response = False
                 runs.append(run)
                 print(run.line())
@@ -408,6 +419,11 @@ async def main() -> None:
     print(row("ratio ours/floor", list(ratio.values()), "x"))
     print(row("ratio fan-out only/floor", list(fanout.values()), "x"))
     print(f"the POST itself (seating {args.phones} people): {a['request'] * 1000:.0f} ms")
+    cpu_ratio = a["server_cpu"] / max(b["server_cpu"], 1e-3)
+    print(
+        f"server CPU from the request to the last phone: ours {a['server_cpu'] * 1000:.0f} ms,"
+        f" floor {b['server_cpu'] * 1000:.0f} ms ({cpu_ratio:.1f}x; /proc counts in 10 ms ticks)"
+    )
     print(
         f"target, every phone within 1 s in every round: {'yes' if every else 'NO'}; "
         f"within 3x the floor (max): {'yes' if ratio['max'] <= 3 else 'NO'} "

@@ -125,7 +125,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         *,
         compose: bool,
     ) -> str:
-        me = _current(state, view, person)
+        me = view.person
         token = (event.data.get("board_seq") or event.data.get("seq")) if event else None
         cards = None
         if (
@@ -135,9 +135,8 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             and view.table
         ):
             # A change to the whole café (a new round): one read serves every table.
-            tables = [t.table for t in state.tables]
             boards = await board_routes.shared_boards.of_round(
-                db, state.cafe, view.round, tables, token
+                db, state.cafe, view.round, state.table_rows, token
             )
             cards = boards.get(view.table.id or 0)
         if cards is None:
@@ -181,7 +180,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             mine = state.table_of.get(person.id or 0)
             if mine is None or event is None or event.data.get("table_id") != mine:
                 return None
-            view = cafe_service.participant_view(state, person, utcnow())
+            view = cafe_service.participant_view(state, _current(state, person), utcnow())
             return await board_part(state, view, event, compose=False) or None
         if event is not None and kind not in PHONE_EVENTS:
             return None
@@ -195,7 +194,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         # shows the same seconds and shares one drawing (a phone's script counts down from
         # its arrival, so it runs at most the delivery time, well under a second, behind).
         now = state.read_at if event is not None else utcnow()
-        view = cafe_service.participant_view(state, person, now)
+        view = cafe_service.participant_view(state, _current(state, person), now)
         # Everything the `now` block reads that is not the same for the whole table.
         key = (
             "now",
@@ -211,7 +210,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             key,
             lambda: render_html(
                 "participant.html",
-                {"cafe": state.cafe, "v": view, "person": person, "oob": True, "csrf": csrf},
+                {"cafe": state.cafe, "v": view, "person": view.person, "oob": True, "csrf": csrf},
                 block="now",
             ),
         )
@@ -289,17 +288,9 @@ def _fresh_form(
     return html.replace(_CSRF_SLOT, csrf).replace(_CLIENT_ID_SLOT, draft_id)
 
 
-def _current(
-    state: cafe_service.CafeState, view: cafe_service.ParticipantState, person: Participant
-) -> Participant:
-    """The person as the latest café state has them (they may have become a host). Looked
-    up among their tablemates, a handful, not the whole café: every phone does this."""
-    for mate in view.tablemates:
-        if mate.id == person.id:
-            return mate
-    if view.table is None:
-        return next((p for p in state.unseated if p.id == person.id), person)
-    return person
+def _current(state: cafe_service.CafeState, person: Participant) -> Participant:
+    """The person as the latest café state has them (they may have become a host)."""
+    return state.people_by_id.get(person.id or 0, person)
 
 
 def _board_news(before: list[int] | None, cards: list[board_service.Card]) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
@@ -791,6 +792,21 @@ class TableView:
         return len(self.people) < self.table.capacity
 
 
+class Moment(NamedTuple):
+    """What a participant's view holds besides the person: the same for everyone who sits
+    at the same table now and sat at the same table the round before."""
+
+    cafe: Cafe
+    round: Round | None
+    table: CafeTable | None
+    previous_table: CafeTable | None
+    question: str
+    seconds_left: int | None
+    tablemates: list[Participant]
+    move_call: bool
+    open_tables: list[TableView]
+
+
 @dataclass
 class CafeState:
     """Everything the live views of one café need, read in one go.
@@ -814,6 +830,21 @@ class CafeState:
     @property
     def next_round_exists(self) -> bool:
         return self.cafe.current_round < self.total_rounds
+
+    # Participant views worked out once per (table, previous table) after an event.
+    moments: dict[tuple[int | None, int | None], Moment] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def table_rows(self) -> list[CafeTable]:
+        return [v.table for v in self.tables]
+
+    @cached_property
+    def people_by_id(self) -> dict[int, Participant]:
+        """Everyone in the café, seated or not, by id: each phone looks itself up."""
+        people = {p.id or 0: p for p in self.unseated}
+        for view in self.tables:
+            people.update((p.id or 0, p) for p in view.people)
+        return people
 
     @cached_property
     def _views_by_id(self) -> dict[int | None, TableView]:
@@ -893,9 +924,37 @@ class ParticipantState:
 
 def participant_view(state: CafeState, person: Participant, now: datetime) -> ParticipantState:
     """One person's view, derived from the shared café state."""
+    pid = person.id or 0
+    key = (state.table_of.get(pid), state.previous_table_of.get(pid))
+    # After an event every phone draws as of the state's reading: what a person sees then
+    # depends only on where they sit and sat, so tablemates share one working-out.
+    shared = now is state.read_at
+    moment = state.moments.get(key) if shared else None
+    if moment is None:
+        moment = _moment(state, *key, now)
+        if shared:
+            state.moments[key] = moment
+    return ParticipantState(
+        person=person,
+        cafe=moment.cafe,
+        round=moment.round,
+        table=moment.table,
+        previous_table=moment.previous_table,
+        question=moment.question,
+        seconds_left=moment.seconds_left,
+        tablemates=moment.tablemates,
+        move_call=moment.move_call,
+        open_tables=moment.open_tables,
+    )
+
+
+def _moment(
+    state: CafeState, table_id: int | None, previous_id: int | None, now: datetime
+) -> Moment:
+    """Everything of a participant's view but the person."""
     rnd, cafe = state.round, state.cafe
-    view = state.table_view(state.table_of.get(person.id or 0))
-    previous = state.table_view(state.previous_table_of.get(person.id or 0))
+    view = state.table_view(table_id)
+    previous = state.table_view(previous_id)
     table = view.table if view else None
     running = rnd is not None and rnd.status != RoundStatus.ENDED
     open_tables = (
@@ -908,11 +967,10 @@ def participant_view(state: CafeState, person: Participant, now: datetime) -> Pa
         and rnd is not None
         and table is not None
         and rnd.starts_at is not None
-        and (previous is None or previous.table.id != table.id)
+        and (previous is None or previous_id != table_id)
         and (now - rnd.starts_at).total_seconds() < MOVE_CALL_SECONDS
     )
-    return ParticipantState(
-        person=person,
+    return Moment(
         cafe=cafe,
         round=rnd,
         table=table,
