@@ -794,12 +794,11 @@ class TableView:
 
 class Moment(NamedTuple):
     """What a participant's view holds besides the person: the same for everyone who sits
-    at the same table now and sat at the same table the round before."""
+    at the same table now and either stayed there from the round before or did not."""
 
     cafe: Cafe
     round: Round | None
     table: CafeTable | None
-    previous_table: CafeTable | None
     question: str
     seconds_left: int | None
     tablemates: list[Participant]
@@ -831,8 +830,8 @@ class CafeState:
     def next_round_exists(self) -> bool:
         return self.cafe.current_round < self.total_rounds
 
-    # Participant views worked out once per (table, previous table) after an event.
-    moments: dict[tuple[int | None, int | None], Moment] = field(default_factory=dict, repr=False)
+    # Participant views worked out once per (table, stayed there) after an event.
+    moments: dict[tuple[int | None, bool], Moment] = field(default_factory=dict, repr=False)
 
     @cached_property
     def table_rows(self) -> list[CafeTable]:
@@ -914,7 +913,6 @@ class ParticipantState:
     cafe: Cafe
     round: Round | None
     table: CafeTable | None
-    previous_table: CafeTable | None
     question: str
     seconds_left: int | None
     tablemates: list[Participant]
@@ -925,21 +923,23 @@ class ParticipantState:
 def participant_view(state: CafeState, person: Participant, now: datetime) -> ParticipantState:
     """One person's view, derived from the shared café state."""
     pid = person.id or 0
-    key = (state.table_of.get(pid), state.previous_table_of.get(pid))
+    table_id = state.table_of.get(pid)
+    previous_id = state.previous_table_of.get(pid)
+    stayed = previous_id is not None and previous_id == table_id
     # After an event every phone draws as of the state's reading: what a person sees then
-    # depends only on where they sit and sat, so tablemates share one working-out.
+    # depends only on their table and whether they just moved to it, so the people who
+    # arrive at a table share one working-out and those who stayed share another.
     shared = now is state.read_at
-    moment = state.moments.get(key) if shared else None
+    moment = state.moments.get((table_id, stayed)) if shared else None
     if moment is None:
-        moment = _moment(state, *key, now)
+        moment = _moment(state, table_id, stayed, now)
         if shared:
-            state.moments[key] = moment
+            state.moments[(table_id, stayed)] = moment
     return ParticipantState(
         person=person,
         cafe=moment.cafe,
         round=moment.round,
         table=moment.table,
-        previous_table=moment.previous_table,
         question=moment.question,
         seconds_left=moment.seconds_left,
         tablemates=moment.tablemates,
@@ -948,13 +948,10 @@ def participant_view(state: CafeState, person: Participant, now: datetime) -> Pa
     )
 
 
-def _moment(
-    state: CafeState, table_id: int | None, previous_id: int | None, now: datetime
-) -> Moment:
+def _moment(state: CafeState, table_id: int | None, stayed: bool, now: datetime) -> Moment:
     """Everything of a participant's view but the person."""
     rnd, cafe = state.round, state.cafe
     view = state.table_view(table_id)
-    previous = state.table_view(previous_id)
     table = view.table if view else None
     running = rnd is not None and rnd.status != RoundStatus.ENDED
     open_tables = (
@@ -967,14 +964,13 @@ def _moment(
         and rnd is not None
         and table is not None
         and rnd.starts_at is not None
-        and (previous is None or previous_id != table_id)
+        and not stayed
         and (now - rnd.starts_at).total_seconds() < MOVE_CALL_SECONDS
     )
     return Moment(
         cafe=cafe,
         round=rnd,
         table=table,
-        previous_table=previous.table if previous else None,
         question=(view.question if view else rnd.question) if rnd else "",
         seconds_left=state.seconds_left_now(now),
         tablemates=view.people if view else [],
