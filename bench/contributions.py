@@ -62,6 +62,9 @@ from app.security import SESSION_COOKIE  # noqa: E402
 from tests.live_phones import ws_url  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
+TARGET_RATE = 300  # contributions a second, sustained (the target on SQLite)
+CARD_TARGET = 0.25  # seconds from POST to the card on a tablemate's phone, p99
+
 
 @dataclass
 class Post:
@@ -302,8 +305,12 @@ def report(
     lag = [p.began - p.scheduled for p in posts]
     post_latency = [p.answered - p.began for p in ok]
     card_latency = [p.seen - p.began for p in ok if p.seen is not None]
-    answered_in_window = sum(1 for p in ok if p.answered <= end)
-    seen_in_window = sum(1 for p in ok if p.seen is not None and p.seen <= end)
+    # A post offered in the last moment of the window has the card target's 250 ms to be
+    # answered like any other: counting only answers before the window's end would ask the
+    # last post to be answered in 1/rate seconds, which no server with any latency can do.
+    closes = end + CARD_TARGET
+    answered_in_window = sum(1 for p in ok if p.answered <= closes)
+    seen_in_window = sum(1 for p in ok if p.seen is not None and p.seen <= closes)
     last_answer = max(p.answered for p in posts)
     seen_times = [p.seen for p in ok if p.seen is not None]
     statuses = Counter(str(p.status) if p.status is not None else p.error for p in posts)
@@ -349,7 +356,8 @@ def report(
     )
     print(
         f"throughput    {out['answered_per_s_in_window']:7.1f} posts answered/s and "
-        f"{out['cards_per_s_in_window']:.1f} cards delivered/s within the {args.seconds:g} s;"
+        f"{out['cards_per_s_in_window']:.1f} cards delivered/s within the {args.seconds:g} s"
+        f" (+{CARD_TARGET * 1000:.0f} ms);"
         f" overall {out['answered_per_s_overall']:.1f} and {out['cards_per_s_overall']:.1f}/s"
         f" (the last answer {out['drain_seconds']:.1f} s after the schedule ended)"
     )
@@ -369,11 +377,16 @@ def report(
         f" {out['ws_chars'] / 1e6:.0f} M characters"
     )
     p99 = out["card_latency"]["p99"]
-    met = out["answered_per_s_in_window"] >= 300 and p99 < 0.25 and not missing
+    met = (
+        out["answered_per_s_in_window"] >= TARGET_RATE
+        and out["cards_per_s_in_window"] >= TARGET_RATE
+        and p99 < CARD_TARGET
+        and not (missing or shown_twice or stored_twice or not_stored)
+    )
     print(f"load average  {load()}")
     print(
         f"target (>= 300 posts/s sustained, card p99 < 250 ms): {'yes' if met else 'NO'}"
-        + ("" if args.rate >= 300 else " (offered less than 300/s)")
+        + ("" if args.rate >= TARGET_RATE else f" (offered less than {TARGET_RATE}/s)")
     )
     return out
 
