@@ -19,16 +19,18 @@ from app.routers import (
     participant,
 )
 
+# Requests are matched against the routers in this order, so the phones' routes (many
+# requests a second in a busy café) come first; no two routers' paths overlap.
 ROUTERS: list[APIRouter] = [
     health.router,
+    board.router,
+    participant.router,
+    live.router,
+    board.uploads,
     home.router,
     auth.pages,
     auth.api,
     cafes.router,
-    participant.router,
-    board.router,
-    board.uploads,
-    live.router,
     api_cafes.router,
     board.api,
     harvest.router,

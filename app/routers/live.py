@@ -114,7 +114,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
                 },
             ),
         )
-        last_board["ids"] = [cid, *ids]
+        ids.add(cid)  # this connection's own set: a board of hundreds is not copied
         last_board["html"] = ""  # the board on the phone is no longer the one last drawn
         return html.replace(_CSRF_SLOT, csrf)
 
@@ -145,7 +145,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             )
         b = board_service.board_for(cards, me)
         ctx: dict[str, Any] = {"cafe": state.cafe, "person": me, "b": b, "oob": True, "csrf": csrf}
-        ids = [card.id for card in b.cards]
+        ids = {card.id for card in b.cards}
         news = _board_news(last_board["ids"], b.cards)
         last_board["ids"] = ids
         last_board["place"] = (b.round.id if b.round else None, b.table.id if b.table else None)
@@ -293,7 +293,7 @@ def _current(state: cafe_service.CafeState, person: Participant) -> Participant:
     return state.people_by_id.get(person.id or 0, person)
 
 
-def _board_news(before: list[int] | None, cards: list[board_service.Card]) -> str:
+def _board_news(before: set[int] | None, cards: list[board_service.Card]) -> str:
     """A short sentence for screen readers when the board changes under them."""
     if before is None:
         return ""
