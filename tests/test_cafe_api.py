@@ -257,3 +257,48 @@ def test_a_rotation_ends_the_round_before_and_keeps_people_who_cannot_move(
         assert rnd.status == "ended" and rnd.ended_at is not None
     session.refresh(third)
     assert third.status == "running" and third.ended_at is None
+
+
+@pytest.mark.parametrize("mode", ["planned", "free"])
+def test_the_state_a_rotation_hands_the_live_views_is_the_state_read_afresh(
+    session: Session, facilitator: Facilitator, mode: str
+) -> None:
+    """The phones are drawn from the café state the rotation built from what it had in hand:
+    it must say exactly what reading the café back says (seats, the round before, who is
+    unseated, questions per table, the clock), or phones would show something else."""
+    cafe = make_cafe(
+        session,
+        facilitator,
+        seating_mode=mode,
+        table_count=3,
+        table_capacity=3,
+        rounds=[
+            {"question": "First?", "minutes": 10},
+            {
+                "question": "Second?",
+                "minutes": 10,
+                "table_questions": [{"table": 2, "question": "Only at table 2?"}],
+            },
+        ],
+    )
+    people = [make_participant(session, cafe, f"Person {n}") for n in range(10)]  # 9 seats
+    people[1].cannot_move = True
+    session.add(people[1])
+    session.commit()
+    for _ in range(2):
+        started = cafe_service.rotate(session=session, cafe=cafe, now=utcnow())
+        mine = started.state
+        read = cafe_service.cafe_state(session=session, cafe=cafe, now=mine.read_at)
+        assert mine.round is not None and read.round is not None
+        assert mine.round.id == read.round.id == started.round.id
+        assert mine.table_of == read.table_of
+        assert mine.previous_table_of == read.previous_table_of
+        assert [p.id for p in mine.unseated] == [p.id for p in read.unseated]
+        assert mine.late_joiners == read.late_joiners
+        assert (mine.total_rounds, mine.participants) == (read.total_rounds, read.participants)
+        assert mine.seconds_left == read.seconds_left
+        shown = [(v.table.id, v.question, [p.id for p in v.people]) for v in mine.tables]
+        assert shown == [(v.table.id, v.question, [p.id for p in v.people]) for v in read.tables]
+    assert any(v.question == "Only at table 2?" for v in mine.tables)
+    if mode == "planned":
+        assert len(mine.unseated) == 1 and mine.previous_table_of

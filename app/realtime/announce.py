@@ -6,12 +6,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from anyio import to_thread
 from fastapi import BackgroundTasks, Depends, Request
 
 from app.realtime.hub import CafeEvent, Hub, cafe_channel
+
+if TYPE_CHECKING:
+    from app.realtime.live import StateCache
+    from app.services.cafe import CafeState
 
 log = logging.getLogger("tablecloth.announce")
 
@@ -58,14 +62,29 @@ class Announcer:
     """Queues events to publish after the response is sent (the write is already committed),
     and jobs to run a little later."""
 
-    def __init__(self, hub: Hub, background: BackgroundTasks, jobs: Jobs) -> None:
+    def __init__(
+        self, hub: Hub, background: BackgroundTasks, jobs: Jobs, states: StateCache | None = None
+    ) -> None:
         self.hub = hub
         self.background = background
         self.jobs = jobs  # the app's, so they are stopped with it
+        self.states = states  # the live views' café states, in this process
 
-    def cafe(self, cafe_id: int, event: CafeEvent, **data: Any) -> None:
-        payload = {"type": str(event), "cafe_id": cafe_id, "seq": time.time_ns(), **data}
+    def cafe(
+        self, cafe_id: int, event: CafeEvent, *, state: CafeState | None = None, **data: Any
+    ) -> None:
+        """`state`: the café as the write left it, if the writer has it in hand; this
+        process's live views then draw from it instead of reading it again."""
+        seq = time.time_ns()
+        payload = {"type": str(event), "cafe_id": cafe_id, "seq": seq, **data}
+        if state is not None and self.states is not None:
+            # On the event loop, before the publish, like everything else the cache sees.
+            self.background.add_task(self._keep, self.states, cafe_id, seq, state)
         self.background.add_task(self.hub.publish, cafe_channel(cafe_id), payload)
+
+    @staticmethod
+    async def _keep(states: StateCache, cafe_id: int, seq: int, state: CafeState) -> None:
+        states.put(cafe_id, seq, state)
 
     def later(
         self, delay: float, job: Callable[..., object], *args: Any, key: object = None
@@ -86,7 +105,8 @@ class Announcer:
 
 async def get_announcer(request: Request, background: BackgroundTasks) -> Announcer:
     # `async def`, though it never awaits: a plain function would cost a thread-pool hop.
-    return Announcer(request.app.state.hub, background, request.app.state.jobs)
+    state = request.app.state
+    return Announcer(state.hub, background, state.jobs, state.live_cache)
 
 
 AnnounceDep = Annotated[Announcer, Depends(get_announcer)]

@@ -49,6 +49,12 @@ class StateCache:
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
         self.last_seq: dict[int, int] = {}
 
+    def put(self, cafe_id: int, seq: int, state: cafe_service.CafeState) -> None:
+        """A state the writer already holds, for the event `seq` it is about to publish (in
+        this process): the phones then draw from it without reading it again."""
+        self._cache[(cafe_id, seq)] = (time.monotonic(), state)
+        self._trim()
+
     def saw(self, cafe_id: int, seq: int) -> None:
         if seq > self.last_seq.get(cafe_id, 0):
             self.last_seq[cafe_id] = seq
@@ -69,10 +75,13 @@ class StateCache:
             state = await to_thread.run_sync(self._read, cafe_id)
             if state is not None:
                 self._cache[key] = (time.monotonic(), state)
-                while len(self._cache) > 256:
-                    old, _ = self._cache.popitem(last=False)
-                    self._locks.pop(old, None)
+                self._trim()
             return state
+
+    def _trim(self) -> None:
+        while len(self._cache) > 256:
+            old, _ = self._cache.popitem(last=False)
+            self._locks.pop(old, None)
 
     def _read(self, cafe_id: int) -> cafe_service.CafeState | None:
         with self.db.read_session() as session:

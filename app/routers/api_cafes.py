@@ -109,10 +109,10 @@ def next_round(
     body: NextRoundRequest | None = None,
 ) -> CafePublic:
     """Seat everyone for the next round and start its clock (409 if it already moved on)."""
-    cafe_service.start_next_round(
+    started = cafe_service.rotate(
         session=session, cafe=cafe, now=now, from_round=body.from_round if body else None
     )
-    announce.cafe(cafe.id or 0, CafeEvent.ROUND_STARTED)
+    announce.cafe(cafe.id or 0, CafeEvent.ROUND_STARTED, state=started.state)
     plan_ahead(announce, settings, db, cafe)
     return _public(session, cafe, settings, now)
 

@@ -274,7 +274,7 @@ def console_action(
     """Every console button posts here; the same service calls back the JSON API."""
     assert cafe.id is not None
     try:
-        event = _apply(
+        event, state = _apply(
             action,
             session=session,
             cafe=cafe,
@@ -297,7 +297,7 @@ def console_action(
             error=exc.detail,
             status_code=exc.status_code,
         )
-    announce.cafe(cafe.id, event)
+    announce.cafe(cafe.id, event, state=state)
     if event == CafeEvent.ROUND_STARTED:
         plan_ahead(announce, settings, request.app.state.db, cafe)
     if request.headers.get("hx-request") != "true":
@@ -315,10 +315,12 @@ def _apply(
     minutes: int,
     participant_id: int | None,
     table_id: str,
-) -> CafeEvent:
+) -> tuple[CafeEvent, cafe_service.CafeState | None]:
+    """Do what a console button asks; the event to announce, and the café state after it
+    when the service has it in hand."""
     if action == "next":
-        cafe_service.start_next_round(session=session, cafe=cafe, now=now, from_round=from_round)
-        return CafeEvent.ROUND_STARTED
+        started = cafe_service.rotate(session=session, cafe=cafe, now=now, from_round=from_round)
+        return CafeEvent.ROUND_STARTED, started.state
     if action == "extend":
         cafe_service.extend_round(session=session, cafe=cafe, minutes=minutes, now=now)
     elif action == "pause":
@@ -329,7 +331,7 @@ def _apply(
         cafe_service.end_round(session=session, cafe=cafe, now=now)
     elif action == "close":
         cafe_service.close_cafe(session=session, cafe=cafe, now=now)
-        return CafeEvent.CAFE_CLOSED
+        return CafeEvent.CAFE_CLOSED, None
     elif action in {"move", "host"}:
         if participant_id is None:
             raise DomainError("Choose a person first.")
@@ -344,10 +346,10 @@ def _apply(
             cafe_service.set_host(
                 session=session, cafe=cafe, participant_id=participant_id, table_id=table
             )
-        return CafeEvent.SEATING_CHANGED
+        return CafeEvent.SEATING_CHANGED, None
     else:
         raise DomainError("Unknown action.")
-    return CafeEvent.ROUND_CHANGED
+    return CafeEvent.ROUND_CHANGED, None
 
 
 @router.get("/cafes/{cafe_id}/projector")

@@ -446,6 +446,22 @@ def start_next_round(
     *, session: Session, cafe: Cafe, now: datetime, from_round: int | None = None
 ) -> Round:
     """Seat everyone for the next round and start its clock."""
+    return rotate(session=session, cafe=cafe, now=now, from_round=from_round).round
+
+
+@dataclass
+class Rotation:
+    """A round just started, and the café as it left it: the live views are drawn from this
+    state without reading again what the rotation has in hand."""
+
+    round: Round
+    state: CafeState
+
+
+def rotate(
+    *, session: Session, cafe: Cafe, now: datetime, from_round: int | None = None
+) -> Rotation:
+    """`start_next_round`, also giving the café state after it."""
     if cafe.status == CafeStatus.CLOSED:
         raise Conflict("The café is closed.")
     expected = cafe.current_round if from_round is None else from_round
@@ -475,30 +491,54 @@ def start_next_round(
             previous.ends_at = now
         previous.paused_at = None
         session.add(previous)
-    _seat_round(session, cafe, nxt, previous)
+    seated = _seat_round(session, cafe, nxt, previous)
     nxt.status = RoundStatus.RUNNING
     nxt.starts_at = now
     nxt.ends_at = now + timedelta(minutes=nxt.minutes)
     session.add(nxt)
+    questions = table_questions(session, nxt)
+    total_rounds = _round_count(session, cafe)
     session.commit()
     session.refresh(cafe)
-    return nxt
+    state = _assemble_state(
+        cafe=cafe,
+        rnd=nxt,
+        people=seated.people,
+        tables=seated.tables,
+        questions=questions,
+        seats=seated.seats,
+        previous=seated.before,
+        total_rounds=total_rounds,
+        now=now,
+    )
+    return Rotation(round=nxt, state=state)
 
 
-def _seat_round(session: Session, cafe: Cafe, nxt: Round, previous: Round | None) -> None:
+class Seated(NamedTuple):
+    """What seating a round read and wrote."""
+
+    people: list[Participant]
+    tables: list[CafeTable]
+    before: dict[int, int]  # person id -> table id in the round before
+    seats: dict[int, int]  # person id -> table id in the new round
+
+
+def _seat_round(session: Session, cafe: Cafe, nxt: Round, previous: Round | None) -> Seated:
     tables = tables_of(session, cafe)
     people = participants_of(session, cafe)
     now_at = _seats_of(session, previous)
     assert nxt.id is not None
     if cafe.seating_mode == SeatingMode.FREE:
         # Hosts and people who can't move keep their place; everyone else picks.
+        kept: dict[int, int] = {}
         for person in people:
             home = person.home_table_id or (
                 now_at.get(person.id or 0) if person.cannot_move else None
             )
             if (person.is_host or person.cannot_move) and home is not None:
+                kept[person.id or 0] = home
                 session.add(Seat(round_id=nxt.id, participant_id=person.id or 0, table_id=home))
-        return
+        return Seated(people, tables, now_at, kept)
     people_in, tables_in, history, seed = _planner_input(
         session, cafe, nxt.number, people, tables, now_at
     )
@@ -518,6 +558,7 @@ def _seat_round(session: Session, cafe: Cafe, nxt: Round, previous: Round | None
                 for person_id, table_id in planned.items()
             ],
         )
+    return Seated(people, tables, now_at, planned)
 
 
 def _seats_of(session: Session, rnd: Round | None) -> dict[int, int]:
@@ -863,35 +904,67 @@ class CafeState:
 
 def cafe_state(*, session: Session, cafe: Cafe, now: datetime) -> CafeState:
     rnd = current_round(session, cafe)
-    people = participants_of(session, cafe)
-    views = {t.id: TableView(table=t) for t in tables_of(session, cafe)}
-    table_of: dict[int, int] = {}
-    previous_table_of: dict[int, int] = {}
-    late: set[int] = set()
+    seats: dict[int, int] = {}
+    previous: dict[int, int] = {}
+    questions: dict[int, str] = {}
     if rnd is not None:
-        overrides = table_questions(session, rnd)
-        for view in views.values():
-            view.question = overrides.get(view.table.id or 0, rnd.question)
-        by_id = {p.id: p for p in people}
-        # Ids only, not Seat objects: a thousand ORM objects cost more than the query.
-        for participant_id, table_id in _seats_of(session, rnd).items():
-            person = by_id.get(participant_id)
-            if person is not None:
-                views[table_id].people.append(person)
-                table_of[participant_id] = table_id
-        for view in views.values():
-            view.people.sort(key=lambda p: p.id or 0)
+        questions = table_questions(session, rnd)
+        seats = _seats_of(session, rnd)
         if rnd.number > 1:
-            previous_table_of = dict(
+            previous = dict(
                 session.exec(
                     select(Seat.participant_id, Seat.table_id)
                     .join(Round, col(Round.id) == Seat.round_id)
                     .where(Round.cafe_id == cafe.id, Round.number == rnd.number - 1)
                 ).all()
             )
+    return _assemble_state(
+        cafe=cafe,
+        rnd=rnd,
+        people=participants_of(session, cafe),
+        tables=tables_of(session, cafe),
+        questions=questions,
+        seats=seats,
+        previous=previous,
+        total_rounds=_round_count(session, cafe),
+        now=now,
+    )
+
+
+def _round_count(session: Session, cafe: Cafe) -> int:
+    return int(session.exec(select(func.count()).where(Round.cafe_id == cafe.id)).one())
+
+
+def _assemble_state(
+    *,
+    cafe: Cafe,
+    rnd: Round | None,
+    people: list[Participant],
+    tables: list[CafeTable],
+    questions: Mapping[int, str],
+    seats: Mapping[int, int],
+    previous: dict[int, int],
+    total_rounds: int,
+    now: datetime,
+) -> CafeState:
+    """The café state from what was read (or, after a rotation, just written): the one
+    place that decides what the live views are given."""
+    views = {t.id: TableView(table=t) for t in tables}
+    table_of: dict[int, int] = {}
+    late: set[int] = set()
+    if rnd is not None:
+        for view in views.values():
+            view.question = questions.get(view.table.id or 0, rnd.question)
+        by_id = {p.id: p for p in people}
+        for participant_id, table_id in seats.items():
+            person = by_id.get(participant_id)
+            if person is not None and table_id in views:
+                views[table_id].people.append(person)
+                table_of[participant_id] = table_id
+        for view in views.values():
+            view.people.sort(key=lambda p: p.id or 0)
         if rnd.starts_at is not None:
             late = {p.id or 0 for p in people if p.joined_at > rnd.starts_at}
-    total = session.exec(select(func.count()).where(Round.cafe_id == cafe.id)).one()
     return CafeState(
         cafe=cafe,
         round=rnd,
@@ -900,10 +973,10 @@ def cafe_state(*, session: Session, cafe: Cafe, now: datetime) -> CafeState:
         tables=list(views.values()),
         unseated=[p for p in people if (p.id or 0) not in table_of],
         late_joiners=late,
-        total_rounds=int(total),
+        total_rounds=total_rounds,
         participants=len(people),
         table_of=table_of,
-        previous_table_of=previous_table_of,
+        previous_table_of=previous if rnd is not None and rnd.number > 1 else {},
     )
 
 
