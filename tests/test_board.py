@@ -720,11 +720,17 @@ def test_a_rotation_pushes_the_new_board_and_a_fresh_form(
         assert csrf and f'name="csrf_token" value="{csrf.group(1)}"' in pushed
         draft_id = re.search(r'name="client_id" value="([^"]+)"', pushed)
         assert draft_id and len(draft_id.group(1)) >= 16 and "slot" not in draft_id.group(1)
+        assert post(ann, cafe["code"], "On the first board", htmx=True).status_code == 200
+        assert "On the first board" in ws.receive_text()  # her own card, on her socket too
         # From one open board to the next the form stays as it is, with any draft in it.
         start(client, api_headers, cafe)
         rotated = ws.receive_text()
         assert "Round 2" in rotated
         assert 'id="compose"' not in rotated
+        # The new round's board is another board: its being empty is not news of a card
+        # leaving (screen readers would announce it).
+        assert "On the first board" not in rotated
+        assert "card left" not in rotated and "New on your table" not in rotated
         client.post(f"/api/v1/cafes/{cafe['id']}/close", headers=api_headers)
         closed = ws.receive_text()
         assert 'id="compose"' in closed and "The café has closed" in closed

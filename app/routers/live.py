@@ -146,9 +146,12 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         b = board_service.board_for(cards, me)
         ctx: dict[str, Any] = {"cafe": state.cafe, "person": me, "b": b, "oob": True, "csrf": csrf}
         ids = {card.id for card in b.cards}
-        news = _board_news(last_board["ids"], b.cards)
+        place = (b.round.id if b.round else None, b.table.id if b.table else None)
+        # News only of the board the phone shows already: after a rotation or a move the
+        # board is another one (the move call says so), not one whose cards came or left.
+        news = _board_news(last_board["ids"], b.cards) if place == last_board["place"] else ""
         last_board["ids"] = ids
-        last_board["place"] = (b.round.id if b.round else None, b.table.id if b.table else None)
+        last_board["place"] = place
         out = ""
 
         def draw() -> str:
