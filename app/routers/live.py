@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from anyio import to_thread
 from fastapi import APIRouter, WebSocket
@@ -13,7 +14,7 @@ from app.config import Settings
 from app.db import Database
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
-from app.models.cafe import Cafe, Participant
+from app.models.cafe import Cafe, Participant, SeatingMode
 from app.realtime.hub import CafeEvent, Event, Hub, board_channel, participant_channel
 from app.realtime.live import POLICY_VIOLATION, StateCache, serve
 from app.rendering import render_html
@@ -118,6 +119,47 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         last_board["html"] = ""  # the board on the phone is no longer the one last drawn
         return html.replace(_CSRF_SLOT, csrf)
 
+    async def round_part(state: cafe_service.CafeState, event: Event) -> str | None:
+        """A round event for a seated phone whose board is (still) empty, as every board is
+        when a round starts: what the phone is sent is then the same for everyone at its
+        table who stayed there (or moved there) with the same host badge, so it is worked
+        out once for them (`_round_bundle`) and each phone only compares it with what it
+        shows. None: the general path draws it."""
+        rnd = state.round
+        me = _current(state, person)
+        pid = me.id or 0
+        table_id = state.table_of.get(pid)
+        if rnd is None or table_id is None or state.cafe.seating_mode == SeatingMode.FREE:
+            return None  # free seating shows tables to pick, each with the phone's own form
+        token = event.data.get("board_seq") or event.data.get("seq")
+        boards = await board_routes.shared_boards.of_round(
+            db, state.cafe, rnd, state.table_rows, token
+        )
+        cards = boards.get(table_id)
+        if cards is None or cards.contributions or cards.votes:
+            return None  # cards carry the person's own forms and votes
+        place = (rnd.id, table_id)
+        if place == last_board["place"] and last_board["ids"]:
+            return None  # cards left the board this phone shows: news, drawn for it
+        stayed = state.previous_table_of.get(pid) == table_id
+        bundle = bundles.get(
+            state,
+            (table_id, stayed, me.is_host),
+            lambda: _round_bundle(state, me, cards),
+        )
+        out = ""
+        if bundle.now != last_html[0]:
+            last_html[0] = bundle.now
+            out += bundle.now
+        last_board["ids"], last_board["place"] = set(), place
+        if bundle.board != last_board["html"]:
+            last_board["html"] = bundle.board
+            out += bundle.board
+        if bundle.compose_key != compose_seen[0]:
+            compose_seen[0] = bundle.compose_key
+            out += _fresh_form(state.cafe, me, bundle.b, cards, bundle.compose_key, csrf)
+        return out
+
     async def board_part(
         state: cafe_service.CafeState,
         view: cafe_service.ParticipantState,
@@ -179,6 +221,10 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             added = await card_part(state, event)
             if added is not None:
                 return added or None
+        if kind in ROUND_EVENTS and event is not None:
+            pushed = await round_part(state, event)
+            if pushed is not None:
+                return pushed or None
         if kind in BOARD_EVENTS:
             mine = state.table_of.get(person.id or 0)
             if mine is None or event is None or event.data.get("table_id") != mine:
@@ -198,25 +244,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         # its arrival, so it runs at most the delivery time, well under a second, behind).
         now = state.read_at if event is not None else utcnow()
         view = cafe_service.participant_view(state, _current(state, person), now)
-        # Everything the `now` block reads that is not the same for the whole table.
-        key = (
-            "now",
-            view.table.id if view.table else None,
-            view.move_call,
-            view.seconds_left,
-            view.person.is_host,
-            view.person.display_name if view.round is None else None,
-            csrf if view.open_tables else None,
-        )
-        html = fragments.get(
-            state,
-            key,
-            lambda: render_html(
-                "participant.html",
-                {"cafe": state.cafe, "v": view, "person": view.person, "oob": True, "csrf": csrf},
-                block="now",
-            ),
-        )
+        html = _now_block(state, view, csrf)
         out = ""
         if html != last_html[0]:
             last_html[0] = html
@@ -235,7 +263,10 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
     )
 
 
-class FragmentCache:
+V = TypeVar("V")
+
+
+class FragmentCache(Generic[V]):
     """Fragments drawn once and shared by the phones whose view of them is the same.
 
     A fragment is keyed by the object it was drawn from (the shared café state, or one
@@ -247,9 +278,9 @@ class FragmentCache:
     SIZE = 4096
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[Any, ...], tuple[object, str]] = OrderedDict()
+        self._entries: OrderedDict[tuple[Any, ...], tuple[object, V]] = OrderedDict()
 
-    def get(self, source: object, key: tuple[Any, ...], draw: Callable[[], str]) -> str:
+    def get(self, source: object, key: tuple[Any, ...], draw: Callable[[], V]) -> V:
         full = (id(source), *key)
         hit = self._entries.get(full)
         if hit is not None and hit[0] is source:
@@ -261,7 +292,65 @@ class FragmentCache:
         return html
 
 
-fragments = FragmentCache()
+fragments: FragmentCache[str] = FragmentCache()
+
+
+def _now_block(
+    state: cafe_service.CafeState, view: cafe_service.ParticipantState, csrf: str
+) -> str:
+    """The `now` block, keyed by everything it reads that is not the same for the whole
+    table."""
+    key = (
+        "now",
+        view.table.id if view.table else None,
+        view.move_call,
+        view.seconds_left,
+        view.person.is_host,
+        view.person.display_name if view.round is None else None,
+        csrf if view.open_tables else None,
+    )
+    return fragments.get(
+        state,
+        key,
+        lambda: render_html(
+            "participant.html",
+            {"cafe": state.cafe, "v": view, "person": view.person, "oob": True, "csrf": csrf},
+            block="now",
+        ),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class RoundBundle:
+    """What a round event sends the phones at one table with an empty board (see
+    `round_part`): the `now` block, the board and the key of the form they should have."""
+
+    now: str
+    board: str
+    compose_key: str
+    b: board_service.TableBoard
+
+
+def _round_bundle(
+    state: cafe_service.CafeState, me: Participant, cards: board_service.TableCards
+) -> RoundBundle:
+    view = cafe_service.participant_view(state, me, state.read_at)
+    b = board_service.board_for(cards, me)
+    board = fragments.get(
+        cards,
+        ("board", b.open, b.budget, b.votes_left, ""),
+        lambda: render_html(
+            "participant.html",
+            {"cafe": state.cafe, "person": me, "b": b, "oob": True, "csrf": "", "news": ""},
+            block="board",
+        ),
+    )
+    key = board_routes.compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
+    # No CSRF token in either block here: seating is planned, so no table-picking forms.
+    return RoundBundle(now=_now_block(state, view, ""), board=board, compose_key=key, b=b)
+
+
+bundles: FragmentCache[RoundBundle] = FragmentCache()
 
 
 # A blank contribution form differs between phones only in its CSRF token and draft id, so
