@@ -17,6 +17,7 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant, SeatingMode
 from app.realtime.hub import CafeEvent, Event, Hub, board_channel, participant_channel
 from app.realtime.live import POLICY_VIOLATION, StateCache, serve
+from app.realtime.reads import new_cards, shared_boards
 from app.rendering import render_html
 from app.routers import board as board_routes
 from app.routers.cafes import qr_svg
@@ -93,7 +94,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             return None
         if cid in ids:
             return ""
-        card = await board_routes.new_cards.get(db, state.cafe, cid)
+        card = await new_cards.get(db, state.cafe, cid)
         if card is None or last_board["place"] != (card.round_id, card.table_id):
             return None
         own = card.mine.contribution.participant_id == person.id
@@ -132,9 +133,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         if rnd is None or table_id is None or state.cafe.seating_mode == SeatingMode.FREE:
             return None  # free seating shows tables to pick, each with the phone's own form
         token = event.data.get("board_seq") or event.data.get("seq")
-        boards = await board_routes.shared_boards.of_round(
-            db, state.cafe, rnd, state.table_rows, token
-        )
+        boards = await shared_boards.of_round(db, state.cafe, rnd, state.table_rows, token)
         cards = boards.get(table_id)
         if cards is None or cards.contributions or cards.votes:
             return None  # cards carry the person's own forms and votes
@@ -177,14 +176,12 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             and view.table
         ):
             # A change to the whole café (a new round): one read serves every table.
-            boards = await board_routes.shared_boards.of_round(
+            boards = await shared_boards.of_round(
                 db, state.cafe, view.round, state.table_rows, token
             )
             cards = boards.get(view.table.id or 0)
         if cards is None:
-            cards = await board_routes.shared_boards.get(
-                db, state.cafe, view.round, view.table, token
-            )
+            cards = await shared_boards.get(db, state.cafe, view.round, view.table, token)
         b = board_service.board_for(cards, me)
         ctx: dict[str, Any] = {"cafe": state.cafe, "person": me, "b": b, "oob": True, "csrf": csrf}
         ids = {card.id for card in b.cards}

@@ -1,0 +1,177 @@
+"""Reads shared by the live connections of one process.
+
+When a thousand phones need the same thing at once (a table's cards after a change, a round's
+boards after a rotation, a card just posted), it is read once and every phone takes that
+read. A writer that has the thing in hand leaves it here, so nobody reads it at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from anyio import to_thread
+
+from app.db import Database
+from app.models.cafe import Cafe, CafeTable, Round
+from app.models.evidence import Contribution
+from app.services import board as board_service
+
+
+def read_table_cards(
+    db: Database, cafe: Cafe, rnd: Round | None, table: CafeTable | None
+) -> board_service.TableCards:
+    """For the websocket: one table's shared board, read in a short session of its own."""
+    with db.read_session() as session:
+        return board_service.table_cards(session=session, cafe=cafe, rnd=rnd, table=table)
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class SharedReads(Generic[K, V]):
+    """Reads shared by the live connections of this process.
+
+    When many phones need the same thing at once (the cards of one table after a change),
+    the first to ask reads it in the thread pool and the others wait for that read and take
+    its result. A writer that has just read or made the thing leaves it here (`put`), so
+    nobody reads it again. Keys must name a version (a change's token, a new card's id):
+    an entry is never refreshed.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._done: OrderedDict[K, V] = OrderedDict()
+        self._locks: dict[tuple[int, K], asyncio.Lock] = {}
+        self._guard = threading.Lock()  # `put` runs in worker threads
+
+    def put(self, key: K, value: V) -> None:
+        with self._guard:
+            self._done[key] = value
+            while len(self._done) > self.size:
+                self._done.popitem(last=False)
+
+    async def get(self, key: K, read: Callable[[], V]) -> V:
+        hit = self._done.get(key)
+        if hit is not None:
+            return hit
+        with self._guard:
+            if len(self._locks) > self.size:
+                # Forget the locks of reads that are over (at worst a thing is read twice).
+                for old in [k for k, lock in self._locks.items() if not lock.locked()]:
+                    del self._locks[old]
+            # The loop is part of the lock's key: an asyncio lock serves one event loop only.
+            lock = self._locks.setdefault((id(asyncio.get_running_loop()), key), asyncio.Lock())
+        async with lock:
+            hit = self._done.get(key)
+            if hit is None:
+                hit = await to_thread.run_sync(read)
+                if hit is not None:
+                    self.put(key, hit)
+        return hit
+
+
+class SharedBoards:
+    """One table's cards after a change, read once for every phone at the table (each then
+    makes its own view with `board_service.board_for`). A read is keyed by the event that
+    caused it, so a later change is always read afresh."""
+
+    def __init__(self) -> None:
+        self._reads: SharedReads[tuple[Any, ...], board_service.TableCards] = SharedReads()
+        # Whole rounds (every table's board) after a change to the café, such as a rotation.
+        self._rounds: SharedReads[tuple[Any, ...], dict[int, board_service.TableCards]] = (
+            SharedReads(size=8)
+        )
+
+    @staticmethod
+    def _key(db: Database, rnd: Round, table: CafeTable, token: object) -> tuple[Any, ...]:
+        return (id(db), table.id, rnd.id, token)
+
+    async def get(
+        self,
+        db: Database,
+        cafe: Cafe,
+        rnd: Round | None,
+        table: CafeTable | None,
+        token: object,
+    ) -> board_service.TableCards:
+        if token is None or rnd is None or table is None:
+            return await to_thread.run_sync(read_table_cards, db, cafe, rnd, table)
+        return await self._reads.get(
+            self._key(db, rnd, table, token), lambda: read_table_cards(db, cafe, rnd, table)
+        )
+
+    async def of_round(
+        self,
+        db: Database,
+        cafe: Cafe,
+        rnd: Round,
+        tables: Sequence[CafeTable],
+        token: object,
+    ) -> dict[int, board_service.TableCards]:
+        """Every table's board of a round, read once for all the phones after a change to
+        the café (a rotation: a thousand phones, each wanting its new table's board)."""
+
+        def read() -> dict[int, board_service.TableCards]:
+            with db.read_session() as session:
+                return board_service.round_cards(session=session, cafe=cafe, rnd=rnd, tables=tables)
+
+        return await self._rounds.get((id(db), rnd.id, token), read)
+
+
+shared_boards = SharedBoards()
+
+
+@dataclass(frozen=True, eq=False)
+class NewCard:
+    """A card just posted, as its author and as the others at its table see it: pushed on
+    its own to the phones there instead of the whole board drawn again."""
+
+    round_id: int
+    table_id: int
+    theirs: board_service.Card
+    mine: board_service.Card
+
+    @property
+    def id(self) -> int:
+        return self.theirs.id
+
+    @classmethod
+    def of(
+        cls, cafe: Cafe, contribution: Contribution, author: str | None, themes: list[str]
+    ) -> NewCard:
+        def card(mine: bool) -> board_service.Card:
+            return board_service.new_card(
+                cafe, contribution, author=author, themes=themes, mine=mine
+            )
+
+        return cls(contribution.round_id or 0, contribution.table_id or 0, card(False), card(True))
+
+
+class NewCards:
+    """New cards by id: left here by the post that made them, read (once, for all its
+    phones) by a worker process that did not."""
+
+    def __init__(self) -> None:
+        self._reads: SharedReads[tuple[int, int], NewCard | None] = SharedReads()
+
+    def put(self, db: Database, card: NewCard) -> None:
+        self._reads.put((id(db), card.id), card)
+
+    async def get(self, db: Database, cafe: Cafe, contribution_id: int) -> NewCard | None:
+        def read() -> NewCard | None:
+            with db.read_session() as session:
+                found = board_service.read_new_card(
+                    session=session, cafe=cafe, contribution_id=contribution_id
+                )
+            return NewCard.of(cafe, *found) if found is not None else None
+
+        return await self._reads.get((id(db), contribution_id), read)
+
+
+new_cards = NewCards()
