@@ -817,3 +817,40 @@ def test_a_big_cafes_console_shows_fewer_cards_per_table() -> None:
     """Twelve newest cards per table up to 50 tables; then fewer, never under three, so the
     console of 125 tables shows about 500 cards, not 1,500 (the harvest has them all)."""
     assert [board_preview(n) for n in (1, 3, 50, 60, 125, 1000)] == [12, 12, 12, 10, 4, 3]
+
+
+def test_a_new_rounds_boards_known_without_reading_are_the_boards_read(
+    session: Session, facilitator: Any
+) -> None:
+    """A rotation leaves the new round's (empty) boards for the phones instead of their
+    reading them: they must be what reading them gives, themes included (the round before
+    had a card; it stays on that round's board, not this one's)."""
+    from app.services import board as board_service
+    from app.services import cafe as cafe_service
+    from app.services import harvest as harvest_service
+    from tests.factories import make_contribution, make_participant
+
+    made = make_cafe(session, facilitator, table_count=2)
+    for n in range(4):
+        make_participant(session, made, f"Person {n}")
+    cafe_service.start_next_round(session=session, cafe=made, now=utcnow())
+    make_contribution(session, made, "Said in round one", table=1, round=1)
+    harvest_service.create_theme(session=session, cafe=made, name="Transport", now=utcnow())
+    started = cafe_service.rotate(session=session, cafe=made, now=utcnow())
+    tables = started.state.table_rows
+    known = board_service.new_round_cards(
+        session=session, cafe=made, rnd=started.round, tables=tables
+    )
+    read = board_service.round_cards(session=session, cafe=made, rnd=started.round, tables=tables)
+    assert known.keys() == read.keys() and len(known) == 2
+    for table_id, cards in known.items():
+        other = read[table_id]
+        assert (cards.round, cards.table, cards.open, cards.budget) == (
+            other.round,
+            other.table,
+            other.open,
+            other.budget,
+        )
+        assert cards.contributions == other.contributions == []
+        assert cards.votes == other.votes == {}
+        assert [t.name for t in cards.themes] == [t.name for t in other.themes] == ["Transport"]

@@ -72,15 +72,17 @@ class Announcer:
 
     def cafe(
         self, cafe_id: int, event: CafeEvent, *, state: CafeState | None = None, **data: Any
-    ) -> None:
-        """`state`: the café as the write left it, if the writer has it in hand; this
-        process's live views then draw from it instead of reading it again."""
+    ) -> int:
+        """Publish `event` after the response; returns its `seq`. `state`: the café as the
+        write left it, if the writer has it in hand; this process's live views then draw
+        from it instead of reading it again."""
         seq = time.time_ns()
         payload = {"type": str(event), "cafe_id": cafe_id, "seq": seq, **data}
         if state is not None and self.states is not None:
             # On the event loop, before the publish, like everything else the cache sees.
             self.background.add_task(self._keep, self.states, cafe_id, seq, state)
         self.background.add_task(self.hub.publish, cafe_channel(cafe_id), payload)
+        return seq
 
     @staticmethod
     async def _keep(states: StateCache, cafe_id: int, seq: int, state: CafeState) -> None:

@@ -20,6 +20,7 @@ from app.db import Database
 from app.models.cafe import Cafe, CafeTable, Round
 from app.models.evidence import Contribution
 from app.services import board as board_service
+from app.services.cafe import Rotation
 
 
 def read_table_cards(
@@ -122,6 +123,18 @@ class SharedBoards:
                 return board_service.round_cards(session=session, cafe=cafe, rnd=rnd, tables=tables)
 
         return await self._rounds.get((id(db), rnd.id, token), read)
+
+    def keep_new_round(self, db: Database, cafe: Cafe, started: Rotation, seq: int) -> None:
+        """A round that has just started has empty boards, known without reading them: keep
+        them for the phones of this process under the round event's `seq` (before it is
+        published), so a rotation's thousand phones do not all wait for one read in a worker
+        thread, which competes with their own drawing for the GIL."""
+        rnd = started.round
+        with db.read_session() as session:
+            boards = board_service.new_round_cards(
+                session=session, cafe=cafe, rnd=rnd, tables=started.state.table_rows
+            )
+        self._rounds.put((id(db), rnd.id, seq), boards)
 
 
 shared_boards = SharedBoards()

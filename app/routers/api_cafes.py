@@ -22,6 +22,7 @@ from app.models.cafe import (
 )
 from app.realtime.announce import AnnounceDep, Announcer
 from app.realtime.hub import CafeEvent
+from app.realtime.reads import shared_boards
 from app.services import cafe as cafe_service
 
 router = APIRouter(prefix="/api/v1/cafes", tags=["cafés"])
@@ -112,7 +113,8 @@ def next_round(
     started = cafe_service.rotate(
         session=session, cafe=cafe, now=now, from_round=body.from_round if body else None
     )
-    announce.cafe(cafe.id or 0, CafeEvent.ROUND_STARTED, state=started.state)
+    seq = announce.cafe(cafe.id or 0, CafeEvent.ROUND_STARTED, state=started.state)
+    shared_boards.keep_new_round(db, cafe, started, seq)
     plan_ahead(announce, settings, db, cafe)
     return _public(session, cafe, settings, now)
 

@@ -22,6 +22,7 @@ from app.models.cafe import (
 )
 from app.realtime.announce import AnnounceDep
 from app.realtime.hub import CafeEvent
+from app.realtime.reads import shared_boards
 from app.rendering import render
 from app.routers.api_cafes import plan_ahead
 from app.services import board as board_service
@@ -274,7 +275,7 @@ def console_action(
     """Every console button posts here; the same service calls back the JSON API."""
     assert cafe.id is not None
     try:
-        event, state = _apply(
+        event, started = _apply(
             action,
             session=session,
             cafe=cafe,
@@ -297,8 +298,9 @@ def console_action(
             error=exc.detail,
             status_code=exc.status_code,
         )
-    announce.cafe(cafe.id, event, state=state)
-    if event == CafeEvent.ROUND_STARTED:
+    seq = announce.cafe(cafe.id, event, state=started.state if started else None)
+    if started is not None:
+        shared_boards.keep_new_round(request.app.state.db, cafe, started, seq)
         plan_ahead(announce, settings, request.app.state.db, cafe)
     if request.headers.get("hx-request") != "true":
         return RedirectResponse(f"/cafes/{cafe.id}/console", status_code=303)
@@ -315,12 +317,12 @@ def _apply(
     minutes: int,
     participant_id: int | None,
     table_id: str,
-) -> tuple[CafeEvent, cafe_service.CafeState | None]:
-    """Do what a console button asks; the event to announce, and the café state after it
-    when the service has it in hand."""
+) -> tuple[CafeEvent, cafe_service.Rotation | None]:
+    """Do what a console button asks; the event to announce, and the rotation when it
+    started a round."""
     if action == "next":
         started = cafe_service.rotate(session=session, cafe=cafe, now=now, from_round=from_round)
-        return CafeEvent.ROUND_STARTED, started.state
+        return CafeEvent.ROUND_STARTED, started
     if action == "extend":
         cafe_service.extend_round(session=session, cafe=cafe, minutes=minutes, now=now)
     elif action == "pause":

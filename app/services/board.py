@@ -11,7 +11,7 @@ import re
 import secrets
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -811,18 +811,38 @@ def round_cards(
     """Every table's board in one round, read in a few queries for the whole café: what a
     rotation's thousand phones need at once (a new round's boards are all empty)."""
     contributions = list(session.exec(_ROUND_CARDS, params={"round_id": rnd.id}))
-    is_open = _board_open(cafe, rnd)
     votes: dict[int, dict[int, int]] = defaultdict(dict)
-    if is_open and cafe.reaction_budget:
+    if _board_open(cafe, rnd) and cafe.reaction_budget:
         for table_id, participant_id, spent in session.exec(
             _ROUND_VOTES, params={"round_id": rnd.id}
         ):
             votes[table_id][participant_id] = int(spent)
     themes = _theme_choices(session, cafe)
     data = _card_data(session, contributions, names=cafe.names_visible, themes=bool(themes))
+    return _round_boards(cafe, rnd, tables, contributions, votes, data, themes)
+
+
+def new_round_cards(
+    *, session: Session, cafe: Cafe, rnd: Round, tables: Sequence[CafeTable]
+) -> dict[int, TableCards]:
+    """`round_cards` of a round that has only just started: nobody can have written or
+    voted in it yet, so only the café's themes are read."""
+    return _round_boards(cafe, rnd, tables, [], {}, CardData(), _theme_choices(session, cafe))
+
+
+def _round_boards(
+    cafe: Cafe,
+    rnd: Round,
+    tables: Sequence[CafeTable],
+    contributions: list[Contribution],
+    votes: Mapping[int, dict[int, int]],
+    data: CardData,
+    themes: list[ThemeChoice],
+) -> dict[int, TableCards]:
     by_table: dict[int, list[Contribution]] = defaultdict(list)
     for contribution in contributions:
         by_table[contribution.table_id or 0].append(contribution)
+    is_open = _board_open(cafe, rnd)
     return {
         table.id or 0: TableCards(
             round=rnd,
