@@ -302,3 +302,30 @@ def test_the_state_a_rotation_hands_the_live_views_is_the_state_read_afresh(
     assert any(v.question == "Only at table 2?" for v in mine.tables)
     if mode == "planned":
         assert len(mine.unseated) == 1 and mine.previous_table_of
+
+
+def test_the_live_views_never_draw_another_cafes_state_kept_under_the_same_id(
+    session: Session, facilitator: Facilitator, database_url: str
+) -> None:
+    """An id can name another café after a database is emptied, or after the newest café is
+    deleted on SQLite: a state kept for the id before must not reach the new café's views."""
+    import asyncio
+
+    from app.db import Database
+    from app.realtime.live import StateCache
+
+    cafe = make_cafe(session, facilitator, title="This one")
+    earlier = make_cafe(session, facilitator, title="Another")
+    assert cafe.id is not None
+    db = Database(database_url)
+    try:
+        cache = StateCache(db)
+        stale = cafe_service.cafe_state(session=session, cafe=earlier, now=utcnow())
+        cache.put(cafe.id, 7, stale)  # as if `earlier` had had this id
+        cache.saw(cafe.id, 7)
+        got = asyncio.run(cache.get(cafe.id, code=cafe.code))
+        assert got is not None and got.cafe.code == cafe.code and got.cafe.title == "This one"
+        # A state that is the café's own is taken from the cache, not read again.
+        assert asyncio.run(cache.get(cafe.id, code=cafe.code)) is got
+    finally:
+        db.dispose()

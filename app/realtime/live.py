@@ -60,17 +60,24 @@ class StateCache:
             self.last_seq[cafe_id] = seq
 
     async def get(
-        self, cafe_id: int, *, max_age: float | None = None
+        self, cafe_id: int, *, code: str, max_age: float | None = None
     ) -> cafe_service.CafeState | None:
+        """The state of the café `cafe_id` whose join code is `code`: an id can name another
+        café after a database is emptied (tests) or a newest café deleted (SQLite may then
+        give its id again), and that café's state must not be shown."""
         key = (cafe_id, self.last_seq.get(cafe_id, 0))
         age = self.MAX_AGE if max_age is None else max_age
+
+        def fresh(hit: tuple[float, cafe_service.CafeState]) -> bool:
+            return time.monotonic() - hit[0] < age and hit[1].cafe.code == code
+
         hit = self._cache.get(key)
-        if hit and time.monotonic() - hit[0] < age:
+        if hit is not None and fresh(hit):
             return hit[1]
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             hit = self._cache.get(key)
-            if hit and time.monotonic() - hit[0] < age:
+            if hit is not None and fresh(hit):
                 return hit[1]
             state = await to_thread.run_sync(self._read, cafe_id)
             if state is not None:
@@ -100,6 +107,7 @@ async def serve(
     hub: Hub,
     cache: StateCache,
     cafe_id: int,
+    cafe_code: str,
     channels: list[str],
     render: Renderer,
     coalesce: float = 0.0,
@@ -109,7 +117,7 @@ async def serve(
     await websocket.accept()
     try:
         async with hub.subscribe(cafe_channel(cafe_id), *channels) as sub:
-            state = await cache.get(cafe_id)
+            state = await cache.get(cafe_id, code=cafe_code)
             if state is None:
                 await websocket.close(POLICY_VIOLATION)
                 return
@@ -141,7 +149,9 @@ async def serve(
                             event = more
                             _note(cache, cafe_id, event)
                             quiet = quiet and "seq" not in event.data
-                    state = await cache.get(cafe_id, max_age=cache.QUIET_MAX_AGE if quiet else None)
+                    state = await cache.get(
+                        cafe_id, code=cafe_code, max_age=cache.QUIET_MAX_AGE if quiet else None
+                    )
                     if state is None:
                         break
                     began = time.perf_counter()

@@ -63,16 +63,16 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         await _refuse(websocket)
         return
 
-    def load() -> Participant | None:
+    def load() -> tuple[str, Participant | None]:
         with db.read_session() as session:
             cafe = session.get(Cafe, cafe_id)
             if cafe is None or not isinstance(entry[0], int) or not isinstance(entry[1], str):
-                return None
-            return cafe_service.participant_for_cookie(
+                return "", None
+            return cafe.code, cafe_service.participant_for_cookie(
                 session=session, cafe=cafe, participant_id=entry[0], secret=entry[1]
             )
 
-    person = await to_thread.run_sync(load)
+    code, person = await to_thread.run_sync(load)
     if person is None or person.id is None:
         await _refuse(websocket)
         return
@@ -255,6 +255,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         hub=hub,
         cache=cache,
         cafe_id=cafe_id,
+        cafe_code=code,
         channels=[participant_channel(person.id)],
         render=render,
     )
@@ -415,7 +416,8 @@ async def _facilitator_cafe(websocket: WebSocket, cafe_id: int) -> Cafe | None:
 @router.websocket("/ws/console/{cafe_id}")
 async def console_socket(websocket: WebSocket, cafe_id: int) -> None:
     settings, db, hub, cache = _parts(websocket)
-    if await _facilitator_cafe(websocket, cafe_id) is None:
+    cafe = await _facilitator_cafe(websocket, cafe_id)
+    if cafe is None:
         await _refuse(websocket)
         return
     csrf = str(websocket.session.get("csrf", ""))
@@ -442,6 +444,7 @@ async def console_socket(websocket: WebSocket, cafe_id: int) -> None:
         hub=hub,
         cache=cache,
         cafe_id=cafe_id,
+        cafe_code=cafe.code,
         channels=[board_channel(cafe_id)],  # board changes are not on the café channel
         render=render,
         coalesce=0.2,
@@ -451,7 +454,8 @@ async def console_socket(websocket: WebSocket, cafe_id: int) -> None:
 @router.websocket("/ws/projector/{cafe_id}")
 async def projector_socket(websocket: WebSocket, cafe_id: int) -> None:
     settings, _, hub, cache = _parts(websocket)
-    if await _facilitator_cafe(websocket, cafe_id) is None:
+    cafe = await _facilitator_cafe(websocket, cafe_id)
+    if cafe is None:
         await _refuse(websocket)
         return
     qr: dict[str, str] = {}  # the join link never changes; draw its QR code once
@@ -473,5 +477,12 @@ async def projector_socket(websocket: WebSocket, cafe_id: int) -> None:
         )
 
     await serve(
-        websocket, hub=hub, cache=cache, cafe_id=cafe_id, channels=[], render=render, coalesce=0.2
+        websocket,
+        hub=hub,
+        cache=cache,
+        cafe_id=cafe_id,
+        cafe_code=cafe.code,
+        channels=[],
+        render=render,
+        coalesce=0.2,
     )
