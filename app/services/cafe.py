@@ -833,7 +833,8 @@ class TableView:
         return len(self.people) < self.table.capacity
 
 
-class Moment(NamedTuple):
+@dataclass
+class Moment:
     """What a participant's view holds besides the person: the same for everyone who sits
     at the same table now and either stayed there from the round before or did not."""
 
@@ -981,16 +982,10 @@ def _assemble_state(
 
 
 @dataclass
-class ParticipantState:
+class ParticipantState(Moment):
+    """One person's view: the moment at their table, and who they are."""
+
     person: Participant
-    cafe: Cafe
-    round: Round | None
-    table: CafeTable | None
-    question: str
-    seconds_left: int | None
-    tablemates: list[Participant]
-    move_call: bool
-    open_tables: list[TableView]
 
 
 def participant_view(state: CafeState, person: Participant, now: datetime) -> ParticipantState:
@@ -1008,17 +1003,7 @@ def participant_view(state: CafeState, person: Participant, now: datetime) -> Pa
         moment = _moment(state, table_id, stayed, now)
         if shared:
             state.moments[(table_id, stayed)] = moment
-    return ParticipantState(
-        person=person,
-        cafe=moment.cafe,
-        round=moment.round,
-        table=moment.table,
-        question=moment.question,
-        seconds_left=moment.seconds_left,
-        tablemates=moment.tablemates,
-        move_call=moment.move_call,
-        open_tables=moment.open_tables,
-    )
+    return ParticipantState(person=person, **vars(moment))
 
 
 def _moment(state: CafeState, table_id: int | None, stayed: bool, now: datetime) -> Moment:
