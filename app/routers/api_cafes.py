@@ -62,6 +62,21 @@ def plan_ahead(announce: Announcer, settings: Settings, db: Database, cafe: Cafe
     announce.later(settings.plan_ahead_seconds, _plan_next, db, cafe.id or 0, key=("plan", cafe.id))
 
 
+def announce_rotation(
+    announce: Announcer,
+    settings: Settings,
+    db: Database,
+    cafe: Cafe,
+    started: cafe_service.Rotation,
+) -> None:
+    """After a round has started (API or console): tell the café, leaving this process's
+    live views the state and the new round's empty boards the rotation has in hand, then
+    plan the round after it in the background."""
+    seq = announce.cafe(cafe.id or 0, CafeEvent.ROUND_STARTED, state=started.state)
+    shared_boards.keep_new_round(db, cafe, started, seq)
+    plan_ahead(announce, settings, db, cafe)
+
+
 def _public(session: SessionDep, cafe: Cafe, settings: SettingsDep, now: NowDep) -> CafePublic:
     session.refresh(cafe)
     return cafe_service.cafe_public(session=session, cafe=cafe, base_url=settings.base_url, now=now)
@@ -113,9 +128,7 @@ def next_round(
     started = cafe_service.rotate(
         session=session, cafe=cafe, now=now, from_round=body.from_round if body else None
     )
-    seq = announce.cafe(cafe.id or 0, CafeEvent.ROUND_STARTED, state=started.state)
-    shared_boards.keep_new_round(db, cafe, started, seq)
-    plan_ahead(announce, settings, db, cafe)
+    announce_rotation(announce, settings, db, cafe, started)
     return _public(session, cafe, settings, now)
 
 

@@ -22,9 +22,8 @@ from app.models.cafe import (
 )
 from app.realtime.announce import AnnounceDep
 from app.realtime.hub import CafeEvent
-from app.realtime.reads import shared_boards
 from app.rendering import render
-from app.routers.api_cafes import plan_ahead
+from app.routers.api_cafes import announce_rotation
 from app.services import board as board_service
 from app.services import cafe as cafe_service
 from app.services.errors import DomainError, NotFound
@@ -298,10 +297,10 @@ def console_action(
             error=exc.detail,
             status_code=exc.status_code,
         )
-    seq = announce.cafe(cafe.id, event, state=started.state if started else None)
     if started is not None:
-        shared_boards.keep_new_round(request.app.state.db, cafe, started, seq)
-        plan_ahead(announce, settings, request.app.state.db, cafe)
+        announce_rotation(announce, settings, request.app.state.db, cafe, started)
+    else:
+        announce.cafe(cafe.id, event)
     if request.headers.get("hx-request") != "true":
         return RedirectResponse(f"/cafes/{cafe.id}/console", status_code=303)
     return _console(request, session, cafe, now, settings, facilitator)

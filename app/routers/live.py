@@ -183,7 +183,6 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         if cards is None:
             cards = await shared_boards.get(db, state.cafe, view.round, view.table, token)
         b = board_service.board_for(cards, me)
-        ctx: dict[str, Any] = {"cafe": state.cafe, "person": me, "b": b, "oob": True, "csrf": csrf}
         ids = {card.id for card in b.cards}
         place = (b.round.id if b.round else None, b.table.id if b.table else None)
         # News only of the board the phone shows already: after a rotation or a move the
@@ -192,14 +191,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         last_board["ids"] = ids
         last_board["place"] = place
         out = ""
-
-        def draw() -> str:
-            return render_html("participant.html", {**ctx, "news": news}, block="board")
-
-        # An empty board (every board at a round start) reads nothing of the person: the
-        # phones at a table share one drawing. Cards carry the person's own forms and votes.
-        shape = ("board", b.open, b.budget, b.votes_left, news)
-        html = draw() if b.cards else fragments.get(cards, shape, draw)
+        html = _board_block(state.cafe, me, b, cards, news, csrf)
         if html != last_board["html"]:
             last_board["html"] = html
             out += html
@@ -318,6 +310,27 @@ def _now_block(
     )
 
 
+def _board_block(
+    cafe: Cafe,
+    me: Participant,
+    b: board_service.TableBoard,
+    cards: board_service.TableCards,
+    news: str,
+    csrf: str,
+) -> str:
+    """The `board` block. An empty board (every board at a round start) reads nothing of
+    the person: the phones at a table share one drawing. Cards carry the person's own forms
+    and votes, so a board with cards is drawn for each phone."""
+
+    def draw() -> str:
+        ctx = {"cafe": cafe, "person": me, "b": b, "oob": True, "csrf": csrf, "news": news}
+        return render_html("participant.html", ctx, block="board")
+
+    if b.cards:
+        return draw()
+    return fragments.get(cards, ("board", b.open, b.budget, b.votes_left, news), draw)
+
+
 @dataclass(frozen=True, eq=False)
 class RoundBundle:
     """What a round event sends the phones at one table with an empty board (see
@@ -334,15 +347,7 @@ def _round_bundle(
 ) -> RoundBundle:
     view = cafe_service.participant_view(state, me, state.read_at)
     b = board_service.board_for(cards, me)
-    board = fragments.get(
-        cards,
-        ("board", b.open, b.budget, b.votes_left, ""),
-        lambda: render_html(
-            "participant.html",
-            {"cafe": state.cafe, "person": me, "b": b, "oob": True, "csrf": "", "news": ""},
-            block="board",
-        ),
-    )
+    board = _board_block(state.cafe, me, b, cards, "", "")
     key = board_routes.compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
     # No CSRF token in either block here: seating is planned, so no table-picking forms.
     return RoundBundle(now=_now_block(state, view, ""), board=board, compose_key=key, b=b)

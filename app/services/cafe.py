@@ -977,7 +977,7 @@ def _assemble_state(
         total_rounds=total_rounds,
         participants=len(people),
         table_of=table_of,
-        previous_table_of=previous if rnd is not None and rnd.number > 1 else {},
+        previous_table_of=previous,
     )
 
 
