@@ -199,8 +199,23 @@ def test_clock_survives_a_restart(
     db.dispose()
 
 
+@pytest.fixture
+def plans_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per seating the planner works out (none remembered from another test)."""
+    calls: list[int] = []
+    real = rotation.plan_next_round
+
+    def counted(*args: Any, **kwargs: Any) -> dict[int, int]:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rotation, "plan_next_round", counted)
+    cafe_service.PLANS.clear()
+    return calls
+
+
 def test_the_next_seating_is_planned_ahead_and_replanned_when_anything_changes(
-    session: Session, facilitator: Facilitator, monkeypatch: pytest.MonkeyPatch
+    session: Session, facilitator: Facilitator, plans_made: list[int]
 ) -> None:
     """Planned while a round runs, the next seating is used as it is when the round starts;
     a late joiner changes the input, so the round is planned afresh and seats them too."""
@@ -212,15 +227,8 @@ def test_the_next_seating_is_planned_ahead_and_replanned_when_anything_changes(
 
     people = [person(f"Person {n}") for n in range(9)]
     cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-    calls: list[int] = []
-    real = rotation.plan_next_round
-
-    def counted(*args: Any, **kwargs: Any) -> dict[int, int]:
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(rotation, "plan_next_round", counted)
-    cafe_service._remembered_plan.cache_clear()  # no plan from another test
+    calls = plans_made
+    calls.clear()  # count from round 2 on
     assert cafe_service.prepare_next_round(session=session, cafe=cafe)
     assert len(calls) == 1
     cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
@@ -236,6 +244,31 @@ def test_the_next_seating_is_planned_ahead_and_replanned_when_anything_changes(
     assert late in cafe_service.seating_history(session, cafe, before=4)[2]
     # After the last round there is nothing to plan ahead.
     assert not cafe_service.prepare_next_round(session=session, cafe=cafe)
+
+
+def test_a_move_by_hand_after_the_plan_was_made_is_planned_from(
+    session: Session, facilitator: Facilitator, plans_made: list[int]
+) -> None:
+    """The facilitator moves someone after the next seating was planned ahead: the plan
+    made before the move is not used, the round is planned from where people sit now, and
+    everyone is seated in it."""
+    cafe = make_cafe(session, facilitator, table_count=3, table_capacity=4)
+    people = [make_participant(session, cafe, f"Person {n}") for n in range(9)]
+    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    calls = plans_made
+    calls.clear()  # count from round 2 on
+    assert cafe_service.prepare_next_round(session=session, cafe=cafe)
+    moved = people[0]
+    seated = cafe_service.seating_history(session, cafe, before=2)[0]
+    away = next(t for t in cafe_service.tables_of(session, cafe) if t.id != seated[moved.id or 0])
+    cafe_service.move_person(
+        session=session, cafe=cafe, participant_id=moved.id or 0, table_id=away.id or 0
+    )
+    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    assert len(calls) == 2  # planned again from the seating after the move
+    history = cafe_service.seating_history(session, cafe, before=3)
+    assert history[0][moved.id or 0] == away.id
+    assert sorted(history[1]) == sorted(p.id or 0 for p in people)
 
 
 def test_a_rotation_ends_the_round_before_and_keeps_people_who_cannot_move(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -126,6 +127,54 @@ class Participant(SQLModel, table=True):
     secret: str = Field(max_length=64)
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Someone(Protocol):
+    """What the live views read of a person: a `Participant` or a `Person` row."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def role(self) -> str | None: ...
+    @property
+    def is_host(self) -> bool: ...
+    @property
+    def cannot_move(self) -> bool: ...
+    @property
+    def home_table_id(self) -> int | None: ...
+
+
+class Person(NamedTuple):
+    """A participant as the café's live state holds them: plain values from one Core query.
+
+    A café's state holds everyone in it and is read at every rotation and console redraw;
+    a thousand ORM objects cost several times the query, these cost next to nothing."""
+
+    id: int
+    display_name: str
+    role: str | None
+    is_host: bool
+    cannot_move: bool
+    large_text: bool
+    easy_read: bool
+    home_table_id: int | None
+    joined_at: datetime
+
+    @classmethod
+    def of(cls, p: Participant) -> Person:
+        return cls(
+            p.id or 0,
+            p.display_name,
+            p.role,
+            p.is_host,
+            p.cannot_move,
+            p.large_text,
+            p.easy_read,
+            p.home_table_id,
+            p.joined_at,
+        )
 
 
 class Seat(SQLModel, table=True):

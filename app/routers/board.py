@@ -30,7 +30,7 @@ from app.config import Settings
 from app.db import Database
 from app.deps import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
 from app.models.base import utcnow
-from app.models.cafe import Cafe, CafeTable, Participant, Round
+from app.models.cafe import Cafe, CafeTable, Participant, Round, Someone
 from app.models.evidence import (
     EVIDENCE_LABELS,
     KIND_LABELS,
@@ -72,7 +72,7 @@ T = TypeVar("T")
 
 def compose_key(
     cafe: Cafe,
-    person: Participant,
+    person: Someone,
     rnd: Round | None,
     table: CafeTable | None,
     is_open: bool,
@@ -88,7 +88,7 @@ def compose_key(
 
 def compose_context(
     cafe: Cafe,
-    person: Participant,
+    person: Someone,
     board: board_service.TableBoard,
     draft: board_service.Draft | None = None,
 ) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from app.config import Settings
 from app.db import Database
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
-from app.models.cafe import Cafe, Participant, SeatingMode
+from app.models.cafe import Cafe, Participant, SeatingMode, Someone
 from app.realtime.hub import CafeEvent, Event, Hub, board_channel, participant_channel
 from app.realtime.live import POLICY_VIOLATION, StateCache, serve
 from app.realtime.reads import new_cards, shared_boards
@@ -312,7 +312,7 @@ def _now_block(
 
 def _board_block(
     cafe: Cafe,
-    me: Participant,
+    me: Someone,
     b: board_service.TableBoard,
     cards: board_service.TableCards,
     news: str,
@@ -343,7 +343,7 @@ class RoundBundle:
 
 
 def _round_bundle(
-    state: cafe_service.CafeState, me: Participant, cards: board_service.TableCards
+    state: cafe_service.CafeState, me: Someone, cards: board_service.TableCards
 ) -> RoundBundle:
     view = cafe_service.participant_view(state, me, state.read_at)
     b = board_service.board_for(cards, me)
@@ -364,7 +364,7 @@ _CLIENT_ID_SLOT = "tc-slot-client-id-5f1c"
 
 def _fresh_form(
     cafe: Cafe,
-    me: Participant,
+    me: Someone,
     b: board_service.TableBoard,
     cards: board_service.TableCards,
     key: str,
@@ -383,7 +383,7 @@ def _fresh_form(
     return html.replace(_CSRF_SLOT, csrf).replace(_CLIENT_ID_SLOT, draft_id)
 
 
-def _current(state: cafe_service.CafeState, person: Participant) -> Participant:
+def _current(state: cafe_service.CafeState, person: Participant) -> Someone:
     """The person as the latest café state has them (they may have become a host)."""
     return state.people_by_id.get(person.id or 0, person)
 

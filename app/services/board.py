@@ -19,7 +19,16 @@ from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.models.cafe import Cafe, CafeStatus, CafeTable, Participant, Round, RoundStatus, Seat
+from app.models.cafe import (
+    Cafe,
+    CafeStatus,
+    CafeTable,
+    Participant,
+    Round,
+    RoundStatus,
+    Seat,
+    Someone,
+)
 from app.models.evidence import (
     EVIDENCE_FOR_ROLE,
     EVIDENCE_LABELS,
@@ -93,7 +102,7 @@ def _valid_evidence(evidence_type: str) -> str:
     return evidence_type
 
 
-def default_evidence(person: Participant) -> str:
+def default_evidence(person: Someone) -> str:
     """The evidence type a phone pre-selects from the person's stakeholder role."""
     return EVIDENCE_FOR_ROLE.get(person.role, EVIDENCE_FOR_ROLE[None])
 
@@ -532,7 +541,7 @@ class Draft:
     theme_ids: list[int] = field(default_factory=list)
 
 
-def new_draft(person: Participant) -> Draft:
+def new_draft(person: Someone) -> Draft:
     return Draft(client_id=secrets.token_urlsafe(16), evidence_type=default_evidence(person))
 
 
@@ -858,7 +867,7 @@ def _round_boards(
     }
 
 
-def board_for(cards: TableCards, person: Participant) -> TableBoard:
+def board_for(cards: TableCards, person: Someone) -> TableBoard:
     """One person's view of a shared board: cards waiting for approval only if they are
     theirs, their votes and the cards they may still change."""
     shown = [c for c in cards.contributions if c.status == VISIBLE or c.participant_id == person.id]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import secrets
-from collections import defaultdict
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -23,6 +23,7 @@ from app.models.cafe import (
     CafeStatus,
     CafeTable,
     Participant,
+    Person,
     Round,
     RoundPublic,
     RoundStatus,
@@ -30,6 +31,7 @@ from app.models.cafe import (
     SeatingMode,
     SeatingPublic,
     SeatPublic,
+    Someone,
     StakeholderRole,
     TablePublic,
     TableQuestion,
@@ -358,6 +360,19 @@ def participants_of(session: Session, cafe: Cafe, *, active_only: bool = True) -
     return list(session.exec(query.order_by(col(Participant.id))))
 
 
+_PEOPLE = (
+    select(*(col(getattr(Participant, name)) for name in Person._fields))
+    .where(col(Participant.cafe_id) == bindparam("cafe_id"), col(Participant.left_at).is_(None))
+    .order_by(col(Participant.id))
+)
+
+
+def people_of(session: Session, cafe: Cafe) -> list[Person]:
+    """Everyone still in the café, as plain rows (what the live state and the planner read)."""
+    make = Person._make
+    return [make(row) for row in session.execute(_PEOPLE, {"cafe_id": cafe.id})]
+
+
 def seat_of(session: Session, rnd: Round | None, person: Participant) -> CafeTable | None:
     if rnd is None:
         return None
@@ -517,7 +532,7 @@ def rotate(
 class Seated(NamedTuple):
     """What seating a round read and wrote."""
 
-    people: list[Participant]
+    people: list[Person]
     tables: list[CafeTable]
     before: dict[int, int]  # person id -> table id in the round before
     seats: dict[int, int]  # person id -> table id in the new round
@@ -525,40 +540,41 @@ class Seated(NamedTuple):
 
 def _seat_round(session: Session, cafe: Cafe, nxt: Round, previous: Round | None) -> Seated:
     tables = tables_of(session, cafe)
-    people = participants_of(session, cafe)
+    people = people_of(session, cafe)
     now_at = _seats_of(session, previous)
     assert nxt.id is not None
     if cafe.seating_mode == SeatingMode.FREE:
         # Hosts and people who can't move keep their place; everyone else picks.
         kept: dict[int, int] = {}
         for person in people:
-            home = person.home_table_id or (
-                now_at.get(person.id or 0) if person.cannot_move else None
-            )
+            home = person.home_table_id or (now_at.get(person.id) if person.cannot_move else None)
             if (person.is_host or person.cannot_move) and home is not None:
-                kept[person.id or 0] = home
-                session.add(Seat(round_id=nxt.id, participant_id=person.id or 0, table_id=home))
+                kept[person.id] = home
+        if kept:
+            _insert_seats(session, nxt.id, kept)
         return Seated(people, tables, now_at, kept)
-    people_in, tables_in, history, seed = _planner_input(
-        session, cafe, nxt.number, people, tables, now_at
-    )
     try:
-        planned = planned_seating(people_in, tables_in, history, seed)
+        planned = planned_seating(session, cafe, nxt.number, people, tables, now_at)
     except rotation.PlanningError as exc:
         raise Conflict(
             "The seating cannot be planned: more hosts or people who can't move are at one "
             f"table than it has seats ({exc}). Move someone by hand or change a host."
         ) from exc
     if planned:
-        # One multi-row statement: a thousand ORM objects cost more than the planning.
-        session.execute(
-            insert(Seat),
-            [
-                {"round_id": nxt.id, "participant_id": person_id, "table_id": table_id}
-                for person_id, table_id in planned.items()
-            ],
-        )
+        _insert_seats(session, nxt.id, planned)
     return Seated(people, tables, now_at, planned)
+
+
+def _insert_seats(session: Session, round_id: int, seats: Mapping[int, int]) -> None:
+    """A round's seats in one Core statement: the ORM's bulk insert of a thousand rows costs
+    more than the planning."""
+    session.execute(
+        insert(Seat.__table__),  # type: ignore[attr-defined]  # Core, not the ORM path
+        [
+            {"round_id": round_id, "participant_id": person_id, "table_id": table_id}
+            for person_id, table_id in seats.items()
+        ],
+    )
 
 
 def _seats_of(session: Session, rnd: Round | None) -> dict[int, int]:
@@ -572,60 +588,90 @@ def _seats_of(session: Session, rnd: Round | None) -> dict[int, int]:
 
 
 def _planner_input(
-    session: Session,
-    cafe: Cafe,
-    number: int,
-    people: list[Participant],
-    tables: list[CafeTable],
-    now_at: Mapping[int, int],
-) -> tuple[list[rotation.PlannerPerson], list[rotation.PlannerTable], list[dict[int, int]], int]:
-    """What the planner is given for round `number`: the people and where they sit now, the
-    tables, the earlier rounds' seatings and the seed."""
-    history = seating_history(session, cafe, before=number)
+    people: Sequence[Person], tables: list[CafeTable], now_at: Mapping[int, int]
+) -> tuple[list[rotation.PlannerPerson], list[rotation.PlannerTable]]:
+    """The people the planner is given (with where they sit now) and the tables."""
     seats = sum(t.capacity for t in tables)
     if len(people) > seats:
         # More people than seats: plan those who fit (hosts and people who can't move first,
         # then in joining order); the rest wait unseated for the facilitator to place by hand.
-        people = sorted(people, key=lambda p: (not (p.is_host or p.cannot_move), p.id or 0))
+        people = sorted(people, key=lambda p: (not (p.is_host or p.cannot_move), p.id))
         people = people[:seats]
     planner_people = [
         rotation.PlannerPerson(
-            id=p.id or 0,
+            id=p.id,
             role=p.role,
             is_host=p.is_host,
             cannot_move=p.cannot_move,
-            current_table=p.home_table_id
-            if p.is_host and p.home_table_id
-            else now_at.get(p.id or 0),
+            current_table=p.home_table_id if p.is_host and p.home_table_id else now_at.get(p.id),
         )
         for p in people
     ]
     planner_tables = [rotation.PlannerTable(id=t.id or 0, capacity=t.capacity) for t in tables]
-    return planner_people, planner_tables, history, (cafe.id or 0) * 100 + number
+    return planner_people, planner_tables
+
+
+class _Plans:
+    """Seatings planned lately, by everything they were planned from (a few cafés' worth)."""
+
+    def __init__(self, size: int = 16) -> None:
+        self._plans: OrderedDict[Hashable, dict[int, int]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> dict[int, int] | None:
+        with self._lock:
+            plan = self._plans.get(key)
+            if plan is not None:
+                self._plans.move_to_end(key)
+            return plan
+
+    def put(self, key: Hashable, plan: dict[int, int]) -> None:
+        with self._lock:
+            self._plans[key] = plan
+            while len(self._plans) > self._size:
+                self._plans.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._plans.clear()
+
+
+PLANS = _Plans()
 
 
 def planned_seating(
-    people: list[rotation.PlannerPerson],
-    tables: list[rotation.PlannerTable],
-    history: list[dict[int, int]],
-    seed: int,
+    session: Session,
+    cafe: Cafe,
+    number: int,
+    people: Sequence[Person],
+    tables: list[CafeTable],
+    now_at: Mapping[int, int],
 ) -> dict[int, int]:
-    """`rotation.plan_next_round`, remembered for the same input: the planner is a pure,
-    seeded function, so a remembered plan is the plan. A seating planned ahead
+    """The seating of round `number`: `rotation.plan_next_round`, remembered.
+
+    The planner is a pure, seeded function of the people, the tables and every earlier
+    round's seating, so a remembered plan is the plan. The earlier rounds cannot change
+    once over, so a plan is remembered by the café (its code: ids come back in a database
+    emptied for tests), the round, the people and tables, and the seating of the round now
+    running; the history is read only when planning. A seating planned ahead
     (`prepare_next_round`) is found here when nothing has changed since, and the round is
     planned afresh when anything has (a late joiner, a move, a new host)."""
-    frozen = tuple(tuple(sorted(seating.items())) for seating in history)
-    return dict(_remembered_plan(tuple(people), tuple(tables), frozen, seed))
-
-
-@functools.lru_cache(maxsize=16)
-def _remembered_plan(
-    people: tuple[rotation.PlannerPerson, ...],
-    tables: tuple[rotation.PlannerTable, ...],
-    history: tuple[tuple[tuple[int, int], ...], ...],
-    seed: int,
-) -> dict[int, int]:
-    return rotation.plan_next_round(people, tables, [dict(s) for s in history], seed=seed)
+    people_in, tables_in = _planner_input(people, tables, now_at)
+    key = (
+        cafe.code,
+        number,
+        tuple(people_in),
+        tuple(tables_in),
+        tuple(sorted(now_at.items())),
+    )
+    plan = PLANS.get(key)
+    if plan is None:
+        history = seating_history(session, cafe, before=number)
+        seed = (cafe.id or 0) * 100 + number
+        plan = rotation.plan_next_round(people_in, tables_in, history, seed=seed)
+        PLANS.put(key, plan)
+    return dict(plan)
 
 
 def prepare_next_round(*, session: Session, cafe: Cafe) -> bool:
@@ -641,11 +687,10 @@ def prepare_next_round(*, session: Session, cafe: Cafe) -> bool:
     if exists is None:
         return False
     now_at = _seats_of(session, current_round(session, cafe))
-    inputs = _planner_input(
-        session, cafe, number, participants_of(session, cafe), tables_of(session, cafe), now_at
-    )
     try:
-        planned_seating(*inputs)
+        planned_seating(
+            session, cafe, number, people_of(session, cafe), tables_of(session, cafe), now_at
+        )
     except rotation.PlanningError:
         return False  # starting the round will say why
     return True
@@ -795,7 +840,7 @@ def seating(*, session: Session, cafe: Cafe, round_number: int | None) -> Seatin
     if rnd is None:
         raise NotFound(f"This café has no round {number}.")
     tables = {t.id: t for t in tables_of(session, cafe)}
-    people = {p.id: p for p in participants_of(session, cafe)}
+    people = {p.id: p for p in people_of(session, cafe)}
     seats = []
     seated: set[int] = set()
     for seat in session.exec(select(Seat).where(Seat.round_id == rnd.id).order_by(col(Seat.id))):
@@ -815,7 +860,7 @@ def seating(*, session: Session, cafe: Cafe, round_number: int | None) -> Seatin
                 table_name=table.name,
             )
         )
-    unseated = [pid for pid in people if pid is not None and pid not in seated]
+    unseated = [pid for pid in people if pid not in seated]
     return SeatingPublic(cafe_id=cafe.id or 0, round=number, seats=seats, unseated=unseated)
 
 
@@ -825,7 +870,7 @@ def seating(*, session: Session, cafe: Cafe, round_number: int | None) -> Seatin
 @dataclass
 class TableView:
     table: CafeTable
-    people: list[Participant] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
     question: str = ""
 
     @property
@@ -843,7 +888,7 @@ class Moment:
     table: CafeTable | None
     question: str
     seconds_left: int | None
-    tablemates: list[Participant]
+    tablemates: list[Person]
     move_call: bool
     open_tables: list[TableView]
 
@@ -861,7 +906,7 @@ class CafeState:
     seconds_left: int | None
     read_at: datetime
     tables: list[TableView]
-    unseated: list[Participant]
+    unseated: list[Person]
     late_joiners: set[int]
     total_rounds: int
     participants: int
@@ -880,11 +925,11 @@ class CafeState:
         return [v.table for v in self.tables]
 
     @cached_property
-    def people_by_id(self) -> dict[int, Participant]:
+    def people_by_id(self) -> dict[int, Person]:
         """Everyone in the café, seated or not, by id: each phone looks itself up."""
-        people = {p.id or 0: p for p in self.unseated}
+        people = {p.id: p for p in self.unseated}
         for view in self.tables:
-            people.update((p.id or 0, p) for p in view.people)
+            people.update((p.id, p) for p in view.people)
         return people
 
     @cached_property
@@ -922,7 +967,7 @@ def cafe_state(*, session: Session, cafe: Cafe, now: datetime) -> CafeState:
     return _assemble_state(
         cafe=cafe,
         rnd=rnd,
-        people=participants_of(session, cafe),
+        people=people_of(session, cafe),
         tables=tables_of(session, cafe),
         questions=questions,
         seats=seats,
@@ -940,7 +985,7 @@ def _assemble_state(
     *,
     cafe: Cafe,
     rnd: Round | None,
-    people: list[Participant],
+    people: list[Person],
     tables: list[CafeTable],
     questions: Mapping[int, str],
     seats: Mapping[int, int],
@@ -963,16 +1008,16 @@ def _assemble_state(
                 views[table_id].people.append(person)
                 table_of[participant_id] = table_id
         for view in views.values():
-            view.people.sort(key=lambda p: p.id or 0)
+            view.people.sort()  # by id, the first field
         if rnd.starts_at is not None:
-            late = {p.id or 0 for p in people if p.joined_at > rnd.starts_at}
+            late = {p.id for p in people if p.joined_at > rnd.starts_at}
     return CafeState(
         cafe=cafe,
         round=rnd,
         seconds_left=seconds_left(rnd, now) if rnd else None,
         read_at=now,
         tables=list(views.values()),
-        unseated=[p for p in people if (p.id or 0) not in table_of],
+        unseated=[p for p in people if p.id not in table_of],
         late_joiners=late,
         total_rounds=total_rounds,
         participants=len(people),
@@ -985,10 +1030,10 @@ def _assemble_state(
 class ParticipantState(Moment):
     """One person's view: the moment at their table, and who they are."""
 
-    person: Participant
+    person: Someone
 
 
-def participant_view(state: CafeState, person: Participant, now: datetime) -> ParticipantState:
+def participant_view(state: CafeState, person: Someone, now: datetime) -> ParticipantState:
     """One person's view, derived from the shared café state."""
     pid = person.id or 0
     table_id = state.table_of.get(pid)
