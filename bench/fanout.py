@@ -127,15 +127,15 @@ class Socket:
 @dataclass
 class Run:
     """One round (or one floor broadcast): each phone's delay, counted from the start of the
-    request and from the moment its response arrived (the event is published after it)."""
+    request and from the first phone's arrival (the fan-out alone: both servers tell the
+    phones before they answer, so the response's arrival says nothing of it)."""
 
     label: str
     latencies: list[float]
-    after_response: list[float]
+    after_first: list[float]
     missing: int
     request_seconds: float = 0.0
     wrong_tables: int = 0
-    sent_after_response: bool = True  # the floor sends before it answers
     server_cpu: float = 0.0  # the server's CPU seconds from the request to the last phone
 
     @property
@@ -155,9 +155,9 @@ class Run:
             "p50": self.p50,
             "p95": self.p95,
             "max": self.max,
-            "fanout_p50": percentile(self.after_response, 50),
-            "fanout_p95": percentile(self.after_response, 95),
-            "fanout_max": max(self.after_response),
+            "fanout_p50": percentile(self.after_first, 50),
+            "fanout_p95": percentile(self.after_first, 95),
+            "fanout_max": max(self.after_first),
             "request": self.request_seconds,
             "server_cpu": self.server_cpu,
         }
@@ -168,13 +168,10 @@ class Run:
             f"{self.label:<24} p50 {f['p50']:5.0f}  p95 {f['p95']:5.0f}  max {f['max']:5.0f} ms"
             f" | request {f['request']:5.0f} ms"
         )
-        cpu = f" | server CPU {f['server_cpu']:4.0f} ms"
-        if self.sent_after_response:
-            text += (
-                f", then p50 {f['fanout_p50']:5.0f}  p95 {f['fanout_p95']:5.0f}"
-                f"  max {f['fanout_max']:5.0f} ms"
-            )
-        text += cpu
+        text += (
+            f" | after the first phone p50 {f['fanout_p50']:4.0f}  p95 {f['fanout_p95']:4.0f}"
+            f"  max {f['fanout_max']:4.0f} ms | server CPU {f['server_cpu']:4.0f} ms"
+        )
         if self.wrong_tables:
             text += f"  WRONG TABLE on {self.wrong_tables}"
         if self.missing:
@@ -220,7 +217,7 @@ def measure(label: str, sockets: list[Socket], rnd: int, began: float, answered:
     return Run(
         label,
         [t - began for t in got],
-        [t - answered for t in got],
+        [t - min(got) for t in got],
         missing=len(sockets) - len(got),
         request_seconds=answered - began,
     )
@@ -348,7 +345,6 @@ async def bench_floor(args: argparse.Namespace, workdir: Path, size: int) -> lis
                 cpu = cpu_seconds(process.pid) - cpu
                 run = measure(f"floor {rnd} ({size} chars)", sockets, rnd, began, answered)
                 run.server_cpu = cpu
-                run.sent_after_response = False
                 runs.append(run)
                 print(run.line())
                 await asyncio.sleep(0.5)
@@ -402,7 +398,7 @@ async def main() -> None:
 
     a, b = summary(ours), summary(floor)
     ratio = {k: a[k] / b[k] for k in ("p50", "p95", "max")}
-    fanout = {k: a[f"fanout_{k}"] / b[k] for k in ("p50", "p95", "max")}
+    fanout = {k: a[f"fanout_{k}"] / b[f"fanout_{k}"] for k in ("p50", "p95", "max")}
     every = all(r.max <= 1.0 and not r.missing and not r.wrong_tables for r in ours)
 
     def row(label: str, values: list[float], unit: str = "ms") -> str:
@@ -412,12 +408,11 @@ async def main() -> None:
     print(f"\n{args.phones} phones, median over runs; load average now {load()}")
     print(f"{'':<34} {'p50':>9} {'p95':>9} {'max':>9}")
     print(row("ours, from the start of the POST", [a["p50"], a["p95"], a["max"]]))
-    print(
-        row("ours, from the POST's response", [a["fanout_p50"], a["fanout_p95"], a["fanout_max"]])
-    )
+    print(row("ours, from the first phone", [a["fanout_p50"], a["fanout_p95"], a["fanout_max"]]))
     print(row("floor, from the start of the POST", [b["p50"], b["p95"], b["max"]]))
+    print(row("floor, from the first phone", [b["fanout_p50"], b["fanout_p95"], b["fanout_max"]]))
     print(row("ratio ours/floor", list(ratio.values()), "x"))
-    print(row("ratio fan-out only/floor", list(fanout.values()), "x"))
+    print(row("ratio from the first phone", list(fanout.values()), "x"))
     print(f"the POST itself (seating {args.phones} people): {a['request'] * 1000:.0f} ms")
     cpu_ratio = a["server_cpu"] / max(b["server_cpu"], 1e-3)
     print(
@@ -427,7 +422,7 @@ async def main() -> None:
     print(
         f"target, every phone within 1 s in every round: {'yes' if every else 'NO'}; "
         f"within 3x the floor (max): {'yes' if ratio['max'] <= 3 else 'NO'} "
-        f"(fan-out only: {'yes' if fanout['max'] <= 3 else 'NO'})"
+        f"(from the first phone: {'yes' if fanout['max'] <= 3 else 'NO'})"
     )
     if args.json:
         Path(args.json).write_text(

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
-from anyio import to_thread
+from anyio import from_thread, to_thread
 from fastapi import BackgroundTasks, Depends, Request
 
 from app.realtime.hub import CafeEvent, Hub, cafe_channel
@@ -71,18 +71,45 @@ class Announcer:
         self.states = states  # the live views' café states, in this process
 
     def cafe(
-        self, cafe_id: int, event: CafeEvent, *, state: CafeState | None = None, **data: Any
+        self,
+        cafe_id: int,
+        event: CafeEvent,
+        *,
+        state: CafeState | None = None,
+        seq: int | None = None,
+        at_once: bool = False,
+        **data: Any,
     ) -> int:
         """Publish `event` after the response; returns its `seq`. `state`: the café as the
         write left it, if the writer has it in hand; this process's live views then draw
-        from it instead of reading it again."""
-        seq = time.time_ns()
+        from it instead of reading it again. `at_once` (from a route's worker thread): publish
+        now, while the response is still being drawn; for the event every phone waits for
+        (a round starting), not worth a console redraw's delay."""
+        seq = time.time_ns() if seq is None else seq
         payload = {"type": str(event), "cafe_id": cafe_id, "seq": seq, **data}
+        if at_once:
+            try:
+                from_thread.run(self._publish, cafe_id, seq, state, payload)
+                return seq
+            except RuntimeError:  # not in a worker thread (an `async def` route)
+                pass
         if state is not None and self.states is not None:
             # On the event loop, before the publish, like everything else the cache sees.
             self.background.add_task(self._keep, self.states, cafe_id, seq, state)
         self.background.add_task(self.hub.publish, cafe_channel(cafe_id), payload)
         return seq
+
+    @staticmethod
+    def next_seq() -> int:
+        """A `seq` for an event about to be published (to key what is kept for it first)."""
+        return time.time_ns()
+
+    async def _publish(
+        self, cafe_id: int, seq: int, state: CafeState | None, payload: dict[str, Any]
+    ) -> None:
+        if state is not None and self.states is not None:
+            self.states.put(cafe_id, seq, state)
+        await self.hub.publish(cafe_channel(cafe_id), payload)
 
     @staticmethod
     async def _keep(states: StateCache, cafe_id: int, seq: int, state: CafeState) -> None:

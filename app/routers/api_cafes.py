@@ -69,11 +69,13 @@ def announce_rotation(
     cafe: Cafe,
     started: cafe_service.Rotation,
 ) -> None:
-    """After a round has started (API or console): tell the café, leaving this process's
-    live views the state and the new round's empty boards the rotation has in hand, then
+    """After a round has started (API or console): tell the café at once, before the
+    facilitator's answer is drawn (every phone is waiting for this), leaving this process's
+    live views the state and the new round's empty boards the rotation has in hand; then
     plan the round after it in the background."""
-    seq = announce.cafe(cafe.id or 0, CafeEvent.ROUND_STARTED, state=started.state)
+    seq = announce.next_seq()
     shared_boards.keep_new_round(db, cafe, started, seq)
+    announce.cafe(cafe.id or 0, CafeEvent.ROUND_STARTED, state=started.state, seq=seq, at_once=True)
     plan_ahead(announce, settings, db, cafe)
 
 
