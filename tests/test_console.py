@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -173,6 +174,53 @@ def test_rotation_is_pushed_to_the_phone_socket(
         assert 'hx-swap-oob="true"' in pushed
         assert "Go to Table" in pushed
         assert "What does a good day look like?" in pushed
+
+
+@pytest.mark.parametrize("via", ["console", "api"])
+def test_a_round_start_reaches_the_phones_before_the_facilitator_is_answered(
+    via: str,
+    logged_in: TestClient,
+    session: Session,
+    facilitator: Facilitator,
+    api_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every phone waits for a new round; the facilitator's answer (the whole console
+    redrawn, or the café's summary) is drawn after the round has been published to them."""
+    from app.routers import api_cafes, cafes
+
+    cafe = make_cafe(session, facilitator)
+    make_participant(session, cafe, "Ada")
+    happened: list[str] = []
+    hub = logged_in.app.state.hub  # type: ignore[attr-defined]
+    publish = hub.publish
+
+    async def recorded(channel: str, event: dict[str, object]) -> None:
+        happened.append(f"published {event['type']}")
+        await publish(channel, event)
+
+    def answered(real: Callable[..., object]) -> Callable[..., object]:
+        def drawn(*args: object, **kwargs: object) -> object:
+            happened.append("answer drawn")
+            return real(*args, **kwargs)
+
+        return drawn
+
+    monkeypatch.setattr(hub, "publish", recorded)
+    monkeypatch.setattr(cafes, "_console", answered(cafes._console))
+    monkeypatch.setattr(api_cafes, "_public", answered(api_cafes._public))
+    if via == "console":
+        token = csrf_of(logged_in, f"/cafes/{cafe.id}/console")
+        happened.clear()
+        r = logged_in.post(
+            f"/cafes/{cafe.id}/console/next",
+            data={"csrf_token": token},
+            headers={"HX-Request": "true"},
+        )
+    else:
+        r = logged_in.post(f"/api/v1/cafes/{cafe.id}/rounds/next", headers=api_headers)
+    assert r.status_code == 200
+    assert happened[:2] == ["published round_started", "answer drawn"], happened
 
 
 def test_a_big_cafe_moves_people_from_a_page_of_their_own(

@@ -60,7 +60,7 @@ class Jobs:
 
 class Announcer:
     """Queues events to publish after the response is sent (the write is already committed),
-    and jobs to run a little later."""
+    or publishes one at once where everyone waits for it, and jobs to run a little later."""
 
     def __init__(
         self, hub: Hub, background: BackgroundTasks, jobs: Jobs, states: StateCache | None = None
