@@ -8,12 +8,15 @@ small statistics the scripts print.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import math
 import os
 import resource
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +69,29 @@ def percentile(values: list[float], pct: float) -> float:
 def load() -> str:
     """The load average (1, 5, 15 minutes): the machine is shared, so every figure needs it."""
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+class Steal:
+    """The share of the machine's CPU time the hypervisor gave to other machines (the
+    `steal` column of /proc/stat) between `Steal()` and `share()`. On a shared virtual
+    machine it reached 45% in some seconds (2026-11-28): figures of such minutes say more
+    about the neighbours than about the code."""
+
+    def __init__(self) -> None:
+        self._start = self._read()
+
+    @staticmethod
+    def _read() -> tuple[int, int]:
+        try:
+            fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        except (OSError, ValueError):
+            return 0, 0
+        return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+    def share(self) -> float:
+        steal, total = self._read()
+        spent = total - self._start[1]
+        return (steal - self._start[0]) / spent if spent > 0 else 0.0
 
 
 def raise_fd_limit(phones: int) -> None:
@@ -175,3 +201,25 @@ def stop_profiler(profiler: subprocess.Popen[bytes] | None, out: str | None) -> 
     profiler.send_signal(2)  # SIGINT: py-spy writes its report and exits
     profiler.wait(timeout=60)
     print(f"profile written to {out}")
+
+
+@contextlib.contextmanager
+def phones_without_gc_pauses() -> Iterator[None]:
+    """While measuring, keep this process's garbage collector off (collected and frozen
+    first, collected again after).
+
+    The phones are a thousand devices in the room, but here they are one Python process:
+    a collection of its garbage (1,000 sockets and their messages; 0.1-0.4 s at a time on a
+    slow machine, seen with `gc.callbacks`) stalls every phone at once, and the stall was
+    counted as the server's delay. The server keeps its own collector as it ships."""
+    gc.collect()
+    gc.freeze()
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+        gc.unfreeze()
+        gc.collect()

@@ -45,11 +45,13 @@ from _phones import (  # noqa: E402
     EMAIL,
     PASSWORD,
     TABLE_SIZE,
+    Steal,
     cpu_seconds,
     gather_limited,
     join_all,
     load,
     percentile,
+    phones_without_gc_pauses,
     prepare_database,
     raise_fd_limit,
     start_profiler,
@@ -392,6 +394,7 @@ def report(
     client_cpu: float,
     rows: Counter[str],
     phones: list[Phone],
+    stolen: float = 0.0,
 ) -> dict[str, Any]:
     ok = [p for p in posts if p.status == 200]
     end = start + args.seconds
@@ -443,6 +446,7 @@ def report(
         "ws_messages": sum(p.messages for p in phones),
         "ws_chars": sum(p.chars for p in phones),
         "load_average": load(),
+        "cpu_stolen_share": stolen,
     }
     print(f"\n{args.phones} phones, {args.seconds:g} s at {args.rate:g} posts/s offered")
     print(
@@ -478,7 +482,10 @@ def report(
         and p99 < CARD_TARGET
         and not (missing or shown_twice or stored_twice or not_stored)
     )
-    print(f"load average  {load()}")
+    print(
+        f"load average  {load()}; the hypervisor took {stolen:.0%} of the machine's CPU time"
+        " while the phones posted"
+    )
     print(
         f"target (>= 300 posts/s sustained, card p99 < 250 ms): {'yes' if met else 'NO'}"
         + ("" if args.rate >= TARGET_RATE else f" (offered less than {TARGET_RATE}/s)")
@@ -541,7 +548,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             if args.profile:
                 profiler = start_profiler(args.profile, pid, gil=True)
             cpu0, mine0, wall0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
-            posts, start = await post_all(args, server.url, cafe["code"], phones)
+            steal = Steal()
+            with phones_without_gc_pauses():
+                posts, start = await post_all(args, server.url, cafe["code"], phones)
+            stolen = steal.share()
             cpu1, mine1 = cpu_seconds(pid), time.process_time()
             idle_cpu = idle * (time.perf_counter() - wall0)
             stop_profiler(profiler, args.profile)
@@ -572,7 +582,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     f"({console.characters / 1e6:.1f} M characters) while the phones posted"
                 )
                 await console.close()
-            return report(args, posts, start, cpu1 - cpu0, idle_cpu, mine1 - mine0, rows, phones)
+            return report(
+                args, posts, start, cpu1 - cpu0, idle_cpu, mine1 - mine0, rows, phones, stolen
+            )
     finally:
         stop_profiler(profiler, args.profile)
         server.stop()
