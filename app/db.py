@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -13,10 +14,16 @@ from sqlmodel import Session, create_engine
 TxMode = Literal["write", "read", "statement"]
 
 
-def make_engine(url: str, *, read_only: bool = False, tx: TxMode | None = None) -> Engine:
+BUSY_MS = 30_000  # how long a SQLite writer waits for the write lock before giving up
+
+
+def make_engine(
+    url: str, *, read_only: bool = False, tx: TxMode | None = None, busy_ms: int = BUSY_MS
+) -> Engine:
     """An engine for `url`. On SQLite, `tx` picks how transactions begin: "write" takes the
     write lock up front, "read" defers it, "statement" runs each statement on its own (for
-    scripts and tests that mix their own writes with the app's)."""
+    scripts and tests that mix their own writes with the app's); `busy_ms` is how long a
+    writer waits for the lock (0: fail at once with "database is locked")."""
     mode: TxMode = tx or ("read" if read_only else "write")
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -26,11 +33,11 @@ def make_engine(url: str, *, read_only: bool = False, tx: TxMode | None = None) 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
             pool_size=20,
             max_overflow=20,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=busy_ms))
         if mode != "statement":
             event.listen(engine, "begin", _sqlite_begin_read if mode == "read" else _sqlite_begin)
         return engine
@@ -39,14 +46,14 @@ def make_engine(url: str, *, read_only: bool = False, tx: TxMode | None = None) 
     return create_engine(url, poolclass=NullPool)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, *, busy_ms: int = BUSY_MS) -> None:
     # Let SQLAlchemy own transactions (BEGIN IMMEDIATE below), the Python driver must not.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cur.close()
 
 
@@ -79,6 +86,11 @@ class Database:
             make_engine(url, tx="statement") if url.startswith("sqlite") else self.engine
         )
 
+        # Writes run on the event loop (a phone's post) must never wait for SQLite's lock
+        # there: on this engine they fail at once instead, and are run again in a worker
+        # thread on the main engine. Only SQLite has it (`None` elsewhere).
+        self.nowait_engine = make_engine(url, busy_ms=0) if url.startswith("sqlite") else None
+
     def session(self, *, read: bool = False) -> Iterator[Session]:
         with Session(self.read_engine if read else self.engine, expire_on_commit=False) as session:
             yield session
@@ -91,5 +103,6 @@ class Database:
         return Session(self.statement_engine, expire_on_commit=False)
 
     def dispose(self) -> None:
-        for engine in {self.engine, self.read_engine, self.statement_engine}:
-            engine.dispose()
+        for engine in {self.engine, self.read_engine, self.statement_engine, self.nowait_engine}:
+            if engine is not None:
+                engine.dispose()

@@ -202,6 +202,66 @@ def test_a_retry_with_the_same_client_id_makes_no_duplicate(
     assert len(contributions(session)) == 1
 
 
+def test_a_post_made_while_another_writer_holds_sqlites_lock_waits_and_lands_once(
+    database_url: str, settings: Any, tmp_path: Path, session: Session
+) -> None:
+    """On SQLite a post is written on the event loop when it can. When another connection
+    holds the write lock, the post waits for it in a worker thread, the server (one real
+    process, one event loop) keeps answering meanwhile, and the post lands once."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    import sqlite3
+
+    public = "http://cafe.tablecloth.test"
+    email = make_facilitator(session).email
+    server = LiveServer(database_url=database_url, log_dir=tmp_path, base_url=public).start()
+    api = FacilitatorApi(server.url, email, PASSWORD)
+    holder = sqlite3.connect(
+        database_url.split("///", 1)[1], isolation_level=None, check_same_thread=False
+    )
+    try:
+        cafe = api.create_cafe(tables=1, capacity=8)
+        cookie = live_join(server.url, cafe["code"], "Writer")
+        api.next_round(cafe["id"])
+        with (
+            httpx.Client(
+                base_url=server.url, cookies={SESSION_COOKIE: cookie}, headers={"Origin": public}
+            ) as http,
+            ThreadPoolExecutor(max_workers=1) as pool,
+        ):
+            csrf = re.search(
+                r'name="csrf_token" value="([^"]+)"', http.get(f"/p/{cafe['code']}").text
+            )
+            assert csrf
+            holder.execute("BEGIN IMMEDIATE")  # another writer, mid-transaction
+            began = time.perf_counter()
+            answer = pool.submit(
+                http.post,
+                f"/p/{cafe['code']}/contributions",
+                data={"csrf_token": csrf.group(1), "client_id": uuid.uuid4().hex, "text": "Wait"},
+                headers={"HX-Request": "true", "X-CSRF-Token": csrf.group(1)},
+            )
+            time.sleep(0.3)
+            # The post is waiting; the same process answers others at once.
+            assert not answer.done()
+            with httpx.Client(base_url=server.url) as other:
+                assert other.get("/healthz", timeout=2).status_code == 200
+            assert time.perf_counter() - began < 1.5
+            time.sleep(1.2)
+            holder.execute("COMMIT")
+            r = answer.result(timeout=30)
+            waited = time.perf_counter() - began
+        assert r.status_code == 200, r.text
+        assert "Wait" in r.text
+        assert waited >= 1.5  # it waited for the lock; it did not fail
+        rows = [c.text for c in contributions(session)]
+        assert rows == ["Wait"]
+    finally:
+        holder.close()
+        api.close()
+        server.stop()
+
+
 def test_a_post_can_be_put_in_the_cafes_themes(
     client: TestClient, api_headers: dict[str, str], session: Session
 ) -> None:

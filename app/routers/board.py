@@ -23,6 +23,8 @@ from anyio import to_thread
 from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -152,9 +154,21 @@ class Phone:
 def phone_of(
     code: str, request: Request, db: DatabaseDep, settings: SettingsDep, now: NowDep
 ) -> Phone:
+    """Who is posting (as a dependency): see `read_phone`."""
+    return read_phone(code, request, db, settings, now)
+
+
+def read_phone(
+    code: str,
+    request: Request,
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    write_engine: Engine | None = None,
+) -> Phone:
     """Who is posting, read in a session that does not take SQLite's write lock: a post then
     holds the lock only for its own few statements. Unknown codes count against the address
-    as they do on the join page."""
+    as they do on the join page (written through `write_engine`, the main one by default)."""
     with db.statement_session() as read:
         cafe, person = cafe_service.cafe_and_person(
             session=read, code=code, seats=cookie_seats(request)
@@ -164,7 +178,7 @@ def phone_of(
             # page, the address's allowance is checked before the answer says anything.
             check_join_allowance(read, request, settings, now)
     if cafe is None:
-        with Session(db.engine) as write:
+        with Session(write_engine or db.engine) as write:
             count_unknown_code(write, request, now)
         raise NotFound("We could not find a café with that code.")
     if person is None:
@@ -299,7 +313,8 @@ def card_board(cafe: Cafe) -> board_service.TableBoard:
 # SQLite has one writer at a time. Writers that find the lock taken poll for it, sleeping up
 # to 100 ms between tries, so under a burst of posts the lock sits idle while they sleep.
 # Queuing this process's board writes here hands the lock straight from one to the next.
-_SQLITE_WRITER = threading.Lock()
+# (Re-entrant: a post run on the event loop holds it from before who is posting is read.)
+_SQLITE_WRITER = threading.RLock()
 
 
 def _writer(db: Database) -> contextlib.AbstractContextManager[Any]:
@@ -384,11 +399,30 @@ async def post_contribution(
         for_table=for_table,
         theme_ids=list(themes),
     )
-    # The busiest write there is: who is posting, the write and the answer run in ONE trip
-    # to the thread pool (as a `PhoneDep` dependency, `phone_of` would take a trip of its own).
+    # The busiest write there is. On SQLite it runs right here on the event loop when no
+    # other write holds the lock: its few statements take about a millisecond, less than a
+    # hop to the thread pool and back, after which the two threads trade the GIL with the
+    # sockets' pushes (at 100 posts a second: 8.9 -> 7.7 ms of CPU a post, p99 392 -> 33 ms).
+    # The loop never waits for the lock: if any writer holds it, the post is run again in a
+    # worker thread, which waits. Elsewhere (PostgreSQL: the network) it always goes there.
+    # Either way who is posting, the write and the answer make ONE trip.
+    engine = db.nowait_engine
+    if engine is not None and _SQLITE_WRITER.acquire(blocking=False):
+        try:
+            return _post_as_phone(request, code, db, settings, now, announce, draft, engine)
+        except OperationalError as exc:
+            if not _locked(exc):
+                raise
+        finally:
+            _SQLITE_WRITER.release()
     return await to_thread.run_sync(
-        _post_as_phone, request, code, db, settings, now, announce, draft
+        _post_as_phone, request, code, db, settings, now, announce, draft, db.engine
     )
+
+
+def _locked(exc: OperationalError) -> bool:
+    """SQLite's "database is locked": another connection holds the write lock."""
+    return "database is locked" in str(exc.orig)
 
 
 def _post_as_phone(
@@ -399,12 +433,13 @@ def _post_as_phone(
     now: datetime,
     announce: Announcer,
     sent: board_service.Draft,
+    engine: Engine,
 ) -> Response:
-    phone = phone_of(code, request, db, settings, now)
+    phone = read_phone(code, request, db, settings, now, engine)
     cafe, person = phone.cafe, phone.person
     # The write's own session (not the request's), closed as soon as the write is done: the
     # answer is drawn without it.
-    with Session(db.engine, expire_on_commit=False) as session:
+    with Session(engine, expire_on_commit=False) as session:
         result = _attempt(
             request,
             session,
