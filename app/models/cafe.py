@@ -162,20 +162,6 @@ class Person(NamedTuple):
     home_table_id: int | None
     joined_at: datetime
 
-    @classmethod
-    def of(cls, p: Participant) -> Person:
-        return cls(
-            p.id or 0,
-            p.display_name,
-            p.role,
-            p.is_host,
-            p.cannot_move,
-            p.large_text,
-            p.easy_read,
-            p.home_table_id,
-            p.joined_at,
-        )
-
 
 class Seat(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("round_id", "participant_id"),)

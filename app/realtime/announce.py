@@ -85,18 +85,12 @@ class Announcer:
         from it instead of reading it again. `at_once` (from a route's worker thread): publish
         now, while the response is still being drawn; for the event every phone waits for
         (a round starting), not worth a console redraw's delay."""
-        seq = time.time_ns() if seq is None else seq
+        seq = self.next_seq() if seq is None else seq
         payload = {"type": str(event), "cafe_id": cafe_id, "seq": seq, **data}
-        if at_once:
-            try:
-                from_thread.run(self._publish, cafe_id, seq, state, payload)
-                return seq
-            except RuntimeError:  # not in a worker thread (an `async def` route)
-                pass
-        if state is not None and self.states is not None:
-            # On the event loop, before the publish, like everything else the cache sees.
-            self.background.add_task(self._keep, self.states, cafe_id, seq, state)
-        self.background.add_task(self.hub.publish, cafe_channel(cafe_id), payload)
+        if at_once and not _on_event_loop():  # an `async def` route cannot wait here
+            from_thread.run(self._publish, cafe_id, seq, state, payload)
+        else:
+            self.background.add_task(self._publish, cafe_id, seq, state, payload)
         return seq
 
     @staticmethod
@@ -108,12 +102,9 @@ class Announcer:
         self, cafe_id: int, seq: int, state: CafeState | None, payload: dict[str, Any]
     ) -> None:
         if state is not None and self.states is not None:
+            # On the event loop, before the publish, like everything else the cache sees.
             self.states.put(cafe_id, seq, state)
         await self.hub.publish(cafe_channel(cafe_id), payload)
-
-    @staticmethod
-    async def _keep(states: StateCache, cafe_id: int, seq: int, state: CafeState) -> None:
-        states.put(cafe_id, seq, state)
 
     def later(
         self, delay: float, job: Callable[..., object], *args: Any, key: object = None
@@ -130,6 +121,14 @@ class Announcer:
         self, delay: float, job: Callable[..., object], args: tuple[Any, ...], key: object
     ) -> None:
         self.jobs.spawn(delay, job, args, key)
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 async def get_announcer(request: Request, background: BackgroundTasks) -> Announcer:

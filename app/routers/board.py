@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import dataclasses
 import secrets
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -421,8 +422,8 @@ async def post_contribution(
 
 
 def _locked(exc: OperationalError) -> bool:
-    """SQLite's "database is locked": another connection holds the write lock."""
-    return "database is locked" in str(exc.orig)
+    """SQLite's "database is locked" (SQLITE_BUSY): another connection holds the lock."""
+    return getattr(exc.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
 
 
 def _post_as_phone(
