@@ -131,10 +131,15 @@ def _on_event_loop() -> bool:
     return True
 
 
-async def get_announcer(request: Request, background: BackgroundTasks) -> Announcer:
-    # `async def`, though it never awaits: a plain function would cost a thread-pool hop.
+def announcer(request: Request, background: BackgroundTasks) -> Announcer:
+    """The announcer of a request whose background tasks are `background`."""
     state = request.app.state
     return Announcer(state.hub, background, state.jobs, state.live_cache)
+
+
+async def get_announcer(request: Request, background: BackgroundTasks) -> Announcer:
+    # `async def`, though it never awaits: a plain function would cost a thread-pool hop.
+    return announcer(request, background)
 
 
 AnnounceDep = Annotated[Announcer, Depends(get_announcer)]

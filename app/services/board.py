@@ -14,9 +14,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import Table, bindparam, func, insert
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.models.cafe import (
@@ -137,33 +140,52 @@ def _by_client_id(session: Session, participant_id: int, client_id: str) -> Cont
 # --- writing from a phone ------------------------------------------------------------------
 
 
+_TABLEMATE = aliased(Seat)
 _PLACE = (
-    select(Round.id, Round.number, Round.status, Seat.table_id)
+    sa_select(
+        col(Round.id),
+        col(Round.number),
+        col(Round.status),
+        col(Seat.table_id),
+        col(_TABLEMATE.participant_id),
+    )
     .outerjoin(
         Seat, (col(Seat.round_id) == Round.id) & (col(Seat.participant_id) == bindparam("person"))
     )
-    .where(Round.cafe_id == bindparam("cafe"), Round.number == bindparam("number"))
+    .outerjoin(
+        _TABLEMATE,
+        (col(_TABLEMATE.round_id) == Round.id) & (col(_TABLEMATE.table_id) == Seat.table_id),
+    )
+    .where(col(Round.cafe_id) == bindparam("cafe"), col(Round.number) == bindparam("number"))
 )
 
 
-def _place(session: Session, cafe: Cafe, person: Participant) -> tuple[int, int]:
-    """The open round and the person's table in it (ids), in one query: a post holds SQLite's
-    write lock while it runs, so it asks as little as it can."""
+def _place(session: Session, cafe: Cafe, person: Participant) -> tuple[int, int, list[int]]:
+    """The open round, the person's table in it (ids) and who sits at that table (whose
+    boards a card there changes), in one query: a post holds SQLite's write lock while it
+    runs, so it asks as little as it can."""
     if cafe.status == CafeStatus.CLOSED:
         raise Conflict("The café has closed, so the boards no longer change.")
-    row = session.exec(
-        _PLACE,
-        params={"person": person.id, "cafe": cafe.id, "number": cafe.current_round},
-    ).first()
-    if row is None:
+    rows = (
+        session.connection()  # Core columns: no need for the ORM's execution path
+        .execute(_PLACE, {"person": person.id, "cafe": cafe.id, "number": cafe.current_round})
+        .all()
+    )
+    if not rows:
         raise Conflict("The boards open when the first round starts.")
-    round_id, number, status, table_id = row
+    round_id, number, status, table_id, _ = rows[0]
     if status not in OPEN_ROUND:
         raise Conflict(f"Round {number} has finished. The next round opens a new board.")
     if table_id is None:
         raise Conflict("You do not have a table yet. The facilitator will give you one.")
     assert round_id is not None
-    return round_id, table_id
+    return round_id, table_id, [row[4] for row in rows]
+
+
+# A new card is written by one INSERT … RETURNING id, not through the unit of work: the
+# flush's bookkeeping cost more than SQLite takes to store the row.
+_CONTRIBUTIONS = cast(Table, Contribution.__table__)  # type: ignore[attr-defined]
+_INSERT_CONTRIBUTION = insert(_CONTRIBUTIONS).returning(_CONTRIBUTIONS.c.id)
 
 
 @dataclass
@@ -211,7 +233,7 @@ def post_contribution(
         if len(set(theme_ids)) > MAX_THEMES_PER_POST:
             raise Invalid(f"Choose up to {MAX_THEMES_PER_POST} themes.")
         themes = harvest_service.chosen_themes(session=session, cafe=cafe, theme_ids=theme_ids)
-        round_id, table_id = _place(session, cafe, person)
+        round_id, table_id, seated = _place(session, cafe, person)
     except DomainError:
         # A retry of a post that already arrived is answered with it, even if the round
         # has ended since; only a new post is refused.
@@ -234,22 +256,20 @@ def post_contribution(
         created_at=now,
         updated_at=now,
     )
-    session.add(contribution)
+    values = contribution.model_dump(exclude={"id"})
     try:
-        session.flush()  # the new id (for the theme links), or the duplicate found
-        assert contribution.id is not None
+        # The unique (person, client id) index is the duplicate check.
+        connection = session.connection()  # the session's transaction, without the ORM
+        contribution.id = connection.execute(_INSERT_CONTRIBUTION, values).scalar_one()
         if themes:
-            session.add_all(
-                ContributionTheme(contribution_id=contribution.id, theme_id=theme_id)
-                for theme_id, _ in themes
+            connection.execute(
+                insert(cast(Table, ContributionTheme.__table__)),  # type: ignore[attr-defined]
+                [{"contribution_id": contribution.id, "theme_id": t} for t, _ in themes],
             )
-        # Whose boards this changes, read in the transaction that holds the lock anyway: a
-        # read after the commit would begin (and lock) a second one.
-        seated = audience(session=session, contribution=contribution)
         session.commit()
     except IntegrityError:
-        # The unique (person, client id) index is the duplicate check: this is a retry, or
-        # a copy that raced the first one. Either way the first row is the answer.
+        # A retry, or a copy that raced the first one: either way the first row is the
+        # answer.
         session.rollback()
         existing = _by_client_id(session, person_id, client_id)
         if existing is None:

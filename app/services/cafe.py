@@ -304,6 +304,16 @@ _CAFE_WITH_PEOPLE = (
     )
     .where(Cafe.code == bindparam("code"))
 )
+# The same for the usual phone, whose cookie names one person: an expanding IN is rendered
+# anew on every execution, a plain parameter is not.
+_CAFE_WITH_PERSON = (
+    select(Cafe, Participant)
+    .outerjoin(
+        Participant,
+        (col(Participant.cafe_id) == Cafe.id) & (col(Participant.id) == bindparam("person")),
+    )
+    .where(Cafe.code == bindparam("code"))
+)
 
 
 def cafe_and_person(
@@ -316,7 +326,11 @@ def cafe_and_person(
     if not cleaned:
         return None, None
     people = [participant_id for participant_id, _ in seats.values()]
-    rows = session.exec(_CAFE_WITH_PEOPLE, params={"code": cleaned, "people": people}).all()
+    if len(people) == 1:
+        query, params = _CAFE_WITH_PERSON, {"code": cleaned, "person": people[0]}
+    else:
+        query, params = _CAFE_WITH_PEOPLE, {"code": cleaned, "people": people}
+    rows = session.exec(query, params=params).all()
     if not rows:
         return None, None
     cafe = rows[0][0]
