@@ -221,7 +221,7 @@ async def post_all(
     posts: list[Post] = []
     tasks: list[asyncio.Task[None]] = []
 
-    raw = RawPoster(base_url, args.connections) if args.client == "raw" else None
+    raw = RawPoster(base_url) if args.client == "raw" else None
     async with httpx.AsyncClient(base_url=base_url, timeout=args.timeout, limits=limits) as client:
 
         async def send(post: Post) -> None:
@@ -245,7 +245,7 @@ async def post_all(
             try:
                 if raw is not None:
                     status, text = await asyncio.wait_for(
-                        raw.post(path, body, headers), args.timeout
+                        raw.post(post.author, path, body, headers), args.timeout
                     )
                 else:
                     r = await client.post(path, data=body, headers=headers)
@@ -274,6 +274,7 @@ async def post_all(
             tasks.append(asyncio.create_task(send(post)))
         await asyncio.gather(*tasks)
         if raw is not None:
+            print(f"the phones opened {raw.fresh} HTTP connections for {total} posts")
             await raw.close()
     # Cards still on their way: wait for them a little.
     deadline = time.perf_counter() + args.grace
@@ -283,21 +284,27 @@ async def post_all(
 
 
 class RawPoster:
-    """A lean HTTP/1.1 client for the posts alone: keep-alive connections over asyncio
-    streams, a request written as bytes, the answer read by its Content-Length (or chunks)
-    and gunzipped. httpx costs the bench about a millisecond of CPU a post, and the bench
-    shares the machine's two cores with the server it measures (phones are devices of their
-    own); `--client httpx` measures with httpx as before."""
+    """A lean HTTP/1.1 client for the posts alone: each phone posts over its own keep-alive
+    connection, as a phone's browser does (asyncio streams, the request written as bytes, the
+    answer read by its Content-Length or chunks, gunzipped), and opens a new one when the
+    server has closed it (after its keep-alive timeout). httpx costs the bench about a
+    millisecond of CPU a post, and the bench shares the machine's two cores with the server
+    it measures (phones are devices of their own); `--client httpx` measures with httpx.
 
-    def __init__(self, base_url: str, size: int) -> None:
+    (Until 2026-11-28 the phones shared a pool of `--connections` connections: in a burst
+    every pooled connection was busy, the pool opened new ones, and the server, which accepts
+    one new connection per turn of its event loop (libuv), let them wait behind the posts on
+    the connections it had. Phones do not share connections.)"""
+
+    def __init__(self, base_url: str) -> None:
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.authority = parts.netloc
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-        self.slots = asyncio.Semaphore(size)
+        self.conns: dict[int, tuple[asyncio.StreamReader, asyncio.StreamWriter]] = {}
+        self.fresh = 0  # connections opened
 
     async def post(
-        self, path: str, form: dict[str, str], headers: dict[str, str]
+        self, phone: int, path: str, form: dict[str, str], headers: dict[str, str]
     ) -> tuple[int, str]:
         body = urlencode(form).encode()
         head = [
@@ -309,28 +316,27 @@ class RawPoster:
             *(f"{k}: {v}" for k, v in headers.items()),
         ]
         request = ("\r\n".join(head) + "\r\n\r\n").encode() + body
-        async with self.slots:
-            while True:
-                fresh = not self.idle
+        while True:
+            conn = self.conns.pop(phone, None)
+            fresh = conn is None
+            if conn is None:
+                conn = await asyncio.open_connection(self.host, self.port)
+                self.fresh += 1
+            try:
+                status, text, keep = await self._exchange(*conn, request)
+            except (ConnectionError, asyncio.IncompleteReadError, IndexError):
+                conn[1].close()
                 if fresh:
-                    conn = await asyncio.open_connection(self.host, self.port)
-                else:
-                    conn = self.idle.pop()
-                try:
-                    status, text, keep = await self._exchange(*conn, request)
-                except (ConnectionError, asyncio.IncompleteReadError, IndexError):
-                    conn[1].close()
-                    if fresh:
-                        raise
-                    continue  # the server closed an idle connection: take another
-                except BaseException:
-                    conn[1].close()
                     raise
-                if keep:
-                    self.idle.append(conn)
-                else:
-                    conn[1].close()
-                return status, text
+                continue  # the server closed the phone's idle connection: open another
+            except BaseException:
+                conn[1].close()
+                raise
+            if keep and phone not in self.conns:
+                self.conns[phone] = conn
+            else:  # closed by the server, or a second connection for a second post at once
+                conn[1].close()
+            return status, text
 
     @staticmethod
     async def _exchange(
@@ -360,9 +366,9 @@ class RawPoster:
         return status, data.decode(), keep
 
     async def close(self) -> None:
-        for _, writer in self.idle:
+        for _, writer in self.conns.values():
             writer.close()
-        self.idle.clear()
+        self.conns.clear()
 
 
 async def rows_per_marker(api: httpx.AsyncClient, cafe_id: int) -> Counter[str]:
@@ -623,7 +629,12 @@ def main() -> None:
         action="store_true",
         help="the facilitator's live console is open too (it redraws every board as posts come)",
     )
-    parser.add_argument("--connections", type=int, default=256, help="HTTP connections at most")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=256,
+        help="HTTP connections at most (--client httpx; the lean client gives each phone its own)",
+    )
     parser.add_argument(
         "--client",
         choices=["raw", "httpx"],
@@ -645,7 +656,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--keep-db", help="copy the SQLite file here at the end (to study it)")
     args = parser.parse_args()
-    raise_fd_limit(args.phones + args.connections)
+    raise_fd_limit(2 * args.phones + args.connections)
     print(f"{args.phones} phones; {os.cpu_count()} CPUs, load average {load()}")
     with tempfile.TemporaryDirectory(prefix="tablecloth-contributions-") as tmp:
         out = asyncio.run(run(args, Path(tmp)))
