@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import itertools
 import json
 import logging
 import secrets
 import time
-import uuid
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -86,6 +85,27 @@ def read_access_token(settings: Settings, token: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    ]
+
+
+# Every response's security headers, encoded once (a response that set one keeps its own).
+_SECURITY_HEADERS = _raw(
+    {
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "camera=(self), microphone=(self), geolocation=()",
+    }
+)
+_CSP = {csp: _raw({"Content-Security-Policy": csp}) for csp in (CSP, DOCS_CSP)}
+_NO_STORE = _raw({"Cache-Control": "no-store"})
+_IMMUTABLE = (b"cache-control", b"public, max-age=31536000, immutable")
+
+
 class SecurityHeadersMiddleware:
     """Adds CSP and friends to every HTTP response."""
 
@@ -97,27 +117,30 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        csp = DOCS_CSP if path in {"/docs", "/docs/oauth2-redirect"} else CSP
+        wanted = _CSP[DOCS_CSP if path in {"/docs", "/docs/oauth2-redirect"} else CSP]
+        wanted = wanted + _SECURITY_HEADERS
+        static = path.startswith("/static/")
+        if not static:
+            wanted = wanted + _NO_STORE
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", csp)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-                headers.setdefault(
-                    "Permissions-Policy", "camera=(self), microphone=(self), geolocation=()"
-                )
-                if not path.startswith("/static/"):
-                    headers.setdefault("Cache-Control", "no-store")
-                elif b"v=" in scope.get("query_string", b""):
+                raw = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in raw}
+                raw += [header for header in wanted if header[0] not in present]
+                if static and b"v=" in scope.get("query_string", b""):
                     # Fingerprinted URLs (static_url) change when the file does.
-                    headers["Cache-Control"] = "public, max-age=31536000, immutable"
+                    raw = [h for h in raw if h[0].lower() != b"cache-control"] + [_IMMUTABLE]
+                message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# A request's id: this process's random prefix and a count (a random id per request costs a
+# system call for its randomness; these are as unique, across workers and restarts too).
+_REQUEST_IDS = itertools.count(1)
+_PROCESS_ID = secrets.token_hex(3)
 
 
 class RequestLogMiddleware:
@@ -132,27 +155,29 @@ class RequestLogMiddleware:
             return
         start = time.perf_counter()
         status = 500
-        request_id = uuid.uuid4().hex[:12]
+        request_id = f"{_PROCESS_ID}{next(_REQUEST_IDS):06x}"
+        header = (b"x-request-id", request_id.encode())
 
         async def send_logged(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append("X-Request-Id", request_id)
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_logged)
         finally:
-            record: dict[str, Any] = {
-                "event": "request",
-                "id": request_id,
-                "method": scope["method"],
-                "path": scope["path"],
-                "status": status,
-                "ms": round((time.perf_counter() - start) * 1000, 1),
-            }
-            log.info(json.dumps(record))
+            if log.isEnabledFor(logging.INFO):
+                record: dict[str, Any] = {
+                    "event": "request",
+                    "id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "ms": round((time.perf_counter() - start) * 1000, 1),
+                }
+                log.info(json.dumps(record))
 
 
 def request_is_htmx(request: Request) -> bool:
