@@ -177,11 +177,15 @@ def read_phone(
     settings: Settings,
     now: datetime,
     write_engine: Engine | None = None,
+    *,
+    session: Session | None = None,
 ) -> Phone:
     """Who is posting, read in a session that does not take SQLite's write lock: a post then
     holds the lock only for its own few statements. Unknown codes count against the address
-    as they do on the join page (written through `write_engine`, the main one by default)."""
-    with db.statement_session() as read:
+    as they do on the join page (written through `write_engine`, the main one by default).
+    A post run on the event loop passes its write `session`, read and written in one go."""
+    with contextlib.ExitStack() as stack:
+        read = session or stack.enter_context(db.statement_session())
         cafe, person = cafe_service.cafe_and_person(
             session=read, code=code, seats=cookie_seats(request)
         )
@@ -189,8 +193,14 @@ def read_phone(
             # Not someone of this café (a signed cookie cannot be guessed): as on the join
             # page, the address's allowance is checked before the answer says anything.
             check_join_allowance(read, request, settings, now)
+        if session is not None:
+            # Read as they are now: a rollback of the write must not expire them.
+            for row in (cafe, person):
+                if row is not None:
+                    session.expunge(row)
     if cafe is None:
-        with Session(write_engine or db.engine) as write:
+        with contextlib.ExitStack() as stack:
+            write = session or stack.enter_context(Session(write_engine or db.engine))
             count_unknown_code(write, request, now)
         raise NotFound("We could not find a café with that code.")
     if person is None:
@@ -432,7 +442,9 @@ async def post_contribution(
     engine = db.nowait_engine
     if engine is not None and _SQLITE_WRITER.acquire(blocking=False):
         try:
-            return _post_as_phone(request, code, db, settings, now, announce, draft, engine)
+            return _post_as_phone(
+                request, code, db, settings, now, announce, draft, engine, on_loop=True
+            )
         except OperationalError as exc:
             if not _locked(exc):
                 raise
@@ -457,12 +469,18 @@ def _post_as_phone(
     announce: Announcer,
     sent: board_service.Draft,
     engine: Engine,
+    *,
+    on_loop: bool = False,
 ) -> Response:
-    phone = read_phone(code, request, db, settings, now, engine)
-    cafe, person = phone.cafe, phone.person
     # The write's own session (not the request's), closed as soon as the write is done: the
-    # answer is drawn without it.
+    # answer is drawn without it. On the event loop nothing else of this process runs
+    # meanwhile, so who is posting is read in it too (one session and connection, not two);
+    # in a worker thread it is read before, so the lock is held for the write alone.
     with Session(engine, expire_on_commit=False) as session:
+        phone = read_phone(
+            code, request, db, settings, now, engine, session=session if on_loop else None
+        )
+        cafe, person = phone.cafe, phone.person
         result = _attempt(
             request,
             session,
