@@ -184,12 +184,14 @@ def start_server(server: LiveServer) -> LiveServer:
 
 def start_profiler(out: str, pid: int, *, gil: bool = False) -> subprocess.Popen[bytes]:
     """py-spy on the server (not a project dependency: `.venv/bin/pip install py-spy`).
-    `gil`: sample only the thread holding the GIL, so the shares are shares of CPU time."""
+    `gil`: sample only the thread holding the GIL, so the shares are shares of CPU time.
+    Samples a second: 250, or `PYSPY_RATE` from the environment."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     fmt = "speedscope" if out.endswith(".json") else "flamegraph"
     if out.endswith(".txt"):
         fmt = "raw"
-    command = [spy, "record", "--pid", str(pid), "--rate", "250", "--format", fmt, "-o", out]
+    rate = os.environ.get("PYSPY_RATE", "250")
+    command = [spy, "record", "--pid", str(pid), "--rate", rate, "--format", fmt, "-o", out]
     return subprocess.Popen(
         command + (["--gil", "--nonblocking"] if gil else []), stdout=subprocess.DEVNULL
     )
