@@ -67,6 +67,21 @@ def test_fingerprinted_static_files_are_cached_for_long(client: TestClient) -> N
     assert client.get("/").headers["cache-control"] == "no-store"
 
 
+def test_every_response_carries_its_own_request_id_and_security_headers(
+    client: TestClient,
+) -> None:
+    """The id a support request can quote; each header once, the docs page with its own CSP."""
+    first, second = client.get("/healthz"), client.get("/healthz")
+    ids = {first.headers["x-request-id"], second.headers["x-request-id"]}
+    assert len(ids) == 2 and all(len(i) == 12 for i in ids)
+    for name in ("content-security-policy", "x-frame-options", "cache-control"):
+        assert len(first.headers.get_list(name)) == 1, name
+    assert first.headers["x-content-type-options"] == "nosniff"
+    assert "'unsafe-inline'" not in first.headers["content-security-policy"]
+    docs = client.get("/docs")
+    assert "'unsafe-inline'" in docs.headers["content-security-policy"]
+
+
 def test_numbers_too_large_for_the_database_are_a_4xx(
     client: TestClient, api_headers: dict[str, str], logged_in: TestClient
 ) -> None:
