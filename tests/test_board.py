@@ -126,6 +126,24 @@ def setup_two_tables(
 # --- posting -----------------------------------------------------------------------------
 
 
+def test_a_post_to_an_unknown_code_is_a_404_that_counts_against_guessing(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    """Posted to a code that names no café: a readable 404, nothing stored, and (as on the
+    join page) the try counts against the address's allowance for guessing codes."""
+    cafe, ann, _, _ = setup_two_tables(client, api_headers)
+    data = {"csrf_token": token(ann, cafe["code"]), "text": "Lost?", "kind": "idea"}
+    for n in range(20):
+        r = ann.post(
+            "/p/ZZZZZZ/contributions", data={**data, "client_id": f"lost-{n}"}, headers=HTMX
+        )
+        assert r.status_code == 404, r.text
+        assert "could not find a café" in r.text
+    assert contributions(session) == []
+    assert phone(client).get(f"/j/{cafe['code']}").status_code == 429  # a stranger must wait
+    assert post(ann, cafe["code"], "Still here", htmx=True).status_code == 200  # Ann is in
+
+
 def test_post_from_a_phone_without_javascript(
     client: TestClient, api_headers: dict[str, str], session: Session
 ) -> None:
