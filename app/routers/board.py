@@ -176,14 +176,13 @@ def read_phone(
     db: Database,
     settings: Settings,
     now: datetime,
-    write_engine: Engine | None = None,
     *,
     session: Session | None = None,
 ) -> Phone:
     """Who is posting, read in a session that does not take SQLite's write lock: a post then
     holds the lock only for its own few statements. Unknown codes count against the address
-    as they do on the join page (written through `write_engine`, the main one by default).
-    A post run on the event loop passes its write `session`, read and written in one go."""
+    as they do on the join page. A post run on the event loop passes its write `session`,
+    read and written in one go."""
     with contextlib.ExitStack() as stack:
         read = session or stack.enter_context(db.statement_session())
         cafe, person = cafe_service.cafe_and_person(
@@ -200,7 +199,7 @@ def read_phone(
                     session.expunge(row)
     if cafe is None:
         with contextlib.ExitStack() as stack:
-            write = session or stack.enter_context(Session(write_engine or db.engine))
+            write = session or stack.enter_context(Session(db.engine))
             count_unknown_code(write, request, now)
         raise NotFound("We could not find a café with that code.")
     if person is None:
@@ -477,9 +476,7 @@ def _post_as_phone(
     # meanwhile, so who is posting is read in it too (one session and connection, not two);
     # in a worker thread it is read before, so the lock is held for the write alone.
     with Session(engine, expire_on_commit=False) as session:
-        phone = read_phone(
-            code, request, db, settings, now, engine, session=session if on_loop else None
-        )
+        phone = read_phone(code, request, db, settings, now, session=session if on_loop else None)
         cafe, person = phone.cafe, phone.person
         result = _attempt(
             request,
