@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import ColumnElement, bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from app.models.accounts import Facilitator
 from app.models.cafe import (
@@ -295,25 +296,19 @@ def update_needs(
     return person
 
 
-_CAFE_WITH_PEOPLE = (
-    select(Cafe, Participant)
-    .outerjoin(
-        Participant,
-        (col(Participant.cafe_id) == Cafe.id)
-        & col(Participant.id).in_(bindparam("people", expanding=True)),
+def _cafe_with(people: ColumnElement[bool]) -> Select[Cafe, Participant]:
+    """The café with a join code, and those of its people `people` picks out."""
+    return (
+        select(Cafe, Participant)
+        .outerjoin(Participant, (col(Participant.cafe_id) == Cafe.id) & people)
+        .where(Cafe.code == bindparam("code"))
     )
-    .where(Cafe.code == bindparam("code"))
-)
+
+
+_CAFE_WITH_PEOPLE = _cafe_with(col(Participant.id).in_(bindparam("people", expanding=True)))
 # The same for the usual phone, whose cookie names one person: an expanding IN is rendered
 # anew on every execution, a plain parameter is not.
-_CAFE_WITH_PERSON = (
-    select(Cafe, Participant)
-    .outerjoin(
-        Participant,
-        (col(Participant.cafe_id) == Cafe.id) & (col(Participant.id) == bindparam("person")),
-    )
-    .where(Cafe.code == bindparam("code"))
-)
+_CAFE_WITH_PERSON = _cafe_with(col(Participant.id) == bindparam("person"))
 
 
 def cafe_and_person(
