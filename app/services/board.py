@@ -186,6 +186,7 @@ def _place(session: Session, cafe: Cafe, person: Participant) -> tuple[int, int,
 # flush's bookkeeping cost more than SQLite takes to store the row.
 _CONTRIBUTIONS = cast(Table, Contribution.__table__)  # type: ignore[attr-defined]
 _INSERT_CONTRIBUTION = insert(_CONTRIBUTIONS).returning(_CONTRIBUTIONS.c.id)
+_INSERT_THEME_LINKS = insert(cast(Table, ContributionTheme.__table__))  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -263,7 +264,7 @@ def post_contribution(
         contribution.id = connection.execute(_INSERT_CONTRIBUTION, values).scalar_one()
         if themes:
             connection.execute(
-                insert(cast(Table, ContributionTheme.__table__)),  # type: ignore[attr-defined]
+                _INSERT_THEME_LINKS,
                 [{"contribution_id": contribution.id, "theme_id": t} for t, _ in themes],
             )
         session.commit()
