@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, WebSocket
@@ -21,6 +18,15 @@ from app.realtime.reads import new_cards, shared_boards
 from app.rendering import render_html
 from app.routers import board as board_routes
 from app.routers.cafes import qr_svg
+from app.routers.phone_fragments import (
+    CSRF_SLOT,
+    board_block,
+    bundles,
+    fragments,
+    fresh_form,
+    now_block,
+    round_bundle,
+)
 from app.security import origin_allowed
 from app.services import board as board_service
 from app.services import cafe as cafe_service
@@ -112,19 +118,19 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
                     "card": shown,
                     "b": board_routes.card_board(state.cafe),
                     "news": news,
-                    "csrf": _CSRF_SLOT,
+                    "csrf": CSRF_SLOT,
                 },
             ),
         )
         ids.add(cid)  # this connection's own set: a board of hundreds is not copied
         last_board["html"] = ""  # the board on the phone is no longer the one last drawn
-        return html.replace(_CSRF_SLOT, csrf)
+        return html.replace(CSRF_SLOT, csrf)
 
     async def round_part(state: cafe_service.CafeState, event: Event) -> str | None:
         """A round event for a seated phone whose board is (still) empty, as every board is
         when a round starts: what the phone is sent is then the same for everyone at its
         table who stayed there (or moved there) with the same host badge, so it is worked
-        out once for them (`_round_bundle`) and each phone only compares it with what it
+        out once for them (`round_bundle`) and each phone only compares it with what it
         shows. None: the general path draws it."""
         rnd = state.round
         me = _current(state, person)
@@ -144,7 +150,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         bundle = bundles.get(
             state,
             (table_id, stayed, me.is_host),
-            lambda: _round_bundle(state, me, cards),
+            lambda: round_bundle(state, me, cards),
         )
         out = ""
         if bundle.now != last_html[0]:
@@ -156,7 +162,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             out += bundle.board
         if bundle.compose_key != compose_seen[0]:
             compose_seen[0] = bundle.compose_key
-            out += _fresh_form(state.cafe, me, bundle.b, cards, bundle.compose_key, csrf)
+            out += fresh_form(state.cafe, me, bundle.b, cards, bundle.compose_key, csrf)
         return out
 
     async def board_part(
@@ -191,7 +197,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         last_board["ids"] = ids
         last_board["place"] = place
         out = ""
-        html = _board_block(state.cafe, me, b, cards, news, csrf)
+        html = board_block(state.cafe, me, b, cards, news, csrf)
         if html != last_board["html"]:
             last_board["html"] = html
             out += html
@@ -201,7 +207,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             key = board_routes.compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
             if key != compose_seen[0]:
                 compose_seen[0] = key
-                out += _fresh_form(state.cafe, me, b, cards, key, csrf)
+                out += fresh_form(state.cafe, me, b, cards, key, csrf)
         return out
 
     async def render(state: cafe_service.CafeState, event: Event | None) -> str | None:
@@ -233,7 +239,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         # its arrival, so it runs at most the delivery time, well under a second, behind).
         now = state.read_at if event is not None else utcnow()
         view = cafe_service.participant_view(state, _current(state, person), now)
-        html = _now_block(state, view, csrf)
+        html = now_block(state, view, csrf)
         out = ""
         if html != last_html[0]:
             last_html[0] = html
@@ -251,136 +257,6 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         channels=[participant_channel(person.id)],
         render=render,
     )
-
-
-V = TypeVar("V")
-
-
-class FragmentCache(Generic[V]):
-    """Fragments drawn once and shared by the phones whose view of them is the same.
-
-    A fragment is keyed by the object it was drawn from (the shared café state, or one
-    table's shared cards: new after every change, so never stale) and by every other value
-    the block reads. The object is held with the entry, so its id cannot be reused while
-    the entry lives.
-    """
-
-    SIZE = 4096
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[Any, ...], tuple[object, V]] = OrderedDict()
-
-    def get(self, source: object, key: tuple[Any, ...], draw: Callable[[], V]) -> V:
-        full = (id(source), *key)
-        hit = self._entries.get(full)
-        if hit is not None and hit[0] is source:
-            return hit[1]
-        html = draw()
-        self._entries[full] = (source, html)
-        while len(self._entries) > self.SIZE:
-            self._entries.popitem(last=False)
-        return html
-
-
-fragments: FragmentCache[str] = FragmentCache()
-
-
-def _now_block(
-    state: cafe_service.CafeState, view: cafe_service.ParticipantState, csrf: str
-) -> str:
-    """The `now` block, keyed by everything it reads that is not the same for the whole
-    table."""
-    key = (
-        "now",
-        view.table.id if view.table else None,
-        view.move_call,
-        view.seconds_left,
-        view.person.is_host,
-        view.person.display_name if view.round is None else None,
-        csrf if view.open_tables else None,
-    )
-    return fragments.get(
-        state,
-        key,
-        lambda: render_html(
-            "participant.html",
-            {"cafe": state.cafe, "v": view, "person": view.person, "oob": True, "csrf": csrf},
-            block="now",
-        ),
-    )
-
-
-def _board_block(
-    cafe: Cafe,
-    me: Someone,
-    b: board_service.TableBoard,
-    cards: board_service.TableCards,
-    news: str,
-    csrf: str,
-) -> str:
-    """The `board` block. An empty board (every board at a round start) reads nothing of
-    the person: the phones at a table share one drawing. Cards carry the person's own forms
-    and votes, so a board with cards is drawn for each phone."""
-
-    def draw() -> str:
-        ctx = {"cafe": cafe, "person": me, "b": b, "oob": True, "csrf": csrf, "news": news}
-        return render_html("participant.html", ctx, block="board")
-
-    if b.cards:
-        return draw()
-    return fragments.get(cards, ("board", b.open, b.budget, b.votes_left, news), draw)
-
-
-@dataclass(frozen=True, eq=False)
-class RoundBundle:
-    """What a round event sends the phones at one table with an empty board (see
-    `round_part`): the `now` block, the board and the key of the form they should have."""
-
-    now: str
-    board: str
-    compose_key: str
-    b: board_service.TableBoard
-
-
-def _round_bundle(
-    state: cafe_service.CafeState, me: Someone, cards: board_service.TableCards
-) -> RoundBundle:
-    view = cafe_service.participant_view(state, me, state.read_at)
-    b = board_service.board_for(cards, me)
-    board = _board_block(state.cafe, me, b, cards, "", "")
-    key = board_routes.compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
-    # No CSRF token in either block here: seating is planned, so no table-picking forms.
-    return RoundBundle(now=_now_block(state, view, ""), board=board, compose_key=key, b=b)
-
-
-bundles: FragmentCache[RoundBundle] = FragmentCache()
-
-
-# A blank contribution form differs between phones only in its CSRF token and draft id, so
-# it is drawn once per kind of form with these slots and the two values are put in per phone.
-_CSRF_SLOT = "tc-slot-csrf-5f1c"
-_CLIENT_ID_SLOT = "tc-slot-client-id-5f1c"
-
-
-def _fresh_form(
-    cafe: Cafe,
-    me: Someone,
-    b: board_service.TableBoard,
-    cards: board_service.TableCards,
-    key: str,
-    csrf: str,
-) -> str:
-    evidence = board_service.default_evidence(me)
-
-    def draw() -> str:
-        blank = board_service.Draft(client_id=_CLIENT_ID_SLOT, evidence_type=evidence)
-        form = board_routes.compose_context(cafe, me, b, blank)
-        ctx = {"cafe": cafe, "person": me, "b": b, "oob": True, "csrf": _CSRF_SLOT, **form}
-        return render_html("participant.html", ctx, block="compose")
-
-    html = fragments.get(cards, ("compose", key, evidence), draw)
-    draft_id = board_service.new_draft(me).client_id
-    return html.replace(_CSRF_SLOT, csrf).replace(_CLIENT_ID_SLOT, draft_id)
 
 
 def _current(state: cafe_service.CafeState, person: Participant) -> Someone:

@@ -1,0 +1,142 @@
+"""The fragments pushed to phones, drawn once and shared by every phone whose view of them is
+the same (the `now` block of a table, an empty board, a blank contribution form)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from app.models.cafe import Cafe, Someone
+from app.rendering import render_html
+from app.routers import board as board_routes
+from app.services import board as board_service
+from app.services import cafe as cafe_service
+
+V = TypeVar("V")
+
+
+class FragmentCache(Generic[V]):
+    """Fragments drawn once and shared by the phones whose view of them is the same.
+
+    A fragment is keyed by the object it was drawn from (the shared café state, or one
+    table's shared cards: new after every change, so never stale) and by every other value
+    the block reads. The object is held with the entry, so its id cannot be reused while
+    the entry lives.
+    """
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[Any, ...], tuple[object, V]] = OrderedDict()
+
+    def get(self, source: object, key: tuple[Any, ...], draw: Callable[[], V]) -> V:
+        full = (id(source), *key)
+        hit = self._entries.get(full)
+        if hit is not None and hit[0] is source:
+            return hit[1]
+        html = draw()
+        self._entries[full] = (source, html)
+        while len(self._entries) > self.SIZE:
+            self._entries.popitem(last=False)
+        return html
+
+
+fragments: FragmentCache[str] = FragmentCache()
+
+
+def now_block(state: cafe_service.CafeState, view: cafe_service.ParticipantState, csrf: str) -> str:
+    """The `now` block, keyed by everything it reads that is not the same for the whole
+    table."""
+    key = (
+        "now",
+        view.table.id if view.table else None,
+        view.move_call,
+        view.seconds_left,
+        view.person.is_host,
+        view.person.display_name if view.round is None else None,
+        csrf if view.open_tables else None,
+    )
+    return fragments.get(
+        state,
+        key,
+        lambda: render_html(
+            "participant.html",
+            {"cafe": state.cafe, "v": view, "person": view.person, "oob": True, "csrf": csrf},
+            block="now",
+        ),
+    )
+
+
+def board_block(
+    cafe: Cafe,
+    me: Someone,
+    b: board_service.TableBoard,
+    cards: board_service.TableCards,
+    news: str,
+    csrf: str,
+) -> str:
+    """The `board` block. An empty board (every board at a round start) reads nothing of
+    the person: the phones at a table share one drawing. Cards carry the person's own forms
+    and votes, so a board with cards is drawn for each phone."""
+
+    def draw() -> str:
+        ctx = {"cafe": cafe, "person": me, "b": b, "oob": True, "csrf": csrf, "news": news}
+        return render_html("participant.html", ctx, block="board")
+
+    if b.cards:
+        return draw()
+    return fragments.get(cards, ("board", b.open, b.budget, b.votes_left, news), draw)
+
+
+@dataclass(frozen=True, eq=False)
+class RoundBundle:
+    """What a round event sends the phones at one table with an empty board (see
+    `round_part`): the `now` block, the board and the key of the form they should have."""
+
+    now: str
+    board: str
+    compose_key: str
+    b: board_service.TableBoard
+
+
+def round_bundle(
+    state: cafe_service.CafeState, me: Someone, cards: board_service.TableCards
+) -> RoundBundle:
+    view = cafe_service.participant_view(state, me, state.read_at)
+    b = board_service.board_for(cards, me)
+    board = board_block(state.cafe, me, b, cards, "", "")
+    key = board_routes.compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
+    # No CSRF token in either block here: seating is planned, so no table-picking forms.
+    return RoundBundle(now=now_block(state, view, ""), board=board, compose_key=key, b=b)
+
+
+bundles: FragmentCache[RoundBundle] = FragmentCache()
+
+
+# A blank contribution form differs between phones only in its CSRF token and draft id, so
+# it is drawn once per kind of form with these slots and the two values are put in per phone.
+CSRF_SLOT = "tc-slot-csrf-5f1c"
+CLIENT_ID_SLOT = "tc-slot-client-id-5f1c"
+
+
+def fresh_form(
+    cafe: Cafe,
+    me: Someone,
+    b: board_service.TableBoard,
+    cards: board_service.TableCards,
+    key: str,
+    csrf: str,
+) -> str:
+    evidence = board_service.default_evidence(me)
+
+    def draw() -> str:
+        blank = board_service.Draft(client_id=CLIENT_ID_SLOT, evidence_type=evidence)
+        form = board_routes.compose_context(cafe, me, b, blank)
+        ctx = {"cafe": cafe, "person": me, "b": b, "oob": True, "csrf": CSRF_SLOT, **form}
+        return render_html("participant.html", ctx, block="compose")
+
+    html = fragments.get(cards, ("compose", key, evidence), draw)
+    draft_id = board_service.new_draft(me).client_id
+    return html.replace(CSRF_SLOT, csrf).replace(CLIENT_ID_SLOT, draft_id)
