@@ -14,7 +14,7 @@ import dataclasses
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from tempfile import SpooledTemporaryFile
@@ -44,7 +44,7 @@ from app.config import Settings
 from app.db import Database
 from app.deps import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
 from app.models.base import utcnow
-from app.models.cafe import Cafe, CafeTable, Participant, Round, Someone
+from app.models.cafe import Cafe, CafeTable, Participant, Round
 from app.models.evidence import (
     EVIDENCE_LABELS,
     KIND_LABELS,
@@ -66,6 +66,7 @@ from app.routers.participant import (
     count_unknown_code,
     remembered,
 )
+from app.routers.phone_fragments import compose_context
 from app.security import CSRF_FIELD, CSRF_HEADER, csrf_valid, origin_allowed, request_is_htmx
 from app.services import board as board_service
 from app.services import cafe as cafe_service
@@ -82,41 +83,6 @@ T = TypeVar("T")
 
 
 # --- context shared by the page, htmx answers and websocket pushes -------------------------
-
-
-def compose_key(
-    cafe: Cafe,
-    person: Someone,
-    rnd: Round | None,
-    table: CafeTable | None,
-    is_open: bool,
-    theme_list: Sequence[board_service.ThemeChoice] = (),
-) -> str:
-    """Changes exactly when the contribution form on a phone must be drawn again: not at a
-    rotation from one open board to the next, so a half-written draft stays where it is."""
-    has = f"{'r' if rnd else '-'}{'t' if table else '-'}"
-    # New themes from the facilitator mean new boxes to tick, so they are part of the key.
-    themes = ".".join(str(t.id) for t in theme_list)
-    return f"{int(is_open)}{int(person.is_host)}{has}-{cafe.status}-{themes}"
-
-
-def compose_context(
-    cafe: Cafe,
-    person: Someone,
-    board: board_service.TableBoard,
-    draft: board_service.Draft | None = None,
-) -> dict[str, Any]:
-    """What the `compose` block (the contribution form) needs."""
-    return {
-        "draft": draft or board_service.new_draft(person),
-        "compose_key": compose_key(
-            cafe, person, board.round, board.table, board.open, board.themes
-        ),
-        "themes": board.themes,
-        "kind_labels": KIND_LABELS,
-        "evidence_labels": EVIDENCE_LABELS,
-        "max_text": MAX_TEXT,
-    }
 
 
 def board_context(

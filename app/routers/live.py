@@ -22,6 +22,7 @@ from app.routers.phone_fragments import (
     CSRF_SLOT,
     board_block,
     bundles,
+    compose_key,
     fragments,
     fresh_form,
     now_block,
@@ -204,7 +205,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         if compose:
             # The key alone says whether the form must change; most rotations keep it, so
             # the form (and a fresh draft id) is only built when it does.
-            key = board_routes.compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
+            key = compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
             if key != compose_seen[0]:
                 compose_seen[0] = key
                 out += fresh_form(state.cafe, me, b, cards, key, csrf)

@@ -4,15 +4,51 @@ the same (the `now` block of a table, an empty board, a blank contribution form)
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from app.models.cafe import Cafe, Someone
+from app.models.cafe import Cafe, CafeTable, Round, Someone
+from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS, MAX_TEXT
 from app.rendering import render_html
-from app.routers import board as board_routes
 from app.services import board as board_service
 from app.services import cafe as cafe_service
+
+
+def compose_key(
+    cafe: Cafe,
+    person: Someone,
+    rnd: Round | None,
+    table: CafeTable | None,
+    is_open: bool,
+    theme_list: Sequence[board_service.ThemeChoice] = (),
+) -> str:
+    """Changes exactly when the contribution form on a phone must be drawn again: not at a
+    rotation from one open board to the next, so a half-written draft stays where it is."""
+    has = f"{'r' if rnd else '-'}{'t' if table else '-'}"
+    # New themes from the facilitator mean new boxes to tick, so they are part of the key.
+    themes = ".".join(str(t.id) for t in theme_list)
+    return f"{int(is_open)}{int(person.is_host)}{has}-{cafe.status}-{themes}"
+
+
+def compose_context(
+    cafe: Cafe,
+    person: Someone,
+    board: board_service.TableBoard,
+    draft: board_service.Draft | None = None,
+) -> dict[str, Any]:
+    """What the `compose` block (the contribution form) needs."""
+    return {
+        "draft": draft or board_service.new_draft(person),
+        "compose_key": compose_key(
+            cafe, person, board.round, board.table, board.open, board.themes
+        ),
+        "themes": board.themes,
+        "kind_labels": KIND_LABELS,
+        "evidence_labels": EVIDENCE_LABELS,
+        "max_text": MAX_TEXT,
+    }
+
 
 V = TypeVar("V")
 
@@ -107,7 +143,7 @@ def round_bundle(
     view = cafe_service.participant_view(state, me, state.read_at)
     b = board_service.board_for(cards, me)
     board = board_block(state.cafe, me, b, cards, "", "")
-    key = board_routes.compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
+    key = compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
     # No CSRF token in either block here: seating is planned, so no table-picking forms.
     return RoundBundle(now=now_block(state, view, ""), board=board, compose_key=key, b=b)
 
@@ -133,7 +169,7 @@ def fresh_form(
 
     def draw() -> str:
         blank = board_service.Draft(client_id=CLIENT_ID_SLOT, evidence_type=evidence)
-        form = board_routes.compose_context(cafe, me, b, blank)
+        form = compose_context(cafe, me, b, blank)
         ctx = {"cafe": cafe, "person": me, "b": b, "oob": True, "csrf": CSRF_SLOT, **form}
         return render_html("participant.html", ctx, block="compose")
 
