@@ -124,7 +124,9 @@ class SharedBoards:
 
         return await self._rounds.get((id(db), rnd.id, token), read)
 
-    def keep_new_round(self, db: Database, cafe: Cafe, started: Rotation, seq: int) -> None:
+    def keep_new_round(
+        self, db: Database, cafe: Cafe, started: Rotation, seq: int
+    ) -> dict[int, board_service.TableCards]:
         """A round that has just started has empty boards, known without reading them: keep
         them for the phones of this process under the round event's `seq` (before it is
         published), so a rotation's thousand phones do not all wait for one read in a worker
@@ -135,6 +137,7 @@ class SharedBoards:
                 session=session, cafe=cafe, rnd=rnd, tables=started.state.table_rows
             )
         self._rounds.put((id(db), rnd.id, seq), boards)
+        return boards
 
 
 shared_boards = SharedBoards()

@@ -23,6 +23,8 @@ from app.models.cafe import (
 from app.realtime.announce import AnnounceDep, Announcer
 from app.realtime.hub import CafeEvent
 from app.realtime.reads import shared_boards
+from app.routers.phone_fragments import forecasts
+from app.services import board as board_service
 from app.services import cafe as cafe_service
 
 router = APIRouter(prefix="/api/v1/cafes", tags=["cafés"])
@@ -49,10 +51,15 @@ WriteCafe = Annotated[Cafe, Depends(writable_cafe)]
 
 
 def _plan_next(db: Database, cafe_id: int) -> None:
+    """Plan the next round's seating, then draw what its phones will be sent."""
     with db.read_session() as session:
         cafe = session.get(Cafe, cafe_id)
-        if cafe is not None:
-            cafe_service.prepare_next_round(session=session, cafe=cafe)
+        if cafe is None:
+            return
+        forecast = cafe_service.prepare_next_round(session=session, cafe=cafe)
+        themes = board_service.theme_choices(session, cafe)
+    if forecast is not None:
+        forecasts.draw(cafe_id, forecast, themes)
 
 
 def plan_ahead(announce: Announcer, settings: Settings, db: Database, cafe: Cafe) -> None:
@@ -74,7 +81,8 @@ def announce_rotation(
     live views the state and the new round's empty boards the rotation has in hand; then
     plan the round after it in the background."""
     seq = announce.next_seq()
-    shared_boards.keep_new_round(db, cafe, started, seq)
+    boards = shared_boards.keep_new_round(db, cafe, started, seq)
+    forecasts.confirm(started, boards)
     announce.cafe(cafe.id or 0, CafeEvent.ROUND_STARTED, state=started.state, seq=seq, at_once=True)
     plan_ahead(announce, settings, db, cafe)
 

@@ -163,7 +163,8 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             out += bundle.board
         if bundle.compose_key != compose_seen[0]:
             compose_seen[0] = bundle.compose_key
-            out += fresh_form(state.cafe, me, bundle.b, cards, bundle.compose_key, csrf)
+            b = board_service.board_for(cards, me)
+            out += fresh_form(state.cafe, me, b, cards, bundle.compose_key, csrf)
         return out
 
     async def board_part(

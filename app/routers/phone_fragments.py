@@ -3,10 +3,12 @@ the same (the `now` block of a table, an empty board, a blank contribution form)
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from app.models.cafe import Cafe, CafeTable, Round, Someone
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS, MAX_TEXT
@@ -73,10 +75,15 @@ class FragmentCache(Generic[V]):
         if hit is not None and hit[0] is source:
             return hit[1]
         html = draw()
-        self._entries[full] = (source, html)
+        self.put(source, key, html)
+        return html
+
+    def put(self, source: object, key: tuple[Any, ...], value: V) -> None:
+        """Keep a fragment drawn elsewhere. From a worker thread too: each step below is one
+        dict operation, which the GIL makes whole."""
+        self._entries[(id(source), *key)] = (source, value)
         while len(self._entries) > self.SIZE:
             self._entries.popitem(last=False)
-        return html
 
 
 fragments: FragmentCache[str] = FragmentCache()
@@ -126,15 +133,19 @@ def board_block(
     return fragments.get(cards, ("board", b.open, b.budget, b.votes_left, news), draw)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class RoundBundle:
     """What a round event sends the phones at one table with an empty board (see
-    `round_part`): the `now` block, the board and the key of the form they should have."""
+    `round_part` in routers/live.py): the `now` block, the board and the key of the form
+    they should have."""
 
     now: str
     board: str
     compose_key: str
-    b: board_service.TableBoard
+
+
+# Whose round bundle it is: the table, whether they stayed at it, whether they host it.
+BundleKey = tuple[int, bool, bool]
 
 
 def round_bundle(
@@ -145,10 +156,83 @@ def round_bundle(
     board = board_block(state.cafe, me, b, cards, "", "")
     key = compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
     # No CSRF token in either block here: seating is planned, so no table-picking forms.
-    return RoundBundle(now=now_block(state, view, ""), board=board, compose_key=key, b=b)
+    return RoundBundle(now=now_block(state, view, ""), board=board, compose_key=key)
 
 
 bundles: FragmentCache[RoundBundle] = FragmentCache()
+
+
+class RoundForecasts:
+    """Each café's next round as its phones will be sent it, drawn while the round before
+    runs (`draw`, once the seating is planned ahead) and given to the phones when the round
+    starts just as forecast (`confirm`): a rotation's thousand phones then draw nothing.
+
+    A bundle is drawn for two made-up start instants and kept only if both drawings agree,
+    so nothing that shows when the round started can be sent stale. The forecast is used
+    only if the rotation assembled its café state from equal inputs (the café, the round,
+    the people, the tables, the seating: `cafe_service.StateInputs`) and the café's themes
+    are the same.
+    """
+
+    AT = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 6, 15, 13, 37, 11, tzinfo=UTC))
+
+    def __init__(self) -> None:
+        self._drawn: dict[int, _Drawn] = {}
+        self._lock = threading.Lock()
+
+    def draw(
+        self,
+        cafe_id: int,
+        forecast: cafe_service.Forecast,
+        themes: list[board_service.ThemeChoice],
+    ) -> int:
+        """Draw the bundles of a forecast round (in a worker thread); returns how many."""
+        states = [forecast.state_at(at) for at in self.AT]
+        boards = [
+            board_service.empty_round_cards(s.cafe, s.round, s.table_rows, themes)
+            for s in states
+            if s.round is not None
+        ]
+        drawn: dict[BundleKey, RoundBundle] = {}
+        first = states[0]
+        for person_id, table_id in first.table_of.items():
+            me = first.people_by_id[person_id]
+            key = (table_id, first.previous_table_of.get(person_id) == table_id, me.is_host)
+            if key not in drawn:
+                one, other = (
+                    round_bundle(state, me, cards[table_id])
+                    for state, cards in zip(states, boards, strict=True)
+                )
+                if one == other:
+                    drawn[key] = one
+        with self._lock:
+            self._drawn[cafe_id] = _Drawn(forecast.inputs, themes, drawn)
+        return len(drawn)
+
+    def confirm(
+        self, started: cafe_service.Rotation, boards: dict[int, board_service.TableCards]
+    ) -> int:
+        """A round has started (and its event is not yet published): if as forecast, its
+        phones find their bundles drawn. Returns how many bundles were given."""
+        with self._lock:
+            forecast = self._drawn.pop(started.state.cafe.id or 0, None)
+        if forecast is None:
+            return 0
+        themes = next(iter(boards.values())).themes if boards else []
+        if forecast.inputs != started.inputs or forecast.themes != themes:
+            return 0
+        for key, bundle in forecast.bundles.items():
+            bundles.put(started.state, key, bundle)
+        return len(forecast.bundles)
+
+
+class _Drawn(NamedTuple):
+    inputs: cafe_service.StateInputs
+    themes: list[board_service.ThemeChoice]
+    bundles: dict[BundleKey, RoundBundle]
+
+
+forecasts = RoundForecasts()
 
 
 # A blank contribution form differs between phones only in its CSRF token and draft id, so

@@ -775,7 +775,7 @@ _TABLE_VOTES = (
 )
 
 
-def _theme_choices(session: Session, cafe: Cafe) -> list[ThemeChoice]:
+def theme_choices(session: Session, cafe: Cafe) -> list[ThemeChoice]:
     """The café's themes (few, made by the facilitator): ticked on the form, named on cards."""
     return [
         ThemeChoice(id=theme_id or 0, name=name)
@@ -801,7 +801,7 @@ def table_cards(
     if is_open and cafe.reaction_budget:
         for participant_id, spent in session.exec(_TABLE_VOTES, params=where):
             votes[participant_id] = int(spent)
-    themes = _theme_choices(session, cafe)
+    themes = theme_choices(session, cafe)
     return TableCards(
         round=rnd,
         table=table,
@@ -847,7 +847,7 @@ def round_cards(
             _ROUND_VOTES, params={"round_id": rnd.id}
         ):
             votes[table_id][participant_id] = int(spent)
-    themes = _theme_choices(session, cafe)
+    themes = theme_choices(session, cafe)
     data = _card_data(session, contributions, names=cafe.names_visible, themes=bool(themes))
     return _round_boards(cafe, rnd, tables, contributions, votes, data, themes)
 
@@ -857,7 +857,14 @@ def new_round_cards(
 ) -> dict[int, TableCards]:
     """`round_cards` of a round that has only just started: nobody can have written or
     voted in it yet, so only the café's themes are read."""
-    return _round_boards(cafe, rnd, tables, [], {}, CardData(), _theme_choices(session, cafe))
+    return empty_round_cards(cafe, rnd, tables, theme_choices(session, cafe))
+
+
+def empty_round_cards(
+    cafe: Cafe, rnd: Round, tables: Sequence[CafeTable], themes: list[ThemeChoice]
+) -> dict[int, TableCards]:
+    """`new_round_cards` with the café's themes in hand."""
+    return _round_boards(cafe, rnd, tables, [], {}, CardData(), themes)
 
 
 def _round_boards(

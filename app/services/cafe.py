@@ -9,11 +9,11 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
 
 from app.models.accounts import Facilitator
@@ -473,6 +473,30 @@ def start_next_round(
     return rotate(session=session, cafe=cafe, now=now, from_round=from_round).round
 
 
+class StateInputs(NamedTuple):
+    """What a café state is assembled from (`_assemble_state`), but the instant it is read.
+    Two states of a round's start with equal inputs show every phone the same thing: a round
+    planned ahead (`Forecast`) can be drawn before it starts."""
+
+    cafe: dict[str, Any]
+    round: dict[str, Any]  # but its start and end instants
+    people: list[Person]
+    tables: list[dict[str, Any]]
+    questions: Mapping[int, str]
+    seats: Mapping[int, int]
+    previous: Mapping[int, int]
+    total_rounds: int
+
+
+_INSTANTS = ("starts_at", "ends_at")
+
+
+def _values(row: SQLModel, *skip: str) -> dict[str, Any]:
+    """A row's column values, by name."""
+    table = row.__table__  # type: ignore[attr-defined]
+    return {c.key: getattr(row, c.key) for c in table.columns if c.key not in skip}
+
+
 @dataclass
 class Rotation:
     """A round just started, and the café as it left it: the live views are drawn from this
@@ -480,6 +504,33 @@ class Rotation:
 
     round: Round
     state: CafeState
+    inputs: StateInputs
+
+
+@dataclass(frozen=True, eq=False)
+class Forecast:
+    """The café as its next round will start if nothing changes before the facilitator's tap:
+    the seating is planned ahead, so what every phone will be shown can be drawn ahead too.
+    Whether it came true is for the rotation's `StateInputs` to say (`Rotation.inputs`)."""
+
+    inputs: StateInputs
+    tables: list[CafeTable]
+
+    def state_at(self, at: datetime) -> CafeState:
+        """The state as if the round started at `at` (detached rows; never written)."""
+        rnd = Round(**self.inputs.round)
+        rnd.starts_at, rnd.ends_at = at, at + timedelta(minutes=rnd.minutes)
+        return _assemble_state(
+            cafe=Cafe(**self.inputs.cafe),
+            rnd=rnd,
+            people=self.inputs.people,
+            tables=self.tables,
+            questions=self.inputs.questions,
+            seats=self.inputs.seats,
+            previous=dict(self.inputs.previous),
+            total_rounds=self.inputs.total_rounds,
+            now=at,
+        )
 
 
 def rotate(
@@ -524,6 +575,16 @@ def rotate(
     total_rounds = _round_count(session, cafe)
     session.commit()
     session.refresh(cafe)
+    inputs = StateInputs(
+        cafe=_values(cafe),
+        round=_values(nxt, *_INSTANTS),
+        people=seated.people,
+        tables=[_values(t) for t in seated.tables],
+        questions=questions,
+        seats=seated.seats,
+        previous=seated.before,
+        total_rounds=total_rounds,
+    )
     state = _assemble_state(
         cafe=cafe,
         rnd=nxt,
@@ -535,7 +596,7 @@ def rotate(
         total_rounds=total_rounds,
         now=now,
     )
-    return Rotation(round=nxt, state=state)
+    return Rotation(round=nxt, state=state, inputs=inputs)
 
 
 class Seated(NamedTuple):
@@ -683,26 +744,42 @@ def planned_seating(
     return dict(plan)
 
 
-def prepare_next_round(*, session: Session, cafe: Cafe) -> bool:
+def prepare_next_round(*, session: Session, cafe: Cafe) -> Forecast | None:
     """Plan the next round's seating while this one runs, so that starting it does not wait
     for the planner (a tenth of a second or more for a thousand people). Reads only. Returns
-    whether a plan was made."""
+    the round as it will start if nothing changes meanwhile, or None if no plan was made."""
     if cafe.status == CafeStatus.CLOSED or cafe.seating_mode == SeatingMode.FREE:
-        return False
+        return None
     number = cafe.current_round + 1
-    exists = session.exec(
-        select(Round.id).where(Round.cafe_id == cafe.id, Round.number == number)
+    nxt = session.exec(
+        select(Round).where(Round.cafe_id == cafe.id, Round.number == number)
     ).first()
-    if exists is None:
-        return False
+    if nxt is None or nxt.status != RoundStatus.PLANNED:
+        return None
     now_at = _seats_of(session, current_round(session, cafe))
+    people, tables = people_of(session, cafe), tables_of(session, cafe)
     try:
-        planned_seating(
-            session, cafe, number, people_of(session, cafe), tables_of(session, cafe), now_at
-        )
+        planned = planned_seating(session, cafe, number, people, tables, now_at)
     except rotation.PlanningError:
-        return False  # starting the round will say why
-    return True
+        return None  # starting the round will say why
+    # The café and the round as `rotate` will leave them.
+    claimed = _values(cafe) | {
+        "current_round": number,
+        "status": CafeStatus.RUNNING,
+        "version": cafe.version + 1,
+    }
+    started = _values(nxt, *_INSTANTS) | {"status": RoundStatus.RUNNING}
+    inputs = StateInputs(
+        cafe=claimed,
+        round=started,
+        people=people,
+        tables=[_values(t) for t in tables],
+        questions=table_questions(session, nxt),
+        seats=planned,
+        previous=now_at,
+        total_rounds=_round_count(session, cafe),
+    )
+    return Forecast(inputs=inputs, tables=tables)
 
 
 def seating_history(session: Session, cafe: Cafe, *, before: int) -> list[dict[int, int]]:
