@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from app.db import Database
 from app.models.base import utcnow
 from app.models.cafe import Cafe
-from app.realtime.hub import Event, Hub, SubscriptionClosed, cafe_channel
+from app.realtime.hub import Event, Hub, Subscription, SubscriptionClosed, cafe_channel
 from app.services import cafe as cafe_service
 
 log = logging.getLogger("tablecloth.live")
@@ -124,42 +124,21 @@ async def serve(
             first = await render(state, None)
             if first:
                 await websocket.send_text(first)
-            # The phone going away ends the feed, so the loop below waits on one thing only
+            # The phone going away ends the feed, so the pushing waits on one thing only
             # (a task and a wait per event per phone cost more than the event's drawing).
             reader = asyncio.create_task(_drain(websocket))
             reader.add_done_callback(lambda _: sub.close())
-            drawing = 0.0  # how long the last render took
+            # The pushing runs in a task of its own: this handler's coroutine sits under
+            # some twenty frames of ASGI middleware and routing, every one of them entered
+            # again each time its task wakes; a task made here wakes through three. At a
+            # rotation a thousand tasks wake at once.
+            pusher = asyncio.create_task(
+                _push(websocket, sub, cache, cafe_id, cafe_code, render, coalesce)
+            )
             try:
-                while True:
-                    try:
-                        event = await sub.get()
-                    except SubscriptionClosed:
-                        break
-                    if event is None:
-                        continue
-                    _note(cache, cafe_id, event)
-                    # Board changes carry no `seq`: the café state is as it was.
-                    quiet = "seq" not in event.data
-                    if coalesce:
-                        # A burst of events (people joining, cards posted) becomes one
-                        # render; a view that is slow to draw (the console of a big café)
-                        # waits longer, so it never takes more than a fifth of the CPU.
-                        await asyncio.sleep(max(coalesce, 4 * drawing))
-                        while (more := await sub.get(timeout=0)) is not None:
-                            event = more
-                            _note(cache, cafe_id, event)
-                            quiet = quiet and "seq" not in event.data
-                    state = await cache.get(
-                        cafe_id, code=cafe_code, max_age=cache.QUIET_MAX_AGE if quiet else None
-                    )
-                    if state is None:
-                        break
-                    began = time.perf_counter()
-                    html = await render(state, event)
-                    drawing = time.perf_counter() - began
-                    if html:
-                        await websocket.send_text(html)
+                await pusher
             finally:
+                pusher.cancel()
                 reader.cancel()
     except (WebSocketDisconnect, RuntimeError, ConnectionError):
         pass
@@ -173,6 +152,48 @@ async def serve(
                 await websocket.close()
             except (RuntimeError, WebSocketDisconnect):
                 pass  # it went away at the same moment
+
+
+async def _push(
+    websocket: WebSocket,
+    sub: Subscription,
+    cache: StateCache,
+    cafe_id: int,
+    cafe_code: str,
+    render: Renderer,
+    coalesce: float,
+) -> None:
+    """Push a fresh render for every event until the feed ends (`serve`)."""
+    drawing = 0.0  # how long the last render took
+    while True:
+        try:
+            event = await sub.get()
+        except SubscriptionClosed:
+            return
+        if event is None:
+            continue
+        _note(cache, cafe_id, event)
+        # Board changes carry no `seq`: the café state is as it was.
+        quiet = "seq" not in event.data
+        if coalesce:
+            # A burst of events (people joining, cards posted) becomes one render; a view
+            # that is slow to draw (the console of a big café) waits longer, so it never
+            # takes more than a fifth of the CPU.
+            await asyncio.sleep(max(coalesce, 4 * drawing))
+            while (more := await sub.get(timeout=0)) is not None:
+                event = more
+                _note(cache, cafe_id, event)
+                quiet = quiet and "seq" not in event.data
+        state = await cache.get(
+            cafe_id, code=cafe_code, max_age=cache.QUIET_MAX_AGE if quiet else None
+        )
+        if state is None:
+            return
+        began = time.perf_counter()
+        html = await render(state, event)
+        drawing = time.perf_counter() - began
+        if html:
+            await websocket.send_text(html)
 
 
 def _note(cache: StateCache, cafe_id: int, event: Event) -> None:
