@@ -130,8 +130,12 @@ class Subscription:
         self.dropped = 0
         """Events discarded (oldest first) because this consumer fell behind."""
         self._hub = hub
-        # ``None`` in the queue is the closing sentinel that wakes a blocked `get`.
-        self._queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=queue_size)
+        self._size = queue_size
+        # A deque and the futures of waiting readers, not an asyncio.Queue: at a rotation a
+        # thousand subscriptions each take one event, and the queue's bookkeeping (its
+        # unfinished-task count and event, its putters) was a fifth of that.
+        self._events: deque[Event] = deque()
+        self._waiters: deque[asyncio.Future[None]] = deque()
         self._entered = False
         self._closed = False
 
@@ -173,21 +177,29 @@ class Subscription:
             return await self._next()
         self._check_open()
         if timeout <= 0:
-            try:
-                item = self._queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return None
-            return self._unwrap(item)
+            return self._events.popleft() if self._events else None
         try:
             async with asyncio.timeout(timeout):
-                item = await self._queue.get()
+                return await self._next()
         except TimeoutError:
             return None
-        return self._unwrap(item)
 
     async def _next(self) -> Event:
-        self._check_open()
-        return self._unwrap(await self._queue.get())
+        while True:
+            self._check_open()
+            if self._events:
+                return self._events.popleft()
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake()  # woken for an event this reader will not take
+                raise
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
 
     def _check_open(self) -> None:
         if not self._entered:
@@ -195,22 +207,24 @@ class Subscription:
         if self._closed:
             raise SubscriptionClosed("subscription is closed")
 
-    def _unwrap(self, item: Event | None) -> Event:
-        if item is None:
-            self._queue.put_nowait(None)  # wake any other waiting reader too
-            raise SubscriptionClosed("subscription is closed")
-        return item
+    def _wake(self) -> None:
+        """Wake the reader waiting longest, if any."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
     def _offer(self, event: Event) -> None:
         """Enqueue without ever blocking: when full, the oldest event makes room."""
         if self._closed:
             return
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:
-            self._queue.get_nowait()
-            self._queue.put_nowait(event)
+        if len(self._events) >= self._size:
+            self._events.popleft()
             self.dropped += 1
+        self._events.append(event)
+        if self._waiters:
+            self._wake()
 
     def close(self) -> None:
         """End the feed now: a reader waiting in `get` wakes with `SubscriptionClosed`.
@@ -221,9 +235,11 @@ class Subscription:
         if self._closed:
             return
         self._closed = True
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._queue.put_nowait(None)
+        self._events.clear()
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 class Hub(ABC):
