@@ -89,7 +89,12 @@ class FragmentCache(Generic[V]):
 fragments: FragmentCache[str] = FragmentCache()
 
 
-def now_block(state: cafe_service.CafeState, view: cafe_service.ParticipantState, csrf: str) -> str:
+def now_block(
+    state: cafe_service.CafeState,
+    view: cafe_service.ParticipantState,
+    csrf: str,
+    cache: FragmentCache[str] = fragments,
+) -> str:
     """The `now` block, keyed by everything it reads that is not the same for the whole
     table."""
     key = (
@@ -101,7 +106,7 @@ def now_block(state: cafe_service.CafeState, view: cafe_service.ParticipantState
         view.person.display_name if view.round is None else None,
         csrf if view.open_tables else None,
     )
-    return fragments.get(
+    return cache.get(
         state,
         key,
         lambda: render_html(
@@ -119,6 +124,7 @@ def board_block(
     cards: board_service.TableCards,
     news: str,
     csrf: str,
+    cache: FragmentCache[str] = fragments,
 ) -> str:
     """The `board` block. An empty board (every board at a round start) reads nothing of
     the person: the phones at a table share one drawing. Cards carry the person's own forms
@@ -130,7 +136,7 @@ def board_block(
 
     if b.cards:
         return draw()
-    return fragments.get(cards, ("board", b.open, b.budget, b.votes_left, news), draw)
+    return cache.get(cards, ("board", b.open, b.budget, b.votes_left, news), draw)
 
 
 @dataclass(frozen=True)
@@ -149,14 +155,17 @@ BundleKey = tuple[int, bool, bool]
 
 
 def round_bundle(
-    state: cafe_service.CafeState, me: Someone, cards: board_service.TableCards
+    state: cafe_service.CafeState,
+    me: Someone,
+    cards: board_service.TableCards,
+    cache: FragmentCache[str] = fragments,
 ) -> RoundBundle:
     view = cafe_service.participant_view(state, me, state.read_at)
     b = board_service.board_for(cards, me)
-    board = board_block(state.cafe, me, b, cards, "", "")
+    board = board_block(state.cafe, me, b, cards, "", "", cache)
     key = compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
     # No CSRF token in either block here: seating is planned, so no table-picking forms.
-    return RoundBundle(now=now_block(state, view, ""), board=board, compose_key=key)
+    return RoundBundle(now=now_block(state, view, "", cache), board=board, compose_key=key)
 
 
 bundles: FragmentCache[RoundBundle] = FragmentCache()
@@ -175,9 +184,10 @@ class RoundForecasts:
     """
 
     AT = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 6, 15, 13, 37, 11, tzinfo=UTC))
+    CAFES = 32  # forecasts kept, the latest; a process runs few cafés at a time
 
     def __init__(self) -> None:
-        self._drawn: dict[int, _Drawn] = {}
+        self._drawn: OrderedDict[int, _Drawn] = OrderedDict()
         self._lock = threading.Lock()
 
     def draw(
@@ -194,19 +204,25 @@ class RoundForecasts:
             if s.round is not None
         ]
         drawn: dict[BundleKey, RoundBundle] = {}
+        # Fragments of made-up states are of no use to anyone else: they are not kept in
+        # the shared caches (which would hold the states, a thousand people each, too).
+        own: FragmentCache[str] = FragmentCache()
         first = states[0]
         for person_id, table_id in first.table_of.items():
             me = first.people_by_id[person_id]
             key = (table_id, first.previous_table_of.get(person_id) == table_id, me.is_host)
             if key not in drawn:
                 one, other = (
-                    round_bundle(state, me, cards[table_id])
+                    round_bundle(state, me, cards[table_id], own)
                     for state, cards in zip(states, boards, strict=True)
                 )
                 if one == other:
                     drawn[key] = one
         with self._lock:
+            self._drawn.pop(cafe_id, None)
             self._drawn[cafe_id] = _Drawn(forecast.inputs, themes, drawn)
+            while len(self._drawn) > self.CAFES:
+                self._drawn.popitem(last=False)  # a café that never started its round
         return len(drawn)
 
     def confirm(
