@@ -167,7 +167,8 @@ class Seat(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("round_id", "participant_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    round_id: int = Field(foreign_key="round.id", index=True, ondelete="CASCADE")
+    # No index on round_id alone: the unique (round_id, participant_id) one serves.
+    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
     table_id: int = Field(foreign_key="cafe_table.id", index=True, ondelete="CASCADE")
 

@@ -78,7 +78,10 @@ class Contribution(SQLModel, table=True):
     participant_id: int | None = Field(
         default=None,
         sa_column=Column(
-            Integer, ForeignKey("participant.id", ondelete="SET NULL"), index=True, nullable=True
+            # No index of its own: the unique (participant_id, client_id) one serves.
+            Integer,
+            ForeignKey("participant.id", ondelete="SET NULL"),
+            nullable=True,
         ),
     )
     # Client-generated id: a retried post after a dropped connection finds this row instead
