@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         "ahead, so starting it does not wait for the planner.",
     )
     log_level: str = Field("INFO", description="Log level for the structured request log.")
+    telemetry: bool = Field(
+        False,
+        description="FastAPI's OpenTelemetry spans, metrics and error logs, for an operator "
+        "who has set up an OpenTelemetry SDK and exporter. Off: nothing is recorded.",
+    )
     workers: int = Field(1, description="uvicorn worker count used by the Docker image.")
 
     @model_validator(mode="after")

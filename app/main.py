@@ -92,6 +92,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db.dispose()
 
     app = FastAPI(
+        # FastAPI asks OpenTelemetry on every request whether anyone is listening (2-3% of
+        # a busy server's CPU, bench/README.md); unless the operator asks for it, nobody is.
+        telemetry={
+            "tracing": settings.telemetry,
+            "metrics": settings.telemetry,
+            "logs": settings.telemetry,
+        },
         title="Tablecloth",
         version="1.0.0",
         description=DESCRIPTION,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from fastapi.testclient import TestClient
+from opentelemetry import trace
 from pydantic import ValidationError
 
 from app.config import Settings
+from app.main import create_app
 
 
 def test_defaults_are_local_sqlite_and_memory(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,3 +59,34 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     for name, field in Settings.model_fields.items():
         assert field.description, f"{name} has no description"
         assert f"TABLECLOTH_{name.upper()}" in readme, f"TABLECLOTH_{name.upper()} not in README"
+
+
+class _RecordingTracer(trace.NoOpTracer):
+    def __init__(self, spans: list[str]) -> None:
+        self.spans = spans
+
+    def start_span(self, name: str, *args: Any, **kwargs: Any) -> trace.Span:
+        self.spans.append(name)
+        return super().start_span(name, *args, **kwargs)
+
+
+class _RecordingProvider(trace.TracerProvider):
+    """What an operator's OpenTelemetry SDK would be, as far as FastAPI can tell."""
+
+    def __init__(self) -> None:
+        self.spans: list[str] = []
+
+    def get_tracer(self, *_args: Any, **_kwargs: Any) -> trace.Tracer:
+        return _RecordingTracer(self.spans)
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_telemetry_is_recorded_only_when_the_operator_turns_it_on(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, enabled: bool
+) -> None:
+    provider = _RecordingProvider()
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
+    app = create_app(settings.model_copy(update={"telemetry": enabled}))
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+    assert bool(provider.spans) is enabled
