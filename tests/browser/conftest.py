@@ -126,6 +126,13 @@ class People:
     def phone(self, who: str) -> Page:
         return self._page(dict(self.phone_device), who)
 
+    def small_screen(self, who: str, storage_state: Any = None) -> Page:
+        """A window 320 CSS pixels wide: a small phone, or a laptop's browser zoomed to 400%."""
+        options: dict[str, Any] = {"viewport": {"width": 320, "height": 640}}
+        if storage_state is not None:
+            options["storage_state"] = storage_state
+        return self._page(options, who)
+
     def close(self) -> None:
         for context in self.contexts:
             context.close()
@@ -140,8 +147,47 @@ def people(browser: Browser, phone_device: dict[str, Any], live: LiveServer) -> 
     assert not crowd.problems, "pages reported errors:\n" + "\n".join(crowd.problems)
 
 
+# What sticks out past the right edge of the window (the page then scrolls sideways): the
+# innermost such elements, so a failure names the culprit rather than its ancestors.
+_STICKING_OUT = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= width + 1) continue;
+    if ([...el.children].some((c) => c.getBoundingClientRect().right > width + 1)) continue;
+    out.push(`${el.tagName.toLowerCase()}.${el.className} (to ${Math.round(box.right)} px): `
+      + (el.textContent || "").trim().slice(0, 60));
+  }
+  return out.length ? out.slice(0, 5) : ["(no one element: the page is wider than the window)"];
+}"""
+
+
+def check_fits_the_window(
+    page: Page, label: str, text_sizes: tuple[str, ...] = ("", "200%")
+) -> None:
+    """The page never scrolls sideways, at the window's own size and with the text at 200%
+    (as a phone's text-size setting or a browser's default font size makes it): reading a
+    line by scrolling back and forth fails people who need large text (WCAG 1.4.4, 1.4.10)."""
+    for size in text_sizes:
+        page.evaluate("size => { document.documentElement.style.fontSize = size; }", size)
+        culprits = page.evaluate(_STICKING_OUT)
+        if culprits:
+            page.evaluate("() => { document.documentElement.style.fontSize = ''; }")
+            zoom = " with the text at 200%" if size else ""
+            pytest.fail(
+                f"{label} scrolls sideways{zoom} ({page.url}), past the window's "
+                f"{page.viewport_size}:\n" + "\n".join(f"- {c}" for c in culprits),
+                pytrace=False,
+            )
+    page.evaluate("() => { document.documentElement.style.fontSize = ''; }")
+
+
 def check_accessibility(page: Page, label: str) -> None:
-    """Run axe-core on the page as it is now; fail on any serious or critical violation."""
+    """Run axe-core on the page as it is now; fail on any serious or critical violation, or if
+    the page scrolls sideways (`check_fits_the_window`)."""
+    check_fits_the_window(page, label)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE.read_text())
     violations = page.evaluate("async () => (await axe.run(document)).violations")
