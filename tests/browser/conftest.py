@@ -184,9 +184,51 @@ def check_fits_the_window(
     page.evaluate("() => { document.documentElement.style.fontSize = ''; }")
 
 
+# Controls smaller than 44 x 44 CSS px. A link inside running text (its parent has words of
+# its own) is exempt, as WCAG 2.5.5 exempts it; a checkbox or radio counts with its label.
+_SMALL_TARGETS = """() => {
+  const small = [];
+  const controls = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
+  for (const el of document.querySelectorAll(controls)) {
+    if (el.closest(".visually-hidden")) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    let width = box.width, height = box.height;
+    if ((el.type === "checkbox" || el.type === "radio") && el.labels && el.labels.length) {
+      const label = el.labels[0].getBoundingClientRect();
+      width = Math.max(width, label.width);
+      height = Math.max(height, label.height);
+    }
+    if (width >= 43.5 && height >= 43.5) continue;
+    const words = [...(el.parentElement ? el.parentElement.childNodes : [])]
+      .filter((node) => node.nodeType === Node.TEXT_NODE)
+      .map((node) => node.textContent).join("").replace(/[\\s·|]/g, "");
+    if (el.tagName === "A" && words) continue;
+    const text = (el.textContent || el.value || el.name || "").trim().slice(0, 50);
+    const size = `${Math.round(width)} x ${Math.round(height)} px`;
+    small.push(`${el.tagName.toLowerCase()} ${size}: ${text}`);
+  }
+  return small;
+}"""
+
+
+def check_touch_targets(page: Page, label: str) -> None:
+    """Every control is at least 44 x 44 CSS px: a finger on a cheap phone, or a shaky hand,
+    must not hit its neighbour."""
+    small = page.evaluate(_SMALL_TARGETS)
+    if small:
+        pytest.fail(
+            f"{label} has controls under 44 x 44 px ({page.url}):\n"
+            + "\n".join(f"- {s}" for s in small[:10]),
+            pytrace=False,
+        )
+
+
 def check_accessibility(page: Page, label: str) -> None:
-    """Run axe-core on the page as it is now; fail on any serious or critical violation, or if
-    the page scrolls sideways (`check_fits_the_window`)."""
+    """Run axe-core on the page as it is now; fail on any serious or critical violation, on a
+    control too small to touch (`check_touch_targets`), or if the page scrolls sideways
+    (`check_fits_the_window`)."""
+    check_touch_targets(page, label)
     check_fits_the_window(page, label)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE.read_text())
