@@ -11,10 +11,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 
 from app.config import Settings, get_settings
@@ -165,6 +167,17 @@ def _error_page(
     )
 
 
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method some route answers at this path. The router's own 405 names only the
+    first route whose path matched, and a path often has one route per method."""
+    methods: set[str] = set()
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.matches(request.scope)[0] != Match.NONE:
+                methods |= route.methods or set()
+    return methods
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -184,9 +197,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is nothing at this address."
+        headers = dict(exc.headers or {})
         if exc.status_code == 405:
             detail = "That action is not possible at this address."
-        return _error_page(request, exc.status_code, detail, dict(exc.headers or {}) or None)
+            headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
+        return _error_page(request, exc.status_code, detail, headers or None)
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)

@@ -88,6 +88,20 @@ def test_bad_create_input_is_422_with_detail(
     )
 
 
+def test_a_method_the_address_does_not_take_is_405_naming_every_one_it_does(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    # Reading and creating cafés are two routes at one address: a client told only one of
+    # them (the router's own answer) would think it cannot list its cafés.
+    r = client.put("/api/v1/cafes", json={}, headers=api_headers)
+    assert r.status_code == 405
+    assert r.json() == {"detail": "That action is not possible at this address."}
+    assert r.headers["allow"] == "GET, POST"
+    r = client.delete("/api/v1/cafes/1/rounds/next", headers=api_headers)
+    assert r.status_code == 405
+    assert r.headers["allow"] == "POST"
+
+
 def test_another_facilitators_cafe_is_404(
     client: TestClient, session: Session, api_headers: dict[str, str]
 ) -> None:

@@ -56,6 +56,16 @@ def test_openapi_documents_every_api_route(client: TestClient) -> None:
         assert path.startswith("/api/v1/") or path == "/healthz", path
         for method, op in methods.items():
             assert op.get("description") or op.get("summary"), f"{method} {path}"
+            # The answers a client must handle are in the docs too, not only 200 and 422.
+            codes = set(op["responses"])
+            if path.startswith("/api/v1/") and path != "/api/v1/auth/token":
+                assert "401" in codes, f"{method} {path} does not document 401"
+            if "{" in path:
+                assert "404" in codes, f"{method} {path} does not document 404"
+            if "application/json" in op.get("requestBody", {}).get("content", {}):
+                assert {"400", "422"} <= codes, f"{method} {path}: 400 and 422"
+            if path.endswith(".csv"):
+                assert "text/csv" in op["responses"]["200"]["content"], path
 
 
 def test_fingerprinted_static_files_are_cached_for_long(client: TestClient) -> None:

@@ -30,6 +30,7 @@ from app.services import cafe as cafe_service
 router = APIRouter(prefix="/api/v1/cafes", tags=["cafés"])
 
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"description": "A request body that cannot be read (not UTF-8, or not JSON)"},
     401: {"description": "No valid bearer token"},
     403: {"description": "The token lacks the write scope"},
     404: {"description": "No such café (or not yours)"},

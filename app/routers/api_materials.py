@@ -44,6 +44,7 @@ from app.services.errors import Invalid
 router = APIRouter(prefix="/api/v1/networks/{network_id}/materials", tags=["materials"])
 
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"description": "A request body that cannot be read (not UTF-8, or not JSON)"},
     401: {"description": "No valid bearer token"},
     403: {"description": "The token lacks the write scope"},
     404: {"description": "No such network, material, version, section or item (or not yours)"},

@@ -50,6 +50,7 @@ from app.services import network as network_service
 router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
 
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"description": "A request body that cannot be read (not UTF-8, or not JSON)"},
     401: {"description": "No valid bearer token"},
     403: {"description": "The token lacks the write scope"},
     404: {"description": "No such network, group, member, meeting or plan (or not yours)"},
@@ -57,6 +58,10 @@ ERRORS: dict[int | str, dict[str, object]] = {
     422: {"description": "Invalid input"},
 }
 CSV_MEDIA = "text/csv; charset=utf-8"
+CSV_RESPONSES: dict[int | str, dict[str, object]] = {
+    **ERRORS,
+    200: {"description": "CSV, one row per member", "content": {"text/csv": {}}},
+}
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 After = Annotated[int | None, Query(ge=0, description="Read items after this id (a cursor).")]
@@ -217,7 +222,7 @@ def delete_network(network: WriteNetwork, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/{network_id:int}/attendance.csv", responses=ERRORS)
+@router.get("/{network_id:int}/attendance.csv", responses=CSV_RESPONSES)
 def network_attendance_csv(network: ReadNetwork, session: SessionDep) -> Response:
     """Attendance and hours per member across all local groups, as CSV for payment."""
     body = network_service.attendance_csv(session=session, network=network)
@@ -269,7 +274,7 @@ def delete_group(group: WriteGroup, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/groups/{group_id:int}/attendance.csv", responses=ERRORS)
+@router.get("/groups/{group_id:int}/attendance.csv", responses=CSV_RESPONSES)
 def group_attendance_csv(group: ReadGroup, session: SessionDep) -> Response:
     """Attendance and hours per member of one local group, as CSV for payment."""
     network = network_service.network_of(session, group)

@@ -175,7 +175,15 @@ def tokens_revoke(
     return RedirectResponse("/account/tokens", status_code=303)
 
 
-@api.post("/token", response_model=AccessToken)
+@api.post(
+    "/token",
+    response_model=AccessToken,
+    responses={
+        401: {"description": "Incorrect email or password"},
+        422: {"description": "Invalid input"},
+        429: {"description": "Too many attempts from this address; try again later"},
+    },
+)
 def token(
     request: Request,
     session: SessionDep,
@@ -199,14 +207,22 @@ def token(
     return AccessToken(access_token=issue_access_token(settings, facilitator_id))
 
 
-@api.get("/api-tokens", response_model=list[ApiTokenPublic])
+TOKEN_ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"description": "A request body that cannot be read (not UTF-8, or not JSON)"},
+    401: {"description": "No valid bearer token"},
+    403: {"description": "The token lacks the write scope"},
+    422: {"description": "Invalid input"},
+}
+
+
+@api.get("/api-tokens", response_model=list[ApiTokenPublic], responses=TOKEN_ERRORS)
 def api_tokens(session: SessionDep, facilitator: ApiWriter) -> list[ApiTokenPublic]:
     """List your long-lived API tokens (never the tokens themselves)."""
     rows = accounts.list_api_tokens(session=session, facilitator=facilitator)
     return [ApiTokenPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
-@api.post("/api-tokens", response_model=ApiTokenCreated, status_code=201)
+@api.post("/api-tokens", response_model=ApiTokenCreated, status_code=201, responses=TOKEN_ERRORS)
 def api_token_create(
     body: ApiTokenCreate, session: SessionDep, facilitator: ApiWriter
 ) -> ApiTokenCreated:
@@ -219,7 +235,11 @@ def api_token_create(
     )
 
 
-@api.delete("/api-tokens/{token_id}", status_code=204)
+@api.delete(
+    "/api-tokens/{token_id}",
+    status_code=204,
+    responses={**TOKEN_ERRORS, 404: {"description": "No such token of yours"}},
+)
 def api_token_revoke(
     token_id: int, session: SessionDep, facilitator: ApiWriter, now: NowDep
 ) -> Response:
