@@ -123,8 +123,10 @@ class People:
             options["storage_state"] = storage_state
         return self._page(options, who)
 
-    def phone(self, who: str) -> Page:
-        return self._page(dict(self.phone_device), who)
+    def phone(self, who: str, *, javascript: bool = True) -> Page:
+        """A phone (a Pixel 7's screen and browser); `javascript=False`: one whose browser
+        runs no scripts (switched off, or too old for ours)."""
+        return self._page(dict(self.phone_device, java_script_enabled=javascript), who)
 
     def small_screen(self, who: str, storage_state: Any = None) -> Page:
         """A window 320 CSS pixels wide: a small phone, or a laptop's browser zoomed to 400%."""

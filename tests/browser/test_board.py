@@ -144,3 +144,53 @@ def test_boards_live_at_two_tables_with_moderation_and_an_offline_post(
     expect(bo.locator("#board")).to_contain_text("Written on the bus with no signal")
     bo.wait_for_timeout(500)
     assert len(rows(session, "Written on the bus with no signal")) == 1
+
+
+def test_a_phone_without_javascript_reads_posts_agrees_changes_and_takes_back(
+    people: People, live: LiveServer, facilitator: Facilitator, session: Session
+) -> None:
+    """Everything a participant does on the board works with scripts off: every form posts
+    and answers with the page; what others add shows after a tap on Refresh."""
+    cafe = make_cafe(session, facilitator, table_count=1, table_capacity=6)
+    api = httpx.Client(base_url=live.url, timeout=10)
+    token = api.post(
+        "/api/v1/auth/token", data={"username": facilitator.email, "password": PASSWORD}
+    )
+    api.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    eve = people.phone("Eve", javascript=False)
+    fay = people.phone("Fay")
+    join(eve, f"/j/{cafe.code}", "Eve", "lived_experience")
+    join(fay, f"/j/{cafe.code}", "Fay", "carer")
+    assert api.post(f"/api/v1/cafes/{cafe.id}/rounds/next").status_code == 200
+    expect(fay.locator("#board h2")).to_have_text("Table 1: the board")  # live
+    eve.get_by_role("link", name="Refresh").click()
+    expect(eve.locator("#now")).to_contain_text("Table 1")
+    expect(eve.locator("#now")).to_contain_text("What does a good day look like?")
+
+    add(eve, "Posted from a phone without scripts", "Question")
+    expect(eve.locator("#board")).to_contain_text("Posted from a phone without scripts")
+    expect(eve.locator("#contribution-text")).to_have_value("")
+    expect(fay.locator("#board")).to_contain_text("Posted from a phone without scripts")
+    add(fay, "A card from Fay")
+    expect(fay.locator("#board")).to_contain_text("A card from Fay")
+    expect(eve.locator("#board")).not_to_contain_text("A card from Fay")  # no live updates
+    eve.get_by_role("link", name="Refresh").click()
+    fays = eve.locator("#board li", has_text="A card from Fay")
+    fays.get_by_role("button", name=re.compile("^Agree")).click()
+    expect(fay.locator("#board")).to_contain_text("1 agree")
+    expect(eve.locator("#board")).to_contain_text("You have 2 of 3 votes left")
+
+    eve.locator("#board li", has_text="without scripts").get_by_role(
+        "link", name=re.compile("^Change")
+    ).click()
+    eve.locator("#contribution-text").fill("Changed on a phone without scripts")
+    eve.get_by_role("button", name="Save changes").click()
+    expect(eve.locator("#board")).to_contain_text("Changed on a phone without scripts")
+    expect(fay.locator("#board")).to_contain_text("Changed on a phone without scripts")
+    eve.locator("#board li", has_text="Changed on").get_by_role("button", name="Take back").click()
+    expect(eve.locator("#board")).not_to_contain_text("Changed on a phone without scripts")
+    expect(fay.locator("#board")).not_to_contain_text("Changed on a phone without scripts")
+    session.rollback()
+    mine = rows(session, "Changed on a phone without scripts")
+    assert len(mine) == 1 and mine[0].status == "withdrawn"
+    assert len(rows(session, "A card from Fay")) == 1
