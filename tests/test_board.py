@@ -703,15 +703,21 @@ def test_a_worry_can_only_be_raised_at_ones_own_table(
     cid = contributions(session)[0].id
     far = cy.post(f"/p/{code}/contributions/{cid}/concern", data={"csrf_token": token(cy, code)})
     assert far.status_code == 403
+    # Without scripts (no browser dialog), the phone is asked first: nothing is hidden yet.
+    asked = bo.post(f"/p/{code}/contributions/{cid}/concern", data={"csrf_token": token(bo, code)})
+    assert asked.status_code == 200
+    assert "Tell the facilitator you are worried about this?" in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text
+    assert "Something at table one" in board_of(bo, code)
     near = bo.post(
         f"/p/{code}/contributions/{cid}/concern",
-        data={"csrf_token": token(bo, code)},
+        data={"csrf_token": token(bo, code), "confirmed": "yes"},
         follow_redirects=False,
     )
     assert near.status_code == 303
     twice = bo.post(
         f"/p/{code}/contributions/{cid}/concern",
-        data={"csrf_token": token(bo, code)},
+        data={"csrf_token": token(bo, code), "confirmed": "yes"},
         follow_redirects=False,
     )
     assert twice.status_code == 303  # already raised: nothing more happens

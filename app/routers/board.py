@@ -565,6 +565,35 @@ def edit_contribution(
     return _phone_answer(request, phone, now, anchor=f"c-{result.id}")
 
 
+def _confirm_page(
+    request: Request,
+    cafe: Cafe,
+    person: Participant,
+    contribution: Contribution,
+    *,
+    action: str,
+    question: str,
+    explanation: str,
+    yes: str,
+) -> Response:
+    """Where a phone without scripts is asked "are you sure?" before a card is taken back or
+    hidden (with scripts, the browser asks): a slip of the finger on a small screen must not
+    do either. Its form says `confirmed`."""
+    return render(
+        request,
+        "confirm.html",
+        {
+            "cafe": cafe,
+            "person": person,
+            "contribution": contribution,
+            "action": f"/p/{cafe.code}/contributions/{contribution.id}/{action}",
+            "question": question,
+            "explanation": explanation,
+            "yes": yes,
+        },
+    )
+
+
 @router.post("/p/{code}/contributions/{contribution_id}/withdraw")
 def withdraw_contribution(
     request: Request,
@@ -573,9 +602,24 @@ def withdraw_contribution(
     now: NowDep,
     announce: AnnounceDep,
     contribution_id: int,
+    confirmed: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Take back one of my contributions while its round is on."""
+    """Take back one of my contributions while its round is on. A phone without scripts is
+    asked first (`_confirm_page`); with them, the browser has asked."""
     cafe, person = phone.cafe, phone.person
+    if not (confirmed or request_is_htmx(request)):
+        contribution = board_service.own_contribution(session, cafe, person, contribution_id)
+        board_service.check_changeable(session, cafe, contribution)
+        return _confirm_page(
+            request,
+            cafe,
+            person,
+            contribution,
+            action="withdraw",
+            question="Take this back?",
+            explanation="It leaves the board for everyone at your table.",
+            yes="Take it back",
+        )
     result = _attempt(
         request,
         session,
@@ -632,9 +676,26 @@ def raise_concern(
     now: NowDep,
     announce: AnnounceDep,
     contribution_id: int,
+    confirmed: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Tell the facilitator privately that a card worries me: it is hidden at once."""
+    """Tell the facilitator privately that a card worries me: it is hidden at once. A phone
+    without scripts is asked first (`_confirm_page`); with them, the browser has asked."""
     cafe, person = phone.cafe, phone.person
+    if not (confirmed or request_is_htmx(request)):
+        contribution, _ = board_service.worry_target(session, cafe, person, contribution_id)
+        return _confirm_page(
+            request,
+            cafe,
+            person,
+            contribution,
+            action="concern",
+            question="Tell the facilitator you are worried about this?",
+            explanation=(
+                "The facilitator is told privately, and the card is hidden from everyone "
+                "while they look at it."
+            ),
+            yes="Tell the facilitator",
+        )
     result = _attempt(
         request,
         session,

@@ -433,23 +433,37 @@ def raise_concern(
 ) -> Contribution:
     """Someone at the table is worried about a card: it is hidden and the facilitator alerted."""
     contribution = session.get(Contribution, contribution_id)
+    if contribution is not None and contribution.cafe_id == cafe.id and _flagged(contribution):
+        return contribution  # someone already raised it
+    contribution, table = worry_target(session, cafe, person, contribution_id)
+    place = f" at {table.name}" if table is not None else ""
+    return _flag(session, contribution, f"Raised from a phone{place}.", now)
+
+
+def worry_target(
+    session: Session, cafe: Cafe, person: Participant, contribution_id: int
+) -> tuple[Contribution, CafeTable | None]:
+    """A card this person may raise a worry about (one on their table's board, or their
+    own), and the table where they sit now; refused as `raise_concern` refuses it."""
+    contribution = session.get(Contribution, contribution_id)
     if contribution is None or contribution.cafe_id != cafe.id:
         raise NotFound("There is no such contribution on the board.")
-    if contribution.safeguarding and contribution.safeguarding_resolved_at is None:
-        return contribution  # someone already raised it
-    if contribution.status not in {VISIBLE, PENDING}:
+    if _flagged(contribution) or contribution.status not in {VISIBLE, PENDING}:
         raise NotFound("There is no such contribution on the board.")
     rnd = cafe_service.current_round(session, cafe)
     table = cafe_service.seat_of(session, rnd, person)
     mine = contribution.participant_id == person.id
     if not mine and (table is None or table.id != contribution.table_id):
         raise Forbidden("You can raise a worry about your own table's board.")
-    place = f" at {table.name}" if table is not None else ""
-    return _flag(session, contribution, f"Raised from a phone{place}.", now)
+    return contribution, table
+
+
+def _flagged(contribution: Contribution) -> bool:
+    return contribution.safeguarding and contribution.safeguarding_resolved_at is None
 
 
 def _flag(session: Session, contribution: Contribution, note: str, now: datetime) -> Contribution:
-    if contribution.safeguarding and contribution.safeguarding_resolved_at is None:
+    if _flagged(contribution):
         return contribution
     contribution.safeguarding = True
     contribution.safeguarding_resolved_at = None

@@ -15,7 +15,7 @@ from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.services import cafe as cafe_service
-from tests.browser.conftest import People, check_fits_the_window, log_in
+from tests.browser.conftest import People, check_accessibility, check_fits_the_window, log_in
 from tests.factories import make_cafe, make_contribution, make_participant
 from tests.material_setup import make_group_cafe, make_network, say
 
@@ -59,6 +59,13 @@ def test_every_page_fits_a_small_screen(
     phone.get_by_role("button", name="Add to the board").click()
     expect(phone.locator("#board")).to_contain_text("You wrote this")
     check_fits_the_window(phone, "the participant page at 320 px", text_sizes=("",))
+    # The question a phone without scripts is asked before its card is taken back: a plain
+    # form submission, as such a phone makes it (htmx never sees it).
+    phone.locator('form[action$="/withdraw"]').first.evaluate("form => form.submit()")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Take this back?")
+    check_fits_the_window(phone, "the take-back question at 320 px", text_sizes=("",))
+    check_accessibility(phone, "the take-back question")
+    phone.get_by_role("link", name="No, back to the board").click()
     phone.get_by_role("link", name=re.compile("Change")).first.click()
     phone.wait_for_url("**/edit")
     check_fits_the_window(phone, "the edit page at 320 px", text_sizes=("",))
