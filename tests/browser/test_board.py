@@ -174,6 +174,9 @@ def test_a_phone_without_javascript_reads_posts_agrees_changes_and_takes_back(
     add(fay, "A card from Fay")
     expect(fay.locator("#board")).to_contain_text("A card from Fay")
     expect(eve.locator("#board")).not_to_contain_text("A card from Fay")  # no live updates
+    conn = "it changes only when you refresh it"
+    expect(eve.locator(".conn")).to_contain_text(conn, use_inner_text=True)
+    expect(fay.locator(".conn")).not_to_contain_text(conn, use_inner_text=True)
     eve.get_by_role("link", name="Refresh").click()
     fays = eve.locator("#board li", has_text="A card from Fay")
     fays.get_by_role("button", name=re.compile("^Agree")).click()
