@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 from sqlmodel import Session
 
 from app.models.accounts import Facilitator
@@ -231,6 +231,19 @@ def test_a_live_cafe_from_joining_to_closing(
         assert_not_reloaded(phone, name)
     expect(projector.locator("#board")).to_contain_text("Paused")
     check_accessibility(phones["Cal"], "a phone while paused")
+
+    # Ending the round early cannot be undone, so the console asks first; "no" changes nothing.
+    asked: list[str] = []
+
+    def say_no(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    console.once("dialog", say_no)
+    console.get_by_role("button", name="End round now").click()
+    assert asked and asked[0].startswith("End round 3 now?"), asked
+    expect(console.get_by_role("button", name="Resume")).to_be_visible()
+    expect(phones["Cal"].locator("#now")).to_contain_text("Round 3 · paused")
 
     # Close (the console asks first): every phone thanks people, the projector too.
     console.once("dialog", lambda dialog: dialog.accept())
