@@ -290,7 +290,8 @@ def test_two_groups_one_material(
     ailsa: TestClient = north.phones["Ailsa"]  # type: ignore[attr-defined]
     token = csrf_of(ailsa, f"/p/{north.cafe.code}")
     r = ailsa.post(
-        f"/p/{north.cafe.code}/contributions/{bus.id}/withdraw", data={"csrf_token": token}
+        f"/p/{north.cafe.code}/contributions/{bus.id}/withdraw",
+        data={"csrf_token": token, "confirmed": "yes"},  # as the page that asks first sends it
     )
     assert r.status_code == 200, r.text
     assert _contribution(session, bus.text).status == "withdrawn"
