@@ -205,9 +205,20 @@ def test_a_live_cafe_from_joining_to_closing(
     assert before - took - 2 <= after <= before + 1, (before, after, took)
     mark_page(bea)
 
-    # Round 3, from the console again (its button followed the API's change live).
+    # Round 3, from the console again (its button followed the API's change live). Round 2
+    # still has minutes left, so the console asks first.
+    asked_next: list[str] = []
+
+    def say_yes(dialog: Dialog) -> None:
+        asked_next.append(dialog.message)
+        dialog.accept()
+
+    console.once("dialog", say_yes)
     console.get_by_role("button", name="Start round 3").click()
     expect(console.locator("#console-status")).to_contain_text("Round 3 of 3")
+    assert asked_next == [
+        "Round 2 still has time left. Start round 3 now? Everyone will be told where to go."
+    ]
     round3 = seats_by_name(api, cafe.id or 0, 3)
     assert round3[HOST]["table_id"] == host_table_id
     expect_phones_follow_seating(phones, round3, 3, round2)
