@@ -142,3 +142,22 @@ def api_writer(
 
 ApiReader = Annotated[Facilitator, Depends(api_reader)]
 ApiWriter = Annotated[Facilitator, Depends(api_writer)]
+
+
+Responses = dict[int | str, dict[str, object]]
+
+
+def api_errors(not_found: str = "", conflict: str = "") -> Responses:
+    """The answers every API route documents (an unreadable body, no token, a read-only
+    token, invalid input), with the route's own 404 and 409 in its words."""
+    errors: Responses = {
+        400: {"description": "A request body that cannot be read (not UTF-8, or not JSON)"},
+        401: {"description": "No valid bearer token"},
+        403: {"description": "The token lacks the write scope"},
+    }
+    if not_found:
+        errors[404] = {"description": not_found}
+    if conflict:
+        errors[409] = {"description": conflict}
+    errors[422] = {"description": "Invalid input"}
+    return errors

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from app.config import Settings
 from app.db import Database
-from app.deps import ApiReader, ApiWriter, DatabaseDep, NowDep, SessionDep, SettingsDep
+from app.deps import ApiReader, ApiWriter, DatabaseDep, NowDep, SessionDep, SettingsDep, api_errors
 from app.models.cafe import (
     Cafe,
     CafeCreate,
@@ -29,14 +29,10 @@ from app.services import cafe as cafe_service
 
 router = APIRouter(prefix="/api/v1/cafes", tags=["cafés"])
 
-ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"description": "A request body that cannot be read (not UTF-8, or not JSON)"},
-    401: {"description": "No valid bearer token"},
-    403: {"description": "The token lacks the write scope"},
-    404: {"description": "No such café (or not yours)"},
-    409: {"description": "Not possible in the café's current state"},
-    422: {"description": "Invalid input"},
-}
+ERRORS = api_errors(
+    not_found="No such café (or not yours)",
+    conflict="Not possible in the café's current state",
+)
 
 
 def readable_cafe(cafe_id: int, session: SessionDep, facilitator: ApiReader) -> Cafe:

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
-from app.deps import ApiReader, ApiWriter, NowDep, SessionDep
+from app.deps import ApiReader, ApiWriter, NowDep, SessionDep, api_errors
 from app.models.material import (
     CandidatePublic,
     EvidenceItem,
@@ -43,14 +43,10 @@ from app.services.errors import Invalid
 
 router = APIRouter(prefix="/api/v1/networks/{network_id}/materials", tags=["materials"])
 
-ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"description": "A request body that cannot be read (not UTF-8, or not JSON)"},
-    401: {"description": "No valid bearer token"},
-    403: {"description": "The token lacks the write scope"},
-    404: {"description": "No such network, material, version, section or item (or not yours)"},
-    409: {"description": "The version is published and cannot change"},
-    422: {"description": "Invalid input"},
-}
+ERRORS = api_errors(
+    not_found="No such network, material, version, section or item (or not yours)",
+    conflict="The version is published and cannot change",
+)
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_UPLOAD = 5 * 1024 * 1024
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.deps import ApiReader, ApiWriter, NowDep, SessionDep, SettingsDep
+from app.deps import ApiReader, ApiWriter, NowDep, SessionDep, SettingsDep, api_errors
 from app.models.action_plan import (
     ActionPlan,
     ActionPlanCreate,
@@ -49,14 +49,10 @@ from app.services import network as network_service
 
 router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
 
-ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"description": "A request body that cannot be read (not UTF-8, or not JSON)"},
-    401: {"description": "No valid bearer token"},
-    403: {"description": "The token lacks the write scope"},
-    404: {"description": "No such network, group, member, meeting or plan (or not yours)"},
-    409: {"description": "Not possible in the current state"},
-    422: {"description": "Invalid input"},
-}
+ERRORS = api_errors(
+    not_found="No such network, group, member, meeting or plan (or not yours)",
+    conflict="Not possible in the current state",
+)
 CSV_MEDIA = "text/csv; charset=utf-8"
 CSV_RESPONSES: dict[int | str, dict[str, object]] = {
     **ERRORS,

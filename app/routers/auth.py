@@ -15,6 +15,7 @@ from app.deps import (
     NowDep,
     SessionDep,
     SettingsDep,
+    api_errors,
 )
 from app.models.accounts import (
     AccessToken,
@@ -207,12 +208,7 @@ def token(
     return AccessToken(access_token=issue_access_token(settings, facilitator_id))
 
 
-TOKEN_ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"description": "A request body that cannot be read (not UTF-8, or not JSON)"},
-    401: {"description": "No valid bearer token"},
-    403: {"description": "The token lacks the write scope"},
-    422: {"description": "Invalid input"},
-}
+TOKEN_ERRORS = api_errors()
 
 
 @api.get("/api-tokens", response_model=list[ApiTokenPublic], responses=TOKEN_ERRORS)
@@ -238,7 +234,7 @@ def api_token_create(
 @api.delete(
     "/api-tokens/{token_id}",
     status_code=204,
-    responses={**TOKEN_ERRORS, 404: {"description": "No such token of yours"}},
+    responses=api_errors(not_found="No such token of yours"),
 )
 def api_token_revoke(
     token_id: int, session: SessionDep, facilitator: ApiWriter, now: NowDep
