@@ -59,6 +59,22 @@ def join(phone: Page, url: str, name: str, role: str = "") -> None:
     expect(phone.locator("#now")).to_contain_text("The first round has not started yet.")
 
 
+def answer_the_next_question(page: Page, *, yes: bool) -> list[str]:
+    """Answer the browser's next "are you sure?" dialog on this page; the list it returns
+    gets the question once it was asked."""
+    asked: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        if yes:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.once("dialog", answer)
+    return asked
+
+
 def seats_by_name(api: httpx.Client, cafe_id: int, round_number: int) -> dict[str, Any]:
     response = api.get(f"/api/v1/cafes/{cafe_id}/seating", params={"round": round_number})
     assert response.status_code == 200, response.text
@@ -207,13 +223,7 @@ def test_a_live_cafe_from_joining_to_closing(
 
     # Round 3, from the console again (its button followed the API's change live). Round 2
     # still has minutes left, so the console asks first.
-    asked_next: list[str] = []
-
-    def say_yes(dialog: Dialog) -> None:
-        asked_next.append(dialog.message)
-        dialog.accept()
-
-    console.once("dialog", say_yes)
+    asked_next = answer_the_next_question(console, yes=True)
     console.get_by_role("button", name="Start round 3").click()
     expect(console.locator("#console-status")).to_contain_text("Round 3 of 3")
     assert asked_next == [
@@ -244,13 +254,7 @@ def test_a_live_cafe_from_joining_to_closing(
     check_accessibility(phones["Cal"], "a phone while paused")
 
     # Ending the round early cannot be undone, so the console asks first; "no" changes nothing.
-    asked: list[str] = []
-
-    def say_no(dialog: Dialog) -> None:
-        asked.append(dialog.message)
-        dialog.dismiss()
-
-    console.once("dialog", say_no)
+    asked = answer_the_next_question(console, yes=False)
     console.get_by_role("button", name="End round now").click()
     assert asked and asked[0].startswith("End round 3 now?"), asked
     expect(console.get_by_role("button", name="Resume")).to_be_visible()
