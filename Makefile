@@ -11,7 +11,8 @@ PORT ?= 8000
 
 run: setup
 	$(PY) -m app demo
-	.venv/bin/uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT) --proxy-headers
+	.venv/bin/uvicorn app.main:create_app --factory --loop app.serving:new_event_loop \
+		--host $(HOST) --port $(PORT) --proxy-headers
 
 setup: $(VENV_STAMP) node_modules/.installed $(VENDOR)/.copied
 

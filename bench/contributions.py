@@ -468,6 +468,15 @@ def report(
     )
     print(f"POST          {ms(out['post_latency'])}  ({len(post_latency)} answered 200)")
     print(f"POST -> card  {ms(out['card_latency'])}  (on a tablemate's socket)")
+    by_second: dict[int, list[float]] = {}
+    for p in ok:
+        if p.seen is not None:
+            by_second.setdefault(int(p.scheduled - start), []).append(p.seen - p.began)
+    out["card_p99_by_second"] = {s: percentile(v, 99) for s, v in sorted(by_second.items())}
+    print(
+        "card p99 by second of the schedule (ms): "
+        + " ".join(f"{v * 1000:.0f}" for v in out["card_p99_by_second"].values())
+    )
     print(f"statuses      {dict(statuses)}")
     if out["errors"]:
         print(f"errors        {out['errors']}")

@@ -14,5 +14,6 @@ if [ "$#" -gt 0 ]; then
     exec "$@"
 fi
 
-exec uvicorn app.main:create_app --factory --host 0.0.0.0 --port 8000 \
+exec uvicorn app.main:create_app --factory --loop app.serving:new_event_loop \
+    --host 0.0.0.0 --port 8000 \
     --workers "${TABLECLOTH_WORKERS:-1}" --proxy-headers

@@ -66,6 +66,8 @@ class LiveServer:
                 "uvicorn",
                 "app.main:create_app",
                 "--factory",
+                "--loop",
+                "app.serving:new_event_loop",
                 "--host",
                 "127.0.0.1",
                 "--port",

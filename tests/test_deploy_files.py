@@ -157,7 +157,8 @@ def test_entrypoint_migrates_only_on_request_then_serves() -> None:
     assert code.count("python -m app migrate") == 1
     serve = " ".join(script[script.rindex("exec uvicorn") :].replace("\\\n", " ").split())
     assert serve == (
-        "exec uvicorn app.main:create_app --factory --host 0.0.0.0 --port 8000 "
+        "exec uvicorn app.main:create_app --factory --loop app.serving:new_event_loop "
+        "--host 0.0.0.0 --port 8000 "
         '--workers "${TABLECLOTH_WORKERS:-1}" --proxy-headers'
     )
 

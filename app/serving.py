@@ -1,0 +1,187 @@
+"""The event loop uvicorn serves the app on: uvloop, taking new connections in batches.
+
+Run uvicorn with `--loop app.serving:new_event_loop` (the Makefile, the Docker image and the
+tests do). Everything is uvloop's except how a listening socket hands over new connections.
+
+Why: libuv, under uvloop, takes ONE new connection from the listening socket per turn of the
+event loop (libuv 1.45, "don't accept() connections in a loop"). When the app is busy a turn
+runs many callbacks (1,000 phones' sockets, posts, pushes), so new connections wait in the
+kernel's queue behind the work on connections already open: in `bench/contributions.py`
+(1,000 phones, 300 posts a second) the queue grew to 880 connections, drained about four a
+second, and a phone's post waited up to 18 s before the app saw it. Phones open new
+connections all the time (a browser's idle connection is closed after uvicorn's keep-alive),
+so a busy room meets this whenever no proxy keeps connections open in front of the app.
+Here every wake-up of a listening socket takes every connection waiting (up to a batch),
+as asyncio's own loop does, and hands each to uvloop as an accepted socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import socket
+import ssl as ssl_module
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import uvloop
+
+log = logging.getLogger("tablecloth.serving")
+
+BATCH = 128  # connections taken per wake-up at most: the loop's other work waits no longer
+RETRY_AFTER = 1.0  # seconds to stop accepting when the process is out of file descriptors
+_OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+
+
+class BatchAcceptLoop(uvloop.Loop):
+    """uvloop, with TCP servers that take every waiting connection at each wake-up."""
+
+    async def create_server(  # type: ignore[override]
+        self,
+        protocol_factory: Callable[[], asyncio.BaseProtocol],
+        host: str | Iterable[str] | None = None,
+        port: int | None = None,
+        *,
+        sock: socket.socket | None = None,
+        backlog: int = 100,
+        ssl: ssl_module.SSLContext | None = None,
+        **kwargs: Any,
+    ) -> asyncio.AbstractServer:
+        if sock is not None and sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return await super().create_server(
+                protocol_factory, sock=sock, backlog=backlog, ssl=ssl, **kwargs
+            )
+        sockets = [sock] if sock is not None else await self._listen(host, port, backlog)
+        return BatchAcceptServer(self, protocol_factory, sockets, backlog=backlog, ssl=ssl)
+
+    async def _listen(
+        self, host: str | Iterable[str] | None, port: int | None, backlog: int
+    ) -> list[socket.socket]:
+        """Listening sockets for every address `host` names (all interfaces for None)."""
+        hosts = [host] if host is None or isinstance(host, str) else list(host)
+        infos = []
+        for name in hosts:
+            infos += await self.getaddrinfo(
+                name or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+            )
+        sockets: list[socket.socket] = []
+        try:
+            for family, kind, proto, _, address in dict.fromkeys(infos):
+                sock = socket.socket(family, kind, proto)
+                sockets.append(sock)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                sock.bind(address)
+                sock.listen(backlog)
+        except OSError:
+            for sock in sockets:
+                sock.close()
+            raise
+        return sockets
+
+
+class BatchAcceptServer(asyncio.AbstractServer):
+    """Listening sockets whose waiting connections are all taken at each wake-up."""
+
+    def __init__(
+        self,
+        loop: BatchAcceptLoop,
+        protocol_factory: Callable[[], asyncio.BaseProtocol],
+        sockets: list[socket.socket],
+        *,
+        backlog: int,
+        ssl: ssl_module.SSLContext | None,
+    ) -> None:
+        self._loop = loop
+        self._factory = protocol_factory
+        self._sockets = sockets
+        self._ssl = ssl
+        self._serving = False
+        self._closed = asyncio.Event()
+        self._handing_over: set[asyncio.Task[None]] = set()
+        for sock in sockets:
+            sock.setblocking(False)
+            sock.listen(backlog)
+        self._start()
+
+    @property
+    def sockets(self) -> tuple[socket.socket, ...]:
+        return tuple(self._sockets)
+
+    def _start(self) -> None:
+        if self._serving or self._closed.is_set():
+            return
+        self._serving = True
+        for sock in self._sockets:
+            self._loop.add_reader(sock.fileno(), self._accept, sock)
+
+    def _pause(self) -> None:
+        if self._serving:
+            self._serving = False
+            for sock in self._sockets:
+                self._loop.remove_reader(sock.fileno())
+
+    def _accept(self, listening: socket.socket) -> None:
+        for _ in range(BATCH):
+            try:
+                conn, _ = listening.accept()
+            except (BlockingIOError, InterruptedError):
+                return  # nobody else is waiting
+            except OSError as exc:
+                if exc.errno in _OUT_OF_RESOURCES:
+                    # Out of file descriptors or memory: accepting again at once would spin.
+                    log.error("cannot accept a connection (%s); pausing %.0f s", exc, RETRY_AFTER)
+                    self._pause()
+                    self._loop.call_later(RETRY_AFTER, self._start)
+                    return
+                continue  # that one connection failed (reset before it was taken): next
+            conn.setblocking(False)
+            self._hand_over(conn)
+
+    def _hand_over(self, conn: socket.socket) -> None:
+        task = self._loop.create_task(self._serve(conn))
+        self._handing_over.add(task)  # a task nobody holds may be collected mid-way
+        task.add_done_callback(self._handing_over.discard)
+
+    async def _serve(self, conn: socket.socket) -> None:
+        try:
+            await self._loop.connect_accepted_socket(self._factory, conn, ssl=self._ssl)
+        except (OSError, asyncio.CancelledError, ssl_module.SSLError) as exc:
+            conn.close()  # reset by the peer, or a TLS handshake that failed
+            log.debug("a new connection ended before it was served: %r", exc)
+
+    def close(self) -> None:
+        self._pause()
+        self._closed.set()
+        for sock in self._sockets:
+            sock.close()
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    def is_serving(self) -> bool:
+        return self._serving
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    async def start_serving(self) -> None:
+        self._start()
+
+    async def serve_forever(self) -> None:
+        self._start()
+        await self._closed.wait()
+
+    async def __aenter__(self) -> BatchAcceptServer:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+        await self.wait_closed()
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvicorn's `--loop app.serving:new_event_loop`: a new `BatchAcceptLoop`."""
+    return BatchAcceptLoop()
