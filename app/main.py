@@ -220,5 +220,10 @@ def _install_error_handlers(app: FastAPI) -> None:
                 for e in exc.errors()
             ]
             return JSONResponse({"detail": errors}, status_code=422)
-        fields = ", ".join(str(e.get("loc", ("?",))[-1]) for e in exc.errors())
+        # A field's name, not the index of one of its values ("themes", not "0").
+        names = (
+            next((part for part in reversed(e.get("loc", ())) if isinstance(part, str)), "?")
+            for e in exc.errors()
+        )
+        fields = ", ".join(dict.fromkeys(names))
         return _error_page(request, 422, f"Please check these fields: {fields}.", None)

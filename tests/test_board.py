@@ -386,6 +386,48 @@ def test_bad_input_is_a_readable_422(
     assert post(ann, code, "z" * 250 + "\r\n" + "z" * 249).status_code == 303
 
 
+def test_a_post_as_htmx_sends_it_with_the_token_in_a_header(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    """The phone's own request (the form urlencoded, the CSRF token in `X-CSRF-Token`) is
+    read on a path of its own: it must store, refuse and explain as the plain form does."""
+    cafe, ann, _, _ = setup_two_tables(client, api_headers)
+    code = cafe["code"]
+    headers = {**HTMX, "X-CSRF-Token": token(ann, code)}
+
+    def send(body: str) -> httpx.Response:
+        return ann.post(
+            f"/p/{code}/contributions",
+            content=body.encode(),
+            headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    ok = send(f"client_id={uuid.uuid4().hex}&text=Caf%C3%A9+at+the+library&kind=question")
+    assert ok.status_code == 200, ok.text
+    assert "Café at the library" in ok.text
+    stored = contributions(session)
+    assert [(c.text, c.kind) for c in stored] == [("Café at the library", "question")]
+    too_long = send(f"client_id={uuid.uuid4().hex}&text={'x' * 2001}")
+    assert too_long.status_code == 422
+    assert "Please check these fields: text" in too_long.text
+    not_a_theme = send(f"client_id={uuid.uuid4().hex}&text=fine&themes=first")
+    assert not_a_theme.status_code == 422
+    assert "themes" in not_a_theme.text
+    flood = send(f"client_id={uuid.uuid4().hex}&text=fine&" + "&".join(["x=1"] * 200))
+    assert flood.status_code == 422
+    broken = send(f"client_id={uuid.uuid4().hex}&text=%FF%FE+odd+bytes")
+    assert broken.status_code == 200  # undecodable bytes become U+FFFD, as browsers show them
+    assert len(contributions(session)) == 2
+    # Without the header the token is read from the form, as before.
+    bare = ann.post(
+        f"/p/{code}/contributions",
+        data={"csrf_token": "forged", "client_id": uuid.uuid4().hex, "text": "no"},
+        headers=HTMX,
+    )
+    assert bare.status_code == 403
+    assert len(contributions(session)) == 2
+
+
 def test_posting_needs_a_round_and_a_place_in_this_cafe(
     client: TestClient, api_headers: dict[str, str], session: Session
 ) -> None:
