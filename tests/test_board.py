@@ -15,8 +15,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.models.base import utcnow
+from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution, Reaction
 from app.security import SESSION_COOKIE
+from app.services import board as board_service
 from app.services.board import board_preview
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD, cafe_payload, make_cafe, make_facilitator
@@ -426,6 +428,43 @@ def test_a_post_as_htmx_sends_it_with_the_token_in_a_header(
     )
     assert bare.status_code == 403
     assert len(contributions(session)) == 2
+
+
+def test_the_new_card_a_post_hands_on_is_the_row_as_stored(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    """The post builds its contribution from what it wrote (no model validated, no read):
+    every column must be what the database holds, and it must behave as a loaded row."""
+    cafe_json, _, _, _ = setup_two_tables(client, api_headers)
+    cafe = session.get(Cafe, cafe_json["id"])
+    assert cafe is not None
+    ann = session.exec(select(Participant).where(Participant.display_name == "Ann")).one()
+    with Session(session.get_bind(), expire_on_commit=False) as write:
+        posted = board_service.post_contribution(
+            session=write,
+            cafe=cafe,
+            person=ann,
+            client_id=uuid.uuid4().hex,
+            text="Ask people what a good day looks like",
+            kind="question",
+            evidence_type=None,
+            now=utcnow(),
+        )
+    assert posted.created
+    made = posted.contribution
+    stored = session.get(Contribution, made.id)
+    assert stored is not None
+    for name in Contribution.model_fields:
+        assert getattr(made, name) == getattr(stored, name), name
+    assert made.model_dump() == stored.model_dump()
+    # Changed and added to a session, it updates its row (a loaded row does; a new one would
+    # be inserted a second time).
+    with Session(session.get_bind()) as edit:
+        made.text = "Ask people what a good week looks like"
+        edit.add(made)
+        edit.commit()
+    session.expire_all()
+    assert [c.text for c in contributions(session)] == ["Ask people what a good week looks like"]
 
 
 def test_posting_needs_a_round_and_a_place_in_this_cafe(

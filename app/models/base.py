@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime
+from sqlalchemy import Column, DateTime
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
+
+M = TypeVar("M", bound=SQLModel)
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -40,3 +45,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def columns_of(model: type[SQLModel]) -> list[tuple[str, Column[Any]]]:
+    """A table model's attributes and their columns, in table order (for `as_loaded`)."""
+    mapper = model.__mapper__  # type: ignore[attr-defined]
+    return [(prop.key, prop.columns[0]) for prop in mapper.column_attrs]
+
+
+def as_loaded(model: type[M], values: Mapping[str, Any]) -> M:
+    """A row read or written with Core (`values`: every attribute of `model`) as the
+    instance the ORM would have loaded and then detached from its session: changes to it
+    are tracked from here, and `session.add` would update the row, not insert it.
+
+    What the ORM's loader does, without its execution path or a session (on the busiest
+    requests those cost more than the query). Being detached, it cannot load
+    relationships."""
+    instance = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    instance.__dict__.update(values)
+    make_transient_to_detached(instance)
+    return instance  # type: ignore[no-any-return]

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert
 from sqlalchemy import select as sa_select
@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from app.models.base import as_loaded
 from app.models.cafe import (
     Cafe,
     CafeStatus,
@@ -242,30 +243,32 @@ def post_contribution(
         if existing is not None:
             return Posted(existing, created=False)
         raise
-    contribution = Contribution(
-        cafe_id=cafe.id,
-        round_id=round_id,
-        table_id=table_id,
-        participant_id=person_id,
-        client_id=client_id,
-        text=body,
-        kind=kind,
-        evidence_type=evidence,
-        author_role=person.role,
-        for_table=for_table,
-        status=PENDING if cafe.premoderation else VISIBLE,
-        created_at=now,
-        updated_at=now,
-    )
-    values = contribution.model_dump(exclude={"id"})
+    values: dict[str, Any] = {
+        "cafe_id": cafe.id,
+        "round_id": round_id,
+        "table_id": table_id,
+        "participant_id": person_id,
+        "client_id": client_id,
+        "text": body,
+        "kind": kind,
+        "evidence_type": evidence,
+        "author_role": person.role,
+        "for_table": for_table,
+        "status": PENDING if cafe.premoderation else VISIBLE,
+        "safeguarding": False,
+        "safeguarding_resolved_at": None,
+        "moderation_note": "",
+        "created_at": now,
+        "updated_at": now,
+    }
     try:
         # The unique (person, client id) index is the duplicate check.
         connection = session.connection()  # the session's transaction, without the ORM
-        contribution.id = connection.execute(_INSERT_CONTRIBUTION, values).scalar_one()
+        new_id = connection.execute(_INSERT_CONTRIBUTION, values).scalar_one()
         if themes:
             connection.execute(
                 _INSERT_THEME_LINKS,
-                [{"contribution_id": contribution.id, "theme_id": t} for t, _ in themes],
+                [{"contribution_id": new_id, "theme_id": t} for t, _ in themes],
             )
         session.commit()
     except IntegrityError:
@@ -276,6 +279,8 @@ def post_contribution(
         if existing is None:
             raise
         return Posted(existing, created=False)
+    # The row as stored, without building a model to validate what was just checked.
+    contribution = as_loaded(Contribution, {"id": new_id, **values})
     return Posted(contribution, created=True, themes=[name for _, name in themes], audience=seated)
 
 
