@@ -153,18 +153,14 @@ def read_phone(
     read and written in one go."""
     with contextlib.ExitStack() as stack:
         read = session or stack.enter_context(db.statement_session())
-        cafe, person = cafe_service.cafe_and_person(
-            session=read, code=code, seats=cookie_seats(request)
+        # Detached rows: a rollback of the write must not expire them.
+        cafe, person = cafe_service.phone_writer(
+            connection=read.connection(), code=code, seats=cookie_seats(request)
         )
         if person is None:
             # Not someone of this café (a signed cookie cannot be guessed): as on the join
             # page, the address's allowance is checked before the answer says anything.
             check_join_allowance(read, request, settings, now)
-        if session is not None:
-            # Read as they are now: a rollback of the write must not expire them.
-            for row in (cafe, person):
-                if row is not None:
-                    session.expunge(row)
     if cafe is None:
         with contextlib.ExitStack() as stack:
             write = session or stack.enter_context(Session(db.engine))

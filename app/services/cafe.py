@@ -11,12 +11,15 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, bindparam, func, update
+from sqlalchemy import ColumnElement, Connection, bindparam, func, update
+from sqlalchemy import Select as CoreSelect
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
 
 from app.models.accounts import Facilitator
+from app.models.base import as_loaded, columns_of
 from app.models.cafe import (
     Cafe,
     CafeCreate,
@@ -333,6 +336,63 @@ def cafe_and_person(
     if seat is not None:
         for _, person in rows:
             if person is not None and _cookie_names(person, *seat):
+                return cafe, person
+    return cafe, None
+
+
+_CAFE_COLUMNS = columns_of(Cafe)
+_PERSON_COLUMNS = columns_of(Participant)
+_CAFE_NAMES = [name for name, _ in _CAFE_COLUMNS]
+_PERSON_NAMES = [name for name, _ in _PERSON_COLUMNS]
+
+
+def _core_cafe_with(people: ColumnElement[bool]) -> CoreSelect[Any]:
+    """`_cafe_with` as plain columns, for `phone_writer`."""
+    cafe, person = _CAFE_COLUMNS, _PERSON_COLUMNS
+    return (
+        sa_select(*(c for _, c in cafe), *(c for _, c in person))
+        .select_from(Cafe.__table__)  # type: ignore[attr-defined]
+        .outerjoin(
+            Participant.__table__,  # type: ignore[attr-defined]
+            (col(Participant.cafe_id) == Cafe.id) & people,
+        )
+        .where(col(Cafe.code) == bindparam("code"))
+    )
+
+
+_CORE_CAFE_WITH_PEOPLE = _core_cafe_with(
+    col(Participant.id).in_(bindparam("people", expanding=True))
+)
+_CORE_CAFE_WITH_PERSON = _core_cafe_with(col(Participant.id) == bindparam("person"))
+
+
+def phone_writer(
+    *, connection: Connection, code: str, seats: Mapping[int, tuple[int, str]]
+) -> tuple[Cafe | None, Participant | None]:
+    """`cafe_and_person` for a phone's writes, read as plain rows on `connection` and
+    returned detached (see `as_loaded`): the busiest requests start here, and the ORM's
+    execution path cost them more than the query itself."""
+    cleaned = normalise_code(code)
+    if not cleaned:
+        return None, None
+    people = [participant_id for participant_id, _ in seats.values()]
+    if len(people) == 1:
+        query, params = _CORE_CAFE_WITH_PERSON, {"code": cleaned, "person": people[0]}
+    else:
+        query, params = _CORE_CAFE_WITH_PEOPLE, {"code": cleaned, "people": people}
+    rows = connection.execute(query, params).all()
+    if not rows:
+        return None, None
+    split = len(_CAFE_NAMES)
+    cafe = as_loaded(Cafe, dict(zip(_CAFE_NAMES, rows[0][:split], strict=True)))
+    seat = seats.get(cafe.id or 0)
+    if seat is not None:
+        for row in rows:
+            values = dict(zip(_PERSON_NAMES, row[split:], strict=True))
+            if values["id"] is None:  # the outer join found nobody
+                continue
+            person = as_loaded(Participant, values)
+            if _cookie_names(person, *seat):
                 return cafe, person
     return cafe, None
 
