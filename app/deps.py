@@ -62,11 +62,12 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
-async def verify_csrf(request: Request, settings: SettingsDep) -> None:
-    """Guards every cookie-authenticated write: same Origin and the session's CSRF token."""
+async def verify_csrf(request: Request) -> None:
+    """Guards every cookie-authenticated write: same Origin and the session's CSRF token.
+    (Every page route runs it: it takes the settings from the app, not as a dependency.)"""
     if request.method in SAFE_METHODS:
         return
-    if not origin_allowed(request, settings):
+    if not origin_allowed(request, request.app.state.settings):
         raise HTTPException(403, "This form was sent from another site, so it was refused.")
     supplied = request.headers.get(CSRF_HEADER)
     if supplied is None:
