@@ -7,7 +7,7 @@ schedule (a post starts at its time whether or not earlier ones have been answer
 slow server shows as latency rather than as a lower offered rate).
 
 A post is what the phone's contribution form sends through htmx: a urlencoded form
-(``csrf_token``, ``client_id``, ``text``, ``kind``, ``evidence_type``) with the headers
+(``csrf_token``, ``client_id``, ``text``, ``kind``, ``evidence_type``, ``page``) with the headers
 ``HX-Request: true`` and ``X-CSRF-Token``, the session cookie and the app's Origin; the
 answer is the board fragment. Each text carries a unique marker; for each post we time
 the moment a fragment containing it reaches ANOTHER phone at the same table over its
@@ -100,6 +100,9 @@ class Phone:
     chars: int = 0
     last_message: float = 0.0
     reader: asyncio.Task[None] | None = None
+    # What the participant page names itself (`page_id`): its socket and its posts carry it,
+    # so the socket is not sent the card the post's answer brings.
+    page: str = field(default_factory=lambda: secrets.token_urlsafe(9))
 
     async def read(self) -> None:
         assert self.ws is not None
@@ -137,7 +140,7 @@ def ms(f: dict[str, float]) -> str:
 async def open_sockets(phones: list[Phone], url: str, origin: str, compression: str | None) -> None:
     async def one(phone: Phone) -> None:
         phone.ws = await connect(
-            url,
+            f"{url}?page={phone.page}",
             origin=Origin(origin.rstrip("/")),
             additional_headers={"Cookie": f"{SESSION_COOKIE}={phone.cookie}"},
             compression=compression,
@@ -233,6 +236,7 @@ async def post_all(
                 "text": f"Idea {post.marker} from {phone.name}: let us try this at our table.",
                 "kind": "idea",
                 "evidence_type": evidence,
+                "page": phone.page,
             }
             headers = {
                 "HX-Request": "true",

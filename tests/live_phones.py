@@ -126,11 +126,18 @@ class Phone:
     fragments: list[tuple[float, str]] = field(default_factory=list)
 
     async def connect(
-        self, server_url: str, cafe_id: int, origin: str, *, compression: str | None = "deflate"
+        self,
+        server_url: str,
+        cafe_id: int,
+        origin: str,
+        *,
+        compression: str | None = "deflate",
+        query: str = "",
     ) -> str:
-        """Open the socket; returns the first fragment (the state the server pushes at once)."""
+        """Open the socket; returns the first fragment (the state the server pushes at once).
+        `query`: what the page adds to the socket's address (`k=…&page=…`)."""
         self.ws = await connect(
-            ws_url(server_url, f"/ws/p/{cafe_id}"),
+            ws_url(server_url, f"/ws/p/{cafe_id}" + (f"?{query}" if query else "")),
             origin=Origin(origin.rstrip("/")),
             additional_headers={"Cookie": f"{SESSION_COOKIE}={self.cookie}"},
             compression=compression,

@@ -978,6 +978,68 @@ async def test_a_post_through_one_process_reaches_a_tablemate_on_another(
             server.stop()
 
 
+@pytest.mark.asyncio
+async def test_the_page_that_posts_is_not_sent_its_own_card_again(
+    database_url: str, settings: Any, tmp_path: Path, session: Session
+) -> None:
+    """A post names its page: that page's socket is not sent the card its answer already
+    showed. Another page of the same person (a second tab) and the tablemates are."""
+    email = make_facilitator(session).email
+    server = LiveServer(database_url=database_url, log_dir=tmp_path).start()
+    api = FacilitatorApi(server.url, email, PASSWORD)
+    sockets: list[Phone] = []
+    try:
+        cafe = api.create_cafe(tables=1, capacity=8)
+        ann_cookie = live_join(server.url, cafe["code"], "Ann")
+        bo = Phone("Bo", live_join(server.url, cafe["code"], "Bo"))
+        with httpx.Client(base_url=server.url, cookies={SESSION_COOKIE: ann_cookie}) as http:
+            page = http.get(f"/p/{cafe['code']}").text
+            page_id = re.search(r'data-page="([^"]+)"', page)
+            assert page_id, "the participant page names itself"
+            assert f"page={page_id.group(1)}" in page  # and its socket says the same
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+            assert csrf
+            this_tab = Phone("Ann", ann_cookie)
+            other_tab = Phone("Ann", ann_cookie)
+            sockets = [this_tab, other_tab, bo]
+            await this_tab.connect(server.url, cafe["id"], server.url, query=f"page={page_id[1]}")
+            await other_tab.connect(server.url, cafe["id"], server.url, query="page=another")
+            await bo.connect(server.url, cafe["id"], server.url)
+            api.next_round(cafe["id"])
+            for phone in sockets:
+                while 'id="board"' not in await phone.receive(timeout=5):
+                    pass
+
+            def post(text: str, page: str | None) -> None:
+                r = http.post(
+                    f"/p/{cafe['code']}/contributions",
+                    data={
+                        "client_id": uuid.uuid4().hex,
+                        "text": text,
+                        **({"page": page} if page is not None else {}),
+                    },
+                    headers={"HX-Request": "true", "X-CSRF-Token": csrf[1], "Origin": server.url},
+                )
+                assert r.status_code == 200, r.text
+                assert text in r.text  # the answer is the card, for the page to show
+
+            post("From this tab", page_id[1])
+            assert "From this tab" in await other_tab.receive(timeout=5)
+            assert "From this tab" in await bo.receive(timeout=5)
+            with pytest.raises(TimeoutError):
+                await this_tab.receive(timeout=0.5)
+            # A post that names no page (an older page, a script-less form) reaches every
+            # socket, as before.
+            post("From nowhere in particular", None)
+            for phone in sockets:
+                assert "From nowhere in particular" in await phone.receive(timeout=5)
+    finally:
+        for phone in sockets:
+            await phone.close()
+        api.close()
+        server.stop()
+
+
 def test_a_big_cafes_console_shows_fewer_cards_per_table() -> None:
     """Twelve newest cards per table up to 50 tables; then fewer, never under three, so the
     console of 125 tables shows about 500 cards, not 1,500 (the harvest has them all)."""

@@ -68,7 +68,7 @@ from app.routers.participant import (
     count_unknown_code,
     remembered,
 )
-from app.routers.phone_fragments import compose_context
+from app.routers.phone_fragments import compose_context, new_page_id
 from app.security import CSRF_FIELD, CSRF_HEADER, csrf_valid, origin_allowed, request_is_htmx
 from app.services import board as board_service
 from app.services import cafe as cafe_service
@@ -223,6 +223,7 @@ def _phone_answer(
                 "cafe": cafe,
                 "v": view,
                 "person": person,
+                "page_id": new_page_id(),
                 "board_error": error,
                 **board_context(
                     session, cafe, person, rnd=view.round, table=view.table, draft=draft
@@ -258,7 +259,12 @@ def _board_answer(
 
 
 def _posted(
-    request: Request, phone: Phone, announce: Announcer, posted: board_service.Posted
+    request: Request,
+    phone: Phone,
+    announce: Announcer,
+    posted: board_service.Posted,
+    *,
+    page: str = "",
 ) -> Response:
     """The answer to a new post and its announcement, with nothing read again.
 
@@ -272,7 +278,9 @@ def _posted(
     new_cards.put(db, card)
     # A card waiting for pre-moderation is for its author and the facilitator only.
     audience = posted.audience if contribution.status == board_service.VISIBLE else []
-    _announce_board(request, announce, contribution, CafeEvent.CARD_ADDED, audience=audience)
+    _announce_board(
+        request, announce, contribution, CafeEvent.CARD_ADDED, audience=audience, page=page
+    )
     if not request_is_htmx(request):
         return RedirectResponse(f"/p/{phone.cafe.code}#c-{contribution.id}", status_code=303)
     html = render_html(
@@ -331,12 +339,14 @@ def _announce_board(
     *events: CafeEvent,
     audience: list[int] | None = None,
     token: str | None = None,
+    page: str = "",
 ) -> None:
     """Tell the facilitator's views and the phones at the card's table, after the response.
 
     Board changes are frequent, so they do not go to the café channel, which every phone of
     the café hears: only the few people seated at that table are told, on their own channels.
-    `audience` (those people) and `token` (the change's) may come from the caller's read.
+    `audience` (those people) and `token` (the change's) may come from the caller's read;
+    `page` names the page that posted a new card, whose own connection needs no copy of it.
     """
     if audience is None:
         db: Database = request.app.state.db
@@ -351,6 +361,8 @@ def _announce_board(
             "contribution_id": contribution.id,
             "board_seq": token,
         }
+        if page and event == CafeEvent.CARD_ADDED:
+            payload["page"] = page
         channels = [board_channel(contribution.cafe_id)]
         if event in PHONE_BOARD_EVENTS:
             channels += [participant_channel(pid) for pid in audience]
@@ -369,6 +381,9 @@ class PostForm(BaseModel):
     evidence_type: str = PydanticField("", max_length=40)
     for_table: bool = False
     themes: list[int] = PydanticField([], max_length=board_service.MAX_THEMES_PER_POST)
+    # The page the post was written on (`page_id`): its own live connection is not sent the
+    # card the answer already put on the page.
+    page: str = PydanticField("", max_length=32)
 
 
 _URLENCODED = "application/x-www-form-urlencoded"
@@ -439,7 +454,7 @@ async def post_contribution(request: Request, code: str, background: BackgroundT
     if engine is not None and _SQLITE_WRITER.acquire(blocking=False):
         try:
             return _post_as_phone(
-                request, code, db, settings, now, announce, draft, engine, on_loop=True
+                request, code, db, settings, now, announce, draft, engine, sent.page, on_loop=True
             )
         except OperationalError as exc:
             if not _locked(exc):
@@ -447,7 +462,7 @@ async def post_contribution(request: Request, code: str, background: BackgroundT
         finally:
             _SQLITE_WRITER.release()
     return await to_thread.run_sync(
-        _post_as_phone, request, code, db, settings, now, announce, draft, db.engine
+        _post_as_phone, request, code, db, settings, now, announce, draft, db.engine, sent.page
     )
 
 
@@ -465,6 +480,7 @@ def _post_as_phone(
     announce: Announcer,
     sent: board_service.Draft,
     engine: Engine,
+    page: str = "",
     *,
     on_loop: bool = False,
 ) -> Response:
@@ -508,7 +524,7 @@ def _post_as_phone(
             anchor="compose",
         )
     if result.created:
-        return _posted(request, phone, announce, result)
+        return _posted(request, phone, announce, result, page=page)
     # A retry: the card was announced when it was made; show the board as it is now.
     return _phone_answer(
         request, phone, now, with_compose=True, anchor=f"c-{result.contribution.id}"

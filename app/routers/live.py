@@ -84,6 +84,8 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         await _refuse(websocket)
         return
     csrf = str(websocket.session.get("csrf", ""))
+    # The page this connection belongs to: the card that page posted is already on it.
+    page = websocket.query_params.get("page", "")
     last_html: list[str] = [""]
     # The page says which form it drew; a fresh form is pushed only when that must change.
     compose_seen: list[str] = [websocket.query_params.get("k", "")]
@@ -105,6 +107,10 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         if card is None or last_board["place"] != (card.round_id, card.table_id):
             return None
         own = card.mine.contribution.participant_id == person.id
+        if own and page and event.data.get("page") == page:
+            ids.add(cid)  # the answer to the post put it at the top of this page's board
+            last_board["html"] = ""
+            return ""
         shown = card.mine if own else card.theirs
         if not own and shown.contribution.status != board_service.VISIBLE:
             return ""

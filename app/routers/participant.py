@@ -16,6 +16,7 @@ from app.realtime.announce import AnnounceDep
 from app.realtime.hub import CafeEvent
 from app.rendering import render
 from app.routers.api_cafes import plan_ahead
+from app.routers.phone_fragments import new_page_id
 from app.services import accounts
 from app.services import cafe as cafe_service
 from app.services import network as network_service
@@ -238,7 +239,7 @@ def participant_page(
     return render(
         request,
         "participant.html",
-        {"cafe": cafe, "v": view, "person": person, **board},
+        {"cafe": cafe, "v": view, "person": person, "page_id": new_page_id(), **board},
         block="now",
     )
 

@@ -3,6 +3,7 @@ the same (the `now` block of a table, an empty board, a blank contribution form)
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -15,6 +16,13 @@ from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS, MAX_TEXT
 from app.rendering import render_html
 from app.services import board as board_service
 from app.services import cafe as cafe_service
+
+
+def new_page_id() -> str:
+    """A name for one drawing of the participant page: its live connection and the posts
+    made on it carry it, so the connection is not sent the card the post's answer already
+    put on that page (other pages of the same person still are)."""
+    return secrets.token_urlsafe(9)
 
 
 def compose_key(

@@ -326,6 +326,12 @@
     if (!f) return;
     var id = f.body.get("client_id");
     if (!id) { id = newId(); f.body.set("client_id", id); f.ctx.request.body = f.body; }
+    // Which page posts: its answer puts the card on this page, so the page's own live
+    // connection is not sent a copy. (Kept in the outbox: sent later from another page,
+    // that page's connection does get the card.)
+    var root = document.getElementById("live-root");
+    var page = root && root.getAttribute("data-page");
+    if (page && !f.body.get("page")) { f.body.set("page", page); f.ctx.request.body = f.body; }
     var kept = new URLSearchParams(f.body);
     kept.delete("csrf_token");
     var item = { id: id, text: f.body.get("text") || "", body: kept.toString(), at: Date.now(), state: "sending" };
