@@ -52,11 +52,11 @@ class BatchAcceptLoop(uvloop.Loop):
             return await super().create_server(
                 protocol_factory, sock=sock, backlog=backlog, ssl=ssl, **kwargs
             )
-        sockets = [sock] if sock is not None else await self._listen(host, port, backlog)
+        sockets = [sock] if sock is not None else await self._listen(host, port)
         return BatchAcceptServer(self, protocol_factory, sockets, backlog=backlog, ssl=ssl)
 
     async def _listen(
-        self, host: str | Iterable[str] | None, port: int | None, backlog: int
+        self, host: str | Iterable[str] | None, port: int | None
     ) -> list[socket.socket]:
         """Listening sockets for every address `host` names (all interfaces for None)."""
         hosts = [host] if host is None or isinstance(host, str) else list(host)
@@ -73,8 +73,7 @@ class BatchAcceptLoop(uvloop.Loop):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 if family == socket.AF_INET6:
                     sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-                sock.bind(address)
-                sock.listen(backlog)
+                sock.bind(address)  # BatchAcceptServer listens on it
         except OSError:
             for sock in sockets:
                 sock.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -314,30 +314,43 @@ _CAFE_WITH_PEOPLE = _cafe_with(col(Participant.id).in_(bindparam("people", expan
 _CAFE_WITH_PERSON = _cafe_with(col(Participant.id) == bindparam("person"))
 
 
+def _query_params(code: str, seats: Mapping[int, tuple[int, str]]) -> dict[str, Any] | None:
+    """The parameters of a café-with-people query for a join code and a cookie's `seats`
+    ("person" for one, "people" for several); None when the code cannot be one."""
+    cleaned = normalise_code(code)
+    if not cleaned:
+        return None
+    people = [participant_id for participant_id, _ in seats.values()]
+    if len(people) == 1:
+        return {"code": cleaned, "person": people[0]}
+    return {"code": cleaned, "people": people}
+
+
+def _named(
+    cafe: Cafe, people: Iterable[Participant], seats: Mapping[int, tuple[int, str]]
+) -> Participant | None:
+    """The one of `people` the cookie's seat in `cafe` names, if any."""
+    seat = seats.get(cafe.id or 0)
+    if seat is None:
+        return None
+    return next((person for person in people if _cookie_names(person, *seat)), None)
+
+
 def cafe_and_person(
     *, session: Session, code: str, seats: Mapping[int, tuple[int, str]]
 ) -> tuple[Cafe | None, Participant | None]:
     """The café with this join code and the person a phone's cookie names in it (`seats`:
     café id -> participant id and secret), in one query: every write from a phone starts
     here. The person is None when the cookie names nobody of this café who is still in it."""
-    cleaned = normalise_code(code)
-    if not cleaned:
+    params = _query_params(code, seats)
+    if params is None:
         return None, None
-    people = [participant_id for participant_id, _ in seats.values()]
-    if len(people) == 1:
-        query, params = _CAFE_WITH_PERSON, {"code": cleaned, "person": people[0]}
-    else:
-        query, params = _CAFE_WITH_PEOPLE, {"code": cleaned, "people": people}
+    query = _CAFE_WITH_PERSON if "person" in params else _CAFE_WITH_PEOPLE
     rows = session.exec(query, params=params).all()
     if not rows:
         return None, None
     cafe = rows[0][0]
-    seat = seats.get(cafe.id or 0)
-    if seat is not None:
-        for _, person in rows:
-            if person is not None and _cookie_names(person, *seat):
-                return cafe, person
-    return cafe, None
+    return cafe, _named(cafe, (person for _, person in rows if person is not None), seats)
 
 
 _CAFE_COLUMNS = columns_of(Cafe)
@@ -372,29 +385,19 @@ def phone_writer(
     """`cafe_and_person` for a phone's writes, read as plain rows on `connection` and
     returned detached (see `as_loaded`): the busiest requests start here, and the ORM's
     execution path cost them more than the query itself."""
-    cleaned = normalise_code(code)
-    if not cleaned:
+    params = _query_params(code, seats)
+    if params is None:
         return None, None
-    people = [participant_id for participant_id, _ in seats.values()]
-    if len(people) == 1:
-        query, params = _CORE_CAFE_WITH_PERSON, {"code": cleaned, "person": people[0]}
-    else:
-        query, params = _CORE_CAFE_WITH_PEOPLE, {"code": cleaned, "people": people}
+    query = _CORE_CAFE_WITH_PERSON if "person" in params else _CORE_CAFE_WITH_PEOPLE
     rows = connection.execute(query, params).all()
     if not rows:
         return None, None
     split = len(_CAFE_NAMES)
     cafe = as_loaded(Cafe, dict(zip(_CAFE_NAMES, rows[0][:split], strict=True)))
-    seat = seats.get(cafe.id or 0)
-    if seat is not None:
-        for row in rows:
-            values = dict(zip(_PERSON_NAMES, row[split:], strict=True))
-            if values["id"] is None:  # the outer join found nobody
-                continue
-            person = as_loaded(Participant, values)
-            if _cookie_names(person, *seat):
-                return cafe, person
-    return cafe, None
+    found = (dict(zip(_PERSON_NAMES, row[split:], strict=True)) for row in rows)
+    # Built only until the cookie's person is found; a row without one: nobody joined.
+    people = (as_loaded(Participant, values) for values in found if values["id"] is not None)
+    return cafe, _named(cafe, people, seats)
 
 
 def _cookie_names(person: Participant, participant_id: int, secret: str) -> bool:
