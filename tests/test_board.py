@@ -538,7 +538,8 @@ def test_host_writes_for_the_table(
     assert contributions(session)[0].for_table is True
     board = board_of(ann, code)
     assert "For the whole table" in board
-    assert "Bo" not in board
+    # Nowhere by name: "Bo" as a word, not inside a random token (a form's client id).
+    assert not re.search(r"(?<![A-Za-z0-9_-])Bo(?![A-Za-z0-9_-])", board)
 
 
 # --- editing and withdrawing -------------------------------------------------------------
