@@ -349,3 +349,45 @@ async def test_jobs_with_a_key_run_once_after_the_last_of_a_burst() -> None:
     jobs.spawn(5.0, ran.append, (7,), ("plan", 1))
     await jobs.stop()
     assert sorted(ran) == [4, 100]
+
+
+@pytest.mark.asyncio
+async def test_a_round_start_reaches_this_processs_phones_before_the_route_goes_on() -> None:
+    """A round start is published at once from the route's worker thread, and the thread
+    goes on only once the phones it woke here have pushed (the publish's end reaches the
+    thread through the event loop's queue, behind their wake-ups): what the route draws next,
+    the facilitator's answer or the whole console, does not compete with them for the
+    interpreter's lock."""
+    from anyio import to_thread
+    from fastapi import BackgroundTasks
+
+    from app.realtime.announce import Announcer
+
+    hub = MemoryHub()
+    await hub.start()
+    pushed: list[int] = []
+    subscribed = asyncio.Event()
+
+    async def phone(n: int, ready: list[int]) -> None:
+        async with hub.subscribe(cafe_channel(7)) as sub:
+            ready.append(n)
+            if len(ready) == 50:
+                subscribed.set()
+            await sub.get()
+            time.sleep(0.002)  # drawing and sending its fragment, without yielding
+            pushed.append(n)
+
+    ready: list[int] = []
+    phones = [asyncio.create_task(phone(n, ready)) for n in range(50)]
+    await subscribed.wait()
+    announce = Announcer(hub, BackgroundTasks(), Jobs())
+
+    def route() -> int:
+        announce.cafe(7, CafeEvent.ROUND_STARTED, at_once=True)
+        return len(pushed)  # what the route would see as it goes on to draw its answer
+
+    try:
+        assert await to_thread.run_sync(route) == 50
+    finally:
+        await asyncio.gather(*phones)
+        await hub.stop()
