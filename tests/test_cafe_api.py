@@ -64,6 +64,12 @@ def test_bad_create_input_is_422_with_detail(
 ) -> None:
     cases = [
         cafe_payload(title=""),
+        cafe_payload(title="   "),
+        {**cafe_payload(), "rounds": [{"question": "  \n "}]},
+        {
+            **cafe_payload(),
+            "rounds": [{"question": "q", "table_questions": [{"table": 1, "question": " "}]}],
+        },
         cafe_payload(rounds=[]),
         cafe_payload(table_count=None),
         cafe_payload(table_capacity=1),

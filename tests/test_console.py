@@ -72,6 +72,31 @@ def test_create_form_errors_are_readable_and_keep_input(
     assert session.exec(select(Cafe)).all() == []
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"minutes": "999"}, "Minutes per round must be between 1 and 180."),
+        ({"table_count": "0"}, "Number of tables must be between 1 and 200."),
+        ({"table_capacity": "45"}, "People per table must be between 2 and 30."),
+        ({"rounds": "Why? | 5\nHow? | 500"}, "Round 2: Minutes per round: Input should be less"),
+        ({"table_count": "²"}, "Number of tables must be a whole number."),
+        ({"table_capacity": "٣"}, "People per table must be a whole number."),
+        ({"table_questions": "1, 2:    "}, "The question for table 2 in round 1: A round"),
+        ({"title": "    "}, "Title: String should have at least 1 character."),
+    ],
+)
+def test_create_form_out_of_range_answers_with_a_sentence(
+    logged_in: TestClient, session: Session, change: dict[str, str], message: str
+) -> None:
+    """Numbers out of range, digits that are not 0-9, a blank title: the form comes back
+    saying what is wrong (it answered 500 for minutes over 180 and for "²")."""
+    token = csrf_of(logged_in, "/cafes/new")
+    r = logged_in.post("/cafes/new", data={**FORM, **change, "csrf_token": token})
+    assert r.status_code == 422
+    assert message in r.text
+    assert session.exec(select(Cafe)).all() == []
+
+
 def test_console_actions(logged_in: TestClient, session: Session, facilitator: Facilitator) -> None:
     cafe = make_cafe(session, facilitator)
     for n in range(5):
@@ -99,6 +124,14 @@ def test_console_actions(logged_in: TestClient, session: Session, facilitator: F
         f"{url}/move", data={"participant_id": person.id, "table_id": tables[2].id}, headers=htmx
     )
     assert moved.status_code == 200
+    for odd in ("²", "99999999999999999999"):  # not 0-9; beyond any id
+        nowhere = logged_in.post(
+            f"{url}/move", data={"participant_id": person.id, "table_id": odd}, headers=htmx
+        )
+        assert nowhere.status_code in (400, 404, 422), odd
+        assert any(
+            words in nowhere.text for words in ("Choose a table", "No such table", "too large")
+        ), odd
     host = logged_in.post(
         f"{url}/host", data={"participant_id": person.id, "table_id": tables[2].id}, headers=htmx
     )

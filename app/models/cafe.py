@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple, Protocol
+from typing import Annotated, NamedTuple, Protocol
 
 from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -175,21 +175,25 @@ class Seat(SQLModel, table=True):
 
 # --- API schemas -------------------------------------------------------------------------
 
-from pydantic import model_validator  # noqa: E402
+from pydantic import StringConstraints, model_validator  # noqa: E402
+
+# Text a person types: surrounding spaces dropped before the length is checked, so a
+# question or title of spaces alone is refused rather than stored blank.
+Typed = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
 class TableSpec(SQLModel):
-    name: str | None = Field(default=None, max_length=60, description="Defaults to 'Table N'.")
+    name: Typed | None = Field(default=None, max_length=60, description="Defaults to 'Table N'.")
     capacity: int = Field(default=6, ge=2, le=30)
 
 
 class TableQuestionSpec(SQLModel):
     table: int = Field(ge=1, description="Table number (1-based).")
-    question: str = Field(min_length=1, max_length=500)
+    question: Typed = Field(min_length=1, max_length=500)
 
 
 class RoundSpec(SQLModel):
-    question: str = Field(min_length=1, max_length=500)
+    question: Typed = Field(min_length=1, max_length=500)
     minutes: int = Field(default=20, ge=1, le=180)
     table_questions: list[TableQuestionSpec] = Field(
         default_factory=list, description="Optional per-table questions for this round."
@@ -197,8 +201,8 @@ class RoundSpec(SQLModel):
 
 
 class CafeCreate(SQLModel):
-    title: str = Field(min_length=1, max_length=120)
-    purpose: str = Field(default="", max_length=2000)
+    title: Typed = Field(min_length=1, max_length=120)
+    purpose: Typed = Field(default="", max_length=2000)
     tables: list[TableSpec] | None = Field(
         default=None, max_length=200, description="Named tables; or give table_count."
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import segno
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.deps import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
 from app.models.cafe import (
@@ -37,6 +37,7 @@ def owned_cafe(cafe_id: int, session: SessionDep, facilitator: FacilitatorDep) -
 
 OwnedCafe = Annotated[Cafe, Depends(owned_cafe)]
 
+Spec = TypeVar("Spec", bound=BaseModel)
 _TQ_LINE = re.compile(r"^\s*(\d+)\s*[,/ ]\s*(\d+)\s*[:|]\s*(.+)$")
 _ROUND_LINE = re.compile(r"^(.*?)(?:\|\s*(\d+)\s*(?:min(?:utes?)?)?)?\s*$")
 
@@ -59,24 +60,45 @@ def parse_cafe_form(
     """Turn the plain-text form into the same schema the API takes; errors read as sentences."""
     problems: list[str] = []
 
-    def number(raw: str, label: str, default: int) -> int:
+    def number(raw: str, label: str, default: int, model: type[BaseModel], name: str) -> int:
         if not raw.strip():
             return default
-        if not raw.strip().isdigit():
+        if not (raw.strip().isascii() and raw.strip().isdigit()):
             problems.append(f"{label} must be a whole number.")
+            return default
+        low, high = _bounds(model, name)
+        if not low <= int(raw) <= high:
+            problems.append(f"{label} must be between {low} and {high}.")
             return default
         return int(raw)
 
-    capacity = number(table_capacity, "People per table", 6)
-    default_minutes = number(minutes, "Minutes per round", 20)
+    def spec(model: type[Spec], where: str, **values: Any) -> Spec | None:
+        try:
+            return model.model_validate(values)
+        except ValidationError as exc:
+            problems.extend(f"{where}: {_sentence(e)}" for e in exc.errors())
+            return None
+
+    capacity = number(table_capacity, "People per table", 6, CafeCreate, "table_capacity")
+    default_minutes = number(minutes, "Minutes per round", 20, RoundSpec, "minutes")
     names = [n.strip() for n in table_names.splitlines() if n.strip()]
-    count = number(table_count, "Number of tables", 0) if not names else len(names)
+    count = (
+        number(table_count, "Number of tables", 0, CafeCreate, "table_count")
+        if not names
+        else len(names)
+    )
     round_specs: list[RoundSpec] = []
     for line in (ln for ln in rounds.splitlines() if ln.strip()):
         match = _ROUND_LINE.match(line)
         question = (match.group(1) if match else line).strip()
         mins = int(match.group(2)) if match and match.group(2) else default_minutes
-        round_specs.append(RoundSpec(question=question[:500] or line.strip()[:500], minutes=mins))
+        one = spec(
+            RoundSpec,
+            f"Round {len(round_specs) + 1}",
+            question=question[:500] or line.strip()[:500],
+            minutes=mins,
+        )
+        round_specs.append(one or RoundSpec(question="?"))  # keeps the rounds' numbering
     for line in (ln for ln in table_questions.splitlines() if ln.strip()):
         tq = _TQ_LINE.match(line)
         if not tq:
@@ -89,9 +111,14 @@ def parse_cafe_form(
         if not 1 <= rnd <= len(round_specs):
             problems.append(f"Table question for round {rnd}: there is no such round.")
             continue
-        round_specs[rnd - 1].table_questions.append(
-            TableQuestionSpec(table=max(table, 1), question=tq.group(3).strip()[:500])
+        asked = spec(
+            TableQuestionSpec,
+            f"The question for table {table} in round {rnd}",
+            table=max(table, 1),
+            question=tq.group(3).strip()[:500],
         )
+        if asked is not None:
+            round_specs[rnd - 1].table_questions.append(asked)
     if not round_specs:
         problems.append("Add at least one round question.")
     if problems:
@@ -108,11 +135,22 @@ def parse_cafe_form(
             if seating_mode in {"planned", "free"}
             else SeatingMode.PLANNED,
             names_visible=names_visible,
-            reaction_budget=number(reaction_budget, "Votes per person", 3),
+            reaction_budget=number(
+                reaction_budget, "Votes per person", 3, CafeCreate, "reaction_budget"
+            ),
             premoderation=premoderation,
         )
     except ValidationError as exc:
         raise DomainError(" ".join(_sentence(e) for e in exc.errors())) from exc
+
+
+def _bounds(model: type[BaseModel], name: str) -> tuple[int, int]:
+    """The lowest and highest whole number the API's schema takes for a field."""
+    low, high = 0, 10**9
+    for rule in model.model_fields[name].metadata:
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    return low, high
 
 
 def _sentence(error: object) -> str:
@@ -336,7 +374,7 @@ def _apply(
     elif action in {"move", "host"}:
         if participant_id is None:
             raise DomainError("Choose a person first.")
-        table = int(table_id) if table_id.isdigit() else None
+        table = int(table_id) if table_id.isascii() and table_id.isdigit() else None
         if action == "move":
             if table is None:
                 raise DomainError("Choose a table to move them to.")
