@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -168,6 +169,42 @@ def test_projector_shows_code_qr_and_question(
     assert "Move now" in page
     svg = logged_in.get(f"/cafes/{cafe.id}/qr.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_the_call_to_move_comes_down_two_minutes_into_a_round(
+    logged_in: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    """The projector's "Move now" and a phone's "Go to Table N" say how long they have left
+    (the page's script takes them down then), and a page drawn after two minutes has none."""
+    cafe = make_cafe(session, facilitator)
+    person = phone(logged_in)
+    join(person, cafe.code, "Ana")
+    token = csrf_of(logged_in, f"/cafes/{cafe.id}/console")
+    logged_in.post(f"/cafes/{cafe.id}/console/next", data={"csrf_token": token})
+    session.refresh(cafe)
+    rnd = cafe_service.current_round(session, cafe)
+    assert rnd is not None and rnd.starts_at is not None
+
+    def started(seconds_ago: int) -> None:
+        assert rnd is not None
+        rnd.starts_at = utcnow() - timedelta(seconds=seconds_ago)
+        session.add(rnd)
+        session.commit()
+
+    def calls() -> tuple[list[str], list[str]]:
+        projector = logged_in.get(f"/cafes/{cafe.id}/projector").text
+        page = person.get(f"/p/{cafe.code}").text
+        pattern = r'class="move-call"[^>]*data-for-seconds="(\d+)"'
+        return re.findall(pattern, projector), re.findall(pattern, page)
+
+    started(30)
+    on_projector, on_phone = calls()
+    assert len(on_projector) == 1 and 88 <= int(on_projector[0]) <= 90
+    assert len(on_phone) == 1 and 88 <= int(on_phone[0]) <= 90
+    started(130)
+    assert calls() == ([], [])
+    assert "Move now" not in logged_in.get(f"/cafes/{cafe.id}/projector").text
+    assert "Go to " not in person.get(f"/p/{cafe.code}").text
 
 
 def test_websocket_refuses_strangers_and_wrong_origin(

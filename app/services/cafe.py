@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
 from collections import OrderedDict, defaultdict
@@ -1040,7 +1041,7 @@ class Moment:
     question: str
     seconds_left: int | None
     tablemates: list[Person]
-    move_call: bool
+    move_call: int  # seconds "Go to Table N" still shows (0: not at all)
     open_tables: list[TableView]
 
 
@@ -1090,6 +1091,15 @@ class CafeState:
     def table_view(self, table_id: int | None) -> TableView | None:
         # Every phone asks this twice per event: a dict, not a scan of every table.
         return self._views_by_id.get(table_id) if table_id is not None else None
+
+    def move_call_seconds(self, now: datetime) -> int:
+        """How much longer the call to move stays up after a round starts (0: it is down).
+        The page's script takes it down when the time is up; without a script, the next
+        refresh does."""
+        rnd = self.round
+        if rnd is None or rnd.status == RoundStatus.ENDED or rnd.starts_at is None:
+            return 0
+        return max(0, math.ceil(MOVE_CALL_SECONDS - (now - rnd.starts_at).total_seconds()))
 
     def seconds_left_now(self, now: datetime) -> int | None:
         if self.seconds_left is None or self.round is None:
@@ -1213,14 +1223,7 @@ def _moment(state: CafeState, table_id: int | None, stayed: bool, now: datetime)
         if running and cafe.seating_mode == SeatingMode.FREE and cafe.status != CafeStatus.CLOSED
         else []
     )
-    move_call = bool(
-        running
-        and rnd is not None
-        and table is not None
-        and rnd.starts_at is not None
-        and not stayed
-        and (now - rnd.starts_at).total_seconds() < MOVE_CALL_SECONDS
-    )
+    move_call = state.move_call_seconds(now) if table is not None and not stayed else 0
     return Moment(
         cafe=cafe,
         round=rnd,

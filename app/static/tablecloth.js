@@ -21,6 +21,14 @@
       var text = left > 0 ? fmt(left) : "Time is up";
       if (out.textContent !== text) out.textContent = text;
     }
+    // The call to move comes down when its time is up (the server says how long it has).
+    var calls = document.querySelectorAll("[data-for-seconds]");
+    for (var j = 0; j < calls.length; j++) {
+      var call = calls[j];
+      if (!seen.has(call)) seen.set(call, Date.now());
+      var keep = parseFloat(call.getAttribute("data-for-seconds")) * 1000;
+      if (Date.now() - seen.get(call) >= keep) call.remove();
+    }
   }
 
   function moveCall() {

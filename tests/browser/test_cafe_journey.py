@@ -189,6 +189,14 @@ def test_a_live_cafe_from_joining_to_closing(
     expect_phones_follow_seating(phones, round1, 1, None)
     expect(projector.locator("#board .question")).to_have_text(QUESTIONS[0])
     expect(projector.locator("#board .move-call")).to_be_visible()
+    assert 118 <= int(projector.locator("#board .move-call").get_attribute("data-for-seconds") or 0)
+    # The page takes the call down when its time is up: two minutes, here made one second.
+    projector.evaluate(
+        """() => { const call = document.querySelector('#board .move-call');
+        const short = call.cloneNode(true); short.setAttribute('data-for-seconds', '1');
+        call.replaceWith(short); }"""
+    )
+    expect(projector.locator("#board .move-call")).to_have_count(0, timeout=5000)
     assert_not_reloaded(projector, "the projector")
     check_accessibility(phones["Ash"], "a phone in round 1")
     check_accessibility(phones[HOST], "the host's phone in round 1")
