@@ -246,6 +246,38 @@ def test_rotation_is_pushed_to_the_phone_socket(
         assert "What does a good day look like?" in pushed
 
 
+def test_a_move_from_the_console_reaches_the_moved_phone(
+    logged_in: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    """The console's "Move" (and "Make host") tells the person's phone at once: the event
+    names who moved and where (it named no one, so no phone redrew until refreshed)."""
+    cafe = make_cafe(session, facilitator)
+    p = phone(logged_in)
+    join(p, cafe.code, "Ana")
+    url = f"/cafes/{cafe.id}/console"
+    token = csrf_of(logged_in, url)
+    logged_in.post(f"{url}/next", data={"csrf_token": token})
+    ana = session.exec(select(Participant)).one()
+    tables = cafe_service.tables_of(session, cafe)
+    session.refresh(cafe)
+    seat = cafe_service.seat_of(session, cafe_service.current_round(session, cafe), ana)
+    assert seat is not None
+    elsewhere = next(t for t in tables if t.id != seat.id)
+    htmx = {"HX-Request": "true", "X-CSRF-Token": token}
+    with p.websocket_connect(f"/ws/p/{cafe.id}", headers={"origin": "http://testserver"}) as ws:
+        assert f'data-table-id="{seat.id}"' in ws.receive_text()
+        logged_in.post(
+            f"{url}/move", data={"participant_id": ana.id, "table_id": elsewhere.id}, headers=htmx
+        )
+        assert f'data-table-id="{elsewhere.id}"' in ws.receive_text()
+        logged_in.post(
+            f"{url}/host", data={"participant_id": ana.id, "table_id": seat.id}, headers=htmx
+        )
+        back = ws.receive_text()
+        assert f'data-table-id="{seat.id}"' in back
+        assert "host" in back.lower()
+
+
 @pytest.mark.parametrize("via", ["console", "api"])
 def test_a_round_start_reaches_the_phones_before_the_facilitator_is_answered(
     via: str,

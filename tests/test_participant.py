@@ -59,6 +59,67 @@ def _csrf(p: TestClient, path: str) -> str:
     return match.group(1)
 
 
+def test_a_join_form_sent_again_after_its_answer_was_lost_makes_one_person(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    """The phone's "Join" reached the server but the answer (with the cookie naming the
+    person) never came back; the phone sends the same form again: the same person."""
+    cafe = make_cafe(session, facilitator)
+    p = phone(client)
+    form_page = p.get(f"/j/{cafe.code}").text
+    fields = dict(re.findall(r'name="(csrf_token|join_key)" value="([^"]+)"', form_page))
+    assert set(fields) == {"csrf_token", "join_key"}
+    before = dict(p.cookies)
+    sent = {"display_name": "Robin", **fields}
+    assert p.post(f"/j/{cafe.code}", data=sent, follow_redirects=False).status_code == 303
+    p.cookies.clear()
+    p.cookies.update(before)  # the answer was lost: the phone has the cookie it had
+    assert "Welcome" not in p.get(f"/p/{cafe.code}").text
+    r = p.post(f"/j/{cafe.code}", data=sent, follow_redirects=False)
+    assert r.status_code == 303
+    assert "Welcome, Robin" in p.get(f"/p/{cafe.code}").text
+    people = session.exec(select(Participant).where(Participant.cafe_id == cafe.id)).all()
+    assert [x.display_name for x in people] == ["Robin"]
+    # Another phone's form (another key) is another person, even under the same name.
+    join(phone(client), cafe.code, "Robin")
+    assert len(session.exec(select(Participant).where(Participant.cafe_id == cafe.id)).all()) == 2
+
+
+def test_someone_already_in_who_opens_a_host_link_becomes_the_host(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    """A phone that joined opens its table's host link: it is asked, then the same person
+    becomes the host (it made a second person, seated twice, before)."""
+    cafe = make_cafe(session, facilitator)
+    tables = cafe_service.tables_of(session, cafe)
+    p = phone(client)
+    join(p, cafe.code, "Ana")
+    link = f"/j/{cafe.code}?host={tables[1].host_token}"
+    asked = p.get(link)
+    assert asked.status_code == 200
+    assert "You are already in this café on this phone, as <strong>Ana</strong>" in asked.text
+    assert 'name="display_name"' not in asked.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', asked.text)
+    assert token
+    wrong = p.post(f"/j/{cafe.code}", data={"host": "not-a-token", "csrf_token": token.group(1)})
+    assert wrong.status_code == 422
+    assert "host link is not valid" in wrong.text
+    r = p.post(
+        f"/j/{cafe.code}",
+        data={"host": tables[1].host_token, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    people = session.exec(select(Participant).where(Participant.cafe_id == cafe.id)).all()
+    assert [(x.display_name, x.is_host, x.home_table_id) for x in people] == [
+        ("Ana", True, tables[1].id)
+    ]
+    assert "You are a table host." in p.get(f"/p/{cafe.code}").text
+    rnd = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    seating = cafe_service.seating(session=session, cafe=cafe, round_number=rnd.number)
+    assert [(s.display_name, s.table_id) for s in seating.seats] == [("Ana", tables[1].id)]
+
+
 def test_codes_are_forgiving_about_case_spaces_and_dashes(
     client: TestClient, session: Session, facilitator: Facilitator
 ) -> None:
@@ -133,6 +194,15 @@ def test_closed_cafe_code_stops_working(
     r = phone(client).get(f"/j/{cafe.code}")
     assert r.status_code == 409
     assert "closed" in r.text
+    late = phone(client)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', late.get("/").text)
+    posted = late.post(
+        f"/j/{cafe.code}",
+        data={"display_name": "Late", "csrf_token": token.group(1) if token else ""},
+    )
+    assert posted.status_code == 409
+    assert "has closed" in posted.text
+    assert [x.display_name for x in cafe_service.participants_of(session, cafe)] == ["Sam"]
     assert "has closed" in member.get(f"/p/{cafe.code}").text
 
 

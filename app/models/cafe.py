@@ -113,6 +113,8 @@ class TableQuestion(SQLModel, table=True):
 
 
 class Participant(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("cafe_id", "join_key"),)
+
     id: int | None = Field(default=None, primary_key=True)
     cafe_id: int = Field(foreign_key="cafe.id", index=True, ondelete="CASCADE")
     display_name: str = Field(max_length=40)
@@ -127,6 +129,9 @@ class Participant(SQLModel, table=True):
     secret: str = Field(max_length=64)
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Random, from the join form the person sent: the same form sent again (its answer was
+    # lost on the way) finds this person rather than making a second one.
+    join_key: str | None = Field(default=None, max_length=64)
 
 
 class Someone(Protocol):

@@ -312,7 +312,7 @@ def console_action(
     """Every console button posts here; the same service calls back the JSON API."""
     assert cafe.id is not None
     try:
-        event, started = _apply(
+        event, started, about = _apply(
             action,
             session=session,
             cafe=cafe,
@@ -338,7 +338,7 @@ def console_action(
     if started is not None:
         announce_rotation(announce, settings, request.app.state.db, cafe, started)
     else:
-        announce.cafe(cafe.id, event)
+        announce.cafe(cafe.id, event, **about)
     if request.headers.get("hx-request") != "true":
         return RedirectResponse(f"/cafes/{cafe.id}/console", status_code=303)
     return _console(request, session, cafe, now, settings, facilitator)
@@ -354,12 +354,12 @@ def _apply(
     minutes: int,
     participant_id: int | None,
     table_id: str,
-) -> tuple[CafeEvent, cafe_service.Rotation | None]:
-    """Do what a console button asks; the event to announce, and the rotation when it
-    started a round."""
+) -> tuple[CafeEvent, cafe_service.Rotation | None, dict[str, Any]]:
+    """Do what a console button asks; the event to announce, the rotation when it started a
+    round, and what else the event says (who moved where: their phone redraws)."""
     if action == "next":
         started = cafe_service.rotate(session=session, cafe=cafe, now=now, from_round=from_round)
-        return CafeEvent.ROUND_STARTED, started
+        return CafeEvent.ROUND_STARTED, started, {}
     if action == "extend":
         cafe_service.extend_round(session=session, cafe=cafe, minutes=minutes, now=now)
     elif action == "pause":
@@ -370,7 +370,7 @@ def _apply(
         cafe_service.end_round(session=session, cafe=cafe, now=now)
     elif action == "close":
         cafe_service.close_cafe(session=session, cafe=cafe, now=now)
-        return CafeEvent.CAFE_CLOSED, None
+        return CafeEvent.CAFE_CLOSED, None, {}
     elif action in {"move", "host"}:
         if participant_id is None:
             raise DomainError("Choose a person first.")
@@ -385,10 +385,14 @@ def _apply(
             cafe_service.set_host(
                 session=session, cafe=cafe, participant_id=participant_id, table_id=table
             )
-        return CafeEvent.SEATING_CHANGED, None
+        return (
+            CafeEvent.SEATING_CHANGED,
+            None,
+            {"participant_id": participant_id, "table_id": table},
+        )
     else:
         raise DomainError("Unknown action.")
-    return CafeEvent.ROUND_CHANGED, None
+    return CafeEvent.ROUND_CHANGED, None, {}
 
 
 @router.get("/cafes/{cafe_id}/projector")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Annotated
 
@@ -118,13 +119,20 @@ def _join_form(
     values: dict[str, object] | None = None,
     status_code: int = 200,
     invite: str | None = None,
+    person: Participant | None = None,
+    join_key: str = "",
 ) -> Response:
-    return render(
-        request,
-        "join.html",
-        {"cafe": cafe, "host": host, "error": error, "values": values or {}, "invite": invite},
-        status_code=status_code,
-    )
+    context = {
+        "cafe": cafe,
+        "host": host,
+        "error": error,
+        "values": values or {},
+        "invite": invite,
+        "person": person,
+        # Names the person this form makes, so sending it again does not make another.
+        "join_key": join_key or secrets.token_urlsafe(16),
+    }
+    return render(request, "join.html", context, status_code=status_code)
 
 
 @router.get("/j/{code}")
@@ -140,8 +148,12 @@ def join_page(
         raise Conflict(
             "This café has closed, so the code no longer works. Thank you for taking part."
         )
-    if remembered(request, session, cafe) is not None and not host:
+    me = remembered(request, session, cafe)
+    if me is not None and not host:
         return RedirectResponse(f"/p/{cafe.code}", status_code=303)
+    if me is not None and host:
+        # Already in: the host link makes this person the host, after asking.
+        return _join_form(request, cafe, host=host, person=me)
     # A network member's personal invite: kept through the form, their role pre-selected.
     member = (
         network_service.read_invite(
@@ -170,10 +182,30 @@ def join(
     easy_read: Annotated[bool, Form()] = False,
     host: Annotated[str, Form(max_length=40)] = "",
     invite: Annotated[str, Form(max_length=300)] = "",
+    join_key: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     existing = remembered(request, session, cafe)
     if existing is not None and not host:
         # A second tap on "Join" or a re-sent form: the same person, not a new one.
+        return RedirectResponse(f"/p/{cafe.code}", status_code=303)
+    if existing is not None:
+        try:
+            cafe_service.take_host_link(
+                session=session, cafe=cafe, person=existing, host_token=host
+            )
+        except DomainError as exc:
+            session.rollback()
+            return _join_form(
+                request,
+                cafe,
+                host=host,
+                person=existing,
+                error=exc.detail,
+                status_code=exc.status_code,
+            )
+        assert cafe.id is not None
+        announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=existing.id)
+        plan_ahead(announce, settings, request.app.state.db, cafe)
         return RedirectResponse(f"/p/{cafe.code}", status_code=303)
     values = {
         "display_name": display_name,
@@ -193,6 +225,7 @@ def join(
             easy_read=easy_read,
             now=now,
             host_token=host or None,
+            join_key=join_key or None,
         )
     except DomainError as exc:
         session.rollback()
@@ -204,6 +237,7 @@ def join(
             values=values,
             status_code=exc.status_code,
             invite=invite or None,
+            join_key=join_key,
         )
     remember(request, cafe, person)
     if invite:

@@ -232,8 +232,12 @@ def join(
     easy_read: bool,
     now: datetime,
     host_token: str | None = None,
+    join_key: str | None = None,
 ) -> Participant:
-    """Add a person to the café; during a running round they are seated at once."""
+    """Add a person to the café; during a running round they are seated at once.
+
+    `join_key` comes from the join form: the same form sent again (its answer, which set
+    the phone's cookie, was lost) gives back the person it made, not a second one."""
     if cafe.status == CafeStatus.CLOSED:
         raise Conflict("This café has closed, so the code no longer works.")
     name = " ".join(display_name.split())
@@ -244,6 +248,12 @@ def join(
     if role is not None and role not in {r.value for r in StakeholderRole}:
         raise Invalid("Choose one of the roles in the list, or leave it blank.")
     assert cafe.id is not None
+    if join_key:
+        earlier = _joined_with(session, cafe, join_key)
+        if earlier is not None and earlier.left_at is None:
+            return earlier
+        if earlier is not None:
+            join_key = None  # they left since; this is a new visit
     person = Participant(
         cafe_id=cafe.id,
         display_name=name,
@@ -253,19 +263,21 @@ def join(
         easy_read=easy_read,
         secret=secrets.token_urlsafe(24),
         joined_at=now,
+        join_key=join_key or None,
     )
-    host_table = None
-    if host_token:
-        host_table = session.exec(
-            select(CafeTable).where(
-                CafeTable.cafe_id == cafe.id, CafeTable.host_token == host_token
-            )
-        ).first()
-        if host_table is None:
-            raise Invalid("This host link is not valid for this café. Ask the facilitator.")
+    host_table = _host_table(session, cafe, host_token) if host_token else None
+    if host_table is not None:
         person.is_host, person.home_table_id = True, host_table.id
     session.add(person)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # The same form twice at once (a double tap): the other request made the person.
+        session.rollback()
+        earlier = _joined_with(session, cafe, join_key or "")
+        if earlier is None:
+            raise
+        return earlier
     rnd = current_round(session, cafe)
     if rnd is not None and rnd.status != RoundStatus.ENDED:
         if host_table is not None:
@@ -276,6 +288,33 @@ def join(
     session.commit()
     session.refresh(person)
     return person
+
+
+def _joined_with(session: Session, cafe: Cafe, join_key: str) -> Participant | None:
+    return session.exec(
+        select(Participant).where(Participant.cafe_id == cafe.id, Participant.join_key == join_key)
+    ).first()
+
+
+def _host_table(session: Session, cafe: Cafe, host_token: str) -> CafeTable:
+    table = session.exec(
+        select(CafeTable).where(CafeTable.cafe_id == cafe.id, CafeTable.host_token == host_token)
+    ).first()
+    if table is None:
+        raise Invalid("This host link is not valid for this café. Ask the facilitator.")
+    return table
+
+
+def take_host_link(
+    *, session: Session, cafe: Cafe, person: Participant, host_token: str
+) -> Participant:
+    """Someone already in the café opens a table's host link: they become its host (and sit
+    there if a round is on), rather than joining a second time."""
+    if cafe.status == CafeStatus.CLOSED:
+        raise Conflict("This café has closed, so the code no longer works.")
+    table = _host_table(session, cafe, host_token)
+    assert person.id is not None
+    return set_host(session=session, cafe=cafe, participant_id=person.id, table_id=table.id)
 
 
 def update_needs(
