@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -339,3 +340,37 @@ def test_more_people_than_seats_leaves_the_rest_unseated(
     assert len(seating.unseated) == 1
     waiting = phones[4].get(f"/p/{cafe.code}").text
     assert "The facilitator will give you a table" in waiting
+
+
+def test_free_choices_at_the_same_moment_never_overfill_a_table(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    """Eight phones tap the same table of two at once, and one phone taps two tables at
+    once: two people sit there, the rest are told it is full, and nobody sits twice."""
+    cafe = make_cafe(
+        session, facilitator, seating_mode=SeatingMode.FREE, table_count=5, table_capacity=2
+    )
+    phones = [phone(client) for _ in range(9)]
+    for n, p in enumerate(phones):
+        join(p, cafe.code, f"P{n}")
+    rnd = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    tables = cafe_service.tables_of(session, cafe)
+    tokens = [_csrf(p, f"/p/{cafe.code}") for p in phones]
+
+    def choose(n: int, table_id: int | None) -> int:
+        return phones[n].post(
+            f"/p/{cafe.code}/table",
+            data={"table_id": table_id, "csrf_token": tokens[n]},
+            follow_redirects=False,
+        ).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = sorted(pool.map(lambda n: choose(n, tables[0].id), range(8)))
+    assert codes == [303, 303, 409, 409, 409, 409, 409, 409]
+    assert cafe_service.occupancy(session, rnd).get(tables[0].id or 0) == 2
+    with ThreadPoolExecutor(2) as pool:
+        codes = sorted(pool.map(lambda t: choose(8, t.id), tables[3:5]))
+    assert codes == [303, 303]
+    seating = cafe_service.seating(session=session, cafe=cafe, round_number=rnd.number)
+    assert [s.display_name for s in seating.seats].count("P8") == 1
+

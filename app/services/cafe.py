@@ -546,8 +546,17 @@ def choose_table(*, session: Session, cafe: Cafe, person: Participant, table_id:
         raise Conflict("Tables open when the next round starts.")
     if person.is_host:
         raise Conflict("Hosts stay at their table.")
-    table = session.get(CafeTable, table_id)
-    if table is None or table.cafe_id != cafe.id:
+    # Choices made at the same moment wait for each other: the person's row (one phone,
+    # two taps) and then the table's (several phones, one table) are locked until the
+    # commit, so the count below sees every seat taken before it. PostgreSQL needs the
+    # locks; SQLite writes one transaction at a time anyway (and has no FOR UPDATE).
+    session.exec(select(Participant.id).where(Participant.id == person.id).with_for_update())
+    table = session.exec(
+        select(CafeTable)
+        .where(CafeTable.id == table_id, CafeTable.cafe_id == cafe.id)
+        .with_for_update()
+    ).first()
+    if table is None:
         raise NotFound("No such table in this café.")
     assert rnd.id is not None and person.id is not None
     existing = session.exec(
