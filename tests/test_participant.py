@@ -358,11 +358,15 @@ def test_free_choices_at_the_same_moment_never_overfill_a_table(
     tokens = [_csrf(p, f"/p/{cafe.code}") for p in phones]
 
     def choose(n: int, table_id: int | None) -> int:
-        return phones[n].post(
-            f"/p/{cafe.code}/table",
-            data={"table_id": table_id, "csrf_token": tokens[n]},
-            follow_redirects=False,
-        ).status_code
+        return (
+            phones[n]
+            .post(
+                f"/p/{cafe.code}/table",
+                data={"table_id": table_id, "csrf_token": tokens[n]},
+                follow_redirects=False,
+            )
+            .status_code
+        )
 
     with ThreadPoolExecutor(8) as pool:
         codes = sorted(pool.map(lambda n: choose(n, tables[0].id), range(8)))
@@ -373,4 +377,3 @@ def test_free_choices_at_the_same_moment_never_overfill_a_table(
     assert codes == [303, 303]
     seating = cafe_service.seating(session=session, cafe=cafe, round_number=rnd.number)
     assert [s.display_name for s in seating.seats].count("P8") == 1
-
