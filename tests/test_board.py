@@ -501,6 +501,33 @@ def test_posting_needs_a_round_and_a_place_in_this_cafe(
     assert contributions(session) == []
 
 
+def test_another_cafes_contributions_are_not_found_through_ones_own_cafe(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    """A participant of café B names café A's contribution on every route a phone has, with
+    café B's code: each answers 404, and café A's card is unchanged."""
+    cafe_a, ann, _, _ = setup_two_tables(client, api_headers)
+    post(ann, cafe_a["code"], "Ann's words in café A")
+    (theirs,) = contributions(session)
+    cafe_b = new_cafe(client, api_headers)
+    bea = join(client, cafe_b["code"], "Bea")
+    start(client, api_headers, cafe_b)
+    code = cafe_b["code"]
+    base = f"/p/{code}/contributions/{theirs.id}"
+    form = {"csrf_token": token(bea, code), "confirmed": "true"}
+    answers = {
+        "edit page": bea.get(f"{base}/edit"),
+        "edit": bea.post(f"{base}/edit", data={**form, "text": "Taken over", "kind": "idea"}),
+        "withdraw": bea.post(f"{base}/withdraw", data=form),
+        "react": bea.post(f"{base}/react", data=form),
+        "worry": bea.post(f"{base}/concern", data=form),
+    }
+    assert {what: r.status_code for what, r in answers.items()} == dict.fromkeys(answers, 404)
+    session.refresh(theirs)
+    assert (theirs.text, theirs.status) == ("Ann's words in café A", "visible")
+    assert session.exec(select(Reaction)).all() == []
+
+
 def test_each_board_shows_only_its_own_table(
     client: TestClient, api_headers: dict[str, str]
 ) -> None:
