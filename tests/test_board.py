@@ -528,6 +528,37 @@ def test_another_cafes_contributions_are_not_found_through_ones_own_cafe(
     assert session.exec(select(Reaction)).all() == []
 
 
+def test_a_card_written_in_one_round_and_sent_in_the_next_goes_to_its_own_round(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    """A post carries the round its page showed. Sent after a rotation (it waited on a phone
+    without a connection), it lands on that round's board at the table the person sat at
+    then, and the answer says so; a round not yet reached, or none, means the current one."""
+    cafe, ann, _, _ = setup_two_tables(client, api_headers)
+    code = cafe["code"]
+    start(client, api_headers, cafe)  # round 2
+    rounds = {
+        r["number"]: r["id"]
+        for r in client.get(f"/api/v1/cafes/{cafe['id']}", headers=api_headers).json()["rounds"]
+    }
+    table_1 = cafe["tables"][0]["id"]
+    late = post(ann, code, "Written in round one", htmx=True, round="1")
+    assert late.status_code == 200
+    assert "went to the board of round 1, the round you wrote it in" in late.text
+    assert "Written in round one" not in late.text  # round 2's board, drawn again
+    plain = post(ann, code, "Written in round two", round="2")
+    assert plain.status_code == 303
+    ahead = post(ann, code, "From a page ahead of the server", round="7")
+    assert ahead.status_code == 303
+    placed = {c.text: (c.round_id, c.table_id) for c in contributions(session)}
+    assert placed["Written in round one"] == (rounds[1], table_1)
+    assert placed["Written in round two"][0] == rounds[2]
+    assert placed["From a page ahead of the server"][0] == rounds[2]
+    bad = post(ann, code, "Odd round", round="first")
+    assert bad.status_code == 422
+    assert "Odd round" not in {c.text for c in contributions(session)}
+
+
 def test_each_board_shows_only_its_own_table(
     client: TestClient, api_headers: dict[str, str]
 ) -> None:

@@ -242,6 +242,7 @@ def _board_answer(
     error: str | None = None,
     status_code: int = 200,
     with_compose: bool = False,
+    notice: str = "",
 ) -> Response:
     """The htmx answer: the board block, and the form when it was the form that was sent."""
     board = board_service.board_for(cards, phone.person)
@@ -249,6 +250,7 @@ def _board_answer(
         "cafe": phone.cafe,
         "person": phone.person,
         "board_error": error,
+        "board_notice": notice,
         "b": board,
         **compose_context(phone.cafe, phone.person, board, draft),
     }
@@ -282,7 +284,20 @@ def _posted(
         request, announce, contribution, CafeEvent.CARD_ADDED, audience=audience, page=page
     )
     if not request_is_htmx(request):
-        return RedirectResponse(f"/p/{phone.cafe.code}#c-{contribution.id}", status_code=303)
+        anchor = "board" if posted.late else f"c-{contribution.id}"
+        return RedirectResponse(f"/p/{phone.cafe.code}#{anchor}", status_code=303)
+    if posted.late:
+        # Written in an earlier round and sent only now: the board on the phone is another
+        # one, so it is drawn again with a word on where the card went.
+        with db.read_session() as session:
+            rnd, table = _seat(session, phone.cafe, phone.person)
+            cards = board_service.table_cards(
+                session=session, cafe=phone.cafe, rnd=rnd, table=table
+            )
+            written = session.get(Round, contribution.round_id)
+        number = written.number if written is not None else "?"
+        notice = f"Sent: it went to the board of round {number}, the round you wrote it in."
+        return _board_answer(request, phone, cards, notice=notice)
     html = render_html(
         "_card_push.html",
         {
@@ -384,6 +399,9 @@ class PostForm(BaseModel):
     # The page the post was written on (`page_id`): its own live connection is not sent the
     # card the answer already put on the page.
     page: str = PydanticField("", max_length=32)
+    # The round the page showed when the card was written: a card that waited on a phone
+    # without a connection goes to that round's board.
+    round: int | None = PydanticField(None, ge=1, le=1000)
 
 
 _URLENCODED = "application/x-www-form-urlencoded"
@@ -412,6 +430,8 @@ async def _read_post_form(request: Request) -> PostForm:
     for key, value in pairs:
         if key == "themes":
             themes.append(value)
+        elif key == "round" and not value:
+            continue  # a page outside any round
         elif key in PostForm.model_fields:
             fields[key] = value
     if themes:
@@ -442,6 +462,7 @@ async def post_contribution(request: Request, code: str, background: BackgroundT
         evidence_type=sent.evidence_type,
         for_table=sent.for_table,
         theme_ids=list(sent.themes),
+        written_in=sent.round,
     )
     # The busiest write there is. On SQLite it runs right here on the event loop when no
     # other write holds the lock: its few statements take about a millisecond, less than a
@@ -505,6 +526,7 @@ def _post_as_phone(
                 for_table=sent.for_table,
                 theme_ids=sent.theme_ids,
                 now=now,
+                written_in=sent.written_in,
             ),
         )
     if isinstance(result, DomainError):

@@ -161,21 +161,29 @@ _PLACE = (
 )
 
 
-def _place(session: Session, cafe: Cafe, person: Participant) -> tuple[int, int, list[int]]:
+def _place(
+    session: Session, cafe: Cafe, person: Participant, written_in: int | None = None
+) -> tuple[int, int, list[int]]:
     """The open round, the person's table in it (ids) and who sits at that table (whose
     boards a card there changes), in one query: a post holds SQLite's write lock while it
-    runs, so it asks as little as it can."""
+    runs, so it asks as little as it can.
+
+    `written_in`: the round the phone showed when the card was written. A card written in
+    an earlier round and sent only now (it waited on a phone without a connection) goes
+    to the board it was written for: that round's question, the table the person sat at."""
     if cafe.status == CafeStatus.CLOSED:
         raise Conflict("The café has closed, so the boards no longer change.")
+    late = written_in is not None and 1 <= written_in < cafe.current_round
+    number = written_in if late else cafe.current_round
     rows = (
         session.connection()  # Core columns: no need for the ORM's execution path
-        .execute(_PLACE, {"person": person.id, "cafe": cafe.id, "number": cafe.current_round})
+        .execute(_PLACE, {"person": person.id, "cafe": cafe.id, "number": number})
         .all()
     )
     if not rows:
         raise Conflict("The boards open when the first round starts.")
     round_id, number, status, table_id, _ = rows[0]
-    if status not in OPEN_ROUND:
+    if status not in OPEN_ROUND and not late:
         raise Conflict(f"Round {number} has finished. The next round opens a new board.")
     if table_id is None:
         raise Conflict("You do not have a table yet. The facilitator will give you one.")
@@ -200,6 +208,7 @@ class Posted:
     created: bool
     themes: list[str] = field(default_factory=list)
     audience: list[int] = field(default_factory=list)
+    late: bool = False  # went to the board of an earlier round, where it was written
 
 
 def post_contribution(
@@ -214,9 +223,11 @@ def post_contribution(
     for_table: bool = False,
     theme_ids: Sequence[int] = (),
     now: datetime,
+    written_in: int | None = None,
 ) -> Posted:
-    """Add a contribution to the person's table board in the current round, in the themes
-    the person ticked (the café's own; none is fine).
+    """Add a contribution to the person's table board in the current round (or in the
+    earlier round it was written in: `_place`), in the themes the person ticked (the café's
+    own; none is fine).
 
     A retry with the same client id returns the row the first attempt made (whatever the
     round is doing by now), with `created` false.
@@ -235,7 +246,7 @@ def post_contribution(
         if len(set(theme_ids)) > MAX_THEMES_PER_POST:
             raise Invalid(f"Choose up to {MAX_THEMES_PER_POST} themes.")
         themes = harvest_service.chosen_themes(session=session, cafe=cafe, theme_ids=theme_ids)
-        round_id, table_id, seated = _place(session, cafe, person)
+        round_id, table_id, seated = _place(session, cafe, person, written_in)
     except DomainError:
         # A retry of a post that already arrived is answered with it, even if the round
         # has ended since; only a new post is refused.
@@ -281,7 +292,13 @@ def post_contribution(
         return Posted(existing, created=False)
     # The row as stored, without building a model to validate what was just checked.
     contribution = as_loaded(Contribution, {"id": new_id, **values})
-    return Posted(contribution, created=True, themes=[name for _, name in themes], audience=seated)
+    return Posted(
+        contribution,
+        created=True,
+        themes=[name for _, name in themes],
+        audience=seated,
+        late=written_in is not None and written_in < cafe.current_round,
+    )
 
 
 def own_contribution(
@@ -579,6 +596,7 @@ class Draft:
     error: str | None = None
     contribution_id: int | None = None
     theme_ids: list[int] = field(default_factory=list)
+    written_in: int | None = None  # the round the phone showed when it was written
 
 
 def new_draft(person: Someone) -> Draft:

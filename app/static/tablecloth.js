@@ -340,6 +340,12 @@
     var root = document.getElementById("live-root");
     var page = root && root.getAttribute("data-page");
     if (page && !f.body.get("page")) { f.body.set("page", page); f.ctx.request.body = f.body; }
+    // The round on the screen as it was written: the form is not drawn again at a rotation
+    // (a half-written draft stays), so the page's "now" says which round this is. A post
+    // kept in the outbox and sent after a rotation still goes to the board it was written for.
+    var now = document.getElementById("now");
+    var round = now && now.getAttribute("data-round");
+    if (round) { f.body.set("round", round); f.ctx.request.body = f.body; }
     var kept = new URLSearchParams(f.body);
     kept.delete("csrf_token");
     var item = { id: id, text: f.body.get("text") || "", body: kept.toString(), at: Date.now(), state: "sending" };

@@ -17,6 +17,7 @@ from playwright.sync_api import FilePayload, Page, expect
 from sqlmodel import Session, col, select
 
 from app.models.accounts import Facilitator
+from app.models.cafe import Round
 from app.models.evidence import Contribution
 from tests.browser.conftest import People, check_accessibility, log_in
 from tests.browser.test_cafe_journey import join
@@ -148,6 +149,25 @@ def test_boards_live_at_two_tables_with_moderation_and_an_offline_post(
     expect(bo.locator("#board")).to_contain_text("Written on the bus with no signal")
     bo.wait_for_timeout(500)
     assert len(rows(session, "Written on the bus with no signal")) == 1
+
+    # Written offline in round 1 and sent once round 2 has begun: it goes to the board it
+    # was written for (round 1's question, Bo's table then), not to round 2's.
+    bo.context.set_offline(True)
+    add(bo, "Written before the bell")
+    expect(bo.locator("#outbox li", has_text="Written before the bell")).to_contain_text(
+        "Waiting to send"
+    )
+    assert api.post(f"/api/v1/cafes/{cafe.id}/rounds/next").status_code == 200
+    expect(ann.locator("#now")).to_contain_text("Round 2")
+    bo.context.set_offline(False)
+    expect(bo.locator("#now")).to_contain_text("Round 2")
+    expect(bo.locator("#outbox")).to_be_hidden()
+    (late,) = rows(session, "Written before the bell")
+    first_round = session.exec(
+        select(Round).where(Round.cafe_id == cafe.id, Round.number == 1)
+    ).one()
+    assert (late.round_id, late.table_id) == (first_round.id, tables[1])
+    expect(bo.locator("#board")).not_to_contain_text("Written before the bell")
 
 
 def test_a_phone_without_javascript_reads_posts_agrees_changes_and_takes_back(
