@@ -21,6 +21,7 @@ from app.rendering import context_for, env, render
 from app.routers.api_contributions import notes_response
 from app.routers.cafes import OwnedCafe
 from app.routers.participant import CafeByCode, remembered
+from app.security import request_is_htmx
 from app.services import cafe as cafe_service
 from app.services import export
 from app.services import harvest as harvest_service
@@ -86,6 +87,7 @@ def _harvest(
         ],
         "notice": notice or request.session.pop(NOTICE_KEY, None),
         "error": error,
+        "partial": request_is_htmx(request),
     }
     return render(request, "harvest.html", ctx, block="harvest", status_code=status_code)
 

@@ -186,11 +186,28 @@
   }
 
   function mark(code, id, state, message) {
-    var list = items(code);
+    var list = items(code), changed = false;
     for (var i = 0; i < list.length; i++) {
-      if (list[i].id === id) { list[i].state = state; list[i].message = message || ""; }
+      if (list[i].id === id) {
+        changed = list[i].state !== state;
+        list[i].state = state; list[i].message = message || "";
+      }
     }
     store(code, list);
+    // The outbox is drawn by this script; a screen reader hears of a card that could not go
+    // through the page's live region, as it hears of the board's news.
+    if (changed && SAID[state]) say(SAID[state] + (message ? " " + message : ""));
+  }
+
+  var SAID = {
+    waiting: "Your card is waiting to send. It will go when the connection is back.",
+    reload: "Your card was not sent: please reload the page to send it.",
+    failed: "Your card was not sent."
+  };
+
+  function say(text) {
+    var news = document.getElementById("board-news");
+    if (news) news.textContent = text;
   }
 
   var LABELS = {

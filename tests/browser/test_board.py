@@ -137,6 +137,8 @@ def test_boards_live_at_two_tables_with_moderation_and_an_offline_post(
     add(bo, "Written on the bus with no signal")
     waiting = bo.locator("#outbox li", has_text="Written on the bus with no signal")
     expect(waiting).to_contain_text("Waiting to send")
+    # Said aloud too: the page's live region tells a screen reader the card is waiting.
+    expect(bo.locator("#board-news")).to_have_text(re.compile("waiting to send"))
     expect(bo.locator("#contribution-text")).to_have_value("")
     assert rows(session, "Written on the bus with no signal") == []
     bo.context.set_offline(False)

@@ -52,10 +52,15 @@ def test_harvest_by_keyboard_and_suggestions(
     suggestions = page.locator("#suggestions")
     expect(suggestions).to_contain_text("3 contributions use the word “bus”")
     suggestions.get_by_label("Theme name").first.fill("Buses")
+    # The live region stays in place while the wall is drawn again (a new one is often not
+    # read out): marked now, it still bears the mark after the answer.
+    page.locator("#harvest-status").evaluate("el => { el.dataset.kept = 'yes'; }")
     suggestions.get_by_role("button", name="Create this theme").first.click()
     expect(page.locator("#harvest-status")).to_contain_text(
         "Theme “Buses” created with 3 contributions."
     )
+    expect(page.locator("#harvest-status")).to_have_attribute("data-kept", "yes")
+    expect(page.locator("#harvest-status")).to_have_count(1)
 
     # A theme made by hand, then two cards ticked and added to it, all from the keyboard.
     name = page.get_by_label("Name", exact=True).last
