@@ -2,7 +2,8 @@
 
 A file's type is read from its first bytes, never from its name or the browser's claim.
 Photos are decoded and encoded again from their pixels alone, so no metadata survives
-(EXIF with GPS position, camera serial, XMP, ICC, comments). Files get random names under
+(EXIF with GPS position, camera serial, XMP, ICC, comments); voice notes lose their tags
+and user data (`app.services.voice`). Files get random names under
 the media directory and are served only to people of the café and its facilitator.
 """
 
@@ -22,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution, ContributionStatus, Media, MediaKind
-from app.services import board
+from app.services import board, voice
 from app.services.errors import DomainError, NotFound
 
 PHOTO_MAX = 8 * 1024 * 1024
@@ -160,7 +161,10 @@ def prepare(*, source: BinaryIO, size: int) -> Prepared:
         raise UnsupportedType(UNSUPPORTED)
     if size > limit_for(kind.kind):
         raise TooLarge(too_large_message(kind.kind))
-    data = clean_photo(source, kind) if kind.kind == MediaKind.PHOTO else source.read()
+    if kind.kind == MediaKind.PHOTO:
+        data = clean_photo(source, kind)
+    else:
+        data = voice.clean(source.read(), kind.ext)
     return Prepared(type=kind, data=data)
 
 
