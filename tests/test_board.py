@@ -808,7 +808,13 @@ def test_console_moderation_and_safeguarding_alert(
     assert "Hold on to this one" not in board_of(ann, code)
     console = logged_in.get(f"/cafes/{made.id}/console").text
     alert = console[console.index('class="alert safeguarding" role="alert"') :]
-    assert "Hold on to this one" in alert[: alert.index("</div>")]
+    alert = alert[: alert.index("</div>")]
+    assert "Hold on to this one" in alert
+    # Names are kept from the room in this café, so the (often projected) console does not
+    # show who wrote a card; a safeguarding alert says who behind a tap.
+    assert "<summary>Who wrote it</summary><p>Ann</p>" in alert
+    moderation = console[console.index('<section id="moderation"') : console.index("<h2>Tables")]
+    assert "Ann" not in moderation.replace("<summary>Who wrote it</summary><p>Ann</p>", "")
     r = logged_in.post(
         f"/cafes/{made.id}/moderate/{row.id}/resolve", data={"csrf_token": csrf}, headers=HTMX
     )
@@ -832,6 +838,19 @@ def test_console_moderation_and_safeguarding_alert(
     )
     assert r.status_code == 404
     assert "no such moderation action" in r.text
+
+
+def test_a_cafe_that_shows_names_shows_authors_on_the_console(
+    logged_in: TestClient, session: Session, facilitator: Any
+) -> None:
+    made = make_cafe(session, facilitator, table_count=1, table_capacity=6, names_visible=True)
+    ann = join(logged_in, made.code, "Ann")
+    csrf = csrf_of(logged_in, f"/cafes/{made.id}/console")
+    logged_in.post(f"/cafes/{made.id}/console/next", data={"csrf_token": csrf, "from_round": 0})
+    post(ann, made.code, "Signed, Ann")
+    console = logged_in.get(f"/cafes/{made.id}/console").text
+    moderation = console[console.index('<section id="moderation"') : console.index("<h2>Tables")]
+    assert re.search(r"Idea · [^<]* · Ann", moderation)
 
 
 def test_a_worry_can_only_be_raised_at_ones_own_table(
