@@ -89,6 +89,7 @@ def make_contribution(
     from app.models.base import utcnow
     from app.models.cafe import CafeTable, Round
     from app.models.evidence import Contribution
+    from app.services import changes
 
     table_id = (
         session.exec(
@@ -118,6 +119,7 @@ def make_contribution(
         status=status,
         created_at=moment,
         updated_at=moment,
+        change_seq=changes.take(session.connection(), cafe.id),
     )
     session.add(row)
     session.commit()

@@ -13,6 +13,7 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.models.evidence import Contribution
 from app.services import accounts
+from app.services import board as board_service
 from app.services import harvest as harvest_service
 from tests.factories import make_cafe, make_contribution, make_facilitator, make_participant
 
@@ -104,10 +105,7 @@ def test_cursor_pages_then_sync_sees_new_and_changed_items(
     # Something new, and something hidden after the client had it.
     make_contribution(session, cafe, "c5")
     first = session.exec(select(Contribution).where(Contribution.text == "c0")).one()
-    first.status = "hidden"
-    first.updated_at = utcnow()
-    session.add(first)
-    session.commit()
+    board_service.hide(session=session, cafe=cafe, contribution_id=first.id or 0, now=utcnow())
     body = client.get(_url(cafe), params={"after": cursor}, headers=api_headers).json()
     changed = {item["id"]: item for item in body["items"]}
     assert [item["text"] for item in body["items"]] == ["c5", None]
@@ -288,3 +286,36 @@ def test_openapi_documents_the_evidence_endpoints(client: TestClient) -> None:
         for operation in paths[path].values():
             assert operation.get("description"), path
     assert "ContributionPage" in spec["components"]["schemas"]
+
+
+def test_change_numbers_are_committed_in_their_order(
+    database_url: str, session: Session, cafe: Cafe
+) -> None:
+    """A write that takes the café's next change number holds the number back from every
+    other write until it commits: a later number can never be seen while an earlier one is
+    still to come (a clock stamp can, and a syncing client then skips that change)."""
+    import threading
+
+    from app.db import make_engine
+    from app.services import changes
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as first:
+            first.begin()
+            mine = changes.take(first, cafe.id or 0)
+            taken: list[int] = []
+
+            def second_writer() -> None:
+                with engine.begin() as other:
+                    taken.append(changes.take(other, cafe.id or 0))
+
+            later = threading.Thread(target=second_writer)
+            later.start()
+            later.join(0.5)
+            assert later.is_alive() and taken == []  # waiting for the first to end
+            first.commit()
+            later.join(10)
+        assert taken == [mine + 1]
+    finally:
+        engine.dispose()

@@ -559,6 +559,63 @@ def test_a_card_written_in_one_round_and_sent_in_the_next_goes_to_its_own_round(
     assert "Odd round" not in {c.text for c in contributions(session)}
 
 
+def test_a_syncing_client_sees_votes_and_renamed_themes_after_its_cursor(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    """A record's vote count and theme names are part of what a client syncs: a vote, a
+    vote taken back and a theme renamed each bring the card after the client's cursor (they
+    left its change time alone, so a client never heard of them)."""
+    cafe, ann, bo, _ = setup_two_tables(client, api_headers)
+    code = cafe["code"]
+    post(ann, code, "Ramps at the station")
+    post(ann, code, "Quiet rooms")
+    ramps, quiet = contributions(session)
+    url = f"/api/v1/cafes/{cafe['id']}/contributions"
+
+    def since(cursor: str) -> tuple[list[tuple[str, int, list[str]]], str]:
+        body = client.get(url, params={"after": cursor}, headers=api_headers).json()
+        seen = [
+            (i["text"], i["reactions"], [t["name"] for t in i["themes"]]) for i in body["items"]
+        ]
+        return seen, body["next_cursor"]
+
+    first = client.get(url, headers=api_headers).json()
+    assert [i["text"] for i in first["items"]] == ["Ramps at the station", "Quiet rooms"]
+    cursor = first["next_cursor"]
+    vote = f"/p/{code}/contributions/{ramps.id}/react"
+    assert bo.post(vote, data={"csrf_token": token(bo, code)}).status_code in (200, 303)
+    seen, cursor = since(cursor)
+    assert seen == [("Ramps at the station", 1, [])]
+    assert bo.post(vote, data={"csrf_token": token(bo, code)}).status_code in (200, 303)
+    seen, cursor = since(cursor)
+    assert seen == [("Ramps at the station", 0, [])]
+    made = client.post(
+        f"/api/v1/cafes/{cafe['id']}/themes",
+        json={"name": "Access", "contribution_ids": [ramps.id, quiet.id]},
+        headers=api_headers,
+    )
+    assert made.status_code == 201, made.text
+    seen, cursor = since(cursor)
+    assert seen == [("Ramps at the station", 0, ["Access"]), ("Quiet rooms", 0, ["Access"])]
+    renamed = client.patch(
+        f"/api/v1/cafes/{cafe['id']}/themes/{made.json()['id']}",
+        json={"name": "Getting about"},
+        headers=api_headers,
+    )
+    assert renamed.status_code == 200, renamed.text
+    seen, cursor = since(cursor)
+    assert seen == [
+        ("Ramps at the station", 0, ["Getting about"]),
+        ("Quiet rooms", 0, ["Getting about"]),
+    ]
+    assert since(cursor) == ([], cursor)
+    # A cursor of the kind handed out before change numbers is refused with a way on.
+    old = "MjAyNi0xMi0wNFQwNTowMDowMCswMDowMHwx"  # "2026-12-04T05:00:00+00:00|1"
+    refused = client.get(url, params={"after": old}, headers=api_headers)
+    assert refused.status_code == 422
+    assert "start again without it" in refused.json()["detail"]
+
+
 def test_each_board_shows_only_its_own_table(
     client: TestClient, api_headers: dict[str, str]
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, utcnow
@@ -69,7 +69,11 @@ MAX_TEXT = 500
 
 
 class Contribution(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("participant_id", "client_id"),)
+    __table_args__ = (
+        UniqueConstraint("participant_id", "client_id"),
+        # What API clients sync by: a café's contributions in the order they changed.
+        Index("ix_contribution_cafe_id_change_seq", "cafe_id", "change_seq"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     cafe_id: int = Field(foreign_key="cafe.id", index=True, ondelete="CASCADE")
@@ -100,6 +104,18 @@ class Contribution(SQLModel, table=True):
     moderation_note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The café's change number of the last change to what this record says
+    # (`app.services.changes`): new, edited, moderated, voted on, themed.
+    change_seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class ChangeCounter(SQLModel, table=True):
+    """Each café's last change number given to a contribution (`app.services.changes`)."""
+
+    __tablename__ = "change_counter"
+
+    cafe_id: int = Field(foreign_key="cafe.id", primary_key=True, ondelete="CASCADE")
+    seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class Media(SQLModel, table=True):

@@ -49,6 +49,7 @@ from app.models.evidence import (
     Theme,
 )
 from app.services import cafe as cafe_service
+from app.services import changes
 from app.services import harvest as harvest_service
 from app.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
@@ -275,6 +276,7 @@ def post_contribution(
     try:
         # The unique (person, client id) index is the duplicate check.
         connection = session.connection()  # the session's transaction, without the ORM
+        values["change_seq"] = changes.take(connection, cafe.id)
         new_id = connection.execute(_INSERT_CONTRIBUTION, values).scalar_one()
         if themes:
             connection.execute(
@@ -356,6 +358,7 @@ def edit_contribution(
         contribution.status = PENDING
     contribution.text, contribution.kind, contribution.evidence_type = body, kind, evidence
     contribution.updated_at = now
+    contribution.change_seq = changes.take(session.connection(), cafe.id or 0)
     session.add(contribution)
     session.commit()
     return contribution
@@ -370,6 +373,7 @@ def withdraw_contribution(
         return contribution
     check_changeable(session, cafe, contribution)
     contribution.status, contribution.updated_at = WITHDRAWN, now
+    contribution.change_seq = changes.take(session.connection(), cafe.id or 0)
     session.add(contribution)
     session.commit()
     return contribution
@@ -428,6 +432,8 @@ def set_reaction(
     ).first()
     wanted = (existing is None) if on is None else on
     if existing is not None and not wanted:
+        # The card's vote count is part of its record: a change a syncing client must see.
+        changes.mark(session.connection(), cafe.id or 0, [contribution_id])
         session.delete(existing)
         session.commit()
         return contribution, False
@@ -442,6 +448,7 @@ def set_reaction(
             f"You have used all {budget} of your votes this round. "
             "Take one back to vote for something else."
         )
+    changes.mark(session.connection(), cafe.id or 0, [contribution_id])
     session.add(Reaction(contribution_id=contribution_id, participant_id=person.id, created_at=now))
     try:
         session.commit()
@@ -492,6 +499,7 @@ def _flag(session: Session, contribution: Contribution, note: str, now: datetime
     contribution.status = HIDDEN
     contribution.moderation_note = note[:500]
     contribution.updated_at = now
+    contribution.change_seq = changes.take(session.connection(), contribution.cafe_id)
     session.add(contribution)
     session.commit()
     return contribution
@@ -509,6 +517,7 @@ def _in_cafe(session: Session, cafe: Cafe, contribution_id: int) -> Contribution
 
 def _save(session: Session, contribution: Contribution, now: datetime) -> Contribution:
     contribution.updated_at = now
+    contribution.change_seq = changes.take(session.connection(), contribution.cafe_id)
     session.add(contribution)
     session.commit()
     return contribution

@@ -17,7 +17,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import and_, delete, exists, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.expression import Select
 from sqlmodel import Session, col, select
 
 from app.models.cafe import ROLE_LABELS, Cafe, CafeTable, Participant, Round, StakeholderRole
@@ -34,6 +36,7 @@ from app.models.evidence import (
 )
 from app.models.harvest import ContributionPage, ContributionRecord, ThemePublic, ThemeRef
 from app.services import cafe as cafe_service
+from app.services import changes
 from app.services.errors import Conflict, Invalid, NotFound
 
 NO_ROLE = "none"  # filter value: the author gave no role
@@ -396,6 +399,9 @@ def update_theme(
         cleaned = _clean_name(name)
         if _name_taken(session, cafe, cleaned, other_than=theme.id):
             raise Conflict(f"There is already a theme called “{cleaned}”.")
+        if cleaned != theme.name:
+            # Its contributions' records name the theme: they changed too.
+            changes.mark(session.connection(), cafe.id or 0, _members(theme))
         theme.name = cleaned
     if description is not None:
         theme.description = _clean_description(description)
@@ -408,9 +414,8 @@ def update_theme(
 def delete_theme(*, session: Session, cafe: Cafe, theme_id: int, now: datetime) -> Theme:
     """Delete a theme; its contributions stay, only the grouping goes."""
     theme = get_theme(session=session, cafe=cafe, theme_id=theme_id)
-    members = select(ContributionTheme.contribution_id).where(
-        ContributionTheme.theme_id == theme.id
-    )
+    members = _members(theme)
+    changes.mark(session.connection(), cafe.id or 0, members)
     session.execute(
         update(Contribution).where(col(Contribution.id).in_(members)).values(updated_at=now)
     )
@@ -418,6 +423,13 @@ def delete_theme(*, session: Session, cafe: Cafe, theme_id: int, now: datetime) 
     session.delete(theme)
     session.commit()
     return theme
+
+
+def _members(theme: Theme) -> Select[Any]:
+    """The ids of a theme's contributions, as a query."""
+    return sa_select(col(ContributionTheme.contribution_id)).where(
+        col(ContributionTheme.theme_id) == theme.id
+    )
 
 
 def _owned_ids(session: Session, cafe: Cafe, ids: Sequence[int]) -> list[int]:
@@ -448,10 +460,12 @@ def _link(session: Session, cafe: Cafe, theme: Theme, ids: Sequence[int], now: d
     )
     new = [cid for cid in wanted if cid not in already]
     assert theme.id is not None
+    if new:
+        # Themes are part of the record an API client syncs: a change it must see.
+        changes.mark(session.connection(), cafe.id or 0, new)
     for cid in new:
         session.add(ContributionTheme(contribution_id=cid, theme_id=theme.id))
     if new:
-        # Themes are part of the record an API client syncs, so the change moves updated_at.
         session.execute(
             update(Contribution).where(col(Contribution.id).in_(new)).values(updated_at=now)
         )
@@ -487,6 +501,7 @@ def unassign(
         ).all()
     )
     if linked:
+        changes.mark(session.connection(), cafe.id or 0, linked)
         session.execute(
             delete(ContributionTheme).where(
                 col(ContributionTheme.theme_id) == theme.id,
@@ -503,24 +518,27 @@ def unassign(
 # --- API: contributions with a cursor -------------------------------------------------------
 
 
-def encode_cursor(updated_at: datetime, contribution_id: int) -> str:
-    raw = f"{updated_at.isoformat()}|{contribution_id}".encode()
+def encode_cursor(change_seq: int, contribution_id: int) -> str:
+    raw = f"c{change_seq}|{contribution_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
+def decode_cursor(cursor: str) -> tuple[int, int]:
     """Read an opaque cursor; anything we did not hand out is refused."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, _, ident = raw.partition("|")
-        moment = datetime.fromisoformat(stamp)
-        if moment.tzinfo is None or not ident.isdigit():
-            raise ValueError(raw)
-        return moment, int(ident)
-    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
-        raise Invalid(
-            "The cursor in `after` is not one we handed out; start again without it."
-        ) from exc
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raw = ""
+    seq, _, ident = raw.removeprefix("c").partition("|")
+    if (
+        raw.startswith("c")
+        and seq.isascii()
+        and seq.isdigit()
+        and ident.isascii()
+        and ident.isdigit()
+    ):
+        return int(seq), int(ident)
+    raise Invalid("The cursor in `after` is not one we handed out; start again without it.")
 
 
 def contribution_page(
@@ -532,33 +550,35 @@ def contribution_page(
     after: str | None = None,
     limit: int = 100,
 ) -> ContributionPage:
-    """Contributions in the order they were last changed, from a cursor on.
+    """Contributions in the order they last changed, from a cursor on.
 
-    New contributions and changed ones (edited, hidden, withdrawn, moved between themes)
-    all show up after a client's last cursor, so one cursor is enough to stay in sync.
+    New contributions and changed ones (edited, hidden, withdrawn, voted on, moved between
+    themes, their theme renamed) all come after a client's last cursor, so one cursor is
+    enough to stay in sync. The order is the café's change numbers (`app.services.changes`),
+    which commit in order: nothing can land behind a cursor already handed out.
     """
     conditions = _where(cafe, filters)
     if status is not None:
         conditions.append(col(Contribution.status) == status)
     if after:
-        moment, last_id = decode_cursor(after)
+        seq, last_id = decode_cursor(after)
         conditions.append(
             or_(
-                col(Contribution.updated_at) > moment,
-                and_(col(Contribution.updated_at) == moment, col(Contribution.id) > last_id),
+                col(Contribution.change_seq) > seq,
+                and_(col(Contribution.change_seq) == seq, col(Contribution.id) > last_id),
             )
         )
     query = (
         select(Contribution)
         .where(*conditions)
-        .order_by(col(Contribution.updated_at), col(Contribution.id))
+        .order_by(col(Contribution.change_seq), col(Contribution.id))
         .limit(limit + 1)
     )
     rows = list(session.exec(query))
     more = len(rows) > limit
     rows = rows[:limit]
     items = records(session=session, cafe=cafe, rows=rows)
-    cursor = encode_cursor(rows[-1].updated_at, rows[-1].id or 0) if rows else after
+    cursor = encode_cursor(rows[-1].change_seq, rows[-1].id or 0) if rows else after
     return ContributionPage(items=items, next_cursor=cursor, has_more=more)
 
 

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution, ContributionStatus, Media, MediaKind
-from app.services import board, voice
+from app.services import board, changes, voice
 from app.services.errors import DomainError, NotFound
 
 PHOTO_MAX = 8 * 1024 * 1024
@@ -213,6 +213,7 @@ def attach(
             session.delete(old)
         session.add(item)
         contribution.updated_at = now
+        contribution.change_seq = changes.take(session.connection(), contribution.cafe_id)
         session.add(contribution)
         session.commit()
     except BaseException:
