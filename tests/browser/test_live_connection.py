@@ -60,3 +60,41 @@ def test_pages_go_live_when_the_websocket_script_arrives_late(
     expect(phone.locator("#now")).to_contain_text("Round 1")
     expect(phone.locator("#my-table")).to_have_attribute("data-table-id", str(seat["table_id"]))
     expect(projector.locator("#board .question")).to_have_text("What does a good day look like?")
+
+
+def test_a_phone_is_live_again_within_seconds_of_a_server_restart(
+    people: People, live: LiveServer, facilitator: Facilitator, session: Session
+) -> None:
+    """The server is away for a quarter of a minute (a restart, a deployment): the phone
+    keeps trying every few seconds, not ever more rarely, so once the server is back it
+    shows the round started meanwhile within a few seconds, without a reload."""
+    cafe = make_cafe(session, facilitator)
+    phone = people.phone("phone")
+    phone.goto(f"/j/{cafe.code}")
+    phone.locator("#display_name").fill("Sam")
+    phone.get_by_role("button", name="Join the café").click()
+    phone.wait_for_url(f"**/p/{cafe.code}")
+    expect(phone.locator("#now")).to_contain_text("The first round has not started yet.")
+    phone.evaluate("window.notReloaded = true")
+    live.stop()
+    try:
+        phone.wait_for_timeout(15_000)
+    finally:
+        live.start()
+
+    with httpx.Client(base_url=live.url, timeout=10) as api:
+        token = api.post(
+            "/api/v1/auth/token", data={"username": facilitator.email, "password": PASSWORD}
+        ).json()["access_token"]
+        api.headers["Authorization"] = f"Bearer {token}"
+        back = time.monotonic()
+        started = api.post(f"/api/v1/cafes/{cafe.id}/rounds/next")
+        assert started.status_code == 200, started.text
+    # Tries come at most 3 s (and 30% jitter) apart; htmx's own back-off would wait ~16 s.
+    expect(phone.locator("#now")).to_contain_text("Round 1", timeout=6_000)
+    assert time.monotonic() - back < 6
+    assert phone.evaluate("window.notReloaded") is True
+    # While the server was away the phone's tries were refused, as they should have been.
+    people.problems[:] = [
+        p for p in people.problems if "ERR_CONNECTION_REFUSED" not in p and "ws:error" not in p
+    ]
