@@ -51,7 +51,14 @@ class Settings(BaseSettings):
         5, description="Failed logins allowed per window per email and address."
     )
     login_window_seconds: int = Field(900, description="Window for the login rate limit.")
-    join_attempts: int = Field(20, description="Unknown join codes allowed per window per address.")
+    join_attempts: int = Field(
+        100,
+        description="Unknown join codes allowed per window per address (a venue's phones may "
+        "all share one).",
+    )
+    join_attempts_per_browser: int = Field(
+        10, description="Unknown join codes allowed per window per browser."
+    )
     join_window_seconds: int = Field(300, description="Window for the join-code rate limit.")
     plan_ahead_seconds: float = Field(
         3.0,

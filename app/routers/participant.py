@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 from typing import Annotated
@@ -18,6 +19,7 @@ from app.realtime.hub import CafeEvent
 from app.rendering import render
 from app.routers.api_cafes import plan_ahead
 from app.routers.phone_fragments import new_page_id
+from app.security import csrf_token
 from app.services import accounts
 from app.services import cafe as cafe_service
 from app.services import network as network_service
@@ -64,23 +66,44 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _browser(request: Request) -> str:
+    """A name for this browser that says nothing about it: a hash of its session's CSRF token
+    (made now if this is its first visit: its next try then counts against it too)."""
+    return "browser:" + hashlib.sha256(csrf_token(request).encode()).hexdigest()[:32]
+
+
 def check_join_allowance(
     session: Session, request: Request, settings: Settings, now: datetime
 ) -> None:
-    """429 once this address has tried too many unknown join codes (a guessing guard); asked
-    before an answer could tell whether a code exists."""
+    """429 once this browser, or this address, has tried too many unknown join codes (a
+    guessing guard); asked before an answer could tell whether a code exists.
+
+    A browser gets a few tries; an address many more, since every phone at a venue may
+    share one public address and a room's typos must not lock out the people still to join.
+    Someone guessing without cookies meets the address's limit."""
+    window = settings.join_window_seconds
+    accounts.check_rate(
+        session=session,
+        bucket=JOIN_BUCKET,
+        key=_browser(request),
+        limit=settings.join_attempts_per_browser,
+        window_seconds=window,
+        now=now,
+    )
     accounts.check_rate(
         session=session,
         bucket=JOIN_BUCKET,
         key=_address(request),
         limit=settings.join_attempts,
-        window_seconds=settings.join_window_seconds,
+        window_seconds=window,
         now=now,
     )
 
 
 def count_unknown_code(session: Session, request: Request, now: datetime) -> None:
-    """An unknown code counts against the address's allowance (committed at once)."""
+    """An unknown code counts against the browser's and the address's allowances (committed
+    at once)."""
+    accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=_browser(request), now=now)
     accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=_address(request), now=now)
 
 
