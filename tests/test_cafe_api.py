@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -45,6 +46,36 @@ def test_create_and_read_back(client: TestClient, api_headers: dict[str, str]) -
     assert again["code"] == body["code"]
     assert again["status"] == "draft"
     assert again["names_visible"] is False
+
+
+def test_each_table_has_a_host_link_that_makes_a_host(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    """An API client can hand out host links: the café's answer names each table's."""
+    body = client.post("/api/v1/cafes", json=cafe_payload(), headers=api_headers).json()
+    links = [t["host_url"] for t in body["tables"]]
+    assert all(link.startswith(f"{body['join_url']}?host=") for link in links)
+    assert len(set(links)) == len(links)
+    host = TestClient(client.app, base_url=str(client.base_url))
+    path = links[1].removeprefix("http://testserver")
+    page = host.get(path)
+    assert "You are joining as a <strong>table host</strong>" in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    joined = host.post(
+        f"/j/{body['code']}",
+        data={
+            "display_name": "Hana",
+            "csrf_token": token.group(1),
+            "host": links[1].split("?host=")[1],
+        },
+        follow_redirects=False,
+    )
+    assert joined.status_code == 303
+    people = client.get(f"/api/v1/cafes/{body['id']}/participants", headers=api_headers).json()
+    assert [(p["display_name"], p["is_host"], p["home_table_id"]) for p in people] == [
+        ("Hana", True, body["tables"][1]["id"])
+    ]
 
 
 def test_named_tables_and_per_table_questions(

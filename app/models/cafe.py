@@ -242,6 +242,11 @@ class TablePublic(SQLModel):
     number: int
     name: str
     capacity: int
+    host_url: str = Field(
+        default="",
+        description="The table's host link: whoever joins through it hosts this table and "
+        "stays there while others move. For the facilitator to hand to the host only.",
+    )
 
 
 class RoundPublic(SQLModel):

@@ -209,7 +209,12 @@ def cafe_public(*, session: Session, cafe: Cafe, base_url: str, now: datetime) -
     return CafePublic(
         **cafe.model_dump(exclude={"facilitator_id", "version"}),
         join_url=join_url(base_url, cafe),
-        tables=[TablePublic.model_validate(t, from_attributes=True) for t in tables],
+        tables=[
+            TablePublic.model_validate(t, from_attributes=True).model_copy(
+                update={"host_url": f"{join_url(base_url, cafe)}?host={t.host_token}"}
+            )
+            for t in tables
+        ],
         rounds=rounds,
     )
 
