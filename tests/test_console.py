@@ -145,6 +145,32 @@ def test_console_actions(logged_in: TestClient, session: Session, facilitator: F
     assert logged_in.post(f"{url}/next", data={"from_round": "1"}, headers=htmx).status_code == 409
 
 
+def test_someone_not_yet_seated_can_be_made_a_host_from_the_console(
+    logged_in: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    """Before the first round nobody has a table, yet the facilitator can name the hosts."""
+    cafe = make_cafe(session, facilitator)
+    join(phone(logged_in), cafe.code, "Hana")
+    hana = session.exec(select(Participant)).one()
+    tables = cafe_service.tables_of(session, cafe)
+    url = f"/cafes/{cafe.id}/console"
+    page = logged_in.get(url).text
+    assert f'<label class="visually-hidden" for="host-{hana.id}">Make Hana host of</label>' in page
+    token = csrf_of(logged_in, url)
+    r = logged_in.post(
+        f"{url}/host",
+        data={"participant_id": hana.id, "table_id": tables[2].id, "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200
+    assert "host</span>" in r.text
+    session.refresh(hana)
+    assert (hana.is_host, hana.home_table_id) == (True, tables[2].id)
+    rnd = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    seating = cafe_service.seating(session=session, cafe=cafe, round_number=rnd.number)
+    assert [(s.display_name, s.table_id) for s in seating.seats] == [("Hana", tables[2].id)]
+
+
 def test_console_is_only_for_the_cafes_facilitator(logged_in: TestClient, session: Session) -> None:
     other = make_cafe(session, make_facilitator(session))
     assert logged_in.get(f"/cafes/{other.id}/console").status_code == 404
