@@ -413,3 +413,47 @@ def test_the_live_views_never_draw_another_cafes_state_kept_under_the_same_id(
         assert asyncio.run(cache.get(cafe.id, code=cafe.code)) is got
     finally:
         db.dispose()
+
+
+def test_a_running_cafes_settings_change_through_the_api(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    """Votes per person, pre-moderation, the title: changed while the café runs, and the
+    phones' boards say the new budget at once. Names cannot be switched on once people have
+    joined on the promise that they stay hidden; bad values are readable 422s."""
+    body = client.post("/api/v1/cafes", json=cafe_payload(), headers=api_headers).json()
+    url = f"/api/v1/cafes/{body['id']}"
+    early = client.patch(url, json={"names_visible": True}, headers=api_headers)
+    assert early.status_code == 200 and early.json()["names_visible"] is True
+    assert client.patch(url, json={"names_visible": False}, headers=api_headers).status_code == 200
+    phone = TestClient(client.app, base_url=str(client.base_url))
+    page = phone.get(f"/j/{body['code']}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    phone.post(f"/j/{body['code']}", data={"display_name": "Ana", "csrf_token": token.group(1)})
+    client.post(f"{url}/rounds/next", headers=api_headers)
+    assert "You have 3 of 3 votes left" in phone.get(f"/p/{body['code']}").text
+    origin = {"origin": "http://testserver"}
+    with phone.websocket_connect(f"/ws/p/{body['id']}", headers=origin) as ws:
+        ws.receive_text()
+        changed = client.patch(
+            url,
+            json={"reaction_budget": 5, "premoderation": True, "title": "  Better title "},
+            headers=api_headers,
+        )
+        assert changed.status_code == 200, changed.text
+        after = changed.json()
+        assert (after["reaction_budget"], after["premoderation"], after["title"]) == (
+            5,
+            True,
+            "Better title",
+        )
+        assert "You have 5 of 5 votes left" in ws.receive_text()
+    late = client.patch(url, json={"names_visible": True}, headers=api_headers)
+    assert late.status_code == 409
+    assert "promise" in late.json()["detail"]
+    for bad in ({"reaction_budget": 99}, {"title": "   "}, {"premoderation": "maybe"}):
+        r = client.patch(url, json=bad, headers=api_headers)
+        assert r.status_code == 422, bad
+        assert r.json()["detail"]
+    assert client.get(url, headers=api_headers).json()["reaction_budget"] == 5

@@ -171,6 +171,46 @@ def test_someone_not_yet_seated_can_be_made_a_host_from_the_console(
     assert [(s.display_name, s.table_id) for s in seating.seats] == [("Hana", tables[2].id)]
 
 
+def test_the_settings_page_changes_votes_and_moderation_and_keeps_names_hidden(
+    logged_in: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    url = f"/cafes/{cafe.id}/settings"
+    assert f'href="{url}"' in logged_in.get(f"/cafes/{cafe.id}/console").text
+    page = logged_in.get(url).text
+    assert 'name="names_visible"' in page  # nobody has joined: names may still be shown
+    join(phone(logged_in), cafe.code, "Ana")
+    page = logged_in.get(url).text
+    assert 'name="names_visible"' not in page
+    assert "people have joined on that promise" in page
+    token = csrf_of(logged_in, url)
+    form = {"title": "Living well", "purpose": "", "reaction_budget": "5", "csrf_token": token}
+    bad = logged_in.post(url, data={**form, "reaction_budget": "lots"})
+    assert bad.status_code == 422
+    assert "Votes per person must be a whole number." in bad.text
+    assert 'value="lots"' in bad.text  # what was typed is kept
+    too_many = logged_in.post(url, data={**form, "reaction_budget": "50"})
+    assert too_many.status_code == 422
+    crafted = logged_in.post(url, data={**form, "names_visible": "true"})
+    assert crafted.status_code == 409
+    assert "names stay hidden" in crafted.text
+    saved = logged_in.post(url, data={**form, "premoderation": "true"}, follow_redirects=False)
+    assert saved.status_code == 303
+    session.refresh(cafe)
+    assert (cafe.title, cafe.reaction_budget, cafe.premoderation, cafe.names_visible) == (
+        "Living well",
+        5,
+        True,
+        False,
+    )
+    assert (
+        logged_in.get(
+            f"/cafes/{make_cafe(session, make_facilitator(session)).id}/settings"
+        ).status_code
+        == 404
+    )
+
+
 def test_console_is_only_for_the_cafes_facilitator(logged_in: TestClient, session: Session) -> None:
     other = make_cafe(session, make_facilitator(session))
     assert logged_in.get(f"/cafes/{other.id}/console").status_code == 404

@@ -237,6 +237,24 @@ class CafeCreate(SQLModel):
         return self
 
 
+class CafeUpdate(SQLModel):
+    """What a facilitator may change while a café runs; fields left out stay as they are."""
+
+    title: Typed | None = Field(default=None, min_length=1, max_length=120)
+    purpose: Typed | None = Field(default=None, max_length=2000)
+    reaction_budget: int | None = Field(
+        default=None, ge=0, le=20, description="Votes per person per round (0: no voting)."
+    )
+    premoderation: bool | None = Field(
+        default=None, description="New cards wait for the facilitator's approval."
+    )
+    names_visible: bool | None = Field(
+        default=None,
+        description="Show participants' names to other participants. Can be switched on only "
+        "before anyone has joined: people joined on the promise that their name stays hidden.",
+    )
+
+
 class TablePublic(SQLModel):
     id: int
     number: int

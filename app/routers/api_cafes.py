@@ -13,6 +13,7 @@ from app.models.cafe import (
     Cafe,
     CafeCreate,
     CafePublic,
+    CafeUpdate,
     ExtendRequest,
     HostRequest,
     MoveRequest,
@@ -118,6 +119,22 @@ def read_cafe(
     cafe: ReadCafe, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> CafePublic:
     """Read a café: tables, rounds with their clocks, status."""
+    return _public(session, cafe, settings, now)
+
+
+@router.patch("/{cafe_id}", responses=ERRORS)
+def update_cafe(
+    body: CafeUpdate,
+    cafe: WriteCafe,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    announce: AnnounceDep,
+) -> CafePublic:
+    """Change the title, purpose, votes per person, pre-moderation or whether names show
+    (names only before anyone has joined: 409 after). Phones, console and projector redraw."""
+    cafe_service.update_cafe(session=session, cafe=cafe, data=body)
+    announce.cafe(cafe.id or 0, CafeEvent.ROUND_CHANGED)
     return _public(session, cafe, settings, now)
 
 

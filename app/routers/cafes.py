@@ -11,9 +11,11 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
 
 from app.deps import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
+from app.models.accounts import Facilitator
 from app.models.cafe import (
     Cafe,
     CafeCreate,
+    CafeUpdate,
     Participant,
     RoundSpec,
     SeatingMode,
@@ -26,7 +28,7 @@ from app.rendering import render
 from app.routers.api_cafes import announce_rotation
 from app.services import board as board_service
 from app.services import cafe as cafe_service
-from app.services.errors import DomainError, NotFound
+from app.services.errors import DomainError, Invalid, NotFound
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -263,6 +265,97 @@ def console(
     facilitator: FacilitatorDep,
 ) -> Response:
     return _console(request, session, cafe, now, settings, facilitator)
+
+
+def _settings_page(
+    request: Request,
+    session: SessionDep,
+    cafe: Cafe,
+    facilitator: Facilitator,
+    values: dict[str, Any],
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    joined = bool(cafe_service.participants_of(session, cafe, active_only=False))
+    return render(
+        request,
+        "cafe_settings.html",
+        {
+            "facilitator": facilitator,
+            "cafe": cafe,
+            "values": values,
+            "error": error,
+            "names_locked": joined and not cafe.names_visible,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/cafes/{cafe_id}/settings")
+def settings_page(
+    request: Request, cafe: OwnedCafe, session: SessionDep, facilitator: FacilitatorDep
+) -> Response:
+    values = {
+        "title": cafe.title,
+        "purpose": cafe.purpose,
+        "names_visible": cafe.names_visible,
+        "premoderation": cafe.premoderation,
+        "reaction_budget": str(cafe.reaction_budget),
+    }
+    return _settings_page(request, session, cafe, facilitator, values)
+
+
+@router.post("/cafes/{cafe_id}/settings")
+def save_settings(
+    request: Request,
+    cafe: OwnedCafe,
+    session: SessionDep,
+    facilitator: FacilitatorDep,
+    announce: AnnounceDep,
+    title: Annotated[str, Form(max_length=500)] = "",
+    purpose: Annotated[str, Form(max_length=5000)] = "",
+    names_visible: Annotated[bool, Form()] = False,
+    premoderation: Annotated[bool, Form()] = False,
+    reaction_budget: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """The settings form: the same rules as `PATCH /api/v1/cafes/{id}`."""
+    values = {
+        "title": title,
+        "purpose": purpose,
+        "names_visible": names_visible,
+        "premoderation": premoderation,
+        "reaction_budget": reaction_budget,
+    }
+    try:
+        budget = reaction_budget.strip()
+        if not (budget.isascii() and budget.isdigit()):
+            raise Invalid("Votes per person must be a whole number.")
+        try:
+            data = CafeUpdate(
+                title=title,
+                purpose=purpose,
+                names_visible=names_visible,
+                premoderation=premoderation,
+                reaction_budget=int(budget),
+            )
+        except ValidationError as exc:
+            raise Invalid(" ".join(_sentence(e) for e in exc.errors())) from exc
+        cafe_service.update_cafe(session=session, cafe=cafe, data=data)
+    except DomainError as exc:
+        session.rollback()
+        session.refresh(cafe)
+        return _settings_page(
+            request,
+            session,
+            cafe,
+            facilitator,
+            values,
+            error=exc.detail,
+            status_code=exc.status_code,
+        )
+    announce.cafe(cafe.id or 0, CafeEvent.ROUND_CHANGED)
+    return RedirectResponse(f"/cafes/{cafe.id}/console", status_code=303)
 
 
 @router.get("/cafes/{cafe_id}/console/move/{participant_id}")

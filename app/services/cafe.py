@@ -27,6 +27,7 @@ from app.models.cafe import (
     CafePublic,
     CafeStatus,
     CafeTable,
+    CafeUpdate,
     Participant,
     Person,
     Round,
@@ -967,6 +968,33 @@ def end_round(*, session: Session, cafe: Cafe, now: datetime) -> Round:
     session.add(rnd)
     session.commit()
     return rnd
+
+
+def update_cafe(*, session: Session, cafe: Cafe, data: CafeUpdate) -> Cafe:
+    """Change a café's title, purpose, votes per person, pre-moderation or anonymity.
+
+    Names can be shown only if nobody has joined yet: everyone in the café joined on the
+    promise that other participants would not see their name. Votes already given stay when
+    the budget shrinks; cards already waiting stay waiting when pre-moderation is switched off.
+    """
+    if cafe.status == CafeStatus.CLOSED:
+        raise Conflict("The café is closed, so its settings no longer change.")
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if changes.get("names_visible") and not cafe.names_visible:
+        joined = session.exec(
+            select(func.count()).select_from(Participant).where(Participant.cafe_id == cafe.id)
+        ).one()
+        if joined:
+            raise Conflict(
+                "People have joined on the promise that others would not see their names, "
+                "so names stay hidden in this café."
+            )
+    for name, value in changes.items():
+        setattr(cafe, name, value)
+    session.add(cafe)
+    session.commit()
+    session.refresh(cafe)
+    return cafe
 
 
 def close_cafe(*, session: Session, cafe: Cafe, now: datetime) -> Cafe:

@@ -72,6 +72,16 @@ def test_log_in_create_a_cafe_and_open_its_console(
     session.rollback()
     assert cafe_service.seating_history(session, cafe, before=2)[0][person.id or 0] == there.id
 
+    # The café's settings, from the console: more votes each, with the keyboard.
+    page.get_by_role("link", name="Settings").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Settings of")
+    check_accessibility(page, "a café's settings")
+    page.get_by_label("Votes per person, each round").fill("6")
+    page.get_by_role("button", name="Save settings").press("Enter")
+    page.wait_for_url(re.compile(r"/cafes/\d+/console$"))
+    session.refresh(cafe)
+    assert cafe.reaction_budget == 6
+
     page.goto("/dashboard")
     row = page.get_by_role("row").filter(has_text="Choice at home")
     expect(row).to_contain_text(cafe.code)

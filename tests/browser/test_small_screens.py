@@ -82,6 +82,7 @@ def test_every_page_fits_a_small_screen(
         ("/dashboard", "the dashboard"),
         ("/cafes/new", "the new café form"),
         (f"/cafes/{cafe.id}/console", "the console"),
+        (f"/cafes/{cafe.id}/settings", "a café's settings"),
         (f"/cafes/{cafe.id}/projector", "the projector"),
         (f"/cafes/{cafe.id}/harvest", "the harvest"),
         (f"/cafes/{cafe.id}/notes/print", "the printable notes"),
