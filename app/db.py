@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 from collections.abc import Iterator
 from typing import Any, Literal
 
+from anyio import to_thread
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 TxMode = Literal["write", "read", "statement"]
 
 
+log = logging.getLogger("tablecloth.db")
+
 BUSY_MS = 30_000  # how long a SQLite writer waits for the write lock before giving up
+CHECKPOINT_SECONDS = 1.0  # how often the app copies SQLite's log into the database file
 
 
 def make_engine(
-    url: str, *, read_only: bool = False, tx: TxMode | None = None, busy_ms: int = BUSY_MS
+    url: str,
+    *,
+    read_only: bool = False,
+    tx: TxMode | None = None,
+    busy_ms: int = BUSY_MS,
+    checkpoints: bool = True,
 ) -> Engine:
     """An engine for `url`. On SQLite, `tx` picks how transactions begin: "write" takes the
     write lock up front, "read" defers it, "statement" runs each statement on its own (for
     scripts and tests that mix their own writes with the app's); `busy_ms` is how long a
-    writer waits for the lock (0: fail at once with "database is locked")."""
+    writer waits for the lock (0: fail at once with "database is locked"); `checkpoints`
+    False: a commit never copies the log into the database file (`Database.checkpoint`)."""
     mode: TxMode = tx or ("read" if read_only else "write")
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -37,7 +50,8 @@ def make_engine(
             pool_size=20,
             max_overflow=20,
         )
-        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=busy_ms))
+        pragmas = functools.partial(_sqlite_pragmas, busy_ms=busy_ms, checkpoints=checkpoints)
+        event.listen(engine, "connect", pragmas)
         if mode != "statement":
             event.listen(engine, "begin", _sqlite_begin_read if mode == "read" else _sqlite_begin)
         return engine
@@ -46,7 +60,9 @@ def make_engine(
     return create_engine(url, poolclass=NullPool)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any, *, busy_ms: int = BUSY_MS) -> None:
+def _sqlite_pragmas(
+    dbapi_conn: Any, _record: Any, *, busy_ms: int = BUSY_MS, checkpoints: bool = True
+) -> None:
     # Let SQLAlchemy own transactions (BEGIN IMMEDIATE below), the Python driver must not.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
@@ -54,6 +70,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any, *, busy_ms: int = BUSY_MS) ->
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+    if not checkpoints:
+        cur.execute("PRAGMA wal_autocheckpoint=0")
     cur.close()
 
 
@@ -89,7 +107,13 @@ class Database:
         # Writes run on the event loop (a phone's post) must never wait for SQLite's lock
         # there: on this engine they fail at once instead, and are run again in a worker
         # thread on the main engine. Only SQLite has it (`None` elsewhere).
-        self.nowait_engine = make_engine(url, busy_ms=0) if url.startswith("sqlite") else None
+        # Nor do they ever copy the write-ahead log into the database file: the commit that
+        # finds the log past 1,000 pages does that, with an fsync (5-35 ms here, as long as
+        # the disk likes when it is busy), and on the loop every phone would wait for it.
+        # The app calls `checkpoint` from a worker thread instead (`app.main`).
+        self.nowait_engine = (
+            make_engine(url, busy_ms=0, checkpoints=False) if url.startswith("sqlite") else None
+        )
 
     def session(self, *, read: bool = False) -> Iterator[Session]:
         with Session(self.read_engine if read else self.engine, expire_on_commit=False) as session:
@@ -102,7 +126,30 @@ class Database:
         """For a read of ONE statement: no transaction around it on SQLite."""
         return Session(self.statement_engine, expire_on_commit=False)
 
+    def checkpoint(self) -> tuple[int, int] | None:
+        """Copy what SQLite's write-ahead log holds into the database file, as far as it can
+        without waiting for anyone (PASSIVE: readers and writers go on meanwhile). Returns
+        the pages in the log and how many of them are now in the file; None off SQLite."""
+        if self.nowait_engine is None:
+            return None
+        with self.statement_engine.connect() as conn:
+            row = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        return int(row[1]), int(row[2])
+
     def dispose(self) -> None:
         for engine in {self.engine, self.read_engine, self.statement_engine, self.nowait_engine}:
             if engine is not None:
                 engine.dispose()
+
+
+async def keep_checkpointing(db: Database, every: float = CHECKPOINT_SECONDS) -> None:
+    """While the app runs (a task of its lifespan): `db.checkpoint()` every `every` seconds
+    in a worker thread, so the commits made on the event loop never do it themselves. At 300
+    posts a second the log grows by about 1,000 pages (4 MB) a second."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await to_thread.run_sync(db.checkpoint)
+        except (SQLAlchemyError, OSError):
+            # A full disk, say; a commit elsewhere may still checkpoint. Try again later.
+            log.warning("copying SQLite's log into the database failed", exc_info=True)

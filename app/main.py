@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -20,7 +21,7 @@ from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 
 from app.config import Settings, get_settings
-from app.db import Database
+from app.db import Database, keep_checkpointing
 from app.deps import LoginRequired
 from app.migrate import is_current, upgrade
 from app.realtime.announce import Jobs
@@ -86,11 +87,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         await app.state.hub.start()
         tune_gc()
+        checkpoints = asyncio.create_task(keep_checkpointing(db)) if db.nowait_engine else None
         try:
             yield
         finally:
             await app.state.jobs.stop()  # jobs set for later (Announcer.later) are dropped
             await app.state.hub.stop()
+            if checkpoints is not None:
+                checkpoints.cancel()  # a checkpoint under way finishes first
+                await asyncio.gather(checkpoints, return_exceptions=True)
             db.dispose()
 
     app = FastAPI(
