@@ -1016,6 +1016,9 @@ def test_a_rotation_pushes_the_new_board_and_a_fresh_form(
         pushed = ws.receive_text()
         assert 'id="now"' in pushed
         assert 'id="board"' in pushed
+        # The table first; the form, twice the size, in a message of its own after it.
+        assert 'id="compose"' not in pushed
+        pushed = ws.receive_text()
         assert 'id="compose"' in pushed and 'name="client_id"' in pushed
         # The pushed form is this phone's own: its CSRF token, a fresh draft id of its own.
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
@@ -1034,6 +1037,8 @@ def test_a_rotation_pushes_the_new_board_and_a_fresh_form(
         assert "On the first board" not in rotated
         assert "card left" not in rotated and "New on your table" not in rotated
         client.post(f"/api/v1/cafes/{cafe['id']}/close", headers=api_headers)
+        closed = ws.receive_text()
+        assert "closed" in closed and 'id="compose"' not in closed
         closed = ws.receive_text()
         assert 'id="compose"' in closed and "The café has closed" in closed
 
@@ -1087,8 +1092,8 @@ async def test_a_post_through_one_process_reaches_a_tablemate_on_another(
         phones = [reader]
         await reader.connect(a.url, cafe["id"], public)
         api.next_round(cafe["id"])
-        while 'id="board"' not in await reader.receive(timeout=5):
-            pass
+        while 'id="compose"' not in await reader.receive(timeout=5):
+            pass  # the table and board first, the form last
         with httpx.Client(
             base_url=b.url, cookies={SESSION_COOKIE: writer.cookie}, headers={"Origin": public}
         ) as http:
@@ -1144,8 +1149,8 @@ async def test_the_page_that_posts_is_not_sent_its_own_card_again(
             await bo.connect(server.url, cafe["id"], server.url)
             api.next_round(cafe["id"])
             for phone in sockets:
-                while 'id="board"' not in await phone.receive(timeout=5):
-                    pass
+                while 'id="compose"' not in await phone.receive(timeout=5):
+                    pass  # the table and board first, the form last
 
             def post(text: str, page: str | None) -> None:
                 r = http.post(

@@ -12,6 +12,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from anyio import to_thread
@@ -98,7 +99,29 @@ class StateCache:
             return cafe_service.cafe_state(session=session, cafe=cafe, now=utcnow())
 
 
-Renderer = Callable[[cafe_service.CafeState, Event | None], Awaitable[str | None]]
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """What a view sends for one event, the urgent part first: `then` is drawn and sent only
+    after every other connection woken by the same event has been sent its first part. At a
+    round start a thousand phones then learn their table before any is sent its new form."""
+
+    first: str
+    then: Callable[[], str]
+
+
+Renderer = Callable[[cafe_service.CafeState, Event | None], Awaitable[str | Parts | None]]
+
+
+async def _send(websocket: WebSocket, out: str | Parts | None) -> None:
+    if isinstance(out, Parts):
+        if out.first:
+            await websocket.send_text(out.first)
+        # To the back of the event loop's queue, behind the other phones this event woke.
+        await asyncio.sleep(0)
+        if then := out.then():
+            await websocket.send_text(then)
+    elif out:
+        await websocket.send_text(out)
 
 
 async def serve(
@@ -121,9 +144,7 @@ async def serve(
             if state is None:
                 await websocket.close(POLICY_VIOLATION)
                 return
-            first = await render(state, None)
-            if first:
-                await websocket.send_text(first)
+            await _send(websocket, await render(state, None))
             # The phone going away ends the feed, so the pushing waits on one thing only
             # (a task and a wait per event per phone cost more than the event's drawing).
             reader = asyncio.create_task(_drain(websocket))
@@ -190,10 +211,9 @@ async def _push(
         if state is None:
             return
         began = time.perf_counter()
-        html = await render(state, event)
+        out = await render(state, event)
         drawing = time.perf_counter() - began
-        if html:
-            await websocket.send_text(html)
+        await _send(websocket, out)
 
 
 def _note(cache: StateCache, cafe_id: int, event: Event) -> None:

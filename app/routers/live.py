@@ -13,7 +13,7 @@ from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant, SeatingMode, Someone
 from app.realtime.hub import CafeEvent, Event, Hub, board_channel, participant_channel
-from app.realtime.live import POLICY_VIOLATION, StateCache, serve
+from app.realtime.live import POLICY_VIOLATION, Parts, StateCache, serve
 from app.realtime.reads import new_cards, shared_boards
 from app.rendering import render_html
 from app.routers import board as board_routes
@@ -133,7 +133,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         last_board["html"] = ""  # the board on the phone is no longer the one last drawn
         return html.replace(CSRF_SLOT, csrf)
 
-    async def round_part(state: cafe_service.CafeState, event: Event) -> str | None:
+    async def round_part(state: cafe_service.CafeState, event: Event) -> str | Parts | None:
         """A round event for a seated phone whose board is (still) empty, as every board is
         when a round starts: what the phone is sent is then the same for everyone at its
         table who stayed there (or moved there) with the same host badge, so it is worked
@@ -168,9 +168,14 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             last_board["html"] = bundle.board
             out += bundle.board
         if bundle.compose_key != compose_seen[0]:
-            compose_seen[0] = bundle.compose_key
-            b = board_service.board_for(cards, me)
-            out += fresh_form(state.cafe, me, b, cards, bundle.compose_key, csrf)
+            key = compose_seen[0] = bundle.compose_key
+
+            def form() -> str:
+                b = board_service.board_for(cards, me)
+                return fresh_form(state.cafe, me, b, cards, key, csrf)
+
+            # The table first, then the form (round 1's is twice the size of the rest).
+            return Parts(out, form)
         return out
 
     async def board_part(
@@ -179,7 +184,8 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         event: Event | None,
         *,
         compose: bool,
-    ) -> str:
+    ) -> tuple[str, str]:
+        """The board if it changed, and the form if `compose` and it must change."""
         me = view.person
         token = (event.data.get("board_seq") or event.data.get("seq")) if event else None
         cards = None
@@ -204,21 +210,21 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         news = _board_news(last_board["ids"], b.cards) if place == last_board["place"] else ""
         last_board["ids"] = ids
         last_board["place"] = place
-        out = ""
+        out = form = ""
         html = board_block(state.cafe, me, b, cards, news, csrf)
         if html != last_board["html"]:
             last_board["html"] = html
-            out += html
+            out = html
         if compose:
             # The key alone says whether the form must change; most rotations keep it, so
             # the form (and a fresh draft id) is only built when it does.
             key = compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
             if key != compose_seen[0]:
                 compose_seen[0] = key
-                out += fresh_form(state.cafe, me, b, cards, key, csrf)
-        return out
+                form = fresh_form(state.cafe, me, b, cards, key, csrf)
+        return out, form
 
-    async def render(state: cafe_service.CafeState, event: Event | None) -> str | None:
+    async def render(state: cafe_service.CafeState, event: Event | None) -> str | Parts | None:
         kind = event.data.get("type") if event is not None else None
         if kind == CafeEvent.CARD_ADDED and event is not None:
             added = await card_part(state, event)
@@ -233,7 +239,8 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             if mine is None or event is None or event.data.get("table_id") != mine:
                 return None
             view = cafe_service.participant_view(state, _current(state, person), utcnow())
-            return await board_part(state, view, event, compose=False) or None
+            board, _ = await board_part(state, view, event, compose=False)
+            return board or None
         if event is not None and kind not in PHONE_EVENTS:
             return None
         if event is not None and event.data.get("type") == CafeEvent.SEATING_CHANGED:
@@ -252,9 +259,13 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         if html != last_html[0]:
             last_html[0] = html
             out = html
-        # A new round or a move means another board, and perhaps another form.
-        out += await board_part(state, view, event, compose=True)
-        return out or None
+        # A new round or a move means another board, and perhaps another form (sent after
+        # the table and the board, which matter more, when an event reaches many phones).
+        board, form = await board_part(state, view, event, compose=True)
+        out += board
+        if form and event is not None:
+            return Parts(out, lambda: form)
+        return (out + form) or None
 
     await serve(
         websocket,
