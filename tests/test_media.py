@@ -18,7 +18,15 @@ from app.services import media as media_service
 from app.services import voice
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD, make_facilitator
-from tests.test_board import contributions, join, new_cafe, post, setup_two_tables, token
+from tests.test_board import (
+    board_of,
+    contributions,
+    join,
+    new_cafe,
+    post,
+    setup_two_tables,
+    token,
+)
 
 GPS_IFD = 0x8825
 WEBM_HEAD = (
@@ -119,6 +127,27 @@ def test_voice_note_upload_and_download(
     assert got.content == audio
     assert got.headers["content-type"] == "audio/webm"
     assert "Listen to the voice note" in bo.get(f"/p/{cafe['code']}").text
+
+
+def test_the_author_finds_how_to_add_a_photo_on_the_card(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    """A card just written says, to its author only, where to add a photo or voice note."""
+    cafe, ann, bo, _, cid = one_card(client, api_headers, session)
+    code = cafe["code"]
+    link = f'href="/p/{code}/contributions/{cid}/edit#media">Add a photo or voice note'
+    assert link in board_of(ann, code)
+    assert "Add a photo" not in board_of(bo, code)  # a tablemate's view of the card
+    edit = ann.get(f"/p/{code}/contributions/{cid}/edit").text
+    section = edit[edit.index('id="media"') :]
+    assert 'type="file"' in section and "Photo and voice note" in section
+    assert upload(ann, code, cid, photo_with_gps(), "t.jpg", "image/jpeg").status_code == 303
+    board = board_of(ann, code)
+    assert "See the photo" in board and "Add a voice note" in board
+    audio = WEBM_HEAD + bytes(range(256)) * 40
+    assert upload(ann, code, cid, audio, "note.webm", "audio/webm").status_code == 303
+    board = board_of(ann, code)
+    assert "Listen to the voice note" in board and "Add a" not in board
 
 
 def box(kind: bytes, payload: bytes) -> bytes:
