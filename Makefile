@@ -6,12 +6,16 @@ VENDOR := app/static/vendor
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where phones are sent (join links, the QR code), unless TABLECLOTH_BASE_URL says otherwise:
+# this machine at PORT. README: "At a venue".
+LOCAL_URL := http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 .PHONY: run test setup lint typecheck pytest-sqlite pytest-postgresql migrate bench chromium services clean
 
 run: setup
-	$(PY) -m app demo
-	.venv/bin/uvicorn app.main:create_app --factory --loop app.serving:new_event_loop \
+	export TABLECLOTH_BASE_URL="$${TABLECLOTH_BASE_URL:-$(LOCAL_URL)}" && \
+	$(PY) -m app demo && \
+	exec .venv/bin/uvicorn app.main:create_app --factory --loop app.serving:new_event_loop \
 		--host $(HOST) --port $(PORT) --proxy-headers
 
 setup: $(VENV_STAMP) node_modules/.installed $(VENDOR)/.copied
