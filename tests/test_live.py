@@ -10,7 +10,7 @@ import pytest
 from starlette.websockets import WebSocketState
 
 from app.realtime.hub import CafeEvent, Event, MemoryHub, cafe_channel
-from app.realtime.live import Parts, serve
+from app.realtime.live import Parts, Renderer, serve
 
 pytestmark = pytest.mark.asyncio
 
@@ -65,6 +65,21 @@ class Cache:
         self.seen.append(seq)
 
 
+def view(hub: MemoryHub, socket: Socket, channel: str, render: Renderer) -> asyncio.Task[None]:
+    """`serve` on a stand-in socket, in a task of its own, as the websocket route runs it."""
+    return asyncio.create_task(
+        serve(
+            socket,  # type: ignore[arg-type]
+            hub=hub,
+            cache=Cache(),  # type: ignore[arg-type]
+            cafe_id=CAFE,
+            cafe_code="ABC234",
+            channels=[channel],
+            render=render,
+        )
+    )
+
+
 async def test_every_connection_gets_its_urgent_part_before_any_gets_the_rest() -> None:
     """A round start tells every phone its table before any phone is sent its new form."""
     hub = MemoryHub()
@@ -72,7 +87,7 @@ async def test_every_connection_gets_its_urgent_part_before_any_gets_the_rest() 
     log: list[str] = []
     sockets = [Socket(f"phone {n}", log) for n in range(30)]
 
-    def view(socket: Socket) -> Any:
+    def phone_view(socket: Socket) -> Renderer:
         async def render(state: object, event: Event | None) -> str | Parts | None:
             if event is None:
                 return None  # nothing new to show on connecting
@@ -81,17 +96,7 @@ async def test_every_connection_gets_its_urgent_part_before_any_gets_the_rest() 
         return render
 
     tasks = [
-        asyncio.create_task(
-            serve(
-                socket,  # type: ignore[arg-type]
-                hub=hub,
-                cache=Cache(),  # type: ignore[arg-type]
-                cafe_id=CAFE,
-                cafe_code="ABC234",
-                channels=[f"participant:{n}"],
-                render=view(socket),
-            )
-        )
+        view(hub, socket, f"participant:{n}", phone_view(socket))
         for n, socket in enumerate(sockets)
     ]
     try:
@@ -121,17 +126,7 @@ async def test_a_view_answering_with_one_text_sends_it_whole() -> None:
     async def render(state: object, event: Event | None) -> str | Parts | None:
         return answers.pop(0)
 
-    task = asyncio.create_task(
-        serve(
-            socket,  # type: ignore[arg-type]
-            hub=hub,
-            cache=Cache(),  # type: ignore[arg-type]
-            cafe_id=CAFE,
-            cafe_code="ABC234",
-            channels=["participant:1"],
-            render=render,
-        )
-    )
+    task = view(hub, socket, "participant:1", render)
     try:
         while hub.local_subscribers(cafe_channel(CAFE)) < 1:
             await asyncio.sleep(0.01)

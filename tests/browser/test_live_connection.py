@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.models.accounts import Facilitator
 from tests.browser.conftest import People, log_in
+from tests.browser.test_cafe_journey import join
 from tests.factories import PASSWORD, make_cafe
 from tests.live_server import LiveServer
 
@@ -33,10 +34,7 @@ def test_pages_go_live_when_the_websocket_script_arrives_late(
 ) -> None:
     cafe = make_cafe(session, facilitator)
     phone = people.phone("phone")
-    phone.goto(f"/j/{cafe.code}")
-    phone.locator("#display_name").fill("Sam")
-    phone.get_by_role("button", name="Join the café").click()
-    phone.wait_for_url(f"**/p/{cafe.code}")
+    join(phone, f"/j/{cafe.code}", "Sam")
 
     projector = people.laptop("projector")
     log_in(projector, facilitator.email)
@@ -70,11 +68,7 @@ def test_a_phone_is_live_again_within_seconds_of_a_server_restart(
     shows the round started meanwhile within a few seconds, without a reload."""
     cafe = make_cafe(session, facilitator)
     phone = people.phone("phone")
-    phone.goto(f"/j/{cafe.code}")
-    phone.locator("#display_name").fill("Sam")
-    phone.get_by_role("button", name="Join the café").click()
-    phone.wait_for_url(f"**/p/{cafe.code}")
-    expect(phone.locator("#now")).to_contain_text("The first round has not started yet.")
+    join(phone, f"/j/{cafe.code}", "Sam")  # and sees the first round has not started yet
     phone.evaluate("window.notReloaded = true")
     live.stop()
     try:
