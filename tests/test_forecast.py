@@ -3,17 +3,21 @@ and used only if the round starts exactly as forecast."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import pytest
-from sqlmodel import Session
+from sqlalchemy import Engine, event
+from sqlmodel import Session, select
 
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
-from app.models.cafe import Cafe
+from app.models.cafe import Cafe, CafeTable, CafeUpdate, Participant, Round
 from app.routers.phone_fragments import bundles, forecasts, round_bundle
 from app.services import board as board_service
 from app.services import cafe as cafe_service
 from app.services import harvest as harvest_service
-from tests.factories import make_cafe, make_participant
+from tests.factories import make_cafe, make_contribution, make_participant
 
 
 def _forecast(session: Session, cafe: Cafe) -> int:
@@ -100,3 +104,157 @@ def test_a_forecast_is_used_once(session: Session, cafe: Cafe) -> None:
     assert _forecast(session, cafe) > 0
     assert _start(session, cafe)[2] > 0
     assert _start(session, cafe)[2] == 0
+
+
+# --- the café's version: what says a seating planned ahead still holds ----------------------
+
+
+def _version(engine: Engine, cafe: Cafe) -> int:
+    """The café's version as another connection reads it (committed)."""
+    with Session(engine) as other:
+        found = other.get(Cafe, cafe.id)
+        assert found is not None
+        return found.version
+
+
+def _tables(session: Session, cafe: Cafe) -> list[CafeTable]:
+    return cafe_service.tables_of(session, cafe)
+
+
+CHANGES: dict[str, Callable[[Session, Cafe], object]] = {
+    "someone joins": lambda s, c: make_participant(s, c, "Late joiner"),
+    "someone leaves": lambda s, c: cafe_service.leave(
+        session=s, person=_someone(s, c), now=utcnow()
+    ),
+    "someone says they can't move": lambda s, c: cafe_service.update_needs(
+        session=s,
+        person=_someone(s, c),
+        display_name="Person 5",
+        role=None,
+        cannot_move=True,
+        large_text=False,
+        easy_read=False,
+    ),
+    "a new host": lambda s, c: cafe_service.set_host(
+        session=s, cafe=c, participant_id=_someone(s, c).id or 0, table_id=_tables(s, c)[2].id
+    ),
+    "a host link opened": lambda s, c: cafe_service.take_host_link(
+        session=s, cafe=c, person=_someone(s, c), host_token=_tables(s, c)[1].host_token
+    ),
+    "a move by hand": lambda s, c: cafe_service.move_person(
+        session=s, cafe=c, participant_id=_someone(s, c).id or 0, table_id=_tables(s, c)[2].id or 0
+    ),
+    "the café's settings": lambda s, c: cafe_service.update_cafe(
+        session=s, cafe=c, data=CafeUpdate(reaction_budget=5)
+    ),
+    "a planned round's question": lambda s, c: _edit_next_question(s, c),
+    "a table's capacity": lambda s, c: _edit_capacity(s, c),
+}
+
+
+def _someone(session: Session, cafe: Cafe) -> Participant:
+    """Someone who is not a host."""
+    return next(p for p in cafe_service.participants_of(session, cafe) if not p.is_host)
+
+
+def _edit_next_question(session: Session, cafe: Cafe) -> None:
+    nxt = session.exec(
+        select(Round).where(Round.cafe_id == cafe.id, Round.number == cafe.current_round + 1)
+    ).one()
+    nxt.question = "What would make the biggest difference?"
+    session.add(nxt)
+    session.commit()
+
+
+def _edit_capacity(session: Session, cafe: Cafe) -> None:
+    table = _tables(session, cafe)[0]
+    table.capacity += 1
+    session.add(table)
+    session.commit()
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_every_change_the_seating_depends_on_moves_the_version_on(
+    session: Session, cafe: Cafe, engine: Engine, change: str
+) -> None:
+    """The seating planned ahead is used only while the café's version stands still: each
+    change the next seating depends on moves it on, committed with the change."""
+    before = _version(engine, cafe)
+    CHANGES[change](session, cafe)
+    assert _version(engine, cafe) > before
+
+
+def test_the_clock_and_the_cards_leave_the_version_alone(
+    session: Session, cafe: Cafe, engine: Engine
+) -> None:
+    """More time, a pause, a card: the next round is seated the same, so the forecast holds."""
+    before = _version(engine, cafe)
+    now = utcnow()
+    cafe_service.extend_round(session=session, cafe=cafe, minutes=5, now=now)
+    cafe_service.pause_round(session=session, cafe=cafe, now=now)
+    cafe_service.resume_round(session=session, cafe=cafe, now=now)
+    make_contribution(session, cafe, participant=_someone(session, cafe))
+    assert _version(engine, cafe) == before
+
+
+def test_free_choice_moves_the_version_on(
+    session: Session, facilitator: Facilitator, engine: Engine
+) -> None:
+    cafe = make_cafe(session, facilitator, table_count=2, table_capacity=4, seating_mode="free")
+    person = make_participant(session, cafe, "Chooser")
+    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    before = _version(engine, cafe)
+    cafe_service.choose_table(
+        session=session, cafe=cafe, person=person, table_id=_tables(session, cafe)[1].id or 0
+    )
+    assert _version(engine, cafe) > before
+
+
+@contextmanager
+def _people_reads(engine: Engine) -> Iterator[list[str]]:
+    """The statements that read participants while in the block."""
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM participant" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_rotation_as_forecast_seats_everyone_without_reading_them_again(
+    session: Session, cafe: Cafe, engine: Engine
+) -> None:
+    """Nothing changed since the seating was planned ahead: the round starts with exactly
+    that seating, and the people are not read again (a third of a rotation's time with a
+    thousand of them)."""
+    forecast = cafe_service.prepare_next_round(session=session, cafe=cafe)
+    assert forecast is not None
+    with _people_reads(engine) as reads:
+        started = cafe_service.rotate(session=session, cafe=cafe, now=utcnow())
+    assert reads == []
+    planned = dict(forecast.inputs.seats)
+    assert len(planned) == 9
+    assert started.state.table_of == planned
+    assert cafe_service.seating_history(session, cafe, before=3)[1] == planned
+
+
+def test_a_change_made_by_another_worker_after_the_forecast_is_seen(
+    session: Session, cafe: Cafe, engine: Engine
+) -> None:
+    """Someone joins through another process after this one planned ahead: the version has
+    moved, so the rotation reads the café again and the newcomer has a seat."""
+    assert cafe_service.prepare_next_round(session=session, cafe=cafe) is not None
+    with Session(engine, expire_on_commit=False) as other:
+        there = other.get(Cafe, cafe.id)
+        assert there is not None
+        late = make_participant(other, there, "Joined through another worker")
+    with _people_reads(engine) as reads:
+        started = cafe_service.rotate(session=session, cafe=cafe, now=utcnow())
+    assert reads != []
+    assert late.id in started.state.table_of
+    assert late.id in cafe_service.seating_history(session, cafe, before=3)[1]

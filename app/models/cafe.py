@@ -7,8 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, NamedTuple, Protocol
 
-from sqlalchemy import Column, String, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, String, UniqueConstraint, event, inspect, or_, select, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import UOWTransaction
+from sqlmodel import Field, SQLModel, col
 
 from app.models.base import UTCDateTime, utcnow
 
@@ -68,7 +70,8 @@ class Cafe(SQLModel, table=True):
     premoderation: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Bumped by every rotation so a second "next round" for the same state is refused.
+    # Moves on with every rotation (so a second "next round" for the same state is refused)
+    # and with every change to what a round's seating is planned from (`_move_version_on`).
     version: int = Field(default=0)
 
 
@@ -176,6 +179,53 @@ class Seat(SQLModel, table=True):
     round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
     table_id: int = Field(foreign_key="cafe_table.id", index=True, ondelete="CASCADE")
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _move_version_on(session: OrmSession, _flush: UOWTransaction, _instances: object) -> None:
+    """Move a café's `version` on, in the same transaction, whenever a flush adds, changes or
+    removes anything the next round's seating is planned from: the café row, its tables,
+    its participants, a seat, a round not yet started or a table's question.
+
+    The next round is planned ahead from the café as it then is (`prepare_next_round`,
+    which notes the version first) and the plan is used at the tap only if the version has
+    not moved since: so every writer counts, whichever process it runs in, without each
+    having to remember to say so. The rotation's own writes (Core statements) move it once,
+    in the claim. A round's clock (extend, pause, resume) does not count: the round after
+    it is planned the same."""
+    cafes: set[int] = set()
+    tables: set[int] = set()
+    rounds: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        if isinstance(obj, Participant | CafeTable):
+            cafes.add(obj.cafe_id)
+        elif isinstance(obj, Cafe):
+            state = inspect(obj)
+            changed = {a.key for a in state.attrs if a.history.has_changes()} if state else set()
+            if obj.id is not None and changed - {"version"}:
+                cafes.add(obj.id)
+        elif isinstance(obj, Seat):
+            tables.add(obj.table_id)
+        elif isinstance(obj, TableQuestion):
+            rounds.add(obj.round_id)
+        elif isinstance(obj, Round) and obj.status == RoundStatus.PLANNED:
+            cafes.add(obj.cafe_id)
+    which = []
+    if cafes:
+        which.append(col(Cafe.id).in_(cafes))
+    if tables:
+        owners = select(col(CafeTable.cafe_id)).where(col(CafeTable.id).in_(tables))
+        which.append(col(Cafe.id).in_(owners))
+    if rounds:
+        owners = select(col(Round.cafe_id)).where(col(Round.id).in_(rounds))
+        which.append(col(Cafe.id).in_(owners))
+    if which:
+        # On the connection: a statement through the session would flush first, i.e. again.
+        session.connection().execute(
+            update(Cafe).where(or_(*which)).values(version=Cafe.version + 1)
+        )
 
 
 # --- API schemas -------------------------------------------------------------------------

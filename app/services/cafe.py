@@ -555,7 +555,10 @@ def choose_table(*, session: Session, cafe: Cafe, person: Participant, table_id:
     # Choices made at the same moment wait for each other: the person's row (one phone,
     # two taps) and then the table's (several phones, one table) are locked until the
     # commit, so the count below sees every seat taken before it. PostgreSQL needs the
-    # locks; SQLite writes one transaction at a time anyway (and has no FOR UPDATE).
+    # locks; SQLite writes one transaction at a time anyway (and has no FOR UPDATE). The
+    # café's row first: the seat moves its version on at the commit, and every other writer
+    # (a rotation's claim above all) takes that row before any person's or table's.
+    session.exec(select(Cafe.id).where(Cafe.id == cafe.id).with_for_update())
     session.exec(select(Participant.id).where(Participant.id == person.id).with_for_update())
     table = session.exec(
         select(CafeTable)
@@ -629,10 +632,16 @@ class Rotation:
 class Forecast:
     """The café as its next round will start if nothing changes before the facilitator's tap:
     the seating is planned ahead, so what every phone will be shown can be drawn ahead too.
-    Whether it came true is for the rotation's `StateInputs` to say (`Rotation.inputs`)."""
+
+    `version` is the café's as it was read, before anything else: if it has not moved by the
+    tap, nothing the plan was made from has changed (every such change moves it on, see
+    `app.models.cafe._move_version_on`), and the rotation seats everyone from this forecast
+    without reading the people, the tables and the seats again or looking for the plan.
+    Whether what was drawn ahead came true is for the rotation's `StateInputs` to say."""
 
     inputs: StateInputs
     tables: list[CafeTable]
+    version: int = -1
 
     def state_at(self, at: datetime) -> CafeState:
         """The state as if the round started at `at` (detached rows; never written)."""
@@ -651,10 +660,42 @@ class Forecast:
         )
 
 
+class _Ahead:
+    """The latest forecast of each café (a few cafés' worth), kept for its next rotation."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._forecasts: OrderedDict[str, Forecast] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def put(self, code: str, forecast: Forecast) -> None:
+        with self._lock:
+            self._forecasts.pop(code, None)
+            self._forecasts[code] = forecast
+            while len(self._forecasts) > self._size:
+                self._forecasts.popitem(last=False)
+
+    def take(self, code: str) -> Forecast | None:
+        with self._lock:
+            return self._forecasts.pop(code, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._forecasts.clear()
+
+
+AHEAD = _Ahead()
+
+
 def rotate(
     *, session: Session, cafe: Cafe, now: datetime, from_round: int | None = None
 ) -> Rotation:
-    """`start_next_round`, also giving the café state after it."""
+    """`start_next_round`, also giving the café state after it.
+
+    If the round was planned ahead (`prepare_next_round`, in this process) and the café's
+    version has not moved since, the forecast's seating is the plan and what it read is
+    what would be read now: the rotation writes without reading them again (about half of
+    its time for a thousand people)."""
     if cafe.status == CafeStatus.CLOSED:
         raise Conflict("The café is closed.")
     expected = cafe.current_round if from_round is None else from_round
@@ -669,28 +710,39 @@ def rotate(
         raise Conflict("That was the last round. You can close the café now.")
     # Read before the claim below: it moves the café's round number on, in memory too.
     previous = current_round(session, cafe) if expected else None
+    forecast = AHEAD.take(cafe.code)
     # Claim the rotation atomically: a second request for the same step updates no row.
     claimed = session.execute(
         update(Cafe)
         .where(col(Cafe.id) == cafe.id, col(Cafe.current_round) == expected)
         .values(current_round=expected + 1, status=CafeStatus.RUNNING, version=Cafe.version + 1)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        .returning(col(Cafe.version))
+    ).first()
+    if claimed is None:
         session.rollback()
         raise Conflict("Another rotation is already under way.")
+    # The version before this claim: what it was when the forecast was read, if unchanged.
+    if forecast is not None and (
+        forecast.version != claimed[0] - 1 or forecast.inputs.round.get("id") != nxt.id
+    ):
+        forecast = None
     if previous is not None and previous.status != RoundStatus.ENDED:
         previous.status, previous.ended_at = RoundStatus.ENDED, now
         if previous.ends_at is None or previous.ends_at > now:
             previous.ends_at = now
         previous.paused_at = None
         session.add(previous)
-    seated = _seat_round(session, cafe, nxt, previous)
+    if forecast is not None:
+        seated = _seat_as_forecast(session, nxt, forecast)
+        questions, total_rounds = forecast.inputs.questions, forecast.inputs.total_rounds
+    else:
+        seated = _seat_round(session, cafe, nxt, previous)
+        questions = table_questions(session, nxt)
+        total_rounds = _round_count(session, cafe)
     nxt.status = RoundStatus.RUNNING
     nxt.starts_at = now
     nxt.ends_at = now + timedelta(minutes=nxt.minutes)
     session.add(nxt)
-    questions = table_questions(session, nxt)
-    total_rounds = _round_count(session, cafe)
     session.commit()
     session.refresh(cafe)
     inputs = StateInputs(
@@ -751,6 +803,16 @@ def _seat_round(session: Session, cafe: Cafe, nxt: Round, previous: Round | None
     if planned:
         _insert_seats(session, nxt.id, planned)
     return Seated(people, tables, now_at, planned)
+
+
+def _seat_as_forecast(session: Session, nxt: Round, forecast: Forecast) -> Seated:
+    """The seating planned ahead, written: the café is as the forecast read it."""
+    assert nxt.id is not None
+    inputs = forecast.inputs
+    planned = dict(inputs.seats)
+    if planned:
+        _insert_seats(session, nxt.id, planned)
+    return Seated(list(inputs.people), list(forecast.tables), dict(inputs.previous), planned)
 
 
 def _insert_seats(session: Session, round_id: int, seats: Mapping[int, int]) -> None:
@@ -868,6 +930,10 @@ def prepare_next_round(*, session: Session, cafe: Cafe) -> Forecast | None:
     """Plan the next round's seating while this one runs, so that starting it does not wait
     for the planner (a tenth of a second or more for a thousand people). Reads only. Returns
     the round as it will start if nothing changes meanwhile, or None if no plan was made."""
+    # The version first: whatever changes after this read moves it on (`Forecast`).
+    version = session.scalar(sa_select(col(Cafe.version)).where(col(Cafe.id) == cafe.id))
+    if version is None:
+        return None
     if cafe.status == CafeStatus.CLOSED or cafe.seating_mode == SeatingMode.FREE:
         return None
     number = cafe.current_round + 1
@@ -899,7 +965,9 @@ def prepare_next_round(*, session: Session, cafe: Cafe) -> Forecast | None:
         previous=now_at,
         total_rounds=_round_count(session, cafe),
     )
-    return Forecast(inputs=inputs, tables=tables)
+    forecast = Forecast(inputs=inputs, tables=tables, version=version)
+    AHEAD.put(cafe.code, forecast)
+    return forecast
 
 
 def seating_history(session: Session, cafe: Cafe, *, before: int) -> list[dict[int, int]]:
@@ -1008,7 +1076,6 @@ def close_cafe(*, session: Session, cafe: Cafe, now: datetime) -> Cafe:
             rnd.ends_at = now
         session.add(rnd)
     cafe.status, cafe.closed_at = CafeStatus.CLOSED, now
-    cafe.version += 1
     session.add(cafe)
     session.commit()
     return cafe
