@@ -126,13 +126,13 @@ def _api_identity(
     )
 
 
-def api_reader(
+async def api_reader(
     identity: Annotated[tuple[Facilitator, str], Depends(_api_identity)],
 ) -> Facilitator:
     return identity[0]
 
 
-def api_writer(
+async def api_writer(
     identity: Annotated[tuple[Facilitator, str], Depends(_api_identity)],
 ) -> Facilitator:
     facilitator, scope = identity
