@@ -196,9 +196,9 @@ def _move_version_on(session: OrmSession, _flush: UOWTransaction, _instances: ob
     cafes: set[int] = set()
     tables: set[int] = set()
     rounds: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if obj in session.dirty and not session.is_modified(obj):
-            continue
+    # `session.dirty` is worked out afresh at each use: once, here.
+    modified = (obj for obj in session.dirty if session.is_modified(obj))
+    for obj in (*session.new, *modified, *session.deleted):
         if isinstance(obj, Participant | CafeTable):
             cafes.add(obj.cafe_id)
         elif isinstance(obj, Cafe):

@@ -10,7 +10,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, bindparam, func, update
 from sqlalchemy import Select as CoreSelect
@@ -46,6 +46,9 @@ from app.services import rotation
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 # No 0/O, 1/I/L: codes are read off a projector and typed on small keyboards.
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 MOVE_CALL_SECONDS = 120  # how long "Go to Table N" stays prominent after a rotation
@@ -641,7 +644,7 @@ class Forecast:
 
     inputs: StateInputs
     tables: list[CafeTable]
-    version: int = -1
+    version: int
 
     def state_at(self, at: datetime) -> CafeState:
         """The state as if the round started at `at` (detached rows; never written)."""
@@ -660,31 +663,41 @@ class Forecast:
         )
 
 
-class _Ahead:
-    """The latest forecast of each café (a few cafés' worth), kept for its next rotation."""
+class _Recent(Generic[K, V]):
+    """The latest few values by key, the least recently used dropped first; thread-safe
+    (the planning runs in worker threads)."""
 
-    def __init__(self, size: int = 32) -> None:
-        self._forecasts: OrderedDict[str, Forecast] = OrderedDict()
+    def __init__(self, size: int) -> None:
+        self._values: OrderedDict[K, V] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def put(self, code: str, forecast: Forecast) -> None:
+    def get(self, key: K) -> V | None:
         with self._lock:
-            self._forecasts.pop(code, None)
-            self._forecasts[code] = forecast
-            while len(self._forecasts) > self._size:
-                self._forecasts.popitem(last=False)
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
 
-    def take(self, code: str) -> Forecast | None:
+    def take(self, key: K) -> V | None:
+        """The value, no longer kept."""
         with self._lock:
-            return self._forecasts.pop(code, None)
+            return self._values.pop(key, None)
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._values.pop(key, None)
+            self._values[key] = value
+            while len(self._values) > self._size:
+                self._values.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
-            self._forecasts.clear()
+            self._values.clear()
 
 
-AHEAD = _Ahead()
+# The latest forecast of each café (by code), kept for its next rotation.
+AHEAD: _Recent[str, Forecast] = _Recent(32)
 
 
 def rotate(
@@ -863,33 +876,7 @@ def _planner_input(
     return planner_people, planner_tables
 
 
-class _Plans:
-    """Seatings planned lately, by everything they were planned from (a few cafés' worth)."""
-
-    def __init__(self, size: int = 16) -> None:
-        self._plans: OrderedDict[Hashable, dict[int, int]] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> dict[int, int] | None:
-        with self._lock:
-            plan = self._plans.get(key)
-            if plan is not None:
-                self._plans.move_to_end(key)
-            return plan
-
-    def put(self, key: Hashable, plan: dict[int, int]) -> None:
-        with self._lock:
-            self._plans[key] = plan
-            while len(self._plans) > self._size:
-                self._plans.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._plans.clear()
-
-
-PLANS = _Plans()
+PLANS: _Recent[Hashable, dict[int, int]] = _Recent(16)
 
 
 def planned_seating(
