@@ -44,7 +44,9 @@ class StateCache:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._cache: OrderedDict[tuple[int, int], tuple[float, cafe_service.CafeState]] = (
+        # key -> (when it was kept, the café's join code, the state): every phone of the
+        # café looks its state up at every event, so the code is kept as a plain value.
+        self._cache: OrderedDict[tuple[int, int], tuple[float, str, cafe_service.CafeState]] = (
             OrderedDict()
         )
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
@@ -53,8 +55,7 @@ class StateCache:
     def put(self, cafe_id: int, seq: int, state: cafe_service.CafeState) -> None:
         """A state the writer already holds, for the event `seq` it is about to publish (in
         this process): the phones then draw from it without reading it again."""
-        self._cache[(cafe_id, seq)] = (time.monotonic(), state)
-        self._trim()
+        self._keep((cafe_id, seq), state)
 
     def saw(self, cafe_id: int, seq: int) -> None:
         if seq > self.last_seq.get(cafe_id, 0):
@@ -68,25 +69,21 @@ class StateCache:
         give its id again), and that café's state must not be shown."""
         key = (cafe_id, self.last_seq.get(cafe_id, 0))
         age = self.MAX_AGE if max_age is None else max_age
-
-        def fresh(hit: tuple[float, cafe_service.CafeState]) -> bool:
-            return time.monotonic() - hit[0] < age and hit[1].cafe.code == code
-
         hit = self._cache.get(key)
-        if hit is not None and fresh(hit):
-            return hit[1]
+        if hit is not None and hit[1] == code and time.monotonic() - hit[0] < age:
+            return hit[2]
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             hit = self._cache.get(key)
-            if hit is not None and fresh(hit):
-                return hit[1]
+            if hit is not None and hit[1] == code and time.monotonic() - hit[0] < age:
+                return hit[2]
             state = await to_thread.run_sync(self._read, cafe_id)
             if state is not None:
-                self._cache[key] = (time.monotonic(), state)
-                self._trim()
+                self._keep(key, state)
             return state
 
-    def _trim(self) -> None:
+    def _keep(self, key: tuple[int, int], state: cafe_service.CafeState) -> None:
+        self._cache[key] = (time.monotonic(), state.cafe.code, state)
         while len(self._cache) > 256:
             old, _ = self._cache.popitem(last=False)
             self._locks.pop(old, None)
@@ -210,9 +207,12 @@ async def _push(
         )
         if state is None:
             return
-        began = time.perf_counter()
-        out = await render(state, event)
-        drawing = time.perf_counter() - began
+        if coalesce:
+            began = time.perf_counter()
+            out = await render(state, event)
+            drawing = time.perf_counter() - began
+        else:
+            out = await render(state, event)
         await _send(websocket, out)
 
 

@@ -57,6 +57,10 @@ class SharedReads(Generic[K, V]):
             while len(self._done) > self.size:
                 self._done.popitem(last=False)
 
+    def known(self, key: K) -> V | None:
+        """The value for `key` if it was read or put already, without waiting."""
+        return self._done.get(key)
+
     async def get(self, key: K, read: Callable[[], V]) -> V:
         hit = self._done.get(key)
         if hit is not None:
@@ -123,6 +127,13 @@ class SharedBoards:
                 return board_service.round_cards(session=session, cafe=cafe, rnd=rnd, tables=tables)
 
         return await self._rounds.get((id(db), rnd.id, token), read)
+
+    def known_round(
+        self, db: Database, round_id: int | None, token: object
+    ) -> dict[int, board_service.TableCards] | None:
+        """Every table's board of a round as `of_round` would give it, if it is already here
+        (kept by the rotation, or read for an earlier phone); None if it must be read."""
+        return self._rounds.known((id(db), round_id, token))
 
     def keep_new_round(
         self, db: Database, cafe: Cafe, started: Rotation, seq: int

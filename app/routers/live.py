@@ -11,7 +11,7 @@ from app.config import Settings
 from app.db import Database
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
-from app.models.cafe import Cafe, Participant, SeatingMode, Someone
+from app.models.cafe import Cafe, Participant, Someone
 from app.realtime.hub import CafeEvent, Event, Hub, board_channel, participant_channel
 from app.realtime.live import POLICY_VIOLATION, Parts, StateCache, serve
 from app.realtime.reads import new_cards, shared_boards
@@ -83,6 +83,9 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
     if person is None or person.id is None:
         await _refuse(websocket)
         return
+    # The id as a plain int: an ORM attribute costs a descriptor call at every read, and a
+    # rotation reads it a few times for each of a thousand phones.
+    pid: int = person.id
     csrf = str(websocket.session.get("csrf", ""))
     # The page this connection belongs to: the card that page posted is already on it.
     page = websocket.query_params.get("page", "")
@@ -96,7 +99,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
     async def card_part(state: cafe_service.CafeState, event: Event) -> str | None:
         """A new card alone, put at the top of the board this phone shows: "" when there is
         nothing to add, None when the whole board must be drawn instead."""
-        if event.data.get("table_id") != state.table_of.get(person.id or 0):
+        if event.data.get("table_id") != state.table_of.get(pid):
             return ""
         ids, cid = last_board["ids"], event.data.get("contribution_id")
         if ids is None or not isinstance(cid, int):
@@ -106,7 +109,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         card = await new_cards.get(db, state.cafe, cid)
         if card is None or last_board["place"] != (card.round_id, card.table_id):
             return None
-        own = card.mine.contribution.participant_id == person.id
+        own = card.mine.contribution.participant_id == pid
         if own and page and event.data.get("page") == page:
             ids.add(cid)  # the answer to the post put it at the top of this page's board
             last_board["html"] = ""
@@ -140,17 +143,19 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         out once for them (`round_bundle`) and each phone only compares it with what it
         shows. None: the general path draws it."""
         rnd = state.round
-        me = _current(state, person)
-        pid = me.id or 0
         table_id = state.table_of.get(pid)
-        if rnd is None or table_id is None or state.cafe.seating_mode == SeatingMode.FREE:
+        if rnd is None or table_id is None or state.free_seating:
             return None  # free seating shows tables to pick, each with the phone's own form
+        me = state.people_by_id.get(pid, person)
         token = event.data.get("board_seq") or event.data.get("seq")
-        boards = await shared_boards.of_round(db, state.cafe, rnd, state.table_rows, token)
+        # Kept by the rotation (or read by the first phone): no await for the rest.
+        boards = shared_boards.known_round(db, state.round_id, token)
+        if boards is None:
+            boards = await shared_boards.of_round(db, state.cafe, rnd, state.table_rows, token)
         cards = boards.get(table_id)
         if cards is None or cards.contributions or cards.votes:
             return None  # cards carry the person's own forms and votes
-        place = (rnd.id, table_id)
+        place = (state.round_id, table_id)
         if place == last_board["place"] and last_board["ids"]:
             return None  # cards left the board this phone shows: news, drawn for it
         stayed = state.previous_table_of.get(pid) == table_id
@@ -235,25 +240,25 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             if pushed is not None:
                 return pushed or None
         if kind in BOARD_EVENTS:
-            mine = state.table_of.get(person.id or 0)
+            mine = state.table_of.get(pid)
             if mine is None or event is None or event.data.get("table_id") != mine:
                 return None
-            view = cafe_service.participant_view(state, _current(state, person), utcnow())
+            view = cafe_service.participant_view(state, _current(state, pid, person), utcnow())
             board, _ = await board_part(state, view, event, compose=False)
             return board or None
         if event is not None and kind not in PHONE_EVENTS:
             return None
         if event is not None and event.data.get("type") == CafeEvent.SEATING_CHANGED:
             mover = event.data.get("participant_id")
-            mine = state.table_of.get(person.id or 0)
+            mine = state.table_of.get(pid)
             moved_to = event.data.get("table_id") or state.table_of.get(mover or 0)
-            if mover != person.id and moved_to != mine and state.cafe.seating_mode != "free":
+            if mover != pid and moved_to != mine and not state.free_seating:
                 return None
         # After an event, the clock as of the state read for it: every phone at a table then
         # shows the same seconds and shares one drawing (a phone's script counts down from
         # its arrival, so it runs at most the delivery time, well under a second, behind).
         now = state.read_at if event is not None else utcnow()
-        view = cafe_service.participant_view(state, _current(state, person), now)
+        view = cafe_service.participant_view(state, _current(state, pid, person), now)
         html = now_block(state, view, csrf)
         out = ""
         if html != last_html[0]:
@@ -273,14 +278,14 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         cache=cache,
         cafe_id=cafe_id,
         cafe_code=code,
-        channels=[participant_channel(person.id)],
+        channels=[participant_channel(pid)],
         render=render,
     )
 
 
-def _current(state: cafe_service.CafeState, person: Participant) -> Someone:
+def _current(state: cafe_service.CafeState, pid: int, person: Participant) -> Someone:
     """The person as the latest café state has them (they may have become a host)."""
-    return state.people_by_id.get(person.id or 0, person)
+    return state.people_by_id.get(pid, person)
 
 
 def _board_news(before: set[int] | None, cards: list[board_service.Card]) -> str:

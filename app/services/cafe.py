@@ -1211,6 +1211,15 @@ class CafeState:
     def table_rows(self) -> list[CafeTable]:
         return [v.table for v in self.tables]
 
+    # Plain values every phone reads at every event: an ORM attribute is a descriptor call.
+    @cached_property
+    def round_id(self) -> int | None:
+        return self.round.id if self.round is not None else None
+
+    @cached_property
+    def free_seating(self) -> bool:
+        return self.cafe.seating_mode == SeatingMode.FREE
+
     @cached_property
     def people_by_id(self) -> dict[int, Person]:
         """Everyone in the café, seated or not, by id: each phone looks itself up."""
