@@ -245,11 +245,17 @@ def measure(label: str, sockets: list[Socket], rnd: int, began: float, answered:
 
 
 async def bench_ours(args: argparse.Namespace, workdir: Path) -> tuple[list[Run], int, str]:
-    url = f"sqlite:///{workdir / 'fanout.db'}"
+    url = args.database or f"sqlite:///{workdir / 'fanout.db'}"
     prepare_database(url)
-    server = start_server(LiveServer(database_url=url, log_dir=workdir))
+    hub = "memory://" if args.workers == 1 else args.redis
+    server = start_server(
+        LiveServer(database_url=url, log_dir=workdir, workers=args.workers, broadcast_url=hub)
+    )
     assert server.process is not None
-    print(f"server pid {server.process.pid} at {server.url} (log {server.log_path})")
+    print(
+        f"server pid {server.process.pid} at {server.url} (log {server.log_path}); "
+        f"{url.split('://', 1)[0]}, {args.workers} worker(s), hub {hub.split('://', 1)[0]}"
+    )
     profiler: subprocess.Popen[bytes] | None = None
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=120) as api:
@@ -425,6 +431,21 @@ async def main() -> None:
     )
     parser.add_argument("--join-concurrency", type=int, default=16)
     parser.add_argument(
+        "--database",
+        default="",
+        help="SQLAlchemy URL (default: a SQLite file in a temporary directory, as the target "
+        "is measured); for PostgreSQL use a database of its own, e.g. "
+        "createdb -h 127.0.0.1 -U postgres bench",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes (default 1, as the target is measured; more than one "
+        "share events through Redis, --redis, and the floor stays one process)",
+    )
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="hub for --workers")
+    parser.add_argument(
         "--no-compression",
         dest="compression",
         action="store_const",
@@ -504,6 +525,8 @@ async def main() -> None:
             json.dumps(
                 {
                     "phones": args.phones,
+                    "database": (args.database or "sqlite").split("://", 1)[0],
+                    "workers": args.workers,
                     "ours": [{"label": r.label, **r.figures()} for r in ours],
                     "summary": a,
                     "floors": figures,
