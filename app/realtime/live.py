@@ -69,18 +69,22 @@ class StateCache:
         give its id again), and that café's state must not be shown."""
         key = (cafe_id, self.last_seq.get(cafe_id, 0))
         age = self.MAX_AGE if max_age is None else max_age
-        hit = self._cache.get(key)
-        if hit is not None and hit[1] == code and time.monotonic() - hit[0] < age:
-            return hit[2]
+        if (state := self._fresh(key, code, age)) is not None:
+            return state
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
-            hit = self._cache.get(key)
-            if hit is not None and hit[1] == code and time.monotonic() - hit[0] < age:
-                return hit[2]
+            if (state := self._fresh(key, code, age)) is not None:
+                return state
             state = await to_thread.run_sync(self._read, cafe_id)
             if state is not None:
                 self._keep(key, state)
             return state
+
+    def _fresh(self, key: tuple[int, int], code: str, age: float) -> cafe_service.CafeState | None:
+        hit = self._cache.get(key)
+        if hit is not None and hit[1] == code and time.monotonic() - hit[0] < age:
+            return hit[2]
+        return None
 
     def _keep(self, key: tuple[int, int], state: cafe_service.CafeState) -> None:
         self._cache[key] = (time.monotonic(), state.cafe.code, state)

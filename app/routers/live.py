@@ -146,7 +146,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         table_id = state.table_of.get(pid)
         if rnd is None or table_id is None or state.free_seating:
             return None  # free seating shows tables to pick, each with the phone's own form
-        me = state.people_by_id.get(pid, person)
+        me = _current(state, pid, person)
         token = event.data.get("board_seq") or event.data.get("seq")
         # Kept by the rotation (or read by the first phone): no await for the rest.
         boards = shared_boards.known_round(db, state.round_id, token)

@@ -45,10 +45,10 @@ from app.models.cafe import (
 from app.services import rotation
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
-# No 0/O, 1/I/L: codes are read off a projector and typed on small keyboards.
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
+# No 0/O, 1/I/L: codes are read off a projector and typed on small keyboards.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 MOVE_CALL_SECONDS = 120  # how long "Go to Table N" stays prominent after a rotation
