@@ -127,11 +127,25 @@ class Socket:
     arrivals: dict[int, tuple[float, int, int]] = field(default_factory=dict)  # time, table, size
     texts: dict[int, str] = field(default_factory=dict)  # what came, by round
     reader: asyncio.Task[None] | None = None
+    kept: tuple[str, str] | None = None  # a round sent ahead: its token and its html
+    shown_ahead: set[int] = field(default_factory=set)  # the rounds shown from it
 
     async def read(self) -> None:
         async for message in self.ws:
             now = time.perf_counter()
             html = message if isinstance(message, str) else message.decode()
+            if html.startswith("{"):
+                # What the page's script does (`tablecloth.js`): keep a round sent ahead
+                # out of sight, and show it when told to; the phone has its table then.
+                data = json.loads(html)
+                if "ahead" in data:
+                    self.kept = (data["ahead"], data["html"])
+                    continue
+                if self.kept is None or data.get("go") != self.kept[0]:
+                    raise AssertionError(f"{self.name}: told to show {data}, holding {self.kept}")
+                html, self.kept = self.kept[1], None
+                if found := ROUND_RE.search(html):
+                    self.shown_ahead.add(int(found.group(1)))
             found = ROUND_RE.search(html)
             table = TABLE_RE.search(html)
             if found and table and int(found.group(1)) not in self.arrivals:
@@ -153,6 +167,7 @@ class Run:
     wrong_tables: int = 0
     server_cpu: float = 0.0  # the server's CPU seconds from the request to the last phone
     stolen: float = 0.0  # the share of the machine's CPU time the hypervisor took meanwhile
+    shown_ahead: int | None = None  # phones that showed the round they were sent ahead
 
     @property
     def p50(self) -> float:
@@ -190,6 +205,8 @@ class Run:
             f"  max {f['fanout_max']:4.0f} ms | server CPU {f['server_cpu']:4.0f} ms"
             f" | stolen {self.stolen:4.0%}"
         )
+        if self.shown_ahead is not None:
+            text += f" | sent ahead {self.shown_ahead}"
         if self.wrong_tables:
             text += f"  WRONG TABLE on {self.wrong_tables}"
         if self.missing:
@@ -282,7 +299,10 @@ async def bench_ours(args: argparse.Namespace, workdir: Path) -> tuple[list[Run]
             print(f"{args.phones} phones joined over HTTP in {time.perf_counter() - start:.1f} s")
             start = time.perf_counter()
             sockets = await open_sockets(
-                ws_url(server.url, f"/ws/p/{cafe['id']}"), server.url, cookies, args.compression
+                ws_url(server.url, f"/ws/p/{cafe['id']}?ahead={0 if args.no_ahead else 1}"),
+                server.url,
+                cookies,
+                args.compression,
             )
             print(f"{len(sockets)} websockets open in {time.perf_counter() - start:.1f} s")
             await asyncio.sleep(1)
@@ -307,6 +327,7 @@ async def bench_ours(args: argparse.Namespace, workdir: Path) -> tuple[list[Run]
                 run = measure(label, sockets, rnd, began, answered)
                 run.server_cpu = cpu
                 run.stolen = stolen
+                run.shown_ahead = sum(rnd in s.shown_ahead for s in sockets)
                 run.wrong_tables = sum(
                     1
                     for s in sockets
@@ -452,6 +473,12 @@ async def main() -> None:
         const=None,
         default="deflate",
         help="do not offer permessage-deflate (browsers do offer it)",
+    )
+    parser.add_argument(
+        "--no-ahead",
+        action="store_true",
+        help="phones that keep no round sent ahead (a page without the script): every phone "
+        "is sent its whole table and board at the round start",
     )
     parser.add_argument("--profile", help="py-spy output (.svg or .json) of the server's rounds")
     parser.add_argument("--json", help="also write the figures to this file")

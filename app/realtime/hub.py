@@ -76,6 +76,7 @@ class CafeEvent(StrEnum):
     CARD_ADDED = "card_added"  # a new card on one table's board
     CONTRIBUTION_HIDDEN = "contribution_hidden"
     SAFEGUARDING_ALERT = "safeguarding_alert"
+    ROUND_AHEAD = "round_ahead"  # the next round is drawn: its phones may be sent it ahead
 
 
 def cafe_channel(cafe_id: int) -> str:
@@ -94,6 +95,12 @@ def board_channel(cafe_id: int) -> str:
 
 def participant_channel(participant_id: int) -> str:
     return f"participant:{participant_id}"
+
+
+def ahead_channel(cafe_id: int) -> str:
+    """The phones of a café that keep a round sent ahead (their page's script does), told in
+    the process that drew it (`Hub.deliver_here`) when the next round is ready to send."""
+    return f"ahead:{cafe_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +280,11 @@ class Hub(ABC):
         if not channels:
             raise ValueError("subscribe() needs at least one channel")
         return Subscription(self, tuple(dict.fromkeys(channels)), self.queue_size)
+
+    def deliver_here(self, channel: str, event: dict[str, Any]) -> None:
+        """Hand ``event`` to this process's subscribers of ``channel`` only (on the event
+        loop): for what only this process can serve, such as fragments it drew and keeps."""
+        self._dispatch(channel, _normalise(event))
 
     @property
     def local_channels(self) -> frozenset[str]:

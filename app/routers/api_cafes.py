@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from anyio import from_thread
 from fastapi import APIRouter, Depends, Query
 
 from app.config import Settings
@@ -22,7 +23,7 @@ from app.models.cafe import (
     SeatingPublic,
 )
 from app.realtime.announce import AnnounceDep, Announcer
-from app.realtime.hub import CafeEvent
+from app.realtime.hub import CafeEvent, Hub, ahead_channel
 from app.realtime.reads import shared_boards
 from app.routers.phone_fragments import forecasts
 from app.services import board as board_service
@@ -48,23 +49,36 @@ ReadCafe = Annotated[Cafe, Depends(readable_cafe)]
 WriteCafe = Annotated[Cafe, Depends(writable_cafe)]
 
 
-def _plan_next(db: Database, cafe_id: int) -> None:
-    """Plan the next round's seating, then draw what its phones will be sent."""
+def _plan_next(db: Database, hub: Hub, cafe_id: int) -> None:
+    """Plan the next round's seating, draw what its phones will be sent, and tell this
+    process's phones that keep a round sent ahead (in a worker thread)."""
     with db.read_session() as session:
         cafe = session.get(Cafe, cafe_id)
         if cafe is None:
             return
         forecast = cafe_service.prepare_next_round(session=session, cafe=cafe)
         themes = board_service.theme_choices(session, cafe)
-    if forecast is not None:
-        forecasts.draw(cafe_id, forecast, themes)
+    if forecast is not None and forecasts.draw(cafe_id, forecast, themes):
+        event = {
+            "type": CafeEvent.ROUND_AHEAD,
+            "cafe_id": cafe_id,
+            "token": forecasts.token(cafe_id),
+        }
+        from_thread.run_sync(hub.deliver_here, ahead_channel(cafe_id), event)
 
 
 def plan_ahead(announce: Announcer, settings: Settings, db: Database, cafe: Cafe) -> None:
     """Once a round has started (and its phones have been told), or someone has joined, plan
     the next round's seating in the background, so the facilitator's next tap need not wait
     for the planner. A burst of joins plans once, a few seconds after the last."""
-    announce.later(settings.plan_ahead_seconds, _plan_next, db, cafe.id or 0, key=("plan", cafe.id))
+    announce.later(
+        settings.plan_ahead_seconds,
+        _plan_next,
+        db,
+        announce.hub,
+        cafe.id or 0,
+        key=("plan", cafe.id),
+    )
 
 
 def announce_rotation(

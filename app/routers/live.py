@@ -12,7 +12,14 @@ from app.db import Database
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant, Someone
-from app.realtime.hub import CafeEvent, Event, Hub, board_channel, participant_channel
+from app.realtime.hub import (
+    CafeEvent,
+    Event,
+    Hub,
+    ahead_channel,
+    board_channel,
+    participant_channel,
+)
 from app.realtime.live import POLICY_VIOLATION, Parts, StateCache, serve
 from app.realtime.reads import new_cards, shared_boards
 from app.rendering import render_html
@@ -20,9 +27,11 @@ from app.routers import board as board_routes
 from app.routers.cafes import qr_svg
 from app.routers.phone_fragments import (
     CSRF_SLOT,
+    Ahead,
     board_block,
     bundles,
     compose_key,
+    forecasts,
     fragments,
     fresh_form,
     now_block,
@@ -95,6 +104,25 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
     # What this phone's board shows: its html, its cards' ids and whose board it is (the
     # round's and the table's ids); new cards are added to it one at a time.
     last_board: dict[str, Any] = {"html": "", "ids": None, "place": None}
+    # The page's script keeps a round sent ahead (`RoundForecasts`): what this connection
+    # was last sent ahead, so that the round start can send only the word to show it.
+    keeps_ahead = websocket.query_params.get("ahead") == "1"
+    sent_ahead: list[Ahead | None] = [None]
+
+    def ahead_part(event: Event) -> str | None:
+        """The next round, drawn ahead, for the page to keep until the round starts."""
+        token = event.data.get("token")
+        got = forecasts.ahead_for(cafe_id, pid, token) if isinstance(token, str) else None
+        if got is None:
+            return None
+        before = sent_ahead[0]
+        if before is not None and before.bundle == got.bundle:
+            # Drawn again (someone joined) but the same for this phone: it keeps what it
+            # has, under the token it was sent.
+            sent_ahead[0] = before._replace(bundle=got.bundle)
+            return None
+        sent_ahead[0] = got
+        return got.message
 
     async def card_part(state: cafe_service.CafeState, event: Event) -> str | None:
         """A new card alone, put at the top of the board this phone shows: "" when there is
@@ -165,6 +193,11 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             lambda: round_bundle(state, me, cards),
         )
         out = ""
+        ahead, sent_ahead[0] = sent_ahead[0], None
+        if ahead is not None and ahead.bundle is bundle:
+            # The round started as forecast and the page holds this very drawing.
+            last_html[0], last_board["html"] = bundle.now, bundle.board
+            out = ahead.go
         if bundle.now != last_html[0]:
             last_html[0] = bundle.now
             out += bundle.now
@@ -231,6 +264,8 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
 
     async def render(state: cafe_service.CafeState, event: Event | None) -> str | Parts | None:
         kind = event.data.get("type") if event is not None else None
+        if kind == CafeEvent.ROUND_AHEAD and event is not None:
+            return ahead_part(event)
         if kind == CafeEvent.CARD_ADDED and event is not None:
             added = await card_part(state, event)
             if added is not None:
@@ -278,7 +313,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         cache=cache,
         cafe_id=cafe_id,
         cafe_code=code,
-        channels=[participant_channel(pid)],
+        channels=[participant_channel(pid), *([ahead_channel(cafe_id)] if keeps_ahead else [])],
         render=render,
     )
 

@@ -427,3 +427,37 @@
     }).observe(document.body, { childList: true, subtree: true });
   });
 })();
+
+/* The next round sent ahead. A few seconds into a round the server draws the next one and
+   sends each phone its part of it, as {"ahead": token, "html": ...}; the page keeps it out
+   of sight. When the facilitator starts that round as planned, the phone is sent only
+   {"go": token} and shows what it kept, just as if the table and board had come then. A go
+   for something this page does not hold (it cannot happen over one connection) reloads. */
+(function () {
+  "use strict";
+  var kept = null;
+
+  document.addEventListener("htmx:ws:before:message:incoming", function (event) {
+    var detail = event.detail || {};
+    var data = detail.message && detail.message.data;
+    if (typeof data !== "string" || data.charAt(0) !== "{") return;
+    var message;
+    try { message = JSON.parse(data); } catch (e) { return; }
+    if (typeof message.ahead === "string") {
+      kept = { token: message.ahead, html: String(message.html || "") };
+      detail.cancelled = true;
+      event.target.setAttribute("data-kept-ahead", message.ahead);
+    } else if (typeof message.go === "string") {
+      detail.cancelled = true;
+      if (!kept || kept.token !== message.go || !window.htmx) { window.location.reload(); return; }
+      var html = kept.html, root = event.target;
+      kept = null;
+      window.htmx.swap({
+        sourceElement: root, target: root, swap: "innerHTML swapEmpty:false", text: html,
+        transition: false
+      });
+      root.removeAttribute("data-kept-ahead");
+      root.setAttribute("data-shown-ahead", message.go);
+    }
+  });
+})();

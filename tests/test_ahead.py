@@ -1,0 +1,101 @@
+"""The next round sent ahead: a phone whose page keeps it is sent its next table and board
+while the round before runs, and at the round start only the word to show them; anything
+that changed in between gets the whole round at its start instead."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketTestSession
+
+from app.config import Settings
+from tests.test_board import ORIGIN, join, new_cafe, start
+
+TABLE = re.compile(r'id="my-table" data-table-id="(\d+)"')
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # The next round is planned (and sent ahead) a second after a round starts or someone
+    # joins: long enough for a test to change the café before it, short enough to wait for.
+    return settings.model_copy(update={"plan_ahead_seconds": 1.0})
+
+
+def _table_now(client: TestClient, headers: dict[str, str], cafe: dict[str, Any], name: str) -> int:
+    seating = client.get(f"/api/v1/cafes/{cafe['id']}/seating", headers=headers).json()
+    return int(next(s["table_id"] for s in seating["seats"] if s["display_name"] == name))
+
+
+def _ahead(ws: WebSocketTestSession) -> dict[str, str]:
+    """The next message, which must be a round sent ahead."""
+    message: dict[str, str] = json.loads(ws.receive_text())
+    assert set(message) == {"ahead", "html"}, message
+    return message
+
+
+def test_a_round_sent_ahead_is_shown_by_one_word_at_its_start(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    cafe = new_cafe(client, api_headers)
+    ann, bo = join(client, cafe["code"], "Ann"), join(client, cafe["code"], "Bo")
+    start(client, api_headers, cafe)
+    url = f"/ws/p/{cafe['id']}"
+    with (
+        ann.websocket_connect(f"{url}?ahead=1", headers=ORIGIN) as ann_ws,
+        bo.websocket_connect(url, headers=ORIGIN) as bo_ws,  # a page that keeps nothing
+    ):
+        assert 'id="now"' in ann_ws.receive_text()
+        assert 'id="now"' in bo_ws.receive_text()
+        kept = _ahead(ann_ws)
+        assert 'class="quiet">Round 2<' in kept["html"]
+        assert 'id="board"' in kept["html"] and 'id="compose"' not in kept["html"]
+        start(client, api_headers, cafe)
+        # Ann's page is told to show what it holds; the seating says it is her table.
+        assert json.loads(ann_ws.receive_text()) == {"go": kept["ahead"]}
+        shown = TABLE.search(kept["html"])
+        assert shown and int(shown.group(1)) == _table_now(client, api_headers, cafe, "Ann")
+        # What she was sent ahead is what her page now draws for round 2.
+        page = ann.get(f"/p/{cafe['code']}").text
+        assert f'id="my-table" data-table-id="{shown.group(1)}"' in page
+        # Bo's page keeps nothing ahead: it is sent the round itself, as before.
+        pushed = bo_ws.receive_text()
+        assert 'class="quiet">Round 2<' in pushed and 'id="board"' in pushed
+        bo_table = TABLE.search(pushed)
+        assert bo_table and int(bo_table.group(1)) == _table_now(client, api_headers, cafe, "Bo")
+        # The round after is sent ahead in its turn.
+        assert 'class="quiet">Round 3<' in _ahead(ann_ws)["html"]
+
+
+def test_a_change_after_the_round_was_sent_ahead_sends_the_whole_round_at_its_start(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    cafe = new_cafe(client, api_headers)
+    ann = join(client, cafe["code"], "Ann")
+    join(client, cafe["code"], "Bo")
+    start(client, api_headers, cafe)
+    with ann.websocket_connect(f"/ws/p/{cafe['id']}?ahead=1", headers=ORIGIN) as ws:
+        ws.receive_text()
+        kept = _ahead(ws)
+        shown = TABLE.search(kept["html"])
+        assert shown
+        # The facilitator moves Ann by hand to another table: the plan sent ahead is stale.
+        other = next(t["id"] for t in cafe["tables"] if t["id"] != int(shown.group(1)))
+        people = client.get(f"/api/v1/cafes/{cafe['id']}/participants", headers=api_headers)
+        ann_id = next(p["id"] for p in people.json() if p["display_name"] == "Ann")
+        moved = client.post(
+            f"/api/v1/cafes/{cafe['id']}/participants/{ann_id}/move",
+            json={"table_id": other},
+            headers=api_headers,
+        )
+        assert moved.status_code == 200, moved.text
+        assert f'data-table-id="{other}"' in ws.receive_text()  # the move, pushed
+        start(client, api_headers, cafe)
+        pushed = ws.receive_text()
+        assert not pushed.startswith("{"), pushed  # no word to show a stale plan
+        assert 'class="quiet">Round 2<' in pushed
+        table = TABLE.search(pushed)
+        assert table and int(table.group(1)) == _table_now(client, api_headers, cafe, "Ann")
