@@ -99,3 +99,26 @@ def test_a_change_after_the_round_was_sent_ahead_sends_the_whole_round_at_its_st
         assert 'class="quiet">Round 2<' in pushed
         table = TABLE.search(pushed)
         assert table and int(table.group(1)) == _table_now(client, api_headers, cafe, "Ann")
+
+
+def test_a_page_that_connects_once_the_round_is_drawn_is_sent_it_at_once(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    """A phone whose screen locked (its connection closed) and that comes back before the
+    round starts: its current table first, then the next round to keep."""
+    cafe = new_cafe(client, api_headers)
+    ann, bo = join(client, cafe["code"], "Ann"), join(client, cafe["code"], "Bo")
+    start(client, api_headers, cafe)
+    url = f"/ws/p/{cafe['id']}?ahead=1"
+    with ann.websocket_connect(url, headers=ORIGIN) as ann_ws:
+        ann_ws.receive_text()
+        drawn = _ahead(ann_ws)["ahead"]
+        with bo.websocket_connect(url, headers=ORIGIN) as bo_ws:
+            current = bo_ws.receive_text()
+            assert 'class="quiet">Round 1<' in current and not current.startswith("{")
+            kept = _ahead(bo_ws)
+            assert kept["ahead"] == drawn
+            start(client, api_headers, cafe)
+            assert json.loads(bo_ws.receive_text()) == {"go": drawn}
+            shown = TABLE.search(kept["html"])
+            assert shown and int(shown.group(1)) == _table_now(client, api_headers, cafe, "Bo")

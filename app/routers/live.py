@@ -109,9 +109,8 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
     keeps_ahead = websocket.query_params.get("ahead") == "1"
     sent_ahead: list[Ahead | None] = [None]
 
-    def ahead_part(event: Event) -> str | None:
-        """The next round, drawn ahead, for the page to keep until the round starts."""
-        token = event.data.get("token")
+    def ahead_part(token: object) -> str | None:
+        """The next round, drawn ahead under `token`, for the page to keep until it starts."""
         got = forecasts.ahead_for(cafe_id, pid, token) if isinstance(token, str) else None
         if got is None:
             return None
@@ -265,7 +264,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
     async def render(state: cafe_service.CafeState, event: Event | None) -> str | Parts | None:
         kind = event.data.get("type") if event is not None else None
         if kind == CafeEvent.ROUND_AHEAD and event is not None:
-            return ahead_part(event)
+            return ahead_part(event.data.get("token"))
         if kind == CafeEvent.CARD_ADDED and event is not None:
             added = await card_part(state, event)
             if added is not None:
@@ -305,6 +304,11 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         out += board
         if form and event is not None:
             return Parts(out, lambda: form)
+        if event is None and keeps_ahead:
+            # A page just (re)connected: the next round, if it is drawn already, comes next.
+            token = forecasts.token(cafe_id)
+            if token is not None and (ahead := ahead_part(token)) is not None:
+                return Parts(out + form, lambda: ahead)
         return (out + form) or None
 
     await serve(
