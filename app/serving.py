@@ -1,7 +1,10 @@
-"""The event loop uvicorn serves the app on: uvloop, taking new connections in batches.
+"""How uvicorn serves the app: uvloop taking new connections in batches, and websockets whose
+keep-alive pings are spread out.
 
-Run uvicorn with `--loop app.serving:new_event_loop` (the Makefile, the Docker image and the
-tests do). Everything is uvloop's except how a listening socket hands over new connections.
+Run uvicorn with `--loop app.serving:new_event_loop --ws app.serving:SpreadPings` (the
+Makefile, the Docker image and the tests do). Everything is uvloop's except how a listening
+socket hands over new connections; everything is uvicorn's websockets protocol except when
+a socket's first ping goes (`SpreadPings`).
 
 Why: libuv, under uvloop, takes ONE new connection from the listening socket per turn of the
 event loop (libuv 1.45, "don't accept() connections in a loop"). When the app is busy a turn
@@ -20,12 +23,14 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import random
 import socket
 import ssl as ssl_module
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import uvloop
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 log = logging.getLogger("tablecloth.serving")
 
@@ -184,3 +189,22 @@ class BatchAcceptServer(asyncio.AbstractServer):
 def new_event_loop() -> asyncio.AbstractEventLoop:
     """uvicorn's `--loop app.serving:new_event_loop`: a new `BatchAcceptLoop`."""
     return BatchAcceptLoop()
+
+
+class SpreadPings(WebSocketsSansIOProtocol):
+    """uvicorn's websockets protocol (the one `--ws auto` picks), with each socket's first
+    keep-alive ping at a random moment in the second half of its first interval.
+
+    uvicorn pings a socket `--ws-ping-interval` seconds (20) after it opened, then every
+    interval after each answer. A room's phones open their sockets together (at the start,
+    and again after the venue's Wi-Fi drops), so they would be pinged together too: a
+    thousand pings in a second or two, every 20 s, on the event loop that pushes the round
+    starts (`bench/README.md`: a rotation in such a burst took 79 ms instead of 50). Spread
+    over half an interval, the pings never bunch up; the heartbeat still finds a dead
+    connection within an interval and a half.
+    """
+
+    def start_keepalive(self) -> None:
+        if self.ping_interval is not None and self.ping_interval > 0:
+            delay = self.ping_interval * random.uniform(0.5, 1.0)
+            self.ping_timer = self.loop.call_later(delay, self.send_keepalive_ping)

@@ -68,6 +68,8 @@ class LiveServer:
                 "--factory",
                 "--loop",
                 "app.serving:new_event_loop",
+                "--ws",
+                "app.serving:SpreadPings",
                 "--host",
                 "127.0.0.1",
                 "--port",

@@ -1,4 +1,5 @@
-"""The event loop the app is served on takes new connections promptly when it is busy."""
+"""The event loop the app is served on takes new connections promptly when it is busy, and
+its websockets' keep-alive pings do not all come at once."""
 
 from __future__ import annotations
 
@@ -8,12 +9,22 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 import uvloop
+from sqlmodel import Session
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.frames import Frame, Opcode
+from websockets.protocol import Event
+from websockets.typing import Origin
 
 from app import serving
+from app.security import SESSION_COOKIE
+from tests.factories import PASSWORD, make_facilitator
+from tests.live_phones import FacilitatorApi, join, ws_url
+from tests.live_server import LiveServer
 
 BUSY_TURN = 0.02  # seconds each turn of the loop spends on other work
 
@@ -154,3 +165,59 @@ def test_out_of_file_descriptors_pauses_accepting_then_resumes(
         loop.run_until_complete(main())
     finally:
         loop.close()
+
+
+class PingedPhone(ClientConnection):
+    """A phone's websocket that notes when each keep-alive ping from the server came."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.opened = time.monotonic()
+        self.pings: list[float] = []
+
+    def process_event(self, event: Event) -> None:
+        if isinstance(event, Frame) and event.opcode is Opcode.PING:
+            self.pings.append(time.monotonic() - self.opened)
+        super().process_event(event)
+
+
+@pytest.mark.asyncio
+async def test_phones_that_connect_together_are_not_pinged_together(
+    database_url: str, session: Session, tmp_path: Path
+) -> None:
+    """Each socket still gets its heartbeat within one interval, but a room's phones that
+    connect at the same moment are pinged at moments spread over half an interval, not in
+    one burst (uvicorn alone pings them all one interval after they opened)."""
+    interval = 2.0
+    with LiveServer(
+        database_url=database_url,
+        log_dir=tmp_path,
+        extra_env={"UVICORN_WS_PING_INTERVAL": str(interval)},
+    ) as server:
+        api = FacilitatorApi(server.url, make_facilitator(session).email, PASSWORD)
+        cafe = api.create_cafe(tables=3, capacity=4, minutes=10)
+        api.close()
+        cookies = [join(server.url, cafe["code"], f"Phone {n}") for n in range(12)]
+        url = ws_url(server.url, f"/ws/p/{cafe['id']}")
+        phones = await asyncio.gather(
+            *(
+                connect(
+                    url,
+                    origin=Origin(server.url),
+                    additional_headers={"Cookie": f"{SESSION_COOKIE}={cookie}"},
+                    create_connection=PingedPhone,
+                    ping_interval=None,
+                    proxy=None,
+                )
+                for cookie in cookies
+            )
+        )
+        try:
+            await asyncio.sleep(interval + 0.5)
+        finally:
+            for phone in phones:
+                await phone.close()
+    firsts = [phone.pings[0] for phone in phones if isinstance(phone, PingedPhone) and phone.pings]
+    assert len(firsts) == len(phones), "every phone is pinged within an interval"
+    assert all(interval / 2 - 0.2 <= first <= interval + 0.3 for first in firsts), firsts
+    assert max(firsts) - min(firsts) >= interval / 4, f"pinged in one burst: {sorted(firsts)}"
