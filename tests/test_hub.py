@@ -391,3 +391,39 @@ async def test_a_round_start_reaches_this_processs_phones_before_the_route_goes_
     finally:
         await asyncio.gather(*phones)
         await hub.stop()
+
+
+async def test_the_collector_waits_while_a_round_start_reaches_many_phones(hub: Hub) -> None:
+    """While an event wakes many subscribers (a café's phones at a round start) the garbage
+    collector is held back until each has had its first turn, then runs again as before: a
+    collection there (11-22 ms in a thousand-phone café) would delay every phone after it.
+    An event for a few subscribers leaves it alone."""
+    import gc
+
+    from app.realtime.hub import FAN_OUT
+
+    async def phones(n: int) -> list[bool]:
+        channel = unique("cafe")
+        collecting: list[bool] = []
+        subscribed = asyncio.Event()
+        ready: list[int] = []
+
+        async def phone() -> None:
+            async with hub.subscribe(channel) as sub:
+                ready.append(1)
+                if len(ready) == n:
+                    subscribed.set()
+                await sub.get(timeout=5)
+                collecting.append(gc.isenabled())  # its first turn: draw and send
+
+        tasks = [asyncio.create_task(phone()) for _ in range(n)]
+        await subscribed.wait()
+        await hub.publish(channel, {"type": CafeEvent.ROUND_STARTED})
+        await asyncio.gather(*tasks)
+        return collecting
+
+    assert gc.isenabled()
+    assert await phones(FAN_OUT) == [False] * FAN_OUT
+    assert gc.isenabled()  # and on again once they have all run
+    assert await phones(3) == [True] * 3
+    assert gc.isenabled()
