@@ -122,3 +122,26 @@ def test_a_page_that_connects_once_the_round_is_drawn_is_sent_it_at_once(
             assert json.loads(bo_ws.receive_text()) == {"go": drawn}
             shown = TABLE.search(kept["html"])
             assert shown and int(shown.group(1)) == _table_now(client, api_headers, cafe, "Bo")
+
+
+def test_a_clock_changed_after_the_round_was_sent_ahead_leaves_it_to_start_by_one_word(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    """Extending or pausing the round does not change the next one: the phone keeps what it
+    was sent ahead, and the round start is still one word."""
+    cafe = new_cafe(client, api_headers)
+    ann = join(client, cafe["code"], "Ann")
+    join(client, cafe["code"], "Bo")
+    start(client, api_headers, cafe)
+    with ann.websocket_connect(f"/ws/p/{cafe['id']}?ahead=1", headers=ORIGIN) as ws:
+        ws.receive_text()
+        kept = _ahead(ws)
+        base = f"/api/v1/cafes/{cafe['id']}"
+        assert client.post(f"{base}/rounds/current/extend", headers=api_headers).status_code == 200
+        assert 'class="quiet">Round 1<' in ws.receive_text()  # the longer clock, pushed
+        assert client.post(f"{base}/pause", headers=api_headers).status_code == 200
+        assert "paused" in ws.receive_text()
+        start(client, api_headers, cafe)
+        assert json.loads(ws.receive_text()) == {"go": kept["ahead"]}
+        shown = TABLE.search(kept["html"])
+        assert shown and int(shown.group(1)) == _table_now(client, api_headers, cafe, "Ann")

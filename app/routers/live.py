@@ -192,9 +192,11 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             lambda: round_bundle(state, me, cards),
         )
         out = ""
-        ahead, sent_ahead[0] = sent_ahead[0], None
+        ahead = sent_ahead[0]
         if ahead is not None and ahead.bundle is bundle:
-            # The round started as forecast and the page holds this very drawing.
+            # The round started as forecast and the page holds this very drawing. (Any
+            # other round event, a clock extended or paused, leaves what it holds alone.)
+            sent_ahead[0] = None
             last_html[0], last_board["html"] = bundle.now, bundle.board
             out = ahead.go
         if bundle.now != last_html[0]:
