@@ -526,7 +526,7 @@ async def main() -> None:
     figures: dict[str, Any] = {}
     # The floor as the issue first had it: a message of the same size, nearly all "x" (which
     # permessage-deflate squeezes to a few dozen bytes); then the same bytes as ours.
-    for name, runs in (("x", floor), ("ours", same), ("a go's size", small)):
+    for name, runs in (("x", floor), ("ours", same), ("short", small)):
         if not runs:
             continue
         b = summary(quiet(runs))
