@@ -452,10 +452,12 @@
       if (!kept || kept.token !== message.go || !window.htmx) { window.location.reload(); return; }
       var html = kept.html, root = event.target;
       kept = null;
-      window.htmx.swap({
+      var swapped = window.htmx.swap({
         sourceElement: root, target: root, swap: "innerHTML swapEmpty:false", text: html,
         transition: false
       });
+      // Should the swap fail, the page is drawn afresh rather than left on the old table.
+      if (swapped && swapped.catch) swapped.catch(function () { window.location.reload(); });
       root.removeAttribute("data-kept-ahead");
       root.setAttribute("data-shown-ahead", message.go);
     }
