@@ -5,7 +5,6 @@ that changed in between gets the whole round at its start instead."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pytest
@@ -13,9 +12,8 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
 from app.config import Settings
+from tests.live_phones import table_in
 from tests.test_board import ORIGIN, join, new_cafe, start
-
-TABLE = re.compile(r'id="my-table" data-table-id="(\d+)"')
 
 
 @pytest.fixture
@@ -30,6 +28,16 @@ def _table_now(client: TestClient, headers: dict[str, str], cafe: dict[str, Any]
     return int(next(s["table_id"] for s in seating["seats"] if s["display_name"] == name))
 
 
+def _round_one(
+    client: TestClient, headers: dict[str, str]
+) -> tuple[dict[str, Any], TestClient, TestClient]:
+    """A café where Ann and Bo have joined and round 1 runs: the café, Ann's and Bo's phones."""
+    cafe = new_cafe(client, headers)
+    ann, bo = join(client, cafe["code"], "Ann"), join(client, cafe["code"], "Bo")
+    start(client, headers, cafe)
+    return cafe, ann, bo
+
+
 def _ahead(ws: WebSocketTestSession) -> dict[str, str]:
     """The next message, which must be a round sent ahead."""
     message: dict[str, str] = json.loads(ws.receive_text())
@@ -40,9 +48,7 @@ def _ahead(ws: WebSocketTestSession) -> dict[str, str]:
 def test_a_round_sent_ahead_is_shown_by_one_word_at_its_start(
     client: TestClient, api_headers: dict[str, str]
 ) -> None:
-    cafe = new_cafe(client, api_headers)
-    ann, bo = join(client, cafe["code"], "Ann"), join(client, cafe["code"], "Bo")
-    start(client, api_headers, cafe)
+    cafe, ann, bo = _round_one(client, api_headers)
     url = f"/ws/p/{cafe['id']}"
     with (
         ann.websocket_connect(f"{url}?ahead=1", headers=ORIGIN) as ann_ws,
@@ -56,16 +62,14 @@ def test_a_round_sent_ahead_is_shown_by_one_word_at_its_start(
         start(client, api_headers, cafe)
         # Ann's page is told to show what it holds; the seating says it is her table.
         assert json.loads(ann_ws.receive_text()) == {"go": kept["ahead"]}
-        shown = TABLE.search(kept["html"])
-        assert shown and int(shown.group(1)) == _table_now(client, api_headers, cafe, "Ann")
+        shown = table_in(kept["html"])
+        assert shown == _table_now(client, api_headers, cafe, "Ann")
         # What she was sent ahead is what her page now draws for round 2.
-        page = ann.get(f"/p/{cafe['code']}").text
-        assert f'id="my-table" data-table-id="{shown.group(1)}"' in page
+        assert table_in(ann.get(f"/p/{cafe['code']}").text) == shown
         # Bo's page keeps nothing ahead: it is sent the round itself, as before.
         pushed = bo_ws.receive_text()
         assert 'class="quiet">Round 2<' in pushed and 'id="board"' in pushed
-        bo_table = TABLE.search(pushed)
-        assert bo_table and int(bo_table.group(1)) == _table_now(client, api_headers, cafe, "Bo")
+        assert table_in(pushed) == _table_now(client, api_headers, cafe, "Bo")
         # The round after is sent ahead in its turn.
         assert 'class="quiet">Round 3<' in _ahead(ann_ws)["html"]
 
@@ -73,17 +77,14 @@ def test_a_round_sent_ahead_is_shown_by_one_word_at_its_start(
 def test_a_change_after_the_round_was_sent_ahead_sends_the_whole_round_at_its_start(
     client: TestClient, api_headers: dict[str, str]
 ) -> None:
-    cafe = new_cafe(client, api_headers)
-    ann = join(client, cafe["code"], "Ann")
-    join(client, cafe["code"], "Bo")
-    start(client, api_headers, cafe)
+    cafe, ann, _ = _round_one(client, api_headers)
     with ann.websocket_connect(f"/ws/p/{cafe['id']}?ahead=1", headers=ORIGIN) as ws:
         ws.receive_text()
         kept = _ahead(ws)
-        shown = TABLE.search(kept["html"])
-        assert shown
+        shown = table_in(kept["html"])
+        assert shown is not None
         # The facilitator moves Ann by hand to another table: the plan sent ahead is stale.
-        other = next(t["id"] for t in cafe["tables"] if t["id"] != int(shown.group(1)))
+        other = next(t["id"] for t in cafe["tables"] if t["id"] != shown)
         people = client.get(f"/api/v1/cafes/{cafe['id']}/participants", headers=api_headers)
         ann_id = next(p["id"] for p in people.json() if p["display_name"] == "Ann")
         moved = client.post(
@@ -97,8 +98,7 @@ def test_a_change_after_the_round_was_sent_ahead_sends_the_whole_round_at_its_st
         pushed = ws.receive_text()
         assert not pushed.startswith("{"), pushed  # no word to show a stale plan
         assert 'class="quiet">Round 2<' in pushed
-        table = TABLE.search(pushed)
-        assert table and int(table.group(1)) == _table_now(client, api_headers, cafe, "Ann")
+        assert table_in(pushed) == _table_now(client, api_headers, cafe, "Ann")
 
 
 def test_a_page_that_connects_once_the_round_is_drawn_is_sent_it_at_once(
@@ -106,9 +106,7 @@ def test_a_page_that_connects_once_the_round_is_drawn_is_sent_it_at_once(
 ) -> None:
     """A phone whose screen locked (its connection closed) and that comes back before the
     round starts: its current table first, then the next round to keep."""
-    cafe = new_cafe(client, api_headers)
-    ann, bo = join(client, cafe["code"], "Ann"), join(client, cafe["code"], "Bo")
-    start(client, api_headers, cafe)
+    cafe, ann, bo = _round_one(client, api_headers)
     url = f"/ws/p/{cafe['id']}?ahead=1"
     with ann.websocket_connect(url, headers=ORIGIN) as ann_ws:
         ann_ws.receive_text()
@@ -120,8 +118,7 @@ def test_a_page_that_connects_once_the_round_is_drawn_is_sent_it_at_once(
             assert kept["ahead"] == drawn
             start(client, api_headers, cafe)
             assert json.loads(bo_ws.receive_text()) == {"go": drawn}
-            shown = TABLE.search(kept["html"])
-            assert shown and int(shown.group(1)) == _table_now(client, api_headers, cafe, "Bo")
+            assert table_in(kept["html"]) == _table_now(client, api_headers, cafe, "Bo")
 
 
 def test_a_clock_changed_after_the_round_was_sent_ahead_leaves_it_to_start_by_one_word(
@@ -129,10 +126,7 @@ def test_a_clock_changed_after_the_round_was_sent_ahead_leaves_it_to_start_by_on
 ) -> None:
     """Extending or pausing the round does not change the next one: the phone keeps what it
     was sent ahead, and the round start is still one word."""
-    cafe = new_cafe(client, api_headers)
-    ann = join(client, cafe["code"], "Ann")
-    join(client, cafe["code"], "Bo")
-    start(client, api_headers, cafe)
+    cafe, ann, _ = _round_one(client, api_headers)
     with ann.websocket_connect(f"/ws/p/{cafe['id']}?ahead=1", headers=ORIGIN) as ws:
         ws.receive_text()
         kept = _ahead(ws)
@@ -143,5 +137,4 @@ def test_a_clock_changed_after_the_round_was_sent_ahead_leaves_it_to_start_by_on
         assert "paused" in ws.receive_text()
         start(client, api_headers, cafe)
         assert json.loads(ws.receive_text()) == {"go": kept["ahead"]}
-        shown = TABLE.search(kept["html"])
-        assert shown and int(shown.group(1)) == _table_now(client, api_headers, cafe, "Ann")
+        assert table_in(kept["html"]) == _table_now(client, api_headers, cafe, "Ann")
