@@ -141,7 +141,8 @@ class Socket:
         async for message in self.ws:
             now = time.perf_counter()
             html = message if isinstance(message, str) else message.decode()
-            if html.startswith("{"):
+            held = html.startswith("{")
+            if held:
                 # What the page's script does (`tablecloth.js`): keep a round sent ahead
                 # out of sight, and show it when told to; the phone has its table then.
                 data = json.loads(html)
@@ -151,9 +152,9 @@ class Socket:
                 if self.kept is None or data.get("go") != self.kept[0]:
                     raise AssertionError(f"{self.name}: told to show {data}, holding {self.kept}")
                 html, self.kept = self.kept[1], None
-                if found := ROUND_RE.search(html):
-                    self.shown_ahead.add(int(found.group(1)))
             found = ROUND_RE.search(html)
+            if held and found:
+                self.shown_ahead.add(int(found.group(1)))
             table = TABLE_RE.search(html)
             if found and table and int(found.group(1)) not in self.arrivals:
                 self.arrivals[int(found.group(1))] = (now, int(table.group(1)), len(html))
