@@ -396,7 +396,7 @@ def test_the_live_views_never_draw_another_cafes_state_kept_under_the_same_id(
     import asyncio
 
     from app.db import Database
-    from app.realtime.live import StateCache
+    from app.live.live import StateCache
 
     cafe = make_cafe(session, facilitator, title="This one")
     earlier = make_cafe(session, facilitator, title="Another")

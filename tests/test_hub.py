@@ -12,8 +12,8 @@ import pytest
 import pytest_asyncio
 from redis.asyncio import Redis
 
-from app.realtime.announce import Jobs
-from app.realtime.hub import (
+from app.live.announce import Jobs
+from app.live.hub import (
     REDIS_PREFIX,
     CafeEvent,
     Event,
@@ -361,7 +361,7 @@ async def test_a_round_start_reaches_this_processs_phones_before_the_route_goes_
     from anyio import to_thread
     from fastapi import BackgroundTasks
 
-    from app.realtime.announce import Announcer
+    from app.live.announce import Announcer
 
     hub = MemoryHub()
     await hub.start()
@@ -400,7 +400,7 @@ async def test_the_collector_waits_while_a_round_start_reaches_many_phones(hub: 
     An event for a few subscribers leaves it alone."""
     import gc
 
-    from app.realtime.hub import FAN_OUT
+    from app.live.hub import FAN_OUT
 
     async def phones(n: int) -> list[bool]:
         channel = unique("cafe")

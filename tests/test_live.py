@@ -1,4 +1,4 @@
-"""Live views' pushes (`app.realtime.live.serve`), with the in-process hub and stand-in
+"""Live views' pushes (`app.live.live.serve`), with the in-process hub and stand-in
 sockets: what many connections are sent for one event, and in which order."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from starlette.websockets import WebSocketState
 
-from app.realtime.hub import CafeEvent, Event, MemoryHub, cafe_channel
-from app.realtime.live import Parts, Renderer, serve
+from app.live.hub import CafeEvent, Event, MemoryHub, cafe_channel
+from app.live.live import Parts, Renderer, serve
 
 pytestmark = pytest.mark.asyncio
 

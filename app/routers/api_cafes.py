@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from app.config import Settings
 from app.db import Database
-from app.deps import ApiReader, ApiWriter, DatabaseDep, NowDep, SessionDep, SettingsDep, api_errors
+from app.deps.common import ApiReader, ApiWriter, DatabaseDep, NowDep, SessionDep, SettingsDep, api_errors
 from app.models.cafe import (
     Cafe,
     CafeCreate,
@@ -22,9 +22,9 @@ from app.models.cafe import (
     ParticipantPublic,
     SeatingPublic,
 )
-from app.realtime.announce import AnnounceDep, Announcer
-from app.realtime.hub import CafeEvent, Hub, ahead_channel
-from app.realtime.reads import shared_boards
+from app.live.announce import AnnounceDep, Announcer
+from app.live.hub import CafeEvent, Hub, ahead_channel
+from app.live.reads import shared_boards
 from app.routers.phone_fragments import forecasts
 from app.services import board as board_service
 from app.services import cafe as cafe_service

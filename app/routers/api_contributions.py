@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from app.db import Database
-from app.deps import DatabaseDep, NowDep, SessionDep
+from app.deps.common import DatabaseDep, NowDep, SessionDep
 from app.models.cafe import Cafe, StakeholderRole
 from app.models.evidence import ContributionKind, ContributionStatus, EvidenceType
 from app.models.harvest import (

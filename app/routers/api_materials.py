@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
-from app.deps import ApiReader, ApiWriter, NowDep, SessionDep, api_errors
+from app.deps.common import ApiReader, ApiWriter, NowDep, SessionDep, api_errors
 from app.models.material import (
     CandidatePublic,
     EvidenceItem,

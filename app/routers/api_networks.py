@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.deps import ApiReader, ApiWriter, NowDep, SessionDep, SettingsDep, api_errors
+from app.deps.common import ApiReader, ApiWriter, NowDep, SessionDep, SettingsDep, api_errors
 from app.models.action_plan import (
     ActionPlan,
     ActionPlanCreate,

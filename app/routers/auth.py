@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.deps import (
+from app.deps.common import (
     ApiWriter,
     CsrfDep,
     FacilitatorDep,
@@ -24,7 +24,7 @@ from app.models.accounts import (
     ApiTokenPublic,
     TokenScope,
 )
-from app.rendering import render
+from app.kit.rendering import render
 from app.security import issue_access_token
 from app.services import accounts
 from app.services.errors import TooManyAttempts

@@ -44,7 +44,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.db import Database
-from app.deps import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
 from app.models.base import utcnow
 from app.models.cafe import Cafe, CafeTable, Participant, Round
 from app.models.evidence import (
@@ -55,10 +55,10 @@ from app.models.evidence import (
     ModerationPublic,
     ModerationRequest,
 )
-from app.realtime.announce import AnnounceDep, Announcer, announcer
-from app.realtime.hub import CafeEvent, board_channel, participant_channel
-from app.realtime.reads import NewCard, new_cards
-from app.rendering import render, render_html
+from app.live.announce import AnnounceDep, Announcer, announcer
+from app.live.hub import CafeEvent, board_channel, participant_channel
+from app.live.reads import NewCard, new_cards
+from app.kit.rendering import render, render_html
 from app.routers.api_cafes import ERRORS, WriteCafe
 from app.routers.cafes import OwnedCafe
 from app.routers.participant import (

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
 
-from app.deps import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
 from app.models.accounts import Facilitator
 from app.models.cafe import (
     Cafe,
@@ -22,9 +22,9 @@ from app.models.cafe import (
     TableQuestionSpec,
     TableSpec,
 )
-from app.realtime.announce import AnnounceDep
-from app.realtime.hub import CafeEvent
-from app.rendering import render
+from app.live.announce import AnnounceDep
+from app.live.hub import CafeEvent
+from app.kit.rendering import render
 from app.routers.api_cafes import announce_rotation
 from app.services import board as board_service
 from app.services import cafe as cafe_service

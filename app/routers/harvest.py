@@ -13,11 +13,11 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from app.db import Database
-from app.deps import CsrfDep, DatabaseDep, FacilitatorDep, NowDep, SessionDep
+from app.deps.common import CsrfDep, DatabaseDep, FacilitatorDep, NowDep, SessionDep
 from app.models.accounts import Facilitator
 from app.models.cafe import Cafe, CafeStatus, Participant
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
-from app.rendering import context_for, env, render
+from app.kit.rendering import context_for, env, render
 from app.routers.api_contributions import notes_response
 from app.routers.cafes import OwnedCafe
 from app.routers.participant import CafeByCode, remembered

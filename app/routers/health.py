@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.deps import DatabaseDep
+from app.deps.common import DatabaseDep
 
 router = APIRouter(tags=["health"])
 

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from app.deps import CsrfDep, FacilitatorDep, SessionDep
-from app.rendering import render
+from app.deps.common import CsrfDep, FacilitatorDep, SessionDep
+from app.kit.rendering import render
 from app.services import cafe as cafe_service
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])

@@ -12,7 +12,7 @@ from app.db import Database
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant, Someone
-from app.realtime.hub import (
+from app.live.hub import (
     CafeEvent,
     Event,
     Hub,
@@ -20,9 +20,9 @@ from app.realtime.hub import (
     board_channel,
     participant_channel,
 )
-from app.realtime.live import POLICY_VIOLATION, Parts, StateCache, serve
-from app.realtime.reads import new_cards, shared_boards
-from app.rendering import render_html
+from app.live.live import POLICY_VIOLATION, Parts, StateCache, serve
+from app.live.reads import new_cards, shared_boards
+from app.kit.rendering import render_html
 from app.routers import board as board_routes
 from app.routers.cafes import qr_svg
 from app.routers.phone_fragments import (

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 
-from app.deps import CsrfDep, FacilitatorDep, NowDep, SessionDep
+from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep
 from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.models.material import (
@@ -21,7 +21,7 @@ from app.models.material import (
     VersionStatus,
 )
 from app.models.network import Network
-from app.rendering import render
+from app.kit.rendering import render
 from app.routers.api_materials import DOCX_MEDIA, imported_file
 from app.services import material as material_service
 from app.services import material_export as export

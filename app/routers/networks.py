@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from app.deps import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
 from app.models.accounts import Facilitator
 from app.models.action_plan import ActionPlan, ActionPlanCreate, ActionPlanUpdate, PlanKind
 from app.models.cafe import ROLE_LABELS
@@ -33,7 +33,7 @@ from app.models.network import (
     RunAsCafeRequest,
     ScheduleRequest,
 )
-from app.rendering import render
+from app.kit.rendering import render
 from app.routers.cafes import qr_svg
 from app.services import action_plan as plan_service
 from app.services import network as network_service

@@ -12,11 +12,11 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.config import Settings
-from app.deps import CsrfDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
 from app.models.cafe import Cafe, CafeStatus, Participant
-from app.realtime.announce import AnnounceDep
-from app.realtime.hub import CafeEvent
-from app.rendering import render
+from app.live.announce import AnnounceDep
+from app.live.hub import CafeEvent
+from app.kit.rendering import render
 from app.routers.api_cafes import plan_ahead
 from app.routers.phone_fragments import new_page_id
 from app.security import csrf_token

@@ -15,7 +15,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from app.models.cafe import Cafe, CafeTable, Round, Someone
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS, MAX_TEXT
-from app.rendering import render_html
+from app.kit.rendering import render_html
 from app.services import board as board_service
 from app.services import cafe as cafe_service
 

@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse
 from app.models.cafe import ROLE_LABELS
 from app.security import csrf_token, request_is_htmx
 
-APP_DIR = Path(__file__).resolve().parent
+APP_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = APP_DIR / "static"
 
 

@@ -21,7 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from app.db import Database
 from app.models.base import utcnow
 from app.models.cafe import Cafe
-from app.realtime.hub import Event, Hub, Subscription, SubscriptionClosed, cafe_channel
+from app.live.hub import Event, Hub, Subscription, SubscriptionClosed, cafe_channel
 from app.services import cafe as cafe_service
 
 log = logging.getLogger("tablecloth.live")

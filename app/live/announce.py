@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from anyio import from_thread, to_thread
 from fastapi import BackgroundTasks, Depends, Request
 
-from app.realtime.hub import CafeEvent, Hub, cafe_channel
+from app.live.hub import CafeEvent, Hub, cafe_channel
 
 if TYPE_CHECKING:
-    from app.realtime.live import StateCache
+    from app.live.live import StateCache
     from app.services.cafe import CafeState
 
 log = logging.getLogger("tablecloth.announce")

@@ -1,0 +1,1 @@
+"""Web plumbing every domain uses: rendering, form parsing, downloads, QR codes."""
