@@ -13,10 +13,11 @@ from sqlmodel import Session, select
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, CafeTable, CafeUpdate, Participant, Round
-from app.routers.phone_fragments import bundles, forecasts, round_bundle
+from app.live.forecasts import forecasts
+from app.live.fragments import bundles, round_bundle
 from app.services import board as board_service
 from app.services import cafe as cafe_service
-from app.services import harvest as harvest_service
+from app.services.evidence import themes as theme_service
 from tests.factories import make_cafe, make_contribution, make_participant
 
 
@@ -92,7 +93,7 @@ def test_a_forecast_is_not_used_when_the_themes_changed(session: Session, cafe: 
     """A new theme means a new box to tick on every form: the drawings made before it are
     not used."""
     assert _forecast(session, cafe) > 0
-    harvest_service.create_theme(session=session, cafe=cafe, name="Transport", now=utcnow())
+    theme_service.create_theme(session=session, cafe=cafe, name="Transport", now=utcnow())
     _, boards, given = _start(session, cafe)
     assert given == 0
     assert [t.name for t in next(iter(boards.values())).themes] == ["Transport"]

@@ -19,9 +19,9 @@ from anyio import to_thread
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from app.db import Database
+from app.live.hub import Event, Hub, Subscription, SubscriptionClosed, cafe_channel
 from app.models.base import utcnow
 from app.models.cafe import Cafe
-from app.live.hub import Event, Hub, Subscription, SubscriptionClosed, cafe_channel
 from app.services import cafe as cafe_service
 
 log = logging.getLogger("tablecloth.live")

@@ -18,7 +18,9 @@ from anyio import to_thread
 
 from app.db import Database
 from app.models.cafe import Cafe, CafeTable, Round
-from app.models.evidence import Contribution
+from app.models.evidence import (
+    Contribution,
+)
 from app.services import board as board_service
 from app.services.cafe import Rotation
 
@@ -202,3 +204,9 @@ class NewCards:
 
 
 new_cards = NewCards()
+
+
+def read_moderation(db: Database, cafe: Cafe) -> board_service.ModerationView:
+    """For the console websocket: the moderation view, read in a short session."""
+    with db.read_session() as session:
+        return board_service.moderation_view(session=session, cafe=cafe)

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from anyio import from_thread
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from app.config import Settings
-from app.db import Database
-from app.deps.common import ApiReader, ApiWriter, DatabaseDep, NowDep, SessionDep, SettingsDep, api_errors
+from app.deps.cafe import ERRORS, ReadCafe, WriteCafe
+from app.deps.common import (
+    ApiReader,
+    ApiWriter,
+    DatabaseDep,
+    NowDep,
+    SessionDep,
+    SettingsDep,
+)
+from app.live.announce import AnnounceDep
+from app.live.forecasts import announce_rotation
+from app.live.hub import CafeEvent
 from app.models.cafe import (
     Cafe,
     CafeCreate,
@@ -22,81 +30,9 @@ from app.models.cafe import (
     ParticipantPublic,
     SeatingPublic,
 )
-from app.live.announce import AnnounceDep, Announcer
-from app.live.hub import CafeEvent, Hub, ahead_channel
-from app.live.reads import shared_boards
-from app.routers.phone_fragments import forecasts
-from app.services import board as board_service
 from app.services import cafe as cafe_service
 
 router = APIRouter(prefix="/api/v1/cafes", tags=["cafés"])
-
-ERRORS = api_errors(
-    not_found="No such café (or not yours)",
-    conflict="Not possible in the café's current state",
-)
-
-
-def readable_cafe(cafe_id: int, session: SessionDep, facilitator: ApiReader) -> Cafe:
-    return cafe_service.get_owned(session=session, facilitator=facilitator, cafe_id=cafe_id)
-
-
-def writable_cafe(cafe_id: int, session: SessionDep, facilitator: ApiWriter) -> Cafe:
-    return cafe_service.get_owned(session=session, facilitator=facilitator, cafe_id=cafe_id)
-
-
-ReadCafe = Annotated[Cafe, Depends(readable_cafe)]
-WriteCafe = Annotated[Cafe, Depends(writable_cafe)]
-
-
-def _plan_next(db: Database, hub: Hub, cafe_id: int) -> None:
-    """Plan the next round's seating, draw what its phones will be sent, and tell this
-    process's phones that keep a round sent ahead (in a worker thread)."""
-    with db.read_session() as session:
-        cafe = session.get(Cafe, cafe_id)
-        if cafe is None:
-            return
-        forecast = cafe_service.prepare_next_round(session=session, cafe=cafe)
-        themes = board_service.theme_choices(session, cafe)
-    if forecast is not None and forecasts.draw(cafe_id, forecast, themes):
-        event = {
-            "type": CafeEvent.ROUND_AHEAD,
-            "cafe_id": cafe_id,
-            "token": forecasts.token(cafe_id),
-        }
-        from_thread.run_sync(hub.deliver_here, ahead_channel(cafe_id), event)
-
-
-def plan_ahead(announce: Announcer, settings: Settings, db: Database, cafe: Cafe) -> None:
-    """Once a round has started (and its phones have been told), or someone has joined, plan
-    the next round's seating in the background, so the facilitator's next tap need not wait
-    for the planner. A burst of joins plans once, a few seconds after the last."""
-    announce.later(
-        settings.plan_ahead_seconds,
-        _plan_next,
-        db,
-        announce.hub,
-        cafe.id or 0,
-        key=("plan", cafe.id),
-    )
-
-
-def announce_rotation(
-    announce: Announcer,
-    settings: Settings,
-    db: Database,
-    cafe: Cafe,
-    started: cafe_service.Rotation,
-) -> None:
-    """After a round has started (API or console): tell the café at once, before the
-    facilitator's answer is drawn (every phone is waiting for this), leaving this process's
-    live views the state and the new round's empty boards the rotation has in hand; then
-    plan the round after it in the background."""
-    seq = announce.next_seq()
-    boards = shared_boards.keep_new_round(db, cafe, started, seq)
-    forecasts.confirm(started, boards)
-    announce.cafe(cafe.id or 0, CafeEvent.ROUND_STARTED, state=started.state, seq=seq, at_once=True)
-    plan_ahead(announce, settings, db, cafe)
 
 
 def _public(session: SessionDep, cafe: Cafe, settings: SettingsDep, now: NowDep) -> CafePublic:

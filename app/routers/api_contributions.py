@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
-from app.db import Database
+from app.deps.cafe import ERRORS, ReadCafe, WriteCafe
 from app.deps.common import DatabaseDep, NowDep, SessionDep
+from app.kit.downloads import notes_response
 from app.models.cafe import Cafe, StakeholderRole
 from app.models.evidence import ContributionKind, ContributionStatus, EvidenceType
 from app.models.harvest import (
@@ -20,39 +19,15 @@ from app.models.harvest import (
     ThemePublic,
     ThemeUpdate,
 )
-from app.routers.api_cafes import ERRORS, ReadCafe, WriteCafe
 from app.services import export
-from app.services import harvest as harvest_service
+from app.services.evidence import records as record_service
+from app.services.evidence import themes as theme_service
+from app.services.evidence.filters import ContributionFilter
 from app.services.export import NotesFormat
 
 router = APIRouter(prefix="/api/v1/cafes", tags=["evidence"])
 
 ROLE_PATTERN = "^(" + "|".join([*(r.value for r in StakeholderRole), "none"]) + ")$"
-
-
-def stream_notes(db: Database, cafe_id: int, fmt: NotesFormat, now: datetime) -> Iterator[bytes]:
-    """The notes from a session of their own: the request's session may be gone by the time
-    the last chunk is sent."""
-    with db.read_session() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            # One snapshot for every batch, like SQLite's read transaction gives.
-            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        cafe = session.get(Cafe, cafe_id)
-        if cafe is None:
-            return
-        yield from export.export_notes(session=session, cafe=cafe, fmt=fmt, now=now)
-
-
-def notes_response(db: Database, cafe: Cafe, fmt: NotesFormat, now: datetime) -> Response:
-    name = export.filename(cafe, fmt, now)
-    return StreamingResponse(
-        stream_notes(db, cafe.id or 0, fmt, now),
-        media_type=export.MEDIA_TYPES[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 @router.get("/{cafe_id}/contributions", responses=ERRORS)
@@ -80,7 +55,7 @@ def list_contributions(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ContributionPage:
     """Contributions in the order they last changed, for incremental sync with a cursor."""
-    filters = harvest_service.ContributionFilter(
+    filters = ContributionFilter(
         round=round,
         table=table,
         kind=kind.value if kind else None,
@@ -88,7 +63,7 @@ def list_contributions(
         role=role,
         theme=theme,
     )
-    return harvest_service.contribution_page(
+    return record_service.contribution_page(
         session=session,
         cafe=cafe,
         filters=filters,
@@ -123,16 +98,16 @@ def notes(
 def list_themes(cafe: ReadCafe, session: SessionDep) -> list[ThemePublic]:
     """The café's themes, each with how many visible contributions it holds."""
     return [
-        harvest_service.theme_public(s)
-        for s in harvest_service.themes_of(session=session, cafe=cafe)
+        theme_service.theme_public(summary=s)
+        for s in theme_service.themes_of(session=session, cafe=cafe)
     ]
 
 
 def _theme_public(session: SessionDep, cafe: Cafe, theme_id: int) -> ThemePublic:
     found = next(
-        s for s in harvest_service.themes_of(session=session, cafe=cafe) if s.theme.id == theme_id
+        s for s in theme_service.themes_of(session=session, cafe=cafe) if s.theme.id == theme_id
     )
-    return harvest_service.theme_public(found)
+    return theme_service.theme_public(summary=found)
 
 
 @router.post("/{cafe_id}/themes", status_code=201, responses=ERRORS)
@@ -140,7 +115,7 @@ def create_theme(
     body: ThemeCreate, cafe: WriteCafe, session: SessionDep, now: NowDep
 ) -> ThemePublic:
     """Create a theme, optionally with contributions in it (409 if the name is taken)."""
-    theme = harvest_service.create_theme(
+    theme = theme_service.create_theme(
         session=session,
         cafe=cafe,
         name=body.name,
@@ -156,7 +131,7 @@ def update_theme(
     theme_id: int, body: ThemeUpdate, cafe: WriteCafe, session: SessionDep
 ) -> ThemePublic:
     """Rename a theme or change its description."""
-    harvest_service.update_theme(
+    theme_service.update_theme(
         session=session,
         cafe=cafe,
         theme_id=theme_id,
@@ -169,7 +144,7 @@ def update_theme(
 @router.delete("/{cafe_id}/themes/{theme_id}", status_code=204, responses=ERRORS)
 def delete_theme(theme_id: int, cafe: WriteCafe, session: SessionDep, now: NowDep) -> Response:
     """Delete a theme; its contributions stay."""
-    harvest_service.delete_theme(session=session, cafe=cafe, theme_id=theme_id, now=now)
+    theme_service.delete_theme(session=session, cafe=cafe, theme_id=theme_id, now=now)
     return Response(status_code=204)
 
 
@@ -178,10 +153,10 @@ def assign(
     theme_id: int, contribution_id: int, cafe: WriteCafe, session: SessionDep, now: NowDep
 ) -> ContributionRecord:
     """Put a contribution in a theme (doing it twice changes nothing)."""
-    harvest_service.assign(
+    theme_service.assign(
         session=session, cafe=cafe, theme_id=theme_id, contribution_ids=[contribution_id], now=now
     )
-    return harvest_service.get_record(session=session, cafe=cafe, contribution_id=contribution_id)
+    return record_service.get_record(session=session, cafe=cafe, contribution_id=contribution_id)
 
 
 @router.delete("/{cafe_id}/themes/{theme_id}/contributions/{contribution_id}", responses=ERRORS)
@@ -189,7 +164,7 @@ def unassign(
     theme_id: int, contribution_id: int, cafe: WriteCafe, session: SessionDep, now: NowDep
 ) -> ContributionRecord:
     """Take a contribution out of a theme."""
-    harvest_service.unassign(
+    theme_service.unassign(
         session=session, cafe=cafe, theme_id=theme_id, contribution_ids=[contribution_id], now=now
     )
-    return harvest_service.get_record(session=session, cafe=cafe, contribution_id=contribution_id)
+    return record_service.get_record(session=session, cafe=cafe, contribution_id=contribution_id)

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
 from app.deps.common import ApiReader, ApiWriter, NowDep, SessionDep, api_errors
+from app.deps.material import imported_file
+from app.kit.downloads import DOCX_MEDIA
 from app.models.material import (
     CandidatePublic,
     EvidenceItem,
@@ -38,8 +40,7 @@ from app.models.material import (
 from app.models.network import Network, Page
 from app.services import material as material_service
 from app.services import material_export as export
-from app.services import network as network_service
-from app.services.errors import Invalid
+from app.services.network import networks as network_service
 
 router = APIRouter(prefix="/api/v1/networks/{network_id}/materials", tags=["materials"])
 
@@ -47,8 +48,6 @@ ERRORS = api_errors(
     not_found="No such network, material, version, section or item (or not yours)",
     conflict="The version is published and cannot change",
 )
-DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-MAX_UPLOAD = 5 * 1024 * 1024
 
 After = Annotated[int | None, Query(ge=0, description="Read items after this cursor.")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
@@ -266,22 +265,6 @@ def import_material(
         now=now,
     )
     return _summary(session, network, material)
-
-
-def imported_file(file: UploadFile) -> material_service.ImportedDocument:
-    """Read an uploaded .md or .docx file (at most 5 MB) into sections."""
-    data = file.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise Invalid("The file is larger than 5 MB.")
-    if not data.strip():
-        raise Invalid("The file is empty.")
-    if (file.filename or "").lower().endswith(".docx") or data[:2] == b"PK":
-        return material_service.import_docx(data)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Invalid("Upload a Markdown (.md) file in UTF-8, or a Word (.docx) file.") from exc
-    return material_service.import_markdown(text)
 
 
 @router.get("/{material_id}", responses=ERRORS)

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.deps.common import ApiReader, ApiWriter, NowDep, SessionDep, SettingsDep, api_errors
+from app.kit.downloads import DOCX_MEDIA
 from app.models.action_plan import (
     ActionPlan,
     ActionPlanCreate,
@@ -45,7 +46,13 @@ from app.models.network import (
 )
 from app.services import action_plan as plan_service
 from app.services import cafe as cafe_service
-from app.services import network as network_service
+from app.services.network import attendance as attendance_service
+from app.services.network import calendar as calendar_service
+from app.services.network import groups as group_service
+from app.services.network import invites as invite_service
+from app.services.network import meetings as meeting_service
+from app.services.network import members as member_service
+from app.services.network import networks as network_service
 
 router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
 
@@ -58,7 +65,6 @@ CSV_RESPONSES: dict[int | str, dict[str, object]] = {
     **ERRORS,
     200: {"description": "CSV, one row per member", "content": {"text/csv": {}}},
 }
-DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 After = Annotated[int | None, Query(ge=0, description="Read items after this id (a cursor).")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
@@ -127,7 +133,7 @@ def _network_public(session: SessionDep, network: Network) -> NetworkPublic:
 
 
 def _groups_public(session: SessionDep, groups: list[LocalGroup]) -> list[GroupPublic]:
-    members, meetings = network_service.member_and_meeting_counts(
+    members, meetings = group_service.member_and_meeting_counts(
         session, [g.id for g in groups if g.id is not None]
     )
     return [
@@ -149,7 +155,7 @@ def _meeting_public(meeting: Meeting) -> MeetingPublic:
 
 
 def _attendance_public(
-    meeting: Meeting, rows: list[network_service.AttendanceRow]
+    meeting: Meeting, rows: list[attendance_service.AttendanceRow]
 ) -> list[AttendancePublic]:
     return [
         AttendancePublic(
@@ -221,7 +227,7 @@ def delete_network(network: WriteNetwork, session: SessionDep) -> Response:
 @router.get("/{network_id:int}/attendance.csv", responses=CSV_RESPONSES)
 def network_attendance_csv(network: ReadNetwork, session: SessionDep) -> Response:
     """Attendance and hours per member across all local groups, as CSV for payment."""
-    body = network_service.attendance_csv(session=session, network=network)
+    body = attendance_service.attendance_csv(session=session, network=network)
     return Response(
         body,
         media_type=CSV_MEDIA,
@@ -237,7 +243,7 @@ def list_groups(
     network: ReadNetwork, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[GroupPublic]:
     """List a network's local groups with their member and meeting counts."""
-    groups, cursor = network_service.list_groups(
+    groups, cursor = group_service.list_groups(
         session=session, network=network, after=after, limit=limit
     )
     return Page(items=_groups_public(session, groups), next_cursor=cursor)
@@ -246,7 +252,7 @@ def list_groups(
 @router.post("/{network_id:int}/groups", status_code=201, responses=ERRORS)
 def create_group(body: GroupCreate, network: WriteNetwork, session: SessionDep) -> GroupPublic:
     """Add a local group; give `first_meeting_at` to plan the default four meetings too."""
-    group = network_service.create_group(session=session, network=network, data=body)
+    group = group_service.create_group(session=session, network=network, data=body)
     return _groups_public(session, [group])[0]
 
 
@@ -259,14 +265,14 @@ def read_group(group: ReadGroup, session: SessionDep) -> GroupPublic:
 @router.patch("/groups/{group_id:int}", responses=ERRORS)
 def update_group(body: GroupUpdate, group: WriteGroup, session: SessionDep) -> GroupPublic:
     """Rename a local group or change its area."""
-    network_service.update_group(session=session, group=group, data=body)
+    group_service.update_group(session=session, group=group, data=body)
     return _groups_public(session, [group])[0]
 
 
 @router.delete("/groups/{group_id:int}", status_code=204, responses=ERRORS)
 def delete_group(group: WriteGroup, session: SessionDep) -> Response:
     """Delete a local group with its members, meetings and attendance."""
-    network_service.delete_group(session=session, group=group)
+    group_service.delete_group(session=session, group=group)
     return Response(status_code=204)
 
 
@@ -274,7 +280,7 @@ def delete_group(group: WriteGroup, session: SessionDep) -> Response:
 def group_attendance_csv(group: ReadGroup, session: SessionDep) -> Response:
     """Attendance and hours per member of one local group, as CSV for payment."""
     network = network_service.network_of(session, group)
-    body = network_service.attendance_csv(session=session, network=network, group=group)
+    body = attendance_service.attendance_csv(session=session, network=network, group=group)
     return Response(
         body,
         media_type=CSV_MEDIA,
@@ -290,7 +296,7 @@ def group_calendar(
     group: ReadGroup, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> Response:
     """The group's meetings as an iCalendar (RFC 5545) file."""
-    body = network_service.group_calendar(
+    body = calendar_service.group_calendar(
         session=session, group=group, base_url=settings.base_url, now=now
     )
     return Response(body, media_type="text/calendar; charset=utf-8")
@@ -304,7 +310,7 @@ def list_members(
     group: ReadGroup, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[MemberPublic]:
     """List a group's members, with their contact details (only you, the lead, see these)."""
-    members, cursor = network_service.list_members(
+    members, cursor = member_service.list_members(
         session=session, group=group, after=after, limit=limit
     )
     return Page(items=[_member_public(m) for m in members], next_cursor=cursor)
@@ -315,7 +321,7 @@ def create_member(
     body: MemberCreate, group: WriteGroup, session: SessionDep, now: NowDep
 ) -> MemberPublic:
     """Add a member with their stakeholder role, optional contact details and consent."""
-    member = network_service.create_member(session=session, group=group, data=body, now=now)
+    member = member_service.create_member(session=session, group=group, data=body, now=now)
     return _member_public(member)
 
 
@@ -331,21 +337,21 @@ def update_member(
 ) -> MemberPublic:
     """Change a member's details; giving or withdrawing consent records when."""
     return _member_public(
-        network_service.update_member(session=session, member=member, data=body, now=now)
+        member_service.update_member(session=session, member=member, data=body, now=now)
     )
 
 
 @router.delete("/members/{member_id:int}", status_code=204, responses=ERRORS)
 def delete_member(member: WriteMember, session: SessionDep) -> Response:
     """Remove a member and their attendance records."""
-    network_service.delete_member(session=session, member=member)
+    member_service.delete_member(session=session, member=member)
     return Response(status_code=204)
 
 
 @router.post("/members/{member_id:int}/revoke-invites", responses=ERRORS)
 def revoke_invites(member: WriteMember, session: SessionDep) -> MemberPublic:
     """Make every invite link already sent to this member stop working."""
-    return _member_public(network_service.revoke_invites(session=session, member=member))
+    return _member_public(invite_service.revoke_invites(session=session, member=member))
 
 
 # --- meetings ---------------------------------------------------------------------------------
@@ -356,7 +362,7 @@ def list_meetings(
     group: ReadGroup, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[MeetingPublic]:
     """List a group's meetings."""
-    meetings, cursor = network_service.list_meetings(
+    meetings, cursor = meeting_service.list_meetings(
         session=session, group=group, after=after, limit=limit
     )
     return Page(items=[_meeting_public(m) for m in meetings], next_cursor=cursor)
@@ -365,7 +371,7 @@ def list_meetings(
 @router.post("/groups/{group_id:int}/meetings", status_code=201, responses=ERRORS)
 def create_meeting(body: MeetingCreate, group: WriteGroup, session: SessionDep) -> MeetingPublic:
     """Add one meeting; meetings are numbered in date order."""
-    return _meeting_public(network_service.create_meeting(session=session, group=group, data=body))
+    return _meeting_public(meeting_service.create_meeting(session=session, group=group, data=body))
 
 
 @router.post("/groups/{group_id:int}/meetings/schedule", status_code=201, responses=ERRORS)
@@ -373,7 +379,7 @@ def schedule_meetings(
     body: ScheduleRequest, group: WriteGroup, session: SessionDep
 ) -> list[MeetingPublic]:
     """Plan the default schedule for a group with no meetings: four, eight weeks apart."""
-    meetings = network_service.schedule_meetings(session=session, group=group, plan=body)
+    meetings = meeting_service.schedule_meetings(session=session, group=group, plan=body)
     return [_meeting_public(m) for m in meetings]
 
 
@@ -389,14 +395,14 @@ def update_meeting(
 ) -> MeetingPublic:
     """Move or rename a meeting; moving only the start keeps its length."""
     return _meeting_public(
-        network_service.update_meeting(session=session, meeting=meeting, data=body)
+        meeting_service.update_meeting(session=session, meeting=meeting, data=body)
     )
 
 
 @router.delete("/meetings/{meeting_id:int}", status_code=204, responses=ERRORS)
 def delete_meeting(meeting: WriteMeeting, session: SessionDep) -> Response:
     """Delete a meeting and its attendance (a café it ran as is kept)."""
-    network_service.delete_meeting(session=session, meeting=meeting)
+    meeting_service.delete_meeting(session=session, meeting=meeting)
     return Response(status_code=204)
 
 
@@ -405,7 +411,7 @@ def read_attendance(
     meeting: ReadMeeting, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[AttendancePublic]:
     """Who came to a meeting and the hours to pay them for; the cursor is a member id."""
-    rows = network_service.attendance_sheet(session=session, meeting=meeting)
+    rows = attendance_service.attendance_sheet(session=session, meeting=meeting)
     rows = [r for r in rows if after is None or (r.member.id or 0) > after]
     page, more = rows[:limit], len(rows) > limit
     return Page(
@@ -419,7 +425,7 @@ def mark_attendance(
     body: AttendanceRequest, meeting: WriteMeeting, session: SessionDep
 ) -> Page[AttendancePublic]:
     """Mark attendance; hours default to the meeting's length for people who came."""
-    rows = network_service.mark_attendance(session=session, meeting=meeting, marks=body.marks)
+    rows = attendance_service.mark_attendance(session=session, meeting=meeting, marks=body.marks)
     return Page(items=_attendance_public(meeting, rows), next_cursor=None)
 
 
@@ -433,7 +439,7 @@ def run_as_cafe(
     body: RunAsCafeRequest | None = None,
 ) -> CafePublic:
     """Create a café for this meeting; then send each member their invite link."""
-    cafe = network_service.run_as_cafe(
+    cafe = invite_service.run_as_cafe(
         session=session, facilitator=who, meeting=meeting, data=body or RunAsCafeRequest()
     )
     return cafe_service.cafe_public(session=session, cafe=cafe, base_url=settings.base_url, now=now)
@@ -442,7 +448,7 @@ def run_as_cafe(
 @router.get("/meetings/{meeting_id:int}/invites", responses=ERRORS)
 def invites(meeting: ReadMeeting, session: SessionDep, settings: SettingsDep) -> Page[InvitePublic]:
     """Each member's personal join link for the meeting's café (409 before it has one)."""
-    links = network_service.invites(
+    links = invite_service.invites(
         session=session, meeting=meeting, base_url=settings.base_url, secret=settings.secret_key
     )
     return Page(

@@ -17,6 +17,7 @@ from app.deps.common import (
     SettingsDep,
     api_errors,
 )
+from app.kit.rendering import render
 from app.models.accounts import (
     AccessToken,
     ApiTokenCreate,
@@ -24,7 +25,6 @@ from app.models.accounts import (
     ApiTokenPublic,
     TokenScope,
 )
-from app.kit.rendering import render
 from app.security import issue_access_token
 from app.services import accounts
 from app.services.errors import TooManyAttempts

@@ -26,7 +26,6 @@ from fastapi import (
     APIRouter,
     BackgroundTasks,
     Body,
-    Depends,
     Form,
     HTTPException,
     Request,
@@ -44,9 +43,24 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.db import Database
+from app.deps.cafe import ERRORS, OwnedCafe, WriteCafe
 from app.deps.common import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
+from app.deps.phone import (
+    CafeByCode,
+    Phone,
+    PhoneDep,
+    joined_person,
+    read_phone,
+    remembered,
+    seat_now,
+)
+from app.kit.rendering import render, render_html
+from app.live.announce import AnnounceDep, Announcer, announcer
+from app.live.fragments import board_context, card_board, compose_context, new_page_id
+from app.live.hub import CafeEvent, board_channel, participant_channel
+from app.live.reads import NewCard, new_cards
 from app.models.base import utcnow
-from app.models.cafe import Cafe, CafeTable, Participant, Round
+from app.models.cafe import Cafe, Participant, Round
 from app.models.evidence import (
     EVIDENCE_LABELS,
     KIND_LABELS,
@@ -55,25 +69,11 @@ from app.models.evidence import (
     ModerationPublic,
     ModerationRequest,
 )
-from app.live.announce import AnnounceDep, Announcer, announcer
-from app.live.hub import CafeEvent, board_channel, participant_channel
-from app.live.reads import NewCard, new_cards
-from app.kit.rendering import render, render_html
-from app.routers.api_cafes import ERRORS, WriteCafe
-from app.routers.cafes import OwnedCafe
-from app.routers.participant import (
-    CafeByCode,
-    check_join_allowance,
-    cookie_seats,
-    count_unknown_code,
-    remembered,
-)
-from app.routers.phone_fragments import compose_context, new_page_id
 from app.security import CSRF_FIELD, CSRF_HEADER, csrf_valid, origin_allowed, request_is_htmx
 from app.services import board as board_service
 from app.services import cafe as cafe_service
 from app.services import media as media_service
-from app.services.errors import DomainError, Forbidden, Invalid, NotFound
+from app.services.errors import DomainError, Invalid, NotFound
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 # Uploads check Origin and the CSRF token themselves: the shared CSRF dependency would parse
@@ -85,99 +85,6 @@ T = TypeVar("T")
 
 
 # --- context shared by the page, htmx answers and websocket pushes -------------------------
-
-
-def board_context(
-    session: Session,
-    cafe: Cafe,
-    person: Participant,
-    *,
-    rnd: Round | None,
-    table: CafeTable | None,
-    draft: board_service.Draft | None = None,
-) -> dict[str, Any]:
-    """What the `compose` and `board` blocks of the participant page need."""
-    board = board_service.table_board(
-        session=session, cafe=cafe, person=person, rnd=rnd, table=table
-    )
-    return {"b": board, **compose_context(cafe, person, board, draft)}
-
-
-def read_moderation(db: Database, cafe: Cafe) -> board_service.ModerationView:
-    """For the console websocket: the moderation view, read in a short session."""
-    with db.read_session() as session:
-        return board_service.moderation_view(session=session, cafe=cafe)
-
-
-def _person(request: Request, session: Session, cafe: Cafe) -> Participant:
-    person = remembered(request, session, cafe)
-    if person is None:
-        raise _not_joined(cafe)
-    return person
-
-
-def _seat(
-    session: Session, cafe: Cafe, person: Participant
-) -> tuple[Round | None, CafeTable | None]:
-    rnd = cafe_service.current_round(session, cafe)
-    return rnd, cafe_service.seat_of(session, rnd, person)
-
-
-@dataclass(frozen=True)
-class Phone:
-    """The café and the person behind a phone's request, read before any write."""
-
-    cafe: Cafe
-    person: Participant
-
-
-def phone_of(
-    code: str, request: Request, db: DatabaseDep, settings: SettingsDep, now: NowDep
-) -> Phone:
-    """Who is posting (as a dependency): see `read_phone`."""
-    return read_phone(code, request, db, settings, now)
-
-
-def read_phone(
-    code: str,
-    request: Request,
-    db: Database,
-    settings: Settings,
-    now: datetime,
-    *,
-    session: Session | None = None,
-) -> Phone:
-    """Who is posting, read in a session that does not take SQLite's write lock: a post then
-    holds the lock only for its own few statements. Unknown codes count against the address
-    as they do on the join page. A post run on the event loop passes its write `session`,
-    read and written in one go."""
-    with contextlib.ExitStack() as stack:
-        read = session or stack.enter_context(db.statement_session())
-        # Detached rows: a rollback of the write must not expire them.
-        cafe, person = cafe_service.phone_writer(
-            connection=read.connection(), code=code, seats=cookie_seats(request)
-        )
-        if person is None:
-            # Not someone of this café (a signed cookie cannot be guessed): as on the join
-            # page, the address's allowance is checked before the answer says anything.
-            check_join_allowance(read, request, settings, now)
-    if cafe is None:
-        with contextlib.ExitStack() as stack:
-            write = session or stack.enter_context(Session(db.engine))
-            count_unknown_code(write, request, now)
-        raise NotFound("We could not find a café with that code.")
-    if person is None:
-        raise _not_joined(cafe)
-    return Phone(cafe=cafe, person=person)
-
-
-PhoneDep = Annotated[Phone, Depends(phone_of)]
-
-
-def _not_joined(cafe: Cafe) -> Forbidden:
-    return Forbidden(
-        f"Please join this café first: open /j/{cafe.code} and choose a name to use today."
-    )
 
 
 def _phone_answer(
@@ -203,7 +110,7 @@ def _phone_answer(
     # SQLite's write lock (the request's session would take it again for these reads).
     with db.read_session() as session:
         if htmx:
-            rnd, table = _seat(session, cafe, person)
+            rnd, table = seat_now(session, cafe, person)
             cards = board_service.table_cards(session=session, cafe=cafe, rnd=rnd, table=table)
             return _board_answer(
                 request,
@@ -290,7 +197,7 @@ def _posted(
         # Written in an earlier round and sent only now: the board on the phone is another
         # one, so it is drawn again with a word on where the card went.
         with db.read_session() as session:
-            rnd, table = _seat(session, phone.cafe, phone.person)
+            rnd, table = seat_now(session, phone.cafe, phone.person)
             cards = board_service.table_cards(
                 session=session, cafe=phone.cafe, rnd=rnd, table=table
             )
@@ -309,13 +216,6 @@ def _posted(
         conn=request,
     )
     return HTMLResponse(html, headers={"Vary": "HX-Request"})
-
-
-def card_board(cafe: Cafe) -> board_service.TableBoard:
-    """What a new card reads of its board: it was posted in an open round."""
-    return board_service.TableBoard(
-        round=None, table=None, cards=[], open=True, budget=cafe.reaction_budget
-    )
 
 
 # SQLite has one writer at a time. Writers that find the lock taken poll for it, sleeping up
@@ -558,7 +458,7 @@ def edit_page(
     request: Request, cafe: CafeByCode, session: SessionDep, contribution_id: int
 ) -> Response:
     """The page to change, illustrate or withdraw one of my contributions."""
-    person = _person(request, session, cafe)
+    person = joined_person(request, session, cafe)
     contribution = board_service.own_contribution(session, cafe, person, contribution_id)
     board_service.check_changeable(session, cafe, contribution)
     return _edit_page(request, session, cafe, person, board_service.draft_of(contribution))
@@ -957,7 +857,7 @@ async def upload_media(
                 cafe = cafe_service.get_by_code(session=read, code=code)
                 if cafe is None:
                     raise NotFound("We could not find a café with that code.")
-                person = _person(request, read, cafe)
+                person = joined_person(request, read, cafe)
                 own = board_service.own_contribution(read, cafe, person, contribution_id)
                 board_service.check_changeable(read, cafe, own)
             prepared = media_service.prepare(source=upload, size=form.size)  # type: ignore[arg-type]

@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, TypeVar
 
-import segno
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
 
+from app.deps.cafe import OwnedCafe
 from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
+from app.kit.qr import qr_svg
+from app.kit.rendering import render
+from app.live.announce import AnnounceDep
+from app.live.forecasts import announce_rotation
+from app.live.hub import CafeEvent
 from app.models.accounts import Facilitator
 from app.models.cafe import (
     Cafe,
@@ -22,22 +27,12 @@ from app.models.cafe import (
     TableQuestionSpec,
     TableSpec,
 )
-from app.live.announce import AnnounceDep
-from app.live.hub import CafeEvent
-from app.kit.rendering import render
-from app.routers.api_cafes import announce_rotation
 from app.services import board as board_service
 from app.services import cafe as cafe_service
 from app.services.errors import DomainError, Invalid, NotFound
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
-
-def owned_cafe(cafe_id: int, session: SessionDep, facilitator: FacilitatorDep) -> Cafe:
-    return cafe_service.get_owned(session=session, facilitator=facilitator, cafe_id=cafe_id)
-
-
-OwnedCafe = Annotated[Cafe, Depends(owned_cafe)]
 
 Spec = TypeVar("Spec", bound=BaseModel)
 _TQ_LINE = re.compile(r"^\s*(\d+)\s*[,/ ]\s*(\d+)\s*[:|]\s*(.+)$")
@@ -505,15 +500,6 @@ def projector(
         },
         block="board",
     )
-
-
-def qr_svg(url: str) -> str:
-    """A QR code as inline SVG, drawn on the server: no third-party service sees the link."""
-    qr = segno.make(url, error="m")
-    svg: str = qr.svg_inline(
-        scale=8, border=2, dark="#000", light="#fff", title="QR code to join", omitsize=True
-    )
-    return svg
 
 
 @router.get("/cafes/{cafe_id}/qr.svg")

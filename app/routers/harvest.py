@@ -13,22 +13,24 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from app.db import Database
+from app.deps.cafe import OwnedCafe
 from app.deps.common import CsrfDep, DatabaseDep, FacilitatorDep, NowDep, SessionDep
+from app.deps.phone import CafeByCode, remembered
+from app.kit.downloads import notes_response
+from app.kit.rendering import context_for, env, render
 from app.models.accounts import Facilitator
 from app.models.cafe import Cafe, CafeStatus, Participant
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
-from app.kit.rendering import context_for, env, render
-from app.routers.api_contributions import notes_response
-from app.routers.cafes import OwnedCafe
-from app.routers.participant import CafeByCode, remembered
 from app.security import request_is_htmx
 from app.services import cafe as cafe_service
 from app.services import export
-from app.services import harvest as harvest_service
-from app.services.charts import Chart, bar_chart
 from app.services.errors import DomainError, Invalid, NotFound
+from app.services.evidence import harvest as harvest_service
+from app.services.evidence import suggestions
+from app.services.evidence import themes as theme_service
+from app.services.evidence.charts import Chart, bar_chart
+from app.services.evidence.filters import NO_ROLE, ContributionFilter, parse_filter
 from app.services.export import NotesFormat
-from app.services.harvest import ContributionFilter
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -64,7 +66,7 @@ def _harvest(
     status_code: int = 200,
 ) -> Response:
     """The harvest page; an HTMX request gets the ``harvest`` block only."""
-    themes = harvest_service.themes_of(session=session, cafe=cafe)
+    themes = theme_service.themes_of(session=session, cafe=cafe)
     ctx: dict[str, Any] = {
         "facilitator": facilitator,
         "cafe": cafe,
@@ -72,13 +74,13 @@ def _harvest(
         "page": harvest_service.wall(session=session, cafe=cafe, filters=filters, before=before),
         "themes": themes,
         "theme_names": {s.theme.id: s.theme.name for s in themes},
-        "suggestions": harvest_service.suggest_themes(session=session, cafe=cafe, filters=filters),
+        "suggestions": suggestions.suggest_themes(session=session, cafe=cafe, filters=filters),
         "charts": _charts(harvest_service.counts(session=session, cafe=cafe, filters=filters)),
         "rounds": cafe_service.rounds_of(session, cafe),
         "tables": cafe_service.tables_of(session, cafe),
         "kinds": KIND_LABELS,
         "evidence": EVIDENCE_LABELS,
-        "no_role": harvest_service.NO_ROLE,
+        "no_role": NO_ROLE,
         "formats": [
             (NotesFormat.JSON, "JSON"),
             (NotesFormat.CSV, "CSV (spreadsheet)"),
@@ -98,7 +100,7 @@ def _filter_from_back(back: str) -> ContributionFilter:
     values = {k: v[0] for k, v in parse_qs(back[:500]).items() if v}
     fields = ("round", "table", "kind", "evidence_type", "role", "theme")
     try:
-        return harvest_service.parse_filter(**{k: values.get(k, "") for k in fields})
+        return parse_filter(**{k: values.get(k, "") for k in fields})
     except Invalid:
         return ContributionFilter()
 
@@ -136,7 +138,7 @@ def harvest_page(
 ) -> Response:
     """The harvest wall with its filters, themes, suggestions and charts."""
     try:
-        filters = harvest_service.parse_filter(
+        filters = parse_filter(
             round=round,
             table=table,
             kind=kind,
@@ -172,7 +174,7 @@ def create_theme(
     """Create a theme; from a suggestion it holds the suggested contributions at once."""
     filters = _filter_from_back(back)
     try:
-        theme = harvest_service.create_theme(
+        theme = theme_service.create_theme(
             session=session,
             cafe=cafe,
             name=name,
@@ -212,7 +214,7 @@ def edit_theme(
     """Rename a theme or change its description."""
     filters = _filter_from_back(back)
     try:
-        theme = harvest_service.update_theme(
+        theme = theme_service.update_theme(
             session=session, cafe=cafe, theme_id=theme_id, name=name, description=description
         )
     except DomainError as exc:
@@ -243,7 +245,7 @@ def delete_theme(
 ) -> Response:
     """Delete a theme; its contributions stay on the wall."""
     filters = _filter_from_back(back)
-    theme = harvest_service.delete_theme(session=session, cafe=cafe, theme_id=theme_id, now=now)
+    theme = theme_service.delete_theme(session=session, cafe=cafe, theme_id=theme_id, now=now)
     if filters.theme == theme_id:
         filters = replace(filters, theme=None)
     notice = f"Theme “{theme.name}” deleted. Its contributions are still on the wall."
@@ -267,9 +269,9 @@ def assign(
     try:
         if not theme_id.isdigit():
             raise Invalid("Choose a theme first.")
-        theme = harvest_service.get_theme(session=session, cafe=cafe, theme_id=int(theme_id))
+        theme = theme_service.get_theme(session=session, cafe=cafe, theme_id=int(theme_id))
         if action == "unassign":
-            n = harvest_service.unassign(
+            n = theme_service.unassign(
                 session=session,
                 cafe=cafe,
                 theme_id=int(theme_id),
@@ -278,7 +280,7 @@ def assign(
             )
             notice = f"{n} contribution{'s' if n != 1 else ''} taken out of “{theme.name}”."
         else:
-            n = harvest_service.assign(
+            n = theme_service.assign(
                 session=session,
                 cafe=cafe,
                 theme_id=int(theme_id),

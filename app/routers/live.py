@@ -9,9 +9,20 @@ from fastapi import APIRouter, WebSocket
 
 from app.config import Settings
 from app.db import Database
-from app.models.accounts import Facilitator
-from app.models.base import utcnow
-from app.models.cafe import Cafe, Participant, Someone
+from app.kit.qr import qr_svg
+from app.kit.rendering import render_html
+from app.live.forecasts import Ahead, forecasts
+from app.live.fragments import (
+    CSRF_SLOT,
+    board_block,
+    bundles,
+    card_board,
+    compose_key,
+    fragments,
+    fresh_form,
+    now_block,
+    round_bundle,
+)
 from app.live.hub import (
     CafeEvent,
     Event,
@@ -21,22 +32,10 @@ from app.live.hub import (
     participant_channel,
 )
 from app.live.live import POLICY_VIOLATION, Parts, StateCache, serve
-from app.live.reads import new_cards, shared_boards
-from app.kit.rendering import render_html
-from app.routers import board as board_routes
-from app.routers.cafes import qr_svg
-from app.routers.phone_fragments import (
-    CSRF_SLOT,
-    Ahead,
-    board_block,
-    bundles,
-    compose_key,
-    forecasts,
-    fragments,
-    fresh_form,
-    now_block,
-    round_bundle,
-)
+from app.live.reads import new_cards, read_moderation, shared_boards
+from app.models.accounts import Facilitator
+from app.models.base import utcnow
+from app.models.cafe import Cafe, Participant, Someone
 from app.security import origin_allowed
 from app.services import board as board_service
 from app.services import cafe as cafe_service
@@ -153,7 +152,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
                 {
                     "cafe": state.cafe,
                     "card": shown,
-                    "b": board_routes.card_board(state.cafe),
+                    "b": card_board(state.cafe),
                     "news": news,
                     "csrf": CSRF_SLOT,
                 },
@@ -370,7 +369,7 @@ async def console_socket(websocket: WebSocket, cafe_id: int) -> None:
     base = settings.base_url.rstrip("/")
 
     async def render(state: cafe_service.CafeState, _event: Event | None) -> str | None:
-        moderation = await to_thread.run_sync(board_routes.read_moderation, db, state.cafe)
+        moderation = await to_thread.run_sync(read_moderation, db, state.cafe)
         return render_html(
             "console.html",
             {

@@ -9,6 +9,9 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from fastapi.responses import RedirectResponse
 
 from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep
+from app.deps.material import imported_file
+from app.kit.downloads import DOCX_MEDIA
+from app.kit.rendering import render
 from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.models.material import (
@@ -21,12 +24,10 @@ from app.models.material import (
     VersionStatus,
 )
 from app.models.network import Network
-from app.kit.rendering import render
-from app.routers.api_materials import DOCX_MEDIA, imported_file
 from app.services import material as material_service
 from app.services import material_export as export
-from app.services import network as network_service
 from app.services.errors import DomainError, Invalid, NotFound
+from app.services.network import networks as network_service
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 

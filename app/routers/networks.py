@@ -12,6 +12,9 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
+from app.kit.downloads import DOCX_MEDIA
+from app.kit.qr import qr_svg
+from app.kit.rendering import render
 from app.models.accounts import Facilitator
 from app.models.action_plan import ActionPlan, ActionPlanCreate, ActionPlanUpdate, PlanKind
 from app.models.cafe import ROLE_LABELS
@@ -33,15 +36,18 @@ from app.models.network import (
     RunAsCafeRequest,
     ScheduleRequest,
 )
-from app.kit.rendering import render
-from app.routers.cafes import qr_svg
 from app.services import action_plan as plan_service
-from app.services import network as network_service
 from app.services.errors import DomainError, Invalid
+from app.services.network import attendance as attendance_service
+from app.services.network import calendar as calendar_service
+from app.services.network import groups as group_service
+from app.services.network import invites as invite_service
+from app.services.network import meetings as meeting_service
+from app.services.network import members as member_service
+from app.services.network import networks as network_service
 
 router = APIRouter(prefix="/networks", include_in_schema=False, dependencies=[CsrfDep])
 
-DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 _FIELD_LABELS = {
     "title": "Title",
@@ -88,8 +94,8 @@ def _build(model: type[Any], **values: Any) -> Any:
 
 def _span(date: str, start: str, end: str, *, label: str) -> tuple[datetime, datetime]:
     """Start and end of a meeting typed as one date and two times (UK time)."""
-    begins = network_service.parse_local(date, start, label=label)
-    ends = network_service.parse_local(date, end or start, label=label)
+    begins = meeting_service.parse_local(date, start, label=label)
+    ends = meeting_service.parse_local(date, end or start, label=label)
     if ends <= begins:
         raise Invalid(f"The {label} must end after it starts.")
     return begins, ends
@@ -141,8 +147,8 @@ def _common(who: Facilitator) -> dict[str, Any]:
     return {
         "facilitator": who,
         "roles": ROLE_LABELS,
-        "when": network_service.describe_when,
-        "local": network_service.local_time,
+        "when": meeting_service.describe_when,
+        "local": meeting_service.local_time,
     }
 
 
@@ -216,8 +222,8 @@ def _network_page(
     values: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    groups, _ = network_service.list_groups(session=session, network=network)
-    members, meetings = network_service.member_and_meeting_counts(
+    groups, _ = group_service.list_groups(session=session, network=network)
+    members, meetings = group_service.member_and_meeting_counts(
         session, [g.id for g in groups if g.id]
     )
     plans = {g.id: plan_service.plan_for_group(session, g) for g in groups}
@@ -326,9 +332,9 @@ def create_group(
                 location=location,
             )
         data = _build(GroupCreate, name=name.strip(), area=area, location=location)
-        group = network_service.create_group(session=session, network=network, data=data)
+        group = group_service.create_group(session=session, network=network, data=data)
         if plan is not None:
-            network_service.schedule_meetings(session=session, group=group, plan=plan)
+            meeting_service.schedule_meetings(session=session, group=group, plan=plan)
     except DomainError as exc:
         session.rollback()
         return _network_page(
@@ -348,7 +354,7 @@ def create_group(
 def network_attendance_csv(session: SessionDep, network: OwnedNetwork) -> Response:
     """Attendance and hours per member across the network, for payment."""
     return Response(
-        network_service.attendance_csv(session=session, network=network),
+        attendance_service.attendance_csv(session=session, network=network),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="network-{network.id}.csv"'},
     )
@@ -379,9 +385,9 @@ def _group_page(
     status_code: int = 200,
 ) -> Response:
     network = network_service.network_of(session, group)
-    members, _ = network_service.list_members(session=session, group=group)
-    meetings = network_service.meetings_in_order(session, group)
-    token = network_service.calendar_token(secret=settings.secret_key, group=group)
+    members, _ = member_service.list_members(session=session, group=group)
+    meetings = meeting_service.meetings_in_order(session, group)
+    token = calendar_service.calendar_token(secret=settings.secret_key, group=group)
     return render(
         request,
         "networks/group.html",
@@ -426,7 +432,7 @@ def update_group(
     """Rename a local group or change its area."""
     try:
         data = _build(GroupUpdate, name=name.strip(), area=area)
-        network_service.update_group(session=session, group=group, data=data)
+        group_service.update_group(session=session, group=group, data=data)
     except DomainError as exc:
         session.rollback()
         session.refresh(group)
@@ -452,7 +458,7 @@ def delete_group(
     if not confirm:
         raise Invalid("Tick the box to confirm that the group should be deleted.")
     network_id = group.network_id
-    network_service.delete_group(session=session, group=group)
+    group_service.delete_group(session=session, group=group)
     return _see_other(f"/networks/{network_id}")
 
 
@@ -500,7 +506,7 @@ def create_member(
         if role not in ROLE_LABELS:
             raise Invalid("Choose the member's stakeholder role.")
         data = _build(MemberCreate, **{**values, "display_name": display_name.strip()})
-        network_service.create_member(session=session, group=group, data=data, now=now)
+        member_service.create_member(session=session, group=group, data=data, now=now)
     except DomainError as exc:
         session.rollback()
         return _group_page(
@@ -550,7 +556,7 @@ def schedule_meetings(
             interval_weeks=interval_weeks.strip() or 8,
             location=location,
         )
-        network_service.schedule_meetings(session=session, group=group, plan=plan)
+        meeting_service.schedule_meetings(session=session, group=group, plan=plan)
     except DomainError as exc:
         session.rollback()
         return _group_page(
@@ -593,7 +599,7 @@ def create_meeting(
         data = _build(
             MeetingCreate, title=title.strip(), starts_at=starts, ends_at=ends, location=location
         )
-        meeting = network_service.create_meeting(session=session, group=group, data=data)
+        meeting = meeting_service.create_meeting(session=session, group=group, data=data)
     except DomainError as exc:
         session.rollback()
         return _group_page(
@@ -616,7 +622,7 @@ def group_calendar(
 ) -> Response:
     """The group's meetings as an iCalendar file."""
     return Response(
-        network_service.group_calendar(
+        calendar_service.group_calendar(
             session=session, group=group, base_url=settings.base_url, now=now
         ),
         media_type="text/calendar; charset=utf-8",
@@ -627,11 +633,11 @@ def group_calendar(
 @router.get("/calendars/{token}.ics")
 def calendar_feed(token: str, session: SessionDep, settings: SettingsDep, now: NowDep) -> Response:
     """A group's calendar for subscribing; the signed link shows dates and places only."""
-    group = network_service.group_for_calendar(
+    group = calendar_service.group_for_calendar(
         session=session, secret=settings.secret_key, token=token
     )
     return Response(
-        network_service.group_calendar(
+        calendar_service.group_calendar(
             session=session, group=group, base_url=settings.base_url, now=now
         ),
         media_type="text/calendar; charset=utf-8",
@@ -643,7 +649,7 @@ def group_attendance_csv(session: SessionDep, group: OwnedGroup) -> Response:
     """Attendance and hours per member of the group, for payment."""
     network = network_service.network_of(session, group)
     return Response(
-        network_service.attendance_csv(session=session, network=network, group=group),
+        attendance_service.attendance_csv(session=session, network=network, group=group),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="group-{group.id}.csv"'},
     )
@@ -722,7 +728,7 @@ def update_member(
         if role not in ROLE_LABELS:
             raise Invalid("Choose the member's stakeholder role.")
         data = _build(MemberUpdate, **{**values, "display_name": display_name.strip()})
-        network_service.update_member(session=session, member=member, data=data, now=now)
+        member_service.update_member(session=session, member=member, data=data, now=now)
     except DomainError as exc:
         session.rollback()
         session.refresh(member)
@@ -746,14 +752,14 @@ def delete_member(
     if not confirm:
         raise Invalid("Tick the box to confirm that the member should be removed.")
     group_id = member.group_id
-    network_service.delete_member(session=session, member=member)
+    member_service.delete_member(session=session, member=member)
     return _see_other(f"/networks/groups/{group_id}#members")
 
 
 @router.post("/members/{member_id:int}/revoke-invites")
 def revoke_invites(session: SessionDep, member: OwnedMember) -> Response:
     """Stop every invite link already sent to this member."""
-    network_service.revoke_invites(session=session, member=member)
+    invite_service.revoke_invites(session=session, member=member)
     return _see_other(f"/networks/members/{member.id}")
 
 
@@ -773,9 +779,9 @@ def _meeting_page(
     status_code: int = 200,
 ) -> Response:
     group = network_service.group_of(session, meeting)
-    members, _ = network_service.list_members(session=session, group=group)
-    begins = network_service.local_time(meeting.starts_at)
-    ends = network_service.local_time(meeting.ends_at)
+    members, _ = member_service.list_members(session=session, group=group)
+    begins = meeting_service.local_time(meeting.starts_at)
+    ends = meeting_service.local_time(meeting.ends_at)
     return render(
         request,
         "networks/meeting.html",
@@ -784,11 +790,11 @@ def _meeting_page(
             "network": network_service.network_of(session, group),
             "group": group,
             "meeting": meeting,
-            "cafe": network_service.meeting_cafe(session, meeting),
-            "sheet": network_service.attendance_sheet(session=session, meeting=meeting),
-            "default_hours": network_service.meeting_hours(meeting),
-            "default_questions": "\n".join(network_service.DEFAULT_QUESTIONS),
-            "default_tables": max(1, -(-len(members) // network_service.PEOPLE_PER_TABLE)),
+            "cafe": meeting_service.meeting_cafe(session, meeting),
+            "sheet": attendance_service.attendance_sheet(session=session, meeting=meeting),
+            "default_hours": meeting_service.meeting_hours(meeting),
+            "default_questions": "\n".join(invite_service.DEFAULT_QUESTIONS),
+            "default_tables": max(1, -(-len(members) // invite_service.PEOPLE_PER_TABLE)),
             "edit": {
                 "title": meeting.title,
                 "date": begins.date().isoformat(),
@@ -843,7 +849,7 @@ def update_meeting(
         data = _build(
             MeetingUpdate, title=title.strip(), starts_at=starts, ends_at=ends, location=location
         )
-        network_service.update_meeting(session=session, meeting=meeting, data=data)
+        meeting_service.update_meeting(session=session, meeting=meeting, data=data)
     except DomainError as exc:
         session.rollback()
         session.refresh(meeting)
@@ -868,7 +874,7 @@ def delete_meeting(
     if not confirm:
         raise Invalid("Tick the box to confirm that the meeting should be deleted.")
     group_id = meeting.group_id
-    network_service.delete_meeting(session=session, meeting=meeting)
+    meeting_service.delete_meeting(session=session, meeting=meeting)
     return _see_other(f"/networks/groups/{group_id}#meetings")
 
 
@@ -883,7 +889,7 @@ def mark_attendance(
     """Save who came and the hours to pay; an HTMX post gets the updated sheet back."""
     marks = []
     try:
-        for row in network_service.attendance_sheet(session=session, meeting=meeting):
+        for row in attendance_service.attendance_sheet(session=session, meeting=meeting):
             mid = row.member.id
             attended = form.get(f"attended_{mid}") == "true"
             raw = str(form.get(f"hours_{mid}", "")).strip().replace(",", ".")
@@ -895,7 +901,7 @@ def mark_attendance(
                 ) from None
             marks.append(_build(AttendanceMark, member_id=mid or 0, attended=attended, hours=hours))
         if marks:
-            network_service.mark_attendance(session=session, meeting=meeting, marks=marks)
+            attendance_service.mark_attendance(session=session, meeting=meeting, marks=marks)
     except DomainError as exc:
         session.rollback()
         return _meeting_page(
@@ -931,7 +937,7 @@ def run_as_cafe(
             minutes=minutes.strip() or 20,
             table_count=table_count.strip() or None,
         )
-        network_service.run_as_cafe(session=session, facilitator=who, meeting=meeting, data=data)
+        invite_service.run_as_cafe(session=session, facilitator=who, meeting=meeting, data=data)
     except DomainError as exc:
         session.rollback()
         session.refresh(meeting)
@@ -957,11 +963,11 @@ def invites_page(
     settings: SettingsDep,
 ) -> Response:
     """Each member's personal join link and QR code, to send or print."""
-    links = network_service.invites(
+    links = invite_service.invites(
         session=session, meeting=meeting, base_url=settings.base_url, secret=settings.secret_key
     )
     group = network_service.group_of(session, meeting)
-    cafe = network_service.meeting_cafe(session, meeting)
+    cafe = meeting_service.meeting_cafe(session, meeting)
     return render(
         request,
         "networks/invites.html",

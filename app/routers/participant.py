@@ -2,135 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session
 
-from app.config import Settings
 from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
-from app.models.cafe import Cafe, CafeStatus, Participant
-from app.live.announce import AnnounceDep
-from app.live.hub import CafeEvent
+from app.deps.phone import CafeByCode, remember, remembered
 from app.kit.rendering import render
-from app.routers.api_cafes import plan_ahead
-from app.routers.phone_fragments import new_page_id
-from app.security import csrf_token
-from app.services import accounts
+from app.live.announce import AnnounceDep
+from app.live.forecasts import plan_ahead
+from app.live.fragments import board_context, new_page_id
+from app.live.hub import CafeEvent
+from app.models.cafe import Cafe, CafeStatus, Participant
 from app.services import cafe as cafe_service
-from app.services import network as network_service
-from app.services.errors import Conflict, DomainError, NotFound
+from app.services.errors import Conflict, DomainError
+from app.services.network import invites as invite_service
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
-
-JOIN_BUCKET = "join-code"
-
-
-def remember(request: Request, cafe: Cafe, person: Participant) -> None:
-    """The signed session cookie names the person and their secret, per café."""
-    seats = dict(request.session.get("p", {}))
-    seats[str(cafe.id)] = [person.id, person.secret]
-    # Keep the cookie small: the last few cafés are enough.
-    request.session["p"] = dict(list(seats.items())[-5:])
-
-
-def cookie_seats(request: Request) -> dict[int, tuple[int, str]]:
-    """The cafés the signed cookie has joined: café id -> participant id and secret."""
-    seats = request.session.get("p", {})
-    found: dict[int, tuple[int, str]] = {}
-    if not isinstance(seats, dict):
-        return found
-    for cafe_id, entry in seats.items():
-        if not (isinstance(entry, list) and len(entry) == 2 and str(cafe_id).isdigit()):
-            continue
-        participant_id, secret = entry
-        if isinstance(participant_id, int) and isinstance(secret, str):
-            found[int(cafe_id)] = (participant_id, secret)
-    return found
-
-
-def remembered(request: Request, session: SessionDep, cafe: Cafe) -> Participant | None:
-    seat = cookie_seats(request).get(cafe.id or 0)
-    if seat is None:
-        return None
-    return cafe_service.participant_for_cookie(
-        session=session, cafe=cafe, participant_id=seat[0], secret=seat[1]
-    )
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _browser(request: Request) -> str:
-    """A name for this browser that says nothing about it: a hash of its session's CSRF token
-    (made now if this is its first visit: its next try then counts against it too)."""
-    return "browser:" + hashlib.sha256(csrf_token(request).encode()).hexdigest()[:32]
-
-
-def check_join_allowance(
-    session: Session, request: Request, settings: Settings, now: datetime
-) -> None:
-    """429 once this browser, or this address, has tried too many unknown join codes (a
-    guessing guard); asked before an answer could tell whether a code exists.
-
-    A browser gets a few tries; an address many more, since every phone at a venue may
-    share one public address and a room's typos must not lock out the people still to join.
-    Someone guessing without cookies meets the address's limit."""
-    window = settings.join_window_seconds
-    accounts.check_rate(
-        session=session,
-        bucket=JOIN_BUCKET,
-        key=_browser(request),
-        limit=settings.join_attempts_per_browser,
-        window_seconds=window,
-        now=now,
-    )
-    accounts.check_rate(
-        session=session,
-        bucket=JOIN_BUCKET,
-        key=_address(request),
-        limit=settings.join_attempts,
-        window_seconds=window,
-        now=now,
-    )
-
-
-def count_unknown_code(session: Session, request: Request, now: datetime) -> None:
-    """An unknown code counts against the browser's and the address's allowances (committed
-    at once)."""
-    accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=_browser(request), now=now)
-    accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=_address(request), now=now)
-
-
-def cafe_from_code(
-    code: str, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
-) -> Cafe:
-    """The café behind a join code; unknown codes count against the address's allowance.
-
-    People who have joined the café (their signed cookie says so, and cannot be guessed) are
-    never held up: at a venue every phone may share one public address, and a neighbour's
-    mistyped codes must not lock the room out of its own café."""
-    cafe, person = cafe_service.cafe_and_person(
-        session=session, code=code, seats=cookie_seats(request)
-    )
-    if cafe is not None and person is not None:
-        return cafe
-    check_join_allowance(session, request, settings, now)
-    if cafe is None:
-        count_unknown_code(session, request, now)
-        raise NotFound(
-            "We could not find a café with that code. Check the code on the big "
-            "screen and try again."
-        )
-    return cafe
-
-
-CafeByCode = Annotated[Cafe, Depends(cafe_from_code)]
 
 
 def _join_form(
@@ -179,7 +69,7 @@ def join_page(
         return _join_form(request, cafe, host=host, person=me)
     # A network member's personal invite: kept through the form, their role pre-selected.
     member = (
-        network_service.read_invite(
+        invite_service.read_invite(
             session=session, cafe=cafe, token=invite, secret=settings.secret_key
         )
         if invite
@@ -264,7 +154,7 @@ def join(
         )
     remember(request, cafe, person)
     if invite:
-        network_service.accept_invite(
+        invite_service.accept_invite(
             session=session, cafe=cafe, participant=person, token=invite, secret=settings.secret_key
         )
     assert cafe.id is not None
@@ -290,8 +180,6 @@ def participant_page(
         return person
     state = cafe_service.cafe_state(session=session, cafe=cafe, now=now)
     view = cafe_service.participant_view(state, person, now)
-    from app.routers.board import board_context  # the board router imports this module
-
     board = board_context(session, cafe, person, rnd=view.round, table=view.table)
     return render(
         request,

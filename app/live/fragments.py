@@ -3,19 +3,21 @@ the same (the `now` block of a table, an empty board, a blank contribution form)
 
 from __future__ import annotations
 
-import itertools
-import json
 import secrets
-import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 
-from app.models.cafe import Cafe, CafeTable, Round, Someone
-from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS, MAX_TEXT
+from sqlmodel import Session
+
 from app.kit.rendering import render_html
+from app.models.cafe import Cafe, CafeTable, Participant, Round, Someone
+from app.models.evidence import (
+    EVIDENCE_LABELS,
+    KIND_LABELS,
+    MAX_TEXT,
+)
 from app.services import board as board_service
 from app.services import cafe as cafe_service
 
@@ -181,131 +183,6 @@ def round_bundle(
 bundles: FragmentCache[RoundBundle] = FragmentCache()
 
 
-class RoundForecasts:
-    """Each café's next round as its phones will be sent it, drawn while the round before
-    runs (`draw`, once the seating is planned ahead) and given to the phones when the round
-    starts just as forecast (`confirm`): a rotation's thousand phones then draw nothing.
-
-    A bundle is drawn for two made-up start instants and kept only if both drawings agree,
-    so nothing that shows when the round started can be sent stale. The forecast is used
-    only if the rotation assembled its café state from equal inputs (the café, the round,
-    the people, the tables, the seating: `cafe_service.StateInputs`) and the café's themes
-    are the same.
-
-    A phone whose page keeps a round sent ahead (its script does) is sent its bundle as
-    soon as it is drawn (`ahead_for`, under the drawing's `token`); when the round starts
-    as forecast, that phone is sent only the word to show it (`Ahead.go`), a few bytes
-    instead of its table and board: the tap then costs the server little more per phone
-    than a bare broadcast. Anything else still gets the whole drawing at the start.
-    """
-
-    AT = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 6, 15, 13, 37, 11, tzinfo=UTC))
-    CAFES = 32  # forecasts kept, the latest; a process runs few cafés at a time
-
-    def __init__(self) -> None:
-        self._drawn: OrderedDict[int, _Drawn] = OrderedDict()
-        self._lock = threading.Lock()
-        self._tokens = itertools.count(1)
-
-    def draw(
-        self,
-        cafe_id: int,
-        forecast: cafe_service.Forecast,
-        themes: list[board_service.ThemeChoice],
-    ) -> int:
-        """Draw the bundles of a forecast round (in a worker thread); returns how many."""
-        states = [forecast.state_at(at) for at in self.AT]
-        boards = [
-            board_service.empty_round_cards(s.cafe, s.round, s.table_rows, themes)
-            for s in states
-            if s.round is not None
-        ]
-        drawn: dict[BundleKey, RoundBundle] = {}
-        keys: dict[int, BundleKey] = {}
-        # Fragments of made-up states are of no use to anyone else: they are not kept in
-        # the shared caches (which would hold the states, a thousand people each, too).
-        own: FragmentCache[str] = FragmentCache()
-        first = states[0]
-        for person_id, table_id in first.table_of.items():
-            me = first.people_by_id[person_id]
-            key = (table_id, first.previous_table_of.get(person_id) == table_id, me.is_host)
-            keys[person_id] = key
-            if key not in drawn:
-                one, other = (
-                    round_bundle(state, me, cards[table_id], own)
-                    for state, cards in zip(states, boards, strict=True)
-                )
-                if one == other:
-                    drawn[key] = one
-        token = f"{cafe_id}.{next(self._tokens)}"
-        go = json.dumps({"go": token})
-        ahead = {
-            key: Ahead(
-                token, bundle, json.dumps({"ahead": token, "html": bundle.now + bundle.board}), go
-            )
-            for key, bundle in drawn.items()
-        }
-        with self._lock:
-            self._drawn.pop(cafe_id, None)
-            self._drawn[cafe_id] = _Drawn(forecast.inputs, themes, drawn, token, keys, ahead)
-            while len(self._drawn) > self.CAFES:
-                self._drawn.popitem(last=False)  # a café that never started its round
-        return len(drawn)
-
-    def token(self, cafe_id: int) -> str | None:
-        """The token of the café's round drawn ahead and not yet started, if any."""
-        with self._lock:
-            found = self._drawn.get(cafe_id)
-        return found.token if found is not None else None
-
-    def ahead_for(self, cafe_id: int, person_id: int, token: str) -> Ahead | None:
-        """What to send one phone of the café's round drawn ahead under `token` (None: that
-        drawing is gone, or has nothing for this person: the round start will draw it)."""
-        with self._lock:
-            found = self._drawn.get(cafe_id)
-        if found is None or found.token != token or (key := found.keys.get(person_id)) is None:
-            return None
-        return found.ahead.get(key)
-
-    def confirm(
-        self, started: cafe_service.Rotation, boards: dict[int, board_service.TableCards]
-    ) -> int:
-        """A round has started (and its event is not yet published): if as forecast, its
-        phones find their bundles drawn. Returns how many bundles were given."""
-        with self._lock:
-            forecast = self._drawn.pop(started.state.cafe.id or 0, None)
-        if forecast is None:
-            return 0
-        themes = next(iter(boards.values())).themes if boards else []
-        if forecast.inputs != started.inputs or forecast.themes != themes:
-            return 0
-        for key, bundle in forecast.bundles.items():
-            bundles.put(started.state, key, bundle)
-        return len(forecast.bundles)
-
-
-class Ahead(NamedTuple):
-    """One table's bundle of a round drawn ahead, as a phone is sent it ahead (`message`),
-    and the word that shows it once the round has started as forecast (`go`)."""
-
-    token: str
-    bundle: RoundBundle
-    message: str
-    go: str
-
-
-class _Drawn(NamedTuple):
-    inputs: cafe_service.StateInputs
-    themes: list[board_service.ThemeChoice]
-    bundles: dict[BundleKey, RoundBundle]
-    token: str
-    keys: dict[int, BundleKey]  # person id -> their bundle's key
-    ahead: dict[BundleKey, Ahead]
-
-
-forecasts = RoundForecasts()
-
-
 # A blank contribution form differs between phones only in its CSRF token and draft id, so
 # it is drawn once per kind of form with these slots and the two values are put in per phone.
 CSRF_SLOT = "tc-slot-csrf-5f1c"
@@ -331,3 +208,26 @@ def fresh_form(
     html = fragments.get(cards, ("compose", key, evidence), draw)
     draft_id = board_service.new_draft(me).client_id
     return html.replace(CSRF_SLOT, csrf).replace(CLIENT_ID_SLOT, draft_id)
+
+
+def board_context(
+    session: Session,
+    cafe: Cafe,
+    person: Participant,
+    *,
+    rnd: Round | None,
+    table: CafeTable | None,
+    draft: board_service.Draft | None = None,
+) -> dict[str, Any]:
+    """What the `compose` and `board` blocks of the participant page need."""
+    board = board_service.table_board(
+        session=session, cafe=cafe, person=person, rnd=rnd, table=table
+    )
+    return {"b": board, **compose_context(cafe, person, board, draft)}
+
+
+def card_board(cafe: Cafe) -> board_service.TableBoard:
+    """What a new card reads of its board: it was posted in an open round."""
+    return board_service.TableBoard(
+        round=None, table=None, cards=[], open=True, budget=cafe.reaction_budget
+    )

@@ -1,0 +1,202 @@
+"""Who a phone is: the café behind a join code, the person its signed cookie names, and the guessing guard on unknown codes."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import (
+    Depends,
+    Request,
+)
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import Database
+from app.deps.common import DatabaseDep, NowDep, SessionDep, SettingsDep
+from app.models.cafe import Cafe, CafeTable, Participant, Round
+from app.security import (
+    csrf_token,
+)
+from app.services import accounts
+from app.services import cafe as cafe_service
+from app.services.errors import Forbidden, NotFound
+
+JOIN_BUCKET = "join-code"
+
+
+def remember(request: Request, cafe: Cafe, person: Participant) -> None:
+    """The signed session cookie names the person and their secret, per café."""
+    seats = dict(request.session.get("p", {}))
+    seats[str(cafe.id)] = [person.id, person.secret]
+    # Keep the cookie small: the last few cafés are enough.
+    request.session["p"] = dict(list(seats.items())[-5:])
+
+
+def cookie_seats(request: Request) -> dict[int, tuple[int, str]]:
+    """The cafés the signed cookie has joined: café id -> participant id and secret."""
+    seats = request.session.get("p", {})
+    found: dict[int, tuple[int, str]] = {}
+    if not isinstance(seats, dict):
+        return found
+    for cafe_id, entry in seats.items():
+        if not (isinstance(entry, list) and len(entry) == 2 and str(cafe_id).isdigit()):
+            continue
+        participant_id, secret = entry
+        if isinstance(participant_id, int) and isinstance(secret, str):
+            found[int(cafe_id)] = (participant_id, secret)
+    return found
+
+
+def remembered(request: Request, session: SessionDep, cafe: Cafe) -> Participant | None:
+    seat = cookie_seats(request).get(cafe.id or 0)
+    if seat is None:
+        return None
+    return cafe_service.participant_for_cookie(
+        session=session, cafe=cafe, participant_id=seat[0], secret=seat[1]
+    )
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _browser(request: Request) -> str:
+    """A name for this browser that says nothing about it: a hash of its session's CSRF token
+    (made now if this is its first visit: its next try then counts against it too)."""
+    return "browser:" + hashlib.sha256(csrf_token(request).encode()).hexdigest()[:32]
+
+
+def check_join_allowance(
+    session: Session, request: Request, settings: Settings, now: datetime
+) -> None:
+    """429 once this browser, or this address, has tried too many unknown join codes (a
+    guessing guard); asked before an answer could tell whether a code exists.
+
+    A browser gets a few tries; an address many more, since every phone at a venue may
+    share one public address and a room's typos must not lock out the people still to join.
+    Someone guessing without cookies meets the address's limit."""
+    window = settings.join_window_seconds
+    accounts.check_rate(
+        session=session,
+        bucket=JOIN_BUCKET,
+        key=_browser(request),
+        limit=settings.join_attempts_per_browser,
+        window_seconds=window,
+        now=now,
+    )
+    accounts.check_rate(
+        session=session,
+        bucket=JOIN_BUCKET,
+        key=_address(request),
+        limit=settings.join_attempts,
+        window_seconds=window,
+        now=now,
+    )
+
+
+def count_unknown_code(session: Session, request: Request, now: datetime) -> None:
+    """An unknown code counts against the browser's and the address's allowances (committed
+    at once)."""
+    accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=_browser(request), now=now)
+    accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=_address(request), now=now)
+
+
+def cafe_from_code(
+    code: str, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> Cafe:
+    """The café behind a join code; unknown codes count against the address's allowance.
+
+    People who have joined the café (their signed cookie says so, and cannot be guessed) are
+    never held up: at a venue every phone may share one public address, and a neighbour's
+    mistyped codes must not lock the room out of its own café."""
+    cafe, person = cafe_service.cafe_and_person(
+        session=session, code=code, seats=cookie_seats(request)
+    )
+    if cafe is not None and person is not None:
+        return cafe
+    check_join_allowance(session, request, settings, now)
+    if cafe is None:
+        count_unknown_code(session, request, now)
+        raise NotFound(
+            "We could not find a café with that code. Check the code on the big "
+            "screen and try again."
+        )
+    return cafe
+
+
+CafeByCode = Annotated[Cafe, Depends(cafe_from_code)]
+
+
+def joined_person(request: Request, session: Session, cafe: Cafe) -> Participant:
+    person = remembered(request, session, cafe)
+    if person is None:
+        raise not_joined(cafe)
+    return person
+
+
+def seat_now(
+    session: Session, cafe: Cafe, person: Participant
+) -> tuple[Round | None, CafeTable | None]:
+    rnd = cafe_service.current_round(session, cafe)
+    return rnd, cafe_service.seat_of(session, rnd, person)
+
+
+@dataclass(frozen=True)
+class Phone:
+    """The café and the person behind a phone's request, read before any write."""
+
+    cafe: Cafe
+    person: Participant
+
+
+def phone_of(
+    code: str, request: Request, db: DatabaseDep, settings: SettingsDep, now: NowDep
+) -> Phone:
+    """Who is posting (as a dependency): see `read_phone`."""
+    return read_phone(code, request, db, settings, now)
+
+
+def read_phone(
+    code: str,
+    request: Request,
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    *,
+    session: Session | None = None,
+) -> Phone:
+    """Who is posting, read in a session that does not take SQLite's write lock: a post then
+    holds the lock only for its own few statements. Unknown codes count against the address
+    as they do on the join page. A post run on the event loop passes its write `session`,
+    read and written in one go."""
+    with contextlib.ExitStack() as stack:
+        read = session or stack.enter_context(db.statement_session())
+        # Detached rows: a rollback of the write must not expire them.
+        cafe, person = cafe_service.phone_writer(
+            connection=read.connection(), code=code, seats=cookie_seats(request)
+        )
+        if person is None:
+            # Not someone of this café (a signed cookie cannot be guessed): as on the join
+            # page, the address's allowance is checked before the answer says anything.
+            check_join_allowance(read, request, settings, now)
+    if cafe is None:
+        with contextlib.ExitStack() as stack:
+            write = session or stack.enter_context(Session(db.engine))
+            count_unknown_code(write, request, now)
+        raise NotFound("We could not find a café with that code.")
+    if person is None:
+        raise not_joined(cafe)
+    return Phone(cafe=cafe, person=person)
+
+
+PhoneDep = Annotated[Phone, Depends(phone_of)]
+
+
+def not_joined(cafe: Cafe) -> Forbidden:
+    return Forbidden(
+        f"Please join this café first: open /j/{cafe.code} and choose a name to use today."
+    )

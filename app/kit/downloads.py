@@ -1,0 +1,42 @@
+"""Downloads: the media types of exported files and the streamed session notes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from fastapi import Response
+from fastapi.responses import StreamingResponse
+
+from app.db import Database
+from app.models.cafe import Cafe
+from app.services import export
+from app.services.export import NotesFormat
+
+
+def stream_notes(db: Database, cafe_id: int, fmt: NotesFormat, now: datetime) -> Iterator[bytes]:
+    """The notes from a session of their own: the request's session may be gone by the time
+    the last chunk is sent."""
+    with db.read_session() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # One snapshot for every batch, like SQLite's read transaction gives.
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        cafe = session.get(Cafe, cafe_id)
+        if cafe is None:
+            return
+        yield from export.export_notes(session=session, cafe=cafe, fmt=fmt, now=now)
+
+
+def notes_response(db: Database, cafe: Cafe, fmt: NotesFormat, now: datetime) -> Response:
+    name = export.filename(cafe, fmt, now)
+    return StreamingResponse(
+        stream_notes(db, cafe.id or 0, fmt, now),
+        media_type=export.MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
