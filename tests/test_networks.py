@@ -17,7 +17,9 @@ from app.models.accounts import Facilitator, TokenScope
 from app.models.cafe import Participant
 from app.models.network import Member, MemberParticipant
 from app.services import accounts
-from app.services import network as network_service
+from app.services.network import calendar as calendar_service
+from app.services.network import invites as invite_service
+from app.services.network import meetings as meeting_service
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD, make_facilitator
 
@@ -218,7 +220,7 @@ def test_bad_input_is_a_readable_422(client: TestClient, api_headers: dict[str, 
 
 def test_default_schedule_is_four_meetings_over_six_months_at_the_same_local_time() -> None:
     start = datetime(2026, 2, 10, 10, 0, tzinfo=LONDON)  # winter: 10:00 is 10:00 UTC
-    slots = network_service.plan_schedule(start)
+    slots = meeting_service.plan_schedule(start)
     assert len(slots) == 4
     assert slots[-1][0] - slots[0][0] <= timedelta(days=183)
     for begins, ends in slots:
@@ -307,14 +309,14 @@ def _unescape(value: str) -> str:
 
 def test_ical_folds_long_lines_without_splitting_characters() -> None:
     line = "DESCRIPTION:" + "Llanfairpwllgwyngyll café ☕ " * 12
-    folded = network_service.ical_fold(line)
+    folded = calendar_service.ical_fold(line)
     pieces = folded.split("\r\n")
     assert len(pieces) > 1
     assert all(len(p.encode("utf-8")) <= 75 for p in pieces)
     assert all(p.startswith(" ") for p in pieces[1:])
     assert folded.replace("\r\n ", "") == line
-    assert network_service.ical_fold("SUMMARY:short") == "SUMMARY:short"
-    assert network_service.ical_escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+    assert calendar_service.ical_fold("SUMMARY:short") == "SUMMARY:short"
+    assert calendar_service.ical_escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
 
 
 def test_group_calendar_feed(client: TestClient, logged_in: TestClient, session: Session) -> None:
@@ -572,7 +574,7 @@ def test_forged_foreign_and_revoked_invites_link_nobody(
     r = client.post(f"/api/v1/networks/meetings/{meeting['id']}/cafe", json={}, headers=api_headers)
     assert r.status_code == 201, r.text
     cafe = r.json()
-    assert [rnd["question"] for rnd in cafe["rounds"]] == list(network_service.DEFAULT_QUESTIONS)
+    assert [rnd["question"] for rnd in cafe["rounds"]] == list(invite_service.DEFAULT_QUESTIONS)
     invites = client.get(
         f"/api/v1/networks/meetings/{meeting['id']}/invites", headers=api_headers
     ).json()["items"]
@@ -586,7 +588,7 @@ def test_forged_foreign_and_revoked_invites_link_nobody(
     cafe_row = session.get(Cafe, cafe["id"])
     stranger_row = session.get(Member, stranger)
     assert cafe_row is not None and stranger_row is not None
-    foreign = network_service.invite_url(
+    foreign = invite_service.invite_url(
         base_url=settings.base_url, secret=settings.secret_key, member=stranger_row, cafe=cafe_row
     )
     _phone(client, foreign, "Guest one")

@@ -1,0 +1,224 @@
+"""A group's meetings: the default schedule, numbering in calendar order, UK local time,
+and the café a meeting runs as."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.models.cafe import Cafe
+from app.models.network import (
+    LocalGroup,
+    Meeting,
+    MeetingCreate,
+    MeetingUpdate,
+    ScheduleRequest,
+)
+from app.services.errors import Conflict, Invalid
+from app.services.network.networks import group_of, paginate, required_text
+
+# Meetings are planned in UK wall-clock time: "every eight weeks at 10:00" stays at 10:00
+# across the clock change.
+NETWORK_TZ = ZoneInfo("Europe/London")
+DEFAULT_MEETINGS = 4
+DEFAULT_INTERVAL_WEEKS = 8  # four meetings spread over about six months
+DEFAULT_DURATION_MINUTES = 120
+MAX_MEETING_HOURS = 12
+_AUTO_TITLE = re.compile(r"^Meeting \d+$")
+
+
+# --- times and the schedule ---------------------------------------------------------------
+
+
+def plan_schedule(
+    start: datetime,
+    *,
+    count: int = DEFAULT_MEETINGS,
+    interval_weeks: int = DEFAULT_INTERVAL_WEEKS,
+    duration_minutes: int = DEFAULT_DURATION_MINUTES,
+) -> list[tuple[datetime, datetime]]:
+    """Start and end instants (UTC) of meetings every few weeks at the same local time."""
+    if start.tzinfo is None:
+        raise Invalid("Give the first meeting's time with its time zone.")
+    local = start.astimezone(NETWORK_TZ).replace(tzinfo=None)
+    slots = []
+    for n in range(count):
+        wall = local + timedelta(weeks=interval_weeks * n)
+        begins = wall.replace(tzinfo=NETWORK_TZ).astimezone(start.tzinfo)
+        slots.append((begins, begins + timedelta(minutes=duration_minutes)))
+    return slots
+
+
+def local_time(value: datetime) -> datetime:
+    """An instant as UK wall-clock time, for showing and for forms."""
+    return value.astimezone(NETWORK_TZ)
+
+
+def parse_local(*, date_text: str, time_text: str, label: str = "meeting") -> datetime:
+    """A date and time typed in a form, read as UK wall-clock time."""
+    date_text, time_text = date_text.strip(), time_text.strip()
+    if not date_text:
+        raise Invalid(f"Give the {label} date.")
+    try:
+        wall = datetime.fromisoformat(f"{date_text}T{time_text or '00:00'}")
+    except ValueError:
+        raise Invalid(
+            f"Could not read the {label} date and time; use a date like 2026-03-24 "
+            "and a time like 10:00."
+        ) from None
+    if wall.tzinfo is not None:
+        raise Invalid(f"Give the {label} time without a time zone.")
+    return wall.replace(tzinfo=NETWORK_TZ)
+
+
+def describe_when(meeting: Meeting) -> str:
+    """ "Tue 24 Mar 2026, 10:00–12:00" in UK time."""
+    begins, ends = local_time(meeting.starts_at), local_time(meeting.ends_at)
+    day = f"{begins:%a} {begins.day} {begins:%b %Y}"
+    if begins.date() == ends.date():
+        return f"{day}, {begins:%H:%M}–{ends:%H:%M}"
+    return f"{day}, {begins:%H:%M} – {ends:%a} {ends.day} {ends:%b %Y}, {ends:%H:%M}"
+
+
+def meeting_hours(meeting: Meeting) -> float:
+    return round((meeting.ends_at - meeting.starts_at).total_seconds() / 3600, 2)
+
+
+# --- meetings -----------------------------------------------------------------------------
+
+
+def list_meetings(
+    *,
+    session: Session,
+    group: LocalGroup,
+    after: int | None = None,
+    limit: int | None = None,
+) -> tuple[list[Meeting], int | None]:
+    query = select(Meeting).where(Meeting.group_id == group.id)
+    return paginate(
+        session=session, query=query, id_column=col(Meeting.id), after=after, limit=limit
+    )
+
+
+def meetings_in_order(*, session: Session, group: LocalGroup) -> list[Meeting]:
+    return list(
+        session.exec(
+            select(Meeting)
+            .where(Meeting.group_id == group.id)
+            .order_by(col(Meeting.starts_at), col(Meeting.id))
+        )
+    )
+
+
+def meeting_cafe(*, session: Session, meeting: Meeting) -> Cafe | None:
+    return session.get(Cafe, meeting.cafe_id) if meeting.cafe_id else None
+
+
+def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise Invalid("The meeting must end after it starts.")
+    if ends_at - starts_at > timedelta(hours=MAX_MEETING_HOURS):
+        raise Invalid(f"A meeting can last at most {MAX_MEETING_HOURS} hours.")
+
+
+def _renumber(session: Session, group: LocalGroup) -> None:
+    """Numbers follow the calendar, so moving a meeting keeps "Meeting 1…4" in order."""
+    session.flush()
+    for number, meeting in enumerate(meetings_in_order(session=session, group=group), start=1):
+        if meeting.number != number:
+            if _AUTO_TITLE.match(meeting.title):
+                meeting.title = f"Meeting {number}"
+            meeting.number = number
+            session.add(meeting)
+
+
+def add_schedule(*, session: Session, group: LocalGroup, plan: ScheduleRequest) -> list[Meeting]:
+    """Add the planned meetings to a group that has none, without committing."""
+    assert group.id is not None
+    existing = session.exec(select(func.count()).where(Meeting.group_id == group.id)).one()
+    if existing:
+        raise Conflict(
+            "This group already has meetings. Change them one by one, or delete them first."
+        )
+    meetings = []
+    slots = plan_schedule(
+        plan.start,
+        count=plan.count,
+        interval_weeks=plan.interval_weeks,
+        duration_minutes=plan.duration_minutes,
+    )
+    for number, (begins, ends) in enumerate(slots, start=1):
+        meeting = Meeting(
+            group_id=group.id,
+            number=number,
+            title=f"Meeting {number}",
+            starts_at=begins,
+            ends_at=ends,
+            location=plan.location.strip(),
+        )
+        session.add(meeting)
+        meetings.append(meeting)
+    return meetings
+
+
+def schedule_meetings(
+    *, session: Session, group: LocalGroup, plan: ScheduleRequest
+) -> list[Meeting]:
+    """Plan the default schedule (four meetings, eight weeks apart) for a group with none."""
+    meetings = add_schedule(session=session, group=group, plan=plan)
+    session.commit()
+    for meeting in meetings:
+        session.refresh(meeting)
+    return meetings
+
+
+def create_meeting(*, session: Session, group: LocalGroup, data: MeetingCreate) -> Meeting:
+    assert group.id is not None
+    _check_times(data.starts_at, data.ends_at)
+    title = data.title.strip()
+    meeting = Meeting(
+        group_id=group.id,
+        number=0,
+        title=title or "Meeting 0",
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        location=data.location.strip(),
+    )
+    session.add(meeting)
+    _renumber(session, group)
+    if not title:
+        meeting.title = f"Meeting {meeting.number}"
+    session.commit()
+    session.refresh(meeting)
+    return meeting
+
+
+def update_meeting(*, session: Session, meeting: Meeting, data: MeetingUpdate) -> Meeting:
+    starts_at = data.starts_at or meeting.starts_at
+    ends_at = data.ends_at or meeting.ends_at
+    if data.starts_at is not None and data.ends_at is None:
+        # Moving the start keeps the meeting's length.
+        ends_at = data.starts_at + (meeting.ends_at - meeting.starts_at)
+    _check_times(starts_at, ends_at)
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    if data.title is not None:
+        meeting.title = required_text(data.title, label="meeting a title")
+    if data.location is not None:
+        meeting.location = data.location.strip()
+    session.add(meeting)
+    _renumber(session, group_of(session=session, item=meeting))
+    session.commit()
+    session.refresh(meeting)
+    return meeting
+
+
+def delete_meeting(*, session: Session, meeting: Meeting) -> None:
+    """Delete a meeting and its attendance; a café it ran as is kept."""
+    group = group_of(session=session, item=meeting)
+    session.delete(meeting)
+    _renumber(session, group)
+    session.commit()
