@@ -1,1 +1,2 @@
-"""FastAPI dependencies: the shared ones in `common`, each domain's row loaders in a module of its own."""
+"""FastAPI dependencies: the shared ones in `common`; each domain's row loaders, written once
+for its pages and its API, in a module of its own."""

@@ -1,4 +1,5 @@
-"""Who a phone is: the café behind a join code, the person its signed cookie names, and the guessing guard on unknown codes."""
+"""Who a phone is: the café behind a join code, the person its signed cookie names, and the
+guessing guard on unknown codes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The next round drawn ahead: its seating planned and each table's fragments drawn while the round before runs, sent ahead to the phones whose page keeps it, and confirmed when the round starts as forecast."""
+"""The next round drawn ahead: its seating planned and each table's fragments drawn while the round
+before runs, sent ahead to the phones whose page keeps it, and confirmed when the round starts
+as forecast."""
 
 from __future__ import annotations
 
@@ -20,8 +22,8 @@ from app.live.reads import shared_boards
 from app.models.cafe import (
     Cafe,
 )
-from app.services import board as board_service
 from app.services import cafe as cafe_service
+from app.services.board.cards import TableCards, ThemeChoice, empty_round_cards, theme_choices
 
 
 class RoundForecasts:
@@ -54,12 +56,12 @@ class RoundForecasts:
         self,
         cafe_id: int,
         forecast: cafe_service.Forecast,
-        themes: list[board_service.ThemeChoice],
+        themes: list[ThemeChoice],
     ) -> int:
         """Draw the bundles of a forecast round (in a worker thread); returns how many."""
         states = [forecast.state_at(at) for at in self.AT]
         boards = [
-            board_service.empty_round_cards(s.cafe, s.round, s.table_rows, themes)
+            empty_round_cards(cafe=s.cafe, rnd=s.round, tables=s.table_rows, themes=themes)
             for s in states
             if s.round is not None
         ]
@@ -110,9 +112,7 @@ class RoundForecasts:
             return None
         return found.ahead.get(key)
 
-    def confirm(
-        self, started: cafe_service.Rotation, boards: dict[int, board_service.TableCards]
-    ) -> int:
+    def confirm(self, started: cafe_service.Rotation, boards: dict[int, TableCards]) -> int:
         """A round has started (and its event is not yet published): if as forecast, its
         phones find their bundles drawn. Returns how many bundles were given."""
         with self._lock:
@@ -139,7 +139,7 @@ class Ahead(NamedTuple):
 
 class _Drawn(NamedTuple):
     inputs: cafe_service.StateInputs
-    themes: list[board_service.ThemeChoice]
+    themes: list[ThemeChoice]
     bundles: dict[BundleKey, RoundBundle]
     token: str
     keys: dict[int, BundleKey]  # person id -> their bundle's key
@@ -157,7 +157,7 @@ def _plan_next(db: Database, hub: Hub, cafe_id: int) -> None:
         if cafe is None:
             return
         forecast = cafe_service.prepare_next_round(session=session, cafe=cafe)
-        themes = board_service.theme_choices(session, cafe)
+        themes = theme_choices(session=session, cafe=cafe)
     if forecast is not None and forecasts.draw(cafe_id, forecast, themes):
         event = {
             "type": CafeEvent.ROUND_AHEAD,

@@ -18,8 +18,10 @@ from app.models.evidence import (
     KIND_LABELS,
     MAX_TEXT,
 )
-from app.services import board as board_service
 from app.services import cafe as cafe_service
+from app.services.board.cards import TableBoard, TableCards, ThemeChoice, board_for, table_board
+from app.services.board.drafts import Draft, new_draft
+from app.services.board.rules import default_evidence
 
 
 def new_page_id() -> str:
@@ -35,7 +37,7 @@ def compose_key(
     rnd: Round | None,
     table: CafeTable | None,
     is_open: bool,
-    theme_list: Sequence[board_service.ThemeChoice] = (),
+    theme_list: Sequence[ThemeChoice] = (),
 ) -> str:
     """Changes exactly when the contribution form on a phone must be drawn again: not at a
     rotation from one open board to the next, so a half-written draft stays where it is."""
@@ -48,12 +50,12 @@ def compose_key(
 def compose_context(
     cafe: Cafe,
     person: Someone,
-    board: board_service.TableBoard,
-    draft: board_service.Draft | None = None,
+    board: TableBoard,
+    draft: Draft | None = None,
 ) -> dict[str, Any]:
     """What the `compose` block (the contribution form) needs."""
     return {
-        "draft": draft or board_service.new_draft(person),
+        "draft": draft or new_draft(person),
         "compose_key": compose_key(
             cafe, person, board.round, board.table, board.open, board.themes
         ),
@@ -132,8 +134,8 @@ def now_block(
 def board_block(
     cafe: Cafe,
     me: Someone,
-    b: board_service.TableBoard,
-    cards: board_service.TableCards,
+    b: TableBoard,
+    cards: TableCards,
     news: str,
     csrf: str,
     cache: FragmentCache[str] = fragments,
@@ -169,11 +171,11 @@ BundleKey = tuple[int, bool, bool]
 def round_bundle(
     state: cafe_service.CafeState,
     me: Someone,
-    cards: board_service.TableCards,
+    cards: TableCards,
     cache: FragmentCache[str] = fragments,
 ) -> RoundBundle:
     view = cafe_service.participant_view(state, me, state.read_at)
-    b = board_service.board_for(cards, me)
+    b = board_for(cards=cards, person=me)
     board = board_block(state.cafe, me, b, cards, "", "", cache)
     key = compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)
     # No CSRF token in either block here: seating is planned, so no table-picking forms.
@@ -192,21 +194,21 @@ CLIENT_ID_SLOT = "tc-slot-client-id-5f1c"
 def fresh_form(
     cafe: Cafe,
     me: Someone,
-    b: board_service.TableBoard,
-    cards: board_service.TableCards,
+    b: TableBoard,
+    cards: TableCards,
     key: str,
     csrf: str,
 ) -> str:
-    evidence = board_service.default_evidence(me)
+    evidence = default_evidence(me)
 
     def draw() -> str:
-        blank = board_service.Draft(client_id=CLIENT_ID_SLOT, evidence_type=evidence)
+        blank = Draft(client_id=CLIENT_ID_SLOT, evidence_type=evidence)
         form = compose_context(cafe, me, b, blank)
         ctx = {"cafe": cafe, "person": me, "b": b, "oob": True, "csrf": CSRF_SLOT, **form}
         return render_html("participant.html", ctx, block="compose")
 
     html = fragments.get(cards, ("compose", key, evidence), draw)
-    draft_id = board_service.new_draft(me).client_id
+    draft_id = new_draft(me).client_id
     return html.replace(CSRF_SLOT, csrf).replace(CLIENT_ID_SLOT, draft_id)
 
 
@@ -217,17 +219,13 @@ def board_context(
     *,
     rnd: Round | None,
     table: CafeTable | None,
-    draft: board_service.Draft | None = None,
+    draft: Draft | None = None,
 ) -> dict[str, Any]:
     """What the `compose` and `board` blocks of the participant page need."""
-    board = board_service.table_board(
-        session=session, cafe=cafe, person=person, rnd=rnd, table=table
-    )
+    board = table_board(session=session, cafe=cafe, person=person, rnd=rnd, table=table)
     return {"b": board, **compose_context(cafe, person, board, draft)}
 
 
-def card_board(cafe: Cafe) -> board_service.TableBoard:
+def card_board(cafe: Cafe) -> TableBoard:
     """What a new card reads of its board: it was posted in an open round."""
-    return board_service.TableBoard(
-        round=None, table=None, cards=[], open=True, budget=cafe.reaction_budget
-    )
+    return TableBoard(round=None, table=None, cards=[], open=True, budget=cafe.reaction_budget)

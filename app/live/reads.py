@@ -21,16 +21,25 @@ from app.models.cafe import Cafe, CafeTable, Round
 from app.models.evidence import (
     Contribution,
 )
-from app.services import board as board_service
+from app.services.board.cards import (
+    Card,
+    TableCards,
+    new_card,
+    new_round_cards,
+    read_new_card,
+    round_cards,
+    table_cards,
+)
+from app.services.board.moderation import ModerationView, moderation_view
 from app.services.cafe import Rotation
 
 
 def read_table_cards(
     db: Database, cafe: Cafe, rnd: Round | None, table: CafeTable | None
-) -> board_service.TableCards:
+) -> TableCards:
     """For the websocket: one table's shared board, read in a short session of its own."""
     with db.read_session() as session:
-        return board_service.table_cards(session=session, cafe=cafe, rnd=rnd, table=table)
+        return table_cards(session=session, cafe=cafe, rnd=rnd, table=table)
 
 
 K = TypeVar("K")
@@ -85,15 +94,13 @@ class SharedReads(Generic[K, V]):
 
 class SharedBoards:
     """One table's cards after a change, read once for every phone at the table (each then
-    makes its own view with `board_service.board_for`). A read is keyed by the event that
+    makes its own view with `board_for`). A read is keyed by the event that
     caused it, so a later change is always read afresh."""
 
     def __init__(self) -> None:
-        self._reads: SharedReads[tuple[Any, ...], board_service.TableCards] = SharedReads()
+        self._reads: SharedReads[tuple[Any, ...], TableCards] = SharedReads()
         # Whole rounds (every table's board) after a change to the café, such as a rotation.
-        self._rounds: SharedReads[tuple[Any, ...], dict[int, board_service.TableCards]] = (
-            SharedReads(size=8)
-        )
+        self._rounds: SharedReads[tuple[Any, ...], dict[int, TableCards]] = SharedReads(size=8)
 
     @staticmethod
     def _key(db: Database, rnd: Round, table: CafeTable, token: object) -> tuple[Any, ...]:
@@ -106,7 +113,7 @@ class SharedBoards:
         rnd: Round | None,
         table: CafeTable | None,
         token: object,
-    ) -> board_service.TableCards:
+    ) -> TableCards:
         if token is None or rnd is None or table is None:
             return await to_thread.run_sync(read_table_cards, db, cafe, rnd, table)
         return await self._reads.get(
@@ -120,33 +127,33 @@ class SharedBoards:
         rnd: Round,
         tables: Sequence[CafeTable],
         token: object,
-    ) -> dict[int, board_service.TableCards]:
+    ) -> dict[int, TableCards]:
         """Every table's board of a round, read once for all the phones after a change to
         the café (a rotation: a thousand phones, each wanting its new table's board)."""
 
-        def read() -> dict[int, board_service.TableCards]:
+        def read() -> dict[int, TableCards]:
             with db.read_session() as session:
-                return board_service.round_cards(session=session, cafe=cafe, rnd=rnd, tables=tables)
+                return round_cards(session=session, cafe=cafe, rnd=rnd, tables=tables)
 
         return await self._rounds.get((id(db), rnd.id, token), read)
 
     def known_round(
         self, db: Database, round_id: int | None, token: object
-    ) -> dict[int, board_service.TableCards] | None:
+    ) -> dict[int, TableCards] | None:
         """Every table's board of a round as `of_round` would give it, if it is already here
         (kept by the rotation, or read for an earlier phone); None if it must be read."""
         return self._rounds.known((id(db), round_id, token))
 
     def keep_new_round(
         self, db: Database, cafe: Cafe, started: Rotation, seq: int
-    ) -> dict[int, board_service.TableCards]:
+    ) -> dict[int, TableCards]:
         """A round that has just started has empty boards, known without reading them: keep
         them for the phones of this process under the round event's `seq` (before it is
         published), so a rotation's thousand phones do not all wait for one read in a worker
         thread, which competes with their own drawing for the GIL."""
         rnd = started.round
         with db.read_session() as session:
-            boards = board_service.new_round_cards(
+            boards = new_round_cards(
                 session=session, cafe=cafe, rnd=rnd, tables=started.state.table_rows
             )
         self._rounds.put((id(db), rnd.id, seq), boards)
@@ -163,8 +170,8 @@ class NewCard:
 
     round_id: int
     table_id: int
-    theirs: board_service.Card
-    mine: board_service.Card
+    theirs: Card
+    mine: Card
 
     @property
     def id(self) -> int:
@@ -174,9 +181,9 @@ class NewCard:
     def of(
         cls, cafe: Cafe, contribution: Contribution, author: str | None, themes: list[str]
     ) -> NewCard:
-        def card(mine: bool) -> board_service.Card:
-            return board_service.new_card(
-                cafe, contribution, author=author, themes=themes, mine=mine
+        def card(mine: bool) -> Card:
+            return new_card(
+                cafe=cafe, contribution=contribution, author=author, themes=themes, mine=mine
             )
 
         return cls(contribution.round_id or 0, contribution.table_id or 0, card(False), card(True))
@@ -195,9 +202,7 @@ class NewCards:
     async def get(self, db: Database, cafe: Cafe, contribution_id: int) -> NewCard | None:
         def read() -> NewCard | None:
             with db.read_session() as session:
-                found = board_service.read_new_card(
-                    session=session, cafe=cafe, contribution_id=contribution_id
-                )
+                found = read_new_card(session=session, cafe=cafe, contribution_id=contribution_id)
             return NewCard.of(cafe, *found) if found is not None else None
 
         return await self._reads.get((id(db), contribution_id), read)
@@ -206,7 +211,7 @@ class NewCards:
 new_cards = NewCards()
 
 
-def read_moderation(db: Database, cafe: Cafe) -> board_service.ModerationView:
+def read_moderation(db: Database, cafe: Cafe) -> ModerationView:
     """For the console websocket: the moderation view, read in a short session."""
     with db.read_session() as session:
-        return board_service.moderation_view(session=session, cafe=cafe)
+        return moderation_view(session=session, cafe=cafe)

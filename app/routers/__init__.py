@@ -1,42 +1,49 @@
-"""Every router, in the order they are mounted."""
+"""Every router, in the order they are mounted. A domain's routes live in its own package
+(`pages` for HTML, `api` for JSON); no router module imports another."""
 
 from fastapi import APIRouter
 
-from app.routers import (
-    api_cafes,
-    api_contributions,
-    api_materials,
-    api_networks,
-    auth,
-    board,
-    cafes,
-    harvest,
-    health,
-    home,
-    live,
-    materials,
-    networks,
-    participant,
-)
+from app.routers import health, home, sockets
+from app.routers.accounts import api as accounts_api
+from app.routers.accounts import pages as accounts_pages
+from app.routers.action_plan import api as action_plan_api
+from app.routers.action_plan import pages as action_plan_pages
+from app.routers.board import api as board_api
+from app.routers.board import moderation as board_moderation
+from app.routers.board import pages as board_pages
+from app.routers.board import uploads as board_uploads
+from app.routers.cafe import api as cafe_api
+from app.routers.cafe import pages as cafe_pages
+from app.routers.cafe import phone as cafe_phone
+from app.routers.evidence import api as evidence_api
+from app.routers.evidence import pages as evidence_pages
+from app.routers.material import api as material_api
+from app.routers.material import pages as material_pages
+from app.routers.network import api as network_api
+from app.routers.network import pages as network_pages
 
 # Requests are matched against the routers in this order, so the phones' routes (many
 # requests a second in a busy café) come first; no two routers' paths overlap.
 ROUTERS: list[APIRouter] = [
     health.router,
-    board.router,
-    participant.router,
-    live.router,
-    board.uploads,
+    board_pages.router,
+    board_uploads.router,
+    cafe_phone.router,
+    sockets.router,
+    board_uploads.uploads,
     home.router,
-    auth.pages,
-    auth.api,
-    cafes.router,
-    api_cafes.router,
-    board.api,
-    harvest.router,
-    api_contributions.router,
-    networks.router,
-    api_networks.router,
-    materials.router,
-    api_materials.router,
+    accounts_pages.router,
+    accounts_api.router,
+    cafe_pages.router,
+    board_moderation.router,
+    cafe_api.router,
+    board_api.router,
+    evidence_pages.router,
+    evidence_api.router,
+    network_pages.router,
+    action_plan_pages.router,
+    network_api.router,
+    action_plan_api.router,
+    material_pages.router,
+    material_api.router,
 ]

@@ -4,39 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from fastapi.security import OAuth2PasswordRequestForm
 
+from app.deps.accounts import login_attempt
 from app.deps.common import (
-    ApiWriter,
     CsrfDep,
     FacilitatorDep,
     NowDep,
     SessionDep,
     SettingsDep,
-    api_errors,
 )
 from app.kit.rendering import render
 from app.models.accounts import (
-    AccessToken,
-    ApiTokenCreate,
-    ApiTokenCreated,
-    ApiTokenPublic,
     TokenScope,
 )
-from app.security import issue_access_token
 from app.services import accounts
 from app.services.errors import TooManyAttempts
 
-pages = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
-api = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-
-LOGIN_BUCKET = "login"
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
 
 def _safe_next(next_url: str | None) -> str:
@@ -46,40 +32,14 @@ def _safe_next(next_url: str | None) -> str:
     return "/dashboard"
 
 
-def _login_attempt(
-    *,
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    email: str,
-    password: str,
-) -> int | None:
-    key = f"{accounts.normalise_email(email)}|{_client(request)}"
-    accounts.check_rate(
-        session=session,
-        bucket=LOGIN_BUCKET,
-        key=key,
-        limit=settings.login_attempts,
-        window_seconds=settings.login_window_seconds,
-        now=now,
-    )
-    facilitator = accounts.authenticate(session=session, email=email, password=password)
-    if facilitator is None:
-        accounts.record_hit(session=session, bucket=LOGIN_BUCKET, key=key, now=now)
-        return None
-    accounts.clear_hits(session=session, bucket=LOGIN_BUCKET, key=key)
-    return facilitator.id
-
-
-@pages.get("/login")
+@router.get("/login")
 def login_page(request: Request, next: str | None = None) -> Response:
     if request.session.get("facilitator_id"):
         return RedirectResponse(_safe_next(next), status_code=303)
     return render(request, "login.html", {"next": _safe_next(next), "email": ""})
 
 
-@pages.post("/login")
+@router.post("/login")
 def login(
     request: Request,
     session: SessionDep,
@@ -98,7 +58,7 @@ def login(
             status_code=422,
         )
     try:
-        facilitator_id = _login_attempt(
+        facilitator_id = login_attempt(
             request=request,
             session=session,
             settings=settings,
@@ -129,19 +89,19 @@ def login(
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
-@pages.post("/logout")
+@router.post("/logout")
 def logout(request: Request) -> Response:
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
 
-@pages.get("/account/tokens")
+@router.get("/account/tokens")
 def tokens_page(request: Request, session: SessionDep, facilitator: FacilitatorDep) -> Response:
     tokens = accounts.list_api_tokens(session=session, facilitator=facilitator)
     return render(request, "tokens.html", {"facilitator": facilitator, "tokens": tokens})
 
 
-@pages.post("/account/tokens")
+@router.post("/account/tokens")
 def tokens_create(
     request: Request,
     session: SessionDep,
@@ -168,77 +128,9 @@ def tokens_create(
     )
 
 
-@pages.post("/account/tokens/{token_id}/revoke")
+@router.post("/account/tokens/{token_id}/revoke")
 def tokens_revoke(
     token_id: int, session: SessionDep, facilitator: FacilitatorDep, now: NowDep
 ) -> Response:
     accounts.revoke_api_token(session=session, facilitator=facilitator, token_id=token_id, now=now)
     return RedirectResponse("/account/tokens", status_code=303)
-
-
-@api.post(
-    "/token",
-    response_model=AccessToken,
-    responses={
-        401: {"description": "Incorrect email or password"},
-        422: {"description": "Invalid input"},
-        429: {"description": "Too many attempts from this address; try again later"},
-    },
-)
-def token(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-) -> AccessToken:
-    """Exchange a facilitator's email and password for a bearer token (12 hours)."""
-    facilitator_id = _login_attempt(
-        request=request,
-        session=session,
-        settings=settings,
-        now=now,
-        email=form.username,
-        password=form.password,
-    )
-    if facilitator_id is None:
-        raise HTTPException(
-            401, "Incorrect email or password.", headers={"WWW-Authenticate": "Bearer"}
-        )
-    return AccessToken(access_token=issue_access_token(settings, facilitator_id))
-
-
-TOKEN_ERRORS = api_errors()
-
-
-@api.get("/api-tokens", response_model=list[ApiTokenPublic], responses=TOKEN_ERRORS)
-def api_tokens(session: SessionDep, facilitator: ApiWriter) -> list[ApiTokenPublic]:
-    """List your long-lived API tokens (never the tokens themselves)."""
-    rows = accounts.list_api_tokens(session=session, facilitator=facilitator)
-    return [ApiTokenPublic.model_validate(r, from_attributes=True) for r in rows]
-
-
-@api.post("/api-tokens", response_model=ApiTokenCreated, status_code=201, responses=TOKEN_ERRORS)
-def api_token_create(
-    body: ApiTokenCreate, session: SessionDep, facilitator: ApiWriter
-) -> ApiTokenCreated:
-    """Create a long-lived token with the read or write scope; the token is shown once."""
-    row, clear = accounts.create_api_token(
-        session=session, facilitator=facilitator, name=body.name, scope=body.scope
-    )
-    return ApiTokenCreated.model_validate(
-        {**ApiTokenPublic.model_validate(row, from_attributes=True).model_dump(), "token": clear}
-    )
-
-
-@api.delete(
-    "/api-tokens/{token_id}",
-    status_code=204,
-    responses=api_errors(not_found="No such token of yours"),
-)
-def api_token_revoke(
-    token_id: int, session: SessionDep, facilitator: ApiWriter, now: NowDep
-) -> Response:
-    """Revoke a token; it stops working at once."""
-    accounts.revoke_api_token(session=session, facilitator=facilitator, token_id=token_id, now=now)
-    return Response(status_code=204)

@@ -27,8 +27,8 @@ from app.models.cafe import (
     TableQuestionSpec,
     TableSpec,
 )
-from app.services import board as board_service
 from app.services import cafe as cafe_service
+from app.services.board.moderation import moderation_view
 from app.services.errors import DomainError, Invalid, NotFound
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -240,7 +240,7 @@ def _console(
             "facilitator": facilitator,
             "cafe": cafe,
             "s": state,
-            "m": board_service.moderation_view(session=session, cafe=cafe),
+            "m": moderation_view(session=session, cafe=cafe),
             "error": error,
             "join_url": cafe_service.join_url(settings.base_url, cafe),
             "base_url": settings.base_url.rstrip("/"),

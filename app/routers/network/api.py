@@ -6,18 +6,21 @@ Lists are read a page at a time: `limit` items after the id given as `after`; th
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Depends, Query, Response
-
-from app.deps.common import ApiReader, ApiWriter, NowDep, SessionDep, SettingsDep, api_errors
-from app.kit.downloads import DOCX_MEDIA
-from app.models.action_plan import (
-    ActionPlan,
-    ActionPlanCreate,
-    ActionPlanPublic,
-    ActionPlanSummary,
-    ActionPlanUpdate,
+from app.deps.common import ApiReader, ApiWriter, NowDep, SessionDep, SettingsDep
+from app.deps.network import (
+    ERRORS,
+    After,
+    Limit,
+    ReadGroup,
+    ReadMeeting,
+    ReadMember,
+    ReadNetwork,
+    WriteGroup,
+    WriteMeeting,
+    WriteMember,
+    WriteNetwork,
 )
 from app.models.cafe import CafePublic
 from app.models.network import (
@@ -44,7 +47,6 @@ from app.models.network import (
     RunAsCafeRequest,
     ScheduleRequest,
 )
-from app.services import action_plan as plan_service
 from app.services import cafe as cafe_service
 from app.services.network import attendance as attendance_service
 from app.services.network import calendar as calendar_service
@@ -56,77 +58,15 @@ from app.services.network import networks as network_service
 
 router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
 
-ERRORS = api_errors(
-    not_found="No such network, group, member, meeting or plan (or not yours)",
-    conflict="Not possible in the current state",
-)
 CSV_MEDIA = "text/csv; charset=utf-8"
 CSV_RESPONSES: dict[int | str, dict[str, object]] = {
     **ERRORS,
     200: {"description": "CSV, one row per member", "content": {"text/csv": {}}},
 }
 
-After = Annotated[int | None, Query(ge=0, description="Read items after this id (a cursor).")]
-Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
-
-
-# --- path objects, checked against the caller ---------------------------------------------
-
-
-def _read_network(network_id: int, session: SessionDep, who: ApiReader) -> Network:
-    return network_service.get_network(session=session, facilitator=who, network_id=network_id)
-
-
-def _write_network(network_id: int, session: SessionDep, who: ApiWriter) -> Network:
-    return network_service.get_network(session=session, facilitator=who, network_id=network_id)
-
-
-def _read_group(group_id: int, session: SessionDep, who: ApiReader) -> LocalGroup:
-    return network_service.get_group(session=session, facilitator=who, group_id=group_id)
-
-
-def _write_group(group_id: int, session: SessionDep, who: ApiWriter) -> LocalGroup:
-    return network_service.get_group(session=session, facilitator=who, group_id=group_id)
-
-
-def _read_member(member_id: int, session: SessionDep, who: ApiReader) -> Member:
-    return network_service.get_member(session=session, facilitator=who, member_id=member_id)
-
-
-def _write_member(member_id: int, session: SessionDep, who: ApiWriter) -> Member:
-    return network_service.get_member(session=session, facilitator=who, member_id=member_id)
-
-
-def _read_meeting(meeting_id: int, session: SessionDep, who: ApiReader) -> Meeting:
-    return network_service.get_meeting(session=session, facilitator=who, meeting_id=meeting_id)
-
-
-def _write_meeting(meeting_id: int, session: SessionDep, who: ApiWriter) -> Meeting:
-    return network_service.get_meeting(session=session, facilitator=who, meeting_id=meeting_id)
-
-
-def _read_plan(plan_id: int, session: SessionDep, who: ApiReader) -> ActionPlan:
-    return plan_service.get_plan(session=session, facilitator=who, plan_id=plan_id)
-
-
-def _write_plan(plan_id: int, session: SessionDep, who: ApiWriter) -> ActionPlan:
-    return plan_service.get_plan(session=session, facilitator=who, plan_id=plan_id)
-
-
-ReadNetwork = Annotated[Network, Depends(_read_network)]
-WriteNetwork = Annotated[Network, Depends(_write_network)]
-ReadGroup = Annotated[LocalGroup, Depends(_read_group)]
-WriteGroup = Annotated[LocalGroup, Depends(_write_group)]
-ReadMember = Annotated[Member, Depends(_read_member)]
-WriteMember = Annotated[Member, Depends(_write_member)]
-ReadMeeting = Annotated[Meeting, Depends(_read_meeting)]
-WriteMeeting = Annotated[Meeting, Depends(_write_meeting)]
-ReadPlan = Annotated[ActionPlan, Depends(_read_plan)]
-WritePlan = Annotated[ActionPlan, Depends(_write_plan)]
-
 
 def _network_public(session: SessionDep, network: Network) -> NetworkPublic:
-    counts = network_service.group_counts(session, [network.id or 0])
+    counts = network_service.group_counts(session=session, network_ids=[network.id or 0])
     return NetworkPublic(
         **network.model_dump(exclude={"facilitator_id"}), group_count=counts.get(network.id or 0, 0)
     )
@@ -134,7 +74,7 @@ def _network_public(session: SessionDep, network: Network) -> NetworkPublic:
 
 def _groups_public(session: SessionDep, groups: list[LocalGroup]) -> list[GroupPublic]:
     members, meetings = group_service.member_and_meeting_counts(
-        session, [g.id for g in groups if g.id is not None]
+        session=session, group_ids=[g.id for g in groups if g.id is not None]
     )
     return [
         GroupPublic(
@@ -183,7 +123,9 @@ def list_networks(
     networks, cursor = network_service.list_networks(
         session=session, facilitator=who, after=after, limit=limit
     )
-    counts = network_service.group_counts(session, [n.id for n in networks if n.id])
+    counts = network_service.group_counts(
+        session=session, network_ids=[n.id for n in networks if n.id]
+    )
     return Page(
         items=[
             NetworkPublic(
@@ -279,7 +221,7 @@ def delete_group(group: WriteGroup, session: SessionDep) -> Response:
 @router.get("/groups/{group_id:int}/attendance.csv", responses=CSV_RESPONSES)
 def group_attendance_csv(group: ReadGroup, session: SessionDep) -> Response:
     """Attendance and hours per member of one local group, as CSV for payment."""
-    network = network_service.network_of(session, group)
+    network = network_service.network_of(session=session, group=group)
     body = attendance_service.attendance_csv(session=session, network=network, group=group)
     return Response(
         body,
@@ -461,78 +403,3 @@ def invites(meeting: ReadMeeting, session: SessionDep, settings: SettingsDep) ->
 
 
 # --- action plans -------------------------------------------------------------------------------
-
-
-@router.get("/{network_id:int}/action-plans", responses=ERRORS)
-def list_plans(
-    network: ReadNetwork, session: SessionDep, after: After = None, limit: Limit = 50
-) -> Page[ActionPlanSummary]:
-    """List a network's action plans and its theory of change."""
-    plans, cursor = plan_service.list_plans(
-        session=session, network=network, after=after, limit=limit
-    )
-    return Page(
-        items=[ActionPlanSummary.model_validate(p, from_attributes=True) for p in plans],
-        next_cursor=cursor,
-    )
-
-
-@router.post("/{network_id:int}/action-plans", status_code=201, responses=ERRORS)
-def create_plan(
-    body: ActionPlanCreate, network: WriteNetwork, session: SessionDep, now: NowDep
-) -> ActionPlanPublic:
-    """Start a local group's action plan (kind `network`) or the theory of change (`project`)."""
-    plan = plan_service.create_plan(session=session, network=network, data=body, now=now)
-    return plan_service.plan_view(session=session, plan=plan)
-
-
-@router.get("/action-plans/{plan_id:int}", responses=ERRORS)
-def read_plan(plan: ReadPlan, session: SessionDep) -> ActionPlanPublic:
-    """Read a plan: every question of its template, the answers and the evidence cited."""
-    return plan_service.plan_view(session=session, plan=plan)
-
-
-@router.patch("/action-plans/{plan_id:int}", responses=ERRORS)
-def update_plan(
-    body: ActionPlanUpdate, plan: WritePlan, session: SessionDep, now: NowDep
-) -> ActionPlanPublic:
-    """Save answers by field key, each optionally with the evidence item ids it cites."""
-    plan_service.update_plan(session=session, plan=plan, data=body, now=now)
-    return plan_service.plan_view(session=session, plan=plan)
-
-
-@router.delete("/action-plans/{plan_id:int}", status_code=204, responses=ERRORS)
-def delete_plan(plan: WritePlan, session: SessionDep) -> Response:
-    """Delete a plan."""
-    plan_service.delete_plan(session=session, plan=plan)
-    return Response(status_code=204)
-
-
-@router.get(
-    "/action-plans/{plan_id:int}/export",
-    responses={
-        **ERRORS,
-        200: {"content": {"application/json": {}, "text/markdown": {}, DOCX_MEDIA: {}}},
-    },
-)
-def export_plan(
-    plan: ReadPlan,
-    session: SessionDep,
-    format: Annotated[Literal["json", "md", "docx"], Query()] = "json",
-) -> Response:
-    """Export a plan as JSON, Markdown or DOCX."""
-    view = plan_service.plan_view(session=session, plan=plan)
-    name = f"action-plan-{plan.id}"
-    if format == "md":
-        return Response(
-            plan_service.to_markdown(view),
-            media_type="text/markdown; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.md"'},
-        )
-    if format == "docx":
-        return Response(
-            plan_service.to_docx(view),
-            media_type=DOCX_MEDIA,
-            headers={"Content-Disposition": f'attachment; filename="{name}.docx"'},
-        )
-    return Response(view.model_dump_json(), media_type="application/json")

@@ -37,8 +37,9 @@ from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant, Someone
 from app.security import origin_allowed
-from app.services import board as board_service
 from app.services import cafe as cafe_service
+from app.services.board.cards import Card, board_for
+from app.services.board.rules import VISIBLE
 
 router = APIRouter()
 
@@ -141,7 +142,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             last_board["html"] = ""
             return ""
         shown = card.mine if own else card.theirs
-        if not own and shown.contribution.status != board_service.VISIBLE:
+        if not own and shown.contribution.status != VISIBLE:
             return ""
         news = "" if own else f"New on your table's board: {shown.contribution.text[:120]}"
         html = fragments.get(
@@ -209,7 +210,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             key = compose_seen[0] = bundle.compose_key
 
             def form() -> str:
-                b = board_service.board_for(cards, me)
+                b = board_for(cards=cards, person=me)
                 return fresh_form(state.cafe, me, b, cards, key, csrf)
 
             # The table first, then the form (round 1's is twice the size of the rest).
@@ -240,7 +241,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
             cards = boards.get(view.table.id or 0)
         if cards is None:
             cards = await shared_boards.get(db, state.cafe, view.round, view.table, token)
-        b = board_service.board_for(cards, me)
+        b = board_for(cards=cards, person=me)
         ids = {card.id for card in b.cards}
         place = (b.round.id if b.round else None, b.table.id if b.table else None)
         # News only of the board the phone shows already: after a rotation or a move the
@@ -328,7 +329,7 @@ def _current(state: cafe_service.CafeState, pid: int, person: Participant) -> So
     return state.people_by_id.get(pid, person)
 
 
-def _board_news(before: set[int] | None, cards: list[board_service.Card]) -> str:
+def _board_news(before: set[int] | None, cards: list[Card]) -> str:
     """A short sentence for screen readers when the board changes under them."""
     if before is None:
         return ""

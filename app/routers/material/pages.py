@@ -5,17 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 
 from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep
-from app.deps.material import imported_file
+from app.deps.material import (
+    LeadItem,
+    LeadMaterial,
+    LeadNetwork,
+    LeadSection,
+    LeadVersion,
+    imported_file,
+)
 from app.kit.downloads import DOCX_MEDIA
 from app.kit.rendering import render
 from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.models.material import (
-    EvidenceItem,
     Material,
     MaterialCreate,
     MaterialSection,
@@ -24,52 +30,20 @@ from app.models.material import (
     VersionStatus,
 )
 from app.models.network import Network
-from app.services import material as material_service
 from app.services import material_export as export
 from app.services.errors import DomainError, Invalid, NotFound
-from app.services.network import networks as network_service
+from app.services.material import cross_group as cross_group_service
+from app.services.material import diff as diff_service
+from app.services.material import merge as merge_service
+from app.services.material import provenance as provenance_service
+from app.services.material import reading as reading_service
+from app.services.material import versions as version_service
+from app.services.material import views as view_service
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
 NOTICE = "material_notice"
 PAGE_SIZE = 100
-
-
-def lead_network(network_id: int, session: SessionDep, facilitator: FacilitatorDep) -> Network:
-    return network_service.get_network(
-        session=session, facilitator=facilitator, network_id=network_id
-    )
-
-
-LeadNetwork = Annotated[Network, Depends(lead_network)]
-
-
-def lead_material(material_id: int, network: LeadNetwork, session: SessionDep) -> Material:
-    return material_service.get_material(session=session, network=network, material_id=material_id)
-
-
-LeadMaterial = Annotated[Material, Depends(lead_material)]
-
-
-def lead_version(number: int, material: LeadMaterial, session: SessionDep) -> MaterialVersion:
-    return material_service.get_version(session=session, material=material, number=number)
-
-
-LeadVersion = Annotated[MaterialVersion, Depends(lead_version)]
-
-
-def lead_section(section_id: int, version: LeadVersion, session: SessionDep) -> MaterialSection:
-    return material_service.get_section(session=session, version=version, section_id=section_id)
-
-
-LeadSection = Annotated[MaterialSection, Depends(lead_section)]
-
-
-def lead_item(item_id: int, section: LeadSection, session: SessionDep) -> EvidenceItem:
-    return material_service.get_evidence_item(session=session, section=section, item_id=item_id)
-
-
-LeadItem = Annotated[EvidenceItem, Depends(lead_item)]
 
 
 def _base(network: Network) -> str:
@@ -124,7 +98,7 @@ def _list_page(
             request,
             facilitator,
             network,
-            summaries=material_service.material_summaries(session=session, network=network),
+            summaries=reading_service.material_summaries(session=session, network=network),
             values=values or {},
             error=error,
         ),
@@ -172,7 +146,7 @@ def create_material(
                     )
                 ],
             )
-        material = material_service.create_material(
+        material = version_service.create_material(
             session=session, network=network, data=data, now=now
         )
     except DomainError as exc:
@@ -194,7 +168,7 @@ def create_material(
 def cross_group(
     request: Request, session: SessionDep, facilitator: FacilitatorDep, network: LeadNetwork
 ) -> Response:
-    themes = material_service.cross_group_themes(session=session, network=network)
+    themes = cross_group_service.cross_group_themes(session=session, network=network)
     return render(
         request,
         "materials/cross_group.html",
@@ -206,7 +180,7 @@ def cross_group(
             single=[t for t in themes if t.group_count <= 1],
             groups={
                 link.group.id: link.group.name
-                for link in material_service.network_cafes(session=session, network=network)
+                for link in provenance_service.network_cafes(session=session, network=network)
             },
         ),
     )
@@ -217,7 +191,7 @@ def cross_group(
 
 @router.get("/networks/{network_id}/materials/{material_id}")
 def material_home(network: LeadNetwork, material: LeadMaterial, session: SessionDep) -> Response:
-    versions = material_service.list_versions(session=session, material=material)
+    versions = reading_service.list_versions(session=session, material=material)
     return _back(_version_url(network, material, versions[-1].number if versions else 1))
 
 
@@ -232,7 +206,7 @@ def _version_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    view = material_service.version_view(session=session, material=material, version=version)
+    view = view_service.version_view(session=session, material=material, version=version)
     return render(
         request,
         "materials/version.html",
@@ -271,7 +245,7 @@ def rename_material(
     now: NowDep,
     title: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    material_service.rename_material(session=session, material=material, title=title, now=now)
+    version_service.rename_material(session=session, material=material, title=title, now=now)
     _notice(request, "The title was changed.")
     return _back(f"{_base(network)}/{material.id}")
 
@@ -281,7 +255,7 @@ def delete_material(
     request: Request, session: SessionDep, network: LeadNetwork, material: LeadMaterial
 ) -> Response:
     title = material.title
-    material_service.delete_material(session=session, material=material)
+    version_service.delete_material(session=session, material=material)
     _notice(request, f"“{title}” was deleted.")
     return _back(_base(network))
 
@@ -294,7 +268,7 @@ def start_next_version(
     material: LeadMaterial,
     now: NowDep,
 ) -> Response:
-    version = material_service.start_next_version(session=session, material=material, now=now)
+    version = version_service.start_next_version(session=session, material=material, now=now)
     _notice(request, f"Version {version.number} was started as a copy of the last published one.")
     return _back(_version_url(network, material, version.number))
 
@@ -311,7 +285,7 @@ def publish_version(
     note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     try:
-        material_service.publish_version(session=session, version=version, note=note, now=now)
+        version_service.publish_version(session=session, version=version, note=note, now=now)
     except DomainError as exc:
         session.rollback()
         return _version_page(
@@ -338,11 +312,11 @@ def diff_page(
     from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
     to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
 ) -> Response:
-    versions = material_service.list_versions(session=session, material=material)
+    versions = reading_service.list_versions(session=session, material=material)
     newest = versions[-1].number if versions else 1
     new = to_version or newest
     old = from_version or max(1, new - 1)
-    diff = material_service.diff_versions(
+    diff = diff_service.diff_versions(
         session=session, material=material, old_number=old, new_number=new
     )
     return render(
@@ -371,7 +345,7 @@ def add_section(
     easy_read_text: Annotated[str, Form(max_length=30_000)] = "",
 ) -> Response:
     try:
-        section = material_service.add_section(
+        section = version_service.add_section(
             session=session,
             version=version,
             heading=heading,
@@ -464,7 +438,7 @@ def edit_section(
         "easy_read_text": easy_read_text,
     }
     try:
-        material_service.update_section(
+        version_service.update_section(
             session=session,
             section=section,
             heading=heading,
@@ -500,7 +474,7 @@ def move_section(
     now: NowDep,
     position: Annotated[int, Form(ge=1, le=10_000)],
 ) -> Response:
-    material_service.move_section(session=session, section=section, position=position, now=now)
+    version_service.move_section(session=session, section=section, position=position, now=now)
     _notice(request, f"“{section.heading}” is now section {section.position}.")
     return _back(f"{_version_url(network, material, version.number)}#section-{section.id}")
 
@@ -516,7 +490,7 @@ def delete_section(
     now: NowDep,
 ) -> Response:
     heading = section.heading
-    material_service.delete_section(session=session, section=section, now=now)
+    version_service.delete_section(session=session, section=section, now=now)
     _notice(request, f"The section “{heading}” was removed from this draft.")
     return _back(_version_url(network, material, version.number))
 
@@ -526,11 +500,11 @@ def delete_section(
 
 def _filters(
     cafe: str, group: str, theme: str, kind: str, evidence_type: str, role: str
-) -> material_service.CandidateFilter:
+) -> merge_service.CandidateFilter:
     def number(raw: str) -> int | None:
         return int(raw) if raw.strip().isdigit() else None
 
-    return material_service.CandidateFilter(
+    return merge_service.CandidateFilter(
         cafe_id=number(cafe),
         group_id=number(group),
         theme=theme.strip() or None,
@@ -590,14 +564,14 @@ def _merge_page(
     status_code: int = 200,
 ) -> Response:
     filters = _filters(**chosen)
-    page = material_service.merge_candidates(
+    page = merge_service.merge_candidates(
         session=session, network=network, filters=filters, after=after, limit=PAGE_SIZE
     )
-    links = material_service.network_cafes(session=session, network=network)
-    themes = material_service.network_themes(session=session, network=network)
+    links = provenance_service.network_cafes(session=session, network=network)
+    themes = merge_service.network_themes(session=session, network=network)
     in_section = {
         ev.item.contribution_id
-        for ev in material_service.section_view(session=session, section=section).evidence
+        for ev in view_service.section_view(session=session, section=section).evidence
     }
     return render(
         request,
@@ -656,7 +630,7 @@ def merge(
     }
     ids = list(contribution or [])
     if all_shown:
-        page = material_service.merge_candidates(
+        page = merge_service.merge_candidates(
             session=session,
             network=network,
             filters=_filters(**chosen),
@@ -665,7 +639,7 @@ def merge(
         )
         ids = [c.contribution.id or 0 for c in page.items]
     try:
-        result = material_service.merge_evidence(
+        result = merge_service.merge_evidence(
             session=session,
             network=network,
             section=section,
@@ -707,7 +681,7 @@ def paraphrase(
     now: NowDep,
     text: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    material_service.update_evidence_item(session=session, item=item, paraphrase=text, now=now)
+    merge_service.update_evidence_item(session=session, item=item, paraphrase=text, now=now)
     _notice(request, "The paraphrase was saved." if text.strip() else "The paraphrase was cleared.")
     return _back(f"{_version_url(network, material, version.number)}#evidence-{item.id}")
 
@@ -723,7 +697,7 @@ def remove_item(
     item: LeadItem,
     now: NowDep,
 ) -> Response:
-    material_service.remove_evidence_item(session=session, item=item, now=now)
+    merge_service.remove_evidence_item(session=session, item=item, now=now)
     _notice(request, "The evidence item was taken out of this draft.")
     return _back(f"{_version_url(network, material, version.number)}#section-{section.id}")
 
@@ -742,7 +716,7 @@ def print_view(
     material: LeadMaterial,
     version: LeadVersion,
 ) -> Response:
-    view = material_service.version_view(session=session, material=material, version=version)
+    view = view_service.version_view(session=session, material=material, version=version)
     return render(
         request,
         "materials/print.html",
@@ -767,7 +741,7 @@ def easy_read(
     material: LeadMaterial,
     version: LeadVersion,
 ) -> Response:
-    view = material_service.version_view(session=session, material=material, version=version)
+    view = view_service.version_view(session=session, material=material, version=version)
     return render(
         request,
         "materials/easy_read.html",
@@ -791,7 +765,7 @@ def download(
     material: LeadMaterial,
     version: LeadVersion,
 ) -> Response:
-    view = material_service.version_view(session=session, material=material, version=version)
+    view = view_service.version_view(session=session, material=material, version=version)
     body: bytes
     if name == "material.md":
         body, media, suffix, ext = export.version_markdown(view).encode(), "text/markdown", "", "md"

@@ -6,19 +6,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
-from starlette.datastructures import FormData
+from fastapi import APIRouter, Form, Request, Response
 
 from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
-from app.kit.downloads import DOCX_MEDIA
+from app.deps.network import (
+    OwnedGroup,
+    OwnedMeeting,
+    OwnedMember,
+    OwnedNetwork,
+    lead_context,
+)
+from app.kit.forms import FormDep, build, see_other
 from app.kit.qr import qr_svg
 from app.kit.rendering import render
 from app.models.accounts import Facilitator
-from app.models.action_plan import ActionPlan, ActionPlanCreate, ActionPlanUpdate, PlanKind
 from app.models.cafe import ROLE_LABELS
-from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.models.network import (
     AttendanceMark,
     GroupCreate,
@@ -49,107 +51,13 @@ from app.services.network import networks as network_service
 router = APIRouter(prefix="/networks", include_in_schema=False, dependencies=[CsrfDep])
 
 
-_FIELD_LABELS = {
-    "title": "Title",
-    "description": "Description",
-    "name": "Name",
-    "area": "Area",
-    "display_name": "Name",
-    "role": "Role",
-    "email": "Email",
-    "phone": "Phone",
-    "accessibility_needs": "Accessibility needs",
-    "consent_note": "Consent note",
-    "location": "Location",
-    "starts_at": "Start",
-    "ends_at": "End",
-    "count": "Number of meetings",
-    "interval_weeks": "Weeks between meetings",
-    "duration_minutes": "Length",
-    "minutes": "Minutes per round",
-    "table_count": "Number of tables",
-    "table_capacity": "People per table",
-    "questions": "Questions",
-    "hours": "Hours",
-}
-
-
-def readable(exc: ValidationError) -> str:
-    """Validation errors as sentences a person can act on."""
-    sentences = []
-    for error in exc.errors():
-        loc = [str(p) for p in error.get("loc", ()) if not str(p).isdigit()]
-        label = _FIELD_LABELS.get(loc[-1], loc[-1].replace("_", " ")) if loc else "The form"
-        msg = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-        sentences.append(f"{label}: {msg}.")
-    return " ".join(sentences)
-
-
-def _build(model: type[Any], **values: Any) -> Any:
-    try:
-        return model(**values)
-    except ValidationError as exc:
-        raise Invalid(readable(exc)) from exc
-
-
 def _span(date: str, start: str, end: str, *, label: str) -> tuple[datetime, datetime]:
     """Start and end of a meeting typed as one date and two times (UK time)."""
-    begins = meeting_service.parse_local(date, start, label=label)
-    ends = meeting_service.parse_local(date, end or start, label=label)
+    begins = meeting_service.parse_local(date_text=date, time_text=start, label=label)
+    ends = meeting_service.parse_local(date_text=date, time_text=end or start, label=label)
     if ends <= begins:
         raise Invalid(f"The {label} must end after it starts.")
     return begins, ends
-
-
-async def form_data(request: Request) -> FormData:
-    """The posted form, for forms whose fields depend on the data (attendance, plans)."""
-    return await request.form(max_fields=5000)
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
-
-
-# --- path objects owned by the logged-in lead -----------------------------------------------
-
-
-def _network(network_id: int, session: SessionDep, who: FacilitatorDep) -> Network:
-    return network_service.get_network(session=session, facilitator=who, network_id=network_id)
-
-
-def _group(group_id: int, session: SessionDep, who: FacilitatorDep) -> LocalGroup:
-    return network_service.get_group(session=session, facilitator=who, group_id=group_id)
-
-
-def _member(member_id: int, session: SessionDep, who: FacilitatorDep) -> Member:
-    return network_service.get_member(session=session, facilitator=who, member_id=member_id)
-
-
-def _meeting(meeting_id: int, session: SessionDep, who: FacilitatorDep) -> Meeting:
-    return network_service.get_meeting(session=session, facilitator=who, meeting_id=meeting_id)
-
-
-def _plan(plan_id: int, session: SessionDep, who: FacilitatorDep) -> ActionPlan:
-    return plan_service.get_plan(session=session, facilitator=who, plan_id=plan_id)
-
-
-OwnedNetwork = Annotated[Network, Depends(_network)]
-OwnedGroup = Annotated[LocalGroup, Depends(_group)]
-OwnedMember = Annotated[Member, Depends(_member)]
-OwnedMeeting = Annotated[Meeting, Depends(_meeting)]
-OwnedPlan = Annotated[ActionPlan, Depends(_plan)]
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-def _common(who: Facilitator) -> dict[str, Any]:
-    return {
-        "facilitator": who,
-        "roles": ROLE_LABELS,
-        "when": meeting_service.describe_when,
-        "local": meeting_service.local_time,
-    }
 
 
 # --- networks -------------------------------------------------------------------------------
@@ -165,12 +73,14 @@ def _networks_page(
     status_code: int = 200,
 ) -> Response:
     networks, _ = network_service.list_networks(session=session, facilitator=who)
-    counts = network_service.group_counts(session, [n.id for n in networks if n.id])
+    counts = network_service.group_counts(
+        session=session, network_ids=[n.id for n in networks if n.id]
+    )
     return render(
         request,
         "networks/list.html",
         {
-            **_common(who),
+            **lead_context(who),
             "networks": networks,
             "counts": counts,
             "error": error,
@@ -196,7 +106,7 @@ def create_network(
 ) -> Response:
     """Start a network."""
     try:
-        data = _build(NetworkCreate, title=title.strip(), description=description)
+        data = build(NetworkCreate, title=title.strip(), description=description)
         network = network_service.create_network(session=session, facilitator=who, data=data)
     except DomainError as exc:
         session.rollback()
@@ -208,7 +118,7 @@ def create_network(
             values={"title": title, "description": description},
             status_code=exc.status_code,
         )
-    return _see_other(f"/networks/{network.id}")
+    return see_other(f"/networks/{network.id}")
 
 
 def _network_page(
@@ -224,14 +134,14 @@ def _network_page(
 ) -> Response:
     groups, _ = group_service.list_groups(session=session, network=network)
     members, meetings = group_service.member_and_meeting_counts(
-        session, [g.id for g in groups if g.id]
+        session=session, group_ids=[g.id for g in groups if g.id]
     )
     plans = {g.id: plan_service.plan_for_group(session, g) for g in groups}
     return render(
         request,
         "networks/network.html",
         {
-            **_common(who),
+            **lead_context(who),
             "network": network,
             "groups": groups,
             "member_counts": members,
@@ -268,7 +178,7 @@ def update_network(
 ) -> Response:
     """Change a network's topic or description."""
     try:
-        data = _build(NetworkUpdate, title=title.strip(), description=description)
+        data = build(NetworkUpdate, title=title.strip(), description=description)
         network_service.update_network(session=session, network=network, data=data)
     except DomainError as exc:
         session.rollback()
@@ -283,7 +193,7 @@ def update_network(
             values={"title": title, "description": description},
             status_code=exc.status_code,
         )
-    return _see_other(f"/networks/{network.id}")
+    return see_other(f"/networks/{network.id}")
 
 
 @router.post("/{network_id:int}/delete")
@@ -296,7 +206,7 @@ def delete_network(
     if not confirm:
         raise Invalid("Tick the box to confirm that the network should be deleted.")
     network_service.delete_network(session=session, network=network)
-    return _see_other("/networks")
+    return see_other("/networks")
 
 
 @router.post("/{network_id:int}/groups")
@@ -325,13 +235,13 @@ def create_group(
         plan = None
         if first_date.strip():
             first, ends = _span(first_date, start_time, end_time, label="first meeting")
-            plan = _build(
+            plan = build(
                 ScheduleRequest,
                 start=first,
                 duration_minutes=int((ends - first).total_seconds() // 60),
                 location=location,
             )
-        data = _build(GroupCreate, name=name.strip(), area=area, location=location)
+        data = build(GroupCreate, name=name.strip(), area=area, location=location)
         group = group_service.create_group(session=session, network=network, data=data)
         if plan is not None:
             meeting_service.schedule_meetings(session=session, group=group, plan=plan)
@@ -347,7 +257,7 @@ def create_group(
             values=values,
             status_code=exc.status_code,
         )
-    return _see_other(f"/networks/groups/{group.id}")
+    return see_other(f"/networks/groups/{group.id}")
 
 
 @router.get("/{network_id:int}/attendance.csv")
@@ -358,15 +268,6 @@ def network_attendance_csv(session: SessionDep, network: OwnedNetwork) -> Respon
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="network-{network.id}.csv"'},
     )
-
-
-@router.post("/{network_id:int}/plan")
-def create_project_plan(session: SessionDep, network: OwnedNetwork, now: NowDep) -> Response:
-    """Start the network's full theory of change."""
-    plan = plan_service.create_plan(
-        session=session, network=network, data=ActionPlanCreate(kind=PlanKind.PROJECT), now=now
-    )
-    return _see_other(f"/networks/plans/{plan.id}")
 
 
 # --- local groups ---------------------------------------------------------------------------
@@ -384,15 +285,15 @@ def _group_page(
     values: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    network = network_service.network_of(session, group)
+    network = network_service.network_of(session=session, group=group)
     members, _ = member_service.list_members(session=session, group=group)
-    meetings = meeting_service.meetings_in_order(session, group)
+    meetings = meeting_service.meetings_in_order(session=session, group=group)
     token = calendar_service.calendar_token(secret=settings.secret_key, group=group)
     return render(
         request,
         "networks/group.html",
         {
-            **_common(who),
+            **lead_context(who),
             "network": network,
             "group": group,
             "members": members,
@@ -431,7 +332,7 @@ def update_group(
 ) -> Response:
     """Rename a local group or change its area."""
     try:
-        data = _build(GroupUpdate, name=name.strip(), area=area)
+        data = build(GroupUpdate, name=name.strip(), area=area)
         group_service.update_group(session=session, group=group, data=data)
     except DomainError as exc:
         session.rollback()
@@ -447,7 +348,7 @@ def update_group(
             values={"name": name, "area": area},
             status_code=exc.status_code,
         )
-    return _see_other(f"/networks/groups/{group.id}")
+    return see_other(f"/networks/groups/{group.id}")
 
 
 @router.post("/groups/{group_id:int}/delete")
@@ -459,7 +360,7 @@ def delete_group(
         raise Invalid("Tick the box to confirm that the group should be deleted.")
     network_id = group.network_id
     group_service.delete_group(session=session, group=group)
-    return _see_other(f"/networks/{network_id}")
+    return see_other(f"/networks/{network_id}")
 
 
 def _member_values(
@@ -505,7 +406,7 @@ def create_member(
     try:
         if role not in ROLE_LABELS:
             raise Invalid("Choose the member's stakeholder role.")
-        data = _build(MemberCreate, **{**values, "display_name": display_name.strip()})
+        data = build(MemberCreate, **{**values, "display_name": display_name.strip()})
         member_service.create_member(session=session, group=group, data=data, now=now)
     except DomainError as exc:
         session.rollback()
@@ -520,7 +421,7 @@ def create_member(
             values=values,
             status_code=exc.status_code,
         )
-    return _see_other(f"/networks/groups/{group.id}#members")
+    return see_other(f"/networks/groups/{group.id}#members")
 
 
 @router.post("/groups/{group_id:int}/schedule")
@@ -548,7 +449,7 @@ def schedule_meetings(
     }
     try:
         first, ends = _span(first_date, start_time, end_time, label="first meeting")
-        plan = _build(
+        plan = build(
             ScheduleRequest,
             start=first,
             duration_minutes=int((ends - first).total_seconds() // 60),
@@ -570,7 +471,7 @@ def schedule_meetings(
             values=values,
             status_code=exc.status_code,
         )
-    return _see_other(f"/networks/groups/{group.id}#meetings")
+    return see_other(f"/networks/groups/{group.id}#meetings")
 
 
 @router.post("/groups/{group_id:int}/meetings")
@@ -596,7 +497,7 @@ def create_meeting(
     }
     try:
         starts, ends = _span(date, start_time, end_time, label="meeting")
-        data = _build(
+        data = build(
             MeetingCreate, title=title.strip(), starts_at=starts, ends_at=ends, location=location
         )
         meeting = meeting_service.create_meeting(session=session, group=group, data=data)
@@ -613,7 +514,7 @@ def create_meeting(
             values=values,
             status_code=exc.status_code,
         )
-    return _see_other(f"/networks/meetings/{meeting.id}")
+    return see_other(f"/networks/meetings/{meeting.id}")
 
 
 @router.get("/groups/{group_id:int}/calendar.ics")
@@ -647,25 +548,12 @@ def calendar_feed(token: str, session: SessionDep, settings: SettingsDep, now: N
 @router.get("/groups/{group_id:int}/attendance.csv")
 def group_attendance_csv(session: SessionDep, group: OwnedGroup) -> Response:
     """Attendance and hours per member of the group, for payment."""
-    network = network_service.network_of(session, group)
+    network = network_service.network_of(session=session, group=group)
     return Response(
         attendance_service.attendance_csv(session=session, network=network, group=group),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="group-{group.id}.csv"'},
     )
-
-
-@router.post("/groups/{group_id:int}/plan")
-def create_group_plan(session: SessionDep, group: OwnedGroup, now: NowDep) -> Response:
-    """Start the group's action plan (the Network theory-of-change template)."""
-    network = network_service.network_of(session, group)
-    plan = plan_service.create_plan(
-        session=session,
-        network=network,
-        data=ActionPlanCreate(kind=PlanKind.NETWORK, group_id=group.id),
-        now=now,
-    )
-    return _see_other(f"/networks/plans/{plan.id}")
 
 
 # --- members --------------------------------------------------------------------------------
@@ -681,13 +569,13 @@ def _member_page(
     values: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    group = network_service.group_of(session, member)
+    group = network_service.group_of(session=session, item=member)
     return render(
         request,
         "networks/member.html",
         {
-            **_common(who),
-            "network": network_service.network_of(session, group),
+            **lead_context(who),
+            "network": network_service.network_of(session=session, group=group),
             "group": group,
             "member": member,
             "error": error,
@@ -727,7 +615,7 @@ def update_member(
     try:
         if role not in ROLE_LABELS:
             raise Invalid("Choose the member's stakeholder role.")
-        data = _build(MemberUpdate, **{**values, "display_name": display_name.strip()})
+        data = build(MemberUpdate, **{**values, "display_name": display_name.strip()})
         member_service.update_member(session=session, member=member, data=data, now=now)
     except DomainError as exc:
         session.rollback()
@@ -741,7 +629,7 @@ def update_member(
             values=values,
             status_code=exc.status_code,
         )
-    return _see_other(f"/networks/groups/{member.group_id}#members")
+    return see_other(f"/networks/groups/{member.group_id}#members")
 
 
 @router.post("/members/{member_id:int}/delete")
@@ -753,14 +641,14 @@ def delete_member(
         raise Invalid("Tick the box to confirm that the member should be removed.")
     group_id = member.group_id
     member_service.delete_member(session=session, member=member)
-    return _see_other(f"/networks/groups/{group_id}#members")
+    return see_other(f"/networks/groups/{group_id}#members")
 
 
 @router.post("/members/{member_id:int}/revoke-invites")
 def revoke_invites(session: SessionDep, member: OwnedMember) -> Response:
     """Stop every invite link already sent to this member."""
     invite_service.revoke_invites(session=session, member=member)
-    return _see_other(f"/networks/members/{member.id}")
+    return see_other(f"/networks/members/{member.id}")
 
 
 # --- meetings -------------------------------------------------------------------------------
@@ -778,7 +666,7 @@ def _meeting_page(
     saved: bool = False,
     status_code: int = 200,
 ) -> Response:
-    group = network_service.group_of(session, meeting)
+    group = network_service.group_of(session=session, item=meeting)
     members, _ = member_service.list_members(session=session, group=group)
     begins = meeting_service.local_time(meeting.starts_at)
     ends = meeting_service.local_time(meeting.ends_at)
@@ -786,11 +674,11 @@ def _meeting_page(
         request,
         "networks/meeting.html",
         {
-            **_common(who),
-            "network": network_service.network_of(session, group),
+            **lead_context(who),
+            "network": network_service.network_of(session=session, group=group),
             "group": group,
             "meeting": meeting,
-            "cafe": meeting_service.meeting_cafe(session, meeting),
+            "cafe": meeting_service.meeting_cafe(session=session, meeting=meeting),
             "sheet": attendance_service.attendance_sheet(session=session, meeting=meeting),
             "default_hours": meeting_service.meeting_hours(meeting),
             "default_questions": "\n".join(invite_service.DEFAULT_QUESTIONS),
@@ -846,7 +734,7 @@ def update_meeting(
     }
     try:
         starts, ends = _span(date, start_time, end_time, label="meeting")
-        data = _build(
+        data = build(
             MeetingUpdate, title=title.strip(), starts_at=starts, ends_at=ends, location=location
         )
         meeting_service.update_meeting(session=session, meeting=meeting, data=data)
@@ -863,7 +751,7 @@ def update_meeting(
             values=values,
             status_code=exc.status_code,
         )
-    return _see_other(f"/networks/meetings/{meeting.id}")
+    return see_other(f"/networks/meetings/{meeting.id}")
 
 
 @router.post("/meetings/{meeting_id:int}/delete")
@@ -875,7 +763,7 @@ def delete_meeting(
         raise Invalid("Tick the box to confirm that the meeting should be deleted.")
     group_id = meeting.group_id
     meeting_service.delete_meeting(session=session, meeting=meeting)
-    return _see_other(f"/networks/groups/{group_id}#meetings")
+    return see_other(f"/networks/groups/{group_id}#meetings")
 
 
 @router.post("/meetings/{meeting_id:int}/attendance")
@@ -899,7 +787,7 @@ def mark_attendance(
                 raise Invalid(
                     f"Hours for {row.member.display_name} must be a number, like 2 or 1.5."
                 ) from None
-            marks.append(_build(AttendanceMark, member_id=mid or 0, attended=attended, hours=hours))
+            marks.append(build(AttendanceMark, member_id=mid or 0, attended=attended, hours=hours))
         if marks:
             attendance_service.mark_attendance(session=session, meeting=meeting, marks=marks)
     except DomainError as exc:
@@ -914,7 +802,7 @@ def mark_attendance(
             status_code=exc.status_code,
         )
     if request.headers.get("hx-request") != "true":
-        return _see_other(f"/networks/meetings/{meeting.id}?saved=true#attendance")
+        return see_other(f"/networks/meetings/{meeting.id}?saved=true#attendance")
     return _meeting_page(request, session, meeting, who, form="attendance", saved=True)
 
 
@@ -931,7 +819,7 @@ def run_as_cafe(
     """Create a café for the meeting, then hand out the members' invite links."""
     values = {"questions": questions, "minutes": minutes, "table_count": table_count}
     try:
-        data = _build(
+        data = build(
             RunAsCafeRequest,
             questions=[q.strip() for q in questions.splitlines() if q.strip()],
             minutes=minutes.strip() or 20,
@@ -951,7 +839,7 @@ def run_as_cafe(
             values=values,
             status_code=exc.status_code,
         )
-    return _see_other(f"/networks/meetings/{meeting.id}/invites")
+    return see_other(f"/networks/meetings/{meeting.id}/invites")
 
 
 @router.get("/meetings/{meeting_id:int}/invites")
@@ -966,14 +854,14 @@ def invites_page(
     links = invite_service.invites(
         session=session, meeting=meeting, base_url=settings.base_url, secret=settings.secret_key
     )
-    group = network_service.group_of(session, meeting)
-    cafe = meeting_service.meeting_cafe(session, meeting)
+    group = network_service.group_of(session=session, item=meeting)
+    cafe = meeting_service.meeting_cafe(session=session, meeting=meeting)
     return render(
         request,
         "networks/invites.html",
         {
-            **_common(who),
-            "network": network_service.network_of(session, group),
+            **lead_context(who),
+            "network": network_service.network_of(session=session, group=group),
             "group": group,
             "meeting": meeting,
             "cafe": cafe,
@@ -983,121 +871,3 @@ def invites_page(
 
 
 # --- action plans -------------------------------------------------------------------------
-
-
-def _plan_page(
-    request: Request,
-    session: SessionDep,
-    plan: ActionPlan,
-    who: Facilitator,
-    *,
-    error: str | None = None,
-    values: dict[str, str] | None = None,
-    saved: bool = False,
-    status_code: int = 200,
-) -> Response:
-    view = plan_service.plan_view(session=session, plan=plan)
-    network = session.get(Network, plan.network_id)
-    assert network is not None
-    evidence = plan_service.evidence_choices(session=session, network=network)
-    return render(
-        request,
-        "networks/plan.html",
-        {
-            **_common(who),
-            "network": network,
-            "plan": plan,
-            "view": view,
-            "sections": plan_service.sections(view),
-            "kind_name": plan_service.KIND_NAMES[PlanKind(plan.kind)],
-            "evidence": plan_service.cited_all(session, evidence),
-            "provenance": plan_service.provenance,
-            "evidence_labels": EVIDENCE_LABELS,
-            "kind_labels": KIND_LABELS,
-            "error": error,
-            "values": values or {},
-            "saved": saved,
-        },
-        status_code=status_code,
-    )
-
-
-@router.get("/plans/{plan_id:int}")
-def plan_page(
-    request: Request,
-    session: SessionDep,
-    plan: OwnedPlan,
-    who: FacilitatorDep,
-    saved: bool = False,
-) -> Response:
-    """Fill in an action plan or theory of change, citing the network's evidence."""
-    return _plan_page(request, session, plan, who, saved=saved)
-
-
-@router.post("/plans/{plan_id:int}")
-def save_plan(
-    request: Request,
-    session: SessionDep,
-    plan: OwnedPlan,
-    who: FacilitatorDep,
-    now: NowDep,
-    form: FormDep,
-) -> Response:
-    """Save every answer and the evidence each one cites."""
-    answers: dict[str, dict[str, Any]] = {}
-    for f in plan_service.TEMPLATES[plan.kind]:
-        cites: list[int] = []
-        for raw in form.getlist(f"cite_{f.key}"):
-            if isinstance(raw, str) and raw.isdigit():
-                cites.append(int(raw))
-        answers[f.key] = {
-            "body": str(form.get(f"answer_{f.key}", "")),
-            "evidence_item_ids": cites,
-        }
-    title = str(form.get("title", plan.title))
-    try:
-        data = _build(ActionPlanUpdate, title=title.strip(), answers=answers)
-        plan_service.update_plan(session=session, plan=plan, data=data, now=now)
-    except DomainError as exc:
-        session.rollback()
-        session.refresh(plan)
-        values = {f"answer_{k}": str(v["body"]) for k, v in answers.items()}
-        values["title"] = title
-        return _plan_page(
-            request, session, plan, who, error=exc.detail, values=values, status_code=422
-        )
-    return _see_other(f"/networks/plans/{plan.id}?saved=true")
-
-
-@router.post("/plans/{plan_id:int}/delete")
-def delete_plan(
-    session: SessionDep, plan: OwnedPlan, confirm: Annotated[bool, Form()] = False
-) -> Response:
-    """Delete a plan after the lead ticks the confirmation."""
-    if not confirm:
-        raise Invalid("Tick the box to confirm that the plan should be deleted.")
-    back = f"/networks/groups/{plan.group_id}" if plan.group_id else f"/networks/{plan.network_id}"
-    plan_service.delete_plan(session=session, plan=plan)
-    return _see_other(back)
-
-
-@router.get("/plans/{plan_id:int}/export.md")
-def plan_markdown(session: SessionDep, plan: OwnedPlan) -> Response:
-    """The plan as Markdown."""
-    view = plan_service.plan_view(session=session, plan=plan)
-    return Response(
-        plan_service.to_markdown(view),
-        media_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="action-plan-{plan.id}.md"'},
-    )
-
-
-@router.get("/plans/{plan_id:int}/export.docx")
-def plan_docx(session: SessionDep, plan: OwnedPlan) -> Response:
-    """The plan as a Word document."""
-    view = plan_service.plan_view(session=session, plan=plan)
-    return Response(
-        plan_service.to_docx(view),
-        media_type=DOCX_MEDIA,
-        headers={"Content-Disposition": f'attachment; filename="action-plan-{plan.id}.docx"'},
-    )

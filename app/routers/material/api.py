@@ -9,21 +9,33 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
-from app.deps.common import ApiReader, ApiWriter, NowDep, SessionDep, api_errors
-from app.deps.material import imported_file
+from app.deps.common import NowDep, SessionDep
+from app.deps.material import (
+    ERRORS,
+    After,
+    Limit,
+    ReadItem,
+    ReadMaterial,
+    ReadSection,
+    ReadVersion,
+    WriteItem,
+    WriteMaterial,
+    WriteSection,
+    WriteVersion,
+    imported_file,
+)
+from app.deps.network import ReadNetwork, WriteNetwork
 from app.kit.downloads import DOCX_MEDIA
 from app.models.material import (
     CandidatePublic,
-    EvidenceItem,
     EvidenceItemPublic,
     EvidenceMerge,
     EvidenceUpdate,
     Material,
     MaterialCreate,
     MaterialPublic,
-    MaterialSection,
     MaterialUpdate,
     MaterialVersion,
     MergeResultPublic,
@@ -38,86 +50,21 @@ from app.models.material import (
     VersionPublic,
 )
 from app.models.network import Network, Page
-from app.services import material as material_service
 from app.services import material_export as export
-from app.services.network import networks as network_service
+from app.services.material import cross_group as cross_group_service
+from app.services.material import diff as diff_service
+from app.services.material import merge as merge_service
+from app.services.material import provenance as provenance_service
+from app.services.material import reading as reading_service
+from app.services.material import sources as source_service
+from app.services.material import versions as version_service
+from app.services.material import views as view_service
 
 router = APIRouter(prefix="/api/v1/networks/{network_id}/materials", tags=["materials"])
 
-ERRORS = api_errors(
-    not_found="No such network, material, version, section or item (or not yours)",
-    conflict="The version is published and cannot change",
-)
-
-After = Annotated[int | None, Query(ge=0, description="Read items after this cursor.")]
-Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
-
-
-# --- path objects, checked against the caller --------------------------------------------
-
-
-def _read_network(network_id: int, session: SessionDep, who: ApiReader) -> Network:
-    return network_service.get_network(session=session, facilitator=who, network_id=network_id)
-
-
-def _write_network(network_id: int, session: SessionDep, who: ApiWriter) -> Network:
-    return network_service.get_network(session=session, facilitator=who, network_id=network_id)
-
-
-ReadNetwork = Annotated[Network, Depends(_read_network)]
-WriteNetwork = Annotated[Network, Depends(_write_network)]
-
-
-def _read_material(material_id: int, network: ReadNetwork, session: SessionDep) -> Material:
-    return material_service.get_material(session=session, network=network, material_id=material_id)
-
-
-def _write_material(material_id: int, network: WriteNetwork, session: SessionDep) -> Material:
-    return material_service.get_material(session=session, network=network, material_id=material_id)
-
-
-ReadMaterial = Annotated[Material, Depends(_read_material)]
-WriteMaterial = Annotated[Material, Depends(_write_material)]
-
-
-def _read_version(number: int, material: ReadMaterial, session: SessionDep) -> MaterialVersion:
-    return material_service.get_version(session=session, material=material, number=number)
-
-
-def _write_version(number: int, material: WriteMaterial, session: SessionDep) -> MaterialVersion:
-    return material_service.get_version(session=session, material=material, number=number)
-
-
-ReadVersion = Annotated[MaterialVersion, Depends(_read_version)]
-WriteVersion = Annotated[MaterialVersion, Depends(_write_version)]
-
-
-def _read_section(section_id: int, version: ReadVersion, session: SessionDep) -> MaterialSection:
-    return material_service.get_section(session=session, version=version, section_id=section_id)
-
-
-def _write_section(section_id: int, version: WriteVersion, session: SessionDep) -> MaterialSection:
-    return material_service.get_section(session=session, version=version, section_id=section_id)
-
-
-ReadSection = Annotated[MaterialSection, Depends(_read_section)]
-WriteSection = Annotated[MaterialSection, Depends(_write_section)]
-
-
-def _read_item(item_id: int, section: ReadSection, session: SessionDep) -> EvidenceItem:
-    return material_service.get_evidence_item(session=session, section=section, item_id=item_id)
-
-
-def _write_item(item_id: int, section: WriteSection, session: SessionDep) -> EvidenceItem:
-    return material_service.get_evidence_item(session=session, section=section, item_id=item_id)
-
-
-ReadItem = Annotated[EvidenceItem, Depends(_read_item)]
-WriteItem = Annotated[EvidenceItem, Depends(_write_item)]
-
 
 def _summary(session: SessionDep, network: Network, material: Material) -> MaterialPublic:
-    for summary in material_service.material_summaries(session=session, network=network):
+    for summary in reading_service.material_summaries(session=session, network=network):
         if summary.material.id == material.id:
             return export.material_public(summary)
     raise AssertionError("material vanished")  # pragma: no cover
@@ -125,7 +72,7 @@ def _summary(session: SessionDep, network: Network, material: Material) -> Mater
 
 def _detail(session: SessionDep, material: Material, version: MaterialVersion) -> VersionDetail:
     return export.version_detail(
-        material_service.version_view(session=session, material=material, version=version)
+        view_service.version_view(session=session, material=material, version=version)
     )
 
 
@@ -139,7 +86,7 @@ def list_materials(
     """List the network's materials with their newest, published and draft version numbers."""
     summaries = [
         s
-        for s in material_service.material_summaries(session=session, network=network)
+        for s in reading_service.material_summaries(session=session, network=network)
         if after is None or (s.material.id or 0) > after
     ]
     page = summaries[:limit]
@@ -156,7 +103,7 @@ def cross_group(network: ReadNetwork, session: SessionDep) -> list[SharedThemePu
     with counts by role, evidence type and kind; those raised by most groups first."""
     return [
         export.shared_theme_public(t)
-        for t in material_service.cross_group_themes(session=session, network=network)
+        for t in cross_group_service.cross_group_themes(session=session, network=network)
     ]
 
 
@@ -174,10 +121,10 @@ def candidates(
     limit: Limit = 50,
 ) -> Page[CandidatePublic]:
     """Visible contributions from the network's cafés that can be merged, with provenance."""
-    page = material_service.merge_candidates(
+    page = merge_service.merge_candidates(
         session=session,
         network=network,
-        filters=material_service.CandidateFilter(
+        filters=merge_service.CandidateFilter(
             cafe_id=cafe_id,
             group_id=group_id,
             theme=theme,
@@ -205,7 +152,7 @@ def evidence_items(
     limit: Limit = 50,
 ) -> Page[EvidenceItemPublic]:
     """Evidence items across the network's materials, e.g. everywhere a contribution was used."""
-    items = material_service.evidence_items_of_network(
+    items = provenance_service.evidence_items_of_network(
         session=session,
         network=network,
         contribution_id=contribution_id,
@@ -214,7 +161,7 @@ def evidence_items(
         limit=limit + 1,
     )
     page = items[:limit]
-    live = material_service.live_sources(session, page)
+    live = source_service.live_sources(session=session, items=page)
     return Page[EvidenceItemPublic](
         items=[export.evidence_public(i, source_now=live[i.id or 0]) for i in page],
         next_cursor=page[-1].id if len(items) > limit and page else None,
@@ -228,7 +175,7 @@ def uses(
     """Where a contribution was used: material, version and section of each evidence item."""
     return [
         export.use_public(u)
-        for u in material_service.uses_of_contribution(
+        for u in provenance_service.uses_of_contribution(
             session=session, network=network, contribution_id=contribution_id
         )
     ]
@@ -242,9 +189,7 @@ def create_material(
     body: MaterialCreate, network: WriteNetwork, session: SessionDep, now: NowDep
 ) -> MaterialPublic:
     """Create a material; version 1 is a draft with the given sections or imported Markdown."""
-    material = material_service.create_material(
-        session=session, network=network, data=body, now=now
-    )
+    material = version_service.create_material(session=session, network=network, data=body, now=now)
     return _summary(session, network, material)
 
 
@@ -258,7 +203,7 @@ def import_material(
 ) -> MaterialPublic:
     """Create a material from a Markdown or Word file: its headings become sections."""
     imported = imported_file(file)
-    material = material_service.create_material(
+    material = version_service.create_material(
         session=session,
         network=network,
         data=MaterialCreate(title=title.strip() or imported.title, sections=imported.sections),
@@ -284,14 +229,14 @@ def rename_material(
     now: NowDep,
 ) -> MaterialPublic:
     """Change a material's title."""
-    material_service.rename_material(session=session, material=material, title=body.title, now=now)
+    version_service.rename_material(session=session, material=material, title=body.title, now=now)
     return _summary(session, network, material)
 
 
 @router.delete("/{material_id}", status_code=204, responses=ERRORS)
 def delete_material(material: WriteMaterial, session: SessionDep) -> Response:
     """Delete a material that has never been published (409 once a version is published)."""
-    material_service.delete_material(session=session, material=material)
+    version_service.delete_material(session=session, material=material)
     return Response(status_code=204)
 
 
@@ -303,7 +248,7 @@ def list_versions(
     material: ReadMaterial, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[VersionPublic]:
     """List a material's versions, oldest first (the cursor is a version number)."""
-    versions = material_service.list_versions(
+    versions = reading_service.list_versions(
         session=session, material=material, after=after, limit=limit + 1
     )
     page = versions[:limit]
@@ -316,7 +261,7 @@ def list_versions(
 @router.post("/{material_id}/versions", status_code=201, responses=ERRORS)
 def start_next_version(material: WriteMaterial, session: SessionDep, now: NowDep) -> VersionDetail:
     """Start the next version as a draft copy of the newest published one."""
-    version = material_service.start_next_version(session=session, material=material, now=now)
+    version = version_service.start_next_version(session=session, material=material, now=now)
     return _detail(session, material, version)
 
 
@@ -352,7 +297,7 @@ def export_version(
 ) -> Response:
     """Download a version as JSON (with provenance), Markdown or DOCX; `edition=easy_read`
     gives the easy-read edition."""
-    view = material_service.version_view(session=session, material=material, version=version)
+    view = view_service.version_view(session=session, material=material, version=version)
     suffix = "-easy-read" if edition == "easy_read" else ""
     if format == "docx":
         body = export.easy_read_docx(view) if suffix else export.version_docx(view)
@@ -378,7 +323,7 @@ def publish_version(
     body: PublishRequest | None = None,
 ) -> VersionDetail:
     """Publish a draft: from then on it never changes (409 if it is already published)."""
-    material_service.publish_version(
+    version_service.publish_version(
         session=session, version=version, note=(body or PublishRequest()).note, now=now
     )
     return _detail(session, material, version)
@@ -394,7 +339,7 @@ def diff_versions(
     """What changed between two versions: sections added, removed or changed (with a unified
     text diff), and evidence added or removed, counted by local group."""
     return export.diff_public(
-        material_service.diff_versions(
+        diff_service.diff_versions(
             session=session, material=material, old_number=from_version, new_number=to_version
         )
     )
@@ -412,13 +357,13 @@ def list_sections(
     """A version's sections in order, each with its evidence (the cursor is a position)."""
     sections = [
         s
-        for s in material_service.sections_of(session, version)
+        for s in reading_service.sections_of(session=session, version=version)
         if after is None or s.position > after
     ]
     page = sections[:limit]
     return Page[SectionPublic](
         items=[
-            export.section_public(material_service.section_view(session=session, section=s))
+            export.section_public(view_service.section_view(session=session, section=s))
             for s in page
         ],
         next_cursor=page[-1].position if len(sections) > limit and page else None,
@@ -430,7 +375,7 @@ def add_section(
     body: SectionCreate, version: WriteVersion, session: SessionDep, now: NowDep
 ) -> SectionPublic:
     """Add a section at the end of a draft version."""
-    section = material_service.add_section(
+    section = version_service.add_section(
         session=session,
         version=version,
         heading=body.heading,
@@ -438,13 +383,13 @@ def add_section(
         easy_read_text=body.easy_read_text,
         now=now,
     )
-    return export.section_public(material_service.section_view(session=session, section=section))
+    return export.section_public(view_service.section_view(session=session, section=section))
 
 
 @router.get(SECTIONS + "/{section_id}", responses=ERRORS)
 def read_section(section: ReadSection, session: SessionDep) -> SectionPublic:
     """Read one section with its evidence items."""
-    return export.section_public(material_service.section_view(session=session, section=section))
+    return export.section_public(view_service.section_view(session=session, section=section))
 
 
 @router.patch(SECTIONS + "/{section_id}", responses=ERRORS)
@@ -454,7 +399,7 @@ def update_section(
     """Change a draft section's heading, text or easy-read text, or move it to a position."""
     fields = body.model_dump(exclude_unset=True, exclude={"position"})
     if fields:
-        material_service.update_section(
+        version_service.update_section(
             session=session,
             section=section,
             heading=fields.get("heading") or section.heading,
@@ -463,16 +408,16 @@ def update_section(
             now=now,
         )
     if body.position is not None:
-        material_service.move_section(
+        version_service.move_section(
             session=session, section=section, position=body.position, now=now
         )
-    return export.section_public(material_service.section_view(session=session, section=section))
+    return export.section_public(view_service.section_view(session=session, section=section))
 
 
 @router.delete(SECTIONS + "/{section_id}", status_code=204, responses=ERRORS)
 def delete_section(section: WriteSection, session: SessionDep, now: NowDep) -> Response:
     """Remove a section and its evidence items from a draft version."""
-    material_service.delete_section(session=session, section=section, now=now)
+    version_service.delete_section(session=session, section=section, now=now)
     return Response(status_code=204)
 
 
@@ -486,7 +431,7 @@ def list_evidence(
     section: ReadSection, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[EvidenceItemPublic]:
     """A section's evidence items with provenance and what became of each source."""
-    view = material_service.section_view(session=session, section=section)
+    view = view_service.section_view(session=session, section=section)
     items = [ev for ev in view.evidence if after is None or (ev.item.id or 0) > after]
     page = items[:limit]
     return Page[EvidenceItemPublic](
@@ -505,7 +450,7 @@ def merge_evidence(
 ) -> MergeResultPublic:
     """Merge contributions, or whole themes, from any of the network's cafés into a draft
     section; each becomes an evidence item with its provenance copied."""
-    result = material_service.merge_evidence(
+    result = merge_service.merge_evidence(
         session=session,
         network=network,
         section=section,
@@ -522,7 +467,7 @@ def merge_evidence(
 @router.get(EVIDENCE + "/{item_id}", responses=ERRORS)
 def read_evidence(item: ReadItem, session: SessionDep) -> EvidenceItemPublic:
     """Read one evidence item with its provenance."""
-    return export.evidence_view_public(material_service.evidence_view(session=session, item=item))
+    return export.evidence_view_public(view_service.evidence_view(session=session, item=item))
 
 
 @router.patch(EVIDENCE + "/{item_id}", responses=ERRORS)
@@ -530,14 +475,14 @@ def update_evidence(
     body: EvidenceUpdate, item: WriteItem, session: SessionDep, now: NowDep
 ) -> EvidenceItemPublic:
     """Change an evidence item's paraphrase in a draft (the original words never change)."""
-    material_service.update_evidence_item(
+    merge_service.update_evidence_item(
         session=session, item=item, paraphrase=body.paraphrase, now=now
     )
-    return export.evidence_view_public(material_service.evidence_view(session=session, item=item))
+    return export.evidence_view_public(view_service.evidence_view(session=session, item=item))
 
 
 @router.delete(EVIDENCE + "/{item_id}", status_code=204, responses=ERRORS)
 def remove_evidence(item: WriteItem, session: SessionDep, now: NowDep) -> Response:
     """Take an evidence item out of a draft section (the contribution is not touched)."""
-    material_service.remove_evidence_item(session=session, item=item, now=now)
+    merge_service.remove_evidence_item(session=session, item=item, now=now)
     return Response(status_code=204)

@@ -1,0 +1,100 @@
+"""What a change to a board publishes: which events a moderation action causes, and who at the
+table hears a change."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from fastapi import (
+    Request,
+)
+from sqlmodel import Session
+
+from app.db import Database
+from app.live.announce import Announcer
+from app.live.hub import CafeEvent, board_channel, participant_channel
+from app.models.cafe import Cafe
+from app.models.evidence import (
+    Contribution,
+)
+from app.services.board import cards as board_cards
+from app.services.board import moderation
+from app.services.errors import NotFound
+
+# Events that change what a phone's board shows (a safeguarding alert is for the console).
+PHONE_BOARD_EVENTS = {
+    CafeEvent.BOARD_CHANGED,
+    CafeEvent.CARD_ADDED,
+    CafeEvent.CONTRIBUTION_HIDDEN,
+}
+
+
+def announce_board(
+    request: Request,
+    announce: Announcer,
+    contribution: Contribution,
+    *events: CafeEvent,
+    audience: list[int] | None = None,
+    token: str | None = None,
+    page: str = "",
+) -> None:
+    """Tell the facilitator's views and the phones at the card's table, after the response.
+
+    Board changes are frequent, so they do not go to the café channel, which every phone of
+    the café hears: only the few people seated at that table are told, on their own channels.
+    `audience` (those people) and `token` (the change's) may come from the caller's read;
+    `page` names the page that posted a new card, whose own connection needs no copy of it.
+    """
+    if audience is None:
+        db: Database = request.app.state.db
+        with db.read_session() as session:
+            audience = board_cards.audience(session=session, contribution=contribution)
+    token = token or secrets.token_hex(8)  # the phones at the table share one read per change
+    for event in events:
+        payload = {
+            "type": str(event),
+            "cafe_id": contribution.cafe_id,
+            "table_id": contribution.table_id,
+            "contribution_id": contribution.id,
+            "board_seq": token,
+        }
+        if page and event == CafeEvent.CARD_ADDED:
+            payload["page"] = page
+        channels = [board_channel(contribution.cafe_id)]
+        if event in PHONE_BOARD_EVENTS:
+            channels += [participant_channel(pid) for pid in audience]
+        announce.background.add_task(announce.hub.publish_many, channels, payload)
+
+
+MODERATION_ACTIONS = {"hide", "restore", "approve", "flag", "resolve"}
+
+
+def moderate(
+    action: str, *, session: Session, cafe: Cafe, contribution_id: int, note: str, now: datetime
+) -> tuple[Contribution, list[CafeEvent]]:
+    """One moderation action by name, and the events it causes."""
+    if action == "hide":
+        c = moderation.hide(
+            session=session, cafe=cafe, contribution_id=contribution_id, note=note, now=now
+        )
+        return c, [CafeEvent.CONTRIBUTION_HIDDEN]
+    if action == "restore":
+        c = moderation.restore(
+            session=session, cafe=cafe, contribution_id=contribution_id, note=note, now=now
+        )
+        return c, [CafeEvent.BOARD_CHANGED]
+    if action == "approve":
+        c = moderation.approve(session=session, cafe=cafe, contribution_id=contribution_id, now=now)
+        return c, [CafeEvent.BOARD_CHANGED]
+    if action == "flag":
+        c = moderation.flag(
+            session=session, cafe=cafe, contribution_id=contribution_id, note=note, now=now
+        )
+        return c, [CafeEvent.CONTRIBUTION_HIDDEN, CafeEvent.SAFEGUARDING_ALERT]
+    if action == "resolve":
+        c = moderation.resolve_concern(
+            session=session, cafe=cafe, contribution_id=contribution_id, now=now
+        )
+        return c, [CafeEvent.BOARD_CHANGED]
+    raise NotFound("There is no such moderation action.")

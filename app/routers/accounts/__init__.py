@@ -1,0 +1,1 @@
+"""The accounts domain's routes: pages (HTML) and api (JSON)."""

@@ -1,0 +1,1 @@
+"""The action_plan domain's routes: pages (HTML) and api (JSON)."""

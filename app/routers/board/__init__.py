@@ -1,0 +1,1 @@
+"""The board domain's routes: pages (HTML) and api (JSON)."""

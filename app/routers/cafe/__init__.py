@@ -1,0 +1,1 @@
+"""The cafe domain's routes: pages (HTML) and api (JSON)."""

@@ -1,0 +1,1 @@
+"""The evidence domain's routes: pages (HTML) and api (JSON)."""

@@ -1,0 +1,1 @@
+"""The material domain's routes: pages (HTML) and api (JSON)."""

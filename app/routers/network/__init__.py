@@ -1,0 +1,1 @@
+"""The network domain's routes: pages (HTML) and api (JSON)."""
