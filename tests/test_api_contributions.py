@@ -14,7 +14,7 @@ from app.models.cafe import Cafe
 from app.models.evidence import Contribution
 from app.services import accounts
 from app.services import board as board_service
-from app.services import harvest as harvest_service
+from app.services.evidence import themes as theme_service
 from tests.factories import make_cafe, make_contribution, make_facilitator, make_participant
 
 
@@ -46,7 +46,7 @@ def test_filters(
         role="manager",
     )
     three = make_contribution(session, cafe, "three", table=2, round=2, kind="action", role=None)
-    theme = harvest_service.create_theme(
+    theme = theme_service.create_theme(
         session=session, cafe=cafe, name="Doing", contribution_ids=[three.id], now=utcnow()
     )
 
@@ -118,7 +118,7 @@ def test_cursor_pages_then_sync_sees_new_and_changed_items(
     c2 = next(
         i for i in client.get(_url(cafe), headers=api_headers).json()["items"] if i["text"] == "c2"
     )
-    harvest_service.create_theme(
+    theme_service.create_theme(
         session=session, cafe=cafe, name="Later", contribution_ids=[c2["id"]], now=utcnow()
     )
     body = client.get(_url(cafe), params={"after": cursor}, headers=api_headers).json()

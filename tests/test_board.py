@@ -1196,7 +1196,7 @@ def test_a_new_rounds_boards_known_without_reading_are_the_boards_read(
     had a card; it stays on that round's board, not this one's)."""
     from app.services import board as board_service
     from app.services import cafe as cafe_service
-    from app.services import harvest as harvest_service
+    from app.services.evidence import themes as theme_service
     from tests.factories import make_contribution, make_participant
 
     made = make_cafe(session, facilitator, table_count=2)
@@ -1204,7 +1204,7 @@ def test_a_new_rounds_boards_known_without_reading_are_the_boards_read(
         make_participant(session, made, f"Person {n}")
     cafe_service.start_next_round(session=session, cafe=made, now=utcnow())
     make_contribution(session, made, "Said in round one", table=1, round=1)
-    harvest_service.create_theme(session=session, cafe=made, name="Transport", now=utcnow())
+    theme_service.create_theme(session=session, cafe=made, name="Transport", now=utcnow())
     started = cafe_service.rotate(session=session, cafe=made, now=utcnow())
     tables = started.state.table_rows
     known = board_service.new_round_cards(

@@ -19,7 +19,9 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Media, Reaction
 from app.services import accounts, export
-from app.services import harvest as harvest_service
+from app.services.evidence import harvest as harvest_service
+from app.services.evidence import themes as theme_service
+from app.services.evidence.filters import ContributionFilter
 from app.services.export import NotesFormat
 from tests.factories import make_cafe, make_contribution, make_facilitator, make_participant
 
@@ -80,7 +82,7 @@ def _seed(session: Session, facilitator: Facilitator, *, names_visible: bool = F
         make_contribution(session, cafe, "Waiting for a look", status="pending"),
     ]
     ids = {r.text: r.id for r in rows}
-    harvest_service.create_theme(
+    theme_service.create_theme(
         session=session,
         cafe=cafe,
         name="Getting about",
@@ -88,7 +90,7 @@ def _seed(session: Session, facilitator: Facilitator, *, names_visible: bool = F
         contribution_ids=[ids["A bus pass would help"]],
         now=utcnow(),
     )
-    harvest_service.create_theme(
+    theme_service.create_theme(
         session=session,
         cafe=cafe,
         name="Staffing",
@@ -216,14 +218,14 @@ def test_csv_neutralises_formulas(session: Session, facilitator: Facilitator) ->
     nasty = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1", "fine = ok"]
     for text in nasty:
         make_contribution(session, cafe, text)
-    harvest_service.create_theme(
+    theme_service.create_theme(
         session=session,
         cafe=cafe,
         name="=evil()",
         contribution_ids=[
             c.id
             for c in harvest_service.wall(
-                session=session, cafe=cafe, filters=harvest_service.ContributionFilter()
+                session=session, cafe=cafe, filters=ContributionFilter()
             ).cards
         ],
         now=utcnow(),

@@ -13,11 +13,15 @@ from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.models.evidence import ContributionTheme, Theme
-from app.services import cafe as cafe_service
-from app.services import harvest as harvest_service
-from app.services.charts import bar_chart
+from app.services.cafe import cafes as cafe_service
+from app.services.cafe import people as people_service
 from app.services.errors import Invalid
-from app.services.harvest import ContributionFilter, parse_filter, stem, suggest_groups
+from app.services.evidence import harvest as harvest_service
+from app.services.evidence import suggestions
+from app.services.evidence import themes as theme_service
+from app.services.evidence.charts import bar_chart
+from app.services.evidence.filters import NO_THEME, ContributionFilter, parse_filter
+from app.services.evidence.suggestions import stem, suggest_groups
 from tests.conftest import csrf_of
 from tests.factories import make_cafe, make_contribution, make_facilitator
 from tests.test_cafe_api import _join
@@ -81,7 +85,7 @@ def test_wall_filters_by_table_round_kind_evidence_role_and_theme(
     # The empty values a filter form sends mean "all".
     blank = logged_in.get(f"{base}?round=&table=&kind=&evidence_type=&role=&theme=")
     assert len(_texts(blank.text)) == 3
-    harvest_service.create_theme(
+    theme_service.create_theme(
         session=session,
         cafe=cafe,
         name="Getting about",
@@ -106,7 +110,7 @@ def test_bad_filter_values_get_a_readable_message(
     assert "Round must be one of the choices" in r.text
     with pytest.raises(Invalid):
         parse_filter(role="king")
-    assert parse_filter(theme="none").theme == harvest_service.NO_THEME
+    assert parse_filter(theme="none").theme == NO_THEME
 
 
 def test_htmx_filter_returns_only_the_harvest_block(
@@ -256,7 +260,7 @@ def test_stemming_and_suggestions_explain_the_shared_words() -> None:
         (6, "Staff turnover is high"),
         (7, "I like gardening"),
     ]
-    found = suggest_groups(texts)
+    found = suggest_groups(texts=texts)
     assert [(s.name, s.contribution_ids) for s in found] == [
         ("Bus", [1, 2, 3]),
         ("Staff", [4, 5, 6]),
@@ -265,7 +269,7 @@ def test_stemming_and_suggestions_explain_the_shared_words() -> None:
     assert bus.words[0].word == "bus"
     assert bus.words[0].count == 3
     assert "3 contributions use the word “bus”" in bus.explanation
-    assert suggest_groups([(1, "and the of"), (2, "so it is")]) == []
+    assert suggest_groups(texts=[(1, "and the of"), (2, "so it is")]) == []
 
 
 def test_suggestions_pull_in_words_that_come_up_together() -> None:
@@ -276,7 +280,7 @@ def test_suggestions_pull_in_words_that_come_up_together() -> None:
         (4, "Breaks away help carers rest"),
         (5, "Transport to clubs"),
     ]
-    found = suggest_groups(texts)
+    found = suggest_groups(texts=texts)
     top = found[0]
     assert set(top.contribution_ids) == {1, 2, 3, 4}
     words = {w.word: w.count for w in top.words}
@@ -312,17 +316,17 @@ def test_suggestions_on_the_page_create_a_theme_in_one_step(
     assert "Theme “Buses” created with 3 contributions." in after.text
     # Grouped contributions no longer make a suggestion of their own.
     assert "use the word “bus”" not in after.text
-    summaries = harvest_service.themes_of(session=session, cafe=cafe)
+    summaries = theme_service.themes_of(session=session, cafe=cafe)
     assert [(s.theme.name, s.count) for s in summaries] == [("Buses", 3)]
 
 
 def test_suggestion_matching_an_existing_theme_offers_to_add_to_it(
     session: Session, cafe: Cafe
 ) -> None:
-    harvest_service.create_theme(session=session, cafe=cafe, name="Bus", now=utcnow())
+    theme_service.create_theme(session=session, cafe=cafe, name="Bus", now=utcnow())
     for text in ("Bus is late", "Bus is full"):
         make_contribution(session, cafe, text)
-    found = harvest_service.suggest_themes(session=session, cafe=cafe, filters=ContributionFilter())
+    found = suggestions.suggest_themes(session=session, cafe=cafe, filters=ContributionFilter())
     assert found[0].existing_theme_id is not None
 
 
@@ -381,14 +385,14 @@ def test_what_we_heard_for_participants_once_closed(
     client: TestClient, session: Session, cafe: Cafe
 ) -> None:
     phone = _join(client, cafe.code, "Robin")
-    person = cafe_service.participants_of(session, cafe)[0]
+    person = people_service.participants_of(session=session, cafe=cafe)[0]
     make_contribution(session, cafe, "Ask me first", participant=person)
     make_contribution(session, cafe, "Something hidden", status="hidden")
     early = phone.get(f"/p/{cafe.code}/heard")
     assert early.status_code == 200
     assert "fills in when the café closes" in early.text
     assert "Ask me first" not in early.text
-    harvest_service.create_theme(
+    theme_service.create_theme(
         session=session,
         cafe=cafe,
         name="Being asked",

@@ -50,8 +50,8 @@ from app.models.evidence import (
 )
 from app.services import cafe as cafe_service
 from app.services import changes
-from app.services import harvest as harvest_service
 from app.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from app.services.evidence import themes as theme_service
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 OPEN_ROUND = {RoundStatus.RUNNING, RoundStatus.PAUSED}
@@ -246,7 +246,7 @@ def post_contribution(
             raise Forbidden("Only a table host can write on behalf of the table.")
         if len(set(theme_ids)) > MAX_THEMES_PER_POST:
             raise Invalid(f"Choose up to {MAX_THEMES_PER_POST} themes.")
-        themes = harvest_service.chosen_themes(session=session, cafe=cafe, theme_ids=theme_ids)
+        themes = theme_service.chosen_themes(session=session, cafe=cafe, theme_ids=theme_ids)
         round_id, table_id, seated = _place(session, cafe, person, written_in)
     except DomainError:
         # A retry of a post that already arrived is answered with it, even if the round

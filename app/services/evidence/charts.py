@@ -34,7 +34,7 @@ def _short(label: str) -> str:
     return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
 
 
-def describe(title: str, rows: Sequence[tuple[str, int]], unit: str) -> str:
+def describe(*, title: str, rows: Sequence[tuple[str, int]], unit: str) -> str:
     """The chart in one or two sentences."""
     total = sum(n for _, n in rows)
     if total == 0:
@@ -53,7 +53,7 @@ def bar_chart(
     top = max((n for _, n in rows), default=0)
     height = max(ROW, ROW * len(rows)) + 10
     bar_space = WIDTH - LABEL_WIDTH - VALUE_WIDTH
-    description = describe(title, rows, unit)
+    description = describe(title=title, rows=rows, unit=unit)
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '

@@ -1,0 +1,1 @@
+"""The evidence domain: the harvest wall, filters, themes, suggestions, API records, charts."""

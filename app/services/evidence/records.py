@@ -1,0 +1,155 @@
+"""Contributions as API records, a page at a time after an opaque sync cursor."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from app.models.cafe import Cafe, Participant
+from app.models.evidence import Contribution, ContributionStatus
+from app.models.harvest import ContributionPage, ContributionRecord, ThemeRef
+from app.services.cafe import cafes as cafe_service
+from app.services.errors import Invalid, NotFound
+from app.services.evidence.filters import ContributionFilter, where
+from app.services.evidence.harvest import reactions_for, themes_for
+
+
+def encode_cursor(*, change_seq: int, contribution_id: int) -> str:
+    """An opaque cursor for the contribution a page ended on."""
+    raw = f"c{change_seq}|{contribution_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    """Read an opaque cursor; anything we did not hand out is refused."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raw = ""
+    seq, _, ident = raw.removeprefix("c").partition("|")
+    if (
+        raw.startswith("c")
+        and seq.isascii()
+        and seq.isdigit()
+        and ident.isascii()
+        and ident.isdigit()
+    ):
+        return int(seq), int(ident)
+    raise Invalid("The cursor in `after` is not one we handed out; start again without it.")
+
+
+def contribution_page(
+    *,
+    session: Session,
+    cafe: Cafe,
+    filters: ContributionFilter,
+    status: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> ContributionPage:
+    """Contributions in the order they last changed, from a cursor on.
+
+    New contributions and changed ones (edited, hidden, withdrawn, voted on, moved between
+    themes, their theme renamed) all come after a client's last cursor, so one cursor is
+    enough to stay in sync. The order is the café's change numbers (`app.services.changes`),
+    which commit in order: nothing can land behind a cursor already handed out.
+    """
+    conditions = where(cafe=cafe, filters=filters)
+    if status is not None:
+        conditions.append(col(Contribution.status) == status)
+    if after:
+        seq, last_id = decode_cursor(after)
+        conditions.append(
+            or_(
+                col(Contribution.change_seq) > seq,
+                and_(col(Contribution.change_seq) == seq, col(Contribution.id) > last_id),
+            )
+        )
+    query = (
+        select(Contribution)
+        .where(*conditions)
+        .order_by(col(Contribution.change_seq), col(Contribution.id))
+        .limit(limit + 1)
+    )
+    rows = list(session.exec(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = records(session=session, cafe=cafe, rows=rows)
+    cursor = (
+        encode_cursor(change_seq=rows[-1].change_seq, contribution_id=rows[-1].id or 0)
+        if rows
+        else after
+    )
+    return ContributionPage(items=items, next_cursor=cursor, has_more=more)
+
+
+def records(
+    *, session: Session, cafe: Cafe, rows: Sequence[Contribution]
+) -> list[ContributionRecord]:
+    """Contributions as API records with their provenance; tombstones when not visible."""
+    rounds = {r.id: r for r in cafe_service.rounds_of(session=session, cafe=cafe)}
+    tables = {t.id: t for t in cafe_service.tables_of(session=session, cafe=cafe)}
+    overrides: dict[tuple[int, int], str] = {}
+    for each in rounds.values():
+        for table_id, override in cafe_service.table_questions(session=session, rnd=each).items():
+            overrides[(each.id or 0, table_id)] = override
+    ids = [c.id for c in rows if c.id is not None]
+    themes = themes_for(session=session, ids=ids)
+    reactions = reactions_for(session=session, ids=ids)
+    names: dict[int, str] = {}
+    if cafe.names_visible:
+        people = {c.participant_id for c in rows if c.participant_id is not None}
+        if people:
+            names = {
+                pid: name
+                for pid, name in session.exec(
+                    select(Participant.id, Participant.display_name).where(
+                        col(Participant.id).in_(people)
+                    )
+                )
+                if pid is not None
+            }
+    items = []
+    for c in rows:
+        visible = c.status == ContributionStatus.VISIBLE
+        rnd = rounds.get(c.round_id)
+        table = tables.get(c.table_id)
+        question: str | None = None
+        if rnd is not None:
+            question = overrides.get((rnd.id or 0, c.table_id or 0), rnd.question)
+        items.append(
+            ContributionRecord(
+                id=c.id or 0,
+                cafe_id=c.cafe_id,
+                status=c.status,
+                text=c.text if visible else None,
+                kind=c.kind,
+                evidence_type=c.evidence_type,
+                author_role=c.author_role,
+                for_table=c.for_table,
+                round=rnd.number if rnd else None,
+                table=table.number if table else None,
+                table_name=table.name if table else None,
+                question=question,
+                themes=[ThemeRef(id=t.id or 0, name=t.name) for t in themes.get(c.id or 0, [])]
+                if visible
+                else [],
+                reactions=reactions.get(c.id or 0, 0) if visible else 0,
+                author=names.get(c.participant_id or 0) if visible else None,
+                created_at=c.created_at,
+                updated_at=c.updated_at,
+            )
+        )
+    return items
+
+
+def get_record(*, session: Session, cafe: Cafe, contribution_id: int) -> ContributionRecord:
+    row = session.get(Contribution, contribution_id)
+    if row is None or row.cafe_id != cafe.id:
+        raise NotFound("No such contribution in this café.")
+    session.refresh(row)
+    return records(session=session, cafe=cafe, rows=[row])[0]
