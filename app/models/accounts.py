@@ -17,19 +17,24 @@ class TokenScope(StrEnum):
 
 
 class Facilitator(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     email: str = Field(sa_column=Column(String(254), unique=True, nullable=False))
     display_name: str = Field(default="", max_length=80)
     password_hash: str = Field(max_length=255)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class ApiToken(SQLModel, table=True):
+class ApiTokenBase(SQLModel):
+    """An API token's fields as its owner gives them (`ApiTokenCreate`) and as stored."""
+
+    name: str = Field(min_length=1, max_length=80)
+
+
+class ApiToken(ApiTokenBase, table=True):
     __tablename__ = "api_token"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     facilitator_id: int = Field(foreign_key="facilitator.id", index=True, ondelete="CASCADE")
-    name: str = Field(max_length=80)
     # Only a SHA-256 of the token is kept; the token itself is shown once.
     token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     prefix: str = Field(max_length=12)
@@ -44,18 +49,18 @@ class RateLimitHit(SQLModel, table=True):
 
     __tablename__ = "rate_limit_hit"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     bucket: str = Field(max_length=40, index=True)
     key: str = Field(max_length=300, index=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
-class ApiTokenCreate(SQLModel):
-    name: str = Field(min_length=1, max_length=80)
+class ApiTokenCreate(ApiTokenBase):
     scope: TokenScope = TokenScope.READ
 
 
 class ApiTokenPublic(SQLModel):
+    # Not an `ApiTokenBase`: the API shows the stored values without the input limits.
     id: int
     name: str
     prefix: str

@@ -26,7 +26,7 @@ class ActionPlan(SQLModel, table=True):
 
     __tablename__ = "action_plan"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     network_id: int = Field(foreign_key="network.id", index=True, ondelete="CASCADE")
     group_id: int | None = Field(
         default=None,
@@ -46,7 +46,7 @@ class ActionPlanAnswer(SQLModel, table=True):
     __tablename__ = "action_plan_answer"
     __table_args__ = (UniqueConstraint("plan_id", "field"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="action_plan.id", index=True, ondelete="CASCADE")
     field: str = Field(max_length=40)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
@@ -58,7 +58,7 @@ class ActionPlanCitation(SQLModel, table=True):
     __tablename__ = "action_plan_citation"
     __table_args__ = (UniqueConstraint("plan_id", "field", "evidence_item_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="action_plan.id", index=True, ondelete="CASCADE")
     field: str = Field(max_length=40)
     evidence_item_id: int = Field(foreign_key="evidence_item.id", index=True, ondelete="CASCADE")

@@ -1,4 +1,12 @@
-"""Shared model pieces: naming convention, timestamps."""
+"""Shared model pieces: naming convention, timestamps.
+
+An entity is a family: `XBase` holds the fields an API caller gives, written once;
+`X(XBase, table=True)` adds the columns only the app sets; `XCreate(XBase)` is what the API
+takes. `*Public` and `*Update` models stand alone where the API shows them differently
+(no input limits; every field optional), since `/openapi.json` is a published contract.
+Table ids are typed `int` though they are None until the row is flushed: code reads the
+ids of stored rows, and an Optional type there only bred `or 0` and asserts.
+"""
 
 from __future__ import annotations
 

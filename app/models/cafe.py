@@ -7,12 +7,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, NamedTuple, Protocol
 
+from pydantic import StringConstraints, model_validator
 from sqlalchemy import Column, String, UniqueConstraint, event, inspect, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Field, SQLModel, col
 
 from app.models.base import UTCDateTime, utcnow
+
+# Text a person types: surrounding spaces dropped before the length is checked, so a
+# question or title of spaces alone is refused rather than stored blank.
+Typed = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
 class SeatingMode(StrEnum):
@@ -56,11 +61,16 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 
-class Cafe(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+class CafeBase(SQLModel):
+    """A café's settings as a facilitator gives them (`CafeCreate`) and as stored."""
+
+    title: Typed = Field(min_length=1, max_length=120)
+    purpose: Typed = Field(default="", max_length=2000)
+
+
+class Cafe(CafeBase, table=True):
+    id: int = Field(default=None, primary_key=True)
     facilitator_id: int = Field(foreign_key="facilitator.id", index=True)
-    title: str = Field(max_length=120)
-    purpose: str = Field(default="", max_length=2000)
     code: str = Field(sa_column=Column(String(8), unique=True, nullable=False))
     seating_mode: str = Field(default=SeatingMode.PLANNED, max_length=10)
     names_visible: bool = Field(default=False)
@@ -79,7 +89,7 @@ class CafeTable(SQLModel, table=True):
     __tablename__ = "cafe_table"
     __table_args__ = (UniqueConstraint("cafe_id", "number"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     cafe_id: int = Field(foreign_key="cafe.id", index=True, ondelete="CASCADE")
     number: int
     name: str = Field(max_length=60)
@@ -88,14 +98,19 @@ class CafeTable(SQLModel, table=True):
     host_token: str = Field(default_factory=lambda: secrets.token_urlsafe(9), max_length=16)
 
 
-class Round(SQLModel, table=True):
+class RoundBase(SQLModel):
+    """A round's fields as a facilitator gives them (`RoundSpec`) and as stored."""
+
+    question: Typed = Field(min_length=1, max_length=500)
+    minutes: int = Field(default=20, ge=1, le=180)
+
+
+class Round(RoundBase, table=True):
     __table_args__ = (UniqueConstraint("cafe_id", "number"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     cafe_id: int = Field(foreign_key="cafe.id", index=True, ondelete="CASCADE")
     number: int
-    question: str = Field(max_length=500)
-    minutes: int = Field(default=20)
     status: str = Field(default=RoundStatus.PLANNED, max_length=10)
     starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -109,7 +124,7 @@ class TableQuestion(SQLModel, table=True):
     __tablename__ = "table_question"
     __table_args__ = (UniqueConstraint("round_id", "table_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="round.id", index=True, ondelete="CASCADE")
     table_id: int = Field(foreign_key="cafe_table.id", ondelete="CASCADE")
     question: str = Field(max_length=500)
@@ -118,7 +133,7 @@ class TableQuestion(SQLModel, table=True):
 class Participant(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("cafe_id", "join_key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     cafe_id: int = Field(foreign_key="cafe.id", index=True, ondelete="CASCADE")
     display_name: str = Field(max_length=40)
     role: str | None = Field(default=None, max_length=20)
@@ -141,7 +156,7 @@ class Someone(Protocol):
     """What the live views read of a person: a `Participant` or a `Person` row."""
 
     @property
-    def id(self) -> int | None: ...
+    def id(self) -> int: ...
     @property
     def display_name(self) -> str: ...
     @property
@@ -174,7 +189,7 @@ class Person(NamedTuple):
 class Seat(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("round_id", "participant_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     # No index on round_id alone: the unique (round_id, participant_id) one serves.
     round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
@@ -204,6 +219,7 @@ def _move_version_on(session: OrmSession, _flush: UOWTransaction, _instances: ob
         elif isinstance(obj, Cafe):
             state = inspect(obj)
             changed = {a.key for a in state.attrs if a.history.has_changes()} if state else set()
+            # A café new in this flush has no id yet (nor a plan to keep in step).
             if obj.id is not None and changed - {"version"}:
                 cafes.add(obj.id)
         elif isinstance(obj, Seat):
@@ -229,12 +245,8 @@ def _move_version_on(session: OrmSession, _flush: UOWTransaction, _instances: ob
 
 
 # --- API schemas -------------------------------------------------------------------------
-
-from pydantic import StringConstraints, model_validator  # noqa: E402
-
-# Text a person types: surrounding spaces dropped before the length is checked, so a
-# question or title of spaces alone is refused rather than stored blank.
-Typed = Annotated[str, StringConstraints(strip_whitespace=True)]
+# The `*Public` models list their fields again on purpose: they show the stored values
+# without the input limits and defaults, and `/openapi.json` is a published contract.
 
 
 class TableSpec(SQLModel):
@@ -247,17 +259,13 @@ class TableQuestionSpec(SQLModel):
     question: Typed = Field(min_length=1, max_length=500)
 
 
-class RoundSpec(SQLModel):
-    question: Typed = Field(min_length=1, max_length=500)
-    minutes: int = Field(default=20, ge=1, le=180)
+class RoundSpec(RoundBase):
     table_questions: list[TableQuestionSpec] = Field(
         default_factory=list, description="Optional per-table questions for this round."
     )
 
 
-class CafeCreate(SQLModel):
-    title: Typed = Field(min_length=1, max_length=120)
-    purpose: Typed = Field(default="", max_length=2000)
+class CafeCreate(CafeBase):
     tables: list[TableSpec] | None = Field(
         default=None, max_length=200, description="Named tables; or give table_count."
     )

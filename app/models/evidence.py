@@ -75,7 +75,7 @@ class Contribution(SQLModel, table=True):
         Index("ix_contribution_cafe_id_change_seq", "cafe_id", "change_seq"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     cafe_id: int = Field(foreign_key="cafe.id", index=True, ondelete="CASCADE")
     round_id: int | None = Field(default=None, foreign_key="round.id", index=True)
     table_id: int | None = Field(default=None, foreign_key="cafe_table.id", index=True)
@@ -119,7 +119,7 @@ class ChangeCounter(SQLModel, table=True):
 
 
 class Media(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     contribution_id: int = Field(foreign_key="contribution.id", index=True, ondelete="CASCADE")
     kind: str = Field(max_length=10)
     content_type: str = Field(max_length=60)
@@ -129,13 +129,18 @@ class Media(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Theme(SQLModel, table=True):
+class ThemeBase(SQLModel):
+    """A theme's fields as a facilitator gives them (`harvest.ThemeCreate`) and as stored."""
+
+    name: str = Field(min_length=1, max_length=80)
+    description: str = Field(default="", max_length=500)
+
+
+class Theme(ThemeBase, table=True):
     __table_args__ = (UniqueConstraint("cafe_id", "name"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     cafe_id: int = Field(foreign_key="cafe.id", index=True, ondelete="CASCADE")
-    name: str = Field(max_length=80)
-    description: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -154,7 +159,7 @@ class Reaction(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("contribution_id", "participant_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     contribution_id: int = Field(foreign_key="contribution.id", index=True, ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

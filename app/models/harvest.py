@@ -9,6 +9,8 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from app.models.evidence import ThemeBase
+
 
 class ThemeRef(SQLModel):
     id: int
@@ -55,9 +57,7 @@ class ContributionPage(SQLModel):
     has_more: bool = Field(description="More items are waiting right now")
 
 
-class ThemeCreate(SQLModel):
-    name: str = Field(min_length=1, max_length=80)
-    description: str = Field(default="", max_length=500)
+class ThemeCreate(ThemeBase):
     contribution_ids: list[int] = Field(
         default_factory=list, max_length=5000, description="Contributions to put in it at once"
     )
@@ -69,6 +69,7 @@ class ThemeUpdate(SQLModel):
 
 
 class ThemePublic(SQLModel):
+    # Not a `ThemeBase`: the API shows the stored values without the input limits.
     id: int
     name: str
     description: str

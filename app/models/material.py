@@ -37,25 +37,35 @@ class SourceStatus(StrEnum):
     REMOVED = "removed"  # the café it came from was deleted
 
 
-class Material(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+class MaterialBase(SQLModel):
+    """A material's fields as a lead gives them (`MaterialUpdate`) and as stored."""
+
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+
+
+class Material(MaterialBase, table=True):
+    id: int = Field(default=None, primary_key=True)
     network_id: int = Field(foreign_key="network.id", index=True, ondelete="CASCADE")
-    title: str = Field(max_length=MAX_TITLE)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class MaterialVersion(SQLModel, table=True):
+class MaterialVersionBase(SQLModel):
+    """A version's fields as a lead gives them (`PublishRequest`) and as stored."""
+
+    note: str = Field(default="", max_length=1000, description="What changed in this version.")
+
+
+class MaterialVersion(MaterialVersionBase, table=True):
     """One version of a material. A published version never changes again."""
 
     __tablename__ = "material_version"
     __table_args__ = (UniqueConstraint("material_id", "number"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     material_id: int = Field(foreign_key="material.id", index=True, ondelete="CASCADE")
     number: int
     status: str = Field(default=VersionStatus.DRAFT, max_length=10)
-    note: str = Field(default="", max_length=1000, description="What changed in this version.")
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     based_on_version_id: int | None = Field(
         default=None,
@@ -66,16 +76,23 @@ class MaterialVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class MaterialSection(SQLModel, table=True):
+class MaterialSectionBase(SQLModel):
+    """A section's fields as a lead gives them (`SectionCreate`) and as stored."""
+
+    heading: str = Field(min_length=1, max_length=MAX_HEADING)
+    body_markdown: str = Field(default="", max_length=MAX_BODY, description="Markdown.")
+    easy_read_text: str = Field(
+        default="", max_length=MAX_EASY_READ, description="Plain words, one idea per line."
+    )
+
+
+class MaterialSection(MaterialSectionBase, table=True):
     __tablename__ = "material_section"
     __table_args__ = (UniqueConstraint("version_id", "section_key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     version_id: int = Field(foreign_key="material_version.id", index=True, ondelete="CASCADE")
     position: int
-    heading: str = Field(max_length=MAX_HEADING)
-    body_markdown: str = Field(default="", max_length=MAX_BODY)
-    easy_read_text: str = Field(default="", max_length=MAX_EASY_READ)
     # The same section in every version shares this key, so versions can be compared.
     section_key: str = Field(default_factory=new_key, max_length=32)
 
@@ -86,7 +103,7 @@ class EvidenceItem(SQLModel, table=True):
 
     __tablename__ = "evidence_item"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     section_id: int = Field(foreign_key="material_section.id", index=True, ondelete="CASCADE")
     # Kept across versions (like section_key) so a diff can tell a copied item from a new one.
     item_key: str = Field(default_factory=new_key, max_length=32)
@@ -124,14 +141,12 @@ class EvidenceItem(SQLModel, table=True):
 
 
 # --- API schemas -------------------------------------------------------------------------
+# The `*Public` models list their fields again on purpose: they show the stored values
+# without the input limits and defaults, and `/openapi.json` is a published contract.
 
 
-class SectionCreate(SQLModel):
-    heading: str = Field(min_length=1, max_length=MAX_HEADING)
-    body_markdown: str = Field(default="", max_length=MAX_BODY, description="Markdown.")
-    easy_read_text: str = Field(
-        default="", max_length=MAX_EASY_READ, description="Plain words, one idea per line."
-    )
+class SectionCreate(MaterialSectionBase):
+    pass
 
 
 class SectionUpdate(SQLModel):
@@ -141,7 +156,7 @@ class SectionUpdate(SQLModel):
     position: int | None = Field(default=None, ge=1, description="Move the section here.")
 
 
-class MaterialCreate(SQLModel):
+class MaterialCreate(MaterialBase):
     title: str = Field(
         default="", max_length=MAX_TITLE, description="May be left out when importing Markdown."
     )
@@ -154,8 +169,8 @@ class MaterialCreate(SQLModel):
     )
 
 
-class MaterialUpdate(SQLModel):
-    title: str = Field(min_length=1, max_length=MAX_TITLE)
+class MaterialUpdate(MaterialBase):
+    pass
 
 
 class MaterialPublic(SQLModel):
@@ -180,8 +195,8 @@ class VersionPublic(SQLModel):
     created_at: datetime
 
 
-class PublishRequest(SQLModel):
-    note: str = Field(default="", max_length=1000, description="What changed in this version.")
+class PublishRequest(MaterialVersionBase):
+    pass
 
 
 class EvidenceItemPublic(SQLModel):

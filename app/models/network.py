@@ -4,63 +4,84 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import AwareDatetime
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, utcnow
 
 
-class Network(SQLModel, table=True):
+class NetworkBase(SQLModel):
+    """A network's fields as its lead gives them (`NetworkCreate`) and as stored."""
+
+    title: str = Field(min_length=1, max_length=120, description="The network's topic.")
+    description: str = Field(default="", max_length=4000)
+
+
+class Network(NetworkBase, table=True):
     """A network on one topic, led by one facilitator (the lead)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     facilitator_id: int = Field(foreign_key="facilitator.id", index=True, ondelete="CASCADE")
-    title: str = Field(max_length=120)
-    description: str = Field(default="", max_length=4000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class LocalGroup(SQLModel, table=True):
+class LocalGroupBase(SQLModel):
+    """A local group's fields as the lead gives them (`GroupCreate`) and as stored."""
+
+    name: str = Field(min_length=1, max_length=120)
+    area: str = Field(default="", max_length=120, description="Area or nation.")
+
+
+class LocalGroup(LocalGroupBase, table=True):
     """One local group of a network, usually one per area or nation."""
 
     __tablename__ = "local_group"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     network_id: int = Field(foreign_key="network.id", index=True, ondelete="CASCADE")
-    name: str = Field(max_length=120)
-    area: str = Field(default="", max_length=120)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Member(SQLModel, table=True):
-    """A person in a local group. Contact details are private to the lead."""
+class MemberBase(SQLModel):
+    """A member's fields as the lead gives them (`MemberCreate`) and as stored."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    group_id: int = Field(foreign_key="local_group.id", index=True, ondelete="CASCADE")
-    display_name: str = Field(max_length=80)
-    # One of app.models.cafe.StakeholderRole.
+    display_name: str = Field(min_length=1, max_length=80)
+    # One of app.models.cafe.StakeholderRole (`MemberCreate` takes only those).
     role: str = Field(max_length=20)
     email: str = Field(default="", max_length=254)
     phone: str = Field(default="", max_length=40)
     accessibility_needs: str = Field(default="", max_length=2000)
-    consent_given: bool = Field(default=False)
-    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    consent_given: bool = False
     consent_note: str = Field(default="", max_length=1000)
+
+
+class Member(MemberBase, table=True):
+    """A person in a local group. Contact details are private to the lead."""
+
+    id: int = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="local_group.id", index=True, ondelete="CASCADE")
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Bumping this invalidates every invite link already sent to the member.
     invite_version: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Meeting(SQLModel, table=True):
+class MeetingBase(SQLModel):
+    """A meeting's fields as the lead gives them (`MeetingCreate`) and as stored."""
+
+    title: str = Field(max_length=120)
+    starts_at: AwareDatetime = Field(sa_type=UTCDateTime)
+    ends_at: AwareDatetime = Field(sa_type=UTCDateTime)
+    location: str = Field(default="", max_length=300)
+
+
+class Meeting(MeetingBase, table=True):
     """A meeting of one local group; it may run as a café."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     group_id: int = Field(foreign_key="local_group.id", index=True, ondelete="CASCADE")
     number: int
-    title: str = Field(max_length=120)
-    starts_at: datetime = Field(sa_type=UTCDateTime)
-    ends_at: datetime = Field(sa_type=UTCDateTime)
-    location: str = Field(default="", max_length=300)
     cafe_id: int | None = Field(
         default=None,
         sa_column=Column(
@@ -75,7 +96,7 @@ class Attendance(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
     attended: bool = Field(default=False)
@@ -88,17 +109,19 @@ class MemberParticipant(SQLModel, table=True):
     __tablename__ = "member_participant"
     __table_args__ = (UniqueConstraint("participant_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
     linked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 # --- API schemas -------------------------------------------------------------------------
+# The `*Public` models list their fields again on purpose: they show the stored values
+# without the input limits and defaults, and `/openapi.json` is a published contract.
 
 from typing import Generic, TypeVar  # noqa: E402
 
-from pydantic import AwareDatetime, BaseModel, model_validator  # noqa: E402
+from pydantic import BaseModel, model_validator  # noqa: E402
 
 from app.models.cafe import StakeholderRole  # noqa: E402
 
@@ -114,9 +137,8 @@ class Page(BaseModel, Generic[ItemT]):
     )
 
 
-class NetworkCreate(SQLModel):
-    title: str = Field(min_length=1, max_length=120, description="The network's topic.")
-    description: str = Field(default="", max_length=4000)
+class NetworkCreate(NetworkBase):
+    pass
 
 
 class NetworkUpdate(SQLModel):
@@ -132,9 +154,7 @@ class NetworkPublic(SQLModel):
     group_count: int = 0
 
 
-class GroupCreate(SQLModel):
-    name: str = Field(min_length=1, max_length=120)
-    area: str = Field(default="", max_length=120, description="Area or nation.")
+class GroupCreate(LocalGroupBase):
     first_meeting_at: AwareDatetime | None = Field(
         default=None,
         description="If given, the default schedule (four meetings over six months) is "
@@ -158,14 +178,8 @@ class GroupPublic(SQLModel):
     meeting_count: int = 0
 
 
-class MemberCreate(SQLModel):
-    display_name: str = Field(min_length=1, max_length=80)
+class MemberCreate(MemberBase):
     role: StakeholderRole
-    email: str = Field(default="", max_length=254)
-    phone: str = Field(default="", max_length=40)
-    accessibility_needs: str = Field(default="", max_length=2000)
-    consent_given: bool = False
-    consent_note: str = Field(default="", max_length=1000)
 
 
 class MemberUpdate(SQLModel):
@@ -194,11 +208,8 @@ class MemberPublic(SQLModel):
     created_at: datetime
 
 
-class MeetingCreate(SQLModel):
+class MeetingCreate(MeetingBase):
     title: str = Field(default="", max_length=120, description="Defaults to 'Meeting N'.")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    location: str = Field(default="", max_length=300)
 
     @model_validator(mode="after")
     def _order(self) -> MeetingCreate:
