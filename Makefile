@@ -43,6 +43,7 @@ migrate: setup
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 typecheck: setup
 	.venv/bin/mypy app tests bench

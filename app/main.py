@@ -23,12 +23,12 @@ from starlette.staticfiles import StaticFiles
 from app.config import Settings, get_settings
 from app.db import Database, keep_checkpointing
 from app.deps.common import LoginRequired
-from app.migrate import is_current, upgrade
-from app.live.announce import Jobs
-from app.live.hub import create_hub
-from app.live.live import StateCache
 from app.kit.rendering import STATIC_DIR, render
 from app.kit.rendering import configure as configure_rendering
+from app.live.announce import Jobs
+from app.live.hub import create_hub
+from app.live.state import StateCache
+from app.migrate import is_current, upgrade
 from app.routers import ROUTERS
 from app.security import (
     SESSION_COOKIE,

@@ -11,10 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.live import plans
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
-from app.services import cafe as cafe_service
 from app.services import rotation
+from app.services.cafe import cafes as cafe_service
+from app.services.cafe import rounds as round_service
+from app.services.cafe import seating as seating_service
+from app.services.cafe import state as state_service
 from tests.factories import cafe_payload, make_cafe, make_facilitator, make_participant
 
 
@@ -234,7 +238,7 @@ def test_clock_survives_a_restart(
     """The round stores instants, so a new process computes the same time left."""
     cafe = make_cafe(session, facilitator)
     now = utcnow()
-    cafe_service.start_next_round(session=session, cafe=cafe, now=now)
+    round_service.start_next_round(session=session, cafe=cafe, now=now)
     later = now + timedelta(minutes=4)
     from app.main import create_app
 
@@ -244,9 +248,9 @@ def test_clock_survives_a_restart(
 
     db = Database(settings.database_url)  # type: ignore[attr-defined]
     with db.read_session() as s2:
-        rnd = cafe_service.current_round(s2, s2.get(type(cafe), cafe.id))  # type: ignore[arg-type]
+        rnd = cafe_service.current_round(session=s2, cafe=s2.get(type(cafe), cafe.id))  # type: ignore[arg-type]
         assert rnd is not None
-        assert cafe_service.seconds_left(rnd, later) == 6 * 60
+        assert cafe_service.seconds_left(rnd=rnd, now=later) == 6 * 60
     db.dispose()
 
 
@@ -261,7 +265,7 @@ def plans_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(rotation, "plan_next_round", counted)
-    cafe_service.PLANS.clear()
+    plans.PLANS.clear()
     return calls
 
 
@@ -277,24 +281,24 @@ def test_the_next_seating_is_planned_ahead_and_replanned_when_anything_changes(
         return joined.id or 0
 
     people = [person(f"Person {n}") for n in range(9)]
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    plans.rotate(session=session, cafe=cafe, now=utcnow())
     calls = plans_made
     calls.clear()  # count from round 2 on
-    assert cafe_service.prepare_next_round(session=session, cafe=cafe)
+    assert plans.prepare_next_round(session=session, cafe=cafe)
     assert len(calls) == 1
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    plans.rotate(session=session, cafe=cafe, now=utcnow())
     assert len(calls) == 1  # round 2 took the plan made ahead
-    seated = cafe_service.seating_history(session, cafe, before=3)[1]
+    seated = seating_service.seating_history(session=session, cafe=cafe, before=3)[1]
     assert sorted(seated) == sorted(people)
 
-    assert cafe_service.prepare_next_round(session=session, cafe=cafe)
+    assert plans.prepare_next_round(session=session, cafe=cafe)
     assert len(calls) == 2
     late = person("Late joiner")
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    plans.rotate(session=session, cafe=cafe, now=utcnow())
     assert len(calls) == 3  # the café changed since: planned again
-    assert late in cafe_service.seating_history(session, cafe, before=4)[2]
+    assert late in seating_service.seating_history(session=session, cafe=cafe, before=4)[2]
     # After the last round there is nothing to plan ahead.
-    assert not cafe_service.prepare_next_round(session=session, cafe=cafe)
+    assert not plans.prepare_next_round(session=session, cafe=cafe)
 
 
 def test_a_move_by_hand_after_the_plan_was_made_is_planned_from(
@@ -305,19 +309,23 @@ def test_a_move_by_hand_after_the_plan_was_made_is_planned_from(
     everyone is seated in it."""
     cafe = make_cafe(session, facilitator, table_count=3, table_capacity=4)
     people = [make_participant(session, cafe, f"Person {n}") for n in range(9)]
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    plans.rotate(session=session, cafe=cafe, now=utcnow())
     calls = plans_made
     calls.clear()  # count from round 2 on
-    assert cafe_service.prepare_next_round(session=session, cafe=cafe)
+    assert plans.prepare_next_round(session=session, cafe=cafe)
     moved = people[0]
-    seated = cafe_service.seating_history(session, cafe, before=2)[0]
-    away = next(t for t in cafe_service.tables_of(session, cafe) if t.id != seated[moved.id or 0])
-    cafe_service.move_person(
+    seated = seating_service.seating_history(session=session, cafe=cafe, before=2)[0]
+    away = next(
+        t
+        for t in cafe_service.tables_of(session=session, cafe=cafe)
+        if t.id != seated[moved.id or 0]
+    )
+    seating_service.move_person(
         session=session, cafe=cafe, participant_id=moved.id or 0, table_id=away.id or 0
     )
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    plans.rotate(session=session, cafe=cafe, now=utcnow())
     assert len(calls) == 2  # planned again from the seating after the move
-    history = cafe_service.seating_history(session, cafe, before=3)
+    history = seating_service.seating_history(session=session, cafe=cafe, before=3)
     assert history[0][moved.id or 0] == away.id
     assert sorted(history[1]) == sorted(p.id or 0 for p in people)
 
@@ -331,10 +339,10 @@ def test_a_rotation_ends_the_round_before_and_keeps_people_who_cannot_move(
     for n in range(8):
         make_participant(session, cafe, f"Person {n}")
     stays = make_participant(session, cafe, "Stays put", cannot_move=True)
-    first = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-    second = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-    third = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-    history = cafe_service.seating_history(session, cafe, before=4)
+    first = round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    second = round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    third = round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    history = seating_service.seating_history(session=session, cafe=cafe, before=4)
     assert len({seating[stays.id or 0] for seating in history}) == 1
     for rnd in (first, second):
         session.refresh(rnd)
@@ -370,9 +378,9 @@ def test_the_state_a_rotation_hands_the_live_views_is_the_state_read_afresh(
     session.add(people[1])
     session.commit()
     for _ in range(2):
-        started = cafe_service.rotate(session=session, cafe=cafe, now=utcnow())
+        started = plans.rotate(session=session, cafe=cafe, now=utcnow())
         mine = started.state
-        read = cafe_service.cafe_state(session=session, cafe=cafe, now=mine.read_at)
+        read = state_service.cafe_state(session=session, cafe=cafe, now=mine.read_at)
         assert mine.round is not None and read.round is not None
         assert mine.round.id == read.round.id == started.round.id
         assert mine.table_of == read.table_of
@@ -396,7 +404,7 @@ def test_the_live_views_never_draw_another_cafes_state_kept_under_the_same_id(
     import asyncio
 
     from app.db import Database
-    from app.live.live import StateCache
+    from app.live.state import StateCache
 
     cafe = make_cafe(session, facilitator, title="This one")
     earlier = make_cafe(session, facilitator, title="Another")
@@ -404,7 +412,7 @@ def test_the_live_views_never_draw_another_cafes_state_kept_under_the_same_id(
     db = Database(database_url)
     try:
         cache = StateCache(db)
-        stale = cafe_service.cafe_state(session=session, cafe=earlier, now=utcnow())
+        stale = state_service.cafe_state(session=session, cafe=earlier, now=utcnow())
         cache.put(cafe.id, 7, stale)  # as if `earlier` had had this id
         cache.saw(cafe.id, 7)
         got = asyncio.run(cache.get(cafe.id, code=cafe.code))

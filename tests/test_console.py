@@ -13,7 +13,9 @@ from sqlmodel import Session, select
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
+from app.services.cafe import rounds as round_service
+from app.services.cafe import seating as seating_service
 from tests.conftest import csrf_of
 from tests.factories import make_cafe, make_facilitator, make_participant
 from tests.test_participant import join, phone
@@ -42,10 +44,7 @@ def test_create_cafe_by_form(logged_in: TestClient, session: Session) -> None:
     assert "Start round 1" in console
     api = logged_in.get(f"/api/v1/cafes/{cafe.id}")
     assert api.status_code == 401  # the API wants a bearer token, not the cookie
-    rounds = [
-        (r.question, r.minutes)
-        for r in __import__("app.services.cafe", fromlist=["x"]).rounds_of(session, cafe)
-    ]
+    rounds = [(r.question, r.minutes) for r in cafe_service.rounds_of(session=session, cafe=cafe)]
     assert rounds == [
         ("What is a good day?", 15),
         ("What gets in the way?", 12),
@@ -120,7 +119,7 @@ def test_console_actions(logged_in: TestClient, session: Session, facilitator: F
     assert "Round 1 of 3" in extended
     person = session.exec(select(Participant)).first()
     assert person is not None
-    tables = cafe_service.tables_of(session, cafe)
+    tables = cafe_service.tables_of(session=session, cafe=cafe)
     moved = logged_in.post(
         f"{url}/move", data={"participant_id": person.id, "table_id": tables[2].id}, headers=htmx
     )
@@ -152,7 +151,7 @@ def test_someone_not_yet_seated_can_be_made_a_host_from_the_console(
     cafe = make_cafe(session, facilitator)
     join(phone(logged_in), cafe.code, "Hana")
     hana = session.exec(select(Participant)).one()
-    tables = cafe_service.tables_of(session, cafe)
+    tables = cafe_service.tables_of(session=session, cafe=cafe)
     url = f"/cafes/{cafe.id}/console"
     page = logged_in.get(url).text
     assert f'<label class="visually-hidden" for="host-{hana.id}">Make Hana host of</label>' in page
@@ -166,8 +165,8 @@ def test_someone_not_yet_seated_can_be_made_a_host_from_the_console(
     assert "host</span>" in r.text
     session.refresh(hana)
     assert (hana.is_host, hana.home_table_id) == (True, tables[2].id)
-    rnd = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-    seating = cafe_service.seating(session=session, cafe=cafe, round_number=rnd.number)
+    rnd = round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    seating = seating_service.seating(session=session, cafe=cafe, round_number=rnd.number)
     assert [(s.display_name, s.table_id) for s in seating.seats] == [("Hana", tables[2].id)]
 
 
@@ -248,7 +247,7 @@ def test_the_call_to_move_comes_down_two_minutes_into_a_round(
     token = csrf_of(logged_in, f"/cafes/{cafe.id}/console")
     logged_in.post(f"/cafes/{cafe.id}/console/next", data={"csrf_token": token})
     session.refresh(cafe)
-    rnd = cafe_service.current_round(session, cafe)
+    rnd = cafe_service.current_round(session=session, cafe=cafe)
     assert rnd is not None and rnd.starts_at is not None
 
     def started(seconds_ago: int) -> None:
@@ -324,9 +323,11 @@ def test_a_move_from_the_console_reaches_the_moved_phone(
     token = csrf_of(logged_in, url)
     logged_in.post(f"{url}/next", data={"csrf_token": token})
     ana = session.exec(select(Participant)).one()
-    tables = cafe_service.tables_of(session, cafe)
+    tables = cafe_service.tables_of(session=session, cafe=cafe)
     session.refresh(cafe)
-    seat = cafe_service.seat_of(session, cafe_service.current_round(session, cafe), ana)
+    seat = seating_service.seat_of(
+        session=session, rnd=cafe_service.current_round(session=session, cafe=cafe), person=ana
+    )
     assert seat is not None
     elsewhere = next(t for t in tables if t.id != seat.id)
     htmx = {"HX-Request": "true", "X-CSRF-Token": token}
@@ -355,7 +356,8 @@ def test_a_round_start_reaches_the_phones_before_the_facilitator_is_answered(
 ) -> None:
     """Every phone waits for a new round; the facilitator's answer (the whole console
     redrawn, or the café's summary) is drawn after the round has been published to them."""
-    from app.routers import api_cafes, cafes
+    from app.routers.cafe import api as api_cafes
+    from app.routers.cafe import pages as cafes
 
     cafe = make_cafe(session, facilitator)
     make_participant(session, cafe, "Ada")
@@ -398,7 +400,7 @@ def test_a_big_cafe_moves_people_from_a_page_of_their_own(
     options on every update: "Move" opens a page with the tables instead."""
     cafe = make_cafe(session, facilitator, table_count=100, table_capacity=8)
     people = [make_participant(session, cafe, f"Person {n}") for n in range(41)]
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     console = logged_in.get(f"/cafes/{cafe.id}/console").text
     assert "<select" not in console[console.index('id="console"') :]
     person = people[0]
@@ -407,8 +409,8 @@ def test_a_big_cafe_moves_people_from_a_page_of_their_own(
     page = logged_in.get(f"/cafes/{cafe.id}/console/move/{person.id}")
     assert page.status_code == 200
     assert f"Move {person.display_name}" in page.text
-    here = cafe_service.seating_history(session, cafe, before=2)[0][person.id or 0]
-    tables = cafe_service.tables_of(session, cafe)
+    here = seating_service.seating_history(session=session, cafe=cafe, before=2)[0][person.id or 0]
+    tables = cafe_service.tables_of(session=session, cafe=cafe)
     target = next(t for t in tables if t.id != here)
     assert page.text.count('name="table_id"') == 100
     moved = logged_in.post(
@@ -421,11 +423,14 @@ def test_a_big_cafe_moves_people_from_a_page_of_their_own(
         follow_redirects=False,
     )
     assert moved.status_code == 303
-    assert cafe_service.seating_history(session, cafe, before=2)[0][person.id or 0] == target.id
+    assert (
+        seating_service.seating_history(session=session, cafe=cafe, before=2)[0][person.id or 0]
+        == target.id
+    )
     # Someone of another café, or nobody: a clear 404.
     assert logged_in.get(f"/cafes/{cafe.id}/console/move/999999").status_code == 404
     # A small café keeps the list beside each person.
     small = make_cafe(session, facilitator)
     make_participant(session, small, "Solo")
-    cafe_service.start_next_round(session=session, cafe=small, now=utcnow())
+    round_service.start_next_round(session=session, cafe=small, now=utcnow())
     assert "<select" in logged_in.get(f"/cafes/{small.id}/console").text

@@ -14,8 +14,8 @@ from fastapi import BackgroundTasks, Depends, Request
 from app.live.hub import CafeEvent, Hub, cafe_channel
 
 if TYPE_CHECKING:
-    from app.live.live import StateCache
-    from app.services.cafe import CafeState
+    from app.live.state import StateCache
+    from app.services.cafe.state import CafeState
 
 log = logging.getLogger("tablecloth.announce")
 

@@ -15,6 +15,7 @@ from anyio import from_thread
 
 from app.config import Settings
 from app.db import Database
+from app.live import plans
 from app.live.announce import Announcer
 from app.live.fragments import BundleKey, FragmentCache, RoundBundle, bundles, round_bundle
 from app.live.hub import CafeEvent, Hub, ahead_channel
@@ -22,8 +23,9 @@ from app.live.reads import shared_boards
 from app.models.cafe import (
     Cafe,
 )
-from app.services import cafe as cafe_service
 from app.services.board.cards import TableCards, ThemeChoice, empty_round_cards, theme_choices
+from app.services.cafe.forecast import Forecast, StateInputs
+from app.services.cafe.rounds import Rotation
 
 
 class RoundForecasts:
@@ -34,7 +36,7 @@ class RoundForecasts:
     A bundle is drawn for two made-up start instants and kept only if both drawings agree,
     so nothing that shows when the round started can be sent stale. The forecast is used
     only if the rotation assembled its café state from equal inputs (the café, the round,
-    the people, the tables, the seating: `cafe_service.StateInputs`) and the café's themes
+    the people, the tables, the seating: `StateInputs`) and the café's themes
     are the same.
 
     A phone whose page keeps a round sent ahead (its script does) is sent its bundle as
@@ -55,7 +57,7 @@ class RoundForecasts:
     def draw(
         self,
         cafe_id: int,
-        forecast: cafe_service.Forecast,
+        forecast: Forecast,
         themes: list[ThemeChoice],
     ) -> int:
         """Draw the bundles of a forecast round (in a worker thread); returns how many."""
@@ -112,7 +114,7 @@ class RoundForecasts:
             return None
         return found.ahead.get(key)
 
-    def confirm(self, started: cafe_service.Rotation, boards: dict[int, TableCards]) -> int:
+    def confirm(self, started: Rotation, boards: dict[int, TableCards]) -> int:
         """A round has started (and its event is not yet published): if as forecast, its
         phones find their bundles drawn. Returns how many bundles were given."""
         with self._lock:
@@ -138,7 +140,7 @@ class Ahead(NamedTuple):
 
 
 class _Drawn(NamedTuple):
-    inputs: cafe_service.StateInputs
+    inputs: StateInputs
     themes: list[ThemeChoice]
     bundles: dict[BundleKey, RoundBundle]
     token: str
@@ -156,7 +158,7 @@ def _plan_next(db: Database, hub: Hub, cafe_id: int) -> None:
         cafe = session.get(Cafe, cafe_id)
         if cafe is None:
             return
-        forecast = cafe_service.prepare_next_round(session=session, cafe=cafe)
+        forecast = plans.prepare_next_round(session=session, cafe=cafe)
         themes = theme_choices(session=session, cafe=cafe)
     if forecast is not None and forecasts.draw(cafe_id, forecast, themes):
         event = {
@@ -186,7 +188,7 @@ def announce_rotation(
     settings: Settings,
     db: Database,
     cafe: Cafe,
-    started: cafe_service.Rotation,
+    started: Rotation,
 ) -> None:
     """After a round has started (API or console): tell the café at once, before the
     facilitator's answer is drawn (every phone is waiting for this), leaving this process's

@@ -18,10 +18,11 @@ from app.models.evidence import (
     KIND_LABELS,
     MAX_TEXT,
 )
-from app.services import cafe as cafe_service
 from app.services.board.cards import TableBoard, TableCards, ThemeChoice, board_for, table_board
 from app.services.board.drafts import Draft, new_draft
 from app.services.board.rules import default_evidence
+from app.services.cafe import state as state_service
+from app.services.cafe.state import CafeState, ParticipantState
 
 
 def new_page_id() -> str:
@@ -104,8 +105,8 @@ fragments: FragmentCache[str] = FragmentCache()
 
 
 def now_block(
-    state: cafe_service.CafeState,
-    view: cafe_service.ParticipantState,
+    state: CafeState,
+    view: ParticipantState,
     csrf: str,
     cache: FragmentCache[str] = fragments,
 ) -> str:
@@ -169,12 +170,12 @@ BundleKey = tuple[int, bool, bool]
 
 
 def round_bundle(
-    state: cafe_service.CafeState,
+    state: CafeState,
     me: Someone,
     cards: TableCards,
     cache: FragmentCache[str] = fragments,
 ) -> RoundBundle:
-    view = cafe_service.participant_view(state, me, state.read_at)
+    view = state_service.participant_view(state=state, person=me, now=state.read_at)
     b = board_for(cards=cards, person=me)
     board = board_block(state.cafe, me, b, cards, "", "", cache)
     key = compose_key(state.cafe, me, b.round, b.table, b.open, b.themes)

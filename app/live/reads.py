@@ -31,7 +31,7 @@ from app.services.board.cards import (
     table_cards,
 )
 from app.services.board.moderation import ModerationView, moderation_view
-from app.services.cafe import Rotation
+from app.services.cafe.rounds import Rotation
 
 
 def read_table_cards(

@@ -1,0 +1,81 @@
+"""The facilitator's live views: the console and the projector, redrawn from the café state
+at each event (a few a second at most: they coalesce events 0.2 s apart)."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from starlette.websockets import WebSocket
+
+from app.config import Settings
+from app.db import Database
+from app.kit.qr import qr_svg
+from app.kit.rendering import render_html
+from app.live.hub import Event
+from app.live.reads import read_moderation
+from app.live.sockets import Renderer
+from app.models.accounts import Facilitator
+from app.models.cafe import Cafe
+from app.security import origin_allowed
+from app.services.cafe import cafes as cafe_service
+from app.services.cafe.state import CafeState
+
+
+async def facilitator_cafe(
+    websocket: WebSocket, settings: Settings, db: Database, cafe_id: int
+) -> Cafe | None:
+    """The café, if the socket comes from our own pages and its cookie names its facilitator."""
+    if not origin_allowed(websocket, settings):
+        return None
+    facilitator_id = websocket.session.get("facilitator_id")
+    if not isinstance(facilitator_id, int):
+        return None
+
+    def load() -> Cafe | None:
+        with db.read_session() as session:
+            cafe = session.get(Cafe, cafe_id)
+            if cafe is None or session.get(Facilitator, facilitator_id) is None:
+                return None
+            return cafe if cafe.facilitator_id == facilitator_id else None
+
+    return await to_thread.run_sync(load)
+
+
+def console_view(websocket: WebSocket, settings: Settings, db: Database) -> Renderer:
+    """The console's live part: the state of the room and the moderation queue."""
+    csrf = str(websocket.session.get("csrf", ""))
+    base = settings.base_url.rstrip("/")
+
+    async def render(state: CafeState, _event: Event | None) -> str | None:
+        moderation = await to_thread.run_sync(read_moderation, db, state.cafe)
+        return render_html(
+            "console.html",
+            {
+                "cafe": state.cafe,
+                "s": state,
+                "m": moderation,
+                "oob": True,
+                "csrf": csrf,
+                "base_url": base,
+                "join_url": cafe_service.join_url(base_url=base, cafe=state.cafe),
+            },
+            block="console",
+        )
+
+    return render
+
+
+def projector_view(settings: Settings) -> Renderer:
+    """The projector's live part: the join code and QR, the question, the clock, the tables."""
+    qr: dict[str, str] = {}  # the join link never changes; draw its QR code once
+
+    async def render(state: CafeState, _event: Event | None) -> str | None:
+        url = cafe_service.join_url(base_url=settings.base_url, cafe=state.cafe)
+        if url not in qr:
+            qr[url] = qr_svg(url)
+        return render_html(
+            "projector.html",
+            {"cafe": state.cafe, "s": state, "oob": True, "join_url": url, "qr_svg": qr[url]},
+            block="board",
+        )
+
+    return render
