@@ -53,7 +53,7 @@ def cookie_seats(request: Request) -> dict[int, tuple[int, str]]:
 
 
 def remembered(request: Request, session: SessionDep, cafe: Cafe) -> Participant | None:
-    seat = cookie_seats(request).get(cafe.id or 0)
+    seat = cookie_seats(request).get(cafe.id)
     if seat is None:
         return None
     return cafe_service.participant_for_cookie(

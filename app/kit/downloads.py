@@ -30,7 +30,7 @@ def stream_notes(db: Database, cafe_id: int, fmt: NotesFormat, now: datetime) ->
 def notes_response(db: Database, cafe: Cafe, fmt: NotesFormat, now: datetime) -> Response:
     name = export.filename(cafe, fmt, now)
     return StreamingResponse(
-        stream_notes(db, cafe.id or 0, fmt, now),
+        stream_notes(db, cafe.id, fmt, now),
         media_type=export.MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',

@@ -118,7 +118,7 @@ class RoundForecasts:
         """A round has started (and its event is not yet published): if as forecast, its
         phones find their bundles drawn. Returns how many bundles were given."""
         with self._lock:
-            forecast = self._drawn.pop(started.state.cafe.id or 0, None)
+            forecast = self._drawn.pop(started.state.cafe.id, None)
         if forecast is None:
             return 0
         themes = next(iter(boards.values())).themes if boards else []
@@ -178,7 +178,7 @@ def plan_ahead(announce: Announcer, settings: Settings, db: Database, cafe: Cafe
         _plan_next,
         db,
         announce.hub,
-        cafe.id or 0,
+        cafe.id,
         key=("plan", cafe.id),
     )
 
@@ -197,5 +197,5 @@ def announce_rotation(
     seq = announce.next_seq()
     boards = shared_boards.keep_new_round(db, cafe, started, seq)
     forecasts.confirm(started, boards)
-    announce.cafe(cafe.id or 0, CafeEvent.ROUND_STARTED, state=started.state, seq=seq, at_once=True)
+    announce.cafe(cafe.id, CafeEvent.ROUND_STARTED, state=started.state, seq=seq, at_once=True)
     plan_ahead(announce, settings, db, cafe)

@@ -108,7 +108,6 @@ def create_api_token(
     if not name:
         raise Invalid("Give the token a name so you can recognise it later.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    assert facilitator.id is not None
     row = ApiToken(
         facilitator_id=facilitator.id,
         name=name[:80],

@@ -182,7 +182,6 @@ def attach(
 
     A contribution has at most one photo and one voice note: a new one replaces the old.
     """
-    assert cafe.id is not None
     # The file goes to disk before the first query, so no transaction waits on the disk.
     relative = f"{cafe.id}/{secrets.token_hex(16)}.{prepared.type.ext}"
     path = media_dir / relative
@@ -193,7 +192,6 @@ def attach(
     try:
         contribution = board.own_contribution(session, cafe, person, contribution_id)
         board.check_changeable(session, cafe, contribution)
-        assert contribution.id is not None
         replaced = list(
             session.exec(
                 select(Media).where(
