@@ -3,6 +3,7 @@ lead's pages (`Owned…`: the login cookie) and the API (`Read…`/`Write…`: t
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
@@ -26,6 +27,7 @@ from app.models.network import (
     Network,
 )
 from app.services import action_plan as plan_service
+from app.services.errors import Invalid
 from app.services.network import meetings as meeting_service
 from app.services.network import networks as network_service
 
@@ -99,3 +101,32 @@ After = Annotated[int | None, Query(ge=0, description="Read items after this id 
 
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
+
+
+def meeting_span(date: str, start: str, end: str, *, label: str) -> tuple[datetime, datetime]:
+    """Start and end of a meeting typed as one date and two times (UK time)."""
+    begins = meeting_service.parse_local(date_text=date, time_text=start, label=label)
+    ends = meeting_service.parse_local(date_text=date, time_text=end or start, label=label)
+    if ends <= begins:
+        raise Invalid(f"The {label} must end after it starts.")
+    return begins, ends
+
+
+def member_values(
+    display_name: str,
+    role: str,
+    email: str,
+    phone: str,
+    accessibility_needs: str,
+    consent_given: bool,
+    consent_note: str,
+) -> dict[str, Any]:
+    return {
+        "display_name": display_name,
+        "role": role,
+        "email": email,
+        "phone": phone,
+        "accessibility_needs": accessibility_needs,
+        "consent_given": consent_given,
+        "consent_note": consent_note,
+    }

@@ -20,6 +20,8 @@ from app.routers.evidence import pages as evidence_pages
 from app.routers.material import api as material_api
 from app.routers.material import pages as material_pages
 from app.routers.network import api as network_api
+from app.routers.network import meetings as network_meetings
+from app.routers.network import members as network_members
 from app.routers.network import pages as network_pages
 
 # Requests are matched against the routers in this order, so the phones' routes (many
@@ -41,6 +43,8 @@ ROUTERS: list[APIRouter] = [
     evidence_pages.router,
     evidence_api.router,
     network_pages.router,
+    network_members.router,
+    network_meetings.router,
     action_plan_pages.router,
     network_api.router,
     action_plan_api.router,

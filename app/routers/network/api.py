@@ -47,7 +47,7 @@ from app.models.network import (
     RunAsCafeRequest,
     ScheduleRequest,
 )
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
 from app.services.network import attendance as attendance_service
 from app.services.network import calendar as calendar_service
 from app.services.network import groups as group_service
@@ -400,6 +400,3 @@ def invites(meeting: ReadMeeting, session: SessionDep, settings: SettingsDep) ->
         ],
         next_cursor=None,
     )
-
-
-# --- action plans -------------------------------------------------------------------------------
