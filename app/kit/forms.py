@@ -3,6 +3,7 @@ post."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -12,7 +13,8 @@ from starlette.datastructures import FormData
 
 from app.services.errors import Invalid
 
-_FIELD_LABELS = {
+# How the lead's network forms label their fields.
+FIELD_LABELS = {
     "title": "Title",
     "description": "Description",
     "name": "Name",
@@ -37,18 +39,22 @@ _FIELD_LABELS = {
 }
 
 
-def readable(exc: ValidationError) -> str:
+def sentence(error: Mapping[str, Any], labels: Mapping[str, str] = FIELD_LABELS) -> str:
+    """One validation error as a sentence a person can act on, naming the field as the form
+    labels it."""
+    loc = [str(p) for p in error.get("loc", ()) if not str(p).isdigit()]
+    label = labels.get(loc[-1], loc[-1].replace("_", " ")) if loc else "The form"
+    msg = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    return f"{label}: {msg}."
+
+
+def readable(exc: ValidationError, labels: Mapping[str, str] = FIELD_LABELS) -> str:
     """Validation errors as sentences a person can act on."""
-    sentences = []
-    for error in exc.errors():
-        loc = [str(p) for p in error.get("loc", ()) if not str(p).isdigit()]
-        label = _FIELD_LABELS.get(loc[-1], loc[-1].replace("_", " ")) if loc else "The form"
-        msg = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-        sentences.append(f"{label}: {msg}.")
-    return " ".join(sentences)
+    return " ".join(sentence(error, labels) for error in exc.errors())
 
 
 def build(model: type[Any], **values: Any) -> Any:
+    """The model, or `Invalid` with the errors as sentences."""
     try:
         return model(**values)
     except ValidationError as exc:
@@ -64,4 +70,5 @@ FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def see_other(url: str) -> RedirectResponse:
+    """After a successful post: the page to show, fetched again (Post/Redirect/Get)."""
     return RedirectResponse(url, status_code=303)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlmodel import Session
 
+from app.config import Settings
+from app.db import Database
 from app.deps.cafe import ERRORS, ReadCafe, WriteCafe
 from app.deps.common import (
     ApiReader,
@@ -15,9 +19,9 @@ from app.deps.common import (
     SessionDep,
     SettingsDep,
 )
-from app.live.announce import AnnounceDep
-from app.live.forecasts import announce_rotation
+from app.live.announce import AnnounceDep, Announcer
 from app.live.hub import CafeEvent
+from app.live.room import RoomAction, run_action
 from app.models.cafe import (
     Cafe,
     CafeCreate,
@@ -27,10 +31,14 @@ from app.models.cafe import (
     HostRequest,
     MoveRequest,
     NextRoundRequest,
+    Participant,
     ParticipantPublic,
     SeatingPublic,
 )
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
+from app.services.cafe import people as people_service
+from app.services.cafe import seating as seating_service
+from app.services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/cafes", tags=["cafés"])
 
@@ -38,6 +46,32 @@ router = APIRouter(prefix="/api/v1/cafes", tags=["cafés"])
 def _public(session: SessionDep, cafe: Cafe, settings: SettingsDep, now: NowDep) -> CafePublic:
     session.refresh(cafe)
     return cafe_service.cafe_public(session=session, cafe=cafe, base_url=settings.base_url, now=now)
+
+
+def _room(
+    session: Session,
+    cafe: Cafe,
+    now: datetime,
+    announce: Announcer,
+    settings: Settings,
+    db: Database,
+) -> dict[str, Any]:
+    """What `run_action` needs of the request, as keywords."""
+    return {
+        "session": session,
+        "cafe": cafe,
+        "now": now,
+        "announce": announce,
+        "settings": settings,
+        "db": db,
+    }
+
+
+def _participant(session: Session, participant_id: int) -> ParticipantPublic:
+    person = session.get(Participant, participant_id)
+    if person is None:
+        raise NotFound("No such person in this café.")
+    return ParticipantPublic.model_validate(person, from_attributes=True)
 
 
 @router.post("", status_code=201, responses=ERRORS)
@@ -84,7 +118,7 @@ def update_cafe(
     """Change the title, purpose, votes per person, pre-moderation or whether names show
     (names only before anyone has joined: 409 after). Phones, console and projector redraw."""
     cafe_service.update_cafe(session=session, cafe=cafe, data=body)
-    announce.cafe(cafe.id or 0, CafeEvent.ROUND_CHANGED)
+    announce.cafe(cafe.id, CafeEvent.ROUND_CHANGED)
     return _public(session, cafe, settings, now)
 
 
@@ -99,10 +133,11 @@ def next_round(
     body: NextRoundRequest | None = None,
 ) -> CafePublic:
     """Seat everyone for the next round and start its clock (409 if it already moved on)."""
-    started = cafe_service.rotate(
-        session=session, cafe=cafe, now=now, from_round=body.from_round if body else None
+    run_action(
+        RoomAction.NEXT,
+        **_room(session, cafe, now, announce, settings, db),
+        from_round=body.from_round if body else None,
     )
-    announce_rotation(announce, settings, db, cafe, started)
     return _public(session, cafe, settings, now)
 
 
@@ -110,56 +145,74 @@ def next_round(
 def extend(
     cafe: WriteCafe,
     session: SessionDep,
+    db: DatabaseDep,
     settings: SettingsDep,
     now: NowDep,
     announce: AnnounceDep,
     body: ExtendRequest | None = None,
 ) -> CafePublic:
     """Give the current round more minutes (default 5)."""
-    cafe_service.extend_round(
-        session=session, cafe=cafe, minutes=(body or ExtendRequest()).minutes, now=now
+    run_action(
+        RoomAction.EXTEND,
+        **_room(session, cafe, now, announce, settings, db),
+        minutes=(body or ExtendRequest()).minutes,
     )
-    announce.cafe(cafe.id or 0, CafeEvent.ROUND_CHANGED)
     return _public(session, cafe, settings, now)
 
 
 @router.post("/{cafe_id}/rounds/current/end", responses=ERRORS)
 def end(
-    cafe: WriteCafe, session: SessionDep, settings: SettingsDep, now: NowDep, announce: AnnounceDep
+    cafe: WriteCafe,
+    session: SessionDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    now: NowDep,
+    announce: AnnounceDep,
 ) -> CafePublic:
     """End the current round early."""
-    cafe_service.end_round(session=session, cafe=cafe, now=now)
-    announce.cafe(cafe.id or 0, CafeEvent.ROUND_CHANGED)
+    run_action(RoomAction.END, **_room(session, cafe, now, announce, settings, db))
     return _public(session, cafe, settings, now)
 
 
 @router.post("/{cafe_id}/pause", responses=ERRORS)
 def pause(
-    cafe: WriteCafe, session: SessionDep, settings: SettingsDep, now: NowDep, announce: AnnounceDep
+    cafe: WriteCafe,
+    session: SessionDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    now: NowDep,
+    announce: AnnounceDep,
 ) -> CafePublic:
     """Pause the round clock."""
-    cafe_service.pause_round(session=session, cafe=cafe, now=now)
-    announce.cafe(cafe.id or 0, CafeEvent.ROUND_CHANGED)
+    run_action(RoomAction.PAUSE, **_room(session, cafe, now, announce, settings, db))
     return _public(session, cafe, settings, now)
 
 
 @router.post("/{cafe_id}/resume", responses=ERRORS)
 def resume(
-    cafe: WriteCafe, session: SessionDep, settings: SettingsDep, now: NowDep, announce: AnnounceDep
+    cafe: WriteCafe,
+    session: SessionDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    now: NowDep,
+    announce: AnnounceDep,
 ) -> CafePublic:
     """Resume a paused round; the time left is what it was when paused."""
-    cafe_service.resume_round(session=session, cafe=cafe, now=now)
-    announce.cafe(cafe.id or 0, CafeEvent.ROUND_CHANGED)
+    run_action(RoomAction.RESUME, **_room(session, cafe, now, announce, settings, db))
     return _public(session, cafe, settings, now)
 
 
 @router.post("/{cafe_id}/close", responses=ERRORS)
 def close(
-    cafe: WriteCafe, session: SessionDep, settings: SettingsDep, now: NowDep, announce: AnnounceDep
+    cafe: WriteCafe,
+    session: SessionDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    now: NowDep,
+    announce: AnnounceDep,
 ) -> CafePublic:
     """Close the café: the clock stops and the join code stops working."""
-    cafe_service.close_cafe(session=session, cafe=cafe, now=now)
-    announce.cafe(cafe.id or 0, CafeEvent.CAFE_CLOSED)
+    run_action(RoomAction.CLOSE, **_room(session, cafe, now, announce, settings, db))
     return _public(session, cafe, settings, now)
 
 
@@ -170,7 +223,7 @@ def seating(
     round: Annotated[int | None, Query(ge=1, description="Defaults to the current round")] = None,
 ) -> SeatingPublic:
     """Who sits at which table in a round."""
-    return cafe_service.seating(session=session, cafe=cafe, round_number=round)
+    return seating_service.seating(session=session, cafe=cafe, round_number=round)
 
 
 @router.get("/{cafe_id}/participants", responses=ERRORS)
@@ -178,7 +231,7 @@ def participants(cafe: ReadCafe, session: SessionDep) -> list[ParticipantPublic]
     """Everyone in the café now (pseudonyms and self-declared roles only)."""
     return [
         ParticipantPublic.model_validate(p, from_attributes=True)
-        for p in cafe_service.participants_of(session, cafe)
+        for p in people_service.participants_of(session=session, cafe=cafe)
     ]
 
 
@@ -188,19 +241,19 @@ def move(
     body: MoveRequest,
     cafe: WriteCafe,
     session: SessionDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    now: NowDep,
     announce: AnnounceDep,
 ) -> ParticipantPublic:
     """Move a person to another table in the current round."""
-    person = cafe_service.move_person(
-        session=session, cafe=cafe, participant_id=participant_id, table_id=body.table_id
-    )
-    announce.cafe(
-        cafe.id or 0,
-        CafeEvent.SEATING_CHANGED,
+    run_action(
+        RoomAction.MOVE,
+        **_room(session, cafe, now, announce, settings, db),
         participant_id=participant_id,
         table_id=body.table_id,
     )
-    return ParticipantPublic.model_validate(person, from_attributes=True)
+    return _participant(session, participant_id)
 
 
 @router.post("/{cafe_id}/participants/{participant_id}/host", responses=ERRORS)
@@ -209,16 +262,16 @@ def host(
     body: HostRequest,
     cafe: WriteCafe,
     session: SessionDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    now: NowDep,
     announce: AnnounceDep,
 ) -> ParticipantPublic:
     """Make a person host of a table (they stay there), or remove the role with null."""
-    person = cafe_service.set_host(
-        session=session, cafe=cafe, participant_id=participant_id, table_id=body.table_id
-    )
-    announce.cafe(
-        cafe.id or 0,
-        CafeEvent.SEATING_CHANGED,
+    run_action(
+        RoomAction.HOST,
+        **_room(session, cafe, now, announce, settings, db),
         participant_id=participant_id,
         table_id=body.table_id,
     )
-    return ParticipantPublic.model_validate(person, from_attributes=True)
+    return _participant(session, participant_id)

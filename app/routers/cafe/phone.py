@@ -16,7 +16,9 @@ from app.live.forecasts import plan_ahead
 from app.live.fragments import board_context, new_page_id
 from app.live.hub import CafeEvent
 from app.models.cafe import Cafe, CafeStatus, Participant
-from app.services import cafe as cafe_service
+from app.services.cafe import participants as participant_service
+from app.services.cafe import seating as seating_service
+from app.services.cafe import state as state_service
 from app.services.errors import Conflict, DomainError
 from app.services.network import invites as invite_service
 
@@ -103,7 +105,7 @@ def join(
         return RedirectResponse(f"/p/{cafe.code}", status_code=303)
     if existing is not None:
         try:
-            cafe_service.take_host_link(
+            participant_service.take_host_link(
                 session=session, cafe=cafe, person=existing, host_token=host
             )
         except DomainError as exc:
@@ -128,7 +130,7 @@ def join(
         "easy_read": easy_read,
     }
     try:
-        person = cafe_service.join(
+        person = participant_service.join(
             session=session,
             cafe=cafe,
             display_name=display_name,
@@ -178,8 +180,8 @@ def participant_page(
     person = _me(request, session, cafe)
     if isinstance(person, RedirectResponse):
         return person
-    state = cafe_service.cafe_state(session=session, cafe=cafe, now=now)
-    view = cafe_service.participant_view(state, person, now)
+    state = state_service.cafe_state(session=session, cafe=cafe, now=now)
+    view = state_service.participant_view(state=state, person=person, now=now)
     board = board_context(session, cafe, person, rnd=view.round, table=view.table)
     return render(
         request,
@@ -200,7 +202,9 @@ def choose_table(
     person = _me(request, session, cafe)
     if isinstance(person, RedirectResponse):
         return person
-    table = cafe_service.choose_table(session=session, cafe=cafe, person=person, table_id=table_id)
+    table = seating_service.choose_table(
+        session=session, cafe=cafe, person=person, table_id=table_id
+    )
     assert cafe.id is not None
     announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=person.id, table_id=table.id)
     return RedirectResponse(f"/p/{cafe.code}", status_code=303)
@@ -213,7 +217,7 @@ def leave(
     person = _me(request, session, cafe)
     if isinstance(person, RedirectResponse):
         return person
-    cafe_service.leave(session=session, person=person, now=now)
+    participant_service.leave(session=session, person=person, now=now)
     seats = dict(request.session.get("p", {}))
     seats.pop(str(cafe.id), None)
     request.session["p"] = seats
