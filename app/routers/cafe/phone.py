@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
+from app.config import Settings
 from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
 from app.deps.phone import CafeByCode, remember, remembered
 from app.kit.rendering import render
-from app.live.announce import AnnounceDep
+from app.live.announce import AnnounceDep, Announcer
 from app.live.forecasts import plan_ahead
 from app.live.fragments import board_context, new_page_id
 from app.live.hub import CafeEvent
@@ -104,24 +105,7 @@ def join(
         # A second tap on "Join" or a re-sent form: the same person, not a new one.
         return RedirectResponse(f"/p/{cafe.code}", status_code=303)
     if existing is not None:
-        try:
-            participant_service.take_host_link(
-                session=session, cafe=cafe, person=existing, host_token=host
-            )
-        except DomainError as exc:
-            session.rollback()
-            return _join_form(
-                request,
-                cafe,
-                host=host,
-                person=existing,
-                error=exc.detail,
-                status_code=exc.status_code,
-            )
-        assert cafe.id is not None
-        announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=existing.id)
-        plan_ahead(announce, settings, request.app.state.db, cafe)
-        return RedirectResponse(f"/p/{cafe.code}", status_code=303)
+        return _become_host(request, session, cafe, existing, host, announce, settings)
     values = {
         "display_name": display_name,
         "role": role,
@@ -159,9 +143,32 @@ def join(
         invite_service.accept_invite(
             session=session, cafe=cafe, participant=person, token=invite, secret=settings.secret_key
         )
-    assert cafe.id is not None
     announce.cafe(cafe.id, CafeEvent.PARTICIPANT_JOINED, participant_id=person.id)
     # The next seating now has one more person in it.
+    plan_ahead(announce, settings, request.app.state.db, cafe)
+    return RedirectResponse(f"/p/{cafe.code}", status_code=303)
+
+
+def _become_host(
+    request: Request,
+    session: SessionDep,
+    cafe: Cafe,
+    person: Participant,
+    host: str,
+    announce: Announcer,
+    settings: Settings,
+) -> Response:
+    """Someone already in the café opened a host link and said yes: they host that table."""
+    try:
+        participant_service.take_host_link(
+            session=session, cafe=cafe, person=person, host_token=host
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _join_form(
+            request, cafe, host=host, person=person, error=exc.detail, status_code=exc.status_code
+        )
+    announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=person.id)
     plan_ahead(announce, settings, request.app.state.db, cafe)
     return RedirectResponse(f"/p/{cafe.code}", status_code=303)
 
