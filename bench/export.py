@@ -61,9 +61,10 @@ from app.models.evidence import (  # noqa: E402
     Reaction,
     Theme,
 )
-from app.services import accounts, export  # noqa: E402
+from app.services import accounts  # noqa: E402
 from app.services import cafe as cafe_service  # noqa: E402
-from app.services.export import NotesFormat  # noqa: E402
+from app.services.export import notes  # noqa: E402
+from app.services.export.formats import NotesFormat  # noqa: E402
 
 TABLES, ROUNDS, PEOPLE, THEMES = 20, 3, 400, 12
 TARGET_SECONDS, TARGET_MB = 3.0, 200
@@ -254,7 +255,7 @@ def _export_to(url: str, cafe_id: int, fmt: NotesFormat, out: Path) -> int:
     with db.read_session() as session, out.open("wb") as sink:
         cafe = session.get(Cafe, cafe_id)
         assert cafe is not None
-        for chunk in export.export_notes(session=session, cafe=cafe, fmt=fmt, now=utcnow()):
+        for chunk in notes.export_notes(session=session, cafe=cafe, fmt=fmt, now=utcnow()):
             sink.write(chunk)
             size += len(chunk)
     db.dispose()

@@ -18,11 +18,12 @@ from app.models.accounts import Facilitator, TokenScope
 from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Media, Reaction
-from app.services import accounts, export
+from app.services import accounts
 from app.services.evidence import harvest as harvest_service
 from app.services.evidence import themes as theme_service
 from app.services.evidence.filters import ContributionFilter
-from app.services.export import NotesFormat
+from app.services.export import notes as notes_export
+from app.services.export.formats import DOCX, NotesFormat
 from tests.factories import make_cafe, make_contribution, make_facilitator, make_participant
 
 
@@ -116,7 +117,7 @@ def _seed(session: Session, facilitator: Facilitator, *, names_visible: bool = F
 
 def _bytes(session: Session, cafe: Cafe, fmt: NotesFormat, *, batch: int = 2000) -> bytes:
     return b"".join(
-        export.export_notes(session=session, cafe=cafe, fmt=fmt, now=utcnow(), batch=batch)
+        notes_export.export_notes(session=session, cafe=cafe, fmt=fmt, now=utcnow(), batch=batch)
     )
 
 
@@ -333,11 +334,13 @@ def test_docx_survives_control_characters(session: Session, facilitator: Facilit
 
 def test_filename_is_safe() -> None:
     cafe = Cafe(id=7, facilitator_id=1, title="Café: “Wales” / 2025!", code="ABCDEF")
-    name = export.filename(cafe, NotesFormat.CSV, utcnow())
+    name = notes_export.filename(cafe=cafe, fmt=NotesFormat.CSV, now=utcnow())
     assert name.startswith("cafe-wales-2025-notes-")
     assert name.endswith(".csv")
     odd = Cafe(id=7, facilitator_id=1, title="«»", code="ABCDEF")
-    assert export.filename(odd, NotesFormat.MD, utcnow()).startswith("cafe-7-notes-")
+    assert notes_export.filename(cafe=odd, fmt=NotesFormat.MD, now=utcnow()).startswith(
+        "cafe-7-notes-"
+    )
 
 
 # --- over HTTP -----------------------------------------------------------------------------
@@ -349,7 +352,7 @@ def test_filename_is_safe() -> None:
         ("json", "application/json"),
         ("csv", "text/csv; charset=utf-8"),
         ("md", "text/markdown; charset=utf-8"),
-        ("docx", export.DOCX_TYPE),
+        ("docx", DOCX.media_type),
     ],
 )
 def test_notes_endpoint_streams_each_format(

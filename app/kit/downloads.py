@@ -10,8 +10,8 @@ from fastapi.responses import StreamingResponse
 
 from app.db import Database
 from app.models.cafe import Cafe
-from app.services import export
-from app.services.export import NotesFormat
+from app.services.export import notes
+from app.services.export.formats import DOCX, FORMATS, NotesFormat
 
 
 def stream_notes(db: Database, cafe_id: int, fmt: NotesFormat, now: datetime) -> Iterator[bytes]:
@@ -24,14 +24,14 @@ def stream_notes(db: Database, cafe_id: int, fmt: NotesFormat, now: datetime) ->
         cafe = session.get(Cafe, cafe_id)
         if cafe is None:
             return
-        yield from export.export_notes(session=session, cafe=cafe, fmt=fmt, now=now)
+        yield from notes.export_notes(session=session, cafe=cafe, fmt=fmt, now=now)
 
 
 def notes_response(db: Database, cafe: Cafe, fmt: NotesFormat, now: datetime) -> Response:
-    name = export.filename(cafe, fmt, now)
+    name = notes.filename(cafe=cafe, fmt=fmt, now=now)
     return StreamingResponse(
         stream_notes(db, cafe.id, fmt, now),
-        media_type=export.MEDIA_TYPES[fmt],
+        media_type=FORMATS[fmt].media_type,
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",
@@ -39,4 +39,4 @@ def notes_response(db: Database, cafe: Cafe, fmt: NotesFormat, now: datetime) ->
     )
 
 
-DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX_MEDIA = DOCX.media_type

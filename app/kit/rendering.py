@@ -11,11 +11,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
+from markupsafe import Markup
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse
 
 from app.models.cafe import ROLE_LABELS
 from app.security import csrf_token, request_is_htmx
+from app.services.export import markdown
 
 APP_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = APP_DIR / "static"
@@ -58,6 +60,8 @@ env.globals["csrf"] = ""
 env.globals["person"] = None
 env.filters["clock"] = _clock
 env.filters["iso"] = _iso
+# Material text: markdown-it's HTML with raw HTML off, so it is safe to mark as such.
+env.filters["markdown"] = lambda text, top=2: Markup(markdown.to_html(text, top=top))
 
 
 def configure(*, reload: bool) -> None:

@@ -1,11 +1,9 @@
 """Action plans: the Network theory-of-change template for a local group (report Appendix 2)
 and the full theory-of-change template for a network (Appendix 1), with answers citing
-evidence items, exported as Markdown and DOCX."""
+evidence items (exported as Markdown and DOCX by ``app.services.export.action_plans``)."""
 
 from __future__ import annotations
 
-import io
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,9 +27,9 @@ from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.models.material import EvidenceItem, SourceStatus
 from app.models.network import LocalGroup, Network
-from app.services import material as material_service
 from app.services.errors import Conflict, Invalid, NotFound
-from app.services.network import get_network, paginate
+from app.services.material import sources as source_service
+from app.services.network.networks import get_network, paginate
 
 
 @dataclass(frozen=True)
@@ -200,10 +198,12 @@ def list_plans(
     limit: int | None = None,
 ) -> tuple[list[ActionPlan], int | None]:
     query = select(ActionPlan).where(ActionPlan.network_id == network.id)
-    return paginate(session, query, col(ActionPlan.id), after=after, limit=limit)
+    return paginate(
+        session=session, query=query, id_column=col(ActionPlan.id), after=after, limit=limit
+    )
 
 
-def plan_for_group(session: Session, group: LocalGroup) -> ActionPlan | None:
+def plan_for_group(*, session: Session, group: LocalGroup) -> ActionPlan | None:
     return session.exec(
         select(ActionPlan).where(
             ActionPlan.group_id == group.id, ActionPlan.kind == PlanKind.NETWORK
@@ -211,7 +211,7 @@ def plan_for_group(session: Session, group: LocalGroup) -> ActionPlan | None:
     ).first()
 
 
-def project_plan(session: Session, network: Network) -> ActionPlan | None:
+def project_plan(*, session: Session, network: Network) -> ActionPlan | None:
     return session.exec(
         select(ActionPlan).where(
             ActionPlan.network_id == network.id, ActionPlan.kind == PlanKind.PROJECT
@@ -234,13 +234,13 @@ def create_plan(
         group = session.get(LocalGroup, data.group_id)
         if group is None or group.network_id != network.id:
             raise Invalid("That local group is not part of this network.")
-        if plan_for_group(session, group) is not None:
+        if plan_for_group(session=session, group=group) is not None:
             raise Conflict(f"{group.name} already has an action plan; open it to edit.")
         default_title = f"Action plan: {group.name}"
     else:
         if data.group_id is not None:
             raise Invalid("The theory of change is for the whole network: leave out group_id.")
-        if project_plan(session, network) is not None:
+        if project_plan(session=session, network=network) is not None:
             raise Conflict("This network already has a theory of change; open it to edit.")
         default_title = f"Theory of change: {network.title}"
     plan = ActionPlan(
@@ -336,14 +336,14 @@ def delete_plan(*, session: Session, plan: ActionPlan) -> None:
 _NOT_REPEATED = {SourceStatus.WITHDRAWN, SourceStatus.HIDDEN}
 
 
-def source_now(item: EvidenceItem, live: str) -> str:
+def source_now(*, item: EvidenceItem, live: str) -> str:
     """A plan is a living document, so it follows the contribution as it is now (a
     published material keeps its frozen mark). A café deleted since leaves the mark as it
     was when the item was last in step."""
     return item.source_status if live == SourceStatus.REMOVED else live
 
 
-def cited_text(item: EvidenceItem, status: str) -> str:
+def cited_text(*, item: EvidenceItem, status: str) -> str:
     """What a plan shows for an item: the paraphrase, else the person's words while they
     still stand (words taken back or hidden by a moderator are not repeated)."""
     if item.paraphrase:
@@ -351,16 +351,18 @@ def cited_text(item: EvidenceItem, status: str) -> str:
     return "" if status in _NOT_REPEATED else item.original_text
 
 
-def cited_all(session: Session, items: list[EvidenceItem]) -> list[CitedEvidence]:
-    live = material_service.live_sources(session, items)
-    return [cited(item, source_now(item, live[item.id or 0])) for item in items]
+def cited_all(*, session: Session, items: list[EvidenceItem]) -> list[CitedEvidence]:
+    live = source_service.live_sources(session=session, items=items)
+    return [
+        cited(item=item, status=source_now(item=item, live=live[item.id or 0])) for item in items
+    ]
 
 
-def cited(item: EvidenceItem, status: str) -> CitedEvidence:
+def cited(*, item: EvidenceItem, status: str) -> CitedEvidence:
     assert item.id is not None
     return CitedEvidence(
         evidence_item_id=item.id,
-        text=cited_text(item, status),
+        text=cited_text(item=item, status=status),
         original_text=item.original_text,
         group_name=item.group_name,
         meeting_number=item.meeting_number,
@@ -418,7 +420,8 @@ def plan_view(*, session: Session, plan: ActionPlan) -> ActionPlanPublic:
             .order_by(col(ActionPlanCitation.id))
         )
     )
-    for (key, _), one in zip(rows, cited_all(session, [item for _, item in rows]), strict=True):
+    cited_items = cited_all(session=session, items=[item for _, item in rows])
+    for (key, _), one in zip(rows, cited_items, strict=True):
         citations[key].append(one)
     return ActionPlanPublic(
         id=plan.id,
@@ -460,65 +463,3 @@ def subtitle(view: ActionPlanPublic) -> str:
     if view.group_name:
         parts.append(f"local group {view.group_name}")
     return " · ".join(parts)
-
-
-_MD_LINE_START = re.compile(r"^(\s*)([#>+\-*=|]|\d+[.)])", re.MULTILINE)
-
-
-def _md_text(text: str) -> str:
-    """Plain text that Markdown will not read as headings, lists, quotes or HTML."""
-    text = text.replace("\\", "\\\\").replace("<", "&lt;").replace("`", "\\`")
-    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
-
-
-def _citation_line(item: CitedEvidence) -> str:
-    words = f"“{item.text}”" if item.text else "(words not shown: the contribution was taken back)"
-    return f"[E{item.evidence_item_id}] {words} ({provenance(item)})"
-
-
-def to_markdown(view: ActionPlanPublic) -> str:
-    """The plan as Markdown: one heading per question, cited evidence under each answer."""
-    one_per_section = view.kind == PlanKind.NETWORK
-    out = [f"# {_md_text(view.title)}", "", f"*{_md_text(subtitle(view))}*", ""]
-    for section, fields in sections(view):
-        if not one_per_section:
-            out += [f"## {section}", ""]
-        for f in fields:
-            out += [f"{'##' if one_per_section else '###'} {f.question}", ""]
-            if f.answer:
-                out += [_md_text(f.answer), ""]
-            else:
-                out += ["*Not answered yet.*", ""]
-            if f.citations:
-                out += ["Evidence:", ""]
-                out += [f"- {_md_text(_citation_line(c))}" for c in f.citations]
-                out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
-
-
-def to_docx(view: ActionPlanPublic) -> bytes:
-    """The plan as a Word document with real headings, so it reads well with a screen reader."""
-    from docx import Document
-
-    document = Document()
-    document.core_properties.title = view.title
-    document.add_heading(view.title, level=0)
-    document.add_paragraph(subtitle(view))
-    one_per_section = view.kind == PlanKind.NETWORK
-    for section, fields in sections(view):
-        if not one_per_section:
-            document.add_heading(section, level=1)
-        for f in fields:
-            document.add_heading(f.question, level=1 if one_per_section else 2)
-            if f.answer:
-                for paragraph in f.answer.split("\n\n"):
-                    document.add_paragraph(paragraph.strip())
-            else:
-                document.add_paragraph().add_run("Not answered yet.").italic = True
-            if f.citations:
-                document.add_paragraph("Evidence:")
-                for c in f.citations:
-                    document.add_paragraph(_citation_line(c), style="List Bullet")
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()

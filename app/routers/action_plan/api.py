@@ -28,6 +28,7 @@ from app.models.network import (
     Page,
 )
 from app.services import action_plan as plan_service
+from app.services.export import action_plans as plan_export
 
 router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
 
@@ -91,17 +92,11 @@ def export_plan(
 ) -> Response:
     """Export a plan as JSON, Markdown or DOCX."""
     view = plan_service.plan_view(session=session, plan=plan)
-    name = f"action-plan-{plan.id}"
-    if format == "md":
-        return Response(
-            plan_service.to_markdown(view),
-            media_type="text/markdown; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.md"'},
-        )
-    if format == "docx":
-        return Response(
-            plan_service.to_docx(view),
-            media_type=DOCX_MEDIA,
-            headers={"Content-Disposition": f'attachment; filename="{name}.docx"'},
-        )
-    return Response(view.model_dump_json(), media_type="application/json")
+    if format == "json":
+        return Response(view.model_dump_json(), media_type="application/json")
+    file = plan_export.export_plan(view=view, fmt=format)
+    return Response(
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )

@@ -14,7 +14,6 @@ from app.deps.network import (
     OwnedPlan,
     lead_context,
 )
-from app.kit.downloads import DOCX_MEDIA
 from app.kit.forms import FormDep, build, see_other
 from app.kit.rendering import render
 from app.models.accounts import Facilitator
@@ -25,6 +24,7 @@ from app.models.network import (
 )
 from app.services import action_plan as plan_service
 from app.services.errors import DomainError, Invalid
+from app.services.export import action_plans as plan_export
 from app.services.network import networks as network_service
 
 router = APIRouter(prefix="/networks", include_in_schema=False, dependencies=[CsrfDep])
@@ -77,7 +77,7 @@ def _plan_page(
             "view": view,
             "sections": plan_service.sections(view),
             "kind_name": plan_service.KIND_NAMES[PlanKind(plan.kind)],
-            "evidence": plan_service.cited_all(session, evidence),
+            "evidence": plan_service.cited_all(session=session, items=evidence),
             "provenance": plan_service.provenance,
             "evidence_labels": EVIDENCE_LABELS,
             "kind_labels": KIND_LABELS,
@@ -152,10 +152,11 @@ def delete_plan(
 def plan_markdown(session: SessionDep, plan: OwnedPlan) -> Response:
     """The plan as Markdown."""
     view = plan_service.plan_view(session=session, plan=plan)
+    file = plan_export.export_plan(view=view, fmt="md")
     return Response(
-        plan_service.to_markdown(view),
-        media_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="action-plan-{plan.id}.md"'},
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
     )
 
 
@@ -163,8 +164,9 @@ def plan_markdown(session: SessionDep, plan: OwnedPlan) -> Response:
 def plan_docx(session: SessionDep, plan: OwnedPlan) -> Response:
     """The plan as a Word document."""
     view = plan_service.plan_view(session=session, plan=plan)
+    file = plan_export.export_plan(view=view, fmt="docx")
     return Response(
-        plan_service.to_docx(view),
-        media_type=DOCX_MEDIA,
-        headers={"Content-Disposition": f'attachment; filename="action-plan-{plan.id}.docx"'},
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
     )

@@ -19,11 +19,10 @@ from app.models.harvest import (
     ThemePublic,
     ThemeUpdate,
 )
-from app.services import export
 from app.services.evidence import records as record_service
 from app.services.evidence import themes as theme_service
 from app.services.evidence.filters import ContributionFilter
-from app.services.export import NotesFormat
+from app.services.export.formats import FORMATS, NotesFormat
 
 router = APIRouter(prefix="/api/v1/cafes", tags=["evidence"])
 
@@ -79,7 +78,7 @@ def list_contributions(
         **ERRORS,
         200: {
             "description": "The notes as a download",
-            "content": {t: {} for t in export.MEDIA_TYPES.values()},
+            "content": {FORMATS[f].media_type: {} for f in NotesFormat},
         },
     },
     response_class=StreamingResponse,

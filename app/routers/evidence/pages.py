@@ -23,14 +23,14 @@ from app.models.cafe import Cafe, CafeStatus, Participant
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.security import request_is_htmx
 from app.services import cafe as cafe_service
-from app.services import export
 from app.services.errors import DomainError, Invalid, NotFound
 from app.services.evidence import harvest as harvest_service
 from app.services.evidence import suggestions
 from app.services.evidence import themes as theme_service
 from app.services.evidence.charts import Chart, bar_chart
 from app.services.evidence.filters import NO_ROLE, ContributionFilter, parse_filter
-from app.services.export import NotesFormat
+from app.services.export import notes_reading
+from app.services.export.formats import FORMATS, NotesFormat
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -81,12 +81,7 @@ def _harvest(
         "kinds": KIND_LABELS,
         "evidence": EVIDENCE_LABELS,
         "no_role": NO_ROLE,
-        "formats": [
-            (NotesFormat.JSON, "JSON"),
-            (NotesFormat.CSV, "CSV (spreadsheet)"),
-            (NotesFormat.MD, "Markdown"),
-            (NotesFormat.DOCX, "Word (DOCX)"),
-        ],
+        "formats": [(f, FORMATS[f].label) for f in NotesFormat],
         "notice": notice or request.session.pop(NOTICE_KEY, None),
         "error": error,
         "partial": request_is_htmx(request),
@@ -320,7 +315,7 @@ def _stream_template(
         cafe = session.get(Cafe, cafe_id)
         if cafe is None:
             return
-        outline = export.notes_outline(session=session, cafe=cafe, now=now)
+        outline = notes_reading.notes_outline(session=session, cafe=cafe, now=now)
         pending: list[str] = []
         size = 0
         for piece in env.get_template("notes_print.html").generate(

@@ -50,11 +50,12 @@ from app.models.material import (
     VersionPublic,
 )
 from app.models.network import Network, Page
-from app.services import material_export as export
+from app.services.export import materials as material_export
 from app.services.material import cross_group as cross_group_service
 from app.services.material import diff as diff_service
 from app.services.material import merge as merge_service
 from app.services.material import provenance as provenance_service
+from app.services.material import public
 from app.services.material import reading as reading_service
 from app.services.material import sources as source_service
 from app.services.material import versions as version_service
@@ -66,12 +67,12 @@ router = APIRouter(prefix="/api/v1/networks/{network_id}/materials", tags=["mate
 def _summary(session: SessionDep, network: Network, material: Material) -> MaterialPublic:
     for summary in reading_service.material_summaries(session=session, network=network):
         if summary.material.id == material.id:
-            return export.material_public(summary)
+            return public.material_public(summary)
     raise AssertionError("material vanished")  # pragma: no cover
 
 
 def _detail(session: SessionDep, material: Material, version: MaterialVersion) -> VersionDetail:
-    return export.version_detail(
+    return public.version_detail(
         view_service.version_view(session=session, material=material, version=version)
     )
 
@@ -92,7 +93,7 @@ def list_materials(
     page = summaries[:limit]
     more = len(summaries) > limit
     return Page[MaterialPublic](
-        items=[export.material_public(s) for s in page],
+        items=[public.material_public(s) for s in page],
         next_cursor=page[-1].material.id if more and page else None,
     )
 
@@ -102,7 +103,7 @@ def cross_group(network: ReadNetwork, session: SessionDep) -> list[SharedThemePu
     """Themes across the network's cafés, matched by name: the local groups that raised each,
     with counts by role, evidence type and kind; those raised by most groups first."""
     return [
-        export.shared_theme_public(t)
+        public.shared_theme_public(t)
         for t in cross_group_service.cross_group_themes(session=session, network=network)
     ]
 
@@ -136,7 +137,7 @@ def candidates(
         limit=limit,
     )
     return Page[CandidatePublic](
-        items=[export.candidate_public(c) for c in page.items], next_cursor=page.next_cursor
+        items=[public.candidate_public(c) for c in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -163,7 +164,7 @@ def evidence_items(
     page = items[:limit]
     live = source_service.live_sources(session=session, items=page)
     return Page[EvidenceItemPublic](
-        items=[export.evidence_public(i, source_now=live[i.id or 0]) for i in page],
+        items=[public.evidence_public(i, source_now=live[i.id or 0]) for i in page],
         next_cursor=page[-1].id if len(items) > limit and page else None,
     )
 
@@ -174,7 +175,7 @@ def uses(
 ) -> list[UsePublic]:
     """Where a contribution was used: material, version and section of each evidence item."""
     return [
-        export.use_public(u)
+        public.use_public(u)
         for u in provenance_service.uses_of_contribution(
             session=session, network=network, contribution_id=contribution_id
         )
@@ -253,7 +254,7 @@ def list_versions(
     )
     page = versions[:limit]
     return Page[VersionPublic](
-        items=[export.version_public(v) for v in page],
+        items=[public.version_public(v) for v in page],
         next_cursor=page[-1].number if len(versions) > limit and page else None,
     )
 
@@ -298,19 +299,11 @@ def export_version(
     """Download a version as JSON (with provenance), Markdown or DOCX; `edition=easy_read`
     gives the easy-read edition."""
     view = view_service.version_view(session=session, material=material, version=version)
-    suffix = "-easy-read" if edition == "easy_read" else ""
-    if format == "docx":
-        body = export.easy_read_docx(view) if suffix else export.version_docx(view)
-        media = DOCX_MEDIA
-    elif format == "md":
-        text = export.easy_read_markdown(view) if suffix else export.version_markdown(view)
-        body, media = text.encode(), "text/markdown; charset=utf-8"
-    else:
-        body = export.version_detail(view).model_dump_json(indent=2).encode()
-        media = "application/json"
-    name = export.export_filename(view, suffix, format)
+    file = material_export.export_version(view=view, fmt=format, easy_read=edition == "easy_read")
     return Response(
-        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
     )
 
 
@@ -338,7 +331,7 @@ def diff_versions(
 ) -> VersionDiffPublic:
     """What changed between two versions: sections added, removed or changed (with a unified
     text diff), and evidence added or removed, counted by local group."""
-    return export.diff_public(
+    return public.diff_public(
         diff_service.diff_versions(
             session=session, material=material, old_number=from_version, new_number=to_version
         )
@@ -363,7 +356,7 @@ def list_sections(
     page = sections[:limit]
     return Page[SectionPublic](
         items=[
-            export.section_public(view_service.section_view(session=session, section=s))
+            public.section_public(view_service.section_view(session=session, section=s))
             for s in page
         ],
         next_cursor=page[-1].position if len(sections) > limit and page else None,
@@ -383,13 +376,13 @@ def add_section(
         easy_read_text=body.easy_read_text,
         now=now,
     )
-    return export.section_public(view_service.section_view(session=session, section=section))
+    return public.section_public(view_service.section_view(session=session, section=section))
 
 
 @router.get(SECTIONS + "/{section_id}", responses=ERRORS)
 def read_section(section: ReadSection, session: SessionDep) -> SectionPublic:
     """Read one section with its evidence items."""
-    return export.section_public(view_service.section_view(session=session, section=section))
+    return public.section_public(view_service.section_view(session=session, section=section))
 
 
 @router.patch(SECTIONS + "/{section_id}", responses=ERRORS)
@@ -411,7 +404,7 @@ def update_section(
         version_service.move_section(
             session=session, section=section, position=body.position, now=now
         )
-    return export.section_public(view_service.section_view(session=session, section=section))
+    return public.section_public(view_service.section_view(session=session, section=section))
 
 
 @router.delete(SECTIONS + "/{section_id}", status_code=204, responses=ERRORS)
@@ -435,7 +428,7 @@ def list_evidence(
     items = [ev for ev in view.evidence if after is None or (ev.item.id or 0) > after]
     page = items[:limit]
     return Page[EvidenceItemPublic](
-        items=[export.evidence_view_public(ev) for ev in page],
+        items=[public.evidence_view_public(ev) for ev in page],
         next_cursor=page[-1].item.id if len(items) > limit and page else None,
     )
 
@@ -460,14 +453,14 @@ def merge_evidence(
         now=now,
     )
     return MergeResultPublic(
-        added=[export.evidence_public(i) for i in result.added], skipped=result.skipped
+        added=[public.evidence_public(i) for i in result.added], skipped=result.skipped
     )
 
 
 @router.get(EVIDENCE + "/{item_id}", responses=ERRORS)
 def read_evidence(item: ReadItem, session: SessionDep) -> EvidenceItemPublic:
     """Read one evidence item with its provenance."""
-    return export.evidence_view_public(view_service.evidence_view(session=session, item=item))
+    return public.evidence_view_public(view_service.evidence_view(session=session, item=item))
 
 
 @router.patch(EVIDENCE + "/{item_id}", responses=ERRORS)
@@ -478,7 +471,7 @@ def update_evidence(
     merge_service.update_evidence_item(
         session=session, item=item, paraphrase=body.paraphrase, now=now
     )
-    return export.evidence_view_public(view_service.evidence_view(session=session, item=item))
+    return public.evidence_view_public(view_service.evidence_view(session=session, item=item))
 
 
 @router.delete(EVIDENCE + "/{item_id}", status_code=204, responses=ERRORS)

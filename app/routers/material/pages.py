@@ -17,7 +17,6 @@ from app.deps.material import (
     LeadVersion,
     imported_file,
 )
-from app.kit.downloads import DOCX_MEDIA
 from app.kit.rendering import render
 from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
@@ -30,12 +29,13 @@ from app.models.material import (
     VersionStatus,
 )
 from app.models.network import Network
-from app.services import material_export as export
 from app.services.errors import DomainError, Invalid, NotFound
+from app.services.export import materials as material_export
 from app.services.material import cross_group as cross_group_service
 from app.services.material import diff as diff_service
 from app.services.material import merge as merge_service
 from app.services.material import provenance as provenance_service
+from app.services.material import public
 from app.services.material import reading as reading_service
 from app.services.material import versions as version_service
 from app.services.material import views as view_service
@@ -66,10 +66,9 @@ def _ctx(request: Request, facilitator: Any, network: Network, **extra: Any) -> 
         "notice": request.session.pop(NOTICE, None),
         "kind_labels": KIND_LABELS,
         "evidence_labels": EVIDENCE_LABELS,
-        "role_label": export.role_label,
-        "md": export.blocks,
-        "provenance_line": export.provenance_line,
-        "when": export.when,
+        "role_label": material_export.role_label,
+        "provenance_line": material_export.provenance_line,
+        "when": public.when,
         **extra,
     }
 
@@ -726,7 +725,7 @@ def print_view(
             network,
             material=material,
             view=view,
-            heading=export.version_heading(view),
+            heading=material_export.version_heading(view),
             url=_version_url(network, material, version.number),
         ),
     )
@@ -751,8 +750,8 @@ def easy_read(
             network,
             material=material,
             view=view,
-            heading=export.version_heading(view),
-            sections=export.easy_read_edition(view),
+            heading=material_export.version_heading(view),
+            sections=material_export.easy_read_edition(view),
             url=_version_url(network, material, version.number),
         ),
     )
@@ -766,26 +765,19 @@ def download(
     version: LeadVersion,
 ) -> Response:
     view = view_service.version_view(session=session, material=material, version=version)
-    body: bytes
-    if name == "material.md":
-        body, media, suffix, ext = export.version_markdown(view).encode(), "text/markdown", "", "md"
-    elif name == "material.docx":
-        body, media, suffix, ext = export.version_docx(view), DOCX_MEDIA, "", "docx"
-    elif name == "easy-read.md":
-        body, media = export.easy_read_markdown(view).encode(), "text/markdown"
-        suffix, ext = "-easy-read", "md"
-    elif name == "easy-read.docx":
-        body, media, suffix, ext = export.easy_read_docx(view), DOCX_MEDIA, "-easy-read", "docx"
-    elif name == "material.json":
-        body = export.version_detail(view).model_dump_json(indent=2).encode()
-        media, suffix, ext = "application/json", "", "json"
-    else:
+    # The file names the version page links to: (format, easy-read edition).
+    chosen = {
+        "material.md": ("md", False),
+        "material.docx": ("docx", False),
+        "easy-read.md": ("md", True),
+        "easy-read.docx": ("docx", True),
+        "material.json": ("json", False),
+    }.get(name)
+    if chosen is None:
         raise NotFound("There is no such download.")
-    if media == "text/markdown":
-        media += "; charset=utf-8"
-    filename = export.export_filename(view, suffix, ext)
+    file = material_export.export_version(view=view, fmt=chosen[0], easy_read=chosen[1])
     return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
     )

@@ -118,7 +118,7 @@ def _network_page(
     members, meetings = group_service.member_and_meeting_counts(
         session=session, group_ids=[g.id for g in groups if g.id]
     )
-    plans = {g.id: plan_service.plan_for_group(session, g) for g in groups}
+    plans = {g.id: plan_service.plan_for_group(session=session, group=g) for g in groups}
     return render(
         request,
         "networks/network.html",
@@ -129,7 +129,7 @@ def _network_page(
             "member_counts": members,
             "meeting_counts": meetings,
             "plans": plans,
-            "project_plan": plan_service.project_plan(session, network),
+            "project_plan": plan_service.project_plan(session=session, network=network),
             "error": error,
             "form": form,
             "values": values or {},
@@ -280,7 +280,7 @@ def _group_page(
             "group": group,
             "members": members,
             "meetings": meetings,
-            "plan": plan_service.plan_for_group(session, group),
+            "plan": plan_service.plan_for_group(session=session, group=group),
             "feed_url": f"{settings.base_url.rstrip('/')}/networks/calendars/{token}.ics",
             "error": error,
             "form": form,

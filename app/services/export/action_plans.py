@@ -1,0 +1,83 @@
+"""An action plan as Markdown and DOCX: one heading per question, cited evidence under each
+answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from app.models.action_plan import ActionPlanPublic, CitedEvidence, PlanKind
+from app.services.action_plan import provenance, sections, subtitle
+from app.services.export import docx
+from app.services.export.docx import heading, para, run, text_runs
+from app.services.export.formats import DOCX, FORMATS, MARKDOWN, Download, Format
+from app.services.export.markdown import escape, escape_block
+
+
+def _citation_words(item: CitedEvidence) -> str:
+    words = f"“{item.text}”" if item.text else "(words not shown: the contribution was taken back)"
+    return f"{words} ({provenance(item)})"
+
+
+def plan_markdown(view: ActionPlanPublic) -> str:
+    """The plan as Markdown. Answers and evidence are shown as written, never read as markup
+    (an answer's `# line` is not a heading)."""
+    one_per_section = view.kind == PlanKind.NETWORK
+    out = [f"# {escape(view.title)}", "", f"*{escape(subtitle(view))}*", ""]
+    for section, fields in sections(view):
+        if not one_per_section:
+            out += [f"## {section}", ""]
+        for f in fields:
+            out += [f"{'##' if one_per_section else '###'} {f.question}", ""]
+            if f.answer:
+                out += [escape_block(f.answer), ""]
+            else:
+                out += ["*Not answered yet.*", ""]
+            if f.citations:
+                out += ["Evidence:", ""]
+                out += [
+                    f"- [E{c.evidence_item_id}] {escape(_citation_words(c))}" for c in f.citations
+                ]
+                out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _docx_body(view: ActionPlanPublic) -> Iterator[str]:
+    yield heading(view.title, 0)
+    yield para(run(subtitle(view)))
+    one_per_section = view.kind == PlanKind.NETWORK
+    for section, fields in sections(view):
+        if not one_per_section:
+            yield heading(section, 1)
+        for f in fields:
+            yield heading(f.question, 1 if one_per_section else 2)
+            if f.answer:
+                for paragraph in f.answer.split("\n\n"):
+                    yield para(text_runs(paragraph.strip()))
+            else:
+                yield para(run("Not answered yet.", italic=True))
+            if f.citations:
+                yield para(run("Evidence:"))
+                for c in f.citations:
+                    line = f"[E{c.evidence_item_id}] {_citation_words(c)}"
+                    yield para(run(line), style="ListBullet")
+
+
+def plan_docx(view: ActionPlanPublic) -> bytes:
+    """The plan as a Word document with real headings, so it reads well with a screen reader."""
+    return docx.document(title=view.title, body=_docx_body(view))
+
+
+WRITERS: dict[Format, Callable[[ActionPlanPublic], bytes]] = {
+    MARKDOWN: lambda view: plan_markdown(view).encode(),
+    DOCX: plan_docx,
+}
+
+
+def export_plan(*, view: ActionPlanPublic, fmt: str) -> Download:
+    """The plan as a file in the registry's Markdown or DOCX format."""
+    chosen = FORMATS[fmt]
+    return Download(
+        body=WRITERS[chosen](view),
+        media_type=chosen.media_type,
+        filename=f"action-plan-{view.id}.{chosen.extension}",
+    )
