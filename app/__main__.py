@@ -14,7 +14,7 @@ from app.migrate import upgrade
 from app.models.accounts import Facilitator
 from app.models.cafe import CafeCreate, RoundSpec, SeatingMode, TableSpec
 from app.services import accounts
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
 from app.services.errors import DomainError
 
 DEMO_EMAIL = "demo@tablecloth.local"

@@ -62,7 +62,7 @@ from app.models.evidence import (  # noqa: E402
     Theme,
 )
 from app.services import accounts  # noqa: E402
-from app.services import cafe as cafe_service  # noqa: E402
+from app.services.cafe import cafes as cafe_service  # noqa: E402
 from app.services.export import notes  # noqa: E402
 from app.services.export.formats import NotesFormat  # noqa: E402
 
@@ -135,8 +135,8 @@ def seed(url: str, n: int) -> int:
         )
         assert cafe.id is not None
         cafe_id = cafe.id
-        tables = [t.id for t in cafe_service.tables_of(session, cafe)]
-        rounds = [r.id for r in cafe_service.rounds_of(session, cafe)]
+        tables = [t.id for t in cafe_service.tables_of(session=session, cafe=cafe)]
+        rounds = [r.id for r in cafe_service.rounds_of(session=session, cafe=cafe)]
         roles: list[str | None] = [r.value for r in StakeholderRole] + [None]
         conn = session.connection()
         conn.execute(

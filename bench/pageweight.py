@@ -20,7 +20,7 @@ from app.db import make_engine  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models.cafe import CafeCreate, RoundSpec  # noqa: E402
 from app.services import accounts  # noqa: E402
-from app.services import cafe as cafe_service  # noqa: E402
+from app.services.cafe import cafes as cafe_service  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
 CHROMIUM_ARGS = [

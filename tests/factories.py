@@ -10,7 +10,8 @@ from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, CafeCreate, Participant
 from app.services import accounts
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
+from app.services.cafe import participants as participant_service
 
 PASSWORD = "correct horse battery"
 _counter = {"n": 0}
@@ -54,7 +55,7 @@ def make_participant(
     cannot_move: bool = False,
 ) -> Participant:
     """Someone joining the café now, as the join form does (seated at once mid-round)."""
-    return cafe_service.join(
+    return participant_service.join(
         session=session,
         cafe=cafe,
         display_name=name,

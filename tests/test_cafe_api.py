@@ -14,11 +14,11 @@ from sqlmodel import Session
 from app.live import plans
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
-from app.services import rotation
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe import rounds as round_service
 from app.services.cafe import seating as seating_service
 from app.services.cafe import state as state_service
+from app.services.rotation import planner
 from tests.factories import cafe_payload, make_cafe, make_facilitator, make_participant
 
 
@@ -258,13 +258,13 @@ def test_clock_survives_a_restart(
 def plans_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """One entry per seating the planner works out (none remembered from another test)."""
     calls: list[int] = []
-    real = rotation.plan_next_round
+    real = planner.plan_next_round
 
     def counted(*args: Any, **kwargs: Any) -> dict[int, int]:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(rotation, "plan_next_round", counted)
+    monkeypatch.setattr(planner, "plan_next_round", counted)
     plans.PLANS.clear()
     return calls
 

@@ -10,30 +10,34 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
+from app.live import plans
+from app.live.forecasts import forecasts
+from app.live.fragments import bundles, round_bundle
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, CafeTable, CafeUpdate, Participant, Round
-from app.live.forecasts import forecasts
-from app.live.fragments import bundles, round_bundle
-from app.services import board as board_service
-from app.services import cafe as cafe_service
+from app.services.board.cards import TableCards, new_round_cards, theme_choices
+from app.services.cafe import cafes as cafe_service
+from app.services.cafe import participants as participant_service
+from app.services.cafe import people as people_service
+from app.services.cafe import rounds as round_service
+from app.services.cafe import seating as seating_service
+from app.services.cafe.rounds import Rotation
 from app.services.evidence import themes as theme_service
 from tests.factories import make_cafe, make_contribution, make_participant
 
 
 def _forecast(session: Session, cafe: Cafe) -> int:
     """What the server does a few seconds into a round: plan the next one, then draw it."""
-    forecast = cafe_service.prepare_next_round(session=session, cafe=cafe)
+    forecast = plans.prepare_next_round(session=session, cafe=cafe)
     assert forecast is not None
-    return forecasts.draw(cafe.id or 0, forecast, board_service.theme_choices(session, cafe))
+    return forecasts.draw(cafe.id or 0, forecast, theme_choices(session=session, cafe=cafe))
 
 
-def _start(
-    session: Session, cafe: Cafe
-) -> tuple[cafe_service.Rotation, dict[int, board_service.TableCards], int]:
+def _start(session: Session, cafe: Cafe) -> tuple[Rotation, dict[int, TableCards], int]:
     """What a tap on "next round" does before telling the phones."""
-    started = cafe_service.rotate(session=session, cafe=cafe, now=utcnow())
-    boards = board_service.new_round_cards(
+    started = plans.rotate(session=session, cafe=cafe, now=utcnow())
+    boards = new_round_cards(
         session=session, cafe=cafe, rnd=started.round, tables=started.state.table_rows
     )
     return started, boards, forecasts.confirm(started, boards)
@@ -44,11 +48,11 @@ def cafe(session: Session, facilitator: Facilitator) -> Cafe:
     """Three tables of four, nine people, the first at table 1 as its host; round 1 running."""
     cafe = make_cafe(session, facilitator, table_count=3, table_capacity=4)
     people = [make_participant(session, cafe, f"Person {n}") for n in range(9)]
-    first_table = cafe_service.tables_of(session, cafe)[0]
-    cafe_service.set_host(
+    first_table = cafe_service.tables_of(session=session, cafe=cafe)[0]
+    participant_service.set_host(
         session=session, cafe=cafe, participant_id=people[0].id or 0, table_id=first_table.id
     )
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     return cafe
 
 
@@ -119,15 +123,15 @@ def _version(engine: Engine, cafe: Cafe) -> int:
 
 
 def _tables(session: Session, cafe: Cafe) -> list[CafeTable]:
-    return cafe_service.tables_of(session, cafe)
+    return cafe_service.tables_of(session=session, cafe=cafe)
 
 
 CHANGES: dict[str, Callable[[Session, Cafe], object]] = {
     "someone joins": lambda s, c: make_participant(s, c, "Late joiner"),
-    "someone leaves": lambda s, c: cafe_service.leave(
+    "someone leaves": lambda s, c: participant_service.leave(
         session=s, person=_someone(s, c), now=utcnow()
     ),
-    "someone says they can't move": lambda s, c: cafe_service.update_needs(
+    "someone says they can't move": lambda s, c: participant_service.update_needs(
         session=s,
         person=_someone(s, c),
         display_name="Person 5",
@@ -136,13 +140,13 @@ CHANGES: dict[str, Callable[[Session, Cafe], object]] = {
         large_text=False,
         easy_read=False,
     ),
-    "a new host": lambda s, c: cafe_service.set_host(
+    "a new host": lambda s, c: participant_service.set_host(
         session=s, cafe=c, participant_id=_someone(s, c).id or 0, table_id=_tables(s, c)[2].id
     ),
-    "a host link opened": lambda s, c: cafe_service.take_host_link(
+    "a host link opened": lambda s, c: participant_service.take_host_link(
         session=s, cafe=c, person=_someone(s, c), host_token=_tables(s, c)[1].host_token
     ),
-    "a move by hand": lambda s, c: cafe_service.move_person(
+    "a move by hand": lambda s, c: seating_service.move_person(
         session=s, cafe=c, participant_id=_someone(s, c).id or 0, table_id=_tables(s, c)[2].id or 0
     ),
     "the café's settings": lambda s, c: cafe_service.update_cafe(
@@ -155,7 +159,9 @@ CHANGES: dict[str, Callable[[Session, Cafe], object]] = {
 
 def _someone(session: Session, cafe: Cafe) -> Participant:
     """Someone who is not a host."""
-    return next(p for p in cafe_service.participants_of(session, cafe) if not p.is_host)
+    return next(
+        p for p in people_service.participants_of(session=session, cafe=cafe) if not p.is_host
+    )
 
 
 def _edit_next_question(session: Session, cafe: Cafe) -> None:
@@ -191,9 +197,9 @@ def test_the_clock_and_the_cards_leave_the_version_alone(
     """More time, a pause, a card: the next round is seated the same, so the forecast holds."""
     before = _version(engine, cafe)
     now = utcnow()
-    cafe_service.extend_round(session=session, cafe=cafe, minutes=5, now=now)
-    cafe_service.pause_round(session=session, cafe=cafe, now=now)
-    cafe_service.resume_round(session=session, cafe=cafe, now=now)
+    round_service.extend_round(session=session, cafe=cafe, minutes=5, now=now)
+    round_service.pause_round(session=session, cafe=cafe, now=now)
+    round_service.resume_round(session=session, cafe=cafe, now=now)
     make_contribution(session, cafe, participant=_someone(session, cafe))
     assert _version(engine, cafe) == before
 
@@ -203,9 +209,9 @@ def test_free_choice_moves_the_version_on(
 ) -> None:
     cafe = make_cafe(session, facilitator, table_count=2, table_capacity=4, seating_mode="free")
     person = make_participant(session, cafe, "Chooser")
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     before = _version(engine, cafe)
-    cafe_service.choose_table(
+    seating_service.choose_table(
         session=session, cafe=cafe, person=person, table_id=_tables(session, cafe)[1].id or 0
     )
     assert _version(engine, cafe) > before
@@ -233,15 +239,15 @@ def test_a_rotation_as_forecast_seats_everyone_without_reading_them_again(
     """Nothing changed since the seating was planned ahead: the round starts with exactly
     that seating, and the people are not read again (a third of a rotation's time with a
     thousand of them)."""
-    forecast = cafe_service.prepare_next_round(session=session, cafe=cafe)
+    forecast = plans.prepare_next_round(session=session, cafe=cafe)
     assert forecast is not None
     with _people_reads(engine) as reads:
-        started = cafe_service.rotate(session=session, cafe=cafe, now=utcnow())
+        started = plans.rotate(session=session, cafe=cafe, now=utcnow())
     assert reads == []
     planned = dict(forecast.inputs.seats)
     assert len(planned) == 9
     assert started.state.table_of == planned
-    assert cafe_service.seating_history(session, cafe, before=3)[1] == planned
+    assert seating_service.seating_history(session=session, cafe=cafe, before=3)[1] == planned
 
 
 def test_a_change_made_by_another_worker_after_the_forecast_is_seen(
@@ -249,13 +255,13 @@ def test_a_change_made_by_another_worker_after_the_forecast_is_seen(
 ) -> None:
     """Someone joins through another process after this one planned ahead: the version has
     moved, so the rotation reads the café again and the newcomer has a seat."""
-    assert cafe_service.prepare_next_round(session=session, cafe=cafe) is not None
+    assert plans.prepare_next_round(session=session, cafe=cafe) is not None
     with Session(engine, expire_on_commit=False) as other:
         there = other.get(Cafe, cafe.id)
         assert there is not None
         late = make_participant(other, there, "Joined through another worker")
     with _people_reads(engine) as reads:
-        started = cafe_service.rotate(session=session, cafe=cafe, now=utcnow())
+        started = plans.rotate(session=session, cafe=cafe, now=utcnow())
     assert reads != []
     assert late.id in started.state.table_of
-    assert late.id in cafe_service.seating_history(session, cafe, before=3)[1]
+    assert late.id in seating_service.seating_history(session=session, cafe=cafe, before=3)[1]

@@ -19,7 +19,7 @@ from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.models.evidence import Contribution, ContributionTheme, Theme
-from app.services import cafe as cafe_service
+from app.services.cafe import rounds as round_service
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD, make_facilitator
 from tests.material_setup import GroupCafe, make_group_cafe, make_network
@@ -100,7 +100,7 @@ def _run_cafe(
     client: TestClient, session: Session, gc: GroupCafe, said: list[tuple[str, ...]]
 ) -> None:
     phones = {name: _phone(client, gc.cafe, name, role) for name, role, *_ in said}
-    cafe_service.start_next_round(session=session, cafe=gc.cafe, now=utcnow())
+    round_service.start_next_round(session=session, cafe=gc.cafe, now=utcnow())
     for name, _role, text, kind, evidence in said:
         _post(phones[name], gc.cafe, text, kind, evidence)
     gc.phones = phones  # type: ignore[attr-defined]

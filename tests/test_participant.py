@@ -11,7 +11,10 @@ from sqlmodel import Session, select
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant, SeatingMode
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
+from app.services.cafe import people as people_service
+from app.services.cafe import rounds as round_service
+from app.services.cafe import seating as seating_service
 from tests.factories import make_cafe
 
 
@@ -92,7 +95,7 @@ def test_someone_already_in_who_opens_a_host_link_becomes_the_host(
     """A phone that joined opens its table's host link: it is asked, then the same person
     becomes the host (it made a second person, seated twice, before)."""
     cafe = make_cafe(session, facilitator)
-    tables = cafe_service.tables_of(session, cafe)
+    tables = cafe_service.tables_of(session=session, cafe=cafe)
     p = phone(client)
     join(p, cafe.code, "Ana")
     link = f"/j/{cafe.code}?host={tables[1].host_token}"
@@ -116,8 +119,8 @@ def test_someone_already_in_who_opens_a_host_link_becomes_the_host(
         ("Ana", True, tables[1].id)
     ]
     assert "You are a table host." in p.get(f"/p/{cafe.code}").text
-    rnd = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-    seating = cafe_service.seating(session=session, cafe=cafe, round_number=rnd.number)
+    rnd = round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    seating = seating_service.seating(session=session, cafe=cafe, round_number=rnd.number)
     assert [(s.display_name, s.table_id) for s in seating.seats] == [("Ana", tables[1].id)]
 
 
@@ -213,7 +216,8 @@ def test_closed_cafe_code_stops_working(
     )
     assert posted.status_code == 409
     assert "has closed" in posted.text
-    assert [x.display_name for x in cafe_service.participants_of(session, cafe)] == ["Sam"]
+    people = people_service.participants_of(session=session, cafe=cafe)
+    assert [x.display_name for x in people] == ["Sam"]
     assert "has closed" in member.get(f"/p/{cafe.code}").text
 
 
@@ -250,8 +254,8 @@ def test_free_choice_respects_capacity(
     phones = [phone(client) for _ in range(3)]
     for n, p in enumerate(phones):
         join(p, cafe.code, f"P{n}")
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-    tables = cafe_service.tables_of(session, cafe)
+    round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    tables = cafe_service.tables_of(session=session, cafe=cafe)
     page = phones[0].get(f"/p/{cafe.code}").text
     assert "Tables with room" in page
     assert "2 free" in page
@@ -286,7 +290,7 @@ def test_host_link_makes_a_host_who_stays(
     client: TestClient, session: Session, facilitator: Facilitator
 ) -> None:
     cafe = make_cafe(session, facilitator)
-    tables = cafe_service.tables_of(session, cafe)
+    tables = cafe_service.tables_of(session=session, cafe=cafe)
     host = phone(client)
     r = join(host, cafe.code, "Host", host=tables[1].host_token)
     assert r.status_code == 303  # type: ignore[attr-defined]
@@ -295,8 +299,8 @@ def test_host_link_makes_a_host_who_stays(
     bad = join(phone(client), cafe.code, "Sneaky", host="not-a-token")
     assert bad.status_code == 422  # type: ignore[attr-defined]
     for _ in range(3):
-        rnd = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-        seating = cafe_service.seating(session=session, cafe=cafe, round_number=rnd.number)
+        rnd = round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+        seating = seating_service.seating(session=session, cafe=cafe, round_number=rnd.number)
         host_seat = next(s for s in seating.seats if s.display_name == "Host")
         assert host_seat.table_id == tables[1].id
         assert host_seat.is_host
@@ -309,15 +313,15 @@ def test_late_joiner_is_seated_in_the_running_round(
     cafe = make_cafe(session, facilitator, table_count=2, table_capacity=3)
     for n in range(4):
         join(phone(client), cafe.code, f"P{n}")
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     late = phone(client)
     join(late, cafe.code, "Late")
     page = late.get(f"/p/{cafe.code}").text
     assert 'id="my-table" data-table-id' in page
-    seating = cafe_service.seating(session=session, cafe=cafe, round_number=1)
+    seating = seating_service.seating(session=session, cafe=cafe, round_number=1)
     sizes = sorted(
         sum(1 for s in seating.seats if s.table_id == t.id)
-        for t in cafe_service.tables_of(session, cafe)
+        for t in cafe_service.tables_of(session=session, cafe=cafe)
     )
     assert sizes == [2, 3]
 
@@ -331,8 +335,8 @@ def test_leaving_drops_the_person_from_later_rounds(
     join(phone(client), cafe.code, "Stayer")
     r = p.post(f"/p/{cafe.code}/leave", data={"csrf_token": _csrf(p, f"/p/{cafe.code}")})
     assert "Thank you for taking part" in r.text
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-    seating = cafe_service.seating(session=session, cafe=cafe, round_number=1)
+    round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    seating = seating_service.seating(session=session, cafe=cafe, round_number=1)
     assert [s.display_name for s in seating.seats] == ["Stayer"]
     session.refresh(session.get(Cafe, cafe.id))
 
@@ -344,8 +348,8 @@ def test_more_people_than_seats_leaves_the_rest_unseated(
     phones = [phone(client) for _ in range(5)]
     for n, p in enumerate(phones):
         join(p, cafe.code, f"P{n}")
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-    seating = cafe_service.seating(session=session, cafe=cafe, round_number=1)
+    round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    seating = seating_service.seating(session=session, cafe=cafe, round_number=1)
     assert len(seating.seats) == 4
     assert len(seating.unseated) == 1
     waiting = phones[4].get(f"/p/{cafe.code}").text
@@ -363,8 +367,8 @@ def test_free_choices_at_the_same_moment_never_overfill_a_table(
     phones = [phone(client) for _ in range(9)]
     for n, p in enumerate(phones):
         join(p, cafe.code, f"P{n}")
-    rnd = cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-    tables = cafe_service.tables_of(session, cafe)
+    rnd = round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    tables = cafe_service.tables_of(session=session, cafe=cafe)
     tokens = [_csrf(p, f"/p/{cafe.code}") for p in phones]
 
     def choose(n: int, table_id: int | None) -> int:
@@ -381,9 +385,9 @@ def test_free_choices_at_the_same_moment_never_overfill_a_table(
     with ThreadPoolExecutor(8) as pool:
         codes = sorted(pool.map(lambda n: choose(n, tables[0].id), range(8)))
     assert codes == [303, 303, 409, 409, 409, 409, 409, 409]
-    assert cafe_service.occupancy(session, rnd).get(tables[0].id or 0) == 2
+    assert seating_service.occupancy(session=session, rnd=rnd).get(tables[0].id or 0) == 2
     with ThreadPoolExecutor(2) as pool:
         codes = sorted(pool.map(lambda t: choose(8, t.id), tables[3:5]))
     assert codes == [303, 303]
-    seating = cafe_service.seating(session=session, cafe=cafe, round_number=rnd.number)
+    seating = seating_service.seating(session=session, cafe=cafe, round_number=rnd.number)
     assert [s.display_name for s in seating.seats].count("P8") == 1

@@ -23,7 +23,9 @@ from app.security import (
     csrf_token,
 )
 from app.services import accounts
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
+from app.services.cafe import people as people_service
+from app.services.cafe import seating as seating_service
 from app.services.errors import Forbidden, NotFound
 
 JOIN_BUCKET = "join-code"
@@ -56,7 +58,7 @@ def remembered(request: Request, session: SessionDep, cafe: Cafe) -> Participant
     seat = cookie_seats(request).get(cafe.id)
     if seat is None:
         return None
-    return cafe_service.participant_for_cookie(
+    return people_service.participant_for_cookie(
         session=session, cafe=cafe, participant_id=seat[0], secret=seat[1]
     )
 
@@ -114,7 +116,7 @@ def cafe_from_code(
     People who have joined the café (their signed cookie says so, and cannot be guessed) are
     never held up: at a venue every phone may share one public address, and a neighbour's
     mistyped codes must not lock the room out of its own café."""
-    cafe, person = cafe_service.cafe_and_person(
+    cafe, person = people_service.cafe_and_person(
         session=session, code=code, seats=cookie_seats(request)
     )
     if cafe is not None and person is not None:
@@ -142,8 +144,8 @@ def joined_person(request: Request, session: Session, cafe: Cafe) -> Participant
 def seat_now(
     session: Session, cafe: Cafe, person: Participant
 ) -> tuple[Round | None, CafeTable | None]:
-    rnd = cafe_service.current_round(session, cafe)
-    return rnd, cafe_service.seat_of(session, rnd, person)
+    rnd = cafe_service.current_round(session=session, cafe=cafe)
+    return rnd, seating_service.seat_of(session=session, rnd=rnd, person=person)
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ def read_phone(
     with contextlib.ExitStack() as stack:
         read = session or stack.enter_context(db.statement_session())
         # Detached rows: a rollback of the write must not expire them.
-        cafe, person = cafe_service.phone_writer(
+        cafe, person = people_service.phone_writer(
             connection=read.connection(), code=code, seats=cookie_seats(request)
         )
         if person is None:

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from app.deps.common import CsrfDep, FacilitatorDep, SessionDep
 from app.kit.rendering import render
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 

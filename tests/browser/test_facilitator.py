@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, CafeTable, Round
-from app.services import cafe as cafe_service
+from app.services.cafe import rounds as round_service
+from app.services.cafe import seating as seating_service
 from tests.browser.conftest import People, check_accessibility, log_in
 from tests.factories import make_cafe, make_participant
 
@@ -61,8 +62,8 @@ def test_log_in_create_a_cafe_and_open_its_console(
 
     # The page a big café's console links to for moving one person.
     person = make_participant(session, cafe, "Dee")
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-    here = cafe_service.seating_history(session, cafe, before=2)[0][person.id or 0]
+    round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    here = seating_service.seating_history(session=session, cafe=cafe, before=2)[0][person.id or 0]
     there = next(t for t in tables if t.id != here)
     page.goto(f"/cafes/{cafe.id}/console/move/{person.id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Move Dee")
@@ -70,7 +71,10 @@ def test_log_in_create_a_cafe_and_open_its_console(
     page.get_by_role("button", name=there.name).click()
     page.wait_for_url(re.compile(r"/cafes/\d+/console$"))
     session.rollback()
-    assert cafe_service.seating_history(session, cafe, before=2)[0][person.id or 0] == there.id
+    assert (
+        seating_service.seating_history(session=session, cafe=cafe, before=2)[0][person.id or 0]
+        == there.id
+    )
 
     # The café's settings, from the console: more votes each, with the keyboard.
     page.get_by_role("link", name="Settings").click()

@@ -14,7 +14,7 @@ from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.models.evidence import ContributionTheme, Theme
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
 from tests.browser.conftest import People, check_accessibility, log_in
 from tests.factories import make_cafe, make_contribution
 

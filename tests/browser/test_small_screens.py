@@ -14,7 +14,8 @@ from sqlmodel import Session
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
+from app.services.cafe import rounds as round_service
 from tests.browser.conftest import People, check_accessibility, check_fits_the_window, log_in
 from tests.factories import make_cafe, make_contribution, make_participant
 from tests.material_setup import make_group_cafe, make_network, say
@@ -45,7 +46,7 @@ def test_every_page_fits_a_small_screen(
     )
     for name in ("Sam", "Ade", "Kim"):
         make_participant(session, cafe, name)
-    cafe_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     make_contribution(session, cafe, f"See https://example.org/{UNBROKEN}/a/very/long/path")
     make_contribution(session, cafe, UNBROKEN, table=2, kind="barrier", role="carer")
 

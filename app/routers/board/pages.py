@@ -51,10 +51,10 @@ from app.models.evidence import (
     Contribution,
 )
 from app.security import request_is_htmx
-from app.services import cafe as cafe_service
 from app.services import media as media_service
 from app.services.board import cards as board_cards
 from app.services.board import drafts, moderation, posting, rules, votes
+from app.services.cafe import state as state_service
 from app.services.errors import DomainError, Invalid
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -99,8 +99,8 @@ def _phone_answer(
                 status_code=status_code,
                 with_compose=with_compose,
             )
-        state = cafe_service.cafe_state(session=session, cafe=cafe, now=now)
-        view = cafe_service.participant_view(state, person, now)
+        state = state_service.cafe_state(session=session, cafe=cafe, now=now)
+        view = state_service.participant_view(state=state, person=person, now=now)
         return render(
             request,
             "participant.html",

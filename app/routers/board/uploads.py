@@ -28,9 +28,9 @@ from app.models.evidence import (
     Contribution,
 )
 from app.security import CSRF_FIELD, CSRF_HEADER, csrf_valid, origin_allowed
-from app.services import cafe as cafe_service
 from app.services import media as media_service
 from app.services.board import posting
+from app.services.cafe import cafes as cafe_service
 from app.services.errors import Invalid, NotFound
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.models.base import utcnow
 from app.models.network import LocalGroup
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
 from app.services.errors import NotFound
 from app.services.network.meetings import meeting_cafe, meetings_in_order
 from app.services.network.networks import network_of
@@ -90,7 +90,8 @@ def group_calendar(
         cafe = meeting_cafe(session=session, meeting=meeting)
         if cafe is not None:
             description += (
-                f"\nThis meeting runs as a café: join at {cafe_service.join_url(base_url, cafe)}"
+                "\nThis meeting runs as a café: join at "
+                f"{cafe_service.join_url(base_url=base_url, cafe=cafe)}"
                 f" with the code {cafe.code}."
             )
         lines += [

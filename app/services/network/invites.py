@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from app.models.accounts import Facilitator
 from app.models.cafe import Cafe, CafeCreate, CafeStatus, Participant, RoundSpec
 from app.models.network import Meeting, Member, MemberParticipant, RunAsCafeRequest
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
 from app.services.errors import Conflict, Invalid
 from app.services.network.meetings import meeting_cafe
 from app.services.network.members import list_members
@@ -83,7 +83,7 @@ def invite_token(*, secret: str, member: Member, cafe: Cafe) -> str:
 
 def invite_url(*, base_url: str, secret: str, member: Member, cafe: Cafe) -> str:
     token = invite_token(secret=secret, member=member, cafe=cafe)
-    return f"{cafe_service.join_url(base_url, cafe)}?invite={quote(token)}"
+    return f"{cafe_service.join_url(base_url=base_url, cafe=cafe)}?invite={quote(token)}"
 
 
 def invites(
