@@ -68,7 +68,7 @@ def attendance_sheet(*, session: Session, meeting: Meeting) -> list[AttendanceRo
     }
     joined = members_in_cafe(session=session, cafe_id=meeting.cafe_id)
     return [
-        AttendanceRow(member=m, record=records.get(m.id or 0), joined_cafe=(m.id in joined))
+        AttendanceRow(member=m, record=records.get(m.id), joined_cafe=(m.id in joined))
         for m in members
     ]
 
@@ -77,7 +77,6 @@ def mark_attendance(
     *, session: Session, meeting: Meeting, marks: Iterable[AttendanceMark]
 ) -> list[AttendanceRow]:
     """Record who came and the hours to pay each person for."""
-    assert meeting.id is not None
     group = group_of(session=session, item=meeting)
     members = {m.id for m in list_members(session=session, group=group)[0]}
     existing = {
@@ -125,7 +124,7 @@ def _hours_text(hours: float) -> str:
 def attendance_csv(*, session: Session, network: Network, group: LocalGroup | None = None) -> str:
     """One row per member: meetings attended, total hours, and the hours per meeting."""
     groups = [group] if group is not None else list_groups(session=session, network=network)[0]
-    group_ids = [g.id for g in groups if g.id is not None]
+    group_ids = [g.id for g in groups]
     members = list(
         session.exec(
             select(Member)
@@ -161,7 +160,7 @@ def attendance_csv(*, session: Session, network: Network, group: LocalGroup | No
         ]
     )
     for member in members:
-        mid = member.id or 0
+        mid = member.id
         per_meeting: list[object] = [
             (_hours_text(hours[mid].get(n, 0.0)) if (member.group_id, n) in has_meeting else "")
             for n in range(1, max_number + 1)

@@ -35,7 +35,6 @@ def list_groups(
 
 def create_group(*, session: Session, network: Network, data: GroupCreate) -> LocalGroup:
     """Add a local group; with a first meeting time, the default schedule is planned too."""
-    assert network.id is not None
     group = LocalGroup(
         network_id=network.id,
         name=required_text(data.name, label="local group a name"),

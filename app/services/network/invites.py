@@ -131,7 +131,7 @@ def accept_invite(
     if cafe.status == CafeStatus.CLOSED or participant.cafe_id != cafe.id:
         return None
     member = read_invite(session=session, cafe=cafe, token=token, secret=secret)
-    if member is None or member.id is None or participant.id is None:
+    if member is None:
         return None
     link = session.exec(
         select(MemberParticipant).where(MemberParticipant.participant_id == participant.id)

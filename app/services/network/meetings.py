@@ -138,7 +138,6 @@ def _renumber(session: Session, group: LocalGroup) -> None:
 
 def add_schedule(*, session: Session, group: LocalGroup, plan: ScheduleRequest) -> list[Meeting]:
     """Add the planned meetings to a group that has none, without committing."""
-    assert group.id is not None
     existing = session.exec(select(func.count()).where(Meeting.group_id == group.id)).one()
     if existing:
         raise Conflict(
@@ -177,7 +176,6 @@ def schedule_meetings(
 
 
 def create_meeting(*, session: Session, group: LocalGroup, data: MeetingCreate) -> Meeting:
-    assert group.id is not None
     _check_times(data.starts_at, data.ends_at)
     title = data.title.strip()
     meeting = Meeting(

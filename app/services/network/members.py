@@ -47,7 +47,6 @@ def create_member(
     *, session: Session, group: LocalGroup, data: MemberCreate, now: datetime
 ) -> Member:
     """Add a person to a local group, with consent recorded when it is given."""
-    assert group.id is not None
     email, phone = _check_contact(data.email, data.phone)
     member = Member(
         group_id=group.id,

@@ -130,7 +130,6 @@ def list_networks(
 
 def create_network(*, session: Session, facilitator: Facilitator, data: NetworkCreate) -> Network:
     """Start a network on a topic; the facilitator is its lead."""
-    assert facilitator.id is not None
     network = Network(
         facilitator_id=facilitator.id,
         title=required_text(data.title, label="network a topic"),
