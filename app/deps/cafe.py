@@ -1,45 +1,90 @@
-"""A café loaded from the URL, for the facilitator's pages and the API (one loader per use)."""
+"""A café named in the URL, for the facilitator's pages (`OwnedCafe`: the login cookie) and the
+API (`ReadCafe`/`WriteCafe`: the token's scope), and what running its room takes (`RoomDep`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
+from sqlmodel import Session
 
+from app.config import Settings
+from app.db import Database
 from app.deps.common import (
     ApiReader,
     ApiWriter,
+    DatabaseDep,
     FacilitatorDep,
+    NowDep,
     SessionDep,
+    SettingsDep,
     api_errors,
 )
-from app.models.cafe import (
-    Cafe,
-)
-from app.services import cafe as cafe_service
+from app.deps.loaders import row_loader
+from app.live.announce import AnnounceDep, Announcer
+from app.live.room import run_action
+from app.models.cafe import Cafe
+from app.services.cafe import cafes as cafe_service
+from app.services.cafe.rounds import Rotation
 
 ERRORS = api_errors(
     not_found="No such café (or not yours)",
     conflict="Not possible in the café's current state",
 )
 
-
-def readable_cafe(cafe_id: int, session: SessionDep, facilitator: ApiReader) -> Cafe:
-    return cafe_service.get_owned(session=session, facilitator=facilitator, cafe_id=cafe_id)
-
-
-def writable_cafe(cafe_id: int, session: SessionDep, facilitator: ApiWriter) -> Cafe:
-    return cafe_service.get_owned(session=session, facilitator=facilitator, cafe_id=cafe_id)
+_get_cafe = cafe_service.get_owned
+OwnedCafe = Annotated[Cafe, Depends(row_loader(_get_cafe, key="cafe_id", owner_dep=FacilitatorDep))]
+ReadCafe = Annotated[Cafe, Depends(row_loader(_get_cafe, key="cafe_id", owner_dep=ApiReader))]
+WriteCafe = Annotated[Cafe, Depends(row_loader(_get_cafe, key="cafe_id", owner_dep=ApiWriter))]
 
 
-ReadCafe = Annotated[Cafe, Depends(readable_cafe)]
+@dataclass(frozen=True, slots=True)
+class Room:
+    """What a request that runs the room holds: its session, the clock, and the app's parts
+    that publish what changed."""
+
+    session: Session
+    db: Database
+    settings: Settings
+    now: datetime
+    announce: Announcer
+
+    def run(
+        self,
+        action: str,
+        cafe: Cafe,
+        *,
+        from_round: int | None = None,
+        minutes: int = 5,
+        participant_id: int | None = None,
+        table_id: int | None = None,
+    ) -> Rotation | None:
+        """Do one of the room's actions and publish what it changed (`app.live.room`)."""
+        return run_action(
+            action,
+            session=self.session,
+            cafe=cafe,
+            now=self.now,
+            announce=self.announce,
+            settings=self.settings,
+            db=self.db,
+            from_round=from_round,
+            minutes=minutes,
+            participant_id=participant_id,
+            table_id=table_id,
+        )
 
 
-WriteCafe = Annotated[Cafe, Depends(writable_cafe)]
+def room(
+    session: SessionDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    now: NowDep,
+    announce: AnnounceDep,
+) -> Room:
+    return Room(session=session, db=db, settings=settings, now=now, announce=announce)
 
 
-def owned_cafe(cafe_id: int, session: SessionDep, facilitator: FacilitatorDep) -> Cafe:
-    return cafe_service.get_owned(session=session, facilitator=facilitator, cafe_id=cafe_id)
-
-
-OwnedCafe = Annotated[Cafe, Depends(owned_cafe)]
+RoomDep = Annotated[Room, Depends(room)]

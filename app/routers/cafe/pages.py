@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
-from app.deps.cafe import OwnedCafe
+from app.deps.cafe import OwnedCafe, RoomDep
 from app.deps.cafe_form import LABELS as CAFE_LABELS
 from app.deps.cafe_form import parse_cafe_form
 from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
@@ -17,7 +17,6 @@ from app.kit.qr import qr_svg
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep
 from app.live.hub import CafeEvent
-from app.live.room import run_action
 from app.models.accounts import Facilitator
 from app.models.cafe import (
     Cafe,
@@ -250,27 +249,20 @@ def console_action(
     action: str,
     request: Request,
     cafe: OwnedCafe,
-    session: SessionDep,
-    now: NowDep,
-    settings: SettingsDep,
+    room: RoomDep,
     facilitator: FacilitatorDep,
-    announce: AnnounceDep,
     from_round: Annotated[int | None, Form()] = None,
     minutes: Annotated[int, Form(ge=1, le=60)] = 5,
     participant_id: Annotated[int | None, Form()] = None,
     table_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Every console button posts here; the same service calls back the JSON API."""
+    session, now, settings = room.session, room.now, room.settings
     table = int(table_id) if table_id.isascii() and table_id.isdigit() else None
     try:
-        run_action(
+        room.run(
             action,
-            session=session,
-            cafe=cafe,
-            now=now,
-            announce=announce,
-            settings=settings,
-            db=request.app.state.db,
+            cafe,
             from_round=from_round,
             minutes=minutes,
             participant_id=participant_id,
