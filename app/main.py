@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +25,7 @@ from app.deps.common import LoginRequired
 from app.kit.rendering import STATIC_DIR, render
 from app.kit.rendering import configure as configure_rendering
 from app.live.announce import Jobs
+from app.live.collector import tune_gc
 from app.live.hub import create_hub
 from app.live.state import StateCache
 from app.migrate import is_current, upgrade
@@ -50,26 +50,6 @@ form) returns a bearer token valid for 12 hours. Long-lived API tokens with a `r
 
 **Errors** are JSON `{"detail": …}` with a 4xx status.
 """
-
-
-# Python's cyclic garbage collector, at its default thresholds, ran about 1,200 times in a
-# minute of a busy café (1,000 phones, 100 posts a second): 4 s of one CPU, with pauses up
-# to 0.46 s during which no phone was answered. Objects made at start-up (modules, templates,
-# the app) are moved out of its way, and young objects are collected after 50,000 net
-# allocations instead of 700: 8 collections, 0.2 s in all, the longest 33 ms
-# (bench/README.md, "Where the time goes"). Cycles are still collected, later and in bulk.
-GC_THRESHOLDS = (50_000, 20, 100)
-_gc_tuned = False
-
-
-def tune_gc() -> None:
-    """Once per process, when the first app starts."""
-    global _gc_tuned
-    if _gc_tuned:
-        return
-    _gc_tuned = True
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -400,7 +400,7 @@ async def test_the_collector_waits_while_a_round_start_reaches_many_phones(hub: 
     An event for a few subscribers leaves it alone."""
     import gc
 
-    from app.live.hub import FAN_OUT
+    from app.live.collector import FAN_OUT
 
     async def phones(n: int) -> list[bool]:
         channel = unique("cafe")

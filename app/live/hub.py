@@ -24,7 +24,6 @@ only reach subscriptions that exist when they are published; the database stays 
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 from abc import ABC, abstractmethod
@@ -41,6 +40,9 @@ from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+
+from app.live import collector
+from app.live.collector import FAN_OUT
 
 __all__ = [
     "DEFAULT_QUEUE_SIZE",
@@ -250,32 +252,6 @@ class Subscription:
                 waiter.set_result(None)
 
 
-# An event handed to this many local subscribers at once (a round start to a café's phones)
-# holds Python's garbage collector back until each of them has had its first turn. The app
-# runs the collector after 50,000 allocations (`app.main.GC_THRESHOLDS`); a fan-out to 1,000
-# phones makes a good share of that, so about one round start in three met a collection,
-# 11-22 ms during which no phone was sent its table. Held, the collection comes just after.
-FAN_OUT = 64
-_held = False
-
-
-def _hold_collector() -> bool:
-    """Turn the collector off if it is on; True if this call did (and must release it)."""
-    global _held
-    if _held or not gc.isenabled():
-        return False
-    gc.disable()
-    _held = True
-    return True
-
-
-def _release_collector() -> None:
-    global _held
-    if _held:
-        _held = False
-        gc.enable()
-
-
 class Hub(ABC):
     """Publish/subscribe of small JSON events. Call `start` before use and `stop` after."""
 
@@ -343,7 +319,7 @@ class Hub(ABC):
         subs = self._subs.get(channel)
         if subs:
             event = Event(channel, data)
-            hold = len(subs) >= FAN_OUT and _hold_collector()
+            hold = len(subs) >= FAN_OUT and collector.hold()
             try:
                 for sub in subs:
                     sub._offer(event)
@@ -351,10 +327,10 @@ class Hub(ABC):
                 if hold:
                     # Queued behind the wake-ups the offers just queued: it runs once every
                     # subscriber has had its first turn (a phone, its part of a round start).
-                    asyncio.get_running_loop().call_soon(_release_collector)
+                    asyncio.get_running_loop().call_soon(collector.release)
 
     def _close_all(self) -> None:
-        _release_collector()
+        collector.release()
         for subs in self._subs.values():
             for sub in subs:
                 sub._close()
