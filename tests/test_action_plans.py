@@ -24,7 +24,9 @@ from app.models.material import (
     SourceStatus,
 )
 from app.services import action_plan as plan_service
-from app.services import material as material_service
+from app.services.material import merge as merge_service
+from app.services.material import reading as reading_service
+from app.services.material import versions as version_service
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD, make_cafe, make_facilitator
 from tests.material_setup import make_group_cafe, make_network, say
@@ -386,15 +388,15 @@ def test_a_merged_contribution_cited_then_withdrawn(
     network = make_network(session, facilitator, "Choice and control")
     north = make_group_cafe(session, facilitator, network, "Highland group", meeting_number=2)
     said = say(session, north.cafe, "The last bus is at six.", role="carer", kind="barrier")
-    material = material_service.create_material(
+    material = version_service.create_material(
         session=session,
         network=network,
         data=MaterialCreate(title="Getting about", sections=[SectionCreate(heading="Transport")]),
         now=utcnow(),
     )
-    version = material_service.get_version(session=session, material=material, number=1)
-    (section,) = material_service.sections_of(session, version)
-    material_service.merge_evidence(
+    version = reading_service.get_version(session=session, material=material, number=1)
+    (section,) = reading_service.sections_of(session=session, version=version)
+    merge_service.merge_evidence(
         session=session,
         network=network,
         section=section,

@@ -19,8 +19,16 @@ from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.evidence import Contribution
 from app.models.material import EvidenceItem, MaterialCreate, SectionCreate
-from app.services import material as material_service
 from app.services.errors import Conflict, Invalid, NotFound
+from app.services.evidence.filters import ContributionFilter
+from app.services.material import cross_group as cross_group_service
+from app.services.material import diff as diff_service
+from app.services.material import importing as import_service
+from app.services.material import merge as merge_service
+from app.services.material import provenance as provenance_service
+from app.services.material import reading as reading_service
+from app.services.material import versions as version_service
+from app.services.material import views as view_service
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD, make_cafe, make_facilitator
 from tests.material_setup import make_group_cafe, make_network, say, theme_id
@@ -100,7 +108,7 @@ def world(session: Session, facilitator: Facilitator) -> dict[str, Any]:
 
 
 def _create(session: Session, network: Any, *sections: str) -> Any:
-    return material_service.create_material(
+    return version_service.create_material(
         session=session,
         network=network,
         data=MaterialCreate(
@@ -112,18 +120,20 @@ def _create(session: Session, network: Any, *sections: str) -> Any:
 
 
 def _version(session: Session, material: Any, number: int) -> Any:
-    return material_service.get_version(session=session, material=material, number=number)
+    return reading_service.get_version(session=session, material=material, number=number)
 
 
 def _first_section(session: Session, material: Any, number: int) -> Any:
-    return material_service.sections_of(session, _version(session, material, number))[0]
+    return reading_service.sections_of(
+        session=session, version=_version(session, material, number)
+    )[0]
 
 
 # --- importing ---------------------------------------------------------------------
 
 
 def test_markdown_import_splits_on_headings() -> None:
-    doc = material_service.import_markdown(MARKDOWN)
+    doc = import_service.import_markdown(MARKDOWN)
     assert doc.title == "Choice and control in supported living"
     assert [s.heading for s in doc.sections] == [
         "Introduction",
@@ -135,11 +145,11 @@ def test_markdown_import_splits_on_headings() -> None:
     assert research.easy_read_text == "You should choose your support.\nHelp to speak up matters."
     assert "# not a heading inside a fence" in doc.sections[2].body_markdown
     with pytest.raises(Invalid):
-        material_service.import_markdown("   \n\n")
+        import_service.import_markdown("   \n\n")
 
 
 def test_markdown_import_without_a_title_heading() -> None:
-    doc = material_service.import_markdown("# One\ntext\n# Two\nmore")
+    doc = import_service.import_markdown("# One\ntext\n# Two\nmore")
     assert [s.heading for s in doc.sections] == ["One", "Two"]
     assert doc.title == "One"
 
@@ -165,7 +175,7 @@ def _docx_bytes() -> bytes:
 
 
 def test_docx_import_turns_headings_into_sections() -> None:
-    doc = material_service.import_docx(_docx_bytes())
+    doc = import_service.import_docx(_docx_bytes())
     assert doc.title == "Living well at home"
     assert [s.heading for s in doc.sections] == [
         "Introduction",
@@ -178,7 +188,7 @@ def test_docx_import_turns_headings_into_sections() -> None:
     assert helps.easy_read_text == "Choose who helps you."
     assert "- Rotas · Transport" in doc.sections[2].body_markdown
     with pytest.raises(Invalid, match="Word document"):
-        material_service.import_docx(b"PK not really a zip")
+        import_service.import_docx(b"PK not really a zip")
 
 
 # --- versions and publishing ------------------------------------------------------------
@@ -189,19 +199,19 @@ def test_published_versions_never_change(session: Session, world: dict[str, Any]
     material = _create(session, network, "Background", "Questions")
     v1 = _version(session, material, 1)
     section = _first_section(session, material, 1)
-    material_service.merge_evidence(
+    merge_service.merge_evidence(
         session=session,
         network=network,
         section=section,
         contribution_ids=[said["bus"].id],
         now=utcnow(),
     )
-    material_service.publish_version(session=session, version=v1, note="First", now=utcnow())
+    version_service.publish_version(session=session, version=v1, note="First", now=utcnow())
     assert v1.status == "published" and v1.published_at is not None
     item = session.exec(select(EvidenceItem).where(EvidenceItem.section_id == section.id)).one()
     now = utcnow()
     attempts: list[Callable[[], object]] = [
-        lambda: material_service.update_section(
+        lambda: version_service.update_section(
             session=session,
             section=section,
             heading="Changed",
@@ -209,24 +219,22 @@ def test_published_versions_never_change(session: Session, world: dict[str, Any]
             easy_read_text="",
             now=now,
         ),
-        lambda: material_service.add_section(session=session, version=v1, heading="New", now=now),
-        lambda: material_service.move_section(
-            session=session, section=section, position=2, now=now
-        ),
-        lambda: material_service.delete_section(session=session, section=section, now=now),
-        lambda: material_service.merge_evidence(
+        lambda: version_service.add_section(session=session, version=v1, heading="New", now=now),
+        lambda: version_service.move_section(session=session, section=section, position=2, now=now),
+        lambda: version_service.delete_section(session=session, section=section, now=now),
+        lambda: merge_service.merge_evidence(
             session=session,
             network=network,
             section=section,
             contribution_ids=[said["taxi"].id],
             now=now,
         ),
-        lambda: material_service.update_evidence_item(
+        lambda: merge_service.update_evidence_item(
             session=session, item=item, paraphrase="x", now=now
         ),
-        lambda: material_service.remove_evidence_item(session=session, item=item, now=now),
-        lambda: material_service.publish_version(session=session, version=v1, now=now),
-        lambda: material_service.delete_material(session=session, material=material),
+        lambda: merge_service.remove_evidence_item(session=session, item=item, now=now),
+        lambda: version_service.publish_version(session=session, version=v1, now=now),
+        lambda: version_service.delete_material(session=session, material=material),
     ]
     for attempt in attempts:
         with pytest.raises(Conflict):
@@ -234,14 +242,14 @@ def test_published_versions_never_change(session: Session, world: dict[str, Any]
         session.rollback()
     session.refresh(section)
     assert section.heading == "Background"
-    assert len(material_service.sections_of(session, v1)) == 2
+    assert len(reading_service.sections_of(session=session, version=v1)) == 2
 
 
 def test_next_version_is_a_copy_with_the_same_keys(session: Session, world: dict[str, Any]) -> None:
     network, said = world["network"], world["said"]
     material = _create(session, network, "Background", "Questions")
     section = _first_section(session, material, 1)
-    material_service.merge_evidence(
+    merge_service.merge_evidence(
         session=session,
         network=network,
         section=section,
@@ -250,17 +258,17 @@ def test_next_version_is_a_copy_with_the_same_keys(session: Session, world: dict
         now=utcnow(),
     )
     with pytest.raises(Conflict, match="Version 1 is still a draft"):
-        material_service.start_next_version(session=session, material=material, now=utcnow())
+        version_service.start_next_version(session=session, material=material, now=utcnow())
     session.rollback()
     v1 = _version(session, material, 1)
-    material_service.publish_version(session=session, version=v1, now=utcnow())
-    v2 = material_service.start_next_version(session=session, material=material, now=utcnow())
+    version_service.publish_version(session=session, version=v1, now=utcnow())
+    v2 = version_service.start_next_version(session=session, material=material, now=utcnow())
     assert v2.number == 2 and v2.status == "draft" and v2.based_on_version_id == v1.id
     with pytest.raises(Conflict, match="still a draft"):
-        material_service.start_next_version(session=session, material=material, now=utcnow())
+        version_service.start_next_version(session=session, material=material, now=utcnow())
     session.rollback()
-    old = material_service.version_view(session=session, material=material, version=v1)
-    new = material_service.version_view(session=session, material=material, version=v2)
+    old = view_service.version_view(session=session, material=material, version=v1)
+    new = view_service.version_view(session=session, material=material, version=v2)
     assert [s.section.section_key for s in old.sections] == [
         s.section.section_key for s in new.sections
     ]
@@ -269,7 +277,7 @@ def test_next_version_is_a_copy_with_the_same_keys(session: Session, world: dict
     assert new_item.item_key == old_item.item_key
     assert new_item.paraphrase == "Buses stop too early."
     assert new_item.group_name == "North" and new_item.original_text == old_item.original_text
-    material_service.update_section(
+    version_service.update_section(
         session=session,
         section=new.sections[0].section,
         heading="Background, revised",
@@ -284,11 +292,15 @@ def test_next_version_is_a_copy_with_the_same_keys(session: Session, world: dict
 def test_sections_move_and_renumber(session: Session, world: dict[str, Any]) -> None:
     material = _create(session, world["network"], "A", "B", "C")
     version = _version(session, material, 1)
-    sections = material_service.sections_of(session, version)
-    material_service.move_section(session=session, section=sections[2], position=1, now=utcnow())
-    assert [s.heading for s in material_service.sections_of(session, version)] == ["C", "A", "B"]
-    material_service.delete_section(session=session, section=sections[0], now=utcnow())
-    remaining = material_service.sections_of(session, version)
+    sections = reading_service.sections_of(session=session, version=version)
+    version_service.move_section(session=session, section=sections[2], position=1, now=utcnow())
+    assert [s.heading for s in reading_service.sections_of(session=session, version=version)] == [
+        "C",
+        "A",
+        "B",
+    ]
+    version_service.delete_section(session=session, section=sections[0], now=utcnow())
+    remaining = reading_service.sections_of(session=session, version=version)
     assert [(s.heading, s.position) for s in remaining] == [("C", 1), ("B", 2)]
 
 
@@ -303,7 +315,7 @@ def test_merge_copies_provenance_and_leaves_the_contribution_alone(
     before = bus.model_dump()
     material = _create(session, network, "Background")
     section = _first_section(session, material, 1)
-    result = material_service.merge_evidence(
+    result = merge_service.merge_evidence(
         session=session,
         network=network,
         section=section,
@@ -323,13 +335,13 @@ def test_merge_copies_provenance_and_leaves_the_contribution_alone(
     assert item.original_text == bus.text and item.source_status == "current"
     session.refresh(bus)
     assert bus.model_dump() == before
-    uses = material_service.uses_of_contribution(
+    uses = provenance_service.uses_of_contribution(
         session=session, network=network, contribution_id=bus.id or 0
     )
     assert [(u.material_title, u.version_number, u.section_heading) for u in uses] == [
         ("Discussion material", 1, "Background")
     ]
-    again = material_service.merge_evidence(
+    again = merge_service.merge_evidence(
         session=session,
         network=network,
         section=section,
@@ -360,12 +372,12 @@ def test_merge_refuses_what_is_not_the_networks_or_not_visible(
     now = utcnow()
     for ids in ([outsider.id or 0], [their_words.id or 0], [999_999]):
         with pytest.raises(NotFound):
-            material_service.merge_evidence(
+            merge_service.merge_evidence(
                 session=session, network=network, section=section, contribution_ids=ids, now=now
             )
         session.rollback()
     with pytest.raises(NotFound):
-        material_service.merge_evidence(
+        merge_service.merge_evidence(
             session=session,
             network=network,
             section=section,
@@ -378,7 +390,7 @@ def test_merge_refuses_what_is_not_the_networks_or_not_visible(
     session.add(hidden)
     session.commit()
     with pytest.raises(Invalid, match="hidden"):
-        material_service.merge_evidence(
+        merge_service.merge_evidence(
             session=session,
             network=network,
             section=section,
@@ -387,7 +399,7 @@ def test_merge_refuses_what_is_not_the_networks_or_not_visible(
         )
     session.rollback()
     with pytest.raises(Invalid, match="one contribution"):
-        material_service.merge_evidence(
+        merge_service.merge_evidence(
             session=session,
             network=network,
             section=section,
@@ -397,7 +409,7 @@ def test_merge_refuses_what_is_not_the_networks_or_not_visible(
         )
     session.rollback()
     with pytest.raises(Invalid, match="at least one"):
-        material_service.merge_evidence(session=session, network=network, section=section, now=now)
+        merge_service.merge_evidence(session=session, network=network, section=section, now=now)
     session.rollback()
 
 
@@ -412,7 +424,7 @@ def test_whole_themes_merge_their_visible_contributions(
     session.commit()
     material = _create(session, network, "Getting about")
     section = _first_section(session, material, 1)
-    result = material_service.merge_evidence(
+    result = merge_service.merge_evidence(
         session=session,
         network=network,
         section=section,
@@ -434,8 +446,8 @@ def test_candidates_filter_by_group_cafe_theme_kind_type_and_role(
     network, said, north, south = world["network"], world["said"], world["north"], world["south"]
 
     def texts(**filters: Any) -> set[str]:
-        page = material_service.merge_candidates(
-            session=session, network=network, filters=material_service.CandidateFilter(**filters)
+        page = merge_service.merge_candidates(
+            session=session, network=network, filters=ContributionFilter(**filters)
         )
         return {c.contribution.text for c in page.items}
 
@@ -443,18 +455,18 @@ def test_candidates_filter_by_group_cafe_theme_kind_type_and_role(
     assert texts() == everything
     assert texts(group_id=north.group.id) == {said["bus"].text, said["rota"].text}
     assert texts(cafe_id=south.cafe.id) == {said["taxi"].text, said["plan"].text}
-    assert texts(theme="TRANSPORT") == {said["bus"].text, said["taxi"].text}
+    assert texts(theme_name="TRANSPORT") == {said["bus"].text, said["taxi"].text}
     assert texts(kind="barrier") == {said["bus"].text, said["rota"].text}
     assert texts(evidence_type="practice") == {said["rota"].text, said["plan"].text}
     assert texts(role="carer") == {said["taxi"].text}
-    first = material_service.merge_candidates(
-        session=session, network=network, filters=material_service.CandidateFilter(), limit=3
+    first = merge_service.merge_candidates(
+        session=session, network=network, filters=ContributionFilter(), limit=3
     )
     assert len(first.items) == 3 and first.next_cursor == first.items[-1].contribution.id
-    rest = material_service.merge_candidates(
+    rest = merge_service.merge_candidates(
         session=session,
         network=network,
-        filters=material_service.CandidateFilter(),
+        filters=ContributionFilter(),
         after=first.next_cursor,
         limit=3,
     )
@@ -470,7 +482,7 @@ def test_withdrawn_source_marks_drafts_and_never_changes_published_text(
     network, said = world["network"], world["said"]
     material = _create(session, network, "Background")
     section = _first_section(session, material, 1)
-    material_service.merge_evidence(
+    merge_service.merge_evidence(
         session=session,
         network=network,
         section=section,
@@ -478,15 +490,15 @@ def test_withdrawn_source_marks_drafts_and_never_changes_published_text(
         now=utcnow(),
     )
     v1 = _version(session, material, 1)
-    material_service.publish_version(session=session, version=v1, now=utcnow())
-    v2 = material_service.start_next_version(session=session, material=material, now=utcnow())
+    version_service.publish_version(session=session, version=v1, now=utcnow())
+    v2 = version_service.start_next_version(session=session, material=material, now=utcnow())
     bus = said["bus"]
     bus.status = "withdrawn"
     session.add(bus)
     session.commit()
 
-    published = material_service.version_view(session=session, material=material, version=v1)
-    draft = material_service.version_view(session=session, material=material, version=v2)
+    published = view_service.version_view(session=session, material=material, version=v1)
+    draft = view_service.version_view(session=session, material=material, version=v2)
     (pub_bus, pub_taxi) = published.sections[0].evidence
     (draft_bus, draft_taxi) = draft.sections[0].evidence
     # The draft's stored mark followed the contribution; the published one kept its value.
@@ -506,9 +518,9 @@ def test_withdrawn_source_marks_drafts_and_never_changes_published_text(
         text("UPDATE contribution SET status = 'hidden' WHERE id = :id"), {"id": said["taxi"].id}
     )
     session.commit()
-    draft = material_service.version_view(session=session, material=material, version=v2)
+    draft = view_service.version_view(session=session, material=material, version=v2)
     assert draft.sections[0].evidence[1].source_now == "hidden"
-    material_service.publish_version(session=session, version=v2, now=utcnow())
+    version_service.publish_version(session=session, version=v2, now=utcnow())
     session.refresh(draft.sections[0].evidence[1].item)
     assert draft.sections[0].evidence[1].item.source_status == "hidden"
 
@@ -516,7 +528,7 @@ def test_withdrawn_source_marks_drafts_and_never_changes_published_text(
     bus.status = "visible"
     session.add(bus)
     session.commit()
-    again = material_service.version_view(session=session, material=material, version=v1)
+    again = view_service.version_view(session=session, material=material, version=v1)
     assert again.sections[0].evidence[0].marker is None
 
 
@@ -529,10 +541,10 @@ def test_diff_shows_sections_text_and_evidence_by_group(
     network, said = world["network"], world["said"]
     material = _create(session, network, "Background", "Questions", "Old notes")
     v1 = _version(session, material, 1)
-    material_service.publish_version(session=session, version=v1, now=utcnow())
-    v2 = material_service.start_next_version(session=session, material=material, now=utcnow())
-    background, questions, old_notes = material_service.sections_of(session, v2)
-    material_service.update_section(
+    version_service.publish_version(session=session, version=v1, now=utcnow())
+    v2 = version_service.start_next_version(session=session, material=material, now=utcnow())
+    background, questions, old_notes = reading_service.sections_of(session=session, version=v2)
+    version_service.update_section(
         session=session,
         section=background,
         heading="Background",
@@ -540,19 +552,19 @@ def test_diff_shows_sections_text_and_evidence_by_group(
         easy_read_text="Short words.",
         now=utcnow(),
     )
-    material_service.delete_section(session=session, section=old_notes, now=utcnow())
-    added = material_service.add_section(
+    version_service.delete_section(session=session, section=old_notes, now=utcnow())
+    added = version_service.add_section(
         session=session, version=v2, heading="What people said", now=utcnow()
     )
-    material_service.move_section(session=session, section=questions, position=1, now=utcnow())
-    material_service.merge_evidence(
+    version_service.move_section(session=session, section=questions, position=1, now=utcnow())
+    merge_service.merge_evidence(
         session=session,
         network=network,
         section=added,
         contribution_ids=[said["bus"].id, said["rota"].id, said["taxi"].id],
         now=utcnow(),
     )
-    diff = material_service.diff_versions(
+    diff = diff_service.diff_versions(
         session=session, material=material, old_number=1, new_number=2
     )
     by_title = {d.title: d for d in diff.sections}
@@ -579,7 +591,7 @@ def test_diff_shows_sections_text_and_evidence_by_group(
     assert by_title["Questions"].moved and by_title["Questions"].status == "changed"
     assert not by_title["Background"].moved
     assert diff.added_by_group == [("North", 2), ("South", 1)]
-    backwards = material_service.diff_versions(
+    backwards = diff_service.diff_versions(
         session=session, material=material, old_number=2, new_number=1
     )
     assert {d.title: d.status for d in backwards.sections}["What people said"] == "removed"
@@ -602,14 +614,14 @@ def test_cross_group_view_matches_themes_by_name(session: Session, world: dict[s
     session.add(hidden)
     session.commit()
     material = _create(session, network, "Getting about")
-    material_service.merge_evidence(
+    merge_service.merge_evidence(
         session=session,
         network=network,
         section=_first_section(session, material, 1),
         contribution_ids=[world["said"]["bus"].id],
         now=utcnow(),
     )
-    themes = material_service.cross_group_themes(session=session, network=network)
+    themes = cross_group_service.cross_group_themes(session=session, network=network)
     transport = themes[0]
     assert transport.key == "transport" and transport.group_count == 2
     assert {(g.group_name, g.count) for g in transport.groups} == {("North", 1), ("South", 2)}
@@ -794,7 +806,7 @@ def test_api_exports(
     assert 'filename="exported-v1.md"' in md.headers["content-disposition"]
     assert "## What the research says" in md.text and "### Easy read" in md.text
     assert "“A taxi account let my son see his friends.” — South, meeting 1" in md.text
-    again = material_service.import_markdown(md.text)
+    again = import_service.import_markdown(md.text)
     assert [s.heading for s in again.sections][:3] == [s["heading"] for s in sections]
     docx = client.get(f"{v1}/export", params={"format": "docx"}, headers=api_headers)
     assert docx.headers["content-type"] == DOCX

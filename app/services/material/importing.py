@@ -1,0 +1,185 @@
+"""Importing a first version from Markdown or a Word document: headings become sections and
+an "Easy read" sub-heading starts a section's easy-read text."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from app.models.material import MAX_HEADING, SectionCreate
+from app.services.errors import Invalid
+
+
+@dataclass
+class ImportedDocument:
+    title: str
+    sections: list[SectionCreate]
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_EASY_READ_HEADING = re.compile(r"^easy[\s-]*read\b", re.IGNORECASE)
+# Our own Markdown export puts this line under the title; a re-import leaves it out.
+_EXPORT_VERSION_LINE = re.compile(r"^\*Version \d+[^*]*\*$")
+
+
+class _Builder:
+    """Collects sections as a document is read top to bottom."""
+
+    def __init__(self) -> None:
+        self.sections: list[tuple[str, list[str], list[str]]] = []
+        self.easy = False
+
+    def start(self, heading: str) -> None:
+        self.sections.append((heading, [], []))
+        self.easy = False
+
+    def line(self, text: str) -> None:
+        if not self.sections:
+            if not text.strip():
+                return
+            self.start("Introduction")
+        _, body, easy = self.sections[-1]
+        (easy if self.easy else body).append(text)
+
+    def result(self, title: str) -> ImportedDocument:
+        sections = []
+        for heading, body, easy in self.sections:
+            sections.append(
+                SectionCreate(
+                    heading=heading[:MAX_HEADING],
+                    body_markdown="\n".join(body).strip(),
+                    easy_read_text="\n".join(easy).strip(),
+                )
+            )
+        if not sections:
+            raise Invalid("The file has no text to import.")
+        return ImportedDocument(title=title, sections=sections)
+
+
+def import_markdown(text: str) -> ImportedDocument:
+    """Split a Markdown document into sections at its `#` and `##` headings. A single `#`
+    heading above `##` sections is the document's title; a `### Easy read` heading inside a
+    section starts that section's easy-read text."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    fenced = False
+    headings: list[tuple[int, int]] = []  # (line index, level)
+    for index, line in enumerate(lines):
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and (m := _MD_HEADING.match(line)):
+            headings.append((index, len(m.group(1))))
+    top = [h for h in headings if h[1] == 1]
+    title_line = (
+        top[0][0]
+        if len(top) == 1 and any(level == 2 for _, level in headings) and top[0] == headings[0]
+        else None
+    )
+    title = ""
+    builder = _Builder()
+    fenced = False
+    for index, line in enumerate(lines):
+        if _FENCE.match(line):
+            fenced = not fenced
+            builder.line(line)
+            continue
+        m = None if fenced else _MD_HEADING.match(line)
+        if m and index == title_line:
+            title = m.group(2).strip()
+            continue
+        if m and len(m.group(1)) <= 2:
+            builder.start(m.group(2).strip() or "Untitled section")
+            continue
+        if m and len(m.group(1)) == 3 and _EASY_READ_HEADING.match(m.group(2)) and builder.sections:
+            builder.easy = True
+            continue
+        if not builder.sections and _EXPORT_VERSION_LINE.match(line.strip()):
+            continue
+        builder.line(line)
+    doc = builder.result(title)
+    if not doc.title:
+        doc.title = doc.sections[0].heading
+    return doc
+
+
+def _docx_inline(paragraph: Any) -> str:
+    parts = []
+    for run in paragraph.runs:
+        text = run.text
+        if not text:
+            continue
+        if run.bold and text.strip():
+            text = f"**{text}**"
+        elif run.italic and text.strip():
+            text = f"*{text}*"
+        parts.append(text)
+    return "".join(parts).strip()
+
+
+def import_docx(data: bytes) -> ImportedDocument:
+    """Read a Word document: Heading 1 and 2 start sections, Title names the material, lists
+    and emphasis become Markdown, tables become one line per row."""
+    from docx import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise Invalid("This file could not be read as a Word document (.docx).") from exc
+    builder = _Builder()
+    title = ""
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "tbl":
+            for row in Table(child, document).rows:
+                cells = [" ".join(c.text.split()) for c in row.cells]
+                cells = list(dict.fromkeys(c for c in cells if c))  # merged cells repeat
+                if cells:
+                    builder.line("- " + " · ".join(cells))
+            builder.line("")
+            continue
+        if tag != "p":
+            continue
+        paragraph = Paragraph(child, document)
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        plain = " ".join(paragraph.text.split())
+        if style == "Title":
+            if plain and not title:
+                title = plain
+            continue
+        if style.startswith("Heading"):
+            level = int(style.rsplit(" ", 1)[-1]) if style[-1:].isdigit() else 1
+            if not plain:
+                continue
+            if level <= 2:
+                builder.start(plain)
+            elif _EASY_READ_HEADING.match(plain) and builder.sections:
+                builder.easy = True
+            else:
+                builder.line("#" * min(level, 6) + " " + plain)
+                builder.line("")
+            continue
+        text = _docx_inline(paragraph)
+        if not text:
+            continue
+        if style.startswith("List Bullet"):
+            builder.line("- " + text)
+        elif style.startswith("List Number"):
+            builder.line("1. " + text)
+        else:
+            builder.line(text)
+            builder.line("")
+    doc = builder.result(title)
+    for section in doc.sections:
+        # Consecutive list lines were separated from paragraphs by blank lines above; squeeze
+        # the runs of blank lines that leaves behind.
+        section.body_markdown = re.sub(r"\n{3,}", "\n\n", section.body_markdown)
+        section.easy_read_text = re.sub(r"\n{3,}", "\n\n", section.easy_read_text)
+    if not doc.title:
+        doc.title = doc.sections[0].heading
+    return doc
