@@ -278,7 +278,7 @@ def test_the_next_seating_is_planned_ahead_and_replanned_when_anything_changes(
 
     def person(name: str) -> int:
         joined = make_participant(session, cafe, name)
-        return joined.id or 0
+        return joined.id
 
     people = [person(f"Person {n}") for n in range(9)]
     plans.rotate(session=session, cafe=cafe, now=utcnow())
@@ -316,18 +316,16 @@ def test_a_move_by_hand_after_the_plan_was_made_is_planned_from(
     moved = people[0]
     seated = seating_service.seating_history(session=session, cafe=cafe, before=2)[0]
     away = next(
-        t
-        for t in cafe_service.tables_of(session=session, cafe=cafe)
-        if t.id != seated[moved.id or 0]
+        t for t in cafe_service.tables_of(session=session, cafe=cafe) if t.id != seated[moved.id]
     )
     seating_service.move_person(
-        session=session, cafe=cafe, participant_id=moved.id or 0, table_id=away.id or 0
+        session=session, cafe=cafe, participant_id=moved.id, table_id=away.id
     )
     plans.rotate(session=session, cafe=cafe, now=utcnow())
     assert len(calls) == 2  # planned again from the seating after the move
     history = seating_service.seating_history(session=session, cafe=cafe, before=3)
-    assert history[0][moved.id or 0] == away.id
-    assert sorted(history[1]) == sorted(p.id or 0 for p in people)
+    assert history[0][moved.id] == away.id
+    assert sorted(history[1]) == sorted(p.id for p in people)
 
 
 def test_a_rotation_ends_the_round_before_and_keeps_people_who_cannot_move(
@@ -343,7 +341,7 @@ def test_a_rotation_ends_the_round_before_and_keeps_people_who_cannot_move(
     second = round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     third = round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     history = seating_service.seating_history(session=session, cafe=cafe, before=4)
-    assert len({seating[stays.id or 0] for seating in history}) == 1
+    assert len({seating[stays.id] for seating in history}) == 1
     for rnd in (first, second):
         session.refresh(rnd)
         assert rnd.status == "ended" and rnd.ended_at is not None
@@ -408,7 +406,6 @@ def test_the_live_views_never_draw_another_cafes_state_kept_under_the_same_id(
 
     cafe = make_cafe(session, facilitator, title="This one")
     earlier = make_cafe(session, facilitator, title="Another")
-    assert cafe.id is not None
     db = Database(database_url)
     try:
         cache = StateCache(db)

@@ -409,7 +409,7 @@ def test_a_big_cafe_moves_people_from_a_page_of_their_own(
     page = logged_in.get(f"/cafes/{cafe.id}/console/move/{person.id}")
     assert page.status_code == 200
     assert f"Move {person.display_name}" in page.text
-    here = seating_service.seating_history(session=session, cafe=cafe, before=2)[0][person.id or 0]
+    here = seating_service.seating_history(session=session, cafe=cafe, before=2)[0][person.id]
     tables = cafe_service.tables_of(session=session, cafe=cafe)
     target = next(t for t in tables if t.id != here)
     assert page.text.count('name="table_id"') == 100
@@ -424,7 +424,7 @@ def test_a_big_cafe_moves_people_from_a_page_of_their_own(
     )
     assert moved.status_code == 303
     assert (
-        seating_service.seating_history(session=session, cafe=cafe, before=2)[0][person.id or 0]
+        seating_service.seating_history(session=session, cafe=cafe, before=2)[0][person.id]
         == target.id
     )
     # Someone of another café, or nobody: a clear 404.

@@ -31,7 +31,7 @@ def _forecast(session: Session, cafe: Cafe) -> int:
     """What the server does a few seconds into a round: plan the next one, then draw it."""
     forecast = plans.prepare_next_round(session=session, cafe=cafe)
     assert forecast is not None
-    return forecasts.draw(cafe.id or 0, forecast, theme_choices(session=session, cafe=cafe))
+    return forecasts.draw(cafe.id, forecast, theme_choices(session=session, cafe=cafe))
 
 
 def _start(session: Session, cafe: Cafe) -> tuple[Rotation, dict[int, TableCards], int]:
@@ -50,7 +50,7 @@ def cafe(session: Session, facilitator: Facilitator) -> Cafe:
     people = [make_participant(session, cafe, f"Person {n}") for n in range(9)]
     first_table = cafe_service.tables_of(session=session, cafe=cafe)[0]
     participant_service.set_host(
-        session=session, cafe=cafe, participant_id=people[0].id or 0, table_id=first_table.id
+        session=session, cafe=cafe, participant_id=people[0].id, table_id=first_table.id
     )
     round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     return cafe
@@ -141,13 +141,13 @@ CHANGES: dict[str, Callable[[Session, Cafe], object]] = {
         easy_read=False,
     ),
     "a new host": lambda s, c: participant_service.set_host(
-        session=s, cafe=c, participant_id=_someone(s, c).id or 0, table_id=_tables(s, c)[2].id
+        session=s, cafe=c, participant_id=_someone(s, c).id, table_id=_tables(s, c)[2].id
     ),
     "a host link opened": lambda s, c: participant_service.take_host_link(
         session=s, cafe=c, person=_someone(s, c), host_token=_tables(s, c)[1].host_token
     ),
     "a move by hand": lambda s, c: seating_service.move_person(
-        session=s, cafe=c, participant_id=_someone(s, c).id or 0, table_id=_tables(s, c)[2].id or 0
+        session=s, cafe=c, participant_id=_someone(s, c).id, table_id=_tables(s, c)[2].id
     ),
     "the café's settings": lambda s, c: cafe_service.update_cafe(
         session=s, cafe=c, data=CafeUpdate(reaction_budget=5)
@@ -212,7 +212,7 @@ def test_free_choice_moves_the_version_on(
     round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
     before = _version(engine, cafe)
     seating_service.choose_table(
-        session=session, cafe=cafe, person=person, table_id=_tables(session, cafe)[1].id or 0
+        session=session, cafe=cafe, person=person, table_id=_tables(session, cafe)[1].id
     )
     assert _version(engine, cafe) > before
 

@@ -385,7 +385,7 @@ def test_free_choices_at_the_same_moment_never_overfill_a_table(
     with ThreadPoolExecutor(8) as pool:
         codes = sorted(pool.map(lambda n: choose(n, tables[0].id), range(8)))
     assert codes == [303, 303, 409, 409, 409, 409, 409, 409]
-    assert seating_service.occupancy(session=session, rnd=rnd).get(tables[0].id or 0) == 2
+    assert seating_service.occupancy(session=session, rnd=rnd).get(tables[0].id) == 2
     with ThreadPoolExecutor(2) as pool:
         codes = sorted(pool.map(lambda t: choose(8, t.id), tables[3:5]))
     assert codes == [303, 303]

@@ -52,7 +52,6 @@ def new_code() -> str:
 
 def create_cafe(*, session: Session, facilitator: Facilitator, data: CafeCreate) -> Cafe:
     """Create a café with its tables and rounds, all in one transaction."""
-    assert facilitator.id is not None
     specs = data.tables or []
     if not specs:
         specs = [TableSpec(capacity=data.table_capacity) for _ in range(data.table_count or 0)]
@@ -78,7 +77,6 @@ def create_cafe(*, session: Session, facilitator: Facilitator, data: CafeCreate)
         break
     else:  # pragma: no cover
         raise Conflict("Could not find a free join code; please try again.")
-    assert cafe.id is not None
     tables = []
     for number, spec in enumerate(specs, start=1):
         name = (spec.name or "").strip() or f"Table {number}"
@@ -95,10 +93,8 @@ def create_cafe(*, session: Session, facilitator: Facilitator, data: CafeCreate)
         )
         session.add(rnd)
         session.flush()
-        assert rnd.id is not None
         for tq in round_spec.table_questions:
             table_id = tables[tq.table - 1].id
-            assert table_id is not None
             session.add(
                 TableQuestion(round_id=rnd.id, table_id=table_id, question=tq.question.strip())
             )

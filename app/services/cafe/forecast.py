@@ -114,7 +114,7 @@ def _planner_input(
         )
         for p in people
     ]
-    planner_tables = [PlannerTable(id=t.id or 0, capacity=t.capacity) for t in tables]
+    planner_tables = [PlannerTable(id=t.id, capacity=t.capacity) for t in tables]
     return planner_people, planner_tables
 
 
@@ -148,7 +148,7 @@ def planned_seating(
     plan = plans.get(key) if plans is not None else None
     if plan is None:
         history = seating_history(session=session, cafe=cafe, before=number)
-        seed = (cafe.id or 0) * 100 + number
+        seed = cafe.id * 100 + number
         plan = planner.plan_next_round(
             people=people_in, tables=tables_in, history=history, seed=seed
         )

@@ -49,7 +49,6 @@ def join(
         raise Invalid("Please keep your name to 40 characters or fewer.")
     if role is not None and role not in {r.value for r in StakeholderRole}:
         raise Invalid("Choose one of the roles in the list, or leave it blank.")
-    assert cafe.id is not None
     if join_key:
         earlier = _joined_with(session, cafe, join_key)
         if earlier is not None and earlier.left_at is None:
@@ -83,7 +82,6 @@ def join(
     rnd = current_round(session=session, cafe=cafe)
     if rnd is not None and rnd.status != RoundStatus.ENDED:
         if host_table is not None:
-            assert rnd.id is not None and person.id is not None and host_table.id is not None
             session.add(Seat(round_id=rnd.id, participant_id=person.id, table_id=host_table.id))
         elif cafe.seating_mode == SeatingMode.PLANNED:
             seat_late_joiner(session=session, cafe=cafe, rnd=rnd, person=person)
@@ -115,7 +113,6 @@ def take_host_link(
     if cafe.status == CafeStatus.CLOSED:
         raise Conflict("This café has closed, so the code no longer works.")
     table = _host_table(session, cafe, host_token)
-    assert person.id is not None
     return set_host(session=session, cafe=cafe, participant_id=person.id, table_id=table.id)
 
 

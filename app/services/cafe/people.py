@@ -48,7 +48,7 @@ def _named(
     cafe: Cafe, people: Iterable[Participant], seats: Mapping[int, tuple[int, str]]
 ) -> Participant | None:
     """The one of `people` the cookie's seat in `cafe` names, if any."""
-    seat = seats.get(cafe.id or 0)
+    seat = seats.get(cafe.id)
     if seat is None:
         return None
     return next((person for person in people if _cookie_names(person, *seat)), None)

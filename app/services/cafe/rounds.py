@@ -176,7 +176,6 @@ def _seat_round(
     tables = tables_of(session=session, cafe=cafe)
     people = people_of(session=session, cafe=cafe)
     now_at = seats_of(session=session, rnd=previous)
-    assert nxt.id is not None
     if cafe.seating_mode == SeatingMode.FREE:
         # Hosts and people who can't move keep their place; everyone else picks.
         kept: dict[int, int] = {}
@@ -209,7 +208,6 @@ def _seat_round(
 
 def _seat_as_forecast(session: Session, nxt: Round, forecast: Forecast) -> Seated:
     """The seating planned ahead, written: the café is as the forecast read it."""
-    assert nxt.id is not None
     inputs = forecast.inputs
     planned = dict(inputs.seats)
     if planned:

@@ -59,7 +59,7 @@ def seat_late_joiner(*, session: Session, cafe: Cafe, rnd: Round, person: Partic
     (not committed; the join commits it)."""
     tables = tables_of(session=session, cafe=cafe)
     counts = occupancy(session=session, rnd=rnd)
-    open_tables = [t for t in tables if counts.get(t.id or 0, 0) < t.capacity]
+    open_tables = [t for t in tables if counts.get(t.id, 0) < t.capacity]
     if not open_tables:
         return  # every table is full: they wait as "unseated" for the facilitator
     # The emptiest table, then the one whose share of their role is smallest.
@@ -67,12 +67,11 @@ def seat_late_joiner(*, session: Session, cafe: Cafe, rnd: Round, person: Partic
     best = min(
         open_tables,
         key=lambda t: (
-            counts.get(t.id or 0, 0) / t.capacity,
-            roles[t.id or 0].count(person.role),
+            counts.get(t.id, 0) / t.capacity,
+            roles[t.id].count(person.role),
             t.number,
         ),
     )
-    assert rnd.id is not None and person.id is not None and best.id is not None
     session.add(Seat(round_id=rnd.id, participant_id=person.id, table_id=best.id))
 
 
@@ -112,7 +111,6 @@ def choose_table(*, session: Session, cafe: Cafe, person: Participant, table_id:
     ).first()
     if table is None:
         raise NotFound("No such table in this café.")
-    assert rnd.id is not None and person.id is not None
     existing = session.exec(
         select(Seat).where(Seat.round_id == rnd.id, Seat.participant_id == person.id)
     ).first()
@@ -141,7 +139,6 @@ def move_person(*, session: Session, cafe: Cafe, participant_id: int, table_id: 
     rnd = current_round(session=session, cafe=cafe)
     if rnd is None:
         raise Conflict("Seats are given when the first round starts.")
-    assert rnd.id is not None
     seat = session.exec(
         select(Seat).where(Seat.round_id == rnd.id, Seat.participant_id == participant_id)
     ).first()
@@ -185,7 +182,7 @@ def seating(*, session: Session, cafe: Cafe, round_number: int | None) -> Seatin
             )
         )
     unseated = [pid for pid in people if pid not in seated]
-    return SeatingPublic(cafe_id=cafe.id or 0, round=number, seats=seats, unseated=unseated)
+    return SeatingPublic(cafe_id=cafe.id, round=number, seats=seats, unseated=unseated)
 
 
 def seating_history(*, session: Session, cafe: Cafe, before: int) -> list[dict[int, int]]:

@@ -182,7 +182,7 @@ def assemble_state(
     late: set[int] = set()
     if rnd is not None:
         for view in views.values():
-            view.question = questions.get(view.table.id or 0, rnd.question)
+            view.question = questions.get(view.table.id, rnd.question)
         by_id = {p.id: p for p in people}
         for participant_id, table_id in seats.items():
             person = by_id.get(participant_id)
@@ -217,7 +217,7 @@ class ParticipantState(Moment):
 
 def participant_view(*, state: CafeState, person: Someone, now: datetime) -> ParticipantState:
     """One person's view, derived from the shared café state."""
-    pid = person.id or 0
+    pid = person.id
     table_id = state.table_of.get(pid)
     previous_id = state.previous_table_of.get(pid)
     stayed = previous_id is not None and previous_id == table_id
