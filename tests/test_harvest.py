@@ -20,7 +20,7 @@ from app.services.evidence import harvest as harvest_service
 from app.services.evidence import suggestions
 from app.services.evidence import themes as theme_service
 from app.services.evidence.charts import bar_chart
-from app.services.evidence.filters import NO_THEME, ContributionFilter, parse_filter
+from app.services.evidence.filters import NO_THEME, ContributionFilter
 from app.services.evidence.suggestions import stem, suggest_groups
 from tests.conftest import csrf_of
 from tests.factories import make_cafe, make_contribution, make_facilitator
@@ -109,8 +109,32 @@ def test_bad_filter_values_get_a_readable_message(
     assert "Kind must be one of the choices" in r.text
     assert "Round must be one of the choices" in r.text
     with pytest.raises(Invalid):
-        parse_filter(role="king")
-    assert parse_filter(theme="none").theme == NO_THEME
+        ContributionFilter.from_params({"role": "king"})
+    assert ContributionFilter.from_params({"theme": "none"}).theme == NO_THEME
+
+
+def test_one_filter_reads_a_cafes_and_a_networks_parameters() -> None:
+    # The harvest wall, the merge page and the API all read their filter here.
+    cafe = ContributionFilter.from_params(
+        {"round": "2", "table": " ", "kind": "barrier", "role": "none", "theme": 0, "cafe": "x"}
+    )
+    assert cafe == ContributionFilter(round=2, kind="barrier", role="none", theme=NO_THEME)
+    assert ContributionFilter.from_params(cafe.params()) == cafe
+    network = ContributionFilter.from_params(
+        {"cafe": "4", "group": "", "theme": " Transport ", "evidence_type": "practice"},
+        network=True,
+    )
+    assert network == ContributionFilter(
+        cafe_id=4, theme_name="Transport", evidence_type="practice"
+    )
+    assert ContributionFilter.from_params(network.params(), network=True) == network
+    with pytest.raises(Invalid) as caught:
+        ContributionFilter.from_params({"group": "0", "kind": "rant", "cafe": "²"}, network=True)
+    assert caught.value.detail == (
+        "Café must be one of the choices in the list. "
+        "Local group must be one of the choices in the list. "
+        "Kind must be one of the choices in the list."
+    )
 
 
 def test_htmx_filter_returns_only_the_harvest_block(

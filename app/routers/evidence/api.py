@@ -54,13 +54,15 @@ def list_contributions(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ContributionPage:
     """Contributions in the order they last changed, for incremental sync with a cursor."""
-    filters = ContributionFilter(
-        round=round,
-        table=table,
-        kind=kind.value if kind else None,
-        evidence_type=evidence_type.value if evidence_type else None,
-        role=role,
-        theme=theme,
+    filters = ContributionFilter.from_params(
+        {
+            "round": round,
+            "table": table,
+            "kind": kind,
+            "evidence_type": evidence_type,
+            "role": role,
+            "theme": theme,
+        }
     )
     return record_service.contribution_page(
         session=session,

@@ -22,13 +22,13 @@ from app.models.accounts import Facilitator
 from app.models.cafe import Cafe, CafeStatus, Participant
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.security import request_is_htmx
-from app.services import cafe as cafe_service
+from app.services.cafe import cafes as cafe_service
 from app.services.errors import DomainError, Invalid, NotFound
 from app.services.evidence import harvest as harvest_service
 from app.services.evidence import suggestions
 from app.services.evidence import themes as theme_service
 from app.services.evidence.charts import Chart, bar_chart
-from app.services.evidence.filters import NO_ROLE, ContributionFilter, parse_filter
+from app.services.evidence.filters import NO_ROLE, ContributionFilter
 from app.services.export import notes_reading
 from app.services.export.formats import FORMATS, NotesFormat
 
@@ -76,10 +76,10 @@ def _harvest(
         "theme_names": {s.theme.id: s.theme.name for s in themes},
         "suggestions": suggestions.suggest_themes(session=session, cafe=cafe, filters=filters),
         "charts": _charts(harvest_service.counts(session=session, cafe=cafe, filters=filters)),
-        "rounds": cafe_service.rounds_of(session, cafe),
-        "tables": cafe_service.tables_of(session, cafe),
-        "kinds": KIND_LABELS,
-        "evidence": EVIDENCE_LABELS,
+        "rounds": cafe_service.rounds_of(session=session, cafe=cafe),
+        "tables": cafe_service.tables_of(session=session, cafe=cafe),
+        "kind_labels": KIND_LABELS,
+        "evidence_labels": EVIDENCE_LABELS,
         "no_role": NO_ROLE,
         "formats": [(f, FORMATS[f].label) for f in NotesFormat],
         "notice": notice or request.session.pop(NOTICE_KEY, None),
@@ -93,9 +93,8 @@ def _filter_from_back(back: str) -> ContributionFilter:
     """The wall's filter carried through a form as its query string; a damaged one is
     simply dropped rather than refusing the whole action."""
     values = {k: v[0] for k, v in parse_qs(back[:500]).items() if v}
-    fields = ("round", "table", "kind", "evidence_type", "role", "theme")
     try:
-        return parse_filter(**{k: values.get(k, "") for k in fields})
+        return ContributionFilter.from_params(values)
     except Invalid:
         return ContributionFilter()
 
@@ -133,13 +132,15 @@ def harvest_page(
 ) -> Response:
     """The harvest wall with its filters, themes, suggestions and charts."""
     try:
-        filters = parse_filter(
-            round=round,
-            table=table,
-            kind=kind,
-            evidence_type=evidence_type,
-            role=role,
-            theme=theme,
+        filters = ContributionFilter.from_params(
+            {
+                "round": round,
+                "table": table,
+                "kind": kind,
+                "evidence_type": evidence_type,
+                "role": role,
+                "theme": theme,
+            }
         )
     except Invalid as exc:
         return _harvest(

@@ -50,6 +50,7 @@ from app.models.material import (
     VersionPublic,
 )
 from app.models.network import Network, Page
+from app.services.evidence.filters import ContributionFilter
 from app.services.export import materials as material_export
 from app.services.material import cross_group as cross_group_service
 from app.services.material import diff as diff_service
@@ -125,13 +126,13 @@ def candidates(
     page = merge_service.merge_candidates(
         session=session,
         network=network,
-        filters=merge_service.CandidateFilter(
+        filters=ContributionFilter(
             cafe_id=cafe_id,
             group_id=group_id,
-            theme=theme,
-            kind=kind,
-            evidence_type=evidence_type,
-            role=role,
+            theme_name=theme or None,
+            kind=kind or None,
+            evidence_type=evidence_type or None,
+            role=role or None,
         ),
         after=after,
         limit=limit,

@@ -18,7 +18,6 @@ from app.deps.material import (
     imported_file,
 )
 from app.kit.rendering import render
-from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.models.material import (
     Material,
@@ -30,6 +29,7 @@ from app.models.material import (
 )
 from app.models.network import Network
 from app.services.errors import DomainError, Invalid, NotFound
+from app.services.evidence.filters import NO_ROLE, ContributionFilter
 from app.services.export import materials as material_export
 from app.services.material import cross_group as cross_group_service
 from app.services.material import diff as diff_service
@@ -497,22 +497,6 @@ def delete_section(
 # --- merging evidence -------------------------------------------------------------------------
 
 
-def _filters(
-    cafe: str, group: str, theme: str, kind: str, evidence_type: str, role: str
-) -> merge_service.CandidateFilter:
-    def number(raw: str) -> int | None:
-        return int(raw) if raw.strip().isdigit() else None
-
-    return merge_service.CandidateFilter(
-        cafe_id=number(cafe),
-        group_id=number(group),
-        theme=theme.strip() or None,
-        kind=kind if kind in KIND_LABELS else None,
-        evidence_type=evidence_type if evidence_type in EVIDENCE_LABELS else None,
-        role=role if role in ROLE_LABELS else None,
-    )
-
-
 Text = Annotated[str, Query(max_length=80)]
 
 
@@ -562,7 +546,10 @@ def _merge_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    filters = _filters(**chosen)
+    try:
+        filters = ContributionFilter.from_params(chosen, network=True)
+    except Invalid as exc:
+        filters, error, status_code = ContributionFilter(), exc.detail, exc.status_code
     page = merge_service.merge_candidates(
         session=session, network=network, filters=filters, after=after, limit=PAGE_SIZE
     )
@@ -588,6 +575,8 @@ def _merge_page(
             groups=list({link.group.id: link.group for link in links}.values()),
             themes=themes,
             theme_names=sorted({" ".join(t.theme.name.split()) for t in themes}, key=str.casefold),
+            f=filters,
+            no_role=NO_ROLE,
             chosen=chosen,
             filtered=any(chosen.values()),
             in_section=in_section,
@@ -629,10 +618,17 @@ def merge(
     }
     ids = list(contribution or [])
     if all_shown:
+        try:
+            filters = ContributionFilter.from_params(chosen, network=True)
+        except Invalid:
+            # Nothing is merged: the page says what is wrong with the filter.
+            return _merge_page(
+                request, session, facilitator, network, material, version, section, chosen, after
+            )
         page = merge_service.merge_candidates(
             session=session,
             network=network,
-            filters=_filters(**chosen),
+            filters=filters,
             after=after,
             limit=PAGE_SIZE,
         )

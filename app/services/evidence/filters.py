@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +27,12 @@ NO_THEME = 0  # filter value: not in any theme yet
 
 @dataclass(frozen=True)
 class ContributionFilter:
-    """Which contributions to show. Rounds and tables are given by number, themes by id."""
+    """Which contributions to show, on the harvest wall, the merge page and in the API.
+
+    In a café, rounds and tables are given by number and a theme by id (``NO_THEME``: in no
+    theme). Across a network's cafés, a café and a local group by id and a theme by name,
+    matched in every café. Kind, evidence type and role mean the same everywhere.
+    """
 
     round: int | None = None
     table: int | None = None
@@ -35,19 +40,25 @@ class ContributionFilter:
     evidence_type: str | None = None
     role: str | None = None
     theme: int | None = None
+    cafe_id: int | None = None
+    group_id: int | None = None
+    theme_name: str | None = None
 
     @property
     def active(self) -> bool:
         return any(v is not None for v in self.params().values())
 
     def params(self) -> dict[str, str]:
+        """The filter as the parameters ``from_params`` reads back."""
         values: dict[str, Any] = {
             "round": self.round,
             "table": self.table,
+            "cafe": self.cafe_id,
+            "group": self.group_id,
             "kind": self.kind,
             "evidence_type": self.evidence_type,
             "role": self.role,
-            "theme": self.theme,
+            "theme": self.theme if self.theme_name is None else self.theme_name,
         }
         return {k: str(v) for k, v in values.items() if v is not None}
 
@@ -56,53 +67,105 @@ class ContributionFilter:
         params: dict[str, str] = {**self.params(), **{k: str(v) for k, v in extra.items()}}
         return urlencode(params)
 
+    @classmethod
+    def from_params(
+        cls, params: Mapping[str, object], *, network: bool = False
+    ) -> ContributionFilter:
+        """Read a filter from query or form parameters: missing or empty means "all".
 
-def parse_filter(
-    *,
-    round: str = "",
-    table: str = "",
-    kind: str = "",
-    evidence_type: str = "",
-    role: str = "",
-    theme: str = "",
-) -> ContributionFilter:
-    """Read the wall's filter form (empty means "all"); problems read as sentences."""
-    problems: list[str] = []
+        ``network=True`` reads a filter across a network's cafés (``cafe``, ``group``, and
+        ``theme`` as a name); otherwise one café's (``round``, ``table``, and ``theme`` as an
+        id or "none"). Every problem is named, as sentences, in one ``Invalid``.
+        """
+        read = _Reader(params)
+        # Read in the order the form shows, so the problems read in that order too.
+        if network:
+            first, second = read.number("cafe", "Café"), read.number("group", "Local group")
+        else:
+            first, second = read.number("round", "Round"), read.number("table", "Table")
+        kind = read.choice("kind", "Kind", [k.value for k in ContributionKind])
+        evidence_type = read.choice(
+            "evidence_type", "Evidence type", [e.value for e in EvidenceType]
+        )
+        role = read.choice("role", "Role", [*(r.value for r in StakeholderRole), NO_ROLE])
+        if network:
+            found = cls(
+                cafe_id=first,
+                group_id=second,
+                theme_name=read.text("theme"),
+                kind=kind,
+                evidence_type=evidence_type,
+                role=role,
+            )
+        else:
+            found = cls(
+                round=first,
+                table=second,
+                theme=read.theme(),
+                kind=kind,
+                evidence_type=evidence_type,
+                role=role,
+            )
+        if read.problems:
+            raise Invalid(" ".join(read.problems))
+        return found
 
-    def number(raw: str, label: str, *, allow_zero: bool = False) -> int | None:
-        raw = raw.strip()
-        if not raw:
+
+class _Reader:
+    """Reads parameters one by one, noting each problem rather than stopping at the first."""
+
+    def __init__(self, params: Mapping[str, object]) -> None:
+        self.params = params
+        self.problems: list[str] = []
+
+    def text(self, key: str) -> str | None:
+        value = self.params.get(key)
+        if value is None:
             return None
-        if not raw.isdigit() or (int(raw) == 0 and not allow_zero):
-            problems.append(f"{label} must be one of the choices in the list.")
+        return str(value).strip() or None
+
+    def _refuse(self, label: str) -> None:
+        self.problems.append(f"{label} must be one of the choices in the list.")
+
+    def number(self, key: str, label: str, *, allow_zero: bool = False) -> int | None:
+        raw = self.text(key)
+        if raw is None:
+            return None
+        if not (raw.isascii() and raw.isdigit()) or (int(raw) == 0 and not allow_zero):
+            self._refuse(label)
             return None
         return int(raw)
 
-    def choice(raw: str, allowed: Iterable[str], label: str) -> str | None:
-        raw = raw.strip()
-        if not raw:
-            return None
-        if raw not in set(allowed):
-            problems.append(f"{label} must be one of the choices in the list.")
+    def choice(self, key: str, label: str, allowed: Sequence[str]) -> str | None:
+        raw = self.text(key)
+        if raw is not None and raw not in allowed:
+            self._refuse(label)
             return None
         return raw
 
-    theme_raw = theme.strip()
-    result = ContributionFilter(
-        round=number(round, "Round"),
-        table=number(table, "Table"),
-        kind=choice(kind, (k.value for k in ContributionKind), "Kind"),
-        evidence_type=choice(evidence_type, (e.value for e in EvidenceType), "Evidence type"),
-        role=choice(role, [*(r.value for r in StakeholderRole), NO_ROLE], "Role"),
-        theme=NO_THEME if theme_raw == "none" else number(theme_raw, "Theme", allow_zero=True),
-    )
-    if problems:
-        raise Invalid(" ".join(problems))
-    return result
+    def theme(self) -> int | None:
+        if self.text("theme") == "none":
+            return NO_THEME
+        return self.number("theme", "Theme", allow_zero=True)
+
+
+def tag_conditions(*, filters: ContributionFilter) -> list[ColumnElement[bool]]:
+    """The kind, evidence type and role a contribution is tagged with, as SQL conditions:
+    the part of a filter that means the same in a café and across a network."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.kind is not None:
+        conditions.append(col(Contribution.kind) == filters.kind)
+    if filters.evidence_type is not None:
+        conditions.append(col(Contribution.evidence_type) == filters.evidence_type)
+    if filters.role == NO_ROLE:
+        conditions.append(col(Contribution.author_role).is_(None))
+    elif filters.role is not None:
+        conditions.append(col(Contribution.author_role) == filters.role)
+    return conditions
 
 
 def where(*, cafe: Cafe, filters: ContributionFilter) -> list[ColumnElement[bool]]:
-    """The filter as SQL conditions on ``Contribution``, within one café (every status)."""
+    """A café filter as SQL conditions on ``Contribution``, in that café (every status)."""
     conditions: list[ColumnElement[bool]] = [col(Contribution.cafe_id) == cafe.id]
     if filters.round is not None:
         round_id = (
@@ -118,14 +181,7 @@ def where(*, cafe: Cafe, filters: ContributionFilter) -> list[ColumnElement[bool
             .scalar_subquery()
         )
         conditions.append(col(Contribution.table_id) == table_id)
-    if filters.kind is not None:
-        conditions.append(col(Contribution.kind) == filters.kind)
-    if filters.evidence_type is not None:
-        conditions.append(col(Contribution.evidence_type) == filters.evidence_type)
-    if filters.role == NO_ROLE:
-        conditions.append(col(Contribution.author_role).is_(None))
-    elif filters.role is not None:
-        conditions.append(col(Contribution.author_role) == filters.role)
+    conditions.extend(tag_conditions(filters=filters))
     if filters.theme is not None:
         in_theme = select(ContributionTheme.contribution_id).where(
             col(ContributionTheme.contribution_id) == col(Contribution.id)

@@ -41,7 +41,7 @@ class Card:
 
     @property
     def id(self) -> int:
-        return self.contribution.id or 0
+        return self.contribution.id
 
     @property
     def kind_label(self) -> str:
@@ -89,9 +89,14 @@ def wall(
 
 
 def _cards(session: Session, cafe: Cafe, rows: Sequence[Contribution]) -> list[Card]:
-    rounds = {r.id: r.number for r in cafe_service.rounds_of(session=session, cafe=cafe)}
-    tables = {t.id: t.name for t in cafe_service.tables_of(session=session, cafe=cafe)}
-    ids = [c.id for c in rows if c.id is not None]
+    # Keyed as the contributions name them: one made before the first round has none.
+    rounds: dict[int | None, int] = {
+        r.id: r.number for r in cafe_service.rounds_of(session=session, cafe=cafe)
+    }
+    tables: dict[int | None, str] = {
+        t.id: t.name for t in cafe_service.tables_of(session=session, cafe=cafe)
+    }
+    ids = [c.id for c in rows]
     themes_of = themes_for(session=session, ids=ids)
     reactions = reactions_for(session=session, ids=ids)
     return [
@@ -99,8 +104,8 @@ def _cards(session: Session, cafe: Cafe, rows: Sequence[Contribution]) -> list[C
             contribution=c,
             round_number=rounds.get(c.round_id),
             table_name=tables.get(c.table_id),
-            themes=themes_of.get(c.id or 0, []),
-            reactions=reactions.get(c.id or 0, 0),
+            themes=themes_of.get(c.id, []),
+            reactions=reactions.get(c.id, 0),
         )
         for c in rows
     ]

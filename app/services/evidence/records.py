@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from app.models.cafe import Cafe, Participant
+from app.models.cafe import Cafe, CafeTable, Participant, Round
 from app.models.evidence import Contribution, ContributionStatus
 from app.models.harvest import ContributionPage, ContributionRecord, ThemeRef
 from app.services.cafe import cafes as cafe_service
@@ -80,7 +80,7 @@ def contribution_page(
     rows = rows[:limit]
     items = records(session=session, cafe=cafe, rows=rows)
     cursor = (
-        encode_cursor(change_seq=rows[-1].change_seq, contribution_id=rows[-1].id or 0)
+        encode_cursor(change_seq=rows[-1].change_seq, contribution_id=rows[-1].id)
         if rows
         else after
     )
@@ -91,28 +91,31 @@ def records(
     *, session: Session, cafe: Cafe, rows: Sequence[Contribution]
 ) -> list[ContributionRecord]:
     """Contributions as API records with their provenance; tombstones when not visible."""
-    rounds = {r.id: r for r in cafe_service.rounds_of(session=session, cafe=cafe)}
-    tables = {t.id: t for t in cafe_service.tables_of(session=session, cafe=cafe)}
+    # Keyed as the contributions name them: one made before the first round has none.
+    rounds: dict[int | None, Round] = {
+        r.id: r for r in cafe_service.rounds_of(session=session, cafe=cafe)
+    }
+    tables: dict[int | None, CafeTable] = {
+        t.id: t for t in cafe_service.tables_of(session=session, cafe=cafe)
+    }
     overrides: dict[tuple[int, int], str] = {}
     for each in rounds.values():
         for table_id, override in cafe_service.table_questions(session=session, rnd=each).items():
-            overrides[(each.id or 0, table_id)] = override
-    ids = [c.id for c in rows if c.id is not None]
+            overrides[(each.id, table_id)] = override
+    ids = [c.id for c in rows]
     themes = themes_for(session=session, ids=ids)
     reactions = reactions_for(session=session, ids=ids)
     names: dict[int, str] = {}
     if cafe.names_visible:
         people = {c.participant_id for c in rows if c.participant_id is not None}
         if people:
-            names = {
-                pid: name
-                for pid, name in session.exec(
+            names = dict(
+                session.exec(
                     select(Participant.id, Participant.display_name).where(
                         col(Participant.id).in_(people)
                     )
-                )
-                if pid is not None
-            }
+                ).all()
+            )
     items = []
     for c in rows:
         visible = c.status == ContributionStatus.VISIBLE
@@ -120,10 +123,10 @@ def records(
         table = tables.get(c.table_id)
         question: str | None = None
         if rnd is not None:
-            question = overrides.get((rnd.id or 0, c.table_id or 0), rnd.question)
+            question = overrides.get((rnd.id, c.table_id or 0), rnd.question)
         items.append(
             ContributionRecord(
-                id=c.id or 0,
+                id=c.id,
                 cafe_id=c.cafe_id,
                 status=c.status,
                 text=c.text if visible else None,
@@ -135,10 +138,10 @@ def records(
                 table=table.number if table else None,
                 table_name=table.name if table else None,
                 question=question,
-                themes=[ThemeRef(id=t.id or 0, name=t.name) for t in themes.get(c.id or 0, [])]
+                themes=[ThemeRef(id=t.id, name=t.name) for t in themes.get(c.id, [])]
                 if visible
                 else [],
-                reactions=reactions.get(c.id or 0, 0) if visible else 0,
+                reactions=reactions.get(c.id, 0) if visible else 0,
                 author=names.get(c.participant_id or 0) if visible else None,
                 created_at=c.created_at,
                 updated_at=c.updated_at,

@@ -203,7 +203,7 @@ def suggest_themes(
         .order_by(col(Contribution.id).desc())
         .limit(sample)
     ).all()
-    texts = [(cid, text) for cid, text in rows if cid is not None]
+    texts = [(cid, text) for cid, text in rows]
     suggestions = suggest_groups(texts=texts)
     by_id = dict(texts)
     existing = {

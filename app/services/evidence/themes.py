@@ -43,7 +43,7 @@ def themes_of(*, session: Session, cafe: Cafe) -> list[ThemeSummary]:
         .where(Theme.cafe_id == cafe.id)
         .order_by(func.lower(Theme.name), col(Theme.id))
     )
-    return [ThemeSummary(theme=t, count=int(counts.get(t.id or 0, 0))) for t in themes]
+    return [ThemeSummary(theme=t, count=int(counts.get(t.id, 0))) for t in themes]
 
 
 def chosen_themes(
@@ -61,14 +61,14 @@ def chosen_themes(
     ).all()
     if len(found) != len(wanted):
         raise Invalid("One of those themes is no longer there. Please choose from the list.")
-    return [(theme_id or 0, name) for theme_id, name in found]
+    return [(theme_id, name) for theme_id, name in found]
 
 
 def theme_public(*, summary: ThemeSummary) -> ThemePublic:
     """A theme and its count as the API shows it."""
     t = summary.theme
     return ThemePublic(
-        id=t.id or 0,
+        id=t.id,
         name=t.name,
         description=t.description,
         contributions=summary.count,
@@ -119,7 +119,6 @@ def create_theme(
     cleaned = _clean_name(name)
     if _name_taken(session, cafe, cleaned, other_than=None):
         raise Conflict(f"There is already a theme called “{cleaned}”.")
-    assert cafe.id is not None
     theme = Theme(
         cafe_id=cafe.id, name=cleaned, description=_clean_description(description), created_at=now
     )
@@ -148,7 +147,7 @@ def update_theme(
             raise Conflict(f"There is already a theme called “{cleaned}”.")
         if cleaned != theme.name:
             # Its contributions' records name the theme: they changed too.
-            changes.mark(session.connection(), cafe.id or 0, _members(theme))
+            changes.mark(session.connection(), cafe.id, _members(theme))
         theme.name = cleaned
     if description is not None:
         theme.description = _clean_description(description)
@@ -162,7 +161,7 @@ def delete_theme(*, session: Session, cafe: Cafe, theme_id: int, now: datetime) 
     """Delete a theme; its contributions stay, only the grouping goes."""
     theme = get_theme(session=session, cafe=cafe, theme_id=theme_id)
     members = _members(theme)
-    changes.mark(session.connection(), cafe.id or 0, members)
+    changes.mark(session.connection(), cafe.id, members)
     session.execute(
         update(Contribution).where(col(Contribution.id).in_(members)).values(updated_at=now)
     )
@@ -206,10 +205,9 @@ def _link(session: Session, cafe: Cafe, theme: Theme, ids: Sequence[int], now: d
         ).all()
     )
     new = [cid for cid in wanted if cid not in already]
-    assert theme.id is not None
     if new:
         # Themes are part of the record an API client syncs: a change it must see.
-        changes.mark(session.connection(), cafe.id or 0, new)
+        changes.mark(session.connection(), cafe.id, new)
     for cid in new:
         session.add(ContributionTheme(contribution_id=cid, theme_id=theme.id))
     if new:
@@ -248,7 +246,7 @@ def unassign(
         ).all()
     )
     if linked:
-        changes.mark(session.connection(), cafe.id or 0, linked)
+        changes.mark(session.connection(), cafe.id, linked)
         session.execute(
             delete(ContributionTheme).where(
                 col(ContributionTheme.theme_id) == theme.id,
