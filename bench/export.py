@@ -133,7 +133,6 @@ def seed(url: str, n: int) -> int:
                 ],
             ),
         )
-        assert cafe.id is not None
         cafe_id = cafe.id
         tables = [t.id for t in cafe_service.tables_of(session=session, cafe=cafe)]
         rounds = [r.id for r in cafe_service.rounds_of(session=session, cafe=cafe)]

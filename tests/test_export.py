@@ -100,7 +100,6 @@ def _seed(session: Session, facilitator: Facilitator, *, names_visible: bool = F
     )
     bus = ids["A bus pass would help"]
     for person in (alex, sam):
-        assert person.id is not None
         session.add(Reaction(contribution_id=bus, participant_id=person.id))
     session.add(
         Media(

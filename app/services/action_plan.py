@@ -226,7 +226,6 @@ def create_plan(
     *, session: Session, network: Network, data: ActionPlanCreate, now: datetime
 ) -> ActionPlan:
     """Start a local group's action plan, or the network's theory of change (one of each)."""
-    assert network.id is not None
     group: LocalGroup | None = None
     if data.kind == PlanKind.NETWORK:
         if data.group_id is None:
@@ -261,7 +260,6 @@ def update_plan(
     *, session: Session, plan: ActionPlan, data: ActionPlanUpdate, now: datetime
 ) -> ActionPlan:
     """Save answers and the evidence each one cites; fields not given are left as they are."""
-    assert plan.id is not None
     keys = {f.key for f in TEMPLATES[plan.kind]}
     unknown = sorted(set(data.answers) - keys)
     if unknown:
@@ -318,7 +316,6 @@ def _set_citations(session: Session, plan: ActionPlan, key: str, item_ids: list[
         if citation.evidence_item_id not in keep:
             session.delete(citation)
     have = {c.evidence_item_id for c in current}
-    assert plan.id is not None
     for item_id in wanted:
         if item_id not in have:
             session.add(ActionPlanCitation(plan_id=plan.id, field=key, evidence_item_id=item_id))
@@ -354,12 +351,11 @@ def cited_text(*, item: EvidenceItem, status: str) -> str:
 def cited_all(*, session: Session, items: list[EvidenceItem]) -> list[CitedEvidence]:
     live = source_service.live_sources(session=session, items=items)
     return [
-        cited(item=item, status=source_now(item=item, live=live[item.id or 0])) for item in items
+        cited(item=item, status=source_now(item=item, live=live[item.id])) for item in items
     ]
 
 
 def cited(*, item: EvidenceItem, status: str) -> CitedEvidence:
-    assert item.id is not None
     return CitedEvidence(
         evidence_item_id=item.id,
         text=cited_text(item=item, status=status),
@@ -384,7 +380,7 @@ def evidence_choices(*, session: Session, network: Network) -> list[EvidenceItem
     newest: dict[str, EvidenceItem] = {}
     for item in items:
         newest.setdefault(item.item_key, item)
-    return sorted(newest.values(), key=lambda i: i.id or 0)
+    return sorted(newest.values(), key=lambda i: i.id)
 
 
 def provenance(item: CitedEvidence) -> str:
@@ -403,7 +399,6 @@ def provenance(item: CitedEvidence) -> str:
 
 def plan_view(*, session: Session, plan: ActionPlan) -> ActionPlanPublic:
     """The plan with every question of its template, its answers and cited evidence."""
-    assert plan.id is not None
     network = session.get(Network, plan.network_id)
     assert network is not None
     group = session.get(LocalGroup, plan.group_id) if plan.group_id else None

@@ -102,9 +102,15 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~])")
 _LINE_START = re.compile(r"^([+\-=]|\d+(?=[.)]))", re.MULTILINE)
 
 
+_STARTERS = frozenset("+-=0123456789")
+
+
 def escape(text: str) -> str:
-    """Text as one line of inline Markdown, shown as written: markup characters escaped."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Text as one line of inline Markdown, shown as written: markup characters escaped, and
+    a list marker at its start too, should the line begin with it."""
+    line = _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    # Most lines start with a letter: the cheap test keeps the notes' hot loop fast.
+    return _LINE_START.sub(_escape_start, line, count=1) if line[:1] in _STARTERS else line
 
 
 def escape_block(text: str) -> str:

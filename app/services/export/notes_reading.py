@@ -67,30 +67,28 @@ class NotesContext:
 
 
 def load_context(*, session: Session, cafe: Cafe, now: datetime) -> NotesContext:
-    rounds = {r.id or 0: r for r in cafe_service.rounds_of(session=session, cafe=cafe)}
+    rounds = {r.id: r for r in cafe_service.rounds_of(session=session, cafe=cafe)}
     overrides: dict[tuple[int, int], str] = {}
     for rnd in rounds.values():
         for table_id, question in cafe_service.table_questions(session=session, rnd=rnd).items():
-            overrides[(rnd.id or 0, table_id)] = question
+            overrides[(rnd.id, table_id)] = question
     names: dict[int, str] = {}
     if cafe.names_visible:
-        names = {
-            pid: name
-            for pid, name in session.exec(
+        names = dict(
+            session.exec(
                 select(Participant.id, Participant.display_name).where(
                     Participant.cafe_id == cafe.id
                 )
-            )
-            if pid is not None
-        }
+            ).all()
+        )
     return NotesContext(
         cafe=cafe,
         now=now,
         rounds=rounds,
-        tables={t.id or 0: t for t in cafe_service.tables_of(session=session, cafe=cafe)},
+        tables={t.id: t for t in cafe_service.tables_of(session=session, cafe=cafe)},
         overrides=overrides,
         themes={
-            t.id or 0: t
+            t.id: t
             for t in session.exec(
                 select(Theme).where(Theme.cafe_id == cafe.id).order_by(func.lower(Theme.name))
             )
@@ -505,9 +503,7 @@ def _groups(session: Session, ctx: NotesContext, batch: int) -> Iterator[NoteGro
                 new_round=previous is None or previous[0] != place[0],
                 new_table=new_table,
                 themed=bool(ctx.themes),
-                table_question=(
-                    ctx.overrides.get((rnd.id or 0, table.id or 0)) if rnd and table else None
-                )
+                table_question=(ctx.overrides.get((rnd.id, table.id)) if rnd and table else None)
                 if new_table
                 else None,
                 batches=cursor.take(place, batch),

@@ -54,7 +54,7 @@ def evidence_view_public(ev: EvidenceView) -> EvidenceItemPublic:
 def section_public(sv: SectionView) -> SectionPublic:
     s = sv.section
     return SectionPublic(
-        id=s.id or 0,
+        id=s.id,
         section_key=s.section_key,
         position=s.position,
         heading=s.heading,
@@ -81,7 +81,7 @@ def version_detail(view: VersionView) -> VersionDetail:
 def material_public(summary: MaterialSummary) -> MaterialPublic:
     m = summary.material
     return MaterialPublic(
-        id=m.id or 0,
+        id=m.id,
         network_id=m.network_id,
         title=m.title,
         created_at=m.created_at,
@@ -99,7 +99,7 @@ def use_public(use: UseRef) -> UsePublic:
 def candidate_public(candidate: Candidate) -> CandidatePublic:
     c, p = candidate.contribution, candidate.provenance
     return CandidatePublic(
-        contribution_id=c.id or 0,
+        contribution_id=c.id,
         text=c.text,
         kind=c.kind,
         evidence_type=c.evidence_type,
@@ -144,7 +144,7 @@ def _section_diff_public(sd: SectionDiff) -> SectionDiffPublic:
 
 def diff_public(diff: VersionDiff) -> VersionDiffPublic:
     return VersionDiffPublic(
-        material_id=diff.material.id or 0,
+        material_id=diff.material.id,
         from_version=diff.old.number,
         to_version=diff.new.number,
         sections_added=diff.count("added"),
