@@ -50,8 +50,9 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
     )
 
 
-@router.websocket("/ws/console/{cafe_id}")
-async def console_socket(websocket: WebSocket, cafe_id: int) -> None:
+async def _facilitator_view(websocket: WebSocket, cafe_id: int, *, console: bool) -> None:
+    """The console or the projector, for the café's own facilitator only; they redraw at
+    most five times a second."""
     settings, db, hub, cache = _parts(websocket)
     cafe = await facilitator_cafe(websocket, settings, db, cafe_id)
     if cafe is None:
@@ -63,26 +64,18 @@ async def console_socket(websocket: WebSocket, cafe_id: int) -> None:
         cache=cache,
         cafe_id=cafe_id,
         cafe_code=cafe.code,
-        channels=[board_channel(cafe_id)],  # board changes are not on the café channel
-        render=console_view(websocket, settings, db),
+        # The console shows the boards too: their changes are not on the café channel.
+        channels=[board_channel(cafe_id)] if console else [],
+        render=console_view(websocket, settings, db) if console else projector_view(settings),
         coalesce=0.2,
     )
+
+
+@router.websocket("/ws/console/{cafe_id}")
+async def console_socket(websocket: WebSocket, cafe_id: int) -> None:
+    await _facilitator_view(websocket, cafe_id, console=True)
 
 
 @router.websocket("/ws/projector/{cafe_id}")
 async def projector_socket(websocket: WebSocket, cafe_id: int) -> None:
-    settings, db, hub, cache = _parts(websocket)
-    cafe = await facilitator_cafe(websocket, settings, db, cafe_id)
-    if cafe is None:
-        await _refuse(websocket)
-        return
-    await serve(
-        websocket,
-        hub=hub,
-        cache=cache,
-        cafe_id=cafe_id,
-        cafe_code=cafe.code,
-        channels=[],
-        render=projector_view(settings),
-        coalesce=0.2,
-    )
+    await _facilitator_view(websocket, cafe_id, console=False)
