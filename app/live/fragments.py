@@ -157,7 +157,7 @@ def board_block(
 @dataclass(frozen=True)
 class RoundBundle:
     """What a round event sends the phones at one table with an empty board (see
-    `round_part` in routers/live.py): the `now` block, the board and the key of the form
+    `PhoneView.round_part` in app/live/phone.py): the `now` block, the board and the key of the form
     they should have."""
 
     now: str
