@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.services.errors import Invalid
+from app.services.errors import DomainError, Invalid
 
 # How the lead's network forms label their fields.
 FIELD_LABELS = {
@@ -72,3 +73,16 @@ FormDep = Annotated[FormData, Depends(form_data)]
 def see_other(url: str) -> RedirectResponse:
     """After a successful post: the page to show, fetched again (Post/Redirect/Get)."""
     return RedirectResponse(url, status_code=303)
+
+
+def refusal(
+    session: Session, exc: DomainError, *stale: object, status_code: int | None = None
+) -> dict[str, Any]:
+    """After a service refused a page's write: undo what it had begun, reload the `stale` rows
+    the page shows again, and give the page what to say, as its keyword arguments:
+    `return page(request, …, **refusal(session, exc, cafe))` (`error`, `status_code`: the
+    refusal's own unless the form always answers with one)."""
+    session.rollback()
+    for row in stale:
+        session.refresh(row)
+    return {"error": exc.detail, "status_code": status_code or exc.status_code}
