@@ -211,7 +211,7 @@ def save_settings(
             error=exc.detail,
             status_code=exc.status_code,
         )
-    announce.cafe(cafe.id or 0, CafeEvent.ROUND_CHANGED)
+    announce.cafe(cafe.id, CafeEvent.ROUND_CHANGED)
     return RedirectResponse(f"/cafes/{cafe.id}/console", status_code=303)
 
 

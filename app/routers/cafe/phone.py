@@ -212,7 +212,6 @@ def choose_table(
     table = seating_service.choose_table(
         session=session, cafe=cafe, person=person, table_id=table_id
     )
-    assert cafe.id is not None
     announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=person.id, table_id=table.id)
     return RedirectResponse(f"/p/{cafe.code}", status_code=303)
 
@@ -228,6 +227,5 @@ def leave(
     seats = dict(request.session.get("p", {}))
     seats.pop(str(cafe.id), None)
     request.session["p"] = seats
-    assert cafe.id is not None
     announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=person.id)
     return render(request, "left.html", {"cafe": cafe})

@@ -124,7 +124,7 @@ def create_theme(
         contribution_ids=body.contribution_ids,
         now=now,
     )
-    return _theme_public(session, cafe, theme.id or 0)
+    return _theme_public(session, cafe, theme.id)
 
 
 @router.patch("/{cafe_id}/themes/{theme_id}", responses=ERRORS)

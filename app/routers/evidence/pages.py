@@ -337,7 +337,7 @@ def print_notes(
     """The session notes as one long page made for printing (or saving as PDF)."""
     base = context_for(request, {"facilitator": facilitator, "formats": list(NotesFormat)})
     return StreamingResponse(
-        _stream_template(db, cafe.id or 0, now, base),
+        _stream_template(db, cafe.id, now, base),
         media_type="text/html; charset=utf-8",
         headers={"Cache-Control": "no-store"},
     )

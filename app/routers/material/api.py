@@ -89,7 +89,7 @@ def list_materials(
     summaries = [
         s
         for s in reading_service.material_summaries(session=session, network=network)
-        if after is None or (s.material.id or 0) > after
+        if after is None or s.material.id > after
     ]
     page = summaries[:limit]
     more = len(summaries) > limit
@@ -165,7 +165,7 @@ def evidence_items(
     page = items[:limit]
     live = source_service.live_sources(session=session, items=page)
     return Page[EvidenceItemPublic](
-        items=[public.evidence_public(i, source_now=live[i.id or 0]) for i in page],
+        items=[public.evidence_public(i, source_now=live[i.id]) for i in page],
         next_cursor=page[-1].id if len(items) > limit and page else None,
     )
 
@@ -426,7 +426,7 @@ def list_evidence(
 ) -> Page[EvidenceItemPublic]:
     """A section's evidence items with provenance and what became of each source."""
     view = view_service.section_view(session=session, section=section)
-    items = [ev for ev in view.evidence if after is None or (ev.item.id or 0) > after]
+    items = [ev for ev in view.evidence if after is None or ev.item.id > after]
     page = items[:limit]
     return Page[EvidenceItemPublic](
         items=[public.evidence_view_public(ev) for ev in page],

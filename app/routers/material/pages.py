@@ -632,7 +632,7 @@ def merge(
             after=after,
             limit=PAGE_SIZE,
         )
-        ids = [c.contribution.id or 0 for c in page.items]
+        ids = [c.contribution.id for c in page.items]
     try:
         result = merge_service.merge_evidence(
             session=session,

@@ -66,21 +66,21 @@ CSV_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 def _network_public(session: SessionDep, network: Network) -> NetworkPublic:
-    counts = network_service.group_counts(session=session, network_ids=[network.id or 0])
+    counts = network_service.group_counts(session=session, network_ids=[network.id])
     return NetworkPublic(
-        **network.model_dump(exclude={"facilitator_id"}), group_count=counts.get(network.id or 0, 0)
+        **network.model_dump(exclude={"facilitator_id"}), group_count=counts.get(network.id, 0)
     )
 
 
 def _groups_public(session: SessionDep, groups: list[LocalGroup]) -> list[GroupPublic]:
     members, meetings = group_service.member_and_meeting_counts(
-        session=session, group_ids=[g.id for g in groups if g.id is not None]
+        session=session, group_ids=[g.id for g in groups]
     )
     return [
         GroupPublic(
             **g.model_dump(),
-            member_count=members.get(g.id or 0, 0),
-            meeting_count=meetings.get(g.id or 0, 0),
+            member_count=members.get(g.id, 0),
+            meeting_count=meetings.get(g.id, 0),
         )
         for g in groups
     ]
@@ -99,8 +99,8 @@ def _attendance_public(
 ) -> list[AttendancePublic]:
     return [
         AttendancePublic(
-            meeting_id=meeting.id or 0,
-            member_id=row.member.id or 0,
+            meeting_id=meeting.id,
+            member_id=row.member.id,
             display_name=row.member.display_name,
             role=row.member.role,
             attended=row.attended,
@@ -129,7 +129,7 @@ def list_networks(
     return Page(
         items=[
             NetworkPublic(
-                **n.model_dump(exclude={"facilitator_id"}), group_count=counts.get(n.id or 0, 0)
+                **n.model_dump(exclude={"facilitator_id"}), group_count=counts.get(n.id, 0)
             )
             for n in networks
         ],
@@ -354,7 +354,7 @@ def read_attendance(
 ) -> Page[AttendancePublic]:
     """Who came to a meeting and the hours to pay them for; the cursor is a member id."""
     rows = attendance_service.attendance_sheet(session=session, meeting=meeting)
-    rows = [r for r in rows if after is None or (r.member.id or 0) > after]
+    rows = [r for r in rows if after is None or r.member.id > after]
     page, more = rows[:limit], len(rows) > limit
     return Page(
         items=_attendance_public(meeting, page),
@@ -395,8 +395,7 @@ def invites(meeting: ReadMeeting, session: SessionDep, settings: SettingsDep) ->
     )
     return Page(
         items=[
-            InvitePublic(member_id=m.id or 0, display_name=m.display_name, url=url)
-            for m, url in links
+            InvitePublic(member_id=m.id, display_name=m.display_name, url=url) for m, url in links
         ],
         next_cursor=None,
     )

@@ -196,7 +196,7 @@ def mark_attendance(
                 raise Invalid(
                     f"Hours for {row.member.display_name} must be a number, like 2 or 1.5."
                 ) from None
-            marks.append(build(AttendanceMark, member_id=mid or 0, attended=attended, hours=hours))
+            marks.append(build(AttendanceMark, member_id=mid, attended=attended, hours=hours))
         if marks:
             attendance_service.mark_attendance(session=session, meeting=meeting, marks=marks)
     except DomainError as exc:
