@@ -13,7 +13,7 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.models.evidence import Contribution
 from app.services import accounts
-from app.services import board as board_service
+from app.services.board.moderation import hide
 from app.services.evidence import themes as theme_service
 from tests.factories import make_cafe, make_contribution, make_facilitator, make_participant
 
@@ -105,7 +105,7 @@ def test_cursor_pages_then_sync_sees_new_and_changed_items(
     # Something new, and something hidden after the client had it.
     make_contribution(session, cafe, "c5")
     first = session.exec(select(Contribution).where(Contribution.text == "c0")).one()
-    board_service.hide(session=session, cafe=cafe, contribution_id=first.id or 0, now=utcnow())
+    hide(session=session, cafe=cafe, contribution_id=first.id or 0, now=utcnow())
     body = client.get(_url(cafe), params={"after": cursor}, headers=api_headers).json()
     changed = {item["id"]: item for item in body["items"]}
     assert [item["text"] for item in body["items"]] == ["c5", None]

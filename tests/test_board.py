@@ -18,8 +18,8 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution, Reaction
 from app.security import SESSION_COOKIE
-from app.services import board as board_service
-from app.services.board import board_preview
+from app.services.board.moderation import board_preview
+from app.services.board.posting import post_contribution
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD, cafe_payload, make_cafe, make_facilitator
 from tests.live_phones import FacilitatorApi, Phone
@@ -442,7 +442,7 @@ def test_the_new_card_a_post_hands_on_is_the_row_as_stored(
     assert cafe is not None
     ann = session.exec(select(Participant).where(Participant.display_name == "Ann")).one()
     with Session(session.get_bind(), expire_on_commit=False) as write:
-        posted = board_service.post_contribution(
+        posted = post_contribution(
             session=write,
             cafe=cafe,
             person=ann,
@@ -749,7 +749,7 @@ def test_reactions_are_capped_by_the_budget(
     code = cafe["code"]
     for n in range(3):
         post(ann, code, f"Card {n}")
-    ids = [c.id or 0 for c in contributions(session)]
+    ids = [c.id for c in contributions(session)]
     assert "You have 2 of 2 votes left" in board_of(bo, code)
     assert react(bo, code, ids[0], "true").status_code == 200
     again = react(bo, code, ids[0], "true")  # a repeated tap changes nothing
@@ -1046,11 +1046,11 @@ def test_a_rotation_pushes_the_new_board_and_a_fresh_form(
 def test_the_console_shows_the_newest_cards_of_each_table(
     logged_in: TestClient, session: Session, facilitator: Any
 ) -> None:
-    from app.services import cafe as cafe_service
+    from app.services.cafe import rounds as round_service
     from tests.factories import make_contribution
 
     made = make_cafe(session, facilitator, table_count=2)
-    cafe_service.start_next_round(session=session, cafe=made, now=utcnow())
+    round_service.start_next_round(session=session, cafe=made, now=utcnow())
     for n in range(14):
         make_contribution(session, made, f"Card number {n:02d}", table=1)
     make_contribution(session, made, "Taken back", table=2, status="withdrawn")
@@ -1194,23 +1194,21 @@ def test_a_new_rounds_boards_known_without_reading_are_the_boards_read(
     """A rotation leaves the new round's (empty) boards for the phones instead of their
     reading them: they must be what reading them gives, themes included (the round before
     had a card; it stays on that round's board, not this one's)."""
-    from app.services import board as board_service
-    from app.services import cafe as cafe_service
+    from app.services.board.cards import new_round_cards, round_cards
+    from app.services.cafe import rounds as round_service
     from app.services.evidence import themes as theme_service
     from tests.factories import make_contribution, make_participant
 
     made = make_cafe(session, facilitator, table_count=2)
     for n in range(4):
         make_participant(session, made, f"Person {n}")
-    cafe_service.start_next_round(session=session, cafe=made, now=utcnow())
+    round_service.start_next_round(session=session, cafe=made, now=utcnow())
     make_contribution(session, made, "Said in round one", table=1, round=1)
     theme_service.create_theme(session=session, cafe=made, name="Transport", now=utcnow())
-    started = cafe_service.rotate(session=session, cafe=made, now=utcnow())
+    started = round_service.rotate(session=session, cafe=made, now=utcnow())
     tables = started.state.table_rows
-    known = board_service.new_round_cards(
-        session=session, cafe=made, rnd=started.round, tables=tables
-    )
-    read = board_service.round_cards(session=session, cafe=made, rnd=started.round, tables=tables)
+    known = new_round_cards(session=session, cafe=made, rnd=started.round, tables=tables)
+    read = round_cards(session=session, cafe=made, rnd=started.round, tables=tables)
     assert known.keys() == read.keys() and len(known) == 2
     for table_id, cards in known.items():
         other = read[table_id]

@@ -23,7 +23,8 @@ from sqlmodel import Session, col, select
 
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution, ContributionStatus, Media, MediaKind
-from app.services import board, changes, voice
+from app.services import changes, voice
+from app.services.board.posting import check_changeable, own_contribution
 from app.services.errors import DomainError, NotFound
 
 PHOTO_MAX = 8 * 1024 * 1024
@@ -190,8 +191,10 @@ def attach(
     partial.write_bytes(prepared.data)
     os.replace(partial, path)
     try:
-        contribution = board.own_contribution(session, cafe, person, contribution_id)
-        board.check_changeable(session, cafe, contribution)
+        contribution = own_contribution(
+            session=session, cafe=cafe, person=person, contribution_id=contribution_id
+        )
+        check_changeable(session=session, cafe=cafe, contribution=contribution)
         replaced = list(
             session.exec(
                 select(Media).where(

@@ -1,0 +1,1 @@
+"""The table board: posting contributions, dot votes, worries, moderation and the cards."""
