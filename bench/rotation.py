@@ -17,16 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.services.rotation import (  # noqa: E402
-    ROLES,
-    PlannerPerson,
-    PlannerTable,
+from app.services.rotation.costs import (  # noqa: E402
     max_pair_count,
-    plan_next_round,
-    plan_rounds,
     repeated_meetings,
     role_mix_violations,
 )
+from app.services.rotation.model import ROLES, PlannerPerson, PlannerTable  # noqa: E402
+from app.services.rotation.planner import plan_next_round, plan_rounds  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -86,9 +83,13 @@ def main() -> None:
     print("-" * len(header))
     for inst in instances:
         start = time.perf_counter()
-        plan = plan_rounds(inst.people, inst.tables, [], inst.rounds, seed=0)
+        plan = plan_rounds(
+            people=inst.people, tables=inst.tables, history=[], rounds=inst.rounds, seed=0
+        )
         elapsed = time.perf_counter() - start
-        violations = sum(role_mix_violations(s, inst.people, inst.tables) for s in plan)
+        violations = sum(
+            role_mix_violations(seating=s, people=inst.people, tables=inst.tables) for s in plan
+        )
         print(
             f"{inst.name:<50} {repeated_meetings(plan):>7} {max_pair_count(plan):>5} "
             f"{violations:>5} {elapsed:>7.2f}"
@@ -100,23 +101,27 @@ def main() -> None:
         slowest = 0.0
         for number in range(inst.rounds):
             start = time.perf_counter()
-            played.append(plan_next_round(inst.people, inst.tables, played, seed=number))
+            played.append(
+                plan_next_round(people=inst.people, tables=inst.tables, history=played, seed=number)
+            )
             slowest = max(slowest, time.perf_counter() - start)
-        violations = sum(role_mix_violations(s, inst.people, inst.tables) for s in played)
+        violations = sum(
+            role_mix_violations(seating=s, people=inst.people, tables=inst.tables) for s in played
+        )
         print(
             f"{inst.name:<50} {repeated_meetings(played):>7} {max_pair_count(played):>5} "
             f"{violations:>5} {slowest:>7.2f}"
         )
     large = _large()
-    history = plan_rounds(large.people, large.tables, [], 3, seed=1)
+    history = plan_rounds(people=large.people, tables=large.tables, history=[], rounds=3, seed=1)
     start = time.perf_counter()
-    seating = plan_next_round(large.people, large.tables, history, seed=0)
+    seating = plan_next_round(people=large.people, tables=large.tables, history=history, seed=0)
     elapsed = time.perf_counter() - start
     extra = repeated_meetings([*history, seating]) - repeated_meetings(history)
+    violations = role_mix_violations(seating=seating, people=large.people, tables=large.tables)
     print(
         f"\nplan_next_round, 500 people / 80 tables after 3 rounds: {elapsed:.2f} s, "
-        f"{extra} new repeated meetings, "
-        f"{role_mix_violations(seating, large.people, large.tables)} role-mix violations"
+        f"{extra} new repeated meetings, {violations} role-mix violations"
     )
 
 

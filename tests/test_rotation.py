@@ -9,24 +9,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.services.rotation import (
+from app.services.rotation.costs import (
+    max_pair_count,
+    pair_counts,
+    repeat_cost,
+    repeated_meetings,
+    role_mix_violations,
+    schedule_repeat_cost,
+)
+from app.services.rotation.field import finite_field  # the arithmetic behind table hopping
+from app.services.rotation.model import (
     LIVED_EXPERIENCE,
     ROLES,
     PlannerPerson,
     PlannerTable,
     PlanningError,
     Seating,
-    _field,  # the arithmetic behind table hopping
-    max_pair_count,
-    pair_counts,
-    plan_next_round,
-    plan_rounds,
-    repeat_cost,
-    repeated_meetings,
-    role_mix_violations,
-    schedule_repeat_cost,
-    size_bounds,
 )
+from app.services.rotation.planner import plan_next_round, plan_rounds
+from app.services.rotation.problem import size_bounds
 
 # Low effort keeps the property tests fast; quality is checked by the unit tests below.
 FAST = 0.05
@@ -153,9 +154,9 @@ def test_next_round_is_valid(
     people, tables, history = scenario
     if fixed_overflow(people, tables, history):
         with pytest.raises(PlanningError):
-            plan_next_round(people, tables, history, seed=seed, effort=FAST)
+            plan_next_round(people=people, tables=tables, history=history, seed=seed, effort=FAST)
         return
-    seating = plan_next_round(people, tables, history, seed=seed, effort=FAST)
+    seating = plan_next_round(people=people, tables=tables, history=history, seed=seed, effort=FAST)
     assert_valid(seating, people, tables, history)
 
 
@@ -167,9 +168,9 @@ def test_plan_rounds_valid_and_fixed_people_never_move(
     people, tables, history = scenario
     if fixed_overflow(people, tables, history):
         with pytest.raises(PlanningError):
-            plan_rounds(people, tables, history, rounds, effort=FAST)
+            plan_rounds(people=people, tables=tables, history=history, rounds=rounds, effort=FAST)
         return
-    plan = plan_rounds(people, tables, history, rounds, effort=FAST)
+    plan = plan_rounds(people=people, tables=tables, history=history, rounds=rounds, effort=FAST)
     assert len(plan) == rounds
     seen = list(history)
     for seating in plan:
@@ -189,12 +190,21 @@ def test_deterministic_for_a_seed(
     people, tables, history = scenario
     if fixed_overflow(people, tables, history):
         return
-    first = plan_rounds(people, tables, history, 2, seed=seed, effort=FAST)
-    again = plan_rounds(list(reversed(people)), tables, history, 2, seed=seed, effort=FAST)
-    assert first == again
-    assert plan_next_round(people, tables, history, seed=seed, effort=FAST) == plan_next_round(
-        people, tables, history, seed=seed, effort=FAST
+    first = plan_rounds(
+        people=people, tables=tables, history=history, rounds=2, seed=seed, effort=FAST
     )
+    again = plan_rounds(
+        people=list(reversed(people)),
+        tables=tables,
+        history=history,
+        rounds=2,
+        seed=seed,
+        effort=FAST,
+    )
+    assert first == again
+    assert plan_next_round(
+        people=people, tables=tables, history=history, seed=seed, effort=FAST
+    ) == plan_next_round(people=people, tables=tables, history=history, seed=seed, effort=FAST)
 
 
 @settings(max_examples=40, deadline=None)
@@ -203,26 +213,28 @@ def test_insufficient_capacity_raises(caps: list[int], extra: int) -> None:
     tables = [PlannerTable(i, c) for i, c in enumerate(caps)]
     people = [PlannerPerson(i) for i in range(sum(caps) + extra)]
     with pytest.raises(PlanningError):
-        plan_next_round(people, tables, [])
+        plan_next_round(people=people, tables=tables, history=[])
     with pytest.raises(PlanningError):
-        plan_rounds(people, tables, [], 2)
+        plan_rounds(people=people, tables=tables, history=[], rounds=2)
 
 
 def test_fixed_people_overflowing_their_table_raise() -> None:
     tables = [PlannerTable(1, 2), PlannerTable(2, 6)]
     people = [PlannerPerson(i, is_host=True, current_table=1) for i in range(3)]
     with pytest.raises(PlanningError, match="fixed"):
-        plan_next_round(people, tables, [])
+        plan_next_round(people=people, tables=tables, history=[])
 
 
 def test_duplicate_ids_raise() -> None:
     with pytest.raises(PlanningError):
-        plan_next_round([PlannerPerson(1), PlannerPerson(1)], [PlannerTable(1, 4)], [])
+        plan_next_round(
+            people=[PlannerPerson(1), PlannerPerson(1)], tables=[PlannerTable(1, 4)], history=[]
+        )
 
 
 def test_empty_room() -> None:
-    assert plan_next_round([], [PlannerTable(1, 4)], []) == {}
-    assert plan_rounds([], [], [], 2) == [{}, {}]
+    assert plan_next_round(people=[], tables=[PlannerTable(1, 4)], history=[]) == {}
+    assert plan_rounds(people=[], tables=[], history=[], rounds=2) == [{}, {}]
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,7 +254,7 @@ def naive_rotation(n: int, tables: int, rounds: int) -> list[Seating]:
 def test_zero_repeats_16_people_4_tables_5_rounds() -> None:
     people, tables = grid(16, 4, 4)
     for seed in range(3):
-        plan = plan_rounds(people, tables, [], 5, seed=seed)
+        plan = plan_rounds(people=people, tables=tables, history=[], rounds=5, seed=seed)
         assert repeated_meetings(plan) == 0
         assert max_pair_count(plan) == 1
         assert all(sorted(Counter(s.values()).values()) == [4, 4, 4, 4] for s in plan)
@@ -253,17 +265,19 @@ def test_zero_repeats_32_people_8_tables_8_rounds() -> None:
     # field with 8 elements gives every round without a single repeat
     people, tables = grid(32, 8, 4)
     for seed in range(3):
-        plan = plan_rounds(people, tables, [], 8, seed=seed)
+        plan = plan_rounds(people=people, tables=tables, history=[], rounds=8, seed=seed)
         assert repeated_meetings(plan) == 0
         assert max_pair_count(plan) == 1
         assert all(sorted(Counter(s.values()).values()) == [4] * 8 for s in plan)
-    assert plan_rounds(people, tables, [], 8, seed=5) == plan_rounds(people, tables, [], 8, seed=5)
+    assert plan_rounds(people=people, tables=tables, history=[], rounds=8, seed=5) == plan_rounds(
+        people=people, tables=tables, history=[], rounds=8, seed=5
+    )
 
 
 def test_everyone_meets_everyone_once_28_people_7_tables_9_rounds() -> None:
     # a resolvable design (28 points, blocks of 4): a cyclic schedule found by search
     people, tables = grid(28, 7, 4)
-    plan = plan_rounds(people, tables, [], 9, seed=0)
+    plan = plan_rounds(people=people, tables=tables, history=[], rounds=9, seed=0)
     assert repeated_meetings(plan) == 0
     assert len(pair_counts(plan)) == 28 * 27 // 2
     assert all(sorted(Counter(s.values()).values()) == [4] * 7 for s in plan)
@@ -271,7 +285,7 @@ def test_everyone_meets_everyone_once_28_people_7_tables_9_rounds() -> None:
 
 def test_kirkman_schoolgirls() -> None:
     people, tables = grid(15, 5, 3)
-    plan = plan_rounds(people, tables, [], 7, seed=1)
+    plan = plan_rounds(people=people, tables=tables, history=[], rounds=7, seed=1)
     assert repeated_meetings(plan) == 0
     assert len(pair_counts(plan)) == 15 * 14 // 2
 
@@ -281,7 +295,7 @@ def test_hosts_stay_and_nobody_meets_twice_when_tables_are_not_a_prime_power() -
     people = [PlannerPerson(i, is_host=True, current_table=i) for i in range(6)]
     people += [PlannerPerson(100 + i) for i in range(18)]
     tables = [PlannerTable(t, 4) for t in range(6)]
-    plan = plan_rounds(people, tables, [], 3, seed=2)
+    plan = plan_rounds(people=people, tables=tables, history=[], rounds=3, seed=2)
     seen: list[Seating] = []
     for seating in plan:
         assert_valid(seating, people, tables, seen)
@@ -296,11 +310,11 @@ def test_hosts_roles_and_no_repeats_together() -> None:
     people = [PlannerPerson(i, role="other", is_host=True, current_table=i) for i in range(8)]
     people += [PlannerPerson(100 + i, role=r) for i, r in enumerate(roles)]
     tables = [PlannerTable(t, 6) for t in range(8)]
-    plan = plan_rounds(people, tables, [], 4, seed=0)
+    plan = plan_rounds(people=people, tables=tables, history=[], rounds=4, seed=0)
     assert repeated_meetings(plan) == 0
     for seating in plan:
         assert all(seating[i] == i for i in range(8))
-        assert role_mix_violations(seating, people, tables) == 0
+        assert role_mix_violations(seating=seating, people=people, tables=tables) == 0
 
 
 def test_roles_are_polished_when_repeats_plateau() -> None:
@@ -310,7 +324,7 @@ def test_roles_are_polished_when_repeats_plateau() -> None:
     people = [PlannerPerson(i, role="other", is_host=True, current_table=i) for i in range(6)]
     people += [PlannerPerson(100 + i, role=r) for i, r in enumerate(roles)]
     tables = [PlannerTable(t, c) for t, c in enumerate([6, 6, 7, 7, 8, 9])]
-    plan = plan_rounds(people, tables, [], 4, seed=0)
+    plan = plan_rounds(people=people, tables=tables, history=[], rounds=4, seed=0)
     seen: list[Seating] = []
     for seating in plan:
         assert_valid(seating, people, tables, seen)
@@ -318,7 +332,7 @@ def test_roles_are_polished_when_repeats_plateau() -> None:
         # a lived-experience voice at every table
         voices = Counter(seating[p.id] for p in people if p.role == LIVED_EXPERIENCE)
         assert set(voices) == {t.id for t in tables}
-    assert sum(role_mix_violations(s, people, tables) for s in plan) <= 6
+    assert sum(role_mix_violations(seating=s, people=people, tables=tables) for s in plan) <= 6
 
 
 def play(
@@ -327,7 +341,9 @@ def play(
     """Plan one round at a time, as the live café does (a new seed every round)."""
     history: list[Seating] = []
     for number in range(rounds):
-        seating = plan_next_round(people, tables, history, seed=seed * 100 + number)
+        seating = plan_next_round(
+            people=people, tables=tables, history=history, seed=seed * 100 + number
+        )
         assert_valid(seating, people, tables, history)
         history.append(seating)
     return history
@@ -351,7 +367,7 @@ def test_round_by_round_with_hosts_and_roles() -> None:
     for seating in played:
         voices = Counter(seating[p.id] for p in people if p.role == LIVED_EXPERIENCE)
         assert set(voices) == {t.id for t in tables}
-    assert sum(role_mix_violations(s, people, tables) for s in played) <= 2
+    assert sum(role_mix_violations(seating=s, people=people, tables=tables) for s in played) <= 2
 
 
 def test_round_by_round_survives_leavers_joiners_and_hand_moves() -> None:
@@ -364,7 +380,7 @@ def test_round_by_round_survives_leavers_joiners_and_hand_moves() -> None:
     now = [p for p in people if p.id != 0] + [PlannerPerson(99)]
     before = repeated_meetings(history)  # the hand move may itself repeat a meeting
     for _ in range(3):
-        seating = plan_next_round(now, tables, history, seed=len(history))
+        seating = plan_next_round(people=now, tables=tables, history=history, seed=len(history))
         assert_valid(seating, now, tables, history)
         assert 99 in seating and 0 not in seating
         history.append(seating)
@@ -376,8 +392,8 @@ def test_round_by_round_has_no_repeats_when_possible() -> None:
     people, tables = grid(36, 6, 6)
     history: list[Seating] = []
     for _ in range(3):
-        seating = plan_next_round(people, tables, history)
-        assert repeat_cost(seating, history) == 0
+        seating = plan_next_round(people=people, tables=tables, history=history)
+        assert repeat_cost(seating=seating, history=history) == 0
         history.append(seating)
 
 
@@ -385,21 +401,21 @@ def test_round_by_round_when_repeats_are_unavoidable() -> None:
     # 40 people at 5 tables of 8: in round two each table holds 8 people from 5 earlier tables,
     # so at least 3 pairs per table meet again (2+2+2+1+1); the planner reaches that bound
     people, tables = grid(40, 5, 8)
-    first = plan_next_round(people, tables, [])
-    second = plan_next_round(people, tables, [first])
-    assert repeat_cost(first, []) == 0
-    assert repeat_cost(second, [first]) == 15
+    first = plan_next_round(people=people, tables=tables, history=[])
+    second = plan_next_round(people=people, tables=tables, history=[first])
+    assert repeat_cost(seating=first, history=[]) == 0
+    assert repeat_cost(seating=second, history=[first]) == 15
     assert max_pair_count([first, second]) == 2
 
 
 @pytest.mark.parametrize(("n", "tables", "rounds"), [(24, 4, 4), (30, 5, 5), (36, 6, 4)])
 def test_not_worse_than_naive_rotation(n: int, tables: int, rounds: int) -> None:
     people, table_list = grid(n, tables, n // tables)
-    plan = plan_rounds(people, table_list, [], rounds)
+    plan = plan_rounds(people=people, tables=table_list, history=[], rounds=rounds)
     naive = naive_rotation(n, tables, rounds)
     for seating in naive:
         assert_valid(seating, people, table_list, [])
-    assert schedule_repeat_cost(plan) <= schedule_repeat_cost(naive)
+    assert schedule_repeat_cost(rounds=plan) <= schedule_repeat_cost(rounds=naive)
     assert max_pair_count(plan) <= max_pair_count(naive)
 
 
@@ -407,13 +423,13 @@ def test_roles_mixed_every_table_gets_lived_experience() -> None:
     roles = [LIVED_EXPERIENCE] * 6 + ["practitioner"] * 12 + ["manager"] * 6 + [None] * 6
     people = [PlannerPerson(i, role=r) for i, r in enumerate(roles)]
     tables = [PlannerTable(t, 6) for t in range(5)]
-    plan = plan_rounds(people, tables, [], 3)
+    plan = plan_rounds(people=people, tables=tables, history=[], rounds=3)
     for seating in plan:
         per_table = Counter(seating[p.id] for p in people if p.role == LIVED_EXPERIENCE)
         assert set(per_table) == {t.id for t in tables}
-        assert role_mix_violations(seating, people, tables) == 0
-    seating = plan_next_round(people, tables, plan)
-    assert role_mix_violations(seating, people, tables) == 0
+        assert role_mix_violations(seating=seating, people=people, tables=tables) == 0
+    seating = plan_next_round(people=people, tables=tables, history=plan)
+    assert role_mix_violations(seating=seating, people=people, tables=tables) == 0
 
 
 def test_roles_with_hosts_fixed() -> None:
@@ -424,49 +440,49 @@ def test_roles_with_hosts_fixed() -> None:
     people += [PlannerPerson(10 + i, role="carer") for i in range(9)]
     people += [PlannerPerson(20 + i, role=LIVED_EXPERIENCE) for i in range(3)]
     tables = [PlannerTable(t, 5) for t in range(3)]
-    seating = plan_next_round(people, tables, [])
+    seating = plan_next_round(people=people, tables=tables, history=[])
     assert [seating[i] for i in range(3)] == [0, 1, 2]
-    assert role_mix_violations(seating, people, tables) == 0
+    assert role_mix_violations(seating=seating, people=people, tables=tables) == 0
 
 
 def test_late_joiner_is_seated_and_leavers_ignored() -> None:
     people, tables = grid(16, 4, 4)
-    history = plan_rounds(people, tables, [], 2)
+    history = plan_rounds(people=people, tables=tables, history=[], rounds=2)
     # persons 0 and 1 leave, 50 arrives
     now = [p for p in people if p.id not in (0, 1)] + [PlannerPerson(50)]
-    seating = plan_next_round(now, tables, history)
+    seating = plan_next_round(people=now, tables=tables, history=history)
     assert sorted(seating) == sorted(p.id for p in now)
     assert 0 not in seating and 1 not in seating and 50 in seating
     assert sorted(Counter(seating.values()).values()) == [3, 4, 4, 4]
-    assert repeat_cost(seating, history) == 0
+    assert repeat_cost(seating=seating, history=history) == 0
 
 
 def test_host_without_table_stays_where_first_placed() -> None:
     people = [PlannerPerson(0, is_host=True), PlannerPerson(1, is_host=True)]
     people += [PlannerPerson(i) for i in range(2, 12)]
     tables = [PlannerTable(t, 6) for t in range(2)]
-    plan = plan_rounds(people, tables, [], 3)
+    plan = plan_rounds(people=people, tables=tables, history=[], rounds=3)
     assert len({s[0] for s in plan}) == 1
     assert len({s[1] for s in plan}) == 1
     assert plan[0][0] != plan[0][1]  # hosts are spread over the tables
     # the live app: next round keeps the host where the last round put them
-    assert plan_next_round(people, tables, plan)[0] == plan[0][0]
+    assert plan_next_round(people=people, tables=tables, history=plan)[0] == plan[0][0]
 
 
 def test_size_bounds_are_balanced() -> None:
     people = [PlannerPerson(i) for i in range(23)]
     tables = [PlannerTable(1, 3), PlannerTable(2, 10), PlannerTable(3, 10), PlannerTable(4, 10)]
-    bounds = size_bounds(people, tables)
+    bounds = size_bounds(people=people, tables=tables)
     assert bounds[1] == (3, 3)
     assert {bounds[t] for t in (2, 3, 4)} == {(6, 7)}
-    seating = plan_next_round(people, tables, [])
+    seating = plan_next_round(people=people, tables=tables, history=[])
     assert sorted(Counter(seating.values()).values()) == [3, 6, 7, 7]
 
 
 @pytest.mark.parametrize("q", [2, 3, 4, 5, 7, 8, 9, 16, 25, 27])
 def test_finite_field_tables(q: int) -> None:
     # the table-hopping construction is only as good as its arithmetic
-    field = _field(q)
+    field = finite_field(q)
     assert field is not None
     add, mul = field
     elements = range(q)
@@ -483,7 +499,7 @@ def test_finite_field_tables(q: int) -> None:
 
 @pytest.mark.parametrize("q", [1, 6, 10, 12, 15])
 def test_no_field_when_not_a_prime_power(q: int) -> None:
-    assert _field(q) is None
+    assert finite_field(q) is None
 
 
 def test_pair_counts() -> None:
@@ -491,5 +507,5 @@ def test_pair_counts() -> None:
     assert pair_counts(history) == Counter({(1, 2): 2, (1, 3): 1, (2, 3): 1})
     assert repeated_meetings(history) == 1
     assert max_pair_count(history) == 2
-    assert repeat_cost({1: 1, 2: 1, 3: 1}, history) == 4 + 1 + 1
-    assert schedule_repeat_cost([{1: 1, 2: 1}, {1: 1, 2: 1}], history) == 4 + 9
+    assert repeat_cost(seating={1: 1, 2: 1, 3: 1}, history=history) == 4 + 1 + 1
+    assert schedule_repeat_cost(rounds=[{1: 1, 2: 1}, {1: 1, 2: 1}], history=history) == 4 + 9

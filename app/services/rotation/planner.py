@@ -1,0 +1,117 @@
+"""The planner's entry points: the seating of the next round, or of several rounds at once."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+
+from app.services.rotation import constructions, search
+from app.services.rotation.model import PlannerPerson, PlannerTable, PlanningError, Seating
+from app.services.rotation.problem import validate
+from app.services.rotation.schedule import Schedule
+
+
+def _solve(
+    people: Sequence[PlannerPerson],
+    tables: Sequence[PlannerTable],
+    history: Sequence[Mapping[int, int]],
+    rounds: int,
+    seed: int,
+    effort: float,
+) -> list[Seating]:
+    rng = random.Random(seed)
+    schedule = Schedule(people, tables, history, rounds, rng)
+    if rounds <= 0:
+        return []
+    movable = max(1, len(schedule.movable))
+    effort = max(0.0, effort)
+    # Budgets in iterations (or search nodes), scaled with the size of the schedule and with
+    # ``effort``; never wall-clock, so that a seed always gives the same plan.
+    anneal_iters = int(effort * (5000 + 50 * movable * rounds))
+    polish_iters = int(effort * max(100_000, 50 * movable * rounds))
+    # exact searches and tabu only where they pay (recursion depth = movable people)
+    small = movable <= 200 and movable * schedule.t <= 4000
+    hopeful = small and schedule.zero_repeats_possible()
+    exact_nodes = int(effort * 1000) if hopeful else 0
+    backtracks = int(effort * 10) if hopeful else 0
+    tabu_iters = int(effort * 1_000_000 / (search.SAMPLE * movable)) if small else 0
+    restarts = max(1, int(effort * 2)) if rounds > 1 and hopeful else 1
+    start: list[list[int]] | None = None
+    if hopeful:
+        start = constructions.field_start(schedule)
+        if start is None and rounds > 1 and schedule.fresh():
+            # search nodes cost about (people x tables) steps each
+            nodes = int(effort * 20_000_000 / (schedule.n * schedule.t))
+            start = constructions.cyclic_start(
+                schedule=schedule, node_budget=nodes, restart_nodes=1000
+            )
+    attempts: list[list[list[int]] | None] = [None] * restarts
+    if start is not None:
+        # a structured start gets the whole budget; a single round also gets a greedy build
+        tabu_iters *= restarts
+        attempts = [start, None] if rounds == 1 else [start]
+    best_cost: tuple[int, int] | None = None
+    best_seats: list[list[int]] = []
+    for seats in attempts:
+        if seats is not None:
+            schedule.restore(seats)
+            constructions.fit_sizes(schedule)
+        else:
+            constructions.build(schedule=schedule, exact_nodes=exact_nodes, backtracks=backtracks)
+        if schedule.repeat_cost() > 0:
+            search.anneal(schedule=schedule, iterations=anneal_iters, temp_start=0.6, temp_end=0.02)
+            if schedule.repeat_cost() > 0 and tabu_iters > 0:
+                search.tabu(schedule=schedule, iterations=tabu_iters, role_steps=tabu_iters // 2)
+        elif seats is not None and history and schedule.seat == seats:
+            # a table-hopping pattern carried on intact from earlier rounds stays as it is: the
+            # later rounds rely on it, and the speeds were chosen with the role mix in mind
+            best_seats = schedule.snapshot()
+            break
+        search.polish(schedule=schedule, iterations=polish_iters, temp_start=2.0, temp_end=0.05)
+        cost = (schedule.repeat_cost(), schedule.role_cost())
+        if best_cost is None or cost < best_cost:
+            best_cost, best_seats = cost, schedule.snapshot()
+        if cost[0] == 0 and (
+            seats is None or len(attempts) == 1 or cost[1] <= schedule.role_floor()
+        ):
+            break
+    return schedule.seatings(best_seats)
+
+
+def plan_next_round(
+    *,
+    people: Sequence[PlannerPerson],
+    tables: Sequence[PlannerTable],
+    history: Sequence[Mapping[int, int]],
+    seed: int = 0,
+    effort: float = 1.0,
+) -> Seating:
+    """Seating (person id -> table id) for the next round.
+
+    ``history`` holds the seatings of the rounds already played, oldest first; it may mention
+    people who have left (ignored) and lack people who just arrived (they have met nobody).
+    Raises :class:`PlanningError` when there are not enough seats or fixed people overflow a table.
+    """
+    if not people:
+        validate(people=people, tables=tables)
+        return {}
+    return _solve(people, tables, history, 1, seed, effort)[0]
+
+
+def plan_rounds(
+    *,
+    people: Sequence[PlannerPerson],
+    tables: Sequence[PlannerTable],
+    history: Sequence[Mapping[int, int]],
+    rounds: int,
+    seed: int = 0,
+    effort: float = 1.0,
+) -> list[Seating]:
+    """Seatings for the next ``rounds`` rounds, planned jointly (as if each were appended to
+    ``history`` before planning the next).  Fixed people keep one table throughout."""
+    if rounds < 0:
+        raise PlanningError("rounds must not be negative")
+    if not people:
+        validate(people=people, tables=tables)
+        return [{} for _ in range(rounds)]
+    return _solve(people, tables, history, rounds, seed, effort)
