@@ -1,17 +1,25 @@
-"""The new-café form, typed as plain text by a facilitator (one round question a line, table
-questions as "round, table: question"), read into the schema the API takes, with every
-problem said in a sentence."""
+"""The café forms, typed as plain text by a facilitator (for a new café one round question a
+line, table questions as "round, table: question"), read into the schemas the API takes, with
+every problem said in a sentence."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from fastapi import Form
+from pydantic import BaseModel, Field, ValidationError
 
-from app.kit.forms import sentence
-from app.models.cafe import CafeCreate, RoundSpec, SeatingMode, TableQuestionSpec, TableSpec
-from app.services.errors import DomainError
+from app.kit.forms import readable, sentence
+from app.models.cafe import (
+    CafeCreate,
+    CafeUpdate,
+    RoundSpec,
+    SeatingMode,
+    TableQuestionSpec,
+    TableSpec,
+)
+from app.services.errors import DomainError, Invalid
 
 Spec = TypeVar("Spec", bound=BaseModel)
 _TQ_LINE = re.compile(r"^\s*(\d+)\s*[,/ ]\s*(\d+)\s*[:|]\s*(.+)$")
@@ -106,50 +114,91 @@ class _Reading:
                 rounds[rnd - 1].table_questions.append(asked)
 
 
-def parse_cafe_form(
-    *,
-    title: str,
-    purpose: str,
-    table_count: str,
-    table_capacity: str,
-    table_names: str,
-    rounds: str,
-    minutes: str,
-    table_questions: str,
-    seating_mode: str,
-    names_visible: bool,
-    reaction_budget: str,
-    premoderation: bool,
-) -> CafeCreate:
+class CafeForm(BaseModel):
+    """The new-café form as typed: numbers and lists are still text, read by `parse_cafe_form`."""
+
+    title: str = Field("", max_length=500)
+    purpose: str = Field("", max_length=5000)
+    table_count: str = Field("", max_length=10)
+    table_capacity: str = Field("", max_length=10)
+    table_names: str = Field("", max_length=10000)
+    rounds: str = Field("", max_length=20000)
+    minutes: str = Field("", max_length=10)
+    table_questions: str = Field("", max_length=20000)
+    seating_mode: str = Field("planned", max_length=10)
+    names_visible: bool = False
+    reaction_budget: str = Field("", max_length=10)
+    premoderation: bool = False
+
+
+CafeFormDep = Annotated[CafeForm, Form()]
+
+
+def parse_cafe_form(form: CafeForm) -> CafeCreate:
     """Turn the plain-text form into the same schema the API takes; errors read as sentences."""
     reading = _Reading()
-    capacity = reading.number(table_capacity, "People per table", 6, CafeCreate, "table_capacity")
-    default_minutes = reading.number(minutes, "Minutes per round", 20, RoundSpec, "minutes")
-    names = [n.strip() for n in table_names.splitlines() if n.strip()]
+    capacity = reading.number(
+        form.table_capacity, "People per table", 6, CafeCreate, "table_capacity"
+    )
+    default_minutes = reading.number(form.minutes, "Minutes per round", 20, RoundSpec, "minutes")
+    names = [n.strip() for n in form.table_names.splitlines() if n.strip()]
     count = (
-        reading.number(table_count, "Number of tables", 0, CafeCreate, "table_count")
+        reading.number(form.table_count, "Number of tables", 0, CafeCreate, "table_count")
         if not names
         else len(names)
     )
-    round_specs = reading.rounds(rounds, default_minutes)
-    reading.table_questions(table_questions, round_specs)
-    votes = reading.number(reaction_budget, "Votes per person", 3, CafeCreate, "reaction_budget")
+    round_specs = reading.rounds(form.rounds, default_minutes)
+    reading.table_questions(form.table_questions, round_specs)
+    votes = reading.number(
+        form.reaction_budget, "Votes per person", 3, CafeCreate, "reaction_budget"
+    )
     if reading.problems:
         raise DomainError(" ".join(reading.problems))
     try:
         return CafeCreate(
-            title=title.strip(),
-            purpose=purpose.strip(),
+            title=form.title.strip(),
+            purpose=form.purpose.strip(),
             tables=[TableSpec(name=n[:60], capacity=capacity) for n in names] or None,
             table_count=count or None,
             table_capacity=capacity,
             rounds=round_specs,
-            seating_mode=SeatingMode(seating_mode)
-            if seating_mode in {"planned", "free"}
+            seating_mode=SeatingMode(form.seating_mode)
+            if form.seating_mode in {"planned", "free"}
             else SeatingMode.PLANNED,
-            names_visible=names_visible,
+            names_visible=form.names_visible,
             reaction_budget=votes,
-            premoderation=premoderation,
+            premoderation=form.premoderation,
         )
     except ValidationError as exc:
         raise DomainError(" ".join(sentence(e, LABELS) for e in exc.errors())) from exc
+
+
+class SettingsForm(BaseModel):
+    """The café settings form as typed."""
+
+    title: str = Field("", max_length=500)
+    purpose: str = Field("", max_length=5000)
+    names_visible: bool = False
+    premoderation: bool = False
+    reaction_budget: str = Field("", max_length=10)
+
+
+SettingsFormDep = Annotated[SettingsForm, Form()]
+
+
+def parse_settings_form(form: SettingsForm) -> CafeUpdate:
+    """The settings form as the body `PATCH /api/v1/cafes/{id}` takes; errors read as
+    sentences."""
+    budget = form.reaction_budget.strip()
+    if not (budget.isascii() and budget.isdigit()):
+        raise Invalid("Votes per person must be a whole number.")
+    try:
+        return CafeUpdate(
+            title=form.title,
+            purpose=form.purpose,
+            names_visible=form.names_visible,
+            premoderation=form.premoderation,
+            reaction_budget=int(budget),
+        )
+    except ValidationError as exc:
+        raise Invalid(readable(exc, LABELS)) from exc

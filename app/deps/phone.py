@@ -82,23 +82,19 @@ def check_join_allowance(
     A browser gets a few tries; an address many more, since every phone at a venue may
     share one public address and a room's typos must not lock out the people still to join.
     Someone guessing without cookies meets the address's limit."""
-    window = settings.join_window_seconds
-    accounts.check_rate(
-        session=session,
-        bucket=JOIN_BUCKET,
-        key=_browser(request),
-        limit=settings.join_attempts_per_browser,
-        window_seconds=window,
-        now=now,
+    allowances = (
+        (_browser(request), settings.join_attempts_per_browser),
+        (_address(request), settings.join_attempts),
     )
-    accounts.check_rate(
-        session=session,
-        bucket=JOIN_BUCKET,
-        key=_address(request),
-        limit=settings.join_attempts,
-        window_seconds=window,
-        now=now,
-    )
+    for key, limit in allowances:
+        accounts.check_rate(
+            session=session,
+            bucket=JOIN_BUCKET,
+            key=key,
+            limit=limit,
+            window_seconds=settings.join_window_seconds,
+            now=now,
+        )
 
 
 def count_unknown_code(session: Session, request: Request, now: datetime) -> None:

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.deps.accounts import login_attempt
-from app.deps.common import (
-    ApiWriter,
-    NowDep,
-    SessionDep,
-    SettingsDep,
-    api_errors,
-)
+from app.deps.accounts import LoginDep
+from app.deps.common import ApiWriter, NowDep, SessionDep, api_errors
 from app.models.accounts import (
     AccessToken,
     ApiTokenCreate,
@@ -36,27 +30,14 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
         429: {"description": "Too many attempts from this address; try again later"},
     },
 )
-def token(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-) -> AccessToken:
+def token(sign_in: LoginDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> AccessToken:
     """Exchange a facilitator's email and password for a bearer token (12 hours)."""
-    facilitator_id = login_attempt(
-        request=request,
-        session=session,
-        settings=settings,
-        now=now,
-        email=form.username,
-        password=form.password,
-    )
+    facilitator_id = sign_in.attempt(form.username, form.password)
     if facilitator_id is None:
         raise HTTPException(
             401, "Incorrect email or password.", headers={"WWW-Authenticate": "Bearer"}
         )
-    return AccessToken(access_token=issue_access_token(settings, facilitator_id))
+    return AccessToken(access_token=issue_access_token(sign_in.settings, facilitator_id))
 
 
 TOKEN_ERRORS = api_errors()

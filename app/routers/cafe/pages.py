@@ -5,82 +5,59 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
-from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 
 from app.deps.cafe import OwnedCafe, RoomDep
-from app.deps.cafe_form import LABELS as CAFE_LABELS
-from app.deps.cafe_form import parse_cafe_form
+from app.deps.cafe_form import CafeFormDep, SettingsFormDep, parse_cafe_form, parse_settings_form
 from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
-from app.kit.forms import readable
+from app.kit.forms import refusal, see_other
 from app.kit.qr import qr_svg
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep
 from app.live.hub import CafeEvent
 from app.models.accounts import Facilitator
-from app.models.cafe import (
-    Cafe,
-    CafeUpdate,
-    Participant,
-)
+from app.models.cafe import Cafe, Participant
 from app.services.board.moderation import moderation_view
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe import people as people_service
 from app.services.cafe import state as state_service
-from app.services.errors import DomainError, Invalid, NotFound
+from app.services.errors import DomainError, NotFound
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
 
+def _new_cafe_page(
+    request: Request,
+    facilitator: Facilitator,
+    values: dict[str, Any],
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "cafe_new.html",
+        {"facilitator": facilitator, "values": values, "error": error},
+        status_code=status_code,
+    )
+
+
 @router.get("/cafes/new")
 def new_cafe(request: Request, facilitator: FacilitatorDep) -> Response:
-    return render(request, "cafe_new.html", {"facilitator": facilitator, "values": {}})
+    return _new_cafe_page(request, facilitator, {})
 
 
 @router.post("/cafes/new")
 def create_cafe(
-    request: Request,
-    session: SessionDep,
-    facilitator: FacilitatorDep,
-    title: Annotated[str, Form(max_length=500)] = "",
-    purpose: Annotated[str, Form(max_length=5000)] = "",
-    table_count: Annotated[str, Form(max_length=10)] = "",
-    table_capacity: Annotated[str, Form(max_length=10)] = "",
-    table_names: Annotated[str, Form(max_length=10000)] = "",
-    rounds: Annotated[str, Form(max_length=20000)] = "",
-    minutes: Annotated[str, Form(max_length=10)] = "",
-    table_questions: Annotated[str, Form(max_length=20000)] = "",
-    seating_mode: Annotated[str, Form(max_length=10)] = "planned",
-    names_visible: Annotated[bool, Form()] = False,
-    reaction_budget: Annotated[str, Form(max_length=10)] = "",
-    premoderation: Annotated[bool, Form()] = False,
+    request: Request, session: SessionDep, facilitator: FacilitatorDep, form: CafeFormDep
 ) -> Response:
-    values = {
-        "title": title,
-        "purpose": purpose,
-        "table_count": table_count,
-        "table_capacity": table_capacity,
-        "table_names": table_names,
-        "rounds": rounds,
-        "minutes": minutes,
-        "table_questions": table_questions,
-        "seating_mode": seating_mode,
-        "names_visible": names_visible,
-        "reaction_budget": reaction_budget,
-        "premoderation": premoderation,
-    }
     try:
-        data = parse_cafe_form(**values)  # type: ignore[arg-type]
+        data = parse_cafe_form(form)
         cafe = cafe_service.create_cafe(session=session, facilitator=facilitator, data=data)
     except DomainError as exc:
-        session.rollback()
-        return render(
-            request,
-            "cafe_new.html",
-            {"facilitator": facilitator, "values": values, "error": exc.detail},
-            status_code=422,
-        )
-    return RedirectResponse(f"/cafes/{cafe.id}/console", status_code=303)
+        # The form answers every refusal as a mistake in it, whatever the service called it.
+        refused = refusal(session, exc, status_code=422)
+        return _new_cafe_page(request, facilitator, form.model_dump(), **refused)
+    return see_other(f"/cafes/{cafe.id}/console")
 
 
 def _console(
@@ -170,49 +147,16 @@ def save_settings(
     session: SessionDep,
     facilitator: FacilitatorDep,
     announce: AnnounceDep,
-    title: Annotated[str, Form(max_length=500)] = "",
-    purpose: Annotated[str, Form(max_length=5000)] = "",
-    names_visible: Annotated[bool, Form()] = False,
-    premoderation: Annotated[bool, Form()] = False,
-    reaction_budget: Annotated[str, Form(max_length=10)] = "",
+    form: SettingsFormDep,
 ) -> Response:
     """The settings form: the same rules as `PATCH /api/v1/cafes/{id}`."""
-    values = {
-        "title": title,
-        "purpose": purpose,
-        "names_visible": names_visible,
-        "premoderation": premoderation,
-        "reaction_budget": reaction_budget,
-    }
     try:
-        budget = reaction_budget.strip()
-        if not (budget.isascii() and budget.isdigit()):
-            raise Invalid("Votes per person must be a whole number.")
-        try:
-            data = CafeUpdate(
-                title=title,
-                purpose=purpose,
-                names_visible=names_visible,
-                premoderation=premoderation,
-                reaction_budget=int(budget),
-            )
-        except ValidationError as exc:
-            raise Invalid(readable(exc, CAFE_LABELS)) from exc
-        cafe_service.update_cafe(session=session, cafe=cafe, data=data)
+        cafe_service.update_cafe(session=session, cafe=cafe, data=parse_settings_form(form))
     except DomainError as exc:
-        session.rollback()
-        session.refresh(cafe)
-        return _settings_page(
-            request,
-            session,
-            cafe,
-            facilitator,
-            values,
-            error=exc.detail,
-            status_code=exc.status_code,
-        )
+        refused = refusal(session, exc, cafe)
+        return _settings_page(request, session, cafe, facilitator, form.model_dump(), **refused)
     announce.cafe(cafe.id, CafeEvent.ROUND_CHANGED)
-    return RedirectResponse(f"/cafes/{cafe.id}/console", status_code=303)
+    return see_other(f"/cafes/{cafe.id}/console")
 
 
 @router.get("/cafes/{cafe_id}/console/move/{participant_id}")
@@ -269,20 +213,10 @@ def console_action(
             table_id=table,
         )
     except DomainError as exc:
-        session.rollback()
-        session.refresh(cafe)
-        return _console(
-            request,
-            session,
-            cafe,
-            now,
-            settings,
-            facilitator,
-            error=exc.detail,
-            status_code=exc.status_code,
-        )
+        refused = refusal(session, exc, cafe)
+        return _console(request, session, cafe, now, settings, facilitator, **refused)
     if request.headers.get("hx-request") != "true":
-        return RedirectResponse(f"/cafes/{cafe.id}/console", status_code=303)
+        return see_other(f"/cafes/{cafe.id}/console")
     return _console(request, session, cafe, now, settings, facilitator)
 
 

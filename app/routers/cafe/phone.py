@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from app.config import Settings
 from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
 from app.deps.phone import CafeByCode, remember, remembered
+from app.kit.forms import refusal
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep, Announcer
 from app.live.forecasts import plan_ahead
@@ -127,16 +128,14 @@ def join(
             join_key=join_key or None,
         )
     except DomainError as exc:
-        session.rollback()
         return _join_form(
             request,
             cafe,
             host=host or None,
-            error=exc.detail,
             values=values,
-            status_code=exc.status_code,
             invite=invite or None,
             join_key=join_key,
+            **refusal(session, exc),
         )
     remember(request, cafe, person)
     if invite:
@@ -164,10 +163,7 @@ def _become_host(
             session=session, cafe=cafe, person=person, host_token=host
         )
     except DomainError as exc:
-        session.rollback()
-        return _join_form(
-            request, cafe, host=host, person=person, error=exc.detail, status_code=exc.status_code
-        )
+        return _join_form(request, cafe, host=host, person=person, **refusal(session, exc))
     announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=person.id)
     plan_ahead(announce, settings, request.app.state.db, cafe)
     return RedirectResponse(f"/p/{cafe.code}", status_code=303)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
+from sqlmodel import Session
 
 from app.deps.cafe import ERRORS, ReadCafe, WriteCafe
 from app.deps.common import DatabaseDep, NowDep, SessionDep
@@ -149,15 +152,27 @@ def delete_theme(theme_id: int, cafe: WriteCafe, session: SessionDep, now: NowDe
     return Response(status_code=204)
 
 
+def _regroup(
+    change: Callable[..., int],
+    theme_id: int,
+    contribution_id: int,
+    cafe: Cafe,
+    session: Session,
+    now: datetime,
+) -> ContributionRecord:
+    """Put one contribution in a theme or take it out (`change`), and show it as it is now."""
+    change(
+        session=session, cafe=cafe, theme_id=theme_id, contribution_ids=[contribution_id], now=now
+    )
+    return record_service.get_record(session=session, cafe=cafe, contribution_id=contribution_id)
+
+
 @router.post("/{cafe_id}/themes/{theme_id}/contributions/{contribution_id}", responses=ERRORS)
 def assign(
     theme_id: int, contribution_id: int, cafe: WriteCafe, session: SessionDep, now: NowDep
 ) -> ContributionRecord:
     """Put a contribution in a theme (doing it twice changes nothing)."""
-    theme_service.assign(
-        session=session, cafe=cafe, theme_id=theme_id, contribution_ids=[contribution_id], now=now
-    )
-    return record_service.get_record(session=session, cafe=cafe, contribution_id=contribution_id)
+    return _regroup(theme_service.assign, theme_id, contribution_id, cafe, session, now)
 
 
 @router.delete("/{cafe_id}/themes/{theme_id}/contributions/{contribution_id}", responses=ERRORS)
@@ -165,7 +180,4 @@ def unassign(
     theme_id: int, contribution_id: int, cafe: WriteCafe, session: SessionDep, now: NowDep
 ) -> ContributionRecord:
     """Take a contribution out of a theme."""
-    theme_service.unassign(
-        session=session, cafe=cafe, theme_id=theme_id, contribution_ids=[contribution_id], now=now
-    )
-    return record_service.get_record(session=session, cafe=cafe, contribution_id=contribution_id)
+    return _regroup(theme_service.unassign, theme_id, contribution_id, cafe, session, now)

@@ -4,19 +4,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from app.db import Database
 from app.deps.cafe import OwnedCafe
 from app.deps.common import CsrfDep, DatabaseDep, FacilitatorDep, NowDep, SessionDep
 from app.deps.phone import CafeByCode, remembered
 from app.kit.downloads import notes_response
+from app.kit.forms import refusal, see_other
 from app.kit.rendering import context_for, env, render
 from app.models.accounts import Facilitator
 from app.models.cafe import Cafe, CafeStatus, Participant
@@ -35,7 +38,6 @@ from app.services.export.formats import FORMATS, NotesFormat
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
 NOTICE_KEY = "harvest_notice"
-Text = Annotated[str, Query(max_length=20)]
 
 
 def _charts(counts: harvest_service.Counts) -> list[Chart]:
@@ -99,21 +101,16 @@ def _filter_from_back(back: str) -> ContributionFilter:
         return ContributionFilter()
 
 
-def _after_write(
-    request: Request,
-    session: SessionDep,
-    cafe: Cafe,
-    facilitator: Facilitator,
-    filters: ContributionFilter,
-    notice: str,
-) -> Response:
-    if request.headers.get("hx-request") == "true":
-        return _harvest(request, session, cafe, facilitator, filters, notice=notice)
-    request.session[NOTICE_KEY] = notice
-    query = filters.query()
-    return RedirectResponse(
-        f"/cafes/{cafe.id}/harvest" + (f"?{query}" if query else ""), status_code=303
-    )
+class WallQuery(BaseModel):
+    """The wall's filter (as its form and links send it) and where its page starts."""
+
+    round: str = Field("", max_length=20)
+    table: str = Field("", max_length=20)
+    kind: str = Field("", max_length=20)
+    evidence_type: str = Field("", max_length=20)
+    role: str = Field("", max_length=20)
+    theme: str = Field("", max_length=20)
+    before: int | None = Field(None, ge=1)
 
 
 @router.get("/cafes/{cafe_id}/harvest")
@@ -122,26 +119,11 @@ def harvest_page(
     cafe: OwnedCafe,
     session: SessionDep,
     facilitator: FacilitatorDep,
-    round: Text = "",
-    table: Text = "",
-    kind: Text = "",
-    evidence_type: Text = "",
-    role: Text = "",
-    theme: Text = "",
-    before: Annotated[int | None, Query(ge=1)] = None,
+    query: Annotated[WallQuery, Query()],
 ) -> Response:
     """The harvest wall with its filters, themes, suggestions and charts."""
     try:
-        filters = ContributionFilter.from_params(
-            {
-                "round": round,
-                "table": table,
-                "kind": kind,
-                "evidence_type": evidence_type,
-                "role": role,
-                "theme": theme,
-            }
-        )
+        filters = ContributionFilter.from_params(query.model_dump(exclude={"before"}))
     except Invalid as exc:
         return _harvest(
             request,
@@ -152,150 +134,149 @@ def harvest_page(
             error=exc.detail,
             status_code=422,
         )
-    return _harvest(request, session, cafe, facilitator, filters, before=before)
+    return _harvest(request, session, cafe, facilitator, filters, before=query.before)
 
 
-@router.post("/cafes/{cafe_id}/harvest/themes")
-def create_theme(
+@dataclass(frozen=True, slots=True)
+class HarvestWrite:
+    """What a write from the harvest wall holds: the café, who and when, and the wall's filter
+    it was sent from (the form's `back`), so the wall is shown again as it was."""
+
+    request: Request
+    session: Session
+    cafe: Cafe
+    facilitator: Facilitator
+    now: datetime
+    filters: ContributionFilter
+
+    def refused(self, exc: DomainError) -> Response:
+        """The wall again, saying why, with nothing of the write kept."""
+        return _harvest(
+            self.request,
+            self.session,
+            self.cafe,
+            self.facilitator,
+            self.filters,
+            **refusal(self.session, exc),
+        )
+
+    def done(self, notice: str, filters: ContributionFilter | None = None) -> Response:
+        """After the write: the wall for HTMX; otherwise back to it (Post/Redirect/Get), the
+        notice kept in the session for the page that follows."""
+        filters = self.filters if filters is None else filters
+        if self.request.headers.get("hx-request") == "true":
+            return _harvest(
+                self.request, self.session, self.cafe, self.facilitator, filters, notice=notice
+            )
+        self.request.session[NOTICE_KEY] = notice
+        query = filters.query()
+        return see_other(f"/cafes/{self.cafe.id}/harvest" + (f"?{query}" if query else ""))
+
+
+def harvest_write(
     request: Request,
     cafe: OwnedCafe,
     session: SessionDep,
     facilitator: FacilitatorDep,
     now: NowDep,
+    back: Annotated[str, Form(max_length=500)] = "",
+) -> HarvestWrite:
+    return HarvestWrite(request, session, cafe, facilitator, now, _filter_from_back(back))
+
+
+HarvestWriteDep = Annotated[HarvestWrite, Depends(harvest_write)]
+ContributionIds = Annotated[list[int], Form()]
+
+
+@router.post("/cafes/{cafe_id}/harvest/themes")
+def create_theme(
+    write: HarvestWriteDep,
     name: Annotated[str, Form(max_length=200)] = "",
     description: Annotated[str, Form(max_length=2000)] = "",
-    contribution_ids: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies it)
-    back: Annotated[str, Form(max_length=500)] = "",
+    contribution_ids: ContributionIds = [],  # noqa: B006 (FastAPI copies it)
 ) -> Response:
     """Create a theme; from a suggestion it holds the suggested contributions at once."""
-    filters = _filter_from_back(back)
     try:
         theme = theme_service.create_theme(
-            session=session,
-            cafe=cafe,
+            session=write.session,
+            cafe=write.cafe,
             name=name,
             description=description,
             contribution_ids=contribution_ids,
-            now=now,
+            now=write.now,
         )
     except DomainError as exc:
-        session.rollback()
-        return _harvest(
-            request,
-            session,
-            cafe,
-            facilitator,
-            filters,
-            error=exc.detail,
-            status_code=exc.status_code,
-        )
+        return write.refused(exc)
     held = len(set(contribution_ids))
-    notice = f"Theme “{theme.name}” created" + (
-        f" with {held} contribution{'s' if held != 1 else ''}." if held else "."
+    return write.done(
+        f"Theme “{theme.name}” created"
+        + (f" with {held} contribution{'s' if held != 1 else ''}." if held else ".")
     )
-    return _after_write(request, session, cafe, facilitator, filters, notice)
 
 
 @router.post("/cafes/{cafe_id}/harvest/themes/{theme_id}/edit")
 def edit_theme(
     theme_id: int,
-    request: Request,
-    cafe: OwnedCafe,
-    session: SessionDep,
-    facilitator: FacilitatorDep,
+    write: HarvestWriteDep,
     name: Annotated[str, Form(max_length=200)] = "",
     description: Annotated[str, Form(max_length=2000)] = "",
-    back: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Rename a theme or change its description."""
-    filters = _filter_from_back(back)
     try:
         theme = theme_service.update_theme(
-            session=session, cafe=cafe, theme_id=theme_id, name=name, description=description
+            session=write.session,
+            cafe=write.cafe,
+            theme_id=theme_id,
+            name=name,
+            description=description,
         )
     except DomainError as exc:
-        session.rollback()
-        return _harvest(
-            request,
-            session,
-            cafe,
-            facilitator,
-            filters,
-            error=exc.detail,
-            status_code=exc.status_code,
-        )
-    return _after_write(
-        request, session, cafe, facilitator, filters, f"Theme “{theme.name}” saved."
-    )
+        return write.refused(exc)
+    return write.done(f"Theme “{theme.name}” saved.")
 
 
 @router.post("/cafes/{cafe_id}/harvest/themes/{theme_id}/delete")
-def delete_theme(
-    theme_id: int,
-    request: Request,
-    cafe: OwnedCafe,
-    session: SessionDep,
-    facilitator: FacilitatorDep,
-    now: NowDep,
-    back: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
+def delete_theme(theme_id: int, write: HarvestWriteDep) -> Response:
     """Delete a theme; its contributions stay on the wall."""
-    filters = _filter_from_back(back)
-    theme = theme_service.delete_theme(session=session, cafe=cafe, theme_id=theme_id, now=now)
+    theme = theme_service.delete_theme(
+        session=write.session, cafe=write.cafe, theme_id=theme_id, now=write.now
+    )
+    filters = write.filters
     if filters.theme == theme_id:
         filters = replace(filters, theme=None)
     notice = f"Theme “{theme.name}” deleted. Its contributions are still on the wall."
-    return _after_write(request, session, cafe, facilitator, filters, notice)
+    return write.done(notice, filters)
 
 
 @router.post("/cafes/{cafe_id}/harvest/assign")
 def assign(
-    request: Request,
-    cafe: OwnedCafe,
-    session: SessionDep,
-    facilitator: FacilitatorDep,
-    now: NowDep,
+    write: HarvestWriteDep,
     theme_id: Annotated[str, Form(max_length=20)] = "",
     action: Annotated[str, Form(max_length=10)] = "assign",
-    contribution_ids: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies it)
-    back: Annotated[str, Form(max_length=500)] = "",
+    contribution_ids: ContributionIds = [],  # noqa: B006 (FastAPI copies it)
 ) -> Response:
     """Put the ticked contributions in a theme, or take them out of it."""
-    filters = _filter_from_back(back)
     try:
         if not theme_id.isdigit():
             raise Invalid("Choose a theme first.")
-        theme = theme_service.get_theme(session=session, cafe=cafe, theme_id=int(theme_id))
-        if action == "unassign":
-            n = theme_service.unassign(
-                session=session,
-                cafe=cafe,
-                theme_id=int(theme_id),
-                contribution_ids=contribution_ids,
-                now=now,
-            )
-            notice = f"{n} contribution{'s' if n != 1 else ''} taken out of “{theme.name}”."
-        else:
-            n = theme_service.assign(
-                session=session,
-                cafe=cafe,
-                theme_id=int(theme_id),
-                contribution_ids=contribution_ids,
-                now=now,
-            )
-            notice = f"{n} contribution{'s' if n != 1 else ''} added to “{theme.name}”."
-    except DomainError as exc:
-        session.rollback()
-        return _harvest(
-            request,
-            session,
-            cafe,
-            facilitator,
-            filters,
-            error=exc.detail,
-            status_code=exc.status_code,
+        theme = theme_service.get_theme(
+            session=write.session, cafe=write.cafe, theme_id=int(theme_id)
         )
-    return _after_write(request, session, cafe, facilitator, filters, notice)
+        change, said = (
+            (theme_service.unassign, "taken out of")
+            if action == "unassign"
+            else (theme_service.assign, "added to")
+        )
+        n = change(
+            session=write.session,
+            cafe=write.cafe,
+            theme_id=int(theme_id),
+            contribution_ids=contribution_ids,
+            now=write.now,
+        )
+    except DomainError as exc:
+        return write.refused(exc)
+    return write.done(f"{n} contribution{'s' if n != 1 else ''} {said} “{theme.name}”.")
 
 
 # --- notes ---------------------------------------------------------------------------------
