@@ -1,35 +1,54 @@
 """A network's rows named in the URL (network, group, member, meeting, action plan), for the
-lead's pages (`Owned…`: the login cookie) and the API (`Read…`/`Write…`: the token's scope)."""
+lead's pages (`Owned…`: the login cookie) and the API (`Read…`/`Write…`: the token's scope); the
+lead's pages (`Lead`) and their meeting and member forms; what pages and API answer alike (a page
+of a list, downloads)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends, Form, Query, Request, Response
+from sqlmodel import Session
 
+from app.config import Settings
 from app.deps.common import (
     ApiReader,
     ApiWriter,
     FacilitatorDep,
+    SessionDep,
+    SettingsDep,
     api_errors,
 )
 from app.deps.loaders import row_loader
+from app.kit.forms import build
+from app.kit.rendering import render
 from app.models.accounts import Facilitator
-from app.models.action_plan import (
-    ActionPlan,
-)
+from app.models.action_plan import ActionPlan
 from app.models.cafe import ROLE_LABELS
 from app.models.network import (
     LocalGroup,
     Meeting,
     Member,
     Network,
+    Page,
+    ScheduleRequest,
 )
 from app.services import action_plan as plan_service
 from app.services.errors import Invalid
+from app.services.export import action_plans as plan_export
+from app.services.network import attendance as attendance_service
 from app.services.network import meetings as meeting_service
 from app.services.network import networks as network_service
+
+T = TypeVar("T")
+P = TypeVar("P")
+M = TypeVar("M")
+
+CSV_MEDIA = "text/csv; charset=utf-8"
+CALENDAR_MEDIA = "text/calendar; charset=utf-8"
 
 _get_network = network_service.get_network
 _get_group = network_service.get_group
@@ -82,15 +101,6 @@ WritePlan = Annotated[
 ]
 
 
-def lead_context(who: Facilitator) -> dict[str, Any]:
-    return {
-        "facilitator": who,
-        "roles": ROLE_LABELS,
-        "when": meeting_service.describe_when,
-        "local": meeting_service.local_time,
-    }
-
-
 ERRORS = api_errors(
     not_found="No such network, group, member, meeting or plan (or not yours)",
     conflict="Not possible in the current state",
@@ -103,6 +113,51 @@ After = Annotated[int | None, Query(ge=0, description="Read items after this id 
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
 
 
+@dataclass
+class Lead:
+    """The lead on one of their network pages: what the page is rendered with."""
+
+    request: Request
+    session: Session
+    who: Facilitator
+    settings: Settings
+
+    def page(
+        self,
+        template: str,
+        context: dict[str, Any],
+        *,
+        error: str | None = None,
+        form: str | None = None,
+        values: dict[str, Any] | None = None,
+        status_code: int = 200,
+        block: str | None = None,
+    ) -> Response:
+        """The page with what each of the lead's pages shows (who is signed in, role names, how
+        meeting times read) and its forms' state: a refused post's `error`, which `form` it
+        came from and the `values` typed there."""
+        shown = {
+            "facilitator": self.who,
+            "roles": ROLE_LABELS,
+            "when": meeting_service.describe_when,
+            "local": meeting_service.local_time,
+            **context,
+            "error": error,
+            "form": form,
+            "values": values or {},
+        }
+        return render(self.request, template, shown, block=block, status_code=status_code)
+
+
+async def lead(
+    request: Request, session: SessionDep, who: FacilitatorDep, settings: SettingsDep
+) -> Lead:
+    return Lead(request, session, who, settings)
+
+
+LeadDep = Annotated[Lead, Depends(lead)]
+
+
 def meeting_span(date: str, start: str, end: str, *, label: str) -> tuple[datetime, datetime]:
     """Start and end of a meeting typed as one date and two times (UK time)."""
     begins = meeting_service.parse_local(date_text=date, time_text=start, label=label)
@@ -112,21 +167,110 @@ def meeting_span(date: str, start: str, end: str, *, label: str) -> tuple[dateti
     return begins, ends
 
 
-def member_values(
-    display_name: str,
-    role: str,
-    email: str,
-    phone: str,
-    accessibility_needs: str,
-    consent_given: bool,
-    consent_note: str,
-) -> dict[str, Any]:
-    return {
-        "display_name": display_name,
-        "role": role,
-        "email": email,
-        "phone": phone,
-        "accessibility_needs": accessibility_needs,
-        "consent_given": consent_given,
-        "consent_note": consent_note,
-    }
+def schedule_plan(
+    first_date: str, start_time: str, end_time: str, *, location: str, **spacing: Any
+) -> ScheduleRequest:
+    """A schedule typed as the first meeting's date and times; `spacing` is the count and the
+    weeks between, when the form asks for them."""
+    first, ends = meeting_span(first_date, start_time, end_time, label="first meeting")
+    plan: ScheduleRequest = build(
+        ScheduleRequest,
+        start=first,
+        duration_minutes=int((ends - first).total_seconds() // 60),
+        location=location,
+        **spacing,
+    )
+    return plan
+
+
+class TypedForm:
+    """One of the lead's forms as typed: what builds the model, and what the form shows again
+    when the post is refused."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+
+class MeetingForm(TypedForm):
+    def build(self, model: type[M]) -> M:
+        """The meeting's fields as `model` (create or update), or `Invalid`."""
+        v = self.values
+        starts, ends = meeting_span(v["date"], v["start_time"], v["end_time"], label="meeting")
+        built: M = build(
+            model, title=v["title"].strip(), starts_at=starts, ends_at=ends, location=v["location"]
+        )
+        return built
+
+
+async def meeting_form(
+    title: Annotated[str, Form(max_length=500)] = "",
+    date: Annotated[str, Form(max_length=20)] = "",
+    start_time: Annotated[str, Form(max_length=10)] = "",
+    end_time: Annotated[str, Form(max_length=10)] = "",
+    location: Annotated[str, Form(max_length=1000)] = "",
+) -> MeetingForm:
+    # Before any other name is bound, locals() is exactly the form's fields.
+    return MeetingForm(locals())
+
+
+MeetingFormDep = Annotated[MeetingForm, Depends(meeting_form)]
+
+
+class MemberForm(TypedForm):
+    def build(self, model: type[M]) -> M:
+        """The member's details as `model` (create or update), or `Invalid`."""
+        if self.values["role"] not in ROLE_LABELS:
+            raise Invalid("Choose the member's stakeholder role.")
+        name = self.values["display_name"].strip()
+        built: M = build(model, **{**self.values, "display_name": name})
+        return built
+
+
+async def member_form(
+    display_name: Annotated[str, Form(max_length=500)] = "",
+    role: Annotated[str, Form(max_length=40)] = "",
+    email: Annotated[str, Form(max_length=500)] = "",
+    phone: Annotated[str, Form(max_length=100)] = "",
+    accessibility_needs: Annotated[str, Form(max_length=4000)] = "",
+    consent_given: Annotated[bool, Form()] = False,
+    consent_note: Annotated[str, Form(max_length=2000)] = "",
+) -> MemberForm:
+    # Before any other name is bound, locals() is exactly the form's fields.
+    return MemberForm(locals())
+
+
+MemberFormDep = Annotated[MemberForm, Depends(member_form)]
+
+
+def page_of(found: tuple[list[T], int | None], public: Callable[[list[T]], list[P]]) -> Page[P]:
+    """One page of a list read with `After` and `Limit`: the service's rows as `public` shows
+    them, and the cursor to read on from."""
+    rows, cursor = found
+    return Page(items=public(rows), next_cursor=cursor)
+
+
+def attachment(body: str | bytes, *, media_type: str, filename: str) -> Response:
+    """A file to save rather than show (attendance sheets, calendars, exported plans)."""
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def attendance_file(
+    *, session: Session, network: Network, group: LocalGroup | None = None
+) -> Response:
+    """Attendance and hours per member of the network, or of one of its groups, for payment."""
+    name = f"network-{network.id}" if group is None else f"group-{group.id}"
+    return attachment(
+        attendance_service.attendance_csv(session=session, network=network, group=group),
+        media_type=CSV_MEDIA,
+        filename=f"{name}.csv",
+    )
+
+
+def plan_file(*, session: Session, plan: ActionPlan, fmt: str) -> Response:
+    """An action plan exported as Markdown or DOCX."""
+    file = plan_export.export_plan(view=plan_service.plan_view(session=session, plan=plan), fmt=fmt)
+    return attachment(file.body, media_type=file.media_type, filename=file.filename)

@@ -86,3 +86,10 @@ def refusal(
     for row in stale:
         session.refresh(row)
     return {"error": exc.detail, "status_code": status_code or exc.status_code}
+
+
+def ticked(confirm: bool, *, what: str) -> None:
+    """A delete asks for its confirmation box: refuse the post without it. `what` ends the
+    sentence: "Tick the box to confirm that the group should be deleted."."""
+    if not confirm:
+        raise Invalid(f"Tick the box to confirm that {what}.")

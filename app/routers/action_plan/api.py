@@ -16,21 +16,25 @@ from app.deps.network import (
     ReadPlan,
     WriteNetwork,
     WritePlan,
+    page_of,
+    plan_file,
 )
 from app.kit.downloads import DOCX_MEDIA
 from app.models.action_plan import (
+    ActionPlan,
     ActionPlanCreate,
     ActionPlanPublic,
     ActionPlanSummary,
     ActionPlanUpdate,
 )
-from app.models.network import (
-    Page,
-)
+from app.models.network import Page
 from app.services import action_plan as plan_service
-from app.services.export import action_plans as plan_export
 
 router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
+
+
+def _summaries(plans: list[ActionPlan]) -> list[ActionPlanSummary]:
+    return [ActionPlanSummary.model_validate(p, from_attributes=True) for p in plans]
 
 
 @router.get("/{network_id:int}/action-plans", responses=ERRORS)
@@ -38,13 +42,8 @@ def list_plans(
     network: ReadNetwork, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[ActionPlanSummary]:
     """List a network's action plans and its theory of change."""
-    plans, cursor = plan_service.list_plans(
-        session=session, network=network, after=after, limit=limit
-    )
-    return Page(
-        items=[ActionPlanSummary.model_validate(p, from_attributes=True) for p in plans],
-        next_cursor=cursor,
-    )
+    found = plan_service.list_plans(session=session, network=network, after=after, limit=limit)
+    return page_of(found, _summaries)
 
 
 @router.post("/{network_id:int}/action-plans", status_code=201, responses=ERRORS)
@@ -91,12 +90,7 @@ def export_plan(
     format: Annotated[Literal["json", "md", "docx"], Query()] = "json",
 ) -> Response:
     """Export a plan as JSON, Markdown or DOCX."""
-    view = plan_service.plan_view(session=session, plan=plan)
     if format == "json":
+        view = plan_service.plan_view(session=session, plan=plan)
         return Response(view.model_dump_json(), media_type="application/json")
-    file = plan_export.export_plan(view=view, fmt=format)
-    return Response(
-        file.body,
-        media_type=file.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
-    )
+    return plan_file(session=session, plan=plan, fmt=format)

@@ -5,26 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Response
 
-from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep
+from app.deps.common import CsrfDep, NowDep, SessionDep
 from app.deps.network import (
+    Lead,
+    LeadDep,
     OwnedGroup,
     OwnedNetwork,
     OwnedPlan,
-    lead_context,
+    plan_file,
 )
-from app.kit.forms import FormDep, build, see_other
-from app.kit.rendering import render
-from app.models.accounts import Facilitator
+from app.kit.forms import FormDep, build, refusal, see_other, ticked
 from app.models.action_plan import ActionPlan, ActionPlanCreate, ActionPlanUpdate, PlanKind
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
-from app.models.network import (
-    Network,
-)
+from app.models.network import Network
 from app.services import action_plan as plan_service
-from app.services.errors import DomainError, Invalid
-from app.services.export import action_plans as plan_export
+from app.services.errors import DomainError
 from app.services.network import networks as network_service
 
 router = APIRouter(prefix="/networks", include_in_schema=False, dependencies=[CsrfDep])
@@ -52,64 +49,34 @@ def create_group_plan(session: SessionDep, group: OwnedGroup, now: NowDep) -> Re
     return see_other(f"/networks/plans/{plan.id}")
 
 
-def _plan_page(
-    request: Request,
-    session: SessionDep,
-    plan: ActionPlan,
-    who: Facilitator,
-    *,
-    error: str | None = None,
-    values: dict[str, str] | None = None,
-    saved: bool = False,
-    status_code: int = 200,
-) -> Response:
+def _plan_page(lead: Lead, plan: ActionPlan, *, saved: bool = False, **shown: Any) -> Response:
+    session = lead.session
     view = plan_service.plan_view(session=session, plan=plan)
-    network = session.get(Network, plan.network_id)
-    assert network is not None
+    network = session.get_one(Network, plan.network_id)
     evidence = plan_service.evidence_choices(session=session, network=network)
-    return render(
-        request,
-        "networks/plan.html",
-        {
-            **lead_context(who),
-            "network": network,
-            "plan": plan,
-            "view": view,
-            "sections": plan_service.sections(view),
-            "kind_name": plan_service.KIND_NAMES[PlanKind(plan.kind)],
-            "evidence": plan_service.cited_all(session=session, items=evidence),
-            "provenance": plan_service.provenance,
-            "evidence_labels": EVIDENCE_LABELS,
-            "kind_labels": KIND_LABELS,
-            "error": error,
-            "values": values or {},
-            "saved": saved,
-        },
-        status_code=status_code,
-    )
+    context = {
+        "network": network,
+        "plan": plan,
+        "view": view,
+        "sections": plan_service.sections(view),
+        "kind_name": plan_service.KIND_NAMES[PlanKind(plan.kind)],
+        "evidence": plan_service.cited_all(session=session, items=evidence),
+        "provenance": plan_service.provenance,
+        "evidence_labels": EVIDENCE_LABELS,
+        "kind_labels": KIND_LABELS,
+        "saved": saved,
+    }
+    return lead.page("networks/plan.html", context, **shown)
 
 
 @router.get("/plans/{plan_id:int}")
-def plan_page(
-    request: Request,
-    session: SessionDep,
-    plan: OwnedPlan,
-    who: FacilitatorDep,
-    saved: bool = False,
-) -> Response:
+def plan_page(lead: LeadDep, plan: OwnedPlan, saved: bool = False) -> Response:
     """Fill in an action plan or theory of change, citing the network's evidence."""
-    return _plan_page(request, session, plan, who, saved=saved)
+    return _plan_page(lead, plan, saved=saved)
 
 
 @router.post("/plans/{plan_id:int}")
-def save_plan(
-    request: Request,
-    session: SessionDep,
-    plan: OwnedPlan,
-    who: FacilitatorDep,
-    now: NowDep,
-    form: FormDep,
-) -> Response:
+def save_plan(lead: LeadDep, plan: OwnedPlan, now: NowDep, form: FormDep) -> Response:
     """Save every answer and the evidence each one cites."""
     answers: dict[str, dict[str, Any]] = {}
     for f in plan_service.TEMPLATES[plan.kind]:
@@ -124,15 +91,13 @@ def save_plan(
     title = str(form.get("title", plan.title))
     try:
         data = build(ActionPlanUpdate, title=title.strip(), answers=answers)
-        plan_service.update_plan(session=session, plan=plan, data=data, now=now)
+        plan_service.update_plan(session=lead.session, plan=plan, data=data, now=now)
     except DomainError as exc:
-        session.rollback()
-        session.refresh(plan)
         values = {f"answer_{k}": str(v["body"]) for k, v in answers.items()}
         values["title"] = title
-        return _plan_page(
-            request, session, plan, who, error=exc.detail, values=values, status_code=422
-        )
+        # The plan's form answers every refusal as a form error.
+        shown = refusal(lead.session, exc, plan, status_code=422)
+        return _plan_page(lead, plan, values=values, **shown)
     return see_other(f"/networks/plans/{plan.id}?saved=true")
 
 
@@ -141,8 +106,7 @@ def delete_plan(
     session: SessionDep, plan: OwnedPlan, confirm: Annotated[bool, Form()] = False
 ) -> Response:
     """Delete a plan after the lead ticks the confirmation."""
-    if not confirm:
-        raise Invalid("Tick the box to confirm that the plan should be deleted.")
+    ticked(confirm, what="the plan should be deleted")
     back = f"/networks/groups/{plan.group_id}" if plan.group_id else f"/networks/{plan.network_id}"
     plan_service.delete_plan(session=session, plan=plan)
     return see_other(back)
@@ -151,22 +115,10 @@ def delete_plan(
 @router.get("/plans/{plan_id:int}/export.md")
 def plan_markdown(session: SessionDep, plan: OwnedPlan) -> Response:
     """The plan as Markdown."""
-    view = plan_service.plan_view(session=session, plan=plan)
-    file = plan_export.export_plan(view=view, fmt="md")
-    return Response(
-        file.body,
-        media_type=file.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
-    )
+    return plan_file(session=session, plan=plan, fmt="md")
 
 
 @router.get("/plans/{plan_id:int}/export.docx")
 def plan_docx(session: SessionDep, plan: OwnedPlan) -> Response:
     """The plan as a Word document."""
-    view = plan_service.plan_view(session=session, plan=plan)
-    file = plan_export.export_plan(view=view, fmt="docx")
-    return Response(
-        file.body,
-        media_type=file.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
-    )
+    return plan_file(session=session, plan=plan, fmt="docx")

@@ -6,10 +6,14 @@ Lists are read a page at a time: `limit` items after the id given as `after`; th
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Response
+from sqlmodel import Session
 
 from app.deps.common import ApiReader, ApiWriter, NowDep, SessionDep, SettingsDep
 from app.deps.network import (
+    CALENDAR_MEDIA,
     ERRORS,
     After,
     Limit,
@@ -21,6 +25,8 @@ from app.deps.network import (
     WriteMeeting,
     WriteMember,
     WriteNetwork,
+    attendance_file,
+    page_of,
 )
 from app.models.cafe import CafePublic
 from app.models.network import (
@@ -58,21 +64,21 @@ from app.services.network import networks as network_service
 
 router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
 
-CSV_MEDIA = "text/csv; charset=utf-8"
 CSV_RESPONSES: dict[int | str, dict[str, object]] = {
     **ERRORS,
     200: {"description": "CSV, one row per member", "content": {"text/csv": {}}},
 }
 
 
-def _network_public(session: SessionDep, network: Network) -> NetworkPublic:
-    counts = network_service.group_counts(session=session, network_ids=[network.id])
-    return NetworkPublic(
-        **network.model_dump(exclude={"facilitator_id"}), group_count=counts.get(network.id, 0)
-    )
+def _networks_public(session: Session, networks: list[Network]) -> list[NetworkPublic]:
+    counts = network_service.group_counts(session=session, network_ids=[n.id for n in networks])
+    return [
+        NetworkPublic(**n.model_dump(exclude={"facilitator_id"}), group_count=counts.get(n.id, 0))
+        for n in networks
+    ]
 
 
-def _groups_public(session: SessionDep, groups: list[LocalGroup]) -> list[GroupPublic]:
+def _groups_public(session: Session, groups: list[LocalGroup]) -> list[GroupPublic]:
     members, meetings = group_service.member_and_meeting_counts(
         session=session, group_ids=[g.id for g in groups]
     )
@@ -86,12 +92,12 @@ def _groups_public(session: SessionDep, groups: list[LocalGroup]) -> list[GroupP
     ]
 
 
-def _member_public(member: Member) -> MemberPublic:
-    return MemberPublic.model_validate(member, from_attributes=True)
+def _members_public(members: list[Member]) -> list[MemberPublic]:
+    return [MemberPublic.model_validate(m, from_attributes=True) for m in members]
 
 
-def _meeting_public(meeting: Meeting) -> MeetingPublic:
-    return MeetingPublic.model_validate(meeting, from_attributes=True)
+def _meetings_public(meetings: list[Meeting]) -> list[MeetingPublic]:
+    return [MeetingPublic.model_validate(m, from_attributes=True) for m in meetings]
 
 
 def _attendance_public(
@@ -120,34 +126,23 @@ def list_networks(
     session: SessionDep, who: ApiReader, after: After = None, limit: Limit = 50
 ) -> Page[NetworkPublic]:
     """List the networks you lead, oldest first, a page at a time."""
-    networks, cursor = network_service.list_networks(
+    found = network_service.list_networks(
         session=session, facilitator=who, after=after, limit=limit
     )
-    counts = network_service.group_counts(
-        session=session, network_ids=[n.id for n in networks if n.id]
-    )
-    return Page(
-        items=[
-            NetworkPublic(
-                **n.model_dump(exclude={"facilitator_id"}), group_count=counts.get(n.id, 0)
-            )
-            for n in networks
-        ],
-        next_cursor=cursor,
-    )
+    return page_of(found, partial(_networks_public, session))
 
 
 @router.post("", status_code=201, responses=ERRORS)
 def create_network(body: NetworkCreate, session: SessionDep, who: ApiWriter) -> NetworkPublic:
     """Start a network on a topic; you are its lead."""
     network = network_service.create_network(session=session, facilitator=who, data=body)
-    return _network_public(session, network)
+    return _networks_public(session, [network])[0]
 
 
 @router.get("/{network_id:int}", responses=ERRORS)
 def read_network(network: ReadNetwork, session: SessionDep) -> NetworkPublic:
     """Read a network."""
-    return _network_public(session, network)
+    return _networks_public(session, [network])[0]
 
 
 @router.patch("/{network_id:int}", responses=ERRORS)
@@ -156,7 +151,7 @@ def update_network(
 ) -> NetworkPublic:
     """Change a network's topic or description."""
     network_service.update_network(session=session, network=network, data=body)
-    return _network_public(session, network)
+    return _networks_public(session, [network])[0]
 
 
 @router.delete("/{network_id:int}", status_code=204, responses=ERRORS)
@@ -169,12 +164,7 @@ def delete_network(network: WriteNetwork, session: SessionDep) -> Response:
 @router.get("/{network_id:int}/attendance.csv", responses=CSV_RESPONSES)
 def network_attendance_csv(network: ReadNetwork, session: SessionDep) -> Response:
     """Attendance and hours per member across all local groups, as CSV for payment."""
-    body = attendance_service.attendance_csv(session=session, network=network)
-    return Response(
-        body,
-        media_type=CSV_MEDIA,
-        headers={"Content-Disposition": f'attachment; filename="network-{network.id}.csv"'},
-    )
+    return attendance_file(session=session, network=network)
 
 
 # --- local groups ---------------------------------------------------------------------------
@@ -185,10 +175,8 @@ def list_groups(
     network: ReadNetwork, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[GroupPublic]:
     """List a network's local groups with their member and meeting counts."""
-    groups, cursor = group_service.list_groups(
-        session=session, network=network, after=after, limit=limit
-    )
-    return Page(items=_groups_public(session, groups), next_cursor=cursor)
+    found = group_service.list_groups(session=session, network=network, after=after, limit=limit)
+    return page_of(found, partial(_groups_public, session))
 
 
 @router.post("/{network_id:int}/groups", status_code=201, responses=ERRORS)
@@ -222,12 +210,7 @@ def delete_group(group: WriteGroup, session: SessionDep) -> Response:
 def group_attendance_csv(group: ReadGroup, session: SessionDep) -> Response:
     """Attendance and hours per member of one local group, as CSV for payment."""
     network = network_service.network_of(session=session, group=group)
-    body = attendance_service.attendance_csv(session=session, network=network, group=group)
-    return Response(
-        body,
-        media_type=CSV_MEDIA,
-        headers={"Content-Disposition": f'attachment; filename="group-{group.id}.csv"'},
-    )
+    return attendance_file(session=session, network=network, group=group)
 
 
 @router.get(
@@ -241,7 +224,7 @@ def group_calendar(
     body = calendar_service.group_calendar(
         session=session, group=group, base_url=settings.base_url, now=now
     )
-    return Response(body, media_type="text/calendar; charset=utf-8")
+    return Response(body, media_type=CALENDAR_MEDIA)
 
 
 # --- members --------------------------------------------------------------------------------
@@ -252,10 +235,8 @@ def list_members(
     group: ReadGroup, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[MemberPublic]:
     """List a group's members, with their contact details (only you, the lead, see these)."""
-    members, cursor = member_service.list_members(
-        session=session, group=group, after=after, limit=limit
-    )
-    return Page(items=[_member_public(m) for m in members], next_cursor=cursor)
+    found = member_service.list_members(session=session, group=group, after=after, limit=limit)
+    return page_of(found, _members_public)
 
 
 @router.post("/groups/{group_id:int}/members", status_code=201, responses=ERRORS)
@@ -264,13 +245,13 @@ def create_member(
 ) -> MemberPublic:
     """Add a member with their stakeholder role, optional contact details and consent."""
     member = member_service.create_member(session=session, group=group, data=body, now=now)
-    return _member_public(member)
+    return _members_public([member])[0]
 
 
 @router.get("/members/{member_id:int}", responses=ERRORS)
 def read_member(member: ReadMember) -> MemberPublic:
     """Read a member."""
-    return _member_public(member)
+    return _members_public([member])[0]
 
 
 @router.patch("/members/{member_id:int}", responses=ERRORS)
@@ -278,9 +259,8 @@ def update_member(
     body: MemberUpdate, member: WriteMember, session: SessionDep, now: NowDep
 ) -> MemberPublic:
     """Change a member's details; giving or withdrawing consent records when."""
-    return _member_public(
-        member_service.update_member(session=session, member=member, data=body, now=now)
-    )
+    member_service.update_member(session=session, member=member, data=body, now=now)
+    return _members_public([member])[0]
 
 
 @router.delete("/members/{member_id:int}", status_code=204, responses=ERRORS)
@@ -293,7 +273,8 @@ def delete_member(member: WriteMember, session: SessionDep) -> Response:
 @router.post("/members/{member_id:int}/revoke-invites", responses=ERRORS)
 def revoke_invites(member: WriteMember, session: SessionDep) -> MemberPublic:
     """Make every invite link already sent to this member stop working."""
-    return _member_public(invite_service.revoke_invites(session=session, member=member))
+    invite_service.revoke_invites(session=session, member=member)
+    return _members_public([member])[0]
 
 
 # --- meetings ---------------------------------------------------------------------------------
@@ -304,16 +285,15 @@ def list_meetings(
     group: ReadGroup, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[MeetingPublic]:
     """List a group's meetings."""
-    meetings, cursor = meeting_service.list_meetings(
-        session=session, group=group, after=after, limit=limit
-    )
-    return Page(items=[_meeting_public(m) for m in meetings], next_cursor=cursor)
+    found = meeting_service.list_meetings(session=session, group=group, after=after, limit=limit)
+    return page_of(found, _meetings_public)
 
 
 @router.post("/groups/{group_id:int}/meetings", status_code=201, responses=ERRORS)
 def create_meeting(body: MeetingCreate, group: WriteGroup, session: SessionDep) -> MeetingPublic:
     """Add one meeting; meetings are numbered in date order."""
-    return _meeting_public(meeting_service.create_meeting(session=session, group=group, data=body))
+    meeting = meeting_service.create_meeting(session=session, group=group, data=body)
+    return _meetings_public([meeting])[0]
 
 
 @router.post("/groups/{group_id:int}/meetings/schedule", status_code=201, responses=ERRORS)
@@ -322,13 +302,13 @@ def schedule_meetings(
 ) -> list[MeetingPublic]:
     """Plan the default schedule for a group with no meetings: four, eight weeks apart."""
     meetings = meeting_service.schedule_meetings(session=session, group=group, plan=body)
-    return [_meeting_public(m) for m in meetings]
+    return _meetings_public(meetings)
 
 
 @router.get("/meetings/{meeting_id:int}", responses=ERRORS)
 def read_meeting(meeting: ReadMeeting) -> MeetingPublic:
     """Read a meeting."""
-    return _meeting_public(meeting)
+    return _meetings_public([meeting])[0]
 
 
 @router.patch("/meetings/{meeting_id:int}", responses=ERRORS)
@@ -336,9 +316,8 @@ def update_meeting(
     body: MeetingUpdate, meeting: WriteMeeting, session: SessionDep
 ) -> MeetingPublic:
     """Move or rename a meeting; moving only the start keeps its length."""
-    return _meeting_public(
-        meeting_service.update_meeting(session=session, meeting=meeting, data=body)
-    )
+    meeting_service.update_meeting(session=session, meeting=meeting, data=body)
+    return _meetings_public([meeting])[0]
 
 
 @router.delete("/meetings/{meeting_id:int}", status_code=204, responses=ERRORS)

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Response
 
-from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep
-from app.deps.network import (
-    OwnedMember,
-    lead_context,
-    member_values,
-)
-from app.kit.forms import build, see_other
-from app.kit.rendering import render
-from app.models.accounts import Facilitator
-from app.models.cafe import ROLE_LABELS
-from app.models.network import (
-    Member,
-    MemberUpdate,
-)
-from app.services.errors import DomainError, Invalid
+from app.deps.common import CsrfDep, NowDep, SessionDep
+from app.deps.network import Lead, LeadDep, MemberFormDep, OwnedMember
+from app.kit.forms import refusal, see_other, ticked
+from app.models.network import Member, MemberUpdate
+from app.services.errors import DomainError
 from app.services.network import invites as invite_service
 from app.services.network import members as member_service
 from app.services.network import networks as network_service
@@ -29,75 +19,35 @@ router = APIRouter(prefix="/networks", include_in_schema=False, dependencies=[Cs
 
 
 def _member_page(
-    request: Request,
-    session: SessionDep,
-    member: Member,
-    who: Facilitator,
-    *,
-    error: str | None = None,
-    values: dict[str, Any] | None = None,
-    status_code: int = 200,
+    lead: Lead, member: Member, *, values: dict[str, Any] | None = None, **shown: Any
 ) -> Response:
-    group = network_service.group_of(session=session, item=member)
-    return render(
-        request,
-        "networks/member.html",
-        {
-            **lead_context(who),
-            "network": network_service.network_of(session=session, group=group),
-            "group": group,
-            "member": member,
-            "error": error,
-            "values": values or member.model_dump(),
-        },
-        status_code=status_code,
-    )
+    group = network_service.group_of(session=lead.session, item=member)
+    context = {
+        "network": network_service.network_of(session=lead.session, group=group),
+        "group": group,
+        "member": member,
+    }
+    # The form shows what is stored until a refused post shows what was typed.
+    return lead.page("networks/member.html", context, values=values or member.model_dump(), **shown)
 
 
 @router.get("/members/{member_id:int}")
-def member_page(
-    request: Request, session: SessionDep, member: OwnedMember, who: FacilitatorDep
-) -> Response:
+def member_page(lead: LeadDep, member: OwnedMember) -> Response:
     """Edit a member's details, consent and accessibility needs."""
-    return _member_page(request, session, member, who)
+    return _member_page(lead, member)
 
 
 @router.post("/members/{member_id:int}")
 def update_member(
-    request: Request,
-    session: SessionDep,
-    member: OwnedMember,
-    who: FacilitatorDep,
-    now: NowDep,
-    display_name: Annotated[str, Form(max_length=500)] = "",
-    role: Annotated[str, Form(max_length=40)] = "",
-    email: Annotated[str, Form(max_length=500)] = "",
-    phone: Annotated[str, Form(max_length=100)] = "",
-    accessibility_needs: Annotated[str, Form(max_length=4000)] = "",
-    consent_given: Annotated[bool, Form()] = False,
-    consent_note: Annotated[str, Form(max_length=2000)] = "",
+    lead: LeadDep, member: OwnedMember, now: NowDep, typed: MemberFormDep
 ) -> Response:
     """Save a member's details."""
-    values = member_values(
-        display_name, role, email, phone, accessibility_needs, consent_given, consent_note
-    )
     try:
-        if role not in ROLE_LABELS:
-            raise Invalid("Choose the member's stakeholder role.")
-        data = build(MemberUpdate, **{**values, "display_name": display_name.strip()})
-        member_service.update_member(session=session, member=member, data=data, now=now)
+        data = typed.build(MemberUpdate)
+        member_service.update_member(session=lead.session, member=member, data=data, now=now)
     except DomainError as exc:
-        session.rollback()
-        session.refresh(member)
-        return _member_page(
-            request,
-            session,
-            member,
-            who,
-            error=exc.detail,
-            values=values,
-            status_code=exc.status_code,
-        )
+        shown = refusal(lead.session, exc, member)
+        return _member_page(lead, member, values=typed.values, **shown)
     return see_other(f"/networks/groups/{member.group_id}#members")
 
 
@@ -106,8 +56,7 @@ def delete_member(
     session: SessionDep, member: OwnedMember, confirm: Annotated[bool, Form()] = False
 ) -> Response:
     """Remove a member after the lead ticks the confirmation."""
-    if not confirm:
-        raise Invalid("Tick the box to confirm that the member should be removed.")
+    ticked(confirm, what="the member should be removed")
     group_id = member.group_id
     member_service.delete_member(session=session, member=member)
     return see_other(f"/networks/groups/{group_id}#members")

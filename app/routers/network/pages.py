@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Response
 
-from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import CsrfDep, NowDep, SessionDep
 from app.deps.network import (
+    Lead,
+    LeadDep,
+    MeetingFormDep,
+    MemberFormDep,
     OwnedGroup,
     OwnedNetwork,
-    lead_context,
-    meeting_span,
-    member_values,
+    attendance_file,
+    schedule_plan,
 )
-from app.kit.forms import build, see_other
-from app.kit.rendering import render
-from app.models.accounts import Facilitator
-from app.models.cafe import ROLE_LABELS
+from app.kit.forms import build, refusal, see_other, ticked
 from app.models.network import (
     GroupCreate,
     GroupUpdate,
@@ -28,11 +28,9 @@ from app.models.network import (
     Network,
     NetworkCreate,
     NetworkUpdate,
-    ScheduleRequest,
 )
 from app.services import action_plan as plan_service
-from app.services.errors import DomainError, Invalid
-from app.services.network import attendance as attendance_service
+from app.services.errors import DomainError
 from app.services.network import calendar as calendar_service
 from app.services.network import groups as group_service
 from app.services.network import meetings as meeting_service
@@ -45,136 +43,77 @@ router = APIRouter(prefix="/networks", include_in_schema=False, dependencies=[Cs
 # --- networks -------------------------------------------------------------------------------
 
 
-def _networks_page(
-    request: Request,
-    session: SessionDep,
-    who: Facilitator,
-    *,
-    error: str | None = None,
-    values: dict[str, Any] | None = None,
-    status_code: int = 200,
-) -> Response:
-    networks, _ = network_service.list_networks(session=session, facilitator=who)
+def _networks_page(lead: Lead, **shown: Any) -> Response:
+    networks, _ = network_service.list_networks(session=lead.session, facilitator=lead.who)
     counts = network_service.group_counts(
-        session=session, network_ids=[n.id for n in networks if n.id]
+        session=lead.session, network_ids=[n.id for n in networks]
     )
-    return render(
-        request,
-        "networks/list.html",
-        {
-            **lead_context(who),
-            "networks": networks,
-            "counts": counts,
-            "error": error,
-            "values": values or {},
-        },
-        status_code=status_code,
-    )
+    return lead.page("networks/list.html", {"networks": networks, "counts": counts}, **shown)
 
 
 @router.get("")
-def networks_page(request: Request, session: SessionDep, who: FacilitatorDep) -> Response:
+def networks_page(lead: LeadDep) -> Response:
     """The networks you lead, and a form to start one."""
-    return _networks_page(request, session, who)
+    return _networks_page(lead)
 
 
 @router.post("")
 def create_network(
-    request: Request,
-    session: SessionDep,
-    who: FacilitatorDep,
+    lead: LeadDep,
     title: Annotated[str, Form(max_length=500)] = "",
     description: Annotated[str, Form(max_length=8000)] = "",
 ) -> Response:
     """Start a network."""
     try:
         data = build(NetworkCreate, title=title.strip(), description=description)
-        network = network_service.create_network(session=session, facilitator=who, data=data)
-    except DomainError as exc:
-        session.rollback()
-        return _networks_page(
-            request,
-            session,
-            who,
-            error=exc.detail,
-            values={"title": title, "description": description},
-            status_code=exc.status_code,
+        network = network_service.create_network(
+            session=lead.session, facilitator=lead.who, data=data
         )
+    except DomainError as exc:
+        values = {"title": title, "description": description}
+        return _networks_page(lead, values=values, **refusal(lead.session, exc))
     return see_other(f"/networks/{network.id}")
 
 
-def _network_page(
-    request: Request,
-    session: SessionDep,
-    network: Network,
-    who: Facilitator,
-    *,
-    error: str | None = None,
-    form: str | None = None,
-    values: dict[str, Any] | None = None,
-    status_code: int = 200,
-) -> Response:
+def _network_page(lead: Lead, network: Network, **shown: Any) -> Response:
+    session = lead.session
     groups, _ = group_service.list_groups(session=session, network=network)
     members, meetings = group_service.member_and_meeting_counts(
-        session=session, group_ids=[g.id for g in groups if g.id]
+        session=session, group_ids=[g.id for g in groups]
     )
     plans = {g.id: plan_service.plan_for_group(session=session, group=g) for g in groups}
-    return render(
-        request,
-        "networks/network.html",
-        {
-            **lead_context(who),
-            "network": network,
-            "groups": groups,
-            "member_counts": members,
-            "meeting_counts": meetings,
-            "plans": plans,
-            "project_plan": plan_service.project_plan(session=session, network=network),
-            "error": error,
-            "form": form,
-            "values": values or {},
-        },
-        status_code=status_code,
-    )
+    context = {
+        "network": network,
+        "groups": groups,
+        "member_counts": members,
+        "meeting_counts": meetings,
+        "plans": plans,
+        "project_plan": plan_service.project_plan(session=session, network=network),
+    }
+    return lead.page("networks/network.html", context, **shown)
 
 
 @router.get("/{network_id:int}")
-def network_page(
-    request: Request,
-    session: SessionDep,
-    network: OwnedNetwork,
-    who: FacilitatorDep,
-) -> Response:
+def network_page(lead: LeadDep, network: OwnedNetwork) -> Response:
     """A network: its local groups, plans and exports."""
-    return _network_page(request, session, network, who)
+    return _network_page(lead, network)
 
 
 @router.post("/{network_id:int}")
 def update_network(
-    request: Request,
-    session: SessionDep,
+    lead: LeadDep,
     network: OwnedNetwork,
-    who: FacilitatorDep,
     title: Annotated[str, Form(max_length=500)] = "",
     description: Annotated[str, Form(max_length=8000)] = "",
 ) -> Response:
     """Change a network's topic or description."""
     try:
         data = build(NetworkUpdate, title=title.strip(), description=description)
-        network_service.update_network(session=session, network=network, data=data)
+        network_service.update_network(session=lead.session, network=network, data=data)
     except DomainError as exc:
-        session.rollback()
-        session.refresh(network)
-        return _network_page(
-            request,
-            session,
-            network,
-            who,
-            error=exc.detail,
-            form="network",
-            values={"title": title, "description": description},
-            status_code=exc.status_code,
-        )
+        values = {"title": title, "description": description}
+        shown = refusal(lead.session, exc, network)
+        return _network_page(lead, network, form="network", values=values, **shown)
     return see_other(f"/networks/{network.id}")
 
 
@@ -185,18 +124,15 @@ def delete_network(
     confirm: Annotated[bool, Form()] = False,
 ) -> Response:
     """Delete a network after the lead ticks the confirmation."""
-    if not confirm:
-        raise Invalid("Tick the box to confirm that the network should be deleted.")
+    ticked(confirm, what="the network should be deleted")
     network_service.delete_network(session=session, network=network)
     return see_other("/networks")
 
 
 @router.post("/{network_id:int}/groups")
 def create_group(
-    request: Request,
-    session: SessionDep,
+    lead: LeadDep,
     network: OwnedNetwork,
-    who: FacilitatorDep,
     name: Annotated[str, Form(max_length=500)] = "",
     area: Annotated[str, Form(max_length=500)] = "",
     first_date: Annotated[str, Form(max_length=20)] = "",
@@ -205,131 +141,75 @@ def create_group(
     location: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """Add a local group; with a first meeting date, its four meetings are planned too."""
-    values = {
-        "name": name,
-        "area": area,
-        "first_date": first_date,
-        "start_time": start_time,
-        "end_time": end_time,
-        "location": location,
-    }
+    session = lead.session
     try:
         plan = None
         if first_date.strip():
-            first, ends = meeting_span(first_date, start_time, end_time, label="first meeting")
-            plan = build(
-                ScheduleRequest,
-                start=first,
-                duration_minutes=int((ends - first).total_seconds() // 60),
-                location=location,
-            )
+            plan = schedule_plan(first_date, start_time, end_time, location=location)
         data = build(GroupCreate, name=name.strip(), area=area, location=location)
         group = group_service.create_group(session=session, network=network, data=data)
         if plan is not None:
             meeting_service.schedule_meetings(session=session, group=group, plan=plan)
     except DomainError as exc:
-        session.rollback()
-        return _network_page(
-            request,
-            session,
-            network,
-            who,
-            error=exc.detail,
-            form="group",
-            values=values,
-            status_code=exc.status_code,
-        )
+        values = {
+            "name": name,
+            "area": area,
+            "first_date": first_date,
+            "start_time": start_time,
+            "end_time": end_time,
+            "location": location,
+        }
+        return _network_page(lead, network, form="group", values=values, **refusal(session, exc))
     return see_other(f"/networks/groups/{group.id}")
 
 
 @router.get("/{network_id:int}/attendance.csv")
 def network_attendance_csv(session: SessionDep, network: OwnedNetwork) -> Response:
     """Attendance and hours per member across the network, for payment."""
-    return Response(
-        attendance_service.attendance_csv(session=session, network=network),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="network-{network.id}.csv"'},
-    )
+    return attendance_file(session=session, network=network)
 
 
 # --- local groups ---------------------------------------------------------------------------
 
 
-def _group_page(
-    request: Request,
-    session: SessionDep,
-    group: LocalGroup,
-    who: Facilitator,
-    settings: SettingsDep,
-    *,
-    error: str | None = None,
-    form: str | None = None,
-    values: dict[str, Any] | None = None,
-    status_code: int = 200,
-) -> Response:
+def _group_page(lead: Lead, group: LocalGroup, **shown: Any) -> Response:
+    session, settings = lead.session, lead.settings
     network = network_service.network_of(session=session, group=group)
     members, _ = member_service.list_members(session=session, group=group)
     meetings = meeting_service.meetings_in_order(session=session, group=group)
     token = calendar_service.calendar_token(secret=settings.secret_key, group=group)
-    return render(
-        request,
-        "networks/group.html",
-        {
-            **lead_context(who),
-            "network": network,
-            "group": group,
-            "members": members,
-            "meetings": meetings,
-            "plan": plan_service.plan_for_group(session=session, group=group),
-            "feed_url": f"{settings.base_url.rstrip('/')}/networks/calendars/{token}.ics",
-            "error": error,
-            "form": form,
-            "values": values or {},
-        },
-        status_code=status_code,
-    )
+    context = {
+        "network": network,
+        "group": group,
+        "members": members,
+        "meetings": meetings,
+        "plan": plan_service.plan_for_group(session=session, group=group),
+        "feed_url": f"{settings.base_url.rstrip('/')}/networks/calendars/{token}.ics",
+    }
+    return lead.page("networks/group.html", context, **shown)
 
 
 @router.get("/groups/{group_id:int}")
-def group_page(
-    request: Request,
-    session: SessionDep,
-    group: OwnedGroup,
-    who: FacilitatorDep,
-    settings: SettingsDep,
-) -> Response:
+def group_page(lead: LeadDep, group: OwnedGroup) -> Response:
     """A local group: members with contact details, the meeting schedule, the action plan."""
-    return _group_page(request, session, group, who, settings)
+    return _group_page(lead, group)
 
 
 @router.post("/groups/{group_id:int}")
 def update_group(
-    request: Request,
-    session: SessionDep,
+    lead: LeadDep,
     group: OwnedGroup,
-    who: FacilitatorDep,
-    settings: SettingsDep,
     name: Annotated[str, Form(max_length=500)] = "",
     area: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Rename a local group or change its area."""
     try:
         data = build(GroupUpdate, name=name.strip(), area=area)
-        group_service.update_group(session=session, group=group, data=data)
+        group_service.update_group(session=lead.session, group=group, data=data)
     except DomainError as exc:
-        session.rollback()
-        session.refresh(group)
-        return _group_page(
-            request,
-            session,
-            group,
-            who,
-            settings,
-            error=exc.detail,
-            form="group",
-            values={"name": name, "area": area},
-            status_code=exc.status_code,
-        )
+        values = {"name": name, "area": area}
+        shown = refusal(lead.session, exc, group)
+        return _group_page(lead, group, form="group", values=values, **shown)
     return see_other(f"/networks/groups/{group.id}")
 
 
@@ -338,8 +218,7 @@ def delete_group(
     session: SessionDep, group: OwnedGroup, confirm: Annotated[bool, Form()] = False
 ) -> Response:
     """Delete a local group after the lead ticks the confirmation."""
-    if not confirm:
-        raise Invalid("Tick the box to confirm that the group should be deleted.")
+    ticked(confirm, what="the group should be deleted")
     network_id = group.network_id
     group_service.delete_group(session=session, group=group)
     return see_other(f"/networks/{network_id}")
@@ -349,20 +228,13 @@ def delete_group(
 def group_attendance_csv(session: SessionDep, group: OwnedGroup) -> Response:
     """Attendance and hours per member of the group, for payment."""
     network = network_service.network_of(session=session, group=group)
-    return Response(
-        attendance_service.attendance_csv(session=session, network=network, group=group),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="group-{group.id}.csv"'},
-    )
+    return attendance_file(session=session, network=network, group=group)
 
 
 @router.post("/groups/{group_id:int}/schedule")
 def schedule_meetings(
-    request: Request,
-    session: SessionDep,
+    lead: LeadDep,
     group: OwnedGroup,
-    who: FacilitatorDep,
-    settings: SettingsDep,
     first_date: Annotated[str, Form(max_length=20)] = "",
     start_time: Annotated[str, Form(max_length=10)] = "10:00",
     end_time: Annotated[str, Form(max_length=10)] = "12:00",
@@ -371,120 +243,49 @@ def schedule_meetings(
     location: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """Plan the default schedule: four meetings, eight weeks apart, unless changed here."""
-    values = {
-        "first_date": first_date,
-        "start_time": start_time,
-        "end_time": end_time,
-        "count": count,
-        "interval_weeks": interval_weeks,
-        "location": location,
-    }
     try:
-        first, ends = meeting_span(first_date, start_time, end_time, label="first meeting")
-        plan = build(
-            ScheduleRequest,
-            start=first,
-            duration_minutes=int((ends - first).total_seconds() // 60),
+        plan = schedule_plan(
+            first_date,
+            start_time,
+            end_time,
+            location=location,
             count=count.strip() or 4,
             interval_weeks=interval_weeks.strip() or 8,
-            location=location,
         )
-        meeting_service.schedule_meetings(session=session, group=group, plan=plan)
+        meeting_service.schedule_meetings(session=lead.session, group=group, plan=plan)
     except DomainError as exc:
-        session.rollback()
-        return _group_page(
-            request,
-            session,
-            group,
-            who,
-            settings,
-            error=exc.detail,
-            form="schedule",
-            values=values,
-            status_code=exc.status_code,
-        )
+        values = {
+            "first_date": first_date,
+            "start_time": start_time,
+            "end_time": end_time,
+            "count": count,
+            "interval_weeks": interval_weeks,
+            "location": location,
+        }
+        shown = refusal(lead.session, exc)
+        return _group_page(lead, group, form="schedule", values=values, **shown)
     return see_other(f"/networks/groups/{group.id}#meetings")
 
 
 @router.post("/groups/{group_id:int}/meetings")
-def create_meeting(
-    request: Request,
-    session: SessionDep,
-    group: OwnedGroup,
-    who: FacilitatorDep,
-    settings: SettingsDep,
-    title: Annotated[str, Form(max_length=500)] = "",
-    date: Annotated[str, Form(max_length=20)] = "",
-    start_time: Annotated[str, Form(max_length=10)] = "",
-    end_time: Annotated[str, Form(max_length=10)] = "",
-    location: Annotated[str, Form(max_length=1000)] = "",
-) -> Response:
+def create_meeting(lead: LeadDep, group: OwnedGroup, typed: MeetingFormDep) -> Response:
     """Add one meeting to the schedule."""
-    values = {
-        "title": title,
-        "date": date,
-        "start_time": start_time,
-        "end_time": end_time,
-        "location": location,
-    }
     try:
-        starts, ends = meeting_span(date, start_time, end_time, label="meeting")
-        data = build(
-            MeetingCreate, title=title.strip(), starts_at=starts, ends_at=ends, location=location
-        )
-        meeting = meeting_service.create_meeting(session=session, group=group, data=data)
+        data = typed.build(MeetingCreate)
+        meeting = meeting_service.create_meeting(session=lead.session, group=group, data=data)
     except DomainError as exc:
-        session.rollback()
-        return _group_page(
-            request,
-            session,
-            group,
-            who,
-            settings,
-            error=exc.detail,
-            form="meeting",
-            values=values,
-            status_code=exc.status_code,
-        )
+        shown = refusal(lead.session, exc)
+        return _group_page(lead, group, form="meeting", values=typed.values, **shown)
     return see_other(f"/networks/meetings/{meeting.id}")
 
 
 @router.post("/groups/{group_id:int}/members")
-def create_member(
-    request: Request,
-    session: SessionDep,
-    group: OwnedGroup,
-    who: FacilitatorDep,
-    settings: SettingsDep,
-    now: NowDep,
-    display_name: Annotated[str, Form(max_length=500)] = "",
-    role: Annotated[str, Form(max_length=40)] = "",
-    email: Annotated[str, Form(max_length=500)] = "",
-    phone: Annotated[str, Form(max_length=100)] = "",
-    accessibility_needs: Annotated[str, Form(max_length=4000)] = "",
-    consent_given: Annotated[bool, Form()] = False,
-    consent_note: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
+def create_member(lead: LeadDep, group: OwnedGroup, now: NowDep, typed: MemberFormDep) -> Response:
     """Add a member to the group."""
-    values = member_values(
-        display_name, role, email, phone, accessibility_needs, consent_given, consent_note
-    )
     try:
-        if role not in ROLE_LABELS:
-            raise Invalid("Choose the member's stakeholder role.")
-        data = build(MemberCreate, **{**values, "display_name": display_name.strip()})
-        member_service.create_member(session=session, group=group, data=data, now=now)
+        data = typed.build(MemberCreate)
+        member_service.create_member(session=lead.session, group=group, data=data, now=now)
     except DomainError as exc:
-        session.rollback()
-        return _group_page(
-            request,
-            session,
-            group,
-            who,
-            settings,
-            error=exc.detail,
-            form="member",
-            values=values,
-            status_code=exc.status_code,
-        )
+        shown = refusal(lead.session, exc)
+        return _group_page(lead, group, form="member", values=typed.values, **shown)
     return see_other(f"/networks/groups/{group.id}#members")
