@@ -1,4 +1,4 @@
-"""Live views' pushes (`app.live.live.serve`), with the in-process hub and stand-in
+"""Live views' pushes (`app.live.sockets.serve`), with the in-process hub and stand-in
 sockets: what many connections are sent for one event, and in which order."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from starlette.websockets import WebSocketState
 
 from app.live.hub import CafeEvent, Event, MemoryHub, cafe_channel
-from app.live.live import Parts, Renderer, serve
+from app.live.sockets import Parts, Renderer, serve
 
 pytestmark = pytest.mark.asyncio
 
