@@ -194,3 +194,175 @@ def test_escaped_text_reads_back_as_written(text: str) -> None:
     lines = [line.strip() for line in text.split("\n")]
     assert markdown.plain(markdown.escape_block(text)) == " ".join(lines)
     assert markdown.plain(markdown.escape(text)) == " ".join(text.split())
+
+
+# --- importing: the sections are where CommonMark sees headings ----------------------------
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    return [(s.heading, s.body_markdown) for s in import_service.import_markdown(text).sections]
+
+
+def test_a_hash_line_in_code_is_not_a_heading() -> None:
+    code = (
+        "```sh\n# install\n## twice\n```\n\n~~~\n```\n# tilde\n~~~\n\n"
+        "````markdown\n```\n# a fence in a fence\n```\n````\n\n    # indented"
+    )
+    assert _sections(f"## Setup\n\n{code}\n") == [("Setup", code)]
+
+
+def test_an_unclosed_fence_runs_to_the_end() -> None:
+    text = "## Code\n\n```\n# inside\n\n## still inside\n"
+    assert _sections(text) == [("Code", "```\n# inside\n\n## still inside")]
+
+
+def test_underlined_headings_start_sections() -> None:
+    doc = import_service.import_markdown(
+        "Living well\n===========\n\nWhy it matters.\n\nWhat helps\n----------\n\nKnown faces.\n\n"
+        "What gets\nin the way\n---\n\nRotas.\n"
+    )
+    assert doc.title == "Living well"
+    assert [(s.heading, s.body_markdown) for s in doc.sections] == [
+        ("Introduction", "Why it matters."),
+        ("What helps", "Known faces."),
+        ("What gets in the way", "Rotas."),
+    ]
+
+
+def test_a_rule_after_a_blank_line_is_not_a_heading() -> None:
+    assert _sections("## One\n\nText\n\n---\n\nMore\n") == [("One", "Text\n\n---\n\nMore")]
+
+
+def test_closing_hashes_and_escapes() -> None:
+    text = (
+        "## Findings ##\n\\# not a heading\n#5 nor this\n#hashtag\n"
+        "### Detail ###\ntext\n## C\\# notes #\nend\n##\nlast\n"
+    )
+    assert _sections(text) == [
+        ("Findings", "\\# not a heading\n#5 nor this\n#hashtag\n### Detail ###\ntext"),
+        ("C\\# notes", "end"),
+        ("Untitled section", "last"),
+    ]
+
+
+def test_headings_inside_lists_and_quotes_stay_in_the_text() -> None:
+    text = (
+        "## Voices\n\n- # listed\n  - ## nested\n\n> ## quoted\n> text\n\n"
+        "   ## Indented heading\nbody\n"
+    )
+    assert _sections(text) == [
+        ("Voices", "- # listed\n  - ## nested\n\n> ## quoted\n> text"),
+        ("Indented heading", "body"),
+    ]
+
+
+def test_easy_read_follows_the_same_headings() -> None:
+    doc = import_service.import_markdown(
+        "## Choice\n\nFull text.\n\n```\n### Easy read\n```\n\n### Easy read ###\n\nChoose.\n"
+        "- ### Easy read\n"
+    )
+    (section,) = doc.sections
+    assert section.body_markdown == "Full text.\n\n```\n### Easy read\n```"
+    assert section.easy_read_text == "Choose.\n- ### Easy read"
+
+
+EXCERPT = """# Transport and independence: interim report
+
+*Version 1 (draft, not yet published)*
+
+## Summary of findings
+
+We spoke to 42 people across [three areas](https://example.org/areas#map "Areas").
+See also <https://example.org/method> and the [annex][annex].
+
+| Area | People | Main barrier |
+|:-----|-------:|:------------:|
+| North | 18 | Buses stop at six |
+| South \\| coast | 24 | Taxi *costs* |
+
+[annex]: https://example.org/annex.pdf
+
+- Buses
+  - Evening services
+    1. Stop at six
+    2. Skip the estate
+  - Step-free access
+- Taxis
+    - Accounts help
+
+### Easy read
+
+Buses stop too early.
+Taxis cost a lot.
+
+## How we counted
+
+```python
+# People per area, from the sign-in sheets
+## not a heading either
+totals = {"North": 18, "South": 24}
+```
+
+Method notes
+------------
+
+Counted twice \\# by hand.
+
+> ## A quote with a heading
+> — a carer, South
+"""
+
+EXCERPT_SECTIONS = [
+    (
+        "Summary of findings",
+        EXCERPT[EXCERPT.index("We spoke") : EXCERPT.index("\n\n### Easy read")],
+        "Buses stop too early.\nTaxis cost a lot.",
+    ),
+    (
+        "How we counted",
+        EXCERPT[EXCERPT.index("```python") : EXCERPT.index("```\n\nMethod") + 3],
+        "",
+    ),
+    (
+        "Method notes",
+        "Counted twice \\# by hand.\n\n> ## A quote with a heading\n> — a carer, South",
+        "",
+    ),
+]
+
+
+def test_a_report_excerpt_imports_into_its_sections_as_written() -> None:
+    doc = import_service.import_markdown(EXCERPT.replace("\n", "\r\n"))
+    assert doc.title == "Transport and independence: interim report"
+    got = [(s.heading, s.body_markdown, s.easy_read_text) for s in doc.sections]
+    assert got == EXCERPT_SECTIONS
+    assert "| South \\| coast | 24 | Taxi *costs* |" in got[0][1]
+    assert "    - Accounts help" in got[0][1]
+    assert "# People per area, from the sign-in sheets" in got[1][1]
+
+
+def test_a_report_excerpt_survives_import_and_markdown_export(
+    client: TestClient, api_headers: dict[str, str], session: Session, facilitator: Facilitator
+) -> None:
+    network = make_network(session, facilitator)
+    base = f"/api/v1/networks/{network.id}/materials"
+    r = client.post(
+        f"{base}/import",
+        files={"file": ("interim.md", EXCERPT.encode(), "text/markdown")},
+        headers=api_headers,
+    )
+    assert r.status_code == 201, r.text
+    version = f"{base}/{r.json()['id']}/versions/1"
+    stored = client.get(f"{version}/sections", headers=api_headers).json()["items"]
+    assert [(s["heading"], s["body_markdown"], s["easy_read_text"]) for s in stored] == (
+        EXCERPT_SECTIONS
+    )
+    md = client.get(f"{version}/export", params={"format": "md"}, headers=api_headers).text
+    assert md.startswith("# Transport and independence: interim report\n")
+    again = import_service.import_markdown(md)
+    assert again.title == "Transport and independence: interim report"
+    assert [(s.heading, s.body_markdown, s.easy_read_text) for s in again.sections] == (
+        EXCERPT_SECTIONS
+    )
+    page = markdown.to_html(again.sections[1].body_markdown)
+    assert "# People per area" in page and "<h" not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -23,6 +24,30 @@ SAFE_HREF = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
 def parse(text: str) -> list[Token]:
     """The block tokens of a Markdown text."""
     return _parser.parse(text)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading of the document itself and the source lines it takes up, ``start`` up to
+    ``end`` (counted from 0, ``end`` left out): two or more for an underlined heading."""
+
+    level: int
+    text: str  # its source, marks and escapes kept, lines joined by a space
+    start: int
+    end: int
+
+
+def headings(text: str) -> list[Heading]:
+    """The headings of a Markdown text as CommonMark reads them, in order: not a `#` line
+    inside code, and not a heading inside a list item or a quote (part of that block)."""
+    tokens = _parser.parse(text)
+    found = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.level == 0 and token.map:
+            start, end = token.map
+            words = " ".join(tokens[index + 1].content.split())
+            found.append(Heading(level=int(token.tag[1]), text=words, start=start, end=end))
+    return found
 
 
 # --- reading: HTML for pages, plain words for the easy-read edition ------------------------

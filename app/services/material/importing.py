@@ -11,6 +11,7 @@ from typing import Any
 
 from app.models.material import MAX_HEADING, SectionCreate
 from app.services.errors import Invalid
+from app.services.export import markdown
 
 
 @dataclass
@@ -19,8 +20,6 @@ class ImportedDocument:
     sections: list[SectionCreate]
 
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _EASY_READ_HEADING = re.compile(r"^easy[\s-]*read\b", re.IGNORECASE)
 # Our own Markdown export puts this line under the title; a re-import leaves it out.
 _EXPORT_VERSION_LINE = re.compile(r"^\*Version \d+[^*]*\*$")
@@ -63,42 +62,41 @@ class _Builder:
 def import_markdown(text: str) -> ImportedDocument:
     """Split a Markdown document into sections at its `#` and `##` headings. A single `#`
     heading above `##` sections is the document's title; a `### Easy read` heading inside a
-    section starts that section's easy-read text."""
+    section starts that section's easy-read text.
+
+    The headings are those CommonMark sees (the pages' own reader): underlined ones too, but
+    not a `#` line in code, an escaped `\\#` or a heading inside a list or quote. Each section
+    keeps its source lines as written, so tables, links and code come back unchanged."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    fenced = False
-    headings: list[tuple[int, int]] = []  # (line index, level)
-    for index, line in enumerate(lines):
-        if _FENCE.match(line):
-            fenced = not fenced
-        elif not fenced and (m := _MD_HEADING.match(line)):
-            headings.append((index, len(m.group(1))))
-    top = [h for h in headings if h[1] == 1]
-    title_line = (
-        top[0][0]
-        if len(top) == 1 and any(level == 2 for _, level in headings) and top[0] == headings[0]
+    found = markdown.headings("\n".join(lines))
+    top = [h for h in found if h.level == 1]
+    title_heading = (
+        top[0]
+        if len(top) == 1 and top[0] is found[0] and any(h.level == 2 for h in found)
         else None
     )
+    at = {h.start: h for h in found}
     title = ""
     builder = _Builder()
-    fenced = False
-    for index, line in enumerate(lines):
-        if _FENCE.match(line):
-            fenced = not fenced
-            builder.line(line)
+    index = 0
+    while index < len(lines):
+        heading = at.get(index)
+        if heading is None:
+            line = lines[index]
+            if builder.sections or not _EXPORT_VERSION_LINE.match(line.strip()):
+                builder.line(line)
+            index += 1
             continue
-        m = None if fenced else _MD_HEADING.match(line)
-        if m and index == title_line:
-            title = m.group(2).strip()
-            continue
-        if m and len(m.group(1)) <= 2:
-            builder.start(m.group(2).strip() or "Untitled section")
-            continue
-        if m and len(m.group(1)) == 3 and _EASY_READ_HEADING.match(m.group(2)) and builder.sections:
+        index = heading.end
+        if heading is title_heading:
+            title = heading.text
+        elif heading.level <= 2:
+            builder.start(heading.text or "Untitled section")
+        elif heading.level == 3 and _EASY_READ_HEADING.match(heading.text) and builder.sections:
             builder.easy = True
-            continue
-        if not builder.sections and _EXPORT_VERSION_LINE.match(line.strip()):
-            continue
-        builder.line(line)
+        else:
+            for line in lines[heading.start : heading.end]:
+                builder.line(line)
     doc = builder.result(title)
     if not doc.title:
         doc.title = doc.sections[0].heading
