@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import (
     APIRouter,
     Body,
+    Depends,
     Request,
 )
 from sqlmodel import Session
@@ -25,67 +27,59 @@ from app.models.evidence import (
 router = APIRouter(prefix="/api/v1/cafes", tags=["contributions"])
 
 
-def _api_moderate(
-    request: Request,
-    action: str,
-    cafe: Cafe,
-    contribution_id: int,
-    body: ModerationRequest | None,
-    session: Session,
-    now: datetime,
-    announce: Announcer,
-) -> ModerationPublic:
-    contribution, events = moderate(
-        action,
-        session=session,
-        cafe=cafe,
-        contribution_id=contribution_id,
-        note=body.note if body else "",
-        now=now,
-    )
-    announce_board(request, announce, contribution, *events)
-    return ModerationPublic.model_validate(contribution, from_attributes=True)
+@dataclass(frozen=True, slots=True)
+class Moderator:
+    """What a moderation call holds besides the café: the request, its session, the clock
+    and the announcer."""
+
+    request: Request
+    session: Session
+    now: datetime
+    announce: Announcer
+
+    def act(
+        self, action: str, cafe: Cafe, contribution_id: int, body: ModerationRequest | None
+    ) -> ModerationPublic:
+        """Do it, tell the table and the console, and show the card as it now is."""
+        contribution, events = moderate(
+            action,
+            session=self.session,
+            cafe=cafe,
+            contribution_id=contribution_id,
+            note=body.note if body else "",
+            now=self.now,
+        )
+        announce_board(self.request, self.announce, contribution, *events)
+        return ModerationPublic.model_validate(contribution, from_attributes=True)
 
 
+def _moderator(
+    request: Request, session: SessionDep, now: NowDep, announce: AnnounceDep
+) -> Moderator:
+    return Moderator(request=request, session=session, now=now, announce=announce)
+
+
+ModeratorDep = Annotated[Moderator, Depends(_moderator)]
 ModerationBody = Annotated[ModerationRequest | None, Body()]
 
 
 @router.post("/{cafe_id}/contributions/{contribution_id}/hide", responses=ERRORS)
 def api_hide(
-    request: Request,
-    cafe: WriteCafe,
-    contribution_id: int,
-    session: SessionDep,
-    now: NowDep,
-    announce: AnnounceDep,
-    body: ModerationBody = None,
+    cafe: WriteCafe, contribution_id: int, moderator: ModeratorDep, body: ModerationBody = None
 ) -> ModerationPublic:
     """Hide a contribution: it leaves every phone at once and stays on record."""
-    return _api_moderate(request, "hide", cafe, contribution_id, body, session, now, announce)
+    return moderator.act("hide", cafe, contribution_id, body)
 
 
 @router.post("/{cafe_id}/contributions/{contribution_id}/restore", responses=ERRORS)
 def api_restore(
-    request: Request,
-    cafe: WriteCafe,
-    contribution_id: int,
-    session: SessionDep,
-    now: NowDep,
-    announce: AnnounceDep,
-    body: ModerationBody = None,
+    cafe: WriteCafe, contribution_id: int, moderator: ModeratorDep, body: ModerationBody = None
 ) -> ModerationPublic:
     """Put a hidden contribution back on its board (a safeguarding flag counts as dealt with)."""
-    return _api_moderate(request, "restore", cafe, contribution_id, body, session, now, announce)
+    return moderator.act("restore", cafe, contribution_id, body)
 
 
 @router.post("/{cafe_id}/contributions/{contribution_id}/approve", responses=ERRORS)
-def api_approve(
-    request: Request,
-    cafe: WriteCafe,
-    contribution_id: int,
-    session: SessionDep,
-    now: NowDep,
-    announce: AnnounceDep,
-) -> ModerationPublic:
+def api_approve(cafe: WriteCafe, contribution_id: int, moderator: ModeratorDep) -> ModerationPublic:
     """Approve a contribution that waits for pre-moderation, so it shows on its board."""
-    return _api_moderate(request, "approve", cafe, contribution_id, None, session, now, announce)
+    return moderator.act("approve", cafe, contribution_id, None)

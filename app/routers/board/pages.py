@@ -9,12 +9,14 @@ console, re-render their own view.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import (
     APIRouter,
     BackgroundTasks,
+    Depends,
     Form,
     Request,
     Response,
@@ -62,7 +64,43 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 T = TypeVar("T")
 
 
-# --- context shared by the page, htmx answers and websocket pushes -------------------------
+@dataclasses.dataclass(frozen=True, slots=True)
+class PhoneWrite:
+    """What a phone's change to a card holds: the request, who is asking, the session, the
+    clock, and the announcer; and the two ways it ends (the board changed, or a refusal)."""
+
+    request: Request
+    phone: Phone
+    session: Session
+    now: datetime
+    announce: Announcer
+
+    def run(self, action: Callable[[], T]) -> T | DomainError:
+        """One write of the board service; a refusal comes back as a value, rolled back."""
+        return attempt(self.request, self.session, action)
+
+    def refused(self, exc: DomainError) -> Response:
+        return _phone_answer(
+            self.request, self.phone, self.now, error=exc.detail, status_code=exc.status_code
+        )
+
+    def changed(
+        self, contribution: Contribution, *events: CafeEvent, anchor: str = "board"
+    ) -> Response:
+        """Tell the table (after the response) and answer with the board."""
+        announce_board(
+            self.request, self.announce, contribution, *(events or (CafeEvent.BOARD_CHANGED,))
+        )
+        return _phone_answer(self.request, self.phone, self.now, anchor=anchor)
+
+
+def _phone_write(
+    request: Request, phone: PhoneDep, session: SessionDep, now: NowDep, announce: AnnounceDep
+) -> PhoneWrite:
+    return PhoneWrite(request=request, phone=phone, session=session, now=now, announce=announce)
+
+
+PhoneWriteDep = Annotated[PhoneWrite, Depends(_phone_write)]
 
 
 def _phone_answer(
@@ -335,21 +373,15 @@ def _edit_page(
 
 @router.post("/p/{code}/contributions/{contribution_id}/edit")
 def edit_contribution(
-    request: Request,
-    phone: PhoneDep,
-    session: SessionDep,
-    now: NowDep,
-    announce: AnnounceDep,
+    write: PhoneWriteDep,
     contribution_id: int,
     text: Annotated[str, Form(max_length=4 * MAX_TEXT)] = "",
     kind: Annotated[str, Form(max_length=40)] = "idea",
     evidence_type: Annotated[str, Form(max_length=40)] = "other",
 ) -> Response:
     """Save changes to one of my contributions while its round is on."""
-    cafe, person = phone.cafe, phone.person
-    result = attempt(
-        request,
-        session,
+    cafe, person, session = write.phone.cafe, write.phone.person, write.session
+    result = write.run(
         lambda: posting.edit_contribution(
             session=session,
             cafe=cafe,
@@ -358,23 +390,22 @@ def edit_contribution(
             text=text,
             kind=kind,
             evidence_type=evidence_type,
-            now=now,
+            now=write.now,
         ),
     )
-    if isinstance(result, DomainError):
-        if not isinstance(result, Invalid):
-            raise result
-        db: Database = request.app.state.db
-        with db.read_session() as read:
-            contribution = posting.own_contribution(
-                session=read, cafe=cafe, person=person, contribution_id=contribution_id
-            )
-            draft = drafts.draft_of(contribution)
-            draft.text, draft.kind, draft.evidence_type = text[: 2 * MAX_TEXT], kind, evidence_type
-            draft.error = result.detail
-            return _edit_page(request, read, cafe, person, draft, status_code=result.status_code)
-    announce_board(request, announce, result, CafeEvent.BOARD_CHANGED)
-    return _phone_answer(request, phone, now, anchor=f"c-{result.id}")
+    if not isinstance(result, DomainError):
+        return write.changed(result, anchor=f"c-{result.id}")
+    if not isinstance(result, Invalid):
+        raise result
+    db: Database = write.request.app.state.db
+    with db.read_session() as read:
+        contribution = posting.own_contribution(
+            session=read, cafe=cafe, person=person, contribution_id=contribution_id
+        )
+        draft = drafts.draft_of(contribution)
+        draft.text, draft.kind, draft.evidence_type = text[: 2 * MAX_TEXT], kind, evidence_type
+        draft.error = result.detail
+        return _edit_page(write.request, read, cafe, person, draft, status_code=result.status_code)
 
 
 def _confirm_page(
@@ -408,24 +439,20 @@ def _confirm_page(
 
 @router.post("/p/{code}/contributions/{contribution_id}/withdraw")
 def withdraw_contribution(
-    request: Request,
-    phone: PhoneDep,
-    session: SessionDep,
-    now: NowDep,
-    announce: AnnounceDep,
+    write: PhoneWriteDep,
     contribution_id: int,
     confirmed: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Take back one of my contributions while its round is on. A phone without scripts is
     asked first (`_confirm_page`); with them, the browser has asked."""
-    cafe, person = phone.cafe, phone.person
-    if not (confirmed or request_is_htmx(request)):
+    cafe, person, session = write.phone.cafe, write.phone.person, write.session
+    if not (confirmed or request_is_htmx(write.request)):
         contribution = posting.own_contribution(
             session=session, cafe=cafe, person=person, contribution_id=contribution_id
         )
         posting.check_changeable(session=session, cafe=cafe, contribution=contribution)
         return _confirm_page(
-            request,
+            write.request,
             cafe,
             person,
             contribution,
@@ -434,73 +461,57 @@ def withdraw_contribution(
             explanation="It leaves the board for everyone at your table.",
             yes="Take it back",
         )
-    result = attempt(
-        request,
-        session,
+    result = write.run(
         lambda: posting.withdraw_contribution(
-            session=session, cafe=cafe, person=person, contribution_id=contribution_id, now=now
-        ),
-    )
-    if isinstance(result, DomainError):
-        return _phone_answer(
-            request, phone, now, error=result.detail, status_code=result.status_code
-        )
-    announce_board(request, announce, result, CafeEvent.BOARD_CHANGED)
-    return _phone_answer(request, phone, now)
-
-
-@router.post("/p/{code}/contributions/{contribution_id}/react")
-def react(
-    request: Request,
-    phone: PhoneDep,
-    session: SessionDep,
-    now: NowDep,
-    announce: AnnounceDep,
-    contribution_id: int,
-    on: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
-    """Agree with a card on my table's board, or take my vote back (within my vote budget)."""
-    cafe, person = phone.cafe, phone.person
-    wanted = {"true": True, "1": True, "false": False, "0": False}.get(on.lower())
-    result = attempt(
-        request,
-        session,
-        lambda: votes.set_reaction(
             session=session,
             cafe=cafe,
             person=person,
             contribution_id=contribution_id,
+            now=write.now,
+        ),
+    )
+    return write.refused(result) if isinstance(result, DomainError) else write.changed(result)
+
+
+@router.post("/p/{code}/contributions/{contribution_id}/react")
+def react(
+    write: PhoneWriteDep,
+    contribution_id: int,
+    on: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Agree with a card on my table's board, or take my vote back (within my vote budget)."""
+    cafe, person = write.phone.cafe, write.phone.person
+    wanted = {"true": True, "1": True, "false": False, "0": False}.get(on.lower())
+    result = write.run(
+        lambda: votes.set_reaction(
+            session=write.session,
+            cafe=cafe,
+            person=person,
+            contribution_id=contribution_id,
             on=wanted,
-            now=now,
+            now=write.now,
         ),
     )
     if isinstance(result, DomainError):
-        return _phone_answer(
-            request, phone, now, error=result.detail, status_code=result.status_code
-        )
-    announce_board(request, announce, result[0], CafeEvent.BOARD_CHANGED)
-    return _phone_answer(request, phone, now, anchor=f"c-{contribution_id}")
+        return write.refused(result)
+    return write.changed(result[0], anchor=f"c-{contribution_id}")
 
 
 @router.post("/p/{code}/contributions/{contribution_id}/concern")
 def raise_concern(
-    request: Request,
-    phone: PhoneDep,
-    session: SessionDep,
-    now: NowDep,
-    announce: AnnounceDep,
+    write: PhoneWriteDep,
     contribution_id: int,
     confirmed: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Tell the facilitator privately that a card worries me: it is hidden at once. A phone
     without scripts is asked first (`_confirm_page`); with them, the browser has asked."""
-    cafe, person = phone.cafe, phone.person
-    if not (confirmed or request_is_htmx(request)):
+    cafe, person, session = write.phone.cafe, write.phone.person, write.session
+    if not (confirmed or request_is_htmx(write.request)):
         contribution, _ = moderation.worry_target(
             session=session, cafe=cafe, person=person, contribution_id=contribution_id
         )
         return _confirm_page(
-            request,
+            write.request,
             cafe,
             person,
             contribution,
@@ -512,27 +523,15 @@ def raise_concern(
             ),
             yes="Tell the facilitator",
         )
-    result = attempt(
-        request,
-        session,
+    result = write.run(
         lambda: moderation.raise_concern(
-            session=session, cafe=cafe, person=person, contribution_id=contribution_id, now=now
+            session=session,
+            cafe=cafe,
+            person=person,
+            contribution_id=contribution_id,
+            now=write.now,
         ),
     )
     if isinstance(result, DomainError):
-        return _phone_answer(
-            request, phone, now, error=result.detail, status_code=result.status_code
-        )
-    announce_board(
-        request, announce, result, CafeEvent.CONTRIBUTION_HIDDEN, CafeEvent.SAFEGUARDING_ALERT
-    )
-    return _phone_answer(request, phone, now)
-
-
-# --- uploads ------------------------------------------------------------------------------
-
-
-# --- moderation on the console ------------------------------------------------------------
-
-
-# --- moderation through the API -----------------------------------------------------------
+        return write.refused(result)
+    return write.changed(result, CafeEvent.CONTRIBUTION_HIDDEN, CafeEvent.SAFEGUARDING_ALERT)
