@@ -58,15 +58,17 @@ async def _facilitator_view(websocket: WebSocket, cafe_id: int, *, console: bool
     if cafe is None:
         await _refuse(websocket)
         return
+    # The console shows the boards too: their changes are not on the café channel.
+    channels = [board_channel(cafe_id)] if console else []
+    render = console_view(websocket, settings, db) if console else projector_view(settings)
     await serve(
         websocket,
         hub=hub,
         cache=cache,
         cafe_id=cafe_id,
         cafe_code=cafe.code,
-        # The console shows the boards too: their changes are not on the café channel.
-        channels=[board_channel(cafe_id)] if console else [],
-        render=console_view(websocket, settings, db) if console else projector_view(settings),
+        channels=channels,
+        render=render,
         coalesce=0.2,
     )
 
