@@ -120,7 +120,7 @@ def make_contribution(
         status=status,
         created_at=moment,
         updated_at=moment,
-        change_seq=changes.take(session.connection(), cafe.id),
+        change_seq=changes.take(connection=session.connection(), cafe_id=cafe.id),
     )
     session.add(row)
     session.commit()

@@ -62,20 +62,20 @@ def _evidence(
     material = Material(network_id=network_id, title="Discussion material")
     session.add(material)
     session.flush()
-    version = MaterialVersion(material_id=material.id or 0, number=1)
+    version = MaterialVersion(material_id=material.id, number=1)
     session.add(version)
     session.flush()
-    section = MaterialSection(version_id=version.id or 0, position=1, heading="What helps")
+    section = MaterialSection(version_id=version.id, position=1, heading="What helps")
     session.add(section)
     session.flush()
     items = []
     for text in texts:
         item = EvidenceItem(
-            section_id=section.id or 0,
+            section_id=section.id,
             network_id=network_id,
             group_name="Edinburgh",
             meeting_number=2,
-            cafe_id=cafe.id or 0,
+            cafe_id=cafe.id,
             cafe_title=cafe.title,
             table_name="Table 1",
             round_number=1,
@@ -89,7 +89,7 @@ def _evidence(
         session.add(item)
         items.append(item)
     session.commit()
-    return [i.id or 0 for i in items]
+    return [i.id for i in items]
 
 
 def test_group_plan_answers_cite_evidence_and_export(
@@ -400,7 +400,7 @@ def test_a_merged_contribution_cited_then_withdrawn(
         session=session,
         network=network,
         section=section,
-        contribution_ids=[said.id or 0],
+        contribution_ids=[said.id],
         now=utcnow(),
     )
     (item,) = session.exec(select(EvidenceItem)).all()

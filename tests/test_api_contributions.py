@@ -105,7 +105,7 @@ def test_cursor_pages_then_sync_sees_new_and_changed_items(
     # Something new, and something hidden after the client had it.
     make_contribution(session, cafe, "c5")
     first = session.exec(select(Contribution).where(Contribution.text == "c0")).one()
-    hide(session=session, cafe=cafe, contribution_id=first.id or 0, now=utcnow())
+    hide(session=session, cafe=cafe, contribution_id=first.id, now=utcnow())
     body = client.get(_url(cafe), params={"after": cursor}, headers=api_headers).json()
     changed = {item["id"]: item for item in body["items"]}
     assert [item["text"] for item in body["items"]] == ["c5", None]
@@ -303,12 +303,12 @@ def test_change_numbers_are_committed_in_their_order(
     try:
         with engine.connect() as first:
             first.begin()
-            mine = changes.take(first, cafe.id or 0)
+            mine = changes.take(connection=first, cafe_id=cafe.id)
             taken: list[int] = []
 
             def second_writer() -> None:
                 with engine.begin() as other:
-                    taken.append(changes.take(other, cafe.id or 0))
+                    taken.append(changes.take(connection=other, cafe_id=cafe.id))
 
             later = threading.Thread(target=second_writer)
             later.start()

@@ -319,7 +319,7 @@ def test_merge_copies_provenance_and_leaves_the_contribution_alone(
         session=session,
         network=network,
         section=section,
-        contribution_ids=[bus.id or 0],
+        contribution_ids=[bus.id],
         now=utcnow(),
     )
     (item,) = result.added
@@ -336,7 +336,7 @@ def test_merge_copies_provenance_and_leaves_the_contribution_alone(
     session.refresh(bus)
     assert bus.model_dump() == before
     uses = provenance_service.uses_of_contribution(
-        session=session, network=network, contribution_id=bus.id or 0
+        session=session, network=network, contribution_id=bus.id
     )
     assert [(u.material_title, u.version_number, u.section_heading) for u in uses] == [
         ("Discussion material", 1, "Background")
@@ -345,7 +345,7 @@ def test_merge_copies_provenance_and_leaves_the_contribution_alone(
         session=session,
         network=network,
         section=section,
-        contribution_ids=[bus.id or 0],
+        contribution_ids=[bus.id],
         theme_ids=[theme_id(session, north.cafe, "Transport")],
         now=utcnow(),
     )
@@ -370,7 +370,7 @@ def test_merge_refuses_what_is_not_the_networks_or_not_visible(
     session.add(borrowed.meeting)
     session.commit()
     now = utcnow()
-    for ids in ([outsider.id or 0], [their_words.id or 0], [999_999]):
+    for ids in ([outsider.id], [their_words.id], [999_999]):
         with pytest.raises(NotFound):
             merge_service.merge_evidence(
                 session=session, network=network, section=section, contribution_ids=ids, now=now
@@ -931,7 +931,7 @@ def test_api_only_the_lead_reads_and_writes(
     )
     # Their own network does not reach ours either.
     theirs = make_network(session, other, "Theirs")
-    assert client.get(f"{_materials(theirs.id or 0)}/{mid}", headers=stranger).status_code == 404
+    assert client.get(f"{_materials(theirs.id)}/{mid}", headers=stranger).status_code == 404
     assert client.get(base).status_code == 401
     read_only = client.post(
         "/api/v1/auth/api-tokens", json={"name": "reader", "scope": "read"}, headers=api_headers

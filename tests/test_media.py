@@ -177,7 +177,7 @@ def test_voice_notes_lose_where_and_who_and_keep_their_sound() -> None:
     """An M4A's user data (the street, the position), an MP3's ID3 tags and a WAV's INFO
     list are gone; the sound bytes and everything's place in the file are as they were."""
     memo = m4a()
-    clean = voice.clean(memo, "m4a")
+    clean = voice.clean(data=memo, ext="m4a")
     assert len(clean) == len(memo)  # nothing moved: offsets into the sound stay right
     for secret in (b"+51.5080", b"Acacia", b"xmpmeta", b"\xa9xyz"):
         assert secret in memo and secret not in clean
@@ -188,7 +188,7 @@ def test_voice_notes_lose_where_and_who_and_keep_their_sound() -> None:
     id3 += b"\x03Recorded at home!!!"
     frames = b"\xff\xfb\x90\x64" + SOUND
     v1 = b"TAG" + b"12 Acacia Avenue".ljust(125, b"\x00")
-    assert voice.clean(id3 + frames + v1, "mp3") == frames
+    assert voice.clean(data=id3 + frames + v1, ext="mp3") == frames
 
     fmt = b"fmt " + struct.pack("<I", 16) + b"\x01\x00\x01\x00" + b"\x40\x1f\x00\x00" * 2
     fmt += b"\x02\x00\x10\x00"
@@ -201,7 +201,7 @@ def test_voice_notes_lose_where_and_who_and_keep_their_sound() -> None:
     )
     data = b"data" + struct.pack("<I", len(SOUND)) + SOUND
     body = b"WAVE" + fmt + info + data
-    wav = voice.clean(b"RIFF" + struct.pack("<I", len(body)) + body, "wav")
+    wav = voice.clean(data=b"RIFF" + struct.pack("<I", len(body)) + body, ext="wav")
     assert b"Acacia" not in wav
     assert wav == b"RIFF" + struct.pack("<I", 4 + len(fmt) + len(data)) + b"WAVE" + fmt + data
 

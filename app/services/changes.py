@@ -41,15 +41,15 @@ def _upsert(dialect: str) -> Any:
 _TAKE = {name: _upsert(name) for name in ("sqlite", "postgresql")}
 
 
-def take(connection: Connection, cafe_id: int) -> int:
+def take(*, connection: Connection, cafe_id: int) -> int:
     """The café's next change number, for the contributions this transaction changes."""
     statement = _TAKE[connection.dialect.name]
     return int(connection.execute(statement, {"cafe_id": cafe_id, "seq": 1}).scalar_one())
 
 
-def mark(connection: Connection, cafe_id: int, ids: Collection[int] | Select[Any]) -> int:
+def mark(*, connection: Connection, cafe_id: int, ids: Collection[int] | Select[Any]) -> int:
     """Take a number and give it to these contributions (ids, or a query of ids)."""
-    seq = take(connection, cafe_id)
+    seq = take(connection=connection, cafe_id=cafe_id)
     connection.execute(
         update(_CONTRIBUTIONS).where(_CONTRIBUTIONS.c.id.in_(ids)).values(change_seq=seq)
     )

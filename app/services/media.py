@@ -102,7 +102,7 @@ def too_large_message(kind: MediaKind | None) -> str:
     )
 
 
-def clean_photo(source: BinaryIO, kind: FileType) -> bytes:
+def clean_photo(*, source: BinaryIO, kind: FileType) -> bytes:
     """Decode, turn upright, shrink if huge, and encode again from the pixels alone."""
     try:
         with warnings.catch_warnings():
@@ -163,9 +163,9 @@ def prepare(*, source: BinaryIO, size: int) -> Prepared:
     if size > limit_for(kind.kind):
         raise TooLarge(too_large_message(kind.kind))
     if kind.kind == MediaKind.PHOTO:
-        data = clean_photo(source, kind)
+        data = clean_photo(source=source, kind=kind)
     else:
-        data = voice.clean(source.read(), kind.ext)
+        data = voice.clean(data=source.read(), ext=kind.ext)
     return Prepared(type=kind, data=data)
 
 
@@ -214,7 +214,9 @@ def attach(
             session.delete(old)
         session.add(item)
         contribution.updated_at = now
-        contribution.change_seq = changes.take(session.connection(), contribution.cafe_id)
+        contribution.change_seq = changes.take(
+            connection=session.connection(), cafe_id=contribution.cafe_id
+        )
         session.add(contribution)
         session.commit()
     except BaseException:
@@ -222,17 +224,17 @@ def attach(
         path.unlink(missing_ok=True)
         raise
     for old in replaced:
-        remove_file(media_dir, old.path)
+        remove_file(media_dir=media_dir, relative=old.path)
     return item
 
 
-def remove_file(media_dir: Path, relative: str) -> None:
-    path = safe_path(media_dir, relative)
+def remove_file(*, media_dir: Path, relative: str) -> None:
+    path = safe_path(media_dir=media_dir, relative=relative)
     if path is not None:
         path.unlink(missing_ok=True)
 
 
-def safe_path(media_dir: Path, relative: str) -> Path | None:
+def safe_path(*, media_dir: Path, relative: str) -> Path | None:
     """The file's path, refusing anything that would leave the media directory."""
     root = media_dir.resolve()
     path = (root / relative).resolve()

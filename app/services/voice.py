@@ -120,7 +120,7 @@ def _clean_wav(data: bytes) -> bytes:
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
-def clean(data: bytes, ext: str) -> bytes:
+def clean(*, data: bytes, ext: str) -> bytes:
     """The voice note without its descriptions; `ext` is the sniffed type's (m4a, mp3, …)."""
     if ext == "m4a":
         out = bytearray(data)

@@ -184,7 +184,7 @@ def test_a_live_cafe_from_joining_to_closing(
     # Round 1, started from the console button.
     console.get_by_role("button", name="Start round 1").click()
     expect(console.locator("#console-status")).to_contain_text("Round 1 of 3")
-    round1 = seats_by_name(api, cafe.id or 0, 1)
+    round1 = seats_by_name(api, cafe.id, 1)
     assert round1[HOST]["table_id"] == host_table_id
     expect_phones_follow_seating(phones, round1, 1, None)
     expect(projector.locator("#board .question")).to_have_text(QUESTIONS[0])
@@ -215,7 +215,7 @@ def test_a_live_cafe_from_joining_to_closing(
     # what it was sent ahead (the start sent it only the word to).
     response = api.post(f"/api/v1/cafes/{cafe.id}/rounds/next", json={"from_round": 1})
     assert response.status_code == 200, response.text
-    round2 = seats_by_name(api, cafe.id or 0, 2)
+    round2 = seats_by_name(api, cafe.id, 2)
     assert round2[HOST]["table_id"] == host_table_id
     expect_phones_follow_seating(phones, round2, 2, round1)
     for name, phone in phones.items():
@@ -248,7 +248,7 @@ def test_a_live_cafe_from_joining_to_closing(
     assert asked_next == [
         "Round 2 still has time left. Start round 3 now? Everyone will be told where to go."
     ]
-    round3 = seats_by_name(api, cafe.id or 0, 3)
+    round3 = seats_by_name(api, cafe.id, 3)
     assert round3[HOST]["table_id"] == host_table_id
     # Bea's reloaded page may or may not have been sent round 3 ahead; either way, every
     # phone shows the table the seating says.

@@ -63,7 +63,7 @@ def test_log_in_create_a_cafe_and_open_its_console(
     # The page a big café's console links to for moving one person.
     person = make_participant(session, cafe, "Dee")
     round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
-    here = seating_service.seating_history(session=session, cafe=cafe, before=2)[0][person.id or 0]
+    here = seating_service.seating_history(session=session, cafe=cafe, before=2)[0][person.id]
     there = next(t for t in tables if t.id != here)
     page.goto(f"/cafes/{cafe.id}/console/move/{person.id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Move Dee")
@@ -72,7 +72,7 @@ def test_log_in_create_a_cafe_and_open_its_console(
     page.wait_for_url(re.compile(r"/cafes/\d+/console$"))
     session.rollback()
     assert (
-        seating_service.seating_history(session=session, cafe=cafe, before=2)[0][person.id or 0]
+        seating_service.seating_history(session=session, cafe=cafe, before=2)[0][person.id]
         == there.id
     )
 

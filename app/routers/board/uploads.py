@@ -113,7 +113,7 @@ def media_file(
         facilitator_id=facilitator_id if isinstance(facilitator_id, int) else None,
         person=person,
     )
-    path = media_service.safe_path(settings.media_dir, item.path)
+    path = media_service.safe_path(media_dir=settings.media_dir, relative=item.path)
     if path is None or not path.is_file():
         raise NotFound("This file is no longer here.")
     label = "photo" if item.kind == "photo" else "voice-note"

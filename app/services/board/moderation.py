@@ -76,7 +76,9 @@ def _flag(session: Session, contribution: Contribution, note: str, now: datetime
     contribution.status = HIDDEN
     contribution.moderation_note = note[:500]
     contribution.updated_at = now
-    contribution.change_seq = changes.take(session.connection(), contribution.cafe_id)
+    contribution.change_seq = changes.take(
+        connection=session.connection(), cafe_id=contribution.cafe_id
+    )
     session.add(contribution)
     session.commit()
     return contribution
@@ -94,7 +96,9 @@ def _in_cafe(session: Session, cafe: Cafe, contribution_id: int) -> Contribution
 
 def _save(session: Session, contribution: Contribution, now: datetime) -> Contribution:
     contribution.updated_at = now
-    contribution.change_seq = changes.take(session.connection(), contribution.cafe_id)
+    contribution.change_seq = changes.take(
+        connection=session.connection(), cafe_id=contribution.cafe_id
+    )
     session.add(contribution)
     session.commit()
     return contribution

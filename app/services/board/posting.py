@@ -299,7 +299,7 @@ def _insert(
     """Write the row and its theme links and commit; the new id. The unique (person,
     client id) index is the duplicate check: a copy raises `IntegrityError`."""
     connection = session.connection()  # the session's transaction, without the ORM
-    values["change_seq"] = changes.take(connection, cafe_id)
+    values["change_seq"] = changes.take(connection=connection, cafe_id=cafe_id)
     new_id: int = connection.execute(_INSERT_CONTRIBUTION, values).scalar_one()
     if themes:
         connection.execute(
@@ -368,7 +368,7 @@ def edit_contribution(
         contribution.status = PENDING
     contribution.text, contribution.kind, contribution.evidence_type = body, kind, evidence
     contribution.updated_at = now
-    contribution.change_seq = changes.take(session.connection(), cafe.id)
+    contribution.change_seq = changes.take(connection=session.connection(), cafe_id=cafe.id)
     session.add(contribution)
     session.commit()
     return contribution
@@ -385,7 +385,7 @@ def withdraw_contribution(
         return contribution
     check_changeable(session=session, cafe=cafe, contribution=contribution)
     contribution.status, contribution.updated_at = WITHDRAWN, now
-    contribution.change_seq = changes.take(session.connection(), cafe.id)
+    contribution.change_seq = changes.take(connection=session.connection(), cafe_id=cafe.id)
     session.add(contribution)
     session.commit()
     return contribution

@@ -81,7 +81,7 @@ def set_reaction(
     wanted = (existing is None) if on is None else on
     if existing is not None and not wanted:
         # The card's vote count is part of its record: a change a syncing client must see.
-        changes.mark(session.connection(), cafe.id, [contribution_id])
+        changes.mark(connection=session.connection(), cafe_id=cafe.id, ids=[contribution_id])
         session.delete(existing)
         session.commit()
         return contribution, False
@@ -96,7 +96,7 @@ def set_reaction(
             f"You have used all {budget} of your votes this round. "
             "Take one back to vote for something else."
         )
-    changes.mark(session.connection(), cafe.id, [contribution_id])
+    changes.mark(connection=session.connection(), cafe_id=cafe.id, ids=[contribution_id])
     session.add(Reaction(contribution_id=contribution_id, participant_id=person.id, created_at=now))
     try:
         session.commit()

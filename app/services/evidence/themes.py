@@ -147,7 +147,7 @@ def update_theme(
             raise Conflict(f"There is already a theme called “{cleaned}”.")
         if cleaned != theme.name:
             # Its contributions' records name the theme: they changed too.
-            changes.mark(session.connection(), cafe.id, _members(theme))
+            changes.mark(connection=session.connection(), cafe_id=cafe.id, ids=_members(theme))
         theme.name = cleaned
     if description is not None:
         theme.description = _clean_description(description)
@@ -161,7 +161,7 @@ def delete_theme(*, session: Session, cafe: Cafe, theme_id: int, now: datetime) 
     """Delete a theme; its contributions stay, only the grouping goes."""
     theme = get_theme(session=session, cafe=cafe, theme_id=theme_id)
     members = _members(theme)
-    changes.mark(session.connection(), cafe.id, members)
+    changes.mark(connection=session.connection(), cafe_id=cafe.id, ids=members)
     session.execute(
         update(Contribution).where(col(Contribution.id).in_(members)).values(updated_at=now)
     )
@@ -207,7 +207,7 @@ def _link(session: Session, cafe: Cafe, theme: Theme, ids: Sequence[int], now: d
     new = [cid for cid in wanted if cid not in already]
     if new:
         # Themes are part of the record an API client syncs: a change it must see.
-        changes.mark(session.connection(), cafe.id, new)
+        changes.mark(connection=session.connection(), cafe_id=cafe.id, ids=new)
     for cid in new:
         session.add(ContributionTheme(contribution_id=cid, theme_id=theme.id))
     if new:
@@ -246,7 +246,7 @@ def unassign(
         ).all()
     )
     if linked:
-        changes.mark(session.connection(), cafe.id, linked)
+        changes.mark(connection=session.connection(), cafe_id=cafe.id, ids=linked)
         session.execute(
             delete(ContributionTheme).where(
                 col(ContributionTheme.theme_id) == theme.id,
