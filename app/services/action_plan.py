@@ -350,9 +350,7 @@ def cited_text(*, item: EvidenceItem, status: str) -> str:
 
 def cited_all(*, session: Session, items: list[EvidenceItem]) -> list[CitedEvidence]:
     live = source_service.live_sources(session=session, items=items)
-    return [
-        cited(item=item, status=source_now(item=item, live=live[item.id])) for item in items
-    ]
+    return [cited(item=item, status=source_now(item=item, live=live[item.id])) for item in items]
 
 
 def cited(*, item: EvidenceItem, status: str) -> CitedEvidence:
