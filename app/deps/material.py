@@ -1,11 +1,13 @@
 """A network's materials, versions, sections and evidence items named in the URL, for the
-lead's pages (`Lead…`) and the API (`Read…`/`Write…`), and the reader of an imported file."""
+lead's pages (`Lead…`) and the API (`Read…`/`Write…`); the reader of an imported file, the
+reply of an exported one, and the API's pages of a list."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, UploadFile
+from fastapi import Depends, Query, Response, UploadFile
 
 from app.deps.common import api_errors
 from app.deps.loaders import row_loader
@@ -17,10 +19,13 @@ from app.models.material import (
     MaterialVersion,
 )
 from app.services.errors import Invalid
+from app.services.export.formats import Download
 from app.services.material import importing as import_service
 from app.services.material import reading as reading_service
 
 MAX_UPLOAD = 5 * 1024 * 1024
+
+T = TypeVar("T")
 
 
 def imported_file(file: UploadFile) -> import_service.ImportedDocument:
@@ -39,6 +44,15 @@ def imported_file(file: UploadFile) -> import_service.ImportedDocument:
     return import_service.import_markdown(text)
 
 
+def downloaded(file: Download) -> Response:
+    """An exported file, as an attachment under its own name."""
+    return Response(
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )
+
+
 ERRORS = api_errors(
     not_found="No such network, material, version, section or item (or not yours)",
     conflict="The version is published and cannot change",
@@ -49,6 +63,18 @@ After = Annotated[int | None, Query(ge=0, description="Read items after this cur
 
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
+
+
+def paged(
+    rows: Sequence[T], *, limit: int, cursor: Callable[[T], int], after: int | None = None
+) -> tuple[list[T], int | None]:
+    """The first `limit` rows past the cursor `after` (`rows` in cursor order), and the cursor
+    for the next page: the last row's, or None when no row follows. Rows a service read past
+    the cursor already, `limit + 1` of them, are given without `after`."""
+    if after is not None:
+        rows = [row for row in rows if cursor(row) > after]
+    page = list(rows[:limit])
+    return page, (cursor(page[-1]) if len(rows) > limit and page else None)
 
 
 _get_material = reading_service.get_material

@@ -18,7 +18,10 @@ from app.routers.cafe import phone as cafe_phone
 from app.routers.evidence import api as evidence_api
 from app.routers.evidence import pages as evidence_pages
 from app.routers.material import api as material_api
+from app.routers.material import evidence as material_evidence
+from app.routers.material import exports as material_exports
 from app.routers.material import pages as material_pages
+from app.routers.material import sections as material_sections
 from app.routers.network import api as network_api
 from app.routers.network import meetings as network_meetings
 from app.routers.network import members as network_members
@@ -49,5 +52,8 @@ ROUTERS: list[APIRouter] = [
     network_api.router,
     action_plan_api.router,
     material_pages.router,
+    material_sections.router,
+    material_evidence.router,
+    material_exports.router,
     material_api.router,
 ]

@@ -24,18 +24,22 @@ from app.deps.material import (
     WriteMaterial,
     WriteSection,
     WriteVersion,
+    downloaded,
     imported_file,
+    paged,
 )
 from app.deps.network import ReadNetwork, WriteNetwork
 from app.kit.downloads import DOCX_MEDIA
 from app.models.material import (
     CandidatePublic,
+    EvidenceItem,
     EvidenceItemPublic,
     EvidenceMerge,
     EvidenceUpdate,
     Material,
     MaterialCreate,
     MaterialPublic,
+    MaterialSection,
     MaterialUpdate,
     MaterialVersion,
     MergeResultPublic,
@@ -78,6 +82,14 @@ def _detail(session: SessionDep, material: Material, version: MaterialVersion) -
     )
 
 
+def _section(session: SessionDep, section: MaterialSection) -> SectionPublic:
+    return public.section_public(view_service.section_view(session=session, section=section))
+
+
+def _evidence(session: SessionDep, item: EvidenceItem) -> EvidenceItemPublic:
+    return public.evidence_view_public(view_service.evidence_view(session=session, item=item))
+
+
 # --- network-wide reads -----------------------------------------------------------------
 
 
@@ -86,17 +98,13 @@ def list_materials(
     network: ReadNetwork, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[MaterialPublic]:
     """List the network's materials with their newest, published and draft version numbers."""
-    summaries = [
-        s
-        for s in reading_service.material_summaries(session=session, network=network)
-        if after is None or s.material.id > after
-    ]
-    page = summaries[:limit]
-    more = len(summaries) > limit
-    return Page[MaterialPublic](
-        items=[public.material_public(s) for s in page],
-        next_cursor=page[-1].material.id if more and page else None,
+    page, cursor = paged(
+        reading_service.material_summaries(session=session, network=network),
+        limit=limit,
+        cursor=lambda s: s.material.id,
+        after=after,
     )
+    return Page[MaterialPublic](items=[public.material_public(s) for s in page], next_cursor=cursor)
 
 
 @router.get("/cross-group", responses=ERRORS)
@@ -162,11 +170,10 @@ def evidence_items(
         after=after,
         limit=limit + 1,
     )
-    page = items[:limit]
+    page, cursor = paged(items, limit=limit, cursor=lambda i: i.id)
     live = source_service.live_sources(session=session, items=page)
     return Page[EvidenceItemPublic](
-        items=[public.evidence_public(i, source_now=live[i.id]) for i in page],
-        next_cursor=page[-1].id if len(items) > limit and page else None,
+        items=[public.evidence_public(i, source_now=live[i.id]) for i in page], next_cursor=cursor
     )
 
 
@@ -253,11 +260,8 @@ def list_versions(
     versions = reading_service.list_versions(
         session=session, material=material, after=after, limit=limit + 1
     )
-    page = versions[:limit]
-    return Page[VersionPublic](
-        items=[public.version_public(v) for v in page],
-        next_cursor=page[-1].number if len(versions) > limit and page else None,
-    )
+    page, cursor = paged(versions, limit=limit, cursor=lambda v: v.number)
+    return Page[VersionPublic](items=[public.version_public(v) for v in page], next_cursor=cursor)
 
 
 @router.post("/{material_id}/versions", status_code=201, responses=ERRORS)
@@ -300,11 +304,8 @@ def export_version(
     """Download a version as JSON (with provenance), Markdown or DOCX; `edition=easy_read`
     gives the easy-read edition."""
     view = view_service.version_view(session=session, material=material, version=version)
-    file = material_export.export_version(view=view, fmt=format, easy_read=edition == "easy_read")
-    return Response(
-        file.body,
-        media_type=file.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    return downloaded(
+        material_export.export_version(view=view, fmt=format, easy_read=edition == "easy_read")
     )
 
 
@@ -349,19 +350,13 @@ def list_sections(
     version: ReadVersion, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[SectionPublic]:
     """A version's sections in order, each with its evidence (the cursor is a position)."""
-    sections = [
-        s
-        for s in reading_service.sections_of(session=session, version=version)
-        if after is None or s.position > after
-    ]
-    page = sections[:limit]
-    return Page[SectionPublic](
-        items=[
-            public.section_public(view_service.section_view(session=session, section=s))
-            for s in page
-        ],
-        next_cursor=page[-1].position if len(sections) > limit and page else None,
+    page, cursor = paged(
+        reading_service.sections_of(session=session, version=version),
+        limit=limit,
+        cursor=lambda s: s.position,
+        after=after,
     )
+    return Page[SectionPublic](items=[_section(session, s) for s in page], next_cursor=cursor)
 
 
 @router.post(SECTIONS, status_code=201, responses=ERRORS)
@@ -377,13 +372,13 @@ def add_section(
         easy_read_text=body.easy_read_text,
         now=now,
     )
-    return public.section_public(view_service.section_view(session=session, section=section))
+    return _section(session, section)
 
 
 @router.get(SECTIONS + "/{section_id}", responses=ERRORS)
 def read_section(section: ReadSection, session: SessionDep) -> SectionPublic:
     """Read one section with its evidence items."""
-    return public.section_public(view_service.section_view(session=session, section=section))
+    return _section(session, section)
 
 
 @router.patch(SECTIONS + "/{section_id}", responses=ERRORS)
@@ -405,7 +400,7 @@ def update_section(
         version_service.move_section(
             session=session, section=section, position=body.position, now=now
         )
-    return public.section_public(view_service.section_view(session=session, section=section))
+    return _section(session, section)
 
 
 @router.delete(SECTIONS + "/{section_id}", status_code=204, responses=ERRORS)
@@ -426,11 +421,9 @@ def list_evidence(
 ) -> Page[EvidenceItemPublic]:
     """A section's evidence items with provenance and what became of each source."""
     view = view_service.section_view(session=session, section=section)
-    items = [ev for ev in view.evidence if after is None or ev.item.id > after]
-    page = items[:limit]
+    page, cursor = paged(view.evidence, limit=limit, cursor=lambda ev: ev.item.id, after=after)
     return Page[EvidenceItemPublic](
-        items=[public.evidence_view_public(ev) for ev in page],
-        next_cursor=page[-1].item.id if len(items) > limit and page else None,
+        items=[public.evidence_view_public(ev) for ev in page], next_cursor=cursor
     )
 
 
@@ -461,7 +454,7 @@ def merge_evidence(
 @router.get(EVIDENCE + "/{item_id}", responses=ERRORS)
 def read_evidence(item: ReadItem, session: SessionDep) -> EvidenceItemPublic:
     """Read one evidence item with its provenance."""
-    return public.evidence_view_public(view_service.evidence_view(session=session, item=item))
+    return _evidence(session, item)
 
 
 @router.patch(EVIDENCE + "/{item_id}", responses=ERRORS)
@@ -472,7 +465,7 @@ def update_evidence(
     merge_service.update_evidence_item(
         session=session, item=item, paraphrase=body.paraphrase, now=now
     )
-    return public.evidence_view_public(view_service.evidence_view(session=session, item=item))
+    return _evidence(session, item)
 
 
 @router.delete(EVIDENCE + "/{item_id}", status_code=204, responses=ERRORS)

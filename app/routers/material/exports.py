@@ -1,0 +1,62 @@
+"""A version of a material to print, in its easy-read edition, and as files to download."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from app.deps.common import CsrfDep, SessionDep
+from app.deps.material import LeadMaterial, LeadVersion, downloaded
+from app.deps.material_pages import VERSION, LeadVersionPage, VersionPage
+from app.services.errors import NotFound
+from app.services.export import materials as material_export
+from app.services.material import views as view_service
+
+router = APIRouter(prefix=VERSION, include_in_schema=False, dependencies=[CsrfDep])
+
+# The file names the version page links to: (format, easy-read edition).
+DOWNLOADS = {
+    "material.md": ("md", False),
+    "material.docx": ("docx", False),
+    "easy-read.md": ("md", True),
+    "easy-read.docx": ("docx", True),
+    "material.json": ("json", False),
+}
+
+
+def _reading(page: VersionPage, *, easy_read: bool) -> Response:
+    """The version laid out to print, or its easy-read edition."""
+    view = view_service.version_view(
+        session=page.session, material=page.material, version=page.version
+    )
+    edition: dict[str, Any] = (
+        {"sections": material_export.easy_read_edition(view)} if easy_read else {}
+    )
+    return page.render(
+        "materials/easy_read.html" if easy_read else "materials/print.html",
+        view=view,
+        heading=material_export.version_heading(view),
+        **edition,
+    )
+
+
+@router.get("/print")
+def print_view(page: LeadVersionPage) -> Response:
+    return _reading(page, easy_read=False)
+
+
+@router.get("/easy-read")
+def easy_read(page: LeadVersionPage) -> Response:
+    return _reading(page, easy_read=True)
+
+
+@router.get("/download/{name}")
+def download(
+    name: str, session: SessionDep, material: LeadMaterial, version: LeadVersion
+) -> Response:
+    view = view_service.version_view(session=session, material=material, version=version)
+    chosen = DOWNLOADS.get(name)
+    if chosen is None:
+        raise NotFound("There is no such download.")
+    return downloaded(material_export.export_version(view=view, fmt=chosen[0], easy_read=chosen[1]))
