@@ -1,17 +1,20 @@
-"""Form helpers for pages: validation errors as sentences, a form read whole, a redirect after a
-post."""
+"""Reading forms: a form's fields in one pass (`form_pairs`, `validated`), validation errors as
+sentences a person can act on, a refused write's page (`refusal`), redirects after a post."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qsl
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from app.security import CSRF_HEADER
 from app.services.errors import DomainError, Invalid
 
 # How the lead's network forms label their fields.
@@ -38,6 +41,8 @@ FIELD_LABELS = {
     "questions": "Questions",
     "hours": "Hours",
 }
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def sentence(error: Mapping[str, Any], labels: Mapping[str, str] = FIELD_LABELS) -> str:
@@ -93,3 +98,32 @@ def ticked(confirm: bool, *, what: str) -> None:
     sentence: "Tick the box to confirm that the group should be deleted."."""
     if not confirm:
         raise Invalid(f"Tick the box to confirm that {what}.")
+
+
+_URLENCODED = "application/x-www-form-urlencoded"
+
+
+async def form_pairs(request: Request, *, max_fields: int) -> list[tuple[str, str]]:
+    """A form's fields in order. An urlencoded body with the CSRF token in a header is
+    parsed here in one pass; anything else a client sends goes through Starlette's parser,
+    as does a form whose CSRF token is in the form itself (`verify_csrf` has parsed it
+    already). Too many fields answer as FastAPI's validation would."""
+    urlencoded = request.headers.get("content-type", "").startswith(_URLENCODED)
+    if not (urlencoded and request.headers.get(CSRF_HEADER) is not None):
+        return [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
+    body = (await request.body()).decode("utf-8", "replace")
+    try:
+        return parse_qsl(body, keep_blank_values=True, max_num_fields=max_fields)
+    except ValueError:
+        raise RequestValidationError(
+            [{"loc": ("body",), "msg": "Too many fields", "type": "value_error"}]
+        ) from None
+
+
+def validated(model: type[M], fields: Mapping[str, Any]) -> M:
+    """The form's fields as `model`; errors answer as FastAPI's validation of a body would."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
