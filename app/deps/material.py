@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, Response, UploadFile
+from fastapi import Depends, Query, UploadFile
 
 from app.deps.common import api_errors
 from app.deps.loaders import row_loader
@@ -19,7 +19,6 @@ from app.models.material import (
     MaterialVersion,
 )
 from app.services.errors import Invalid
-from app.services.export.formats import Download
 from app.services.material import importing as import_service
 from app.services.material import reading as reading_service
 
@@ -42,15 +41,6 @@ def imported_file(file: UploadFile) -> import_service.ImportedDocument:
     except UnicodeDecodeError as exc:
         raise Invalid("Upload a Markdown (.md) file in UTF-8, or a Word (.docx) file.") from exc
     return import_service.import_markdown(text)
-
-
-def downloaded(file: Download) -> Response:
-    """An exported file, as an attachment under its own name."""
-    return Response(
-        file.body,
-        media_type=file.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
-    )
 
 
 ERRORS = api_errors(

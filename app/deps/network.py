@@ -23,6 +23,7 @@ from app.deps.common import (
     api_errors,
 )
 from app.deps.loaders import row_loader
+from app.kit.downloads import attachment, downloaded
 from app.kit.forms import build
 from app.kit.rendering import render
 from app.models.accounts import Facilitator
@@ -249,15 +250,6 @@ def page_of(found: tuple[list[T], int | None], public: Callable[[list[T]], list[
     return Page(items=public(rows), next_cursor=cursor)
 
 
-def attachment(body: str | bytes, *, media_type: str, filename: str) -> Response:
-    """A file to save rather than show (attendance sheets, calendars, exported plans)."""
-    return Response(
-        body,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 def attendance_file(
     *, session: Session, network: Network, group: LocalGroup | None = None
 ) -> Response:
@@ -273,4 +265,4 @@ def attendance_file(
 def plan_file(*, session: Session, plan: ActionPlan, fmt: str) -> Response:
     """An action plan exported as Markdown or DOCX."""
     file = plan_export.export_plan(view=plan_service.plan_view(session=session, plan=plan), fmt=fmt)
-    return attachment(file.body, media_type=file.media_type, filename=file.filename)
+    return downloaded(file)

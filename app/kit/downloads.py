@@ -1,4 +1,5 @@
-"""Downloads: the media types of exported files and the streamed session notes."""
+"""Downloads: a file to save (`attachment`, `downloaded`), the streamed session notes, and the
+media types of exported files."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from app.db import Database
 from app.models.cafe import Cafe
 from app.services.export import notes
-from app.services.export.formats import DOCX, FORMATS, NotesFormat
+from app.services.export.formats import DOCX, FORMATS, Download, NotesFormat
 
 
 def stream_notes(db: Database, cafe_id: int, fmt: NotesFormat, now: datetime) -> Iterator[bytes]:
@@ -40,3 +41,17 @@ def notes_response(db: Database, cafe: Cafe, fmt: NotesFormat, now: datetime) ->
 
 
 DOCX_MEDIA = DOCX.media_type
+
+
+def attachment(body: str | bytes, *, media_type: str, filename: str) -> Response:
+    """A file to save rather than show (attendance sheets, calendars, exports)."""
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def downloaded(file: Download) -> Response:
+    """An exported file, as an attachment under its own name."""
+    return attachment(file.body, media_type=file.media_type, filename=file.filename)

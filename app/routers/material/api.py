@@ -24,12 +24,11 @@ from app.deps.material import (
     WriteMaterial,
     WriteSection,
     WriteVersion,
-    downloaded,
     imported_file,
     paged,
 )
 from app.deps.network import ReadNetwork, WriteNetwork
-from app.kit.downloads import DOCX_MEDIA
+from app.kit.downloads import DOCX_MEDIA, downloaded
 from app.models.material import (
     CandidatePublic,
     EvidenceItem,

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from app.deps.common import CsrfDep, SessionDep
-from app.deps.material import LeadMaterial, LeadVersion, downloaded
+from app.deps.material import LeadMaterial, LeadVersion
 from app.deps.material_pages import VERSION, LeadVersionPage, VersionPage
+from app.kit.downloads import downloaded
 from app.services.errors import NotFound
 from app.services.export import materials as material_export
 from app.services.material import views as view_service

@@ -15,8 +15,8 @@ from app.deps.network import (
     MeetingFormDep,
     OwnedGroup,
     OwnedMeeting,
-    attachment,
 )
+from app.kit.downloads import attachment
 from app.kit.forms import FormDep, build, refusal, see_other, ticked
 from app.kit.qr import qr_svg
 from app.models.network import (
