@@ -105,7 +105,7 @@ class VersionPage(MaterialPage):
             session=self.session, material=self.material, version=self.version
         )
         return self.render(
-            "materials/version.html",
+            "material/version.html",
             view=view,
             error=error,
             has_draft=any(v.status == VersionStatus.DRAFT for v in view.versions),

@@ -48,7 +48,7 @@ def console_view(websocket: WebSocket, settings: Settings, db: Database) -> Rend
     async def render(state: CafeState, _event: Event | None) -> str | None:
         moderation = await to_thread.run_sync(read_moderation, db, state.cafe)
         return render_html(
-            "console.html",
+            "cafe/console.html",
             {
                 "cafe": state.cafe,
                 "s": state,
@@ -73,7 +73,7 @@ def projector_view(settings: Settings) -> Renderer:
         if url not in qr:
             qr[url] = qr_svg(url)
         return render_html(
-            "projector.html",
+            "cafe/projector.html",
             {"cafe": state.cafe, "s": state, "oob": True, "join_url": url, "qr_svg": qr[url]},
             block="board",
         )

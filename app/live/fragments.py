@@ -125,7 +125,7 @@ def now_block(
         state,
         key,
         lambda: render_html(
-            "participant.html",
+            "cafe/participant.html",
             {"cafe": state.cafe, "v": view, "person": view.person, "oob": True, "csrf": csrf},
             block="now",
         ),
@@ -147,7 +147,7 @@ def board_block(
 
     def draw() -> str:
         ctx = {"cafe": cafe, "person": me, "b": b, "oob": True, "csrf": csrf, "news": news}
-        return render_html("participant.html", ctx, block="board")
+        return render_html("cafe/participant.html", ctx, block="board")
 
     if b.cards:
         return draw()
@@ -206,7 +206,7 @@ def fresh_form(
         blank = Draft(client_id=CLIENT_ID_SLOT, evidence_type=evidence)
         form = compose_context(cafe, me, b, blank)
         ctx = {"cafe": cafe, "person": me, "b": b, "oob": True, "csrf": CSRF_SLOT, **form}
-        return render_html("participant.html", ctx, block="compose")
+        return render_html("cafe/participant.html", ctx, block="compose")
 
     html = fragments.get(cards, ("compose", key, evidence), draw)
     draft_id = new_draft(me).client_id

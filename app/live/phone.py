@@ -223,7 +223,7 @@ class PhoneView:
             card,
             ("card", own),
             lambda: render_html(
-                "_card_push.html",
+                "board/_card_push.html",
                 {
                     "cafe": state.cafe,
                     "card": shown,

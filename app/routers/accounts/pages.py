@@ -34,7 +34,7 @@ def _login_page(
     headers: dict[str, str] | None = None,
 ) -> Response:
     ctx = {"next": _safe_next(next_url), "email": email, "error": error}
-    return render(request, "login.html", ctx, status_code=status_code, headers=headers)
+    return render(request, "accounts/login.html", ctx, status_code=status_code, headers=headers)
 
 
 @router.get("/login")
@@ -88,7 +88,7 @@ def _tokens_page(
     tokens = accounts.list_api_tokens(session=session, facilitator=facilitator)
     return render(
         request,
-        "tokens.html",
+        "accounts/tokens.html",
         {"facilitator": facilitator, "tokens": tokens, "new_token": new_token, "error": error},
         status_code=422 if error else 200,
     )

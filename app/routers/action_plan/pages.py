@@ -66,7 +66,7 @@ def _plan_page(lead: Lead, plan: ActionPlan, *, saved: bool = False, **shown: An
         "kind_labels": KIND_LABELS,
         "saved": saved,
     }
-    return lead.page("networks/plan.html", context, **shown)
+    return lead.page("action_plan/plan.html", context, **shown)
 
 
 @router.get("/plans/{plan_id:int}")

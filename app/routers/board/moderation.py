@@ -64,7 +64,7 @@ def moderate_from_console(
         assert fresh is not None
         return render(
             request,
-            "console.html",
+            "cafe/console.html",
             {
                 "cafe": fresh,
                 "m": moderation.moderation_view(session=read, cafe=fresh),

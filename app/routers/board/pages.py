@@ -141,7 +141,7 @@ def _phone_answer(
         view = state_service.participant_view(state=state, person=person, now=now)
         return render(
             request,
-            "participant.html",
+            "cafe/participant.html",
             {
                 "cafe": cafe,
                 "v": view,
@@ -177,9 +177,11 @@ def _board_answer(
         "b": board,
         **compose_context(phone.cafe, phone.person, board, draft),
     }
-    html = render_html("participant.html", ctx, conn=request, block="board")
+    html = render_html("cafe/participant.html", ctx, conn=request, block="board")
     if with_compose:
-        html += render_html("participant.html", {**ctx, "oob": True}, conn=request, block="compose")
+        html += render_html(
+            "cafe/participant.html", {**ctx, "oob": True}, conn=request, block="compose"
+        )
     return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
 
 
@@ -220,7 +222,7 @@ def _posted(
         notice = f"Sent: it went to the board of round {number}, the round you wrote it in."
         return _board_answer(request, phone, cards, notice=notice)
     html = render_html(
-        "_card_push.html",
+        "board/_card_push.html",
         {
             "cafe": phone.cafe,
             "card": card.mine,
@@ -355,7 +357,7 @@ def _edit_page(
     )
     return render(
         request,
-        "contribution_edit.html",
+        "board/contribution_edit.html",
         {
             "cafe": cafe,
             "person": person,
@@ -424,7 +426,7 @@ def _confirm_page(
     do either. Its form says `confirmed`."""
     return render(
         request,
-        "confirm.html",
+        "board/confirm.html",
         {
             "cafe": cafe,
             "person": person,

@@ -35,7 +35,7 @@ def _new_cafe_page(
 ) -> Response:
     return render(
         request,
-        "cafe_new.html",
+        "cafe/new.html",
         {"facilitator": facilitator, "values": values, "error": error},
         status_code=status_code,
     )
@@ -74,7 +74,7 @@ def _console(
     state = state_service.cafe_state(session=session, cafe=cafe, now=now)
     return render(
         request,
-        "console.html",
+        "cafe/console.html",
         {
             "facilitator": facilitator,
             "cafe": cafe,
@@ -114,7 +114,7 @@ def _settings_page(
     joined = bool(people_service.participants_of(session=session, cafe=cafe, active_only=False))
     return render(
         request,
-        "cafe_settings.html",
+        "cafe/settings.html",
         {
             "facilitator": facilitator,
             "cafe": cafe,
@@ -177,7 +177,7 @@ def move_page(
     view = state.table_view(state.table_of.get(participant_id))
     return render(
         request,
-        "console_move.html",
+        "cafe/console_move.html",
         {
             "facilitator": facilitator,
             "cafe": cafe,
@@ -228,7 +228,7 @@ def projector(
     url = cafe_service.join_url(base_url=settings.base_url, cafe=cafe)
     return render(
         request,
-        "projector.html",
+        "cafe/projector.html",
         {
             "cafe": cafe,
             "s": state,

@@ -49,7 +49,7 @@ def _join_form(
         # Names the person this form makes, so sending it again does not make another.
         "join_key": join_key or secrets.token_urlsafe(16),
     }
-    return render(request, "join.html", context, status_code=status_code)
+    return render(request, "cafe/join.html", context, status_code=status_code)
 
 
 @router.get("/j/{code}")
@@ -188,7 +188,7 @@ def participant_page(
     board = board_context(session, cafe, person, rnd=view.round, table=view.table)
     return render(
         request,
-        "participant.html",
+        "cafe/participant.html",
         {"cafe": cafe, "v": view, "person": person, "page_id": new_page_id(), **board},
         block="now",
     )
@@ -224,4 +224,4 @@ def leave(
     seats.pop(str(cafe.id), None)
     request.session["p"] = seats
     announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=person.id)
-    return render(request, "left.html", {"cafe": cafe})
+    return render(request, "cafe/left.html", {"cafe": cafe})

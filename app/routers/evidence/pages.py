@@ -88,7 +88,7 @@ def _harvest(
         "error": error,
         "partial": request_is_htmx(request),
     }
-    return render(request, "harvest.html", ctx, block="harvest", status_code=status_code)
+    return render(request, "evidence/harvest.html", ctx, block="harvest", status_code=status_code)
 
 
 def _filter_from_back(back: str) -> ContributionFilter:
@@ -300,7 +300,7 @@ def _stream_template(
         outline = notes_reading.notes_outline(session=session, cafe=cafe, now=now)
         pending: list[str] = []
         size = 0
-        for piece in env.get_template("notes_print.html").generate(
+        for piece in env.get_template("evidence/notes_print.html").generate(
             {**base, "cafe": cafe, "o": outline}
         ):
             pending.append(piece)
@@ -338,7 +338,7 @@ def _heard(
     ready = cafe.status == CafeStatus.CLOSED
     return render(
         request,
-        "heard.html",
+        "evidence/heard.html",
         {
             "cafe": cafe,
             "ready": ready or preview,

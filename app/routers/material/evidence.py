@@ -92,7 +92,7 @@ def _merge_page(
         for ev in view_service.section_view(session=session, section=section).evidence
     }
     return page.render(
-        "materials/merge.html",
+        "material/merge.html",
         section=section,
         page=candidates,
         links=links,

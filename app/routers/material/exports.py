@@ -35,7 +35,7 @@ def _reading(page: VersionPage, *, easy_read: bool) -> Response:
         {"sections": material_export.easy_read_edition(view)} if easy_read else {}
     )
     return page.render(
-        "materials/easy_read.html" if easy_read else "materials/print.html",
+        "material/easy_read.html" if easy_read else "material/print.html",
         view=view,
         heading=material_export.version_heading(view),
         **edition,

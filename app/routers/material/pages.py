@@ -36,7 +36,7 @@ def _list_page(
 ) -> Response:
     summaries = reading_service.material_summaries(session=page.session, network=page.network)
     return page.render(
-        "materials/list.html",
+        "material/list.html",
         summaries=summaries,
         values=values or {},
         error=error,
@@ -112,7 +112,7 @@ def cross_group(page: LeadPage) -> Response:
     session, network = page.session, page.network
     themes = cross_group_service.cross_group_themes(session=session, network=network)
     return page.render(
-        "materials/cross_group.html",
+        "material/cross_group.html",
         shared=[t for t in themes if t.group_count > 1],
         single=[t for t in themes if t.group_count <= 1],
         groups={
@@ -189,4 +189,4 @@ def diff_page(
     diff = diff_service.diff_versions(
         session=page.session, material=material, old_number=old, new_number=new
     )
-    return page.render("materials/diff.html", material=material, diff=diff, versions=versions)
+    return page.render("material/diff.html", material=material, diff=diff, versions=versions)

@@ -52,7 +52,7 @@ def _edit_page(
     status_code: int = 200,
 ) -> Response:
     return page.render(
-        "materials/section_edit.html",
+        "material/section_edit.html",
         section=section,
         values=values,
         error=error,

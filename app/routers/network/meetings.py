@@ -90,7 +90,7 @@ def _meeting_page(lead: Lead, meeting: Meeting, *, saved: bool = False, **shown:
     }
     # An HTMX post of the attendance sheet gets the sheet back, not the whole page.
     block = "attendance" if shown.get("form") == "attendance" else None
-    return lead.page("networks/meeting.html", context, block=block, **shown)
+    return lead.page("network/meeting.html", context, block=block, **shown)
 
 
 @router.get("/meetings/{meeting_id:int}")
@@ -190,4 +190,4 @@ def invites_page(lead: LeadDep, meeting: OwnedMeeting) -> Response:
         "cafe": cafe,
         "invites": [(m, url, qr_svg(url)) for m, url in links],
     }
-    return lead.page("networks/invites.html", context)
+    return lead.page("network/invites.html", context)

@@ -28,7 +28,7 @@ def _member_page(
         "member": member,
     }
     # The form shows what is stored until a refused post shows what was typed.
-    return lead.page("networks/member.html", context, values=values or member.model_dump(), **shown)
+    return lead.page("network/member.html", context, values=values or member.model_dump(), **shown)
 
 
 @router.get("/members/{member_id:int}")

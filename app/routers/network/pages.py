@@ -48,7 +48,7 @@ def _networks_page(lead: Lead, **shown: Any) -> Response:
     counts = network_service.group_counts(
         session=lead.session, network_ids=[n.id for n in networks]
     )
-    return lead.page("networks/list.html", {"networks": networks, "counts": counts}, **shown)
+    return lead.page("network/list.html", {"networks": networks, "counts": counts}, **shown)
 
 
 @router.get("")
@@ -90,7 +90,7 @@ def _network_page(lead: Lead, network: Network, **shown: Any) -> Response:
         "plans": plans,
         "project_plan": plan_service.project_plan(session=session, network=network),
     }
-    return lead.page("networks/network.html", context, **shown)
+    return lead.page("network/network.html", context, **shown)
 
 
 @router.get("/{network_id:int}")
@@ -186,7 +186,7 @@ def _group_page(lead: Lead, group: LocalGroup, **shown: Any) -> Response:
         "plan": plan_service.plan_for_group(session=session, group=group),
         "feed_url": f"{settings.base_url.rstrip('/')}/networks/calendars/{token}.ics",
     }
-    return lead.page("networks/group.html", context, **shown)
+    return lead.page("network/group.html", context, **shown)
 
 
 @router.get("/groups/{group_id:int}")
