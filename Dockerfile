@@ -5,7 +5,7 @@ FROM node:22-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
-# The same copies as the Makefile's $(VENDOR)/.copied target (tests/test_deploy_files.py checks).
+# The same copies as the Makefile's $(VENDOR)/.copied target (tests/house/test_deploy_files.py checks).
 RUN mkdir -p app/static/vendor/swagger-ui \
     && cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/dist/ext/hx-ws.min.js app/static/vendor/ \
     && cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css app/static/vendor/swagger-ui/

@@ -22,9 +22,9 @@ from app.services.evidence import themes as theme_service
 from app.services.evidence.charts import bar_chart
 from app.services.evidence.filters import NO_THEME, ContributionFilter
 from app.services.evidence.suggestions import stem, suggest_groups
+from tests.cafe.test_cafe_api import _join
 from tests.conftest import csrf_of
 from tests.factories import make_cafe, make_contribution, make_facilitator
-from tests.test_cafe_api import _join
 
 
 @pytest.fixture

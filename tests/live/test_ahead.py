@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
 from app.config import Settings
+from tests.board.test_board import ORIGIN, join, new_cafe, start
 from tests.live_phones import table_in
-from tests.test_board import ORIGIN, join, new_cafe, start
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The public contract: `/openapi.json` is the committed fixture, path for path, method for
 method, schema for schema. A deliberate API change updates `tests/fixtures/openapi.json` in
-the same commit (`python -m tests.test_openapi_contract` rewrites it)."""
+the same commit (`python -m tests.house.test_openapi_contract` rewrites it)."""
 
 from __future__ import annotations
 

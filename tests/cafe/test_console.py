@@ -16,9 +16,9 @@ from app.models.cafe import Cafe, Participant
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe import rounds as round_service
 from app.services.cafe import seating as seating_service
+from tests.cafe.test_participant import join, phone
 from tests.conftest import csrf_of
 from tests.factories import make_cafe, make_facilitator, make_participant
-from tests.test_participant import join, phone
 
 FORM = {
     "title": "Living well at home",

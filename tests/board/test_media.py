@@ -16,9 +16,7 @@ from app.config import Settings
 from app.models.evidence import Media
 from app.services import media as media_service
 from app.services import voice
-from tests.conftest import csrf_of
-from tests.factories import PASSWORD, make_facilitator
-from tests.test_board import (
+from tests.board.test_board import (
     board_of,
     contributions,
     join,
@@ -27,6 +25,8 @@ from tests.test_board import (
     setup_two_tables,
     token,
 )
+from tests.conftest import csrf_of
+from tests.factories import PASSWORD, make_facilitator
 
 GPS_IFD = 0x8825
 WEBM_HEAD = (
