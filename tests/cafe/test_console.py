@@ -83,6 +83,9 @@ def test_create_form_errors_are_readable_and_keep_input(
         ({"table_capacity": "٣"}, "People per table must be a whole number."),
         ({"table_questions": "1, 2:    "}, "The question for table 2 in round 1: A round"),
         ({"title": "    "}, "Title: String should have at least 1 character."),
+        # Votes per person out of range or not a number was once taken as 3 without a word.
+        ({"reaction_budget": "lots"}, "Votes per person must be a whole number."),
+        ({"reaction_budget": "99"}, "Votes per person must be between 0 and 20."),
     ],
 )
 def test_create_form_out_of_range_answers_with_a_sentence(

@@ -1033,6 +1033,12 @@ def test_page_forms_handle_mistakes(
     assert "Kept text</textarea>" in r.text
     r = logged_in.post(f"{url}/sections/{section.id}/merge", data={"csrf_token": token})
     assert r.status_code == 422 and "Choose at least one contribution or theme" in r.text
+    # The merge page reads its filter as the harvest wall and the API do: a value typed into
+    # the address that is not one of the choices is named, not quietly dropped.
+    r = logged_in.get(f"{url}/sections/{section.id}/merge", params={"kind": "rant", "cafe": "x"})
+    assert r.status_code == 422
+    assert "Café must be one of the choices in the list." in r.text
+    assert "Kind must be one of the choices in the list." in r.text
     r = logged_in.post(f"{url}/sections", data={"csrf_token": token, "heading": ""})
     assert r.status_code == 422 and "Every section needs a heading." in r.text
     assert logged_in.get(f"{base}/{material.id}/diff", params={"from": "x"}).status_code == 422
