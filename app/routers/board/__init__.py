@@ -1,1 +1,1 @@
-"""The board domain's routes: pages (HTML) and api (JSON)."""
+"""The board domain's routes: phones' card writes (pages), uploads and media, console moderation, the moderation API."""

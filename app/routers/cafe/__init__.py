@@ -1,1 +1,1 @@
-"""The cafe domain's routes: pages (HTML) and api (JSON)."""
+"""The cafe domain's routes: the facilitator's pages (pages), phones joining and their page (phone), the café API (api)."""

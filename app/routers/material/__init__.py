@@ -1,1 +1,1 @@
-"""The material domain's routes: pages (HTML) and api (JSON)."""
+"""The material domain's routes: the lead's material pages (pages, sections, evidence, exports) and the material API (api)."""

@@ -1,1 +1,1 @@
-"""The network domain's routes: pages (HTML) and api (JSON)."""
+"""The network domain's routes: the lead's network pages (pages, members, meetings) and the network API (api)."""
