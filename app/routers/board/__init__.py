@@ -1,1 +1,2 @@
-"""The board domain's routes: phones' card writes (pages), uploads and media, console moderation, the moderation API."""
+"""The board domain's routes: phones' card writes (pages), uploads and media, console moderation,
+the moderation API."""

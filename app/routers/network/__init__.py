@@ -1,1 +1,2 @@
-"""The network domain's routes: the lead's network pages (pages, members, meetings) and the network API (api)."""
+"""The network domain's routes: the lead's network pages (pages, members, meetings) and the network
+API (api)."""
