@@ -1,5 +1,6 @@
-"""Photos and voice notes: the upload (read as it streams, refused at the first byte past a limit)
-and the file, for people of its café only."""
+"""Photos and voice notes: the upload (the code and the person checked before the body is read,
+which is then read as it streams, refused at the first byte past a limit) and the file, for
+people of its café only."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.deps.common import CsrfDep, DatabaseDep, SessionDep, SettingsDep
+from app.deps.common import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
 from app.deps.phone import (
     joined_person,
+    read_phone,
     remembered,
 )
 from app.kit.multipart import read_upload
@@ -46,12 +48,17 @@ async def upload_media(
     contribution_id: int,
     settings: SettingsDep,
     db: DatabaseDep,
+    now: NowDep,
     announce: AnnounceDep,
 ) -> Response:
     """Add a photo or a voice note to one of my contributions (one of each; a new one
     replaces the old)."""
     if not origin_allowed(request, settings):
         raise HTTPException(403, "This form was sent from another site, so it was refused.")
+    # Who is sending, before a byte of the body is read: an unknown code counts against
+    # guessing (and is held up past the allowance) as on the post route and the join page,
+    # someone not in the café is refused, and a person of the café is never held up.
+    await run_in_threadpool(read_phone, code, request, db, settings, now)
     form = await read_upload(request)
     try:
         supplied = request.headers.get(CSRF_HEADER) or form.fields.get(CSRF_FIELD)
