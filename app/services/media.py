@@ -12,13 +12,14 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import threading
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 from sqlmodel import Session, col, select
 
 from app.models.cafe import Cafe, Participant
@@ -30,7 +31,14 @@ from app.services.errors import DomainError, NotFound
 PHOTO_MAX = 8 * 1024 * 1024
 VOICE_MAX = 10 * 1024 * 1024
 UPLOAD_MAX = max(PHOTO_MAX, VOICE_MAX)
-MAX_PIXELS = 50_000_000  # a 50-megapixel photo is large; a "decompression bomb" is larger
+# A phone camera's photo is 12-16 megapixels. Decoding costs 3-4 bytes a pixel whatever the
+# file's size on disk: a 145 KB single-colour PNG of 50 megapixels took ~550 MB.
+MAX_PIXELS = 24_000_000
+# Pillow refuses to open anything larger anywhere in the process (it warns above this and
+# raises above twice this; here both are refusals).
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+DECODE_AT_ONCE = 2  # photos decoded at a time (2 cores); the others wait their turn
+DECODING = threading.BoundedSemaphore(DECODE_AT_ONCE)
 LONG_EDGE = 2560  # enough to read handwriting on a paper tablecloth
 SNIFF_BYTES = 64
 
@@ -59,6 +67,21 @@ OGG = FileType(MediaKind.VOICE, "audio/ogg", "ogg", "Ogg")
 MP4 = FileType(MediaKind.VOICE, "audio/mp4", "m4a", "MP4")
 MPEG = FileType(MediaKind.VOICE, "audio/mpeg", "mp3", "MP3")
 WAV = FileType(MediaKind.VOICE, "audio/wav", "wav", "WAV")
+
+TOO_MANY_PIXELS = (
+    f"This photo has too many pixels. Photos can be up to {MAX_PIXELS // 1_000_000} megapixels, "
+    "as a phone camera takes them; please send a smaller one."
+)
+# How to turn a photo upright from its EXIF orientation (as `ImageOps.exif_transpose`).
+TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 UNSUPPORTED = (
     "This kind of file cannot be added. Photos can be JPEG, PNG or WebP; voice notes WebM, "
@@ -103,41 +126,61 @@ def too_large_message(kind: MediaKind | None) -> str:
 
 
 def clean_photo(*, source: BinaryIO, kind: FileType) -> bytes:
-    """Decode, turn upright, shrink if huge, and encode again from the pixels alone."""
+    """Decode, turn upright, shrink if huge, and encode again from the pixels alone.
+
+    At most `DECODE_AT_ONCE` photos are decoded at a time, each within a memory bound.
+    """
+    with DECODING:
+        bare = decode_small(source=source, kind=kind)
+        out = io.BytesIO()
+        if kind is JPEG:
+            bare.save(out, "JPEG", quality=85, optimize=True)
+        elif kind is PNG:
+            bare.save(out, "PNG", optimize=True)
+        else:
+            bare.save(out, "WEBP", quality=85)
+        return out.getvalue()
+
+
+def decode_small(*, source: BinaryIO, kind: FileType) -> Image.Image:
+    """The photo's pixels alone, upright, at most `LONG_EDGE` on the long side.
+
+    Its size is read from the header before any pixel is decoded, and refused above
+    `MAX_PIXELS`. A JPEG is decoded already scaled down (1/2, 1/4 or 1/8: `draft`); other
+    kinds are decoded whole, then shrunk in place before anything else is copied.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(source, formats=[kind.label]) as opened:
                 if opened.width * opened.height > MAX_PIXELS:
-                    raise TooLarge("This photo has too many pixels. Please send a smaller one.")
+                    raise TooLarge(TOO_MANY_PIXELS)
+                opened.draft(None, fitted(opened.size))
                 opened.load()
-                image = ImageOps.exif_transpose(opened)
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
+                turn = TURNS.get(opened.getexif().get(ExifTags.Base.Orientation, 1))
+                keeps_alpha = kind is not JPEG and (
+                    opened.mode in {"RGBA", "LA", "PA"} or "transparency" in opened.info
+                )
+                mode = "RGBA" if keeps_alpha else "RGB"
+                image = opened if opened.mode == mode else opened.convert(mode)
+                image.thumbnail((LONG_EDGE, LONG_EDGE))
+                if turn is not None:
+                    image = image.transpose(turn)
+                # A new image made from raw pixels carries no info dict at all: nothing to leak.
+                return Image.frombytes(image.mode, image.size, image.tobytes())
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise TooLarge(TOO_MANY_PIXELS) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedType(
             "This photo could not be read. It may be damaged; please take it again."
         ) from exc
-    keeps_alpha = kind is not JPEG and (
-        image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
-    )
-    image = image.convert("RGBA" if keeps_alpha else "RGB")
-    image.thumbnail((LONG_EDGE, LONG_EDGE))
-    # A new image made from raw pixels carries no info dict at all: nothing to leak.
-    bare = Image.frombytes(image.mode, image.size, image.tobytes())
-    out = io.BytesIO()
-    if kind is JPEG:
-        bare.save(out, "JPEG", quality=85, optimize=True)
-    elif kind is PNG:
-        bare.save(out, "PNG", optimize=True)
-    else:
-        bare.save(out, "WEBP", quality=85)
-    return out.getvalue()
+
+
+def fitted(size: tuple[int, int]) -> tuple[int, int]:
+    """The size a photo is shrunk to, keeping its shape (what `thumbnail` makes)."""
+    width, height = size
+    scale = min(1.0, LONG_EDGE / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import io
 import struct
-from typing import Any
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import httpx2 as httpx
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlmodel import Session, select
@@ -423,3 +430,139 @@ def test_only_the_author_adds_media_and_only_during_the_round(
     assert late.status_code == 409
     assert "round this was written in has finished" in late.text
     assert session.exec(select(Media)).all() == []
+
+
+def flat_png(width: int, height: int) -> bytes:
+    """A single-colour RGB PNG written row by row, so neither making it nor holding it costs
+    the test its pixels: 50 megapixels come to about 150 KB, like the audit's bomb."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" + b"\x00" * (3 * width)  # filter byte, then black pixels
+    body = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    )
+
+
+BOMB = (10_000, 5_000)  # 50 megapixels
+
+
+def test_a_50_megapixel_png_is_refused_by_its_pixel_count(
+    client: TestClient, api_headers: dict[str, str], session: Session, settings: Settings
+) -> None:
+    cafe, ann, _, _, cid = one_card(client, api_headers, session)
+    bomb = flat_png(*BOMB)
+    assert len(bomb) < 200_000
+    r = upload(ann, cafe["code"], cid, bomb, "bomb.png", "image/png")
+    assert r.status_code == 413
+    assert "This photo has too many pixels" in r.text
+    assert "up to 24 megapixels" in r.text
+    assert session.exec(select(Media)).all() == []
+    assert [p for p in settings.media_dir.rglob("*") if p.is_file()] == []
+
+
+def test_a_12_megapixel_phone_photo_still_passes(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    cafe, ann, _, _, cid = one_card(client, api_headers, session)
+    out = io.BytesIO()
+    Image.new("RGB", (4000, 3000), (90, 140, 60)).save(out, "JPEG", quality=90)
+    r = upload(ann, cafe["code"], cid, out.getvalue(), "IMG_1234.jpg", "image/jpeg")
+    assert r.status_code == 303, r.text
+    stored = session.exec(select(Media)).one()
+    assert stored.content_type == "image/jpeg"
+
+
+PEAK_PROBE = """
+import io, sys
+from app.services import media
+
+
+def kb(field):
+    return int(open("/proc/self/status").read().split(field + ":")[1].split()[0])
+
+
+data = open(sys.argv[1], "rb").read()
+before = kb("VmRSS")
+try:
+    media.prepare(source=io.BytesIO(data), size=len(data))
+    outcome = "stored"
+except media.DomainError as exc:
+    outcome = type(exc).__name__
+print(outcome, (kb("VmHWM") - before) // 1024)
+"""
+
+
+def peak_of_prepare(tmp_path: Path, data: bytes) -> tuple[str, int]:
+    """Run the media service's prepare on a file in a fresh process: what became of it and how
+    many MB its peak resident memory grew, Pillow's C allocations included. The peak is the
+    process's own VmHWM: ru_maxrss would also carry the peak of the test process that forked
+    it, and measuring from the peak so far would hide what importing had already reached."""
+    path = tmp_path / "upload.bin"
+    path.write_bytes(data)
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_PROBE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    outcome, grown = done.stdout.split()
+    return outcome, int(grown)
+
+
+def test_refusing_a_50_megapixel_png_costs_under_100_mb(tmp_path: Path) -> None:
+    outcome, grown = peak_of_prepare(tmp_path, flat_png(*BOMB))
+    assert outcome == "TooLarge"
+    assert grown < 100, f"refusing the bomb grew the peak by {grown} MB"
+
+
+def test_a_photo_at_the_pixel_cap_is_decoded_within_a_bound(tmp_path: Path) -> None:
+    # A 24 MP JPEG is decoded at half size: under 100 MB (it took ~280 MB). Pillow cannot
+    # shrink a PNG while decoding it, so the largest PNG allowed holds its 72 MB of pixels
+    # and the shrinking: under 200 MB (it took ~280 MB). Two photos are decoded at a time.
+    out = io.BytesIO()
+    Image.new("RGB", (6_000, 4_000), (90, 140, 60)).save(out, "JPEG", quality=90)
+    outcome, grown = peak_of_prepare(tmp_path, out.getvalue())
+    assert outcome == "stored"
+    assert grown < 100, f"a 24 MP JPEG grew the peak by {grown} MB"
+    outcome, grown = peak_of_prepare(tmp_path, flat_png(6_000, 4_000))
+    assert outcome == "stored"
+    assert grown < 200, f"a 24 MP PNG grew the peak by {grown} MB"
+
+
+def test_photos_are_decoded_two_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    at_once: list[int] = []
+    inside = [0]
+    lock = threading.Lock()
+    real = media_service.decode_small
+
+    def slow_decode(*, source: BinaryIO, kind: media_service.FileType) -> Image.Image:
+        with lock:
+            inside[0] += 1
+            at_once.append(inside[0])
+        time.sleep(0.2)
+        with lock:
+            inside[0] -= 1
+        return real(source=source, kind=kind)
+
+    monkeypatch.setattr(media_service, "decode_small", slow_decode)
+    photo = photo_with_gps()
+    threads = [
+        threading.Thread(
+            target=media_service.prepare, kwargs={"source": io.BytesIO(photo), "size": len(photo)}
+        )
+        for _ in range(5)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(at_once) == 5
+    assert max(at_once) == media_service.DECODE_AT_ONCE == 2
