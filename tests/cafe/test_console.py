@@ -157,7 +157,9 @@ def test_someone_not_yet_seated_can_be_made_a_host_from_the_console(
     tables = cafe_service.tables_of(session=session, cafe=cafe)
     url = f"/cafes/{cafe.id}/console"
     page = logged_in.get(url).text
-    assert f'<label class="visually-hidden" for="host-{hana.id}">Make Hana host of</label>' in page
+    # A café without names labels her by her number (names are the café's choice).
+    label = f'<label class="visually-hidden" for="host-{hana.id}">Make Person {hana.id} host of'
+    assert label in page and "Hana" not in page
     token = csrf_of(logged_in, url)
     r = logged_in.post(
         f"{url}/host",
@@ -437,3 +439,29 @@ def test_a_big_cafe_moves_people_from_a_page_of_their_own(
     make_participant(session, small, "Solo")
     round_service.start_next_round(session=session, cafe=small, now=utcnow())
     assert "<select" in logged_in.get(f"/cafes/{small.id}/console").text
+
+
+@pytest.mark.parametrize("names_visible", [False, True])
+def test_the_console_names_people_only_in_a_cafe_that_shows_names(
+    logged_in: TestClient, session: Session, facilitator: Facilitator, names_visible: bool
+) -> None:
+    """The console is often projected, and the join page promises "Other people will not see
+    it" in a café without names: the page and its live part label people instead."""
+    cafe = make_cafe(session, facilitator, names_visible=names_visible)
+    seated = make_participant(session, cafe, "Zebedee Quill", role="carer")
+    round_service.start_next_round(session=session, cafe=cafe, now=utcnow())
+    waiting = make_participant(session, cafe, "Ottoline Vex")
+    page = logged_in.get(f"/cafes/{cafe.id}/console").text
+    with logged_in.websocket_connect(
+        f"/ws/console/{cafe.id}", headers={"origin": "http://testserver"}
+    ) as ws:
+        live = ws.receive_text()
+    assert 'id="console"' in live
+    for drawn in (page, live):
+        for person in (seated, waiting):
+            assert (person.display_name in drawn) is names_visible
+            assert (f"Person {person.id}" in drawn) is not names_visible
+        assert "Carer" in drawn  # the role still shows
+    # The move page is opened for one person, deliberately: it says who is being moved.
+    move = logged_in.get(f"/cafes/{cafe.id}/console/move/{seated.id}").text
+    assert "Move Zebedee Quill" in move

@@ -151,10 +151,12 @@ def test_the_markdown_export_round_trips(
     ).text
     again = import_service.import_markdown(md)
     assert again.title == "Choice and control: what we found"
+    # The same sections, raw HTML escaped (the pages showed it as text; now any viewer does).
     assert [(s.heading, s.body_markdown) for s in again.sections] == [
-        (s["heading"], s["body_markdown"]) for s in sections["items"]
+        (s["heading"], markdown.defuse_html(s["body_markdown"])) for s in sections["items"]
     ]
     findings = again.sections[0].body_markdown
+    assert "and &lt;b>bold?&lt;/b> &lt;script>alert(1)&lt;/script> stay" in findings
     for kept in ("| South | 9 | Taxi accounts |", "  - Taxis cost too much", "5\\*3 \\# not"):
         assert kept in findings
     assert markdown.to_html(findings) == markdown.to_html(sections["items"][0]["body_markdown"])
@@ -366,3 +368,93 @@ def test_a_report_excerpt_survives_import_and_markdown_export(
     )
     page = markdown.to_html(again.sections[1].body_markdown)
     assert "# People per area" in page and "<h" not in page
+
+
+# --- what people typed, written into the exports (issue 23) --------------------------------
+
+ATTACKS = ("<img src=x onerror=alert(1)>", "[click](javascript:alert(1))")
+
+
+def test_participant_text_in_the_markdown_export_is_shown_as_written(
+    client: TestClient, api_headers: dict[str, str], session: Session, facilitator: Facilitator
+) -> None:
+    from markdown_it import MarkdownIt
+
+    from tests.material_setup import make_group_cafe, say
+
+    network = make_network(session, facilitator)
+    group = make_group_cafe(session, facilitator, network, "North <b>side</b>")
+    said = [
+        say(session, group.cafe, f"Look {text} here", themes=("<i>Transport</i> &amp;",))
+        for text in ATTACKS
+    ]
+    base = f"/api/v1/networks/{network.id}/materials"
+    body = "# Ours\n\n## Findings\n\nThe lead's *own* words <img src=y onerror=alert(2)>.\n"
+    r = client.post(base, json={"title": "Ours", "markdown": body}, headers=api_headers)
+    assert r.status_code == 201, r.text
+    version = f"{base}/{r.json()['id']}/versions/1"
+    (section,) = client.get(f"{version}/sections", headers=api_headers).json()["items"]
+    evidence = f"{version}/sections/{section['id']}/evidence"
+    r = client.post(evidence, json={"contribution_ids": [said[0].id]}, headers=api_headers)
+    assert r.status_code == 201, r.text
+    r = client.post(
+        evidence,
+        json={"contribution_ids": [said[1].id], "paraphrase": "1. <script>x</script> *loud*"},
+        headers=api_headers,
+    )
+    assert r.status_code == 201, r.text
+
+    def export(**params: str) -> str:
+        r = client.get(f"{version}/export", params=params, headers=api_headers)
+        assert r.status_code == 200
+        return r.text
+
+    full, easy = export(format="md"), export(format="md", edition="easy_read")
+    with_html = MarkdownIt("commonmark", {"html": True})
+    without_html = MarkdownIt("commonmark", {"html": False})
+    for md in (full, easy):
+        assert "<img" not in md and "<script" not in md and "<b>" not in md and "<i>" not in md
+        for viewer in (with_html, without_html):
+            page = viewer.render(md)
+            assert "<img" not in page and "<script" not in page and "<a " not in page
+            assert "<b>" not in page and "<i>" not in page
+            assert "&lt;img src=x onerror=alert(1)&gt;" in page
+        assert "&lt;img src=y onerror=alert(2)&gt;" in with_html.render(md)  # the lead's too
+    page = with_html.render(full)
+    assert "Look [click](javascript:alert(1)) here" in page
+    assert "<em>own</em>" in page  # the lead's Markdown stays Markdown
+    assert "&lt;script&gt;x&lt;/script&gt; *loud*" in page  # the paraphrase, as written
+    assert "North &lt;b&gt;side&lt;/b&gt;" in page
+    assert "&lt;i&gt;Transport&lt;/i&gt; &amp;amp;" in page
+    assert "<ol" not in page
+    words = markdown.plain(easy)
+    assert "Look <img src=x onerror=alert(1)> here" in words
+    assert "“1. <script>x</script> *loud*”" in words
+
+
+def test_control_characters_in_a_cafe_title_leave_the_docx_readable(
+    session: Session, facilitator: Facilitator
+) -> None:
+    from app.models.base import utcnow
+    from app.services.export import notes as notes_export
+    from app.services.export.formats import NotesFormat
+    from tests.factories import make_cafe, make_contribution
+
+    cafe = make_cafe(session, facilitator, title="Evening café")
+    cafe.title = "Evening\x01 café\x0b two"
+    session.add(cafe)
+    session.commit()
+    make_contribution(session, cafe, "Said\x01 with\x0b a bell\x07")
+    raw = b"".join(
+        notes_export.export_notes(session=session, cafe=cafe, fmt=NotesFormat.DOCX, now=utcnow())
+    )
+    document: Document = docx.Document(io.BytesIO(raw))
+    assert document.core_properties.title == "Evening café two: session notes"
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Evening café two" in text and "Said with a bell" in text
+
+
+@pytest.mark.parametrize("text", ["&lt;b&gt; &amp; &#60;i> &#x3C;", "Tom & Jerry; a&b <3"])
+def test_character_references_read_back_as_written(text: str) -> None:
+    assert markdown.plain(markdown.escape(text)) == text
+    assert markdown.plain(markdown.escape_block(text)) == text

@@ -165,7 +165,8 @@ def _package(
         normal.paragraph_format.space_after = Pt(12)
         normal.paragraph_format.line_spacing = 1.5
     props = document.core_properties
-    props.title = title
+    # A typed title may hold control characters XML refuses, and the property takes 255 at most.
+    props.title = _XML_ILLEGAL.sub("", title)[:255]
     props.author = "Tablecloth"
     if created is not None:
         props.created = created.replace(tzinfo=None)

@@ -121,19 +121,30 @@ def plain(text: str) -> str:
 
 # --- writing -------------------------------------------------------------------------------
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~])")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]>#|!~])")
 # What starts a block at the beginning of a line and is not already escaped above: list
 # markers, setext underlines and numbered items.
 _LINE_START = re.compile(r"^([+\-=]|\d+(?=[.)]))", re.MULTILINE)
 
 
 _STARTERS = frozenset("+-=0123456789")
+# An ampersand that would start a character reference (`&lt;`, `&#60;`): a viewer would show
+# the character it names instead of what was typed. A lone `&` stays as it is.
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+
+
+def _escape_line(line: str) -> str:
+    # `<` as a character reference, not `\<`: Markdown.pl and its kin know no `\<` and would
+    # pass the tag through; every flavour reads `&lt;` as the character.
+    if "&" in line:
+        line = _ENTITY.sub("&amp;", line)
+    return _SPECIAL.sub(r"\\\1", line.replace("<", "&lt;"))
 
 
 def escape(text: str) -> str:
     """Text as one line of inline Markdown, shown as written: markup characters escaped, and
     a list marker at its start too, should the line begin with it."""
-    line = _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    line = _escape_line(" ".join(text.split()))
     # Most lines start with a letter: the cheap test keeps the notes' hot loop fast.
     return _LINE_START.sub(_escape_start, line, count=1) if line[:1] in _STARTERS else line
 
@@ -141,10 +152,52 @@ def escape(text: str) -> str:
 def escape_block(text: str) -> str:
     """Plain text, its paragraphs and line breaks kept, that Markdown shows as written: never
     a heading, list, quote, code or HTML."""
-    lines = (_SPECIAL.sub(r"\\\1", line.strip()) for line in text.replace("\r\n", "\n").split("\n"))
+    lines = (_escape_line(line.strip()) for line in text.replace("\r\n", "\n").split("\n"))
     return _LINE_START.sub(_escape_start, "\n".join(lines))
 
 
 def _escape_start(match: re.Match[str]) -> str:
     marker = match.group(1)
     return marker + "\\" if marker[0].isdigit() else "\\" + marker
+
+
+# What a Markdown viewer with raw HTML on would read as a tag, a comment or a declaration, and
+# what is left alone: code spans, autolinks, a link destination in angle brackets, escapes.
+_INLINE_HTML = re.compile(
+    r"(?P<code>(?<!`)(`+)(?!`).*?(?<!`)\2(?!`))"
+    r"|<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>"
+    r"|<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>"
+    r"|\]\(<[^<>\n]*>"
+    r"|\\."
+    r"|(?P<tag><(?=[A-Za-z/!?]))",
+    re.DOTALL,
+)
+
+
+def _defuse(match: re.Match[str]) -> str:
+    return "&lt;" if match.group("tag") else match.group(0)
+
+
+def defuse_html(text: str) -> str:
+    """Markdown written by a person, kept as Markdown, with the raw HTML in it escaped: the
+    pages read it with HTML off, so `<b>` is text there, and any other viewer now shows the
+    same text instead of running it. Code blocks and code spans are left as they are."""
+    if "<" not in text:
+        return text
+    lines = text.split("\n")
+    code: set[int] = set()
+    for token in _parser.parse(text):
+        if token.type in {"fence", "code_block"} and token.map:
+            code.update(range(*token.map))
+    out: list[str] = []
+    chunk: list[str] = []
+    for number, line in enumerate([*lines, ""]):
+        if number in code or not line.strip():
+            if chunk:
+                out.append(_INLINE_HTML.sub(_defuse, "\n".join(chunk)))
+                chunk = []
+            if number < len(lines):
+                out.append(line)
+        else:
+            chunk.append(line)
+    return "\n".join(out)

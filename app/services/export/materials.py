@@ -13,7 +13,7 @@ from app.models.material import EvidenceItem, VersionStatus
 from app.services.export import docx
 from app.services.export.docx import heading, para, run, text_runs
 from app.services.export.formats import DOCX, FORMATS, JSON, MARKDOWN, Download, Format
-from app.services.export.markdown import plain
+from app.services.export.markdown import defuse_html, escape, plain
 from app.services.material.public import day, export_filename, version_detail
 from app.services.material.views import SectionView, VersionView
 
@@ -61,27 +61,30 @@ def _quote(text: str) -> str:
 
 
 def version_markdown(view: VersionView) -> str:
-    """The version as Markdown; importing it again gives the same sections."""
-    lines = [f"# {view.material.title}", "", f"*{version_heading(view)}*", ""]
+    """The version as Markdown; importing it again gives the same sections (their raw HTML
+    escaped, which the pages showed as text anyway). The lead's text stays Markdown; what
+    people said and where it came from is escaped, shown as written in any viewer."""
+    title = defuse_html(view.material.title)
+    lines = [f"# {title}", "", f"*{version_heading(view)}*", ""]
     if view.version.note:
-        lines += [view.version.note, ""]
+        lines += [defuse_html(view.version.note), ""]
     for sv in view.sections:
         s = sv.section
-        lines += [f"## {s.heading}", ""]
+        lines += [f"## {defuse_html(s.heading)}", ""]
         if s.body_markdown:
-            lines += [s.body_markdown, ""]
+            lines += [defuse_html(s.body_markdown), ""]
         if s.easy_read_text:
-            lines += ["### Easy read", "", s.easy_read_text, ""]
+            lines += ["### Easy read", "", defuse_html(s.easy_read_text), ""]
         if sv.evidence:
             lines += ["### Evidence from the network", ""]
             for ev in sv.evidence:
                 item = ev.item
-                said = f"“{_quote(item.original_text)}”"
+                said = f"“{escape(item.original_text)}”"
                 if item.paraphrase:
-                    said = f"{_quote(item.paraphrase)} (said: {said})"
-                lines.append(f"- {said} — {provenance_line(item)}")
+                    said = f"{escape(item.paraphrase)} (said: {said})"
+                lines.append(f"- {said} — {escape(provenance_line(item))}")
                 if ev.marker:
-                    lines.append(f"  *{ev.marker}*")
+                    lines.append(f"  *{escape(ev.marker)}*")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -131,13 +134,16 @@ def easy_read_edition(view: VersionView) -> list[EasyReadSection]:
 
 
 def easy_read_markdown(view: VersionView) -> str:
-    lines = [f"# {view.material.title}", "", f"Easy read. {version_heading(view)}.", ""]
+    """The easy-read edition as Markdown: headings as the lead wrote them, every line of words
+    (theirs and what people said) escaped so a viewer shows it as written."""
+    title = defuse_html(view.material.title)
+    lines = [f"# {title}", "", f"Easy read. {version_heading(view)}.", ""]
     for section in easy_read_edition(view):
-        lines += [f"## {section.heading}", ""]
-        lines += [f"{line}\n" for line in section.lines]
+        lines += [f"## {defuse_html(section.heading)}", ""]
+        lines += [f"{escape(line)}\n" for line in section.lines]
         if section.said:
             lines += ["### What people said", ""]
-            lines += [f"{line}\n" for line in section.said]
+            lines += [f"{escape(line)}\n" for line in section.said]
     return "\n".join(lines).rstrip() + "\n"
 
 
