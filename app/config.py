@@ -67,6 +67,18 @@ class Settings(BaseSettings):
         description="Seconds after a round starts before the next round's seating is planned "
         "ahead, so starting it does not wait for the planner.",
     )
+    ws_per_person: int = Field(
+        4,
+        ge=1,
+        description="Live websockets one participant may hold open per process (two tabs, a "
+        "reconnect racing the old socket); past it their oldest is closed.",
+    )
+    ws_per_address: int = Field(
+        1500,
+        ge=1,
+        description="Live websockets one client address may hold open per process (a venue's "
+        "phones may all share one); past it new ones are refused.",
+    )
     log_level: str = Field("INFO", description="Log level for the structured request log.")
     telemetry: bool = Field(
         False,

@@ -1,9 +1,12 @@
 """Websockets for phones, the console and the projector. They only push; writes go over HTTP.
 
-Each handler checks the Origin and the cookie before `accept()`, then hands the connection
-to `app.live.sockets.serve` with the view that draws its pushes."""
+Each handler checks the Origin, the cookie and how many sockets the address and the person
+hold already (`app.live.limits`) before `accept()`, then hands the connection to
+`app.live.sockets.serve` with the view that draws its pushes."""
 
 from __future__ import annotations
+
+from collections.abc import Hashable
 
 from fastapi import APIRouter, WebSocket
 
@@ -11,6 +14,7 @@ from app.config import Settings
 from app.db import Database
 from app.live.facilitator import console_view, facilitator_cafe, projector_view
 from app.live.hub import Hub, board_channel
+from app.live.limits import SOCKETS, Held
 from app.live.phone import phone_of_socket
 from app.live.sockets import POLICY_VIOLATION, serve
 from app.live.state import StateCache
@@ -29,48 +33,82 @@ async def _refuse(websocket: WebSocket) -> None:
     await websocket.close(POLICY_VIOLATION)
 
 
+def _address(websocket: WebSocket) -> str:
+    return websocket.client.host if websocket.client else "unknown"
+
+
+def _room_at_address(websocket: WebSocket, settings: Settings) -> bool:
+    """A cheap first look, before the cookie is read from the database."""
+    return SOCKETS.room_at(_address(websocket), settings.ws_per_address)
+
+
+def _take(websocket: WebSocket, settings: Settings, person: Hashable | None) -> Held | None:
+    """Count the socket against its address and person (closing that person's oldest
+    sockets past the cap); None: the address holds its fill already."""
+    return SOCKETS.take(
+        websocket,
+        address=_address(websocket),
+        person=person,
+        per_person=settings.ws_per_person,
+        per_address=settings.ws_per_address,
+    )
+
+
 @router.websocket("/ws/p/{cafe_id}")
 async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
     settings, db, hub, cache = _parts(websocket)
     if not origin_allowed(websocket, settings):
         await _refuse(websocket)
         return
+    # The address is counted once the person is known: at a full address someone who holds
+    # a socket from it already may trade it for this one (a reconnect).
     phone = await phone_of_socket(websocket, db, cafe_id)
-    if phone is None:
+    held = None if phone is None else _take(websocket, settings, ("participant", phone.pid))
+    if phone is None or held is None:
         await _refuse(websocket)
         return
-    await serve(
-        websocket,
-        hub=hub,
-        cache=cache,
-        cafe_id=cafe_id,
-        cafe_code=phone.code,
-        channels=phone.channels(),
-        render=phone.render,
-    )
+    try:
+        await serve(
+            websocket,
+            hub=hub,
+            cache=cache,
+            cafe_id=cafe_id,
+            cafe_code=phone.code,
+            channels=phone.channels(),
+            render=phone.render,
+        )
+    finally:
+        SOCKETS.release(held)
 
 
 async def _facilitator_view(websocket: WebSocket, cafe_id: int, *, console: bool) -> None:
     """The console or the projector, for the café's own facilitator only; they redraw at
     most five times a second."""
     settings, db, hub, cache = _parts(websocket)
+    if not _room_at_address(websocket, settings):
+        await _refuse(websocket)
+        return
     cafe = await facilitator_cafe(websocket, settings, db, cafe_id)
-    if cafe is None:
+    held = None if cafe is None else _take(websocket, settings, None)
+    if cafe is None or held is None:
         await _refuse(websocket)
         return
     # The console shows the boards too: their changes are not on the café channel.
     channels = [board_channel(cafe_id)] if console else []
     render = console_view(websocket, settings, db) if console else projector_view(settings)
-    await serve(
-        websocket,
-        hub=hub,
-        cache=cache,
-        cafe_id=cafe_id,
-        cafe_code=cafe.code,
-        channels=channels,
-        render=render,
-        coalesce=0.2,
-    )
+    try:
+        await serve(
+            websocket,
+            hub=hub,
+            cache=cache,
+            cafe_id=cafe_id,
+            cafe_code=cafe.code,
+            channels=channels,
+            render=render,
+            coalesce=0.2,
+        )
+    finally:
+        SOCKETS.release(held)
 
 
 @router.websocket("/ws/console/{cafe_id}")
