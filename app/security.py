@@ -51,6 +51,12 @@ def csrf_valid(conn: HTTPConnection, supplied: str | None) -> bool:
     return bool(expected and supplied and hmac.compare_digest(str(expected), supplied))
 
 
+def client_address(conn: HTTPConnection) -> str:
+    """The address a request or websocket came from (the proxy's, unless uvicorn is told to
+    trust its forwarded headers)."""
+    return conn.client.host if conn.client else "unknown"
+
+
 def origin_allowed(conn: HTTPConnection, settings: Settings) -> bool:
     """Same-origin check: the Origin (or Referer) must be our own address."""
     origin = conn.headers.get("origin")

@@ -15,13 +15,10 @@ from app.deps.common import (
     SessionDep,
     SettingsDep,
 )
+from app.security import client_address
 from app.services import accounts
 
 LOGIN_BUCKET = "login"
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @dataclass(frozen=True, slots=True)

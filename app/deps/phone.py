@@ -20,6 +20,7 @@ from app.db import Database
 from app.deps.common import DatabaseDep, NowDep, SessionDep, SettingsDep
 from app.models.cafe import Cafe, CafeTable, Participant, Round
 from app.security import (
+    client_address,
     csrf_token,
 )
 from app.services import accounts
@@ -63,10 +64,6 @@ def remembered(request: Request, session: SessionDep, cafe: Cafe) -> Participant
     )
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _browser(request: Request) -> str:
     """A name for this browser that says nothing about it: a hash of its session's CSRF token
     (made now if this is its first visit: its next try then counts against it too)."""
@@ -84,7 +81,7 @@ def check_join_allowance(
     Someone guessing without cookies meets the address's limit."""
     allowances = (
         (_browser(request), settings.join_attempts_per_browser),
-        (_address(request), settings.join_attempts),
+        (client_address(request), settings.join_attempts),
     )
     for key, limit in allowances:
         accounts.check_rate(
@@ -101,7 +98,7 @@ def count_unknown_code(session: Session, request: Request, now: datetime) -> Non
     """An unknown code counts against the browser's and the address's allowances (committed
     at once)."""
     accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=_browser(request), now=now)
-    accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=_address(request), now=now)
+    accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=client_address(request), now=now)
 
 
 def cafe_from_code(

@@ -18,7 +18,7 @@ from app.live.limits import SOCKETS, Held
 from app.live.phone import phone_of_socket
 from app.live.sockets import POLICY_VIOLATION, serve
 from app.live.state import StateCache
-from app.security import origin_allowed
+from app.security import client_address, origin_allowed
 
 router = APIRouter()
 
@@ -33,13 +33,9 @@ async def _refuse(websocket: WebSocket) -> None:
     await websocket.close(POLICY_VIOLATION)
 
 
-def _address(websocket: WebSocket) -> str:
-    return websocket.client.host if websocket.client else "unknown"
-
-
 def _room_at_address(websocket: WebSocket, settings: Settings) -> bool:
     """A cheap first look, before the cookie is read from the database."""
-    return SOCKETS.room_at(_address(websocket), settings.ws_per_address)
+    return SOCKETS.room_at(client_address(websocket), settings.ws_per_address)
 
 
 def _take(websocket: WebSocket, settings: Settings, person: Hashable | None) -> Held | None:
@@ -47,7 +43,7 @@ def _take(websocket: WebSocket, settings: Settings, person: Hashable | None) -> 
     sockets past the cap); None: the address holds its fill already."""
     return SOCKETS.take(
         websocket,
-        address=_address(websocket),
+        address=client_address(websocket),
         person=person,
         per_person=settings.ws_per_person,
         per_address=settings.ws_per_address,
