@@ -79,6 +79,21 @@ class Settings(BaseSettings):
         description="Live websockets one client address may hold open per process (a venue's "
         "phones may all share one); past it new ones are refused.",
     )
+    requests_in_flight: int = Field(
+        24,
+        ge=1,
+        le=200,
+        description="HTTP requests one worker process runs at once; the rest wait their turn "
+        "(app/live/admission.py). Keep it below the worker threads (this plus 16 are made) and "
+        "the database connections a process may open (40).",
+    )
+    queue_seconds: float = Field(
+        15.0,
+        gt=0,
+        le=120,
+        description="How long a request may wait for its turn before it is answered 503 with "
+        "Retry-After.",
+    )
     log_level: str = Field("INFO", description="Log level for the structured request log.")
     telemetry: bool = Field(
         False,

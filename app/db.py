@@ -56,7 +56,7 @@ def make_engine(
             event.listen(engine, "begin", _sqlite_begin_read if mode == "read" else _sqlite_begin)
         return engine
     if url.startswith("postgresql"):
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
     return create_engine(url, poolclass=NullPool)
 
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -24,6 +25,7 @@ from app.db import Database, keep_checkpointing
 from app.deps.common import LoginRequired
 from app.kit.rendering import STATIC_DIR, render
 from app.kit.rendering import configure as configure_rendering
+from app.live.admission import Admission
 from app.live.announce import Jobs
 from app.live.collector import tune_gc
 from app.live.hub import create_hub
@@ -65,6 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         elif not is_current(db.engine, settings.database_url):
             raise RuntimeError("The database is not migrated: run `make migrate` first.")
         settings.media_dir.mkdir(parents=True, exist_ok=True)
+        # Threads for every admitted request's blocking work, and some over for the rest
+        # (websocket handshakes, writes moved off the loop, checkpoints): app/live/admission.py
+        threads = to_thread.current_default_thread_limiter()
+        threads.total_tokens = max(threads.total_tokens, settings.requests_in_flight + 16)
         await app.state.hub.start()
         tune_gc()
         checkpoints = asyncio.create_task(keep_checkpointing(db)) if db.nowait_engine else None
@@ -100,6 +106,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = Jobs()  # what Announcer.later sets off
 
     # Outermost last: logging sees the final status, headers apply to every response.
+    app.add_middleware(
+        Admission,
+        limit=settings.requests_in_flight,
+        wait_seconds=settings.queue_seconds,
+        busy=lambda scope, detail, headers: _error_page(Request(scope), 503, detail, headers),
+    )
     app.add_middleware(GZipMiddleware, minimum_size=600)
     app.add_middleware(
         SessionMiddleware,

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import Database
 from app.deps.common import DatabaseDep, NowDep, SessionDep, SettingsDep
+from app.live.writer import sqlite_writer
 from app.models.cafe import Cafe, CafeTable, Participant, Round
 from app.security import (
     client_address,
@@ -102,21 +103,27 @@ def count_unknown_code(session: Session, request: Request, now: datetime) -> Non
 
 
 def cafe_from_code(
-    code: str, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
+    code: str, request: Request, db: DatabaseDep, settings: SettingsDep, now: NowDep
 ) -> Cafe:
     """The café behind a join code; unknown codes count against the address's allowance.
 
     People who have joined the café (their signed cookie says so, and cannot be guessed) are
     never held up: at a venue every phone may share one public address, and a neighbour's
-    mistyped codes must not lock the room out of its own café."""
-    cafe, person = people_service.cafe_and_person(
-        session=session, code=code, seats=cookie_seats(request)
-    )
-    if cafe is not None and person is not None:
-        return cafe
-    check_join_allowance(session, request, settings, now)
+    mistyped codes must not lock the room out of its own café.
+
+    Read on a connection of its own that takes no lock and is given back at once: the
+    request's own session (on SQLite, a write request's first statement takes the write
+    lock) is not touched until the route writes, in one go (app/live/admission.py)."""
+    with db.statement_session() as read:
+        cafe, person = people_service.cafe_and_person(
+            session=read, code=code, seats=cookie_seats(request)
+        )
+        if cafe is not None and person is not None:
+            return cafe
+        check_join_allowance(read, request, settings, now)
     if cafe is None:
-        count_unknown_code(session, request, now)
+        with sqlite_writer(db), Session(db.engine) as write:
+            count_unknown_code(write, request, now)
         raise NotFound(
             "We could not find a café with that code. Check the code on the big "
             "screen and try again."

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from anyio import from_thread, to_thread
 from fastapi import BackgroundTasks, Depends, Request
 
-from app.live.hub import CafeEvent, Hub, cafe_channel
+from app.live.hub import CafeEvent, Hub, cafe_channel, staff_channel
 
 if TYPE_CHECKING:
     from app.live.state import StateCache
@@ -91,6 +91,15 @@ class Announcer:
             from_thread.run(self._publish, cafe_id, seq, state, payload)
         else:
             self.background.add_task(self._publish, cafe_id, seq, state, payload)
+        return seq
+
+    def staff(self, cafe_id: int, event: CafeEvent, **data: Any) -> int:
+        """Publish `event` after the response to the café's console and projector only
+        (`staff_channel`): the phones draw nothing for it. Its `seq` still tells this
+        process's live views that the café state has moved on."""
+        seq = self.next_seq()
+        payload = {"type": str(event), "cafe_id": cafe_id, "seq": seq, **data}
+        self.background.add_task(self.hub.publish, staff_channel(cafe_id), payload)
         return seq
 
     @staticmethod

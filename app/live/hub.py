@@ -58,6 +58,7 @@ __all__ = [
     "cafe_channel",
     "create_hub",
     "participant_channel",
+    "staff_channel",
     "table_channel",
 ]
 
@@ -94,6 +95,13 @@ def board_channel(cafe_id: int) -> str:
     """Every board change of a café, for the facilitator's views (phones hear of changes to
     their own table's board on their participant channel instead)."""
     return f"boards:{cafe_id}"
+
+
+def staff_channel(cafe_id: int) -> str:
+    """What only the facilitator's console and projector need to hear (someone joined). Not
+    the café channel: every phone of the café hears that, and when a room scans the code at
+    once a thousand phones woke for each of a thousand joins, to draw nothing."""
+    return f"staff:{cafe_id}"
 
 
 def participant_channel(participant_id: int) -> str:

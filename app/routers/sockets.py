@@ -13,7 +13,7 @@ from fastapi import APIRouter, WebSocket
 from app.config import Settings
 from app.db import Database
 from app.live.facilitator import console_view, facilitator_cafe, projector_view
-from app.live.hub import Hub, board_channel
+from app.live.hub import Hub, board_channel, staff_channel
 from app.live.limits import SOCKETS, Held
 from app.live.phone import phone_of_socket
 from app.live.sockets import POLICY_VIOLATION, serve
@@ -89,8 +89,9 @@ async def _facilitator_view(websocket: WebSocket, cafe_id: int, *, console: bool
     if cafe is None or held is None:
         await _refuse(websocket)
         return
-    # The console shows the boards too: their changes are not on the café channel.
-    channels = [board_channel(cafe_id)] if console else []
+    # Who joins is told to these views only; the console shows the boards too: neither is
+    # on the café channel, which every phone hears.
+    channels = [staff_channel(cafe_id)] + ([board_channel(cafe_id)] if console else [])
     render = console_view(websocket, settings, db) if console else projector_view(settings)
     try:
         await serve(

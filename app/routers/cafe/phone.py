@@ -17,6 +17,7 @@ from app.live.announce import AnnounceDep, Announcer
 from app.live.forecasts import plan_ahead
 from app.live.fragments import board_context, new_page_id
 from app.live.hub import CafeEvent
+from app.live.writer import sqlite_writer
 from app.models.cafe import Cafe, CafeStatus, Participant
 from app.services.cafe import participants as participant_service
 from app.services.cafe import seating as seating_service
@@ -101,51 +102,58 @@ def join(
     invite: Annotated[str, Form(max_length=300)] = "",
     join_key: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    existing = remembered(request, session, cafe)
-    if existing is not None and not host:
-        # A second tap on "Join" or a re-sent form: the same person, not a new one.
+    # The whole join is one turn with SQLite's writer lock (app/live/writer.py), taken and
+    # given back in this one thread: the lock is never held while waiting for a thread.
+    with sqlite_writer(request.app.state.db):
+        existing = remembered(request, session, cafe)
+        if existing is not None and not host:
+            # A second tap on "Join" or a re-sent form: the same person, not a new one.
+            return RedirectResponse(f"/p/{cafe.code}", status_code=303)
+        if existing is not None:
+            return _become_host(request, session, cafe, existing, host, announce, settings)
+        values = {
+            "display_name": display_name,
+            "role": role,
+            "cannot_move": cannot_move,
+            "large_text": large_text,
+            "easy_read": easy_read,
+        }
+        try:
+            person = participant_service.join(
+                session=session,
+                cafe=cafe,
+                display_name=display_name,
+                role=role or None,
+                cannot_move=cannot_move,
+                large_text=large_text,
+                easy_read=easy_read,
+                now=now,
+                host_token=host or None,
+                join_key=join_key or None,
+            )
+        except DomainError as exc:
+            return _join_form(
+                request,
+                cafe,
+                host=host or None,
+                values=values,
+                invite=invite or None,
+                join_key=join_key,
+                **refusal(session, exc),
+            )
+        remember(request, cafe, person)
+        if invite:
+            invite_service.accept_invite(
+                session=session,
+                cafe=cafe,
+                participant=person,
+                token=invite,
+                secret=settings.secret_key,
+            )
+        announce.staff(cafe.id, CafeEvent.PARTICIPANT_JOINED, participant_id=person.id)
+        # The next seating now has one more person in it.
+        plan_ahead(announce, settings, request.app.state.db, cafe)
         return RedirectResponse(f"/p/{cafe.code}", status_code=303)
-    if existing is not None:
-        return _become_host(request, session, cafe, existing, host, announce, settings)
-    values = {
-        "display_name": display_name,
-        "role": role,
-        "cannot_move": cannot_move,
-        "large_text": large_text,
-        "easy_read": easy_read,
-    }
-    try:
-        person = participant_service.join(
-            session=session,
-            cafe=cafe,
-            display_name=display_name,
-            role=role or None,
-            cannot_move=cannot_move,
-            large_text=large_text,
-            easy_read=easy_read,
-            now=now,
-            host_token=host or None,
-            join_key=join_key or None,
-        )
-    except DomainError as exc:
-        return _join_form(
-            request,
-            cafe,
-            host=host or None,
-            values=values,
-            invite=invite or None,
-            join_key=join_key,
-            **refusal(session, exc),
-        )
-    remember(request, cafe, person)
-    if invite:
-        invite_service.accept_invite(
-            session=session, cafe=cafe, participant=person, token=invite, secret=settings.secret_key
-        )
-    announce.cafe(cafe.id, CafeEvent.PARTICIPANT_JOINED, participant_id=person.id)
-    # The next seating now has one more person in it.
-    plan_ahead(announce, settings, request.app.state.db, cafe)
-    return RedirectResponse(f"/p/{cafe.code}", status_code=303)
 
 
 def _become_host(
