@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.live import plans
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant, SeatingMode
@@ -15,7 +16,8 @@ from app.services.cafe import cafes as cafe_service
 from app.services.cafe import people as people_service
 from app.services.cafe import rounds as round_service
 from app.services.cafe import seating as seating_service
-from tests.factories import make_cafe
+from app.services.cafe import state as state_service
+from tests.factories import make_cafe, make_participant
 
 
 def phone(client: TestClient) -> TestClient:
@@ -391,3 +393,51 @@ def test_free_choices_at_the_same_moment_never_overfill_a_table(
     assert codes == [303, 303]
     seating = seating_service.seating(session=session, cafe=cafe, round_number=rnd.number)
     assert [s.display_name for s in seating.seats].count("P8") == 1
+
+
+def test_a_phones_page_draws_what_the_whole_cafe_state_says_for_that_person(
+    session: Session, facilitator: Facilitator
+) -> None:
+    """The participant page reads only the person's own table (`person_state`), so that a
+    room joining at once does not read the whole room for every phone: what it shows each
+    person must be exactly what the whole café's state says for them, in every round,
+    seated, unseated (joined late, or more people than seats) and having moved or stayed."""
+    cafe = make_cafe(
+        session,
+        facilitator,
+        table_count=3,
+        table_capacity=3,
+        rounds=[
+            {"question": "First?", "minutes": 10},
+            {
+                "question": "Second?",
+                "minutes": 10,
+                "table_questions": [{"table": 2, "question": "Only at table 2?"}],
+            },
+        ],
+    )
+    people = [make_participant(session, cafe, f"Person {n}") for n in range(10)]  # 9 seats
+    compared = 0
+    for _ in range(3):
+        now = utcnow()
+        whole = state_service.cafe_state(session=session, cafe=cafe, now=now)
+        for person in people:
+            own = state_service.person_state(
+                session=session, cafe=cafe, person_id=person.id, now=now
+            )
+            want = state_service.participant_view(state=whole, person=person, now=now)
+            got = state_service.participant_view(state=own, person=person, now=now)
+            assert (got.table, got.question, got.seconds_left, got.move_call) == (
+                want.table,
+                want.question,
+                want.seconds_left,
+                want.move_call,
+            ), person.display_name
+            assert [p.id for p in got.tablemates] == [p.id for p in want.tablemates]
+            assert got.round == want.round and got.open_tables == want.open_tables
+            compared += 1
+        if whole.round is not None and whole.round.number == 2:
+            break
+        plans.rotate(session=session, cafe=cafe, now=utcnow())
+        people.append(make_participant(session, cafe, f"Late {len(people)}"))
+    assert compared == 10 + 11 + 12

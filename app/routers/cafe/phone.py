@@ -191,7 +191,7 @@ def participant_page(
     person = _me(request, session, cafe)
     if isinstance(person, RedirectResponse):
         return person
-    state = state_service.cafe_state(session=session, cafe=cafe, now=now)
+    state = state_service.person_state(session=session, cafe=cafe, person_id=person.id, now=now)
     view = state_service.participant_view(state=state, person=person, now=now)
     board = board_context(session, cafe, person, rnd=view.round, table=view.table)
     return render(

@@ -150,6 +150,24 @@ _PEOPLE = (
 )
 
 
+_SOME_PEOPLE = (
+    select(*(col(getattr(Participant, name)) for name in Person._fields))
+    .where(
+        col(Participant.cafe_id) == bindparam("cafe_id"),
+        col(Participant.left_at).is_(None),
+        col(Participant.id).in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(col(Participant.id))
+)
+
+
+def some_people_of(*, session: Session, cafe: Cafe, ids: Iterable[int]) -> list[Person]:
+    """The people of `ids` still in the café, as `people_of` gives them."""
+    make = Person._make
+    found = session.execute(_SOME_PEOPLE, {"cafe_id": cafe.id, "ids": sorted(set(ids))})
+    return [make(row) for row in found]
+
+
 def people_of(*, session: Session, cafe: Cafe) -> list[Person]:
     """Everyone still in the café, as plain rows (what the live state and the planner read)."""
     make = Person._make

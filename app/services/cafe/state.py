@@ -29,7 +29,7 @@ from app.services.cafe.cafes import (
     table_questions,
     tables_of,
 )
-from app.services.cafe.people import people_of
+from app.services.cafe.people import people_of, some_people_of
 from app.services.cafe.seating import seats_of
 
 MOVE_CALL_SECONDS = 120  # how long "Go to Table N" stays prominent after a rotation
@@ -154,6 +154,55 @@ def cafe_state(*, session: Session, cafe: Cafe, now: datetime) -> CafeState:
         cafe=cafe,
         rnd=rnd,
         people=people_of(session=session, cafe=cafe),
+        tables=tables_of(session=session, cafe=cafe),
+        questions=questions,
+        seats=seats,
+        previous=previous,
+        total_rounds=round_count(session=session, cafe=cafe),
+        now=now,
+    )
+
+
+def person_state(*, session: Session, cafe: Cafe, person_id: int, now: datetime) -> CafeState:
+    """The café state as one person's own page needs it (`participant_view`): the round and
+    the tables, and of the people only those at this person's table. A page load then reads
+    a table's worth of rows, not the whole room's: when a room of 1,000 joins at once, every
+    new phone's first page read everyone (O(n) each, the largest cost of a join; 2026-12-06).
+    Free seating shows who is at every table, so there it is the whole `cafe_state`."""
+    if cafe.seating_mode == SeatingMode.FREE:
+        return cafe_state(session=session, cafe=cafe, now=now)
+    rnd = current_round(session=session, cafe=cafe)
+    seats: dict[int, int] = {}
+    previous: dict[int, int] = {}
+    questions: dict[int, str] = {}
+    if rnd is not None:
+        questions = table_questions(session=session, rnd=rnd)
+        mine = session.exec(
+            select(Seat.table_id).where(Seat.round_id == rnd.id, Seat.participant_id == person_id)
+        ).first()
+        if mine is not None:
+            seats = dict(
+                session.exec(
+                    select(Seat.participant_id, Seat.table_id).where(
+                        Seat.round_id == rnd.id, Seat.table_id == mine
+                    )
+                ).all()
+            )
+        if rnd.number > 1:
+            before = session.exec(
+                select(Seat.table_id)
+                .join(Round, col(Round.id) == Seat.round_id)
+                .where(
+                    Round.cafe_id == cafe.id,
+                    Round.number == rnd.number - 1,
+                    Seat.participant_id == person_id,
+                )
+            ).first()
+            previous = {} if before is None else {person_id: before}
+    return assemble_state(
+        cafe=cafe,
+        rnd=rnd,
+        people=some_people_of(session=session, cafe=cafe, ids=[person_id, *seats]),
         tables=tables_of(session=session, cafe=cafe),
         questions=questions,
         seats=seats,
