@@ -79,6 +79,18 @@ class Settings(BaseSettings):
         description="Live websockets one client address may hold open per process (a venue's "
         "phones may all share one); past it new ones are refused.",
     )
+    sqlite_busy_ms: int = Field(
+        30_000,
+        ge=0,
+        description="On SQLite, how long a write waits for another writer's lock before it "
+        "is refused (503, nothing stored, the person asked to try again).",
+    )
+    min_free_bytes: int = Field(
+        100 * 1024 * 1024,
+        ge=0,
+        description="Free room the media folder (and a SQLite database's folder) must have "
+        "for /healthz to answer ok.",
+    )
     log_level: str = Field("INFO", description="Log level for the structured request log.")
     telemetry: bool = Field(
         False,

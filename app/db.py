@@ -88,9 +88,10 @@ def _sqlite_begin_read(conn: Any) -> None:
 class Database:
     """Holds the engine for one app instance (tests build several)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_ms: int = BUSY_MS) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.busy_ms = busy_ms  # how long a SQLite writer waits for the lock
+        self.engine = make_engine(url, busy_ms=busy_ms)
         # Reads (GET requests, live views) use a second engine on SQLite whose transactions
         # do not take the write lock, so readers never queue behind writers.
         self.read_engine = (

@@ -18,6 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings, get_settings
 from app.db import Database, keep_checkpointing
@@ -36,7 +37,9 @@ from app.security import (
     RequestLogMiddleware,
     SecurityHeadersMiddleware,
 )
-from app.services.errors import DomainError, TooManyAttempts
+from app.services import media as media_service
+from app.services.errors import DomainError
+from app.services.faults import SAVE_FAILED, StorageUnavailable, storage_fault
 
 log = logging.getLogger("tablecloth")
 
@@ -48,14 +51,17 @@ say as tagged evidence.
 form) returns a bearer token valid for 12 hours. Long-lived API tokens with a `read` or
 `write` scope are created on the *API tokens* page or through `/api/v1/auth/api-tokens`.
 
-**Errors** are JSON `{"detail": …}` with a 4xx status.
+**Errors** are JSON `{"detail": …}` with a 4xx status. When storage cannot take a write
+just now (a full disk, a read-only or locked database) the answer is 503 with `Retry-After`
+and nothing was stored: send the same request again (with the same `client_id` where the
+request has one) after that many seconds.
 """
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level, format="%(message)s")
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, busy_ms=settings.sqlite_busy_ms)
     configure_rendering(reload=settings.mode == "local")
 
     @asynccontextmanager
@@ -65,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         elif not is_current(db.engine, settings.database_url):
             raise RuntimeError("The database is not migrated: run `make migrate` first.")
         settings.media_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(media_service.remove_stale_parts, settings.media_dir)
         await app.state.hub.start()
         tune_gc()
         checkpoints = asyncio.create_task(keep_checkpointing(db)) if db.nowait_engine else None
@@ -109,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(ErrorPages)  # inside the headers: its answers get them too
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLogMiddleware)
 
@@ -172,9 +180,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        headers = (
-            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
-        )
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         return _error_page(request, exc.status_code, exc.detail, headers)
 
     @app.exception_handler(StarletteHTTPException)
@@ -212,3 +219,63 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
         fields = ", ".join(dict.fromkeys(names))
         return _error_page(request, 422, f"Please check these fields: {fields}.", None)
+
+
+UNEXPECTED = (
+    "Something went wrong on our side. Please try again; if it keeps happening, tell the "
+    "person running the event."
+)
+
+
+def _fault_page(request: Request, exc: Exception) -> Response:
+    """The answer to an exception no handler took: a storage fault is a 503 the person can
+    retry, anything else a readable 500; both logged, both the site's own page or JSON."""
+    reason = storage_fault(exc)
+    if reason is not None:
+        log.warning(
+            "storage fault (%s) on %s %s: %s", reason, request.method, request.url.path, exc
+        )
+        status, detail = 503, SAVE_FAILED
+        headers = {"Retry-After": str(StorageUnavailable.retry_after)}
+    else:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        status, detail, headers = 500, UNEXPECTED, {}
+    try:
+        return _error_page(request, status, detail, headers or None)
+    except Exception:  # the page itself failed to draw: still a readable answer
+        log.exception("the error page could not be drawn")
+        return HTMLResponse(f"<!doctype html><title>{status}</title><p>{detail}</p>", status)
+
+
+class ErrorPages:
+    """The last word on an exception from the app: the site's error page (or JSON) instead
+    of Starlette's bare "Internal Server Error".
+
+    Starlette answers an unhandled exception outside every middleware the app adds, so that
+    answer had none of the security headers, and it raised the exception on to uvicorn,
+    which then closed the connection. Here it becomes an ordinary response inside the
+    security headers; the connection stays open for the next request. An exception after
+    the answer has begun is passed on: nothing can be said any more.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_watched)
+        except Exception as exc:
+            if started:
+                raise
+            response = _fault_page(Request(scope, receive), exc)
+            await response(scope, receive, send)
