@@ -61,7 +61,7 @@ request has one) after that many seconds.
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level, format="%(message)s")
-    db = Database(settings.database_url, busy_ms=settings.sqlite_busy_ms)
+    db = Database(settings.database_url, busy_ms=settings.lock_timeout_ms)
     configure_rendering(reload=settings.mode == "local")
 
     @asynccontextmanager
