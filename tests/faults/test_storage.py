@@ -275,3 +275,63 @@ def test_stale_partial_files_are_swept_at_start(settings: Settings) -> None:
     assert fresh.exists() and kept.exists()
     assert media_service.remove_stale_parts(settings.media_dir, older_than=0) == 1
     assert not fresh.exists()
+
+
+def test_a_refused_post_keeps_the_phones_connection_open(
+    database_url: str, tmp_path: Path, session: Session
+) -> None:
+    """Through a real uvicorn: the 503 is an ordinary answer, and the phone's next request
+    goes over the same kept-alive connection (uvicorn used to close it after the bare 500)."""
+    import http.client
+    import re
+    from urllib.parse import urlencode
+
+    from app.security import SESSION_COOKIE
+    from tests.live_phones import FacilitatorApi
+    from tests.live_phones import join as live_join
+    from tests.live_server import LiveServer
+
+    env = {"TABLECLOTH_LOCK_TIMEOUT_MS": "200"}
+    email = make_facilitator(session).email
+    server = LiveServer(database_url=database_url, log_dir=tmp_path, extra_env=env).start()
+    api = FacilitatorApi(server.url, email, PASSWORD)
+    try:
+        cafe = api.create_cafe(tables=1, capacity=8)
+        cookie = live_join(server.url, cafe["code"], "Kept")
+        api.next_round(cafe["id"])
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"}
+        conn.request("GET", f"/p/{cafe['code']}", headers=headers)
+        page = conn.getresponse().read().decode()
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert csrf
+        local = conn.sock.getsockname()
+        form = {"csrf_token": csrf.group(1), "client_id": uuid.uuid4().hex, "text": "Kept"}
+        with holding_a_lock(database_url):
+            conn.request(
+                "POST",
+                f"/p/{cafe['code']}/contributions",
+                body=urlencode(form),
+                headers={
+                    **headers,
+                    **HTMX,
+                    "Origin": server.url,
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
+            answer = conn.getresponse()
+            body = answer.read().decode()
+        assert answer.status == 503
+        assert SAVE_FAILED in body
+        assert answer.getheader("x-frame-options") == "DENY"
+        assert answer.getheader("connection") != "close"
+        conn.request("GET", f"/p/{cafe['code']}", headers=headers)
+        again = conn.getresponse()
+        again.read()
+        assert again.status == 200
+        assert conn.sock.getsockname() == local  # the same connection
+        conn.close()
+        assert contributions(session) == []
+    finally:
+        api.close()
+        server.stop()
