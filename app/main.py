@@ -232,8 +232,11 @@ def _fault_page(request: Request, exc: Exception) -> Response:
     retry, anything else a readable 500; both logged, both the site's own page or JSON."""
     reason = storage_fault(exc)
     if reason is not None:
+        # The driver's own words only: SQLAlchemy's message carries the statement's
+        # parameters, which may be what a person wrote.
+        said = getattr(exc, "orig", None) or exc
         log.warning(
-            "storage fault (%s) on %s %s: %s", reason, request.method, request.url.path, exc
+            "storage fault (%s) on %s %s: %s", reason, request.method, request.url.path, said
         )
         status, detail = 503, SAVE_FAILED
         headers = {"Retry-After": str(StorageUnavailable.retry_after)}

@@ -89,7 +89,7 @@ def storage_fault(exc: BaseException) -> Reason | None:
 def _database_fault(exc: DBAPIError) -> Reason | None:
     orig = exc.orig
     code = getattr(orig, "sqlite_errorcode", None)
-    if isinstance(code, int) and code & 0xFF in _SQLITE:
+    if isinstance(code, int) and (code & 0xFF) in _SQLITE:
         return _SQLITE[code & 0xFF]
     if isinstance(orig, sqlite3.Error):
         message = str(orig).lower()

@@ -102,10 +102,15 @@ def test_a_post_on_a_read_only_database_is_refused_readably_and_lands_once_when_
 
 
 def test_a_full_database_is_a_503_and_the_retry_lands_once(
-    client: TestClient, api_headers: dict[str, str], session: Session, database_url: str
+    client: TestClient,
+    api_headers: dict[str, str],
+    session: Session,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The driver's own error when the post's row is written on a full disk: SQLite's
-    "database or disk is full" (SQLITE_FULL), PostgreSQL's disk_full (53100)."""
+    "database or disk is full" (SQLITE_FULL), PostgreSQL's disk_full (53100). The log says
+    so without what the person wrote (SQLAlchemy's message carries the statement's values)."""
     cafe, ann, _, _ = setup_two_tables(client, api_headers)
     db = client.app.state.db  # type: ignore[attr-defined]
 
@@ -134,6 +139,8 @@ def test_a_full_database_is_a_503_and_the_retry_lands_once(
     finally:
         for engine in engines:
             event.remove(engine, "do_execute", full)
+    assert "storage fault (full) on POST /p/" in caplog.text
+    assert "Too full" not in caplog.text
     assert contributions(session) == []
     assert post(ann, cafe["code"], "Too full", client_id=key).status_code == 303
     assert [c.text for c in contributions(session)] == ["Too full"]
