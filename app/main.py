@@ -38,8 +38,8 @@ from app.security import (
     SecurityHeadersMiddleware,
 )
 from app.services import media as media_service
-from app.services.errors import DomainError
-from app.services.faults import SAVE_FAILED, StorageUnavailable, storage_fault
+from app.services.errors import DomainError, TooManyAttempts
+from app.services.faults import RETRY_AFTER, SAVE_FAILED, storage_fault
 
 log = logging.getLogger("tablecloth")
 
@@ -180,8 +180,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        retry_after = getattr(exc, "retry_after", None)
-        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+        )
         return _error_page(request, exc.status_code, exc.detail, headers)
 
     @app.exception_handler(StarletteHTTPException)
@@ -239,7 +240,7 @@ def _fault_page(request: Request, exc: Exception) -> Response:
             "storage fault (%s) on %s %s: %s", reason, request.method, request.url.path, said
         )
         status, detail = 503, SAVE_FAILED
-        headers = {"Retry-After": str(StorageUnavailable.retry_after)}
+        headers = {"Retry-After": str(RETRY_AFTER)}
     else:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         status, detail, headers = 500, UNEXPECTED, {}

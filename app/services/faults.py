@@ -16,8 +16,6 @@ from typing import Literal
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app.services.errors import DomainError
-
 Reason = Literal["read-only", "full", "locked", "unreachable", "disk error"]
 
 SAVE_FAILED = "We could not save that just now. Please try again in a moment."
@@ -61,22 +59,8 @@ _OS: dict[int, Reason] = {
 }
 
 
-class StorageUnavailable(DomainError):
-    """Nothing was saved because storage could not take it; the same request can be sent
-    again in a moment."""
-
-    status_code = 503
-    retry_after = RETRY_AFTER
-
-    def __init__(self, reason: Reason, detail: str = SAVE_FAILED) -> None:
-        super().__init__(detail)
-        self.reason = reason
-
-
 def storage_fault(exc: BaseException) -> Reason | None:
     """What kind of storage fault `exc` is, or None when it is something else (a bug)."""
-    if isinstance(exc, StorageUnavailable):
-        return exc.reason
     if isinstance(exc, OSError):
         return _OS.get(exc.errno or 0)
     if isinstance(exc, PoolTimeout):
