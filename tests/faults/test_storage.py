@@ -342,3 +342,18 @@ def test_a_refused_post_keeps_the_phones_connection_open(
     finally:
         api.close()
         server.stop()
+
+
+def test_a_database_server_that_refuses_connections_is_a_503_and_fails_the_health_check(
+    settings: Settings,
+) -> None:
+    """PostgreSQL down (nothing listens on its port): the API says so as a 503 to retry and
+    /healthz names it. (Without the lifespan, which would refuse to start on it.)"""
+    from tests.live_server import free_port
+
+    settings.database_url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone"
+    client = TestClient(create_app(settings), base_url="http://testserver")
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json() == {"status": "unavailable", "reason": "the database cannot be reached"}
+    told_to_retry(client.post("/api/v1/auth/token", data={"username": "a@b.c", "password": "x"}))
