@@ -16,7 +16,8 @@ run: setup
 	export TABLECLOTH_BASE_URL="$${TABLECLOTH_BASE_URL:-$(LOCAL_URL)}" && \
 	$(PY) -m app demo && \
 	exec .venv/bin/uvicorn app.main:create_app --factory --loop app.serving:new_event_loop \
-		--ws app.serving:SpreadPings --host $(HOST) --port $(PORT) --proxy-headers
+		--http app.serving:HeaderTimeout --ws app.serving:SpreadPings --timeout-keep-alive 5 \
+		--host $(HOST) --port $(PORT) --proxy-headers
 
 setup: $(VENV_STAMP) node_modules/.installed $(VENDOR)/.copied
 

@@ -94,6 +94,25 @@ class Settings(BaseSettings):
         description="How long a request may wait for its turn before it is answered 503 with "
         "Retry-After.",
     )
+    lock_timeout_ms: int = Field(
+        30_000,
+        ge=1,
+        description="How long a write waits for a lock another writer holds (SQLite's busy "
+        "timeout, PostgreSQL's lock_timeout) before it is refused: 503, nothing stored, the "
+        "person asked to try again.",
+    )
+    min_free_bytes: int = Field(
+        100 * 1024 * 1024,
+        ge=0,
+        description="Free room the media folder (and a SQLite database's folder) must have "
+        "for /healthz to answer ok.",
+    )
+    header_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a connection has to send its request line and headers (uvicorn "
+        "run with --http app.serving:HeaderTimeout) before it is closed.",
+    )
     log_level: str = Field("INFO", description="Log level for the structured request log.")
     telemetry: bool = Field(
         False,

@@ -35,7 +35,8 @@ def make_engine(
     """An engine for `url`. On SQLite, `tx` picks how transactions begin: "write" takes the
     write lock up front, "read" defers it, "statement" runs each statement on its own (for
     scripts and tests that mix their own writes with the app's); `busy_ms` is how long a
-    writer waits for the lock (0: fail at once with "database is locked"); `checkpoints`
+    writer waits for the lock (0: fail at once with "database is locked"; on PostgreSQL its
+    `lock_timeout`, 0 there waiting for good); `checkpoints`
     False: a commit never copies the log into the database file (`Database.checkpoint`)."""
     mode: TxMode = tx or ("read" if read_only else "write")
     if url.startswith("sqlite"):
@@ -56,7 +57,13 @@ def make_engine(
             event.listen(engine, "begin", _sqlite_begin_read if mode == "read" else _sqlite_begin)
         return engine
     if url.startswith("postgresql"):
-        return create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
+        return create_engine(
+            url,
+            connect_args={"options": f"-c lock_timeout={int(busy_ms)}"},
+            pool_size=10,
+            max_overflow=30,
+            pool_pre_ping=True,
+        )
     return create_engine(url, poolclass=NullPool)
 
 
@@ -88,9 +95,10 @@ def _sqlite_begin_read(conn: Any) -> None:
 class Database:
     """Holds the engine for one app instance (tests build several)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_ms: int = BUSY_MS) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.busy_ms = busy_ms  # how long a writer waits for a lock
+        self.engine = make_engine(url, busy_ms=busy_ms)
         # Reads (GET requests, live views) use a second engine on SQLite whose transactions
         # do not take the write lock, so readers never queue behind writers.
         self.read_engine = (

@@ -19,6 +19,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings, get_settings
 from app.db import Database, keep_checkpointing
@@ -38,7 +39,9 @@ from app.security import (
     RequestLogMiddleware,
     SecurityHeadersMiddleware,
 )
+from app.services import media as media_service
 from app.services.errors import DomainError, TooManyAttempts
+from app.services.faults import RETRY_AFTER, SAVE_FAILED, storage_fault
 
 log = logging.getLogger("tablecloth")
 
@@ -50,14 +53,17 @@ say as tagged evidence.
 form) returns a bearer token valid for 12 hours. Long-lived API tokens with a `read` or
 `write` scope are created on the *API tokens* page or through `/api/v1/auth/api-tokens`.
 
-**Errors** are JSON `{"detail": …}` with a 4xx status.
+**Errors** are JSON `{"detail": …}` with a 4xx status. When storage cannot take a write
+just now (a full disk, a read-only or locked database) the answer is 503 with `Retry-After`
+and nothing was stored: send the same request again (with the same `client_id` where the
+request has one) after that many seconds.
 """
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level, format="%(message)s")
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, busy_ms=settings.lock_timeout_ms)
     configure_rendering(reload=settings.mode == "local")
 
     @asynccontextmanager
@@ -71,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # (websocket handshakes, writes moved off the loop, checkpoints): app/live/admission.py
         threads = to_thread.current_default_thread_limiter()
         threads.total_tokens = max(threads.total_tokens, settings.requests_in_flight + 16)
+        await asyncio.to_thread(media_service.remove_stale_parts, settings.media_dir)
         await app.state.hub.start()
         tune_gc()
         checkpoints = asyncio.create_task(keep_checkpointing(db)) if db.nowait_engine else None
@@ -105,24 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.live_cache = StateCache(db)
     app.state.jobs = Jobs()  # what Announcer.later sets off
 
-    # Outermost last: logging sees the final status, headers apply to every response.
-    app.add_middleware(
-        Admission,
-        limit=settings.requests_in_flight,
-        wait_seconds=settings.queue_seconds,
-        busy=lambda scope, detail, headers: _error_page(Request(scope), 503, detail, headers),
-    )
-    app.add_middleware(GZipMiddleware, minimum_size=600)
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.secret_key,
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
-        same_site="lax",
-        https_only=settings.secure_cookies,
-    )
-    app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(RequestLogMiddleware)
+    _add_middleware(app, settings)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
@@ -140,6 +130,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    # Outermost last: logging sees the final status, headers apply to every response.
+    app.add_middleware(
+        Admission,
+        limit=settings.requests_in_flight,
+        wait_seconds=settings.queue_seconds,
+        busy=lambda scope, detail, headers: _error_page(Request(scope), 503, detail, headers),
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=600)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(ErrorPages)  # inside the headers: its answers get them too
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestLogMiddleware)
 
 
 def _wants_json(request: Request) -> bool:
@@ -224,3 +236,66 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
         fields = ", ".join(dict.fromkeys(names))
         return _error_page(request, 422, f"Please check these fields: {fields}.", None)
+
+
+UNEXPECTED = (
+    "Something went wrong on our side. Please try again; if it keeps happening, tell the "
+    "person running the event."
+)
+
+
+def _fault_page(request: Request, exc: Exception) -> Response:
+    """The answer to an exception no handler took: a storage fault is a 503 the person can
+    retry, anything else a readable 500; both logged, both the site's own page or JSON."""
+    reason = storage_fault(exc)
+    if reason is not None:
+        # The driver's own words only: SQLAlchemy's message carries the statement's
+        # parameters, which may be what a person wrote.
+        said = getattr(exc, "orig", None) or exc
+        log.warning(
+            "storage fault (%s) on %s %s: %s", reason, request.method, request.url.path, said
+        )
+        status, detail = 503, SAVE_FAILED
+        headers = {"Retry-After": str(RETRY_AFTER)}
+    else:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        status, detail, headers = 500, UNEXPECTED, {}
+    try:
+        return _error_page(request, status, detail, headers or None)
+    except Exception:  # the page itself failed to draw: still a readable answer
+        log.exception("the error page could not be drawn")
+        return HTMLResponse(f"<!doctype html><title>{status}</title><p>{detail}</p>", status)
+
+
+class ErrorPages:
+    """The last word on an exception from the app: the site's error page (or JSON) instead
+    of Starlette's bare "Internal Server Error".
+
+    Starlette answers an unhandled exception outside every middleware the app adds, so that
+    answer had none of the security headers, and it raised the exception on to uvicorn,
+    which then closed the connection. Here it becomes an ordinary response inside the
+    security headers; the connection stays open for the next request. An exception after
+    the answer has begun is passed on: nothing can be said any more.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_watched)
+        except Exception as exc:
+            if started:
+                raise
+            response = _fault_page(Request(scope, receive), exc)
+            await response(scope, receive, send)

@@ -1,10 +1,12 @@
-"""How uvicorn serves the app: uvloop taking new connections in batches, and websockets whose
-keep-alive pings are spread out.
+"""How uvicorn serves the app: uvloop taking new connections in batches, HTTP connections
+closed when their request headers are slow to come, and websockets whose keep-alive pings
+are spread out.
 
-Run uvicorn with `--loop app.serving:new_event_loop --ws app.serving:SpreadPings` (the
-Makefile, the Docker image and the tests do). Everything is uvloop's except how a listening
-socket hands over new connections; everything is uvicorn's websockets protocol except when
-a socket's first ping goes (`SpreadPings`).
+Run uvicorn with `--loop app.serving:new_event_loop --http app.serving:HeaderTimeout --ws
+app.serving:SpreadPings` (the Makefile, the Docker image and the tests do). Everything is
+uvloop's except how a listening socket hands over new connections; everything is uvicorn's
+HTTP protocol (httptools) except the header deadline (`HeaderTimeout`); everything is
+uvicorn's websockets protocol except when a socket's first ping goes (`SpreadPings`).
 
 Why: libuv, under uvloop, takes ONE new connection from the listening socket per turn of the
 event loop (libuv 1.45, "don't accept() connections in a loop"). When the app is busy a turn
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import logging
 import random
 import socket
@@ -30,7 +33,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import uvloop
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from app.config import get_settings
 
 log = logging.getLogger("tablecloth.serving")
 
@@ -208,3 +214,56 @@ class SpreadPings(WebSocketsSansIOProtocol):
         if self.ping_interval is not None and self.ping_interval > 0:
             delay = self.ping_interval * random.uniform(0.5, 1.0)
             self.ping_timer = self.loop.call_later(delay, self.send_keepalive_ping)
+
+
+class HeaderTimeout(HttpToolsProtocol):
+    """uvicorn's HTTP protocol (httptools, the one `--http auto` picks), closing a connection
+    whose request line and headers have not all arrived `TABLECLOTH_HEADER_TIMEOUT_SECONDS`
+    (10) after it opened, or after the first byte of a later request on it.
+
+    uvicorn has no such deadline (its `--timeout-keep-alive` starts only after an answer and
+    is reset by every byte that arrives), so a client that opens connections and sends half
+    a request, or nothing, kept each open for good: 300 of them held 300 file descriptors
+    and connection slots until the process ran out. A slow phone on a venue's Wi-Fi sends
+    its few hundred bytes of headers in well under a second. The body is not covered: an
+    upload may take as long as the phone needs.
+    """
+
+    header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm_header_timer()  # a later request on a kept-alive connection
+
+    def on_headers_complete(self) -> None:
+        self._disarm_header_timer()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)
+
+    def _arm_header_timer(self) -> None:
+        if self.header_timer is None:
+            self.header_timer = self.loop.call_later(header_seconds(), self._headers_late)
+
+    def _disarm_header_timer(self) -> None:
+        if self.header_timer is not None:
+            self.header_timer.cancel()
+            self.header_timer = None
+
+    def _headers_late(self) -> None:
+        self.header_timer = None
+        if not self.transport.is_closing():
+            log.debug("closing a connection whose request headers did not come in time")
+            self.transport.close()
+
+
+@functools.cache
+def header_seconds() -> float:
+    """The header deadline, read from the settings once per process."""
+    return get_settings().header_timeout_seconds

@@ -15,6 +15,6 @@ if [ "$#" -gt 0 ]; then
 fi
 
 exec uvicorn app.main:create_app --factory --loop app.serving:new_event_loop \
-    --ws app.serving:SpreadPings \
+    --http app.serving:HeaderTimeout --ws app.serving:SpreadPings --timeout-keep-alive 5 \
     --host 0.0.0.0 --port 8000 \
     --workers "${TABLECLOTH_WORKERS:-1}" --proxy-headers

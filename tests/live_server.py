@@ -68,6 +68,8 @@ class LiveServer:
                 "--factory",
                 "--loop",
                 "app.serving:new_event_loop",
+                "--http",
+                "app.serving:HeaderTimeout",
                 "--ws",
                 "app.serving:SpreadPings",
                 "--host",

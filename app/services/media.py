@@ -13,6 +13,7 @@ import io
 import os
 import secrets
 import threading
+import time
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,7 @@ DECODE_AT_ONCE = 2  # photos decoded at a time (2 cores); the others wait their 
 DECODING = threading.BoundedSemaphore(DECODE_AT_ONCE)
 LONG_EDGE = 2560  # enough to read handwriting on a paper tablecloth
 SNIFF_BYTES = 64
+STALE_PART_SECONDS = 3600  # a `.part` this old was left by a crash, not a write under way
 
 
 class TooLarge(DomainError):
@@ -229,10 +231,7 @@ def attach(
     # The file goes to disk before the first query, so no transaction waits on the disk.
     relative = f"{cafe.id}/{secrets.token_hex(16)}.{prepared.type.ext}"
     path = media_dir / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
-    partial.write_bytes(prepared.data)
-    os.replace(partial, path)
+    write_whole(path, prepared.data)
     try:
         contribution = own_contribution(
             session=session, cafe=cafe, person=person, contribution_id=contribution_id
@@ -269,6 +268,35 @@ def attach(
     for old in replaced:
         remove_file(media_dir=media_dir, relative=old.path)
     return item
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all: it goes to a `.part` file first, renamed
+    into place once complete. A write that fails (a full disk: ENOSPC) removes what it had
+    written and raises; a `.part` left by a crash is swept at the next start."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def remove_stale_parts(media_dir: Path, *, older_than: float = STALE_PART_SECONDS) -> int:
+    """Remove `.part` files older than `older_than` seconds (a write cut short by a crash;
+    one under way is younger). Returns how many were removed."""
+    cutoff = time.time() - older_than
+    removed = 0
+    for part in [*media_dir.glob("*.part"), *media_dir.glob("*/*.part")]:
+        try:
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def remove_file(*, media_dir: Path, relative: str) -> None:

@@ -201,6 +201,7 @@
 
   var SAID = {
     waiting: "Your card is waiting to send. It will go when the connection is back.",
+    held: "Your card could not be saved just now. It will be sent again in a moment.",
     reload: "Your card was not sent: please reload the page to send it.",
     failed: "Your card was not sent."
   };
@@ -213,6 +214,7 @@
   var LABELS = {
     sending: "Sending…",
     waiting: "Waiting to send. It will go when the connection is back.",
+    held: "Not saved yet. It will be sent again in a moment.",
     reload: "Not sent yet: please reload the page to send it.",
     failed: "Not sent"
   };
@@ -301,7 +303,8 @@
     var code = form.getAttribute("data-outbox");
     var action = form.getAttribute("action");
     var list = items(code).filter(function (it) {
-      return it.state === "waiting" || (it.state === "sending" && Date.now() - it.at > RETRY_MS);
+      return it.state === "waiting" || it.state === "held" ||
+        (it.state === "sending" && Date.now() - it.at > RETRY_MS);
     });
     if (!list.length) return;
     flushing = true;
@@ -324,7 +327,7 @@
           } else if (response.status === 403) {
             mark(code, item.id, "reload");
           } else if (response.status >= 500) {
-            mark(code, item.id, "waiting");
+            mark(code, item.id, "held");
           } else {
             mark(code, item.id, "failed", reason(html));
           }
@@ -381,7 +384,9 @@
     var id = f.body.get("client_id");
     var status = f.ctx.response && f.ctx.response.status;
     if (status === 403) mark(f.code, id, "reload");
-    else if (status >= 500) { mark(f.code, id, "waiting"); clearForm(f.form); }
+    // The server could not store it just now (503: a full disk, a locked database): the
+    // board stays as it is (the form's hx-status:5xx) and the card is sent again later.
+    else if (status >= 500) { mark(f.code, id, "held"); clearForm(f.form); }
     else {
       drop(f.code, id);  // taken, or sent back with the reason in the form
       // Taken: the answer is the new card alone, so the form starts again here.

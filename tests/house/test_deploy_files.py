@@ -158,7 +158,7 @@ def test_entrypoint_migrates_only_on_request_then_serves() -> None:
     serve = " ".join(script[script.rindex("exec uvicorn") :].replace("\\\n", " ").split())
     assert serve == (
         "exec uvicorn app.main:create_app --factory --loop app.serving:new_event_loop "
-        "--ws app.serving:SpreadPings "
+        "--http app.serving:HeaderTimeout --ws app.serving:SpreadPings --timeout-keep-alive 5 "
         "--host 0.0.0.0 --port 8000 "
         '--workers "${TABLECLOTH_WORKERS:-1}" --proxy-headers'
     )
