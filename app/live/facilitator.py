@@ -13,9 +13,10 @@ from app.kit.rendering import render_html
 from app.live.hub import Event
 from app.live.reads import read_moderation
 from app.live.sockets import Renderer
-from app.models.accounts import Facilitator
+from app.models.base import utcnow
 from app.models.cafe import Cafe
-from app.security import origin_allowed
+from app.security import SIGNED_IN, origin_allowed
+from app.services import sessions
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe.state import CafeState
 
@@ -23,19 +24,21 @@ from app.services.cafe.state import CafeState
 async def facilitator_cafe(
     websocket: WebSocket, settings: Settings, db: Database, cafe_id: int
 ) -> Cafe | None:
-    """The café, if the socket comes from our own pages and its cookie names its facilitator."""
+    """The café, if the socket comes from our own pages and its cookie carries a live
+    session (not logged out or signed out elsewhere) of the café's facilitator."""
     if not origin_allowed(websocket, settings):
         return None
-    facilitator_id = websocket.session.get("facilitator_id")
-    if not isinstance(facilitator_id, int):
+    key = websocket.session.get(SIGNED_IN)
+    if not isinstance(key, str):
         return None
 
     def load() -> Cafe | None:
         with db.read_session() as session:
-            cafe = session.get(Cafe, cafe_id)
-            if cafe is None or session.get(Facilitator, facilitator_id) is None:
+            found = sessions.signed_in(session=session, key=key, now=utcnow())
+            cafe = session.get(Cafe, cafe_id) if found else None
+            if found is None or cafe is None:
                 return None
-            return cafe if cafe.facilitator_id == facilitator_id else None
+            return cafe if cafe.facilitator_id == found[1].id else None
 
     return await to_thread.run_sync(load)
 
