@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, or_, text
+from sqlalchemy import delete, func, text
 from sqlmodel import Session, col, select
 
 from app.models.accounts import (
@@ -28,6 +28,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "tc_"
+_SPENT = timedelta(days=1)
 
 
 def normalise_email(email: str) -> str:
@@ -116,15 +117,13 @@ def record_hit(*, session: Session, bucket: str, key: str, now: datetime) -> Non
 
 def purge_expired(*, session: Session, now: datetime) -> None:
     """Delete what is no longer needed (left for the caller to commit): rate-limit hits
-    older than a day, ended sign-ins past their expiry, used or expired reset links.
+    older than a day, sign-ins past their expiry (ended ones are deleted at once), reset
+    links a day after they expired (used or not; a link lasts an hour).
     Done on every counted attempt, so the tables stay small without a cron job."""
     session.execute(delete(RateLimitHit).where(col(RateLimitHit.at) < now - timedelta(days=1)))
     session.execute(delete(FacilitatorSession).where(col(FacilitatorSession.expires_at) <= now))
-    session.execute(
-        delete(PasswordReset).where(
-            or_(col(PasswordReset.expires_at) <= now, col(PasswordReset.used_at).is_not(None))
-        )
-    )
+    # Spent reset links are kept a day, so following one again says it was used or expired.
+    session.execute(delete(PasswordReset).where(col(PasswordReset.expires_at) <= now - _SPENT))
 
 
 @dataclass(frozen=True, slots=True)

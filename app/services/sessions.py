@@ -248,8 +248,8 @@ def reset_for_token(*, session: Session, token: str, now: datetime) -> PasswordR
     row = session.exec(query).first()
     if row is None:
         raise NotFound(
-            "This password reset link is not known. Check that the whole link was copied, "
-            "or ask for a new one."
+            "This password reset link is not known: it may be an old one, or only part of "
+            "it was copied. Ask for a new one."
         )
     if row.used_at is not None or row.expires_at <= now:
         raise Gone(

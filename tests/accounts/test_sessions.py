@@ -3,7 +3,10 @@ elsewhere, bearer tokens ended at once, password change, the console socket refu
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -11,7 +14,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from starlette.websockets import WebSocketDisconnect
 
-from app.models.accounts import Facilitator, FacilitatorSession
+from app.config import Settings
+from app.models.accounts import Facilitator, FacilitatorSession, PasswordReset
 from app.models.base import utcnow
 from app.security import SESSION_COOKIE
 from app.services import sessions
@@ -288,13 +292,131 @@ def test_an_expired_session_is_signed_out(logged_in: TestClient, session: Sessio
     ("agent", "described"),
     [
         (CHROMIUM_LINUX, "Chromium on Linux"),
-        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
-         "Firefox on Windows"),
-        ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
-         "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1", "Safari on iOS"),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+            "Firefox on Windows",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+            "Safari on iOS",
+        ),
         ("curl/8.5.0", "curl"),
         ("", "Unknown device"),
     ],
 )
 def test_a_session_is_described_without_versions(agent: str, described: str) -> None:
     assert sessions.describe_agent(agent) == described
+
+
+def _reset_cli(settings: Settings, email: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "TABLECLOTH_MODE": "production",
+        "TABLECLOTH_DATABASE_URL": settings.database_url,
+        "TABLECLOTH_SECRET_KEY": settings.secret_key,
+        "TABLECLOTH_BASE_URL": BASE_URL,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "app", "reset-password", email],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_reset_password_link_from_the_command_line_works_once(
+    client: TestClient, settings: Settings, facilitator: Facilitator
+) -> None:
+    signed_in_elsewhere = browser(client)
+    log_in(signed_in_elsewhere, facilitator.email)
+    script = bearer(client, facilitator.email)
+    made = client.post(
+        "/api/v1/auth/api-tokens", json={"name": "sync", "scope": "read"}, headers=script
+    ).json()
+    long_lived = {"Authorization": f"Bearer {made['token']}"}
+
+    done = _reset_cli(settings, facilitator.email.upper())
+    assert done.returncode == 0, done.stderr
+    link = re.search(rf"{BASE_URL}(/reset/[A-Za-z0-9_-]+)\s*$", done.stdout)
+    assert link, done.stdout
+    path = link.group(1)
+    page = client.get(path)
+    assert page.status_code == 200 and "Set a new password" in page.text
+    token = csrf_of(client, path)
+    short = client.post(
+        path,
+        data={"new_password": "short", "new_password_again": "short", "csrf_token": token},
+    )
+    assert short.status_code == 422 and 'id="new_password-error"' in short.text
+    new = "a fresh password, long"
+    r = client.post(
+        path, data={"new_password": new, "new_password_again": new, "csrf_token": token}
+    )
+    assert r.status_code == 200 and "Your password is changed" in r.text
+    assert signed_out(signed_in_elsewhere)
+    assert client.get("/api/v1/cafes", headers=script).status_code == 401
+    assert client.get("/api/v1/cafes", headers=long_lived).status_code == 200
+    bearer(client, facilitator.email, new)
+
+    again = client.get(path)
+    assert again.status_code == 410 and "already been used or has expired" in again.text
+    token = csrf_of(client)
+    reused = client.post(
+        path,
+        data={
+            "new_password": "someone else's pw",
+            "new_password_again": "someone else's pw",
+            "csrf_token": token,
+        },
+    )
+    assert reused.status_code == 410
+    bearer(client, facilitator.email, new)  # the password stayed as set
+    unknown = client.get("/reset/not-a-real-token")
+    assert unknown.status_code == 404 and "not known" in unknown.text
+    assert "Not found" in unknown.text
+
+
+def test_reset_password_for_an_unknown_email_says_so(settings: Settings) -> None:
+    done = _reset_cli(settings, "nobody@example.org")
+    assert done.returncode != 0
+    assert done.stdout == ""
+    assert "No facilitator account has the email 'nobody@example.org'." in done.stderr
+
+
+def test_an_expired_reset_link_is_refused_readably(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    _, token = sessions.issue_reset(
+        session=session, email=facilitator.email, now=utcnow() - timedelta(minutes=61)
+    )
+    r = client.get(f"/reset/{token}")
+    assert r.status_code == 410 and "This link no longer works" in r.text
+    # A newer link replaces an older one that was never used.
+    _, first = sessions.issue_reset(session=session, email=facilitator.email, now=utcnow())
+    _, second = sessions.issue_reset(session=session, email=facilitator.email, now=utcnow())
+    assert client.get(f"/reset/{first}").status_code == 404
+    assert client.get(f"/reset/{second}").status_code == 200
+
+
+def test_ended_sessions_and_spent_reset_links_are_deleted(
+    logged_in: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    row = session.exec(select(FacilitatorSession)).one()
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    session.add(row)
+    session.commit()
+    sessions.issue_reset(
+        session=session, email=facilitator.email, now=utcnow() - timedelta(hours=26)
+    )
+    assert session.exec(select(PasswordReset)).all()
+    # Any counted login attempt clears them away, as it does old rate-limit hits.
+    bad = logged_in.post(
+        "/api/v1/auth/token", data={"username": facilitator.email, "password": "wrong password"}
+    )
+    assert bad.status_code == 401
+    session.expire_all()
+    assert session.exec(select(FacilitatorSession)).all() == []
+    assert session.exec(select(PasswordReset)).all() == []
