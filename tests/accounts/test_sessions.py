@@ -58,7 +58,7 @@ def test_a_copied_cookie_is_refused_after_logout(
     client: TestClient, facilitator: Facilitator
 ) -> None:
     log_in(client, facilitator.email)
-    copied = client.cookies.get(SESSION_COOKIE)
+    copied = client.cookies[SESSION_COOKIE]
     thief = browser(client)
     thief.cookies.set(SESSION_COOKIE, copied)
     assert thief.get("/dashboard").status_code == 200  # the copy works while signed in
@@ -247,7 +247,7 @@ def test_a_revoked_session_cannot_open_the_console_socket(
 ) -> None:
     cafe = make_cafe(session, facilitator)
     log_in(client, facilitator.email)
-    copied = client.cookies.get(SESSION_COOKIE)
+    copied = client.cookies[SESSION_COOKIE]
     origin = {"origin": BASE_URL}
     with client.websocket_connect(f"/ws/console/{cafe.id}", headers=origin) as ws:
         assert ws.receive_text()
