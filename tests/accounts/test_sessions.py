@@ -3,6 +3,7 @@ elsewhere, bearer tokens ended at once, password change, the console socket refu
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
@@ -420,3 +421,17 @@ def test_ended_sessions_and_spent_reset_links_are_deleted(
     session.expire_all()
     assert session.exec(select(FacilitatorSession)).all() == []
     assert session.exec(select(PasswordReset)).all() == []
+
+
+def test_the_request_log_leaves_out_reset_links(
+    client: TestClient,
+    session: Session,
+    facilitator: Facilitator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, token = sessions.issue_reset(session=session, email=facilitator.email, now=utcnow())
+    with caplog.at_level(logging.INFO, logger="tablecloth.request"):
+        assert client.get(f"/reset/{token}").status_code == 200
+    logged = [r.getMessage() for r in caplog.records if r.name == "tablecloth.request"]
+    assert logged and all(token not in line for line in logged)
+    assert '"path": "/reset/…"' in logged[-1] or '"path": "/reset/\\u2026"' in logged[-1]
