@@ -4,7 +4,7 @@ at each event (a few a second at most: they coalesce events 0.2 s apart)."""
 from __future__ import annotations
 
 from anyio import to_thread
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.config import Settings
 from app.db import Database
@@ -12,7 +12,7 @@ from app.kit.qr import qr_svg
 from app.kit.rendering import render_html
 from app.live.hub import Event
 from app.live.reads import read_moderation
-from app.live.sockets import Renderer
+from app.live.sockets import POLICY_VIOLATION, Parts, Renderer
 from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.security import SIGNED_IN, origin_allowed
@@ -41,6 +41,27 @@ async def facilitator_cafe(
             return cafe if cafe.facilitator_id == found[1].id else None
 
     return await to_thread.run_sync(load)
+
+
+def while_signed_in(websocket: WebSocket, db: Database, render: Renderer) -> Renderer:
+    """A facilitator's view that ends with their session: before each push it checks that
+    the session the socket was opened with is still live (one indexed lookup), and if it was
+    ended (logout, signed out elsewhere, a password change) closes the socket (1008) instead
+    of sending anything more."""
+    key = websocket.session.get(SIGNED_IN)
+
+    def live() -> bool:
+        with db.read_session() as session:
+            return sessions.signed_in(session=session, key=key, now=utcnow()) is not None
+
+    async def guarded(state: CafeState, event: Event | None) -> str | Parts | None:
+        # The first draw follows the handshake's own check at once.
+        if event is not None and not await to_thread.run_sync(live):
+            await websocket.close(POLICY_VIOLATION)
+            raise WebSocketDisconnect(POLICY_VIOLATION)
+        return await render(state, event)
+
+    return guarded
 
 
 def console_view(websocket: WebSocket, settings: Settings, db: Database) -> Renderer:

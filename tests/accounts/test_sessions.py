@@ -435,3 +435,31 @@ def test_the_request_log_leaves_out_reset_links(
     logged = [r.getMessage() for r in caplog.records if r.name == "tablecloth.request"]
     assert logged and all(token not in line for line in logged)
     assert '"path": "/reset/…"' in logged[-1] or '"path": "/reset/\\u2026"' in logged[-1]
+
+
+@pytest.mark.parametrize("view", ["console", "projector"])
+def test_an_open_console_socket_closes_when_its_session_ends(
+    client: TestClient, session: Session, facilitator: Facilitator, view: str
+) -> None:
+    cafe = make_cafe(session, facilitator)
+    laptop = browser(client)
+    log_in(laptop, facilitator.email)
+    script = bearer(client, facilitator.email)
+    laptop_id = next(
+        s["id"]
+        for s in client.get("/api/v1/auth/sessions", headers=script).json()
+        if s["kind"] == "browser"
+    )
+    with laptop.websocket_connect(f"/ws/{view}/{cafe.id}", headers={"origin": BASE_URL}) as ws:
+        assert ws.receive_text()
+        # A change while the session lives is pushed as before.
+        assert client.post(f"/api/v1/cafes/{cafe.id}/rounds/next", headers=script).is_success
+        assert "Round 1" in ws.receive_text()
+        assert (
+            client.delete(f"/api/v1/auth/sessions/{laptop_id}", headers=script).status_code == 204
+        )
+        # The next change is not: the socket is closed instead.
+        assert client.post(f"/api/v1/cafes/{cafe.id}/pause", headers=script).is_success
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+        assert closed.value.code == 1008
