@@ -463,3 +463,17 @@ def test_an_open_console_socket_closes_when_its_session_ends(
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()
         assert closed.value.code == 1008
+
+
+def test_a_read_only_token_may_log_itself_out_but_not_list_sessions(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    made = client.post(
+        "/api/v1/auth/api-tokens", json={"name": "reader", "scope": "read"}, headers=api_headers
+    ).json()
+    reader = {"Authorization": f"Bearer {made['token']}"}
+    refused = client.get("/api/v1/auth/sessions", headers=reader)
+    assert refused.status_code == 403 and "write scope" in refused.json()["detail"]
+    assert client.post("/api/v1/auth/logout", headers=reader).status_code == 204
+    assert client.get("/api/v1/cafes", headers=reader).status_code == 401
+    assert client.post("/api/v1/auth/logout").status_code == 401

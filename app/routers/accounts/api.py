@@ -60,7 +60,11 @@ def token(
     return AccessToken(access_token=issue_access_token(sign_in.settings, key))
 
 
-@router.post("/logout", status_code=204, responses=api_errors())
+# Any token may end itself, a read-only one too: no 403 here.
+LOGOUT_ERRORS = {status: answer for status, answer in api_errors().items() if status != 403}
+
+
+@router.post("/logout", status_code=204, responses=LOGOUT_ERRORS)
 def logout(session: SessionDep, caller: ApiCaller, now: NowDep) -> Response:
     """End the session of the bearer token sent (or revoke the long-lived API token sent):
     it is refused from now on."""
