@@ -1,4 +1,5 @@
-"""Command line: `python -m app create-facilitator EMAIL --password …`, `migrate`, `demo`."""
+"""Command line: `python -m app create-facilitator EMAIL --password …`, `reset-password
+EMAIL`, `migrate`, `demo`."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from app.config import get_settings
 from app.db import make_engine
 from app.migrate import upgrade
 from app.models.accounts import Facilitator
+from app.models.base import utcnow
 from app.models.cafe import CafeCreate, RoundSpec, SeatingMode, TableSpec
-from app.services import accounts
+from app.services import accounts, sessions
 from app.services.cafe import cafes as cafe_service
 from app.services.errors import DomainError
 
@@ -28,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("email")
     create.add_argument("--password", help="at least 10 characters; asked for when omitted")
     create.add_argument("--name", default="")
+    reset = sub.add_parser(
+        "reset-password", help="print a one-time link (valid for an hour) to set a new password"
+    )
+    reset.add_argument("email")
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("demo", help="create the demo facilitator and a demo café (idempotent)")
     args = parser.parse_args(argv)
@@ -47,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
                     session=session, email=args.email, password=password, display_name=args.name
                 )
                 print(f"Created facilitator {facilitator.email}.")
+            elif args.command == "reset-password":
+                _reset(session, args.email, settings.base_url)
             else:
                 _demo(session, settings.base_url)
     except DomainError as exc:
@@ -55,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def _reset(session: Session, email: str, base_url: str) -> None:
+    facilitator, token = sessions.issue_reset(session=session, email=email, now=utcnow())
+    print(f"A one-time link for {facilitator.email} to set a new password (valid for an hour):")
+    print(f"{base_url.rstrip('/')}/reset/{token}")
 
 
 def _demo(session: Session, base_url: str) -> None:

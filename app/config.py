@@ -50,7 +50,13 @@ class Settings(BaseSettings):
     login_attempts: int = Field(
         5, description="Failed logins allowed per window per email and address."
     )
-    login_window_seconds: int = Field(900, description="Window for the login rate limit.")
+    login_attempts_per_address: int = Field(
+        50,
+        ge=1,
+        description="Failed logins allowed per window per address, whatever the email (a "
+        "venue's laptops may share one address).",
+    )
+    login_window_seconds: int = Field(900, description="Window for the login rate limits.")
     join_attempts: int = Field(
         100,
         description="Unknown join codes allowed per window per address (a venue's phones may "

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 
 SESSION_COOKIE = "tc_session"
+SIGNED_IN = "fs"  # the cookie's entry holding a facilitator's session key
 SESSION_MAX_AGE = 60 * 60 * 24 * 30  # a month: a phone rejoins the same café next week too
 ACCESS_TOKEN_SECONDS = 60 * 60 * 12
 CSRF_HEADER = "x-csrf-token"
@@ -78,17 +79,20 @@ def access_serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key, salt="tablecloth.access-token")
 
 
-def issue_access_token(settings: Settings, facilitator_id: int) -> str:
-    return access_serializer(settings).dumps({"f": facilitator_id})
+def issue_access_token(settings: Settings, session_key: str) -> str:
+    """A bearer token naming a sign-in (`FacilitatorSession`): signed, so a forged one is
+    refused before any lookup; ended with its session."""
+    return access_serializer(settings).dumps({"s": session_key})
 
 
-def read_access_token(settings: Settings, token: str) -> int | None:
+def read_access_token(settings: Settings, token: str) -> str | None:
+    """The session key a bearer token carries, if it is ours and less than 12 hours old."""
     try:
         data = access_serializer(settings).loads(token, max_age=ACCESS_TOKEN_SECONDS)
     except (BadSignature, SignatureExpired):
         return None
-    value = data.get("f") if isinstance(data, dict) else None
-    return value if isinstance(value, int) else None
+    value = data.get("s") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
@@ -149,6 +153,11 @@ _REQUEST_IDS = itertools.count(1)
 _PROCESS_ID = secrets.token_hex(3)
 
 
+def _loggable(path: str) -> str:
+    # A password reset link works for an hour; whoever reads the log must not use it first.
+    return "/reset/…" if path.startswith("/reset/") else path
+
+
 class RequestLogMiddleware:
     """One JSON line per request: method, path, status, duration. No cookies, no bodies."""
 
@@ -179,7 +188,7 @@ class RequestLogMiddleware:
                     "event": "request",
                     "id": request_id,
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": _loggable(scope["path"]),
                     "status": status,
                     "ms": round((time.perf_counter() - start) * 1000, 1),
                 }

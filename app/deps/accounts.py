@@ -1,4 +1,5 @@
-"""Signing in: the rate-limited password check shared by the login page and the token endpoint."""
+"""Signing in: the rate-limited password check shared by the login page, the token endpoint
+and the password change form."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from app.security import client_address
 from app.services import accounts
 
 LOGIN_BUCKET = "login"
+ADDRESS_BUCKET = "login-address"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,22 +35,36 @@ class Login:
 
     def attempt(self, email: str, password: str) -> int | None:
         """The facilitator's id, or None when the email and password do not match; refused
-        (`TooManyAttempts`) once this email has been tried too often from this address."""
-        session, now = self.session, self.now
-        key = f"{accounts.normalise_email(email)}|{client_address(self.request)}"
-        accounts.check_rate(
+        (`TooManyAttempts`) once this email has been tried too often from this address, or
+        this address has tried too many passwords whatever the email.
+
+        The try is counted before the password is checked, atomically, so a hundred tries
+        sent at once check the password at most as often as the limit allows."""
+        session, now, settings = self.session, self.now, self.settings
+        address = client_address(self.request)
+        key = f"{accounts.normalise_email(email)}|{address}"
+        _, address_hit = accounts.take_attempts(
             session=session,
-            bucket=LOGIN_BUCKET,
-            key=key,
-            limit=self.settings.login_attempts,
-            window_seconds=self.settings.login_window_seconds,
+            allowances=(
+                accounts.Allowance(
+                    LOGIN_BUCKET, key, settings.login_attempts, settings.login_window_seconds
+                ),
+                accounts.Allowance(
+                    ADDRESS_BUCKET,
+                    address,
+                    settings.login_attempts_per_address,
+                    settings.login_window_seconds,
+                ),
+            ),
             now=now,
         )
         facilitator = accounts.authenticate(session=session, email=email, password=password)
         if facilitator is None:
-            accounts.record_hit(session=session, bucket=LOGIN_BUCKET, key=key, now=now)
             return None
+        # A success wipes this email's failures, and does not count against the address
+        # (where everyone at a venue may sign in), but leaves the address's other failures.
         accounts.clear_hits(session=session, bucket=LOGIN_BUCKET, key=key)
+        accounts.forget_hit(session=session, hit_id=address_hit)
         return facilitator.id
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -18,11 +19,12 @@ from app.security import (
     CSRF_FIELD,
     CSRF_HEADER,
     SAFE_METHODS,
+    SIGNED_IN,
     csrf_valid,
     origin_allowed,
     read_access_token,
 )
-from app.services import accounts
+from app.services import accounts, sessions
 
 # The small dependencies below are `async def` although they never await: FastAPI runs a
 # plain `def` dependency in the thread pool, and a hop there and back for every one of them
@@ -80,16 +82,48 @@ async def verify_csrf(request: Request) -> None:
         raise HTTPException(403, "This page has expired. Please reload it and try again.")
 
 
-def current_facilitator(request: Request, session: SessionDep) -> Facilitator:
-    """The logged-in facilitator of an HTML request, or a redirect to the login page."""
-    facilitator_id = request.session.get("facilitator_id")
-    facilitator = session.get(Facilitator, facilitator_id) if facilitator_id else None
-    if facilitator is None:
-        request.session.pop("facilitator_id", None)
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """Who a request comes from and the session (sign-in) it was made with."""
+
+    facilitator: Facilitator
+    session_id: int
+
+
+def _live_session(session: Session, key: object, now: datetime) -> SignedIn | None:
+    """The facilitator behind a session key, if that session has not ended (one lookup);
+    it is marked as seen every few minutes."""
+    found = sessions.signed_in(session=session, key=key, now=now)
+    if found is None:
+        return None
+    row, facilitator = found
+    if sessions.due_to_be_seen(row, now):
+        sessions.mark_seen(session=session, session_id=row.id, kind=row.kind, now=now)
+    return SignedIn(facilitator=facilitator, session_id=row.id)
+
+
+def signed_in(request: Request, session: SessionDep, now: NowDep) -> SignedIn:
+    """The logged-in facilitator of an HTML request and their session, or a redirect to the
+    login page (also when the cookie's session was ended: logout, "sign out", a password
+    change)."""
+    found = _live_session(session, request.session.get(SIGNED_IN), now)
+    if found is None:
+        request.session.pop(SIGNED_IN, None)
         raise LoginRequired(request.url.path)
-    return facilitator
+    return found
 
 
+async def current_facilitator(found: Annotated[SignedIn, Depends(signed_in)]) -> Facilitator:
+    return found.facilitator
+
+
+def facilitator_id_if_signed_in(request: Request, session: Session, now: datetime) -> int | None:
+    """For pages open to several kinds of visitor: the signed-in facilitator's id, if any."""
+    found = _live_session(session, request.session.get(SIGNED_IN), now)
+    return found.facilitator.id if found else None
+
+
+SignedInDep = Annotated[SignedIn, Depends(signed_in)]
 FacilitatorDep = Annotated[Facilitator, Depends(current_facilitator)]
 CsrfDep = Depends(verify_csrf)
 
@@ -100,12 +134,23 @@ oauth2_scheme = OAuth2PasswordBearer(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class ApiIdentity:
+    """Who an API call comes from: a bearer token from the password form (`session_id`)
+    or a long-lived API token (`token_id`)."""
+
+    facilitator: Facilitator
+    scope: str
+    session_id: int | None = None
+    token_id: int | None = None
+
+
 def _api_identity(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> tuple[Facilitator, str]:
+) -> ApiIdentity:
     if not token:
         raise HTTPException(
             401,
@@ -115,32 +160,41 @@ def _api_identity(
     if token.startswith(accounts.TOKEN_PREFIX):
         found = accounts.facilitator_for_api_token(session=session, token=token, now=now)
         if found is not None:
-            return found
+            facilitator, row = found
+            return ApiIdentity(facilitator=facilitator, scope=row.scope, token_id=row.id)
     else:
-        facilitator_id = read_access_token(settings, token)
-        facilitator = session.get(Facilitator, facilitator_id) if facilitator_id else None
-        if facilitator is not None:
-            return facilitator, TokenScope.WRITE
+        live = _live_session(session, read_access_token(settings, token), now)
+        if live is not None:
+            return ApiIdentity(
+                facilitator=live.facilitator, scope=TokenScope.WRITE, session_id=live.session_id
+            )
     raise HTTPException(
         401, "The token is invalid, expired or revoked.", headers={"WWW-Authenticate": "Bearer"}
     )
 
 
 async def api_reader(
-    identity: Annotated[tuple[Facilitator, str], Depends(_api_identity)],
+    identity: Annotated[ApiIdentity, Depends(_api_identity)],
 ) -> Facilitator:
-    return identity[0]
+    return identity.facilitator
+
+
+async def api_writer_identity(
+    identity: Annotated[ApiIdentity, Depends(_api_identity)],
+) -> ApiIdentity:
+    if identity.scope != TokenScope.WRITE:
+        raise HTTPException(403, "This token can only read; use a token with the write scope.")
+    return identity
 
 
 async def api_writer(
-    identity: Annotated[tuple[Facilitator, str], Depends(_api_identity)],
+    identity: Annotated[ApiIdentity, Depends(api_writer_identity)],
 ) -> Facilitator:
-    facilitator, scope = identity
-    if scope != TokenScope.WRITE:
-        raise HTTPException(403, "This token can only read; use a token with the write scope.")
-    return facilitator
+    return identity.facilitator
 
 
+ApiCaller = Annotated[ApiIdentity, Depends(_api_identity)]
+ApiWriterCaller = Annotated[ApiIdentity, Depends(api_writer_identity)]
 ApiReader = Annotated[Facilitator, Depends(api_reader)]
 ApiWriter = Annotated[Facilitator, Depends(api_writer)]
 

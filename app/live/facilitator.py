@@ -4,7 +4,7 @@ at each event (a few a second at most: they coalesce events 0.2 s apart)."""
 from __future__ import annotations
 
 from anyio import to_thread
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.config import Settings
 from app.db import Database
@@ -12,10 +12,11 @@ from app.kit.qr import qr_svg
 from app.kit.rendering import render_html
 from app.live.hub import Event
 from app.live.reads import read_moderation
-from app.live.sockets import Renderer
-from app.models.accounts import Facilitator
+from app.live.sockets import POLICY_VIOLATION, Parts, Renderer
+from app.models.base import utcnow
 from app.models.cafe import Cafe
-from app.security import origin_allowed
+from app.security import SIGNED_IN, origin_allowed
+from app.services import sessions
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe.state import CafeState
 
@@ -23,21 +24,44 @@ from app.services.cafe.state import CafeState
 async def facilitator_cafe(
     websocket: WebSocket, settings: Settings, db: Database, cafe_id: int
 ) -> Cafe | None:
-    """The café, if the socket comes from our own pages and its cookie names its facilitator."""
+    """The café, if the socket comes from our own pages and its cookie carries a live
+    session (not logged out or signed out elsewhere) of the café's facilitator."""
     if not origin_allowed(websocket, settings):
         return None
-    facilitator_id = websocket.session.get("facilitator_id")
-    if not isinstance(facilitator_id, int):
+    key = websocket.session.get(SIGNED_IN)
+    if not isinstance(key, str):
         return None
 
     def load() -> Cafe | None:
         with db.read_session() as session:
-            cafe = session.get(Cafe, cafe_id)
-            if cafe is None or session.get(Facilitator, facilitator_id) is None:
+            found = sessions.signed_in(session=session, key=key, now=utcnow())
+            cafe = session.get(Cafe, cafe_id) if found else None
+            if found is None or cafe is None:
                 return None
-            return cafe if cafe.facilitator_id == facilitator_id else None
+            return cafe if cafe.facilitator_id == found[1].id else None
 
     return await to_thread.run_sync(load)
+
+
+def while_signed_in(websocket: WebSocket, db: Database, render: Renderer) -> Renderer:
+    """A facilitator's view that ends with their session: before each push it checks that
+    the session the socket was opened with is still live (one indexed lookup), and if it was
+    ended (logout, signed out elsewhere, a password change) closes the socket (1008) instead
+    of sending anything more."""
+    key = websocket.session.get(SIGNED_IN)
+
+    def live() -> bool:
+        with db.read_session() as session:
+            return sessions.signed_in(session=session, key=key, now=utcnow()) is not None
+
+    async def guarded(state: CafeState, event: Event | None) -> str | Parts | None:
+        # The first draw follows the handshake's own check at once.
+        if event is not None and not await to_thread.run_sync(live):
+            await websocket.close(POLICY_VIOLATION)
+            raise WebSocketDisconnect(POLICY_VIOLATION)
+        return await render(state, event)
+
+    return guarded
 
 
 def console_view(websocket: WebSocket, settings: Settings, db: Database) -> Renderer:

@@ -1,7 +1,13 @@
 """All tables; importing this module registers every model on SQLModel.metadata."""
 
 from app.models import base  # noqa: F401  (naming convention first)
-from app.models.accounts import ApiToken, Facilitator, RateLimitHit
+from app.models.accounts import (
+    ApiToken,
+    Facilitator,
+    FacilitatorSession,
+    PasswordReset,
+    RateLimitHit,
+)
 from app.models.action_plan import ActionPlan, ActionPlanAnswer, ActionPlanCitation
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, TableQuestion
 from app.models.evidence import Contribution, ContributionTheme, Media, Reaction, Theme
@@ -27,6 +33,7 @@ __all__ = [
     "ContributionTheme",
     "EvidenceItem",
     "Facilitator",
+    "FacilitatorSession",
     "LocalGroup",
     "Material",
     "MaterialSection",
@@ -37,6 +44,7 @@ __all__ = [
     "MemberParticipant",
     "Network",
     "Participant",
+    "PasswordReset",
     "RateLimitHit",
     "Reaction",
     "Round",

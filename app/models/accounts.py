@@ -1,4 +1,5 @@
-"""Facilitator accounts, API tokens and rate-limit hits."""
+"""Facilitator accounts, their signed-in sessions, API tokens, password resets and
+rate-limit hits."""
 
 from __future__ import annotations
 
@@ -44,6 +45,42 @@ class ApiToken(ApiTokenBase, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class SessionKind(StrEnum):
+    BROWSER = "browser"  # a login on the login page: the key rides in the signed cookie
+    API = "api"  # a bearer token from POST /api/v1/auth/token: the key rides in the token
+
+
+class FacilitatorSession(SQLModel, table=True):
+    """One sign-in, checked on every facilitator request: ending it (logout, "sign out", a
+    password change or reset) refuses its cookie or bearer token at once. Kept: when it
+    began and was last seen, and a coarse device name; never the address."""
+
+    __tablename__ = "facilitator_session"
+
+    id: int = Field(default=None, primary_key=True)
+    facilitator_id: int = Field(foreign_key="facilitator.id", index=True, ondelete="CASCADE")
+    # Only a SHA-256 of the random key is kept; the key itself is in the cookie or token.
+    key_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    kind: str = Field(max_length=10)
+    description: str = Field(default="", max_length=80)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A one-time link to set a new password, made by `python -m app reset-password`."""
+
+    __tablename__ = "password_reset"
+
+    id: int = Field(default=None, primary_key=True)
+    facilitator_id: int = Field(foreign_key="facilitator.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class RateLimitHit(SQLModel, table=True):
     """One counted attempt; shared by every worker because it lives in the database."""
 
@@ -72,6 +109,16 @@ class ApiTokenPublic(SQLModel):
 
 class ApiTokenCreated(ApiTokenPublic):
     token: str = Field(description="Shown once; store it safely.")
+
+
+class SessionPublic(SQLModel):
+    id: int
+    kind: str = Field(description="browser: a login page sign-in; api: a bearer token")
+    description: str = Field(description="The browser and system, e.g. 'Firefox on Linux'")
+    created_at: datetime
+    last_seen_at: datetime = Field(description="Updated at most every five minutes")
+    expires_at: datetime
+    current: bool = Field(description="The session this request was made with")
 
 
 class AccessToken(SQLModel):

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from app.routers import health, home, sockets
 from app.routers.accounts import api as accounts_api
 from app.routers.accounts import pages as accounts_pages
+from app.routers.accounts import security as accounts_security
 from app.routers.action_plan import api as action_plan_api
 from app.routers.action_plan import pages as action_plan_pages
 from app.routers.board import api as board_api
@@ -38,6 +39,7 @@ ROUTERS: list[APIRouter] = [
     board_uploads.uploads,
     home.router,
     accounts_pages.router,
+    accounts_security.router,
     accounts_api.router,
     cafe_pages.router,
     board_moderation.router,

@@ -12,7 +12,12 @@ from fastapi import APIRouter, WebSocket
 
 from app.config import Settings
 from app.db import Database
-from app.live.facilitator import console_view, facilitator_cafe, projector_view
+from app.live.facilitator import (
+    console_view,
+    facilitator_cafe,
+    projector_view,
+    while_signed_in,
+)
 from app.live.hub import Hub, board_channel, staff_channel
 from app.live.limits import SOCKETS, Held
 from app.live.phone import phone_of_socket
@@ -93,6 +98,7 @@ async def _facilitator_view(websocket: WebSocket, cafe_id: int, *, console: bool
     # on the café channel, which every phone hears.
     channels = [staff_channel(cafe_id)] + ([board_channel(cafe_id)] if console else [])
     render = console_view(websocket, settings, db) if console else projector_view(settings)
+    render = while_signed_in(websocket, db, render)
     try:
         await serve(
             websocket,

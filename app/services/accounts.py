@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, text
 from sqlmodel import Session, col, select
 
-from app.models.accounts import ApiToken, Facilitator, RateLimitHit, TokenScope
+from app.models.accounts import (
+    ApiToken,
+    Facilitator,
+    FacilitatorSession,
+    PasswordReset,
+    RateLimitHit,
+    TokenScope,
+)
 from app.services.errors import Conflict, Invalid, NotFound, TooManyAttempts
 
 _hasher = PasswordHasher()
@@ -19,10 +28,29 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "tc_"
+_SPENT = timedelta(days=1)
 
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def check_new_password(password: str) -> None:
+    """The rule for every new password: at sign-up, on a change and on a reset."""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"Use a password of at least {MIN_PASSWORD} characters.")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """The one place a password is checked (argon2, tens of milliseconds of CPU)."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def create_facilitator(
@@ -32,8 +60,7 @@ def create_facilitator(
     email = normalise_email(email)
     if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
         raise Invalid("Enter a valid email address.")
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(f"Use a password of at least {MIN_PASSWORD} characters.")
+    check_new_password(password)
     if session.exec(select(Facilitator).where(Facilitator.email == email)).first():
         raise Conflict("An account with that email already exists.")
     facilitator = Facilitator(
@@ -50,9 +77,9 @@ def authenticate(*, session: Session, email: str, password: str) -> Facilitator 
     facilitator = session.exec(
         select(Facilitator).where(Facilitator.email == normalise_email(email))
     ).first()
-    try:
-        _hasher.verify(facilitator.password_hash if facilitator else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    # End the read before the slow check: on SQLite it may hold the one write lock.
+    session.commit()
+    if not verify_password(facilitator.password_hash if facilitator else _DUMMY_HASH, password):
         return None
     if facilitator is None:
         return None
@@ -84,8 +111,74 @@ def check_rate(
 
 def record_hit(*, session: Session, bucket: str, key: str, now: datetime) -> None:
     session.add(RateLimitHit(bucket=bucket, key=key, at=now))
-    # Old hits are useless; clearing them here keeps the table small without a cron job.
+    purge_expired(session=session, now=now)
+    session.commit()
+
+
+def purge_expired(*, session: Session, now: datetime) -> None:
+    """Delete what is no longer needed (left for the caller to commit): rate-limit hits
+    older than a day, sign-ins past their expiry (ended ones are deleted at once), reset
+    links a day after they expired (used or not; a link lasts an hour).
+    Done on every counted attempt, so the tables stay small without a cron job."""
     session.execute(delete(RateLimitHit).where(col(RateLimitHit.at) < now - timedelta(days=1)))
+    session.execute(delete(FacilitatorSession).where(col(FacilitatorSession.expires_at) <= now))
+    # Spent reset links are kept a day, so following one again says it was used or expired.
+    session.execute(delete(PasswordReset).where(col(PasswordReset.expires_at) <= now - _SPENT))
+
+
+@dataclass(frozen=True, slots=True)
+class Allowance:
+    """So many attempts per window for one key in one bucket."""
+
+    bucket: str
+    key: str
+    limit: int
+    window_seconds: int
+
+
+def take_attempts(*, session: Session, allowances: Sequence[Allowance], now: datetime) -> list[int]:
+    """Count one attempt against every allowance, all or none, and return the new hits'
+    ids; `TooManyAttempts` (nothing counted) when any of them is used up.
+
+    Counted before the attempt is made, under a lock per key, so parallel attempts cannot
+    all see room left: on PostgreSQL a transaction-scoped advisory lock per key; on SQLite
+    the insert takes the database's one write lock. Committed before returning, so the
+    lock is not held while the caller checks a password."""
+    if session.get_bind().dialect.name == "postgresql":
+        for allowance in sorted(allowances, key=lambda a: (a.bucket, a.key)):
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:bucket), hashtext(:key))"),
+                {"bucket": allowance.bucket, "key": allowance.key},
+            )
+    hits = [RateLimitHit(bucket=a.bucket, key=a.key, at=now) for a in allowances]
+    session.add_all(hits)
+    session.flush()
+    for allowance in allowances:
+        since = now - timedelta(seconds=allowance.window_seconds)
+        count, oldest = session.exec(
+            select(func.count(), func.min(RateLimitHit.at)).where(
+                RateLimitHit.bucket == allowance.bucket,
+                RateLimitHit.key == allowance.key,
+                RateLimitHit.at >= since,
+            )
+        ).one()
+        if count > allowance.limit:
+            session.rollback()
+            ends = oldest + timedelta(seconds=allowance.window_seconds)
+            retry = int((ends - now).total_seconds()) + 1
+            raise TooManyAttempts(
+                f"Too many attempts. Please wait {max(retry // 60, 1)} minute(s) and try again.",
+                retry_after=max(retry, 1),
+            )
+    ids = [hit.id for hit in hits]
+    purge_expired(session=session, now=now)
+    session.commit()
+    return ids
+
+
+def forget_hit(*, session: Session, hit_id: int) -> None:
+    """Take back one counted attempt (a login that succeeded)."""
+    session.execute(delete(RateLimitHit).where(col(RateLimitHit.id) == hit_id))
     session.commit()
 
 
@@ -144,17 +237,19 @@ def revoke_api_token(
 
 def facilitator_for_api_token(
     *, session: Session, token: str, now: datetime
-) -> tuple[Facilitator, str] | None:
-    """Resolve a long-lived token to its owner and scope, or None if unknown or revoked."""
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _hash_token(token))).first()
-    if row is None or row.revoked_at is not None:
+) -> tuple[Facilitator, ApiToken] | None:
+    """Resolve a long-lived token to its owner and itself, or None if unknown or revoked."""
+    found = session.exec(
+        select(ApiToken, Facilitator)
+        .join(Facilitator, col(Facilitator.id) == col(ApiToken.facilitator_id))
+        .where(ApiToken.token_hash == _hash_token(token))
+    ).first()
+    if found is None or found[0].revoked_at is not None:
         return None
-    facilitator = session.get(Facilitator, row.facilitator_id)
-    if facilitator is None:
-        return None
+    row, facilitator = found
     # Writing last_used_at on every request would serialise reads; once a minute is enough.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         row.last_used_at = now
         session.add(row)
         session.commit()
-    return facilitator, row.scope
+    return facilitator, row

@@ -35,3 +35,9 @@ class TooManyAttempts(DomainError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class Gone(DomainError):
+    """Something that existed and no longer works: a used or expired one-time link."""
+
+    status_code = 410

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, CafeTable, Round
+from app.services import sessions
 from app.services.cafe import rounds as round_service
 from app.services.cafe import seating as seating_service
 from tests.browser.conftest import People, check_accessibility, log_in
@@ -138,3 +139,42 @@ def test_public_and_account_pages_are_accessible(
     expect(laptop.locator("#new-token")).not_to_be_empty()
     expect(laptop.get_by_role("table")).to_contain_text("Reporting script")
     check_accessibility(laptop, "the API tokens page")
+
+
+def test_sessions_password_and_reset_pages(
+    people: People, facilitator: Facilitator, session: Session
+) -> None:
+    laptop, tablet = people.laptop(), people.laptop("tablet")
+    log_in(laptop, facilitator.email)
+    log_in(tablet, facilitator.email)
+    laptop.get_by_role("link", name="Sessions and password").click()
+    laptop.wait_for_url("**/account/security")
+    expect(laptop.get_by_role("table")).to_contain_text("this browser")
+    check_accessibility(laptop, "the sessions and password page")
+
+    laptop.get_by_label("Current password").fill("not my password at all")
+    laptop.get_by_label("New password", exact=True).fill("a new password, long")
+    laptop.get_by_label("New password again").fill("a new password, long")
+    laptop.get_by_role("button", name="Change password").click()
+    current = laptop.get_by_label("Current password")
+    expect(current).to_have_attribute("aria-invalid", "true")
+    expect(current).to_have_accessible_description("That is not your current password.")
+    check_accessibility(laptop, "the password form with a mistake")
+
+    laptop.get_by_role("button", name="Sign out everywhere else").click()
+    expect(laptop.get_by_role("status")).to_have_text("Signed out everywhere else (1 session).")
+    tablet.goto("/dashboard")
+    tablet.wait_for_url("**/login?next=/dashboard")
+
+    _, token = sessions.issue_reset(session=session, email=facilitator.email, now=utcnow())
+    visitor = people.small_screen("reset")
+    visitor.goto(f"/reset/{token}")
+    check_accessibility(visitor, "the password reset page")
+    visitor.get_by_label("New password", exact=True).fill("a new password, long")
+    visitor.get_by_label("New password again").fill("a new password, long")
+    visitor.get_by_role("button", name="Set password").click()
+    expect(visitor.get_by_role("status")).to_contain_text("Your password is changed")
+    check_accessibility(visitor, "the password reset page, done")
+    laptop.goto("/dashboard")
+    laptop.wait_for_url("**/login?next=/dashboard")
+    log_in(laptop, facilitator.email, "a new password, long")

@@ -7,11 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from app.deps.accounts import LoginDep
-from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep
+from app.deps.common import (
+    CsrfDep,
+    FacilitatorDep,
+    NowDep,
+    SessionDep,
+    facilitator_id_if_signed_in,
+)
 from app.kit.forms import see_other
 from app.kit.rendering import render
-from app.models.accounts import Facilitator, TokenScope
-from app.services import accounts
+from app.models.accounts import Facilitator, SessionKind, TokenScope
+from app.security import SIGNED_IN
+from app.services import accounts, sessions
 from app.services.errors import TooManyAttempts
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -38,8 +45,10 @@ def _login_page(
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:
-    if request.session.get("facilitator_id"):
+def login_page(
+    request: Request, session: SessionDep, now: NowDep, next: str | None = None
+) -> Response:
+    if facilitator_id_if_signed_in(request, session, now) is not None:
         return see_other(_safe_next(next))
     return _login_page(request, next)
 
@@ -63,16 +72,27 @@ def login(
     if facilitator_id is None:
         error = "That email and password do not match an account."
         return _login_page(request, next, email, error=error, status_code=401)
+    # Someone else signed in on this browser before: their session ends here.
+    sessions.end_session_by_key(session=sign_in.session, key=request.session.get(SIGNED_IN))
+    _, key = sessions.start_session(
+        session=sign_in.session,
+        facilitator_id=facilitator_id,
+        kind=SessionKind.BROWSER,
+        user_agent=request.headers.get("user-agent", ""),
+        now=sign_in.now,
+    )
     prefs = request.session.get("prefs")
     request.session.clear()  # a fresh session on login: no fixation
-    request.session["facilitator_id"] = facilitator_id
+    request.session[SIGNED_IN] = key
     if prefs:
         request.session["prefs"] = prefs
     return see_other(_safe_next(next))
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    """Ends the session on the server too: a copy of the cookie no longer works."""
+    sessions.end_session_by_key(session=session, key=request.session.get(SIGNED_IN))
     request.session.clear()
     return see_other("/login")
 

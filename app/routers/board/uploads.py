@@ -14,7 +14,14 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.deps.common import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import (
+    CsrfDep,
+    DatabaseDep,
+    NowDep,
+    SessionDep,
+    SettingsDep,
+    facilitator_id_if_signed_in,
+)
 from app.deps.phone import (
     joined_person,
     read_phone,
@@ -112,12 +119,11 @@ def media_file(
     if found is None:
         raise NotFound("There is nothing at this address.")
     item, contribution, cafe = found
-    facilitator_id = request.session.get("facilitator_id")
     person = remembered(request, session, cafe)
     media_service.check_visible(
         contribution=contribution,
         cafe=cafe,
-        facilitator_id=facilitator_id if isinstance(facilitator_id, int) else None,
+        facilitator_id=facilitator_id_if_signed_in(request, session, utcnow()),
         person=person,
     )
     path = media_service.safe_path(media_dir=settings.media_dir, relative=item.path)
