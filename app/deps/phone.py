@@ -72,34 +72,39 @@ def _browser(request: Request) -> str:
 
 
 def check_join_allowance(
-    session: Session, request: Request, settings: Settings, now: datetime
+    session: Session, request: Request, settings: Settings, now: datetime, *, counted: int = 0
 ) -> None:
     """429 once this browser, or this address, has tried too many unknown join codes (a
     guessing guard); asked before an answer could tell whether a code exists.
 
     A browser gets a few tries; an address many more, since every phone at a venue may
     share one public address and a room's typos must not lock out the people still to join.
-    Someone guessing without cookies meets the address's limit."""
-    allowances = (
-        (_browser(request), settings.join_attempts_per_browser),
-        (client_address(request), settings.join_attempts),
+    Someone guessing without cookies meets the address's limit. `counted`: this request's
+    own tries are among the hits already (see `count_unknown_code`)."""
+    accounts.check_rates(
+        session=session,
+        bucket=JOIN_BUCKET,
+        limits={
+            _browser(request): settings.join_attempts_per_browser + counted,
+            client_address(request): settings.join_attempts + counted,
+        },
+        window_seconds=settings.join_window_seconds,
+        now=now,
     )
-    for key, limit in allowances:
-        accounts.check_rate(
-            session=session,
-            bucket=JOIN_BUCKET,
-            key=key,
-            limit=limit,
-            window_seconds=settings.join_window_seconds,
-            now=now,
-        )
 
 
-def count_unknown_code(session: Session, request: Request, now: datetime) -> None:
-    """An unknown code counts against the browser's and the address's allowances (committed
-    at once)."""
+def count_unknown_code(
+    session: Session, request: Request, settings: Settings, now: datetime
+) -> None:
+    """An unknown code counts against the browser's and the address's allowances, committed
+    at once; then the allowance is asked again, this try included (429 past it).
+
+    Counted first, then checked: guesses sent in parallel each find every guess committed
+    before them, so however many arrive at once no more than the allowance are answered
+    (checked first, all of them passed the check before any was counted)."""
     accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=_browser(request), now=now)
     accounts.record_hit(session=session, bucket=JOIN_BUCKET, key=client_address(request), now=now)
+    check_join_allowance(session, request, settings, now, counted=1)
 
 
 def cafe_from_code(
@@ -123,7 +128,7 @@ def cafe_from_code(
         check_join_allowance(read, request, settings, now)
     if cafe is None:
         with sqlite_writer(db), Session(db.engine) as write:
-            count_unknown_code(write, request, now)
+            count_unknown_code(write, request, settings, now)
         raise NotFound(
             "We could not find a café with that code. Check the code on the big "
             "screen and try again."
@@ -189,7 +194,7 @@ def read_phone(
     if cafe is None:
         with contextlib.ExitStack() as stack:
             write = session or stack.enter_context(Session(db.engine))
-            count_unknown_code(write, request, now)
+            count_unknown_code(write, request, settings, now)
         raise NotFound("We could not find a café with that code.")
     if person is None:
         raise not_joined(cafe)

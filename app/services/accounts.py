@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -107,6 +107,35 @@ def check_rate(
             f"Too many attempts. Please wait {max(retry // 60, 1)} minute(s) and try again.",
             retry_after=max(retry, 1),
         )
+
+
+def check_rates(
+    *,
+    session: Session,
+    bucket: str,
+    limits: Mapping[str, int],
+    window_seconds: int,
+    now: datetime,
+) -> None:
+    """`check_rate` for several keys of one bucket (key -> its limit), in one query: the
+    join-code guard asks it for a browser and an address on every join."""
+    since = now - timedelta(seconds=window_seconds)
+    rows = session.exec(
+        select(RateLimitHit.key, func.count(), func.min(RateLimitHit.at))
+        .where(
+            RateLimitHit.bucket == bucket,
+            col(RateLimitHit.key).in_(list(limits)),
+            RateLimitHit.at >= since,
+        )
+        .group_by(RateLimitHit.key)
+    ).all()
+    for key, count, oldest in rows:
+        if count >= limits[key]:
+            retry = int((oldest + timedelta(seconds=window_seconds) - now).total_seconds()) + 1
+            raise TooManyAttempts(
+                f"Too many attempts. Please wait {max(retry // 60, 1)} minute(s) and try again.",
+                retry_after=max(retry, 1),
+            )
 
 
 def record_hit(*, session: Session, bucket: str, key: str, now: datetime) -> None:

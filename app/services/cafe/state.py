@@ -175,6 +175,7 @@ def person_state(*, session: Session, cafe: Cafe, person_id: int, now: datetime)
     seats: dict[int, int] = {}
     previous: dict[int, int] = {}
     questions: dict[int, str] = {}
+    mine: int | None = None
     if rnd is not None:
         questions = table_questions(session=session, rnd=rnd)
         mine = session.exec(
@@ -203,7 +204,8 @@ def person_state(*, session: Session, cafe: Cafe, person_id: int, now: datetime)
         cafe=cafe,
         rnd=rnd,
         people=some_people_of(session=session, cafe=cafe, ids=[person_id, *seats]),
-        tables=tables_of(session=session, cafe=cafe),
+        # Their own table only: the others are shown only under free seating.
+        tables=[table] if mine is not None and (table := session.get(CafeTable, mine)) else [],
         questions=questions,
         seats=seats,
         previous=previous,
