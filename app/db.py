@@ -123,6 +123,11 @@ class Database:
             make_engine(url, busy_ms=0, checkpoints=False) if url.startswith("sqlite") else None
         )
 
+    @property
+    def local(self) -> bool:
+        """SQLite: the database is a file of this machine; a read never waits for a lock."""
+        return self.nowait_engine is not None
+
     def session(self, *, read: bool = False) -> Iterator[Session]:
         with Session(self.read_engine if read else self.engine, expire_on_commit=False) as session:
             yield session

@@ -4,11 +4,13 @@ guessing guard on unknown codes."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import (
     Depends,
     Request,
@@ -107,7 +109,7 @@ def count_unknown_code(
     check_join_allowance(session, request, settings, now, counted=1)
 
 
-def cafe_from_code(
+async def cafe_from_code(
     code: str, request: Request, db: DatabaseDep, settings: SettingsDep, now: NowDep
 ) -> Cafe:
     """The café behind a join code; unknown codes count against the address's allowance.
@@ -118,22 +120,37 @@ def cafe_from_code(
 
     Read on a connection of its own that takes no lock and is given back at once: the
     request's own session (on SQLite, a write request's first statement takes the write
-    lock) is not touched until the route writes, in one go (app/live/admission.py)."""
-    with db.statement_session() as read:
-        cafe, person = people_service.cafe_and_person(
-            session=read, code=code, seats=cookie_seats(request)
-        )
-        if cafe is not None and person is not None:
-            return cafe
-        check_join_allowance(read, request, settings, now)
+    lock) is not touched until the route writes, in one go (app/live/admission.py). On
+    SQLite the read is made right here on the event loop (a read of a local file that never
+    waits for a lock takes less than the hop to a worker thread and back); elsewhere, and
+    for the write that counts an unknown code, in a worker thread."""
+    read = functools.partial(_read_code, code, request, db, settings, now)
+    cafe = read() if db.local else await to_thread.run_sync(read)
     if cafe is None:
-        with sqlite_writer(db), Session(db.engine) as write:
-            count_unknown_code(write, request, settings, now)
+        count = functools.partial(_count_unknown, request, db, settings, now)
+        await to_thread.run_sync(count)
         raise NotFound(
             "We could not find a café with that code. Check the code on the big "
             "screen and try again."
         )
     return cafe
+
+
+def _read_code(
+    code: str, request: Request, db: Database, settings: Settings, now: datetime
+) -> Cafe | None:
+    with db.statement_session() as read:
+        cafe, person = people_service.cafe_and_person(
+            session=read, code=code, seats=cookie_seats(request)
+        )
+        if cafe is None or person is None:
+            check_join_allowance(read, request, settings, now)
+    return cafe
+
+
+def _count_unknown(request: Request, db: Database, settings: Settings, now: datetime) -> None:
+    with sqlite_writer(db), Session(db.engine) as write:
+        count_unknown_code(write, request, settings, now)
 
 
 CafeByCode = Annotated[Cafe, Depends(cafe_from_code)]

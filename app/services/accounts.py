@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, text
+from sqlalchemy import bindparam, delete, func, text
 from sqlmodel import Session, col, select
 
 from app.models.accounts import (
@@ -109,6 +109,18 @@ def check_rate(
         )
 
 
+# One statement built once: asked on every join by someone new, twice (the page, the form).
+_HITS_BY_KEY = (
+    select(col(RateLimitHit.key), func.count(), func.min(RateLimitHit.at))
+    .where(
+        col(RateLimitHit.bucket) == bindparam("bucket"),
+        col(RateLimitHit.key).in_(bindparam("keys", expanding=True)),
+        col(RateLimitHit.at) >= bindparam("since"),
+    )
+    .group_by(col(RateLimitHit.key))
+)
+
+
 def check_rates(
     *,
     session: Session,
@@ -119,16 +131,12 @@ def check_rates(
 ) -> None:
     """`check_rate` for several keys of one bucket (key -> its limit), in one query: the
     join-code guard asks it for a browser and an address on every join."""
-    since = now - timedelta(seconds=window_seconds)
-    rows = session.exec(
-        select(RateLimitHit.key, func.count(), func.min(RateLimitHit.at))
-        .where(
-            RateLimitHit.bucket == bucket,
-            col(RateLimitHit.key).in_(list(limits)),
-            RateLimitHit.at >= since,
-        )
-        .group_by(RateLimitHit.key)
-    ).all()
+    params = {
+        "bucket": bucket,
+        "keys": list(limits),
+        "since": now - timedelta(seconds=window_seconds),
+    }
+    rows = session.execute(_HITS_BY_KEY, params).all()
     for key, count, oldest in rows:
         if count >= limits[key]:
             retry = int((oldest + timedelta(seconds=window_seconds) - now).total_seconds()) + 1
