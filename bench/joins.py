@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gzip
 import math
 import os
 import sys
@@ -27,7 +26,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -51,7 +49,7 @@ from bench._phones import (  # noqa: E402
     start_server,
     stop_profiler,
 )
-from tests.live_phones import CSRF_RE  # noqa: E402
+from tests.live_phones import CSRF_RE, LeanPhone  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
 TARGET_P99 = 2.0
@@ -64,88 +62,6 @@ class Join:
     error: str = ""
     steps: list[float] = field(default_factory=list)
     socket: ClientConnection | None = None
-
-
-class LeanPhone:
-    """One phone's HTTP/1.1: its own connection and its session cookie, nothing more.
-
-    httpx spent twice the server's CPU on its side of a join (25 s against 12 s for 1,000
-    joins, 2026-12-06): on a 2-CPU machine the phones, not the server, then set the pace,
-    and the figures were the client's. Phones are devices of their own; this costs little."""
-
-    def __init__(self, base_url: str) -> None:
-        parts = urlsplit(base_url)
-        self.base_url = base_url
-        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
-        self.authority = parts.netloc
-        self.cookie = ""
-        self.conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-
-    async def send(
-        self, method: str, path: str, form: dict[str, str] | None = None
-    ) -> tuple[int, str]:
-        body = urlencode(form).encode() if form is not None else b""
-        head = [
-            f"{method} {path} HTTP/1.1",
-            f"Host: {self.authority}",
-            "Accept: text/html",
-            "Accept-Encoding: gzip",
-        ]
-        if self.cookie:
-            head.append(f"Cookie: {SESSION_COOKIE}={self.cookie}")
-        if form is not None:
-            head += [
-                f"Origin: {self.base_url}",
-                "Content-Type: application/x-www-form-urlencoded",
-                f"Content-Length: {len(body)}",
-            ]
-        request = ("\r\n".join(head) + "\r\n\r\n").encode() + body
-        for attempt in range(2):
-            fresh = self.conn is None
-            if self.conn is None:
-                self.conn = await asyncio.open_connection(self.host, self.port)
-            try:
-                return await self._exchange(request)
-            except (ConnectionError, asyncio.IncompleteReadError, IndexError):
-                self.close()
-                if fresh or attempt:
-                    raise
-        raise AssertionError("unreachable")
-
-    async def _exchange(self, request: bytes) -> tuple[int, str]:
-        assert self.conn is not None
-        reader, writer = self.conn
-        writer.write(request)
-        status = int((await reader.readline()).split(b" ", 2)[1])
-        fields: dict[bytes, bytes] = {}
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.partition(b":")
-            name, value = name.strip().lower(), value.strip()
-            if name == b"set-cookie" and value.startswith(SESSION_COOKIE.encode() + b"="):
-                self.cookie = value.split(b";", 1)[0].split(b"=", 1)[1].decode()
-            fields[name] = value
-        if b"content-length" in fields:
-            data = await reader.readexactly(int(fields[b"content-length"]))
-        elif fields.get(b"transfer-encoding", b"").lower() == b"chunked":
-            chunks = []
-            while size := int((await reader.readline()).strip(), 16):
-                chunks.append(await reader.readexactly(size))
-                await reader.readline()
-            await reader.readline()
-            data = b"".join(chunks)
-        else:
-            data = await reader.read()
-            fields[b"connection"] = b"close"
-        if fields.get(b"content-encoding") == b"gzip":
-            data = gzip.decompress(data)
-        if fields.get(b"connection", b"").lower() == b"close":
-            self.close()
-        return status, data.decode()
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn[1].close()
-            self.conn = None
 
 
 async def join_one(base_url: str, code: str, cafe_id: int, join: Join, sockets: bool) -> None:
