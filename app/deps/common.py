@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
@@ -53,6 +53,13 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
+
+# The largest id a row can have: PostgreSQL's integer columns stop here (SQLite's later), so
+# the schema declares it and a larger id is refused as the schema says rather than looked up.
+ID_MAX = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=ID_MAX)]
+QueryId = Annotated[int, Query(ge=1, le=ID_MAX)]
+OptionalQueryId = Annotated[int | None, Query(ge=1, le=ID_MAX)]
 
 
 class LoginRequired(Exception):

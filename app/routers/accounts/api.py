@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.deps.accounts import LoginDep
-from app.deps.common import ApiWriter, NowDep, SessionDep, api_errors
+from app.deps.common import ApiWriter, NowDep, RowId, SessionDep, api_errors
 from app.models.accounts import (
     AccessToken,
     ApiTokenCreate,
@@ -69,7 +69,7 @@ def api_token_create(
     responses=api_errors(not_found="No such token of yours"),
 )
 def api_token_revoke(
-    token_id: int, session: SessionDep, facilitator: ApiWriter, now: NowDep
+    token_id: RowId, session: SessionDep, facilitator: ApiWriter, now: NowDep
 ) -> Response:
     """Revoke a token; it stops working at once."""
     accounts.revoke_api_token(session=session, facilitator=facilitator, token_id=token_id, now=now)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from app.deps.accounts import LoginDep
-from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep
+from app.deps.common import CsrfDep, FacilitatorDep, NowDep, RowId, SessionDep
 from app.kit.forms import see_other
 from app.kit.rendering import render
 from app.models.accounts import Facilitator, TokenScope
@@ -120,7 +120,7 @@ def tokens_create(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def tokens_revoke(
-    token_id: int, session: SessionDep, facilitator: FacilitatorDep, now: NowDep
+    token_id: RowId, session: SessionDep, facilitator: FacilitatorDep, now: NowDep
 ) -> Response:
     accounts.revoke_api_token(session=session, facilitator=facilitator, token_id=token_id, now=now)
     return see_other("/account/tokens")

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.deps.common import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import CsrfDep, DatabaseDep, NowDep, RowId, SessionDep, SettingsDep
 from app.deps.phone import (
     joined_person,
     read_phone,
@@ -45,7 +45,7 @@ uploads = APIRouter(include_in_schema=False)
 async def upload_media(
     request: Request,
     code: str,
-    contribution_id: int,
+    contribution_id: RowId,
     settings: SettingsDep,
     db: DatabaseDep,
     now: NowDep,
@@ -105,7 +105,7 @@ async def upload_media(
 
 @router.get("/media/{media_id}")
 def media_file(
-    request: Request, media_id: int, session: SessionDep, settings: SettingsDep
+    request: Request, media_id: RowId, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """A photo or voice note, for people of its café and its facilitator only."""
     found = media_service.media_of(session=session, media_id=media_id)
