@@ -4,8 +4,9 @@ PostgreSQL cannot store a NUL in text, XML (and so a DOCX export) cannot hold mo
 characters, and nobody types them. `refuse_control_characters` runs before every route (an
 app-wide dependency) and refuses them, with a 422 naming the field, wherever text arrives:
 the path, the query string, a JSON body (keys and values, at any depth) and an urlencoded
-form. Tab, line feed and carriage return are text. Multipart bodies are streamed by the upload
-route and hold files; their text fields are checked by the form readers in `app.kit.forms`.
+form, and a multipart form FastAPI has parsed. Tab, line feed and carriage return are text.
+Multipart bodies a route reads itself (an upload is streamed) are checked by the form readers
+in `app.kit.forms`.
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ async def _in_body(request: Request) -> list[dict[str, Any]]:
     content_type = request.headers.get("content-type", "")
     json_body = content_type.startswith("application/json")
     form_body = content_type.startswith("application/x-www-form-urlencoded")
+    if content_type.startswith("multipart/form-data"):
+        # Read only if FastAPI has parsed it for the route's Form() fields: an upload is
+        # streamed by its route, which must refuse it before it is all read.
+        parsed = getattr(request, "_form", None)
+        return [] if parsed is None else in_pairs(parsed.multi_items(), "body")
     if not (json_body or form_body):
         return []
     try:

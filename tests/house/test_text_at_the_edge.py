@@ -78,3 +78,29 @@ def test_a_phone_post_with_a_control_character_shows_the_message(
     assert r.status_code == 422
     assert "Please check these fields: display_name." in r.text
     assert join(client, cafe["code"], "Ann") is not None  # the same form without it is fine
+
+
+def test_a_multipart_form_with_a_nul_is_refused_too(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    """A browser may send any form as multipart: the login page (FastAPI's Form fields) and a
+    phone's join form (read by the kit's form reader) refuse it the same way."""
+    token = csrf_of(client)
+    extra = {"files": {"attachment": ("a.txt", b"", "text/plain")}}
+    login = client.post(
+        "/login",
+        data={"email": "lead\x00@example.org", "password": "x", "csrf_token": token},
+        **extra,  # type: ignore[arg-type]
+    )
+    assert login.status_code == 422
+    assert "Text cannot hold control characters" in login.text
+    cafe = new_cafe(client, api_headers)
+    token = csrf_of(client, f"/j/{cafe['code']}")
+    joined = client.post(
+        f"/j/{cafe['code']}",
+        data={"display_name": "Ann\x00", "csrf_token": token},
+        follow_redirects=False,
+        **extra,  # type: ignore[arg-type]
+    )
+    assert joined.status_code == 422
+    assert "Text cannot hold control characters" in joined.text
