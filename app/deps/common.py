@@ -13,7 +13,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import Database
 from app.models.accounts import Facilitator, TokenScope
-from app.models.base import utcnow
+from app.models.base import ID_MAX, utcnow
 from app.security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -54,9 +54,8 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
-# The largest id a row can have: PostgreSQL's integer columns stop here (SQLite's later), so
-# the schema declares it and a larger id is refused as the schema says rather than looked up.
-ID_MAX = 2**31 - 1
+# An id in the path or the query: declared with its bounds (`ID_MAX`, what a PostgreSQL
+# integer column holds) so a larger one is refused as the schema says rather than looked up.
 RowId = Annotated[int, Path(ge=1, le=ID_MAX)]
 QueryId = Annotated[int, Query(ge=1, le=ID_MAX)]
 OptionalQueryId = Annotated[int | None, Query(ge=1, le=ID_MAX)]

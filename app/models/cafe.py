@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Field, SQLModel, col
 
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import RowRef, UTCDateTime, utcnow
 
 # Text a person types: surrounding spaces dropped before the length is checked, so a
 # question or title of spaces alone is refused rather than stored blank.
@@ -409,8 +409,8 @@ class NextRoundRequest(SQLModel):
 
 
 class MoveRequest(SQLModel):
-    table_id: int
+    table_id: RowRef
 
 
 class HostRequest(SQLModel):
-    table_id: int | None = Field(description="Table to host; null removes the host role.")
+    table_id: RowRef | None = Field(description="Table to host; null removes the host role.")

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, StrictBool
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import RowRef, UTCDateTime, utcnow
 
 
 class NetworkBase(SQLModel):
@@ -247,7 +247,7 @@ class ScheduleRequest(SQLModel):
 
 
 class AttendanceMark(SQLModel):
-    member_id: int
+    member_id: RowRef
     attended: StrictBool
     hours: float | None = Field(
         default=None,

@@ -508,3 +508,13 @@ def test_ids_are_bounded_as_the_schema_says(
         assert r.status_code == 422, bad
         assert r.json()["detail"][0]["loc"] == ["path", "cafe_id"]
     assert client.get(f"/api/v1/cafes/{2**31 - 1}", headers=api_headers).status_code == 404
+    # And an id named in a body.
+    cafe = client.post("/api/v1/cafes", json=cafe_payload(), headers=api_headers).json()
+    r = client.post(
+        f"/api/v1/cafes/{cafe['id']}/participants/1/move",
+        json={"table_id": 2**31},
+        headers=api_headers,
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "table_id"]
+    assert r.json()["detail"][0]["msg"] == f"Input should be less than or equal to {2**31 - 1}"

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
-from app.deps.common import ID_MAX, NowDep, OptionalQueryId, QueryId, SessionDep
+from app.deps.common import NowDep, OptionalQueryId, QueryId, SessionDep
 from app.deps.material import (
     ERRORS,
     After,
@@ -29,6 +29,7 @@ from app.deps.material import (
 )
 from app.deps.network import ReadNetwork, WriteNetwork
 from app.kit.downloads import DOCX_MEDIA, downloaded
+from app.models.base import ID_MAX
 from app.models.material import (
     CandidatePublic,
     EvidenceItem,
