@@ -69,8 +69,8 @@ def build(model: type[Any], **values: Any) -> Any:
 
 
 def _plain_text(pairs: list[tuple[str, Any]]) -> None:
-    """Refuse control characters in a form read here (the app-wide check reads multipart
-    bodies only when FastAPI has parsed them)."""
+    """Refuse control characters in a form read here, as `app.kit.text` does for the bodies
+    FastAPI reads."""
     errors = text.in_pairs(pairs, "body")
     if errors:
         raise RequestValidationError(errors)
@@ -126,11 +126,13 @@ async def form_pairs(request: Request, *, max_fields: int) -> list[tuple[str, st
         return pairs
     body = (await request.body()).decode("utf-8", "replace")
     try:
-        return parse_qsl(body, keep_blank_values=True, max_num_fields=max_fields)
+        parsed = parse_qsl(body, keep_blank_values=True, max_num_fields=max_fields)
     except ValueError:
         raise RequestValidationError(
             [{"loc": ("body",), "msg": "Too many fields", "type": "value_error"}]
         ) from None
+    _plain_text(parsed)
+    return parsed
 
 
 def validated(model: type[M], fields: Mapping[str, Any]) -> M:

@@ -3,19 +3,16 @@
 PostgreSQL cannot store a NUL in text, XML (and so a DOCX export) cannot hold most C0 control
 characters, and nobody types them. `refuse_control_characters` runs before every route (an
 app-wide dependency) and refuses them, with a 422 naming the field, wherever text arrives:
-the path, the query string, a JSON body (keys and values, at any depth) and an urlencoded
-form, and a multipart form FastAPI has parsed. Tab, line feed and carriage return are text.
-Multipart bodies a route reads itself (an upload is streamed) are checked by the form readers
-in `app.kit.forms`.
+the path, the query string, and the body FastAPI has read for the route's fields: JSON (keys
+and values, at any depth) or a form. Forms a route reads itself go through the readers in
+`app.kit.forms`, which check the same. Tab, line feed and carriage return are text.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import WebSocketException, status
 from fastapi.exceptions import RequestValidationError
@@ -28,7 +25,6 @@ MESSAGE = (
     "remove them and try again"
 )
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-_MAX_FIELDS = 5000
 
 
 def has_control(value: str) -> bool:
@@ -63,34 +59,21 @@ def in_pairs(pairs: Iterable[tuple[str, Any]], where: str) -> list[dict[str, Any
     return found
 
 
-async def _in_body(request: Request) -> list[dict[str, Any]]:
-    content_type = request.headers.get("content-type", "")
-    json_body = content_type.startswith("application/json")
-    form_body = content_type.startswith("application/x-www-form-urlencoded")
-    if content_type.startswith("multipart/form-data"):
-        # Read only if FastAPI has parsed it for the route's Form() fields: an upload is
-        # streamed by its route, which must refuse it before it is all read.
-        parsed = getattr(request, "_form", None)
-        return [] if parsed is None else in_pairs(parsed.multi_items(), "body")
-    if not (json_body or form_body):
-        return []
-    try:
-        body = await request.body()
-    except RuntimeError:  # FastAPI has parsed the form already: read what it kept
-        return in_pairs((await request.form()).multi_items(), "body")
-    if json_body:
-        try:
-            parsed = json.loads(body) if body else None
-        except ValueError:
-            return []  # FastAPI answers for JSON that does not parse
+_UNREAD = object()
+
+
+def _in_body(request: Request) -> list[dict[str, Any]]:
+    """The errors in what FastAPI has already read of the body for the route's own fields
+    (it reads them before any dependency runs): the JSON it parsed, or the form. Nothing more
+    is read here, so a body nobody reads is never buffered (an upload streams past a size
+    limit), and a body a route reads itself is checked by the kit's form readers."""
+    parsed = getattr(request, "_json", _UNREAD)  # Starlette keeps what request.json() gave
+    if parsed is not _UNREAD:
         return list(_in_json(parsed, ("body",)))
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=_MAX_FIELDS
-        )
-    except ValueError:
-        return []  # too many fields: the form reader refuses
-    return in_pairs(pairs, "body")
+    form = getattr(request, "_form", None)  # and what request.form() gave
+    if form is not None:
+        return in_pairs(form.multi_items(), "body")
+    return []
 
 
 async def refuse_control_characters(connection: HTTPConnection) -> None:
@@ -100,7 +83,7 @@ async def refuse_control_characters(connection: HTTPConnection) -> None:
         ((name, value) for name, value in connection.path_params.items()), "path"
     ) + in_pairs(connection.query_params.multi_items(), "query")
     if isinstance(connection, Request) and connection.method in _BODY_METHODS:
-        found += await _in_body(connection)
+        found += _in_body(connection)
     if not found:
         return
     if connection.scope["type"] == "websocket":

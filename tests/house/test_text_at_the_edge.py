@@ -5,10 +5,13 @@ on a known path is 405."""
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from app.kit.text import MESSAGE
-from tests.board.test_board import join, new_cafe
+from tests.board.test_board import contributions, join, new_cafe, post, setup_two_tables, token
 from tests.conftest import csrf_of
 from tests.factories import cafe_payload
 
@@ -104,3 +107,22 @@ def test_a_multipart_form_with_a_nul_is_refused_too(
     )
     assert joined.status_code == 422
     assert "Text cannot hold control characters" in joined.text
+
+
+def test_a_card_posted_the_way_the_phone_page_posts_it_refuses_a_nul(
+    client: TestClient, api_headers: dict[str, str], session: Session
+) -> None:
+    """The phone page sends its CSRF token in a header and the form is read in one pass by
+    the kit's reader: the same rule holds there, and nothing is stored."""
+    cafe, ann, _, _ = setup_two_tables(client, api_headers)
+    r = ann.post(
+        f"/p/{cafe['code']}/contributions",
+        data={"client_id": uuid.uuid4().hex, "text": "Buses\x00 are late", "kind": "idea"},
+        headers={"x-csrf-token": token(ann, cafe["code"]), "hx-request": "true"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 422
+    assert "Text cannot hold control characters" in r.text
+    assert contributions(session) == []
+    assert post(ann, cafe["code"], "Buses are late", htmx=True).status_code in (200, 303)
+    assert [c.text for c in contributions(session)] == ["Buses are late"]
