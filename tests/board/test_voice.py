@@ -84,6 +84,7 @@ def test_an_mp3_loses_id3v2_at_the_front_in_the_middle_and_at_the_end(
     half = len(frames) // 2
     tagged = (
         id3v24()
+        + bytes(64)  # zero padding after the tag, as some writers leave
         + b"".join(frames[:half])
         + id3v24()
         + b"".join(frames[half:])

@@ -10,6 +10,7 @@ file as MP3 and must find sound and no tag.
 from __future__ import annotations
 
 import io
+import re
 import struct
 
 from mutagen import MutagenError
@@ -27,6 +28,7 @@ _BITRATES = {
     (2, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
     (2, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
 }
+_NONZERO = re.compile(rb"[^\x00]")
 # Hz by the header's version bits (0: 2.5, 2: 2, 3: 1) and sample-rate index.
 _RATES = {0: (11025, 12000, 8000), 2: (22050, 24000, 16000), 3: (44100, 48000, 32000)}
 
@@ -107,6 +109,10 @@ def _frames(data: bytes, end: int) -> list[bytes]:
             if at + tag > end:
                 raise unreadable("MP3")
             at += tag
+            continue
+        if data[at] == 0:  # padding some writers leave after a tag: skipped, it says nothing
+            found = _NONZERO.search(data, at, end)
+            at = found.start() if found else end
             continue
         length = frame_length(data[at : at + 4])
         if length is None:
