@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -26,6 +26,9 @@ from app.db import Database, keep_checkpointing
 from app.deps.common import LoginRequired
 from app.kit.rendering import STATIC_DIR, render
 from app.kit.rendering import configure as configure_rendering
+from app.kit.text import ERROR_TYPE as CONTROL_CHARACTERS
+from app.kit.text import MESSAGE as CONTROL_MESSAGE
+from app.kit.text import refuse_control_characters
 from app.live.admission import Admission
 from app.live.announce import Jobs
 from app.live.collector import tune_gc
@@ -103,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # No NUL or other control character reaches a route, from any part of a request.
+        dependencies=[Depends(refuse_control_characters)],
         docs_url=None,
         redoc_url=None,
     )
@@ -235,7 +240,10 @@ def _install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         )
         fields = ", ".join(dict.fromkeys(names))
-        return _error_page(request, 422, f"Please check these fields: {fields}.", None)
+        detail = f"Please check these fields: {fields}."
+        if any(e.get("type") == CONTROL_CHARACTERS for e in exc.errors()):
+            detail += f" {CONTROL_MESSAGE}."
+        return _error_page(request, 422, detail, None)
 
 
 UNEXPECTED = (

@@ -32,10 +32,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import httpx2 as httpx  # noqa: E402
-from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
-
-from app.security import SESSION_COOKIE  # noqa: E402
-from bench._phones import (  # noqa: E402
+from _phones import (  # noqa: E402
     EMAIL,
     PASSWORD,
     TABLE_SIZE,
@@ -49,6 +46,9 @@ from bench._phones import (  # noqa: E402
     start_server,
     stop_profiler,
 )
+from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
+
+from app.security import SESSION_COOKIE  # noqa: E402
 from tests.live_phones import CSRF_RE, LeanPhone  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 

@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from app.config import Settings
 from app.db import Database
 from app.models.accounts import Facilitator, TokenScope
-from app.models.base import utcnow
+from app.models.base import ID_MAX, utcnow
 from app.security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -70,6 +70,12 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
+
+# An id in the path or the query: declared with its bounds (`ID_MAX`, what a PostgreSQL
+# integer column holds) so a larger one is refused as the schema says rather than looked up.
+RowId = Annotated[int, Path(ge=1, le=ID_MAX)]
+QueryId = Annotated[int, Query(ge=1, le=ID_MAX)]
+OptionalQueryId = Annotated[int | None, Query(ge=1, le=ID_MAX)]
 
 
 class LoginRequired(Exception):

@@ -8,7 +8,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from app.deps.common import SessionDep
+from app.deps.common import RowId, SessionDep
 
 T = TypeVar("T")
 
@@ -19,7 +19,8 @@ def row_loader(
     """A dependency taking the path parameter `key` (an int) and `owner_dep` (a dependency
     type, e.g. `FacilitatorDep` or a parent row's loader), returning
     `get(session=…, <owner>=…, <key>=…)`. Its signature is what FastAPI reads, so the path
-    parameter is documented exactly as a hand-written `def load(network_id: int, …)`'s."""
+    parameter is documented exactly as a hand-written `def load(network_id: RowId, …)`'s
+    (an int from 1 to `ID_MAX`)."""
 
     def load(**values: Any) -> T:
         return get(session=values["session"], **{owner: values[owner], key: values[key]})
@@ -27,7 +28,7 @@ def row_loader(
     keyword = inspect.Parameter.KEYWORD_ONLY
     load.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
-            inspect.Parameter(key, keyword, annotation=int),
+            inspect.Parameter(key, keyword, annotation=RowId),
             inspect.Parameter("session", keyword, annotation=SessionDep),
             inspect.Parameter(owner, keyword, annotation=owner_dep),
         ]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from app.kit import text
 from app.security import CSRF_HEADER
 from app.services.errors import DomainError, Invalid
 
@@ -67,9 +68,19 @@ def build(model: type[Any], **values: Any) -> Any:
         raise Invalid(readable(exc)) from exc
 
 
+def _plain_text(pairs: list[tuple[str, Any]]) -> None:
+    """Refuse control characters in a form read here, as `app.kit.text` does for the bodies
+    FastAPI reads."""
+    errors = text.in_pairs(pairs, "body")
+    if errors:
+        raise RequestValidationError(errors)
+
+
 async def form_data(request: Request) -> FormData:
     """The posted form, for forms whose fields depend on the data (attendance, plans)."""
-    return await request.form(max_fields=5000)
+    form = await request.form(max_fields=5000)
+    _plain_text(form.multi_items())
+    return form
 
 
 FormDep = Annotated[FormData, Depends(form_data)]
@@ -110,14 +121,18 @@ async def form_pairs(request: Request, *, max_fields: int) -> list[tuple[str, st
     already). Too many fields answer as FastAPI's validation would."""
     urlencoded = request.headers.get("content-type", "").startswith(_URLENCODED)
     if not (urlencoded and request.headers.get(CSRF_HEADER) is not None):
-        return [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
+        pairs = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
+        _plain_text(pairs)
+        return pairs
     body = (await request.body()).decode("utf-8", "replace")
     try:
-        return parse_qsl(body, keep_blank_values=True, max_num_fields=max_fields)
+        parsed = parse_qsl(body, keep_blank_values=True, max_num_fields=max_fields)
     except ValueError:
         raise RequestValidationError(
             [{"loc": ("body",), "msg": "Too many fields", "type": "value_error"}]
         ) from None
+    _plain_text(parsed)
+    return parsed
 
 
 def validated(model: type[M], fields: Mapping[str, Any]) -> M:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import RowRef, UTCDateTime, utcnow
 
 MAX_ANSWER = 10_000
 
@@ -73,13 +73,13 @@ class ActionPlanCreate(SQLModel):
         description="network: a local group's action plan (needs group_id); "
         "project: the network's full theory of change (no group_id).",
     )
-    group_id: int | None = None
+    group_id: RowRef | None = None
     title: str = Field(default="", max_length=200, description="Defaults from the group.")
 
 
 class AnswerUpdate(SQLModel):
     body: str | None = Field(default=None, max_length=MAX_ANSWER)
-    evidence_item_ids: list[int] | None = Field(
+    evidence_item_ids: list[RowRef] | None = Field(
         default=None,
         max_length=200,
         description="Evidence items this answer cites; replaces the earlier list when given.",

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from annotated_types import Ge, Le
 from sqlalchemy import Column, DateTime
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
+
+# The largest id a row can have: PostgreSQL's integer columns stop here (SQLite's go further).
+ID_MAX = 2**31 - 1
+# An id a client names in a body: declared with its bounds in the schema, refused past them.
+RowRef = Annotated[int, Ge(1), Le(ID_MAX)]
 
 M = TypeVar("M", bound=SQLModel)
 

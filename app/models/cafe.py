@@ -7,13 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, NamedTuple, Protocol
 
-from pydantic import StringConstraints, model_validator
+from pydantic import StrictBool, StringConstraints, model_validator
 from sqlalchemy import Column, String, UniqueConstraint, event, inspect, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Field, SQLModel, col
 
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import RowRef, UTCDateTime, utcnow
 
 # Text a person types: surrounding spaces dropped before the length is checked, so a
 # question or title of spaces alone is refused rather than stored blank.
@@ -255,14 +255,25 @@ class TableSpec(SQLModel):
 
 
 class TableQuestionSpec(SQLModel):
-    table: int = Field(ge=1, description="Table number (1-based).")
+    table: int = Field(ge=1, le=200, description="Table number (1-based).")
     question: Typed = Field(min_length=1, max_length=500)
 
 
 class RoundSpec(RoundBase):
     table_questions: list[TableQuestionSpec] = Field(
-        default_factory=list, description="Optional per-table questions for this round."
+        default_factory=list,
+        max_length=200,
+        description="Optional per-table questions for this round, one per table at most.",
     )
+
+    @model_validator(mode="after")
+    def _one_question_a_table(self) -> RoundSpec:
+        seen: set[int] = set()
+        for tq in self.table_questions:
+            if tq.table in seen:
+                raise ValueError(f"table_questions gives table {tq.table} two questions")
+            seen.add(tq.table)
+        return self
 
 
 class CafeCreate(CafeBase):
@@ -273,11 +284,11 @@ class CafeCreate(CafeBase):
     table_capacity: int = Field(default=6, ge=2, le=30)
     rounds: list[RoundSpec] = Field(min_length=1, max_length=20)
     seating_mode: SeatingMode = SeatingMode.PLANNED
-    names_visible: bool = Field(
+    names_visible: StrictBool = Field(
         default=False, description="Show participants' names to other participants."
     )
     reaction_budget: int = Field(default=3, ge=0, le=20)
-    premoderation: bool = False
+    premoderation: StrictBool = False
 
     @model_validator(mode="after")
     def _tables_given(self) -> CafeCreate:
@@ -303,10 +314,10 @@ class CafeUpdate(SQLModel):
     reaction_budget: int | None = Field(
         default=None, ge=0, le=20, description="Votes per person per round (0: no voting)."
     )
-    premoderation: bool | None = Field(
+    premoderation: StrictBool | None = Field(
         default=None, description="New cards wait for the facilitator's approval."
     )
-    names_visible: bool | None = Field(
+    names_visible: StrictBool | None = Field(
         default=None,
         description="Show participants' names to other participants. Can be switched on only "
         "before anyone has joined: people joined on the promise that their name stays hidden.",
@@ -398,8 +409,8 @@ class NextRoundRequest(SQLModel):
 
 
 class MoveRequest(SQLModel):
-    table_id: int
+    table_id: RowRef
 
 
 class HostRequest(SQLModel):
-    table_id: int | None = Field(description="Table to host; null removes the host role.")
+    table_id: RowRef | None = Field(description="Table to host; null removes the host role.")

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from app.models.base import RowRef
 from app.models.evidence import ThemeBase
 
 
@@ -58,7 +59,7 @@ class ContributionPage(SQLModel):
 
 
 class ThemeCreate(ThemeBase):
-    contribution_ids: list[int] = Field(
+    contribution_ids: list[RowRef] = Field(
         default_factory=list, max_length=5000, description="Contributions to put in it at once"
     )
 

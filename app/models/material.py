@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import RowRef, UTCDateTime, utcnow
 
 MAX_TITLE = 200
 MAX_HEADING = 200
@@ -247,8 +247,8 @@ class VersionDetail(VersionPublic):
 
 
 class EvidenceMerge(SQLModel):
-    contribution_ids: list[int] = Field(default_factory=list, max_length=500)
-    theme_ids: list[int] = Field(
+    contribution_ids: list[RowRef] = Field(default_factory=list, max_length=500)
+    theme_ids: list[RowRef] = Field(
         default_factory=list, max_length=100, description="Merge every visible contribution."
     )
     paraphrase: str = Field(

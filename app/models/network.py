@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, StrictBool
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import RowRef, UTCDateTime, utcnow
 
 
 class NetworkBase(SQLModel):
@@ -180,6 +180,7 @@ class GroupPublic(SQLModel):
 
 class MemberCreate(MemberBase):
     role: StakeholderRole
+    consent_given: StrictBool = False
 
 
 class MemberUpdate(SQLModel):
@@ -188,7 +189,7 @@ class MemberUpdate(SQLModel):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
     accessibility_needs: str | None = Field(default=None, max_length=2000)
-    consent_given: bool | None = None
+    consent_given: StrictBool | None = None
     consent_note: str | None = Field(default=None, max_length=1000)
 
 
@@ -246,8 +247,8 @@ class ScheduleRequest(SQLModel):
 
 
 class AttendanceMark(SQLModel):
-    member_id: int
-    attended: bool
+    member_id: RowRef
+    attended: StrictBool
     hours: float | None = Field(
         default=None,
         ge=0,

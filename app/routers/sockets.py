@@ -12,6 +12,7 @@ from fastapi import APIRouter, WebSocket
 
 from app.config import Settings
 from app.db import Database
+from app.deps.common import RowId
 from app.live.facilitator import (
     console_view,
     facilitator_cafe,
@@ -56,7 +57,7 @@ def _take(websocket: WebSocket, settings: Settings, person: Hashable | None) -> 
 
 
 @router.websocket("/ws/p/{cafe_id}")
-async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
+async def participant_socket(websocket: WebSocket, cafe_id: RowId) -> None:
     settings, db, hub, cache = _parts(websocket)
     if not origin_allowed(websocket, settings):
         await _refuse(websocket)
@@ -82,7 +83,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: int) -> None:
         SOCKETS.release(held)
 
 
-async def _facilitator_view(websocket: WebSocket, cafe_id: int, *, console: bool) -> None:
+async def _facilitator_view(websocket: WebSocket, cafe_id: RowId, *, console: bool) -> None:
     """The console or the projector, for the café's own facilitator only; they redraw at
     most five times a second."""
     settings, db, hub, cache = _parts(websocket)
@@ -115,10 +116,10 @@ async def _facilitator_view(websocket: WebSocket, cafe_id: int, *, console: bool
 
 
 @router.websocket("/ws/console/{cafe_id}")
-async def console_socket(websocket: WebSocket, cafe_id: int) -> None:
+async def console_socket(websocket: WebSocket, cafe_id: RowId) -> None:
     await _facilitator_view(websocket, cafe_id, console=True)
 
 
 @router.websocket("/ws/projector/{cafe_id}")
-async def projector_socket(websocket: WebSocket, cafe_id: int) -> None:
+async def projector_socket(websocket: WebSocket, cafe_id: RowId) -> None:
     await _facilitator_view(websocket, cafe_id, console=False)

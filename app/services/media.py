@@ -2,9 +2,10 @@
 
 A file's type is read from its first bytes, never from its name or the browser's claim.
 Photos are decoded and encoded again from their pixels alone, so no metadata survives
-(EXIF with GPS position, camera serial, XMP, ICC, comments); voice notes lose their tags
-and user data (`app.services.voice`). Files get random names under
-the media directory and are served only to people of the café and its facilitator.
+(EXIF with GPS position, camera serial, XMP, ICC, comments); voice notes must read as the
+kind they start like all the way through, and lose every tag (`app.services.voice`). Files
+get random names under the media directory and are served only to people of the café and its
+facilitator.
 """
 
 from __future__ import annotations

@@ -462,3 +462,59 @@ def test_a_running_cafes_settings_change_through_the_api(
         assert r.status_code == 422, bad
         assert r.json()["detail"]
     assert client.get(url, headers=api_headers).json()["reaction_budget"] == 5
+
+
+def test_one_table_given_two_questions_in_a_round_is_a_readable_422(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    payload = cafe_payload()
+    payload["rounds"][0]["table_questions"] = [
+        {"table": 2, "question": "What helps?"},
+        {"table": 2, "question": "What gets in the way?"},
+    ]
+    r = client.post("/api/v1/cafes", json=payload, headers=api_headers)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["msg"] == (
+        "Value error, table_questions gives table 2 two questions"
+    )
+
+
+def test_booleans_are_json_booleans(client: TestClient, api_headers: dict[str, str]) -> None:
+    """0 and 1 are numbers: a client sending them for a switch has made a mistake."""
+    cafe = client.post("/api/v1/cafes", json=cafe_payload(), headers=api_headers).json()
+    for body in ({"names_visible": 0}, {"premoderation": 1}, {"premoderation": "yes"}):
+        r = client.patch(f"/api/v1/cafes/{cafe['id']}", json=body, headers=api_headers)
+        assert r.status_code == 422, body
+        assert r.json()["detail"][0]["type"] == "bool_type"
+    created = client.post("/api/v1/cafes", json=cafe_payload(names_visible=1), headers=api_headers)
+    assert created.status_code == 422
+    r = client.patch(
+        f"/api/v1/cafes/{cafe['id']}", json={"names_visible": True}, headers=api_headers
+    )
+    assert r.status_code == 200 and r.json()["names_visible"] is True
+
+
+def test_ids_are_bounded_as_the_schema_says(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    """An id past what the database holds is refused by the schema's own bound (declared in
+    /openapi.json), naming the parameter, on SQLite and PostgreSQL alike."""
+    schema = client.get("/openapi.json").json()
+    cafe_id = schema["paths"]["/api/v1/cafes/{cafe_id}"]["get"]["parameters"][0]
+    assert cafe_id["schema"]["minimum"] == 1
+    assert cafe_id["schema"]["maximum"] == 2**31 - 1
+    for bad in (2**31, 2**63, 0):
+        r = client.get(f"/api/v1/cafes/{bad}", headers=api_headers)
+        assert r.status_code == 422, bad
+        assert r.json()["detail"][0]["loc"] == ["path", "cafe_id"]
+    assert client.get(f"/api/v1/cafes/{2**31 - 1}", headers=api_headers).status_code == 404
+    # And an id named in a body.
+    cafe = client.post("/api/v1/cafes", json=cafe_payload(), headers=api_headers).json()
+    r = client.post(
+        f"/api/v1/cafes/{cafe['id']}/participants/1/move",
+        json={"table_id": 2**31},
+        headers=api_headers,
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "table_id"]
+    assert r.json()["detail"][0]["msg"] == f"Input should be less than or equal to {2**31 - 1}"

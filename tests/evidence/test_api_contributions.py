@@ -319,3 +319,21 @@ def test_change_numbers_are_committed_in_their_order(
         assert taken == [mine + 1]
     finally:
         engine.dispose()
+
+
+def test_a_theme_name_differing_only_by_a_non_ascii_capital_is_taken(
+    client: TestClient, api_headers: dict[str, str], session: Session, facilitator: Facilitator
+) -> None:
+    """SQLite's lower() leaves "Ä" alone: "Ärger" a second time answered 500 there."""
+    cafe = make_cafe(session, facilitator)
+    first = client.post(_url(cafe, "themes"), json={"name": "Ärger"}, headers=api_headers)
+    assert first.status_code == 201
+    for name in ("Ärger", "ärger", "ÄRGER"):
+        r = client.post(_url(cafe, "themes"), json={"name": name}, headers=api_headers)
+        assert r.status_code == 409, name
+        assert r.json() == {"detail": f"There is already a theme called “{name}”."}
+    other = client.post(_url(cafe, "themes"), json={"name": "Straße"}, headers=api_headers)
+    renamed = client.patch(
+        _url(cafe, f"themes/{other.json()['id']}"), json={"name": "ärger"}, headers=api_headers
+    )
+    assert renamed.status_code == 409

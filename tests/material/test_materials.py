@@ -1081,3 +1081,18 @@ def test_simultaneous_publish_and_next_version_happen_once(
     assert four_at_once("POST", f"{base}/{mid}/versions") == [201, 409, 409, 409]
     versions = client.get(f"{base}/{mid}/versions", headers=api_headers).json()["items"]
     assert [(v["number"], v["status"]) for v in versions] == [(1, "published"), (2, "draft")]
+
+
+def test_a_method_the_listing_addresses_do_not_take_is_405_not_a_bad_material_id(
+    client: TestClient, api_headers: dict[str, str], world: dict[str, Any]
+) -> None:
+    """`candidates` is not a material's id: PATCH there is a method the address does not
+    take, not a material id that is not a number."""
+    base = _materials(world["network"].id)
+    for name in ("candidates", "cross-group", "evidence", "uses", "import"):
+        r = client.patch(f"{base}/{name}", json={}, headers=api_headers)
+        assert r.status_code == 405, name
+        assert r.json() == {"detail": "That action is not possible at this address."}
+    assert client.patch(f"{base}/candidates", headers=api_headers).headers["allow"] == "GET"
+    assert client.delete(f"{base}/import", headers=api_headers).headers["allow"] == "POST"
+    assert client.patch(f"{base}/999", json={"title": "x"}, headers=api_headers).status_code == 404

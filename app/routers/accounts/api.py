@@ -14,6 +14,7 @@ from app.deps.common import (
     ApiWriter,
     ApiWriterCaller,
     NowDep,
+    RowId,
     SessionDep,
     api_errors,
 )
@@ -130,7 +131,7 @@ def api_token_create(
     responses=api_errors(not_found="No such token of yours"),
 )
 def api_token_revoke(
-    token_id: int, session: SessionDep, facilitator: ApiWriter, now: NowDep
+    token_id: RowId, session: SessionDep, facilitator: ApiWriter, now: NowDep
 ) -> Response:
     """Revoke a token; it stops working at once."""
     accounts.revoke_api_token(session=session, facilitator=facilitator, token_id=token_id, now=now)

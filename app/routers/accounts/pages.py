@@ -11,6 +11,7 @@ from app.deps.common import (
     CsrfDep,
     FacilitatorDep,
     NowDep,
+    RowId,
     SessionDep,
     facilitator_id_if_signed_in,
 )
@@ -140,7 +141,7 @@ def tokens_create(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def tokens_revoke(
-    token_id: int, session: SessionDep, facilitator: FacilitatorDep, now: NowDep
+    token_id: RowId, session: SessionDep, facilitator: FacilitatorDep, now: NowDep
 ) -> Response:
     accounts.revoke_api_token(session=session, facilitator=facilitator, token_id=token_id, now=now)
     return see_other("/account/tokens")

@@ -15,7 +15,7 @@ from fastapi import (
 from sqlmodel import Session
 
 from app.deps.cafe import ERRORS, WriteCafe
-from app.deps.common import NowDep, SessionDep
+from app.deps.common import NowDep, RowId, SessionDep
 from app.live.announce import AnnounceDep, Announcer
 from app.live.board import announce_board, moderate
 from app.models.cafe import Cafe
@@ -38,7 +38,7 @@ class Moderator:
     announce: Announcer
 
     def act(
-        self, action: str, cafe: Cafe, contribution_id: int, body: ModerationRequest | None
+        self, action: str, cafe: Cafe, contribution_id: RowId, body: ModerationRequest | None
     ) -> ModerationPublic:
         """Do it, tell the table and the console, and show the card as it now is."""
         contribution, events = moderate(
@@ -65,7 +65,7 @@ ModerationBody = Annotated[ModerationRequest | None, Body()]
 
 @router.post("/{cafe_id}/contributions/{contribution_id}/hide", responses=ERRORS)
 def api_hide(
-    cafe: WriteCafe, contribution_id: int, moderator: ModeratorDep, body: ModerationBody = None
+    cafe: WriteCafe, contribution_id: RowId, moderator: ModeratorDep, body: ModerationBody = None
 ) -> ModerationPublic:
     """Hide a contribution: it leaves every phone at once and stays on record."""
     return moderator.act("hide", cafe, contribution_id, body)
@@ -73,13 +73,15 @@ def api_hide(
 
 @router.post("/{cafe_id}/contributions/{contribution_id}/restore", responses=ERRORS)
 def api_restore(
-    cafe: WriteCafe, contribution_id: int, moderator: ModeratorDep, body: ModerationBody = None
+    cafe: WriteCafe, contribution_id: RowId, moderator: ModeratorDep, body: ModerationBody = None
 ) -> ModerationPublic:
     """Put a hidden contribution back on its board (a safeguarding flag counts as dealt with)."""
     return moderator.act("restore", cafe, contribution_id, body)
 
 
 @router.post("/{cafe_id}/contributions/{contribution_id}/approve", responses=ERRORS)
-def api_approve(cafe: WriteCafe, contribution_id: int, moderator: ModeratorDep) -> ModerationPublic:
+def api_approve(
+    cafe: WriteCafe, contribution_id: RowId, moderator: ModeratorDep
+) -> ModerationPublic:
     """Approve a contribution that waits for pre-moderation, so it shows on its board."""
     return moderator.act("approve", cafe, contribution_id, None)

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 
 from app.db import Database
 from app.deps.cafe import OwnedCafe
-from app.deps.common import CsrfDep, NowDep, SessionDep
+from app.deps.common import CsrfDep, NowDep, RowId, SessionDep
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep
 from app.live.board import announce_board, moderate
@@ -34,7 +34,7 @@ def moderate_from_console(
     session: SessionDep,
     now: NowDep,
     announce: AnnounceDep,
-    contribution_id: int,
+    contribution_id: RowId,
     action: str,
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:

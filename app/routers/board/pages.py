@@ -28,7 +28,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import Database
 from app.deps.board import read_post_form
-from app.deps.common import CsrfDep, NowDep, SessionDep
+from app.deps.common import CsrfDep, NowDep, RowId, SessionDep
 from app.deps.phone import (
     CafeByCode,
     Phone,
@@ -332,7 +332,7 @@ def _post_as_phone(
 
 @router.get("/p/{code}/contributions/{contribution_id}/edit")
 def edit_page(
-    request: Request, cafe: CafeByCode, session: SessionDep, contribution_id: int
+    request: Request, cafe: CafeByCode, session: SessionDep, contribution_id: RowId
 ) -> Response:
     """The page to change, illustrate or withdraw one of my contributions."""
     person = joined_person(request, session, cafe)
@@ -376,7 +376,7 @@ def _edit_page(
 @router.post("/p/{code}/contributions/{contribution_id}/edit")
 def edit_contribution(
     write: PhoneWriteDep,
-    contribution_id: int,
+    contribution_id: RowId,
     text: Annotated[str, Form(max_length=4 * MAX_TEXT)] = "",
     kind: Annotated[str, Form(max_length=40)] = "idea",
     evidence_type: Annotated[str, Form(max_length=40)] = "other",
@@ -442,7 +442,7 @@ def _confirm_page(
 @router.post("/p/{code}/contributions/{contribution_id}/withdraw")
 def withdraw_contribution(
     write: PhoneWriteDep,
-    contribution_id: int,
+    contribution_id: RowId,
     confirmed: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Take back one of my contributions while its round is on. A phone without scripts is
@@ -478,7 +478,7 @@ def withdraw_contribution(
 @router.post("/p/{code}/contributions/{contribution_id}/react")
 def react(
     write: PhoneWriteDep,
-    contribution_id: int,
+    contribution_id: RowId,
     on: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Agree with a card on my table's board, or take my vote back (within my vote budget)."""
@@ -502,7 +502,7 @@ def react(
 @router.post("/p/{code}/contributions/{contribution_id}/concern")
 def raise_concern(
     write: PhoneWriteDep,
-    contribution_id: int,
+    contribution_id: RowId,
     confirmed: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Tell the facilitator privately that a card worries me: it is hidden at once. A phone

@@ -18,6 +18,7 @@ from app.deps.common import (
     CsrfDep,
     DatabaseDep,
     NowDep,
+    RowId,
     SessionDep,
     SettingsDep,
     facilitator_id_if_signed_in,
@@ -52,7 +53,7 @@ uploads = APIRouter(include_in_schema=False)
 async def upload_media(
     request: Request,
     code: str,
-    contribution_id: int,
+    contribution_id: RowId,
     settings: SettingsDep,
     db: DatabaseDep,
     now: NowDep,
@@ -112,7 +113,7 @@ async def upload_media(
 
 @router.get("/media/{media_id}")
 def media_file(
-    request: Request, media_id: int, session: SessionDep, settings: SettingsDep
+    request: Request, media_id: RowId, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """A photo or voice note, for people of its café and its facilitator only."""
     found = media_service.media_of(session=session, media_id=media_id)

@@ -14,6 +14,7 @@ from app.deps.common import (
     ApiReader,
     ApiWriter,
     NowDep,
+    RowId,
     SessionDep,
     SettingsDep,
 )
@@ -51,7 +52,7 @@ def _public(room: Room, cafe: Cafe) -> CafePublic:
     return _summary(room.session, cafe, room.settings, room.now)
 
 
-def _participant(room: Room, participant_id: int) -> ParticipantPublic:
+def _participant(room: Room, participant_id: RowId) -> ParticipantPublic:
     person = room.session.get(Participant, participant_id)
     if person is None:
         raise NotFound("No such person in this café.")
@@ -169,7 +170,7 @@ def participants(cafe: ReadCafe, session: SessionDep) -> list[ParticipantPublic]
 
 @router.post("/{cafe_id}/participants/{participant_id}/move", responses=ERRORS)
 def move(
-    participant_id: int, body: MoveRequest, cafe: WriteCafe, room: RoomDep
+    participant_id: RowId, body: MoveRequest, cafe: WriteCafe, room: RoomDep
 ) -> ParticipantPublic:
     """Move a person to another table in the current round."""
     room.run(RoomAction.MOVE, cafe, participant_id=participant_id, table_id=body.table_id)
@@ -178,7 +179,7 @@ def move(
 
 @router.post("/{cafe_id}/participants/{participant_id}/host", responses=ERRORS)
 def host(
-    participant_id: int, body: HostRequest, cafe: WriteCafe, room: RoomDep
+    participant_id: RowId, body: HostRequest, cafe: WriteCafe, room: RoomDep
 ) -> ParticipantPublic:
     """Make a person host of a table (they stay there), or remove the role with null."""
     room.run(RoomAction.HOST, cafe, participant_id=participant_id, table_id=body.table_id)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request, Response
 
 from app.deps.cafe import OwnedCafe, RoomDep
 from app.deps.cafe_form import CafeFormDep, SettingsFormDep, parse_cafe_form, parse_settings_form
-from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import CsrfDep, FacilitatorDep, NowDep, RowId, SessionDep, SettingsDep
 from app.kit.forms import refusal, see_other
 from app.kit.qr import qr_svg
 from app.kit.rendering import render
@@ -163,7 +163,7 @@ def save_settings(
 def move_page(
     request: Request,
     cafe: OwnedCafe,
-    participant_id: int,
+    participant_id: RowId,
     session: SessionDep,
     now: NowDep,
     facilitator: FacilitatorDep,

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from app.deps.cafe import ERRORS, ReadCafe, WriteCafe
-from app.deps.common import DatabaseDep, NowDep, SessionDep
+from app.deps.common import DatabaseDep, NowDep, RowId, SessionDep
 from app.kit.downloads import notes_response
 from app.models.cafe import Cafe, StakeholderRole
 from app.models.evidence import ContributionKind, ContributionStatus, EvidenceType
@@ -107,7 +107,7 @@ def list_themes(cafe: ReadCafe, session: SessionDep) -> list[ThemePublic]:
     ]
 
 
-def _theme_public(session: SessionDep, cafe: Cafe, theme_id: int) -> ThemePublic:
+def _theme_public(session: SessionDep, cafe: Cafe, theme_id: RowId) -> ThemePublic:
     found = next(
         s for s in theme_service.themes_of(session=session, cafe=cafe) if s.theme.id == theme_id
     )
@@ -132,7 +132,7 @@ def create_theme(
 
 @router.patch("/{cafe_id}/themes/{theme_id}", responses=ERRORS)
 def update_theme(
-    theme_id: int, body: ThemeUpdate, cafe: WriteCafe, session: SessionDep
+    theme_id: RowId, body: ThemeUpdate, cafe: WriteCafe, session: SessionDep
 ) -> ThemePublic:
     """Rename a theme or change its description."""
     theme_service.update_theme(
@@ -146,7 +146,7 @@ def update_theme(
 
 
 @router.delete("/{cafe_id}/themes/{theme_id}", status_code=204, responses=ERRORS)
-def delete_theme(theme_id: int, cafe: WriteCafe, session: SessionDep, now: NowDep) -> Response:
+def delete_theme(theme_id: RowId, cafe: WriteCafe, session: SessionDep, now: NowDep) -> Response:
     """Delete a theme; its contributions stay."""
     theme_service.delete_theme(session=session, cafe=cafe, theme_id=theme_id, now=now)
     return Response(status_code=204)
@@ -154,8 +154,8 @@ def delete_theme(theme_id: int, cafe: WriteCafe, session: SessionDep, now: NowDe
 
 def _regroup(
     change: Callable[..., int],
-    theme_id: int,
-    contribution_id: int,
+    theme_id: RowId,
+    contribution_id: RowId,
     cafe: Cafe,
     session: Session,
     now: datetime,
@@ -169,7 +169,7 @@ def _regroup(
 
 @router.post("/{cafe_id}/themes/{theme_id}/contributions/{contribution_id}", responses=ERRORS)
 def assign(
-    theme_id: int, contribution_id: int, cafe: WriteCafe, session: SessionDep, now: NowDep
+    theme_id: RowId, contribution_id: RowId, cafe: WriteCafe, session: SessionDep, now: NowDep
 ) -> ContributionRecord:
     """Put a contribution in a theme (doing it twice changes nothing)."""
     return _regroup(theme_service.assign, theme_id, contribution_id, cafe, session, now)
@@ -177,7 +177,7 @@ def assign(
 
 @router.delete("/{cafe_id}/themes/{theme_id}/contributions/{contribution_id}", responses=ERRORS)
 def unassign(
-    theme_id: int, contribution_id: int, cafe: WriteCafe, session: SessionDep, now: NowDep
+    theme_id: RowId, contribution_id: RowId, cafe: WriteCafe, session: SessionDep, now: NowDep
 ) -> ContributionRecord:
     """Take a contribution out of a theme."""
     return _regroup(theme_service.unassign, theme_id, contribution_id, cafe, session, now)

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from app.db import Database
 from app.deps.cafe import OwnedCafe
-from app.deps.common import CsrfDep, DatabaseDep, FacilitatorDep, NowDep, SessionDep
+from app.deps.common import CsrfDep, DatabaseDep, FacilitatorDep, NowDep, RowId, SessionDep
 from app.deps.phone import CafeByCode, remembered
 from app.kit.downloads import notes_response
 from app.kit.forms import refusal, see_other
@@ -216,7 +216,7 @@ def create_theme(
 
 @router.post("/cafes/{cafe_id}/harvest/themes/{theme_id}/edit")
 def edit_theme(
-    theme_id: int,
+    theme_id: RowId,
     write: HarvestWriteDep,
     name: Annotated[str, Form(max_length=200)] = "",
     description: Annotated[str, Form(max_length=2000)] = "",
@@ -236,7 +236,7 @@ def edit_theme(
 
 
 @router.post("/cafes/{cafe_id}/harvest/themes/{theme_id}/delete")
-def delete_theme(theme_id: int, write: HarvestWriteDep) -> Response:
+def delete_theme(theme_id: RowId, write: HarvestWriteDep) -> Response:
     """Delete a theme; its contributions stay on the wall."""
     theme = theme_service.delete_theme(
         session=write.session, cafe=write.cafe, theme_id=theme_id, now=write.now
@@ -291,7 +291,7 @@ def download_notes(
 
 
 def _stream_template(
-    db: Database, cafe_id: int, now: datetime, base: Mapping[str, Any]
+    db: Database, cafe_id: RowId, now: datetime, base: Mapping[str, Any]
 ) -> Iterator[bytes]:
     with db.read_session() as session:
         cafe = session.get(Cafe, cafe_id)

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
-from app.deps.common import NowDep, SessionDep
+from app.deps.common import NowDep, OptionalQueryId, QueryId, SessionDep
 from app.deps.material import (
     ERRORS,
     After,
@@ -29,6 +29,7 @@ from app.deps.material import (
 )
 from app.deps.network import ReadNetwork, WriteNetwork
 from app.kit.downloads import DOCX_MEDIA, downloaded
+from app.models.base import ID_MAX
 from app.models.material import (
     CandidatePublic,
     EvidenceItem,
@@ -120,8 +121,8 @@ def cross_group(network: ReadNetwork, session: SessionDep) -> list[SharedThemePu
 def candidates(
     network: ReadNetwork,
     session: SessionDep,
-    cafe_id: int | None = None,
-    group_id: int | None = None,
+    cafe_id: OptionalQueryId = None,
+    group_id: OptionalQueryId = None,
     theme: Annotated[str | None, Query(max_length=80, description="A theme name.")] = None,
     kind: Annotated[str | None, Query(max_length=12)] = None,
     evidence_type: Annotated[str | None, Query(max_length=20)] = None,
@@ -154,9 +155,10 @@ def evidence_items(
     network: ReadNetwork,
     session: SessionDep,
     contribution_id: Annotated[
-        int | None, Query(description="Only items made from this contribution.")
+        int | None,
+        Query(ge=1, le=ID_MAX, description="Only items made from this contribution."),
     ] = None,
-    material_id: int | None = None,
+    material_id: OptionalQueryId = None,
     after: After = None,
     limit: Limit = 50,
 ) -> Page[EvidenceItemPublic]:
@@ -177,9 +179,7 @@ def evidence_items(
 
 
 @router.get("/uses", responses=ERRORS)
-def uses(
-    network: ReadNetwork, session: SessionDep, contribution_id: Annotated[int, Query()]
-) -> list[UsePublic]:
+def uses(network: ReadNetwork, session: SessionDep, contribution_id: QueryId) -> list[UsePublic]:
     """Where a contribution was used: material, version and section of each evidence item."""
     return [
         public.use_public(u)
@@ -220,7 +220,7 @@ def import_material(
     return _summary(session, network, material)
 
 
-@router.get("/{material_id}", responses=ERRORS)
+@router.get("/{material_id:int}", responses=ERRORS)
 def read_material(
     material: ReadMaterial, network: ReadNetwork, session: SessionDep
 ) -> MaterialPublic:
@@ -228,7 +228,7 @@ def read_material(
     return _summary(session, network, material)
 
 
-@router.patch("/{material_id}", responses=ERRORS)
+@router.patch("/{material_id:int}", responses=ERRORS)
 def rename_material(
     body: MaterialUpdate,
     material: WriteMaterial,
@@ -241,7 +241,7 @@ def rename_material(
     return _summary(session, network, material)
 
 
-@router.delete("/{material_id}", status_code=204, responses=ERRORS)
+@router.delete("/{material_id:int}", status_code=204, responses=ERRORS)
 def delete_material(material: WriteMaterial, session: SessionDep) -> Response:
     """Delete a material that has never been published (409 once a version is published)."""
     version_service.delete_material(session=session, material=material)
@@ -251,7 +251,7 @@ def delete_material(material: WriteMaterial, session: SessionDep) -> Response:
 # --- versions -----------------------------------------------------------------------------
 
 
-@router.get("/{material_id}/versions", responses=ERRORS)
+@router.get("/{material_id:int}/versions", responses=ERRORS)
 def list_versions(
     material: ReadMaterial, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[VersionPublic]:
@@ -263,14 +263,14 @@ def list_versions(
     return Page[VersionPublic](items=[public.version_public(v) for v in page], next_cursor=cursor)
 
 
-@router.post("/{material_id}/versions", status_code=201, responses=ERRORS)
+@router.post("/{material_id:int}/versions", status_code=201, responses=ERRORS)
 def start_next_version(material: WriteMaterial, session: SessionDep, now: NowDep) -> VersionDetail:
     """Start the next version as a draft copy of the newest published one."""
     version = version_service.start_next_version(session=session, material=material, now=now)
     return _detail(session, material, version)
 
 
-@router.get("/{material_id}/versions/{number}", responses=ERRORS)
+@router.get("/{material_id:int}/versions/{number}", responses=ERRORS)
 def read_version(
     material: ReadMaterial, version: ReadVersion, session: SessionDep
 ) -> VersionDetail:
@@ -279,7 +279,7 @@ def read_version(
 
 
 @router.get(
-    "/{material_id}/versions/{number}/export",
+    "/{material_id:int}/versions/{number}/export",
     responses={
         **ERRORS,
         200: {
@@ -308,7 +308,7 @@ def export_version(
     )
 
 
-@router.post("/{material_id}/versions/{number}/publish", responses=ERRORS)
+@router.post("/{material_id:int}/versions/{number}/publish", responses=ERRORS)
 def publish_version(
     material: WriteMaterial,
     version: WriteVersion,
@@ -323,7 +323,7 @@ def publish_version(
     return _detail(session, material, version)
 
 
-@router.get("/{material_id}/diff", responses=ERRORS)
+@router.get("/{material_id:int}/diff", responses=ERRORS)
 def diff_versions(
     material: ReadMaterial,
     session: SessionDep,
@@ -341,7 +341,7 @@ def diff_versions(
 
 # --- sections -----------------------------------------------------------------------------
 
-SECTIONS = "/{material_id}/versions/{number}/sections"
+SECTIONS = "/{material_id:int}/versions/{number}/sections"
 
 
 @router.get(SECTIONS, responses=ERRORS)

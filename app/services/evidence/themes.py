@@ -100,10 +100,13 @@ def _clean_description(description: str) -> str:
 
 
 def _name_taken(session: Session, cafe: Cafe, name: str, *, other_than: int | None) -> bool:
-    query = select(Theme.id).where(Theme.cafe_id == cafe.id, func.lower(Theme.name) == name.lower())
+    """Whether another theme of the café has this name, whatever its case. Compared here, in
+    Python: SQLite's lower() leaves "Ä" as it is, so "Ärger" passed for new beside "Ärger"."""
+    query = select(Theme.id, Theme.name).where(Theme.cafe_id == cafe.id)
     if other_than is not None:
         query = query.where(Theme.id != other_than)
-    return session.exec(query).first() is not None
+    wanted = name.casefold()
+    return any(existing.casefold() == wanted for _, existing in session.exec(query))
 
 
 def create_theme(
