@@ -20,6 +20,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import Database
 from app.deps.common import DatabaseDep, NowDep, SessionDep, SettingsDep
+from app.live.reads import nearby
 from app.live.writer import sqlite_writer
 from app.models.cafe import Cafe, CafeTable, Participant, Round
 from app.security import (
@@ -124,8 +125,7 @@ async def cafe_from_code(
     SQLite the read is made right here on the event loop (a read of a local file that never
     waits for a lock takes less than the hop to a worker thread and back); elsewhere, and
     for the write that counts an unknown code, in a worker thread."""
-    read = functools.partial(_read_code, code, request, db, settings, now)
-    cafe = read() if db.local else await to_thread.run_sync(read)
+    cafe = await nearby(db, functools.partial(_read_code, code, request, db, settings, now))
     if cafe is None:
         count = functools.partial(_count_unknown, request, db, settings, now)
         await to_thread.run_sync(count)

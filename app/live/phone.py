@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from anyio import to_thread
 from starlette.websockets import WebSocket
 
 from app.db import Database
@@ -28,7 +27,7 @@ from app.live.fragments import (
     round_bundle,
 )
 from app.live.hub import CafeEvent, Event, ahead_channel, participant_channel
-from app.live.reads import new_cards, shared_boards
+from app.live.reads import nearby, new_cards, shared_boards
 from app.live.sockets import Parts
 from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant, Someone
@@ -72,7 +71,7 @@ async def phone_of_socket(websocket: WebSocket, db: Database, cafe_id: int) -> P
                 session=session, cafe=cafe, participant_id=participant_id, secret=secret
             )
 
-    code, person = await to_thread.run_sync(load)
+    code, person = await nearby(db, load)
     if person is None:
         return None
     query = websocket.query_params

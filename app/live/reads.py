@@ -44,6 +44,16 @@ def read_table_cards(
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
+
+
+async def nearby(db: Database, read: Callable[[], T]) -> T:
+    """Run a short read (and the drawing of its page) where it costs least: on SQLite right
+    here on the event loop, since a read of a local file in write-ahead mode never waits for
+    a lock and takes less than the hop to a worker thread and back (at the join burst the
+    hand-overs to worker threads were a sixth of the server's CPU, bench/joins.py);
+    elsewhere (a database over the network) in a worker thread, so the loop never waits."""
+    return read() if db.local else await to_thread.run_sync(read)
 
 
 class SharedReads(Generic[K, V]):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlmodel import Session
 
 from app.config import Settings
 from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
@@ -17,6 +20,7 @@ from app.live.announce import AnnounceDep, Announcer
 from app.live.forecasts import plan_ahead
 from app.live.fragments import board_context, new_page_id
 from app.live.hub import CafeEvent
+from app.live.reads import nearby
 from app.live.writer import sqlite_writer
 from app.models.cafe import Cafe, CafeStatus, Participant
 from app.services.cafe import participants as participant_service
@@ -54,13 +58,26 @@ def _join_form(
 
 
 @router.get("/j/{code}")
-def join_page(
+async def join_page(
     request: Request,
     cafe: CafeByCode,
     session: SessionDep,
     settings: SettingsDep,
     host: str | None = None,
     invite: Annotated[str | None, Query(max_length=300)] = None,
+) -> Response:
+    """A read and a form: drawn where it costs least (`nearby`), a room scanning at once."""
+    draw = functools.partial(_join_page, request, cafe, session, settings, host, invite)
+    return await nearby(request.app.state.db, draw)
+
+
+def _join_page(
+    request: Request,
+    cafe: Cafe,
+    session: Session,
+    settings: Settings,
+    host: str | None,
+    invite: str | None,
 ) -> Response:
     if cafe.status == CafeStatus.CLOSED:
         raise Conflict(
@@ -185,9 +202,15 @@ def _me(request: Request, session: SessionDep, cafe: Cafe) -> Participant | Redi
 
 
 @router.get("/p/{code}")
-def participant_page(
+async def participant_page(
     request: Request, cafe: CafeByCode, session: SessionDep, now: NowDep
 ) -> Response:
+    """Every phone's first page after joining: drawn where it costs least (`nearby`)."""
+    draw = functools.partial(_participant_page, request, cafe, session, now)
+    return await nearby(request.app.state.db, draw)
+
+
+def _participant_page(request: Request, cafe: Cafe, session: Session, now: datetime) -> Response:
     person = _me(request, session, cafe)
     if isinstance(person, RedirectResponse):
         return person
