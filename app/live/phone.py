@@ -30,7 +30,7 @@ from app.live.hub import CafeEvent, Event, ahead_channel, participant_channel
 from app.live.reads import nearby, new_cards, shared_boards
 from app.live.sockets import Parts
 from app.models.base import utcnow
-from app.models.cafe import Cafe, Participant, Someone
+from app.models.cafe import Participant, Someone
 from app.services.board.cards import Card, TableCards, board_for
 from app.services.board.rules import VISIBLE
 from app.services.cafe import people as people_service
@@ -63,12 +63,12 @@ async def phone_of_socket(websocket: WebSocket, db: Database, cafe_id: int) -> P
         return None
 
     def load() -> tuple[str, Participant | None]:
-        with db.read_session() as session:
-            cafe = session.get(Cafe, cafe_id)
-            if cafe is None:
-                return "", None
-            return cafe.code, people_service.participant_for_cookie(
-                session=session, cafe=cafe, participant_id=participant_id, secret=secret
+        with db.statement_session() as session:
+            return people_service.socket_person(
+                connection=session.connection(),
+                cafe_id=cafe_id,
+                participant_id=participant_id,
+                secret=secret,
             )
 
     code, person = await nearby(db, load)

@@ -118,6 +118,35 @@ def phone_writer(
     return cafe, _named(cafe, people, seats)
 
 
+_CODE_WITH_PERSON = (
+    sa_select(col(Cafe.code), *(c for _, c in _PERSON_COLUMNS))
+    .select_from(Cafe.__table__)  # type: ignore[attr-defined]
+    .outerjoin(
+        Participant.__table__,  # type: ignore[attr-defined]
+        (col(Participant.cafe_id) == Cafe.id) & (col(Participant.id) == bindparam("person")),
+    )
+    .where(col(Cafe.id) == bindparam("cafe_id"))
+)
+
+
+def socket_person(
+    *, connection: Connection, cafe_id: int, participant_id: int, secret: str
+) -> tuple[str, Participant | None]:
+    """For a phone's websocket: the join code of café `cafe_id` ("" if there is none) and
+    the person its cookie names there (None if nobody still in it), in one plain-row query
+    (a room's phones all connect at once; the ORM's path cost more than the query)."""
+    row = connection.execute(
+        _CODE_WITH_PERSON, {"cafe_id": cafe_id, "person": participant_id}
+    ).first()
+    if row is None:
+        return "", None
+    values = dict(zip(_PERSON_NAMES, row[1:], strict=True))
+    if values["id"] is None:
+        return row[0], None
+    person = as_loaded(Participant, values)
+    return row[0], person if _cookie_names(person, participant_id, secret) else None
+
+
 def _cookie_names(person: Participant, participant_id: int, secret: str) -> bool:
     """The cookie's participant id and secret name this person, who is still in the café."""
     return (
