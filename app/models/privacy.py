@@ -1,0 +1,60 @@
+"""The erasure log: what was erased, by whom and when, without the erased data itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UTCDateTime, utcnow
+
+# Who erased, when not a facilitator: the hourly job and `python -m app purge`.
+RETENTION_JOB = "retention job"
+
+
+class ErasureKind(StrEnum):
+    PARTICIPANT = "participant"
+    CAFE = "cafe"
+    MEMBER = "member"
+    NETWORK = "network"
+
+
+class ErasureLog(SQLModel, table=True):
+    """One erasure. Holds ids and counts only: no names, no text, no contact details.
+
+    `owner_id` is the facilitator who owned what was erased (so they can read the log);
+    `erased_by` is who did it: "facilitator 12" or "retention job"."""
+
+    __tablename__ = "erasure_log"
+
+    id: int = Field(default=None, primary_key=True)
+    owner_id: int = Field(index=True)
+    erased_by: str = Field(max_length=40)
+    kind: str = Field(max_length=12)
+    subject_id: int
+    reason: str = Field(default="request", max_length=12)
+    participants: int = 0
+    cards: int = 0
+    photos: int = 0
+    voice_notes: int = 0
+    votes: int = 0
+    evidence_items: int = 0
+    members: int = 0
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class ErasurePublic(SQLModel):
+    """What an erasure removed, in counts."""
+
+    kind: str
+    subject_id: int
+    reason: str = Field(description="request (the owner asked) or retention (past keep-for)")
+    participants: int
+    cards: int
+    photos: int
+    voice_notes: int
+    votes: int
+    evidence_items: int = Field(description="Evidence items whose quoted words were redacted.")
+    members: int
+    at: datetime
