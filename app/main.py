@@ -151,7 +151,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     )
     app.add_middleware(ErrorPages)  # inside the headers: its answers get them too
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, client_address=settings.log_client_address)
 
 
 def _wants_json(request: Request) -> bool:
