@@ -22,9 +22,7 @@ from tests.factories import make_cafe
 
 
 def lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
-    return [
-        json.loads(r.getMessage()) for r in caplog.records if r.name == "tablecloth.request"
-    ]
+    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "tablecloth.request"]
 
 
 def test_the_log_keeps_no_code_token_or_address(
