@@ -107,3 +107,97 @@ def test_erasing_a_cafe_removes_its_people_cards_and_files(
         2,
         1,
     )
+
+
+def _member_in_cafe(
+    client: TestClient, api_headers: dict[str, str], session: Session, facilitator: Facilitator
+) -> tuple[int, int, int]:
+    """A member who joined a meeting's café through their invite and posted a card;
+    returns the network, member and café ids."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.board.test_board import join, post
+    from tests.material_setup import make_group_cafe, make_network
+
+    network = make_network(session, facilitator)
+    group = make_group_cafe(session, facilitator, network, "South")
+    member = {
+        "display_name": "Morgan Reede",
+        "role": "carer",
+        "email": "morgan.reede@example.org",
+        "phone": "07700 900123",
+        "accessibility_needs": "Step-free access please",
+        "consent_given": True,
+    }
+    r = client.post(
+        f"/api/v1/networks/groups/{group.group.id}/members", json=member, headers=api_headers
+    )
+    assert r.status_code == 201, r.text
+    member_id = r.json()["id"]
+    client.post(f"/api/v1/cafes/{group.cafe.id}/rounds/next", headers=api_headers)
+    invites = client.get(
+        f"/api/v1/networks/meetings/{group.meeting.id}/invites", headers=api_headers
+    ).json()
+    invite = parse_qs(urlsplit(invites["items"][0]["url"]).query)["invite"][0]
+    phone = join(client, group.cafe.code, "Mo", invite=invite)
+    assert post(phone, group.cafe.code, WORDS).status_code == 303
+    return network.id, member_id, group.cafe.id
+
+
+def test_erasing_a_member_removes_their_details_and_what_they_said(
+    client: TestClient, api_headers: dict[str, str], session: Session, facilitator: Facilitator
+) -> None:
+    _, member_id, cafe_id = _member_in_cafe(client, api_headers, session, facilitator)
+    assert "morgan.reede@example.org" in everything(session) and WORDS in everything(session)
+
+    r = client.post(f"/api/v1/networks/members/{member_id}/erase", headers=api_headers)
+
+    assert r.status_code == 200, r.text
+    assert (r.json()["members"], r.json()["participants"], r.json()["cards"]) == (1, 1, 1)
+    session.expire_all()
+    stored = everything(session)
+    for held in ("Morgan Reede", "morgan.reede", "07700 900123", "Step-free", "Mo'", WORDS):
+        assert held not in stored
+    assert (
+        client.get(f"/api/v1/networks/members/{member_id}", headers=api_headers).status_code == 404
+    )
+    assert client.get(f"/api/v1/cafes/{cafe_id}", headers=api_headers).status_code == 200
+
+
+def test_erasing_a_network_erases_its_members_and_keeps_its_cafes(
+    client: TestClient, api_headers: dict[str, str], session: Session, facilitator: Facilitator
+) -> None:
+    network_id, _, cafe_id = _member_in_cafe(client, api_headers, session, facilitator)
+
+    r = client.post(f"/api/v1/networks/{network_id}/erase", headers=api_headers)
+
+    assert r.status_code == 200, r.text
+    assert (r.json()["kind"], r.json()["members"], r.json()["cards"]) == ("network", 1, 1)
+    session.expire_all()
+    stored = everything(session)
+    assert "Morgan Reede" not in stored and WORDS not in stored
+    assert client.get(f"/api/v1/networks/{network_id}", headers=api_headers).status_code == 404
+    assert client.get(f"/api/v1/cafes/{cafe_id}", headers=api_headers).status_code == 200
+
+
+def test_the_member_page_says_what_erasing_removes_and_erases(
+    logged_in: TestClient, api_headers: dict[str, str], session: Session, facilitator: Facilitator
+) -> None:
+    from tests.conftest import csrf_of
+
+    _, member_id, _ = _member_in_cafe(logged_in, api_headers, session, facilitator)
+    page = logged_in.get(f"/networks/members/{member_id}").text
+    assert "1 card, 0 photos, 0 voice notes and 0 votes" in page
+
+    r = logged_in.post(
+        f"/networks/members/{member_id}/delete",
+        data={
+            "csrf_token": csrf_of(logged_in, f"/networks/members/{member_id}"),
+            "confirm": "true",
+        },
+        follow_redirects=False,
+    )
+
+    assert r.status_code == 303
+    session.expire_all()
+    assert "Morgan Reede" not in everything(session) and WORDS not in everything(session)
