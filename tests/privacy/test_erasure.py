@@ -201,3 +201,66 @@ def test_the_member_page_says_what_erasing_removes_and_erases(
     assert r.status_code == 303
     session.expire_all()
     assert "Morgan Reede" not in everything(session) and WORDS not in everything(session)
+
+
+def test_the_owner_erases_a_person_from_a_page_that_says_what_goes(
+    logged_in: TestClient,
+    api_headers: dict[str, str],
+    session: Session,
+    facilitator: Facilitator,
+    settings: Settings,
+) -> None:
+    from tests.conftest import csrf_of
+
+    scene = build(logged_in, api_headers, session, facilitator, settings.media_dir)
+    console = logged_in.get(f"/cafes/{scene.cafe_id}/console").text
+    here = f"/cafes/{scene.cafe_id}/people/{scene.alex_id}/erase"
+    assert f'href="{here}"' in console
+    page = logged_in.get(here).text
+    assert (
+        f"This removes {NAME}'s name, role and preferences, 1 card, 1 photo, "
+        "0 voice notes and 1 vote; 2 quotes in materials will read" in page
+    )
+    unticked = logged_in.post(here, data={"csrf_token": csrf_of(logged_in, here)})
+    assert unticked.status_code == 422
+    assert "Tick the box to confirm that the person should be erased." in unticked.text
+    assert scene.photo_path.exists()
+
+    r = logged_in.post(
+        here,
+        data={"csrf_token": csrf_of(logged_in, here), "confirm": "true"},
+        follow_redirects=False,
+    )
+
+    assert r.status_code == 303 and r.headers["location"] == f"/cafes/{scene.cafe_id}/console"
+    assert not scene.photo_path.exists()
+    session.expire_all()
+    assert NAME not in everything(session)
+
+
+def test_the_owner_erases_a_cafe_from_its_settings(
+    logged_in: TestClient,
+    api_headers: dict[str, str],
+    session: Session,
+    facilitator: Facilitator,
+    settings: Settings,
+) -> None:
+    from tests.conftest import csrf_of
+
+    scene = build(logged_in, api_headers, session, facilitator, settings.media_dir)
+    here = f"/cafes/{scene.cafe_id}/erase"
+    assert f'href="{here}"' in logged_in.get(f"/cafes/{scene.cafe_id}/settings").text
+    assert "2 people&#39;s names, 2 cards, 1 photo, 0 voice notes and 1 vote" in (
+        logged_in.get(here).text
+    )
+
+    r = logged_in.post(
+        here,
+        data={"csrf_token": csrf_of(logged_in, here), "confirm": "true"},
+        follow_redirects=False,
+    )
+
+    assert r.status_code == 303 and r.headers["location"] == "/dashboard"
+    assert logged_in.get(f"/cafes/{scene.cafe_id}/console").status_code == 404
+    session.expire_all()
+    assert NAME not in everything(session) and not scene.photo_path.exists()
