@@ -264,3 +264,36 @@ def test_the_owner_erases_a_cafe_from_its_settings(
     assert logged_in.get(f"/cafes/{scene.cafe_id}/console").status_code == 404
     session.expire_all()
     assert NAME not in everything(session) and not scene.photo_path.exists()
+
+
+def test_leaving_removes_the_name_and_on_request_everything_added(
+    client: TestClient,
+    api_headers: dict[str, str],
+    session: Session,
+    facilitator: Facilitator,
+    settings: Settings,
+) -> None:
+    from tests.board.test_board import join, post, token
+
+    scene = build(client, api_headers, session, facilitator, settings.media_dir)
+    cy = join(client, scene.code, "Cyrus Vantongeren")
+    assert post(cy, scene.code, "Cyrus would like evening sessions please").status_code == 303
+    page = cy.get(f"/p/{scene.code}").text
+    assert "Also remove everything I added" in page
+
+    left = cy.post(f"/p/{scene.code}/leave", data={"csrf_token": token(cy, scene.code)})
+    assert "Your name has been removed" in left.text
+    session.expire_all()
+    assert "Cyrus Vantongeren" not in everything(session)
+    assert "Cyrus would like evening sessions please" in everything(session)
+
+    dana = join(client, scene.code, "Dana Okonkwo-Reyes")
+    assert post(dana, scene.code, "Dana would like a quiet room").status_code == 303
+    gone = dana.post(
+        f"/p/{scene.code}/leave", data={"csrf_token": token(dana, scene.code), "erase": "true"}
+    )
+    assert "Your name and everything you added have been removed." in gone.text
+    session.expire_all()
+    assert "Dana" not in everything(session)
+    log = client.get("/api/v1/erasures", headers=api_headers).json()
+    assert [(e["kind"], e["cards"]) for e in log] == [("participant", 1)]

@@ -35,6 +35,8 @@ EXPIRED = "Removed: kept past the café's keep-for date"
 # Words shorter than this are not searched for in a section's own text: "Yes" would match
 # the lead's writing everywhere.
 QUOTE_MIN = 12
+# Who erased, when a person erased themselves on leaving a café.
+BY_THEMSELVES = "the person, on leaving"
 
 
 @dataclass
