@@ -58,3 +58,18 @@ class ErasurePublic(SQLModel):
     evidence_items: int = Field(description="Evidence items whose quoted words were redacted.")
     members: int
     at: datetime
+
+
+class KeepForUpdate(SQLModel):
+    keep_days: int | None = Field(
+        ge=1,
+        le=3650,
+        description="Days personal data is kept (after the café closes, or after the "
+        "network's last meeting); null: the server's default.",
+    )
+
+
+class KeepForPublic(SQLModel):
+    keep_days: int | None = Field(description="This café's or network's own period; null: none.")
+    default_days: int = Field(description="The server's default, used when keep_days is null.")
+    erase_on: datetime = Field(description="When its personal data will be erased.")

@@ -3,20 +3,24 @@ the log of erasures (ids and counts, never the erased data)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Response
 from sqlmodel import Session
 
+from app.config import Settings
 from app.deps.cafe import ERRORS as CAFE_ERRORS
-from app.deps.cafe import WriteCafe
+from app.deps.cafe import ReadCafe, WriteCafe
 from app.deps.common import ApiReader, NowDep, SessionDep, SettingsDep, api_errors
 from app.deps.network import ERRORS as NETWORK_ERRORS
-from app.deps.network import WriteMember, WriteNetwork
+from app.deps.network import ReadNetwork, WriteMember, WriteNetwork
 from app.live.announce import AnnounceDep
 from app.live.hub import CafeEvent
 from app.models.cafe import Cafe, Participant
-from app.models.privacy import ErasureLog, ErasurePublic
+from app.models.network import Network
+from app.models.privacy import ErasureLog, ErasurePublic, KeepForPublic, KeepForUpdate
 from app.services.errors import NotFound
-from app.services.privacy import erasure
+from app.services.privacy import erasure, retention
 
 router = APIRouter(prefix="/api/v1")
 
@@ -128,3 +132,55 @@ def erasures(facilitator: ApiReader, session: SessionDep) -> list[ErasurePublic]
     """Your erasures, newest first: what kind, which id, why (request or retention), when,
     and how many of each thing went. Never names or words."""
     return [_public(e) for e in erasure.log_of(session=session, owner_id=facilitator.id)]
+
+
+def _keep_for(row: Cafe | Network, erase_on: datetime, default_days: int) -> KeepForPublic:
+    return KeepForPublic(keep_days=row.keep_days, default_days=default_days, erase_on=erase_on)
+
+
+def _cafe_keep_for(cafe: Cafe, settings: Settings) -> KeepForPublic:
+    erase_on = retention.cafe_erase_on(cafe=cafe, default_days=settings.keep_days)
+    return _keep_for(cafe, erase_on, settings.keep_days)
+
+
+def _network_keep_for(session: Session, network: Network, settings: Settings) -> KeepForPublic:
+    erase_on = retention.network_erase_on(
+        session=session, network=network, default_days=settings.keep_days
+    )
+    return _keep_for(network, erase_on, settings.keep_days)
+
+
+@router.get("/cafes/{cafe_id}/keep-for", responses=CAFE_ERRORS, tags=["cafés"])
+def read_cafe_keep_for(cafe: ReadCafe, settings: SettingsDep) -> KeepForPublic:
+    """How long the café keeps personal data, and when it will be erased (counted from when
+    it closed, or was created if it has not closed)."""
+    return _cafe_keep_for(cafe, settings)
+
+
+@router.put("/cafes/{cafe_id}/keep-for", responses=CAFE_ERRORS, tags=["cafés"])
+def set_cafe_keep_for(
+    body: KeepForUpdate, cafe: WriteCafe, session: SessionDep, settings: SettingsDep
+) -> KeepForPublic:
+    """Set how many days the café keeps personal data (null: the server's default). Past it,
+    the café is erased as `DELETE /api/v1/cafes/{cafe_id}` does."""
+    retention.set_keep_days(session=session, row=cafe, days=body.keep_days)
+    return _cafe_keep_for(cafe, settings)
+
+
+@router.get("/networks/{network_id:int}/keep-for", responses=NETWORK_ERRORS, tags=["networks"])
+def read_network_keep_for(
+    network: ReadNetwork, session: SessionDep, settings: SettingsDep
+) -> KeepForPublic:
+    """How long the network keeps personal data, and when it will be erased (counted from
+    the end of its last meeting, or its creation)."""
+    return _network_keep_for(session, network, settings)
+
+
+@router.put("/networks/{network_id:int}/keep-for", responses=NETWORK_ERRORS, tags=["networks"])
+def set_network_keep_for(
+    body: KeepForUpdate, network: WriteNetwork, session: SessionDep, settings: SettingsDep
+) -> KeepForPublic:
+    """Set how many days the network keeps personal data (null: the server's default). Past
+    it, the network is erased as `POST /api/v1/networks/{network_id}/erase` does."""
+    retention.set_keep_days(session=session, row=network, days=body.keep_days)
+    return _network_keep_for(session, network, settings)
