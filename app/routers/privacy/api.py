@@ -1,5 +1,6 @@
-"""JSON API for personal data: erase a café, a participant, a member or a network, and read
-the log of erasures (ids and counts, never the erased data)."""
+"""JSON API for personal data: erase a café, a participant, a member or a network; read the
+log of erasures (ids and counts, never the erased data); keep-for periods; and everything
+held about a participant or a member (subject access)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,21 @@ from app.deps.cafe import ERRORS as CAFE_ERRORS
 from app.deps.cafe import ReadCafe, WriteCafe
 from app.deps.common import ApiReader, NowDep, SessionDep, SettingsDep, api_errors
 from app.deps.network import ERRORS as NETWORK_ERRORS
-from app.deps.network import ReadNetwork, WriteMember, WriteNetwork
+from app.deps.network import ReadMember, ReadNetwork, WriteMember, WriteNetwork
 from app.live.announce import AnnounceDep
 from app.live.hub import CafeEvent
 from app.models.cafe import Cafe, Participant
 from app.models.network import Network
-from app.models.privacy import ErasureLog, ErasurePublic, KeepForPublic, KeepForUpdate
+from app.models.privacy import (
+    ErasureLog,
+    ErasurePublic,
+    KeepForPublic,
+    KeepForUpdate,
+    MemberData,
+    ParticipantData,
+)
 from app.services.errors import NotFound
-from app.services.privacy import erasure, retention
+from app.services.privacy import access, erasure, retention
 
 router = APIRouter(prefix="/api/v1")
 
@@ -184,3 +192,28 @@ def set_network_keep_for(
     it, the network is erased as `POST /api/v1/networks/{network_id}/erase` does."""
     retention.set_keep_days(session=session, row=network, days=body.keep_days)
     return _network_keep_for(session, network, settings)
+
+
+@router.get(
+    "/cafes/{cafe_id}/participants/{participant_id}/data",
+    responses=PERSON_ERRORS,
+    tags=["cafés"],
+)
+def participant_data(
+    participant_id: int, cafe: ReadCafe, session: SessionDep, settings: SettingsDep
+) -> ParticipantData:
+    """Everything held about one person of the café (subject access): name, role and
+    preferences, seats, cards with their photos and voice notes, votes, quotes of their
+    cards in materials, the member they joined as, and when it will all be erased."""
+    person = person_of(session, cafe, participant_id)
+    return access.participant_data(
+        session=session, cafe=cafe, person=person, default_days=settings.keep_days
+    )
+
+
+@router.get("/networks/members/{member_id:int}/data", responses=NETWORK_ERRORS, tags=["networks"])
+def member_data(member: ReadMember, session: SessionDep, settings: SettingsDep) -> MemberData:
+    """Everything held about one member (subject access): contact details, accessibility
+    needs, consent record, attendance, invite version, and everything held about them in
+    each café they joined through their invite."""
+    return access.member_data(session=session, member=member, default_days=settings.keep_days)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request, Response
 from app.config import Settings
 from app.deps.cafe import OwnedCafe
 from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
-from app.deps.network import OwnedNetwork
+from app.deps.network import OwnedMember, OwnedNetwork
 from app.kit.forms import see_other, ticked
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep
@@ -20,7 +20,7 @@ from app.models.accounts import Facilitator
 from app.models.cafe import Cafe, Participant
 from app.models.network import Network
 from app.services.errors import Invalid, NotFound
-from app.services.privacy import erasure, retention
+from app.services.privacy import access, erasure, retention
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -237,3 +237,52 @@ def save_network_privacy(
         )
     retention.set_keep_days(session=session, row=network, days=days)
     return see_other(f"/networks/{network.id}/privacy")
+
+
+# --- subject access --------------------------------------------------------------------------
+
+
+@router.get("/cafes/{cafe_id}/people/{participant_id}/data")
+def person_data_page(
+    request: Request,
+    participant_id: int,
+    cafe: OwnedCafe,
+    session: SessionDep,
+    settings: SettingsDep,
+    facilitator: FacilitatorDep,
+) -> Response:
+    """Everything held about one person of the café, to read or print for them."""
+    person = _person(session, cafe, participant_id)
+    data = access.participant_data(
+        session=session, cafe=cafe, person=person, default_days=settings.keep_days
+    )
+    context = {
+        "facilitator": facilitator,
+        "people": [data],
+        "member": None,
+        "day": retention.day,
+        "json_url": f"/api/v1/cafes/{cafe.id}/participants/{person.id}/data",
+        "back": f"/cafes/{cafe.id}/console",
+    }
+    return render(request, "privacy/data.html", context)
+
+
+@router.get("/networks/members/{member_id:int}/data")
+def member_data_page(
+    request: Request,
+    member: OwnedMember,
+    session: SessionDep,
+    settings: SettingsDep,
+    facilitator: FacilitatorDep,
+) -> Response:
+    """Everything held about one member, to read or print for them."""
+    data = access.member_data(session=session, member=member, default_days=settings.keep_days)
+    context = {
+        "facilitator": facilitator,
+        "people": data.cafes,
+        "member": data,
+        "day": retention.day,
+        "json_url": f"/api/v1/networks/members/{member.id}/data",
+        "back": f"/networks/members/{member.id}",
+    }
+    return render(request, "privacy/data.html", context)
