@@ -10,10 +10,10 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models.accounts import Facilitator
+from app.models.accounts import Facilitator, RateLimitHit
 from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.services.privacy import retention
@@ -180,9 +180,13 @@ def test_the_app_erases_what_is_due_as_it_starts(
     due, kept = make_cafe(session, facilitator), make_cafe(session, facilitator)
     due_id, kept_id = due.id, kept.id
     _close(session, due_id, datetime(2020, 1, 1, tzinfo=UTC))
+    old = RateLimitHit(bucket="join-code", key="203.0.113.9", at=utcnow() - timedelta(days=2))
+    session.add(old)
+    session.commit()
 
     with TestClient(create_app(settings)):
         pass
 
     session.expire_all()
     assert session.get(Cafe, due_id) is None and session.get(Cafe, kept_id) is not None
+    assert session.exec(select(RateLimitHit)).all() == []  # the address went with it

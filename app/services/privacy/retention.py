@@ -25,6 +25,7 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.models.network import LocalGroup, Meeting, Network
 from app.models.privacy import RETENTION_JOB, ErasureLog
+from app.services import accounts
 from app.services.privacy import erasure
 
 WARN_DAYS = 14
@@ -160,8 +161,12 @@ def warnings(*, session: Session, owner_id: int, default_days: int, now: datetim
 
 def purge_now(*, db: Database, media_dir: Path, default_days: int) -> list[ErasureLog]:
     """One run of the job: erase what is due, in a session of its own."""
+    now = utcnow()
     with Session(db.engine, expire_on_commit=False) as session:
-        return purge(session=session, media_dir=media_dir, default_days=default_days, now=utcnow())
+        # Attempt counters (with client addresses) a day old go even when nobody logs in.
+        accounts.purge_expired(session=session, now=now)
+        session.commit()
+        return purge(session=session, media_dir=media_dir, default_days=default_days, now=now)
 
 
 async def keep_purging(
