@@ -190,3 +190,36 @@ def test_the_app_erases_what_is_due_as_it_starts(
     session.expire_all()
     assert session.get(Cafe, due_id) is None and session.get(Cafe, kept_id) is not None
     assert session.exec(select(RateLimitHit)).all() == []  # the address went with it
+
+
+def test_a_networks_period_counts_from_its_last_meeting(
+    client: TestClient,
+    api_headers: dict[str, str],
+    session: Session,
+    facilitator: Facilitator,
+    settings: Settings,
+) -> None:
+    from tests.material_setup import make_group_cafe, make_network
+
+    network = make_network(session, facilitator)
+    group = make_group_cafe(session, facilitator, network, "East")
+    network_id, ends = network.id, group.meeting.ends_at
+    path = f"/api/v1/networks/{network_id}/keep-for"
+
+    r = client.put(path, json={"keep_days": 10}, headers=api_headers)
+
+    assert r.status_code == 200, r.text
+    assert r.json()["keep_days"] == 10
+    assert datetime.fromisoformat(r.json()["erase_on"]) == ends + timedelta(days=10)
+
+    def purge(now: datetime) -> list[tuple[str, int]]:
+        # A session of its own, as the job's: the period was set through the API's.
+        with Session(session.get_bind()) as fresh:
+            done = retention.purge(
+                session=fresh, media_dir=settings.media_dir, default_days=365, now=now
+            )
+            return [(e.kind, e.subject_id) for e in done]
+
+    assert purge(ends) == []
+    assert purge(ends + timedelta(days=10, seconds=1)) == [("network", network_id)]
+    assert client.get(f"/api/v1/networks/{network_id}", headers=api_headers).status_code == 404
