@@ -1,5 +1,5 @@
 """Command line: `python -m app create-facilitator EMAIL --password …`, `reset-password
-EMAIL`, `migrate`, `demo`."""
+EMAIL`, `migrate`, `demo`, `purge`."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ import sys
 
 from sqlmodel import Session, select
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import make_engine
 from app.migrate import upgrade
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import CafeCreate, RoundSpec, SeatingMode, TableSpec
+from app.models.privacy import ErasureLog
 from app.services import accounts, sessions
 from app.services.cafe import cafes as cafe_service
 from app.services.errors import DomainError
+from app.services.privacy import retention
 
 DEMO_EMAIL = "demo@tablecloth.local"
 DEMO_PASSWORD = "demo-facilitator"
@@ -36,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     reset.add_argument("email")
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("demo", help="create the demo facilitator and a demo café (idempotent)")
+    sub.add_parser(
+        "purge", help="erase cafés and networks past their keep-for date (for cron); prints counts"
+    )
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -55,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Created facilitator {facilitator.email}.")
             elif args.command == "reset-password":
                 _reset(session, args.email, settings.base_url)
+            elif args.command == "purge":
+                _purge(session, settings)
             else:
                 _demo(session, settings.base_url)
     except DomainError as exc:
@@ -63,6 +70,41 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def _purge(session: Session, settings: Settings) -> None:
+    done = retention.purge(
+        session=session,
+        media_dir=settings.media_dir,
+        default_days=settings.keep_days,
+        now=utcnow(),
+    )
+    for entry in done:
+        counts = ", ".join(_plural(n, name) for name, n in _counts(entry))
+        print(f"Erased {_KINDS[entry.kind]} {entry.subject_id}: {counts}.")
+    if not done:
+        print("Nothing is past its keep-for date.")
+
+
+_KINDS = {"cafe": "café", "network": "network", "participant": "person", "member": "member"}
+_NAMES = {
+    "participants": ("person", "people"),
+    "cards": ("card", "cards"),
+    "photos": ("photo", "photos"),
+    "voice_notes": ("voice note", "voice notes"),
+    "votes": ("vote", "votes"),
+    "evidence_items": ("quote redacted", "quotes redacted"),
+    "members": ("member", "members"),
+}
+
+
+def _counts(entry: ErasureLog) -> list[tuple[str, int]]:
+    return [(name, getattr(entry, name)) for name in _NAMES]
+
+
+def _plural(n: int, name: str) -> str:
+    one, many = _NAMES[name]
+    return f"{n} {one if n == 1 else many}"
 
 
 def _reset(session: Session, email: str, base_url: str) -> None:

@@ -120,6 +120,19 @@ class Settings(BaseSettings):
         "run with --http app.serving:HeaderTimeout) before it is closed.",
     )
     log_level: str = Field("INFO", description="Log level for the structured request log.")
+    log_client_address: bool = Field(
+        False,
+        description="Add the client's address to each access log line, truncated to its "
+        "network (IPv4 /24, IPv6 /48), for an operator who must trace abuse. Off: no address.",
+    )
+    keep_days: int = Field(
+        365,
+        ge=1,
+        le=3650,
+        description="Days a café or network keeps personal data unless its owner sets its "
+        "own keep-for period; counted from the café's close (or its creation if never "
+        "closed) and the network's last meeting (or its creation).",
+    )
     telemetry: bool = Field(
         False,
         description="FastAPI's OpenTelemetry spans, metrics and error logs, for an operator "

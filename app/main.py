@@ -45,6 +45,7 @@ from app.security import (
 from app.services import media as media_service
 from app.services.errors import DomainError, TooManyAttempts
 from app.services.faults import RETRY_AFTER, SAVE_FAILED, storage_fault
+from app.services.privacy import retention
 
 log = logging.getLogger("tablecloth")
 
@@ -84,11 +85,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.hub.start()
         tune_gc()
         checkpoints = asyncio.create_task(keep_checkpointing(db)) if db.nowait_engine else None
+        await retention.purge_logged(
+            db=db, media_dir=settings.media_dir, default_days=settings.keep_days
+        )
+        purging = asyncio.create_task(
+            retention.keep_purging(db, settings.media_dir, settings.keep_days)
+        )
         try:
             yield
         finally:
             await app.state.jobs.stop()  # jobs set for later (Announcer.later) are dropped
             await app.state.hub.stop()
+            purging.cancel()
+            await asyncio.gather(purging, return_exceptions=True)
             if checkpoints is not None:
                 checkpoints.cancel()  # a checkpoint under way finishes first
                 await asyncio.gather(checkpoints, return_exceptions=True)
@@ -156,7 +165,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     )
     app.add_middleware(ErrorPages)  # inside the headers: its answers get them too
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, client_address=settings.log_client_address)
 
 
 def _wants_json(request: Request) -> bool:

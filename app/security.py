@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import itertools
 import json
 import logging
+import re
 import secrets
 import time
 from typing import Any
@@ -153,16 +155,45 @@ _REQUEST_IDS = itertools.count(1)
 _PROCESS_ID = secrets.token_hex(3)
 
 
+# Paths that carry a secret in themselves: a join code (whoever has it can join the café and
+# read its board), a password reset token, a calendar feed's token. The log keeps the shape.
+_SECRET_PATHS = (
+    (re.compile(r"^/j/[^/]+"), "/j/…"),
+    (re.compile(r"^/p/[^/]+"), "/p/…"),
+    (re.compile(r"^/reset/.*"), "/reset/…"),
+    (re.compile(r"^/networks/calendars/[^/]+\.ics$"), "/networks/calendars/….ics"),
+)
+
+
 def _loggable(path: str) -> str:
-    # A password reset link works for an hour; whoever reads the log must not use it first.
-    return "/reset/…" if path.startswith("/reset/") else path
+    """The path as the access log keeps it: codes and tokens replaced by "…". The query
+    string (invite and host tokens) is never logged."""
+    for pattern, shape in _SECRET_PATHS:
+        path, replaced = pattern.subn(shape, path, count=1)
+        if replaced:
+            break
+    return path
+
+
+def truncated_address(host: str) -> str:
+    """An address cut to its network: IPv4 to /24, IPv6 to /48 (a person is not singled out,
+    an abusive network can still be told apart)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "unknown"
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 class RequestLogMiddleware:
-    """One JSON line per request: method, path, status, duration. No cookies, no bodies."""
+    """One JSON line per request: method, path (codes and tokens replaced, no query string),
+    status, duration. No cookies, no bodies, no client address unless the operator turns on
+    `log_client_address` (then truncated to its network)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, client_address: bool = False) -> None:
         self.app = app
+        self.client_address = client_address
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -192,6 +223,9 @@ class RequestLogMiddleware:
                     "status": status,
                     "ms": round((time.perf_counter() - start) * 1000, 1),
                 }
+                if self.client_address:
+                    client = scope.get("client")
+                    record["client"] = truncated_address(client[0]) if client else "unknown"
                 log.info(json.dumps(record))
 
 

@@ -20,6 +20,7 @@ from app.models.network import (
     MemberParticipant,
     Network,
 )
+from app.models.privacy import ErasureLog
 
 __all__ = [
     "ActionPlan",
@@ -31,6 +32,7 @@ __all__ = [
     "CafeTable",
     "Contribution",
     "ContributionTheme",
+    "ErasureLog",
     "EvidenceItem",
     "Facilitator",
     "FacilitatorSession",

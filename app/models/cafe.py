@@ -80,6 +80,8 @@ class Cafe(CafeBase, table=True):
     premoderation: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Days personal data is kept after the café closes; None: the default from settings.
+    keep_days: int | None = Field(default=None)
     # Moves on with every rotation (so a second "next round" for the same state is refused)
     # and with every change to what a round's seating is planned from (`_move_version_on`).
     version: int = Field(default=0)

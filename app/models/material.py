@@ -35,6 +35,7 @@ class SourceStatus(StrEnum):
     HIDDEN = "hidden"  # hidden by the facilitator since
     WITHDRAWN = "withdrawn"  # taken back by its author since
     REMOVED = "removed"  # the café it came from was deleted
+    ERASED = "erased"  # the person's words were erased (their request, or past keep-for)
 
 
 class MaterialBase(SQLModel):

@@ -24,6 +24,8 @@ class Network(NetworkBase, table=True):
     id: int = Field(default=None, primary_key=True)
     facilitator_id: int = Field(foreign_key="facilitator.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Days personal data is kept after the last meeting; None: the default from settings.
+    keep_days: int | None = Field(default=None)
 
 
 class LocalGroupBase(SQLModel):

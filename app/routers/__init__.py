@@ -27,6 +27,8 @@ from app.routers.network import api as network_api
 from app.routers.network import meetings as network_meetings
 from app.routers.network import members as network_members
 from app.routers.network import pages as network_pages
+from app.routers.privacy import api as privacy_api
+from app.routers.privacy import pages as privacy_pages
 
 # Requests are matched against the routers in this order, so the phones' routes (many
 # requests a second in a busy café) come first; no two routers' paths overlap.
@@ -58,4 +60,6 @@ ROUTERS: list[APIRouter] = [
     material_evidence.router,
     material_exports.router,
     material_api.router,
+    privacy_api.router,
+    privacy_pages.router,
 ]

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from app.deps.common import CsrfDep, FacilitatorDep, SessionDep
+from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
 from app.kit.rendering import render
 from app.services.cafe import cafes as cafe_service
+from app.services.privacy import retention
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -34,9 +35,20 @@ def home_code(request: Request, code: Annotated[str, Form(max_length=40)] = "") 
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, session: SessionDep, facilitator: FacilitatorDep) -> Response:
+def dashboard(
+    request: Request,
+    session: SessionDep,
+    facilitator: FacilitatorDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> Response:
     cafes = cafe_service.list_cafes(session=session, facilitator=facilitator)
-    return render(request, "dashboard.html", {"facilitator": facilitator, "cafes": cafes})
+    # Cafés and networks erased within two weeks, so the owner can download what they need.
+    erasing = retention.warnings(
+        session=session, owner_id=facilitator.id, default_days=settings.keep_days, now=now
+    )
+    context = {"facilitator": facilitator, "cafes": cafes, "erasing": erasing, "day": retention.day}
+    return render(request, "dashboard.html", context)
 
 
 @router.post("/preferences")

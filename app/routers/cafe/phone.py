@@ -28,6 +28,7 @@ from app.services.cafe import seating as seating_service
 from app.services.cafe import state as state_service
 from app.services.errors import Conflict, DomainError
 from app.services.network import invites as invite_service
+from app.services.privacy import erasure
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -245,14 +246,33 @@ def choose_table(
 
 @router.post("/p/{code}/leave")
 def leave(
-    request: Request, cafe: CafeByCode, session: SessionDep, now: NowDep, announce: AnnounceDep
+    request: Request,
+    cafe: CafeByCode,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    erase: Annotated[bool, Form()] = False,
 ) -> Response:
+    """Leave the café: the name goes; ticked, everything the person added goes too."""
     person = _me(request, session, cafe)
     if isinstance(person, RedirectResponse):
         return person
-    participant_service.leave(session=session, person=person, now=now)
+    person_id = person.id
+    if erase:
+        erasure.erase_participant(
+            session=session,
+            media_dir=settings.media_dir,
+            cafe=cafe,
+            person=person,
+            by=erasure.BY_THEMSELVES,
+            now=now,
+        )
+        announce.cafe(cafe.id, CafeEvent.BOARD_CHANGED)
+    else:
+        participant_service.leave(session=session, person=person, now=now)
     seats = dict(request.session.get("p", {}))
     seats.pop(str(cafe.id), None)
     request.session["p"] = seats
-    announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=person.id)
-    return render(request, "cafe/left.html", {"cafe": cafe})
+    announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=person_id)
+    return render(request, "cafe/left.html", {"cafe": cafe, "erased": erase})

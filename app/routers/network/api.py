@@ -61,6 +61,7 @@ from app.services.network import invites as invite_service
 from app.services.network import meetings as meeting_service
 from app.services.network import members as member_service
 from app.services.network import networks as network_service
+from app.services.privacy import erasure
 
 router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
 
@@ -155,9 +156,19 @@ def update_network(
 
 
 @router.delete("/{network_id:int}", status_code=204, responses=ERRORS)
-def delete_network(network: WriteNetwork, session: SessionDep) -> Response:
-    """Delete a network with its groups, members, meetings and plans (cafés are kept)."""
-    network_service.delete_network(session=session, network=network)
+def delete_network(
+    network: WriteNetwork, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> Response:
+    """Erase a network with its groups, members (and what they said in cafés through their
+    invites), meetings, materials and plans, as `POST /api/v1/networks/{id}/erase`; cafés
+    run from its meetings are kept."""
+    erasure.erase_network(
+        session=session,
+        media_dir=settings.media_dir,
+        network=network,
+        by=erasure.by_facilitator(network.facilitator_id),
+        now=now,
+    )
     return Response(status_code=204)
 
 
@@ -264,9 +275,14 @@ def update_member(
 
 
 @router.delete("/members/{member_id:int}", status_code=204, responses=ERRORS)
-def delete_member(member: WriteMember, session: SessionDep) -> Response:
-    """Remove a member and their attendance records."""
-    member_service.delete_member(session=session, member=member)
+def delete_member(
+    member: WriteMember, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> Response:
+    """Erase a member, as `POST /api/v1/networks/members/{id}/erase`."""
+    by = erasure.by_facilitator(erasure.network_owner(session=session, member=member))
+    erasure.erase_member(
+        session=session, media_dir=settings.media_dir, member=member, by=by, now=now
+    )
     return Response(status_code=204)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Response
 
-from app.deps.common import CsrfDep, NowDep, SessionDep
+from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
 from app.deps.network import Lead, LeadDep, MemberFormDep, OwnedMember
 from app.kit.forms import refusal, see_other, ticked
 from app.models.network import Member, MemberUpdate
@@ -14,6 +14,7 @@ from app.services.errors import DomainError
 from app.services.network import invites as invite_service
 from app.services.network import members as member_service
 from app.services.network import networks as network_service
+from app.services.privacy import erasure
 
 router = APIRouter(prefix="/networks", include_in_schema=False, dependencies=[CsrfDep])
 
@@ -26,6 +27,7 @@ def _member_page(
         "network": network_service.network_of(session=lead.session, group=group),
         "group": group,
         "member": member,
+        "erases": erasure.preview_member(session=lead.session, member=member),
     }
     # The form shows what is stored until a refused post shows what was typed.
     return lead.page("network/member.html", context, values=values or member.model_dump(), **shown)
@@ -53,12 +55,20 @@ def update_member(
 
 @router.post("/members/{member_id:int}/delete")
 def delete_member(
-    session: SessionDep, member: OwnedMember, confirm: Annotated[bool, Form()] = False
+    session: SessionDep,
+    member: OwnedMember,
+    settings: SettingsDep,
+    now: NowDep,
+    confirm: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Remove a member after the lead ticks the confirmation."""
-    ticked(confirm, what="the member should be removed")
+    """Erase a member (as `POST /api/v1/networks/members/{id}/erase`) after the lead ticks
+    the confirmation."""
+    ticked(confirm, what="the member should be erased")
     group_id = member.group_id
-    member_service.delete_member(session=session, member=member)
+    by = erasure.by_facilitator(erasure.network_owner(session=session, member=member))
+    erasure.erase_member(
+        session=session, media_dir=settings.media_dir, member=member, by=by, now=now
+    )
     return see_other(f"/networks/groups/{group_id}#members")
 
 

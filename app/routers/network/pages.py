@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Response
 
-from app.deps.common import CsrfDep, NowDep, SessionDep
+from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
 from app.deps.network import (
     Lead,
     LeadDep,
@@ -36,6 +36,7 @@ from app.services.network import groups as group_service
 from app.services.network import meetings as meeting_service
 from app.services.network import members as member_service
 from app.services.network import networks as network_service
+from app.services.privacy import erasure
 
 router = APIRouter(prefix="/networks", include_in_schema=False, dependencies=[CsrfDep])
 
@@ -89,6 +90,7 @@ def _network_page(lead: Lead, network: Network, **shown: Any) -> Response:
         "meeting_counts": meetings,
         "plans": plans,
         "project_plan": plan_service.project_plan(session=session, network=network),
+        "erases": erasure.preview_network(session=session, network=network),
     }
     return lead.page("network/network.html", context, **shown)
 
@@ -121,11 +123,19 @@ def update_network(
 def delete_network(
     session: SessionDep,
     network: OwnedNetwork,
+    settings: SettingsDep,
+    now: NowDep,
     confirm: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Delete a network after the lead ticks the confirmation."""
-    ticked(confirm, what="the network should be deleted")
-    network_service.delete_network(session=session, network=network)
+    """Erase a network after the lead ticks the confirmation."""
+    ticked(confirm, what="the network should be erased")
+    erasure.erase_network(
+        session=session,
+        media_dir=settings.media_dir,
+        network=network,
+        by=erasure.by_facilitator(network.facilitator_id),
+        now=now,
+    )
     return see_other("/networks")
 
 

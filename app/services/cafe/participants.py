@@ -162,8 +162,14 @@ def update_needs(
     return person
 
 
+# What a person who has left is called: their name goes with them.
+LEFT_NAME = "Someone who left"
+
+
 def leave(*, session: Session, person: Participant, now: datetime) -> None:
-    """A person leaves: they are dropped from later seatings; what they wrote stays."""
+    """A person leaves: they are dropped from later seatings and their name is removed; what
+    they wrote stays, without it (`app.services.privacy.erasure` removes that too)."""
     person.left_at = now
+    person.display_name = LEFT_NAME
     session.add(person)
     session.commit()

@@ -26,6 +26,7 @@ SOURCE_LABELS: dict[str, str] = {
     SourceStatus.HIDDEN: "hidden by the facilitator",
     SourceStatus.WITHDRAWN: "withdrawn by its author",
     SourceStatus.REMOVED: "removed with its café",
+    SourceStatus.ERASED: "erased: the words are no longer held",
 }
 
 
@@ -54,7 +55,10 @@ def live_sources(*, session: Session, items: Iterable[EvidenceItem]) -> dict[int
         else {}
     )
     return {
-        i.id: source_for(status.get(i.contribution_id) if i.contribution_id else None)
+        # An erased item stays erased: its words were replaced and cannot come back.
+        i.id: SourceStatus.ERASED
+        if i.source_status == SourceStatus.ERASED
+        else source_for(status.get(i.contribution_id) if i.contribution_id else None)
         for i in items
     }
 

@@ -87,9 +87,3 @@ def update_member(*, session: Session, member: Member, data: MemberUpdate, now: 
     session.commit()
     session.refresh(member)
     return member
-
-
-def delete_member(*, session: Session, member: Member) -> None:
-    """Remove a member with their attendance; what they said in cafés stays pseudonymous."""
-    session.delete(member)
-    session.commit()

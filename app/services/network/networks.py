@@ -152,13 +152,6 @@ def update_network(*, session: Session, network: Network, data: NetworkUpdate) -
     return network
 
 
-def delete_network(*, session: Session, network: Network) -> None:
-    """Delete a network with its groups, members, meetings and plans; cafés run from its
-    meetings stay with the facilitator."""
-    session.delete(network)
-    session.commit()
-
-
 def group_counts(*, session: Session, network_ids: Sequence[int]) -> dict[int, int]:
     if not network_ids:
         return {}

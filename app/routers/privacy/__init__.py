@@ -1,0 +1,1 @@
+"""Personal data: erasure, the erasure log and subject access."""

@@ -1,0 +1,165 @@
+"""Subject access: everything held about a café participant or a network member, gathered
+from every table that holds it (the same tables `erasure` empties)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat
+from app.models.evidence import Contribution, Media, Reaction
+from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
+from app.models.network import (
+    Attendance,
+    LocalGroup,
+    Meeting,
+    Member,
+    MemberParticipant,
+    Network,
+)
+from app.models.privacy import (
+    AttendanceHeld,
+    CardHeld,
+    MediaHeld,
+    MemberData,
+    ParticipantData,
+    QuoteHeld,
+    SeatHeld,
+    VoteHeld,
+)
+from app.services.privacy import retention
+
+
+def _cards(session: Session, person: Participant) -> list[CardHeld]:
+    rows = session.exec(
+        select(Contribution, Round.number, CafeTable.name)
+        .outerjoin(Round, col(Round.id) == Contribution.round_id)
+        .outerjoin(CafeTable, col(CafeTable.id) == Contribution.table_id)
+        .where(Contribution.participant_id == person.id)
+        .order_by(col(Contribution.id))
+    ).all()
+    ids = [c.id for c, _, _ in rows]
+    media: dict[int, list[MediaHeld]] = {i: [] for i in ids}
+    for m in session.exec(
+        select(Media).where(col(Media.contribution_id).in_(ids)).order_by(col(Media.id))
+    ):
+        media[m.contribution_id].append(MediaHeld.model_validate(m, from_attributes=True))
+    return [
+        CardHeld(
+            **c.model_dump(
+                include={
+                    "id",
+                    "text",
+                    "kind",
+                    "evidence_type",
+                    "author_role",
+                    "for_table",
+                    "status",
+                    "created_at",
+                    "updated_at",
+                }
+            ),
+            round=number,
+            table=table,
+            media=media[c.id],
+        )
+        for c, number, table in rows
+    ]
+
+
+def _quotes(session: Session, card_ids: list[int]) -> list[QuoteHeld]:
+    rows = session.exec(
+        select(EvidenceItem, Material.id, Material.title, MaterialVersion.number)
+        .join(MaterialSection, col(MaterialSection.id) == EvidenceItem.section_id)
+        .join(MaterialVersion, col(MaterialVersion.id) == MaterialSection.version_id)
+        .join(Material, col(Material.id) == MaterialVersion.material_id)
+        .where(col(EvidenceItem.contribution_id).in_(card_ids))
+        .order_by(col(EvidenceItem.id))
+    ).all()
+    return [
+        QuoteHeld(
+            id=item.id,
+            material_id=material_id,
+            material_title=title,
+            version=number,
+            contribution_id=item.contribution_id or 0,
+            original_text=item.original_text,
+            paraphrase=item.paraphrase,
+            source_status=item.source_status,
+        )
+        for item, material_id, title, number in rows
+    ]
+
+
+def participant_data(
+    *, session: Session, cafe: Cafe, person: Participant, default_days: int
+) -> ParticipantData:
+    """Everything held about one person of a café."""
+    seats = session.exec(
+        select(Round.number, CafeTable.name)
+        .join(Seat, col(Seat.round_id) == Round.id)
+        .join(CafeTable, col(CafeTable.id) == Seat.table_id)
+        .where(Seat.participant_id == person.id)
+        .order_by(col(Round.number))
+    ).all()
+    votes = session.exec(
+        select(Reaction).where(Reaction.participant_id == person.id).order_by(col(Reaction.id))
+    ).all()
+    member = session.exec(
+        select(MemberParticipant.member_id).where(MemberParticipant.participant_id == person.id)
+    ).first()
+    cards = _cards(session, person)
+    return ParticipantData(
+        **person.model_dump(exclude={"secret", "join_key", "home_table_id"}),
+        cafe_title=cafe.title,
+        member_id=member,
+        seats=[SeatHeld(round=n, table=name) for n, name in seats],
+        cards=cards,
+        votes=[VoteHeld(contribution_id=v.contribution_id, created_at=v.created_at) for v in votes],
+        quotes=_quotes(session, [c.id for c in cards]),
+        erase_on=retention.cafe_erase_on(cafe=cafe, default_days=default_days),
+    )
+
+
+def member_data(*, session: Session, member: Member, default_days: int) -> MemberData:
+    """Everything held about one network member, with the cafés they joined as a member."""
+    group = session.get(LocalGroup, member.group_id)
+    assert group is not None
+    network = session.get(Network, group.network_id)
+    assert network is not None
+    attendance = session.exec(
+        select(Attendance, Meeting)
+        .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
+        .where(Attendance.member_id == member.id)
+        .order_by(col(Meeting.starts_at))
+    ).all()
+    people = session.exec(
+        select(Participant, Cafe)
+        .join(MemberParticipant, col(MemberParticipant.participant_id) == Participant.id)
+        .join(Cafe, col(Cafe.id) == Participant.cafe_id)
+        .where(MemberParticipant.member_id == member.id)
+        .order_by(col(Participant.id))
+    ).all()
+    return MemberData(
+        **member.model_dump(),
+        network_id=network.id,
+        network_title=network.title,
+        group_name=group.name,
+        attendance=[
+            AttendanceHeld(
+                meeting_id=m.id,
+                meeting_number=m.number,
+                meeting_title=m.title,
+                starts_at=m.starts_at,
+                attended=a.attended,
+                hours=a.hours,
+            )
+            for a, m in attendance
+        ],
+        cafes=[
+            participant_data(session=session, cafe=c, person=p, default_days=default_days)
+            for p, c in people
+        ],
+        erase_on=retention.network_erase_on(
+            session=session, network=network, default_days=default_days
+        ),
+    )

@@ -1,0 +1,373 @@
+"""Erasure of a participant, a café, a network member and a network.
+
+Everything of the person goes: their row, their cards' text, votes, media files on disk and
+the links that say who they were. Copies of their words elsewhere are redacted, not deleted,
+so a material's provenance counts stay: an evidence item keeps its café, round, role and
+kind but its words become a fixed phrase (`REQUESTED`, `EXPIRED`), and a section's text that
+quoted the words has them replaced the same way. Each erasure leaves one `ErasureLog` row
+with ids and counts only.
+
+Files are removed after the commit: a failed commit leaves them in place with their rows.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, or_, update
+from sqlmodel import Session, col, select
+
+from app.models.cafe import Cafe, Participant
+from app.models.evidence import Contribution, Media, MediaKind, Reaction
+from app.models.material import EvidenceItem, MaterialSection, SourceStatus
+from app.models.network import LocalGroup, Member, MemberParticipant, Network
+from app.models.privacy import ErasureKind, ErasureLog
+from app.services import media as media_service
+
+REQUESTED = "Removed at the request of the person who said it"
+CAFE_ERASED = "Removed: the café's facilitator erased the café"
+EXPIRED = "Removed: kept past the café's keep-for date"
+# Words shorter than this are not searched for in a section's own text: "Yes" would match
+# the lead's writing everywhere.
+QUOTE_MIN = 12
+# Who erased, when a person erased themselves on leaving a café.
+BY_THEMSELVES = "the person, on leaving"
+
+
+@dataclass
+class Erased:
+    """What an erasure removes (or would remove), in counts; `files` to delete after commit."""
+
+    participants: int = 0
+    cards: int = 0
+    photos: int = 0
+    voice_notes: int = 0
+    votes: int = 0
+    evidence_items: int = 0
+    members: int = 0
+    files: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+
+    def add(self, other: Erased) -> None:
+        for name in ("participants", "cards", "photos", "voice_notes", "votes"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.evidence_items += other.evidence_items
+        self.members += other.members
+        self.files.extend(other.files)
+        self.folders.extend(other.folders)
+
+
+def _count(session: Session, query: Any) -> int:
+    return int(session.exec(query).one())
+
+
+def _measure(session: Session, contributions: Any, votes: Any) -> Erased:
+    """Counts for the contributions selected by `contributions` (a subquery of ids) and the
+    votes matched by `votes` (a where clause)."""
+    media = session.exec(
+        select(Media.kind, Media.path).where(col(Media.contribution_id).in_(contributions))
+    ).all()
+    return Erased(
+        cards=_count(session, select(func.count()).where(col(Contribution.id).in_(contributions))),
+        photos=sum(1 for kind, _ in media if kind == MediaKind.PHOTO),
+        voice_notes=sum(1 for kind, _ in media if kind == MediaKind.VOICE),
+        votes=_count(session, select(func.count()).select_from(Reaction).where(votes)),
+        evidence_items=_count(
+            session,
+            select(func.count()).where(col(EvidenceItem.contribution_id).in_(contributions)),
+        ),
+        files=[path for _, path in media],
+    )
+
+
+def _redact_sections(session: Session, texts: Sequence[str], phrase: str) -> None:
+    """Replace the words where a section's own text quotes them (drafts and published)."""
+    for text in {t.strip() for t in texts if len(t.strip()) >= QUOTE_MIN}:
+        sections = session.exec(
+            select(MaterialSection).where(
+                or_(
+                    col(MaterialSection.body_markdown).contains(text, autoescape=True),
+                    col(MaterialSection.easy_read_text).contains(text, autoescape=True),
+                )
+            )
+        ).all()
+        for section in sections:
+            section.body_markdown = section.body_markdown.replace(text, phrase)
+            section.easy_read_text = section.easy_read_text.replace(text, phrase)
+            session.add(section)
+
+
+def _erase_contributions(session: Session, contributions: Any, phrase: str) -> None:
+    """Redact the evidence items quoting these contributions, then delete the contributions
+    (their media rows, votes and theme links go with them)."""
+    texts = session.exec(select(Contribution.text).where(col(Contribution.id).in_(contributions)))
+    _redact_sections(session, list(texts), phrase)
+    session.execute(
+        update(EvidenceItem)
+        .where(col(EvidenceItem.contribution_id).in_(contributions))
+        .values(
+            original_text=phrase,
+            paraphrase="",
+            source_status=SourceStatus.ERASED,
+            contribution_id=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    ids = list(session.exec(select(Contribution.id).where(col(Contribution.id).in_(contributions))))
+    if ids:
+        session.execute(delete(Media).where(col(Media.contribution_id).in_(ids)))
+        session.execute(delete(Reaction).where(col(Reaction.contribution_id).in_(ids)))
+        session.execute(delete(Contribution).where(col(Contribution.id).in_(ids)))
+
+
+def _of_person(person_id: int) -> Any:
+    return select(Contribution.id).where(Contribution.participant_id == person_id)
+
+
+def preview_participant(*, session: Session, person: Participant) -> Erased:
+    found = _measure(session, _of_person(person.id), col(Reaction.participant_id) == person.id)
+    found.participants = 1
+    return found
+
+
+def _erase_person(session: Session, person: Participant, phrase: str) -> Erased:
+    found = preview_participant(session=session, person=person)
+    _erase_contributions(session, _of_person(person.id), phrase)
+    session.execute(delete(Reaction).where(col(Reaction.participant_id) == person.id))
+    session.execute(
+        delete(MemberParticipant).where(col(MemberParticipant.participant_id) == person.id)
+    )
+    session.delete(person)
+    return found
+
+
+def _log(
+    session: Session,
+    *,
+    owner_id: int,
+    by: str,
+    kind: ErasureKind,
+    subject_id: int,
+    reason: str,
+    found: Erased,
+    now: datetime,
+) -> ErasureLog:
+    entry = ErasureLog(
+        owner_id=owner_id,
+        erased_by=by,
+        kind=kind,
+        subject_id=subject_id,
+        reason=reason,
+        participants=found.participants,
+        cards=found.cards,
+        photos=found.photos,
+        voice_notes=found.voice_notes,
+        votes=found.votes,
+        evidence_items=found.evidence_items,
+        members=found.members,
+        at=now,
+    )
+    session.add(entry)
+    return entry
+
+
+def _finish(session: Session, media_dir: Path, found: Erased, entry: ErasureLog) -> ErasureLog:
+    session.commit()
+    session.refresh(entry)
+    for relative in found.files:
+        media_service.remove_file(media_dir=media_dir, relative=relative)
+    for folder in found.folders:
+        path = media_service.safe_path(media_dir=media_dir, relative=folder)
+        if path is not None and path != media_dir.resolve():
+            shutil.rmtree(path, ignore_errors=True)
+    return entry
+
+
+def erase_participant(
+    *, session: Session, media_dir: Path, cafe: Cafe, person: Participant, by: str, now: datetime
+) -> ErasureLog:
+    """Erase one person of a café at their request (through the café's owner or themselves)."""
+    found = _erase_person(session, person, REQUESTED)
+    entry = _log(
+        session,
+        owner_id=cafe.facilitator_id,
+        by=by,
+        kind=ErasureKind.PARTICIPANT,
+        subject_id=person.id,
+        reason="request",
+        found=found,
+        now=now,
+    )
+    return _finish(session, media_dir, found, entry)
+
+
+def _of_cafe(cafe_id: int) -> Any:
+    return select(Contribution.id).where(Contribution.cafe_id == cafe_id)
+
+
+def preview_cafe(*, session: Session, cafe: Cafe) -> Erased:
+    found = _measure(
+        session,
+        _of_cafe(cafe.id),
+        col(Reaction.contribution_id).in_(_of_cafe(cafe.id)),
+    )
+    found.participants = _count(
+        session, select(func.count()).where(col(Participant.cafe_id) == cafe.id)
+    )
+    return found
+
+
+def erase_cafe_rows(*, session: Session, cafe: Cafe, expired: bool) -> Erased:
+    """Erase a café and everything in it, without committing (the retention job erases
+    several in one go)."""
+    found = preview_cafe(session=session, cafe=cafe)
+    _erase_contributions(session, _of_cafe(cafe.id), EXPIRED if expired else CAFE_ERASED)
+    found.folders.append(str(cafe.id))
+    session.delete(cafe)
+    return found
+
+
+def erase_cafe(
+    *, session: Session, media_dir: Path, cafe: Cafe, by: str, now: datetime, expired: bool = False
+) -> ErasureLog:
+    """Erase a café: its people, cards, votes, photos and voice notes, tables, rounds and
+    themes. Evidence items made from it keep their provenance with the words redacted."""
+    cafe_id, owner_id = cafe.id, cafe.facilitator_id
+    found = erase_cafe_rows(session=session, cafe=cafe, expired=expired)
+    entry = _log(
+        session,
+        owner_id=owner_id,
+        by=by,
+        kind=ErasureKind.CAFE,
+        subject_id=cafe_id,
+        reason="retention" if expired else "request",
+        found=found,
+        now=now,
+    )
+    return _finish(session, media_dir, found, entry)
+
+
+def _people_of_member(session: Session, member: Member) -> list[Participant]:
+    return list(
+        session.exec(
+            select(Participant)
+            .join(MemberParticipant, col(MemberParticipant.participant_id) == Participant.id)
+            .where(MemberParticipant.member_id == member.id)
+        )
+    )
+
+
+def preview_member(*, session: Session, member: Member) -> Erased:
+    found = Erased(members=1)
+    for person in _people_of_member(session, member):
+        found.add(preview_participant(session=session, person=person))
+    return found
+
+
+def _erase_member_rows(session: Session, member: Member, phrase: str) -> Erased:
+    found = Erased(members=1)
+    for person in _people_of_member(session, member):
+        found.add(_erase_person(session, person, phrase))
+    session.delete(member)
+    return found
+
+
+def network_owner(*, session: Session, member: Member) -> int:
+    owner = session.exec(
+        select(Network.facilitator_id)
+        .join(LocalGroup, col(LocalGroup.network_id) == Network.id)
+        .where(LocalGroup.id == member.group_id)
+    ).one()
+    return int(owner)
+
+
+def erase_member(
+    *, session: Session, media_dir: Path, member: Member, by: str, now: datetime
+) -> ErasureLog:
+    """Erase a network member: contact details, attendance, invites (their links stop
+    working with the row) and everything they said in cafés joined through an invite."""
+    owner_id, member_id = network_owner(session=session, member=member), member.id
+    found = _erase_member_rows(session, member, REQUESTED)
+    entry = _log(
+        session,
+        owner_id=owner_id,
+        by=by,
+        kind=ErasureKind.MEMBER,
+        subject_id=member_id,
+        reason="request",
+        found=found,
+        now=now,
+    )
+    return _finish(session, media_dir, found, entry)
+
+
+def _members_of(session: Session, network: Network) -> list[Member]:
+    return list(
+        session.exec(
+            select(Member)
+            .join(LocalGroup, col(LocalGroup.id) == Member.group_id)
+            .where(LocalGroup.network_id == network.id)
+        )
+    )
+
+
+def preview_network(*, session: Session, network: Network) -> Erased:
+    found = Erased()
+    for member in _members_of(session, network):
+        found.add(preview_member(session=session, member=member))
+    return found
+
+
+def erase_network_rows(*, session: Session, network: Network, expired: bool) -> Erased:
+    """Erase a network's members (as `erase_member`), then the network with its groups,
+    meetings, materials and plans; without committing."""
+    found = Erased()
+    phrase = EXPIRED if expired else REQUESTED
+    for member in _members_of(session, network):
+        found.add(_erase_member_rows(session, member, phrase))
+    session.delete(network)
+    return found
+
+
+def erase_network(
+    *,
+    session: Session,
+    media_dir: Path,
+    network: Network,
+    by: str,
+    now: datetime,
+    expired: bool = False,
+) -> ErasureLog:
+    owner_id, network_id = network.facilitator_id, network.id
+    found = erase_network_rows(session=session, network=network, expired=expired)
+    entry = _log(
+        session,
+        owner_id=owner_id,
+        by=by,
+        kind=ErasureKind.NETWORK,
+        subject_id=network_id,
+        reason="retention" if expired else "request",
+        found=found,
+        now=now,
+    )
+    return _finish(session, media_dir, found, entry)
+
+
+def log_of(*, session: Session, owner_id: int) -> list[ErasureLog]:
+    """The owner's erasures, newest first."""
+    return list(
+        session.exec(
+            select(ErasureLog)
+            .where(ErasureLog.owner_id == owner_id)
+            .order_by(col(ErasureLog.at).desc(), col(ErasureLog.id).desc())
+        )
+    )
+
+
+def by_facilitator(facilitator_id: int) -> str:
+    return f"facilitator {facilitator_id}"

@@ -1,0 +1,1 @@
+"""Erasure, retention, the access log and subject access (issue 24)."""
