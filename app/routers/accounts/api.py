@@ -96,7 +96,7 @@ def sessions_list(session: SessionDep, caller: ApiWriterCaller, now: NowDep) -> 
     status_code=204,
     responses=api_errors(not_found="No such session of yours"),
 )
-def session_end(session_id: int, session: SessionDep, caller: ApiWriterCaller) -> Response:
+def session_end(session_id: RowId, session: SessionDep, caller: ApiWriterCaller) -> Response:
     """End one of your sessions: its cookie or bearer token is refused from now on."""
     sessions.end_session(session=session, facilitator=caller.facilitator, session_id=session_id)
     return Response(status_code=204)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from app.deps.accounts import LoginDep
-from app.deps.common import CsrfDep, NowDep, SessionDep, SignedIn, SignedInDep
+from app.deps.common import CsrfDep, NowDep, RowId, SessionDep, SignedIn, SignedInDep
 from app.kit.forms import see_other
 from app.kit.rendering import render
 from app.services import sessions
@@ -49,7 +49,7 @@ def security_page(request: Request, session: SessionDep, me: SignedInDep, now: N
 
 @router.post("/account/sessions/{session_id}/end")
 def session_end(
-    request: Request, session_id: int, session: SessionDep, me: SignedInDep, now: NowDep
+    request: Request, session_id: RowId, session: SessionDep, me: SignedInDep, now: NowDep
 ) -> Response:
     try:
         sessions.end_session(session=session, facilitator=me.facilitator, session_id=session_id)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.deps.cafe import ERRORS as CAFE_ERRORS
 from app.deps.cafe import ReadCafe, WriteCafe
-from app.deps.common import ApiReader, NowDep, SessionDep, SettingsDep, api_errors
+from app.deps.common import ApiReader, NowDep, RowId, SessionDep, SettingsDep, api_errors
 from app.deps.network import ERRORS as NETWORK_ERRORS
 from app.deps.network import ReadMember, ReadNetwork, WriteMember, WriteNetwork
 from app.live.announce import AnnounceDep
@@ -76,7 +76,7 @@ def erase_cafe(
     tags=["cafés"],
 )
 def erase_participant(
-    participant_id: int,
+    participant_id: RowId,
     cafe: WriteCafe,
     session: SessionDep,
     settings: SettingsDep,
@@ -200,7 +200,7 @@ def set_network_keep_for(
     tags=["cafés"],
 )
 def participant_data(
-    participant_id: int, cafe: ReadCafe, session: SessionDep, settings: SettingsDep
+    participant_id: RowId, cafe: ReadCafe, session: SessionDep, settings: SettingsDep
 ) -> ParticipantData:
     """Everything held about one person of the café (subject access): name, role and
     preferences, seats, cards with their photos and voice notes, votes, quotes of their

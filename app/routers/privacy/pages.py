@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request, Response
 
 from app.config import Settings
 from app.deps.cafe import OwnedCafe
-from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import CsrfDep, FacilitatorDep, NowDep, RowId, SessionDep, SettingsDep
 from app.deps.network import OwnedMember, OwnedNetwork
 from app.kit.forms import see_other, ticked
 from app.kit.rendering import render
@@ -70,7 +70,7 @@ def erase_cafe(
 @router.get("/cafes/{cafe_id}/people/{participant_id}/erase")
 def erase_person_page(
     request: Request,
-    participant_id: int,
+    participant_id: RowId,
     cafe: OwnedCafe,
     session: SessionDep,
     facilitator: FacilitatorDep,
@@ -87,7 +87,7 @@ def erase_person_page(
 
 @router.post("/cafes/{cafe_id}/people/{participant_id}/erase")
 def erase_person(
-    participant_id: int,
+    participant_id: RowId,
     cafe: OwnedCafe,
     session: SessionDep,
     settings: SettingsDep,
@@ -245,7 +245,7 @@ def save_network_privacy(
 @router.get("/cafes/{cafe_id}/people/{participant_id}/data")
 def person_data_page(
     request: Request,
-    participant_id: int,
+    participant_id: RowId,
     cafe: OwnedCafe,
     session: SessionDep,
     settings: SettingsDep,
