@@ -246,7 +246,7 @@ def change_consent(
     cafe: CafeByCode,
     session: SessionDep,
     now: NowDep,
-    evidence_consent: Annotated[str, Form(max_length=3)] = "",
+    evidence_consent: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """'Use what I said after today': yes, or no (which takes their words out of every
     material at once)."""
@@ -254,21 +254,23 @@ def change_consent(
     if isinstance(person, RedirectResponse):
         return person
     if evidence_consent not in {"yes", "no"}:
-        return _consent_refused(request, cafe, person, "Choose yes or no.")
+        return _consent_refused(request, cafe, person, "Choose yes or no.", 422)
     try:
         consent_service.set_participant_consent(
             session=session, person=person, consent=evidence_consent == "yes", now=now
         )
     except DomainError as exc:
         session.rollback()
-        return _consent_refused(request, cafe, person, exc.detail)
+        return _consent_refused(request, cafe, person, exc.detail, exc.status_code)
     return RedirectResponse(f"/p/{cafe.code}#consent", status_code=303)
 
 
-def _consent_refused(request: Request, cafe: Cafe, person: Participant, error: str) -> Response:
+def _consent_refused(
+    request: Request, cafe: Cafe, person: Participant, error: str, status_code: int
+) -> Response:
     return render(
         request,
         "cafe/consent.html",
         {"cafe": cafe, "person": person, "consent_error": error},
-        status_code=409,
+        status_code=status_code,
     )
