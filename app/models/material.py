@@ -256,9 +256,17 @@ class VersionDetail(VersionPublic):
 
 
 class EvidenceMerge(SQLModel):
-    contribution_ids: list[int] = Field(default_factory=list, max_length=500)
+    contribution_ids: list[int] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Refused with 409 if the author of one has not agreed to their words "
+        "being used as evidence.",
+    )
     theme_ids: list[int] = Field(
-        default_factory=list, max_length=100, description="Merge every visible contribution."
+        default_factory=list,
+        max_length=100,
+        description="Merge every visible contribution whose author agreed to their words being "
+        "used as evidence (the others are left out).",
     )
     paraphrase: str = Field(
         default="", max_length=MAX_PARAPHRASE, description="Only when merging one contribution."

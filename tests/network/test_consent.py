@@ -291,3 +291,16 @@ def test_privacy_notice_is_the_facilitators_to_edit(
     r = _api(client, h, "PATCH", f"/api/v1/networks/{network_id}", json={"privacy_notice": notice})
     assert r["privacy_notice"] == notice
     assert "Ask Priya" in logged_in.get(f"/networks/{network_id}").text
+    # A meeting run as a café from now on starts with the network's notice.
+    (group,) = _api(client, h, "GET", f"/api/v1/networks/{network_id}/groups")["items"]
+    meeting = _api(
+        client,
+        h,
+        "POST",
+        f"/api/v1/networks/groups/{group['id']}/meetings",
+        json={"starts_at": "2027-05-10T10:00:00+00:00", "ends_at": "2027-05-10T12:00:00+00:00"},
+    )
+    second = _api(client, h, "POST", f"/api/v1/networks/meetings/{meeting['id']}/cafe", json={})
+    assert second["privacy_notice"] == notice
+    # The lead's member page shows it, to read with the member.
+    assert "Ask Priya" in logged_in.get(f"/networks/members/{world['sam']['id']}").text
