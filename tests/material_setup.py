@@ -81,8 +81,10 @@ def say(
     round_number: int = 1,
     table_number: int = 1,
     participant: Participant | None = None,
+    consent: bool = True,
 ) -> Contribution:
-    """A contribution as a phone would have posted it, with its themes."""
+    """A contribution as a phone would have posted it, with its themes; its author (made
+    here unless given) agreed to their words being used as evidence unless `consent=False`."""
     assert cafe.id is not None
     if participant is None:
         participant = Participant(
@@ -90,6 +92,7 @@ def say(
             display_name=f"Person {secrets.token_hex(2)}",
             role=role,
             secret=secrets.token_urlsafe(16),
+            evidence_consent=consent,
         )
         session.add(participant)
         session.commit()

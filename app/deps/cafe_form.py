@@ -27,6 +27,7 @@ _ROUND_LINE = re.compile(r"^(.*?)(?:\|\s*(\d+)\s*(?:min(?:utes?)?)?)?\s*$")
 LABELS = {
     "title": "Title",
     "purpose": "Purpose",
+    "privacy_notice": "Privacy notice",
     "table_count": "Number of tables",
     "table_capacity": "People per table",
     "capacity": "People per table",
@@ -178,6 +179,8 @@ class SettingsForm(BaseModel):
 
     title: str = Field("", max_length=500)
     purpose: str = Field("", max_length=5000)
+    # Left out of a post (an older form), the notice stays as it is.
+    privacy_notice: str | None = Field(None, max_length=10000)
     names_visible: bool = False
     premoderation: bool = False
     reaction_budget: str = Field("", max_length=10)
@@ -196,6 +199,7 @@ def parse_settings_form(form: SettingsForm) -> CafeUpdate:
         return CafeUpdate(
             title=form.title,
             purpose=form.purpose,
+            privacy_notice=form.privacy_notice,
             names_visible=form.names_visible,
             premoderation=form.premoderation,
             reaction_budget=int(budget),

@@ -61,11 +61,30 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 
+MAX_PRIVACY_NOTICE = 4000
+# Written for people who are not confident readers: short lines, one idea each.
+DEFAULT_PRIVACY_NOTICE = (
+    "We keep the name you give today and what you write or say here.\n"
+    "People in the room see what you write. Your name stays hidden unless the organiser says so.\n"
+    "The notes of today's café keep what you said, because the room heard it.\n"
+    "We use your words as evidence after today only if you say yes.\n"
+    "Evidence means your words can go into reports that other people read, without your name.\n"
+    "You can change your mind at any time on your page. "
+    "Then your words are taken out of reports.\n"
+    "Ask the organiser if you want what we keep about you, or want it deleted."
+)
+
+
 class CafeBase(SQLModel):
     """A café's settings as a facilitator gives them (`CafeCreate`) and as stored."""
 
     title: Typed = Field(min_length=1, max_length=120)
     purpose: Typed = Field(default="", max_length=2000)
+    privacy_notice: Typed = Field(
+        default=DEFAULT_PRIVACY_NOTICE,
+        max_length=MAX_PRIVACY_NOTICE,
+        description="What happens to what people say, in plain words: shown on the join page.",
+    )
 
 
 class Cafe(CafeBase, table=True):
@@ -152,6 +171,10 @@ class Participant(SQLModel, table=True):
     # Random, from the join form the person sent: the same form sent again (its answer was
     # lost on the way) finds this person rather than making a second one.
     join_key: str | None = Field(default=None, max_length=64)
+    # Whether what this person says may be used as evidence beyond the café itself (merged
+    # into a network's materials): never assumed, so False until they say yes.
+    evidence_consent: bool = Field(default=False)
+    consent_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Someone(Protocol):
@@ -319,6 +342,11 @@ class CafeUpdate(SQLModel):
     premoderation: StrictBool | None = Field(
         default=None, description="New cards wait for the facilitator's approval."
     )
+    privacy_notice: Typed | None = Field(
+        default=None,
+        max_length=MAX_PRIVACY_NOTICE,
+        description="What happens to what people say, in plain words: shown on the join page.",
+    )
     names_visible: StrictBool | None = Field(
         default=None,
         description="Show participants' names to other participants. Can be switched on only "
@@ -355,6 +383,7 @@ class CafePublic(SQLModel):
     id: int
     title: str
     purpose: str
+    privacy_notice: str
     code: str
     join_url: str
     status: str
@@ -395,6 +424,15 @@ class ParticipantPublic(SQLModel):
     home_table_id: int | None
     joined_at: datetime
     left_at: datetime | None
+    evidence_consent: bool = Field(
+        description="What they say may be used as evidence beyond the café's own notes."
+    )
+
+
+class ConsentChange(SQLModel):
+    evidence_consent: bool = Field(
+        description="False withdraws consent: their words are taken out of every material."
+    )
 
 
 class ExtendRequest(SQLModel):

@@ -17,6 +17,8 @@ MAX_HEADING = 200
 MAX_BODY = 60_000
 MAX_EASY_READ = 20_000
 MAX_PARAPHRASE = 1000
+# In place of the words of someone who withdrew consent, in every edition and export.
+WITHDRAWN_TEXT = "Withdrawn by the person who said it"
 
 
 def new_key() -> str:
@@ -138,6 +140,9 @@ class EvidenceItem(SQLModel, table=True):
     contributed_at: datetime = Field(sa_type=UTCDateTime)
     # Kept in step with the contribution while the version is a draft; frozen on publishing.
     source_status: str = Field(default=SourceStatus.CURRENT, max_length=10)
+    # When the person who said it withdrew consent: the text and paraphrase were then
+    # replaced by WITHDRAWN_TEXT in every version, published ones too; provenance stays.
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -223,6 +228,10 @@ class EvidenceItemPublic(SQLModel):
     kind: str
     theme_names: list[str]
     contributed_at: datetime
+    withdrawn_at: datetime | None = Field(
+        description="When the person who said it withdrew consent; the text then reads "
+        "'Withdrawn by the person who said it'."
+    )
     source_status: str = Field(
         description="Stored mark: follows the contribution in drafts, frozen once published."
     )
@@ -248,9 +257,17 @@ class VersionDetail(VersionPublic):
 
 
 class EvidenceMerge(SQLModel):
-    contribution_ids: list[RowRef] = Field(default_factory=list, max_length=500)
+    contribution_ids: list[RowRef] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Refused with 409 if the author of one has not agreed to their words "
+        "being used as evidence.",
+    )
     theme_ids: list[RowRef] = Field(
-        default_factory=list, max_length=100, description="Merge every visible contribution."
+        default_factory=list,
+        max_length=100,
+        description="Merge every visible contribution whose author agreed to their words being "
+        "used as evidence (the others are left out).",
     )
     paraphrase: str = Field(
         default="", max_length=MAX_PARAPHRASE, description="Only when merging one contribution."

@@ -9,6 +9,7 @@ from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RowRef, UTCDateTime, utcnow
+from app.models.cafe import DEFAULT_PRIVACY_NOTICE, MAX_PRIVACY_NOTICE
 
 
 class NetworkBase(SQLModel):
@@ -16,6 +17,11 @@ class NetworkBase(SQLModel):
 
     title: str = Field(min_length=1, max_length=120, description="The network's topic.")
     description: str = Field(default="", max_length=4000)
+    privacy_notice: str = Field(
+        default=DEFAULT_PRIVACY_NOTICE,
+        max_length=MAX_PRIVACY_NOTICE,
+        description="What happens to what members say, in plain words: shown to members.",
+    )
 
 
 class Network(NetworkBase, table=True):
@@ -146,12 +152,14 @@ class NetworkCreate(NetworkBase):
 class NetworkUpdate(SQLModel):
     title: str | None = Field(default=None, min_length=1, max_length=120)
     description: str | None = Field(default=None, max_length=4000)
+    privacy_notice: str | None = Field(default=None, max_length=MAX_PRIVACY_NOTICE)
 
 
 class NetworkPublic(SQLModel):
     id: int
     title: str
     description: str
+    privacy_notice: str
     created_at: datetime
     group_count: int = 0
 

@@ -342,7 +342,9 @@ def source_now(*, item: EvidenceItem, live: str) -> str:
 
 def cited_text(*, item: EvidenceItem, status: str) -> str:
     """What a plan shows for an item: the paraphrase, else the person's words while they
-    still stand (words taken back or hidden by a moderator are not repeated)."""
+    still stand (words taken back, with their consent or by a moderator, are not repeated)."""
+    if item.withdrawn_at is not None:
+        return ""
     if item.paraphrase:
         return item.paraphrase
     return "" if status in _NOT_REPEATED else item.original_text

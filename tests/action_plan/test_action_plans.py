@@ -15,6 +15,7 @@ from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.evidence import ContributionStatus
 from app.models.material import (
+    WITHDRAWN_TEXT,
     EvidenceItem,
     Material,
     MaterialCreate,
@@ -431,3 +432,34 @@ def test_a_merged_contribution_cited_then_withdrawn(
     assert "contribution since withdrawn" in md
     page = client.get(f"/api/v1/networks/action-plans/{plan['id']}", headers=api_headers)
     assert page.json()["fields"][0]["citations"][0]["source_status"] == "withdrawn"
+
+
+def test_words_withdrawn_with_consent_are_not_quoted_in_plans(
+    client: TestClient, api_headers: dict[str, str], session: Session, facilitator: Facilitator
+) -> None:
+    """An item whose author withdrew consent holds the withdrawal phrase, not their words:
+    a plan citing it says the words were taken back instead of quoting the phrase."""
+    network_id, group_id = _network_and_group(client, api_headers)
+    (item_id,) = _evidence(
+        session,
+        facilitator,
+        network_id,
+        [WITHDRAWN_TEXT],
+        withdrawn_at=utcnow(),
+    )
+    plan = _post(
+        client,
+        f"/api/v1/networks/{network_id}/action-plans",
+        {"kind": "network", "group_id": group_id},
+        api_headers,
+    )
+    client.patch(
+        f"/api/v1/networks/action-plans/{plan['id']}",
+        json={"answers": {"challenge": {"evidence_item_ids": [item_id]}}},
+        headers=api_headers,
+    )
+    md = client.get(
+        f"/api/v1/networks/action-plans/{plan['id']}/export?format=md", headers=api_headers
+    ).text
+    assert f"“{WITHDRAWN_TEXT}”" not in md
+    assert "(words not shown: the contribution was taken back)" in md

@@ -64,6 +64,21 @@ def test_join_with_an_empty_name_is_explained(
     phone.wait_for_url(f"**/p/{cafe.code}")
     expect(phone.locator("#now")).to_contain_text("Welcome, Robin")
 
+    # No yes or no was chosen on the join page: that is a no, which Robin can change.
+    consent = phone.locator("#consent")
+    expect(consent).to_contain_text("Now: no")
+    phone.get_by_role("button", name="Change to yes").click()
+    expect(consent).to_contain_text("Now: yes")
+    # A changed form (neither yes nor no) is answered with a sentence, not a 500.
+    phone.locator("#consent input[name=evidence_consent]").evaluate("el => el.value = 'maybe'")
+    with phone.expect_response(re.compile(rf"/p/{cafe.code}/consent$")) as answer:
+        phone.get_by_role("button", name="Change to no: take my words out").click()
+    assert answer.value.status == 422
+    expect(phone.get_by_role("alert")).to_have_text("Choose yes or no.")
+    check_accessibility(phone, "the consent page with an error")
+    phone.get_by_role("button", name="Change to no: take my words out").click()
+    expect(phone.locator("#consent")).to_contain_text("Now: no")
+
 
 def test_unknown_code_shows_a_readable_page(people: People) -> None:
     phone = people.phone("phone")

@@ -48,15 +48,20 @@ GUESTS = [
 
 
 def join(phone: Page, url: str, name: str, role: str = "") -> None:
-    """Join through the real form, as a person on a phone would."""
+    """Join through the real form, as a person on a phone would: Dee keeps what she says to
+    today (no), everyone else lets it be used after today (yes)."""
     phone.goto(url)
+    expect(phone.get_by_text("What happens to what you say")).to_be_visible()
     phone.locator("#display_name").fill(name)
     if role:
         phone.locator("#role").select_option(role)
+    consent = "No, only for today" if name == "Dee" else "Yes, you can use what I say"
+    phone.get_by_label(consent).check()
     phone.get_by_role("button", name="Join the café").click()
     phone.wait_for_url(re.compile(r"/p/[A-Z0-9]+$"))
     expect(phone.locator("#now")).to_contain_text(f"Welcome, {name}")
     expect(phone.locator("#now")).to_contain_text("The first round has not started yet.")
+    expect(phone.locator("#consent")).to_contain_text("Now: no" if name == "Dee" else "Now: yes")
 
 
 def answer_the_next_question(page: Page, *, yes: bool) -> list[str]:

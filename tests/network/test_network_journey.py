@@ -42,12 +42,13 @@ Members of the local groups shared what helps and what gets in the way.
 
 
 def _phone(client: TestClient, cafe: Cafe, name: str, role: str) -> TestClient:
-    """A phone with its own cookie jar, joined to the café."""
+    """A phone with its own cookie jar, joined to the café; the person says yes to what they
+    say being used as evidence (without it nothing of theirs reaches a material)."""
     phone = TestClient(client.app, base_url=str(client.base_url))
     token = csrf_of(phone, f"/j/{cafe.code}")
     r = phone.post(
         f"/j/{cafe.code}",
-        data={"display_name": name, "role": role, "csrf_token": token},
+        data={"display_name": name, "role": role, "evidence_consent": "yes", "csrf_token": token},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text

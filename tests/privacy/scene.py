@@ -74,7 +74,9 @@ def build(
     cafe = make_group_cafe(session, facilitator, network, "North").cafe
     r = client.post(f"/api/v1/cafes/{cafe.id}/rounds/next", headers=headers)
     assert r.status_code == 200, r.text
-    alex, bo = join(client, cafe.code, NAME), join(client, cafe.code, "Bo")
+    # Both agreed to their words being used as evidence: so they can be merged and published.
+    yes = {"evidence_consent": "yes"}
+    alex, bo = join(client, cafe.code, NAME, **yes), join(client, cafe.code, "Bo", **yes)
     seats = client.get(f"/api/v1/cafes/{cafe.id}/seating", headers=headers).json()["seats"]
     at = {s["display_name"]: s for s in seats}
     r = client.post(

@@ -26,6 +26,7 @@ from app.models.cafe import (
     CafeCreate,
     CafePublic,
     CafeUpdate,
+    ConsentChange,
     ExtendRequest,
     HostRequest,
     MoveRequest,
@@ -38,6 +39,7 @@ from app.services.cafe import cafes as cafe_service
 from app.services.cafe import people as people_service
 from app.services.cafe import seating as seating_service
 from app.services.errors import NotFound
+from app.services.material import consent as consent_service
 
 router = APIRouter(prefix="/api/v1/cafes", tags=["cafés"])
 
@@ -184,3 +186,21 @@ def host(
     """Make a person host of a table (they stay there), or remove the role with null."""
     room.run(RoomAction.HOST, cafe, participant_id=participant_id, table_id=body.table_id)
     return _participant(room, participant_id)
+
+
+@router.post("/{cafe_id}/participants/{participant_id}/consent", responses=ERRORS)
+def consent(
+    participant_id: int, body: ConsentChange, cafe: WriteCafe, session: SessionDep, now: NowDep
+) -> ParticipantPublic:
+    """Record a person's choice, on their behalf, about what they say being used as evidence
+    beyond the café. False withdraws it: their words are replaced by "Withdrawn by the person
+    who said it" in every version of every material at once, published ones and every
+    edition and export too (provenance counts stay). True is refused (409) while the person
+    is a network member recorded as not consenting."""
+    person = session.get(Participant, participant_id)
+    if person is None or person.cafe_id != cafe.id:
+        raise NotFound("No such person in this café.")
+    person = consent_service.set_participant_consent(
+        session=session, person=person, consent=body.evidence_consent, now=now
+    )
+    return ParticipantPublic.model_validate(person, from_attributes=True)

@@ -133,6 +133,7 @@ def settings_page(
     values = {
         "title": cafe.title,
         "purpose": cafe.purpose,
+        "privacy_notice": cafe.privacy_notice,
         "names_visible": cafe.names_visible,
         "premoderation": cafe.premoderation,
         "reaction_budget": str(cafe.reaction_budget),

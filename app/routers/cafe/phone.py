@@ -27,6 +27,7 @@ from app.services.cafe import participants as participant_service
 from app.services.cafe import seating as seating_service
 from app.services.cafe import state as state_service
 from app.services.errors import Conflict, DomainError
+from app.services.material import consent as consent_service
 from app.services.network import invites as invite_service
 from app.services.privacy import erasure
 
@@ -119,6 +120,7 @@ def join(
     host: Annotated[str, Form(max_length=40)] = "",
     invite: Annotated[str, Form(max_length=300)] = "",
     join_key: Annotated[str, Form(max_length=64)] = "",
+    evidence_consent: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     # The whole join is one turn with SQLite's writer lock (app/live/writer.py), taken and
     # given back in this one thread: the lock is never held while waiting for a thread.
@@ -135,6 +137,7 @@ def join(
             "cannot_move": cannot_move,
             "large_text": large_text,
             "easy_read": easy_read,
+            "evidence_consent": evidence_consent,
         }
         try:
             person = participant_service.join(
@@ -148,6 +151,8 @@ def join(
                 now=now,
                 host_token=host or None,
                 join_key=join_key or None,
+                # Only an explicit yes: no choice is a no.
+                evidence_consent=evidence_consent == "yes",
             )
         except DomainError as exc:
             return _join_form(
@@ -276,3 +281,39 @@ def leave(
     request.session["p"] = seats
     announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=person_id)
     return render(request, "cafe/left.html", {"cafe": cafe, "erased": erase})
+
+
+@router.post("/p/{code}/consent")
+def change_consent(
+    request: Request,
+    cafe: CafeByCode,
+    session: SessionDep,
+    now: NowDep,
+    evidence_consent: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """'Use what I said after today': yes, or no (which takes their words out of every
+    material at once)."""
+    person = _me(request, session, cafe)
+    if isinstance(person, RedirectResponse):
+        return person
+    if evidence_consent not in {"yes", "no"}:
+        return _consent_refused(request, cafe, person, "Choose yes or no.", 422)
+    try:
+        consent_service.set_participant_consent(
+            session=session, person=person, consent=evidence_consent == "yes", now=now
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _consent_refused(request, cafe, person, exc.detail, exc.status_code)
+    return RedirectResponse(f"/p/{cafe.code}#consent", status_code=303)
+
+
+def _consent_refused(
+    request: Request, cafe: Cafe, person: Participant, error: str, status_code: int
+) -> Response:
+    return render(
+        request,
+        "cafe/consent.html",
+        {"cafe": cafe, "person": person, "consent_error": error},
+        status_code=status_code,
+    )

@@ -269,7 +269,10 @@ def read_member(member: ReadMember) -> MemberPublic:
 def update_member(
     body: MemberUpdate, member: WriteMember, session: SessionDep, now: NowDep
 ) -> MemberPublic:
-    """Change a member's details; giving or withdrawing consent records when."""
+    """Change a member's details; giving or withdrawing consent records when. Withdrawing
+    (`consent_given: false`) also withdraws it in every café they joined from their invite:
+    their words are replaced by "Withdrawn by the person who said it" in every version of
+    every material, published ones and every edition and export too."""
     member_service.update_member(session=session, member=member, data=body, now=now)
     return _members_public([member])[0]
 

@@ -107,13 +107,19 @@ def update_network(
     network: OwnedNetwork,
     title: Annotated[str, Form(max_length=500)] = "",
     description: Annotated[str, Form(max_length=8000)] = "",
+    privacy_notice: Annotated[str | None, Form(max_length=10000)] = None,
 ) -> Response:
-    """Change a network's topic or description."""
+    """Change a network's topic, description or privacy notice."""
     try:
-        data = build(NetworkUpdate, title=title.strip(), description=description)
+        data = build(
+            NetworkUpdate,
+            title=title.strip(),
+            description=description,
+            privacy_notice=privacy_notice,
+        )
         network_service.update_network(session=lead.session, network=network, data=data)
     except DomainError as exc:
-        values = {"title": title, "description": description}
+        values = {"title": title, "description": description, "privacy_notice": privacy_notice}
         shown = refusal(lead.session, exc, network)
         return _network_page(lead, network, form="network", values=values, **shown)
     return see_other(f"/networks/{network.id}")

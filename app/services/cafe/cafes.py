@@ -27,6 +27,7 @@ from app.models.cafe import (
     TableSpec,
 )
 from app.services.errors import Conflict, Invalid, NotFound
+from app.services.privacy.notices import clean_notice
 
 # No 0/O, 1/I/L: codes are read off a projector and typed on small keyboards.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -60,6 +61,7 @@ def create_cafe(*, session: Session, facilitator: Facilitator, data: CafeCreate)
             facilitator_id=facilitator.id,
             title=data.title.strip(),
             purpose=data.purpose.strip(),
+            privacy_notice=clean_notice(data.privacy_notice),
             code=new_code(),
             seating_mode=data.seating_mode,
             names_visible=data.names_visible,
@@ -210,7 +212,8 @@ def join_url(*, base_url: str, cafe: Cafe) -> str:
 
 
 def update_cafe(*, session: Session, cafe: Cafe, data: CafeUpdate) -> Cafe:
-    """Change a café's title, purpose, votes per person, pre-moderation or anonymity.
+    """Change a café's title, purpose, privacy notice, votes per person, pre-moderation or
+    anonymity.
 
     Names can be shown only if nobody has joined yet: everyone in the café joined on the
     promise that other participants would not see their name. Votes already given stay when
@@ -228,6 +231,8 @@ def update_cafe(*, session: Session, cafe: Cafe, data: CafeUpdate) -> Cafe:
                 "People have joined on the promise that others would not see their names, "
                 "so names stay hidden in this café."
             )
+    if "privacy_notice" in changes:
+        changes["privacy_notice"] = clean_notice(changes["privacy_notice"])
     for name, value in changes.items():
         setattr(cafe, name, value)
     session.add(cafe)

@@ -35,11 +35,14 @@ def join(
     now: datetime,
     host_token: str | None = None,
     join_key: str | None = None,
+    evidence_consent: bool = False,
 ) -> Participant:
     """Add a person to the café; during a running round they are seated at once.
 
     `join_key` comes from the join form: the same form sent again (its answer, which set
-    the phone's cookie, was lost) gives back the person it made, not a second one."""
+    the phone's cookie, was lost) gives back the person it made, not a second one.
+    `evidence_consent` is the person's own yes to their words being used beyond the café;
+    never assumed."""
     if cafe.status == CafeStatus.CLOSED:
         raise Conflict("This café has closed, so the code no longer works.")
     name = " ".join(display_name.split())
@@ -65,6 +68,8 @@ def join(
         secret=secrets.token_urlsafe(24),
         joined_at=now,
         join_key=join_key or None,
+        evidence_consent=evidence_consent,
+        consent_changed_at=now if evidence_consent else None,
     )
     host_table = _host_table(session, cafe, host_token) if host_token else None
     if host_table is not None:

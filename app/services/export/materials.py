@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
-from app.models.material import EvidenceItem, VersionStatus
+from app.models.material import WITHDRAWN_TEXT, EvidenceItem, VersionStatus
 from app.services.export import docx
 from app.services.export.docx import heading, para, run, text_runs
 from app.services.export.formats import DOCX, FORMATS, JSON, MARKDOWN, Download, Format
@@ -80,7 +80,9 @@ def version_markdown(view: VersionView) -> str:
             for ev in sv.evidence:
                 item = ev.item
                 said = f"“{escape(item.original_text)}”"
-                if item.paraphrase:
+                if item.withdrawn_at is not None:
+                    said = escape(WITHDRAWN_TEXT)
+                elif item.paraphrase:
                     said = f"{escape(item.paraphrase)} (said: {said})"
                 lines.append(f"- {said} — {escape(provenance_line(item))}")
                 if ev.marker:
@@ -126,6 +128,9 @@ def easy_read_edition(view: VersionView) -> list[EasyReadSection]:
             who = role_label(ev.item.author_role)
             place = f" in {ev.item.group_name}" if ev.item.group_name else ""
             mark = f" ({ev.marker})" if ev.marker else ""
+            if ev.item.withdrawn_at is not None:
+                said.append(f"{who}{place}: {WITHDRAWN_TEXT}")
+                continue
             said.append(f"{who}{place}: “{words}”{mark}")
         out.append(
             EasyReadSection(heading=s.heading, lines=lines, from_easy_read=written, said=said)
@@ -154,7 +159,9 @@ def _evidence_docx(sv: SectionView) -> Iterator[str]:
     yield heading("Evidence from the network", 2)
     for ev in sv.evidence:
         item = ev.item
-        if item.paraphrase:
+        if item.withdrawn_at is not None:
+            said = run(WITHDRAWN_TEXT, italic=True)
+        elif item.paraphrase:
             said = run(_quote(item.paraphrase) + " ") + run(
                 f"(said: “{_quote(item.original_text)}”)", italic=True
             )

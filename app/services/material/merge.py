@@ -14,6 +14,7 @@ from app.models.material import MAX_PARAPHRASE, EvidenceItem, MaterialSection, S
 from app.models.network import Network
 from app.services.errors import Invalid, NotFound
 from app.services.evidence.filters import ContributionFilter, tag_conditions
+from app.services.material.consent import consented, refuse_without_consent
 from app.services.material.provenance import (
     CafeLink,
     Provenance,
@@ -62,7 +63,8 @@ def merge_candidates(
     after: int | None = None,
     limit: int = 100,
 ) -> CandidatePage:
-    """Visible contributions from the network's cafés that can be merged, oldest first."""
+    """Visible contributions from the network's cafés that can be merged, oldest first:
+    only those whose author agreed to their words being used as evidence."""
     links = network_cafes(session=session, network=network)
     cafe_ids = _filtered_cafe_ids(links, filters)
     if not cafe_ids:
@@ -70,6 +72,7 @@ def merge_candidates(
     query = select(Contribution).where(
         col(Contribution.cafe_id).in_(cafe_ids),
         Contribution.status == ContributionStatus.VISIBLE,
+        consented(),
     )
     if filters.theme_name:
         key = theme_key(filters.theme_name)
@@ -113,7 +116,8 @@ class ThemeChoice:
 
 
 def network_themes(*, session: Session, network: Network) -> list[ThemeChoice]:
-    """Every theme harvested in the network's cafés, with its visible contributions."""
+    """Every theme harvested in the network's cafés, with its visible contributions that
+    can be merged (their authors agreed to evidence use)."""
     links = {link.cafe.id: link for link in network_cafes(session=session, network=network)}
     if not links:
         return []
@@ -124,6 +128,7 @@ def network_themes(*, session: Session, network: Network) -> list[ThemeChoice]:
             .where(
                 col(Contribution.cafe_id).in_(list(links)),
                 Contribution.status == ContributionStatus.VISIBLE,
+                consented(),
             )
             .group_by(col(ContributionTheme.theme_id))
         ).all()
@@ -156,7 +161,8 @@ def _clean_paraphrase(paraphrase: str) -> str:
 def _visible_ids_of_themes(
     session: Session, theme_ids: Sequence[int], links: dict[int, CafeLink]
 ) -> list[int]:
-    """The visible contributions of each theme, theme by theme, oldest first."""
+    """The visible contributions of each theme whose authors agreed to evidence use, theme
+    by theme, oldest first."""
     wanted: list[int] = []
     for theme_id in dict.fromkeys(theme_ids):
         theme = session.get(Theme, theme_id)
@@ -169,6 +175,7 @@ def _visible_ids_of_themes(
                 .where(
                     ContributionTheme.theme_id == theme_id,
                     Contribution.status == ContributionStatus.VISIBLE,
+                    consented(),
                 )
                 .order_by(col(Contribution.id))
             ).all()
@@ -189,6 +196,7 @@ def _check_picked(session: Session, picked: Sequence[int], links: dict[int, Cafe
             raise NotFound(f"Contribution {cid} is not from one of this network's cafés.")
         if c.status != ContributionStatus.VISIBLE:
             raise Invalid(f"Contribution {cid} is {c.status}, so it cannot be merged as evidence.")
+    refuse_without_consent(session=session, contribution_ids=picked)
 
 
 def _not_yet_in(

@@ -23,6 +23,7 @@ from app.models.material import (
 )
 from app.models.network import Network
 from app.services.errors import Conflict, Invalid, NotFound
+from app.services.material.consent import redact_unconsented
 from app.services.material.importing import import_markdown
 from app.services.material.reading import items_of, list_versions, sections_of, version_of
 from app.services.material.sources import live_sources, sync_draft_marks
@@ -260,6 +261,13 @@ def publish_version(
     if len(note) > 1000:
         raise Invalid("Keep the note about this version to 1000 characters or fewer.")
     sync_draft_marks(session=session, version=version)
+    # Consent may have gone since the merge by a path that did not redact (an erased
+    # author): nothing without consent is ever published.
+    redact_unconsented(
+        session=session,
+        section_ids=[s.id for s in sections_of(session=session, version=version)],
+        now=now,
+    )
     version.status = VersionStatus.PUBLISHED
     version.published_at = now
     version.note = note

@@ -32,8 +32,9 @@ class EvidenceView:
 
     @property
     def marker(self) -> str | None:
-        """Said at read time, so a published text is never rewritten to say it."""
-        if not self.marked:
+        """Said at read time, so a published text is never rewritten to say it. Words
+        withdrawn with consent need none: the withdrawal phrase stands in their place."""
+        if not self.marked or self.item.withdrawn_at is not None:
             return None
         label = SOURCE_LABELS[self.source_now]
         if self.published:

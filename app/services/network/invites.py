@@ -51,6 +51,7 @@ def run_as_cafe(
         data=CafeCreate(
             title=title[:120],
             purpose=network.description[:2000],
+            privacy_notice=network.privacy_notice,
             table_count=tables,
             table_capacity=max(data.table_capacity, 2),
             rounds=[RoundSpec(question=q, minutes=data.minutes) for q in questions],
@@ -127,7 +128,9 @@ def accept_invite(
     *, session: Session, cafe: Cafe, participant: Participant, token: str, secret: str
 ) -> Member | None:
     """Called when someone joins a café with an invite: remember which member they are.
-    Nothing about the member is copied onto the participant, so others never see it."""
+    Nothing about the member is copied onto the participant, so others never see it, but
+    their consent on record is carried in: a member recorded as not consenting is not
+    taken as consenting, whatever the join form said (the stricter answer wins)."""
     if cafe.status == CafeStatus.CLOSED or participant.cafe_id != cafe.id:
         return None
     member = read_invite(session=session, cafe=cafe, token=token, secret=secret)
@@ -140,6 +143,9 @@ def accept_invite(
         session.add(MemberParticipant(member_id=member.id, participant_id=participant.id))
     elif link.member_id != member.id:
         return None  # already linked to someone else: keep the first, safer answer
+    if not member.consent_given and participant.evidence_consent:
+        participant.evidence_consent = False
+        session.add(participant)
     session.commit()
     return member
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app.models.cafe import StakeholderRole
 from app.models.network import LocalGroup, Member, MemberCreate, MemberUpdate
 from app.services.errors import Invalid
+from app.services.material.consent import withdraw_member
 from app.services.network.networks import paginate, required_text
 
 _PHONE = re.compile(r"^[0-9+()\-. ]*$")
@@ -83,6 +84,9 @@ def update_member(*, session: Session, member: Member, data: MemberUpdate, now: 
         member.consent_given = data.consent_given
         # consent_at is when the consent now on record was given.
         member.consent_at = now if data.consent_given else None
+        if not data.consent_given:
+            # Withdrawn: their words leave every material at once, published ones too.
+            withdraw_member(session=session, member=member, now=now)
     session.add(member)
     session.commit()
     session.refresh(member)

@@ -20,6 +20,7 @@ from app.models.network import (
     NetworkUpdate,
 )
 from app.services.errors import Invalid, NotFound
+from app.services.privacy.notices import clean_notice
 
 T = TypeVar("T")
 
@@ -134,6 +135,7 @@ def create_network(*, session: Session, facilitator: Facilitator, data: NetworkC
         facilitator_id=facilitator.id,
         title=required_text(data.title, label="network a topic"),
         description=data.description.strip(),
+        privacy_notice=clean_notice(data.privacy_notice),
     )
     session.add(network)
     session.commit()
@@ -146,6 +148,8 @@ def update_network(*, session: Session, network: Network, data: NetworkUpdate) -
         network.title = required_text(data.title, label="network a topic")
     if data.description is not None:
         network.description = data.description.strip()
+    if data.privacy_notice is not None:
+        network.privacy_notice = clean_notice(data.privacy_notice)
     session.add(network)
     session.commit()
     session.refresh(network)
