@@ -140,11 +140,13 @@ def _read_code(
     code: str, request: Request, db: Database, settings: Settings, now: datetime
 ) -> Cafe | None:
     with db.statement_session() as read:
-        cafe, person = people_service.cafe_and_person(
-            session=read, code=code, seats=cookie_seats(request)
+        cafe, person = people_service.phone_writer(
+            connection=read.connection(), code=code, seats=cookie_seats(request)
         )
         if cafe is None or person is None:
             check_join_allowance(read, request, settings, now)
+    # Who the cookie names, as read just now: the phone's own page need not read it again.
+    request.state.phone_person = person
     return cafe
 
 

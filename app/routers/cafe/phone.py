@@ -217,7 +217,9 @@ async def participant_page(
 
 
 def _participant_page(request: Request, cafe: Cafe, session: Session, now: datetime) -> Response:
-    person = _me(request, session, cafe)
+    # The person the join code's lookup found for this cookie (`cafe_from_code`), else read.
+    known = getattr(request.state, "phone_person", None)
+    person = known if known is not None else _me(request, session, cafe)
     if isinstance(person, RedirectResponse):
         return person
     state = state_service.person_state(session=session, cafe=cafe, person_id=person.id, now=now)

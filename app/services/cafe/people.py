@@ -10,26 +10,10 @@ from sqlalchemy import ColumnElement, Connection, bindparam
 from sqlalchemy import Select as CoreSelect
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
 
 from app.models.base import as_loaded, columns_of
 from app.models.cafe import Cafe, Participant, Person
 from app.services.cafe.cafes import normalise_code
-
-
-def _cafe_with(people: ColumnElement[bool]) -> Select[Cafe, Participant]:
-    """The café with a join code, and those of its people `people` picks out."""
-    return (
-        select(Cafe, Participant)
-        .outerjoin(Participant, (col(Participant.cafe_id) == Cafe.id) & people)
-        .where(Cafe.code == bindparam("code"))
-    )
-
-
-_CAFE_WITH_PEOPLE = _cafe_with(col(Participant.id).in_(bindparam("people", expanding=True)))
-# The same for the usual phone, whose cookie names one person: an expanding IN is rendered
-# anew on every execution, a plain parameter is not.
-_CAFE_WITH_PERSON = _cafe_with(col(Participant.id) == bindparam("person"))
 
 
 def _query_params(code: str, seats: Mapping[int, tuple[int, str]]) -> dict[str, Any] | None:
@@ -54,23 +38,6 @@ def _named(
     return next((person for person in people if _cookie_names(person, *seat)), None)
 
 
-def cafe_and_person(
-    *, session: Session, code: str, seats: Mapping[int, tuple[int, str]]
-) -> tuple[Cafe | None, Participant | None]:
-    """The café with this join code and the person a phone's cookie names in it (`seats`:
-    café id -> participant id and secret), in one query: every write from a phone starts
-    here. The person is None when the cookie names nobody of this café who is still in it."""
-    params = _query_params(code, seats)
-    if params is None:
-        return None, None
-    query = _CAFE_WITH_PERSON if "person" in params else _CAFE_WITH_PEOPLE
-    rows = session.exec(query, params=params).all()
-    if not rows:
-        return None, None
-    cafe = rows[0][0]
-    return cafe, _named(cafe, (person for _, person in rows if person is not None), seats)
-
-
 _CAFE_COLUMNS = columns_of(Cafe)
 _PERSON_COLUMNS = columns_of(Participant)
 _CAFE_NAMES = [name for name, _ in _CAFE_COLUMNS]
@@ -78,7 +45,8 @@ _PERSON_NAMES = [name for name, _ in _PERSON_COLUMNS]
 
 
 def _core_cafe_with(people: ColumnElement[bool]) -> CoreSelect[Any]:
-    """`_cafe_with` as plain columns, for `phone_writer`."""
+    """The café with a join code, and those of its people `people` picks out, as plain
+    columns (for `phone_writer`)."""
     cafe, person = _CAFE_COLUMNS, _PERSON_COLUMNS
     return (
         sa_select(*(c for _, c in cafe), *(c for _, c in person))
@@ -100,9 +68,11 @@ _CORE_CAFE_WITH_PERSON = _core_cafe_with(col(Participant.id) == bindparam("perso
 def phone_writer(
     *, connection: Connection, code: str, seats: Mapping[int, tuple[int, str]]
 ) -> tuple[Cafe | None, Participant | None]:
-    """`cafe_and_person` for a phone's writes, read as plain rows on `connection` and
-    returned detached (see `as_loaded`): the busiest requests start here, and the ORM's
-    execution path cost them more than the query itself."""
+    """The café with this join code and the person a phone's cookie names in it (`seats`:
+    café id -> participant id and secret; None when the cookie names nobody of this café who
+    is still in it), in one query, read as plain rows on `connection` and returned detached
+    (see `as_loaded`): every request from a phone starts here, and the ORM's execution path
+    cost more than the query itself."""
     params = _query_params(code, seats)
     if params is None:
         return None, None
