@@ -54,7 +54,12 @@ def database_read_only(app: FastAPI, database_url: str) -> Iterator[None]:
     file (SQLite: query_only, the same SQLITE_READONLY error) or a PostgreSQL server set to
     read-only transactions does."""
     db = app.state.db
-    engines = {db.engine, db.read_engine, db.statement_engine, db.nowait_engine} - {None}
+    # One listener per pool: on PostgreSQL the one-statement reads use the main engine's
+    # pool (in autocommit), and a listener added through both would outlive its removal.
+    engines: list[Any] = []
+    for engine in (db.engine, db.read_engine, db.statement_engine, db.nowait_engine):
+        if engine is not None and all(engine.pool is not seen.pool for seen in engines):
+            engines.append(engine)
     sqlite = database_url.startswith("sqlite")
 
     def refuse_writes(dbapi_conn: Any, _record: Any) -> None:
