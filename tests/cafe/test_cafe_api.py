@@ -255,25 +255,28 @@ def test_clock_survives_a_restart(
 
 
 @pytest.fixture
-def plans_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One entry per seating the planner works out (none remembered from another test)."""
-    calls: list[int] = []
-    real = planner.plan_next_round
+def plans_made(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[int, int]]]:
+    """One entry per plan of the café's remaining rounds the planner works out: the
+    seatings it returned (none remembered from another test)."""
+    calls: list[list[dict[int, int]]] = []
+    real = planner.plan_rounds
 
-    def counted(*args: Any, **kwargs: Any) -> dict[int, int]:
-        calls.append(1)
-        return real(*args, **kwargs)
+    def counted(*args: Any, **kwargs: Any) -> list[dict[int, int]]:
+        plan = real(*args, **kwargs)
+        calls.append(plan)
+        return plan
 
-    monkeypatch.setattr(planner, "plan_next_round", counted)
+    monkeypatch.setattr(planner, "plan_rounds", counted)
     plans.PLANS.clear()
     return calls
 
 
-def test_the_next_seating_is_planned_ahead_and_replanned_when_anything_changes(
-    session: Session, facilitator: Facilitator, plans_made: list[int]
+def test_the_cafe_follows_one_plan_of_all_its_rounds_until_the_room_changes(
+    session: Session, facilitator: Facilitator, plans_made: list[list[dict[int, int]]]
 ) -> None:
-    """Planned while a round runs, the next seating is used as it is when the round starts;
-    a late joiner changes the input, so the round is planned afresh and seats them too."""
+    """Starting round 1 plans every round of the café together, and the next rounds are
+    seated from that plan (planned ahead or at the tap) while the room stays as it was; a
+    late joiner has the rest of the café planned afresh, and is seated in it too."""
     cafe = make_cafe(session, facilitator)
 
     def person(name: str) -> int:
@@ -283,26 +286,28 @@ def test_the_next_seating_is_planned_ahead_and_replanned_when_anything_changes(
     people = [person(f"Person {n}") for n in range(9)]
     plans.rotate(session=session, cafe=cafe, now=utcnow())
     calls = plans_made
-    calls.clear()  # count from round 2 on
+    assert [len(plan) for plan in calls] == [3]  # all three rounds, together
+    whole = calls[0]
     assert plans.prepare_next_round(session=session, cafe=cafe)
-    assert len(calls) == 1
     plans.rotate(session=session, cafe=cafe, now=utcnow())
-    assert len(calls) == 1  # round 2 took the plan made ahead
-    seated = seating_service.seating_history(session=session, cafe=cafe, before=3)[1]
-    assert sorted(seated) == sorted(people)
+    assert len(calls) == 1  # round 2 came from the plan of the café
+    played = seating_service.seating_history(session=session, cafe=cafe, before=3)
+    assert played == whole[:2]
+    assert sorted(played[1]) == sorted(people)
 
     assert plans.prepare_next_round(session=session, cafe=cafe)
-    assert len(calls) == 2
+    assert len(calls) == 1  # and so would round 3
     late = person("Late joiner")
     plans.rotate(session=session, cafe=cafe, now=utcnow())
-    assert len(calls) == 3  # the café changed since: planned again
-    assert late in seating_service.seating_history(session=session, cafe=cafe, before=4)[2]
+    assert [len(plan) for plan in calls] == [3, 1]  # the room changed: planned again
+    last = seating_service.seating_history(session=session, cafe=cafe, before=4)[2]
+    assert late in last and last == calls[1][0]
     # After the last round there is nothing to plan ahead.
     assert not plans.prepare_next_round(session=session, cafe=cafe)
 
 
 def test_a_move_by_hand_after_the_plan_was_made_is_planned_from(
-    session: Session, facilitator: Facilitator, plans_made: list[int]
+    session: Session, facilitator: Facilitator, plans_made: list[list[dict[int, int]]]
 ) -> None:
     """The facilitator moves someone after the next seating was planned ahead: the plan
     made before the move is not used, the round is planned from where people sit now, and
@@ -313,6 +318,7 @@ def test_a_move_by_hand_after_the_plan_was_made_is_planned_from(
     calls = plans_made
     calls.clear()  # count from round 2 on
     assert plans.prepare_next_round(session=session, cafe=cafe)
+    assert calls == []  # round 2 was planned with round 1
     moved = people[0]
     seated = seating_service.seating_history(session=session, cafe=cafe, before=2)[0]
     away = next(
@@ -322,7 +328,7 @@ def test_a_move_by_hand_after_the_plan_was_made_is_planned_from(
         session=session, cafe=cafe, participant_id=moved.id, table_id=away.id
     )
     plans.rotate(session=session, cafe=cafe, now=utcnow())
-    assert len(calls) == 2  # planned again from the seating after the move
+    assert [len(plan) for plan in calls] == [2]  # the rest planned again after the move
     history = seating_service.seating_history(session=session, cafe=cafe, before=3)
     assert history[0][moved.id] == away.id
     assert sorted(history[1]) == sorted(p.id for p in people)

@@ -509,3 +509,47 @@ def test_pair_counts() -> None:
     assert max_pair_count(history) == 2
     assert repeat_cost(seating={1: 1, 2: 1, 3: 1}, history=history) == 4 + 1 + 1
     assert schedule_repeat_cost(rounds=[{1: 1, 2: 1}, {1: 1, 2: 1}], history=history) == 4 + 9
+
+
+# --------------------------------------------------------------------------------------------
+# The whole café, planned live
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n", "tables", "rounds"), [(24, 6, 7), (30, 6, 6), (20, 5, 6)])
+def test_planning_every_round_at_once_is_never_worse_than_one_at_a_time(
+    n: int, tables: int, rounds: int
+) -> None:
+    """A live café plans all its remaining rounds at once: never more repeated meetings (nor
+    a worse role mix at equal repeats) than seating one round at a time, as it used to."""
+    people, table_list = grid(n, tables, n // tables)
+    whole = plan_rounds(people=people, tables=table_list, history=[], rounds=rounds, seed=3)
+    played: list[dict[int, int]] = []
+    for number in range(rounds):
+        played.append(
+            plan_next_round(people=people, tables=table_list, history=played, seed=3 + number)
+        )
+    for seating in whole:
+        assert_valid(seating, people, table_list, [])
+    assert schedule_repeat_cost(rounds=whole) <= schedule_repeat_cost(rounds=played)
+    if n == 24:  # 24 people at 6 tables of 4 over 7 rounds can meet nobody twice
+        assert repeated_meetings(whole) == 0 < repeated_meetings(played)
+
+
+def test_someone_joining_after_round_two_meets_nobody_twice() -> None:
+    """The rest of the café is planned again when someone joins after round 2: the newcomer
+    has met nobody, so nothing makes them meet anyone twice."""
+    people, tables = grid(24, 6, 5)
+    played = plan_rounds(people=people, tables=tables, history=[], rounds=6, seed=101)[:2]
+    newcomer = PlannerPerson(24)
+    rest = plan_rounds(
+        people=[*people, newcomer], tables=tables, history=played, rounds=4, seed=103, effort=0.2
+    )
+    met = [
+        other
+        for seating in rest
+        for other, table in seating.items()
+        if other != newcomer.id and table == seating[newcomer.id]
+    ]
+    assert len(met) >= 4 * 3 and len(met) == len(set(met))
+    assert all(newcomer.id in seating for seating in rest)

@@ -118,6 +118,27 @@ def _planner_input(
     return planner_people, planner_tables
 
 
+def _plan_key(
+    cafe: Cafe,
+    number: int,
+    total: int,
+    people: Sequence[Person],
+    tables: list[CafeTable],
+    now_at: Mapping[int, int],
+) -> tuple[Hashable, list[PlannerPerson], list[PlannerTable]]:
+    """What a seating of round `number` is planned from, as a key, and the planner's input."""
+    people_in, tables_in = _planner_input(people, tables, now_at)
+    key = (
+        cafe.code,
+        number,
+        total,
+        tuple(people_in),
+        tuple(tables_in),
+        tuple(sorted(now_at.items())),
+    )
+    return key, people_in, tables_in
+
+
 def planned_seating(
     *,
     session: Session,
@@ -128,33 +149,43 @@ def planned_seating(
     now_at: Mapping[int, int],
     plans: KnownPlans | None = None,
 ) -> dict[int, int]:
-    """The seating of round `number`: `planner.plan_next_round`, remembered in `plans`.
+    """The seating of round `number`, from a plan of the whole rest of the café.
 
-    The planner is a pure, seeded function of the people, the tables and every earlier
-    round's seating, so a remembered plan is the plan. The earlier rounds cannot change
-    once over, so a plan is remembered by the café (its code: ids come back in a database
-    emptied for tests), the round, the people and tables, and the seating of the round now
-    running; the history is read only when planning. A seating planned ahead
-    (`prepare_next_round`) is found here when nothing has changed since, and the round is
-    planned afresh when anything has (a late joiner, a move, a new host)."""
-    people_in, tables_in = _planner_input(people, tables, now_at)
-    key = (
-        cafe.code,
-        number,
-        tuple(people_in),
-        tuple(tables_in),
-        tuple(sorted(now_at.items())),
-    )
+    When the round is not found in `plans`, every round from `number` to the last is planned
+    together (`planner.plan_rounds`: jointly, or round by round where that does better) from
+    the seatings of the rounds already played, and each planned round is remembered under
+    the room it assumes: the same people and tables, and the round before it seated as
+    planned. So the café follows one plan while the room stays as it was, and a change (a
+    late joiner, someone leaving, a move, a new host, a table or a round added) plans the
+    rest of the café afresh from what has happened so far.
+
+    The planner is a pure, seeded function of its input, so a remembered plan is the plan.
+    The earlier rounds cannot change once over, so a plan is remembered by the café (its
+    code: ids come back in a database emptied for tests), the round, the number of rounds,
+    the people and tables, and the seating of the round before it; the history is read only
+    when planning. A seating planned ahead (`prepare_next_round`) is found here when nothing
+    has changed since."""
+    total = max(number, round_count(session=session, cafe=cafe))
+    key, people_in, tables_in = _plan_key(cafe, number, total, people, tables, now_at)
     plan = plans.get(key) if plans is not None else None
-    if plan is None:
-        history = seating_history(session=session, cafe=cafe, before=number)
-        seed = cafe.id * 100 + number
-        plan = planner.plan_next_round(
-            people=people_in, tables=tables_in, history=history, seed=seed
-        )
-        if plans is not None:
-            plans.put(key, plan)
-    return dict(plan)
+    if plan is not None:
+        return dict(plan)
+    history = seating_history(session=session, cafe=cafe, before=number)
+    rounds = planner.plan_rounds(
+        people=people_in,
+        tables=tables_in,
+        history=history,
+        rounds=total - number + 1,
+        seed=cafe.id * 100 + number,
+    )
+    if plans is not None:
+        before: Mapping[int, int] = now_at
+        for later, seating in enumerate(rounds, start=number):
+            if later > number:
+                key = _plan_key(cafe, later, total, people, tables, before)[0]
+            plans.put(key, seating)
+            before = seating
+    return dict(rounds[0])
 
 
 def prepare_next_round(

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from app.services.rotation import constructions, search
+from app.services.rotation.costs import role_cost, schedule_repeat_cost
 from app.services.rotation.model import PlannerPerson, PlannerTable, PlanningError, Seating
 from app.services.rotation.problem import validate
 from app.services.rotation.schedule import Schedule
+
+
+class _Solved(NamedTuple):
+    seatings: list[Seating]
+    unbeatable: bool  # no repeated meeting, and the role mix at its lower bound
 
 
 def _solve(
@@ -18,11 +25,11 @@ def _solve(
     rounds: int,
     seed: int,
     effort: float,
-) -> list[Seating]:
+) -> _Solved:
     rng = random.Random(seed)
     schedule = Schedule(people, tables, history, rounds, rng)
     if rounds <= 0:
-        return []
+        return _Solved([], True)
     movable = max(1, len(schedule.movable))
     effort = max(0.0, effort)
     # Budgets in iterations (or search nodes), scaled with the size of the schedule and with
@@ -65,7 +72,7 @@ def _solve(
         elif seats is not None and history and schedule.seat == seats:
             # a table-hopping pattern carried on intact from earlier rounds stays as it is: the
             # later rounds rely on it, and the speeds were chosen with the role mix in mind
-            best_seats = schedule.snapshot()
+            best_cost, best_seats = (0, schedule.role_cost()), schedule.snapshot()
             break
         search.polish(schedule=schedule, iterations=polish_iters, temp_start=2.0, temp_end=0.05)
         cost = (schedule.repeat_cost(), schedule.role_cost())
@@ -75,7 +82,11 @@ def _solve(
             seats is None or len(attempts) == 1 or cost[1] <= schedule.role_floor()
         ):
             break
-    return schedule.seatings(best_seats)
+    schedule.restore(best_seats)
+    unbeatable = (
+        best_cost is not None and best_cost[0] == 0 and best_cost[1] <= schedule.role_floor()
+    )
+    return _Solved(schedule.seatings(best_seats), unbeatable)
 
 
 def plan_next_round(
@@ -95,7 +106,7 @@ def plan_next_round(
     if not people:
         validate(people=people, tables=tables)
         return {}
-    return _solve(people, tables, history, 1, seed, effort)[0]
+    return _solve(people, tables, history, 1, seed, effort).seatings[0]
 
 
 def plan_rounds(
@@ -107,11 +118,30 @@ def plan_rounds(
     seed: int = 0,
     effort: float = 1.0,
 ) -> list[Seating]:
-    """Seatings for the next ``rounds`` rounds, planned jointly (as if each were appended to
-    ``history`` before planning the next).  Fixed people keep one table throughout."""
+    """Seatings for the next ``rounds`` rounds (as if each were appended to ``history``
+    before planning the next).  Fixed people keep one table throughout.
+
+    The rounds are searched jointly, which can undo a choice in an early round that blocks a
+    later one; they are also planned one round at a time, and the better of the two plans is
+    returned (fewer repeated meetings, then the better role mix; the joint plan on a tie), so
+    that planning ahead is never worse than not."""
     if rounds < 0:
         raise PlanningError("rounds must not be negative")
     if not people:
         validate(people=people, tables=tables)
         return [{} for _ in range(rounds)]
-    return _solve(people, tables, history, rounds, seed, effort)
+    joint = _solve(people, tables, history, rounds, seed, effort)
+    if rounds <= 1 or joint.unbeatable:
+        return joint.seatings
+    played: list[Seating] = []
+    for number in range(rounds):
+        played += _solve(people, tables, [*history, *played], 1, seed + number, effort).seatings
+    return min(joint.seatings, played, key=lambda plan: _plan_cost(plan, people, history))
+
+
+def _plan_cost(
+    plan: Sequence[Seating], people: Sequence[PlannerPerson], history: Sequence[Mapping[int, int]]
+) -> tuple[int, int]:
+    """What the planner minimises over several rounds: repeats, then the role mix."""
+    repeats = schedule_repeat_cost(rounds=plan, history=history)
+    return repeats, sum(role_cost(seating=seating, people=people) for seating in plan)
