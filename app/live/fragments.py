@@ -116,6 +116,7 @@ def now_block(
         "now",
         view.table.id if view.table else None,
         view.move_call,
+        view.stay_call,
         view.seconds_left,
         view.person.is_host,
         view.person.display_name if view.round is None else None,

@@ -109,8 +109,13 @@ def expect_phones_follow_seating(
         if moved:
             expect(call).to_have_text(f"Go to {seat['table_name']}")
             expect(phone.locator("#announce")).to_have_text(f"Please go to {seat['table_name']}.")
+            expect(phone.locator(".stay-call")).to_have_count(0)
         else:
+            # Who stays where they are is told so, not left wondering.
             expect(call).to_have_count(0)
+            expect(phone.locator(".stay-call")).to_have_text(f"Stay at {seat['table_name']}")
+            expect(phone.locator("#announce")).to_have_text(f"Please stay at {seat['table_name']}.")
+        expect(phone.locator(".joined-as")).to_have_text(f"You joined as {name}")
         expect(phone.locator("#question")).to_have_text(QUESTIONS[round_number - 1])
         assert_not_reloaded(phone, name)
 
@@ -151,9 +156,8 @@ def test_a_live_cafe_from_joining_to_closing(
     expect(projector.locator(".join-code")).to_have_text(cafe.code)
     expect(projector.locator(".qr svg")).to_be_visible()
     expect(projector.locator(".qr svg title")).to_have_text("QR code to join")
-    expect(projector.locator("#board .question")).to_have_text(
-        "We will start soon. Join on your phone."
-    )
+    expect(projector.locator("#board")).to_contain_text("We will start soon. Join on your phone.")
+    expect(projector.locator("#board .question")).to_have_text(QUESTIONS[0])
     mark_page(projector)
 
     # The host link for Table 1, from the console's "Host link" disclosure.
@@ -178,6 +182,7 @@ def test_a_live_cafe_from_joining_to_closing(
         mark_page(phone)
     expect(console.locator("#console-status")).to_contain_text("Not started. 7 joined.")
     expect(projector.locator("#board")).to_contain_text("We will start soon")
+    expect(projector.locator("#board .question")).to_have_text(QUESTIONS[0])
 
     everyone = api.get(f"/api/v1/cafes/{cafe.id}/participants").json()
     by_name = {p["display_name"]: p for p in everyone}

@@ -456,3 +456,26 @@ def test_a_phones_page_draws_what_the_whole_cafe_state_says_for_that_person(
         plans.rotate(session=session, cafe=cafe, now=utcnow())
         people.append(make_participant(session, cafe, f"Late {len(people)}"))
     assert compared == 10 + 11 + 12
+
+
+def test_the_join_page_asks_about_large_text_once_and_remembers_the_display_choice(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    """The join form's "Large text" is the only such box on the join page (the footer's
+    display choice would be a second, confusing one), ticked already when the phone chose
+    larger text before joining; other pages keep the footer's box."""
+    cafe = make_cafe(session, facilitator)
+    p = phone(client)
+    page = p.get(f"/j/{cafe.code}")
+    assert page.text.count('name="large_text"') == 1
+    box = re.search(r'<input type="checkbox" name="large_text"[^>]*>', page.text)
+    assert box and "checked" not in box.group(0)
+    p.post(
+        "/preferences",
+        data={"large_text": "true", "back": f"/j/{cafe.code}", "csrf_token": _csrf(p, "/")},
+    )
+    page = p.get(f"/j/{cafe.code}")
+    box = re.search(r'<input type="checkbox" name="large_text"[^>]*>', page.text)
+    assert box and "checked" in box.group(0)
+    assert join(p, cafe.code, "Robin").status_code == 303  # type: ignore[attr-defined]
+    assert p.get(f"/p/{cafe.code}").text.count('name="large_text"') == 1  # the footer's

@@ -59,6 +59,7 @@ class Moment:
     tablemates: list[Person]
     move_call: int  # seconds "Go to Table N" still shows (0: not at all)
     open_tables: list[TableView]
+    stay_call: int  # seconds "Stay at Table N" still shows, for who did not move
 
 
 @dataclass
@@ -80,6 +81,8 @@ class CafeState:
     participants: int
     table_of: dict[int, int] = field(default_factory=dict)
     previous_table_of: dict[int, int] = field(default_factory=dict)
+    # Before the first round: its question, for the projector while people join.
+    first_question: str = ""
 
     @property
     def next_round_exists(self) -> bool:
@@ -139,7 +142,15 @@ def cafe_state(*, session: Session, cafe: Cafe, now: datetime) -> CafeState:
     seats: dict[int, int] = {}
     previous: dict[int, int] = {}
     questions: dict[int, str] = {}
-    if rnd is not None:
+    first_question = ""
+    if rnd is None:
+        first_question = (
+            session.exec(
+                select(Round.question).where(Round.cafe_id == cafe.id, Round.number == 1)
+            ).first()
+            or ""
+        )
+    else:
         questions = table_questions(session=session, rnd=rnd)
         seats = seats_of(session=session, rnd=rnd)
         if rnd.number > 1:
@@ -160,6 +171,7 @@ def cafe_state(*, session: Session, cafe: Cafe, now: datetime) -> CafeState:
         previous=previous,
         total_rounds=round_count(session=session, cafe=cafe),
         now=now,
+        first_question=first_question,
     )
 
 
@@ -225,6 +237,7 @@ def assemble_state(
     previous: dict[int, int],
     total_rounds: int,
     now: datetime,
+    first_question: str = "",
 ) -> CafeState:
     """The café state from what was read (or, after a rotation, just written): the one
     place that decides what the live views are given."""
@@ -256,6 +269,7 @@ def assemble_state(
         participants=len(people),
         table_of=table_of,
         previous_table_of=previous,
+        first_question=first_question,
     )
 
 
@@ -295,7 +309,8 @@ def _moment(state: CafeState, table_id: int | None, stayed: bool, now: datetime)
         if running and cafe.seating_mode == SeatingMode.FREE and cafe.status != CafeStatus.CLOSED
         else []
     )
-    move_call = state.move_call_seconds(now) if table is not None and not stayed else 0
+    call = state.move_call_seconds(now) if table is not None else 0
+    move_call, stay_call = (0, call) if stayed else (call, 0)
     return Moment(
         cafe=cafe,
         round=rnd,
@@ -305,4 +320,5 @@ def _moment(state: CafeState, table_id: int | None, stayed: bool, now: datetime)
         tablemates=view.people if view else [],
         move_call=move_call,
         open_tables=open_tables,
+        stay_call=stay_call,
     )
