@@ -863,6 +863,8 @@ def test_console_moderation_and_safeguarding_alert(
     )
     assert worried.status_code == 200
     assert "Hold on to this one" not in worried.text
+    said = worried.text[worried.text.index('<div id="phone-notice" hx-swap-oob="innerHTML">') :]
+    assert "Thank you for telling us." in said
     session.refresh(row)
     assert (row.status, row.safeguarding) == ("hidden", True)
     assert "Hold on to this one" not in board_of(ann, code)
@@ -933,13 +935,17 @@ def test_a_worry_can_only_be_raised_at_ones_own_table(
         data={"csrf_token": token(bo, code), "confirmed": "yes"},
         follow_redirects=False,
     )
-    assert near.status_code == 303
+    # The phone is told what happened, on its page, rather than the card just vanishing.
+    assert near.status_code == 200
+    said = near.text[near.text.index('<div id="phone-notice" role="status">') :]
+    assert "Thank you for telling us." in said
+    assert "Something at table one" not in near.text
     twice = bo.post(
         f"/p/{code}/contributions/{cid}/concern",
         data={"csrf_token": token(bo, code), "confirmed": "yes"},
         follow_redirects=False,
     )
-    assert twice.status_code == 303  # already raised: nothing more happens
+    assert twice.status_code == 200  # already raised: nothing more happens
     assert "Something at table one" not in board_of(bo, code)
 
 

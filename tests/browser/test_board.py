@@ -92,7 +92,20 @@ def test_boards_live_at_two_tables_with_moderation_and_an_offline_post(
     expect(bo.locator("#board")).to_contain_text("Buses that come on time")
     expect(bo.locator("#board")).to_contain_text("What helps")
     expect(console.locator("#moderation")).to_contain_text("Buses that come on time")
+    # Di is worried about a card at her table: it goes, and she is told what happened, in
+    # words that stay while the board changes around them.
+    add(cy, "A card Di is worried about")
+    expect(di.locator("#board")).to_contain_text("A card Di is worried about")
+    di.once("dialog", lambda dialog: dialog.accept())
+    di.locator("#board li", has_text="A card Di is worried about").get_by_role(
+        "button", name=re.compile("^Worried about this")
+    ).click()
+    expect(di.locator("#phone-notice")).to_contain_text("Thank you for telling us.")
+    expect(di.locator("#board")).not_to_contain_text("A card Di is worried about")
+    expect(cy.locator("#board")).not_to_contain_text("A card Di is worried about")
     add(cy, "Staff who listen")
+    expect(di.locator("#board")).to_contain_text("Staff who listen")
+    expect(di.locator("#phone-notice")).to_contain_text("Thank you for telling us.")
     expect(di.locator("#board")).to_contain_text("Staff who listen")
     for phone in (cy, di):
         expect(phone.locator("#board")).not_to_contain_text("Buses that come on time")
@@ -104,6 +117,11 @@ def test_boards_live_at_two_tables_with_moderation_and_an_offline_post(
         "button", name=re.compile("^Agree")
     ).click()
     expect(ann.locator("#board")).to_contain_text("1 agree")
+    agree = bo.locator("#board li", has_text="Buses that come on time").get_by_role(
+        "button", name=re.compile("^Agree")
+    )
+    expect(agree).to_have_attribute("aria-pressed", "true")
+    expect(agree).to_have_text("Agree 1, 1 so far")
     check_accessibility(bo, "a phone with a board")
     check_accessibility(console, "the console with boards")
 

@@ -85,13 +85,18 @@ class PhoneWrite:
         )
 
     def changed(
-        self, contribution: Contribution, *events: CafeEvent, anchor: str = "board"
+        self,
+        contribution: Contribution,
+        *events: CafeEvent,
+        anchor: str = "board",
+        notice: str = "",
     ) -> Response:
-        """Tell the table (after the response) and answer with the board."""
+        """Tell the table (after the response) and answer with the board, saying `notice`
+        to the person who did it, if given."""
         announce_board(
             self.request, self.announce, contribution, *(events or (CafeEvent.BOARD_CHANGED,))
         )
-        return _phone_answer(self.request, self.phone, self.now, anchor=anchor)
+        return _phone_answer(self.request, self.phone, self.now, anchor=anchor, notice=notice)
 
 
 def _phone_write(
@@ -113,13 +118,14 @@ def _phone_answer(
     status_code: int = 200,
     with_compose: bool = False,
     anchor: str = "board",
+    notice: str = "",
 ) -> Response:
     """htmx: the board block (and the form, when it was the form that was sent).
     Without JavaScript: back to the page after a success, the page with the message after a
-    refusal."""
+    refusal or with a `notice` to read."""
     htmx = request_is_htmx(request)
     cafe, person = phone.cafe, phone.person
-    if not htmx and status_code < 400:
+    if not htmx and status_code < 400 and not notice:
         return RedirectResponse(f"/p/{cafe.code}#{anchor}", status_code=303)
     db: Database = request.app.state.db
     # A session of its own: the write has committed, and drawing the answer must not hold
@@ -136,6 +142,7 @@ def _phone_answer(
                 error=error,
                 status_code=status_code,
                 with_compose=with_compose,
+                notice=notice,
             )
         state = state_service.cafe_state(session=session, cafe=cafe, now=now)
         view = state_service.participant_view(state=state, person=person, now=now)
@@ -148,6 +155,7 @@ def _phone_answer(
                 "person": person,
                 "page_id": new_page_id(),
                 "board_error": error,
+                "phone_notice": notice,
                 **board_context(
                     session, cafe, person, rnd=view.round, table=view.table, draft=draft
                 ),
@@ -173,11 +181,16 @@ def _board_answer(
         "cafe": phone.cafe,
         "person": phone.person,
         "board_error": error,
-        "board_notice": notice,
         "b": board,
         **compose_context(phone.cafe, phone.person, board, draft),
     }
     html = render_html("cafe/participant.html", ctx, conn=request, block="board")
+    if notice:
+        # Beside the board, not in it: a push of the board would take it away unread.
+        said = render_html(
+            "cafe/participant.html", {"phone_notice": notice}, conn=request, block="phone_notice"
+        )
+        html += f'<div id="phone-notice" hx-swap-oob="innerHTML">{said}</div>'
     if with_compose:
         html += render_html(
             "cafe/participant.html", {**ctx, "oob": True}, conn=request, block="compose"
@@ -499,6 +512,12 @@ def react(
     return write.changed(result[0], anchor=f"c-{contribution_id}")
 
 
+CONCERN_NOTICE = (
+    "Thank you for telling us. The card is hidden while the facilitator looks at it, and "
+    "nobody is told it was you."
+)
+
+
 @router.post("/p/{code}/contributions/{contribution_id}/concern")
 def raise_concern(
     write: PhoneWriteDep,
@@ -536,4 +555,9 @@ def raise_concern(
     )
     if isinstance(result, DomainError):
         return write.refused(result)
-    return write.changed(result, CafeEvent.CONTRIBUTION_HIDDEN, CafeEvent.SAFEGUARDING_ALERT)
+    return write.changed(
+        result,
+        CafeEvent.CONTRIBUTION_HIDDEN,
+        CafeEvent.SAFEGUARDING_ALERT,
+        notice=CONCERN_NOTICE,
+    )
