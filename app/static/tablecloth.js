@@ -59,6 +59,7 @@
 (function () {
   "use strict";
   var RETRY_MS = 8000;
+  var SOON_MS = 1500;
   var flushing = false;
 
   function storage() {
@@ -334,8 +335,8 @@
           next(i + 1);
         });
       }).catch(function () {
-        mark(code, item.id, "waiting");  // still offline: try again later
         flushing = false;
+        lost(code, item.id);
       });
     };
     next(0);
@@ -397,10 +398,21 @@
   document.addEventListener("htmx:error", function (evt) {
     var f = fromForm(evt);
     if (!f || (f.ctx.response && f.ctx.response.status)) return;
-    // No answer at all: the connection dropped. Keep the post and free the form.
-    mark(f.code, f.body.get("client_id"), "waiting");
+    // No answer at all. Keep the post and free the form.
+    lost(f.code, f.body.get("client_id"));
     clearForm(f.form);
   });
+
+  /* A post that got no answer. Offline, it waits for the connection to come back. Online
+     (the answer alone was lost, or the server was restarting), it is sent again in a second
+     or two, and says so, rather than waiting for the next round of retries under words about
+     a connection that is working. The same client id makes a repeat the same card. */
+  var soon = null;
+  function lost(code, id) {
+    if (navigator.onLine === false) { mark(code, id, "waiting"); return; }
+    mark(code, id, "held");
+    if (soon === null) soon = window.setTimeout(function () { soon = null; flush(); }, SOON_MS);
+  }
 
   document.addEventListener("input", function (evt) {
     var t = evt.target;

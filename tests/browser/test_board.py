@@ -13,7 +13,7 @@ import re
 import httpx2 as httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import FilePayload, Page, Route, expect
 from sqlmodel import Session, col, select
 
 from app.models.accounts import Facilitator
@@ -169,6 +169,36 @@ def test_boards_live_at_two_tables_with_moderation_and_an_offline_post(
     expect(bo.locator("#board")).to_contain_text("Written on the bus with no signal")
     bo.wait_for_timeout(500)
     assert len(rows(session, "Written on the bus with no signal")) == 1
+
+    # The answer to a post is lost on a working connection (the server has the card): the
+    # phone says it will send it again in a moment, not that the connection is down, does so
+    # within seconds, and the board has the card once.
+    lost: list[str] = []
+
+    def lose_the_answer(route: Route) -> None:
+        if lost:
+            route.continue_()
+            return
+        route.fetch()  # the server takes the post
+        lost.append(route.request.url)
+        route.abort()  # and its answer never arrives
+
+    bo.route(re.compile(r"/contributions$"), lose_the_answer)
+    add(bo, "The answer to this one was lost")
+    expect(bo.locator("#outbox li", has_text="The answer to this one was lost")).to_contain_text(
+        "Not saved yet. It will be sent again in a moment."
+    )
+    expect(bo.locator("#board li", has_text="The answer to this one was lost")).to_have_count(
+        1, timeout=6000
+    )
+    expect(bo.locator("#outbox")).to_be_hidden()
+    assert len(lost) == 1 and len(rows(session, "The answer to this one was lost")) == 1
+    bo.unroute(re.compile(r"/contributions$"))
+    # The page saw a failed request, as it should: those two console lines are this step's.
+    seen = [p for p in people.problems if p.startswith("Bo console:")]
+    assert seen and all("ERR_FAILED" in p or "Failed to fetch" in p for p in seen), seen
+    for problem in seen:
+        people.problems.remove(problem)
 
     # Written offline in round 1 and sent once round 2 has begun: it goes to the board it
     # was written for (round 1's question, Bo's table then), not to round 2's.
