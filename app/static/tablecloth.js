@@ -42,8 +42,36 @@
     if (navigator.vibrate) navigator.vibrate([300, 150, 300]);
   }
 
+  /* A browser lets a page buzz the phone only once someone has tapped it. A page opened
+     after the join form's redirect, or from a link, has not been: it asks for one tap, and
+     stops asking at the first tap anywhere. */
+  function askToBuzz() {
+    var ask = document.querySelector(".buzz-ask");
+    if (!ask || !navigator.vibrate) return;
+    var active = navigator.userActivation && navigator.userActivation.hasBeenActive;
+    if (active) return;
+    ask.hidden = false;
+    var ok = document.getElementById("buzz-ok");
+    var done = function () {
+      ask.hidden = true;
+      document.removeEventListener("pointerdown", elsewhere);
+      document.removeEventListener("keydown", elsewhere);
+    };
+    // A tap anywhere else does as well (the button's own tap ends in its click).
+    var elsewhere = function (event) { if (event.target !== ok) done(); };
+    document.addEventListener("pointerdown", elsewhere);
+    document.addEventListener("keydown", elsewhere);
+    if (ok) ok.addEventListener("click", function () {
+      navigator.vibrate(60);
+      done();
+      var news = document.getElementById("board-news");
+      if (news) news.textContent = "This phone will buzz when it is time to move.";
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     tick();
+    askToBuzz();
     moveCall();
     window.setInterval(tick, 500);
     new MutationObserver(function () { moveCall(); tick(); })

@@ -313,3 +313,30 @@ def test_a_live_cafe_from_joining_to_closing(
     assert_not_reloaded(console, "the console")
     check_accessibility(phones["Dee"], "a phone after the close")
     check_accessibility(console, "the console after the close")
+
+
+def test_a_phone_page_not_yet_tapped_asks_once_to_buzz(
+    people: People, live: LiveServer, facilitator: Facilitator, session: Session
+) -> None:
+    """A browser lets a page buzz the phone only after a tap on it, and a page opened by the
+    join form's redirect has had none: the phone's page asks for that one tap, and stops
+    asking once it has it (or any tap)."""
+    cafe = make_cafe(session, facilitator)
+    phone = people.phone("Ash")
+    # As on a real phone: this browser counts the page as touched from the start.
+    phone.add_init_script(
+        "Object.defineProperty(navigator, 'userActivation', {value: {hasBeenActive: false}})"
+    )
+    join(phone, f"/j/{cafe.code}", "Ash")
+    ask = phone.locator(".buzz-ask")
+    expect(ask).to_be_visible()
+    check_accessibility(phone, "a phone asking to buzz")
+    phone.get_by_role("button", name="Let this phone buzz when it is time to move").click()
+    expect(ask).to_be_hidden()
+    expect(phone.locator("#board-news")).to_have_text(
+        "This phone will buzz when it is time to move."
+    )
+    phone.reload()
+    expect(ask).to_be_visible()  # a new page, not yet tapped
+    phone.locator("#now").click()
+    expect(ask).to_be_hidden()
