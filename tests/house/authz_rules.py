@@ -76,7 +76,8 @@ class Rule:
     the rest). `params`: path parameters taken from a world value of another name.
     `fresh`: the route destroys what it is called on (`world`: each allowed call gets a
     world of its own; `self`: it ends the caller's own sign-in, so each allowed call is made
-    by a new person of the same kind).
+    by a new person of the same kind; `account`: it ends every sign-in of the caller's
+    account, so a new facilitator makes it).
     `body`: what the route is sent instead of an empty body (`photo`: a small PNG, the one
     thing an upload is read far enough to be refused for)."""
 
@@ -117,7 +118,7 @@ RULES: dict[str, Rule] = {
     "POST /account/tokens/{token_id}/revoke": r("account_rows", **FRESH),
     "GET /account/security": r("signed_in"),
     "POST /account/sessions/{session_id}/end": r("account_rows", **FRESH),
-    "POST /account/sessions/end-others": r("signed_in", **FRESH_SELF),
+    "POST /account/sessions/end-others": r("signed_in", fresh="account"),
     "POST /account/password": r("signed_in"),
     "POST /api/v1/auth/logout": r("signed_in", scope="read", **FRESH_SELF),
     "GET /api/v1/auth/sessions": r("signed_in", scope="write"),

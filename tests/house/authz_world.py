@@ -9,24 +9,41 @@ from __future__ import annotations
 import base64
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import Connection, Engine
 from sqlalchemy import select as core_select
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.config import Settings
 from app.models.accounts import Facilitator, SessionKind, TokenScope
+from app.models.action_plan import ActionPlanCreate, PlanKind
 from app.models.base import utcnow
+from app.models.cafe import Participant, StakeholderRole
 from app.models.evidence import Contribution, Media
-from app.models.network import Member
+from app.models.material import EvidenceItem, MaterialCreate, MaterialSection, MaterialVersion
+from app.models.network import MemberCreate
 from app.security import SESSION_COOKIE, issue_access_token
 from app.services import accounts, sessions
+from app.services import action_plan as plan_service
+from app.services.evidence import themes as theme_service
+from app.services.material import merge as merge_service
+from app.services.material import versions as version_service
 from app.services.network import calendar, invites
+from app.services.network import members as member_service
 from tests.conftest import BASE_URL
-from tests.factories import PASSWORD, make_cafe, make_facilitator
+from tests.factories import (
+    PASSWORD,
+    make_cafe,
+    make_contribution,
+    make_facilitator,
+    make_participant,
+)
 from tests.material_setup import make_group_cafe, make_network
 
 ORIGIN = {"origin": BASE_URL}
@@ -135,17 +152,25 @@ class Accounts:
     other: Facilitator
     elsewhere_code: str
     identities: dict[str, Identity]
+    params: dict[str, str]  # what the path parameters of the accounts' own routes take
 
 
 def make_identity(
-    client: TestClient, session: Session, settings: Settings, found: Accounts, name: str
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    found: Accounts,
+    name: str,
+    *,
+    new_account: bool,
 ) -> Identity:
-    """A new person of an account's kind (a new facilitator, a new token of the owner's
-    with the same scope), for a call that ends the caller's own sign-in."""
-    if name in {"owner", "other_facilitator"}:
-        # A facilitator of their own: "sign out everywhere" ends every other sign-in of
-        # the account, the matrix's own included.
-        facilitator = make_facilitator(session)
+    """Someone new of this column's kind, for a call that ends the caller's own sign-in: a
+    new sign-in of the same facilitator (`new_account`: a facilitator of their own, since
+    "sign out everywhere" would end the matrix's own sign-ins too), a new token of the same
+    scope, a phone joining the other café. (The world's phones come with a new world.)"""
+    facilitators = {"owner": found.owner, "other_facilitator": found.other}
+    if name in facilitators:
+        facilitator = make_facilitator(session) if new_account else facilitators[name]
         _, key = sessions.start_session(
             session=session,
             facilitator_id=facilitator.id,
@@ -157,10 +182,10 @@ def make_identity(
         return Identity(
             name, signed_in_browser(client, facilitator), {"Authorization": f"Bearer {token}"}
         )
-    if name == "anonymous":
-        return Identity(name, browser_with_csrf(client))
     if name == "other_participant":
         return Identity(name, phone_join(client, found.elsewhere_code, "Someone else"))
+    if name == "anonymous":
+        return Identity(name, browser_with_csrf(client))
     scope = TokenScope.READ if name == "token_read" else TokenScope.WRITE
     row, clear = accounts.create_api_token(
         session=session, facilitator=found.owner, name=name, scope=scope
@@ -203,7 +228,16 @@ def make_accounts(client: TestClient, session: Session) -> Accounts:
         "token_write": Identity("token_write", browser_with_csrf(client), tokens[TokenScope.WRITE]),
         "token_revoked": Identity("token_revoked", browser_with_csrf(client), revoked),
     }
-    return Accounts(owner=owner, other=other, elsewhere_code=elsewhere.code, identities=found)
+    # A password reset link of the other facilitator's: any later link of the owner's would
+    # replace one of theirs.
+    _, reset = sessions.issue_reset(session=session, email=other.email, now=utcnow())
+    return Accounts(
+        owner=owner,
+        other=other,
+        elsewhere_code=elsewhere.code,
+        identities=found,
+        params={"reset_token": reset},
+    )
 
 
 @dataclass
@@ -221,97 +255,111 @@ def build_world(
     settings: Settings,
     owner: Facilitator,
     api: dict[str, str],
+    *,
+    with_phones: bool = True,
 ) -> World:
+    """The owner's rows, written through the services. `with_phones`: the participant and
+    the member join through the app, seated at one table, and the participant's card (with a
+    photo) is posted from their phone; without, the participant and the card are written
+    straight to the database (a world for a call no phone makes)."""
+    now = utcnow()
     network = make_network(session, owner)
     north = make_group_cafe(session, owner, network, "North")
     south = make_group_cafe(session, owner, network, "South")
     cafe = north.cafe
     r = client.post(f"/api/v1/cafes/{cafe.id}/rounds/next", headers=api)
     assert r.status_code == 200, r.text
-    members = client.post(
-        f"/api/v1/networks/groups/{north.group.id}/members",
-        json={
-            "display_name": "Mo North",
-            "role": "lived_experience",
-            "email": "mo@example.org",
-            "consent_given": True,
-        },
-        headers=api,
+    member = member_service.create_member(
+        session=session,
+        group=north.group,
+        data=MemberCreate(
+            display_name="Mo North",
+            role=StakeholderRole.LIVED_EXPERIENCE,
+            email="mo@example.org",
+            consent_given=True,
+        ),
+        now=now,
     )
-    assert members.status_code == 201, members.text
-    r = client.post(
-        f"/api/v1/networks/groups/{south.group.id}/members",
-        json={"display_name": "Sam South", "role": "carer", "consent_given": True},
-        headers=api,
+    member_service.create_member(
+        session=session,
+        group=south.group,
+        data=MemberCreate(display_name="Sam South", role=StakeholderRole.CARER, consent_given=True),
+        now=now,
     )
-    assert r.status_code == 201, r.text
-    member = session.get(Member, members.json()["id"])
-    assert member is not None
     token = invites.invite_token(secret=settings.secret_key, member=member, cafe=cafe)
-    member_phone = phone_join(client, cafe.code, "Mo North", invite=token)
-    participant = phone_join(client, cafe.code, "Pat Phone")
-    # The member sits at the participant's table: a phone of the card's own table.
-    seats = client.get(f"/api/v1/cafes/{cafe.id}/seating", headers=api).json()["seats"]
-    at = {seat["display_name"]: seat for seat in seats}
-    if at["Mo North"]["table_id"] != at["Pat Phone"]["table_id"]:
-        r = client.post(
-            f"/api/v1/cafes/{cafe.id}/participants/{at['Mo North']['participant_id']}/move",
-            json={"table_id": at["Pat Phone"]["table_id"]},
-            headers=api,
+    params: dict[str, Any] = {}
+    phones: dict[str, Identity] = {}
+    if with_phones:
+        phones = {
+            "member": Identity("member", phone_join(client, cafe.code, "Mo North", invite=token)),
+            "participant": Identity("participant", phone_join(client, cafe.code, "Pat Phone")),
+        }
+        # The member sits at the participant's table: a phone of the card's own table.
+        seats = client.get(f"/api/v1/cafes/{cafe.id}/seating", headers=api).json()["seats"]
+        at = {seat["display_name"]: seat for seat in seats}
+        if at["Mo North"]["table_id"] != at["Pat Phone"]["table_id"]:
+            r = client.post(
+                f"/api/v1/cafes/{cafe.id}/participants/{at['Mo North']['participant_id']}/move",
+                json={"table_id": at["Pat Phone"]["table_id"]},
+                headers=api,
+            )
+            assert r.status_code == 200, r.text
+        person = session.exec(
+            select(Participant).where(
+                Participant.cafe_id == cafe.id, Participant.display_name == "Pat Phone"
+            )
+        ).one()
+        participant = phones["participant"].browser
+        r = participant.post(
+            f"/p/{cafe.code}/contributions",
+            data={
+                "csrf_token": csrf_in_cookie(participant),
+                "client_id": f"matrix-{cafe.id}",
+                "text": "The bus never comes",
+                "kind": "idea",
+            },
+            follow_redirects=False,
         )
-        assert r.status_code == 200, r.text
-    r = participant.post(
-        f"/p/{cafe.code}/contributions",
-        data={
-            "csrf_token": csrf_in_cookie(participant),
-            "client_id": f"matrix-{cafe.id}",
-            "text": "The bus never comes",
-            "kind": "idea",
-        },
-        follow_redirects=False,
+        assert r.status_code == 303, r.text
+        card = session.exec(select(Contribution).where(Contribution.cafe_id == cafe.id)).one()
+    else:
+        person = make_participant(session, cafe, "Pat Phone")
+        person.evidence_consent = True
+        session.add(person)
+        session.commit()
+        card = make_contribution(session, cafe, "The bus never comes", participant=person)
+    if with_phones:
+        r = participant.post(
+            f"/p/{cafe.code}/contributions/{card.id}/media",
+            data={"csrf_token": csrf_in_cookie(participant)},
+            files={"file": ("p.png", photo(), "image/png")},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        media = session.exec(select(Media).where(Media.contribution_id == card.id)).one()
+        params["media_id"] = media.id
+    theme = theme_service.create_theme(
+        session=session, cafe=cafe, name="Transport", contribution_ids=[card.id], now=now
     )
-    assert r.status_code == 303, r.text
-    card = session.exec(select(Contribution).where(Contribution.cafe_id == cafe.id)).one()
-    r = participant.post(
-        f"/p/{cafe.code}/contributions/{card.id}/media",
-        data={"csrf_token": csrf_in_cookie(participant)},
-        files={"file": ("p.png", photo(), "image/png")},
-        follow_redirects=False,
+    material = version_service.create_material(
+        session=session,
+        network=network,
+        data=MaterialCreate(title="Ours", markdown="# Ours\n\n## Findings\n\nWhat we heard.\n"),
+        now=now,
     )
-    assert r.status_code == 303, r.text
-    media = session.exec(select(Media).where(Media.contribution_id == card.id)).one()
-    r = client.post(
-        f"/api/v1/cafes/{cafe.id}/themes",
-        json={"name": "Transport", "contribution_ids": [card.id]},
-        headers=api,
+    section = session.exec(
+        select(MaterialSection)
+        .join(MaterialVersion, col(MaterialVersion.id) == MaterialSection.version_id)
+        .where(MaterialVersion.material_id == material.id)
+    ).one()
+    merge_service.merge_evidence(
+        session=session, network=network, section=section, contribution_ids=[card.id], now=now
     )
-    assert r.status_code == 201, r.text
-    theme_id = r.json()["id"]
-    base = f"/api/v1/networks/{network.id}/materials"
-    r = client.post(
-        base,
-        json={"title": "Ours", "markdown": "# Ours\n\n## Findings\n\nWhat we heard.\n"},
-        headers=api,
+    item = session.exec(select(EvidenceItem).where(EvidenceItem.section_id == section.id)).one()
+    plan = plan_service.create_plan(
+        session=session, network=network, data=ActionPlanCreate(kind=PlanKind.PROJECT), now=now
     )
-    assert r.status_code == 201, r.text
-    material_id = r.json()["id"]
-    (section,) = client.get(f"{base}/{material_id}/versions/1/sections", headers=api).json()[
-        "items"
-    ]
-    r = client.post(
-        f"{base}/{material_id}/versions/1/sections/{section['id']}/evidence",
-        json={"contribution_ids": [card.id]},
-        headers=api,
-    )
-    assert r.status_code == 201, r.text
-    (item,) = client.get(
-        f"{base}/{material_id}/versions/1/sections/{section['id']}/evidence", headers=api
-    ).json()["items"]
-    r = client.post(
-        f"/api/v1/networks/{network.id}/action-plans", json={"kind": "project"}, headers=api
-    )
-    assert r.status_code == 201, r.text
-    plan_id = r.json()["id"]
+    theme_id, material_id, plan_id = theme.id, material.id, plan.id
     token_row, _ = accounts.create_api_token(
         session=session, facilitator=owner, name="to revoke", scope=TokenScope.READ
     )
@@ -322,14 +370,11 @@ def build_world(
         user_agent="matrix",
         now=utcnow(),
     )
-    _, reset = sessions.issue_reset(session=session, email=owner.email, now=utcnow())
-    person = participant_id_of(session, cafe.id, "Pat Phone")
-    params: dict[str, Any] = {
+    params |= {
         "cafe_id": cafe.id,
         "code": cafe.code,
-        "participant_id": person,
+        "participant_id": person.id,
         "contribution_id": card.id,
-        "media_id": media.id,
         "theme_id": theme_id,
         "network_id": network.id,
         "group_id": north.group.id,
@@ -338,29 +383,13 @@ def build_world(
         "plan_id": plan_id,
         "material_id": material_id,
         "number": 1,
-        "section_id": section["id"],
-        "item_id": item["id"],
+        "section_id": section.id,
+        "item_id": item.id,
         "token_id": token_row.id,
         "session_id": spare.id,
-        "reset_token": reset,
         "calendar_token": calendar.calendar_token(secret=settings.secret_key, group=north.group),
     }
-    return World(
-        params=params,
-        identities={
-            "participant": Identity("participant", participant),
-            "member": Identity("member", member_phone),
-        },
-    )
-
-
-def participant_id_of(session: Session, cafe_id: int, name: str) -> int:
-    from app.models.cafe import Participant
-
-    person = session.exec(
-        select(Participant).where(Participant.cafe_id == cafe_id, Participant.display_name == name)
-    ).one()
-    return int(person.id)
+    return World(params=params, identities=phones)
 
 
 Rows = dict[str, list[tuple[str, ...]]]
@@ -382,3 +411,37 @@ def snapshot(session: Session) -> Rows:
 
 def changed_tables(before: Rows, after: Rows) -> list[str]:
     return [name for name in before if before[name] != after.get(name)]
+
+
+class Changes:
+    """Every compared row of every table, read again only when something was written since
+    the last read: a marker that moves with any commit is asked first (SQLite's
+    `data_version` on a connection kept for it, PostgreSQL's write-ahead log position).
+    A marker moved by a write that is not compared (or by another database of the same
+    server) only costs a full read: the rows decide."""
+
+    def __init__(self, connection: Connection, session: Session) -> None:
+        self.connection = connection
+        self.session = session
+        sqlite = connection.dialect.name == "sqlite"
+        self.ask = "PRAGMA data_version" if sqlite else "SELECT pg_current_wal_insert_lsn()::text"
+        self.last: tuple[object, Rows] | None = None
+
+    @classmethod
+    @contextmanager
+    def watching(cls, engine: Engine, session: Session) -> Iterator[Changes]:
+        with engine.connect() as connection:
+            yield cls(connection, session)
+
+    def marker(self) -> object:
+        value = self.connection.exec_driver_sql(self.ask).scalar()
+        self.connection.rollback()
+        return value
+
+    def rows(self) -> Rows:
+        marker = self.marker()
+        if self.last is not None and self.last[0] == marker:
+            return self.last[1]
+        found = snapshot(self.session)
+        self.last = (marker, found)
+        return found
