@@ -48,6 +48,13 @@ from tests.material_setup import make_group_cafe, make_network
 
 ORIGIN = {"origin": BASE_URL}
 
+# Words of the world that only some may see (tests/house/test_authorization_matrix.py).
+MEMBER_EMAIL = "mo.north@example.org"
+OTHER_GROUPS_MEMBER = "Sam Southgate"
+DRAFT_WORDS = "What the network heard in its drafts"
+CARD_WORDS = "The bus to the day centre never comes"
+PARTICIPANT_NAME = "Pat Phoneworth"
+
 # Tables a refused request may write to without having been let in: the guessing guard's
 # counts of unknown join codes and sign-in tries. (A session's last-seen time is left out
 # of the comparison for the same reason: it is refreshed every few minutes by any request.)
@@ -275,7 +282,7 @@ def build_world(
         data=MemberCreate(
             display_name="Mo North",
             role=StakeholderRole.LIVED_EXPERIENCE,
-            email="mo@example.org",
+            email=MEMBER_EMAIL,
             consent_given=True,
         ),
         now=now,
@@ -283,7 +290,9 @@ def build_world(
     member_service.create_member(
         session=session,
         group=south.group,
-        data=MemberCreate(display_name="Sam South", role=StakeholderRole.CARER, consent_given=True),
+        data=MemberCreate(
+            display_name=OTHER_GROUPS_MEMBER, role=StakeholderRole.CARER, consent_given=True
+        ),
         now=now,
     )
     token = invites.invite_token(secret=settings.secret_key, member=member, cafe=cafe)
@@ -292,21 +301,21 @@ def build_world(
     if with_phones:
         phones = {
             "member": Identity("member", phone_join(client, cafe.code, "Mo North", invite=token)),
-            "participant": Identity("participant", phone_join(client, cafe.code, "Pat Phone")),
+            "participant": Identity("participant", phone_join(client, cafe.code, PARTICIPANT_NAME)),
         }
         # The member sits at the participant's table: a phone of the card's own table.
         seats = client.get(f"/api/v1/cafes/{cafe.id}/seating", headers=api).json()["seats"]
         at = {seat["display_name"]: seat for seat in seats}
-        if at["Mo North"]["table_id"] != at["Pat Phone"]["table_id"]:
+        if at["Mo North"]["table_id"] != at[PARTICIPANT_NAME]["table_id"]:
             r = client.post(
                 f"/api/v1/cafes/{cafe.id}/participants/{at['Mo North']['participant_id']}/move",
-                json={"table_id": at["Pat Phone"]["table_id"]},
+                json={"table_id": at[PARTICIPANT_NAME]["table_id"]},
                 headers=api,
             )
             assert r.status_code == 200, r.text
         person = session.exec(
             select(Participant).where(
-                Participant.cafe_id == cafe.id, Participant.display_name == "Pat Phone"
+                Participant.cafe_id == cafe.id, Participant.display_name == PARTICIPANT_NAME
             )
         ).one()
         participant = phones["participant"].browser
@@ -315,7 +324,7 @@ def build_world(
             data={
                 "csrf_token": csrf_in_cookie(participant),
                 "client_id": f"matrix-{cafe.id}",
-                "text": "The bus never comes",
+                "text": CARD_WORDS,
                 "kind": "idea",
             },
             follow_redirects=False,
@@ -323,11 +332,11 @@ def build_world(
         assert r.status_code == 303, r.text
         card = session.exec(select(Contribution).where(Contribution.cafe_id == cafe.id)).one()
     else:
-        person = make_participant(session, cafe, "Pat Phone")
+        person = make_participant(session, cafe, PARTICIPANT_NAME)
         person.evidence_consent = True
         session.add(person)
         session.commit()
-        card = make_contribution(session, cafe, "The bus never comes", participant=person)
+        card = make_contribution(session, cafe, CARD_WORDS, participant=person)
     if with_phones:
         r = participant.post(
             f"/p/{cafe.code}/contributions/{card.id}/media",
@@ -344,7 +353,7 @@ def build_world(
     material = version_service.create_material(
         session=session,
         network=network,
-        data=MaterialCreate(title="Ours", markdown="# Ours\n\n## Findings\n\nWhat we heard.\n"),
+        data=MaterialCreate(title="Ours", markdown=f"# Ours\n\n## Findings\n\n{DRAFT_WORDS}.\n"),
         now=now,
     )
     section = session.exec(

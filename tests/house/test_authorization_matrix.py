@@ -38,7 +38,12 @@ from tests.house.authz_rules import (
     allowed,
 )
 from tests.house.authz_world import (
+    CARD_WORDS,
+    DRAFT_WORDS,
+    MEMBER_EMAIL,
     ORIGIN,
+    OTHER_GROUPS_MEMBER,
+    PARTICIPANT_NAME,
     Accounts,
     Changes,
     Identity,
@@ -56,6 +61,10 @@ ACTIVE = tuple(name for name in IDENTITIES if name not in PENDING)
 
 # The phones that joined the world's café (the other participant joined another café).
 WORLD_PHONES = {"participant", "member"}
+# Who sees everything of the owner's: the owner, in the browser or through their tokens.
+OWNER_SIDE = {"owner", "token_read", "token_write"}
+NETWORK_SECRETS = (MEMBER_EMAIL, OTHER_GROUPS_MEMBER, DRAFT_WORDS)
+CAFE_SECRETS = (CARD_WORDS, PARTICIPANT_NAME)
 # Calls that destroy what they are made on go last, those that end sign-ins after the rest.
 LATER = ("", "world", "self", "account")
 CONVERTER = re.compile(r"\{(\w+):\w+\}")
@@ -188,6 +197,7 @@ def fill(path: str, rule: Rule, values: dict[str, Any]) -> str:
 class Answer:
     status: int  # 101 for a socket let in, 1008 for a socket closed at once
     location: str = ""
+    text: str = ""
 
     def sent_to_sign_in(self) -> bool:
         return 300 <= self.status < 400 and self.location.startswith(SIGN_IN)
@@ -217,7 +227,8 @@ def call(who: Identity, method: str, url: str, body: str = "") -> Answer:
         if body == "photo":
             options["files"] = {"file": ("p.png", photo(), "image/png")}
     response = browser.request(method, url, headers=headers, follow_redirects=False, **options)
-    return Answer(response.status_code, response.headers.get("location", ""))
+    text = response.content.decode("utf-8", "replace")
+    return Answer(response.status_code, response.headers.get("location", ""), text)
 
 
 @dataclass
@@ -303,6 +314,8 @@ class Matrix:
                 f"{key} as {who.name} ({url}): should be refused, got {answer.status}"
                 + (f" to {answer.location}" if answer.location else "")
             )
+        if answer is not None:
+            self.nothing_shown(key, url, who, answer)
         if before is None:
             return None
         after = self.changes.rows()
@@ -329,6 +342,18 @@ class Matrix:
                 f"{key} as {who.name} ({url}): should be let in, got {answer.status}"
                 + (f" to {answer.location}" if answer.location else "")
             )
+        self.nothing_shown(key, url, who, answer)
+
+    def nothing_shown(self, key: str, url: str, who: Identity, answer: Answer) -> None:
+        """Let in or not, an answer shows nobody what is not theirs to see: a member's
+        contact details, another group's members and the owner's drafts to anyone but the
+        owner; the café's cards and people also to anyone outside the café."""
+        hidden = [] if who.name in OWNER_SIDE else list(NETWORK_SECRETS)
+        if who.name not in OWNER_SIDE | WORLD_PHONES:
+            hidden += CAFE_SECRETS
+        shown = [words for words in hidden if words in answer.text]
+        if shown:
+            self.failures.append(f"{key} as {who.name} ({url}): shows {', '.join(shown)}")
 
 
 @pytest.fixture
