@@ -27,7 +27,7 @@ from app.models.base import utcnow
 from app.models.cafe import Participant, StakeholderRole
 from app.models.evidence import Contribution, Media
 from app.models.material import EvidenceItem, MaterialCreate, MaterialSection, MaterialVersion
-from app.models.network import MemberCreate
+from app.models.network import LocalGroup, MemberCreate
 from app.security import SESSION_COOKIE, issue_access_token
 from app.services import accounts, sessions
 from app.services import action_plan as plan_service
@@ -272,7 +272,10 @@ def build_world(
     now = utcnow()
     network = make_network(session, owner)
     north = make_group_cafe(session, owner, network, "North")
-    south = make_group_cafe(session, owner, network, "South")
+    # Another group of the network: a coordinator of North sees nothing of it.
+    south = LocalGroup(network_id=network.id, name="South")
+    session.add(south)
+    session.commit()
     cafe = north.cafe
     r = client.post(f"/api/v1/cafes/{cafe.id}/rounds/next", headers=api)
     assert r.status_code == 200, r.text
@@ -289,7 +292,7 @@ def build_world(
     )
     member_service.create_member(
         session=session,
-        group=south.group,
+        group=south,
         data=MemberCreate(
             display_name=OTHER_GROUPS_MEMBER, role=StakeholderRole.CARER, consent_given=True
         ),
