@@ -76,7 +76,10 @@ SIGN_IN = ("/login", "/j/")
 
 def app_routes(app: FastAPI) -> tuple[dict[str, str], list[str]]:
     """Every page, API and socket route of the app as "METHOD /path" (path parameters
-    without their converters), and the other routes (mounts, the schema) by path."""
+    without their converters), and the other routes (mounts, the schema) by path.
+
+    `app.routes` holds each included router as one entry (FastAPI resolves its routes when
+    a request comes); `iter_route_contexts` gives the routes inside with their full paths."""
     routes: dict[str, str] = {}
     others: list[str] = []
     for context in iter_route_contexts(app.routes):
