@@ -61,10 +61,21 @@ ACTIVE = tuple(name for name in IDENTITIES if name not in PENDING)
 
 # The phones that joined the world's café (the other participant joined another café).
 WORLD_PHONES = {"participant", "member"}
-# Who sees everything of the owner's: the owner, in the browser or through their tokens.
-OWNER_SIDE = {"owner", "token_read", "token_write"}
+# What no answer may show each person: the owner (in the browser or through their tokens)
+# may see everything; the café's phones and its co-facilitator its cards and people but
+# nothing of the network's; a coordinator their own group's members only.
 NETWORK_SECRETS = (MEMBER_EMAIL, OTHER_GROUPS_MEMBER, DRAFT_WORDS)
 CAFE_SECRETS = (CARD_WORDS, PARTICIPANT_NAME)
+EVERYTHING = NETWORK_SECRETS + CAFE_SECRETS
+HIDDEN_FROM: dict[str, tuple[str, ...]] = {
+    "owner": (),
+    "token_read": (),
+    "token_write": (),
+    "participant": NETWORK_SECRETS,
+    "member": NETWORK_SECRETS,
+    "co_facilitator": NETWORK_SECRETS,
+    "coordinator": (OTHER_GROUPS_MEMBER, DRAFT_WORDS, *CAFE_SECRETS),
+}
 # Calls that destroy what they are made on go last, those that end sign-ins after the rest.
 LATER = ("", "world", "self", "account")
 CONVERTER = re.compile(r"\{(\w+):\w+\}")
@@ -348,12 +359,9 @@ class Matrix:
         self.nothing_shown(key, url, who, answer)
 
     def nothing_shown(self, key: str, url: str, who: Identity, answer: Answer) -> None:
-        """Let in or not, an answer shows nobody what is not theirs to see: a member's
-        contact details, another group's members and the owner's drafts to anyone but the
-        owner; the café's cards and people also to anyone outside the café."""
-        hidden = [] if who.name in OWNER_SIDE else list(NETWORK_SECRETS)
-        if who.name not in OWNER_SIDE | WORLD_PHONES:
-            hidden += CAFE_SECRETS
+        """Let in or not, an answer shows nobody what is not theirs to see (`HIDDEN_FROM`;
+        anyone not named there sees none of it)."""
+        hidden = HIDDEN_FROM.get(who.name, EVERYTHING)
         shown = [words for words in hidden if words in answer.text]
         if shown:
             self.failures.append(f"{key} as {who.name} ({url}): shows {', '.join(shown)}")
