@@ -22,11 +22,12 @@ from app.live.fragments import board_context, new_page_id
 from app.live.hub import CafeEvent
 from app.live.reads import nearby
 from app.live.writer import sqlite_writer
+from app.models.base import ID_MAX
 from app.models.cafe import Cafe, CafeStatus, Participant
 from app.services.cafe import participants as participant_service
 from app.services.cafe import seating as seating_service
 from app.services.cafe import state as state_service
-from app.services.errors import Conflict, DomainError
+from app.services.errors import Conflict, DomainError, Invalid
 from app.services.material import consent as consent_service
 from app.services.network import invites as invite_service
 from app.services.privacy import erasure
@@ -239,13 +240,17 @@ def choose_table(
     cafe: CafeByCode,
     session: SessionDep,
     announce: AnnounceDep,
-    table_id: Annotated[int, Form()],
+    table_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
+    """Sit at a table of my choice (free seating). Who is asking is settled before what
+    they sent: a phone that has not joined is sent to join, whatever its form held."""
     person = _me(request, session, cafe)
     if isinstance(person, RedirectResponse):
         return person
+    if not (table_id.isascii() and table_id.isdigit() and int(table_id) <= ID_MAX):
+        raise Invalid("Choose one of the tables.")
     table = seating_service.choose_table(
-        session=session, cafe=cafe, person=person, table_id=table_id
+        session=session, cafe=cafe, person=person, table_id=int(table_id)
     )
     announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED, participant_id=person.id, table_id=table.id)
     return RedirectResponse(f"/p/{cafe.code}", status_code=303)
