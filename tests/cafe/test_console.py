@@ -465,3 +465,41 @@ def test_the_console_names_people_only_in_a_cafe_that_shows_names(
     # The move page is opened for one person, deliberately: it says who is being moved.
     move = logged_in.get(f"/cafes/{cafe.id}/console/move/{seated.id}").text
     assert "Move Zebedee Quill" in move
+
+
+def test_the_room_kit_prints_tents_and_the_seating_the_rotation_then_follows(
+    logged_in: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    """The printable kit has a tent card per table (its name, each round's question there
+    and a QR code for its host's link) and who sits where: round 1 as seated, rounds 2 and 3
+    as planned. Started as planned, round 2 seats everyone where the kit said."""
+    from app.live import plans
+    from app.services.cafe import kit as kit_service
+
+    plans.PLANS.clear()
+    cafe = make_cafe(session, facilitator)
+    people = {make_participant(session, cafe, f"Person {n}").id: f"Person {n}" for n in range(9)}
+    empty = logged_in.get(f"/cafes/{cafe.id}/kit")
+    assert empty.status_code == 200
+    tables = cafe_service.tables_of(session=session, cafe=cafe)
+    for table in tables:
+        assert f"QR code to host {table.name}" in empty.text
+    assert empty.text.count("What gets in the way?") >= len(tables)  # on every tent
+    token = csrf_of(logged_in, f"/cafes/{cafe.id}/console")
+    logged_in.post(f"/cafes/{cafe.id}/console/next", data={"csrf_token": token})
+    page = logged_in.get(f"/cafes/{cafe.id}/kit").text
+    assert "Round 1</h3>" in page and "Round 2 (planned)" in page and "Round 3 (planned)" in page
+    kit = kit_service.room_kit(session=session, cafe=cafe, plans=plans.PLANS)
+    printed = {
+        p.id: t.table.id for t in kit.rounds[1].tables for p in t.people
+    }  # round 2, as printed
+    assert sorted(printed) == sorted(people)
+    session.refresh(cafe)
+    plans.rotate(session=session, cafe=cafe, now=utcnow())  # as the console's button does
+    played = seating_service.seating_history(session=session, cafe=cafe, before=3)[1]
+    assert played == printed
+
+
+def test_the_room_kit_is_the_cafes_own(logged_in: TestClient, session: Session) -> None:
+    other = make_cafe(session, make_facilitator(session, email="other@example.org"))
+    assert logged_in.get(f"/cafes/{other.id}/kit").status_code == 404

@@ -161,6 +161,7 @@ RULES: dict[str, Rule] = {
     "GET /cafes/{cafe_id}/console/move/{participant_id}": r("cafe_run"),
     "POST /cafes/{cafe_id}/console/{action}": r("cafe_run", params={"action": "extend_action"}),
     "GET /cafes/{cafe_id}/projector": r("cafe_run"),
+    "GET /cafes/{cafe_id}/kit": r("cafe_run"),
     "GET /cafes/{cafe_id}/qr.svg": r("cafe_run"),
     "POST /cafes/{cafe_id}/moderate/{contribution_id}/{action}": r(
         "cafe_run", params={"action": "moderate_action"}

@@ -12,12 +12,14 @@ from app.deps.common import CsrfDep, FacilitatorDep, NowDep, RowId, SessionDep, 
 from app.kit.forms import refusal, see_other
 from app.kit.qr import qr_svg
 from app.kit.rendering import render
+from app.live import plans
 from app.live.announce import AnnounceDep
 from app.live.hub import CafeEvent
 from app.models.accounts import Facilitator
 from app.models.cafe import Cafe, Participant
 from app.services.board.moderation import moderation_view
 from app.services.cafe import cafes as cafe_service
+from app.services.cafe import kit as kit_service
 from app.services.cafe import people as people_service
 from app.services.cafe import state as state_service
 from app.services.errors import DomainError, NotFound
@@ -245,4 +247,25 @@ def qr(cafe: OwnedCafe, settings: SettingsDep) -> Response:
     return Response(
         qr_svg(cafe_service.join_url(base_url=settings.base_url, cafe=cafe)),
         media_type="image/svg+xml",
+    )
+
+
+@router.get("/cafes/{cafe_id}/kit")
+def room_kit(
+    request: Request, cafe: OwnedCafe, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The printable room kit: a tent card for each table (its name, its questions and a QR
+    code for its host) and who sits where in every round, as played or as planned."""
+    kit = kit_service.room_kit(session=session, cafe=cafe, plans=plans.PLANS)
+    url = cafe_service.join_url(base_url=settings.base_url, cafe=cafe)
+    hosts = {
+        tent.table.id: qr_svg(
+            f"{url}?host={tent.table.host_token}", title=f"QR code to host {tent.table.name}"
+        )
+        for tent in kit.tents
+    }
+    return render(
+        request,
+        "cafe/kit.html",
+        {"cafe": cafe, "kit": kit, "join_url": url, "join_qr": qr_svg(url), "host_qr": hosts},
     )
