@@ -57,12 +57,13 @@ class Recent(Generic[K, V]):
 # The latest forecast of each café, by its code: put by `prepare_next_round`, taken (so
 # tried once) by the café's next rotation; the least recent dropped beyond 32 cafés.
 AHEAD: Recent[str, Forecast] = Recent(32)
-# Seatings the planner worked out, by everything each was planned from (the café's code,
-# the round, the number of rounds, the people, the tables and where they sit in the round
-# before: see `planned_seating`). A plan of the café puts one for each of its remaining
-# rounds; never stale, so only the least recent are dropped, beyond 256 (a dozen cafés of
-# ten rounds planned twice over).
-PLANS: Recent[Hashable, dict[int, int]] = Recent(256)
+# Plans the planner worked out, by everything each round's was planned from (the café's
+# code, the round, the number of rounds, the people, the tables and where they sit in the
+# round before: see `planned_rounds`): that round's seating and the rest of the plan. A plan
+# of the café puts one for each of its remaining rounds; never stale, so only the least
+# recent are dropped, beyond 256 (a dozen cafés of ten rounds planned twice over). The
+# rotation keeps the café's current plan in the database too, for the other workers.
+PLANS: Recent[Hashable, list[dict[int, int]]] = Recent(256)
 
 
 def prepare_next_round(*, session: Session, cafe: Cafe) -> Forecast | None:

@@ -9,7 +9,7 @@ from app.models.accounts import (
     RateLimitHit,
 )
 from app.models.action_plan import ActionPlan, ActionPlanAnswer, ActionPlanCitation
-from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, TableQuestion
+from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, SeatPlan, TableQuestion
 from app.models.evidence import Contribution, ContributionTheme, Media, Reaction, Theme
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
 from app.models.network import (
@@ -51,6 +51,7 @@ __all__ = [
     "Reaction",
     "Round",
     "Seat",
+    "SeatPlan",
     "TableQuestion",
     "Theme",
 ]

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Annotated, NamedTuple, Protocol
 
 from pydantic import StrictBool, StringConstraints, model_validator
-from sqlalchemy import Column, String, UniqueConstraint, event, inspect, or_, select, update
+from sqlalchemy import Column, Index, String, UniqueConstraint, event, inspect, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Field, SQLModel, col
@@ -219,6 +219,23 @@ class Seat(SQLModel, table=True):
     round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
     table_id: int = Field(foreign_key="cafe_table.id", index=True, ondelete="CASCADE")
+
+
+class SeatPlan(SQLModel, table=True):
+    """A seat in a round not started yet, as the café's plan has it (`forecast.planned_rounds`):
+    kept in the database so that every worker, and the app after a restart, follows the plan
+    the café is following. `plan_key` names the room it was planned for (the people, the
+    tables and the seating of the round before); a plan for another room is not used."""
+
+    __tablename__ = "seat_plan"
+    __table_args__ = (Index("ix_seat_plan_cafe_id_round_number", "cafe_id", "round_number"),)
+
+    id: int = Field(default=None, primary_key=True)
+    cafe_id: int = Field(foreign_key="cafe.id", ondelete="CASCADE")
+    round_number: int
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    table_id: int = Field(foreign_key="cafe_table.id", index=True, ondelete="CASCADE")
+    plan_key: str = Field(max_length=64)
 
 
 @event.listens_for(OrmSession, "before_flush")

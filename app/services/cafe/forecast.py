@@ -4,11 +4,14 @@ is assembled from (`StateInputs`) and the café as its next round will start (`F
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -20,6 +23,7 @@ from app.models.cafe import (
     Round,
     RoundStatus,
     SeatingMode,
+    SeatPlan,
 )
 from app.services.cafe.cafes import current_round, round_count, table_questions, tables_of
 from app.services.cafe.people import people_of
@@ -86,12 +90,14 @@ class Forecast:
 
 
 class KnownPlans(Protocol):
-    """Seatings already planned, by everything each was planned from (`planned_seating`);
-    the app keeps them per process (`app.live.plans.PLANS`)."""
+    """Plans already made, by everything each round's was planned from (`planned_rounds`):
+    the seatings of that round and of every round after it. The app keeps them per process
+    (`app.live.plans.PLANS`); the database keeps the café's current plan for every process
+    (`SeatPlan`)."""
 
-    def get(self, key: Hashable) -> dict[int, int] | None: ...
+    def get(self, key: Hashable) -> list[dict[int, int]] | None: ...
 
-    def put(self, key: Hashable, value: dict[int, int]) -> None: ...
+    def put(self, key: Hashable, value: list[dict[int, int]]) -> None: ...
 
 
 def _planner_input(
@@ -149,15 +155,40 @@ def planned_seating(
     now_at: Mapping[int, int],
     plans: KnownPlans | None = None,
 ) -> dict[int, int]:
-    """The seating of round `number`, from a plan of the whole rest of the café.
+    """The seating of round `number`, from the café's plan (`planned_rounds`)."""
+    return dict(
+        planned_rounds(
+            session=session,
+            cafe=cafe,
+            number=number,
+            people=people,
+            tables=tables,
+            now_at=now_at,
+            plans=plans,
+        )[0]
+    )
 
-    When the round is not found in `plans`, every round from `number` to the last is planned
+
+def planned_rounds(
+    *,
+    session: Session,
+    cafe: Cafe,
+    number: int,
+    people: Sequence[Person],
+    tables: list[CafeTable],
+    now_at: Mapping[int, int],
+    plans: KnownPlans | None = None,
+) -> list[dict[int, int]]:
+    """The seatings of round `number` and of every round after it: the café's plan.
+
+    The café follows one plan while the room stays as it was: the plan is looked for under
+    the room round `number` would start in (the same people and tables, and the round before
+    it seated as `now_at`), in `plans` and then in the database (`SeatPlan`, kept there by
+    the rotation: `keep_plan`). Failing that (round 1, a late joiner, someone leaving, a move,
+    a new host, a table or a round added), every round from `number` to the last is planned
     together (`planner.plan_rounds`: jointly, or round by round where that does better) from
-    the seatings of the rounds already played, and each planned round is remembered under
-    the room it assumes: the same people and tables, and the round before it seated as
-    planned. So the café follows one plan while the room stays as it was, and a change (a
-    late joiner, someone leaving, a move, a new host, a table or a round added) plans the
-    rest of the café afresh from what has happened so far.
+    the seatings of the rounds already played, and remembered in `plans` for each of them
+    under the room it assumes.
 
     The planner is a pure, seeded function of its input, so a remembered plan is the plan.
     The earlier rounds cannot change once over, so a plan is remembered by the café (its
@@ -167,9 +198,13 @@ def planned_seating(
     has changed since."""
     total = max(number, round_count(session=session, cafe=cafe))
     key, people_in, tables_in = _plan_key(cafe, number, total, people, tables, now_at)
-    plan = plans.get(key) if plans is not None else None
-    if plan is not None:
-        return dict(plan)
+    found = plans.get(key) if plans is not None else None
+    if found is None:
+        found = _kept_plan(session, cafe, number, total, people, tables, key)
+        if found is not None and plans is not None:
+            _remember(plans, cafe, number, total, people, tables, now_at, found)
+    if found is not None:
+        return [dict(seating) for seating in found]
     history = seating_history(session=session, cafe=cafe, before=number)
     rounds = planner.plan_rounds(
         people=people_in,
@@ -179,13 +214,112 @@ def planned_seating(
         seed=cafe.id * 100 + number,
     )
     if plans is not None:
-        before: Mapping[int, int] = now_at
-        for later, seating in enumerate(rounds, start=number):
-            if later > number:
-                key = _plan_key(cafe, later, total, people, tables, before)[0]
-            plans.put(key, seating)
-            before = seating
-    return dict(rounds[0])
+        _remember(plans, cafe, number, total, people, tables, now_at, rounds)
+    return [dict(seating) for seating in rounds]
+
+
+def _remember(
+    plans: KnownPlans,
+    cafe: Cafe,
+    number: int,
+    total: int,
+    people: Sequence[Person],
+    tables: list[CafeTable],
+    now_at: Mapping[int, int],
+    rounds: list[dict[int, int]],
+) -> None:
+    """Each round of a plan, with the rest of it, under the room it assumes."""
+    before: Mapping[int, int] = now_at
+    for step, seating in enumerate(rounds):
+        key = _plan_key(cafe, number + step, total, people, tables, before)[0]
+        plans.put(key, rounds[step:])
+        before = seating
+
+
+def _digest(key: Hashable) -> str:
+    """A plan's key as stored: the same room gives the same digest in every process."""
+    return hashlib.sha256(repr(key).encode()).hexdigest()
+
+
+def _kept_plan(
+    session: Session,
+    cafe: Cafe,
+    number: int,
+    total: int,
+    people: Sequence[Person],
+    tables: list[CafeTable],
+    key: Hashable,
+) -> list[dict[int, int]] | None:
+    """The plan kept in the database from round `number` on, if it was made for this room."""
+    rows = session.exec(
+        select(SeatPlan.round_number, SeatPlan.plan_key, SeatPlan.participant_id, SeatPlan.table_id)
+        .where(SeatPlan.cafe_id == cafe.id, SeatPlan.round_number >= number)
+        .order_by(col(SeatPlan.round_number))
+    ).all()
+    by_round: dict[int, tuple[str, dict[int, int]]] = {}
+    for round_number, plan_key, person_id, table_id in rows:
+        by_round.setdefault(round_number, (plan_key, {}))[1][person_id] = table_id
+    wanted = _digest(key)
+    rounds: list[dict[int, int]] = []
+    for later in range(number, total + 1):
+        kept = by_round.get(later)
+        if kept is None or kept[0] != wanted:
+            break
+        rounds.append(kept[1])
+        wanted = _digest(_plan_key(cafe, later + 1, total, people, tables, kept[1])[0])
+    return rounds or None
+
+
+def keep_plan(
+    *,
+    session: Session,
+    cafe: Cafe,
+    number: int,
+    people: Sequence[Person],
+    tables: list[CafeTable],
+    seated: Mapping[int, int],
+    plans: KnownPlans | None,
+) -> None:
+    """After round `number` was seated as `seated`: keep the plan of the rounds after it in
+    the database, for every worker, if it is not there yet (a plan just made, or found in
+    this process alone); a plan kept for another room goes. In the rotation's transaction."""
+    total = round_count(session=session, cafe=cafe)
+    conn = session.connection()
+    stale = sa_delete(SeatPlan).where(col(SeatPlan.cafe_id) == cafe.id)
+    if number >= total:
+        conn.execute(stale)
+        return
+    key = _plan_key(cafe, number + 1, total, people, tables, seated)[0]
+    rest = plans.get(key) if plans is not None else None
+    wanted = _digest(key)
+    kept = session.exec(
+        select(SeatPlan.plan_key)
+        .where(SeatPlan.cafe_id == cafe.id, SeatPlan.round_number == number + 1)
+        .limit(1)
+    ).first()
+    if kept == wanted:
+        conn.execute(stale.where(col(SeatPlan.round_number) <= number))
+        return
+    conn.execute(stale)
+    if not rest:
+        return
+    values = []
+    before: Mapping[int, int] = seated
+    for step, seating in enumerate(rest, start=number + 1):
+        digest = _digest(_plan_key(cafe, step, total, people, tables, before)[0])
+        values += [
+            {
+                "cafe_id": cafe.id,
+                "round_number": step,
+                "participant_id": person_id,
+                "table_id": table_id,
+                "plan_key": digest,
+            }
+            for person_id, table_id in seating.items()
+        ]
+        before = seating
+    if values:
+        conn.execute(sa_insert(SeatPlan), values)
 
 
 def prepare_next_round(

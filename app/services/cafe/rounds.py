@@ -27,6 +27,7 @@ from app.services.cafe.forecast import (
     Forecast,
     KnownPlans,
     StateInputs,
+    keep_plan,
     planned_seating,
     row_values,
 )
@@ -128,6 +129,17 @@ def rotate(
         seated = _seat_round(session, cafe, nxt, previous, plans)
         questions = table_questions(session=session, rnd=nxt)
         total_rounds = round_count(session=session, cafe=cafe)
+    if cafe.seating_mode != SeatingMode.FREE:
+        # The plan of the rounds after this one, for whichever process seats the next.
+        keep_plan(
+            session=session,
+            cafe=cafe,
+            number=nxt.number,
+            people=seated.people,
+            tables=seated.tables,
+            seated=seated.seats,
+            plans=plans,
+        )
     nxt.status = RoundStatus.RUNNING
     nxt.starts_at = now
     nxt.ends_at = now + timedelta(minutes=nxt.minutes)
