@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.websockets import WebSocketDisconnect
 
 from app.models.accounts import Facilitator
 from app.models.cafe import Cafe
+from app.models.evidence import Contribution, Media
+from tests.board.test_board import join, post
+from tests.board.test_media import upload
 from tests.conftest import BASE_URL
 from tests.factories import make_contribution, make_facilitator, make_participant
+from tests.privacy.scene import photo
 from tests.roles.scene import (
     Headers,
     a_cafe,
@@ -153,6 +157,7 @@ def test_a_co_facilitator_uses_the_console_but_not_the_owners_pages(
         assert console.status_code == 200
         assert f"/cafes/{cafe.id}/settings" not in console.text
         assert f"/cafes/{cafe.id}/harvest" not in console.text
+        assert "Ann" in console.text and f"/people/{person.id}/erase" not in console.text
         for path in ("projector", "qr.svg", "notes/print", "notes/download"):
             assert theirs.get(f"/cafes/{cafe.id}/{path}").status_code == 200, path
         token = csrf(theirs, f"/cafes/{cafe.id}/console")
@@ -215,3 +220,22 @@ def test_the_console_and_projector_sockets_admit_co_facilitators_only(
                 with theirs.websocket_connect(path, headers=origin) as ws:
                     ws.receive_text()
             assert refused.value.code == 1008
+
+
+def test_a_co_facilitator_sees_the_photo_of_a_hidden_card_a_stranger_does_not(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe, helper_account, helper = _with_helper(client, session, facilitator)
+    assert client.post(f"/api/v1/cafes/{cafe.id}/rounds/next", headers=helper).status_code == 200
+    ann = join(client, cafe.code, "Ann")
+    assert post(ann, cafe.code, "Our paper tablecloth").status_code == 303
+    card = session.exec(select(Contribution)).one()
+    assert upload(ann, cafe.code, card.id, photo(), "p.png", "image/png").status_code == 303
+    media = session.exec(select(Media)).one()
+    client.post(f"/api/v1/cafes/{cafe.id}/contributions/{card.id}/hide", headers=helper)
+    stranger = make_facilitator(session)
+    with browser_of(client, helper_account) as theirs:
+        r = theirs.get(f"/media/{media.id}")
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    with browser_of(client, stranger) as theirs:
+        assert theirs.get(f"/media/{media.id}").status_code == NOT_YOURS
