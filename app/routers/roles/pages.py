@@ -22,8 +22,6 @@ from app.deps.network import OwnedGroup
 from app.kit.forms import see_other
 from app.kit.rendering import render
 from app.models.accounts import Facilitator
-from app.models.cafe import Cafe
-from app.models.network import LocalGroup
 from app.models.roles import RoleInvite
 from app.services import roles
 from app.services.errors import DomainError
@@ -119,23 +117,12 @@ def invite_coordinator(
     )
 
 
-def _revoke(
-    session: SessionDep,
-    invite_id: int,
-    now: NowDep,
-    *,
-    cafe: Cafe | None = None,
-    group: LocalGroup | None = None,
-) -> None:
-    roles.revoke_invite(session=session, invite_id=invite_id, now=now, cafe=cafe, group=group)
-
-
 @router.post("/cafes/{cafe_id}/co-facilitators/invites/{invite_id}/revoke")
 def revoke_co_facilitator_invite(
     cafe: OwnedCafe, invite_id: RowId, session: SessionDep, now: NowDep
 ) -> Response:
     """Withdraw an invite not yet accepted: its link stops working."""
-    _revoke(session, invite_id, now, cafe=cafe)
+    roles.revoke_invite(session=session, invite_id=invite_id, now=now, cafe=cafe)
     return see_other(f"/cafes/{cafe.id}/settings#helpers")
 
 
@@ -144,7 +131,7 @@ def revoke_coordinator_invite(
     group: OwnedGroup, invite_id: RowId, session: SessionDep, now: NowDep
 ) -> Response:
     """Withdraw an invite not yet accepted: its link stops working."""
-    _revoke(session, invite_id, now, group=group)
+    roles.revoke_invite(session=session, invite_id=invite_id, now=now, group=group)
     return see_other(f"/networks/groups/{group.id}#helpers")
 
 
