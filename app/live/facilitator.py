@@ -47,16 +47,23 @@ async def facilitator_cafe(
     return await to_thread.run_sync(load)
 
 
-def while_signed_in(websocket: WebSocket, db: Database, render: Renderer) -> Renderer:
-    """A facilitator's view that ends with their session: before each push it checks that
-    the session the socket was opened with is still live (one indexed lookup), and if it was
-    ended (logout, signed out elsewhere, a password change) closes the socket (1008) instead
-    of sending anything more."""
+def while_signed_in(
+    websocket: WebSocket, db: Database, render: Renderer, *, cafe_id: int
+) -> Renderer:
+    """A facilitator's view that ends with their session or their role: before each push it
+    checks that the session the socket was opened with is still live and that its account
+    still owns or co-facilitates the café (a few indexed lookups), and if not (logout, signed
+    out elsewhere, a password change, removed as co-facilitator) closes the socket (1008)
+    instead of sending anything more."""
     key = websocket.session.get(SIGNED_IN)
 
     def live() -> bool:
         with db.read_session() as session:
-            return sessions.signed_in(session=session, key=key, now=utcnow()) is not None
+            found = sessions.signed_in(session=session, key=key, now=utcnow())
+            cafe = session.get(Cafe, cafe_id) if found else None
+            if found is None or cafe is None:
+                return False
+            return roles.may_run_cafe(session=session, facilitator_id=found[1].id, cafe=cafe)
 
     async def guarded(state: CafeState, event: Event | None) -> str | Parts | None:
         # The first draw follows the handshake's own check at once.

@@ -102,7 +102,7 @@ async def _facilitator_view(websocket: WebSocket, cafe_id: RowId, *, console: bo
     render = (
         console_view(websocket, settings, db, owner=owner) if console else projector_view(settings)
     )
-    render = while_signed_in(websocket, db, render)
+    render = while_signed_in(websocket, db, render, cafe_id=cafe_id)
     try:
         await serve(
             websocket,

@@ -243,3 +243,27 @@ def test_a_co_facilitator_sees_the_photo_of_a_hidden_card_a_stranger_does_not(
         assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     with browser_of(client, stranger) as theirs:
         assert theirs.get(f"/media/{media.id}").status_code == NOT_YOURS
+
+
+@pytest.mark.parametrize("view", ["console", "projector"])
+def test_an_open_console_socket_closes_when_the_co_facilitator_is_removed(
+    client: TestClient, session: Session, facilitator: Facilitator, view: str
+) -> None:
+    cafe, helper, _ = _with_helper(client, session, facilitator)
+    owner = bearer(client, facilitator)
+    with (
+        browser_of(client, helper) as theirs,
+        theirs.websocket_connect(f"/ws/{view}/{cafe.id}", headers={"origin": BASE_URL}) as ws,
+    ):
+        assert ws.receive_text()
+        assert client.post(f"/api/v1/cafes/{cafe.id}/rounds/next", headers=owner).is_success
+        assert "Round 1" in ws.receive_text()
+        grant_id = client.get(f"/api/v1/cafes/{cafe.id}/co-facilitators", headers=owner).json()[
+            "helpers"
+        ][0]["id"]
+        client.delete(f"/api/v1/cafes/{cafe.id}/co-facilitators/{grant_id}", headers=owner)
+        # The next change is not pushed to them: the socket is closed instead.
+        assert client.post(f"/api/v1/cafes/{cafe.id}/pause", headers=owner).is_success
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+        assert closed.value.code == 1008
