@@ -189,8 +189,11 @@ def test_a_co_facilitator_uses_the_console_but_not_the_owners_pages(
             assert r.status_code == NOT_YOURS, path
     with browser_of(client, facilitator) as owners:
         # The owner's console has what the co-facilitator's lacks.
-        console = owners.get(f"/cafes/{cafe.id}/console").text
-        assert f"/people/{person.id}/erase" in console and f"/cafes/{cafe.id}/settings" in console
+        owners_console = owners.get(f"/cafes/{cafe.id}/console").text
+        assert (
+            f"/people/{person.id}/erase" in owners_console
+            and f"/cafes/{cafe.id}/settings" in owners_console
+        )
     owner = bearer(client, facilitator)
     state = client.get(f"/api/v1/cafes/{cafe.id}", headers=owner).json()
     assert state["current_round"] == 2
