@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app.models.accounts import Facilitator
 from app.models.network import LocalGroup, Member, Network
-from tests.browser.conftest import People, check_accessibility, log_in
+from tests.browser.conftest import People, check_accessibility, check_fits_the_window, log_in
 from tests.browser.test_board import add
 from tests.browser.test_cafe_journey import join
 from tests.factories import PASSWORD, make_cafe, make_facilitator
@@ -136,6 +136,12 @@ def test_a_coordinator_sees_their_group_and_not_the_other(
     expect(lead.get_by_role("heading", name="People who coordinate this group")).to_be_visible()
     check_accessibility(lead, "a group page with its coordinators")
     link = _invite(lead, coordinator.email)
+
+    # Opened first on a small phone: the page fits its screen.
+    small = people.small_screen("coordinator's phone")
+    small.goto(link)
+    expect(small.get_by_role("link", name="Sign in to accept")).to_be_visible()
+    check_fits_the_window(small, "an invite link at 320 px", text_sizes=("",))
 
     helper = people.laptop("coordinator")
     _accept_after_signing_in(helper, link, coordinator.email)
