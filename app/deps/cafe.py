@@ -1,5 +1,8 @@
 """A café named in the URL, for the facilitator's pages (`OwnedCafe`: the login cookie) and the
-API (`ReadCafe`/`WriteCafe`: the token's scope), and what running its room takes (`RoomDep`)."""
+API (`ReadCafe`/`WriteCafe`: the token's scope), and what running its room takes (`RoomDep`).
+
+`Owned…`, `Read…` and `Write…` admit the café's owner only; `RunCafe`, `ReadRunCafe` and
+`WriteRunCafe` admit its co-facilitators too (what each role may do: `app.services.roles`)."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from app.deps.loaders import row_loader
 from app.live.announce import AnnounceDep, Announcer
 from app.live.room import run_action
 from app.models.cafe import Cafe
+from app.services import roles
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe.rounds import Rotation
 
@@ -38,6 +42,17 @@ _get_cafe = cafe_service.get_owned
 OwnedCafe = Annotated[Cafe, Depends(row_loader(_get_cafe, key="cafe_id", owner_dep=FacilitatorDep))]
 ReadCafe = Annotated[Cafe, Depends(row_loader(_get_cafe, key="cafe_id", owner_dep=ApiReader))]
 WriteCafe = Annotated[Cafe, Depends(row_loader(_get_cafe, key="cafe_id", owner_dep=ApiWriter))]
+
+_get_run_cafe = roles.get_run_cafe
+RunCafe = Annotated[
+    Cafe, Depends(row_loader(_get_run_cafe, key="cafe_id", owner_dep=FacilitatorDep))
+]
+ReadRunCafe = Annotated[
+    Cafe, Depends(row_loader(_get_run_cafe, key="cafe_id", owner_dep=ApiReader))
+]
+WriteRunCafe = Annotated[
+    Cafe, Depends(row_loader(_get_run_cafe, key="cafe_id", owner_dep=ApiWriter))
+]
 
 
 @dataclass(frozen=True, slots=True)

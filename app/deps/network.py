@@ -1,5 +1,7 @@
 """A network's rows named in the URL (network, group, member, meeting, action plan), for the
-lead's pages (`Owned…`: the login cookie) and the API (`Read…`/`Write…`: the token's scope); the
+lead's pages (`Owned…`: the login cookie) and the API (`Read…`/`Write…`: the token's scope);
+`Coordinated…`, `ReadCoordinated…` and `WriteCoordinated…` admit the group's coordinators
+too (what each role may do: `app.services.roles`); the
 lead's pages (`Lead`) and their meeting and member forms; what pages and API answer alike (a page
 of a list, downloads)."""
 
@@ -38,6 +40,7 @@ from app.models.network import (
     ScheduleRequest,
 )
 from app.services import action_plan as plan_service
+from app.services import roles
 from app.services.errors import Invalid
 from app.services.export import action_plans as plan_export
 from app.services.network import attendance as attendance_service
@@ -99,6 +102,43 @@ OwnedPlan = Annotated[
 ReadPlan = Annotated[ActionPlan, Depends(row_loader(_get_plan, key="plan_id", owner_dep=ApiReader))]
 WritePlan = Annotated[
     ActionPlan, Depends(row_loader(_get_plan, key="plan_id", owner_dep=ApiWriter))
+]
+
+_get_coordinated_group = roles.get_coordinated_group
+_get_coordinated_member = roles.get_coordinated_member
+_get_coordinated_meeting = roles.get_coordinated_meeting
+
+CoordinatedGroup = Annotated[
+    LocalGroup,
+    Depends(row_loader(_get_coordinated_group, key="group_id", owner_dep=FacilitatorDep)),
+]
+ReadCoordinatedGroup = Annotated[
+    LocalGroup, Depends(row_loader(_get_coordinated_group, key="group_id", owner_dep=ApiReader))
+]
+WriteCoordinatedGroup = Annotated[
+    LocalGroup, Depends(row_loader(_get_coordinated_group, key="group_id", owner_dep=ApiWriter))
+]
+CoordinatedMember = Annotated[
+    Member,
+    Depends(row_loader(_get_coordinated_member, key="member_id", owner_dep=FacilitatorDep)),
+]
+ReadCoordinatedMember = Annotated[
+    Member, Depends(row_loader(_get_coordinated_member, key="member_id", owner_dep=ApiReader))
+]
+WriteCoordinatedMember = Annotated[
+    Member, Depends(row_loader(_get_coordinated_member, key="member_id", owner_dep=ApiWriter))
+]
+CoordinatedMeeting = Annotated[
+    Meeting,
+    Depends(row_loader(_get_coordinated_meeting, key="meeting_id", owner_dep=FacilitatorDep)),
+]
+ReadCoordinatedMeeting = Annotated[
+    Meeting,
+    Depends(row_loader(_get_coordinated_meeting, key="meeting_id", owner_dep=ApiReader)),
+]
+WriteCoordinatedMeeting = Annotated[
+    Meeting,
+    Depends(row_loader(_get_coordinated_meeting, key="meeting_id", owner_dep=ApiWriter)),
 ]
 
 

@@ -16,43 +16,54 @@ from app.live.sockets import POLICY_VIOLATION, Parts, Renderer
 from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.security import SIGNED_IN, origin_allowed
-from app.services import sessions
+from app.services import roles, sessions
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe.state import CafeState
 
 
 async def facilitator_cafe(
     websocket: WebSocket, settings: Settings, db: Database, cafe_id: int
-) -> Cafe | None:
-    """The café, if the socket comes from our own pages and its cookie carries a live
-    session (not logged out or signed out elsewhere) of the café's facilitator."""
+) -> tuple[Cafe, bool] | None:
+    """The café and whether the socket's account owns it, if the socket comes from our own
+    pages and its cookie carries a live session (not logged out or signed out elsewhere) of
+    the café's owner or one of its co-facilitators."""
     if not origin_allowed(websocket, settings):
         return None
     key = websocket.session.get(SIGNED_IN)
     if not isinstance(key, str):
         return None
 
-    def load() -> Cafe | None:
+    def load() -> tuple[Cafe, bool] | None:
         with db.read_session() as session:
             found = sessions.signed_in(session=session, key=key, now=utcnow())
             cafe = session.get(Cafe, cafe_id) if found else None
             if found is None or cafe is None:
                 return None
-            return cafe if cafe.facilitator_id == found[1].id else None
+            who = found[1].id
+            if not roles.may_run_cafe(session=session, facilitator_id=who, cafe=cafe):
+                return None
+            return cafe, cafe.facilitator_id == who
 
     return await to_thread.run_sync(load)
 
 
-def while_signed_in(websocket: WebSocket, db: Database, render: Renderer) -> Renderer:
-    """A facilitator's view that ends with their session: before each push it checks that
-    the session the socket was opened with is still live (one indexed lookup), and if it was
-    ended (logout, signed out elsewhere, a password change) closes the socket (1008) instead
-    of sending anything more."""
+def while_signed_in(
+    websocket: WebSocket, db: Database, render: Renderer, *, cafe_id: int
+) -> Renderer:
+    """A facilitator's view that ends with their session or their role: before each push it
+    checks that the session the socket was opened with is still live and that its account
+    still owns or co-facilitates the café (a few indexed lookups), and if not (logout, signed
+    out elsewhere, a password change, removed as co-facilitator) closes the socket (1008)
+    instead of sending anything more."""
     key = websocket.session.get(SIGNED_IN)
 
     def live() -> bool:
         with db.read_session() as session:
-            return sessions.signed_in(session=session, key=key, now=utcnow()) is not None
+            found = sessions.signed_in(session=session, key=key, now=utcnow())
+            cafe = session.get(Cafe, cafe_id) if found else None
+            if found is None or cafe is None:
+                return False
+            return roles.may_run_cafe(session=session, facilitator_id=found[1].id, cafe=cafe)
 
     async def guarded(state: CafeState, event: Event | None) -> str | Parts | None:
         # The first draw follows the handshake's own check at once.
@@ -64,8 +75,11 @@ def while_signed_in(websocket: WebSocket, db: Database, render: Renderer) -> Ren
     return guarded
 
 
-def console_view(websocket: WebSocket, settings: Settings, db: Database) -> Renderer:
-    """The console's live part: the state of the room and the moderation queue."""
+def console_view(
+    websocket: WebSocket, settings: Settings, db: Database, *, owner: bool
+) -> Renderer:
+    """The console's live part: the state of the room and the moderation queue (with the
+    owner's links when the socket's account owns the café)."""
     csrf = str(websocket.session.get("csrf", ""))
     base = settings.base_url.rstrip("/")
 
@@ -78,6 +92,7 @@ def console_view(websocket: WebSocket, settings: Settings, db: Database) -> Rend
                 "s": state,
                 "m": moderation,
                 "oob": True,
+                "owner": owner,
                 "csrf": csrf,
                 "base_url": base,
                 "join_url": cafe_service.join_url(base_url=base, cafe=state.cafe),

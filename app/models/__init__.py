@@ -21,6 +21,7 @@ from app.models.network import (
     Network,
 )
 from app.models.privacy import ErasureLog
+from app.models.roles import RoleGrant, RoleInvite
 
 __all__ = [
     "ActionPlan",
@@ -48,6 +49,8 @@ __all__ = [
     "Participant",
     "PasswordReset",
     "RateLimitHit",
+    "RoleGrant",
+    "RoleInvite",
     "Reaction",
     "Round",
     "Seat",

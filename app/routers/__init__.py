@@ -29,6 +29,8 @@ from app.routers.network import members as network_members
 from app.routers.network import pages as network_pages
 from app.routers.privacy import api as privacy_api
 from app.routers.privacy import pages as privacy_pages
+from app.routers.roles import api as roles_api
+from app.routers.roles import pages as roles_pages
 
 # Requests are matched against the routers in this order, so the phones' routes (many
 # requests a second in a busy café) come first; no two routers' paths overlap.
@@ -62,4 +64,6 @@ ROUTERS: list[APIRouter] = [
     material_api.router,
     privacy_api.router,
     privacy_pages.router,
+    roles_pages.router,
+    roles_api.router,
 ]

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
 from app.kit.rendering import render
+from app.services import roles
 from app.services.cafe import cafes as cafe_service
 from app.services.privacy import retention
 
@@ -47,7 +48,14 @@ def dashboard(
     erasing = retention.warnings(
         session=session, owner_id=facilitator.id, default_days=settings.keep_days, now=now
     )
-    context = {"facilitator": facilitator, "cafes": cafes, "erasing": erasing, "day": retention.day}
+    context = {
+        "facilitator": facilitator,
+        "cafes": cafes,
+        "helping": roles.cafes_helped(session=session, facilitator=facilitator),
+        "groups": roles.groups_coordinated(session=session, facilitator=facilitator),
+        "erasing": erasing,
+        "day": retention.day,
+    }
     return render(request, "dashboard.html", context)
 
 

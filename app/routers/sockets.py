@@ -84,22 +84,25 @@ async def participant_socket(websocket: WebSocket, cafe_id: RowId) -> None:
 
 
 async def _facilitator_view(websocket: WebSocket, cafe_id: RowId, *, console: bool) -> None:
-    """The console or the projector, for the café's own facilitator only; they redraw at
-    most five times a second."""
+    """The console or the projector, for the café's owner and co-facilitators only; they
+    redraw at most five times a second."""
     settings, db, hub, cache = _parts(websocket)
     if not _room_at_address(websocket, settings):
         await _refuse(websocket)
         return
-    cafe = await facilitator_cafe(websocket, settings, db, cafe_id)
-    held = None if cafe is None else _take(websocket, settings, None)
-    if cafe is None or held is None:
+    found = await facilitator_cafe(websocket, settings, db, cafe_id)
+    held = None if found is None else _take(websocket, settings, None)
+    if found is None or held is None:
         await _refuse(websocket)
         return
+    cafe, owner = found
     # Who joins is told to these views only; the console shows the boards too: neither is
     # on the café channel, which every phone hears.
     channels = [staff_channel(cafe_id)] + ([board_channel(cafe_id)] if console else [])
-    render = console_view(websocket, settings, db) if console else projector_view(settings)
-    render = while_signed_in(websocket, db, render)
+    render = (
+        console_view(websocket, settings, db, owner=owner) if console else projector_view(settings)
+    )
+    render = while_signed_in(websocket, db, render, cafe_id=cafe_id)
     try:
         await serve(
             websocket,

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution, ContributionStatus, Media, MediaKind
-from app.services import changes, voice
+from app.services import changes, roles, voice
 from app.services.board.posting import check_changeable, own_contribution
 from app.services.errors import DomainError, NotFound
 
@@ -326,14 +326,18 @@ def media_of(*, session: Session, media_id: int) -> tuple[Media, Contribution, C
 
 def check_visible(
     *,
+    session: Session,
     contribution: Contribution,
     cafe: Cafe,
     facilitator_id: int | None,
     person: Participant | None,
 ) -> None:
-    """Its café's facilitator sees every file; a person of the café sees the files of cards
-    on show and their own. Everyone else is told there is nothing here."""
-    if facilitator_id is not None and facilitator_id == cafe.facilitator_id:
+    """Its café's owner and co-facilitators (who moderate) see every file; a person of the
+    café sees the files of cards on show and their own. Everyone else is told there is
+    nothing here."""
+    if facilitator_id is not None and roles.may_run_cafe(
+        session=session, facilitator_id=facilitator_id, cafe=cafe
+    ):
         return
     if person is None or person.cafe_id != cafe.id:
         raise NotFound("There is nothing at this address.")

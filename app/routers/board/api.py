@@ -14,7 +14,7 @@ from fastapi import (
 )
 from sqlmodel import Session
 
-from app.deps.cafe import ERRORS, WriteCafe
+from app.deps.cafe import ERRORS, WriteRunCafe
 from app.deps.common import NowDep, RowId, SessionDep
 from app.live.announce import AnnounceDep, Announcer
 from app.live.board import announce_board, moderate
@@ -65,7 +65,7 @@ ModerationBody = Annotated[ModerationRequest | None, Body()]
 
 @router.post("/{cafe_id}/contributions/{contribution_id}/hide", responses=ERRORS)
 def api_hide(
-    cafe: WriteCafe, contribution_id: RowId, moderator: ModeratorDep, body: ModerationBody = None
+    cafe: WriteRunCafe, contribution_id: RowId, moderator: ModeratorDep, body: ModerationBody = None
 ) -> ModerationPublic:
     """Hide a contribution: it leaves every phone at once and stays on record."""
     return moderator.act("hide", cafe, contribution_id, body)
@@ -73,7 +73,7 @@ def api_hide(
 
 @router.post("/{cafe_id}/contributions/{contribution_id}/restore", responses=ERRORS)
 def api_restore(
-    cafe: WriteCafe, contribution_id: RowId, moderator: ModeratorDep, body: ModerationBody = None
+    cafe: WriteRunCafe, contribution_id: RowId, moderator: ModeratorDep, body: ModerationBody = None
 ) -> ModerationPublic:
     """Put a hidden contribution back on its board (a safeguarding flag counts as dealt with)."""
     return moderator.act("restore", cafe, contribution_id, body)
@@ -81,7 +81,7 @@ def api_restore(
 
 @router.post("/{cafe_id}/contributions/{contribution_id}/approve", responses=ERRORS)
 def api_approve(
-    cafe: WriteCafe, contribution_id: RowId, moderator: ModeratorDep
+    cafe: WriteRunCafe, contribution_id: RowId, moderator: ModeratorDep
 ) -> ModerationPublic:
     """Approve a contribution that waits for pre-moderation, so it shows on its board."""
     return moderator.act("approve", cafe, contribution_id, None)

@@ -13,7 +13,7 @@ from fastapi import (
 from fastapi.responses import RedirectResponse
 
 from app.db import Database
-from app.deps.cafe import OwnedCafe
+from app.deps.cafe import RunCafe
 from app.deps.common import CsrfDep, NowDep, RowId, SessionDep
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep
@@ -30,7 +30,7 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 @router.post("/cafes/{cafe_id}/moderate/{contribution_id}/{action}")
 def moderate_from_console(
     request: Request,
-    cafe: OwnedCafe,
+    cafe: RunCafe,
     session: SessionDep,
     now: NowDep,
     announce: AnnounceDep,

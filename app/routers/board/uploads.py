@@ -122,6 +122,7 @@ def media_file(
     item, contribution, cafe = found
     person = remembered(request, session, cafe)
     media_service.check_visible(
+        session=session,
         contribution=contribution,
         cafe=cafe,
         facilitator_id=facilitator_id_if_signed_in(request, session, utcnow()),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from sqlmodel import Session
 
 from app.config import Settings
-from app.deps.cafe import ERRORS, ReadCafe, Room, RoomDep, WriteCafe
+from app.deps.cafe import ERRORS, ReadRunCafe, Room, RoomDep, WriteCafe, WriteRunCafe
 from app.deps.common import (
     ApiReader,
     ApiWriter,
@@ -87,7 +87,7 @@ def list_cafes(
 
 @router.get("/{cafe_id}", responses=ERRORS)
 def read_cafe(
-    cafe: ReadCafe, session: SessionDep, settings: SettingsDep, now: NowDep
+    cafe: ReadRunCafe, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> CafePublic:
     """Read a café: tables, rounds with their clocks, status."""
     return _summary(session, cafe, settings, now)
@@ -110,42 +110,44 @@ def update_cafe(
 
 
 @router.post("/{cafe_id}/rounds/next", responses=ERRORS)
-def next_round(cafe: WriteCafe, room: RoomDep, body: NextRoundRequest | None = None) -> CafePublic:
+def next_round(
+    cafe: WriteRunCafe, room: RoomDep, body: NextRoundRequest | None = None
+) -> CafePublic:
     """Seat everyone for the next round and start its clock (409 if it already moved on)."""
     room.run(RoomAction.NEXT, cafe, from_round=body.from_round if body else None)
     return _public(room, cafe)
 
 
 @router.post("/{cafe_id}/rounds/current/extend", responses=ERRORS)
-def extend(cafe: WriteCafe, room: RoomDep, body: ExtendRequest | None = None) -> CafePublic:
+def extend(cafe: WriteRunCafe, room: RoomDep, body: ExtendRequest | None = None) -> CafePublic:
     """Give the current round more minutes (default 5)."""
     room.run(RoomAction.EXTEND, cafe, minutes=(body or ExtendRequest()).minutes)
     return _public(room, cafe)
 
 
 @router.post("/{cafe_id}/rounds/current/end", responses=ERRORS)
-def end(cafe: WriteCafe, room: RoomDep) -> CafePublic:
+def end(cafe: WriteRunCafe, room: RoomDep) -> CafePublic:
     """End the current round early."""
     room.run(RoomAction.END, cafe)
     return _public(room, cafe)
 
 
 @router.post("/{cafe_id}/pause", responses=ERRORS)
-def pause(cafe: WriteCafe, room: RoomDep) -> CafePublic:
+def pause(cafe: WriteRunCafe, room: RoomDep) -> CafePublic:
     """Pause the round clock."""
     room.run(RoomAction.PAUSE, cafe)
     return _public(room, cafe)
 
 
 @router.post("/{cafe_id}/resume", responses=ERRORS)
-def resume(cafe: WriteCafe, room: RoomDep) -> CafePublic:
+def resume(cafe: WriteRunCafe, room: RoomDep) -> CafePublic:
     """Resume a paused round; the time left is what it was when paused."""
     room.run(RoomAction.RESUME, cafe)
     return _public(room, cafe)
 
 
 @router.post("/{cafe_id}/close", responses=ERRORS)
-def close(cafe: WriteCafe, room: RoomDep) -> CafePublic:
+def close(cafe: WriteRunCafe, room: RoomDep) -> CafePublic:
     """Close the café: the clock stops and the join code stops working."""
     room.run(RoomAction.CLOSE, cafe)
     return _public(room, cafe)
@@ -153,7 +155,7 @@ def close(cafe: WriteCafe, room: RoomDep) -> CafePublic:
 
 @router.get("/{cafe_id}/seating", responses=ERRORS)
 def seating(
-    cafe: ReadCafe,
+    cafe: ReadRunCafe,
     session: SessionDep,
     round: Annotated[int | None, Query(ge=1, description="Defaults to the current round")] = None,
 ) -> SeatingPublic:
@@ -162,7 +164,7 @@ def seating(
 
 
 @router.get("/{cafe_id}/participants", responses=ERRORS)
-def participants(cafe: ReadCafe, session: SessionDep) -> list[ParticipantPublic]:
+def participants(cafe: ReadRunCafe, session: SessionDep) -> list[ParticipantPublic]:
     """Everyone in the café now (pseudonyms and self-declared roles only)."""
     return [
         ParticipantPublic.model_validate(p, from_attributes=True)
@@ -172,7 +174,7 @@ def participants(cafe: ReadCafe, session: SessionDep) -> list[ParticipantPublic]
 
 @router.post("/{cafe_id}/participants/{participant_id}/move", responses=ERRORS)
 def move(
-    participant_id: RowId, body: MoveRequest, cafe: WriteCafe, room: RoomDep
+    participant_id: RowId, body: MoveRequest, cafe: WriteRunCafe, room: RoomDep
 ) -> ParticipantPublic:
     """Move a person to another table in the current round."""
     room.run(RoomAction.MOVE, cafe, participant_id=participant_id, table_id=body.table_id)
@@ -181,7 +183,7 @@ def move(
 
 @router.post("/{cafe_id}/participants/{participant_id}/host", responses=ERRORS)
 def host(
-    participant_id: RowId, body: HostRequest, cafe: WriteCafe, room: RoomDep
+    participant_id: RowId, body: HostRequest, cafe: WriteRunCafe, room: RoomDep
 ) -> ParticipantPublic:
     """Make a person host of a table (they stay there), or remove the role with null."""
     room.run(RoomAction.HOST, cafe, participant_id=participant_id, table_id=body.table_id)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 
-from app.deps.cafe import OwnedCafe, RoomDep
+from app.deps.cafe import OwnedCafe, RoomDep, RunCafe
 from app.deps.cafe_form import CafeFormDep, SettingsFormDep, parse_cafe_form, parse_settings_form
 from app.deps.common import CsrfDep, FacilitatorDep, NowDep, RowId, SessionDep, SettingsDep
 from app.kit.forms import refusal, see_other
@@ -16,7 +16,9 @@ from app.live import plans
 from app.live.announce import AnnounceDep
 from app.live.hub import CafeEvent
 from app.models.accounts import Facilitator
+from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant
+from app.services import roles
 from app.services.board.moderation import moderation_view
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe import kit as kit_service
@@ -79,6 +81,7 @@ def _console(
         "cafe/console.html",
         {
             "facilitator": facilitator,
+            "owner": cafe.facilitator_id == facilitator.id,
             "cafe": cafe,
             "s": state,
             "m": moderation_view(session=session, cafe=cafe),
@@ -94,7 +97,7 @@ def _console(
 @router.get("/cafes/{cafe_id}/console")
 def console(
     request: Request,
-    cafe: OwnedCafe,
+    cafe: RunCafe,
     session: SessionDep,
     now: NowDep,
     settings: SettingsDep,
@@ -123,6 +126,8 @@ def _settings_page(
             "values": values,
             "error": error,
             "names_locked": joined and not cafe.names_visible,
+            "helpers": roles.helpers(session=session, cafe=cafe),
+            "invites": roles.pending_invites(session=session, cafe=cafe, now=utcnow()),
         },
         status_code=status_code,
     )
@@ -165,7 +170,7 @@ def save_settings(
 @router.get("/cafes/{cafe_id}/console/move/{participant_id}")
 def move_page(
     request: Request,
-    cafe: OwnedCafe,
+    cafe: RunCafe,
     participant_id: RowId,
     session: SessionDep,
     now: NowDep,
@@ -195,7 +200,7 @@ def move_page(
 def console_action(
     action: str,
     request: Request,
-    cafe: OwnedCafe,
+    cafe: RunCafe,
     room: RoomDep,
     facilitator: FacilitatorDep,
     from_round: Annotated[int | None, Form()] = None,
@@ -225,7 +230,7 @@ def console_action(
 
 @router.get("/cafes/{cafe_id}/projector")
 def projector(
-    request: Request, cafe: OwnedCafe, session: SessionDep, now: NowDep, settings: SettingsDep
+    request: Request, cafe: RunCafe, session: SessionDep, now: NowDep, settings: SettingsDep
 ) -> Response:
     state = state_service.cafe_state(session=session, cafe=cafe, now=now)
     url = cafe_service.join_url(base_url=settings.base_url, cafe=cafe)
@@ -243,7 +248,7 @@ def projector(
 
 
 @router.get("/cafes/{cafe_id}/qr.svg")
-def qr(cafe: OwnedCafe, settings: SettingsDep) -> Response:
+def qr(cafe: RunCafe, settings: SettingsDep) -> Response:
     return Response(
         qr_svg(cafe_service.join_url(base_url=settings.base_url, cafe=cafe)),
         media_type="image/svg+xml",
@@ -252,7 +257,7 @@ def qr(cafe: OwnedCafe, settings: SettingsDep) -> Response:
 
 @router.get("/cafes/{cafe_id}/kit")
 def room_kit(
-    request: Request, cafe: OwnedCafe, session: SessionDep, settings: SettingsDep
+    request: Request, cafe: RunCafe, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The printable room kit: a tent card for each table (its name, its questions and a QR
     code for its host) and who sits where in every round, as played or as planned."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
-from app.deps.cafe import ERRORS, ReadCafe, WriteCafe
+from app.deps.cafe import ERRORS, ReadRunCafe, WriteCafe
 from app.deps.common import DatabaseDep, NowDep, RowId, SessionDep
 from app.kit.downloads import notes_response
 from app.models.cafe import Cafe, StakeholderRole
@@ -34,7 +34,7 @@ ROLE_PATTERN = "^(" + "|".join([*(r.value for r in StakeholderRole), "none"]) + 
 
 @router.get("/{cafe_id}/contributions", responses=ERRORS)
 def list_contributions(
-    cafe: ReadCafe,
+    cafe: ReadRunCafe,
     session: SessionDep,
     table: Annotated[int | None, Query(ge=1, description="Table number")] = None,
     round: Annotated[int | None, Query(ge=1, description="Round number")] = None,
@@ -89,7 +89,7 @@ def list_contributions(
     response_class=StreamingResponse,
 )
 def notes(
-    cafe: ReadCafe,
+    cafe: ReadRunCafe,
     db: DatabaseDep,
     now: NowDep,
     format: NotesFormat = NotesFormat.JSON,
@@ -99,7 +99,7 @@ def notes(
 
 
 @router.get("/{cafe_id}/themes", responses=ERRORS)
-def list_themes(cafe: ReadCafe, session: SessionDep) -> list[ThemePublic]:
+def list_themes(cafe: ReadRunCafe, session: SessionDep) -> list[ThemePublic]:
     """The café's themes, each with how many visible contributions it holds."""
     return [
         theme_service.theme_public(summary=s)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from app.db import Database
-from app.deps.cafe import OwnedCafe
+from app.deps.cafe import OwnedCafe, RunCafe
 from app.deps.common import CsrfDep, DatabaseDep, FacilitatorDep, NowDep, RowId, SessionDep
 from app.deps.phone import CafeByCode, remembered
 from app.kit.downloads import notes_response
@@ -284,7 +284,7 @@ def assign(
 
 @router.get("/cafes/{cafe_id}/notes/download")
 def download_notes(
-    cafe: OwnedCafe, db: DatabaseDep, now: NowDep, format: NotesFormat = NotesFormat.JSON
+    cafe: RunCafe, db: DatabaseDep, now: NowDep, format: NotesFormat = NotesFormat.JSON
 ) -> Response:
     """The session notes as a file, for a facilitator logged in to the site."""
     return notes_response(db, cafe, format, now)
@@ -313,10 +313,13 @@ def _stream_template(
 
 @router.get("/cafes/{cafe_id}/notes/print")
 def print_notes(
-    request: Request, cafe: OwnedCafe, db: DatabaseDep, now: NowDep, facilitator: FacilitatorDep
+    request: Request, cafe: RunCafe, db: DatabaseDep, now: NowDep, facilitator: FacilitatorDep
 ) -> Response:
     """The session notes as one long page made for printing (or saving as PDF)."""
-    base = context_for(request, {"facilitator": facilitator, "formats": list(NotesFormat)})
+    owner = cafe.facilitator_id == facilitator.id
+    base = context_for(
+        request, {"facilitator": facilitator, "formats": list(NotesFormat), "owner": owner}
+    )
     return StreamingResponse(
         _stream_template(db, cafe.id, now, base),
         media_type="text/html; charset=utf-8",

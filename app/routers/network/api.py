@@ -17,10 +17,13 @@ from app.deps.network import (
     ERRORS,
     After,
     Limit,
-    ReadGroup,
-    ReadMeeting,
-    ReadMember,
+    ReadCoordinatedGroup,
+    ReadCoordinatedMeeting,
+    ReadCoordinatedMember,
     ReadNetwork,
+    WriteCoordinatedGroup,
+    WriteCoordinatedMeeting,
+    WriteCoordinatedMember,
     WriteGroup,
     WriteMeeting,
     WriteMember,
@@ -53,6 +56,7 @@ from app.models.network import (
     RunAsCafeRequest,
     ScheduleRequest,
 )
+from app.services import roles
 from app.services.cafe import cafes as cafe_service
 from app.services.network import attendance as attendance_service
 from app.services.network import calendar as calendar_service
@@ -198,7 +202,7 @@ def create_group(body: GroupCreate, network: WriteNetwork, session: SessionDep) 
 
 
 @router.get("/groups/{group_id:int}", responses=ERRORS)
-def read_group(group: ReadGroup, session: SessionDep) -> GroupPublic:
+def read_group(group: ReadCoordinatedGroup, session: SessionDep) -> GroupPublic:
     """Read a local group."""
     return _groups_public(session, [group])[0]
 
@@ -218,7 +222,7 @@ def delete_group(group: WriteGroup, session: SessionDep) -> Response:
 
 
 @router.get("/groups/{group_id:int}/attendance.csv", responses=CSV_RESPONSES)
-def group_attendance_csv(group: ReadGroup, session: SessionDep) -> Response:
+def group_attendance_csv(group: ReadCoordinatedGroup, session: SessionDep) -> Response:
     """Attendance and hours per member of one local group, as CSV for payment."""
     network = network_service.network_of(session=session, group=group)
     return attendance_file(session=session, network=network, group=group)
@@ -229,7 +233,7 @@ def group_attendance_csv(group: ReadGroup, session: SessionDep) -> Response:
     responses={**ERRORS, 200: {"content": {"text/calendar": {}}}},
 )
 def group_calendar(
-    group: ReadGroup, session: SessionDep, settings: SettingsDep, now: NowDep
+    group: ReadCoordinatedGroup, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> Response:
     """The group's meetings as an iCalendar (RFC 5545) file."""
     body = calendar_service.group_calendar(
@@ -243,7 +247,7 @@ def group_calendar(
 
 @router.get("/groups/{group_id:int}/members", responses=ERRORS)
 def list_members(
-    group: ReadGroup, session: SessionDep, after: After = None, limit: Limit = 50
+    group: ReadCoordinatedGroup, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[MemberPublic]:
     """List a group's members, with their contact details (only you, the lead, see these)."""
     found = member_service.list_members(session=session, group=group, after=after, limit=limit)
@@ -252,7 +256,7 @@ def list_members(
 
 @router.post("/groups/{group_id:int}/members", status_code=201, responses=ERRORS)
 def create_member(
-    body: MemberCreate, group: WriteGroup, session: SessionDep, now: NowDep
+    body: MemberCreate, group: WriteCoordinatedGroup, session: SessionDep, now: NowDep
 ) -> MemberPublic:
     """Add a member with their stakeholder role, optional contact details and consent."""
     member = member_service.create_member(session=session, group=group, data=body, now=now)
@@ -260,14 +264,14 @@ def create_member(
 
 
 @router.get("/members/{member_id:int}", responses=ERRORS)
-def read_member(member: ReadMember) -> MemberPublic:
+def read_member(member: ReadCoordinatedMember) -> MemberPublic:
     """Read a member."""
     return _members_public([member])[0]
 
 
 @router.patch("/members/{member_id:int}", responses=ERRORS)
 def update_member(
-    body: MemberUpdate, member: WriteMember, session: SessionDep, now: NowDep
+    body: MemberUpdate, member: WriteCoordinatedMember, session: SessionDep, now: NowDep
 ) -> MemberPublic:
     """Change a member's details; giving or withdrawing consent records when. Withdrawing
     (`consent_given: false`) also withdraws it in every café they joined from their invite:
@@ -290,7 +294,7 @@ def delete_member(
 
 
 @router.post("/members/{member_id:int}/revoke-invites", responses=ERRORS)
-def revoke_invites(member: WriteMember, session: SessionDep) -> MemberPublic:
+def revoke_invites(member: WriteCoordinatedMember, session: SessionDep) -> MemberPublic:
     """Make every invite link already sent to this member stop working."""
     invite_service.revoke_invites(session=session, member=member)
     return _members_public([member])[0]
@@ -301,7 +305,7 @@ def revoke_invites(member: WriteMember, session: SessionDep) -> MemberPublic:
 
 @router.get("/groups/{group_id:int}/meetings", responses=ERRORS)
 def list_meetings(
-    group: ReadGroup, session: SessionDep, after: After = None, limit: Limit = 50
+    group: ReadCoordinatedGroup, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[MeetingPublic]:
     """List a group's meetings."""
     found = meeting_service.list_meetings(session=session, group=group, after=after, limit=limit)
@@ -309,7 +313,9 @@ def list_meetings(
 
 
 @router.post("/groups/{group_id:int}/meetings", status_code=201, responses=ERRORS)
-def create_meeting(body: MeetingCreate, group: WriteGroup, session: SessionDep) -> MeetingPublic:
+def create_meeting(
+    body: MeetingCreate, group: WriteCoordinatedGroup, session: SessionDep
+) -> MeetingPublic:
     """Add one meeting; meetings are numbered in date order."""
     meeting = meeting_service.create_meeting(session=session, group=group, data=body)
     return _meetings_public([meeting])[0]
@@ -317,7 +323,7 @@ def create_meeting(body: MeetingCreate, group: WriteGroup, session: SessionDep) 
 
 @router.post("/groups/{group_id:int}/meetings/schedule", status_code=201, responses=ERRORS)
 def schedule_meetings(
-    body: ScheduleRequest, group: WriteGroup, session: SessionDep
+    body: ScheduleRequest, group: WriteCoordinatedGroup, session: SessionDep
 ) -> list[MeetingPublic]:
     """Plan the default schedule for a group with no meetings: four, eight weeks apart."""
     meetings = meeting_service.schedule_meetings(session=session, group=group, plan=body)
@@ -325,14 +331,14 @@ def schedule_meetings(
 
 
 @router.get("/meetings/{meeting_id:int}", responses=ERRORS)
-def read_meeting(meeting: ReadMeeting) -> MeetingPublic:
+def read_meeting(meeting: ReadCoordinatedMeeting) -> MeetingPublic:
     """Read a meeting."""
     return _meetings_public([meeting])[0]
 
 
 @router.patch("/meetings/{meeting_id:int}", responses=ERRORS)
 def update_meeting(
-    body: MeetingUpdate, meeting: WriteMeeting, session: SessionDep
+    body: MeetingUpdate, meeting: WriteCoordinatedMeeting, session: SessionDep
 ) -> MeetingPublic:
     """Move or rename a meeting; moving only the start keeps its length."""
     meeting_service.update_meeting(session=session, meeting=meeting, data=body)
@@ -348,7 +354,7 @@ def delete_meeting(meeting: WriteMeeting, session: SessionDep) -> Response:
 
 @router.get("/meetings/{meeting_id:int}/attendance", responses=ERRORS)
 def read_attendance(
-    meeting: ReadMeeting, session: SessionDep, after: After = None, limit: Limit = 50
+    meeting: ReadCoordinatedMeeting, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[AttendancePublic]:
     """Who came to a meeting and the hours to pay them for; the cursor is a member id."""
     rows = attendance_service.attendance_sheet(session=session, meeting=meeting)
@@ -362,7 +368,7 @@ def read_attendance(
 
 @router.put("/meetings/{meeting_id:int}/attendance", responses=ERRORS)
 def mark_attendance(
-    body: AttendanceRequest, meeting: WriteMeeting, session: SessionDep
+    body: AttendanceRequest, meeting: WriteCoordinatedMeeting, session: SessionDep
 ) -> Page[AttendancePublic]:
     """Mark attendance; hours default to the meeting's length for people who came."""
     rows = attendance_service.mark_attendance(session=session, meeting=meeting, marks=body.marks)
@@ -371,22 +377,25 @@ def mark_attendance(
 
 @router.post("/meetings/{meeting_id:int}/cafe", status_code=201, responses=ERRORS)
 def run_as_cafe(
-    meeting: WriteMeeting,
+    meeting: WriteCoordinatedMeeting,
     session: SessionDep,
     who: ApiWriter,
     settings: SettingsDep,
     now: NowDep,
     body: RunAsCafeRequest | None = None,
 ) -> CafePublic:
-    """Create a café for this meeting; then send each member their invite link."""
-    cafe = invite_service.run_as_cafe(
+    """Create a café for this meeting; then send each member their invite link. The café
+    belongs to the network's lead; a coordinator who creates it becomes its co-facilitator."""
+    cafe = roles.run_meeting_as_cafe(
         session=session, facilitator=who, meeting=meeting, data=body or RunAsCafeRequest()
     )
     return cafe_service.cafe_public(session=session, cafe=cafe, base_url=settings.base_url, now=now)
 
 
 @router.get("/meetings/{meeting_id:int}/invites", responses=ERRORS)
-def invites(meeting: ReadMeeting, session: SessionDep, settings: SettingsDep) -> Page[InvitePublic]:
+def invites(
+    meeting: ReadCoordinatedMeeting, session: SessionDep, settings: SettingsDep
+) -> Page[InvitePublic]:
     """Each member's personal join link for the meeting's café (409 before it has one)."""
     links = invite_service.invites(
         session=session, meeting=meeting, base_url=settings.base_url, secret=settings.secret_key

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Form, Response
 from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
 from app.deps.network import (
     CALENDAR_MEDIA,
+    CoordinatedGroup,
+    CoordinatedMeeting,
     Lead,
     LeadDep,
     MeetingFormDep,
-    OwnedGroup,
     OwnedMeeting,
 )
 from app.kit.downloads import attachment
@@ -25,6 +26,7 @@ from app.models.network import (
     MeetingUpdate,
     RunAsCafeRequest,
 )
+from app.services import roles
 from app.services.errors import DomainError, Invalid
 from app.services.network import attendance as attendance_service
 from app.services.network import calendar as calendar_service
@@ -38,7 +40,7 @@ router = APIRouter(prefix="/networks", include_in_schema=False, dependencies=[Cs
 
 @router.get("/groups/{group_id:int}/calendar.ics")
 def group_calendar(
-    session: SessionDep, group: OwnedGroup, settings: SettingsDep, now: NowDep
+    session: SessionDep, group: CoordinatedGroup, settings: SettingsDep, now: NowDep
 ) -> Response:
     """The group's meetings as an iCalendar file."""
     return attachment(
@@ -70,11 +72,16 @@ def _meeting_page(lead: Lead, meeting: Meeting, *, saved: bool = False, **shown:
     members, _ = member_service.list_members(session=session, group=group)
     begins = meeting_service.local_time(meeting.starts_at)
     ends = meeting_service.local_time(meeting.ends_at)
+    network = network_service.network_of(session=session, group=group)
+    cafe = meeting_service.meeting_cafe(session=session, meeting=meeting)
     context = {
-        "network": network_service.network_of(session=session, group=group),
+        "network": network,
+        "owner": network.facilitator_id == lead.who.id,
+        "may_run": cafe is not None
+        and roles.may_run_cafe(session=session, facilitator_id=lead.who.id, cafe=cafe),
         "group": group,
         "meeting": meeting,
-        "cafe": meeting_service.meeting_cafe(session=session, meeting=meeting),
+        "cafe": cafe,
         "sheet": attendance_service.attendance_sheet(session=session, meeting=meeting),
         "default_hours": meeting_service.meeting_hours(meeting),
         "default_questions": "\n".join(invite_service.DEFAULT_QUESTIONS),
@@ -94,13 +101,13 @@ def _meeting_page(lead: Lead, meeting: Meeting, *, saved: bool = False, **shown:
 
 
 @router.get("/meetings/{meeting_id:int}")
-def meeting_page(lead: LeadDep, meeting: OwnedMeeting, saved: bool = False) -> Response:
+def meeting_page(lead: LeadDep, meeting: CoordinatedMeeting, saved: bool = False) -> Response:
     """A meeting: its time and place, attendance, and running it as a café."""
     return _meeting_page(lead, meeting, saved=saved)
 
 
 @router.post("/meetings/{meeting_id:int}")
-def update_meeting(lead: LeadDep, meeting: OwnedMeeting, typed: MeetingFormDep) -> Response:
+def update_meeting(lead: LeadDep, meeting: CoordinatedMeeting, typed: MeetingFormDep) -> Response:
     """Move or rename a meeting."""
     try:
         data = typed.build(MeetingUpdate)
@@ -123,7 +130,7 @@ def delete_meeting(
 
 
 @router.post("/meetings/{meeting_id:int}/attendance")
-def mark_attendance(lead: LeadDep, meeting: OwnedMeeting, form: FormDep) -> Response:
+def mark_attendance(lead: LeadDep, meeting: CoordinatedMeeting, form: FormDep) -> Response:
     """Save who came and the hours to pay; an HTMX post gets the updated sheet back."""
     session = lead.session
     marks = []
@@ -151,12 +158,13 @@ def mark_attendance(lead: LeadDep, meeting: OwnedMeeting, form: FormDep) -> Resp
 @router.post("/meetings/{meeting_id:int}/cafe")
 def run_as_cafe(
     lead: LeadDep,
-    meeting: OwnedMeeting,
+    meeting: CoordinatedMeeting,
     questions: Annotated[str, Form(max_length=20000)] = "",
     minutes: Annotated[str, Form(max_length=5)] = "20",
     table_count: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    """Create a café for the meeting, then hand out the members' invite links."""
+    """Create a café for the meeting, then hand out the members' invite links (the café is
+    the lead's; a coordinator who creates it becomes its co-facilitator)."""
     try:
         data = build(
             RunAsCafeRequest,
@@ -164,7 +172,7 @@ def run_as_cafe(
             minutes=minutes.strip() or 20,
             table_count=table_count.strip() or None,
         )
-        invite_service.run_as_cafe(
+        roles.run_meeting_as_cafe(
             session=lead.session, facilitator=lead.who, meeting=meeting, data=data
         )
     except DomainError as exc:
@@ -175,7 +183,7 @@ def run_as_cafe(
 
 
 @router.get("/meetings/{meeting_id:int}/invites")
-def invites_page(lead: LeadDep, meeting: OwnedMeeting) -> Response:
+def invites_page(lead: LeadDep, meeting: CoordinatedMeeting) -> Response:
     """Each member's personal join link and QR code, to send or print."""
     session, settings = lead.session, lead.settings
     links = invite_service.invites(
@@ -183,8 +191,10 @@ def invites_page(lead: LeadDep, meeting: OwnedMeeting) -> Response:
     )
     group = network_service.group_of(session=session, item=meeting)
     cafe = meeting_service.meeting_cafe(session=session, meeting=meeting)
+    network = network_service.network_of(session=session, group=group)
     context = {
-        "network": network_service.network_of(session=session, group=group),
+        "network": network,
+        "owner": network.facilitator_id == lead.who.id,
         "group": group,
         "meeting": meeting,
         "cafe": cafe,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Response
 
 from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
-from app.deps.network import Lead, LeadDep, MemberFormDep, OwnedMember
+from app.deps.network import CoordinatedMember, Lead, LeadDep, MemberFormDep, OwnedMember
 from app.kit.forms import refusal, see_other, ticked
 from app.models.network import Member, MemberUpdate
 from app.services.errors import DomainError
@@ -23,8 +23,10 @@ def _member_page(
     lead: Lead, member: Member, *, values: dict[str, Any] | None = None, **shown: Any
 ) -> Response:
     group = network_service.group_of(session=lead.session, item=member)
+    network = network_service.network_of(session=lead.session, group=group)
     context = {
-        "network": network_service.network_of(session=lead.session, group=group),
+        "network": network,
+        "owner": network.facilitator_id == lead.who.id,
         "group": group,
         "member": member,
         "erases": erasure.preview_member(session=lead.session, member=member),
@@ -34,14 +36,14 @@ def _member_page(
 
 
 @router.get("/members/{member_id:int}")
-def member_page(lead: LeadDep, member: OwnedMember) -> Response:
+def member_page(lead: LeadDep, member: CoordinatedMember) -> Response:
     """Edit a member's details, consent and accessibility needs."""
     return _member_page(lead, member)
 
 
 @router.post("/members/{member_id:int}")
 def update_member(
-    lead: LeadDep, member: OwnedMember, now: NowDep, typed: MemberFormDep
+    lead: LeadDep, member: CoordinatedMember, now: NowDep, typed: MemberFormDep
 ) -> Response:
     """Save a member's details."""
     try:
@@ -73,7 +75,7 @@ def delete_member(
 
 
 @router.post("/members/{member_id:int}/revoke-invites")
-def revoke_invites(session: SessionDep, member: OwnedMember) -> Response:
+def revoke_invites(session: SessionDep, member: CoordinatedMember) -> Response:
     """Stop every invite link already sent to this member."""
     invite_service.revoke_invites(session=session, member=member)
     return see_other(f"/networks/members/{member.id}")

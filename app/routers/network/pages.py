@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Response
 
 from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
 from app.deps.network import (
+    CoordinatedGroup,
     Lead,
     LeadDep,
     MeetingFormDep,
@@ -19,6 +20,7 @@ from app.deps.network import (
     schedule_plan,
 )
 from app.kit.forms import build, refusal, see_other, ticked
+from app.models.base import utcnow
 from app.models.network import (
     GroupCreate,
     GroupUpdate,
@@ -30,6 +32,7 @@ from app.models.network import (
     NetworkUpdate,
 )
 from app.services import action_plan as plan_service
+from app.services import roles
 from app.services.errors import DomainError
 from app.services.network import calendar as calendar_service
 from app.services.network import groups as group_service
@@ -194,8 +197,15 @@ def _group_page(lead: Lead, group: LocalGroup, **shown: Any) -> Response:
     members, _ = member_service.list_members(session=session, group=group)
     meetings = meeting_service.meetings_in_order(session=session, group=group)
     token = calendar_service.calendar_token(secret=settings.secret_key, group=group)
+    owner = network.facilitator_id == lead.who.id
     context = {
         "network": network,
+        "owner": owner,
+        # Only the lead sees and manages who coordinates the group.
+        "helpers": roles.helpers(session=session, group=group) if owner else [],
+        "invites": (
+            roles.pending_invites(session=session, group=group, now=utcnow()) if owner else []
+        ),
         "group": group,
         "members": members,
         "meetings": meetings,
@@ -206,7 +216,7 @@ def _group_page(lead: Lead, group: LocalGroup, **shown: Any) -> Response:
 
 
 @router.get("/groups/{group_id:int}")
-def group_page(lead: LeadDep, group: OwnedGroup) -> Response:
+def group_page(lead: LeadDep, group: CoordinatedGroup) -> Response:
     """A local group: members with contact details, the meeting schedule, the action plan."""
     return _group_page(lead, group)
 
@@ -241,7 +251,7 @@ def delete_group(
 
 
 @router.get("/groups/{group_id:int}/attendance.csv")
-def group_attendance_csv(session: SessionDep, group: OwnedGroup) -> Response:
+def group_attendance_csv(session: SessionDep, group: CoordinatedGroup) -> Response:
     """Attendance and hours per member of the group, for payment."""
     network = network_service.network_of(session=session, group=group)
     return attendance_file(session=session, network=network, group=group)
@@ -250,7 +260,7 @@ def group_attendance_csv(session: SessionDep, group: OwnedGroup) -> Response:
 @router.post("/groups/{group_id:int}/schedule")
 def schedule_meetings(
     lead: LeadDep,
-    group: OwnedGroup,
+    group: CoordinatedGroup,
     first_date: Annotated[str, Form(max_length=20)] = "",
     start_time: Annotated[str, Form(max_length=10)] = "10:00",
     end_time: Annotated[str, Form(max_length=10)] = "12:00",
@@ -284,7 +294,7 @@ def schedule_meetings(
 
 
 @router.post("/groups/{group_id:int}/meetings")
-def create_meeting(lead: LeadDep, group: OwnedGroup, typed: MeetingFormDep) -> Response:
+def create_meeting(lead: LeadDep, group: CoordinatedGroup, typed: MeetingFormDep) -> Response:
     """Add one meeting to the schedule."""
     try:
         data = typed.build(MeetingCreate)
@@ -296,7 +306,9 @@ def create_meeting(lead: LeadDep, group: OwnedGroup, typed: MeetingFormDep) -> R
 
 
 @router.post("/groups/{group_id:int}/members")
-def create_member(lead: LeadDep, group: OwnedGroup, now: NowDep, typed: MemberFormDep) -> Response:
+def create_member(
+    lead: LeadDep, group: CoordinatedGroup, now: NowDep, typed: MemberFormDep
+) -> Response:
     """Add a member to the group."""
     try:
         data = typed.build(MemberCreate)

@@ -16,6 +16,7 @@ from app.models.network import (
     Network,
     ScheduleRequest,
 )
+from app.services import roles
 from app.services.network.meetings import add_schedule
 from app.services.network.networks import paginate, required_text
 
@@ -65,6 +66,8 @@ def update_group(*, session: Session, group: LocalGroup, data: GroupUpdate) -> L
 
 
 def delete_group(*, session: Session, group: LocalGroup) -> None:
+    """Delete the group with its members, meetings, coordinators and their invites."""
+    roles.forget_roles(session=session, group_ids=[group.id])
     session.delete(group)
     session.commit()
 

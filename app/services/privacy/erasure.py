@@ -28,6 +28,7 @@ from app.models.material import EvidenceItem, MaterialSection, SourceStatus
 from app.models.network import LocalGroup, Member, MemberParticipant, Network
 from app.models.privacy import ErasureKind, ErasureLog
 from app.services import media as media_service
+from app.services import roles
 
 REQUESTED = "Removed at the request of the person who said it"
 CAFE_ERASED = "Removed: the café's facilitator erased the café"
@@ -228,6 +229,7 @@ def erase_cafe_rows(*, session: Session, cafe: Cafe, expired: bool) -> Erased:
     found = preview_cafe(session=session, cafe=cafe)
     _erase_contributions(session, _of_cafe(cafe.id), EXPIRED if expired else CAFE_ERASED)
     found.folders.append(str(cafe.id))
+    roles.forget_roles(session=session, cafe_ids=[cafe.id])
     session.delete(cafe)
     return found
 
@@ -330,6 +332,8 @@ def erase_network_rows(*, session: Session, network: Network, expired: bool) -> 
     phrase = EXPIRED if expired else REQUESTED
     for member in _members_of(session, network):
         found.add(_erase_member_rows(session, member, phrase))
+    group_ids = session.exec(select(LocalGroup.id).where(LocalGroup.network_id == network.id))
+    roles.forget_roles(session=session, group_ids=list(group_ids))
     session.delete(network)
     return found
 

@@ -25,7 +25,7 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.models.network import LocalGroup, Meeting, Network
 from app.models.privacy import RETENTION_JOB, ErasureLog
-from app.services import accounts
+from app.services import accounts, roles
 from app.services.privacy import erasure
 
 WARN_DAYS = 14
@@ -165,6 +165,8 @@ def purge_now(*, db: Database, media_dir: Path, default_days: int) -> list[Erasu
     with Session(db.engine, expire_on_commit=False) as session:
         # Attempt counters (with client addresses) a day old go even when nobody logs in.
         accounts.purge_expired(session=session, now=now)
+        # Role invites hold the invited person's email: gone a day after they close.
+        roles.forget_closed_invites(session=session, now=now)
         session.commit()
         return purge(session=session, media_dir=media_dir, default_days=default_days, now=now)
 

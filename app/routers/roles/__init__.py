@@ -1,0 +1,1 @@
+"""Roles beside the owner: inviting co-facilitators and coordinators, and accepting."""
