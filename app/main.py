@@ -86,10 +86,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tune_gc()
         checkpoints = asyncio.create_task(keep_checkpointing(db)) if db.nowait_engine else None
         await retention.purge_logged(
-            db=db, media_dir=settings.media_dir, default_days=settings.keep_days
+            db=db,
+            media_dir=settings.media_dir,
+            default_days=settings.keep_days,
+            audit_days=settings.audit_keep_days,
         )
         purging = asyncio.create_task(
-            retention.keep_purging(db, settings.media_dir, settings.keep_days)
+            retention.keep_purging(
+                db, settings.media_dir, settings.keep_days, settings.audit_keep_days
+            )
         )
         try:
             yield

@@ -9,6 +9,7 @@ from app.models.accounts import (
     RateLimitHit,
 )
 from app.models.action_plan import ActionPlan, ActionPlanAnswer, ActionPlanCitation
+from app.models.audit import AuditEntry
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, TableQuestion
 from app.models.evidence import Contribution, ContributionTheme, Media, Reaction, Theme
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
@@ -20,18 +21,20 @@ from app.models.network import (
     MemberParticipant,
     Network,
 )
-from app.models.privacy import ErasureLog
+from app.models.privacy import ErasedContribution, ErasureLog
 
 __all__ = [
     "ActionPlan",
     "ActionPlanAnswer",
     "ActionPlanCitation",
     "ApiToken",
+    "AuditEntry",
     "Attendance",
     "Cafe",
     "CafeTable",
     "Contribution",
     "ContributionTheme",
+    "ErasedContribution",
     "ErasureLog",
     "EvidenceItem",
     "Facilitator",

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Response
 
-from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import (
+    CsrfDep,
+    DatabaseDep,
+    FacilitatorDep,
+    NowDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.deps.network import (
     Lead,
     LeadDep,
@@ -30,6 +37,7 @@ from app.models.network import (
     NetworkUpdate,
 )
 from app.services import action_plan as plan_service
+from app.services import audit
 from app.services.errors import DomainError
 from app.services.network import calendar as calendar_service
 from app.services.network import groups as group_service
@@ -129,6 +137,7 @@ def update_network(
 def delete_network(
     session: SessionDep,
     network: OwnedNetwork,
+    facilitator: FacilitatorDep,
     settings: SettingsDep,
     now: NowDep,
     confirm: Annotated[bool, Form()] = False,
@@ -139,7 +148,7 @@ def delete_network(
         session=session,
         media_dir=settings.media_dir,
         network=network,
-        by=erasure.by_facilitator(network.facilitator_id),
+        actor=audit.facilitator(facilitator),
         now=now,
     )
     return see_other("/networks")
@@ -206,8 +215,16 @@ def _group_page(lead: Lead, group: LocalGroup, **shown: Any) -> Response:
 
 
 @router.get("/groups/{group_id:int}")
-def group_page(lead: LeadDep, group: OwnedGroup) -> Response:
+def group_page(lead: LeadDep, group: OwnedGroup, db: DatabaseDep) -> Response:
     """A local group: members with contact details, the meeting schedule, the action plan."""
+    members, _ = member_service.list_members(session=lead.session, group=group)
+    member_service.contact_details_seen(
+        db=db,
+        session=lead.session,
+        actor=audit.facilitator(lead.who),
+        members=members,
+        group=group,
+    )
     return _group_page(lead, group)
 
 

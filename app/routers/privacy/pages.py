@@ -3,22 +3,32 @@ words what will go, then the erasure (as the API's)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
+from sqlmodel import Session
 
 from app.config import Settings
 from app.deps.cafe import OwnedCafe
-from app.deps.common import CsrfDep, FacilitatorDep, NowDep, RowId, SessionDep, SettingsDep
+from app.deps.common import (
+    CsrfDep,
+    DatabaseDep,
+    FacilitatorDep,
+    NowDep,
+    RowId,
+    SessionDep,
+    SettingsDep,
+)
 from app.deps.network import OwnedMember, OwnedNetwork
 from app.kit.forms import see_other, ticked
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep
 from app.live.hub import CafeEvent
 from app.models.accounts import Facilitator
+from app.models.audit import ACTION_WORDS
 from app.models.cafe import Cafe, Participant
 from app.models.network import Network
+from app.services import audit
 from app.services.errors import Invalid, NotFound
 from app.services.privacy import access, erasure, retention
 
@@ -48,6 +58,7 @@ def erase_cafe_page(
 @router.post("/cafes/{cafe_id}/erase")
 def erase_cafe(
     cafe: OwnedCafe,
+    facilitator: FacilitatorDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
@@ -60,7 +71,7 @@ def erase_cafe(
         session=session,
         media_dir=settings.media_dir,
         cafe=cafe,
-        by=erasure.by_facilitator(cafe.facilitator_id),
+        actor=audit.facilitator(facilitator),
         now=now,
     )
     announce.cafe(cafe_id, CafeEvent.CAFE_CLOSED)
@@ -89,6 +100,7 @@ def erase_person_page(
 def erase_person(
     participant_id: RowId,
     cafe: OwnedCafe,
+    facilitator: FacilitatorDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
@@ -102,7 +114,7 @@ def erase_person(
         media_dir=settings.media_dir,
         cafe=cafe,
         person=person,
-        by=erasure.by_facilitator(cafe.facilitator_id),
+        actor=audit.facilitator(facilitator),
         now=now,
     )
     announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED)
@@ -117,13 +129,19 @@ def _keep_for_page(
     request: Request,
     *,
     row: Cafe | Network,
-    erase_on: datetime,
+    session: Session,
     settings: Settings,
     facilitator: Facilitator,
     value: str | None = None,
     error: str | None = None,
 ) -> Response:
     is_cafe = isinstance(row, Cafe)
+    if isinstance(row, Cafe):
+        erase_on = retention.cafe_erase_on(cafe=row, default_days=settings.keep_days)
+    else:
+        erase_on = retention.network_erase_on(
+            session=session, network=row, default_days=settings.keep_days
+        )
     here = f"/cafes/{row.id}" if is_cafe else f"/networks/{row.id}"
     context = {
         "facilitator": facilitator,
@@ -157,14 +175,49 @@ def _days(text: str, default_days: int) -> int | None:
     )
 
 
+def _save_keep_for(
+    request: Request,
+    *,
+    row: Cafe | Network,
+    session: Session,
+    settings: Settings,
+    facilitator: Facilitator,
+    keep_days: str,
+) -> Response:
+    """Save the typed period, or show the page again with what was typed and why not."""
+    try:
+        days = _days(keep_days, settings.keep_days)
+    except Invalid as exc:
+        return _keep_for_page(
+            request,
+            row=row,
+            session=session,
+            settings=settings,
+            facilitator=facilitator,
+            value=keep_days,
+            error=exc.detail,
+        )
+    retention.set_keep_days(
+        session=session, row=row, days=days, actor=audit.facilitator(facilitator)
+    )
+    here = f"/cafes/{row.id}" if isinstance(row, Cafe) else f"/networks/{row.id}"
+    return see_other(f"{here}/privacy")
+
+
+KeepDays = Annotated[str, Form(max_length=20)]
+
+
 @router.get("/cafes/{cafe_id}/privacy")
 def cafe_privacy(
-    request: Request, cafe: OwnedCafe, settings: SettingsDep, facilitator: FacilitatorDep
+    request: Request,
+    cafe: OwnedCafe,
+    session: SessionDep,
+    settings: SettingsDep,
+    facilitator: FacilitatorDep,
 ) -> Response:
     """How long the café keeps personal data, editable; and the way to erase it now."""
-    erase_on = retention.cafe_erase_on(cafe=cafe, default_days=settings.keep_days)
     return _keep_for_page(
-        request, row=cafe, erase_on=erase_on, settings=settings, facilitator=facilitator
+        request, row=cafe, session=session, settings=settings, facilitator=facilitator
     )
 
 
@@ -175,23 +228,16 @@ def save_cafe_privacy(
     session: SessionDep,
     settings: SettingsDep,
     facilitator: FacilitatorDep,
-    keep_days: Annotated[str, Form(max_length=20)] = "",
+    keep_days: KeepDays = "",
 ) -> Response:
-    try:
-        days = _days(keep_days, settings.keep_days)
-    except Invalid as exc:
-        erase_on = retention.cafe_erase_on(cafe=cafe, default_days=settings.keep_days)
-        return _keep_for_page(
-            request,
-            row=cafe,
-            erase_on=erase_on,
-            settings=settings,
-            facilitator=facilitator,
-            value=keep_days,
-            error=exc.detail,
-        )
-    retention.set_keep_days(session=session, row=cafe, days=days)
-    return see_other(f"/cafes/{cafe.id}/privacy")
+    return _save_keep_for(
+        request,
+        row=cafe,
+        session=session,
+        settings=settings,
+        facilitator=facilitator,
+        keep_days=keep_days,
+    )
 
 
 @router.get("/networks/{network_id:int}/privacy")
@@ -203,11 +249,8 @@ def network_privacy(
     facilitator: FacilitatorDep,
 ) -> Response:
     """How long the network keeps personal data, editable."""
-    erase_on = retention.network_erase_on(
-        session=session, network=network, default_days=settings.keep_days
-    )
     return _keep_for_page(
-        request, row=network, erase_on=erase_on, settings=settings, facilitator=facilitator
+        request, row=network, session=session, settings=settings, facilitator=facilitator
     )
 
 
@@ -218,25 +261,16 @@ def save_network_privacy(
     session: SessionDep,
     settings: SettingsDep,
     facilitator: FacilitatorDep,
-    keep_days: Annotated[str, Form(max_length=20)] = "",
+    keep_days: KeepDays = "",
 ) -> Response:
-    try:
-        days = _days(keep_days, settings.keep_days)
-    except Invalid as exc:
-        erase_on = retention.network_erase_on(
-            session=session, network=network, default_days=settings.keep_days
-        )
-        return _keep_for_page(
-            request,
-            row=network,
-            erase_on=erase_on,
-            settings=settings,
-            facilitator=facilitator,
-            value=keep_days,
-            error=exc.detail,
-        )
-    retention.set_keep_days(session=session, row=network, days=days)
-    return see_other(f"/networks/{network.id}/privacy")
+    return _save_keep_for(
+        request,
+        row=network,
+        session=session,
+        settings=settings,
+        facilitator=facilitator,
+        keep_days=keep_days,
+    )
 
 
 # --- subject access --------------------------------------------------------------------------
@@ -247,12 +281,16 @@ def person_data_page(
     request: Request,
     participant_id: RowId,
     cafe: OwnedCafe,
+    db: DatabaseDep,
     session: SessionDep,
     settings: SettingsDep,
     facilitator: FacilitatorDep,
 ) -> Response:
     """Everything held about one person of the café, to read or print for them."""
     person = _person(session, cafe, participant_id)
+    access.audit_participant_read(
+        db=db, actor=audit.facilitator(facilitator), cafe=cafe, person=person
+    )
     data = access.participant_data(
         session=session, cafe=cafe, person=person, default_days=settings.keep_days
     )
@@ -271,16 +309,21 @@ def person_data_page(
 def member_data_page(
     request: Request,
     member: OwnedMember,
+    db: DatabaseDep,
     session: SessionDep,
     settings: SettingsDep,
     facilitator: FacilitatorDep,
 ) -> Response:
     """Everything held about one member, to read or print for them."""
+    access.audit_member_read(
+        db=db, session=session, actor=audit.facilitator(facilitator), member=member
+    )
     data = access.member_data(session=session, member=member, default_days=settings.keep_days)
     context = {
         "facilitator": facilitator,
         "people": data.cafes,
         "member": data,
+        "action_words": ACTION_WORDS,
         "day": retention.day,
         "json_url": f"/api/v1/networks/members/{member.id}/data",
         "back": f"/networks/members/{member.id}",
