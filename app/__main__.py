@@ -87,9 +87,8 @@ def _purge(session: Session, settings: Settings) -> None:
         print("Nothing is past its keep-for date.")
     gone = retention.purge_audit_log(session=session, audit_days=settings.audit_keep_days, now=now)
     if gone:
-        print(
-            f"Deleted {_plural(gone, 'audit_entries')} older than {settings.audit_keep_days} days."
-        )
+        entries = "audit log entry" if gone == 1 else "audit log entries"
+        print(f"Deleted {gone} {entries} older than {settings.audit_keep_days} days.")
 
 
 _KINDS = {"cafe": "café", "network": "network", "participant": "person", "member": "member"}
@@ -101,7 +100,6 @@ _NAMES = {
     "votes": ("vote", "votes"),
     "evidence_items": ("quote redacted", "quotes redacted"),
     "members": ("member", "members"),
-    "audit_entries": ("audit log entry", "audit log entries"),
 }
 
 
