@@ -3,9 +3,10 @@ words what will go, then the erasure (as the API's)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from sqlmodel import Session
 
 from app.config import Settings
@@ -125,44 +126,6 @@ def erase_person(
 # --- keep-for periods ----------------------------------------------------------------------
 
 
-def _keep_for_page(
-    request: Request,
-    *,
-    row: Cafe | Network,
-    session: Session,
-    settings: Settings,
-    facilitator: Facilitator,
-    value: str | None = None,
-    error: str | None = None,
-) -> Response:
-    is_cafe = isinstance(row, Cafe)
-    if isinstance(row, Cafe):
-        erase_on = retention.cafe_erase_on(cafe=row, default_days=settings.keep_days)
-    else:
-        erase_on = retention.network_erase_on(
-            session=session, network=row, default_days=settings.keep_days
-        )
-    here = f"/cafes/{row.id}" if is_cafe else f"/networks/{row.id}"
-    context = {
-        "facilitator": facilitator,
-        "title": row.title,
-        "what": "café" if is_cafe else "network",
-        "counted_from": (
-            "after the café closes (or was created, if it has not closed)"
-            if is_cafe
-            else "after the network's last meeting (or its creation, if it has none)"
-        ),
-        "action": f"{here}/privacy",
-        "back": f"{here}/settings" if is_cafe else here,
-        "erase": f"{here}/erase" if is_cafe else f"{here}#erase",
-        "erase_on": retention.day(erase_on),
-        "value": value if value is not None else (row.keep_days or ""),
-        "default_days": settings.keep_days,
-        "error": error,
-    }
-    return render(request, "privacy/keep_for.html", context, status_code=422 if error else 200)
-
-
 def _days(text: str, default_days: int) -> int | None:
     text = text.strip()
     if not text:
@@ -175,102 +138,93 @@ def _days(text: str, default_days: int) -> int | None:
     )
 
 
-def _save_keep_for(
-    request: Request,
-    *,
-    row: Cafe | Network,
-    session: Session,
-    settings: Settings,
-    facilitator: Facilitator,
-    keep_days: str,
-) -> Response:
-    """Save the typed period, or show the page again with what was typed and why not."""
-    try:
-        days = _days(keep_days, settings.keep_days)
-    except Invalid as exc:
-        return _keep_for_page(
-            request,
-            row=row,
-            session=session,
-            settings=settings,
-            facilitator=facilitator,
-            value=keep_days,
-            error=exc.detail,
+@dataclass(frozen=True, slots=True)
+class KeepForPage:
+    """The owner on a café's or network's keep-for page: what it is shown and saved with."""
+
+    request: Request
+    session: Session
+    settings: Settings
+    facilitator: Facilitator
+
+    def show(
+        self, row: Cafe | Network, *, value: str | None = None, error: str | None = None
+    ) -> Response:
+        default_days = self.settings.keep_days
+        if isinstance(row, Cafe):
+            erase_on = retention.cafe_erase_on(cafe=row, default_days=default_days)
+            here, what = f"/cafes/{row.id}", "café"
+            counted_from = "after the café closes (or was created, if it has not closed)"
+            back, erase = f"{here}/settings", f"{here}/erase"
+        else:
+            erase_on = retention.network_erase_on(
+                session=self.session, network=row, default_days=default_days
+            )
+            here, what = f"/networks/{row.id}", "network"
+            counted_from = "after the network's last meeting (or its creation, if it has none)"
+            back, erase = here, f"{here}#erase"
+        context = {
+            "facilitator": self.facilitator,
+            "title": row.title,
+            "what": what,
+            "counted_from": counted_from,
+            "action": f"{here}/privacy",
+            "back": back,
+            "erase": erase,
+            "erase_on": retention.day(erase_on),
+            "value": value if value is not None else (row.keep_days or ""),
+            "default_days": default_days,
+            "error": error,
+        }
+        status_code = 422 if error else 200
+        return render(self.request, "privacy/keep_for.html", context, status_code=status_code)
+
+    def save(self, row: Cafe | Network, keep_days: str) -> Response:
+        """Save the typed period (audited), or show the page again with what was typed."""
+        try:
+            days = _days(keep_days, self.settings.keep_days)
+        except Invalid as exc:
+            return self.show(row, value=keep_days, error=exc.detail)
+        retention.set_keep_days(
+            session=self.session, row=row, days=days, actor=audit.facilitator(self.facilitator)
         )
-    retention.set_keep_days(
-        session=session, row=row, days=days, actor=audit.facilitator(facilitator)
-    )
-    here = f"/cafes/{row.id}" if isinstance(row, Cafe) else f"/networks/{row.id}"
-    return see_other(f"{here}/privacy")
+        return see_other(self.request.url.path)
 
 
+def keep_for_page(
+    request: Request, session: SessionDep, settings: SettingsDep, facilitator: FacilitatorDep
+) -> KeepForPage:
+    return KeepForPage(request, session, settings, facilitator)
+
+
+KeepForDep = Annotated[KeepForPage, Depends(keep_for_page)]
 KeepDays = Annotated[str, Form(max_length=20)]
 
 
 @router.get("/cafes/{cafe_id}/privacy")
-def cafe_privacy(
-    request: Request,
-    cafe: OwnedCafe,
-    session: SessionDep,
-    settings: SettingsDep,
-    facilitator: FacilitatorDep,
-) -> Response:
+def cafe_privacy(cafe: OwnedCafe, page: KeepForDep) -> Response:
     """How long the café keeps personal data, editable; and the way to erase it now."""
-    return _keep_for_page(
-        request, row=cafe, session=session, settings=settings, facilitator=facilitator
-    )
+    return page.show(cafe)
 
 
 @router.post("/cafes/{cafe_id}/privacy")
-def save_cafe_privacy(
-    request: Request,
-    cafe: OwnedCafe,
-    session: SessionDep,
-    settings: SettingsDep,
-    facilitator: FacilitatorDep,
-    keep_days: KeepDays = "",
-) -> Response:
-    return _save_keep_for(
-        request,
-        row=cafe,
-        session=session,
-        settings=settings,
-        facilitator=facilitator,
-        keep_days=keep_days,
-    )
+def save_cafe_privacy(cafe: OwnedCafe, page: KeepForDep, keep_days: KeepDays = "") -> Response:
+    """Save how long the café keeps personal data."""
+    return page.save(cafe, keep_days)
 
 
 @router.get("/networks/{network_id:int}/privacy")
-def network_privacy(
-    request: Request,
-    network: OwnedNetwork,
-    session: SessionDep,
-    settings: SettingsDep,
-    facilitator: FacilitatorDep,
-) -> Response:
+def network_privacy(network: OwnedNetwork, page: KeepForDep) -> Response:
     """How long the network keeps personal data, editable."""
-    return _keep_for_page(
-        request, row=network, session=session, settings=settings, facilitator=facilitator
-    )
+    return page.show(network)
 
 
 @router.post("/networks/{network_id:int}/privacy")
 def save_network_privacy(
-    request: Request,
-    network: OwnedNetwork,
-    session: SessionDep,
-    settings: SettingsDep,
-    facilitator: FacilitatorDep,
-    keep_days: KeepDays = "",
+    network: OwnedNetwork, page: KeepForDep, keep_days: KeepDays = ""
 ) -> Response:
-    return _save_keep_for(
-        request,
-        row=network,
-        session=session,
-        settings=settings,
-        facilitator=facilitator,
-        keep_days=keep_days,
-    )
+    """Save how long the network keeps personal data."""
+    return page.save(network, keep_days)
 
 
 # --- subject access --------------------------------------------------------------------------

@@ -57,8 +57,9 @@ def contribution_page(
     New contributions and changed ones (edited, hidden, withdrawn, voted on, moved between
     themes, their theme renamed) all come after a client's last cursor, so one cursor is
     enough to stay in sync. So do the ids of contributions erased since (their author was
-    erased), in `erased`, whatever the filters: a client drops them if it holds them. The order is the café's change numbers (`app.services.changes`),
-    which commit in order: nothing can land behind a cursor already handed out.
+    erased), in `erased`, whatever the filters: a client drops them if it holds them. The
+    order is the café's change numbers (`app.services.changes`), which commit in order:
+    nothing can land behind a cursor already handed out.
     """
     conditions = where(cafe=cafe, filters=filters)
     if status is not None:
