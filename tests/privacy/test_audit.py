@@ -24,8 +24,8 @@ from app.models.cafe import Cafe, Participant
 from app.models.privacy import ErasureLog
 from app.services import audit
 from app.services.privacy import erasure, retention
-from tests.conftest import PASSWORD, csrf_of
-from tests.factories import make_cafe, make_facilitator
+from tests.conftest import csrf_of
+from tests.factories import PASSWORD, make_cafe, make_facilitator
 from tests.privacy.scene import NAME, WORDS, build, everything
 from tests.privacy.test_erasure import _member_in_cafe
 
@@ -188,10 +188,10 @@ def test_a_person_erasing_themselves_and_the_retention_job_are_named_as_such(
     )
     assert r.status_code == 200, r.text
     session.expire_all()
-    cafe = session.get(Cafe, cafe.id)
-    assert cafe is not None
-    cafe.closed_at = utcnow() - timedelta(days=400)
-    session.add(cafe)
+    closed = session.get(Cafe, cafe.id)
+    assert closed is not None
+    closed.closed_at = utcnow() - timedelta(days=400)
+    session.add(closed)
     session.commit()
     retention.purge(session=session, media_dir=settings.media_dir, default_days=365, now=utcnow())
 
