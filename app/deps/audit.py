@@ -13,10 +13,15 @@ UK = ZoneInfo("Europe/London")
 
 
 def utc(moment: datetime | None) -> datetime | None:
-    """An instant a client gave; without an offset it is taken as UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    """An instant a client gave, in UTC; without an offset it is taken as UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise Invalid("That instant is out of range.") from None
 
 
 def _day(text: str, label: str) -> datetime | None:
@@ -42,5 +47,8 @@ def page_filter(action: str, since: str, until: str) -> AuditFilter:
     start = _day(since, "from")
     end = _day(until, "to")
     if end is not None:
-        end = datetime.combine(end.date() + timedelta(days=1), time(), tzinfo=UK)
+        try:
+            end = datetime.combine(end.date() + timedelta(days=1), time(), tzinfo=UK)
+        except OverflowError:
+            end = None  # the last day there is: no end
     return AuditFilter(action=chosen, since=start, until=end)

@@ -303,6 +303,7 @@ def test_pages_filters_and_validation_of_the_api(
         ({"limit": 0}, 422),
         ({"format": "xls"}, 422),
         ({"since": until, "until": since}, 422),
+        ({"since": "9999-12-31T23:59:59-23:00"}, 422),
     ):
         r = client.get("/api/v1/audit", params=params, headers=api_headers)
         assert r.status_code == status, params
@@ -343,6 +344,9 @@ def test_the_csv_has_every_entry_with_formulas_neutralised(
         assert rows[0]["action"] == "exported_notes"
         assert rows[0]["what"] == "Exported session notes"
     assert logged_in.get("/audit.csv?action=hid_card").content.decode("utf-8-sig").count("\n") == 1
+    assert logged_in.get("/audit?since=0001-01-01&until=9999-12-31").status_code == 200
+    for wrong in ("action=everything", "before=0", "before=x"):
+        assert logged_in.get(f"/audit?{wrong}").status_code == 422, wrong
     bad = logged_in.get("/audit?since=2026-13-40")
     assert bad.status_code == 422 and "Type the from date as a day, month and year." in bad.text
 

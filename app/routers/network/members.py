@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, Response
 
 from app.deps.common import (
     CsrfDep,
-    DatabaseDep,
     FacilitatorDep,
     NowDep,
     SessionDep,
@@ -42,10 +41,10 @@ def _member_page(
 
 
 @router.get("/members/{member_id:int}")
-def member_page(lead: LeadDep, member: OwnedMember, db: DatabaseDep) -> Response:
+def member_page(lead: LeadDep, member: OwnedMember) -> Response:
     """Edit a member's details, consent and accessibility needs."""
     member_service.contact_details_seen(
-        db=db, session=lead.session, actor=audit.facilitator(lead.who), members=[member]
+        db=lead.db, session=lead.session, actor=audit.facilitator(lead.who), members=[member]
     )
     return _member_page(lead, member)
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Form, Response
 
 from app.deps.common import (
     CsrfDep,
-    DatabaseDep,
     FacilitatorDep,
     NowDep,
     SessionDep,
@@ -201,6 +200,14 @@ def _group_page(lead: Lead, group: LocalGroup, **shown: Any) -> Response:
     session, settings = lead.session, lead.settings
     network = network_service.network_of(session=session, group=group)
     members, _ = member_service.list_members(session=session, group=group)
+    # Each time the page shows the members' contact details (after a refused form too).
+    member_service.contact_details_seen(
+        db=lead.db,
+        session=session,
+        actor=audit.facilitator(lead.who),
+        members=members,
+        group=group,
+    )
     meetings = meeting_service.meetings_in_order(session=session, group=group)
     token = calendar_service.calendar_token(secret=settings.secret_key, group=group)
     context = {
@@ -215,16 +222,8 @@ def _group_page(lead: Lead, group: LocalGroup, **shown: Any) -> Response:
 
 
 @router.get("/groups/{group_id:int}")
-def group_page(lead: LeadDep, group: OwnedGroup, db: DatabaseDep) -> Response:
+def group_page(lead: LeadDep, group: OwnedGroup) -> Response:
     """A local group: members with contact details, the meeting schedule, the action plan."""
-    members, _ = member_service.list_members(session=lead.session, group=group)
-    member_service.contact_details_seen(
-        db=db,
-        session=lead.session,
-        actor=audit.facilitator(lead.who),
-        members=members,
-        group=group,
-    )
     return _group_page(lead, group)
 
 
