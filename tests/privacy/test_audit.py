@@ -62,6 +62,7 @@ def test_each_event_through_the_api_is_recorded_once(
         assert r.status_code == 200, r.text
     for _ in range(2):
         assert client.put(f"{cafe}/keep-for", json={"keep_days": 30}, headers=h).status_code == 200
+    assert client.put(f"{cafe}/keep-for", json={"keep_days": None}, headers=h).status_code == 200
     consent = f"{cafe}/participants/{scene.alex_id}/consent"
     assert client.post(consent, json={"evidence_consent": False}, headers=h).status_code == 200
     data = client.get(f"{cafe}/participants/{scene.alex_id}/data", headers=h)
@@ -78,6 +79,7 @@ def test_each_event_through_the_api_is_recorded_once(
         ("hid_card", "contribution", scene.bo_card, ""),
         ("unhid_card", "contribution", scene.bo_card, ""),
         ("changed_keep_for", "cafe", scene.cafe_id, "default -> 30 days"),
+        ("changed_keep_for", "cafe", scene.cafe_id, "30 days -> default"),
         ("changed_consent", "participant", scene.alex_id, "withdrawn"),
         ("read_subject_access", "participant", scene.alex_id, ""),
         ("erased_participant", "participant", scene.alex_id, ""),

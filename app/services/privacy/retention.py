@@ -80,6 +80,10 @@ def network_erase_on(*, session: Session, network: Network, default_days: int) -
     return start + timedelta(days=network.keep_days or default_days)
 
 
+def _period(days: int | None) -> str:
+    return "default" if days is None else f"{days} days"
+
+
 def set_keep_days(*, session: Session, row: Cafe | Network, days: int | None, actor: Actor) -> None:
     """A café's or network's own keep-for period (None: the server's default); a change is
     audited in the same transaction."""
@@ -91,7 +95,7 @@ def set_keep_days(*, session: Session, row: Cafe | Network, days: int | None, ac
             action=AuditAction.CHANGED_KEEP_FOR,
             subject=Subject(kind, row.id),
             owner_id=row.facilitator_id,
-            detail=f"{row.keep_days or 'default'} -> {days or 'default'} days",
+            detail=f"{_period(row.keep_days)} -> {_period(days)}",
         )
     row.keep_days = days
     session.add(row)
