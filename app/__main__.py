@@ -73,17 +73,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _purge(session: Session, settings: Settings) -> None:
+    now = utcnow()
     done = retention.purge(
         session=session,
         media_dir=settings.media_dir,
         default_days=settings.keep_days,
-        now=utcnow(),
+        now=now,
     )
     for entry in done:
         counts = ", ".join(_plural(n, name) for name, n in _counts(entry))
         print(f"Erased {_KINDS[entry.kind]} {entry.subject_id}: {counts}.")
     if not done:
         print("Nothing is past its keep-for date.")
+    gone = retention.purge_audit_log(session=session, audit_days=settings.audit_keep_days, now=now)
+    if gone:
+        entries = "audit log entry" if gone == 1 else "audit log entries"
+        print(f"Deleted {gone} {entries} older than {settings.audit_keep_days} days.")
 
 
 _KINDS = {"cafe": "café", "network": "network", "participant": "person", "member": "member"}

@@ -133,6 +133,13 @@ class Settings(BaseSettings):
         "own keep-for period; counted from the café's close (or its creation if never "
         "closed) and the network's last meeting (or its creation).",
     )
+    audit_keep_days: int = Field(
+        2190,
+        ge=1,
+        le=36500,
+        description="Days the audit log keeps an entry (who viewed, exported, hid or erased "
+        "personal data). Six years by default, as UK local government keeps such records.",
+    )
     telemetry: bool = Field(
         False,
         description="FastAPI's OpenTelemetry spans, metrics and error logs, for an operator "

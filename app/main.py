@@ -85,12 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.hub.start()
         tune_gc()
         checkpoints = asyncio.create_task(keep_checkpointing(db)) if db.nowait_engine else None
-        await retention.purge_logged(
-            db=db, media_dir=settings.media_dir, default_days=settings.keep_days
-        )
-        purging = asyncio.create_task(
-            retention.keep_purging(db, settings.media_dir, settings.keep_days)
-        )
+        keep = {"default_days": settings.keep_days, "audit_days": settings.audit_keep_days}
+        await retention.purge_logged(db=db, media_dir=settings.media_dir, **keep)
+        purging = asyncio.create_task(retention.keep_purging(db, settings.media_dir, **keep))
         try:
             yield
         finally:

@@ -16,9 +16,11 @@ from fastapi import Depends, Form, Query, Request, Response
 from sqlmodel import Session
 
 from app.config import Settings
+from app.db import Database
 from app.deps.common import (
     ApiReader,
     ApiWriter,
+    DatabaseDep,
     FacilitatorDep,
     SessionDep,
     SettingsDep,
@@ -162,6 +164,7 @@ class Lead:
     session: Session
     who: Facilitator
     settings: Settings
+    db: Database
 
     def page(
         self,
@@ -191,9 +194,13 @@ class Lead:
 
 
 async def lead(
-    request: Request, session: SessionDep, who: FacilitatorDep, settings: SettingsDep
+    request: Request,
+    session: SessionDep,
+    who: FacilitatorDep,
+    settings: SettingsDep,
+    db: DatabaseDep,
 ) -> Lead:
-    return Lead(request, session, who, settings)
+    return Lead(request, session, who, settings, db)
 
 
 LeadDep = Annotated[Lead, Depends(lead)]

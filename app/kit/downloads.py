@@ -1,5 +1,5 @@
-"""Downloads: a file to save (`attachment`, `downloaded`), the streamed session notes, and the
-media types of exported files."""
+"""Downloads: a file to save (`attachment`, `downloaded`), the streamed session notes (each
+export in the audit log), and the media types of exported files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from fastapi import Response
 from fastapi.responses import StreamingResponse
 
 from app.db import Database
+from app.models.audit import AuditAction, SubjectKind
 from app.models.cafe import Cafe
+from app.services import audit
+from app.services.audit import Actor, AuditFilter, Subject
 from app.services.export import notes
 from app.services.export.formats import DOCX, FORMATS, Download, NotesFormat
 
@@ -28,7 +31,23 @@ def stream_notes(db: Database, cafe_id: int, fmt: NotesFormat, now: datetime) ->
         yield from notes.export_notes(session=session, cafe=cafe, fmt=fmt, now=now)
 
 
-def notes_response(db: Database, cafe: Cafe, fmt: NotesFormat, now: datetime) -> Response:
+def record_notes_export(db: Database, cafe: Cafe, actor: Actor, detail: str) -> None:
+    """Audit the notes exported (a file, or the page to print), once a request, before the
+    first byte is sent."""
+    audit.record_read(
+        db=db,
+        actor=actor,
+        action=AuditAction.EXPORTED_NOTES,
+        subject=Subject(SubjectKind.CAFE, cafe.id),
+        owner_id=cafe.facilitator_id,
+        detail=detail,
+    )
+
+
+def notes_response(
+    db: Database, cafe: Cafe, fmt: NotesFormat, now: datetime, actor: Actor
+) -> Response:
+    record_notes_export(db, cafe, actor, fmt.value)
     name = notes.filename(cafe=cafe, fmt=fmt, now=now)
     return StreamingResponse(
         stream_notes(db, cafe.id, fmt, now),
@@ -55,3 +74,23 @@ def attachment(body: str | bytes, *, media_type: str, filename: str) -> Response
 def downloaded(file: Download) -> Response:
     """An exported file, as an attachment under its own name."""
     return attachment(file.body, media_type=file.media_type, filename=file.filename)
+
+
+def _stream_audit(db: Database, owner_id: int, filters: AuditFilter) -> Iterator[bytes]:
+    """The log from a session of its own: the request's may be gone before the last row."""
+    with db.read_session() as session:
+        yield from audit.as_csv(session=session, owner_id=owner_id, filters=filters)
+
+
+def audit_csv_response(
+    db: Database, owner_id: int, filters: AuditFilter, now: datetime
+) -> Response:
+    """The owner's audit log (filtered) as a CSV file, streamed."""
+    return StreamingResponse(
+        _stream_audit(db, owner_id, filters),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="audit-log-{now:%Y-%m-%d}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -18,6 +18,7 @@ from app.models.cafe import Cafe
 from app.models.evidence import (
     Contribution,
 )
+from app.services.audit import Actor
 from app.services.board import cards as board_cards
 from app.services.board import moderation
 from app.services.errors import NotFound
@@ -71,17 +72,34 @@ MODERATION_ACTIONS = {"hide", "restore", "approve", "flag", "resolve"}
 
 
 def moderate(
-    action: str, *, session: Session, cafe: Cafe, contribution_id: int, note: str, now: datetime
+    action: str,
+    *,
+    session: Session,
+    cafe: Cafe,
+    contribution_id: int,
+    note: str,
+    now: datetime,
+    actor: Actor,
 ) -> tuple[Contribution, list[CafeEvent]]:
-    """One moderation action by name, and the events it causes."""
+    """One moderation action by name by `actor`, and the events it causes."""
     if action == "hide":
         c = moderation.hide(
-            session=session, cafe=cafe, contribution_id=contribution_id, note=note, now=now
+            session=session,
+            cafe=cafe,
+            contribution_id=contribution_id,
+            note=note,
+            now=now,
+            actor=actor,
         )
         return c, [CafeEvent.CONTRIBUTION_HIDDEN]
     if action == "restore":
         c = moderation.restore(
-            session=session, cafe=cafe, contribution_id=contribution_id, note=note, now=now
+            session=session,
+            cafe=cafe,
+            contribution_id=contribution_id,
+            note=note,
+            now=now,
+            actor=actor,
         )
         return c, [CafeEvent.BOARD_CHANGED]
     if action == "approve":
@@ -89,7 +107,12 @@ def moderate(
         return c, [CafeEvent.BOARD_CHANGED]
     if action == "flag":
         c = moderation.flag(
-            session=session, cafe=cafe, contribution_id=contribution_id, note=note, now=now
+            session=session,
+            cafe=cafe,
+            contribution_id=contribution_id,
+            note=note,
+            now=now,
+            actor=actor,
         )
         return c, [CafeEvent.CONTRIBUTION_HIDDEN, CafeEvent.SAFEGUARDING_ALERT]
     if action == "resolve":

@@ -9,6 +9,7 @@ from app.models.accounts import (
     RateLimitHit,
 )
 from app.models.action_plan import ActionPlan, ActionPlanAnswer, ActionPlanCitation
+from app.models.audit import AuditEntry
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, SeatPlan, TableQuestion
 from app.models.evidence import Contribution, ContributionTheme, Media, Reaction, Theme
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
@@ -20,7 +21,7 @@ from app.models.network import (
     MemberParticipant,
     Network,
 )
-from app.models.privacy import ErasureLog
+from app.models.privacy import ErasedContribution, ErasureLog
 from app.models.roles import RoleGrant, RoleInvite
 
 __all__ = [
@@ -28,11 +29,13 @@ __all__ = [
     "ActionPlanAnswer",
     "ActionPlanCitation",
     "ApiToken",
+    "AuditEntry",
     "Attendance",
     "Cafe",
     "CafeTable",
     "Contribution",
     "ContributionTheme",
+    "ErasedContribution",
     "ErasureLog",
     "EvidenceItem",
     "Facilitator",

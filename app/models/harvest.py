@@ -51,6 +51,12 @@ class ContributionRecord(SQLModel):
 
 class ContributionPage(SQLModel):
     items: list[ContributionRecord]
+    erased: list[int] = Field(
+        default_factory=list,
+        description="Ids of contributions erased since `after` (their author was erased, at "
+        "their request or by the owner): drop them. Whatever the filters; nothing of them is "
+        "kept but the id.",
+    )
     next_cursor: str | None = Field(
         description="Pass as `after` to get what was added or changed since this page. "
         "It is set even on the last page, so a client can keep it and poll later."

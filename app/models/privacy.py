@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
+from app.models.audit import AuditEntryPublic
 from app.models.base import UTCDateTime, utcnow
 
 # Who erased, when not a facilitator: the hourly job and `python -m app purge`.
@@ -42,6 +44,23 @@ class ErasureLog(SQLModel, table=True):
     evidence_items: int = 0
     members: int = 0
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class ErasedContribution(SQLModel, table=True):
+    """A tombstone: a contribution erased while its café stays (its author was erased), so
+    an API client syncing the café's contributions learns to drop it. Ids and the café's
+    change number only; it goes with the café."""
+
+    __tablename__ = "erased_contribution"
+    __table_args__ = (
+        Index("ix_erased_contribution_cafe_id_seq", "cafe_id", "change_seq", "contribution_id"),
+    )
+
+    id: int = Field(default=None, primary_key=True)
+    cafe_id: int = Field(foreign_key="cafe.id", ondelete="CASCADE")
+    contribution_id: int
+    change_seq: int = Field(sa_type=BigInteger)
+    erased_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ErasurePublic(SQLModel):
@@ -177,3 +196,6 @@ class MemberData(SQLModel):
     attendance: list[AttendanceHeld]
     cafes: list[ParticipantData]
     erase_on: datetime = Field(description="When the network's keep-for period ends.")
+    actions: list[AuditEntryPublic] = Field(
+        description="What the member did themselves, as the audit log records it."
+    )

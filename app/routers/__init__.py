@@ -9,6 +9,8 @@ from app.routers.accounts import pages as accounts_pages
 from app.routers.accounts import security as accounts_security
 from app.routers.action_plan import api as action_plan_api
 from app.routers.action_plan import pages as action_plan_pages
+from app.routers.audit import api as audit_api
+from app.routers.audit import pages as audit_pages
 from app.routers.board import api as board_api
 from app.routers.board import moderation as board_moderation
 from app.routers.board import pages as board_pages
@@ -66,4 +68,6 @@ ROUTERS: list[APIRouter] = [
     privacy_pages.router,
     roles_pages.router,
     roles_api.router,
+    audit_api.router,
+    audit_pages.router,
 ]

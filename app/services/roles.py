@@ -42,9 +42,11 @@ from sqlalchemy import ColumnElement, delete, or_
 from sqlmodel import Session, col, select
 
 from app.models.accounts import Facilitator
+from app.models.audit import AuditAction, SubjectKind
 from app.models.cafe import Cafe
 from app.models.network import LocalGroup, Meeting, Member, Network, RunAsCafeRequest
 from app.models.roles import Role, RoleGrant, RoleInvite
+from app.services import audit
 from app.services.accounts import normalise_email
 from app.services.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from app.services.network import invites as invite_service
@@ -95,9 +97,41 @@ def _invite(
         expires_at=now + timedelta(days=INVITE_DAYS),
     )
     session.add(invite)
+    session.flush()
+    _audit(session, AuditAction.ROLE_INVITED, invite, actor_id=None)
     session.commit()
     session.refresh(invite)
     return invite, token
+
+
+ROLE_WORDS = {Role.CO_FACILITATOR: "co-facilitator", Role.COORDINATOR: "coordinator"}
+
+
+def _audit(
+    session: Session,
+    action: AuditAction,
+    invite: RoleInvite | RoleGrant,
+    *,
+    actor_id: int | None,
+    detail: str = "",
+) -> None:
+    """A change of roles in the owner's audit log (not committed): by `actor_id`, or by the
+    owner of the café or group when None (only the owner invites and removes)."""
+    owner_id = _owner_of(session, invite.cafe_id, invite.group_id)
+    if owner_id is None:
+        return
+    who = session.get(Facilitator, actor_id if actor_id is not None else owner_id)
+    if who is None:
+        return
+    words = ROLE_WORDS.get(Role(invite.role), str(invite.role))
+    audit.roles_changed(
+        session=session,
+        actor=audit.facilitator(who),
+        action=action,
+        role=f"{words}{detail}",
+        subject=audit.Subject(SubjectKind.ROLE, invite.id),
+        owner_id=owner_id,
+    )
 
 
 def _owner_email(session: Session, owner_id: int) -> str:
@@ -163,10 +197,15 @@ def invite_place(*, session: Session, invite: RoleInvite) -> str:
 
 
 def _owner_of_invite(session: Session, invite: RoleInvite) -> int | None:
-    if invite.cafe_id is not None:
-        cafe = session.get(Cafe, invite.cafe_id)
+    return _owner_of(session, invite.cafe_id, invite.group_id)
+
+
+def _owner_of(session: Session, cafe_id: int | None, group_id: int | None) -> int | None:
+    """Who owns the café or the group's network a role is for."""
+    if cafe_id is not None:
+        cafe = session.get(Cafe, cafe_id)
         return cafe.facilitator_id if cafe else None
-    group = session.get(LocalGroup, invite.group_id)
+    group = session.get(LocalGroup, group_id)
     network = session.get(Network, group.network_id) if group else None
     return network.facilitator_id if network else None
 
@@ -204,6 +243,8 @@ def accept_invite(
         created_at=now,
     )
     session.add(grant)
+    session.flush()
+    _audit(session, AuditAction.ROLE_ACCEPTED, grant, actor_id=facilitator.id)
     session.commit()
     session.refresh(grant)
     return grant
@@ -232,6 +273,7 @@ def revoke_invite(
         raise NotFound("No such open invite.")
     invite.revoked_at, invite.email = now, ""
     session.add(invite)
+    _audit(session, AuditAction.ROLE_REMOVED, invite, actor_id=None, detail=" (invite withdrawn)")
     session.commit()
     return invite
 
@@ -248,6 +290,7 @@ def remove_role(
     grant = session.exec(select(RoleGrant).where(RoleGrant.id == grant_id, where)).first()
     if grant is None:
         raise NotFound("No such helper.")
+    _audit(session, AuditAction.ROLE_REMOVED, grant, actor_id=None)
     session.delete(grant)
     session.commit()
 

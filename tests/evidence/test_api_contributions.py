@@ -12,7 +12,7 @@ from app.models.accounts import Facilitator, TokenScope
 from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.models.evidence import Contribution
-from app.services import accounts
+from app.services import accounts, audit
 from app.services.board.moderation import hide
 from app.services.evidence import themes as theme_service
 from tests.factories import make_cafe, make_contribution, make_facilitator, make_participant
@@ -78,7 +78,11 @@ def test_filters(
 
 
 def test_cursor_pages_then_sync_sees_new_and_changed_items(
-    client: TestClient, session: Session, cafe: Cafe, api_headers: dict[str, str]
+    client: TestClient,
+    session: Session,
+    cafe: Cafe,
+    facilitator: Facilitator,
+    api_headers: dict[str, str],
 ) -> None:
     start = utcnow() - timedelta(minutes=10)
     for i in range(5):
@@ -101,11 +105,17 @@ def test_cursor_pages_then_sync_sees_new_and_changed_items(
     assert cursor is not None
     # Nothing new: an empty page that keeps the cursor.
     quiet = client.get(_url(cafe), params={"after": cursor}, headers=api_headers).json()
-    assert quiet == {"items": [], "next_cursor": cursor, "has_more": False}
+    assert quiet == {"items": [], "erased": [], "next_cursor": cursor, "has_more": False}
     # Something new, and something hidden after the client had it.
     make_contribution(session, cafe, "c5")
     first = session.exec(select(Contribution).where(Contribution.text == "c0")).one()
-    hide(session=session, cafe=cafe, contribution_id=first.id, now=utcnow())
+    hide(
+        session=session,
+        cafe=cafe,
+        contribution_id=first.id,
+        now=utcnow(),
+        actor=audit.facilitator(facilitator),
+    )
     body = client.get(_url(cafe), params={"after": cursor}, headers=api_headers).json()
     changed = {item["id"]: item for item in body["items"]}
     assert [item["text"] for item in body["items"]] == ["c5", None]

@@ -300,3 +300,34 @@ def test_the_owner_invites_withdraws_and_removes_from_the_settings_page(
         data={"csrf_token": csrf(logged_in, settings)},
     )
     assert session.exec(select(RoleGrant)).all() == []
+
+
+def test_every_change_of_roles_is_in_the_owners_audit_log(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    """Invited, accepted, invite withdrawn, removed: each in the owner's audit log, with who
+    did it and the role, and nothing in the helper's own log."""
+    owner = bearer(client, facilitator)
+    cafe = a_cafe(session, facilitator)
+    helper = make_facilitator(session)
+    helper_h = bearer(client, helper)
+    accept(client, helper_h, invite_co_facilitator(client, owner, cafe.id, helper.email))
+    invite_co_facilitator(client, owner, cafe.id, "someone@example.org")
+    pending = client.get(f"/api/v1/cafes/{cafe.id}/co-facilitators", headers=owner).json()
+    base = f"/api/v1/cafes/{cafe.id}/co-facilitators"
+    withdrawn = client.delete(f"{base}/invites/{pending['invites'][0]['id']}", headers=owner)
+    assert withdrawn.status_code in (200, 204), withdrawn.text
+    grant_id = session.exec(select(RoleGrant)).one().id
+    assert client.delete(f"{base}/{grant_id}", headers=owner).status_code == 204
+    log = client.get("/api/v1/audit", headers=owner).json()["items"]
+    changes = [
+        (e["action"], e["actor"], e["detail"]) for e in log if e["action"].startswith("role_")
+    ]
+    assert changes == [
+        ("role_invited", facilitator.email, "co-facilitator"),
+        ("role_accepted", helper.email, "co-facilitator"),
+        ("role_invited", facilitator.email, "co-facilitator"),
+        ("role_removed", facilitator.email, "co-facilitator (invite withdrawn)"),
+        ("role_removed", facilitator.email, "co-facilitator"),
+    ]
+    assert client.get("/api/v1/audit", headers=helper_h).json()["items"] == []

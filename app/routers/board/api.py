@@ -15,7 +15,7 @@ from fastapi import (
 from sqlmodel import Session
 
 from app.deps.cafe import ERRORS, WriteRunCafe
-from app.deps.common import NowDep, RowId, SessionDep
+from app.deps.common import ApiWriter, NowDep, RowId, SessionDep
 from app.live.announce import AnnounceDep, Announcer
 from app.live.board import announce_board, moderate
 from app.models.cafe import Cafe
@@ -23,6 +23,8 @@ from app.models.evidence import (
     ModerationPublic,
     ModerationRequest,
 )
+from app.services import audit
+from app.services.audit import Actor
 
 router = APIRouter(prefix="/api/v1/cafes", tags=["contributions"])
 
@@ -36,6 +38,7 @@ class Moderator:
     session: Session
     now: datetime
     announce: Announcer
+    actor: Actor
 
     def act(
         self, action: str, cafe: Cafe, contribution_id: RowId, body: ModerationRequest | None
@@ -48,15 +51,18 @@ class Moderator:
             contribution_id=contribution_id,
             note=body.note if body else "",
             now=self.now,
+            actor=self.actor,
         )
         announce_board(self.request, self.announce, contribution, *events)
         return ModerationPublic.model_validate(contribution, from_attributes=True)
 
 
 def _moderator(
-    request: Request, session: SessionDep, now: NowDep, announce: AnnounceDep
+    request: Request, session: SessionDep, now: NowDep, announce: AnnounceDep, who: ApiWriter
 ) -> Moderator:
-    return Moderator(request=request, session=session, now=now, announce=announce)
+    return Moderator(
+        request=request, session=session, now=now, announce=announce, actor=audit.facilitator(who)
+    )
 
 
 ModeratorDep = Annotated[Moderator, Depends(_moderator)]

@@ -14,13 +14,14 @@ from fastapi.responses import RedirectResponse
 
 from app.db import Database
 from app.deps.cafe import RunCafe
-from app.deps.common import CsrfDep, NowDep, RowId, SessionDep
+from app.deps.common import CsrfDep, FacilitatorDep, NowDep, RowId, SessionDep
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep
 from app.live.board import announce_board, moderate
 from app.live.writer import attempt
 from app.models.cafe import Cafe
 from app.security import request_is_htmx
+from app.services import audit
 from app.services.board import moderation
 from app.services.errors import DomainError
 
@@ -31,6 +32,7 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 def moderate_from_console(
     request: Request,
     cafe: RunCafe,
+    facilitator: FacilitatorDep,
     session: SessionDep,
     now: NowDep,
     announce: AnnounceDep,
@@ -44,7 +46,13 @@ def moderate_from_console(
         request,
         session,
         lambda: moderate(
-            action, session=session, cafe=cafe, contribution_id=contribution_id, note=note, now=now
+            action,
+            session=session,
+            cafe=cafe,
+            contribution_id=contribution_id,
+            note=note,
+            now=now,
+            actor=audit.facilitator(facilitator),
         ),
     )
     error = None

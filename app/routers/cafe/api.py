@@ -35,6 +35,7 @@ from app.models.cafe import (
     ParticipantPublic,
     SeatingPublic,
 )
+from app.services import audit
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe import people as people_service
 from app.services.cafe import seating as seating_service
@@ -192,7 +193,12 @@ def host(
 
 @router.post("/{cafe_id}/participants/{participant_id}/consent", responses=ERRORS)
 def consent(
-    participant_id: int, body: ConsentChange, cafe: WriteCafe, session: SessionDep, now: NowDep
+    participant_id: int,
+    body: ConsentChange,
+    cafe: WriteCafe,
+    who: ApiWriter,
+    session: SessionDep,
+    now: NowDep,
 ) -> ParticipantPublic:
     """Record a person's choice, on their behalf, about what they say being used as evidence
     beyond the café. False withdraws it: their words are replaced by "Withdrawn by the person
@@ -203,6 +209,10 @@ def consent(
     if person is None or person.cafe_id != cafe.id:
         raise NotFound("No such person in this café.")
     person = consent_service.set_participant_consent(
-        session=session, person=person, consent=body.evidence_consent, now=now
+        session=session,
+        person=person,
+        consent=body.evidence_consent,
+        now=now,
+        actor=audit.facilitator(who),
     )
     return ParticipantPublic.model_validate(person, from_attributes=True)

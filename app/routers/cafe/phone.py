@@ -24,6 +24,7 @@ from app.live.reads import nearby
 from app.live.writer import sqlite_writer
 from app.models.base import ID_MAX
 from app.models.cafe import Cafe, CafeStatus, Participant
+from app.services import audit
 from app.services.cafe import participants as participant_service
 from app.services.cafe import seating as seating_service
 from app.services.cafe import state as state_service
@@ -277,7 +278,7 @@ def leave(
             media_dir=settings.media_dir,
             cafe=cafe,
             person=person,
-            by=erasure.BY_THEMSELVES,
+            actor=audit.participant(person_id),
             now=now,
         )
         announce.cafe(cafe.id, CafeEvent.BOARD_CHANGED)
@@ -307,7 +308,11 @@ def change_consent(
         return _consent_refused(request, cafe, person, "Choose yes or no.", 422)
     try:
         consent_service.set_participant_consent(
-            session=session, person=person, consent=evidence_consent == "yes", now=now
+            session=session,
+            person=person,
+            consent=evidence_consent == "yes",
+            now=now,
+            actor=audit.participant(person.id),
         )
     except DomainError as exc:
         session.rollback()

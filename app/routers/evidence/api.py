@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from app.deps.cafe import ERRORS, ReadRunCafe, WriteCafe
-from app.deps.common import DatabaseDep, NowDep, RowId, SessionDep
+from app.deps.common import ApiReader, DatabaseDep, NowDep, RowId, SessionDep
 from app.kit.downloads import notes_response
 from app.models.cafe import Cafe, StakeholderRole
 from app.models.evidence import ContributionKind, ContributionStatus, EvidenceType
@@ -22,6 +22,7 @@ from app.models.harvest import (
     ThemePublic,
     ThemeUpdate,
 )
+from app.services import audit
 from app.services.evidence import records as record_service
 from app.services.evidence import themes as theme_service
 from app.services.evidence.filters import ContributionFilter
@@ -56,7 +57,8 @@ def list_contributions(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ContributionPage:
-    """Contributions in the order they last changed, for incremental sync with a cursor."""
+    """Contributions in the order they last changed, for incremental sync with a cursor;
+    `erased` lists the ids of contributions erased since the cursor (drop them)."""
     filters = ContributionFilter.from_params(
         {
             "round": round,
@@ -90,12 +92,14 @@ def list_contributions(
 )
 def notes(
     cafe: ReadRunCafe,
+    who: ApiReader,
     db: DatabaseDep,
     now: NowDep,
     format: NotesFormat = NotesFormat.JSON,
 ) -> Response:
-    """Session notes of visible contributions: JSON, CSV, Markdown or DOCX, streamed."""
-    return notes_response(db, cafe, format, now)
+    """Session notes of visible contributions: JSON, CSV, Markdown or DOCX, streamed. Each
+    export is in the audit log."""
+    return notes_response(db, cafe, format, now, audit.facilitator(who))
 
 
 @router.get("/{cafe_id}/themes", responses=ERRORS)

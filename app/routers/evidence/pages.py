@@ -18,13 +18,14 @@ from app.db import Database
 from app.deps.cafe import OwnedCafe, RunCafe
 from app.deps.common import CsrfDep, DatabaseDep, FacilitatorDep, NowDep, RowId, SessionDep
 from app.deps.phone import CafeByCode, remembered
-from app.kit.downloads import notes_response
+from app.kit.downloads import notes_response, record_notes_export
 from app.kit.forms import refusal, see_other
 from app.kit.rendering import context_for, env, render
 from app.models.accounts import Facilitator
 from app.models.cafe import Cafe, CafeStatus, Participant
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.security import request_is_htmx
+from app.services import audit
 from app.services.cafe import cafes as cafe_service
 from app.services.errors import DomainError, Invalid, NotFound
 from app.services.evidence import harvest as harvest_service
@@ -284,10 +285,14 @@ def assign(
 
 @router.get("/cafes/{cafe_id}/notes/download")
 def download_notes(
-    cafe: RunCafe, db: DatabaseDep, now: NowDep, format: NotesFormat = NotesFormat.JSON
+    cafe: RunCafe,
+    facilitator: FacilitatorDep,
+    db: DatabaseDep,
+    now: NowDep,
+    format: NotesFormat = NotesFormat.JSON,
 ) -> Response:
     """The session notes as a file, for a facilitator logged in to the site."""
-    return notes_response(db, cafe, format, now)
+    return notes_response(db, cafe, format, now, audit.facilitator(facilitator))
 
 
 def _stream_template(
@@ -317,6 +322,7 @@ def print_notes(
 ) -> Response:
     """The session notes as one long page made for printing (or saving as PDF)."""
     owner = cafe.facilitator_id == facilitator.id
+    record_notes_export(db, cafe, audit.facilitator(facilitator), "print")
     base = context_for(
         request, {"facilitator": facilitator, "formats": list(NotesFormat), "owner": owner}
     )

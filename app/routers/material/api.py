@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
-from app.deps.common import NowDep, OptionalQueryId, QueryId, SessionDep
+from app.deps.common import ApiReader, DatabaseDep, NowDep, OptionalQueryId, QueryId, SessionDep
 from app.deps.material import (
     ERRORS,
     After,
@@ -54,6 +54,7 @@ from app.models.material import (
     VersionPublic,
 )
 from app.models.network import Network, Page
+from app.services import audit
 from app.services.evidence.filters import ContributionFilter
 from app.services.export import materials as material_export
 from app.services.material import cross_group as cross_group_service
@@ -296,13 +297,23 @@ def read_version(
 def export_version(
     material: ReadMaterial,
     version: ReadVersion,
+    who: ApiReader,
+    db: DatabaseDep,
     session: SessionDep,
     format: Literal["json", "md", "docx"] = "json",
     edition: Literal["standard", "easy_read"] = "standard",
 ) -> Response:
     """Download a version as JSON (with provenance), Markdown or DOCX; `edition=easy_read`
-    gives the easy-read edition."""
+    gives the easy-read edition. Each export is in the audit log."""
     view = view_service.version_view(session=session, material=material, version=version)
+    material_export.record_export(
+        db=db,
+        session=session,
+        actor=audit.facilitator(who),
+        material=material,
+        version=version,
+        detail=f"{format}, {edition.replace('_', ' ')}",
+    )
     return downloaded(
         material_export.export_version(view=view, fmt=format, easy_read=edition == "easy_read")
     )

@@ -6,10 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from app.deps.common import CsrfDep, SessionDep
+from app.deps.common import CsrfDep, DatabaseDep, FacilitatorDep, SessionDep
 from app.deps.material import LeadMaterial, LeadVersion
 from app.deps.material_pages import VERSION, LeadVersionPage, VersionPage
 from app.kit.downloads import downloaded
+from app.services import audit
 from app.services.errors import NotFound
 from app.services.export import materials as material_export
 from app.services.material import views as view_service
@@ -43,7 +44,15 @@ def _reading(page: VersionPage, *, easy_read: bool) -> Response:
 
 
 @router.get("/print")
-def print_view(page: LeadVersionPage) -> Response:
+def print_view(page: LeadVersionPage, db: DatabaseDep) -> Response:
+    material_export.record_export(
+        db=db,
+        session=page.session,
+        actor=audit.facilitator(page.facilitator),
+        material=page.material,
+        version=page.version,
+        detail="print",
+    )
     return _reading(page, easy_read=False)
 
 
@@ -54,10 +63,23 @@ def easy_read(page: LeadVersionPage) -> Response:
 
 @router.get("/download/{name}")
 def download(
-    name: str, session: SessionDep, material: LeadMaterial, version: LeadVersion
+    name: str,
+    db: DatabaseDep,
+    session: SessionDep,
+    facilitator: FacilitatorDep,
+    material: LeadMaterial,
+    version: LeadVersion,
 ) -> Response:
     view = view_service.version_view(session=session, material=material, version=version)
     chosen = DOWNLOADS.get(name)
     if chosen is None:
         raise NotFound("There is no such download.")
+    material_export.record_export(
+        db=db,
+        session=session,
+        actor=audit.facilitator(facilitator),
+        material=material,
+        version=version,
+        detail=name,
+    )
     return downloaded(material_export.export_version(view=view, fmt=chosen[0], easy_read=chosen[1]))

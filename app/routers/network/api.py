@@ -11,7 +11,7 @@ from functools import partial
 from fastapi import APIRouter, Response
 from sqlmodel import Session
 
-from app.deps.common import ApiReader, ApiWriter, NowDep, SessionDep, SettingsDep
+from app.deps.common import ApiReader, ApiWriter, DatabaseDep, NowDep, SessionDep, SettingsDep
 from app.deps.network import (
     CALENDAR_MEDIA,
     ERRORS,
@@ -56,7 +56,7 @@ from app.models.network import (
     RunAsCafeRequest,
     ScheduleRequest,
 )
-from app.services import roles
+from app.services import audit, roles
 from app.services.cafe import cafes as cafe_service
 from app.services.network import attendance as attendance_service
 from app.services.network import calendar as calendar_service
@@ -161,7 +161,7 @@ def update_network(
 
 @router.delete("/{network_id:int}", status_code=204, responses=ERRORS)
 def delete_network(
-    network: WriteNetwork, session: SessionDep, settings: SettingsDep, now: NowDep
+    network: WriteNetwork, who: ApiWriter, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> Response:
     """Erase a network with its groups, members (and what they said in cafés through their
     invites), meetings, materials and plans, as `POST /api/v1/networks/{id}/erase`; cafés
@@ -170,7 +170,7 @@ def delete_network(
         session=session,
         media_dir=settings.media_dir,
         network=network,
-        by=erasure.by_facilitator(network.facilitator_id),
+        actor=audit.facilitator(who),
         now=now,
     )
     return Response(status_code=204)
@@ -247,10 +247,19 @@ def group_calendar(
 
 @router.get("/groups/{group_id:int}/members", responses=ERRORS)
 def list_members(
-    group: ReadCoordinatedGroup, session: SessionDep, after: After = None, limit: Limit = 50
+    group: ReadCoordinatedGroup,
+    who: ApiReader,
+    db: DatabaseDep,
+    session: SessionDep,
+    after: After = None,
+    limit: Limit = 50,
 ) -> Page[MemberPublic]:
-    """List a group's members, with their contact details (only you, the lead, see these)."""
+    """List a group's members, with their contact details (only you, the lead, see these;
+    each read that shows some is in the audit log)."""
     found = member_service.list_members(session=session, group=group, after=after, limit=limit)
+    member_service.contact_details_seen(
+        db=db, session=session, actor=audit.facilitator(who), members=found[0], group=group
+    )
     return page_of(found, _members_public)
 
 
@@ -264,31 +273,46 @@ def create_member(
 
 
 @router.get("/members/{member_id:int}", responses=ERRORS)
-def read_member(member: ReadCoordinatedMember) -> MemberPublic:
-    """Read a member."""
+def read_member(
+    member: ReadCoordinatedMember, who: ApiReader, db: DatabaseDep, session: SessionDep
+) -> MemberPublic:
+    """Read a member, with their contact details (a read that shows some is in the audit
+    log)."""
+    member_service.contact_details_seen(
+        db=db, session=session, actor=audit.facilitator(who), members=[member]
+    )
     return _members_public([member])[0]
 
 
 @router.patch("/members/{member_id:int}", responses=ERRORS)
 def update_member(
-    body: MemberUpdate, member: WriteCoordinatedMember, session: SessionDep, now: NowDep
+    body: MemberUpdate,
+    member: WriteCoordinatedMember,
+    who: ApiWriter,
+    session: SessionDep,
+    now: NowDep,
 ) -> MemberPublic:
     """Change a member's details; giving or withdrawing consent records when. Withdrawing
     (`consent_given: false`) also withdraws it in every café they joined from their invite:
     their words are replaced by "Withdrawn by the person who said it" in every version of
     every material, published ones and every edition and export too."""
-    member_service.update_member(session=session, member=member, data=body, now=now)
+    member_service.update_member(
+        session=session, member=member, data=body, now=now, actor=audit.facilitator(who)
+    )
     return _members_public([member])[0]
 
 
 @router.delete("/members/{member_id:int}", status_code=204, responses=ERRORS)
 def delete_member(
-    member: WriteMember, session: SessionDep, settings: SettingsDep, now: NowDep
+    member: WriteMember, who: ApiWriter, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> Response:
     """Erase a member, as `POST /api/v1/networks/members/{id}/erase`."""
-    by = erasure.by_facilitator(erasure.network_owner(session=session, member=member))
     erasure.erase_member(
-        session=session, media_dir=settings.media_dir, member=member, by=by, now=now
+        session=session,
+        media_dir=settings.media_dir,
+        member=member,
+        actor=audit.facilitator(who),
+        now=now,
     )
     return Response(status_code=204)
 

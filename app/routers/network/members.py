@@ -6,10 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Response
 
-from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import (
+    CsrfDep,
+    FacilitatorDep,
+    NowDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.deps.network import CoordinatedMember, Lead, LeadDep, MemberFormDep, OwnedMember
 from app.kit.forms import refusal, see_other, ticked
 from app.models.network import Member, MemberUpdate
+from app.services import audit
 from app.services.errors import DomainError
 from app.services.network import invites as invite_service
 from app.services.network import members as member_service
@@ -38,6 +45,9 @@ def _member_page(
 @router.get("/members/{member_id:int}")
 def member_page(lead: LeadDep, member: CoordinatedMember) -> Response:
     """Edit a member's details, consent and accessibility needs."""
+    member_service.contact_details_seen(
+        db=lead.db, session=lead.session, actor=audit.facilitator(lead.who), members=[member]
+    )
     return _member_page(lead, member)
 
 
@@ -48,7 +58,13 @@ def update_member(
     """Save a member's details."""
     try:
         data = typed.build(MemberUpdate)
-        member_service.update_member(session=lead.session, member=member, data=data, now=now)
+        member_service.update_member(
+            session=lead.session,
+            member=member,
+            data=data,
+            now=now,
+            actor=audit.facilitator(lead.who),
+        )
     except DomainError as exc:
         shown = refusal(lead.session, exc, member)
         return _member_page(lead, member, values=typed.values, **shown)
@@ -59,6 +75,7 @@ def update_member(
 def delete_member(
     session: SessionDep,
     member: OwnedMember,
+    facilitator: FacilitatorDep,
     settings: SettingsDep,
     now: NowDep,
     confirm: Annotated[bool, Form()] = False,
@@ -67,9 +84,12 @@ def delete_member(
     the confirmation."""
     ticked(confirm, what="the member should be erased")
     group_id = member.group_id
-    by = erasure.by_facilitator(erasure.network_owner(session=session, member=member))
     erasure.erase_member(
-        session=session, media_dir=settings.media_dir, member=member, by=by, now=now
+        session=session,
+        media_dir=settings.media_dir,
+        member=member,
+        actor=audit.facilitator(facilitator),
+        now=now,
     )
     return see_other(f"/networks/groups/{group_id}#members")
 

@@ -7,7 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Response
 
-from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import (
+    CsrfDep,
+    FacilitatorDep,
+    NowDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.deps.network import (
     CoordinatedGroup,
     Lead,
@@ -32,7 +38,7 @@ from app.models.network import (
     NetworkUpdate,
 )
 from app.services import action_plan as plan_service
-from app.services import roles
+from app.services import audit, roles
 from app.services.errors import DomainError
 from app.services.network import calendar as calendar_service
 from app.services.network import groups as group_service
@@ -132,6 +138,7 @@ def update_network(
 def delete_network(
     session: SessionDep,
     network: OwnedNetwork,
+    facilitator: FacilitatorDep,
     settings: SettingsDep,
     now: NowDep,
     confirm: Annotated[bool, Form()] = False,
@@ -142,7 +149,7 @@ def delete_network(
         session=session,
         media_dir=settings.media_dir,
         network=network,
-        by=erasure.by_facilitator(network.facilitator_id),
+        actor=audit.facilitator(facilitator),
         now=now,
     )
     return see_other("/networks")
@@ -195,6 +202,14 @@ def _group_page(lead: Lead, group: LocalGroup, **shown: Any) -> Response:
     session, settings = lead.session, lead.settings
     network = network_service.network_of(session=session, group=group)
     members, _ = member_service.list_members(session=session, group=group)
+    # Each time the page shows the members' contact details (after a refused form too).
+    member_service.contact_details_seen(
+        db=lead.db,
+        session=session,
+        actor=audit.facilitator(lead.who),
+        members=members,
+        group=group,
+    )
     meetings = meeting_service.meetings_in_order(session=session, group=group)
     token = calendar_service.calendar_token(secret=settings.secret_key, group=group)
     owner = network.facilitator_id == lead.who.id

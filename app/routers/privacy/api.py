@@ -12,7 +12,16 @@ from sqlmodel import Session
 from app.config import Settings
 from app.deps.cafe import ERRORS as CAFE_ERRORS
 from app.deps.cafe import ReadCafe, WriteCafe
-from app.deps.common import ApiReader, NowDep, RowId, SessionDep, SettingsDep, api_errors
+from app.deps.common import (
+    ApiReader,
+    ApiWriter,
+    DatabaseDep,
+    NowDep,
+    RowId,
+    SessionDep,
+    SettingsDep,
+    api_errors,
+)
 from app.deps.network import ERRORS as NETWORK_ERRORS
 from app.deps.network import ReadMember, ReadNetwork, WriteMember, WriteNetwork
 from app.live.announce import AnnounceDep
@@ -27,6 +36,7 @@ from app.models.privacy import (
     MemberData,
     ParticipantData,
 )
+from app.services import audit
 from app.services.errors import NotFound
 from app.services.privacy import access, erasure, retention
 
@@ -49,6 +59,7 @@ def person_of(session: Session, cafe: Cafe, participant_id: int) -> Participant:
 @router.delete("/cafes/{cafe_id}", status_code=204, responses=CAFE_ERRORS, tags=["cafés"])
 def erase_cafe(
     cafe: WriteCafe,
+    who: ApiWriter,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
@@ -63,7 +74,7 @@ def erase_cafe(
         session=session,
         media_dir=settings.media_dir,
         cafe=cafe,
-        by=erasure.by_facilitator(cafe.facilitator_id),
+        actor=audit.facilitator(who),
         now=now,
     )
     announce.cafe(cafe_id, CafeEvent.CAFE_CLOSED)
@@ -78,6 +89,7 @@ def erase_cafe(
 def erase_participant(
     participant_id: RowId,
     cafe: WriteCafe,
+    who: ApiWriter,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
@@ -93,7 +105,7 @@ def erase_participant(
         media_dir=settings.media_dir,
         cafe=cafe,
         person=person,
-        by=erasure.by_facilitator(cafe.facilitator_id),
+        actor=audit.facilitator(who),
         now=now,
     )
     announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED)
@@ -103,17 +115,16 @@ def erase_participant(
 
 @router.post("/networks/members/{member_id:int}/erase", responses=NETWORK_ERRORS, tags=["networks"])
 def erase_member(
-    member: WriteMember, session: SessionDep, settings: SettingsDep, now: NowDep
+    member: WriteMember, who: ApiWriter, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> ErasurePublic:
     """Erase a member: contact details, accessibility needs, consent record, attendance,
     invites (links already sent stop working) and everything they said in cafés they joined
     through an invite (as erasing a participant). Returns what went, in counts."""
-    owner = erasure.network_owner(session=session, member=member)
     entry = erasure.erase_member(
         session=session,
         media_dir=settings.media_dir,
         member=member,
-        by=erasure.by_facilitator(owner),
+        actor=audit.facilitator(who),
         now=now,
     )
     return _public(entry)
@@ -121,7 +132,7 @@ def erase_member(
 
 @router.post("/networks/{network_id:int}/erase", responses=NETWORK_ERRORS, tags=["networks"])
 def erase_network(
-    network: WriteNetwork, session: SessionDep, settings: SettingsDep, now: NowDep
+    network: WriteNetwork, who: ApiWriter, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> ErasurePublic:
     """Erase a network: every member (as erasing a member), its groups, meetings, materials
     and plans. Cafés run from its meetings stay with you (erase them on their own)."""
@@ -129,7 +140,7 @@ def erase_network(
         session=session,
         media_dir=settings.media_dir,
         network=network,
-        by=erasure.by_facilitator(network.facilitator_id),
+        actor=audit.facilitator(who),
         now=now,
     )
     return _public(entry)
@@ -167,11 +178,13 @@ def read_cafe_keep_for(cafe: ReadCafe, settings: SettingsDep) -> KeepForPublic:
 
 @router.put("/cafes/{cafe_id}/keep-for", responses=CAFE_ERRORS, tags=["cafés"])
 def set_cafe_keep_for(
-    body: KeepForUpdate, cafe: WriteCafe, session: SessionDep, settings: SettingsDep
+    body: KeepForUpdate, cafe: WriteCafe, who: ApiWriter, session: SessionDep, settings: SettingsDep
 ) -> KeepForPublic:
     """Set how many days the café keeps personal data (null: the server's default). Past it,
     the café is erased as `DELETE /api/v1/cafes/{cafe_id}` does."""
-    retention.set_keep_days(session=session, row=cafe, days=body.keep_days)
+    retention.set_keep_days(
+        session=session, row=cafe, days=body.keep_days, actor=audit.facilitator(who)
+    )
     return _cafe_keep_for(cafe, settings)
 
 
@@ -186,11 +199,17 @@ def read_network_keep_for(
 
 @router.put("/networks/{network_id:int}/keep-for", responses=NETWORK_ERRORS, tags=["networks"])
 def set_network_keep_for(
-    body: KeepForUpdate, network: WriteNetwork, session: SessionDep, settings: SettingsDep
+    body: KeepForUpdate,
+    network: WriteNetwork,
+    who: ApiWriter,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> KeepForPublic:
     """Set how many days the network keeps personal data (null: the server's default). Past
     it, the network is erased as `POST /api/v1/networks/{network_id}/erase` does."""
-    retention.set_keep_days(session=session, row=network, days=body.keep_days)
+    retention.set_keep_days(
+        session=session, row=network, days=body.keep_days, actor=audit.facilitator(who)
+    )
     return _network_keep_for(session, network, settings)
 
 
@@ -200,20 +219,31 @@ def set_network_keep_for(
     tags=["cafés"],
 )
 def participant_data(
-    participant_id: RowId, cafe: ReadCafe, session: SessionDep, settings: SettingsDep
+    participant_id: RowId,
+    cafe: ReadCafe,
+    who: ApiReader,
+    db: DatabaseDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> ParticipantData:
     """Everything held about one person of the café (subject access): name, role and
     preferences, seats, cards with their photos and voice notes, votes, quotes of their
-    cards in materials, the member they joined as, and when it will all be erased."""
+    cards in materials, the member they joined as, and when it will all be erased. Each
+    read is in the audit log."""
     person = person_of(session, cafe, participant_id)
+    access.audit_participant_read(db=db, actor=audit.facilitator(who), cafe=cafe, person=person)
     return access.participant_data(
         session=session, cafe=cafe, person=person, default_days=settings.keep_days
     )
 
 
 @router.get("/networks/members/{member_id:int}/data", responses=NETWORK_ERRORS, tags=["networks"])
-def member_data(member: ReadMember, session: SessionDep, settings: SettingsDep) -> MemberData:
+def member_data(
+    member: ReadMember, who: ApiReader, db: DatabaseDep, session: SessionDep, settings: SettingsDep
+) -> MemberData:
     """Everything held about one member (subject access): contact details, accessibility
-    needs, consent record, attendance, invite version, and everything held about them in
-    each café they joined through their invite."""
+    needs, consent record, attendance, invite version, everything held about them in each
+    café they joined through their invite, and what they did themselves as the audit log
+    records it. Each read is in the audit log."""
+    access.audit_member_read(db=db, session=session, actor=audit.facilitator(who), member=member)
     return access.member_data(session=session, member=member, default_days=settings.keep_days)

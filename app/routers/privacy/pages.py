@@ -3,22 +3,33 @@ words what will go, then the erasure (as the API's)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
+from sqlmodel import Session
 
 from app.config import Settings
 from app.deps.cafe import OwnedCafe
-from app.deps.common import CsrfDep, FacilitatorDep, NowDep, RowId, SessionDep, SettingsDep
+from app.deps.common import (
+    CsrfDep,
+    DatabaseDep,
+    FacilitatorDep,
+    NowDep,
+    RowId,
+    SessionDep,
+    SettingsDep,
+)
 from app.deps.network import OwnedMember, OwnedNetwork
 from app.kit.forms import see_other, ticked
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep
 from app.live.hub import CafeEvent
 from app.models.accounts import Facilitator
+from app.models.audit import ACTION_WORDS
 from app.models.cafe import Cafe, Participant
 from app.models.network import Network
+from app.services import audit
 from app.services.errors import Invalid, NotFound
 from app.services.privacy import access, erasure, retention
 
@@ -48,6 +59,7 @@ def erase_cafe_page(
 @router.post("/cafes/{cafe_id}/erase")
 def erase_cafe(
     cafe: OwnedCafe,
+    facilitator: FacilitatorDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
@@ -60,7 +72,7 @@ def erase_cafe(
         session=session,
         media_dir=settings.media_dir,
         cafe=cafe,
-        by=erasure.by_facilitator(cafe.facilitator_id),
+        actor=audit.facilitator(facilitator),
         now=now,
     )
     announce.cafe(cafe_id, CafeEvent.CAFE_CLOSED)
@@ -89,6 +101,7 @@ def erase_person_page(
 def erase_person(
     participant_id: RowId,
     cafe: OwnedCafe,
+    facilitator: FacilitatorDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
@@ -102,7 +115,7 @@ def erase_person(
         media_dir=settings.media_dir,
         cafe=cafe,
         person=person,
-        by=erasure.by_facilitator(cafe.facilitator_id),
+        actor=audit.facilitator(facilitator),
         now=now,
     )
     announce.cafe(cafe.id, CafeEvent.SEATING_CHANGED)
@@ -111,38 +124,6 @@ def erase_person(
 
 
 # --- keep-for periods ----------------------------------------------------------------------
-
-
-def _keep_for_page(
-    request: Request,
-    *,
-    row: Cafe | Network,
-    erase_on: datetime,
-    settings: Settings,
-    facilitator: Facilitator,
-    value: str | None = None,
-    error: str | None = None,
-) -> Response:
-    is_cafe = isinstance(row, Cafe)
-    here = f"/cafes/{row.id}" if is_cafe else f"/networks/{row.id}"
-    context = {
-        "facilitator": facilitator,
-        "title": row.title,
-        "what": "café" if is_cafe else "network",
-        "counted_from": (
-            "after the café closes (or was created, if it has not closed)"
-            if is_cafe
-            else "after the network's last meeting (or its creation, if it has none)"
-        ),
-        "action": f"{here}/privacy",
-        "back": f"{here}/settings" if is_cafe else here,
-        "erase": f"{here}/erase" if is_cafe else f"{here}#erase",
-        "erase_on": retention.day(erase_on),
-        "value": value if value is not None else (row.keep_days or ""),
-        "default_days": settings.keep_days,
-        "error": error,
-    }
-    return render(request, "privacy/keep_for.html", context, status_code=422 if error else 200)
 
 
 def _days(text: str, default_days: int) -> int | None:
@@ -157,86 +138,93 @@ def _days(text: str, default_days: int) -> int | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class KeepForPage:
+    """The owner on a café's or network's keep-for page: what it is shown and saved with."""
+
+    request: Request
+    session: Session
+    settings: Settings
+    facilitator: Facilitator
+
+    def show(
+        self, row: Cafe | Network, *, value: str | None = None, error: str | None = None
+    ) -> Response:
+        default_days = self.settings.keep_days
+        if isinstance(row, Cafe):
+            erase_on = retention.cafe_erase_on(cafe=row, default_days=default_days)
+            here, what = f"/cafes/{row.id}", "café"
+            counted_from = "after the café closes (or was created, if it has not closed)"
+            back, erase = f"{here}/settings", f"{here}/erase"
+        else:
+            erase_on = retention.network_erase_on(
+                session=self.session, network=row, default_days=default_days
+            )
+            here, what = f"/networks/{row.id}", "network"
+            counted_from = "after the network's last meeting (or its creation, if it has none)"
+            back, erase = here, f"{here}#erase"
+        context = {
+            "facilitator": self.facilitator,
+            "title": row.title,
+            "what": what,
+            "counted_from": counted_from,
+            "action": f"{here}/privacy",
+            "back": back,
+            "erase": erase,
+            "erase_on": retention.day(erase_on),
+            "value": value if value is not None else (row.keep_days or ""),
+            "default_days": default_days,
+            "error": error,
+        }
+        status_code = 422 if error else 200
+        return render(self.request, "privacy/keep_for.html", context, status_code=status_code)
+
+    def save(self, row: Cafe | Network, keep_days: str) -> Response:
+        """Save the typed period (audited), or show the page again with what was typed."""
+        try:
+            days = _days(keep_days, self.settings.keep_days)
+        except Invalid as exc:
+            return self.show(row, value=keep_days, error=exc.detail)
+        retention.set_keep_days(
+            session=self.session, row=row, days=days, actor=audit.facilitator(self.facilitator)
+        )
+        return see_other(self.request.url.path)
+
+
+def keep_for_page(
+    request: Request, session: SessionDep, settings: SettingsDep, facilitator: FacilitatorDep
+) -> KeepForPage:
+    return KeepForPage(request, session, settings, facilitator)
+
+
+KeepForDep = Annotated[KeepForPage, Depends(keep_for_page)]
+KeepDays = Annotated[str, Form(max_length=20)]
+
+
 @router.get("/cafes/{cafe_id}/privacy")
-def cafe_privacy(
-    request: Request, cafe: OwnedCafe, settings: SettingsDep, facilitator: FacilitatorDep
-) -> Response:
+def cafe_privacy(cafe: OwnedCafe, page: KeepForDep) -> Response:
     """How long the café keeps personal data, editable; and the way to erase it now."""
-    erase_on = retention.cafe_erase_on(cafe=cafe, default_days=settings.keep_days)
-    return _keep_for_page(
-        request, row=cafe, erase_on=erase_on, settings=settings, facilitator=facilitator
-    )
+    return page.show(cafe)
 
 
 @router.post("/cafes/{cafe_id}/privacy")
-def save_cafe_privacy(
-    request: Request,
-    cafe: OwnedCafe,
-    session: SessionDep,
-    settings: SettingsDep,
-    facilitator: FacilitatorDep,
-    keep_days: Annotated[str, Form(max_length=20)] = "",
-) -> Response:
-    try:
-        days = _days(keep_days, settings.keep_days)
-    except Invalid as exc:
-        erase_on = retention.cafe_erase_on(cafe=cafe, default_days=settings.keep_days)
-        return _keep_for_page(
-            request,
-            row=cafe,
-            erase_on=erase_on,
-            settings=settings,
-            facilitator=facilitator,
-            value=keep_days,
-            error=exc.detail,
-        )
-    retention.set_keep_days(session=session, row=cafe, days=days)
-    return see_other(f"/cafes/{cafe.id}/privacy")
+def save_cafe_privacy(cafe: OwnedCafe, page: KeepForDep, keep_days: KeepDays = "") -> Response:
+    """Save how long the café keeps personal data."""
+    return page.save(cafe, keep_days)
 
 
 @router.get("/networks/{network_id:int}/privacy")
-def network_privacy(
-    request: Request,
-    network: OwnedNetwork,
-    session: SessionDep,
-    settings: SettingsDep,
-    facilitator: FacilitatorDep,
-) -> Response:
+def network_privacy(network: OwnedNetwork, page: KeepForDep) -> Response:
     """How long the network keeps personal data, editable."""
-    erase_on = retention.network_erase_on(
-        session=session, network=network, default_days=settings.keep_days
-    )
-    return _keep_for_page(
-        request, row=network, erase_on=erase_on, settings=settings, facilitator=facilitator
-    )
+    return page.show(network)
 
 
 @router.post("/networks/{network_id:int}/privacy")
 def save_network_privacy(
-    request: Request,
-    network: OwnedNetwork,
-    session: SessionDep,
-    settings: SettingsDep,
-    facilitator: FacilitatorDep,
-    keep_days: Annotated[str, Form(max_length=20)] = "",
+    network: OwnedNetwork, page: KeepForDep, keep_days: KeepDays = ""
 ) -> Response:
-    try:
-        days = _days(keep_days, settings.keep_days)
-    except Invalid as exc:
-        erase_on = retention.network_erase_on(
-            session=session, network=network, default_days=settings.keep_days
-        )
-        return _keep_for_page(
-            request,
-            row=network,
-            erase_on=erase_on,
-            settings=settings,
-            facilitator=facilitator,
-            value=keep_days,
-            error=exc.detail,
-        )
-    retention.set_keep_days(session=session, row=network, days=days)
-    return see_other(f"/networks/{network.id}/privacy")
+    """Save how long the network keeps personal data."""
+    return page.save(network, keep_days)
 
 
 # --- subject access --------------------------------------------------------------------------
@@ -247,12 +235,16 @@ def person_data_page(
     request: Request,
     participant_id: RowId,
     cafe: OwnedCafe,
+    db: DatabaseDep,
     session: SessionDep,
     settings: SettingsDep,
     facilitator: FacilitatorDep,
 ) -> Response:
     """Everything held about one person of the café, to read or print for them."""
     person = _person(session, cafe, participant_id)
+    access.audit_participant_read(
+        db=db, actor=audit.facilitator(facilitator), cafe=cafe, person=person
+    )
     data = access.participant_data(
         session=session, cafe=cafe, person=person, default_days=settings.keep_days
     )
@@ -271,16 +263,21 @@ def person_data_page(
 def member_data_page(
     request: Request,
     member: OwnedMember,
+    db: DatabaseDep,
     session: SessionDep,
     settings: SettingsDep,
     facilitator: FacilitatorDep,
 ) -> Response:
     """Everything held about one member, to read or print for them."""
+    access.audit_member_read(
+        db=db, session=session, actor=audit.facilitator(facilitator), member=member
+    )
     data = access.member_data(session=session, member=member, default_days=settings.keep_days)
     context = {
         "facilitator": facilitator,
         "people": data.cafes,
         "member": data,
+        "action_words": ACTION_WORDS,
         "day": retention.day,
         "json_url": f"/api/v1/networks/members/{member.id}/data",
         "back": f"/networks/members/{member.id}",

@@ -10,9 +10,11 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.models.audit import AuditAction, SubjectKind
 from app.models.cafe import Cafe, CafeTable, Participant, Round
 from app.models.evidence import Contribution
-from app.services import changes
+from app.services import audit, changes
+from app.services.audit import Actor, Subject
 from app.services.board.cards import Card, card_data, make_cards
 from app.services.board.rules import HIDDEN, PENDING, VISIBLE, WITHDRAWN, clean_text
 from app.services.cafe import cafes as cafe_service
@@ -104,30 +106,58 @@ def _save(session: Session, contribution: Contribution, now: datetime) -> Contri
     return contribution
 
 
+def _audited(
+    session: Session, cafe: Cafe, contribution: Contribution, action: AuditAction, actor: Actor
+) -> None:
+    audit.record(
+        session=session,
+        actor=actor,
+        action=action,
+        subject=Subject(SubjectKind.CONTRIBUTION, contribution.id),
+        owner_id=cafe.facilitator_id,
+    )
+
+
 def hide(
-    *, session: Session, cafe: Cafe, contribution_id: int, note: str = "", now: datetime
+    *,
+    session: Session,
+    cafe: Cafe,
+    contribution_id: int,
+    note: str = "",
+    now: datetime,
+    actor: Actor,
 ) -> Contribution:
-    """Take a card off the phones; it stays on record and can be restored."""
+    """Take a card off the phones; it stays on record and can be restored. Audited."""
     contribution = _in_cafe(session, cafe, contribution_id)
     if contribution.status == WITHDRAWN:
         raise Conflict("Its author has already taken this back.")
     if contribution.status == HIDDEN:
         return contribution
     contribution.status = HIDDEN
+    _audited(session, cafe, contribution, AuditAction.HID_CARD, actor)
     if note.strip():
         contribution.moderation_note = clean_text(note)[:500]
     return _save(session, contribution, now)
 
 
 def restore(
-    *, session: Session, cafe: Cafe, contribution_id: int, note: str = "", now: datetime
+    *,
+    session: Session,
+    cafe: Cafe,
+    contribution_id: int,
+    note: str = "",
+    now: datetime,
+    actor: Actor,
 ) -> Contribution:
-    """Put a hidden card back on its board (a safeguarding flag counts as dealt with)."""
+    """Put a hidden card back on its board (a safeguarding flag counts as dealt with).
+    Audited when it was hidden (not when it waited for approval)."""
     contribution = _in_cafe(session, cafe, contribution_id)
     if contribution.status == WITHDRAWN:
         raise Conflict("Its author has taken this back, so it cannot be restored.")
     if contribution.status == VISIBLE:
         return contribution
+    if contribution.status == HIDDEN:
+        _audited(session, cafe, contribution, AuditAction.UNHID_CARD, actor)
     contribution.status = VISIBLE
     if contribution.safeguarding and contribution.safeguarding_resolved_at is None:
         contribution.safeguarding_resolved_at = now
@@ -148,12 +178,21 @@ def approve(*, session: Session, cafe: Cafe, contribution_id: int, now: datetime
 
 
 def flag(
-    *, session: Session, cafe: Cafe, contribution_id: int, note: str = "", now: datetime
+    *,
+    session: Session,
+    cafe: Cafe,
+    contribution_id: int,
+    note: str = "",
+    now: datetime,
+    actor: Actor,
 ) -> Contribution:
-    """The facilitator marks a card as a safeguarding matter: hidden, kept on record."""
+    """The facilitator marks a card as a safeguarding matter: hidden, kept on record. Hiding
+    it is audited."""
     contribution = _in_cafe(session, cafe, contribution_id)
     if contribution.status == WITHDRAWN:
         raise Conflict("Its author has already taken this back.")
+    if contribution.status != HIDDEN:
+        _audited(session, cafe, contribution, AuditAction.HID_CARD, actor)
     return _flag(session, contribution, clean_text(note) or "Flagged by the facilitator.", now)
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from app.models.cafe import Cafe, CafeTable, Participant, Round
 from app.models.evidence import Contribution, ContributionStatus
 from app.models.harvest import ContributionPage, ContributionRecord, ThemeRef
+from app.models.privacy import ErasedContribution
 from app.services.cafe import cafes as cafe_service
 from app.services.errors import Invalid, NotFound
 from app.services.evidence.filters import ContributionFilter, where
@@ -55,14 +56,16 @@ def contribution_page(
 
     New contributions and changed ones (edited, hidden, withdrawn, voted on, moved between
     themes, their theme renamed) all come after a client's last cursor, so one cursor is
-    enough to stay in sync. The order is the café's change numbers (`app.services.changes`),
-    which commit in order: nothing can land behind a cursor already handed out.
+    enough to stay in sync. So do the ids of contributions erased since (their author was
+    erased), in `erased`, whatever the filters: a client drops them if it holds them. The
+    order is the café's change numbers (`app.services.changes`), which commit in order:
+    nothing can land behind a cursor already handed out.
     """
     conditions = where(cafe=cafe, filters=filters)
     if status is not None:
         conditions.append(col(Contribution.status) == status)
+    seq, last_id = decode_cursor(after) if after else (0, 0)
     if after:
-        seq, last_id = decode_cursor(after)
         conditions.append(
             or_(
                 col(Contribution.change_seq) > seq,
@@ -75,16 +78,44 @@ def contribution_page(
         .order_by(col(Contribution.change_seq), col(Contribution.id))
         .limit(limit + 1)
     )
-    rows = list(session.exec(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    # One order for both: (change number, contribution id); an erased id is never a live one.
+    found: list[tuple[int, int, Contribution | None]] = [
+        (c.change_seq, c.id, c) for c in session.exec(query)
+    ]
+    found += [(s, i, None) for s, i in _erased_after(session, cafe, seq, last_id, limit + 1)]
+    found.sort(key=lambda each: (each[0], each[1]))
+    more = len(found) > limit
+    found = found[:limit]
+    rows = [c for _, _, c in found if c is not None]
     items = records(session=session, cafe=cafe, rows=rows)
     cursor = (
-        encode_cursor(change_seq=rows[-1].change_seq, contribution_id=rows[-1].id)
-        if rows
-        else after
+        encode_cursor(change_seq=found[-1][0], contribution_id=found[-1][1]) if found else after
     )
-    return ContributionPage(items=items, next_cursor=cursor, has_more=more)
+    return ContributionPage(
+        items=items, erased=[i for _, i, c in found if c is None], next_cursor=cursor, has_more=more
+    )
+
+
+def _erased_after(
+    session: Session, cafe: Cafe, seq: int, last_id: int, limit: int
+) -> list[tuple[int, int]]:
+    """Tombstones of the café's contributions erased after a cursor: (change number, id)."""
+    rows = session.exec(
+        select(ErasedContribution.change_seq, ErasedContribution.contribution_id)
+        .where(
+            ErasedContribution.cafe_id == cafe.id,
+            or_(
+                col(ErasedContribution.change_seq) > seq,
+                and_(
+                    col(ErasedContribution.change_seq) == seq,
+                    col(ErasedContribution.contribution_id) > last_id,
+                ),
+            ),
+        )
+        .order_by(col(ErasedContribution.change_seq), col(ErasedContribution.contribution_id))
+        .limit(limit)
+    )
+    return [(int(s), int(i)) for s, i in rows]
 
 
 def records(

@@ -7,9 +7,22 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from sqlmodel import Session
+
+from app.db import Database
+from app.models.audit import AuditAction, SubjectKind
 from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
-from app.models.material import WITHDRAWN_TEXT, EvidenceItem, VersionStatus
+from app.models.material import (
+    WITHDRAWN_TEXT,
+    EvidenceItem,
+    Material,
+    MaterialVersion,
+    VersionStatus,
+)
+from app.models.network import Network
+from app.services import audit
+from app.services.audit import Actor, Subject
 from app.services.export import docx
 from app.services.export.docx import heading, para, run, text_runs
 from app.services.export.formats import DOCX, FORMATS, JSON, MARKDOWN, Download, Format
@@ -238,4 +251,26 @@ def export_version(*, view: VersionView, fmt: str, easy_read: bool) -> Download:
         body=WRITERS[chosen, easy_read](view),
         media_type=chosen.media_type,
         filename=export_filename(view=view, suffix=suffix, extension=chosen.extension),
+    )
+
+
+def record_export(
+    *,
+    db: Database,
+    session: Session,
+    actor: Actor,
+    material: Material,
+    version: MaterialVersion,
+    detail: str,
+) -> None:
+    """Audit a version exported (a file, or its page to print), once a request."""
+    network = session.get(Network, material.network_id)
+    assert network is not None
+    audit.record_read(
+        db=db,
+        actor=actor,
+        action=AuditAction.EXPORTED_MATERIALS,
+        subject=Subject(SubjectKind.MATERIAL_VERSION, version.id),
+        owner_id=network.facilitator_id,
+        detail=detail,
     )

@@ -5,7 +5,8 @@ evidence_consent`); a network member's recorded consent is carried into the caf�
 join from their invite, and the stricter of the two wins. Without consent a contribution is
 never offered as a candidate, cannot be merged and is not published. Withdrawing consent
 replaces their words in every version of every material (drafts and published, so every
-edition and export) by `WITHDRAWN_TEXT`; the evidence items stay, so provenance counts do.
+edition and export) by `WITHDRAWN_TEXT`, and exact quotes of them in action plans' answers;
+the evidence items stay, so provenance counts do.
 
 The café's own session notes keep what the room heard; the privacy notice says so."""
 
@@ -18,11 +19,15 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from app.models.cafe import Participant
+from app.models.audit import AuditAction, SubjectKind
+from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution
 from app.models.material import WITHDRAWN_TEXT, EvidenceItem
 from app.models.network import Member, MemberParticipant
+from app.services import audit
+from app.services.audit import Actor, Subject
 from app.services.errors import Conflict
+from app.services.privacy import quotes
 
 NO_CONSENT = (
     "The person who said this has not agreed to their words being used as evidence "
@@ -69,12 +74,17 @@ def member_allows(*, session: Session, participant_id: int) -> bool:
 
 def redact_words_of(*, session: Session, participant_ids: Sequence[int], now: datetime) -> int:
     """Replace the words of these people in every evidence item (every version, published
-    ones too) by the withdrawal phrase; returns how many items changed. Not committed."""
+    ones too) and exact quotes of them in action plans' answers by the withdrawal phrase;
+    returns how many evidence items changed. Not committed."""
     if not participant_ids:
         return 0
     theirs = select(Contribution.id).where(
         col(Contribution.participant_id).in_(list(participant_ids))
     )
+    texts = session.exec(
+        select(Contribution.text).where(col(Contribution.participant_id).in_(list(participant_ids)))
+    ).all()
+    quotes.redact_plans(session=session, texts=texts, phrase=WITHDRAWN_TEXT)
     result = session.execute(
         update(EvidenceItem)
         .where(
@@ -112,17 +122,28 @@ def redact_unconsented(*, session: Session, section_ids: Sequence[int], now: dat
 
 
 def set_participant_consent(
-    *, session: Session, person: Participant, consent: bool, now: datetime
+    *, session: Session, person: Participant, consent: bool, now: datetime, actor: Actor
 ) -> Participant:
     """A person says yes or no to their words being used as evidence. No withdraws: their
     words are taken out of every material at once. Yes is refused while their network
-    records them as not consenting (the stricter record wins)."""
+    records them as not consenting (the stricter record wins). A change is audited in the
+    same transaction (`actor`: the person, or the facilitator on their behalf)."""
     if consent and not member_allows(session=session, participant_id=person.id):
         raise Conflict(
             "Your group has a record that you do not want your words used after today. "
             "Please ask the organiser to change it first."
         )
     if person.evidence_consent != consent:
+        owner_id = session.exec(select(Cafe.facilitator_id).where(Cafe.id == person.cafe_id)).one()
+        audit.record(
+            session=session,
+            actor=actor,
+            action=AuditAction.CHANGED_CONSENT,
+            subject=Subject(SubjectKind.PARTICIPANT, person.id),
+            owner_id=owner_id,
+            detail="given" if consent else "withdrawn",
+            now=now,
+        )
         # A Core statement: consent is not part of what the next round's seating is planned
         # from, so the café's version (and the plan made ahead) stays as it is.
         session.execute(

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from app.db import Database
+from app.models.audit import AuditAction, SubjectKind
 from app.models.cafe import StakeholderRole
 from app.models.network import LocalGroup, Member, MemberCreate, MemberUpdate
+from app.services import audit
+from app.services.audit import Actor, Subject
 from app.services.errors import Invalid
 from app.services.material.consent import withdraw_member
-from app.services.network.networks import paginate, required_text
+from app.services.network.networks import network_of, paginate, required_text
+from app.services.privacy.erasure import network_owner
 
 _PHONE = re.compile(r"^[0-9+()\-. ]*$")
 
@@ -66,7 +72,10 @@ def create_member(
     return member
 
 
-def update_member(*, session: Session, member: Member, data: MemberUpdate, now: datetime) -> Member:
+def update_member(
+    *, session: Session, member: Member, data: MemberUpdate, now: datetime, actor: Actor
+) -> Member:
+    """Change a member's details; a change of consent is audited in the same transaction."""
     if data.display_name is not None:
         member.display_name = required_text(data.display_name, label="member a name")
     if data.role is not None:
@@ -84,6 +93,15 @@ def update_member(*, session: Session, member: Member, data: MemberUpdate, now: 
         member.consent_given = data.consent_given
         # consent_at is when the consent now on record was given.
         member.consent_at = now if data.consent_given else None
+        audit.record(
+            session=session,
+            actor=actor,
+            action=AuditAction.CHANGED_CONSENT,
+            subject=Subject(SubjectKind.MEMBER, member.id),
+            owner_id=network_owner(session=session, member=member),
+            detail="given" if data.consent_given else "withdrawn",
+            now=now,
+        )
         if not data.consent_given:
             # Withdrawn: their words leave every material at once, published ones too.
             withdraw_member(session=session, member=member, now=now)
@@ -91,3 +109,35 @@ def update_member(*, session: Session, member: Member, data: MemberUpdate, now: 
     session.commit()
     session.refresh(member)
     return member
+
+
+def contact_details_seen(
+    *,
+    db: Database,
+    session: Session,
+    actor: Actor,
+    members: Sequence[Member],
+    group: LocalGroup | None = None,
+) -> None:
+    """Audit a read that shows these members' contact details (email, phone, accessibility
+    needs): one entry a request, about the member, or about the group for a list. Nothing
+    when none of them has any."""
+    shown = [m for m in members if m.email or m.phone or m.accessibility_needs]
+    if not shown:
+        return
+    if group is None:
+        subject = Subject(SubjectKind.MEMBER, shown[0].id)
+        owner_id = network_owner(session=session, member=shown[0])
+        detail = ""
+    else:
+        subject = Subject(SubjectKind.GROUP, group.id)
+        owner_id = network_of(session=session, group=group).facilitator_id
+        detail = f"{len(shown)} member{'' if len(shown) == 1 else 's'}"
+    audit.record_read(
+        db=db,
+        actor=actor,
+        action=AuditAction.VIEWED_CONTACT_DETAILS,
+        subject=subject,
+        owner_id=owner_id,
+        detail=detail,
+    )

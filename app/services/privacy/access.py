@@ -1,10 +1,13 @@
 """Subject access: everything held about a café participant or a network member, gathered
-from every table that holds it (the same tables `erasure` empties)."""
+from every table that holds it (the same tables `erasure` empties), with the audit entries
+of what a member did themselves. Each read by staff is audited (`audit_…_read`)."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from app.db import Database
+from app.models.audit import AuditAction, AuditEntryPublic, SubjectKind
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat
 from app.models.evidence import Contribution, Media, Reaction
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
@@ -26,7 +29,31 @@ from app.models.privacy import (
     SeatHeld,
     VoteHeld,
 )
-from app.services.privacy import retention
+from app.services import audit
+from app.services.audit import Actor, Subject
+from app.services.privacy import erasure, retention
+
+
+def audit_participant_read(*, db: Database, actor: Actor, cafe: Cafe, person: Participant) -> None:
+    """Record that `actor` read everything held about this person."""
+    audit.record_read(
+        db=db,
+        actor=actor,
+        action=AuditAction.READ_SUBJECT_ACCESS,
+        subject=Subject(SubjectKind.PARTICIPANT, person.id),
+        owner_id=cafe.facilitator_id,
+    )
+
+
+def audit_member_read(*, db: Database, session: Session, actor: Actor, member: Member) -> None:
+    """Record that `actor` read everything held about this member."""
+    audit.record_read(
+        db=db,
+        actor=actor,
+        action=AuditAction.READ_SUBJECT_ACCESS,
+        subject=Subject(SubjectKind.MEMBER, member.id),
+        owner_id=erasure.network_owner(session=session, member=member),
+    )
 
 
 def _cards(session: Session, person: Participant) -> list[CardHeld]:
@@ -162,4 +189,8 @@ def member_data(*, session: Session, member: Member, default_days: int) -> Membe
         erase_on=retention.network_erase_on(
             session=session, network=network, default_days=default_days
         ),
+        actions=[
+            AuditEntryPublic.model_validate(e, from_attributes=True)
+            for e in audit.of_member(session=session, member_id=member.id)
+        ],
     )

@@ -4,8 +4,10 @@ Everything of the person goes: their row, their cards' text, votes, media files 
 the links that say who they were. Copies of their words elsewhere are redacted, not deleted,
 so a material's provenance counts stay: an evidence item keeps its café, round, role and
 kind but its words become a fixed phrase (`REQUESTED`, `EXPIRED`), and a section's text that
-quoted the words has them replaced the same way. Each erasure leaves one `ErasureLog` row
-with ids and counts only.
+quoted the words, or an action plan's answer, has them replaced the same way. Each erasure
+leaves one `ErasureLog` row with ids and counts only, and one audit entry (`app.services.audit`)
+in the same transaction; a café that stays keeps the ids of the cards erased from it
+(`ErasedContribution`), so API clients syncing its contributions learn to drop them.
 
 Files are removed after the commit: a failed commit leaves them in place with their rows.
 """
@@ -13,31 +15,37 @@ Files are removed after the commit: a failed commit leaves them in place with th
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from app.models.audit import ActorKind, AuditAction, SubjectKind
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution, Media, MediaKind, Reaction
-from app.models.material import EvidenceItem, MaterialSection, SourceStatus
+from app.models.material import EvidenceItem, SourceStatus
 from app.models.network import LocalGroup, Member, MemberParticipant, Network
-from app.models.privacy import ErasureKind, ErasureLog
+from app.models.privacy import RETENTION_JOB, ErasedContribution, ErasureKind, ErasureLog
+from app.services import audit, changes, roles
 from app.services import media as media_service
-from app.services import roles
+from app.services.audit import Actor, Subject
+from app.services.privacy import quotes
 
 REQUESTED = "Removed at the request of the person who said it"
 CAFE_ERASED = "Removed: the café's facilitator erased the café"
 EXPIRED = "Removed: kept past the café's keep-for date"
-# Words shorter than this are not searched for in a section's own text: "Yes" would match
-# the lead's writing everywhere.
-QUOTE_MIN = 12
-# Who erased, when a person erased themselves on leaving a café.
+# Who erased, when a person erased themselves on leaving a café, or a member from their page.
 BY_THEMSELVES = "the person, on leaving"
+BY_MEMBER = "the member"
+ERASED = {
+    ErasureKind.PARTICIPANT: AuditAction.ERASED_PARTICIPANT,
+    ErasureKind.CAFE: AuditAction.ERASED_CAFE,
+    ErasureKind.MEMBER: AuditAction.ERASED_MEMBER,
+    ErasureKind.NETWORK: AuditAction.ERASED_NETWORK,
+}
 
 
 @dataclass
@@ -86,28 +94,11 @@ def _measure(session: Session, contributions: Any, votes: Any) -> Erased:
     )
 
 
-def _redact_sections(session: Session, texts: Sequence[str], phrase: str) -> None:
-    """Replace the words where a section's own text quotes them (drafts and published)."""
-    for text in {t.strip() for t in texts if len(t.strip()) >= QUOTE_MIN}:
-        sections = session.exec(
-            select(MaterialSection).where(
-                or_(
-                    col(MaterialSection.body_markdown).contains(text, autoescape=True),
-                    col(MaterialSection.easy_read_text).contains(text, autoescape=True),
-                )
-            )
-        ).all()
-        for section in sections:
-            section.body_markdown = section.body_markdown.replace(text, phrase)
-            section.easy_read_text = section.easy_read_text.replace(text, phrase)
-            session.add(section)
-
-
 def _erase_contributions(session: Session, contributions: Any, phrase: str) -> None:
     """Redact the evidence items quoting these contributions, then delete the contributions
     (their media rows, votes and theme links go with them)."""
     texts = session.exec(select(Contribution.text).where(col(Contribution.id).in_(contributions)))
-    _redact_sections(session, list(texts), phrase)
+    quotes.redact(session=session, texts=list(texts), phrase=phrase)
     session.execute(
         update(EvidenceItem)
         .where(col(EvidenceItem.contribution_id).in_(contributions))
@@ -136,8 +127,23 @@ def preview_participant(*, session: Session, person: Participant) -> Erased:
     return found
 
 
-def _erase_person(session: Session, person: Participant, phrase: str) -> Erased:
+def _tombstones(session: Session, person: Participant, now: datetime) -> None:
+    """Leave the ids of the person's cards, under the café's next change number, for API
+    clients that sync the café's contributions (the café stays; its other cards too)."""
+    ids = list(session.exec(_of_person(person.id)))
+    if not ids:
+        return
+    # The change number first: its lock before any contribution row's (app.services.changes).
+    seq = changes.take(connection=session.connection(), cafe_id=person.cafe_id)
+    session.add_all(
+        ErasedContribution(cafe_id=person.cafe_id, contribution_id=i, change_seq=seq, erased_at=now)
+        for i in ids
+    )
+
+
+def _erase_person(session: Session, person: Participant, phrase: str, now: datetime) -> Erased:
     found = preview_participant(session=session, person=person)
+    _tombstones(session, person, now)
     _erase_contributions(session, _of_person(person.id), phrase)
     session.execute(delete(Reaction).where(col(Reaction.participant_id) == person.id))
     session.execute(
@@ -147,23 +153,38 @@ def _erase_person(session: Session, person: Participant, phrase: str) -> Erased:
     return found
 
 
-def _log(
+def erased_by(actor: Actor) -> str:
+    """How the erasure log names who erased: "facilitator 12", "retention job", "the person,
+    on leaving" or "the member"."""
+    if actor.kind == ActorKind.FACILITATOR:
+        return f"facilitator {actor.id}"
+    if actor.kind == ActorKind.PARTICIPANT:
+        return BY_THEMSELVES
+    if actor.kind == ActorKind.MEMBER:
+        return BY_MEMBER
+    return RETENTION_JOB
+
+
+def _done(
     session: Session,
+    media_dir: Path,
     *,
+    actor: Actor,
     owner_id: int,
-    by: str,
     kind: ErasureKind,
     subject_id: int,
-    reason: str,
+    expired: bool,
     found: Erased,
     now: datetime,
 ) -> ErasureLog:
+    """Log the erasure (counts) and its audit entry in its transaction, commit, then remove
+    its files."""
     entry = ErasureLog(
         owner_id=owner_id,
-        erased_by=by,
+        erased_by=erased_by(actor),
         kind=kind,
         subject_id=subject_id,
-        reason=reason,
+        reason="retention" if expired else "request",
         participants=found.participants,
         cards=found.cards,
         photos=found.photos,
@@ -174,7 +195,15 @@ def _log(
         at=now,
     )
     session.add(entry)
-    return entry
+    audit.record(
+        session=session,
+        actor=actor,
+        action=AuditAction.PURGED_BY_RETENTION if expired else ERASED[kind],
+        subject=Subject(SubjectKind(kind.value), subject_id),
+        owner_id=owner_id,
+        now=now,
+    )
+    return _finish(session, media_dir, found, entry)
 
 
 def _finish(session: Session, media_dir: Path, found: Erased, entry: ErasureLog) -> ErasureLog:
@@ -190,21 +219,28 @@ def _finish(session: Session, media_dir: Path, found: Erased, entry: ErasureLog)
 
 
 def erase_participant(
-    *, session: Session, media_dir: Path, cafe: Cafe, person: Participant, by: str, now: datetime
+    *,
+    session: Session,
+    media_dir: Path,
+    cafe: Cafe,
+    person: Participant,
+    actor: Actor,
+    now: datetime,
 ) -> ErasureLog:
     """Erase one person of a café at their request (through the café's owner or themselves)."""
-    found = _erase_person(session, person, REQUESTED)
-    entry = _log(
+    person_id = person.id
+    found = _erase_person(session, person, REQUESTED, now)
+    return _done(
         session,
+        media_dir,
+        actor=actor,
         owner_id=cafe.facilitator_id,
-        by=by,
         kind=ErasureKind.PARTICIPANT,
-        subject_id=person.id,
-        reason="request",
+        subject_id=person_id,
+        expired=False,
         found=found,
         now=now,
     )
-    return _finish(session, media_dir, found, entry)
 
 
 def _of_cafe(cafe_id: int) -> Any:
@@ -235,23 +271,29 @@ def erase_cafe_rows(*, session: Session, cafe: Cafe, expired: bool) -> Erased:
 
 
 def erase_cafe(
-    *, session: Session, media_dir: Path, cafe: Cafe, by: str, now: datetime, expired: bool = False
+    *,
+    session: Session,
+    media_dir: Path,
+    cafe: Cafe,
+    actor: Actor,
+    now: datetime,
+    expired: bool = False,
 ) -> ErasureLog:
     """Erase a café: its people, cards, votes, photos and voice notes, tables, rounds and
     themes. Evidence items made from it keep their provenance with the words redacted."""
     cafe_id, owner_id = cafe.id, cafe.facilitator_id
     found = erase_cafe_rows(session=session, cafe=cafe, expired=expired)
-    entry = _log(
+    return _done(
         session,
+        media_dir,
+        actor=actor,
         owner_id=owner_id,
-        by=by,
         kind=ErasureKind.CAFE,
         subject_id=cafe_id,
-        reason="retention" if expired else "request",
+        expired=expired,
         found=found,
         now=now,
     )
-    return _finish(session, media_dir, found, entry)
 
 
 def _people_of_member(session: Session, member: Member) -> list[Participant]:
@@ -271,10 +313,10 @@ def preview_member(*, session: Session, member: Member) -> Erased:
     return found
 
 
-def _erase_member_rows(session: Session, member: Member, phrase: str) -> Erased:
+def _erase_member_rows(session: Session, member: Member, phrase: str, now: datetime) -> Erased:
     found = Erased(members=1)
     for person in _people_of_member(session, member):
-        found.add(_erase_person(session, person, phrase))
+        found.add(_erase_person(session, person, phrase, now))
     session.delete(member)
     return found
 
@@ -289,23 +331,23 @@ def network_owner(*, session: Session, member: Member) -> int:
 
 
 def erase_member(
-    *, session: Session, media_dir: Path, member: Member, by: str, now: datetime
+    *, session: Session, media_dir: Path, member: Member, actor: Actor, now: datetime
 ) -> ErasureLog:
     """Erase a network member: contact details, attendance, invites (their links stop
     working with the row) and everything they said in cafés joined through an invite."""
     owner_id, member_id = network_owner(session=session, member=member), member.id
-    found = _erase_member_rows(session, member, REQUESTED)
-    entry = _log(
+    found = _erase_member_rows(session, member, REQUESTED, now)
+    return _done(
         session,
+        media_dir,
+        actor=actor,
         owner_id=owner_id,
-        by=by,
         kind=ErasureKind.MEMBER,
         subject_id=member_id,
-        reason="request",
+        expired=False,
         found=found,
         now=now,
     )
-    return _finish(session, media_dir, found, entry)
 
 
 def _members_of(session: Session, network: Network) -> list[Member]:
@@ -325,13 +367,15 @@ def preview_network(*, session: Session, network: Network) -> Erased:
     return found
 
 
-def erase_network_rows(*, session: Session, network: Network, expired: bool) -> Erased:
+def erase_network_rows(
+    *, session: Session, network: Network, expired: bool, now: datetime
+) -> Erased:
     """Erase a network's members (as `erase_member`), then the network with its groups,
     meetings, materials and plans; without committing."""
     found = Erased()
     phrase = EXPIRED if expired else REQUESTED
     for member in _members_of(session, network):
-        found.add(_erase_member_rows(session, member, phrase))
+        found.add(_erase_member_rows(session, member, phrase, now))
     group_ids = session.exec(select(LocalGroup.id).where(LocalGroup.network_id == network.id))
     roles.forget_roles(session=session, group_ids=list(group_ids))
     session.delete(network)
@@ -343,23 +387,25 @@ def erase_network(
     session: Session,
     media_dir: Path,
     network: Network,
-    by: str,
+    actor: Actor,
     now: datetime,
     expired: bool = False,
 ) -> ErasureLog:
+    """Erase a network: every member (as `erase_member`), its groups, meetings, materials
+    and plans."""
     owner_id, network_id = network.facilitator_id, network.id
-    found = erase_network_rows(session=session, network=network, expired=expired)
-    entry = _log(
+    found = erase_network_rows(session=session, network=network, expired=expired, now=now)
+    return _done(
         session,
+        media_dir,
+        actor=actor,
         owner_id=owner_id,
-        by=by,
         kind=ErasureKind.NETWORK,
         subject_id=network_id,
-        reason="retention" if expired else "request",
+        expired=expired,
         found=found,
         now=now,
     )
-    return _finish(session, media_dir, found, entry)
 
 
 def log_of(*, session: Session, owner_id: int) -> list[ErasureLog]:
@@ -371,7 +417,3 @@ def log_of(*, session: Session, owner_id: int) -> list[ErasureLog]:
             .order_by(col(ErasureLog.at).desc(), col(ErasureLog.id).desc())
         )
     )
-
-
-def by_facilitator(facilitator_id: int) -> str:
-    return f"facilitator {facilitator_id}"

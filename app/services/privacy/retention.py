@@ -3,7 +3,8 @@ it (the hourly job in the app and `python -m app purge`) and warning the owner b
 
 A café's period counts from when it closed (from its creation if it never closed); a
 network's from the end of its last meeting (from its creation if it has none). Each has its
-own `keep_days`, or the operator's default (`TABLECLOTH_KEEP_DAYS`) when it has none.
+own `keep_days`, or the operator's default (`TABLECLOTH_KEEP_DAYS`) when it has none. The same
+job deletes audit entries older than `TABLECLOTH_AUDIT_KEEP_DAYS`.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from app.db import Database
+from app.models.audit import AuditAction, SubjectKind
 from app.models.base import utcnow
 from app.models.cafe import Cafe
 from app.models.network import LocalGroup, Meeting, Network
-from app.models.privacy import RETENTION_JOB, ErasureLog
-from app.services import accounts, roles
+from app.models.privacy import ErasureLog
+from app.services import accounts, audit, roles
+from app.services.audit import Actor, Subject
 from app.services.privacy import erasure
 
 WARN_DAYS = 14
@@ -77,8 +80,23 @@ def network_erase_on(*, session: Session, network: Network, default_days: int) -
     return start + timedelta(days=network.keep_days or default_days)
 
 
-def set_keep_days(*, session: Session, row: Cafe | Network, days: int | None) -> None:
-    """A café's or network's own keep-for period (None: the server's default)."""
+def _period(days: int | None) -> str:
+    return "default" if days is None else f"{days} days"
+
+
+def set_keep_days(*, session: Session, row: Cafe | Network, days: int | None, actor: Actor) -> None:
+    """A café's or network's own keep-for period (None: the server's default); a change is
+    audited in the same transaction."""
+    if row.keep_days != days:
+        kind = SubjectKind.CAFE if isinstance(row, Cafe) else SubjectKind.NETWORK
+        audit.record(
+            session=session,
+            actor=actor,
+            action=AuditAction.CHANGED_KEEP_FOR,
+            subject=Subject(kind, row.id),
+            owner_id=row.facilitator_id,
+            detail=f"{_period(row.keep_days)} -> {_period(days)}",
+        )
     row.keep_days = days
     session.add(row)
     session.commit()
@@ -128,7 +146,7 @@ def purge(
                         session=session,
                         media_dir=media_dir,
                         cafe=cafe,
-                        by=RETENTION_JOB,
+                        actor=audit.RETENTION,
                         now=now,
                         expired=True,
                     )
@@ -141,7 +159,7 @@ def purge(
                         session=session,
                         media_dir=media_dir,
                         network=network,
-                        by=RETENTION_JOB,
+                        actor=audit.RETENTION,
                         now=now,
                         expired=True,
                     )
@@ -159,7 +177,17 @@ def warnings(*, session: Session, owner_id: int, default_days: int, now: datetim
     )
 
 
-def purge_now(*, db: Database, media_dir: Path, default_days: int) -> list[ErasureLog]:
+def purge_audit_log(*, session: Session, audit_days: int, now: datetime) -> int:
+    """Delete audit entries older than `audit_days` (`TABLECLOTH_AUDIT_KEEP_DAYS`); they
+    outlive the data they mention, not for good. Committed; returns how many went."""
+    gone = audit.purge(session=session, keep_days=audit_days, now=now)
+    session.commit()
+    return gone
+
+
+def purge_now(
+    *, db: Database, media_dir: Path, default_days: int, audit_days: int
+) -> list[ErasureLog]:
     """One run of the job: erase what is due, in a session of its own."""
     now = utcnow()
     with Session(db.engine, expire_on_commit=False) as session:
@@ -168,23 +196,37 @@ def purge_now(*, db: Database, media_dir: Path, default_days: int) -> list[Erasu
         # Role invites hold the invited person's email: gone a day after they close.
         roles.forget_closed_invites(session=session, now=now)
         session.commit()
-        return purge(session=session, media_dir=media_dir, default_days=default_days, now=now)
+        done = purge(session=session, media_dir=media_dir, default_days=default_days, now=now)
+        purge_audit_log(session=session, audit_days=audit_days, now=now)
+        return done
 
 
 async def keep_purging(
-    db: Database, media_dir: Path, default_days: int, every: float = PURGE_SECONDS
+    db: Database,
+    media_dir: Path,
+    default_days: int,
+    audit_days: int,
+    every: float = PURGE_SECONDS,
 ) -> None:
     """While the app runs (a task of its lifespan, after a first run at start): `purge_now`
-    in a worker thread every `every` seconds. With nothing due it is one short query."""
+    in a worker thread every `every` seconds. With nothing due it is two short queries."""
     while True:
         await asyncio.sleep(every)
-        await purge_logged(db=db, media_dir=media_dir, default_days=default_days)
+        await purge_logged(
+            db=db, media_dir=media_dir, default_days=default_days, audit_days=audit_days
+        )
 
 
-async def purge_logged(*, db: Database, media_dir: Path, default_days: int) -> None:
+async def purge_logged(
+    *, db: Database, media_dir: Path, default_days: int, audit_days: int
+) -> None:
     try:
         done = await asyncio.to_thread(
-            purge_now, db=db, media_dir=media_dir, default_days=default_days
+            purge_now,
+            db=db,
+            media_dir=media_dir,
+            default_days=default_days,
+            audit_days=audit_days,
         )
     except (SQLAlchemyError, OSError):
         log.warning("erasing personal data past its keep-for date failed", exc_info=True)

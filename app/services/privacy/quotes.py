@@ -1,0 +1,57 @@
+"""Quotes of people's words in text others wrote: a material section's body and easy-read
+text, and an action plan's answers. When the words are erased or their consent withdrawn,
+exact quotes of them there are replaced by a fixed phrase."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from app.models.action_plan import ActionPlanAnswer
+from app.models.material import MaterialSection
+
+# Words shorter than this are not searched for in text others wrote: "Yes" would match the
+# lead's writing everywhere.
+QUOTE_MIN = 12
+
+
+def _searched(texts: Sequence[str]) -> set[str]:
+    return {t.strip() for t in texts if len(t.strip()) >= QUOTE_MIN}
+
+
+def redact_plans(*, session: Session, texts: Sequence[str], phrase: str) -> int:
+    """Replace exact quotes of these words in action plans' answers; not committed. Returns
+    how many answers changed."""
+    changed: set[int] = set()
+    for text in _searched(texts):
+        answers = session.exec(
+            select(ActionPlanAnswer).where(
+                col(ActionPlanAnswer.body).contains(text, autoescape=True)
+            )
+        ).all()
+        for answer in answers:
+            answer.body = answer.body.replace(text, phrase)
+            session.add(answer)
+            changed.add(answer.id)
+    return len(changed)
+
+
+def redact(*, session: Session, texts: Sequence[str], phrase: str) -> None:
+    """Replace exact quotes of these words where a section's own text quotes them (drafts
+    and published) and in action plans' answers; not committed."""
+    for text in _searched(texts):
+        sections = session.exec(
+            select(MaterialSection).where(
+                or_(
+                    col(MaterialSection.body_markdown).contains(text, autoescape=True),
+                    col(MaterialSection.easy_read_text).contains(text, autoescape=True),
+                )
+            )
+        ).all()
+        for section in sections:
+            section.body_markdown = section.body_markdown.replace(text, phrase)
+            section.easy_read_text = section.easy_read_text.replace(text, phrase)
+            session.add(section)
+    redact_plans(session=session, texts=texts, phrase=phrase)
