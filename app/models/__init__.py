@@ -12,6 +12,7 @@ from app.models.action_plan import ActionPlan, ActionPlanAnswer, ActionPlanCitat
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, TableQuestion
 from app.models.evidence import Contribution, ContributionTheme, Media, Reaction, Theme
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
+from app.models.member_page import MemberLink
 from app.models.network import (
     Attendance,
     LocalGroup,
@@ -43,6 +44,7 @@ __all__ = [
     "Media",
     "Meeting",
     "Member",
+    "MemberLink",
     "MemberParticipant",
     "Network",
     "Participant",
