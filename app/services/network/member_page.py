@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.models.cafe import Cafe, CafeStatus
@@ -81,10 +82,14 @@ def open_link(*, session: Session, token: str, now: datetime) -> MemberLink | No
     member = session.get(Member, link.member_id)
     if member is None or not is_working(link, member):
         return None
-    link.last_used_at = now
-    session.add(link)
+    # A link is opened on a GET: end the read under way first, so the update begins a
+    # transaction of its own (on SQLite a read transaction cannot always become a write one).
     session.commit()
-    session.refresh(link)
+    session.execute(
+        update(MemberLink).where(col(MemberLink.id) == link.id).values(last_used_at=now)
+    )
+    session.commit()
+    link.last_used_at = now
     return link
 
 
