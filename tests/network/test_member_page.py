@@ -201,6 +201,17 @@ def test_a_stopped_or_replaced_link_answers_with_a_plain_page(
         assert r.status_code == 404 and "This link does not work" in r.text
 
 
+def test_a_member_signs_out_on_a_shared_device(
+    client: TestClient, api_headers: dict[str, str], net: Network
+) -> None:
+    path = _link(client, api_headers, net.alex["id"])
+    phone = _open(client, path)
+    r = phone.post("/me/sign-out", data={"csrf_token": csrf_of(phone, "/me")})
+    assert r.status_code == 404 and "Open your link first" in r.text
+    assert "Alexandra" not in phone.get("/me").text
+    assert _open(client, path).get("/me").status_code == 200  # the link itself still works
+
+
 def test_a_device_without_a_link_sees_no_members_page(client: TestClient) -> None:
     for path in ("/me", "/me/data", "/me/data.json", "/me/erase", "/me/calendar.ics"):
         r = client.get(path)

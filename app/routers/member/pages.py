@@ -46,7 +46,6 @@ def open_link(token: str, request: Request, session: SessionDep, now: NowDep) ->
     and sent on to their page, so the link leaves the address bar."""
     link = member_page_service.open_link(session=session, token=token, now=now)
     if link is None:
-        forget_member(request)
         return _no_access(request, stopped=True)
     remember_member(request, link)
     return see_other("/me")
@@ -189,6 +188,13 @@ def erase_me(
     )
     forget_member(request)
     return see_other("/me/bye")
+
+
+@router.post("/me/sign-out")
+def sign_out(request: Request) -> Response:
+    """Forget the member on this device (a shared phone); their link still works."""
+    forget_member(request)
+    return see_other("/me")
 
 
 @router.get("/me/bye")
