@@ -11,12 +11,13 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.network import LocalGroup, Meeting, Member, Network
-from tests.browser.conftest import People, check_accessibility, log_in
+from app.services.network import member_page as member_page_service
+from tests.browser.conftest import People, check_accessibility, check_fits_the_window, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -170,3 +171,35 @@ def test_the_members_page_works_without_javascript(
     phone.wait_for_url(re.compile(r"/me/bye$"))
     session.expire_all()
     assert session.get(Member, member_id) is None
+
+
+def test_the_members_pages_fit_a_small_screen(
+    people: People, facilitator: Facilitator, session: Session
+) -> None:
+    unbroken = "Wellbeing" * 8  # a "word" far wider than the window
+    member = _member(session, facilitator)
+    member.display_name = f"Alexandra {unbroken}"[:80]
+    member.accessibility_needs = f"{NEEDS}: {unbroken}"
+    session.add(member)
+    meeting = session.exec(select(Meeting)).one()
+    meeting.directions = f"See https://example.org/{unbroken}/a/very/long/path"
+    session.add(meeting)
+    session.commit()
+    _, token = member_page_service.issue_link(session=session, member=member, now=utcnow())
+    phone = people.small_screen("Alexandra")
+    phone.goto(f"/m/{token}")
+    phone.wait_for_url(re.compile(r"/me$"))
+    for path, label in (
+        ("/me", "the member's page"),
+        ("/me/data", "the member's data page"),
+        ("/me/erase", "the member's delete page"),
+    ):
+        phone.goto(path)
+        expect(phone.locator("main")).to_be_visible()
+        check_fits_the_window(phone, f"{label} at 320 px")
+    laptop = people.small_screen("lead")
+    log_in(laptop, facilitator.email)
+    laptop.goto(f"/networks/members/{member.id}")
+    laptop.get_by_role("button", name="Make a new link and print the letter").click()
+    expect(laptop.locator(".letter .qr svg")).to_be_visible()
+    check_fits_the_window(laptop, "the member's letter at 320 px")
