@@ -316,10 +316,17 @@ def test_the_member_joins_a_live_cafe_from_their_page(
     phone = _open(client, _link(client, api_headers, net.alex["id"]))
     assert "Join Summer meeting" not in phone.get("/me").text
     cafe = _api(client, api_headers, "POST", f"/api/v1/networks/meetings/{net.meeting_id}/cafe")
+    # Made ten days ahead, the café is not offered yet; once it runs, it is.
+    assert "Join Summer meeting" not in phone.get("/me").text
+    _api(client, api_headers, "POST", f"/api/v1/cafes/{cafe['id']}/rounds/next")
     html = phone.get("/me").text
     assert "Join Summer meeting" in html and "?invite=" in html
     _api(client, api_headers, "POST", f"/api/v1/cafes/{cafe['id']}/close")
     assert "Join Summer meeting" not in phone.get("/me").text
+    # A café made for a meeting starting within the hour is offered before it runs.
+    soon = _meeting(client, api_headers, net.group_id, "Drop-in", 0)
+    _api(client, api_headers, "POST", f"/api/v1/networks/meetings/{soon}/cafe")
+    assert "Join Drop-in" in phone.get("/me").text
 
 
 def test_the_lead_prints_a_letter_and_sees_when_the_link_was_last_used(

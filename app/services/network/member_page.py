@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import update
@@ -33,6 +33,9 @@ BY_MEMBER = "the member, from their page"
 # How much of the token's hash the member's cookie carries: the cookie is signed, so this
 # only ties it to one link (a new link then signs every device out).
 COOKIE_CHECK = 16
+# A café made ahead of its meeting opens for joining this long before the meeting starts
+# (a café already running is open whatever the time).
+JOIN_EARLY = timedelta(hours=1)
 
 
 def hash_token(token: str) -> str:
@@ -135,6 +138,14 @@ class MemberHome:
     attended: list[Meeting] = field(default_factory=list)
 
 
+def _open_now(cafe: Cafe, meeting: Meeting, now: datetime) -> bool:
+    if cafe.status == CafeStatus.RUNNING:
+        return True
+    return (
+        cafe.status == CafeStatus.DRAFT and meeting.starts_at - JOIN_EARLY <= now <= meeting.ends_at
+    )
+
+
 def member_home(
     *, session: Session, member: Member, now: datetime, base_url: str, secret: str
 ) -> MemberHome:
@@ -162,7 +173,7 @@ def member_home(
             ),
         )
         for m in meetings
-        if m.cafe_id in cafes and cafes[m.cafe_id].status != CafeStatus.CLOSED
+        if m.cafe_id in cafes and _open_now(cafes[m.cafe_id], m, now)
     ]
     came = set(
         session.exec(
