@@ -195,10 +195,25 @@ def test_a_stopped_or_replaced_link_answers_with_a_plain_page(
     gone = phone.get("/me")
     assert gone.status_code == 404 and "Open your link first" in gone.text
     assert "Alexandra" not in gone.text
+    # A link made after the stop works again.
+    assert _open(client, _link(client, api_headers, net.alex["id"])).get("/me").status_code == 200
     # Made-up tokens, long and short, get the same plain page.
     for made_up in ("x" * 43, "short", "a" * 300):
         r = _device(client).get(f"/m/{made_up}")
         assert r.status_code == 404 and "This link does not work" in r.text
+
+
+def test_only_sections_with_something_to_say_are_shown(
+    client: TestClient, api_headers: dict[str, str], net: Network
+) -> None:
+    """Cyd's group has one meeting coming and none past; nothing runs as a café."""
+    html = _open(client, _link(client, api_headers, net.far["id"])).get("/me").text
+    assert "Your next meeting" in html and "Southern secret meeting" in html
+    assert "What you told us you need" not in html  # Cyd told us of no needs
+    assert "How to get there" not in html and "What to bring" not in html
+    for heading in ("Meetings you came to", "On now"):
+        assert heading not in html
+    assert "Using what you say" in html and "See everything we hold about you" in html
 
 
 def test_a_member_signs_out_on_a_shared_device(
