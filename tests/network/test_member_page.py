@@ -24,6 +24,7 @@ from app.models.base import utcnow
 from app.models.member_page import MemberLink
 from app.models.network import Member
 from app.models.privacy import ErasureLog
+from app.services.network import member_page as member_page_service
 from app.services.network.member_page import BY_MEMBER
 from app.services.privacy import retention
 from tests.conftest import csrf_of
@@ -415,3 +416,31 @@ def test_the_link_goes_with_the_network_past_its_keep_for_date(
     )
     session.expire_all()
     assert session.exec(select(MemberLink)).all() == []
+
+
+def test_two_links_made_at_once_leave_one_working_link(
+    client: TestClient,
+    api_headers: dict[str, str],
+    session: Session,
+    net: Network,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A double click on "Make a link": the second request finds no link, as the first had
+    not committed yet, and its insert meets the first one's row."""
+    first = _link(client, api_headers, net.alex["id"])
+    real = member_page_service.link_of
+    calls: list[int] = []
+
+    def not_yet(**kw: Any) -> MemberLink | None:
+        calls.append(1)
+        return None if len(calls) == 1 else real(**kw)
+
+    monkeypatch.setattr(member_page_service, "link_of", not_yet)
+    member = session.get(Member, net.alex["id"])
+    assert member is not None
+    _, token = member_page_service.issue_link(session=session, member=member, now=utcnow())
+    assert len(calls) == 2
+    links = session.exec(select(MemberLink)).all()
+    assert [link.token_hash for link in links] == [hashlib.sha256(token.encode()).hexdigest()]
+    assert _device(client).get(first).status_code == 404
+    assert _open(client, f"/m/{token}").get("/me").status_code == 200

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.models.cafe import Cafe, CafeStatus
@@ -56,19 +57,28 @@ def is_working(link: MemberLink, member: Member) -> bool:
     return link.version == member.invite_version
 
 
-def issue_link(*, session: Session, member: Member, now: datetime) -> tuple[MemberLink, str]:
-    """A new personal link for the member; the old one, if any, stops working at once.
-    Returns the row and the token, which is not kept: show it once."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    link = link_of(session=session, member=member)
-    if link is None:
-        link = MemberLink(member_id=member.id, token_hash="")
+def _store_link(session: Session, member: Member, token: str, now: datetime) -> MemberLink:
+    link = link_of(session=session, member=member) or MemberLink(member_id=member.id, token_hash="")
     link.token_hash = hash_token(token)
     link.version = member.invite_version
     link.created_at = now
     link.last_used_at = None
     session.add(link)
     session.commit()
+    return link
+
+
+def issue_link(*, session: Session, member: Member, now: datetime) -> tuple[MemberLink, str]:
+    """A new personal link for the member; the old one, if any, stops working at once.
+    Returns the row and the token, which is not kept: show it once."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    try:
+        link = _store_link(session, member, token, now)
+    except IntegrityError:
+        # Another request made the member's first link at the same moment (a double
+        # click): replace that one instead.
+        session.rollback()
+        link = _store_link(session, member, token, now)
     session.refresh(link)
     return link, token
 
