@@ -156,10 +156,11 @@ _PROCESS_ID = secrets.token_hex(3)
 
 
 # Paths that carry a secret in themselves: a join code (whoever has it can join the café and
-# read its board), a password reset token, a role invite, a calendar feed's token. The log
-# keeps the shape.
+# read its board), a password reset token, a role invite, a calendar feed's token, a
+# member's personal link. The log keeps the shape.
 _SECRET_PATHS = (
     (re.compile(r"^/j/[^/]+"), "/j/…"),
+    (re.compile(r"^/m/.*"), "/m/…"),
     (re.compile(r"^/p/[^/]+"), "/p/…"),
     (re.compile(r"^/reset/.*"), "/reset/…"),
     (re.compile(r"^/r/.*"), "/r/…"),

@@ -245,7 +245,13 @@ class MeetingForm(TypedForm):
         v = self.values
         starts, ends = meeting_span(v["date"], v["start_time"], v["end_time"], label="meeting")
         built: M = build(
-            model, title=v["title"].strip(), starts_at=starts, ends_at=ends, location=v["location"]
+            model,
+            title=v["title"].strip(),
+            starts_at=starts,
+            ends_at=ends,
+            location=v["location"],
+            directions=v["directions"],
+            bring=v["bring"],
         )
         return built
 
@@ -256,6 +262,8 @@ async def meeting_form(
     start_time: Annotated[str, Form(max_length=10)] = "",
     end_time: Annotated[str, Form(max_length=10)] = "",
     location: Annotated[str, Form(max_length=1000)] = "",
+    directions: Annotated[str, Form(max_length=4000)] = "",
+    bring: Annotated[str, Form(max_length=4000)] = "",
 ) -> MeetingForm:
     # Before any other name is bound, locals() is exactly the form's fields.
     return MeetingForm(locals())

@@ -13,6 +13,7 @@ from app.models.audit import AuditEntry
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, SeatPlan, TableQuestion
 from app.models.evidence import Contribution, ContributionTheme, Media, Reaction, Theme
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
+from app.models.member_page import MemberLink
 from app.models.network import (
     Attendance,
     LocalGroup,
@@ -47,6 +48,7 @@ __all__ = [
     "Media",
     "Meeting",
     "Member",
+    "MemberLink",
     "MemberParticipant",
     "Network",
     "Participant",

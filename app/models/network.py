@@ -82,6 +82,10 @@ class MeetingBase(SQLModel):
     starts_at: AwareDatetime = Field(sa_type=UTCDateTime)
     ends_at: AwareDatetime = Field(sa_type=UTCDateTime)
     location: str = Field(default="", max_length=300)
+    directions: str = Field(
+        default="", max_length=1000, description="How to get there, for the members' page."
+    )
+    bring: str = Field(default="", max_length=1000, description="What to bring, in plain words.")
 
 
 class Meeting(MeetingBase, table=True):
@@ -234,6 +238,8 @@ class MeetingUpdate(SQLModel):
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
     location: str | None = Field(default=None, max_length=300)
+    directions: str | None = Field(default=None, max_length=1000)
+    bring: str | None = Field(default=None, max_length=1000)
 
 
 class MeetingPublic(SQLModel):
@@ -244,6 +250,8 @@ class MeetingPublic(SQLModel):
     starts_at: datetime
     ends_at: datetime
     location: str
+    directions: str
+    bring: str
     cafe_id: int | None
     created_at: datetime
 

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.audit import AuditEntryPublic
 from app.models.base import UTCDateTime, utcnow
+from app.models.member_page import MemberLinkHeld
 
 # Who erased, when not a facilitator: the hourly job and `python -m app purge`.
 RETENTION_JOB = "retention job"
@@ -193,6 +194,9 @@ class MemberData(SQLModel):
     consent_note: str
     created_at: datetime
     invite_version: int = Field(description="Invite links of an older version no longer work.")
+    personal_link: MemberLinkHeld | None = Field(
+        default=None, description="Their link to their own page: when made and last used."
+    )
     attendance: list[AttendanceHeld]
     cafes: list[ParticipantData]
     erase_on: datetime = Field(description="When the network's keep-for period ends.")

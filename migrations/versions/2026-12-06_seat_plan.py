@@ -6,7 +6,7 @@ key naming the room it was planned for, so that another worker, or the app after
 seats the next round as the plan says instead of planning afresh from the middle of it.
 
 Revision ID: 0012_seat_plan
-Revises: 0009_audit
+Revises: 0010_member_page
 Create Date: 2026-12-06 15:50:35.724889
 """
 
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0012_seat_plan"
-down_revision: str | None = "0009_audit"
+down_revision: str | None = "0010_member_page"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -319,7 +319,8 @@ def delete_member(
 
 @router.post("/members/{member_id:int}/revoke-invites", responses=ERRORS)
 def revoke_invites(member: WriteCoordinatedMember, session: SessionDep) -> MemberPublic:
-    """Make every invite link already sent to this member stop working."""
+    """Make every invite link already sent to this member stop working, and their personal
+    link to their own page."""
     invite_service.revoke_invites(session=session, member=member)
     return _members_public([member])[0]
 

@@ -92,6 +92,8 @@ def _meeting_page(lead: Lead, meeting: Meeting, *, saved: bool = False, **shown:
             "start_time": f"{begins:%H:%M}",
             "end_time": f"{ends:%H:%M}",
             "location": meeting.location,
+            "directions": meeting.directions,
+            "bring": meeting.bring,
         },
         "saved": saved,
     }

@@ -19,6 +19,7 @@ from app.models.network import Member, MemberUpdate
 from app.services import audit
 from app.services.errors import DomainError
 from app.services.network import invites as invite_service
+from app.services.network import member_page as member_page_service
 from app.services.network import members as member_service
 from app.services.network import networks as network_service
 from app.services.privacy import erasure
@@ -37,6 +38,8 @@ def _member_page(
         "group": group,
         "member": member,
         "erases": erasure.preview_member(session=lead.session, member=member),
+        "link": member_page_service.link_of(session=lead.session, member=member),
+        "link_works": member_page_service.is_working,
     }
     # The form shows what is stored until a refused post shows what was typed.
     return lead.page("network/member.html", context, values=values or member.model_dump(), **shown)
@@ -96,6 +99,6 @@ def delete_member(
 
 @router.post("/members/{member_id:int}/revoke-invites")
 def revoke_invites(session: SessionDep, member: CoordinatedMember) -> Response:
-    """Stop every invite link already sent to this member."""
+    """Stop every invite link already sent to this member, and their personal page link."""
     invite_service.revoke_invites(session=session, member=member)
     return see_other(f"/networks/members/{member.id}")

@@ -185,6 +185,8 @@ def create_meeting(*, session: Session, group: LocalGroup, data: MeetingCreate) 
         starts_at=data.starts_at,
         ends_at=data.ends_at,
         location=data.location.strip(),
+        directions=data.directions.strip(),
+        bring=data.bring.strip(),
     )
     session.add(meeting)
     _renumber(session, group)
@@ -207,6 +209,10 @@ def update_meeting(*, session: Session, meeting: Meeting, data: MeetingUpdate) -
         meeting.title = required_text(data.title, label="meeting a title")
     if data.location is not None:
         meeting.location = data.location.strip()
+    if data.directions is not None:
+        meeting.directions = data.directions.strip()
+    if data.bring is not None:
+        meeting.bring = data.bring.strip()
     session.add(meeting)
     _renumber(session, group_of(session=session, item=meeting))
     session.commit()

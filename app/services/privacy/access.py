@@ -11,6 +11,7 @@ from app.models.audit import AuditAction, AuditEntryPublic, SubjectKind
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat
 from app.models.evidence import Contribution, Media, Reaction
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
+from app.models.member_page import MemberLink, MemberLinkHeld
 from app.models.network import (
     Attendance,
     LocalGroup,
@@ -166,8 +167,16 @@ def member_data(*, session: Session, member: Member, default_days: int) -> Membe
         .where(MemberParticipant.member_id == member.id)
         .order_by(col(Participant.id))
     ).all()
+    link = session.exec(select(MemberLink).where(MemberLink.member_id == member.id)).first()
     return MemberData(
         **member.model_dump(),
+        personal_link=None
+        if link is None
+        else MemberLinkHeld(
+            created_at=link.created_at,
+            last_used_at=link.last_used_at,
+            working=link.version == member.invite_version,
+        ),
         network_id=network.id,
         network_title=network.title,
         group_name=group.name,

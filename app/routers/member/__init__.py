@@ -1,0 +1,1 @@
+"""A network member's own pages, opened from their personal link."""
