@@ -133,8 +133,8 @@ def postgres_cpu(pids: list[int]) -> float:
 
 async def database_work(api: httpx.AsyncClient) -> Counter[str]:
     """What the server has sent its database so far (`bench/_counted.py`): statements,
-    transactions begun (on PostgreSQL a BEGIN and its end, two round trips more) and
-    connections taken from the pool (with `pool_pre_ping`, a round trip each)."""
+    transactions begun (on PostgreSQL a BEGIN and its end, two round trips more),
+    connections taken from the pool and how many of those were checked first ("pings")."""
     r = await api.get(COUNTS_PATH)
     assert r.status_code == 200, r.text
     return Counter(r.json())
@@ -242,7 +242,9 @@ def report(
             f"database work a join (the three requests and the socket): "
             f"{each.get('statements', 0):.1f} statements, "
             f"{each.get('transactions', 0):.1f} transactions begun, "
-            f"{each.get('checkouts', 0):.1f} connections taken from the pool"
+            f"{each.get('checkouts', 0):.1f} connections taken from the pool, "
+            f"{each.get('pings', 0):.1f} of them checked first (a round trip each); "
+            f"{each.get('thread_hops', 0):.1f} hops to a worker thread"
         )
     log = server.log_path.read_text(errors="replace").splitlines()
     bad = [line for line in log if any(w in line for w in ("ERROR", "Traceback"))]
