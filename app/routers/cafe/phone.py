@@ -20,7 +20,7 @@ from app.live.announce import AnnounceDep, Announcer
 from app.live.forecasts import plan_ahead
 from app.live.fragments import board_context, new_page_id
 from app.live.hub import CafeEvent
-from app.live.reads import nearby
+from app.live.reads import nearby, page_session
 from app.live.writer import sqlite_writer
 from app.models.cafe import Cafe, CafeStatus, Participant
 from app.services.cafe import participants as participant_service
@@ -208,12 +208,15 @@ def _me(request: Request, session: SessionDep, cafe: Cafe) -> Participant | Redi
 
 
 @router.get("/p/{code}")
-async def participant_page(
-    request: Request, cafe: CafeByCode, session: SessionDep, now: NowDep
-) -> Response:
+async def participant_page(request: Request, cafe: CafeByCode, now: NowDep) -> Response:
     """Every phone's first page after joining: drawn where it costs least (`nearby`)."""
-    draw = functools.partial(_participant_page, request, cafe, session, now)
+    draw = functools.partial(_read_participant_page, request, cafe, now)
     return await nearby(request.app.state.db, draw)
+
+
+def _read_participant_page(request: Request, cafe: Cafe, now: datetime) -> Response:
+    with page_session(request.app.state.db) as session:
+        return _participant_page(request, cafe, session, now)
 
 
 def _participant_page(request: Request, cafe: Cafe, session: Session, now: datetime) -> Response:
