@@ -6,9 +6,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar, cast
 
 from anyio import to_thread
 from fastapi import (
@@ -34,6 +35,8 @@ from app.services.cafe import seating as seating_service
 from app.services.errors import Forbidden, NotFound
 
 JOIN_BUCKET = "join-code"
+
+T = TypeVar("T")
 
 
 def remember(request: Request, cafe: Cafe, person: Participant) -> None:
@@ -129,13 +132,57 @@ async def cafe_from_code(
         db, functools.partial(_read_code, code, request, db, settings, now)
     )
     if cafe is None:
-        count = functools.partial(_count_unknown, request, db, settings, now)
-        await to_thread.run_sync(count)
-        raise NotFound(
-            "We could not find a café with that code. Check the code on the big "
-            "screen and try again."
-        )
+        raise await _unknown_code(request, db, settings, now)
     return cafe
+
+
+async def with_cafe(
+    code: str,
+    request: Request,
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    then: Callable[[Cafe], T],
+    *,
+    writes: bool = False,
+) -> T:
+    """`then(cafe)` for the café behind `code`, found as `cafe_from_code` finds it (unknown
+    codes counted, the same 404), with one hop to a worker thread for both, not one each.
+
+    For the requests of a room joining at once (the join page, the join form, the phone's
+    page): off SQLite, the lookup and `then` run in one worker thread (the hand-overs to
+    worker threads were a fifth of the server's CPU at the join burst on PostgreSQL,
+    bench/joins.py). On SQLite the lookup runs on the loop as ever, and so does `then`
+    unless it `writes` (a writer may wait for the lock: a worker thread then)."""
+
+    def find() -> Cafe | None:
+        cafe, _person = _read_code(code, request, db, settings, now)
+        return cafe
+
+    if db.local and writes:
+        cafe = find()
+        if cafe is None:
+            raise await _unknown_code(request, db, settings, now)
+        return await to_thread.run_sync(then, cafe)
+
+    def find_then() -> tuple[Cafe | None, T | None]:
+        cafe = find()
+        return (None, None) if cafe is None else (cafe, then(cafe))
+
+    found, result = await nearby(db, find_then)
+    if found is None:
+        raise await _unknown_code(request, db, settings, now)
+    return cast(T, result)
+
+
+async def _unknown_code(
+    request: Request, db: Database, settings: Settings, now: datetime
+) -> NotFound:
+    """Count an unknown code (in a worker thread: a write) and say so."""
+    await to_thread.run_sync(functools.partial(_count_unknown, request, db, settings, now))
+    return NotFound(
+        "We could not find a café with that code. Check the code on the big screen and try again."
+    )
 
 
 def _read_code(
