@@ -65,13 +65,18 @@ request has one) after that many seconds.
 """
 
 
+def _database(settings: Settings) -> Database:
+    """The app's database: PostgreSQL's pooled connections are checked before use only after
+    sitting idle (app/live/pool.py), not at every use."""
+    return Database(
+        settings.database_url, busy_ms=settings.lock_timeout_ms, pool_check=ping_when_idle
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level, format="%(message)s")
-    # PostgreSQL's pooled connections are checked only after sitting idle (app/live/pool.py).
-    db = Database(
-        settings.database_url, busy_ms=settings.lock_timeout_ms, pool_check=ping_when_idle
-    )
+    db = _database(settings)
     configure_rendering(reload=settings.mode == "local")
 
     @asynccontextmanager
