@@ -10,7 +10,7 @@ from typing import Annotated, NamedTuple, Protocol
 from pydantic import StrictBool, StringConstraints, model_validator
 from sqlalchemy import Column, String, UniqueConstraint, event, inspect, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import UOWTransaction
+from sqlalchemy.orm import SessionTransaction, UOWTransaction
 from sqlmodel import Field, SQLModel, col
 
 from app.models.base import RowRef, UTCDateTime, utcnow
@@ -294,10 +294,12 @@ def _move_versions_on_at_commit(session: OrmSession) -> None:
         )
 
 
-@event.listens_for(OrmSession, "after_rollback")
-def _forget_versions_at_rollback(session: OrmSession) -> None:
-    """Rolled back: what was written is gone, so is the reason to move the café on."""
-    session.info.pop(_AT_COMMIT, None)
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_versions_at_the_end(session: OrmSession, transaction: SessionTransaction) -> None:
+    """Rolled back or closed without a commit: what was written is gone, and so is the
+    reason to move the café on (a savepoint's end leaves them to the transaction around it)."""
+    if transaction.parent is None:
+        session.info.pop(_AT_COMMIT, None)
 
 
 # --- API schemas -------------------------------------------------------------------------
