@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from anyio import to_thread
@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 TxMode = Literal["write", "read", "statement"]
+PoolCheck = Callable[[Engine], None]
 
 
 log = logging.getLogger("tablecloth.db")
@@ -31,13 +32,16 @@ def make_engine(
     tx: TxMode | None = None,
     busy_ms: int = BUSY_MS,
     checkpoints: bool = True,
+    pool_check: PoolCheck | None = None,
 ) -> Engine:
     """An engine for `url`. On SQLite, `tx` picks how transactions begin: "write" takes the
     write lock up front, "read" defers it, "statement" runs each statement on its own (for
     scripts and tests that mix their own writes with the app's); `busy_ms` is how long a
     writer waits for the lock (0: fail at once with "database is locked"; on PostgreSQL its
     `lock_timeout`, 0 there waiting for good); `checkpoints`
-    False: a commit never copies the log into the database file (`Database.checkpoint`)."""
+    False: a commit never copies the log into the database file (`Database.checkpoint`);
+    `pool_check`, on PostgreSQL: installs how a pooled connection is checked before use
+    (the app's: `app.live.pool.ping_when_idle`); None: `pool_pre_ping`, at every use."""
     mode: TxMode = tx or ("read" if read_only else "write")
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -57,7 +61,7 @@ def make_engine(
             event.listen(engine, "begin", _sqlite_begin_read if mode == "read" else _sqlite_begin)
         return engine
     if url.startswith("postgresql"):
-        return create_engine(
+        engine = create_engine(
             url,
             connect_args={"options": f"-c lock_timeout={int(busy_ms)}"},
             # Kept open: as many as requests run at once (TABLECLOTH_REQUESTS_IN_FLIGHT, 24)
@@ -65,8 +69,11 @@ def make_engine(
             # for most requests (a new server process each time, on the same CPUs).
             pool_size=32,
             max_overflow=8,
-            pool_pre_ping=True,
+            pool_pre_ping=pool_check is None,
         )
+        if pool_check is not None:
+            pool_check(engine)
+        return engine
     return create_engine(url, poolclass=NullPool)
 
 
@@ -98,10 +105,12 @@ def _sqlite_begin_read(conn: Any) -> None:
 class Database:
     """Holds the engine for one app instance (tests build several)."""
 
-    def __init__(self, url: str, *, busy_ms: int = BUSY_MS) -> None:
+    def __init__(
+        self, url: str, *, busy_ms: int = BUSY_MS, pool_check: PoolCheck | None = None
+    ) -> None:
         self.url = url
         self.busy_ms = busy_ms  # how long a writer waits for a lock
-        self.engine = make_engine(url, busy_ms=busy_ms)
+        self.engine = make_engine(url, busy_ms=busy_ms, pool_check=pool_check)
         # Reads (GET requests, live views) use a second engine on SQLite whose transactions
         # do not take the write lock, so readers never queue behind writers.
         self.read_engine = (

@@ -33,6 +33,7 @@ from app.live.admission import Admission
 from app.live.announce import Jobs
 from app.live.collector import tune_gc
 from app.live.hub import create_hub
+from app.live.pool import ping_when_idle
 from app.live.state import StateCache
 from app.migrate import is_current, upgrade
 from app.routers import ROUTERS
@@ -64,10 +65,18 @@ request has one) after that many seconds.
 """
 
 
+def _database(settings: Settings) -> Database:
+    """The app's database: PostgreSQL's pooled connections are checked before use only after
+    sitting idle (app/live/pool.py), not at every use."""
+    return Database(
+        settings.database_url, busy_ms=settings.lock_timeout_ms, pool_check=ping_when_idle
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level, format="%(message)s")
-    db = Database(settings.database_url, busy_ms=settings.lock_timeout_ms)
+    db = _database(settings)
     configure_rendering(reload=settings.mode == "local")
 
     @asynccontextmanager

@@ -35,11 +35,11 @@ PASSWORD = "bench-facilitator-password"
 TABLE_SIZE = 8
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int, *, children: bool = True) -> float:
     """User + system CPU time so far of a process and its children that are still running
     (the uvicorn workers when there are several), from Linux /proc."""
     total = 0.0
-    for one in [pid, *_children(pid)]:
+    for one in [pid, *(_children(pid) if children else [])]:
         try:
             fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
@@ -133,6 +133,29 @@ def prepare_database(url: str) -> None:
         except Conflict:
             pass  # a database kept from an earlier run (PostgreSQL): the account is there
     engine.dispose()
+
+
+async def bench_cafe(
+    api: httpx.AsyncClient, *, title: str, phones: int, rounds: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Sign `api` in as the benchmark's facilitator (its bearer token kept on the client) and
+    make a café with tables for `phones` people (8 a table, at most 200 tables); the café as
+    the API answers it."""
+    r = await api.post("/api/v1/auth/token", data={"username": EMAIL, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    api.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+    r = await api.post(
+        "/api/v1/cafes",
+        json={
+            "title": title,
+            "table_count": min(200, math.ceil(phones / TABLE_SIZE)),
+            "table_capacity": max(TABLE_SIZE, math.ceil(phones / 200)),
+            "rounds": rounds,
+        },
+    )
+    assert r.status_code == 201, r.text
+    cafe: dict[str, Any] = r.json()
+    return cafe
 
 
 async def join_phone(client: httpx.AsyncClient, code: str, name: str) -> tuple[str, str]:

@@ -44,8 +44,8 @@ import httpx2 as httpx  # noqa: E402
 from _phones import (  # noqa: E402
     EMAIL,
     PASSWORD,
-    TABLE_SIZE,
     Steal,
+    bench_cafe,
     cpu_seconds,
     gather_limited,
     join_all,
@@ -526,19 +526,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     profiler = None
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=120) as api:
-            r = await api.post("/api/v1/auth/token", data={"username": EMAIL, "password": PASSWORD})
-            api.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-            r = await api.post(
-                "/api/v1/cafes",
-                json={
-                    "title": "Contribution benchmark",
-                    "table_count": min(200, math.ceil(args.phones / TABLE_SIZE)),
-                    "table_capacity": max(TABLE_SIZE, math.ceil(args.phones / 200)),
-                    "rounds": [{"question": "What would help?", "minutes": 30}],
-                },
+            cafe = await bench_cafe(
+                api,
+                title="Contribution benchmark",
+                phones=args.phones,
+                rounds=[{"question": "What would help?", "minutes": 30}],
             )
-            assert r.status_code == 201, r.text
-            cafe = r.json()
 
             began = time.perf_counter()
             joined = await join_all(server.url, cafe["code"], args.phones, args.join_concurrency)

@@ -39,10 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 import httpx2 as httpx  # noqa: E402
 from _phones import (  # noqa: E402
-    EMAIL,
-    PASSWORD,
-    TABLE_SIZE,
     Steal,
+    bench_cafe,
     cpu_seconds,
     gather_limited,
     join_all,
@@ -284,22 +282,14 @@ async def bench_ours(args: argparse.Namespace, workdir: Path) -> tuple[list[Run]
     profiler: subprocess.Popen[bytes] | None = None
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=120) as api:
-            r = await api.post("/api/v1/auth/token", data={"username": EMAIL, "password": PASSWORD})
-            api.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-            r = await api.post(
-                "/api/v1/cafes",
-                json={
-                    "title": "Fan-out benchmark",
-                    "table_count": min(200, math.ceil(args.phones / TABLE_SIZE)),
-                    "table_capacity": max(TABLE_SIZE, math.ceil(args.phones / 200)),
-                    "rounds": [
-                        {"question": f"Question {n}?", "minutes": 10}
-                        for n in range(1, args.rounds + 1)
-                    ],
-                },
+            cafe = await bench_cafe(
+                api,
+                title="Fan-out benchmark",
+                phones=args.phones,
+                rounds=[
+                    {"question": f"Question {n}?", "minutes": 10} for n in range(1, args.rounds + 1)
+                ],
             )
-            assert r.status_code == 201, r.text
-            cafe = r.json()
 
             start = time.perf_counter()
             joined = await join_all(server.url, cafe["code"], args.phones, args.join_concurrency)

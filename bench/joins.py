@@ -32,11 +32,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import httpx2 as httpx  # noqa: E402
+from _counted import PATH as COUNTS_PATH  # noqa: E402
 from _phones import (  # noqa: E402
-    EMAIL,
-    PASSWORD,
-    TABLE_SIZE,
     Steal,
+    bench_cafe,
     cpu_seconds,
     load,
     percentile,
@@ -46,6 +45,7 @@ from _phones import (  # noqa: E402
     start_server,
     stop_profiler,
 )
+from sqlalchemy.pool import NullPool  # noqa: E402
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
 from app.security import SESSION_COOKIE  # noqa: E402
@@ -107,12 +107,54 @@ async def join_one(base_url: str, code: str, cafe_id: int, join: Join, sockets: 
             join.error = f"websocket {type(exc).__name__}"
 
 
+def postgres_backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the benchmark's database now (one per pooled
+    connection): their CPU is the database's share of a join. None off PostgreSQL."""
+    if not url.startswith("postgresql"):
+        return []
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        found = [int(pid) for pid in pids]
+    engine.dispose()
+    return found
+
+
+def postgres_cpu(pids: list[int]) -> float:
+    return sum(cpu_seconds(pid, children=False) for pid in pids)
+
+
+async def database_work(api: httpx.AsyncClient) -> Counter[str]:
+    """What the server has sent its database so far (`bench/_counted.py`): statements,
+    transactions begun (on PostgreSQL a BEGIN and its end, two round trips more),
+    connections taken from the pool and how many of those were checked first ("pings")."""
+    r = await api.get(COUNTS_PATH)
+    assert r.status_code == 200, r.text
+    return Counter(r.json())
+
+
 async def run(args: argparse.Namespace, workdir: Path) -> bool:
     url = args.database or f"sqlite:///{workdir / 'joins.db'}"
     prepare_database(url)
     hub = "memory://" if args.workers == 1 else args.redis
+    # One worker: its database work is counted (bench/_counted.py); with several, each
+    # would answer only its own counts.
+    counted = args.workers == 1
     server = start_server(
-        LiveServer(database_url=url, log_dir=workdir, workers=args.workers, broadcast_url=hub)
+        LiveServer(
+            database_url=url,
+            log_dir=workdir,
+            workers=args.workers,
+            broadcast_url=hub,
+            factory="bench._counted:create_app" if counted else "app.main:create_app",
+        )
     )
     assert server.process is not None
     pid = server.process.pid
@@ -120,19 +162,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
     joins = [Join(f"Phone {n:04d}") for n in range(1, args.phones + 1)]
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as api:
-            r = await api.post("/api/v1/auth/token", data={"username": EMAIL, "password": PASSWORD})
-            api.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-            r = await api.post(
-                "/api/v1/cafes",
-                json={
-                    "title": "Join benchmark",
-                    "table_count": min(200, math.ceil(args.phones / TABLE_SIZE)),
-                    "table_capacity": max(TABLE_SIZE, math.ceil(args.phones / 200)),
-                    "rounds": [{"question": "What would help?", "minutes": 30}],
-                },
+            cafe = await bench_cafe(
+                api,
+                title="Join benchmark",
+                phones=args.phones,
+                rounds=[{"question": "What would help?", "minutes": 30}],
             )
-            assert r.status_code == 201, r.text
-            cafe = r.json()
             gate = asyncio.Semaphore(args.concurrency)
 
             async def one(join: Join) -> None:
@@ -141,6 +176,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
 
             print(f"{args.phones} phones join, {args.concurrency} in flight; load {load()}")
             profiler = start_profiler(args.profile, pid, gil=True) if args.profile else None
+            work0 = await database_work(api) if counted else Counter()
+            backends0 = postgres_backends(url)
+            pg0 = postgres_cpu(backends0)
             cpu0, wall0, steal = cpu_seconds(pid), time.perf_counter(), Steal()
             mine0 = time.process_time()
             await asyncio.gather(*(one(j) for j in joins))
@@ -148,6 +186,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
             stop_profiler(profiler, args.profile)
             wall, cpu = time.perf_counter() - wall0, cpu_seconds(pid) - cpu0
             stolen = steal.share()
+            args.work = (await database_work(api) - work0) if counted else Counter()
+            # Backends started during the burst count from 0; those there before, from then.
+            args.pg_cpu = postgres_cpu(postgres_backends(url)) - pg0
             try:
                 r = await api.get(f"/api/v1/cafes/{cafe['id']}/participants")
                 stored = len(r.json()) if r.status_code == 200 else -1
@@ -190,6 +231,21 @@ def report(
         f"participants stored {stored}; load average {load()}; "
         f"the hypervisor took {stolen:.0%}"
     )
+    if args.pg_cpu:
+        print(
+            f"PostgreSQL's server processes: {args.pg_cpu:.1f} s of CPU "
+            f"({args.pg_cpu / max(1, len(done)) * 1000:.1f} ms a join)"
+        )
+    if args.work:
+        each = {k: v / max(1, len(joins)) for k, v in args.work.items()}
+        print(
+            f"database work a join (the three requests and the socket): "
+            f"{each.get('statements', 0):.1f} statements, "
+            f"{each.get('transactions', 0):.1f} transactions begun, "
+            f"{each.get('checkouts', 0):.1f} connections taken from the pool, "
+            f"{each.get('pings', 0):.1f} of them checked first (a round trip each); "
+            f"{each.get('thread_hops', 0):.1f} hops to a worker thread"
+        )
     log = server.log_path.read_text(errors="replace").splitlines()
     bad = [line for line in log if any(w in line for w in ("ERROR", "Traceback"))]
     if bad:

@@ -39,6 +39,7 @@ class LiveServer:
         port: int | None = None,
         base_url: str | None = None,
         extra_env: dict[str, str] | None = None,
+        factory: str = "app.main:create_app",
     ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -55,6 +56,7 @@ class LiveServer:
             **(extra_env or {}),
         }
         self.workers = workers
+        self.factory = factory  # the app uvicorn serves (bench/_counted.py counts statements)
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LiveServer:
@@ -64,7 +66,7 @@ class LiveServer:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "app.main:create_app",
+                self.factory,
                 "--factory",
                 "--loop",
                 "app.serving:new_event_loop",

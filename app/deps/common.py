@@ -50,13 +50,15 @@ async def get_session(
     `def` dependency costs two hops to the thread pool and back, in and out, on every
     request: at the join burst the hand-overs to worker threads were a sixth of the
     server's CPU (bench/joins.py). Closing gives its connection back: on SQLite, on the loop
-    (a rollback of a local file, microseconds); elsewhere over the network, in a thread."""
+    (a rollback of a local file, microseconds); elsewhere over the network, in a thread,
+    unless no transaction is open (the session was never used, or its work is committed):
+    then closing sends nothing and is done here."""
     session = Session(db.read_engine if request.method in SAFE_METHODS else db.engine)
     session.expire_on_commit = False
     try:
         yield session
     finally:
-        if db.local:
+        if db.local or not session.in_transaction():
             session.close()
         else:
             await to_thread.run_sync(session.close)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar, cast
 
 from anyio import to_thread
 from fastapi import (
@@ -34,6 +35,8 @@ from app.services.cafe import seating as seating_service
 from app.services.errors import Forbidden, NotFound
 
 JOIN_BUCKET = "join-code"
+
+T = TypeVar("T")
 
 
 def remember(request: Request, cafe: Cafe, person: Participant) -> None:
@@ -125,32 +128,101 @@ async def cafe_from_code(
     SQLite the read is made right here on the event loop (a read of a local file that never
     waits for a lock takes less than the hop to a worker thread and back); elsewhere, and
     for the write that counts an unknown code, in a worker thread."""
-    cafe = await nearby(db, functools.partial(_read_code, code, request, db, settings, now))
+    cafe, _person = await nearby(
+        db, functools.partial(_read_code, code, request, db, settings, now)
+    )
     if cafe is None:
-        count = functools.partial(_count_unknown, request, db, settings, now)
-        await to_thread.run_sync(count)
-        raise NotFound(
-            "We could not find a café with that code. Check the code on the big "
-            "screen and try again."
-        )
+        raise await _unknown_code(request, db, settings, now)
     return cafe
+
+
+async def with_cafe(
+    code: str,
+    request: Request,
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    then: Callable[[Cafe], T],
+    *,
+    writes: bool = False,
+) -> T:
+    """`then(cafe)` for the café behind `code`, found as `cafe_from_code` finds it (unknown
+    codes counted, the same 404), with one hop to a worker thread for both, not one each.
+
+    For the requests of a room joining at once (the join page, the join form, the phone's
+    page): off SQLite, the lookup and `then` run in one worker thread (the hand-overs to
+    worker threads were a fifth of the server's CPU at the join burst on PostgreSQL,
+    bench/joins.py). On SQLite the lookup runs on the loop as ever, and so does `then`
+    unless it `writes` (a writer may wait for the lock: a worker thread then)."""
+
+    def find() -> Cafe | None:
+        cafe, _person = _read_code(code, request, db, settings, now)
+        return cafe
+
+    if db.local and writes:
+        cafe = find()
+        if cafe is None:
+            raise await _unknown_code(request, db, settings, now)
+        return await to_thread.run_sync(then, cafe)
+
+    def find_then() -> tuple[Cafe | None, T | None]:
+        cafe = find()
+        return (None, None) if cafe is None else (cafe, then(cafe))
+
+    found, result = await nearby(db, find_then)
+    if found is None:
+        raise await _unknown_code(request, db, settings, now)
+    return cast(T, result)
+
+
+async def _unknown_code(
+    request: Request, db: Database, settings: Settings, now: datetime
+) -> NotFound:
+    """Count an unknown code (in a worker thread: a write) and say so."""
+    await to_thread.run_sync(functools.partial(_count_unknown, request, db, settings, now))
+    return NotFound(
+        "We could not find a café with that code. Check the code on the big screen and try again."
+    )
 
 
 def _read_code(
-    code: str, request: Request, db: Database, settings: Settings, now: datetime
-) -> Cafe | None:
-    with db.statement_session() as read:
+    code: str,
+    request: Request,
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    *,
+    session: Session | None = None,
+) -> tuple[Cafe | None, Participant | None]:
+    """The café behind `code` and the person the cookie names in it, in one plain-row query
+    (rows detached: a rollback of a write must not expire them), on a connection of its own
+    that takes no lock, or in `session` if given; when the cookie names nobody of the café
+    the allowance is checked before the answer says anything."""
+    with contextlib.ExitStack() as stack:
+        read = session or stack.enter_context(db.statement_session())
         cafe, person = people_service.phone_writer(
             connection=read.connection(), code=code, seats=cookie_seats(request)
         )
-        if cafe is None or person is None:
+        if person is None:
             check_join_allowance(read, request, settings, now)
     # Who the cookie names, as read just now: the phone's own page need not read it again.
     request.state.phone_person = person
-    return cafe
+    return cafe, person
 
 
-def _count_unknown(request: Request, db: Database, settings: Settings, now: datetime) -> None:
+def _count_unknown(
+    request: Request,
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    *,
+    session: Session | None = None,
+) -> None:
+    """Count an unknown code, in `session` if given (its caller holds the writer lock), else
+    in a session of its own, in turn with this process's other writers."""
+    if session is not None:
+        count_unknown_code(session, request, settings, now)
+        return
     with sqlite_writer(db), Session(db.engine) as write:
         count_unknown_code(write, request, settings, now)
 
@@ -200,22 +272,12 @@ def read_phone(
     holds the lock only for its own few statements. Unknown codes count against the address
     as they do on the join page. A post run on the event loop passes its write `session`,
     read and written in one go."""
-    with contextlib.ExitStack() as stack:
-        read = session or stack.enter_context(db.statement_session())
-        # Detached rows: a rollback of the write must not expire them.
-        cafe, person = people_service.phone_writer(
-            connection=read.connection(), code=code, seats=cookie_seats(request)
-        )
-        if person is None:
-            # Not someone of this café (a signed cookie cannot be guessed): as on the join
-            # page, the address's allowance is checked before the answer says anything.
-            check_join_allowance(read, request, settings, now)
+    cafe, person = _read_code(code, request, db, settings, now, session=session)
     if cafe is None:
-        with contextlib.ExitStack() as stack:
-            write = session or stack.enter_context(Session(db.engine))
-            count_unknown_code(write, request, settings, now)
+        _count_unknown(request, db, settings, now, session=session)
         raise NotFound("We could not find a café with that code.")
     if person is None:
+        # Not someone of this café (a signed cookie cannot be guessed).
         raise not_joined(cafe)
     return Phone(cafe=cafe, person=person)
 

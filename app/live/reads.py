@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from anyio import to_thread
+from sqlmodel import Session
 
 from app.db import Database
 from app.models.cafe import Cafe, CafeTable, Round
@@ -54,6 +55,15 @@ async def nearby(db: Database, read: Callable[[], T]) -> T:
     hand-overs to worker threads were a sixth of the server's CPU, bench/joins.py);
     elsewhere (a database over the network) in a worker thread, so the loop never waits."""
     return read() if db.local else await to_thread.run_sync(read)
+
+
+def page_session(db: Database) -> Session:
+    """A session for the reads one page is drawn from. On PostgreSQL in autocommit: under
+    its READ COMMITTED each statement sees the database as of its own start whether or not a
+    transaction is around them, so the transaction would add only its BEGIN and ROLLBACK, two
+    round trips of a phone's first page (bench/joins.py). On SQLite a read transaction: one
+    snapshot for the whole page, and no lock taken."""
+    return db.statement_session() if db.url.startswith("postgresql") else db.read_session()
 
 
 class SharedReads(Generic[K, V]):

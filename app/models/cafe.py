@@ -10,7 +10,7 @@ from typing import Annotated, NamedTuple, Protocol
 from pydantic import StrictBool, StringConstraints, model_validator
 from sqlalchemy import Column, Index, String, UniqueConstraint, event, inspect, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import UOWTransaction
+from sqlalchemy.orm import SessionTransaction, UOWTransaction
 from sqlmodel import Field, SQLModel, col
 
 from app.models.base import RowRef, UTCDateTime, utcnow
@@ -249,7 +249,13 @@ def _move_version_on(session: OrmSession, _flush: UOWTransaction, _instances: ob
     not moved since: so every writer counts, whichever process it runs in, without each
     having to remember to say so. The rotation's own writes (Core statements) move it once,
     in the claim. A round's clock (extend, pause, resume) does not count: the round after
-    it is planned the same."""
+    it is planned the same.
+
+    When the flush changes nothing but café-level rows (a join: one participant), the café
+    is moved on just before the commit instead (`_move_versions_on_at_commit`): the UPDATE
+    locks the café's row until the commit, and every other writer to the café waits for it.
+    At a room's join burst on PostgreSQL the joins queued there while each held the lock
+    across its INSERT's round trip and its thread's wait for the GIL (bench/joins.py)."""
     cafes: set[int] = set()
     tables: set[int] = set()
     rounds: set[int] = set()
@@ -270,6 +276,10 @@ def _move_version_on(session: OrmSession, _flush: UOWTransaction, _instances: ob
             rounds.add(obj.round_id)
         elif isinstance(obj, Round) and obj.status == RoundStatus.PLANNED:
             cafes.add(obj.cafe_id)
+    if cafes and not tables and not rounds:
+        session.info.setdefault(_AT_COMMIT, set()).update(cafes)
+        return
+    cafes |= session.info.pop(_AT_COMMIT, set())
     which = []
     if cafes:
         which.append(col(Cafe.id).in_(cafes))
@@ -284,6 +294,29 @@ def _move_version_on(session: OrmSession, _flush: UOWTransaction, _instances: ob
         session.connection().execute(
             update(Cafe).where(or_(*which)).values(version=Cafe.version + 1)
         )
+
+
+_AT_COMMIT = "tablecloth_cafes_to_move_on"  # in `Session.info`: café ids, until the commit
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _move_versions_on_at_commit(session: OrmSession) -> None:
+    """The cafés `_move_version_on` left for the commit move on now, in the transaction
+    being committed, after whatever is still unflushed (which may add to them)."""
+    session.flush()
+    cafes = session.info.pop(_AT_COMMIT, None)
+    if cafes:
+        session.connection().execute(
+            update(Cafe).where(col(Cafe.id).in_(cafes)).values(version=Cafe.version + 1)
+        )
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_versions_at_the_end(session: OrmSession, transaction: SessionTransaction) -> None:
+    """Rolled back or closed without a commit: what was written is gone, and so is the
+    reason to move the café on (a savepoint's end leaves them to the transaction around it)."""
+    if transaction.parent is None:
+        session.info.pop(_AT_COMMIT, None)
 
 
 # --- API schemas -------------------------------------------------------------------------

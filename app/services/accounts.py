@@ -94,19 +94,9 @@ def check_rate(
     *, session: Session, bucket: str, key: str, limit: int, window_seconds: int, now: datetime
 ) -> None:
     """Raise TooManyAttempts when `key` has used up its attempts in the window."""
-    since = now - timedelta(seconds=window_seconds)
-    hits = session.exec(
-        select(func.count(), func.min(RateLimitHit.at)).where(
-            RateLimitHit.bucket == bucket, RateLimitHit.key == key, RateLimitHit.at >= since
-        )
-    ).one()
-    count, oldest = hits
-    if count >= limit:
-        retry = int((oldest + timedelta(seconds=window_seconds) - now).total_seconds()) + 1
-        raise TooManyAttempts(
-            f"Too many attempts. Please wait {max(retry // 60, 1)} minute(s) and try again.",
-            retry_after=max(retry, 1),
-        )
+    check_rates(
+        session=session, bucket=bucket, limits={key: limit}, window_seconds=window_seconds, now=now
+    )
 
 
 # One statement built once: asked on every join by someone new, twice (the page, the form).

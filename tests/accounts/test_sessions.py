@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.config import Settings
 from app.models.accounts import Facilitator, FacilitatorSession, PasswordReset
 from app.models.base import utcnow
+from app.models.cafe import Cafe
 from app.security import SESSION_COOKIE
 from app.services import sessions
 from tests.conftest import BASE_URL, csrf_of
@@ -55,6 +57,47 @@ def signed_out(who: TestClient) -> bool:
     return r.status_code == 303 and r.headers["location"].startswith("/login")
 
 
+@pytest.fixture
+def elsewhere(client: TestClient, facilitator: Facilitator) -> TestClient:
+    """Another browser, signed in as the same facilitator."""
+    other = browser(client)
+    log_in(other, facilitator.email)
+    return other
+
+
+MakeToken = Callable[[str], tuple[int, dict[str, str]]]
+
+
+@pytest.fixture
+def make_token(client: TestClient, api_headers: dict[str, str]) -> MakeToken:
+    """Makes a long-lived API token of a scope: its id and the headers that send it."""
+
+    def make(scope: str) -> tuple[int, dict[str, str]]:
+        r = client.post(
+            "/api/v1/auth/api-tokens", json={"name": scope, "scope": scope}, headers=api_headers
+        )
+        assert r.status_code == 201, r.text
+        made = r.json()
+        return made["id"], {"Authorization": f"Bearer {made['token']}"}
+
+    return make
+
+
+@pytest.fixture
+def expired(logged_in: TestClient, session: Session) -> TestClient:
+    """The signed-in browser, its sign-in (the only one) past its expiry."""
+    row = session.exec(select(FacilitatorSession)).one()
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    session.add(row)
+    session.commit()
+    return logged_in
+
+
+@pytest.fixture
+def cafe(session: Session, facilitator: Facilitator) -> Cafe:
+    return make_cafe(session, facilitator)
+
+
 def test_a_copied_cookie_is_refused_after_logout(
     client: TestClient, facilitator: Facilitator
 ) -> None:
@@ -86,12 +129,9 @@ def test_api_logout_ends_the_bearer_token_used(
 
 
 def test_api_logout_with_a_long_lived_token_revokes_it(
-    client: TestClient, api_headers: dict[str, str]
+    client: TestClient, api_headers: dict[str, str], make_token: MakeToken
 ) -> None:
-    made = client.post(
-        "/api/v1/auth/api-tokens", json={"name": "script", "scope": "read"}, headers=api_headers
-    ).json()
-    token = {"Authorization": f"Bearer {made['token']}"}
+    _, token = make_token("read")
     assert client.post("/api/v1/auth/logout", headers=token).status_code == 204
     assert client.get("/api/v1/cafes", headers=token).status_code == 401
     listed = client.get("/api/v1/auth/api-tokens", headers=api_headers).json()
@@ -99,14 +139,11 @@ def test_api_logout_with_a_long_lived_token_revokes_it(
 
 
 def test_a_revoked_api_token_is_refused_at_once(
-    client: TestClient, api_headers: dict[str, str]
+    client: TestClient, api_headers: dict[str, str], make_token: MakeToken
 ) -> None:
-    made = client.post(
-        "/api/v1/auth/api-tokens", json={"name": "sync", "scope": "write"}, headers=api_headers
-    ).json()
-    token = {"Authorization": f"Bearer {made['token']}"}
+    token_id, token = make_token("write")
     assert client.get("/api/v1/cafes", headers=token).status_code == 200
-    r = client.delete(f"/api/v1/auth/api-tokens/{made['id']}", headers=api_headers)
+    r = client.delete(f"/api/v1/auth/api-tokens/{token_id}", headers=api_headers)
     assert r.status_code == 204
     refused = client.get("/api/v1/cafes", headers=token)
     assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
@@ -161,10 +198,9 @@ def test_ending_a_bearer_tokens_session_refuses_the_token(
 
 
 def test_security_page_signs_out_one_session_and_everywhere_else(
-    logged_in: TestClient, facilitator: Facilitator
+    logged_in: TestClient, elsewhere: TestClient, facilitator: Facilitator
 ) -> None:
-    phone, tablet = browser(logged_in), browser(logged_in)
-    log_in(phone, facilitator.email)
+    phone, tablet = elsewhere, browser(logged_in)
     log_in(tablet, facilitator.email)
     script = bearer(logged_in, facilitator.email)
     page = logged_in.get("/account/security")
@@ -197,15 +233,14 @@ def test_security_page_is_linked_and_needs_a_live_session(
 
 
 def test_password_change_ends_every_other_session_and_keeps_this_one(
-    logged_in: TestClient, facilitator: Facilitator
+    logged_in: TestClient,
+    elsewhere: TestClient,
+    api_headers: dict[str, str],
+    make_token: MakeToken,
+    facilitator: Facilitator,
 ) -> None:
-    other = browser(logged_in)
-    log_in(other, facilitator.email)
-    script = bearer(logged_in, facilitator.email)
-    made = logged_in.post(
-        "/api/v1/auth/api-tokens", json={"name": "sync", "scope": "read"}, headers=script
-    ).json()
-    long_lived = {"Authorization": f"Bearer {made['token']}"}
+    other, script = elsewhere, api_headers
+    _, long_lived = make_token("read")
     token = csrf_of(logged_in, "/account/security")
 
     def change(current: str, new: str, again: str) -> str:
@@ -244,9 +279,8 @@ def test_password_change_ends_every_other_session_and_keeps_this_one(
 
 
 def test_a_revoked_session_cannot_open_the_console_socket(
-    client: TestClient, session: Session, facilitator: Facilitator
+    client: TestClient, cafe: Cafe, facilitator: Facilitator
 ) -> None:
-    cafe = make_cafe(session, facilitator)
     log_in(client, facilitator.email)
     copied = client.cookies[SESSION_COOKIE]
     origin = {"origin": BASE_URL}
@@ -281,12 +315,8 @@ def test_last_seen_is_written_every_few_minutes_not_every_request(
     assert seen.expires_at > utcnow() + timedelta(days=29)
 
 
-def test_an_expired_session_is_signed_out(logged_in: TestClient, session: Session) -> None:
-    row = session.exec(select(FacilitatorSession)).one()
-    row.expires_at = utcnow() - timedelta(seconds=1)
-    session.add(row)
-    session.commit()
-    assert signed_out(logged_in)
+def test_an_expired_session_is_signed_out(expired: TestClient) -> None:
+    assert signed_out(expired)
 
 
 @pytest.mark.parametrize(
@@ -329,15 +359,15 @@ def _reset_cli(settings: Settings, email: str) -> subprocess.CompletedProcess[st
 
 
 def test_reset_password_link_from_the_command_line_works_once(
-    client: TestClient, settings: Settings, facilitator: Facilitator
+    client: TestClient,
+    settings: Settings,
+    facilitator: Facilitator,
+    elsewhere: TestClient,
+    api_headers: dict[str, str],
+    make_token: MakeToken,
 ) -> None:
-    signed_in_elsewhere = browser(client)
-    log_in(signed_in_elsewhere, facilitator.email)
-    script = bearer(client, facilitator.email)
-    made = client.post(
-        "/api/v1/auth/api-tokens", json={"name": "sync", "scope": "read"}, headers=script
-    ).json()
-    long_lived = {"Authorization": f"Bearer {made['token']}"}
+    signed_in_elsewhere, script = elsewhere, api_headers
+    _, long_lived = make_token("read")
 
     done = _reset_cli(settings, facilitator.email.upper())
     assert done.returncode == 0, done.stderr
@@ -403,18 +433,14 @@ def test_an_expired_reset_link_is_refused_readably(
 
 
 def test_ended_sessions_and_spent_reset_links_are_deleted(
-    logged_in: TestClient, session: Session, facilitator: Facilitator
+    expired: TestClient, session: Session, facilitator: Facilitator
 ) -> None:
-    row = session.exec(select(FacilitatorSession)).one()
-    row.expires_at = utcnow() - timedelta(seconds=1)
-    session.add(row)
-    session.commit()
     sessions.issue_reset(
         session=session, email=facilitator.email, now=utcnow() - timedelta(hours=26)
     )
     assert session.exec(select(PasswordReset)).all()
     # Any counted login attempt clears them away, as it does old rate-limit hits.
-    bad = logged_in.post(
+    bad = expired.post(
         "/api/v1/auth/token", data={"username": facilitator.email, "password": "wrong password"}
     )
     assert bad.status_code == 401
@@ -439,12 +465,9 @@ def test_the_request_log_leaves_out_reset_links(
 
 @pytest.mark.parametrize("view", ["console", "projector"])
 def test_an_open_console_socket_closes_when_its_session_ends(
-    client: TestClient, session: Session, facilitator: Facilitator, view: str
+    client: TestClient, cafe: Cafe, elsewhere: TestClient, api_headers: dict[str, str], view: str
 ) -> None:
-    cafe = make_cafe(session, facilitator)
-    laptop = browser(client)
-    log_in(laptop, facilitator.email)
-    script = bearer(client, facilitator.email)
+    laptop, script = elsewhere, api_headers
     laptop_id = next(
         s["id"]
         for s in client.get("/api/v1/auth/sessions", headers=script).json()
@@ -466,12 +489,9 @@ def test_an_open_console_socket_closes_when_its_session_ends(
 
 
 def test_a_read_only_token_may_log_itself_out_but_not_list_sessions(
-    client: TestClient, api_headers: dict[str, str]
+    client: TestClient, make_token: MakeToken
 ) -> None:
-    made = client.post(
-        "/api/v1/auth/api-tokens", json={"name": "reader", "scope": "read"}, headers=api_headers
-    ).json()
-    reader = {"Authorization": f"Bearer {made['token']}"}
+    _, reader = make_token("read")
     refused = client.get("/api/v1/auth/sessions", headers=reader)
     assert refused.status_code == 403 and "write scope" in refused.json()["detail"]
     assert client.post("/api/v1/auth/logout", headers=reader).status_code == 204

@@ -3,11 +3,12 @@ and used only if the round starts exactly as forecast."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session, select
 
 from app.live import plans
@@ -215,6 +216,34 @@ def test_free_choice_moves_the_version_on(
         session=session, cafe=cafe, person=person, table_id=_tables(session, cafe)[1].id
     )
     assert _version(engine, cafe) > before
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TABLECLOTH_TEST_DATABASE", "sqlite").startswith("postgresql"),
+    reason="row locks (SQLite locks the whole database for a writer)",
+)
+def test_a_join_locks_the_cafes_row_only_for_its_commit(
+    session: Session, cafe: Cafe, engine: Engine
+) -> None:
+    """While a join is written (its person flushed, not yet committed), the facilitator's
+    own changes to the café do not wait for it: the version moves on at the commit. At a
+    room's join burst every join waited for the one before it while it held the row."""
+    with Session(engine) as joining:
+        joining.add(
+            Participant(
+                cafe_id=cafe.id, display_name="Mid-join", secret="s" * 24, joined_at=utcnow()
+            )
+        )
+        joining.flush()
+        with engine.connect() as facilitator:
+            facilitator.execute(text("SET lock_timeout = '500ms'"))
+            facilitator.execute(
+                text("UPDATE cafe SET title = 'Renamed' WHERE id = :id"), {"id": cafe.id}
+            )
+            facilitator.commit()
+        before = _version(engine, cafe)
+        joining.commit()
+    assert _version(engine, cafe) == before + 1
 
 
 @contextmanager

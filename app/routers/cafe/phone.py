@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import secrets
 from datetime import datetime
 from typing import Annotated
@@ -12,15 +11,15 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.config import Settings
-from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
-from app.deps.phone import CafeByCode, remember, remembered
+from app.deps.common import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
+from app.deps.phone import CafeByCode, remember, remembered, with_cafe
 from app.kit.forms import refusal
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep, Announcer
 from app.live.forecasts import plan_ahead
 from app.live.fragments import board_context, new_page_id
 from app.live.hub import CafeEvent
-from app.live.reads import nearby
+from app.live.reads import page_session
 from app.live.writer import sqlite_writer
 from app.models.base import ID_MAX
 from app.models.cafe import Cafe, CafeStatus, Participant
@@ -64,15 +63,20 @@ def _join_form(
 @router.get("/j/{code}")
 async def join_page(
     request: Request,
-    cafe: CafeByCode,
+    code: str,
+    db: DatabaseDep,
     session: SessionDep,
     settings: SettingsDep,
+    now: NowDep,
     host: str | None = None,
     invite: Annotated[str | None, Query(max_length=300)] = None,
 ) -> Response:
-    """A read and a form: drawn where it costs least (`nearby`), a room scanning at once."""
-    draw = functools.partial(_join_page, request, cafe, session, settings, host, invite)
-    return await nearby(request.app.state.db, draw)
+    """A read and a form: found and drawn in one go where it costs least (`with_cafe`)."""
+
+    def draw(cafe: Cafe) -> Response:
+        return _join_page(request, cafe, session, settings, host, invite)
+
+    return await with_cafe(code, request, db, settings, now, draw)
 
 
 def _join_page(
@@ -107,9 +111,10 @@ def _join_page(
 
 
 @router.post("/j/{code}")
-def join(
+async def join(
     request: Request,
-    cafe: CafeByCode,
+    code: str,
+    db: DatabaseDep,
     session: SessionDep,
     now: NowDep,
     announce: AnnounceDep,
@@ -124,61 +129,67 @@ def join(
     join_key: Annotated[str, Form(max_length=64)] = "",
     evidence_consent: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
-    # The whole join is one turn with SQLite's writer lock (app/live/writer.py), taken and
-    # given back in this one thread: the lock is never held while waiting for a thread.
-    with sqlite_writer(request.app.state.db):
-        existing = remembered(request, session, cafe)
-        if existing is not None and not host:
-            # A second tap on "Join" or a re-sent form: the same person, not a new one.
+    """Join the café as a new person (or the same one, when the form is sent again)."""
+
+    def join_as_new(cafe: Cafe) -> Response:
+        # The whole join is one turn with SQLite's writer lock (app/live/writer.py), taken and
+        # given back in this one thread: the lock is never held while waiting for a thread.
+        with sqlite_writer(request.app.state.db):
+            existing = remembered(request, session, cafe)
+            if existing is not None and not host:
+                # A second tap on "Join" or a re-sent form: the same person, not a new one.
+                return RedirectResponse(f"/p/{cafe.code}", status_code=303)
+            if existing is not None:
+                return _become_host(request, session, cafe, existing, host, announce, settings)
+            values = {
+                "display_name": display_name,
+                "role": role,
+                "cannot_move": cannot_move,
+                "large_text": large_text,
+                "easy_read": easy_read,
+                "evidence_consent": evidence_consent,
+            }
+            try:
+                person = participant_service.join(
+                    session=session,
+                    cafe=cafe,
+                    display_name=display_name,
+                    role=role or None,
+                    cannot_move=cannot_move,
+                    large_text=large_text,
+                    easy_read=easy_read,
+                    now=now,
+                    host_token=host or None,
+                    join_key=join_key or None,
+                    # Only an explicit yes: no choice is a no.
+                    evidence_consent=evidence_consent == "yes",
+                )
+            except DomainError as exc:
+                return _join_form(
+                    request,
+                    cafe,
+                    host=host or None,
+                    values=values,
+                    invite=invite or None,
+                    join_key=join_key,
+                    **refusal(session, exc),
+                )
+            remember(request, cafe, person)
+            if invite:
+                invite_service.accept_invite(
+                    session=session,
+                    cafe=cafe,
+                    participant=person,
+                    token=invite,
+                    secret=settings.secret_key,
+                )
+            announce.staff(cafe.id, CafeEvent.PARTICIPANT_JOINED, participant_id=person.id)
+            # The next seating now has one more person in it.
+            plan_ahead(announce, settings, request.app.state.db, cafe)
             return RedirectResponse(f"/p/{cafe.code}", status_code=303)
-        if existing is not None:
-            return _become_host(request, session, cafe, existing, host, announce, settings)
-        values = {
-            "display_name": display_name,
-            "role": role,
-            "cannot_move": cannot_move,
-            "large_text": large_text,
-            "easy_read": easy_read,
-            "evidence_consent": evidence_consent,
-        }
-        try:
-            person = participant_service.join(
-                session=session,
-                cafe=cafe,
-                display_name=display_name,
-                role=role or None,
-                cannot_move=cannot_move,
-                large_text=large_text,
-                easy_read=easy_read,
-                now=now,
-                host_token=host or None,
-                join_key=join_key or None,
-                # Only an explicit yes: no choice is a no.
-                evidence_consent=evidence_consent == "yes",
-            )
-        except DomainError as exc:
-            return _join_form(
-                request,
-                cafe,
-                host=host or None,
-                values=values,
-                invite=invite or None,
-                join_key=join_key,
-                **refusal(session, exc),
-            )
-        remember(request, cafe, person)
-        if invite:
-            invite_service.accept_invite(
-                session=session,
-                cafe=cafe,
-                participant=person,
-                token=invite,
-                secret=settings.secret_key,
-            )
-        announce.staff(cafe.id, CafeEvent.PARTICIPANT_JOINED, participant_id=person.id)
-        # The next seating now has one more person in it.
-        plan_ahead(announce, settings, request.app.state.db, cafe)
-        return RedirectResponse(f"/p/{cafe.code}", status_code=303)
+
+    # Found and written in one worker thread (`with_cafe`), one hop, not two.
+    return await with_cafe(code, request, db, settings, now, join_as_new, writes=True)
 
 
 def _become_host(
@@ -211,11 +222,19 @@ def _me(request: Request, session: SessionDep, cafe: Cafe) -> Participant | Redi
 
 @router.get("/p/{code}")
 async def participant_page(
-    request: Request, cafe: CafeByCode, session: SessionDep, now: NowDep
+    request: Request, code: str, db: DatabaseDep, settings: SettingsDep, now: NowDep
 ) -> Response:
-    """Every phone's first page after joining: drawn where it costs least (`nearby`)."""
-    draw = functools.partial(_participant_page, request, cafe, session, now)
-    return await nearby(request.app.state.db, draw)
+    """Every phone's first page after joining: found and drawn in one go (`with_cafe`)."""
+
+    def draw(cafe: Cafe) -> Response:
+        return _read_participant_page(request, cafe, now)
+
+    return await with_cafe(code, request, db, settings, now, draw)
+
+
+def _read_participant_page(request: Request, cafe: Cafe, now: datetime) -> Response:
+    with page_session(request.app.state.db) as session:
+        return _participant_page(request, cafe, session, now)
 
 
 def _participant_page(request: Request, cafe: Cafe, session: Session, now: datetime) -> Response:
