@@ -129,6 +129,10 @@ class VoteHeld(SQLModel):
 class SeatHeld(SQLModel):
     round: int
     table: str
+    planned: bool = Field(
+        default=False,
+        description="A seat in a round not started yet, as the café's plan has it.",
+    )
 
 
 class QuoteHeld(SQLModel):

@@ -61,3 +61,34 @@ def test_a_members_data_lists_contact_details_attendance_and_cafes(
     assert cafe["cafe_id"] == cafe_id and [c["text"] for c in cafe["cards"]] == [WORDS]
     page = logged_in.get(f"/networks/members/{member_id}/data").text
     assert "morgan.reede@example.org" in page and f"“{WORDS}”" in page
+
+
+def test_a_planned_seat_is_in_what_is_held_about_a_person(
+    client: TestClient, api_headers: dict[str, str], session: Session, facilitator: Facilitator
+) -> None:
+    """The café's plan of its rounds ahead names people and tables (`seat_plan`): a person's
+    planned seats are in their subject access data, marked as planned, and go with them."""
+    from sqlmodel import select
+
+    from app.live import plans
+    from app.models.base import utcnow
+    from app.models.cafe import SeatPlan
+    from tests.factories import make_cafe, make_participant
+
+    cafe = make_cafe(session, facilitator)
+    people = [make_participant(session, cafe, f"Person {n}") for n in range(6)]
+    plans.rotate(session=session, cafe=cafe, now=utcnow())
+    person = people[0]
+    headers = api_headers
+    data = client.get(
+        f"/api/v1/cafes/{cafe.id}/participants/{person.id}/data", headers=headers
+    ).json()
+    assert [(s["round"], s["planned"]) for s in data["seats"]] == [
+        (1, False),
+        (2, True),
+        (3, True),
+    ]
+    erased = client.post(f"/api/v1/cafes/{cafe.id}/participants/{person.id}/erase", headers=headers)
+    assert erased.status_code == 200, erased.text
+    left = session.exec(select(SeatPlan).where(SeatPlan.participant_id == person.id)).all()
+    assert left == []

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.db import Database
 from app.models.audit import AuditAction, AuditEntryPublic, SubjectKind
-from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat
+from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, SeatPlan
 from app.models.evidence import Contribution, Media, Reaction
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
 from app.models.member_page import MemberLink, MemberLinkHeld
@@ -129,6 +129,12 @@ def participant_data(
         .where(Seat.participant_id == person.id)
         .order_by(col(Round.number))
     ).all()
+    planned = session.exec(
+        select(SeatPlan.round_number, CafeTable.name)
+        .join(CafeTable, col(CafeTable.id) == SeatPlan.table_id)
+        .where(SeatPlan.participant_id == person.id)
+        .order_by(col(SeatPlan.round_number))
+    ).all()
     votes = session.exec(
         select(Reaction).where(Reaction.participant_id == person.id).order_by(col(Reaction.id))
     ).all()
@@ -140,7 +146,8 @@ def participant_data(
         **person.model_dump(exclude={"secret", "join_key", "home_table_id"}),
         cafe_title=cafe.title,
         member_id=member,
-        seats=[SeatHeld(round=n, table=name) for n, name in seats],
+        seats=[SeatHeld(round=n, table=name) for n, name in seats]
+        + [SeatHeld(round=n, table=name, planned=True) for n, name in planned],
         cards=cards,
         votes=[VoteHeld(contribution_id=v.contribution_id, created_at=v.created_at) for v in votes],
         quotes=_quotes(session, [c.id for c in cards]),
