@@ -176,12 +176,21 @@ def test_a_member_withdraws_and_the_owner_erases_a_photo(
     phone.get_by_label("No, do not use it").check()
     phone.get_by_role("button", name="Save my answer").click()
     expect(phone.locator("#consent")).to_contain_text("You said no")
+    session.expire_all()
+    assert session.get(Participant, link.participant_id).evidence_consent is False  # type: ignore[union-attr]
 
     # 3. The lead publishes version 2: it and version 1 show the withdrawal everywhere.
     lead.goto(v1)
     lead.get_by_role("button", name="Start version 2 from this one").click()
     lead.wait_for_url(re.compile(r"/versions/2$"))
     v2 = lead.url
+    # Their card is no longer offered as evidence.
+    lead.get_by_role("link", name="Add evidence to “What members told us”").click()
+    lead.wait_for_url(re.compile(r"/merge$"))
+    expect(lead.locator(".candidates")).to_have_count(0)
+    expect(lead.locator("main")).to_contain_text("No visible contributions.")
+    expect(lead.locator("main")).not_to_contain_text(WORDS)
+    lead.goto(v2)
     lead.get_by_role("button", name="Publish version 2").click()
     expect(lead.get_by_role("status")).to_contain_text("Version 2 is published.")
     _shows_withdrawal(lead, v2, "version 2")
