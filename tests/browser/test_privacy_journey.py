@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import httpx2 as httpx
@@ -207,7 +206,7 @@ def test_a_member_withdraws_and_the_owner_erases_a_photo(
         person=dee,
         contribution_id=photo_card.id,
         prepared=media_service.prepare(source=io.BytesIO(PNG), size=len(PNG)),
-        now=utcnow() + timedelta(seconds=1),
+        now=utcnow(),
     )
     photo_path: Path = media_dir / item.path
     assert photo_path.is_file()
