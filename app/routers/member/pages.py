@@ -15,6 +15,7 @@ from app.deps.member import DeviceMemberDep, forget_member, remember_member
 from app.kit.downloads import attachment
 from app.kit.forms import see_other
 from app.kit.rendering import render
+from app.models.audit import ACTION_WORDS
 from app.models.network import Member
 from app.services.network import calendar as calendar_service
 from app.services.network import meetings as meeting_service
@@ -129,7 +130,11 @@ def my_data(
     if member is None:
         return _no_access(request)
     data = access.member_data(session=session, member=member, default_days=settings.keep_days)
-    return _page(request, "member/data.html", {"member": data, "people": data.cafes})
+    return _page(
+        request,
+        "member/data.html",
+        {"member": data, "people": data.cafes, "action_words": ACTION_WORDS},
+    )
 
 
 @router.get("/me/data.json")
