@@ -55,15 +55,18 @@ CATEGORIES: dict[str, frozenset[str]] = {
     # A card's photo: the people of its café and the people running it.
     "media": frozenset({"participant", "member", "owner", "co_facilitator"}),
     # Running the café: the console and every live control, the projector, moderation,
-    # reading the board, the people at it and the notes.
+    # reading the board, the people at it and the notes (the themes through the API too:
+    # the notes list them).
     "cafe_run": frozenset({"owner", "co_facilitator"}),
-    # The rest of the café: settings, harvest and themes, privacy notice, keep-for, subject
-    # access and erasure.
+    # The rest of the café: settings, the harvest (making and assigning themes, the "what we
+    # heard" preview), privacy notice, keep-for, subject access and erasure.
     "cafe_owner": frozenset({"owner"}),
-    # A local group's own work: its members (with contact details), meetings and attendance.
+    # A local group's own work: its members (with contact details), meetings (not deleting
+    # one) and attendance.
     "group_work": frozenset({"owner", "coordinator"}),
-    # The rest of the network: settings, other groups, materials, action plans, privacy,
-    # subject access, erasure.
+    # The rest of the network: settings, renaming or deleting a group, deleting a meeting,
+    # other groups, materials, action plans, privacy, subject access, erasure, who
+    # coordinates.
     "network_owner": frozenset({"owner"}),
 }
 
@@ -192,7 +195,6 @@ RULES: dict[str, Rule] = {
     ),
     "GET /cafes/{cafe_id}/notes/download": r("cafe_run"),
     "GET /cafes/{cafe_id}/notes/print": r("cafe_run"),
-    "GET /cafes/{cafe_id}/heard": r("cafe_run"),
     "GET /api/v1/cafes/{cafe_id}": r("cafe_run"),
     "POST /api/v1/cafes/{cafe_id}/rounds/next": r("cafe_run"),
     "POST /api/v1/cafes/{cafe_id}/rounds/current/extend": r("cafe_run"),
@@ -209,17 +211,18 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/cafes/{cafe_id}/contributions/{contribution_id}/approve": r("cafe_run"),
     "GET /api/v1/cafes/{cafe_id}/contributions": r("cafe_run"),
     "GET /api/v1/cafes/{cafe_id}/notes": r("cafe_run"),
+    "GET /api/v1/cafes/{cafe_id}/themes": r("cafe_run"),
     # The rest of a café: its owner only
     "GET /cafes/{cafe_id}/settings": r("cafe_owner"),
     "POST /cafes/{cafe_id}/settings": r("cafe_owner"),
     "PATCH /api/v1/cafes/{cafe_id}": r("cafe_owner"),
     "POST /api/v1/cafes/{cafe_id}/participants/{participant_id}/consent": r("cafe_owner"),
     "GET /cafes/{cafe_id}/harvest": r("cafe_owner"),
+    "GET /cafes/{cafe_id}/heard": r("cafe_owner"),
     "POST /cafes/{cafe_id}/harvest/themes": r("cafe_owner"),
     "POST /cafes/{cafe_id}/harvest/themes/{theme_id}/edit": r("cafe_owner"),
     "POST /cafes/{cafe_id}/harvest/themes/{theme_id}/delete": r("cafe_owner", **FRESH),
     "POST /cafes/{cafe_id}/harvest/assign": r("cafe_owner"),
-    "GET /api/v1/cafes/{cafe_id}/themes": r("cafe_owner"),
     "POST /api/v1/cafes/{cafe_id}/themes": r("cafe_owner"),
     "PATCH /api/v1/cafes/{cafe_id}/themes/{theme_id}": r("cafe_owner"),
     "DELETE /api/v1/cafes/{cafe_id}/themes/{theme_id}": r("cafe_owner", **FRESH),
@@ -258,7 +261,6 @@ RULES: dict[str, Rule] = {
     ),
     # A local group's work
     "GET /networks/groups/{group_id}": r("group_work"),
-    "POST /networks/groups/{group_id}": r("group_work"),
     "GET /networks/groups/{group_id}/attendance.csv": r("group_work"),
     "GET /networks/groups/{group_id}/calendar.ics": r("group_work"),
     "POST /networks/groups/{group_id}/schedule": r("group_work"),
@@ -269,12 +271,10 @@ RULES: dict[str, Rule] = {
     "POST /networks/members/{member_id}/revoke-invites": r("group_work", **FRESH),
     "GET /networks/meetings/{meeting_id}": r("group_work"),
     "POST /networks/meetings/{meeting_id}": r("group_work"),
-    "POST /networks/meetings/{meeting_id}/delete": r("group_work", **FRESH),
     "POST /networks/meetings/{meeting_id}/attendance": r("group_work"),
     "POST /networks/meetings/{meeting_id}/cafe": r("group_work"),
     "GET /networks/meetings/{meeting_id}/invites": r("group_work"),
     "GET /api/v1/networks/groups/{group_id}": r("group_work"),
-    "PATCH /api/v1/networks/groups/{group_id}": r("group_work"),
     "GET /api/v1/networks/groups/{group_id}/attendance.csv": r("group_work"),
     "GET /api/v1/networks/groups/{group_id}/calendar.ics": r("group_work"),
     "GET /api/v1/networks/groups/{group_id}/members": r("group_work"),
@@ -287,7 +287,6 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/networks/groups/{group_id}/meetings/schedule": r("group_work"),
     "GET /api/v1/networks/meetings/{meeting_id}": r("group_work"),
     "PATCH /api/v1/networks/meetings/{meeting_id}": r("group_work"),
-    "DELETE /api/v1/networks/meetings/{meeting_id}": r("group_work", **FRESH),
     "GET /api/v1/networks/meetings/{meeting_id}/attendance": r("group_work"),
     "PUT /api/v1/networks/meetings/{meeting_id}/attendance": r("group_work"),
     "POST /api/v1/networks/meetings/{meeting_id}/cafe": r("group_work"),
@@ -299,6 +298,10 @@ RULES: dict[str, Rule] = {
     "POST /networks/{network_id}/groups": r("network_owner"),
     "GET /networks/{network_id}/attendance.csv": r("network_owner"),
     "POST /networks/groups/{group_id}/delete": r("network_owner", **FRESH),
+    "POST /networks/groups/{group_id}": r("network_owner"),
+    "PATCH /api/v1/networks/groups/{group_id}": r("network_owner"),
+    "POST /networks/meetings/{meeting_id}/delete": r("network_owner", **FRESH),
+    "DELETE /api/v1/networks/meetings/{meeting_id}": r("network_owner", **FRESH),
     "POST /networks/members/{member_id}/delete": r("network_owner", **FRESH),
     "GET /networks/{network_id}/privacy": r("network_owner"),
     "POST /networks/{network_id}/privacy": r("network_owner"),
