@@ -9,8 +9,10 @@ invite other facilitator accounts, by a single-use link, into a role:
 | Console: start/next round, extend, end, pause, resume, | yes   | yes            | -           |
 |   close, move people, choose hosts; the projector, QR  |       |                |             |
 | Moderate cards (hide, restore, approve, flag)          | yes   | yes            | -           |
-| Read the board, the notes (download, print), "heard"   | yes   | yes            | -           |
-| Café settings, privacy notice, keep-for period, themes | yes   | no             | -           |
+| Read the board, the notes (download, print), and the   | yes   | yes            | -           |
+|   themes through the API (the notes list them)         |       |                |             |
+| Café settings, privacy notice, keep-for period; the    | yes   | no             | -           |
+|   harvest: make and assign themes, "heard" preview     |       |                |             |
 | Erase the café or a participant; subject access data   | yes   | no             | -           |
 | A participant's consent                                | yes   | no             | -           |
 | Invite, list and remove co-facilitators                | yes   | no             | -           |
@@ -19,7 +21,8 @@ invite other facilitator accounts, by a single-use link, into a role:
 |   (add, edit, stop invite links; not erase)            |       |                |             |
 | The group's meetings: schedule, add, edit, attendance, | yes   | -              | own group   |
 |   calendar, members' invite links, run one as a café   |       |                |             |
-| Rename or delete the group; erase a member             | yes   | -              | no          |
+| Rename or delete the group; delete a meeting; erase a  | yes   | -              | no          |
+|   member                                               |       |                |             |
 | The network's page, settings, other groups, materials, | yes   | -              | no          |
 |   drafts, action plans, keep-for, erasure              |       |                |             |
 | Invite, list and remove coordinators                   | yes   | -              | no          |

@@ -1,8 +1,9 @@
 """The world the authorization matrix runs in: an owner's rows (a network with two groups, a
 meeting run as a café with rounds, tables, a participant and a member who joined by their
 invite, a card with a photo, a theme, a material with a version, a section and an evidence
-item, an action plan) and the people who knock on them, each with their own cookie jar or
-bearer token."""
+item, an action plan, the member's personal link, a co-facilitator of the café and a
+coordinator of the first group with open invites beside them, and the audit entries all this
+wrote) and the people who knock on them, each with their own cookie jar or bearer token."""
 
 from __future__ import annotations
 
@@ -24,17 +25,18 @@ from app.config import Settings
 from app.models.accounts import Facilitator, SessionKind, TokenScope
 from app.models.action_plan import ActionPlanCreate, PlanKind
 from app.models.base import utcnow
-from app.models.cafe import Participant, StakeholderRole
+from app.models.cafe import Cafe, Participant, StakeholderRole
 from app.models.evidence import Contribution, Media
 from app.models.material import EvidenceItem, MaterialCreate, MaterialSection, MaterialVersion
 from app.models.network import LocalGroup, MemberCreate
 from app.security import SESSION_COOKIE, issue_access_token
-from app.services import accounts, sessions
+from app.services import accounts, roles, sessions
 from app.services import action_plan as plan_service
 from app.services.evidence import themes as theme_service
 from app.services.material import merge as merge_service
 from app.services.material import versions as version_service
 from app.services.network import calendar, invites
+from app.services.network import member_page as member_page_service
 from app.services.network import members as member_service
 from tests.conftest import BASE_URL
 from tests.factories import (
@@ -54,6 +56,10 @@ OTHER_GROUPS_MEMBER = "Sam Southgate"
 DRAFT_WORDS = "What the network heard in its drafts"
 CARD_WORDS = "The bus to the day centre never comes"
 PARTICIPANT_NAME = "Pat Phoneworth"
+# The helpers' sign-in emails: each is in the owner's audit log (they accepted a role), so
+# another facilitator's audit log, or the other helper's, shows it only if it leaks.
+CO_FACILITATOR_EMAIL = "cora.cohost@example.org"
+COORDINATOR_EMAIL = "colin.coordinates@example.org"
 
 # Tables a refused request may write to without having been let in: the guessing guard's
 # counts of unknown join codes and sign-in tries. (A session's last-seen time is left out
@@ -152,11 +158,14 @@ def photo() -> bytes:
 
 @dataclass
 class Accounts:
-    """The identities that do not belong to one world: the two facilitators and the owner's
-    API tokens, a phone in another facilitator's café, and nobody at all."""
+    """The identities that do not belong to one world: the facilitators (the owner, another
+    one, and the two every world gives a role) and the owner's API tokens, a phone in another
+    facilitator's café, and nobody at all."""
 
     owner: Facilitator
     other: Facilitator
+    co_facilitator: Facilitator
+    coordinator: Facilitator
     elsewhere_code: str
     identities: dict[str, Identity]
     params: dict[str, str]  # what the path parameters of the accounts' own routes take
@@ -175,7 +184,12 @@ def make_identity(
     new sign-in of the same facilitator (`new_account`: a facilitator of their own, since
     "sign out everywhere" would end the matrix's own sign-ins too), a new token of the same
     scope, a phone joining the other café. (The world's phones come with a new world.)"""
-    facilitators = {"owner": found.owner, "other_facilitator": found.other}
+    facilitators = {
+        "owner": found.owner,
+        "other_facilitator": found.other,
+        "co_facilitator": found.co_facilitator,
+        "coordinator": found.coordinator,
+    }
     if name in facilitators:
         facilitator = make_facilitator(session) if new_account else facilitators[name]
         _, key = sessions.start_session(
@@ -207,6 +221,8 @@ def make_identity(
 def make_accounts(client: TestClient, session: Session) -> Accounts:
     owner = make_facilitator(session)
     other = make_facilitator(session)
+    co_facilitator = make_facilitator(session, CO_FACILITATOR_EMAIL)
+    coordinator = make_facilitator(session, COORDINATOR_EMAIL)
     tokens = {}
     for scope in (TokenScope.READ, TokenScope.WRITE):
         _, clear = accounts.create_api_token(
@@ -231,6 +247,14 @@ def make_accounts(client: TestClient, session: Session) -> Accounts:
         "other_participant": Identity(
             "other_participant", phone_join(client, elsewhere.code, "Someone elsewhere")
         ),
+        "co_facilitator": Identity(
+            "co_facilitator",
+            signed_in_browser(client, co_facilitator),
+            bearer(client, co_facilitator),
+        ),
+        "coordinator": Identity(
+            "coordinator", signed_in_browser(client, coordinator), bearer(client, coordinator)
+        ),
         "token_read": Identity("token_read", browser_with_csrf(client), tokens[TokenScope.READ]),
         "token_write": Identity("token_write", browser_with_csrf(client), tokens[TokenScope.WRITE]),
         "token_revoked": Identity("token_revoked", browser_with_csrf(client), revoked),
@@ -241,6 +265,8 @@ def make_accounts(client: TestClient, session: Session) -> Accounts:
     return Accounts(
         owner=owner,
         other=other,
+        co_facilitator=co_facilitator,
+        coordinator=coordinator,
         elsewhere_code=elsewhere.code,
         identities=found,
         params={"reset_token": reset},
@@ -260,15 +286,20 @@ def build_world(
     client: TestClient,
     session: Session,
     settings: Settings,
-    owner: Facilitator,
+    found: Accounts,
     api: dict[str, str],
     *,
     with_phones: bool = True,
 ) -> World:
-    """The owner's rows, written through the services. `with_phones`: the participant and
-    the member join through the app, seated at one table, and the participant's card (with a
-    photo) is posted from their phone; without, the participant and the card are written
-    straight to the database (a world for a call no phone makes)."""
+    """The owner's rows, written through the services, and the roles beside the owner (the
+    co-facilitator's of the café, the coordinator's of North: every world grants them again,
+    so a world made for a destructive call has them too), with an open invite of each kind
+    for the other facilitator. `with_phones`: the participant and the member join through
+    the app, seated at one table, the member's phone opens their personal link (signed in on
+    their own page too), and the participant's card (with a photo) is posted from their
+    phone; without, the participant and the card are written straight to the database (a
+    world for a call no phone makes)."""
+    owner = found.owner
     now = utcnow()
     network = make_network(session, owner)
     north = make_group_cafe(session, owner, network, "North")
@@ -299,13 +330,18 @@ def build_world(
         now=now,
     )
     token = invites.invite_token(secret=settings.secret_key, member=member, cafe=cafe)
-    params: dict[str, Any] = {}
+    _, member_token = member_page_service.issue_link(session=session, member=member, now=now)
+    helpers = grant_roles(session, found, cafe=cafe, group=north.group)
+    params: dict[str, Any] = {"member_token": member_token, **helpers}
     phones: dict[str, Identity] = {}
     if with_phones:
         phones = {
             "member": Identity("member", phone_join(client, cafe.code, "Mo North", invite=token)),
             "participant": Identity("participant", phone_join(client, cafe.code, PARTICIPANT_NAME)),
         }
+        # The member's phone opens their personal link too: their own page's way in.
+        r = phones["member"].browser.get(f"/m/{member_token}", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/me", r.text
         # The member sits at the participant's table: a phone of the card's own table.
         seats = client.get(f"/api/v1/cafes/{cafe.id}/seating", headers=api).json()["seats"]
         at = {seat["display_name"]: seat for seat in seats}
@@ -402,6 +438,40 @@ def build_world(
         "calendar_token": calendar.calendar_token(secret=settings.secret_key, group=north.group),
     }
     return World(params=params, identities=phones)
+
+
+def grant_roles(
+    session: Session, found: Accounts, *, cafe: Cafe, group: LocalGroup
+) -> dict[str, Any]:
+    """The co-facilitator of the café and the coordinator of the group, each invited and
+    accepting as the app's links do (their audit entries with them), and an open invite of
+    each kind for the other facilitator. Returns the path values they give: the grants'
+    and the open invites' ids, and the open café invite's token."""
+    now = utcnow()
+    values: dict[str, Any] = {}
+    _, token = roles.invite_co_facilitator(
+        session=session, cafe=cafe, email=found.co_facilitator.email, now=now
+    )
+    grant = roles.accept_invite(
+        session=session, token=token, facilitator=found.co_facilitator, now=now
+    )
+    values["co_facilitator_role_id"] = grant.id
+    _, token = roles.invite_coordinator(
+        session=session, group=group, email=found.coordinator.email, now=now
+    )
+    grant = roles.accept_invite(
+        session=session, token=token, facilitator=found.coordinator, now=now
+    )
+    values["coordinator_role_id"] = grant.id
+    invite, token = roles.invite_co_facilitator(
+        session=session, cafe=cafe, email=found.other.email, now=now
+    )
+    values["cafe_invite_id"], values["role_invite_token"] = invite.id, token
+    invite, _ = roles.invite_coordinator(
+        session=session, group=group, email=found.other.email, now=now
+    )
+    values["group_invite_id"] = invite.id
+    return values
 
 
 Rows = dict[str, list[tuple[str, ...]]]

@@ -39,6 +39,8 @@ from tests.house.authz_rules import (
 )
 from tests.house.authz_world import (
     CARD_WORDS,
+    CO_FACILITATOR_EMAIL,
+    COORDINATOR_EMAIL,
     DRAFT_WORDS,
     MEMBER_EMAIL,
     ORIGIN,
@@ -63,18 +65,21 @@ ACTIVE = tuple(name for name in IDENTITIES if name not in PENDING)
 WORLD_PHONES = {"participant", "member"}
 # What no answer may show each person: the owner (in the browser or through their tokens)
 # may see everything; the café's phones and its co-facilitator its cards and people but
-# nothing of the network's; a coordinator their own group's members only.
+# nothing of the network's; a coordinator their own group's members only; the member also
+# their own contact details (on their own page). The helpers' emails are in the owner's audit
+# log: nobody else's log, the other helper's included, may show them.
 NETWORK_SECRETS = (MEMBER_EMAIL, OTHER_GROUPS_MEMBER, DRAFT_WORDS)
 CAFE_SECRETS = (CARD_WORDS, PARTICIPANT_NAME)
-EVERYTHING = NETWORK_SECRETS + CAFE_SECRETS
+AUDIT_SECRETS = (CO_FACILITATOR_EMAIL, COORDINATOR_EMAIL)
+EVERYTHING = NETWORK_SECRETS + CAFE_SECRETS + AUDIT_SECRETS
 HIDDEN_FROM: dict[str, tuple[str, ...]] = {
     "owner": (),
     "token_read": (),
     "token_write": (),
-    "participant": NETWORK_SECRETS,
-    "member": NETWORK_SECRETS,
-    "co_facilitator": NETWORK_SECRETS,
-    "coordinator": (OTHER_GROUPS_MEMBER, DRAFT_WORDS, *CAFE_SECRETS),
+    "participant": NETWORK_SECRETS + AUDIT_SECRETS,
+    "member": (OTHER_GROUPS_MEMBER, DRAFT_WORDS, *AUDIT_SECRETS),
+    "co_facilitator": (*NETWORK_SECRETS, COORDINATOR_EMAIL),
+    "coordinator": (OTHER_GROUPS_MEMBER, DRAFT_WORDS, *CAFE_SECRETS, CO_FACILITATOR_EMAIL),
 }
 # Calls that destroy what they are made on go last, those that end sign-ins after the rest.
 LATER = ("", "world", "self", "account")
@@ -185,6 +190,12 @@ WORLD_PARAMETERS = {
     "session_id",
     "reset_token",
     "calendar_token",
+    "member_token",
+    "co_facilitator_role_id",
+    "coordinator_role_id",
+    "cafe_invite_id",
+    "group_invite_id",
+    "role_invite_token",
 }
 
 
@@ -265,7 +276,7 @@ class Matrix:
             self.client,
             self.session,
             self.settings,
-            self.accounts.owner,
+            self.accounts,
             owner.headers,
             with_phones=with_phones,
         )
@@ -373,7 +384,7 @@ def matrix(
 ) -> Iterator[Matrix]:
     accounts = make_accounts(client, session)
     owner = accounts.identities["owner"]
-    world = build_world(client, session, settings, accounts.owner, owner.headers)
+    world = build_world(client, session, settings, accounts, owner.headers)
     with Changes.watching(engine, session) as changes:
         yield Matrix(client, session, settings, accounts, world, changes, failures=[])
 

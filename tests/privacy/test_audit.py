@@ -173,6 +173,34 @@ def test_the_owners_pages_record_their_reads_exports_and_changes(
     ]
 
 
+def test_a_refused_group_form_shows_the_members_again_and_records_it(
+    client: TestClient,
+    api_headers: dict[str, str],
+    logged_in: TestClient,
+    session: Session,
+    facilitator: Facilitator,
+) -> None:
+    """A form of the group's page refused (a name left empty, a meeting with no date) draws
+    the page again, members' contact details and all, in the write request: the read is
+    recorded, and the page is not a 503 (on SQLite the request held the write lock the
+    entry's own write waited for until it gave up)."""
+    _, member_id, _ = _member_in_cafe(client, api_headers, session, facilitator)
+    group_id = client.get(f"/api/v1/networks/members/{member_id}", headers=api_headers).json()[
+        "group_id"
+    ]
+    page = f"/networks/groups/{group_id}"
+    before = len(_log(client, api_headers))
+    for path, form in ((page, {"name": " "}), (f"{page}/meetings", {"date": ""})):
+        r = logged_in.post(path, data={**form, "csrf_token": csrf_of(logged_in, page)})
+        assert r.status_code == 422, (path, r.status_code)
+        assert "morgan.reede@example.org" in r.text
+    entries = _log(client, api_headers)[before:]
+    # One for each page drawn: the two refusals, and the two pages the CSRF tokens came from.
+    assert [(e["action"], e["subject_kind"], e["detail"]) for e in entries] == [
+        ("viewed_contact_details", "group", "1 member")
+    ] * 4
+
+
 def test_a_person_erasing_themselves_and_the_retention_job_are_named_as_such(
     client: TestClient,
     api_headers: dict[str, str],

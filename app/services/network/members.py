@@ -121,7 +121,9 @@ def contact_details_seen(
 ) -> None:
     """Audit a read that shows these members' contact details (email, phone, accessibility
     needs): one entry a request, about the member, or about the group for a list. Nothing
-    when none of them has any."""
+    when none of them has any. The session's own transaction is ended first: a page that
+    shows the members after a refused form is drawn in a write request, whose transaction
+    holds SQLite's write lock the entry's own write would wait for (and fail on)."""
     shown = [m for m in members if m.email or m.phone or m.accessibility_needs]
     if not shown:
         return
@@ -133,6 +135,7 @@ def contact_details_seen(
         subject = Subject(SubjectKind.GROUP, group.id)
         owner_id = network_of(session=session, group=group).facilitator_id
         detail = f"{len(shown)} member{'' if len(shown) == 1 else 's'}"
+    session.commit()
     audit.record_read(
         db=db,
         actor=actor,
