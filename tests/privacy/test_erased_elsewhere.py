@@ -170,3 +170,33 @@ def test_a_members_own_actions_are_in_their_subject_access_data(
     )
     page = logged_in.get(f"/networks/members/{member_id}/data")
     assert "What they did themselves" in page.text and "Changed consent" in page.text
+
+
+def test_withdrawing_consent_redacts_their_words_quoted_in_a_sections_own_text(
+    client: TestClient,
+    api_headers: dict[str, str],
+    session: Session,
+    facilitator: Facilitator,
+    settings: Settings,
+) -> None:
+    """The lead wrote the person's words into a section's own text (draft and published):
+    withdrawing consent replaces them there too, as erasing does, in every version and in
+    the exports."""
+    scene = build(client, api_headers, session, facilitator, settings.media_dir)
+    before = client.get(f"{scene.material}/versions/1/sections", headers=api_headers).json()
+    assert WORDS in before["items"][0]["body_markdown"]
+
+    r = client.post(
+        f"/api/v1/cafes/{scene.cafe_id}/participants/{scene.alex_id}/consent",
+        json={"evidence_consent": False},
+        headers=api_headers,
+    )
+    assert r.status_code == 200
+
+    for number in (1, 2):
+        sections = client.get(
+            f"{scene.material}/versions/{number}/sections", headers=api_headers
+        ).json()["items"]
+        body = sections[0]["body_markdown"]
+        assert WORDS not in body and f"Someone told us: {WITHDRAWN_TEXT}." in body
+        assert WORDS not in scene.export(client, api_headers, number, "md")

@@ -74,8 +74,9 @@ def member_allows(*, session: Session, participant_id: int) -> bool:
 
 def redact_words_of(*, session: Session, participant_ids: Sequence[int], now: datetime) -> int:
     """Replace the words of these people in every evidence item (every version, published
-    ones too) and exact quotes of them in action plans' answers by the withdrawal phrase;
-    returns how many evidence items changed. Not committed."""
+    ones too) and exact quotes of them in sections' own text and action plans' answers by
+    the withdrawal phrase, as an erasure does; returns how many evidence items changed. Not
+    committed."""
     if not participant_ids:
         return 0
     theirs = select(Contribution.id).where(
@@ -84,7 +85,7 @@ def redact_words_of(*, session: Session, participant_ids: Sequence[int], now: da
     texts = session.exec(
         select(Contribution.text).where(col(Contribution.participant_id).in_(list(participant_ids)))
     ).all()
-    quotes.redact_plans(session=session, texts=texts, phrase=WITHDRAWN_TEXT)
+    quotes.redact(session=session, texts=texts, phrase=WITHDRAWN_TEXT)
     result = session.execute(
         update(EvidenceItem)
         .where(
