@@ -37,7 +37,7 @@ class PaymentStatus(StrEnum):
 
 
 class ExpenseBase(SQLModel):
-    kind: ExpenseKind = Field(max_length=20)
+    kind: str = Field(max_length=20, description="travel, carer_cover or other.")
     amount_pence: int = Field(gt=0, le=MAX_AMOUNT_PENCE, description="Whole pence: 1250 is £12.50.")
     note: str = Field(default="", max_length=200, description="What it was for, in a few words.")
 

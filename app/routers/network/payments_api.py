@@ -21,6 +21,7 @@ from app.models.network import Network
 from app.models.payments import (
     Expense,
     ExpenseCreate,
+    ExpenseKind,
     ExpensePublic,
     MemberPayment,
     PaymentMark,
@@ -50,7 +51,7 @@ def _expense_public(expense: Expense, meeting_id: int, member_id: int) -> Expens
         id=expense.id,
         meeting_id=meeting_id,
         member_id=member_id,
-        kind=expense.kind,
+        kind=ExpenseKind(expense.kind),
         amount_pence=expense.amount_pence,
         note=expense.note,
         has_receipt=expense.receipt_path is not None,
