@@ -41,6 +41,7 @@ from app.models.network import (
     Page,
     ScheduleRequest,
 )
+from app.models.payments import Expense
 from app.services import action_plan as plan_service
 from app.services import roles
 from app.services.errors import Invalid
@@ -48,6 +49,7 @@ from app.services.export import action_plans as plan_export
 from app.services.network import attendance as attendance_service
 from app.services.network import meetings as meeting_service
 from app.services.network import networks as network_service
+from app.services.network import payments as payment_service
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -61,6 +63,7 @@ _get_group = network_service.get_group
 _get_member = network_service.get_member
 _get_meeting = network_service.get_meeting
 _get_plan = plan_service.get_plan
+_get_expense = payment_service.get_expense
 
 OwnedNetwork = Annotated[
     Network, Depends(row_loader(_get_network, key="network_id", owner_dep=FacilitatorDep))
@@ -97,6 +100,19 @@ ReadMeeting = Annotated[
 ]
 WriteMeeting = Annotated[
     Meeting, Depends(row_loader(_get_meeting, key="meeting_id", owner_dep=ApiWriter))
+]
+# An expense with its meeting: the network's lead only (`Read…`/`Write…`: the token's owner).
+OwnedExpense = Annotated[
+    tuple[Expense, Meeting],
+    Depends(row_loader(_get_expense, key="expense_id", owner_dep=FacilitatorDep)),
+]
+ReadExpense = Annotated[
+    tuple[Expense, Meeting],
+    Depends(row_loader(_get_expense, key="expense_id", owner_dep=ApiReader)),
+]
+WriteExpense = Annotated[
+    tuple[Expense, Meeting],
+    Depends(row_loader(_get_expense, key="expense_id", owner_dep=ApiWriter)),
 ]
 OwnedPlan = Annotated[
     ActionPlan, Depends(row_loader(_get_plan, key="plan_id", owner_dep=FacilitatorDep))

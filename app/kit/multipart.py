@@ -141,8 +141,9 @@ class UploadForm:
             self.file.close()
 
 
-async def read_upload(request: Request) -> UploadForm:
-    """Read a multipart upload, stopping at the first byte past a limit."""
+async def read_upload(request: Request, *, typed: dict[str, str] | None = None) -> UploadForm:
+    """Read a multipart upload, stopping at the first byte past a limit. `typed`, if given,
+    receives the small fields read before a refusal, so a page can show them again."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > media_service.UPLOAD_MAX + FORM_OVERHEAD:
         raise media_service.TooLarge(media_service.too_large_message(None))
@@ -158,5 +159,7 @@ async def read_upload(request: Request) -> UploadForm:
         form.parser.finalize()
     except Exception:
         form.close()
+        if typed is not None:
+            typed.update(form.fields)
         raise
     return form

@@ -32,6 +32,8 @@ class Network(NetworkBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Days personal data is kept after the last meeting; None: the default from settings.
     keep_days: int | None = Field(default=None)
+    # What the network pays a member for an hour of their time, in pence (None: not set).
+    hourly_rate_pence: int | None = Field(default=None)
 
 
 class LocalGroupBase(SQLModel):
@@ -72,6 +74,8 @@ class Member(MemberBase, table=True):
     consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Bumping this invalidates every invite link already sent to the member.
     invite_version: int = Field(default=0)
+    # Their time is paid by someone else already (an employer): no fee for their hours.
+    already_funded: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -113,6 +117,8 @@ class Attendance(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
     attended: bool = Field(default=False)
     hours: float = Field(default=0.0)
+    # Whether what the member is owed for this meeting (time and expenses) was paid.
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class MemberParticipant(SQLModel, table=True):
@@ -205,6 +211,9 @@ class MemberUpdate(SQLModel):
     accessibility_needs: str | None = Field(default=None, max_length=2000)
     consent_given: StrictBool | None = None
     consent_note: str | None = Field(default=None, max_length=1000)
+    already_funded: StrictBool | None = Field(
+        default=None, description="Their time is paid by someone else: no fee for their hours."
+    )
 
 
 class MemberPublic(SQLModel):
@@ -220,6 +229,7 @@ class MemberPublic(SQLModel):
     consent_given: bool
     consent_at: datetime | None
     consent_note: str
+    already_funded: bool = False
     created_at: datetime
 
 

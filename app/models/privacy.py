@@ -177,6 +177,19 @@ class AttendanceHeld(SQLModel):
     starts_at: datetime
     attended: bool
     hours: float
+    paid_at: datetime | None = None
+
+
+class ExpenseHeld(SQLModel):
+    """An expense the member claimed for a meeting (the receipt photo itself is not in the
+    export: the lead holds it and can show it)."""
+
+    meeting_id: int
+    kind: str
+    amount_pence: int
+    note: str
+    has_receipt: bool
+    created_at: datetime
 
 
 class MemberData(SQLModel):
@@ -202,6 +215,8 @@ class MemberData(SQLModel):
         default=None, description="Their link to their own page: when made and last used."
     )
     attendance: list[AttendanceHeld]
+    already_funded: bool = False
+    expenses: list[ExpenseHeld] = Field(default_factory=list)
     cafes: list[ParticipantData]
     erase_on: datetime = Field(description="When the network's keep-for period ends.")
     actions: list[AuditEntryPublic] = Field(

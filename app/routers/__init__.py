@@ -26,12 +26,15 @@ from app.routers.material import exports as material_exports
 from app.routers.material import pages as material_pages
 from app.routers.material import sections as material_sections
 from app.routers.member import pages as member_pages
+from app.routers.member import payments as member_payments
 from app.routers.network import api as network_api
 from app.routers.network import meetings as network_meetings
 from app.routers.network import member_links as network_member_links
 from app.routers.network import member_links_api as network_member_links_api
 from app.routers.network import members as network_members
 from app.routers.network import pages as network_pages
+from app.routers.network import payments as network_payments
+from app.routers.network import payments_api as network_payments_api
 from app.routers.privacy import api as privacy_api
 from app.routers.privacy import pages as privacy_pages
 from app.routers.roles import api as roles_api
@@ -60,10 +63,14 @@ ROUTERS: list[APIRouter] = [
     network_members.router,
     network_meetings.router,
     network_member_links.router,
+    network_payments.router,
+    network_payments.uploads,
     member_pages.router,
+    member_payments.router,
     action_plan_pages.router,
     network_api.router,
     network_member_links_api.router,
+    network_payments_api.router,
     action_plan_api.router,
     material_pages.router,
     material_sections.router,

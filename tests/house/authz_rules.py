@@ -161,6 +161,7 @@ RULES: dict[str, Rule] = {
     "POST /me/consent": r("member_page"),
     "GET /me/calendar.ics": r("member_page"),
     "GET /me/data": r("member_page"),
+    "GET /me/payments": r("member_page"),
     "GET /me/data.json": r("member_page"),
     "GET /me/erase": r("member_page"),
     "POST /me/erase": r("member_page", **FRESH),
@@ -322,6 +323,24 @@ RULES: dict[str, Rule] = {
     # A member's personal link, as a letter to print (a new one stops the member's old one)
     "POST /networks/members/{member_id}/link": r("network_owner", **FRESH),
     "POST /api/v1/networks/members/{member_id}/link": r("network_owner", **FRESH),
+    # Paying members (their rate, expenses and receipts, paid or due): the owner only
+    "GET /networks/{network_id}/rate": r("network_owner"),
+    "POST /networks/{network_id}/rate": r("network_owner"),
+    "GET /networks/{network_id}/finance.csv": r("network_owner"),
+    "POST /networks/members/{member_id}/funded": r("network_owner"),
+    "GET /networks/meetings/{meeting_id}/payments": r("network_owner"),
+    "POST /networks/meetings/{meeting_id}/expenses": r("network_owner", body="photo"),
+    "POST /networks/meetings/{meeting_id}/payments/{member_id}": r("network_owner"),
+    "POST /networks/expenses/{expense_id}/delete": r("network_owner", **FRESH),
+    "GET /networks/expenses/{expense_id}/receipt": r("network_owner"),
+    "GET /api/v1/networks/{network_id}/pay-rate": r("network_owner"),
+    "PUT /api/v1/networks/{network_id}/pay-rate": r("network_owner"),
+    "GET /api/v1/networks/{network_id}/finance.csv": r("network_owner"),
+    "GET /api/v1/networks/meetings/{meeting_id}/payments": r("network_owner"),
+    "PUT /api/v1/networks/meetings/{meeting_id}/payments/{member_id}": r("network_owner"),
+    "GET /api/v1/networks/meetings/{meeting_id}/expenses": r("network_owner"),
+    "POST /api/v1/networks/meetings/{meeting_id}/expenses": r("network_owner"),
+    "DELETE /api/v1/networks/expenses/{expense_id}": r("network_owner", **FRESH),
     # A group's coordinators: the network's owner only
     "POST /networks/groups/{group_id}/coordinators": r("network_owner"),
     "POST /networks/groups/{group_id}/coordinators/invites/{invite_id}/revoke": r(

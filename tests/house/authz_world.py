@@ -28,7 +28,8 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant, StakeholderRole
 from app.models.evidence import Contribution, Media
 from app.models.material import EvidenceItem, MaterialCreate, MaterialSection, MaterialVersion
-from app.models.network import LocalGroup, MemberCreate
+from app.models.network import Attendance, LocalGroup, MemberCreate
+from app.models.payments import Expense, ExpenseKind
 from app.security import SESSION_COOKIE, issue_access_token
 from app.services import accounts, roles, sessions
 from app.services import action_plan as plan_service
@@ -408,6 +409,7 @@ def build_world(
         session=session, network=network, data=ActionPlanCreate(kind=PlanKind.PROJECT), now=now
     )
     theme_id, material_id, plan_id = theme.id, material.id, plan.id
+    expense_id = _expense(session, settings, north.meeting.id, member.id)
     token_row, _ = accounts.create_api_token(
         session=session, facilitator=owner, name="to revoke", scope=TokenScope.READ
     )
@@ -429,6 +431,7 @@ def build_world(
         "member_id": member.id,
         "meeting_id": north.meeting.id,
         "plan_id": plan_id,
+        "expense_id": expense_id,
         "material_id": material_id,
         "number": 1,
         "section_id": section.id,
@@ -438,6 +441,31 @@ def build_world(
         "calendar_token": calendar.calendar_token(secret=settings.secret_key, group=north.group),
     }
     return World(params=params, identities=phones)
+
+
+def _expense(session: Session, settings: Settings, meeting_id: int, member_id: int) -> int:
+    """The member came to the meeting and claimed their bus fare, with a receipt photo."""
+    record = session.exec(
+        select(Attendance).where(
+            Attendance.meeting_id == meeting_id, Attendance.member_id == member_id
+        )
+    ).first() or Attendance(meeting_id=meeting_id, member_id=member_id)
+    record.attended, record.hours = True, 2.0
+    session.add(record)
+    session.flush()
+    relative = f"receipts/matrix/{meeting_id}-{member_id}.png"
+    (settings.media_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+    (settings.media_dir / relative).write_bytes(photo())
+    expense = Expense(
+        attendance_id=record.id,
+        kind=ExpenseKind.TRAVEL,
+        amount_pence=480,
+        receipt_path=relative,
+        receipt_type="image/png",
+    )
+    session.add(expense)
+    session.commit()
+    return expense.id
 
 
 def grant_roles(

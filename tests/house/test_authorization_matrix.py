@@ -182,6 +182,7 @@ WORLD_PARAMETERS = {
     "member_id",
     "meeting_id",
     "plan_id",
+    "expense_id",
     "material_id",
     "number",
     "section_id",

@@ -89,6 +89,8 @@ def update_member(
         member.accessibility_needs = data.accessibility_needs.strip()
     if data.consent_note is not None:
         member.consent_note = data.consent_note.strip()
+    if data.already_funded is not None:
+        member.already_funded = data.already_funded
     if data.consent_given is not None and data.consent_given != member.consent_given:
         member.consent_given = data.consent_given
         # consent_at is when the consent now on record was given.

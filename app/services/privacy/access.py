@@ -20,9 +20,11 @@ from app.models.network import (
     MemberParticipant,
     Network,
 )
+from app.models.payments import Expense
 from app.models.privacy import (
     AttendanceHeld,
     CardHeld,
+    ExpenseHeld,
     MediaHeld,
     MemberData,
     ParticipantData,
@@ -155,6 +157,26 @@ def participant_data(
     )
 
 
+def _expenses(session: Session, member: Member) -> list[ExpenseHeld]:
+    rows = session.exec(
+        select(Expense, Attendance)
+        .join(Attendance, col(Attendance.id) == Expense.attendance_id)
+        .where(Attendance.member_id == member.id)
+        .order_by(col(Expense.id))
+    ).all()
+    return [
+        ExpenseHeld(
+            meeting_id=a.meeting_id,
+            kind=e.kind,
+            amount_pence=e.amount_pence,
+            note=e.note,
+            has_receipt=e.receipt_path is not None,
+            created_at=e.created_at,
+        )
+        for e, a in rows
+    ]
+
+
 def member_data(*, session: Session, member: Member, default_days: int) -> MemberData:
     """Everything held about one network member, with the cafés they joined as a member."""
     group = session.get(LocalGroup, member.group_id)
@@ -195,9 +217,11 @@ def member_data(*, session: Session, member: Member, default_days: int) -> Membe
                 starts_at=m.starts_at,
                 attended=a.attended,
                 hours=a.hours,
+                paid_at=a.paid_at,
             )
             for a, m in attendance
         ],
+        expenses=_expenses(session, member),
         cafes=[
             participant_data(session=session, cafe=c, person=p, default_days=default_days)
             for p, c in people

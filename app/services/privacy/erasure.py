@@ -27,7 +27,8 @@ from app.models.audit import ActorKind, AuditAction, SubjectKind
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution, Media, MediaKind, Reaction
 from app.models.material import EvidenceItem, SourceStatus
-from app.models.network import LocalGroup, Member, MemberParticipant, Network
+from app.models.network import Attendance, LocalGroup, Member, MemberParticipant, Network
+from app.models.payments import Expense
 from app.models.privacy import RETENTION_JOB, ErasedContribution, ErasureKind, ErasureLog
 from app.services import audit, changes, roles
 from app.services import media as media_service
@@ -313,10 +314,22 @@ def preview_member(*, session: Session, member: Member) -> Erased:
     return found
 
 
+def _receipts_of(session: Session, member: Member) -> list[str]:
+    """The receipt photos of a member's expenses (`app.services.network.payments`)."""
+    rows = session.exec(
+        select(Expense.receipt_path)
+        .join(Attendance, col(Attendance.id) == Expense.attendance_id)
+        .where(Attendance.member_id == member.id, col(Expense.receipt_path).is_not(None))
+    )
+    return [r for r in rows if r]
+
+
 def _erase_member_rows(session: Session, member: Member, phrase: str, now: datetime) -> Erased:
     found = Erased(members=1)
     for person in _people_of_member(session, member):
         found.add(_erase_person(session, person, phrase, now))
+    # Their expenses go with their attendance (foreign keys); the receipt photos after commit.
+    found.files.extend(_receipts_of(session, member))
     session.delete(member)
     return found
 

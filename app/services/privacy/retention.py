@@ -29,6 +29,7 @@ from app.models.network import LocalGroup, Meeting, Network
 from app.models.privacy import ErasureLog
 from app.services import accounts, audit, roles
 from app.services.audit import Actor, Subject
+from app.services.network import payments
 from app.services.privacy import erasure
 
 WARN_DAYS = 14
@@ -197,6 +198,8 @@ def purge_now(
         roles.forget_closed_invites(session=session, now=now)
         session.commit()
         done = purge(session=session, media_dir=media_dir, default_days=default_days, now=now)
+        # Receipt photos whose expense went with a deleted meeting, group or member.
+        payments.sweep_receipts(session=session, media_dir=media_dir)
         purge_audit_log(session=session, audit_days=audit_days, now=now)
         return done
 
