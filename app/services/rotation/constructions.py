@@ -9,6 +9,7 @@ from collections import Counter
 
 from app.services.rotation.costs import REPEAT_WEIGHT
 from app.services.rotation.field import finite_field
+from app.services.rotation.golfers import PEOPLE, ROUNDS, TABLE_SIZE, golfer_rounds
 from app.services.rotation.model import PlanningError
 from app.services.rotation.schedule import Schedule
 
@@ -245,6 +246,36 @@ def field_start(schedule: Schedule) -> list[list[int]] | None:
     return [
         _hopping_round(schedule, hop, slot, lost, r) for r in range(done, done + schedule.rounds)
     ]
+
+
+# ---- thirty-two people at eight tables of four -------------------------------------------
+
+
+def golfer_start(schedule: Schedule) -> list[list[int]] | None:
+    """Up to ten rounds without a repeat for 32 people at 8 tables of 4 (see
+    :mod:`app.services.rotation.golfers`), or ``None`` where that does not apply: somebody
+    fixed, somebody who met somebody before, another number of people or other table sizes.
+    People are taken in role order, so that each of the construction's four orbits (one
+    person of each at every table of six rounds) holds as few roles as it can."""
+    open_tables = [t for t in range(schedule.t) if schedule.hi[t] > 0]
+    if (
+        schedule.n != PEOPLE
+        or not 0 < schedule.rounds <= ROUNDS
+        or len(schedule.movable) != schedule.n
+        or not schedule.fresh()
+        or len(open_tables) * TABLE_SIZE != PEOPLE
+        or any(schedule.lo[t] != TABLE_SIZE for t in open_tables)
+    ):
+        return None
+    person = _role_order(schedule, schedule.movable)
+    seats: list[list[int]] = []
+    for tables in golfer_rounds()[: schedule.rounds]:
+        seat = [-1] * schedule.n
+        for t, members in zip(open_tables, tables, strict=True):
+            for point in members:
+                seat[person[point]] = t
+        seats.append(seat)
+    return seats
 
 
 # ---- cyclic schedules ----------------------------------------------------------------------

@@ -46,6 +46,8 @@ def _solve(
     start: list[list[int]] | None = None
     if hopeful:
         start = constructions.field_start(schedule)
+        if start is None:
+            start = constructions.golfer_start(schedule)
         if start is None and rounds > 1 and schedule.fresh():
             # search nodes cost about (people x tables) steps each
             nodes = int(effort * 20_000_000 / (schedule.n * schedule.t))
