@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Mapping, Sequence
 
 from app.services.rotation.costs import REPEAT_WEIGHT
 from app.services.rotation.field import finite_field
@@ -246,6 +247,56 @@ def field_start(schedule: Schedule) -> list[list[int]] | None:
     return [
         _hopping_round(schedule, hop, slot, lost, r) for r in range(done, done + schedule.rounds)
     ]
+
+
+# ---- an earlier plan, for the room as it is now ------------------------------------------
+
+
+def plan_start(schedule: Schedule, plan: Sequence[Mapping[int, int]]) -> list[list[int]] | None:
+    """The rounds of an earlier plan (person id -> table id), carried over to the room as it
+    is now, or ``None`` when the plan has fewer rounds than are being planned.
+
+    Everyone the plan seats at a table still open keeps that seat and fixed people sit at
+    their table; people the plan lacks (newcomers, or their table closed) are seated, one
+    by one and round by round, where they meet the fewest people again, then the fewest
+    already there.  Sizes the change breaks are repaired by :func:`fit_sizes` afterwards.
+    People who have left are simply not there: a plan without repeats stays without them."""
+    if len(plan) < schedule.rounds:
+        return None
+    n, nt = schedule.n, schedule.t
+    tindex = {t.id: k for k, t in enumerate(schedule.tables)}
+    schedule.cnt = list(schedule.base)
+    schedule.seat, schedule.members, schedule.rc = [], [], []
+    for seating in plan[: schedule.rounds]:
+        seat = [-1] * n
+        size = [0] * nt
+        for i, person in enumerate(schedule.people):
+            t = schedule.anchor[i]
+            if t < 0:
+                t = tindex.get(seating.get(person.id, -1), -1)
+                if t >= 0 and schedule.hi[t] <= 0:
+                    t = -1
+            if t >= 0:
+                seat[i] = t
+                size[t] += 1
+        cnt = schedule.cnt
+        for i in range(n):
+            if seat[i] >= 0:
+                continue
+            row = i * n
+            best: tuple[int, int, int] | None = None
+            for t in range(nt):
+                if size[t] >= schedule.hi[t]:
+                    continue
+                met = sum(cnt[row + x] ** 2 for x in range(n) if seat[x] == t)
+                key = (met, size[t], t)
+                if best is None or key < best:
+                    best = key
+            t = best[2] if best is not None else max(range(nt), key=lambda t: schedule.hi[t])
+            seat[i] = t
+            size[t] += 1
+        schedule.push_round(seat)
+    return schedule.snapshot()
 
 
 # ---- thirty-two people at eight tables of four -------------------------------------------

@@ -15,7 +15,9 @@ from app.services.rotation.schedule import Schedule
 
 class _Solved(NamedTuple):
     seatings: list[Seating]
-    unbeatable: bool  # no repeated meeting, and the role mix at its lower bound
+    # no repeated meeting, and the role mix at its lower bound; or the café's plan carried on
+    # whole (``earlier``), which nothing is tried against
+    unbeatable: bool
 
 
 def _solve(
@@ -25,6 +27,7 @@ def _solve(
     rounds: int,
     seed: int,
     effort: float,
+    earlier: Sequence[Mapping[int, int]] = (),
 ) -> _Solved:
     rng = random.Random(seed)
     schedule = Schedule(people, tables, history, rounds, rng)
@@ -43,8 +46,14 @@ def _solve(
     backtracks = int(effort * 10) if hopeful else 0
     tabu_iters = int(effort * 1_000_000 / (search.SAMPLE * movable)) if small else 0
     restarts = max(1, int(effort * 2)) if rounds > 1 and hopeful else 1
+    kept = constructions.plan_start(schedule, earlier) if earlier else None
+    whole = False
+    if kept is not None:
+        schedule.restore(kept)
+        constructions.fit_sizes(schedule)
+        whole = schedule.repeat_cost() == 0 and schedule.seat == kept
     start: list[list[int]] | None = None
-    if hopeful:
+    if hopeful and not whole:
         start = constructions.field_start(schedule)
         if start is None:
             start = constructions.golfer_start(schedule)
@@ -59,6 +68,10 @@ def _solve(
         # a structured start gets the whole budget; a single round also gets a greedy build
         tabu_iters *= restarts
         attempts = [start, None] if rounds == 1 else [start]
+    if kept is not None:
+        # the plan the café was following, changed as little as the room's change needs,
+        # is tried first: where it still has no repeat, nobody's seats change
+        attempts = [kept] if whole else [kept, *attempts]
     best_cost: tuple[int, int] | None = None
     best_seats: list[list[int]] = []
     for seats in attempts:
@@ -71,10 +84,13 @@ def _solve(
             search.anneal(schedule=schedule, iterations=anneal_iters, temp_start=0.6, temp_end=0.02)
             if schedule.repeat_cost() > 0 and tabu_iters > 0:
                 search.tabu(schedule=schedule, iterations=tabu_iters, role_steps=tabu_iters // 2)
-        elif seats is not None and history and schedule.seat == seats:
-            # a table-hopping pattern carried on intact from earlier rounds stays as it is: the
-            # later rounds rely on it, and the speeds were chosen with the role mix in mind
+        elif seats is not None and (history or seats is kept) and schedule.seat == seats:
+            # a table-hopping pattern carried on intact from earlier rounds, or the café's
+            # plan still whole, stays as it is: the later rounds rely on it, and the speeds
+            # were chosen with the role mix in mind
             best_cost, best_seats = (0, schedule.role_cost()), schedule.snapshot()
+            if whole:
+                return _Solved(schedule.seatings(best_seats), True)
             break
         search.polish(schedule=schedule, iterations=polish_iters, temp_start=2.0, temp_end=0.05)
         cost = (schedule.repeat_cost(), schedule.role_cost())
@@ -119,9 +135,14 @@ def plan_rounds(
     rounds: int,
     seed: int = 0,
     effort: float = 1.0,
+    earlier: Sequence[Mapping[int, int]] = (),
 ) -> list[Seating]:
     """Seatings for the next ``rounds`` rounds (as if each were appended to ``history``
     before planning the next).  Fixed people keep one table throughout.
+
+    ``earlier`` is the plan the café followed for these rounds before the room changed (a
+    join, a leave, a move): it is tried first, with newcomers fitted in where they meet the
+    fewest people again, and kept as it is when it still has no repeated meeting.
 
     The rounds are searched jointly, which can undo a choice in an early round that blocks a
     later one; they are also planned one round at a time, and the better of the two plans is
@@ -132,7 +153,7 @@ def plan_rounds(
     if not people:
         validate(people=people, tables=tables)
         return [{} for _ in range(rounds)]
-    joint = _solve(people, tables, history, rounds, seed, effort)
+    joint = _solve(people, tables, history, rounds, seed, effort, earlier)
     if rounds <= 1 or joint.unbeatable:
         return joint.seatings
     played: list[Seating] = []
