@@ -9,7 +9,9 @@ second table plans the same instances one round at a time with ``plan_next_round
 live café did before (the seconds are those of the slowest round).  Then a café where
 someone joins after round 2: the rest of the café is planned again with them, and the line
 shows the repeated meetings the newcomer is given (none is needed: they have met nobody).
-Finally it times ``plan_next_round`` for 500 people (CPU and wall-clock).
+Then 32 people at 8 tables of 4 over 10 rounds where one leaves after round 3, planned
+again with and without the plan the café was following.  Finally it times
+``plan_next_round`` for 500 people (CPU and wall-clock).
 """
 
 from __future__ import annotations
@@ -127,6 +129,7 @@ def main() -> None:
             f"{violations:>5} {slowest:>7.2f}"
         )
     _late_joiner()
+    _leaver()
     large = _large()
     history = plan_rounds(people=large.people, tables=large.tables, history=[], rounds=3, seed=1)
     start, cpu = time.perf_counter(), time.process_time()
@@ -165,6 +168,32 @@ def _late_joiner() -> None:
         f"{elapsed:.2f} s CPU; the newcomer meets {len(set(met))} people, {again} of them twice; "
         f"{repeated_meetings([*played, *rest])} repeated meetings in all"
     )
+
+
+def _leaver() -> None:
+    """32 people / 8x4 / 10 rounds; one leaves after round 3: the other 31 are planned again
+    from the history alone, and from the plan the café was following (``earlier``)."""
+    people = [PlannerPerson(i) for i in range(32)]
+    tables = [PlannerTable(100 + t, 4) for t in range(8)]
+    plan = plan_rounds(people=people, tables=tables, history=[], rounds=10, seed=0)
+    played, stay = plan[:3], people[1:]
+    for label, earlier in (("from the history alone", []), ("from the kept plan", plan[3:])):
+        start = time.process_time()
+        rest = plan_rounds(
+            people=stay, tables=tables, history=played, rounds=7, seed=3, earlier=earlier
+        )
+        elapsed = time.process_time() - start
+        moved = sum(
+            1
+            for new, old in zip(rest, plan[3:], strict=True)
+            for p in stay
+            if new[p.id] != old[p.id]
+        )
+        print(
+            f"32 people / 8x4 / 10 rounds, one leaving after round 3, planned again {label}: "
+            f"{elapsed:.2f} s CPU, {repeated_meetings([*played, *rest])} repeated meetings, "
+            f"{moved} seats changed"
+        )
 
 
 if __name__ == "__main__":
