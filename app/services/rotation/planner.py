@@ -69,12 +69,15 @@ def _solve(
         tabu_iters *= restarts
         attempts = [start, None] if rounds == 1 else [start]
     if kept is not None:
-        # the plan the café was following, changed as little as the room's change needs,
-        # is tried first: where it still has no repeat, nobody's seats change
-        attempts = [kept] if whole else [kept, *attempts]
+        # the plan the café was following, changed as little as the room's change needs:
+        # where it still has no repeat it is taken as it is (nobody's seats change); else it
+        # is repaired last, if the usual attempts leave repeats (so never a worse plan)
+        attempts = [kept] if whole else [*attempts, kept]
     best_cost: tuple[int, int] | None = None
     best_seats: list[list[int]] = []
     for seats in attempts:
+        if seats is kept and not whole and best_cost is not None and best_cost[0] == 0:
+            break
         if seats is not None:
             schedule.restore(seats)
             constructions.fit_sizes(schedule)
