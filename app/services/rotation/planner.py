@@ -46,37 +46,27 @@ def _solve(
     backtracks = int(effort * 10) if hopeful else 0
     tabu_iters = int(effort * 1_000_000 / (search.SAMPLE * movable)) if small else 0
     restarts = max(1, int(effort * 2)) if rounds > 1 and hopeful else 1
+    # the plan the café was following, changed as little as the room's change needs: where
+    # it still has no repeat it is taken as it is (nobody's seats change); else it is
+    # repaired last, if the usual attempts leave repeats (so never a worse plan)
     kept = constructions.plan_start(schedule, earlier) if earlier else None
-    whole = False
     if kept is not None:
         schedule.restore(kept)
         constructions.fit_sizes(schedule)
-        whole = schedule.repeat_cost() == 0 and schedule.seat == kept
-    start: list[list[int]] | None = None
-    if hopeful and not whole:
-        start = constructions.field_start(schedule)
-        if start is None:
-            start = constructions.golfer_start(schedule)
-        if start is None and rounds > 1 and schedule.fresh():
-            # search nodes cost about (people x tables) steps each
-            nodes = int(effort * 20_000_000 / (schedule.n * schedule.t))
-            start = constructions.cyclic_start(
-                schedule=schedule, node_budget=nodes, restart_nodes=1000
-            )
+        if schedule.repeat_cost() == 0 and schedule.seat == kept:
+            return _Solved(schedule.seatings(kept), True)
+    start = _structured_start(schedule, effort) if hopeful else None
     attempts: list[list[list[int]] | None] = [None] * restarts
     if start is not None:
         # a structured start gets the whole budget; a single round also gets a greedy build
         tabu_iters *= restarts
         attempts = [start, None] if rounds == 1 else [start]
     if kept is not None:
-        # the plan the café was following, changed as little as the room's change needs:
-        # where it still has no repeat it is taken as it is (nobody's seats change); else it
-        # is repaired last, if the usual attempts leave repeats (so never a worse plan)
-        attempts = [kept] if whole else [*attempts, kept]
+        attempts.append(kept)
     best_cost: tuple[int, int] | None = None
     best_seats: list[list[int]] = []
     for seats in attempts:
-        if seats is kept and not whole and best_cost is not None and best_cost[0] == 0:
+        if seats is kept and best_cost is not None and best_cost[0] == 0:
             break
         if seats is not None:
             schedule.restore(seats)
@@ -87,13 +77,10 @@ def _solve(
             search.anneal(schedule=schedule, iterations=anneal_iters, temp_start=0.6, temp_end=0.02)
             if schedule.repeat_cost() > 0 and tabu_iters > 0:
                 search.tabu(schedule=schedule, iterations=tabu_iters, role_steps=tabu_iters // 2)
-        elif seats is not None and (history or seats is kept) and schedule.seat == seats:
-            # a table-hopping pattern carried on intact from earlier rounds, or the café's
-            # plan still whole, stays as it is: the later rounds rely on it, and the speeds
-            # were chosen with the role mix in mind
+        elif seats is not None and history and schedule.seat == seats:
+            # a table-hopping pattern carried on intact from earlier rounds stays as it is: the
+            # later rounds rely on it, and the speeds were chosen with the role mix in mind
             best_cost, best_seats = (0, schedule.role_cost()), schedule.snapshot()
-            if whole:
-                return _Solved(schedule.seatings(best_seats), True)
             break
         search.polish(schedule=schedule, iterations=polish_iters, temp_start=2.0, temp_end=0.05)
         cost = (schedule.repeat_cost(), schedule.role_cost())
@@ -108,6 +95,19 @@ def _solve(
         best_cost is not None and best_cost[0] == 0 and best_cost[1] <= schedule.role_floor()
     )
     return _Solved(schedule.seatings(best_seats), unbeatable)
+
+
+def _structured_start(schedule: Schedule, effort: float) -> list[list[int]] | None:
+    """A schedule without repeats by construction, where one applies: table hopping over a
+    finite field, the 32-people construction, or a cyclic schedule found by search."""
+    start = constructions.field_start(schedule)
+    if start is None:
+        start = constructions.golfer_start(schedule)
+    if start is None and schedule.rounds > 1 and schedule.fresh():
+        # search nodes cost about (people x tables) steps each
+        nodes = int(effort * 20_000_000 / (schedule.n * schedule.t))
+        start = constructions.cyclic_start(schedule=schedule, node_budget=nodes, restart_nodes=1000)
+    return start
 
 
 def plan_next_round(
