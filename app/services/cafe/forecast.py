@@ -5,7 +5,7 @@ is assembled from (`StateInputs`) and the café as its next round will start (`F
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
@@ -199,8 +199,9 @@ def planned_rounds(
     total = max(number, round_count(session=session, cafe=cafe))
     key, people_in, tables_in = _plan_key(cafe, number, total, people, tables, now_at)
     found = plans.get(key) if plans is not None else None
+    earlier: list[dict[int, int]] = []
     if found is None:
-        found = _kept_plan(session, cafe, number, total, people, tables, key)
+        found, earlier = _kept_plan(session, cafe, number, total, people, tables, now_at)
         if found is not None and plans is not None:
             _remember(plans, cafe, number, total, people, tables, now_at, found)
     if found is not None:
@@ -212,10 +213,28 @@ def planned_rounds(
         history=history,
         rounds=total - number + 1,
         seed=cafe.id * 100 + number,
+        earlier=earlier,
     )
     if plans is not None:
         _remember(plans, cafe, number, total, people, tables, now_at, rounds)
     return [dict(seating) for seating in rounds]
+
+
+def _chain(
+    cafe: Cafe,
+    number: int,
+    total: int,
+    people: Sequence[Person],
+    tables: list[CafeTable],
+    before: Mapping[int, int],
+    seatings: Iterable[Mapping[int, int]],
+) -> Iterator[tuple[int, Hashable, Mapping[int, int]]]:
+    """Each seating of a plan from round `number` on, with its round and the room it assumes
+    (`_plan_key`): the people and tables, and the seating before it (`before` for the first).
+    `seatings` may be read lazily: each is asked for once the previous one's key is used."""
+    for step, seating in enumerate(seatings, start=number):
+        yield step, _plan_key(cafe, step, total, people, tables, before)[0], seating
+        before = seating
 
 
 def _remember(
@@ -229,11 +248,8 @@ def _remember(
     rounds: list[dict[int, int]],
 ) -> None:
     """Each round of a plan, with the rest of it, under the room it assumes."""
-    before: Mapping[int, int] = now_at
-    for step, seating in enumerate(rounds):
-        key = _plan_key(cafe, number + step, total, people, tables, before)[0]
-        plans.put(key, rounds[step:])
-        before = seating
+    for step, key, _ in _chain(cafe, number, total, people, tables, now_at, rounds):
+        plans.put(key, rounds[step - number :])
 
 
 def _digest(key: Hashable) -> str:
@@ -248,9 +264,12 @@ def _kept_plan(
     total: int,
     people: Sequence[Person],
     tables: list[CafeTable],
-    key: Hashable,
-) -> list[dict[int, int]] | None:
-    """The plan kept in the database from round `number` on, if it was made for this room."""
+    now_at: Mapping[int, int],
+) -> tuple[list[dict[int, int]] | None, list[dict[int, int]]]:
+    """The plan kept in the database from round `number` on, if it was made for this room
+    (the round before seated as `now_at`); and, whatever room it was made for, the rounds
+    it holds from round `number` to the last, for the planner to start from
+    (`planner.plan_rounds`'s `earlier`) when the room has changed since."""
     rows = session.exec(
         select(SeatPlan.round_number, SeatPlan.plan_key, SeatPlan.participant_id, SeatPlan.table_id)
         .where(SeatPlan.cafe_id == cafe.id, SeatPlan.round_number >= number)
@@ -259,15 +278,17 @@ def _kept_plan(
     by_round: dict[int, tuple[str, dict[int, int]]] = {}
     for round_number, plan_key, person_id, table_id in rows:
         by_round.setdefault(round_number, (plan_key, {}))[1][person_id] = table_id
-    wanted = _digest(key)
-    rounds: list[dict[int, int]] = []
+    earlier: list[dict[int, int]] = []
     for later in range(number, total + 1):
-        kept = by_round.get(later)
-        if kept is None or kept[0] != wanted:
+        if later not in by_round:
             break
-        rounds.append(kept[1])
-        wanted = _digest(_plan_key(cafe, later + 1, total, people, tables, kept[1])[0])
-    return rounds or None
+        earlier.append(by_round[later][1])
+    rounds: list[dict[int, int]] = []
+    for step, key, seating in _chain(cafe, number, total, people, tables, now_at, earlier):
+        if by_round[step][0] != _digest(key):
+            break
+        rounds.append(dict(seating))
+    return rounds or None, earlier
 
 
 def keep_plan(
@@ -304,9 +325,8 @@ def keep_plan(
     if not rest:
         return
     values = []
-    before: Mapping[int, int] = seated
-    for step, seating in enumerate(rest, start=number + 1):
-        digest = _digest(_plan_key(cafe, step, total, people, tables, before)[0])
+    for step, plan_key, seating in _chain(cafe, number + 1, total, people, tables, seated, rest):
+        digest = _digest(plan_key)
         values += [
             {
                 "cafe_id": cafe.id,
@@ -317,7 +337,6 @@ def keep_plan(
             }
             for person_id, table_id in seating.items()
         ]
-        before = seating
     if values:
         conn.execute(sa_insert(SeatPlan), values)
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Mapping, Sequence
 
 from app.services.rotation.costs import REPEAT_WEIGHT
 from app.services.rotation.field import finite_field
+from app.services.rotation.golfers import PEOPLE, ROUNDS, TABLE_SIZE, golfer_rounds
 from app.services.rotation.model import PlanningError
 from app.services.rotation.schedule import Schedule
 
@@ -245,6 +247,86 @@ def field_start(schedule: Schedule) -> list[list[int]] | None:
     return [
         _hopping_round(schedule, hop, slot, lost, r) for r in range(done, done + schedule.rounds)
     ]
+
+
+# ---- an earlier plan, for the room as it is now ------------------------------------------
+
+
+def plan_start(schedule: Schedule, plan: Sequence[Mapping[int, int]]) -> list[list[int]] | None:
+    """The rounds of an earlier plan (person id -> table id), carried over to the room as it
+    is now, or ``None`` when the plan has fewer rounds than are being planned.
+
+    Everyone the plan seats at a table still open keeps that seat and fixed people sit at
+    their table; people the plan lacks (newcomers, or their table closed) are seated, one
+    by one and round by round, where they meet the fewest people again, then the fewest
+    already there.  Sizes the change breaks are repaired by :func:`fit_sizes` afterwards.
+    People who have left are simply not there: a plan without repeats stays without them."""
+    if len(plan) < schedule.rounds:
+        return None
+    n, nt = schedule.n, schedule.t
+    tindex = {t.id: k for k, t in enumerate(schedule.tables)}
+    schedule.cnt = list(schedule.base)
+    schedule.seat, schedule.members, schedule.rc = [], [], []
+    for seating in plan[: schedule.rounds]:
+        seat = [-1] * n
+        size = [0] * nt
+        for i, person in enumerate(schedule.people):
+            t = schedule.anchor[i]
+            if t < 0:
+                t = tindex.get(seating.get(person.id, -1), -1)
+                if t >= 0 and schedule.hi[t] <= 0:
+                    t = -1
+            if t >= 0:
+                seat[i] = t
+                size[t] += 1
+        cnt = schedule.cnt
+        for i in range(n):
+            if seat[i] >= 0:
+                continue
+            row = i * n
+            best: tuple[int, int, int] | None = None
+            for t in range(nt):
+                if size[t] >= schedule.hi[t]:
+                    continue
+                met = sum(cnt[row + x] ** 2 for x in range(n) if seat[x] == t)
+                key = (met, size[t], t)
+                if best is None or key < best:
+                    best = key
+            t = best[2] if best is not None else max(range(nt), key=lambda t: schedule.hi[t])
+            seat[i] = t
+            size[t] += 1
+        schedule.push_round(seat)
+    return schedule.snapshot()
+
+
+# ---- thirty-two people at eight tables of four -------------------------------------------
+
+
+def golfer_start(schedule: Schedule) -> list[list[int]] | None:
+    """Up to ten rounds without a repeat for 32 people at 8 tables of 4 (see
+    :mod:`app.services.rotation.golfers`), or ``None`` where that does not apply: somebody
+    fixed, somebody who met somebody before, another number of people or other table sizes.
+    People are taken in role order, so that each of the construction's four orbits (one
+    person of each at every table of six rounds) holds as few roles as it can."""
+    open_tables = [t for t in range(schedule.t) if schedule.hi[t] > 0]
+    if (
+        schedule.n != PEOPLE
+        or not 0 < schedule.rounds <= ROUNDS
+        or len(schedule.movable) != schedule.n
+        or not schedule.fresh()
+        or len(open_tables) * TABLE_SIZE != PEOPLE
+        or any(schedule.lo[t] != TABLE_SIZE for t in open_tables)
+    ):
+        return None
+    person = _role_order(schedule, schedule.movable)
+    seats: list[list[int]] = []
+    for tables in golfer_rounds()[: schedule.rounds]:
+        seat = [-1] * schedule.n
+        for t, members in zip(open_tables, tables, strict=True):
+            for point in members:
+                seat[person[point]] = t
+        seats.append(seat)
+    return seats
 
 
 # ---- cyclic schedules ----------------------------------------------------------------------

@@ -15,7 +15,9 @@ from app.services.rotation.schedule import Schedule
 
 class _Solved(NamedTuple):
     seatings: list[Seating]
-    unbeatable: bool  # no repeated meeting, and the role mix at its lower bound
+    # no repeated meeting, and the role mix at its lower bound; or the café's plan carried on
+    # whole (``earlier``), which nothing is tried against
+    unbeatable: bool
 
 
 def _solve(
@@ -25,6 +27,7 @@ def _solve(
     rounds: int,
     seed: int,
     effort: float,
+    earlier: Sequence[Mapping[int, int]] = (),
 ) -> _Solved:
     rng = random.Random(seed)
     schedule = Schedule(people, tables, history, rounds, rng)
@@ -43,23 +46,28 @@ def _solve(
     backtracks = int(effort * 10) if hopeful else 0
     tabu_iters = int(effort * 1_000_000 / (search.SAMPLE * movable)) if small else 0
     restarts = max(1, int(effort * 2)) if rounds > 1 and hopeful else 1
-    start: list[list[int]] | None = None
-    if hopeful:
-        start = constructions.field_start(schedule)
-        if start is None and rounds > 1 and schedule.fresh():
-            # search nodes cost about (people x tables) steps each
-            nodes = int(effort * 20_000_000 / (schedule.n * schedule.t))
-            start = constructions.cyclic_start(
-                schedule=schedule, node_budget=nodes, restart_nodes=1000
-            )
+    # the plan the café was following, changed as little as the room's change needs: where
+    # it still has no repeat it is taken as it is (nobody's seats change); else it is
+    # repaired last, if the usual attempts leave repeats (so never a worse plan)
+    kept = constructions.plan_start(schedule, earlier) if earlier else None
+    if kept is not None:
+        schedule.restore(kept)
+        constructions.fit_sizes(schedule)
+        if schedule.repeat_cost() == 0 and schedule.seat == kept:
+            return _Solved(schedule.seatings(kept), True)
+    start = _structured_start(schedule, effort) if hopeful else None
     attempts: list[list[list[int]] | None] = [None] * restarts
     if start is not None:
         # a structured start gets the whole budget; a single round also gets a greedy build
         tabu_iters *= restarts
         attempts = [start, None] if rounds == 1 else [start]
+    if kept is not None:
+        attempts.append(kept)
     best_cost: tuple[int, int] | None = None
     best_seats: list[list[int]] = []
     for seats in attempts:
+        if seats is kept and best_cost is not None and best_cost[0] == 0:
+            break
         if seats is not None:
             schedule.restore(seats)
             constructions.fit_sizes(schedule)
@@ -87,6 +95,19 @@ def _solve(
         best_cost is not None and best_cost[0] == 0 and best_cost[1] <= schedule.role_floor()
     )
     return _Solved(schedule.seatings(best_seats), unbeatable)
+
+
+def _structured_start(schedule: Schedule, effort: float) -> list[list[int]] | None:
+    """A schedule without repeats by construction, where one applies: table hopping over a
+    finite field, the 32-people construction, or a cyclic schedule found by search."""
+    start = constructions.field_start(schedule)
+    if start is None:
+        start = constructions.golfer_start(schedule)
+    if start is None and schedule.rounds > 1 and schedule.fresh():
+        # search nodes cost about (people x tables) steps each
+        nodes = int(effort * 20_000_000 / (schedule.n * schedule.t))
+        start = constructions.cyclic_start(schedule=schedule, node_budget=nodes, restart_nodes=1000)
+    return start
 
 
 def plan_next_round(
@@ -117,9 +138,14 @@ def plan_rounds(
     rounds: int,
     seed: int = 0,
     effort: float = 1.0,
+    earlier: Sequence[Mapping[int, int]] = (),
 ) -> list[Seating]:
     """Seatings for the next ``rounds`` rounds (as if each were appended to ``history``
     before planning the next).  Fixed people keep one table throughout.
+
+    ``earlier`` is the plan the café followed for these rounds before the room changed (a
+    join, a leave, a move): it is tried first, with newcomers fitted in where they meet the
+    fewest people again, and kept as it is when it still has no repeated meeting.
 
     The rounds are searched jointly, which can undo a choice in an early round that blocks a
     later one; they are also planned one round at a time, and the better of the two plans is
@@ -130,7 +156,7 @@ def plan_rounds(
     if not people:
         validate(people=people, tables=tables)
         return [{} for _ in range(rounds)]
-    joint = _solve(people, tables, history, rounds, seed, effort)
+    joint = _solve(people, tables, history, rounds, seed, effort, earlier)
     if rounds <= 1 or joint.unbeatable:
         return joint.seatings
     played: list[Seating] = []
