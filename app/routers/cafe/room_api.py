@@ -87,6 +87,7 @@ def change_round(
     body: RoundChange,
     cafe: WriteRunCafe,
     session: SessionDep,
+    now: NowDep,
     settings: SettingsDep,
     db: DatabaseDep,
     announce: AnnounceDep,
@@ -96,7 +97,7 @@ def change_round(
     the new question at once; a finished round is refused (409)."""
     rnd = room_service.change_round(session=session, cafe=cafe, number=number, data=body)
     reshape.room_changed(announce, settings, db, cafe)
-    return RoundPublic.model_validate(rnd, from_attributes=True)
+    return room_service.round_public(session=session, cafe=cafe, rnd=rnd, now=now)
 
 
 @router.post("/{cafe_id}/broadcast", status_code=201, responses=ERRORS)

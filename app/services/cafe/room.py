@@ -17,6 +17,7 @@ from app.models.cafe import (
     CafeTable,
     Participant,
     Round,
+    RoundPublic,
     RoundStatus,
     Seat,
     TableQuestion,
@@ -31,7 +32,7 @@ from app.models.room import (
     TableChange,
 )
 from app.services.cafe import participants as participant_service
-from app.services.cafe.cafes import current_round
+from app.services.cafe.cafes import current_round, seconds_left, table_questions, tables_of
 from app.services.errors import Conflict, Invalid, NotFound
 
 # A help request the facilitator saw stays on the phone ("The facilitator has seen it") this
@@ -396,3 +397,13 @@ def phone_extras(*, session: Session, cafe: Cafe, person_id: int, now: datetime)
     asked = my_help(session=session, person_id=person_id, now=now)
     status = "" if asked is None else ("seen" if asked.seen_at else "asked")
     return PhoneExtras(broadcast=message, help_status=status)
+
+
+def round_public(*, session: Session, cafe: Cafe, rnd: Round, now: datetime) -> RoundPublic:
+    """The round as the API shows it, with its per-table questions by table number."""
+    numbers = {t.id: t.number for t in tables_of(session=session, cafe=cafe)}
+    public = RoundPublic.model_validate(rnd, from_attributes=True)
+    public.seconds_left = seconds_left(rnd=rnd, now=now)
+    questions = table_questions(session=session, rnd=rnd)
+    public.table_questions = {numbers[k]: v for k, v in questions.items() if k in numbers}
+    return public
