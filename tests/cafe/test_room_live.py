@@ -373,3 +373,28 @@ def test_a_closed_cafe_does_not_change(client: TestClient, api_headers: dict[str
     )
     r = client.post(f"{base}/participants", json={"display_name": "Sam"}, headers=api_headers)
     assert r.status_code == 409
+
+
+def test_with_more_people_than_seats_everyone_waits_once_before_anyone_twice(
+    client: TestClient, api_headers: dict[str, str], logged_in: TestClient
+) -> None:
+    """13 people, 12 seats, 4 rounds: a different person waits each round (before, the same
+    person waited in every round), and the console offers a table when someone waits."""
+    rounds = [{"question": f"Question {n}?", "minutes": 10} for n in range(1, 5)]
+    r = client.post(
+        "/api/v1/cafes",
+        json=cafe_payload(table_count=3, table_capacity=4, rounds=rounds),
+        headers=api_headers,
+    )
+    cafe = r.json()
+    _phones(client, cafe["code"], 13)
+    waited: list[int] = []
+    for number in range(1, 5):
+        _next(client, cafe["id"], api_headers)
+        (who,) = _seating(client, cafe["id"], api_headers)["unseated"]
+        waited.append(who["id"])
+        if number == 1:
+            console = logged_in.get(f"/cafes/{cafe['id']}/console").text
+            assert "1 person has no seat this round" in console
+            assert console.count("Add a table") >= 2  # the offer, and the tables' own form
+    assert len(set(waited)) == 4, waited
