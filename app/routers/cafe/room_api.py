@@ -81,7 +81,7 @@ def remove_table(
     return Response(status_code=204)
 
 
-@router.patch("/{cafe_id}/rounds/{number}", responses=ERRORS)
+@router.patch("/{cafe_id}/rounds/{number:int}", responses=ERRORS)
 def change_round(
     number: RoundNumber,
     body: RoundChange,
