@@ -1,6 +1,7 @@
 """the room reshaped live: people without phones, messages to every phone, asking for help
 
-A facilitator adds someone without a phone (`participant.no_phone`), sends a short message to
+A facilitator adds someone without a phone (`participant.no_phone`), for whom a host or
+the facilitator writes (`contribution.written_for`, `written_by_id`), sends a short message to
 every phone (`broadcast`), and a phone asks for help (`help_request`) (issue 26).
 
 Revision ID: 0016_room_live
@@ -29,6 +30,20 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("participant", schema=None) as batch_op:
         batch_op.alter_column("no_phone", server_default=None, existing_type=sa.Boolean())
+    with op.batch_alter_table("contribution", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("written_for", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(sa.Column("written_by_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_contribution_written_by_id_participant"),
+            "participant",
+            ["written_by_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+    with op.batch_alter_table("contribution", schema=None) as batch_op:
+        batch_op.alter_column("written_for", server_default=None, existing_type=sa.Boolean())
     op.create_table(
         "broadcast",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -82,5 +97,11 @@ def downgrade() -> None:
     with op.batch_alter_table("broadcast", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_broadcast_cafe_id"))
     op.drop_table("broadcast")
+    with op.batch_alter_table("contribution", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_contribution_written_by_id_participant"), type_="foreignkey"
+        )
+        batch_op.drop_column("written_by_id")
+        batch_op.drop_column("written_for")
     with op.batch_alter_table("participant", schema=None) as batch_op:
         batch_op.drop_column("no_phone")

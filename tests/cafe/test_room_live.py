@@ -9,6 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.models.cafe import Participant
+from app.models.evidence import Contribution
 from app.models.room import HelpRequest
 from app.services.cafe import room as room_service
 from tests.cafe.test_participant import join, phone
@@ -398,3 +400,100 @@ def test_with_more_people_than_seats_everyone_waits_once_before_anyone_twice(
             assert "1 person has no seat this round" in console
             assert console.count("Add a table") >= 2  # the offer, and the tables' own form
     assert len(set(waited)) == 4, waited
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def test_the_facilitator_and_a_host_write_for_someone_without_a_phone(
+    client: TestClient, api_headers: dict[str, str], logged_in: TestClient, session: Session
+) -> None:
+    cafe = _cafe(client, api_headers, names_visible=True)
+    host = phone(client)
+    link = cafe["tables"][0]["host_url"].removeprefix("http://testserver")
+    page = host.get(link).text
+    r = host.post(
+        f"/j/{cafe['code']}",
+        data={"display_name": "Hana", "csrf_token": _csrf(page), "host": link.split("host=")[1]},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    (guest,) = _phones(client, cafe["code"], 1)
+    path = f"/api/v1/cafes/{cafe['id']}/participants"
+    sam = client.post(
+        path, json={"display_name": "Sam", "role": "carer"}, headers=api_headers
+    ).json()
+    _next(client, cafe["id"], api_headers)
+    # Sam sits at the host's table (moved there if the planner put them elsewhere).
+    r = client.post(
+        f"{path}/{sam['id']}/move", json={"table_id": cafe["tables"][0]["id"]}, headers=api_headers
+    )
+    assert r.status_code == 200, r.text
+
+    # The host's phone offers to write for Sam; the card is Sam's, written by the host.
+    page = host.get(f"/p/{cafe['code']}").text
+    assert "Write for someone without a phone" in page
+    client_id = re.search(r'name="client_id" value="([^"]+)"', page.split('id="write-for"')[1])
+    assert client_id
+    form = {
+        "csrf_token": _csrf(page),
+        "person_id": str(sam["id"]),
+        "text": "The bus never comes on time",
+        "client_id": client_id.group(1),
+    }
+    for _ in range(2):  # sent twice: one card
+        r = host.post(f"/p/{cafe['code']}/write-for", data=form, follow_redirects=False)
+        assert r.status_code == 303, r.text
+    cards = session.exec(select(Contribution)).all()
+    assert len(cards) == 1
+    (card,) = cards
+    assert (card.participant_id, card.author_role, card.evidence_type) == (
+        sam["id"],
+        "carer",
+        "lived_experience",
+    )
+    hana = session.exec(select(Participant).where(Participant.display_name == "Hana")).one()
+    assert (card.written_for, card.written_by_id) == (True, hana.id)
+    board = host.get(f"/p/{cafe['code']}").text
+    assert "Written for Sam" in board
+
+    # Someone who is not the host of Sam's table may not.
+    page = guest.get(f"/p/{cafe['code']}").text
+    assert "Write for someone without a phone" not in page
+    r = guest.post(
+        f"/p/{cafe['code']}/write-for",
+        data={**form, "csrf_token": _csrf(page), "client_id": "another-one"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+
+    # The facilitator writes for Sam from the console.
+    console = logged_in.get(f"/cafes/{cafe['id']}/console").text
+    assert "Write for one of them" in console
+    cid = re.search(r'name="client_id" value="([^"]+)"', console.split('id="cwf-person"')[0][-600:])
+    assert cid
+    token = csrf_of(logged_in, f"/cafes/{cafe['id']}/console")
+    r = logged_in.post(
+        f"/cafes/{cafe['id']}/room/write-for",
+        data={"csrf_token": token, "person_id": "", "text": "x", "client_id": cid.group(1)},
+    )
+    assert r.status_code == 422 and "Choose who it is for" in r.text
+    r = logged_in.post(
+        f"/cafes/{cafe['id']}/room/write-for",
+        data={
+            "csrf_token": token,
+            "person_id": str(sam["id"]),
+            "text": "More buses in the evening",
+            "client_id": cid.group(1),
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    session.expire_all()
+    mine = session.exec(
+        select(Contribution).where(Contribution.text == "More buses in the evening")
+    ).one()
+    assert (mine.participant_id, mine.written_for, mine.written_by_id) == (sam["id"], True, None)

@@ -256,7 +256,7 @@ def _participant_page(request: Request, cafe: Cafe, session: Session, now: datet
             "person": person,
             "page_id": new_page_id(),
             "room_phone": room_service.phone_extras(
-                session=session, cafe=cafe, person_id=person.id, now=now
+                session=session, cafe=cafe, person_id=person.id, is_host=person.is_host, now=now
             ),
             **board,
         },

@@ -26,6 +26,8 @@ from app.kit.forms import refusal, see_other
 from app.kit.rendering import render
 from app.live import reshape
 from app.live.announce import AnnounceDep
+from app.live.board import announce_board
+from app.live.hub import CafeEvent
 from app.models.accounts import Facilitator
 from app.models.cafe import Cafe
 from app.models.room import PersonWithoutPhone, RoundChange, TableAdd, TableChange
@@ -325,3 +327,76 @@ def ask_help(
         "cafe/_room_help.html",
         {"cafe": cafe, "help_status": "asked", "inner": True, "oob": False},
     )
+
+
+def _person_id(raw: str) -> int:
+    number = _number(raw)
+    if number is None:
+        raise Invalid("Choose who it is for.")
+    return number
+
+
+@router.post("/cafes/{cafe_id}/room/write-for")
+def write_for(
+    request: Request,
+    cafe: RunCafe,
+    session: SessionDep,
+    facilitator: FacilitatorDep,
+    settings: SettingsDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    person_id: Short = "",
+    text: Short = "",
+    client_id: Short = "",
+) -> Response:
+    """The facilitator writes a card for someone without a phone, at that person's table."""
+    values = {"open": "person", "person_id": person_id, "wf_text": text}
+    try:
+        posted = room_service.write_for(
+            session=session,
+            cafe=cafe,
+            person_id=_person_id(person_id),
+            text=text,
+            kind="idea",
+            client_id=client_id,
+            now=now,
+        )
+    except DomainError as exc:
+        return _refused(request, session, cafe, facilitator, exc, now, settings.base_url, values)
+    if posted.created:
+        announce_board(
+            request, announce, posted.contribution, CafeEvent.CARD_ADDED, audience=posted.audience
+        )
+    return _done(request, session, cafe, facilitator, now, settings.base_url)
+
+
+@router.post("/p/{code}/write-for")
+def host_writes_for(
+    request: Request,
+    cafe: CafeByCode,
+    session: SessionDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    person_id: Short = "",
+    text: Short = "",
+    client_id: Short = "",
+) -> Response:
+    """A table host writes a card for someone without a phone at their table."""
+    host = remembered(request, session, cafe)
+    if host is None:
+        return RedirectResponse(f"/j/{cafe.code}", status_code=303)
+    posted = room_service.write_for(
+        session=session,
+        cafe=cafe,
+        person_id=_person_id(person_id),
+        text=text,
+        kind="idea",
+        client_id=client_id,
+        now=now,
+        host=host,
+    )
+    if posted.created:
+        announce_board(
+            request, announce, posted.contribution, CafeEvent.CARD_ADDED, audience=posted.audience
+        )
+    return RedirectResponse(f"/p/{cafe.code}#board-slot", status_code=303)

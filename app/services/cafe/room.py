@@ -5,6 +5,7 @@ on (`app.models.cafe._move_version_on`), so a plan kept for the room as it was i
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,9 +32,11 @@ from app.models.room import (
     TableAdd,
     TableChange,
 )
+from app.services.board import posting
+from app.services.board.posting import Posted
 from app.services.cafe import participants as participant_service
 from app.services.cafe.cafes import current_round, seconds_left, table_questions, tables_of
-from app.services.errors import Conflict, Invalid, NotFound
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 # A help request the facilitator saw stays on the phone ("The facilitator has seen it") this
 # long; then the button is back.
@@ -359,6 +362,8 @@ class RoomExtras:
     without_phones: list[Participant]
     broadcast: Broadcast | None
     rounds: list[Round]
+    # The id of the console's "write for" form's post: a form sent twice makes one card.
+    client_id: str = ""
 
     @property
     def no_phone_ids(self) -> set[int]:
@@ -376,6 +381,7 @@ def console_extras(*, session: Session, cafe: Cafe) -> RoomExtras:
         without_phones=without_phones(session=session, cafe=cafe),
         broadcast=latest_broadcast(session=session, cafe_id=cafe.id),
         rounds=list(rounds),
+        client_id=secrets.token_urlsafe(12),
     )
 
 
@@ -387,16 +393,29 @@ BROADCAST_SHOWS_FOR = timedelta(minutes=15)
 class PhoneExtras:
     broadcast: Broadcast | None
     help_status: str  # "", "asked" or "seen"
+    # A host's: the people without phones at their table, to write for (and the id of the
+    # form's post, so that a form sent twice makes one card).
+    write_for: list[Participant]
+    client_id: str = ""
 
 
-def phone_extras(*, session: Session, cafe: Cafe, person_id: int, now: datetime) -> PhoneExtras:
-    """What a phone page shows of the room: a recent message, and its request for help."""
+def phone_extras(
+    *, session: Session, cafe: Cafe, person_id: int, is_host: bool, now: datetime
+) -> PhoneExtras:
+    """What a phone page shows of the room: a recent message, its request for help, and a
+    host's people without phones to write for."""
     message = latest_broadcast(session=session, cafe_id=cafe.id)
     if message is not None and now - message.sent_at > BROADCAST_SHOWS_FOR:
         message = None
     asked = my_help(session=session, person_id=person_id, now=now)
     status = "" if asked is None else ("seen" if asked.seen_at else "asked")
-    return PhoneExtras(broadcast=message, help_status=status)
+    hosted = at_my_table(session=session, cafe=cafe, host_id=person_id) if is_host else []
+    return PhoneExtras(
+        broadcast=message,
+        help_status=status,
+        write_for=hosted,
+        client_id=secrets.token_urlsafe(12) if hosted else "",
+    )
 
 
 def round_public(*, session: Session, cafe: Cafe, rnd: Round, now: datetime) -> RoundPublic:
@@ -407,3 +426,90 @@ def round_public(*, session: Session, cafe: Cafe, rnd: Round, now: datetime) -> 
     questions = table_questions(session=session, rnd=rnd)
     public.table_questions = {numbers[k]: v for k, v in questions.items() if k in numbers}
     return public
+
+
+# --- writing for someone without a phone --------------------------------------------------
+
+
+def write_for(
+    *,
+    session: Session,
+    cafe: Cafe,
+    person_id: int,
+    text: str,
+    kind: str,
+    client_id: str,
+    now: datetime,
+    host: Participant | None = None,
+) -> Posted:
+    """A card for someone without a phone, written by a host at their table (`host`) or by
+    the facilitator (None): it is the person's card (their role and evidence type, at their
+    table), marked as written for them, and by whom."""
+    person = session.get(Participant, person_id)
+    if person is None or person.cafe_id != cafe.id or not person.no_phone or person.left_at:
+        raise NotFound("There is no such person without a phone in this café.")
+    if host is not None:
+        rnd = current_round(session=session, cafe=cafe)
+        seats = (
+            dict(
+                session.exec(
+                    select(Seat.participant_id, Seat.table_id).where(
+                        Seat.round_id == rnd.id,
+                        col(Seat.participant_id).in_([host.id, person.id]),
+                    )
+                ).all()
+            )
+            if rnd is not None
+            else {}
+        )
+        if (
+            not host.is_host
+            or seats.get(host.id) is None
+            or seats.get(host.id) != seats.get(person.id)
+        ):
+            raise Forbidden("Only the host of their table can write for them.")
+    posted = posting.post_contribution(
+        session=session,
+        cafe=cafe,
+        person=person,
+        client_id=client_id,
+        text=text,
+        kind=kind,
+        evidence_type=None,
+        now=now,
+    )
+    if posted.created:
+        written_by = host.id if host is not None else None
+        session.execute(
+            update(Contribution)
+            .where(col(Contribution.id) == posted.contribution.id)
+            .values(written_for=True, written_by_id=written_by)
+        )
+        session.commit()
+        posted.contribution.written_for = True
+        posted.contribution.written_by_id = written_by
+    return posted
+
+
+def at_my_table(*, session: Session, cafe: Cafe, host_id: int) -> list[Participant]:
+    """The people without phones at a host's table this round (whom the host may write for)."""
+    rnd = current_round(session=session, cafe=cafe)
+    if rnd is None or rnd.status == RoundStatus.ENDED:
+        return []
+    mine = session.exec(
+        select(Seat.table_id).where(Seat.round_id == rnd.id, Seat.participant_id == host_id)
+    ).first()
+    if mine is None:
+        return []
+    return list(
+        session.exec(
+            select(Participant)
+            .join(Seat, col(Seat.participant_id) == Participant.id)
+            .where(
+                Seat.round_id == rnd.id,
+                Seat.table_id == mine,
+                col(Participant.no_phone).is_(True),
+            )
+            .order_by(col(Participant.id))
+        ).all()
+    )

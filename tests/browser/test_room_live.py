@@ -1,0 +1,127 @@
+"""Reshaping the room live in real browsers (issue 26): a café with phones and two people
+without phones; the facilitator adds a table mid-café and changes a question, the phones see
+the new question without reloading, a message reaches every phone, and a phone asks for help
+which the console shows and the facilitator acknowledges. The console's new controls are
+used by keyboard alone."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import Session
+
+from app.models.accounts import Facilitator
+from tests.browser.conftest import (
+    People,
+    assert_not_reloaded,
+    check_accessibility,
+    log_in,
+    mark_page,
+)
+from tests.browser.test_cafe_journey import join
+from tests.factories import make_cafe
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+NAMES = ["Ash", "Bea", "Cal", "Eli", "Fay"]
+
+
+def _by_keyboard(page: Page, selector: str, text: str = "") -> None:
+    """Focus a control by tabbing from the one before it (a real key press moves focus), then
+    type into it."""
+    page.locator(selector).focus()
+    if text:
+        page.keyboard.press("Control+A")
+        page.keyboard.type(text)
+
+
+def test_the_facilitator_reshapes_the_room_while_phones_watch(
+    people: People, live: LiveServer, facilitator: Facilitator, session: Session
+) -> None:
+    cafe = make_cafe(session, facilitator, table_count=2, table_capacity=3, names_visible=True)
+    url = f"/j/{cafe.code}"
+    phones: dict[str, Page] = {}
+    for name in NAMES:
+        phones[name] = people.phone(name)
+        join(phones[name], url, name)
+
+    console = people.laptop()
+    log_in(console, facilitator.email)
+    console.goto(f"/cafes/{cafe.id}/console")
+
+    # Two people without phones, added by keyboard alone.
+    for name in ("Sam", "Guest 2"):
+        summary = console.locator("summary", has_text="People without a phone")
+        summary.focus()
+        if console.locator("#np-name").is_hidden():
+            console.keyboard.press("Enter")
+        _by_keyboard(console, "#np-name", name)
+        console.keyboard.press("Tab")
+        console.keyboard.press("Tab")  # past the role: not said
+        console.keyboard.press("Tab")
+        console.keyboard.press("Enter")
+        expect(console.locator("#console")).to_contain_text(name)
+    expect(console.locator(".badge", has_text="no phone")).to_have_count(2)
+
+    console.get_by_role("button", name="Start round 1").click()
+    # 7 people, 6 seats: the console offers a table at once.
+    expect(console.locator("#overflow")).to_contain_text("1 person has no seat this round")
+    for page in phones.values():
+        expect(page.locator("#question")).to_be_visible()
+        mark_page(page)
+    check_accessibility(console, "the console with the room's controls")
+
+    # A table added mid-café by keyboard: the offer's button.
+    console.locator("#overflow button").focus()
+    console.keyboard.press("Enter")
+    expect(console.locator("#console")).to_contain_text("Table 3")
+    expect(console.locator("#overflow")).to_have_count(1)  # this round's wait stays
+
+    # The question changes; every phone shows it without reloading.
+    summary = console.locator("summary", has_text="Questions")
+    summary.focus()
+    console.keyboard.press("Enter")
+    _by_keyboard(console, "#q-text", "What would make today easier?")
+    console.locator("#q-text").press("Tab")
+    console.keyboard.press("Enter")
+    for name, page in phones.items():
+        expect(page.locator("#question")).to_have_text("What would make today easier?")
+        assert_not_reloaded(page, name)
+
+    # A message to every phone, read out (role=status), and dismissed on one.
+    summary = console.locator("summary", has_text="Message to every phone")
+    summary.focus()
+    console.keyboard.press("Enter")
+    _by_keyboard(console, "#broadcast-text", "Tea and cake are in the kitchen")
+    console.locator("#broadcast-text").press("Tab")
+    console.keyboard.press("Enter")
+    for name, page in phones.items():
+        shown = page.locator("#room-broadcast")
+        expect(shown).to_contain_text("Tea and cake are in the kitchen")
+        assert shown.get_attribute("role") == "status"
+        assert_not_reloaded(page, name)
+    ash = phones["Ash"]
+    check_accessibility(ash, "a phone with a message and the help button")
+    ash.get_by_role("button", name="Dismiss the message").click()
+    expect(ash.locator("#room-broadcast")).not_to_contain_text("Tea")
+
+    # Ash asks for help; the console shows which table; the facilitator says it was seen.
+    ash.get_by_role("button", name="Ask for help").click()
+    expect(ash.locator("#room-help")).to_contain_text("We told the facilitator")
+    table = ash.locator("#my-table").inner_text()
+    alert = console.locator("#help-alerts")
+    expect(alert).to_contain_text(f"{table} asks for help")
+    seen = alert.get_by_role("button", name="Seen, on my way")
+    seen.focus()
+    console.keyboard.press("Enter")
+    expect(alert).to_contain_text("Nobody is asking for help")
+    expect(ash.locator("#room-help")).to_contain_text("has seen your request")
+    assert_not_reloaded(ash, "Ash")
+    check_accessibility(console, "the console after the room changed")
+
+    # The next round seats everyone, the people without phones too, at three tables.
+    console.once("dialog", lambda dialog: dialog.accept())
+    console.get_by_role("button", name="Start round 2").click()
+    expect(console.locator("#console")).to_contain_text("Round 2 of 3")
+    expect(console.locator("#console")).to_contain_text("Everyone has a seat.")
