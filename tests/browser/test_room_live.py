@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.models.accounts import Facilitator
+from app.models.cafe import Participant
+from app.services.cafe import cafes as cafe_service
 from tests.browser.conftest import (
     People,
     assert_not_reloaded,
@@ -19,12 +21,13 @@ from tests.browser.conftest import (
     mark_page,
 )
 from tests.browser.test_cafe_journey import join
-from tests.factories import make_cafe
+from tests.factories import PASSWORD, make_cafe
+from tests.live_phones import FacilitatorApi
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
-NAMES = ["Ash", "Bea", "Cal", "Eli", "Fay"]
+NAMES = ["Hana", "Ash", "Bea", "Cal", "Eli"]
 
 
 def _by_keyboard(page: Page, selector: str, text: str = "") -> None:
@@ -42,27 +45,29 @@ def test_the_facilitator_reshapes_the_room_while_phones_watch(
     cafe = make_cafe(session, facilitator, table_count=2, table_capacity=3, names_visible=True)
     url = f"/j/{cafe.code}"
     phones: dict[str, Page] = {}
+    first = cafe_service.tables_of(session=session, cafe=cafe)[0]
     for name in NAMES:
         phones[name] = people.phone(name)
-        join(phones[name], url, name)
+        # Hana hosts Table 1.
+        join(phones[name], f"{url}?host={first.host_token}" if name == "Hana" else url, name)
 
     console = people.laptop()
     log_in(console, facilitator.email)
     console.goto(f"/cafes/{cafe.id}/console")
 
     # Two people without phones, added by keyboard alone.
+    controls = console.locator("#room-controls")
+    controls.locator("summary", has_text="People without a phone").focus()
+    console.keyboard.press("Enter")
     for name in ("Sam", "Guest 2"):
-        summary = console.locator("summary", has_text="People without a phone")
-        summary.focus()
-        if console.locator("#np-name").is_hidden():
-            console.keyboard.press("Enter")
         _by_keyboard(console, "#np-name", name)
-        console.keyboard.press("Tab")
-        console.keyboard.press("Tab")  # past the role: not said
+        console.keyboard.press("Tab")  # the role: not said
+        console.keyboard.press("Tab")  # "They stay at one table"
         console.keyboard.press("Tab")
         console.keyboard.press("Enter")
-        expect(console.locator("#console")).to_contain_text(name)
-    expect(console.locator(".badge", has_text="no phone")).to_have_count(2)
+        expect(controls).to_contain_text("They were added")
+        expect(controls.locator("li", has_text=name)).to_have_count(1)
+    expect(console.locator("#console .badge", has_text="no phone")).to_have_count(2)
 
     console.get_by_role("button", name="Start round 1").click()
     # 7 people, 6 seats: the console offers a table at once.
@@ -79,7 +84,7 @@ def test_the_facilitator_reshapes_the_room_while_phones_watch(
     expect(console.locator("#overflow")).to_have_count(1)  # this round's wait stays
 
     # The question changes; every phone shows it without reloading.
-    summary = console.locator("summary", has_text="Questions")
+    summary = controls.locator("summary", has_text="Questions")
     summary.focus()
     console.keyboard.press("Enter")
     _by_keyboard(console, "#q-text", "What would make today easier?")
@@ -90,7 +95,7 @@ def test_the_facilitator_reshapes_the_room_while_phones_watch(
         assert_not_reloaded(page, name)
 
     # A message to every phone, read out (role=status), and dismissed on one.
-    summary = console.locator("summary", has_text="Message to every phone")
+    summary = controls.locator("summary", has_text="Message to every phone")
     summary.focus()
     console.keyboard.press("Enter")
     _by_keyboard(console, "#broadcast-text", "Tea and cake are in the kitchen")
@@ -119,6 +124,24 @@ def test_the_facilitator_reshapes_the_room_while_phones_watch(
     expect(ash.locator("#room-help")).to_contain_text("has seen your request")
     assert_not_reloaded(ash, "Ash")
     check_accessibility(console, "the console after the room changed")
+
+    # Sam sits at Hana's table; Hana writes for Sam, and the table's phones see the card
+    # say so.
+    api = FacilitatorApi(live.url, facilitator.email, PASSWORD)
+    sam = session.exec(select(Participant).where(Participant.display_name == "Sam")).one()
+    r = api.client.post(
+        f"/api/v1/cafes/{cafe.id}/participants/{sam.id}/move", json={"table_id": first.id}
+    )
+    assert r.status_code == 200, r.text
+    hana = phones["Hana"]
+    hana.reload()
+    hana.locator("summary", has_text="Write for someone without a phone").click()
+    hana.locator("#wf-person").select_option(label="Sam")
+    hana.locator("#wf-text").fill("I would like more say in my care plan")
+    hana.get_by_role("button", name="Post for them").click()
+    card = hana.locator("#board-slot li", has_text="I would like more say in my care plan")
+    expect(card).to_contain_text("Written for Sam")
+    check_accessibility(hana, "a host's phone with a card written for someone")
 
     # The next round seats everyone, the people without phones too, at three tables.
     console.once("dialog", lambda dialog: dialog.accept())

@@ -327,7 +327,7 @@ def test_a_phone_asks_for_help_once_and_hears_it_was_seen(
     assert "We told the facilitator" in p.get(f"/p/{cafe['code']}").text
     ctoken = csrf_of(logged_in, f"/cafes/{cafe['id']}/console")
     r = logged_in.post(
-        f"/cafes/{cafe['id']}/room/help/{asked[0].id}/seen",
+        f"/cafes/{cafe['id']}/room/help/{asked[0].id}/seen?from=console",
         data={"csrf_token": ctoken},
         headers={"HX-Request": "true"},
     )

@@ -41,6 +41,15 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
 Short = Annotated[str, Form(max_length=600)]
 
+# What the room's controls say after each change.
+TABLE_ADDED = "A table was added. People are seated at it from the next round."
+SEATS_SAVED = "The seats were saved."
+TABLE_REMOVED = "The table was removed."
+QUESTION_CHANGED = "The question was changed. Phones show it now."
+MESSAGE_SENT = "The message was sent to every phone."
+PERSON_ADDED = "They were added, and are seated like everyone else."
+WRITTEN_FOR = "It was posted for them."
+
 
 def _console(
     request: Request,
@@ -76,12 +85,56 @@ def _console(
 
 
 def _done(
-    request: Request, session: Session, cafe: Cafe, facilitator: Facilitator, now: Any, base: str
+    request: Request,
+    session: Session,
+    cafe: Cafe,
+    facilitator: Facilitator,
+    now: Any,
+    base: str,
+    *,
+    done: str = "",
+    section: str = "",
 ) -> Response:
+    """After a change: the console (a plain post), or the part that sent it drawn again
+    (with its `section` still open)."""
     if request.headers.get("hx-request") != "true":
         return see_other(f"/cafes/{cafe.id}/console")
     session.refresh(cafe)
-    return _console(request, session, cafe, facilitator, now=now, base_url=base)
+    if _from_console(request):
+        return _console(request, session, cafe, facilitator, now=now, base_url=base)
+    return _controls(request, session, cafe, now=now, done=done, values={"open": section})
+
+
+def _from_console(request: Request) -> bool:
+    """Whether the form was in the console's live part (its buttons) rather than in the
+    room's controls below it (`from=console` in the form)."""
+    return request.query_params.get("from") == "console"
+
+
+def _controls(
+    request: Request,
+    session: Session,
+    cafe: Cafe,
+    *,
+    now: Any,
+    done: str = "",
+    error: str | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "cafe/_room_controls.html",
+        {
+            "cafe": cafe,
+            "s": state_service.cafe_state(session=session, cafe=cafe, now=now),
+            "rx": room_service.console_extras(session=session, cafe=cafe),
+            "room_values": values or {},
+            "room_error": error,
+            "room_done": done,
+        },
+        status_code=status_code,
+    )
 
 
 def _refused(
@@ -95,6 +148,16 @@ def _refused(
     values: dict[str, Any],
 ) -> Response:
     refused = refusal(session, exc, cafe)
+    if request.headers.get("hx-request") == "true" and not _from_console(request):
+        return _controls(
+            request,
+            session,
+            cafe,
+            now=now,
+            error=refused["error"],
+            values=values,
+            status_code=refused["status_code"],
+        )
     return _console(
         request, session, cafe, facilitator, now=now, base_url=base, values=values, **refused
     )
@@ -143,7 +206,16 @@ def add_table(
     except DomainError as exc:
         return _refused(request, session, cafe, facilitator, exc, now, settings.base_url, values)
     reshape.room_changed(announce, settings, db, cafe)
-    return _done(request, session, cafe, facilitator, now, settings.base_url)
+    return _done(
+        request,
+        session,
+        cafe,
+        facilitator,
+        now,
+        settings.base_url,
+        done=TABLE_ADDED,
+        section="tables",
+    )
 
 
 @router.post("/cafes/{cafe_id}/room/tables/{table_id}")
@@ -169,7 +241,16 @@ def change_table(
     except DomainError as exc:
         return _refused(request, session, cafe, facilitator, exc, now, settings.base_url, values)
     reshape.room_changed(announce, settings, db, cafe)
-    return _done(request, session, cafe, facilitator, now, settings.base_url)
+    return _done(
+        request,
+        session,
+        cafe,
+        facilitator,
+        now,
+        settings.base_url,
+        done=SEATS_SAVED,
+        section="tables",
+    )
 
 
 @router.post("/cafes/{cafe_id}/room/tables/{table_id}/remove")
@@ -190,7 +271,16 @@ def remove_table(
         values = {"open": "tables"}
         return _refused(request, session, cafe, facilitator, exc, now, settings.base_url, values)
     reshape.room_changed(announce, settings, db, cafe)
-    return _done(request, session, cafe, facilitator, now, settings.base_url)
+    return _done(
+        request,
+        session,
+        cafe,
+        facilitator,
+        now,
+        settings.base_url,
+        done=TABLE_REMOVED,
+        section="tables",
+    )
 
 
 @router.post("/cafes/{cafe_id}/room/question")
@@ -230,7 +320,16 @@ def change_question(
     except DomainError as exc:
         return _refused(request, session, cafe, facilitator, exc, now, settings.base_url, values)
     reshape.room_changed(announce, settings, db, cafe)
-    return _done(request, session, cafe, facilitator, now, settings.base_url)
+    return _done(
+        request,
+        session,
+        cafe,
+        facilitator,
+        now,
+        settings.base_url,
+        done=QUESTION_CHANGED,
+        section="question",
+    )
 
 
 @router.post("/cafes/{cafe_id}/room/broadcast")
@@ -252,7 +351,16 @@ def broadcast(
     except DomainError as exc:
         return _refused(request, session, cafe, facilitator, exc, now, settings.base_url, values)
     reshape.broadcast(announce, message)
-    return _done(request, session, cafe, facilitator, now, settings.base_url)
+    return _done(
+        request,
+        session,
+        cafe,
+        facilitator,
+        now,
+        settings.base_url,
+        done=MESSAGE_SENT,
+        section="broadcast",
+    )
 
 
 @router.post("/cafes/{cafe_id}/room/people")
@@ -286,7 +394,16 @@ def add_person(
     except DomainError as exc:
         return _refused(request, session, cafe, facilitator, exc, now, settings.base_url, values)
     reshape.person_added(announce, settings, db, cafe, person.id)
-    return _done(request, session, cafe, facilitator, now, settings.base_url)
+    return _done(
+        request,
+        session,
+        cafe,
+        facilitator,
+        now,
+        settings.base_url,
+        done=PERSON_ADDED,
+        section="person",
+    )
 
 
 @router.post("/cafes/{cafe_id}/room/help/{help_id}/seen")
@@ -367,7 +484,16 @@ def write_for(
         announce_board(
             request, announce, posted.contribution, CafeEvent.CARD_ADDED, audience=posted.audience
         )
-    return _done(request, session, cafe, facilitator, now, settings.base_url)
+    return _done(
+        request,
+        session,
+        cafe,
+        facilitator,
+        now,
+        settings.base_url,
+        done=WRITTEN_FOR,
+        section="person",
+    )
 
 
 @router.post("/p/{code}/write-for")
