@@ -11,7 +11,7 @@ from app.db import Database
 from app.kit.qr import qr_svg
 from app.kit.rendering import render_html
 from app.live.hub import Event
-from app.live.reads import read_moderation
+from app.live.reads import read_moderation, read_room
 from app.live.sockets import POLICY_VIOLATION, Parts, Renderer
 from app.models.base import utcnow
 from app.models.cafe import Cafe
@@ -85,12 +85,14 @@ def console_view(
 
     async def render(state: CafeState, _event: Event | None) -> str | None:
         moderation = await to_thread.run_sync(read_moderation, db, state.cafe)
+        extras = await to_thread.run_sync(read_room, db, state.cafe)
         return render_html(
             "cafe/console.html",
             {
                 "cafe": state.cafe,
                 "s": state,
                 "m": moderation,
+                "rx": extras,
                 "oob": True,
                 "owner": owner,
                 "csrf": csrf,

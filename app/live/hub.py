@@ -81,6 +81,9 @@ class CafeEvent(StrEnum):
     CONTRIBUTION_HIDDEN = "contribution_hidden"
     SAFEGUARDING_ALERT = "safeguarding_alert"
     ROUND_AHEAD = "round_ahead"  # the next round is drawn: its phones may be sent it ahead
+    BROADCAST = "broadcast"  # a message from the facilitator to every phone
+    HELP_ASKED = "help_asked"  # a phone asks for help (console and projector only)
+    HELP_SEEN = "help_seen"  # the facilitator saw it (the phone that asked, and the console)
 
 
 def cafe_channel(cafe_id: int) -> str:

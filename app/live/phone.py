@@ -28,6 +28,7 @@ from app.live.fragments import (
 )
 from app.live.hub import CafeEvent, Event, ahead_channel, participant_channel
 from app.live.reads import nearby, new_cards, shared_boards
+from app.live.reshape import PHONE_NOTES, phone_note
 from app.live.sockets import Parts
 from app.models.base import utcnow
 from app.models.cafe import Participant, Someone
@@ -132,6 +133,8 @@ class PhoneView:
         kind = event.data.get("type")
         if kind == CafeEvent.ROUND_AHEAD:
             return self.ahead_part(event.data.get("token"))
+        if kind in PHONE_NOTES:
+            return phone_note(event, state.cafe, self.pid, self.csrf)
         if kind == CafeEvent.CARD_ADDED:
             added = await self.card_part(state, event)
             if added is not None:

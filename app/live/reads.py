@@ -32,6 +32,7 @@ from app.services.board.cards import (
     table_cards,
 )
 from app.services.board.moderation import ModerationView, moderation_view
+from app.services.cafe.room import RoomExtras, console_extras
 from app.services.cafe.rounds import Rotation
 
 
@@ -235,3 +236,9 @@ def read_moderation(db: Database, cafe: Cafe) -> ModerationView:
     """For the console websocket: the moderation view, read in a short session."""
     with db.read_session() as session:
         return moderation_view(session=session, cafe=cafe)
+
+
+def read_room(db: Database, cafe: Cafe) -> RoomExtras:
+    """For the console websocket: help asked for, people without phones, the last message."""
+    with db.read_session() as session:
+        return console_extras(session=session, cafe=cafe)

@@ -24,6 +24,7 @@ from app.models.network import (
 )
 from app.models.privacy import ErasedContribution, ErasureLog
 from app.models.roles import RoleGrant, RoleInvite
+from app.models.room import Broadcast, HelpRequest
 
 __all__ = [
     "ActionPlan",
@@ -31,6 +32,7 @@ __all__ = [
     "ActionPlanCitation",
     "ApiToken",
     "AuditEntry",
+    "Broadcast",
     "Attendance",
     "Cafe",
     "CafeTable",
@@ -38,6 +40,7 @@ __all__ = [
     "ContributionTheme",
     "ErasedContribution",
     "ErasureLog",
+    "HelpRequest",
     "EvidenceItem",
     "Facilitator",
     "FacilitatorSession",

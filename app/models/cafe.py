@@ -175,6 +175,9 @@ class Participant(SQLModel, table=True):
     # into a network's materials): never assumed, so False until they say yes.
     evidence_consent: bool = Field(default=False)
     consent_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Added by the facilitator for someone in the room without a phone: seated like everyone
+    # else; a host or the facilitator posts for them.
+    no_phone: bool = Field(default=False)
 
 
 class Someone(Protocol):
@@ -476,6 +479,9 @@ class ParticipantPublic(SQLModel):
     left_at: datetime | None
     evidence_consent: bool = Field(
         description="What they say may be used as evidence beyond the café's own notes."
+    )
+    no_phone: bool = Field(
+        default=False, description="Added by the facilitator for someone without a phone."
     )
 
 

@@ -97,6 +97,12 @@ class Contribution(SQLModel, table=True):
     # The author's stakeholder role when they wrote it (roles can change later).
     author_role: str | None = Field(default=None, max_length=20)
     for_table: bool = Field(default=False, description="A host wrote it on behalf of the table.")
+    # Written for someone without a phone (`participant_id`, whose role and evidence type it
+    # keeps) by a host (`written_by_id`) or by the facilitator (None).
+    written_for: bool = Field(default=False)
+    written_by_id: int | None = Field(
+        default=None, foreign_key="participant.id", ondelete="SET NULL"
+    )
     status: str = Field(default=ContributionStatus.VISIBLE, max_length=10, index=True)
     safeguarding: bool = Field(default=False)
     # When the facilitator dealt with a safeguarding flag; the flag itself stays on record.

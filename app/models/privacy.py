@@ -162,6 +162,10 @@ class ParticipantData(SQLModel):
     easy_read: bool
     joined_at: datetime
     left_at: datetime | None
+    no_phone: bool = Field(default=False, description="Added by the facilitator: no phone.")
+    help_requests: list[datetime] = Field(
+        default_factory=list, description="When they asked the facilitator for help."
+    )
     member_id: int | None = Field(description="The network member they joined as, if any.")
     seats: list[SeatHeld]
     cards: list[CardHeld]

@@ -18,6 +18,8 @@ from app.routers.board import uploads as board_uploads
 from app.routers.cafe import api as cafe_api
 from app.routers.cafe import pages as cafe_pages
 from app.routers.cafe import phone as cafe_phone
+from app.routers.cafe import room_api as cafe_room_api
+from app.routers.cafe import room_pages as cafe_room_pages
 from app.routers.evidence import api as evidence_api
 from app.routers.evidence import pages as evidence_pages
 from app.routers.material import api as material_api
@@ -56,6 +58,8 @@ ROUTERS: list[APIRouter] = [
     cafe_pages.router,
     board_moderation.router,
     cafe_api.router,
+    cafe_room_pages.router,
+    cafe_room_api.router,
     board_api.router,
     evidence_pages.router,
     evidence_api.router,

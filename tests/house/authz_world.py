@@ -33,6 +33,8 @@ from app.models.payments import Expense, ExpenseKind
 from app.security import SESSION_COOKIE, issue_access_token
 from app.services import accounts, roles, sessions
 from app.services import action_plan as plan_service
+from app.services.cafe import cafes as cafe_service
+from app.services.cafe import room as room_service
 from app.services.evidence import themes as theme_service
 from app.services.material import merge as merge_service
 from app.services.material import versions as version_service
@@ -420,6 +422,10 @@ def build_world(
         user_agent="matrix",
         now=utcnow(),
     )
+    # A table of the café, and a request for help from the participant (issue 26).
+    params["table_id"] = cafe_service.tables_of(session=session, cafe=cafe)[-1].id
+    asked, _ = room_service.ask_help(session=session, cafe=cafe, person=person, now=now)
+    params["help_id"] = asked.id
     params |= {
         "cafe_id": cafe.id,
         "code": cafe.code,

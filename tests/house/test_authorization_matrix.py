@@ -194,6 +194,8 @@ WORLD_PARAMETERS = {
     "member_token",
     "co_facilitator_role_id",
     "coordinator_role_id",
+    "table_id",
+    "help_id",
     "cafe_invite_id",
     "group_invite_id",
     "role_invite_token",

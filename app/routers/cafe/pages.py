@@ -23,6 +23,7 @@ from app.services.board.moderation import moderation_view
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe import kit as kit_service
 from app.services.cafe import people as people_service
+from app.services.cafe import room as room_service
 from app.services.cafe import state as state_service
 from app.services.errors import DomainError, NotFound
 
@@ -85,6 +86,7 @@ def _console(
             "cafe": cafe,
             "s": state,
             "m": moderation_view(session=session, cafe=cafe),
+            "rx": room_service.console_extras(session=session, cafe=cafe),
             "error": error,
             "join_url": cafe_service.join_url(base_url=settings.base_url, cafe=cafe),
             "base_url": settings.base_url.rstrip("/"),

@@ -25,6 +25,7 @@ from app.models.base import ID_MAX
 from app.models.cafe import Cafe, CafeStatus, Participant
 from app.services import audit
 from app.services.cafe import participants as participant_service
+from app.services.cafe import room as room_service
 from app.services.cafe import seating as seating_service
 from app.services.cafe import state as state_service
 from app.services.errors import Conflict, DomainError, Invalid
@@ -249,7 +250,16 @@ def _participant_page(request: Request, cafe: Cafe, session: Session, now: datet
     return render(
         request,
         "cafe/participant.html",
-        {"cafe": cafe, "v": view, "person": person, "page_id": new_page_id(), **board},
+        {
+            "cafe": cafe,
+            "v": view,
+            "person": person,
+            "page_id": new_page_id(),
+            "room_phone": room_service.phone_extras(
+                session=session, cafe=cafe, person_id=person.id, is_host=person.is_host, now=now
+            ),
+            **board,
+        },
         block="now",
     )
 

@@ -284,6 +284,8 @@ def _row(
         "evidence_type": checked.evidence,
         "author_role": person.role,
         "for_table": for_table,
+        "written_for": False,
+        "written_by_id": None,
         "status": PENDING if cafe.premoderation else VISIBLE,
         "safeguarding": False,
         "safeguarding_resolved_at": None,

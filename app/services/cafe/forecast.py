@@ -100,16 +100,32 @@ class KnownPlans(Protocol):
     def put(self, key: Hashable, value: list[dict[int, int]]) -> None: ...
 
 
+def _waiting_in_turn(people: Sequence[Person], seats: int, number: int) -> list[Person]:
+    """More people than seats: who is seated in round `number`. Hosts and people who can't
+    move always are; the others wait in turn, a window of them moving along the joining
+    order with every round, so that nobody waits a second round before everyone has waited
+    once (while the room stays the same size; issue 26: with 13 people and 12 seats the same
+    person waited all three rounds)."""
+    fixed = [p for p in people if p.is_host or p.cannot_move]
+    movable = sorted((p for p in people if not (p.is_host or p.cannot_move)), key=lambda p: p.id)
+    room = max(0, seats - len(fixed))
+    waiting = len(movable) - room
+    if waiting <= 0:
+        return [*fixed, *movable]
+    start = ((number - 1) * waiting) % len(movable)
+    out = {(start + i) % len(movable) for i in range(waiting)}
+    return [*fixed, *(p for i, p in enumerate(movable) if i not in out)][:seats]
+
+
 def _planner_input(
-    people: Sequence[Person], tables: list[CafeTable], now_at: Mapping[int, int]
+    people: Sequence[Person], tables: list[CafeTable], now_at: Mapping[int, int], number: int
 ) -> tuple[list[PlannerPerson], list[PlannerTable]]:
     """The people the planner is given (with where they sit now) and the tables."""
     seats = sum(t.capacity for t in tables)
     if len(people) > seats:
-        # More people than seats: plan those who fit (hosts and people who can't move first,
-        # then in joining order); the rest wait unseated for the facilitator to place by hand.
-        people = sorted(people, key=lambda p: (not (p.is_host or p.cannot_move), p.id))
-        people = people[:seats]
+        # More people than seats: plan those seated this round (`_waiting_in_turn`); the
+        # rest wait unseated for the facilitator to place by hand or to add a table.
+        people = _waiting_in_turn(people, seats, number)
     planner_people = [
         PlannerPerson(
             id=p.id,
@@ -133,7 +149,7 @@ def _plan_key(
     now_at: Mapping[int, int],
 ) -> tuple[Hashable, list[PlannerPerson], list[PlannerTable]]:
     """What a seating of round `number` is planned from, as a key, and the planner's input."""
-    people_in, tables_in = _planner_input(people, tables, now_at)
+    people_in, tables_in = _planner_input(people, tables, now_at, number)
     key = (
         cafe.code,
         number,
@@ -207,11 +223,13 @@ def planned_rounds(
     if found is not None:
         return [dict(seating) for seating in found]
     history = seating_history(session=session, cafe=cafe, before=number)
+    # More people than seats: who waits changes every round, so plan one round at a time.
+    overflow = len(people_in) < len(people)
     rounds = planner.plan_rounds(
         people=people_in,
         tables=tables_in,
         history=history,
-        rounds=total - number + 1,
+        rounds=1 if overflow else total - number + 1,
         seed=cafe.id * 100 + number,
         earlier=earlier,
     )

@@ -32,6 +32,7 @@ from app.models.privacy import (
     SeatHeld,
     VoteHeld,
 )
+from app.models.room import HelpRequest
 from app.services import audit
 from app.services.audit import Actor, Subject
 from app.services.privacy import erasure, retention
@@ -144,9 +145,15 @@ def participant_data(
         select(MemberParticipant.member_id).where(MemberParticipant.participant_id == person.id)
     ).first()
     cards = _cards(session, person)
+    asked = session.exec(
+        select(HelpRequest.asked_at)
+        .where(HelpRequest.participant_id == person.id)
+        .order_by(col(HelpRequest.id))
+    ).all()
     return ParticipantData(
         **person.model_dump(exclude={"secret", "join_key", "home_table_id"}),
         cafe_title=cafe.title,
+        help_requests=list(asked),
         member_id=member,
         seats=[SeatHeld(round=n, table=name) for n, name in seats]
         + [SeatHeld(round=n, table=name, planned=True) for n, name in planned],

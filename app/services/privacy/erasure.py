@@ -30,6 +30,7 @@ from app.models.material import EvidenceItem, SourceStatus
 from app.models.network import Attendance, LocalGroup, Member, MemberParticipant, Network
 from app.models.payments import Expense
 from app.models.privacy import RETENTION_JOB, ErasedContribution, ErasureKind, ErasureLog
+from app.models.room import HelpRequest
 from app.services import audit, changes, roles
 from app.services import media as media_service
 from app.services.audit import Actor, Subject
@@ -147,6 +148,7 @@ def _erase_person(session: Session, person: Participant, phrase: str, now: datet
     _tombstones(session, person, now)
     _erase_contributions(session, _of_person(person.id), phrase)
     session.execute(delete(Reaction).where(col(Reaction.participant_id) == person.id))
+    session.execute(delete(HelpRequest).where(col(HelpRequest.participant_id) == person.id))
     session.execute(
         delete(MemberParticipant).where(col(MemberParticipant.participant_id) == person.id)
     )
