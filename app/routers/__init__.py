@@ -14,6 +14,7 @@ from app.routers.audit import pages as audit_pages
 from app.routers.board import api as board_api
 from app.routers.board import moderation as board_moderation
 from app.routers.board import pages as board_pages
+from app.routers.board import story as board_story
 from app.routers.board import uploads as board_uploads
 from app.routers.cafe import api as cafe_api
 from app.routers.cafe import pages as cafe_pages
@@ -46,6 +47,7 @@ ROUTERS: list[APIRouter] = [
     cafe_phone.router,
     sockets.router,
     board_uploads.uploads,
+    board_story.router,
     home.router,
     accounts_pages.router,
     accounts_security.router,
