@@ -181,13 +181,16 @@ async def read_upload(
     request: Request,
     file_fields: tuple[str, ...] = ("file",),
     max_files_size: int = media_service.UPLOAD_MAX,
+    *,
+    into: UploadForm | None = None,
 ) -> UploadForm:
     """Read a multipart upload, stopping at the first byte past a limit (each file's own,
-    and `max_files_size` with the form's overhead for the whole body)."""
+    and `max_files_size` with the form's overhead for the whole body). `into`: a form made
+    by the caller, whose fields read before a refusal stay there to give back."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_files_size + FORM_OVERHEAD:
         raise media_service.TooLarge(media_service.too_large_message(None))
-    form = UploadForm(request.headers.get("content-type", ""), file_fields)
+    form = into or UploadForm(request.headers.get("content-type", ""), file_fields)
     received = 0
     try:
         async for chunk in request.stream():

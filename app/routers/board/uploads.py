@@ -175,15 +175,20 @@ async def compose_card(
     phone = await run_in_threadpool(read_phone, code, request, db, settings, now)
     blank = drafts.new_draft(phone.person)
     try:
-        form = await read_upload(
+        form = UploadForm(request.headers.get("content-type", ""), COMPOSE_FILES)
+    except DomainError as exc:
+        return _compose_answer(request, phone, now, blank, error=exc)
+    try:
+        await read_upload(
             request,
-            file_fields=COMPOSE_FILES,
             max_files_size=media_service.PHOTO_MAX + media_service.VOICE_MAX,
+            into=form,
         )
     except DomainError as exc:
-        # The body was not read to its end: what was typed is kept on the phone (the
-        # script keeps the form as it was); the page says why.
-        return _compose_answer(request, phone, now, blank, error=exc)
+        # Refused before the body's end: the words (sent before the files) come back
+        # with the reason; the phone's script keeps the form as it was anyway.
+        form.close()
+        return _compose_answer(request, phone, now, _draft_of(form, blank), error=exc)
     try:
         supplied = request.headers.get(CSRF_HEADER) or form.fields.get(CSRF_FIELD)
         if not csrf_valid(request, supplied):
