@@ -81,6 +81,7 @@ class CafeEvent(StrEnum):
     CONTRIBUTION_HIDDEN = "contribution_hidden"
     SAFEGUARDING_ALERT = "safeguarding_alert"
     ROUND_AHEAD = "round_ahead"  # the next round is drawn: its phones may be sent it ahead
+    HARVEST_CHANGED = "harvest_changed"  # the projector shows the harvest, or the round again
 
 
 def cafe_channel(cafe_id: int) -> str:

@@ -17,6 +17,7 @@ from app.routers.board import pages as board_pages
 from app.routers.board import story as board_story
 from app.routers.board import uploads as board_uploads
 from app.routers.cafe import api as cafe_api
+from app.routers.cafe import harvest as cafe_harvest
 from app.routers.cafe import pages as cafe_pages
 from app.routers.cafe import phone as cafe_phone
 from app.routers.evidence import api as evidence_api
@@ -53,6 +54,7 @@ ROUTERS: list[APIRouter] = [
     accounts_security.router,
     accounts_api.router,
     cafe_pages.router,
+    cafe_harvest.router,
     board_moderation.router,
     cafe_api.router,
     board_api.router,
