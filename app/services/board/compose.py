@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.models.base import as_loaded
 from app.models.cafe import Cafe, Participant
@@ -112,20 +112,7 @@ def post_with_media(
         _remove(media_dir, relatives)
         raise
     contribution = as_loaded(Contribution, {"id": new_id, **values})
-    items = [
-        Media(
-            id=item_id,
-            contribution_id=new_id,
-            kind=prepared.type.kind,
-            content_type=prepared.type.content_type,
-            path=relative,
-            size=len(prepared.data),
-            created_at=now,
-        )
-        for item_id, relative, prepared in zip(
-            _media_ids(session, new_id, relatives), relatives, files, strict=True
-        )
-    ]
+    items = list(session.exec(select(Media).where(Media.contribution_id == new_id)))
     return Composed(
         posting.Posted(
             contribution,
@@ -169,16 +156,6 @@ def _insert(
         )
     session.commit()
     return new_id
-
-
-def _media_ids(session: Session, contribution_id: int, relatives: list[str]) -> list[int]:
-    rows = session.exec(
-        select(Media.id, Media.path).where(
-            Media.contribution_id == contribution_id, col(Media.path).in_(relatives)
-        )
-    )
-    by_path = {path: item_id for item_id, path in rows}
-    return [by_path[r] for r in relatives]
 
 
 def _remove(media_dir: Path, relatives: list[str]) -> None:
