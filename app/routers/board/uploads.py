@@ -37,6 +37,8 @@ from app.deps.phone import (
 )
 from app.kit.multipart import UploadForm, read_upload
 from app.kit.rendering import render, render_html
+from app.kit.text import MESSAGE as CONTROL_MESSAGE
+from app.kit.text import has_control
 from app.live.announce import AnnounceDep
 from app.live.board import announce_board
 from app.live.fragments import board_context, compose_context, new_page_id
@@ -195,6 +197,9 @@ async def compose_card(
             raise HTTPException(403, "This page has expired. Please reload it and try again.")
         draft = _draft_of(form, blank)
         try:
+            if any(has_control(v) for values in form.lists.values() for v in values):
+                # As every other form: refused, not quietly cleaned (`app.kit.text`).
+                raise Invalid(CONTROL_MESSAGE)
             posted = await run_in_threadpool(_compose, db, settings, phone, form, draft)
         except DomainError as exc:
             return _compose_answer(request, phone, now, draft, error=exc)
@@ -219,7 +224,7 @@ async def compose_card(
 def _draft_of(form: UploadForm, blank: drafts.Draft) -> drafts.Draft:
     """The form's words and choices, to post or to give back with a refusal."""
     fields = form.fields
-    themes = [int(t) for t in form.lists.get("themes", []) if t.isdigit()]
+    themes = [int(t) for t in form.lists.get("themes", []) if t.isdigit() and len(t) < 10]
     written_in = fields.get("round", "")
     return drafts.Draft(
         client_id=fields.get("client_id", "")[:100] or blank.client_id,
