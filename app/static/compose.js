@@ -15,6 +15,7 @@
   var STORE = "cards";
   var RETRY_MS = 8000;
   var MAX_RECORDING_S = 300;
+  var MAX_LOST_ONLINE = 4;
   var flushing = false;
 
   function composeForm() { return document.querySelector("form[data-outbox]"); }
@@ -169,6 +170,20 @@
     if (old) old.remove();
   }
 
+  function wrongKind(files) {
+    for (var i = 0; i < files.length; i++) {
+      var f = files[i], type = f.blob.type || "";
+      if (!type) continue;  // the server reads the file itself
+      if (f.name === "photo" && type.indexOf("image/") !== 0) {
+        return "This is not a photo. Photos can be JPEG, PNG or WebP.";
+      }
+      if (f.name === "voice" && type.indexOf("audio/") !== 0) {
+        return "This is not a voice note. Voice notes can be M4A, MP3, WebM, Ogg or WAV.";
+      }
+    }
+    return "";
+  }
+
   function tooBig(files) {
     var limits = { photo: 8 * 1024 * 1024, voice: 10 * 1024 * 1024 };
     for (var i = 0; i < files.length; i++) {
@@ -271,13 +286,20 @@
     if (result.outcome === "refused") return markItem(item, "failed", result.message);
     if (result.outcome === "reload") return markItem(item, "reload");
     if (result.outcome === "held") return markItem(item, "held");
-    return markItem(item, navigator.onLine === false ? "waiting" : "held");
+    if (navigator.onLine === false) return markItem(item, "waiting");
+    // Online and no answer, again and again: the server may be closing the connection on a
+    // file it refuses before the end (a body too big, not a photo), not the network.
+    item.tries = (item.tries || 0) + 1;
+    if (item.tries >= MAX_LOST_ONLINE) {
+      return markItem(item, "failed", "It could not be sent. The file may be too big, or not a photo or a voice note.");
+    }
+    return markItem(item, "held");
   }
 
   function submitted(form) {
     var files = chosen(form);
     if (!files.length) return false;
-    var big = tooBig(files);
+    var big = tooBig(files) || wrongKind(files);
     if (big) {
       showError(form, big + " What you wrote is kept.");
       return true;
