@@ -20,7 +20,7 @@ FORM_OVERHEAD = 64 * 1024  # multipart headers, boundaries and the small fields
 FIELD_MAX = 4096
 
 
-MAX_FIELDS = 20
+MAX_FIELDS = 40  # the compose form: a dozen fields, up to ten themes, two files
 
 
 @dataclass
@@ -31,15 +31,27 @@ class _Part:
     data: bytearray = field(default_factory=bytearray)
 
 
+@dataclass
+class Upload:
+    """One file of the form: spooled to disk past 1 MB, its type decided by its first bytes."""
+
+    file: SpooledTemporaryFile[bytes]
+    size: int = 0
+    kind: media_service.FileType | None = None
+    head: bytearray = field(default_factory=bytearray)
+
+
 class UploadForm:
     """A multipart body read as it arrives, refused as soon as it breaks a limit.
 
-    Small fields are kept in memory (a few KB at most); the one file goes to a spooled
-    temporary file (on disk past 1 MB). The file's first bytes decide its type, so a file
-    of the wrong kind, or one larger than its kind allows, is refused without reading on.
+    Small fields are kept in memory (a few KB at most); a field sent more than once (themes)
+    keeps every value in `lists`. Each file (one per name in `file_fields`) goes to a
+    spooled temporary file. A file's first bytes decide its type, so a file of the wrong
+    kind, or one larger than its kind allows, is refused without reading on. A file field
+    sent empty (a form whose file was not chosen) counts as no file.
     """
 
-    def __init__(self, content_type: str) -> None:
+    def __init__(self, content_type: str, file_fields: tuple[str, ...] = ("file",)) -> None:
         _, params = parse_options_header(content_type)
         boundary = params.get(b"boundary")
         if not boundary:
@@ -49,16 +61,15 @@ class UploadForm:
             self.charset = codecs.lookup(charset).name
         except LookupError:
             self.charset = "utf-8"
+        self.file_fields = file_fields
         self.fields: dict[str, str] = {}
-        self.file: SpooledTemporaryFile[bytes] | None = None
-        self.size = 0
-        self.kind: media_service.FileType | None = None
-        self._head = bytearray()
+        self.lists: dict[str, list[str]] = {}
+        self.uploads: dict[str, Upload] = {}
+        self._current: Upload | None = None
         self._part = _Part()
         self._header_name = bytearray()
         self._header_value = bytearray()
-        self._in_file = False
-        self._files = 0
+        self._count = 0
         self.parser = MultipartParser(
             boundary,
             {
@@ -71,6 +82,22 @@ class UploadForm:
                 "on_headers_finished": self._headers_done,
             },
         )
+
+    # The first file field's upload, as the one-file form reads it.
+    @property
+    def file(self) -> SpooledTemporaryFile[bytes] | None:
+        upload = self.uploads.get(self.file_fields[0])
+        return upload.file if upload is not None else None
+
+    @property
+    def size(self) -> int:
+        upload = self.uploads.get(self.file_fields[0])
+        return upload.size if upload is not None else 0
+
+    @property
+    def kind(self) -> media_service.FileType | None:
+        upload = self._current or self.uploads.get(self.file_fields[0])
+        return upload.kind if upload is not None else None
 
     def _begin(self) -> None:
         self._part = _Part()
@@ -93,73 +120,87 @@ class UploadForm:
         _, options = parse_options_header(disposition)
         self._part.name = options.get(b"name", b"").decode(self.charset, "replace")
         filename = options.get(b"filename")
-        self._in_file = filename is not None and self._part.name == "file"
-        if self._in_file:
-            self._files += 1
-            if self._files > 1:
-                raise Invalid("Send one file at a time.")
-            self.file = SpooledTemporaryFile(max_size=1024 * 1024)
-        elif len(self.fields) >= MAX_FIELDS:
+        self._count += 1
+        if self._count > MAX_FIELDS:
             raise Invalid("The form has too many fields.")
+        if filename is not None and self._part.name in self.file_fields:
+            if self._part.name in self.uploads:
+                raise Invalid("Send one file at a time.")
+            self._current = Upload(SpooledTemporaryFile(max_size=1024 * 1024))
+            self.uploads[self._part.name] = self._current
 
     def _data(self, data: bytes, start: int, end: int) -> None:
         chunk = data[start:end]
-        if not self._in_file:
+        upload = self._current
+        if upload is None:
             self._part.data += chunk
             if len(self._part.data) > FIELD_MAX:
                 raise Invalid("The form could not be read.")
             return
-        assert self.file is not None
-        self.size += len(chunk)
-        if self.kind is None:
-            self._head += chunk[: media_service.SNIFF_BYTES]
-            if len(self._head) >= media_service.SNIFF_BYTES:
-                self._decide()
-        if self.size > (
-            media_service.limit_for(self.kind.kind) if self.kind else media_service.UPLOAD_MAX
-        ):
+        upload.size += len(chunk)
+        if upload.kind is None:
+            upload.head += chunk[: media_service.SNIFF_BYTES]
+            if len(upload.head) >= media_service.SNIFF_BYTES:
+                self._decide(upload)
+        limit = (
+            media_service.limit_for(upload.kind.kind) if upload.kind else media_service.UPLOAD_MAX
+        )
+        if upload.size > limit:
             raise media_service.TooLarge(
-                media_service.too_large_message(self.kind.kind if self.kind else None)
+                media_service.too_large_message(upload.kind.kind if upload.kind else None)
             )
-        self.file.write(chunk)
+        upload.file.write(chunk)
 
-    def _decide(self) -> None:
-        self.kind = media_service.sniff(bytes(self._head))
-        if self.kind is None:
+    @staticmethod
+    def _decide(upload: Upload) -> None:
+        upload.kind = media_service.sniff(bytes(upload.head))
+        if upload.kind is None:
             raise media_service.UnsupportedType(media_service.UNSUPPORTED)
 
     def _end(self) -> None:
-        if self._in_file:
-            if self.kind is None and self.size:
-                self._decide()
-            self._in_file = False
+        upload = self._current
+        if upload is not None:
+            self._current = None
+            if upload.size == 0:
+                # A file input left empty: no file at all.
+                upload.file.close()
+                del self.uploads[self._part.name]
+            elif upload.kind is None:
+                self._decide(upload)
         elif self._part.name:
-            self.fields[self._part.name] = bytes(self._part.data).decode(self.charset, "replace")
+            value = bytes(self._part.data).decode(self.charset, "replace")
+            self.fields[self._part.name] = value
+            self.lists.setdefault(self._part.name, []).append(value)
 
     def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
+        for upload in self.uploads.values():
+            upload.file.close()
 
 
-async def read_upload(request: Request, *, typed: dict[str, str] | None = None) -> UploadForm:
-    """Read a multipart upload, stopping at the first byte past a limit. `typed`, if given,
-    receives the small fields read before a refusal, so a page can show them again."""
+async def read_upload(
+    request: Request,
+    file_fields: tuple[str, ...] = ("file",),
+    max_files_size: int = media_service.UPLOAD_MAX,
+    *,
+    into: UploadForm | None = None,
+) -> UploadForm:
+    """Read a multipart upload, stopping at the first byte past a limit (each file's own,
+    and `max_files_size` with the form's overhead for the whole body). `into`: a form made
+    by the caller, whose fields read before a refusal stay there to give back."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > media_service.UPLOAD_MAX + FORM_OVERHEAD:
+    if declared.isdigit() and int(declared) > max_files_size + FORM_OVERHEAD:
         raise media_service.TooLarge(media_service.too_large_message(None))
-    form = UploadForm(request.headers.get("content-type", ""))
+    form = into or UploadForm(request.headers.get("content-type", ""), file_fields)
     received = 0
     try:
         async for chunk in request.stream():
             received += len(chunk)
-            if received > media_service.UPLOAD_MAX + FORM_OVERHEAD:
+            if received > max_files_size + FORM_OVERHEAD:
                 kind = form.kind.kind if form.kind else None
                 raise media_service.TooLarge(media_service.too_large_message(kind))
             form.parser.write(chunk)
         form.parser.finalize()
     except Exception:
         form.close()
-        if typed is not None:
-            typed.update(form.fields)
         raise
     return form

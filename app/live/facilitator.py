@@ -19,6 +19,7 @@ from app.security import SIGNED_IN, origin_allowed
 from app.services import roles, sessions
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe.state import CafeState
+from app.services.evidence.projector import ProjectorHarvest, harvest_if_shown
 
 
 async def facilitator_cafe(
@@ -105,17 +106,41 @@ def console_view(
     return render
 
 
-def projector_view(settings: Settings) -> Renderer:
-    """The projector's live part: the join code and QR, the question, the clock, the tables."""
+def projector_view(settings: Settings, db: Database) -> Renderer:
+    """The projector's live part: the join code and QR, the question, the clock, the tables;
+    or, in harvest mode, the harvest (redrawn as cards change: it hears the boards too)."""
     qr: dict[str, str] = {}  # the join link never changes; draw its QR code once
 
-    async def render(state: CafeState, _event: Event | None) -> str | None:
+    def read_harvest(cafe_id: int) -> ProjectorHarvest | None:
+        with db.read_session() as session:
+            return harvest_if_shown(session=session, cafe_id=cafe_id)
+
+    drawn: list[CafeState] = []  # the state last drawn from (this socket's renderer)
+
+    async def render(state: CafeState, event: Event | None) -> str | None:
+        harvest = await to_thread.run_sync(read_harvest, state.cafe.id)
+        if (
+            harvest is None
+            and event is not None
+            and event.channel.startswith("boards:")
+            and drawn
+            and drawn[0] is state
+        ):
+            return None  # only a card changed: the round's view shows no cards
+        drawn[:] = [state]
         url = cafe_service.join_url(base_url=settings.base_url, cafe=state.cafe)
         if url not in qr:
             qr[url] = qr_svg(url)
         return render_html(
             "cafe/projector.html",
-            {"cafe": state.cafe, "s": state, "oob": True, "join_url": url, "qr_svg": qr[url]},
+            {
+                "cafe": state.cafe,
+                "s": state,
+                "oob": True,
+                "join_url": url,
+                "qr_svg": qr[url],
+                "harvest": harvest,
+            },
             block="board",
         )
 

@@ -84,6 +84,7 @@ class CafeEvent(StrEnum):
     BROADCAST = "broadcast"  # a message from the facilitator to every phone
     HELP_ASKED = "help_asked"  # a phone asks for help (console and projector only)
     HELP_SEEN = "help_seen"  # the facilitator saw it (the phone that asked, and the console)
+    HARVEST_CHANGED = "harvest_changed"  # the projector shows the harvest, or the round again
 
 
 def cafe_channel(cafe_id: int) -> str:

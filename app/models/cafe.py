@@ -104,6 +104,9 @@ class Cafe(CafeBase, table=True):
     # Moves on with every rotation (so a second "next round" for the same state is refused)
     # and with every change to what a round's seating is planned from (`_move_version_on`).
     version: int = Field(default=0)
+    # The projector shows the harvest (themes, most-agreed cards, word cloud) instead of the
+    # round: the facilitator's toggle on the console.
+    projector_harvest: bool = Field(default=False)
 
 
 class CafeTable(SQLModel, table=True):

@@ -14,8 +14,10 @@ from app.routers.audit import pages as audit_pages
 from app.routers.board import api as board_api
 from app.routers.board import moderation as board_moderation
 from app.routers.board import pages as board_pages
+from app.routers.board import story as board_story
 from app.routers.board import uploads as board_uploads
 from app.routers.cafe import api as cafe_api
+from app.routers.cafe import harvest as cafe_harvest
 from app.routers.cafe import pages as cafe_pages
 from app.routers.cafe import phone as cafe_phone
 from app.routers.cafe import room_api as cafe_room_api
@@ -51,11 +53,13 @@ ROUTERS: list[APIRouter] = [
     cafe_phone.router,
     sockets.router,
     board_uploads.uploads,
+    board_story.router,
     home.router,
     accounts_pages.router,
     accounts_security.router,
     accounts_api.router,
     cafe_pages.router,
+    cafe_harvest.router,
     board_moderation.router,
     cafe_api.router,
     cafe_room_pages.router,

@@ -98,9 +98,12 @@ async def _facilitator_view(websocket: WebSocket, cafe_id: RowId, *, console: bo
     cafe, owner = found
     # Who joins is told to these views only; the console shows the boards too: neither is
     # on the café channel, which every phone hears.
-    channels = [staff_channel(cafe_id)] + ([board_channel(cafe_id)] if console else [])
+    # The projector hears the boards as well, for its harvest mode.
+    channels = [staff_channel(cafe_id), board_channel(cafe_id)]
     render = (
-        console_view(websocket, settings, db, owner=owner) if console else projector_view(settings)
+        console_view(websocket, settings, db, owner=owner)
+        if console
+        else projector_view(settings, db)
     )
     render = while_signed_in(websocket, db, render, cafe_id=cafe_id)
     try:

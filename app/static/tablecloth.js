@@ -330,7 +330,9 @@
     var form = composeForm();
     if (!form || flushing || navigator.onLine === false) return;
     var code = form.getAttribute("data-outbox");
-    var action = form.getAttribute("action");
+    // Typed cards go where htmx sends them (the form's own action, multipart, is for a
+    // phone without this script and for cards with a photo or voice note: compose.js).
+    var action = form.getAttribute("hx-post") || form.getAttribute("action");
     var list = items(code).filter(function (it) {
       return it.state === "waiting" || it.state === "held" ||
         (it.state === "sending" && Date.now() - it.at > RETRY_MS);

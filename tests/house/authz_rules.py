@@ -183,6 +183,8 @@ RULES: dict[str, Rule] = {
     "POST /p/{code}/contributions/{contribution_id}/concern": r("phone"),
     "POST /p/{code}/contributions/{contribution_id}/media": r("card_author", body="photo"),
     "GET /media/{media_id}": r("media"),
+    "POST /p/{code}/compose": r("phone", body="photo"),
+    "GET /p/{code}/story": r("phone"),
     "WS /ws/p/{cafe_id}": r("phone"),
     # Running a café
     "WS /ws/console/{cafe_id}": r("cafe_run"),
@@ -191,6 +193,7 @@ RULES: dict[str, Rule] = {
     "GET /cafes/{cafe_id}/console/move/{participant_id}": r("cafe_run"),
     "POST /cafes/{cafe_id}/console/{action}": r("cafe_run", params={"action": "extend_action"}),
     "GET /cafes/{cafe_id}/projector": r("cafe_run"),
+    "POST /cafes/{cafe_id}/projector/harvest": r("cafe_run"),
     "GET /cafes/{cafe_id}/kit": r("cafe_run"),
     "GET /cafes/{cafe_id}/qr.svg": r("cafe_run"),
     "POST /cafes/{cafe_id}/moderate/{contribution_id}/{action}": r(

@@ -26,6 +26,7 @@ from app.services.cafe import people as people_service
 from app.services.cafe import room as room_service
 from app.services.cafe import state as state_service
 from app.services.errors import DomainError, NotFound
+from app.services.evidence.projector import harvest_if_shown
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -244,6 +245,7 @@ def projector(
             "s": state,
             "join_url": url,
             "qr_svg": qr_svg(url),
+            "harvest": harvest_if_shown(session=session, cafe_id=cafe.id),
         },
         block="board",
     )

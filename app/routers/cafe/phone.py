@@ -24,6 +24,7 @@ from app.live.writer import sqlite_writer
 from app.models.base import ID_MAX
 from app.models.cafe import Cafe, CafeStatus, Participant
 from app.services import audit
+from app.services.board.story import table_story
 from app.services.cafe import participants as participant_service
 from app.services.cafe import room as room_service
 from app.services.cafe import seating as seating_service
@@ -247,6 +248,7 @@ def _participant_page(request: Request, cafe: Cafe, session: Session, now: datet
     state = state_service.person_state(session=session, cafe=cafe, person_id=person.id, now=now)
     view = state_service.participant_view(state=state, person=person, now=now)
     board = board_context(session, cafe, person, rnd=view.round, table=view.table)
+    story = table_story(session=session, cafe=cafe, person=person, table=view.table)
     return render(
         request,
         "cafe/participant.html",
@@ -258,6 +260,7 @@ def _participant_page(request: Request, cafe: Cafe, session: Session, now: datet
             "room_phone": room_service.phone_extras(
                 session=session, cafe=cafe, person_id=person.id, is_host=person.is_host, now=now
             ),
+            "story": story,
             **board,
         },
         block="now",

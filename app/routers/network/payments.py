@@ -125,7 +125,11 @@ async def _read_form(request: Request, typed: dict[str, str]) -> UploadForm:
         posted = await request.form(max_fields=MAX_FIELDS)
         plain.fields = {k: v for k, v in posted.items() if isinstance(v, str)}
         return plain
-    return await read_upload(request, typed=typed)
+    form = UploadForm(request.headers.get("content-type", ""))
+    try:
+        return await read_upload(request, into=form)
+    finally:
+        typed.update(form.fields)  # what was typed before a refusal, to show it again
 
 
 def _whole(text: str, what: str) -> int:

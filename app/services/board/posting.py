@@ -28,6 +28,7 @@ from app.models.evidence import (
     Contribution,
     ContributionKind,
     ContributionTheme,
+    Media,
 )
 from app.services import changes
 from app.services.board.rules import (
@@ -49,9 +50,10 @@ MAX_THEMES_PER_POST = 10
 # --- validation ----------------------------------------------------------------------------
 
 
-def _valid_text(raw: str) -> str:
+def _valid_text(raw: str, *, optional: bool = False) -> str:
+    """The card's words; `optional` when a photo or voice note comes with them (a caption)."""
     text = clean_text(raw)
-    if not text:
+    if not text and not optional:
         raise Invalid("Write something before you send it.")
     if len(text) > MAX_TEXT:
         raise Invalid(
@@ -249,9 +251,11 @@ def _check_post(
     for_table: bool,
     theme_ids: Sequence[int],
     written_in: int | None,
+    with_media: bool = False,
 ) -> _Checked:
-    """Everything a new post must pass, and its place; each refusal is a `DomainError`."""
-    body = _valid_text(text)
+    """Everything a new post must pass, and its place; each refusal is a `DomainError`.
+    A post `with_media` (a photo or voice note) may have no words."""
+    body = _valid_text(text, optional=with_media)
     kind = _valid_kind(kind or ContributionKind.IDEA)
     evidence = _valid_evidence(evidence_type or default_evidence(person))
     if for_table and not person.is_host:
@@ -356,7 +360,7 @@ def edit_contribution(
         session=session, cafe=cafe, person=person, contribution_id=contribution_id
     )
     check_changeable(session=session, cafe=cafe, contribution=contribution)
-    body = _valid_text(text)
+    body = _valid_text(text, optional=_has_media(session, contribution.id))
     kind = _valid_kind(kind)
     evidence = _valid_evidence(evidence_type)
     if (body, kind, evidence) == (
@@ -374,6 +378,12 @@ def edit_contribution(
     session.add(contribution)
     session.commit()
     return contribution
+
+
+def _has_media(session: Session, contribution_id: int) -> bool:
+    """Whether a photo or voice note is on the card (its words are then a caption, optional)."""
+    found = session.exec(select(Media.id).where(Media.contribution_id == contribution_id)).first()
+    return found is not None
 
 
 def withdraw_contribution(
