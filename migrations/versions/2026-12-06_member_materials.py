@@ -18,7 +18,6 @@ from alembic import op
 
 import app.models.base
 
-
 revision: str = "0013_member_materials"
 down_revision: str | None = "0012_seat_plan"
 branch_labels: str | Sequence[str] | None = None
