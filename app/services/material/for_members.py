@@ -305,3 +305,51 @@ def file_for_member(*, session: Session, member: Member, file_id: int) -> Sectio
     if not any(p.version_id == section.version_id for p in _for_member(session, member)):
         raise NotFound(NOT_YOURS)
     return item
+
+
+@dataclass
+class Given:
+    """A publication as the lead's page lists it."""
+
+    publication: MaterialPublication
+    version_number: int
+    audience: str
+
+
+@dataclass
+class LeadPanel:
+    """What the lead's version page shows about publishing for members."""
+
+    given: list[Given]
+    groups: list[LocalGroup]
+
+
+def lead_panel(*, session: Session, network: Network, material: Material) -> LeadPanel:
+    given = []
+    for publication in publications_of(session=session, material=material):
+        version = session.get(MaterialVersion, publication.version_id)
+        assert version is not None
+        given.append(
+            Given(
+                publication=publication,
+                version_number=version.number,
+                audience=audience(session=session, publication=publication),
+            )
+        )
+    groups = list(
+        session.exec(
+            select(LocalGroup)
+            .where(LocalGroup.network_id == network.id)
+            .order_by(col(LocalGroup.name), col(LocalGroup.id))
+        )
+    )
+    return LeadPanel(given=given, groups=groups)
+
+
+def lead_sections(
+    *, session: Session, version: MaterialVersion
+) -> list[tuple[str, str, SectionFile | None]]:
+    """A version's sections as the audio edition takes them: heading, words, recording."""
+    sections = sections_of(session=session, version=version)
+    files = editions.files_by_section(session=session, section_ids=[s.id for s in sections])
+    return [(s.heading, plain(s.body_markdown), files[s.id].recording) for s in sections]
