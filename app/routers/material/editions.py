@@ -69,7 +69,7 @@ async def _upload(
         page.session.rollback()
         return await run_in_threadpool(
             page.show,
-            error=refused.error.detail,
+            error=editions.refusal_words(refused.error, kind),
             status_code=refused.error.status_code,
             kept=kept,
         )

@@ -162,7 +162,8 @@ async def _put(
     try:
         form = await read_upload_keeping_fields(request)
     except UploadRefused as refused:
-        raise refused.error from None
+        error = refused.error
+        raise type(error)(editions.refusal_words(error, kind)) from None
     try:
         alt_text = form.fields.get("alt_text", "")
 

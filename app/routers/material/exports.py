@@ -24,6 +24,7 @@ DOWNLOADS = {
     "easy-read.md": ("md", True),
     "easy-read.docx": ("docx", True),
     "material.json": ("json", False),
+    "easy-read.json": ("json", True),
 }
 
 

@@ -25,7 +25,7 @@ from app.models.material import Material, MaterialSection, MaterialVersion
 from app.models.material_editions import MAX_ALT, SectionFile, SectionFileKind
 from app.models.network import Network
 from app.services import media as media_service
-from app.services.errors import Invalid, NotFound
+from app.services.errors import DomainError, Invalid, NotFound
 from app.services.material.reading import version_of
 
 PICTURE_TYPES = "This picture cannot be added. Pictures can be JPEG, PNG or WebP."
@@ -269,3 +269,20 @@ def file_for_lead(*, session: Session, facilitator_id: int, file_id: int) -> Sec
     if row is None or row[1] != facilitator_id:
         raise NotFound("There is nothing at this address.")
     return row[0]
+
+
+def refusal_words(error: DomainError, kind: SectionFileKind) -> str:
+    """An upload refused while it streamed in, said for a section's picture or recording
+    (the shared reader speaks of photos and voice notes)."""
+    if isinstance(error, media_service.TooLarge):
+        if kind == SectionFileKind.PICTURE:
+            limit = media_service.PHOTO_MAX // 2**20
+            return f"This picture is too large. Pictures can be up to {limit} MB."
+        limit = media_service.VOICE_MAX // 2**20
+        return f"This recording is too large. Recordings can be up to {limit} MB."
+    if (
+        isinstance(error, media_service.UnsupportedType)
+        and error.detail == media_service.UNSUPPORTED
+    ):
+        return PICTURE_TYPES if kind == SectionFileKind.PICTURE else RECORDING_TYPES
+    return error.detail
