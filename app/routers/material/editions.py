@@ -129,17 +129,19 @@ async def upload_recording(
 def _remove(
     page: VersionPage, section: MaterialSection, kind: SectionFileKind, settings: SettingsDep
 ) -> Response:
-    try:
-        editions.remove(
-            session=page.session,
-            media_dir=settings.media_dir,
-            section=section,
-            kind=kind,
-            now=utcnow(),
-        )
-    except DomainError as exc:
-        return page.show(**refusal(page.session, exc))
-    page.notice(f"The {editions.KIND_WORDS[kind]} of “{section.heading}” was removed.")
+    removed = editions.remove(
+        session=page.session,
+        media_dir=settings.media_dir,
+        section=section,
+        kind=kind,
+        now=utcnow(),
+    )
+    word = editions.KIND_WORDS[kind]
+    page.notice(
+        f"The {word} of “{section.heading}” was removed."
+        if removed
+        else f"“{section.heading}” has no {word}."
+    )
     return page.back(f"section-{section.id}")
 
 

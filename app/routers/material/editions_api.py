@@ -220,13 +220,13 @@ def _delete(
 
 @router.delete(SECTION + "/picture", status_code=204, responses=ERRORS)
 def delete_picture(section: WriteSection, session: SessionDep, settings: SettingsDep) -> Response:
-    """Take a section's picture away."""
+    """Take a section's picture away (204 also when it had none)."""
     return _delete(section, session, settings, SectionFileKind.PICTURE)
 
 
 @router.delete(SECTION + "/recording", status_code=204, responses=ERRORS)
 def delete_recording(section: WriteSection, session: SessionDep, settings: SettingsDep) -> Response:
-    """Take a section's recording away."""
+    """Take a section's recording away (204 also when it had none)."""
     return _delete(section, session, settings, SectionFileKind.RECORDING)
 
 

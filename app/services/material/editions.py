@@ -183,14 +183,18 @@ def remove(
     section: MaterialSection,
     kind: SectionFileKind,
     now: datetime,
-) -> None:
-    """Take a section's picture or recording away (its file goes once nothing names it)."""
-    found = file_of(session=session, section=section, kind=kind)
+) -> bool:
+    """Take a section's picture or recording away (its file goes once nothing names it).
+    False when it had none (removing twice is no error)."""
+    found = _file_of(session, section.id, kind)
+    if found is None:
+        return False
     relative = found.path
     session.delete(found)
     _touch(session, section, now)
     session.commit()
     remove_unreferenced(session=session, media_dir=media_dir, paths=[relative])
+    return True
 
 
 def copy_to(*, session: Session, pairs: Iterable[tuple[int, int]]) -> None:
