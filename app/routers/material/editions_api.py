@@ -8,6 +8,8 @@ again from their pixels alone and recordings stripped of their tags."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
@@ -46,7 +48,7 @@ router = APIRouter(prefix="/api/v1/networks/{network_id}/materials", tags=["mate
 VERSION = "/{material_id:int}/versions/{number}"
 SECTION = VERSION + "/sections/{section_id}"
 
-UPLOAD_ERRORS = {
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     413: {
         "description": "The file is larger than its kind allows (pictures 8 MB, recordings 10 MB)."

@@ -22,7 +22,12 @@ from app.models.material import (
     MaterialVersion,
     VersionStatus,
 )
-from app.models.material_editions import MaterialPublication, PublicationPublic, SectionFile
+from app.models.material_editions import (
+    MaterialPublication,
+    PublicationPublic,
+    SectionFile,
+    SectionFileKind,
+)
 from app.models.network import LocalGroup, Member, Network
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.export.markdown import plain
@@ -186,7 +191,7 @@ def materials_for_member(*, session: Session, member: Member) -> list[MemberMate
             .join(MaterialSection, col(MaterialSection.id) == SectionFile.section_id)
             .where(
                 MaterialSection.version_id == version.id,
-                SectionFile.kind == editions.SectionFileKind.RECORDING,
+                SectionFile.kind == SectionFileKind.RECORDING,
             )
             .limit(1)
         ).first()
