@@ -81,8 +81,7 @@ def _lead_prepares_and_publishes(people: People, lead: Facilitator, url: str) ->
     log_in(page, lead.email)
     page.goto(url)
     first = page.locator(".section").first
-    # Without a description the picture is refused, and the chosen words come back.
-    first.get_by_label("Picture").set_input_files(
+    first.get_by_label("Picture (JPEG, PNG or WebP").set_input_files(
         {"name": "kitchen.jpg", "mimeType": "image/jpeg", "buffer": photo_with_gps()}
     )
     first.get_by_label("What the picture shows").fill(ALT)
