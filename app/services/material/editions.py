@@ -169,13 +169,6 @@ def _file_of(session: Session, section_id: int, kind: SectionFileKind) -> Sectio
     ).first()
 
 
-def file_of(*, session: Session, section: MaterialSection, kind: SectionFileKind) -> SectionFile:
-    found = _file_of(session, section.id, kind)
-    if found is None:
-        raise NotFound(f"This section has no {KIND_WORDS[kind]}.")
-    return found
-
-
 def remove(
     *,
     session: Session,
@@ -239,17 +232,6 @@ def remove_unreferenced(*, session: Session, media_dir: Path, paths: Iterable[st
     for relative in gone:
         media_service.remove_file(media_dir=media_dir, relative=relative)
     return len(gone)
-
-
-def count_of_network(*, session: Session, network_id: int) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(SectionFile)
-        .join(MaterialSection, col(MaterialSection.id) == SectionFile.section_id)
-        .join(MaterialVersion, col(MaterialVersion.id) == MaterialSection.version_id)
-        .join(Material, col(Material.id) == MaterialVersion.material_id)
-        .where(Material.network_id == network_id)
-    ).one()
 
 
 def file_path(*, media_dir: Path, item: SectionFile) -> Path:
