@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from app.models.evidence import MediaKind
 from app.models.material import Material, MaterialSection, MaterialVersion
