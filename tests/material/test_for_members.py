@@ -448,6 +448,7 @@ def test_wrong_files_too_large_recordings_and_missing_descriptions_are_refused_r
     assert good.status_code == 303
     shown = logged_in.get(page).text
     assert f'alt="{ALT}"' in shown
+    assert f'alt="{ALT}"' in logged_in.get(f"{page}/easy-read").text  # the lead's easy read
     removed = logged_in.post(
         f"{page}/sections/{choice}/picture/remove",
         data={"csrf_token": token},

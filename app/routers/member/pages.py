@@ -98,7 +98,11 @@ def change_consent(
             base_url=settings.base_url,
             secret=settings.secret_key,
         )
-        context = {"home": home, "consent_error": "Choose yes or no, then press Save."}
+        context = {
+            "home": home,
+            "consent_error": "Choose yes or no, then press Save.",
+            "materials": for_members.materials_for_member(session=session, member=member),
+        }
         return _page(request, "member/home.html", context, status_code=422)
     member_page_service.set_consent(session=session, member=member, given=consent == "yes", now=now)
     return see_other("/me?saved=true#consent")
