@@ -413,6 +413,16 @@ def test_wrong_files_too_large_recordings_and_missing_descriptions_are_refused_r
     wav = b"RIFF" + struct.pack("<I", 11 * 2**20) + b"WAVEfmt " + b"\x00" * 52
     big = post("recording", wav + b"\x00" * (11 * 2**20), "big.wav", "audio/wav")
     assert big.status_code == 413 and "Recordings can be up to 10 MB" in big.text
+    big_api = _put(
+        client,
+        api_headers,
+        f"{w.base}/sections/{choice}/recording",
+        wav + b"\x00" * (11 * 2**20),
+        "big.wav",
+        "audio/wav",
+    )
+    assert big_api.status_code == 413
+    assert big_api.json()["detail"] == "This recording is too large. Recordings can be up to 10 MB."
     # And through the API, the same words as JSON.
     api = _put(
         client,
