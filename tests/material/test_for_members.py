@@ -26,6 +26,7 @@ from app.models.base import utcnow
 from app.models.material_editions import SectionFile
 from app.models.network import Network
 from app.services import audit
+from app.services import media as media_service
 from app.services.privacy import erasure
 from tests.board.test_media import CHROMIUM, photo_with_gps
 from tests.conftest import csrf_of
@@ -503,3 +504,13 @@ def test_the_lead_publishes_for_members_and_takes_it_back_on_the_page(
     assert withdraw is not None
     logged_in.post(withdraw.group(1), data={"csrf_token": token})
     assert "Living well" not in w.alex.get("/me").text
+
+
+def test_a_materials_half_written_file_is_swept_like_a_cafes(settings: Settings) -> None:
+    """A picture or recording whose write a crash cut short (`.part`) goes at the sweep."""
+    folder = settings.media_dir / "materials" / "3"
+    folder.mkdir(parents=True)
+    (folder / "a.part").write_bytes(b"half")
+    (folder / "b.webm").write_bytes(b"whole")
+    assert media_service.remove_stale_parts(settings.media_dir, older_than=0) == 1
+    assert not (folder / "a.part").exists() and (folder / "b.webm").exists()
