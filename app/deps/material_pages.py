@@ -20,7 +20,7 @@ from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.models.material import Material, MaterialVersion, VersionStatus
 from app.models.network import Network
 from app.services.export import materials as material_export
-from app.services.material import public
+from app.services.material import editions, for_members, public
 from app.services.material import views as view_service
 
 MATERIALS = "/networks/{network_id}/materials"
@@ -99,8 +99,9 @@ class VersionPage(MaterialPage):
             **extra,
         )
 
-    def show(self, *, error: str | None = None, status_code: int = 200) -> Response:
-        """The version with its sections and evidence: where the lead edits a draft."""
+    def show(self, *, error: str | None = None, status_code: int = 200, **extra: Any) -> Response:
+        """The version with its sections and evidence: where the lead edits a draft, gives
+        sections their pictures and recordings, and publishes it for members."""
         view = view_service.version_view(
             session=self.session, material=self.material, version=self.version
         )
@@ -110,6 +111,14 @@ class VersionPage(MaterialPage):
             error=error,
             has_draft=any(v.status == VersionStatus.DRAFT for v in view.versions),
             status_code=status_code,
+            files=editions.files_by_section(
+                session=self.session, section_ids=[sv.section.id for sv in view.sections]
+            ),
+            for_members=for_members.lead_panel(
+                session=self.session, network=self.network, material=self.material
+            ),
+            kept=extra.pop("kept", {}),
+            **extra,
         )
 
 

@@ -12,7 +12,7 @@ from fastapi import (
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from app.services import media as media_service
-from app.services.errors import Invalid
+from app.services.errors import DomainError, Invalid
 
 FORM_OVERHEAD = 64 * 1024  # multipart headers, boundaries and the small fields
 
@@ -202,5 +202,44 @@ async def read_upload(
         form.parser.finalize()
     except Exception:
         form.close()
+        raise
+    return form
+
+
+class UploadRefused(Exception):
+    """An upload refused while it was read, with the small fields read before the refusal
+    (what the person typed, to show again)."""
+
+    def __init__(self, error: DomainError, fields: dict[str, str]) -> None:
+        super().__init__(error.detail)
+        self.error = error
+        self.fields = fields
+
+
+async def read_upload_keeping_fields(request: Request) -> UploadForm:
+    """As `read_upload`; a refusal raises `UploadRefused` carrying the fields read so far
+    (a form puts its text fields before its file, so they arrive first)."""
+    form: UploadForm | None = None
+    try:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > media_service.UPLOAD_MAX + FORM_OVERHEAD:
+            raise media_service.TooLarge(media_service.too_large_message(None))
+        form = UploadForm(request.headers.get("content-type", ""))
+        received = 0
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > media_service.UPLOAD_MAX + FORM_OVERHEAD:
+                kind = form.kind.kind if form.kind else None
+                raise media_service.TooLarge(media_service.too_large_message(kind))
+            form.parser.write(chunk)
+        form.parser.finalize()
+    except DomainError as exc:
+        fields = dict(form.fields) if form is not None else {}
+        if form is not None:
+            form.close()
+        raise UploadRefused(exc, fields) from exc
+    except Exception:
+        if form is not None:
+            form.close()
         raise
     return form

@@ -13,6 +13,7 @@ from app.models.audit import AuditEntry
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, SeatPlan, TableQuestion
 from app.models.evidence import Contribution, ContributionTheme, Media, Reaction, Theme
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
+from app.models.material_editions import MaterialPublication, SectionFile
 from app.models.member_page import MemberLink
 from app.models.network import (
     Attendance,
@@ -46,6 +47,7 @@ __all__ = [
     "FacilitatorSession",
     "LocalGroup",
     "Material",
+    "MaterialPublication",
     "MaterialSection",
     "MaterialVersion",
     "Media",
@@ -61,6 +63,7 @@ __all__ = [
     "RoleInvite",
     "Reaction",
     "Round",
+    "SectionFile",
     "Seat",
     "SeatPlan",
     "TableQuestion",

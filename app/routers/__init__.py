@@ -25,10 +25,13 @@ from app.routers.cafe import room_pages as cafe_room_pages
 from app.routers.evidence import api as evidence_api
 from app.routers.evidence import pages as evidence_pages
 from app.routers.material import api as material_api
+from app.routers.material import editions as material_editions
+from app.routers.material import editions_api as material_editions_api
 from app.routers.material import evidence as material_evidence
 from app.routers.material import exports as material_exports
 from app.routers.material import pages as material_pages
 from app.routers.material import sections as material_sections
+from app.routers.member import materials as member_materials
 from app.routers.member import pages as member_pages
 from app.routers.member import payments as member_payments
 from app.routers.network import api as network_api
@@ -75,6 +78,7 @@ ROUTERS: list[APIRouter] = [
     network_payments.uploads,
     member_pages.router,
     member_payments.router,
+    member_materials.router,
     action_plan_pages.router,
     network_api.router,
     network_member_links_api.router,
@@ -84,7 +88,11 @@ ROUTERS: list[APIRouter] = [
     material_sections.router,
     material_evidence.router,
     material_exports.router,
+    material_editions.router,
+    material_editions.uploads,
+    material_editions.files,
     material_api.router,
+    material_editions_api.router,
     privacy_api.router,
     privacy_pages.router,
     roles_pages.router,

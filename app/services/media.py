@@ -290,7 +290,9 @@ def remove_stale_parts(media_dir: Path, *, older_than: float = STALE_PART_SECOND
     one under way is younger). Returns how many were removed."""
     cutoff = time.time() - older_than
     removed = 0
-    for part in [*media_dir.glob("*.part"), *media_dir.glob("*/*.part")]:
+    # Cafés' files sit in `{cafe_id}/`, materials' in `materials/{network_id}/`.
+    parts = [*media_dir.glob("*.part"), *media_dir.glob("*/*.part"), *media_dir.glob("*/*/*.part")]
+    for part in parts:
         try:
             if part.stat().st_mtime < cutoff:
                 part.unlink()

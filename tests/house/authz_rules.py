@@ -61,6 +61,8 @@ CATEGORIES: dict[str, frozenset[str]] = {
     # The rest of the café: settings, the harvest (making and assigning themes, the "what we
     # heard" preview), privacy notice, keep-for, subject access and erasure.
     "cafe_owner": frozenset({"owner"}),
+    # A material's picture or recording: the network's lead, and the members it was given to.
+    "material_file": frozenset({"owner", "member"}),
     # A local group's own work: its members (with contact details), meetings (not deleting
     # one) and attendance.
     "group_work": frozenset({"owner", "coordinator"}),
@@ -452,6 +454,38 @@ RULES.update(
         f"GET {API_SECTION}/evidence/{{item_id}}": r("network_owner"),
         f"PATCH {API_SECTION}/evidence/{{item_id}}": r("network_owner"),
         f"DELETE {API_SECTION}/evidence/{{item_id}}": r("network_owner", **FRESH),
+    }
+)
+
+# Materials for members: the lead gives a published version to a group or the whole network
+# and gives sections pictures and recordings (the world's own material is a draft; the routes
+# that need a published one with files take the members' material's ids).
+MEMBERS = {"material_id": "members_material_id", "section_id": "members_section_id"}
+RULES.update(
+    {
+        f"POST {SECTION}/picture": r("network_owner", body="photo"),
+        f"POST {SECTION}/recording": r("network_owner", body="photo"),
+        f"POST {SECTION}/picture/remove": r("network_owner"),
+        f"POST {SECTION}/recording/remove": r("network_owner"),
+        f"POST {VERSION}/members": r("network_owner"),
+        f"POST {VERSION}/members/{{publication_id}}/withdraw": r(
+            "network_owner", params=MEMBERS, **FRESH
+        ),
+        f"GET {VERSION}/audio.zip": r("network_owner", params=MEMBERS),
+        f"GET {API_MATERIAL}/{{material_id}}/publications": r("network_owner"),
+        f"POST {API_VERSION}/publications": r("network_owner"),
+        f"DELETE {API_MATERIAL}/{{material_id}}/publications/{{publication_id}}": r(
+            "network_owner", params=MEMBERS, **FRESH
+        ),
+        f"GET {API_SECTION}/files": r("network_owner"),
+        f"PUT {API_SECTION}/picture": r("network_owner"),
+        f"PUT {API_SECTION}/recording": r("network_owner"),
+        f"DELETE {API_SECTION}/picture": r("network_owner"),
+        f"DELETE {API_SECTION}/recording": r("network_owner"),
+        f"GET {API_VERSION}/audio": r("network_owner", params=MEMBERS),
+        "GET /material-files/{file_id}": r("material_file"),
+        "GET /me/materials/{publication_id}": r("member_page"),
+        "GET /me/materials/{publication_id}/audio.zip": r("member_page"),
     }
 )
 

@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -28,15 +30,19 @@ from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant, StakeholderRole
 from app.models.evidence import Contribution, Media
 from app.models.material import EvidenceItem, MaterialCreate, MaterialSection, MaterialVersion
-from app.models.network import Attendance, LocalGroup, MemberCreate
+from app.models.material_editions import SectionFileKind
+from app.models.network import Attendance, LocalGroup, MemberCreate, Network
 from app.models.payments import Expense, ExpenseKind
 from app.security import SESSION_COOKIE, issue_access_token
 from app.services import accounts, roles, sessions
 from app.services import action_plan as plan_service
+from app.services import media as media_service
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe import room as room_service
 from app.services.evidence import themes as theme_service
+from app.services.material import editions, for_members
 from app.services.material import merge as merge_service
+from app.services.material import reading as reading_service
 from app.services.material import versions as version_service
 from app.services.network import calendar, invites
 from app.services.network import member_page as member_page_service
@@ -285,6 +291,56 @@ class World:
     identities: dict[str, Identity]
 
 
+def members_material(
+    session: Session, settings: Settings, network: Network, group: LocalGroup, now: datetime
+) -> dict[str, int]:
+    """A second material, published with a picture and a recording and given to North's
+    members (the world's own material stays a draft): its ids under names of their own."""
+    shared = version_service.create_material(
+        session=session,
+        network=network,
+        data=MaterialCreate(title="For members", markdown="# For members\n\n## Part\n\nWords.\n"),
+        now=now,
+    )
+    version = reading_service.get_version(session=session, material=shared, number=1)
+    section = reading_service.sections_of(session=session, version=version)[0]
+    picture = editions.attach(
+        session=session,
+        media_dir=settings.media_dir,
+        section=section,
+        kind=SectionFileKind.PICTURE,
+        prepared=media_service.prepare(source=io.BytesIO(photo()), size=len(photo())),
+        alt_text="A blue square",
+        now=now,
+    )
+    recording = Path(__file__).parent.parent / "board/fixtures/chromium-mediarecorder.webm"
+    editions.attach(
+        session=session,
+        media_dir=settings.media_dir,
+        section=section,
+        kind=SectionFileKind.RECORDING,
+        prepared=media_service.prepare(
+            source=io.BytesIO(recording.read_bytes()), size=recording.stat().st_size
+        ),
+        now=now,
+    )
+    version_service.publish_version(session=session, version=version, now=now)
+    publication = for_members.publish_for_members(
+        session=session,
+        network=network,
+        material=shared,
+        version=version,
+        group_id=group.id,
+        now=now,
+    )
+    return {
+        "members_material_id": shared.id,
+        "members_section_id": section.id,
+        "publication_id": publication.id,
+        "file_id": picture.id,
+    }
+
+
 def build_world(
     client: TestClient,
     session: Session,
@@ -412,6 +468,7 @@ def build_world(
     )
     theme_id, material_id, plan_id = theme.id, material.id, plan.id
     expense_id = _expense(session, settings, north.meeting.id, member.id)
+    params |= members_material(session, settings, network, north.group, now)
     token_row, _ = accounts.create_api_token(
         session=session, facilitator=owner, name="to revoke", scope=TokenScope.READ
     )

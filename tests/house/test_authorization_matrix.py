@@ -199,6 +199,10 @@ WORLD_PARAMETERS = {
     "cafe_invite_id",
     "group_invite_id",
     "role_invite_token",
+    "members_material_id",
+    "members_section_id",
+    "publication_id",
+    "file_id",
 }
 
 

@@ -11,7 +11,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
-from app.deps.common import ApiReader, DatabaseDep, NowDep, OptionalQueryId, QueryId, SessionDep
+from app.deps.common import (
+    ApiReader,
+    DatabaseDep,
+    NowDep,
+    OptionalQueryId,
+    QueryId,
+    SessionDep,
+    SettingsDep,
+)
 from app.deps.material import (
     ERRORS,
     After,
@@ -243,9 +251,13 @@ def rename_material(
 
 
 @router.delete("/{material_id:int}", status_code=204, responses=ERRORS)
-def delete_material(material: WriteMaterial, session: SessionDep) -> Response:
+def delete_material(
+    material: WriteMaterial, session: SessionDep, settings: SettingsDep
+) -> Response:
     """Delete a material that has never been published (409 once a version is published)."""
-    version_service.delete_material(session=session, material=material)
+    version_service.delete_material(
+        session=session, material=material, media_dir=settings.media_dir
+    )
     return Response(status_code=204)
 
 
@@ -414,9 +426,13 @@ def update_section(
 
 
 @router.delete(SECTIONS + "/{section_id}", status_code=204, responses=ERRORS)
-def delete_section(section: WriteSection, session: SessionDep, now: NowDep) -> Response:
+def delete_section(
+    section: WriteSection, session: SessionDep, now: NowDep, settings: SettingsDep
+) -> Response:
     """Remove a section and its evidence items from a draft version."""
-    version_service.delete_section(session=session, section=section, now=now)
+    version_service.delete_section(
+        session=session, section=section, now=now, media_dir=settings.media_dir
+    )
     return Response(status_code=204)
 
 

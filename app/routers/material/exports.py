@@ -13,6 +13,7 @@ from app.kit.downloads import downloaded
 from app.services import audit
 from app.services.errors import NotFound
 from app.services.export import materials as material_export
+from app.services.material import editions
 from app.services.material import views as view_service
 
 router = APIRouter(prefix=VERSION, include_in_schema=False, dependencies=[CsrfDep])
@@ -24,6 +25,7 @@ DOWNLOADS = {
     "easy-read.md": ("md", True),
     "easy-read.docx": ("docx", True),
     "material.json": ("json", False),
+    "easy-read.json": ("json", True),
 }
 
 
@@ -32,9 +34,15 @@ def _reading(page: VersionPage, *, easy_read: bool) -> Response:
     view = view_service.version_view(
         session=page.session, material=page.material, version=page.version
     )
-    edition: dict[str, Any] = (
-        {"sections": material_export.easy_read_edition(view)} if easy_read else {}
-    )
+    edition: dict[str, Any] = {}
+    if easy_read:
+        files = editions.files_by_section(
+            session=page.session, section_ids=[sv.section.id for sv in view.sections]
+        )
+        edition = {
+            "sections": material_export.easy_read_edition(view),
+            "pictures": {key: f.picture for key, f in files.items() if f.picture is not None},
+        }
     return page.render(
         "material/easy_read.html" if easy_read else "material/print.html",
         view=view,

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
-from app.deps.common import CsrfDep, NowDep
+from app.deps.common import CsrfDep, NowDep, SettingsDep
 from app.deps.material import LeadMaterial, imported_file
 from app.deps.material_pages import MATERIALS, LeadPage, LeadVersionPage, MaterialPage
 from app.kit.forms import refusal, see_other
@@ -149,9 +149,11 @@ def rename_material(
 
 
 @router.post("/{material_id}/delete")
-def delete_material(page: LeadPage, material: LeadMaterial) -> Response:
+def delete_material(page: LeadPage, material: LeadMaterial, settings: SettingsDep) -> Response:
     title = material.title
-    version_service.delete_material(session=page.session, material=material)
+    version_service.delete_material(
+        session=page.session, material=material, media_dir=settings.media_dir
+    )
     page.notice(f"“{title}” was deleted.")
     return see_other(page.base)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Response
 
-from app.deps.common import CsrfDep, NowDep
+from app.deps.common import CsrfDep, NowDep, SettingsDep
 from app.deps.material import LeadSection
 from app.deps.material_pages import VERSION, LeadVersionPage, VersionPage
 from app.kit.forms import refusal
@@ -97,8 +97,12 @@ def move_section(
 
 
 @router.post(SECTION + "/delete")
-def delete_section(page: LeadVersionPage, section: LeadSection, now: NowDep) -> Response:
+def delete_section(
+    page: LeadVersionPage, section: LeadSection, now: NowDep, settings: SettingsDep
+) -> Response:
     heading = section.heading
-    version_service.delete_section(session=page.session, section=section, now=now)
+    version_service.delete_section(
+        session=page.session, section=section, now=now, media_dir=settings.media_dir
+    )
     page.notice(f"The section “{heading}” was removed from this draft.")
     return page.back()

@@ -17,6 +17,7 @@ from app.kit.forms import see_other
 from app.kit.rendering import render
 from app.models.audit import ACTION_WORDS
 from app.models.network import Member
+from app.services.material import for_members
 from app.services.network import calendar as calendar_service
 from app.services.network import meetings as meeting_service
 from app.services.network import member_page as member_page_service
@@ -72,7 +73,9 @@ def my_page(
         base_url=settings.base_url,
         secret=settings.secret_key,
     )
-    return _page(request, "member/home.html", {"home": home, "saved": saved})
+    materials = for_members.materials_for_member(session=session, member=member)
+    context = {"home": home, "saved": saved, "materials": materials}
+    return _page(request, "member/home.html", context)
 
 
 @router.post("/me/consent")
@@ -95,7 +98,11 @@ def change_consent(
             base_url=settings.base_url,
             secret=settings.secret_key,
         )
-        context = {"home": home, "consent_error": "Choose yes or no, then press Save."}
+        context = {
+            "home": home,
+            "consent_error": "Choose yes or no, then press Save.",
+            "materials": for_members.materials_for_member(session=session, member=member),
+        }
         return _page(request, "member/home.html", context, status_code=422)
     member_page_service.set_consent(session=session, member=member, given=consent == "yes", now=now)
     return see_other("/me?saved=true#consent")

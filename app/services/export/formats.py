@@ -25,6 +25,8 @@ DOCX = Format(
     "Word (DOCX)",
 )
 FORMATS: dict[str, Format] = {f.name: f for f in (JSON, CSV, MARKDOWN, DOCX)}
+# The audio edition of a material: its recordings and a playlist (not a format of the notes).
+ZIP = Format("zip", "application/zip", "zip", "Audio edition (zip)")
 
 
 @dataclass(frozen=True, slots=True)

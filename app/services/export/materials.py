@@ -3,6 +3,7 @@ labels every format (and the material pages) shares."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -233,9 +234,35 @@ def _json(view: VersionView) -> bytes:
     return version_detail(view).model_dump_json(indent=2).encode()
 
 
+def easy_read_json(view: VersionView) -> bytes:
+    """The easy-read edition as JSON: per section its heading, its lines (one idea each) and
+    what people said in plain words (the paraphrase where there is one)."""
+    v = view.version
+    edition = {
+        "edition": "easy_read",
+        "material_id": view.material.id,
+        "title": view.material.title,
+        "version": v.number,
+        "status": v.status,
+        "published_at": v.published_at.isoformat() if v.published_at else None,
+        "heading": f"Easy read. {version_heading(view)}.",
+        "sections": [
+            {
+                "section_key": sv.section.section_key,
+                "heading": section.heading,
+                "lines": section.lines,
+                "from_easy_read": section.from_easy_read,
+                "said": section.said,
+            }
+            for sv, section in zip(view.sections, easy_read_edition(view), strict=True)
+        ],
+    }
+    return json.dumps(edition, indent=2, ensure_ascii=False).encode()
+
+
 WRITERS: dict[tuple[Format, bool], Callable[[VersionView], bytes]] = {
     (JSON, False): _json,
-    (JSON, True): _json,  # the JSON export is the whole version with provenance either way
+    (JSON, True): easy_read_json,
     (MARKDOWN, False): lambda view: version_markdown(view).encode(),
     (MARKDOWN, True): lambda view: easy_read_markdown(view).encode(),
     (DOCX, False): version_docx,

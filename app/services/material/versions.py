@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
@@ -23,6 +24,7 @@ from app.models.material import (
 )
 from app.models.network import Network
 from app.services.errors import Conflict, Invalid, NotFound
+from app.services.material import editions
 from app.services.material.consent import redact_unconsented
 from app.services.material.importing import import_markdown
 from app.services.material.reading import items_of, list_versions, sections_of, version_of
@@ -138,8 +140,9 @@ def rename_material(*, session: Session, material: Material, title: str, now: da
     return material
 
 
-def delete_material(*, session: Session, material: Material) -> None:
-    """Delete a material that was never published; published evidence is kept for good."""
+def delete_material(*, session: Session, material: Material, media_dir: Path | None = None) -> None:
+    """Delete a material that was never published; published evidence is kept for good.
+    Its pictures and recordings go from `media_dir` with it."""
     material = _lock_material(session, material.id)
     published = session.exec(
         select(func.count())
@@ -151,8 +154,11 @@ def delete_material(*, session: Session, material: Material) -> None:
     ).one()
     if published:
         raise Conflict("This material has published versions, so it cannot be deleted.")
+    paths = editions.paths_of_material(session=session, material_id=material.id)
     session.delete(material)
     session.commit()
+    if media_dir is not None:
+        editions.remove_unreferenced(session=session, media_dir=media_dir, paths=paths)
 
 
 # --- a draft's sections -----------------------------------------------------------------------
@@ -236,15 +242,21 @@ def move_section(
     return section
 
 
-def delete_section(*, session: Session, section: MaterialSection, now: datetime) -> None:
-    """Remove a section (and the evidence merged into it) from a draft."""
+def delete_section(
+    *, session: Session, section: MaterialSection, now: datetime, media_dir: Path | None = None
+) -> None:
+    """Remove a section (and the evidence merged into it) from a draft; its picture and
+    recording go from `media_dir` unless an earlier version still has them."""
     version = version_of(session=session, section=section)
     lock_draft(session=session, version=version)
+    paths = editions.paths_of_section(session=session, section_id=section.id)
     session.delete(section)
     session.flush()
     _renumber(session, version)
     touch(session=session, version=version, now=now)
     session.commit()
+    if media_dir is not None:
+        editions.remove_unreferenced(session=session, media_dir=media_dir, paths=paths)
 
 
 # --- publishing and the next version -------------------------------------------------------
@@ -305,6 +317,7 @@ def start_next_version(*, session: Session, material: Material, now: datetime) -
     by_section: dict[int, list[EvidenceItem]] = defaultdict(list)
     for item in items:
         by_section[item.section_id].append(item)
+    copied: list[tuple[int, int]] = []
     for old in old_sections:
         copy = MaterialSection(
             version_id=nxt.id,
@@ -316,6 +329,7 @@ def start_next_version(*, session: Session, material: Material, now: datetime) -
         )
         session.add(copy)
         session.flush()
+        copied.append((old.id, copy.id))
         for item in by_section.get(old.id, []):
             data = item.model_dump(exclude={"id", "section_id", "source_status", "created_at"})
             session.add(
@@ -326,6 +340,8 @@ def start_next_version(*, session: Session, material: Material, now: datetime) -
                     created_at=item.created_at,
                 )
             )
+    # The easy-read pictures and recordings come along (sharing the files on disk).
+    editions.copy_to(session=session, pairs=copied)
     touch(session=session, version=nxt, now=now)
     session.commit()
     return nxt

@@ -34,6 +34,7 @@ from app.models.room import HelpRequest
 from app.services import audit, changes, roles
 from app.services import media as media_service
 from app.services.audit import Actor, Subject
+from app.services.material import editions
 from app.services.privacy import quotes
 
 REQUESTED = "Removed at the request of the person who said it"
@@ -393,6 +394,8 @@ def erase_network_rows(
         found.add(_erase_member_rows(session, member, phrase, now))
     group_ids = session.exec(select(LocalGroup.id).where(LocalGroup.network_id == network.id))
     roles.forget_roles(session=session, group_ids=list(group_ids))
+    # The pictures and recordings of its materials' editions (the rows go with the network).
+    found.folders.append(editions.folder_of(network.id))
     session.delete(network)
     return found
 
