@@ -24,6 +24,7 @@ from app.models.network import (
 )
 from app.models.privacy import ErasedContribution, ErasureLog
 from app.models.roles import RoleGrant, RoleInvite
+from app.models.you_said import YouSaid, YouSaidLink
 
 __all__ = [
     "ActionPlan",
@@ -62,4 +63,6 @@ __all__ = [
     "SeatPlan",
     "TableQuestion",
     "Theme",
+    "YouSaid",
+    "YouSaidLink",
 ]

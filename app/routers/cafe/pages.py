@@ -17,7 +17,7 @@ from app.live.announce import AnnounceDep
 from app.live.hub import CafeEvent
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
-from app.models.cafe import Cafe, Participant
+from app.models.cafe import Cafe, CafeStatus, Participant
 from app.services import roles
 from app.services.board.moderation import moderation_view
 from app.services.cafe import cafes as cafe_service
@@ -25,6 +25,7 @@ from app.services.cafe import kit as kit_service
 from app.services.cafe import people as people_service
 from app.services.cafe import state as state_service
 from app.services.errors import DomainError, NotFound
+from app.services.network import you_said as you_said_service
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -234,6 +235,7 @@ def projector(
 ) -> Response:
     state = state_service.cafe_state(session=session, cafe=cafe, now=now)
     url = cafe_service.join_url(base_url=settings.base_url, cafe=cafe)
+    before = state.round is None and cafe.status != CafeStatus.CLOSED
     return render(
         request,
         "cafe/projector.html",
@@ -242,6 +244,7 @@ def projector(
             "s": state,
             "join_url": url,
             "qr_svg": qr_svg(url),
+            "you_said": you_said_service.for_cafe(session=session, cafe=cafe) if before else [],
         },
         block="board",
     )

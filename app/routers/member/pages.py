@@ -18,6 +18,7 @@ from app.kit.rendering import render
 from app.models.audit import ACTION_WORDS
 from app.models.network import Member
 from app.services.network import calendar as calendar_service
+from app.services.network import heard_for_members
 from app.services.network import meetings as meeting_service
 from app.services.network import member_page as member_page_service
 from app.services.network.networks import group_of, network_of
@@ -61,8 +62,8 @@ def my_page(
     now: NowDep,
     saved: bool = False,
 ) -> Response:
-    """The member's own page: their next meeting, a café to join now, meetings they came to,
-    their consent and their data."""
+    """The member's own page: their next meeting, a café to join now, meetings they came to
+    with what we heard there, "you said, we did", their consent and their data."""
     if member is None:
         return _no_access(request)
     home = member_page_service.member_home(
@@ -72,7 +73,8 @@ def my_page(
         base_url=settings.base_url,
         secret=settings.secret_key,
     )
-    return _page(request, "member/home.html", {"home": home, "saved": saved})
+    news = heard_for_members.member_news(session=session, member=member)
+    return _page(request, "member/home.html", {"home": home, "news": news, "saved": saved})
 
 
 @router.post("/me/consent")
@@ -95,7 +97,11 @@ def change_consent(
             base_url=settings.base_url,
             secret=settings.secret_key,
         )
-        context = {"home": home, "consent_error": "Choose yes or no, then press Save."}
+        context = {
+            "home": home,
+            "news": heard_for_members.member_news(session=session, member=member),
+            "consent_error": "Choose yes or no, then press Save.",
+        }
         return _page(request, "member/home.html", context, status_code=422)
     member_page_service.set_consent(session=session, member=member, given=consent == "yes", now=now)
     return see_other("/me?saved=true#consent")
