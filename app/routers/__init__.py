@@ -32,6 +32,8 @@ from app.routers.network import member_links as network_member_links
 from app.routers.network import member_links_api as network_member_links_api
 from app.routers.network import members as network_members
 from app.routers.network import pages as network_pages
+from app.routers.network import you_said as network_you_said
+from app.routers.network import you_said_api as network_you_said_api
 from app.routers.privacy import api as privacy_api
 from app.routers.privacy import pages as privacy_pages
 from app.routers.roles import api as roles_api
@@ -60,10 +62,12 @@ ROUTERS: list[APIRouter] = [
     network_members.router,
     network_meetings.router,
     network_member_links.router,
+    network_you_said.router,
     member_pages.router,
     action_plan_pages.router,
     network_api.router,
     network_member_links_api.router,
+    network_you_said_api.router,
     action_plan_api.router,
     material_pages.router,
     material_sections.router,
