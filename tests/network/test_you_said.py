@@ -21,10 +21,10 @@ from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Participant
 from app.models.evidence import Contribution
+from app.models.material import WITHDRAWN_TEXT
 from app.models.you_said import YouSaid, YouSaidLink
-from app.services.material.consent import WITHDRAWN_TEXT
-from tests.conftest import PASSWORD, csrf_of
-from tests.factories import make_facilitator
+from tests.conftest import csrf_of
+from tests.factories import PASSWORD, make_facilitator
 from tests.house.authz_world import csrf_in_cookie, identity_client
 
 SAID = "The bus times made it hard to come to the meeting on time"
@@ -203,9 +203,7 @@ def test_hidden_cards_stay_hidden_on_the_members_page(
     _join_from_page(alex, w.code, "Alex")
     _post(alex, w.code, SAID)
     _post(alex, w.code, "Something I would rather not see kept anywhere")
-    card = session.exec(
-        select(Contribution).where(Contribution.text.startswith("Something"))  # type: ignore[attr-defined]
-    ).one()
+    card = session.exec(select(Contribution).where(Contribution.text.startswith("Something"))).one()
     r = client.post(f"/api/v1/cafes/{w.cafe_id}/contributions/{card.id}/hide", headers=h)
     assert r.status_code == 200, r.text
     _api(client, h, "POST", f"/api/v1/cafes/{w.cafe_id}/close")
@@ -487,13 +485,12 @@ def test_the_lead_attaches_an_existing_cafe_merges_from_it_and_detaches_it(
         f"/api/v1/networks/{w.network_id}/materials",
         json={"title": "Ours", "markdown": "# Ours\n\n## Findings\n\nText.\n"},
     )
-    merge_pages = [
-        link
-        for link in re.findall(
+    merge_pages = list(
+        re.findall(
             r'href="([^"]+/merge)"',
             logged_in.get(f"/networks/{w.network_id}/materials/{material['id']}").text,
         )
-    ]
+    )
     assert merge_pages, "the draft offers to add evidence"
     merge = logged_in.get(merge_pages[0]).text
     assert "None of this network's meetings has run as a café yet" not in merge

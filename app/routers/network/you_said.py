@@ -135,11 +135,7 @@ def create_group_update(
 
 def _edit_page(lead: Lead, update: YouSaid, **shown: Any) -> Response:
     session = lead.session
-    network = (
-        network_of(session=session, group=session.get(LocalGroup, update.group_id))
-        if update.group_id
-        else session.get(Network, update.network_id)
-    )
+    network = session.get(Network, update.network_id)
     assert network is not None
     owner = network.facilitator_id == lead.who.id
     group = session.get(LocalGroup, update.group_id) if update.group_id else None

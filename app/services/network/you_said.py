@@ -285,7 +285,7 @@ def for_group(*, session: Session, group: LocalGroup) -> list[YouSaid]:
             select(YouSaid)
             .where(
                 YouSaid.network_id == group.network_id,
-                or_(col(YouSaid.group_id).is_(None), YouSaid.group_id == group.id),
+                or_(col(YouSaid.group_id).is_(None), col(YouSaid.group_id) == group.id),
             )
             .order_by(col(YouSaid.updated_at).desc(), col(YouSaid.id).desc())
         )
