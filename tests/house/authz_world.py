@@ -29,6 +29,7 @@ from app.models.cafe import Cafe, Participant, StakeholderRole
 from app.models.evidence import Contribution, Media
 from app.models.material import EvidenceItem, MaterialCreate, MaterialSection, MaterialVersion
 from app.models.network import LocalGroup, MemberCreate
+from app.models.you_said import YouSaidCreate
 from app.security import SESSION_COOKIE, issue_access_token
 from app.services import accounts, roles, sessions
 from app.services import action_plan as plan_service
@@ -38,6 +39,7 @@ from app.services.material import versions as version_service
 from app.services.network import calendar, invites
 from app.services.network import member_page as member_page_service
 from app.services.network import members as member_service
+from app.services.network import you_said as you_said_service
 from tests.conftest import BASE_URL
 from tests.factories import (
     PASSWORD,
@@ -408,6 +410,17 @@ def build_world(
         session=session, network=network, data=ActionPlanCreate(kind=PlanKind.PROJECT), now=now
     )
     theme_id, material_id, plan_id = theme.id, material.id, plan.id
+    # A "you said, we did" update for North (its coordinator's to change too).
+    update = you_said_service.create_update(
+        session=session,
+        network=network,
+        facilitator=owner,
+        data=YouSaidCreate(
+            you_said="You said the bus was late", we_did="We pay for taxis", group_id=north.group.id
+        ),
+        now=now,
+    )
+    params["update_id"] = update.id
     token_row, _ = accounts.create_api_token(
         session=session, facilitator=owner, name="to revoke", scope=TokenScope.READ
     )

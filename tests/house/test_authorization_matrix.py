@@ -196,6 +196,7 @@ WORLD_PARAMETERS = {
     "cafe_invite_id",
     "group_invite_id",
     "role_invite_token",
+    "update_id",
 }
 
 

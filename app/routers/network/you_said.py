@@ -72,7 +72,9 @@ def _updates_page(
         "group": group,
         "groups": {g.id: g for g in groups},
         "updates": list(reversed(updates)),
-        "choices": you_said_service.choices(session=session, network=network, group=group),
+        "choices": you_said_service.choices(
+            session=session, network=network, group=group, facilitator=lead.who
+        ),
         "saved": saved,
         "action": f"/networks/groups/{group.id}/updates"
         if group
@@ -159,7 +161,7 @@ def _edit_page(lead: Lead, update: YouSaid, **shown: Any) -> Response:
         if owner
         else {},
         "choices": you_said_service.choices(
-            session=session, network=network, group=None if owner else group
+            session=session, network=network, group=None if owner else group, facilitator=lead.who
         ),
         "current": current,
     }
@@ -178,7 +180,8 @@ def change_update(lead: LeadDep, update: OwnedUpdate, form: FormDep, now: NowDep
     fixed = None
     network = lead.session.get(Network, update.network_id)
     assert network is not None
-    if network.facilitator_id != lead.who.id and update.group_id is not None:
+    lead_writes = network.facilitator_id == lead.who.id
+    if not lead_writes and update.group_id is not None:
         fixed = lead.session.get(LocalGroup, update.group_id)
     try:
         data = build(
@@ -187,7 +190,8 @@ def change_update(lead: LeadDep, update: OwnedUpdate, form: FormDep, now: NowDep
             we_did=str(form.get("we_did", "")).strip(),
             group_id=_group_choice(form, fixed),
             theme_ids=_ids(form, "theme_ids"),
-            evidence_item_ids=_ids(form, "evidence_item_ids"),
+            # A coordinator's form offers no evidence items: the lead's links stay.
+            evidence_item_ids=_ids(form, "evidence_item_ids") if lead_writes else None,
         )
         you_said_service.change_update(
             session=lead.session, update=update, facilitator=lead.who, data=data, now=now

@@ -31,7 +31,7 @@ from app.models.you_said import (
 )
 from app.services import roles
 from app.services.errors import Invalid, NotFound
-from app.services.material.provenance import network_cafes
+from app.services.material.provenance import CafeLink, network_cafes
 
 # How many themes and evidence items the lead's form offers to link (newest first).
 CHOICES_MAX = 200
@@ -92,11 +92,20 @@ def _check_writer(
         raise Invalid("As a group's coordinator you write updates for your own group only.")
 
 
-def _cafe_ids(session: Session, network: Network, group: LocalGroup | None) -> set[int]:
+def _links(
+    session: Session, network: Network, group: LocalGroup | None, facilitator: Facilitator
+) -> dict[int, CafeLink]:
+    """The cafés whose themes an update may answer: the group's (or the network's), and for
+    a coordinator only those they help run (the others are the lead's to read)."""
+    lead = network.facilitator_id == facilitator.id
     return {
-        link.cafe.id
+        link.cafe.id: link
         for link in network_cafes(session=session, network=network)
-        if group is None or link.group.id == group.id
+        if (group is None or link.group.id == group.id)
+        and (
+            lead
+            or roles.may_run_cafe(session=session, facilitator_id=facilitator.id, cafe=link.cafe)
+        )
     }
 
 
@@ -115,13 +124,17 @@ def _check_links(
     session: Session,
     network: Network,
     group: LocalGroup | None,
+    facilitator: Facilitator,
     theme_ids: Sequence[int],
     item_ids: Sequence[int],
 ) -> None:
     """Themes of the network's cafés and evidence items of its materials only, and, for a
-    group's update, only what that group said."""
+    group's update, only what that group said. A coordinator links themes of cafés they help
+    run, and no evidence items (the materials are the lead's)."""
+    if item_ids and network.facilitator_id != facilitator.id:
+        raise Invalid("Only the network's lead links evidence items from the materials.")
     if theme_ids:
-        allowed = _cafe_ids(session, network, group)
+        allowed = set(_links(session, network, group, facilitator))
         themes = {
             t.id: t for t in session.exec(select(Theme).where(col(Theme.id).in_(set(theme_ids))))
         }
@@ -168,7 +181,7 @@ def create_update(
     _check_writer(session, facilitator, network, group)
     you_said = _clean(data.you_said, "what people said", 1000)
     we_did = _clean(data.we_did, "what was done", 2000)
-    _check_links(session, network, group, data.theme_ids, data.evidence_item_ids)
+    _check_links(session, network, group, facilitator, data.theme_ids, data.evidence_item_ids)
     update = YouSaid(
         network_id=network.id,
         group_id=group.id if group else None,
@@ -203,7 +216,16 @@ def change_update(
     links = links_of(session=session, update_ids=[update.id]).get(update.id, ([], []))
     theme_ids = data.theme_ids if data.theme_ids is not None else links[0]
     item_ids = data.evidence_item_ids if data.evidence_item_ids is not None else links[1]
-    _check_links(session, network, group, theme_ids, item_ids)
+    # What was linked before is checked again only if the update moves to another group.
+    moved = (group.id if group else None) != update.group_id
+    _check_links(
+        session,
+        network,
+        group,
+        facilitator,
+        theme_ids if moved or data.theme_ids is not None else [],
+        item_ids if moved or data.evidence_item_ids is not None else [],
+    )
     if data.you_said is not None:
         update.you_said = _clean(data.you_said, "what people said", 1000)
     if data.we_did is not None:
@@ -320,14 +342,12 @@ class Choices:
     items: list[EvidenceItem]
 
 
-def choices(*, session: Session, network: Network, group: LocalGroup | None) -> Choices:
+def choices(
+    *, session: Session, network: Network, group: LocalGroup | None, facilitator: Facilitator
+) -> Choices:
     """The themes and evidence items an update for this group (or the network) may answer:
-    the newest first, one per evidence item across a material's versions."""
-    links = {
-        link.cafe.id: link
-        for link in network_cafes(session=session, network=network)
-        if group is None or link.group.id == group.id
-    }
+    the newest first, one per evidence item across a material's versions (the lead's only)."""
+    links = _links(session, network, group, facilitator)
     themes = [
         ThemeChoice(
             theme=t,
@@ -342,6 +362,8 @@ def choices(*, session: Session, network: Network, group: LocalGroup | None) -> 
     ]
     seen: set[str] = set()
     items: list[EvidenceItem] = []
+    if network.facilitator_id != facilitator.id:
+        return Choices(themes=themes, items=items)
     for item in _network_items(session, network):
         if item.item_key in seen or (group is not None and item.group_id != group.id):
             continue
