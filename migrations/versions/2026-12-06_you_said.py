@@ -81,9 +81,7 @@ def upgrade() -> None:
             batch_op.f("ix_you_said_link_evidence_item_id"), ["evidence_item_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_you_said_link_theme_id"), ["theme_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_you_said_link_update_id"), ["update_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_you_said_link_update_id"), ["update_id"], unique=False)
 
 
 def downgrade() -> None:

@@ -81,6 +81,7 @@ def test_a_member_reads_what_we_heard_and_an_update_after_the_cafe_closes(
     expect(lead.get_by_role("heading", level=1)).to_contain_text("You said, we did")
     check_accessibility(lead, "the group's updates")
     lead.get_by_label("You said").fill(SAID)
+    lead.get_by_label("We did").fill("   ")  # only spaces: the browser lets it through
     lead.get_by_role("button", name="Save the update").click()
     expect(lead.get_by_role("alert")).to_contain_text("Write what was done")
     expect(lead.get_by_label("You said")).to_have_value(SAID)  # kept what was typed

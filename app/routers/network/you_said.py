@@ -32,6 +32,11 @@ def _ids(form: FormDep, name: str) -> list[int]:
     return [int(v) for v in values]
 
 
+def _words(form: FormDep, name: str) -> str:
+    """A text field as typed; an empty one is refused by the service in plain words."""
+    return str(form.get(name, "")) or " "
+
+
 def _typed(form: FormDep) -> dict[str, Any]:
     """What the form held, to show again after a refusal."""
     return {
@@ -89,8 +94,8 @@ def _create(
     try:
         data = build(
             YouSaidCreate,
-            you_said=str(form.get("you_said", "")).strip(),
-            we_did=str(form.get("we_did", "")).strip(),
+            you_said=_words(form, "you_said"),
+            we_did=_words(form, "we_did"),
             group_id=_group_choice(form, group),
             theme_ids=_ids(form, "theme_ids"),
             evidence_item_ids=_ids(form, "evidence_item_ids"),
@@ -186,8 +191,8 @@ def change_update(lead: LeadDep, update: OwnedUpdate, form: FormDep, now: NowDep
     try:
         data = build(
             YouSaidChange,
-            you_said=str(form.get("you_said", "")).strip(),
-            we_did=str(form.get("we_did", "")).strip(),
+            you_said=_words(form, "you_said"),
+            we_did=_words(form, "we_did"),
             group_id=_group_choice(form, fixed),
             theme_ids=_ids(form, "theme_ids"),
             # A coordinator's form offers no evidence items: the lead's links stay.
