@@ -22,6 +22,7 @@ from app.models.base import utcnow
 from app.models.cafe import Participant
 from app.models.evidence import Contribution
 from app.models.material import WITHDRAWN_TEXT
+from app.models.roles import Role, RoleGrant
 from app.models.you_said import YouSaid, YouSaidLink
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD, make_facilitator
@@ -539,3 +540,40 @@ def test_attach_and_detach_on_the_meeting_page(
     )
     assert r.status_code == 303
     assert "Attach this café" in logged_in.get(page).text
+
+
+def test_a_coordinator_writes_and_changes_their_own_groups_updates_only(
+    client: TestClient, api_headers: dict[str, str], world: World, session: Session
+) -> None:
+    h, w = api_headers, world
+    helper = make_facilitator(session, "coordinator@example.org")
+    session.add(RoleGrant(role=Role.COORDINATOR, facilitator_id=helper.id, group_id=w.north))
+    session.commit()
+    token = client.post(
+        "/api/v1/auth/token", data={"username": helper.email, "password": PASSWORD}
+    ).json()["access_token"]
+    theirs = {"Authorization": f"Bearer {token}"}
+    lead_north = _update(client, h, w, "You said the rooms were hard to find", w.north)
+    everyone = _update(client, h, w, "You said you wanted the notes sooner", None)
+    south = _update(client, h, w, SOUTH_SAID, w.south)
+    # Their group's update: changed; moving it to the whole network is refused.
+    url = f"/api/v1/networks/updates/{lead_north['id']}"
+    r = client.patch(url, json={"we_did": "We put up signs."}, headers=theirs)
+    assert r.status_code == 200 and r.json()["we_did"] == "We put up signs."
+    r = client.patch(url, json={"group_id": None}, headers=theirs)
+    assert r.status_code == 422 and "own group" in r.json()["detail"]
+    # The network-wide one and the other group's are not theirs.
+    for other in (everyone, south):
+        assert (
+            client.patch(
+                f"/api/v1/networks/updates/{other['id']}", json={"we_did": "x"}, headers=theirs
+            ).status_code
+            == 404
+        )
+        assert (
+            client.delete(f"/api/v1/networks/updates/{other['id']}", headers=theirs).status_code
+            == 404
+        )
+    # The network's list is the lead's.
+    assert client.get(f"/api/v1/networks/{w.network_id}/updates", headers=theirs).status_code == 404
+    assert client.delete(url, headers=theirs).status_code == 204
