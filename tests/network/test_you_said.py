@@ -553,13 +553,33 @@ def test_a_coordinator_writes_and_changes_their_own_groups_updates_only(
         "/api/v1/auth/token", data={"username": helper.email, "password": PASSWORD}
     ).json()["access_token"]
     theirs = {"Authorization": f"Bearer {token}"}
-    lead_north = _update(client, h, w, "You said the rooms were hard to find", w.north)
+    alex = _phone(client, h, w.alex)
+    _join_from_page(alex, w.code, "Alex")
+    _post(alex, w.code, SAID)
+    card = session.exec(select(Contribution).where(Contribution.text == SAID)).one()
+    theme = _api(
+        client,
+        h,
+        "POST",
+        f"/api/v1/cafes/{w.cafe_id}/themes",
+        json={"name": "Transport", "contribution_ids": [card.id]},
+    )
+    lead_north = _update(
+        client, h, w, "You said the rooms were hard to find", w.north, theme_ids=[theme["id"]]
+    )
     everyone = _update(client, h, w, "You said you wanted the notes sooner", None)
     south = _update(client, h, w, SOUTH_SAID, w.south)
     # Their group's update: changed; moving it to the whole network is refused.
     url = f"/api/v1/networks/updates/{lead_north['id']}"
     r = client.patch(url, json={"we_did": "We put up signs."}, headers=theirs)
     assert r.status_code == 200 and r.json()["we_did"] == "We put up signs."
+    # They do not help run North's café: they cannot link its theme, nor drop the lead's link.
+    r = client.patch(url, json={"theme_ids": [theme["id"]]}, headers=theirs)
+    assert r.status_code == 422
+    r = client.patch(url, json={"theme_ids": []}, headers=theirs)
+    assert r.status_code == 200 and r.json()["theme_ids"] == [theme["id"]]
+    r = client.patch(url, json={"evidence_item_ids": [1]}, headers=theirs)
+    assert r.status_code == 422 and "lead" in r.json()["detail"]
     r = client.patch(url, json={"group_id": None}, headers=theirs)
     assert r.status_code == 422 and "own group" in r.json()["detail"]
     # The network-wide one and the other group's are not theirs.

@@ -216,6 +216,14 @@ def change_update(
     links = links_of(session=session, update_ids=[update.id]).get(update.id, ([], []))
     theme_ids = data.theme_ids if data.theme_ids is not None else links[0]
     item_ids = data.evidence_item_ids if data.evidence_item_ids is not None else links[1]
+    kept: list[int] = []
+    if data.theme_ids is not None and network.facilitator_id != facilitator.id:
+        # A coordinator sees only themes of cafés they help run: the lead's other links stay.
+        theirs = set(_links(session, network, group, facilitator))
+        cafes = {
+            t.id: t.cafe_id for t in session.exec(select(Theme).where(col(Theme.id).in_(links[0])))
+        }
+        kept = [t for t in links[0] if cafes.get(t) not in theirs and t not in theme_ids]
     # What was linked before is checked again only if the update moves to another group.
     moved = (group.id if group else None) != update.group_id
     _check_links(
@@ -233,7 +241,7 @@ def change_update(
     update.group_id = group.id if group else None
     update.updated_at = now
     session.add(update)
-    _set_links(session, update, theme_ids, item_ids)
+    _set_links(session, update, [*theme_ids, *kept], item_ids)
     session.commit()
     session.refresh(update)
     return update
