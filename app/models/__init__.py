@@ -26,6 +26,7 @@ from app.models.network import (
 from app.models.privacy import ErasedContribution, ErasureLog
 from app.models.roles import RoleGrant, RoleInvite
 from app.models.room import Broadcast, HelpRequest
+from app.models.you_said import YouSaid, YouSaidLink
 
 __all__ = [
     "ActionPlan",
@@ -68,4 +69,6 @@ __all__ = [
     "SeatPlan",
     "TableQuestion",
     "Theme",
+    "YouSaid",
+    "YouSaidLink",
 ]

@@ -313,6 +313,11 @@ class RunAsCafeRequest(SQLModel):
         default=None, ge=1, le=50, description="Defaults to one table per five members."
     )
     table_capacity: int = Field(default=6, ge=2, le=30)
+    cafe_id: RowRef | None = Field(
+        default=None,
+        description="Attach this existing café of yours instead of creating one (it must not "
+        "be attached to another meeting; the other fields are then not used).",
+    )
 
 
 class InvitePublic(SQLModel):

@@ -42,6 +42,8 @@ from app.routers.network import members as network_members
 from app.routers.network import pages as network_pages
 from app.routers.network import payments as network_payments
 from app.routers.network import payments_api as network_payments_api
+from app.routers.network import you_said as network_you_said
+from app.routers.network import you_said_api as network_you_said_api
 from app.routers.privacy import api as privacy_api
 from app.routers.privacy import pages as privacy_pages
 from app.routers.roles import api as roles_api
@@ -76,6 +78,7 @@ ROUTERS: list[APIRouter] = [
     network_member_links.router,
     network_payments.router,
     network_payments.uploads,
+    network_you_said.router,
     member_pages.router,
     member_payments.router,
     member_materials.router,
@@ -83,6 +86,7 @@ ROUTERS: list[APIRouter] = [
     network_api.router,
     network_member_links_api.router,
     network_payments_api.router,
+    network_you_said_api.router,
     action_plan_api.router,
     material_pages.router,
     material_sections.router,

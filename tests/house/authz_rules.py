@@ -315,6 +315,14 @@ RULES: dict[str, Rule] = {
     "PUT /api/v1/networks/meetings/{meeting_id}/attendance": r("group_work"),
     "POST /api/v1/networks/meetings/{meeting_id}/cafe": r("group_work"),
     "GET /api/v1/networks/meetings/{meeting_id}/invites": r("group_work"),
+    # "You said, we did": a group's updates are its coordinator's to write too
+    "GET /networks/groups/{group_id}/updates": r("group_work"),
+    "POST /networks/groups/{group_id}/updates": r("group_work"),
+    "GET /networks/updates/{update_id}": r("group_work"),
+    "POST /networks/updates/{update_id}": r("group_work"),
+    "POST /networks/updates/{update_id}/delete": r("group_work", **FRESH),
+    "PATCH /api/v1/networks/updates/{update_id}": r("group_work"),
+    "DELETE /api/v1/networks/updates/{update_id}": r("group_work", **FRESH),
     # The rest of a network: its owner only
     "GET /networks/{network_id}": r("network_owner"),
     "POST /networks/{network_id}": r("network_owner"),
@@ -325,6 +333,15 @@ RULES: dict[str, Rule] = {
     "POST /networks/groups/{group_id}": r("network_owner"),
     "PATCH /api/v1/networks/groups/{group_id}": r("network_owner"),
     "POST /networks/meetings/{meeting_id}/delete": r("network_owner", **FRESH),
+    # Any café can feed the network: attaching the lead's own café to a meeting, detaching it
+    "POST /networks/meetings/{meeting_id}/attach": r("network_owner"),
+    "POST /networks/meetings/{meeting_id}/detach": r("network_owner", **FRESH),
+    "DELETE /api/v1/networks/meetings/{meeting_id}/cafe": r("network_owner", **FRESH),
+    # The network's updates: every group's and the network-wide ones
+    "GET /networks/{network_id}/updates": r("network_owner"),
+    "POST /networks/{network_id}/updates": r("network_owner"),
+    "GET /api/v1/networks/{network_id}/updates": r("network_owner"),
+    "POST /api/v1/networks/{network_id}/updates": r("network_owner"),
     "DELETE /api/v1/networks/meetings/{meeting_id}": r("network_owner", **FRESH),
     "POST /networks/members/{member_id}/delete": r("network_owner", **FRESH),
     "GET /networks/{network_id}/privacy": r("network_owner"),

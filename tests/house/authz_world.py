@@ -33,6 +33,7 @@ from app.models.material import EvidenceItem, MaterialCreate, MaterialSection, M
 from app.models.material_editions import SectionFileKind
 from app.models.network import Attendance, LocalGroup, MemberCreate, Network
 from app.models.payments import Expense, ExpenseKind
+from app.models.you_said import YouSaidCreate
 from app.security import SESSION_COOKIE, issue_access_token
 from app.services import accounts, roles, sessions
 from app.services import action_plan as plan_service
@@ -47,6 +48,7 @@ from app.services.material import versions as version_service
 from app.services.network import calendar, invites
 from app.services.network import member_page as member_page_service
 from app.services.network import members as member_service
+from app.services.network import you_said as you_said_service
 from tests.conftest import BASE_URL
 from tests.factories import (
     PASSWORD,
@@ -469,6 +471,17 @@ def build_world(
     theme_id, material_id, plan_id = theme.id, material.id, plan.id
     expense_id = _expense(session, settings, north.meeting.id, member.id)
     params |= members_material(session, settings, network, north.group, now)
+    # A "you said, we did" update for North (its coordinator's to change too).
+    update = you_said_service.create_update(
+        session=session,
+        network=network,
+        facilitator=owner,
+        data=YouSaidCreate(
+            you_said="You said the bus was late", we_did="We pay for taxis", group_id=north.group.id
+        ),
+        now=now,
+    )
+    params["update_id"] = update.id
     token_row, _ = accounts.create_api_token(
         session=session, facilitator=owner, name="to revoke", scope=TokenScope.READ
     )

@@ -203,6 +203,7 @@ WORLD_PARAMETERS = {
     "members_section_id",
     "publication_id",
     "file_id",
+    "update_id",
 }
 
 

@@ -17,7 +17,7 @@ from app.live.announce import AnnounceDep
 from app.live.hub import CafeEvent
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
-from app.models.cafe import Cafe, Participant
+from app.models.cafe import Cafe, CafeStatus, Participant
 from app.services import roles
 from app.services.board.moderation import moderation_view
 from app.services.cafe import cafes as cafe_service
@@ -27,6 +27,7 @@ from app.services.cafe import room as room_service
 from app.services.cafe import state as state_service
 from app.services.errors import DomainError, NotFound
 from app.services.evidence.projector import harvest_if_shown
+from app.services.network import you_said as you_said_service
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -237,6 +238,7 @@ def projector(
 ) -> Response:
     state = state_service.cafe_state(session=session, cafe=cafe, now=now)
     url = cafe_service.join_url(base_url=settings.base_url, cafe=cafe)
+    before = state.round is None and cafe.status != CafeStatus.CLOSED
     return render(
         request,
         "cafe/projector.html",
@@ -246,6 +248,7 @@ def projector(
             "join_url": url,
             "qr_svg": qr_svg(url),
             "harvest": harvest_if_shown(session=session, cafe_id=cafe.id),
+            "you_said": you_said_service.for_cafe(session=session, cafe=cafe) if before else [],
         },
         block="board",
     )

@@ -19,6 +19,7 @@ from app.models.audit import ACTION_WORDS
 from app.models.network import Member
 from app.services.material import for_members
 from app.services.network import calendar as calendar_service
+from app.services.network import heard_for_members
 from app.services.network import meetings as meeting_service
 from app.services.network import member_page as member_page_service
 from app.services.network.networks import group_of, network_of
@@ -62,8 +63,8 @@ def my_page(
     now: NowDep,
     saved: bool = False,
 ) -> Response:
-    """The member's own page: their next meeting, a café to join now, meetings they came to,
-    their consent and their data."""
+    """The member's own page: their next meeting, a café to join now, meetings they came to
+    with what we heard there, "you said, we did", their consent and their data."""
     if member is None:
         return _no_access(request)
     home = member_page_service.member_home(
@@ -74,7 +75,8 @@ def my_page(
         secret=settings.secret_key,
     )
     materials = for_members.materials_for_member(session=session, member=member)
-    context = {"home": home, "saved": saved, "materials": materials}
+    news = heard_for_members.member_news(session=session, member=member)
+    context = {"home": home, "saved": saved, "materials": materials, "news": news}
     return _page(request, "member/home.html", context)
 
 
@@ -102,6 +104,7 @@ def change_consent(
             "home": home,
             "consent_error": "Choose yes or no, then press Save.",
             "materials": for_members.materials_for_member(session=session, member=member),
+            "news": heard_for_members.member_news(session=session, member=member),
         }
         return _page(request, "member/home.html", context, status_code=422)
     member_page_service.set_consent(session=session, member=member, given=consent == "yes", now=now)

@@ -56,9 +56,10 @@ from app.models.network import (
     RunAsCafeRequest,
     ScheduleRequest,
 )
-from app.services import audit, roles
+from app.services import audit
 from app.services.cafe import cafes as cafe_service
 from app.services.network import attendance as attendance_service
+from app.services.network import cafe_attach
 from app.services.network import calendar as calendar_service
 from app.services.network import groups as group_service
 from app.services.network import invites as invite_service
@@ -409,12 +410,23 @@ def run_as_cafe(
     now: NowDep,
     body: RunAsCafeRequest | None = None,
 ) -> CafePublic:
-    """Create a café for this meeting; then send each member their invite link. The café
-    belongs to the network's lead; a coordinator who creates it becomes its co-facilitator."""
-    cafe = roles.run_meeting_as_cafe(
+    """Create a café for this meeting, or attach an existing café of yours with
+    `{"cafe_id": …}` (the lead only; 404 for a café not yours, 409 if the meeting has a café
+    or the café is attached to another meeting); then send each member their invite link.
+    A created café belongs to the network's lead; a coordinator who creates it becomes its
+    co-facilitator."""
+    cafe = cafe_attach.run_or_attach(
         session=session, facilitator=who, meeting=meeting, data=body or RunAsCafeRequest()
     )
     return cafe_service.cafe_public(session=session, cafe=cafe, base_url=settings.base_url, now=now)
+
+
+@router.delete("/meetings/{meeting_id:int}/cafe", status_code=204, responses=ERRORS)
+def detach_cafe(meeting: WriteMeeting, session: SessionDep) -> Response:
+    """Detach the meeting's café (409 if it has none); the café and evidence already merged
+    from it are kept."""
+    cafe_attach.detach_cafe(session=session, meeting=meeting)
+    return Response(status_code=204)
 
 
 @router.get("/meetings/{meeting_id:int}/invites", responses=ERRORS)

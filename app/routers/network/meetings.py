@@ -29,6 +29,7 @@ from app.models.network import (
 from app.services import roles
 from app.services.errors import DomainError, Invalid
 from app.services.network import attendance as attendance_service
+from app.services.network import cafe_attach
 from app.services.network import calendar as calendar_service
 from app.services.network import invites as invite_service
 from app.services.network import meetings as meeting_service
@@ -96,6 +97,9 @@ def _meeting_page(lead: Lead, meeting: Meeting, *, saved: bool = False, **shown:
             "bring": meeting.bring,
         },
         "saved": saved,
+        "attachable": cafe_attach.attachable_cafes(session=session, facilitator=lead.who)
+        if cafe is None and network.facilitator_id == lead.who.id
+        else [],
     }
     # An HTMX post of the attendance sheet gets the sheet back, not the whole page.
     block = "attendance" if shown.get("form") == "attendance" else None
@@ -182,6 +186,38 @@ def run_as_cafe(
         shown = refusal(lead.session, exc, meeting)
         return _meeting_page(lead, meeting, form="cafe", values=values, **shown)
     return see_other(f"/networks/meetings/{meeting.id}/invites")
+
+
+@router.post("/meetings/{meeting_id:int}/attach")
+def attach_cafe(
+    lead: LeadDep, meeting: OwnedMeeting, cafe_id: Annotated[str, Form(max_length=12)] = ""
+) -> Response:
+    """Attach an existing café of the lead's to the meeting, so its evidence can be merged."""
+    try:
+        if not cafe_id.strip().isdigit():
+            raise Invalid("Choose one of your cafés to attach.")
+        cafe_attach.attach_cafe(
+            session=lead.session, facilitator=lead.who, meeting=meeting, cafe_id=int(cafe_id)
+        )
+    except DomainError as exc:
+        shown = refusal(lead.session, exc, meeting)
+        return _meeting_page(lead, meeting, form="attach", values={"cafe_id": cafe_id}, **shown)
+    return see_other(f"/networks/meetings/{meeting.id}#cafe-heading")
+
+
+@router.post("/meetings/{meeting_id:int}/detach")
+def detach_cafe(
+    lead: LeadDep, meeting: OwnedMeeting, confirm: Annotated[bool, Form()] = False
+) -> Response:
+    """Detach the meeting's café (after the lead ticks the confirmation); the café is kept."""
+    try:
+        if not confirm:
+            raise Invalid("Tick the box to say the café should be detached, then press the button.")
+        cafe_attach.detach_cafe(session=lead.session, meeting=meeting)
+    except DomainError as exc:
+        shown = refusal(lead.session, exc, meeting)
+        return _meeting_page(lead, meeting, form="detach", **shown)
+    return see_other(f"/networks/meetings/{meeting.id}#cafe-heading")
 
 
 @router.get("/meetings/{meeting_id:int}/invites")

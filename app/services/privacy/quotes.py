@@ -1,6 +1,6 @@
 """Quotes of people's words in text others wrote: a material section's body and easy-read
-text, and an action plan's answers. When the words are erased or their consent withdrawn,
-exact quotes of them there are replaced by a fixed phrase."""
+text, an action plan's answers and a "you said, we did" update. When the words are erased or
+their consent withdrawn, exact quotes of them there are replaced by a fixed phrase."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.models.action_plan import ActionPlanAnswer
 from app.models.material import MaterialSection
+from app.models.you_said import YouSaid
 
 # Words shorter than this are not searched for in text others wrote: "Yes" would match the
 # lead's writing everywhere.
@@ -38,9 +39,30 @@ def redact_plans(*, session: Session, texts: Sequence[str], phrase: str) -> int:
     return len(changed)
 
 
+def redact_updates(*, session: Session, texts: Sequence[str], phrase: str) -> int:
+    """Replace exact quotes of these words in "you said, we did" updates; not committed.
+    Returns how many updates changed."""
+    changed: set[int] = set()
+    for text in _searched(texts):
+        updates = session.exec(
+            select(YouSaid).where(
+                or_(
+                    col(YouSaid.you_said).contains(text, autoescape=True),
+                    col(YouSaid.we_did).contains(text, autoescape=True),
+                )
+            )
+        ).all()
+        for update in updates:
+            update.you_said = update.you_said.replace(text, phrase)
+            update.we_did = update.we_did.replace(text, phrase)
+            session.add(update)
+            changed.add(update.id)
+    return len(changed)
+
+
 def redact(*, session: Session, texts: Sequence[str], phrase: str) -> None:
     """Replace exact quotes of these words where a section's own text quotes them (drafts
-    and published) and in action plans' answers; not committed."""
+    and published), in action plans' answers and in updates; not committed."""
     for text in _searched(texts):
         sections = session.exec(
             select(MaterialSection).where(
@@ -55,3 +77,4 @@ def redact(*, session: Session, texts: Sequence[str], phrase: str) -> None:
             section.easy_read_text = section.easy_read_text.replace(text, phrase)
             session.add(section)
     redact_plans(session=session, texts=texts, phrase=phrase)
+    redact_updates(session=session, texts=texts, phrase=phrase)

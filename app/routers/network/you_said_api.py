@@ -1,0 +1,71 @@
+"""JSON API for "you said, we did": a network's updates to its members, each for one local
+group or the whole network, linked to the café themes and evidence items it answers.
+
+Lists are read a page at a time: `limit` items after the id given as `after`; the reply's
+`next_cursor` is the `after` for the next page, and null on the last one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from app.deps.common import ApiWriter, NowDep, SessionDep
+from app.deps.network import ERRORS, After, Limit, ReadNetwork, WriteNetwork
+from app.deps.you_said import WriteUpdate
+from app.models.base import ID_MAX
+from app.models.network import Page
+from app.models.you_said import YouSaidChange, YouSaidCreate, YouSaidPublic
+from app.services.network import you_said as you_said_service
+
+router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
+
+GroupFilter = Annotated[
+    int | None, Query(ge=1, le=ID_MAX, description="Only this local group's updates.")
+]
+
+
+@router.get("/{network_id:int}/updates", responses=ERRORS)
+def list_updates(
+    network: ReadNetwork,
+    session: SessionDep,
+    group_id: GroupFilter = None,
+    after: After = None,
+    limit: Limit = 50,
+) -> Page[YouSaidPublic]:
+    """List the network's "you said, we did" updates, oldest first, a page at a time."""
+    updates, cursor = you_said_service.list_updates(
+        session=session, network=network, group_id=group_id, after=after, limit=limit
+    )
+    return Page(items=you_said_service.public(session=session, updates=updates), next_cursor=cursor)
+
+
+@router.post("/{network_id:int}/updates", status_code=201, responses=ERRORS)
+def create_update(
+    body: YouSaidCreate, network: WriteNetwork, session: SessionDep, who: ApiWriter, now: NowDep
+) -> YouSaidPublic:
+    """Write a "you said, we did" update for one local group (`group_id`) or the whole
+    network, linked to the themes and evidence items it answers; members see it on their
+    page and the group's next café can open with it on the projector."""
+    update = you_said_service.create_update(
+        session=session, network=network, facilitator=who, data=body, now=now
+    )
+    return you_said_service.public(session=session, updates=[update])[0]
+
+
+@router.patch("/updates/{update_id:int}", responses=ERRORS)
+def change_update(
+    body: YouSaidChange, update: WriteUpdate, session: SessionDep, who: ApiWriter, now: NowDep
+) -> YouSaidPublic:
+    """Change an update (only the fields given); a group's coordinator changes their group's."""
+    you_said_service.change_update(
+        session=session, update=update, facilitator=who, data=body, now=now
+    )
+    return you_said_service.public(session=session, updates=[update])[0]
+
+
+@router.delete("/updates/{update_id:int}", status_code=204, responses=ERRORS)
+def delete_update(update: WriteUpdate, session: SessionDep) -> Response:
+    """Delete an update; members no longer see it."""
+    you_said_service.delete_update(session=session, update=update)
+    return Response(status_code=204)
