@@ -45,6 +45,7 @@ class AuditAction(StrEnum):
     READ_SUBJECT_ACCESS = "read_subject_access"
     CHANGED_CONSENT = "changed_consent"
     CHANGED_KEEP_FOR = "changed_keep_for"
+    EXPORTED_FEEDBACK = "exported_feedback"
 
 
 # The "changed roles" actions, for a caller that names the change (`audit.roles_changed`).
@@ -68,6 +69,7 @@ ACTION_WORDS = {
     AuditAction.READ_SUBJECT_ACCESS: "Read everything held about a person",
     AuditAction.CHANGED_CONSENT: "Changed consent",
     AuditAction.CHANGED_KEEP_FOR: "Changed how long data is kept",
+    AuditAction.EXPORTED_FEEDBACK: "Exported members' feedback",
 }
 
 

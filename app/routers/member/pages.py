@@ -18,6 +18,7 @@ from app.kit.rendering import render
 from app.models.audit import ACTION_WORDS
 from app.models.network import Member
 from app.services.network import calendar as calendar_service
+from app.services.network import follow_up
 from app.services.network import meetings as meeting_service
 from app.services.network import member_page as member_page_service
 from app.services.network.networks import group_of, network_of
@@ -72,7 +73,8 @@ def my_page(
         base_url=settings.base_url,
         secret=settings.secret_key,
     )
-    return _page(request, "member/home.html", {"home": home, "saved": saved})
+    follow = follow_up.for_member(session=session, member=member, now=now)
+    return _page(request, "member/home.html", {"home": home, "saved": saved, "follow": follow})
 
 
 @router.post("/me/consent")
