@@ -25,6 +25,7 @@ from app.services.cafe import kit as kit_service
 from app.services.cafe import people as people_service
 from app.services.cafe import state as state_service
 from app.services.errors import DomainError, NotFound
+from app.services.network import actions as action_service
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -88,6 +89,7 @@ def _console(
             "error": error,
             "join_url": cafe_service.join_url(base_url=settings.base_url, cafe=cafe),
             "base_url": settings.base_url.rstrip("/"),
+            "open_actions": action_service.open_for_cafe(session=session, cafe_id=cafe.id),
         },
         block="console",
         status_code=status_code,

@@ -23,7 +23,7 @@ from app.models.evidence import MediaKind
 from app.models.network import Member
 from app.security import CSRF_FIELD, CSRF_HEADER, csrf_valid, origin_allowed
 from app.services import media as media_service
-from app.services.errors import DomainError, Invalid, NotFound
+from app.services.errors import DomainError, Invalid
 from app.services.network import actions as action_service
 from app.services.network import feedback as feedback_service
 from app.services.network import follow_up
@@ -102,17 +102,13 @@ async def _read_form(request: Request) -> tuple[UploadForm, DomainError | None]:
     declared = request.headers.get("content-length", "")
     form = UploadForm(request.headers.get("content-type", ""))
     if declared.isdigit() and int(declared) > media_service.VOICE_MAX + FORM_OVERHEAD:
-        return form, media_service.TooLarge(
-            media_service.too_large_message(MediaKind.VOICE)
-        )
+        return form, media_service.TooLarge(media_service.too_large_message(MediaKind.VOICE))
     received = 0
     try:
         async for chunk in request.stream():
             received += len(chunk)
             if received > media_service.VOICE_MAX + FORM_OVERHEAD:
-                raise media_service.TooLarge(
-                    media_service.too_large_message(MediaKind.VOICE)
-                )
+                raise media_service.TooLarge(media_service.too_large_message(MediaKind.VOICE))
             form.parser.write(chunk)
         form.parser.finalize()
     except DomainError as exc:
@@ -167,6 +163,11 @@ def _save_feedback(
             meeting = feedback_service.meeting_for_feedback(
                 session=session, member=member, meeting_id=meeting_id, now=now
             )
+        except DomainError as exc:
+            session.rollback()
+            shown = {"follow_error": exc.detail}
+            return _home(request, session, settings, member, shown, status_code=exc.status_code)
+        try:
             if refused is not None:
                 raise refused
             if any(text.has_control(v) for v in fields.values()):
@@ -188,10 +189,6 @@ def _save_feedback(
                 voice=voice,
                 now=now,
             )
-        except NotFound as exc:
-            session.rollback()
-            shown = {"action_error": exc.detail}
-            return _home(request, session, settings, member, shown, status_code=404)
         except DomainError as exc:
             session.rollback()
             context: dict[str, Any] = {

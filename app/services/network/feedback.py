@@ -41,6 +41,7 @@ from app.services.errors import Invalid, NotFound
 from app.services.network.attendance import members_in_cafe
 
 ALL_QUESTIONS = tuple(FeedbackQuestion)
+NOT_VOICE = "This is not a voice note. Voice notes can be WebM, Ogg, M4A, MP3 or WAV."
 SCALE_KEYS = frozenset(q.value for q in SCALE_QUESTIONS)
 # Where feedback voice notes are kept, under the media directory.
 VOICE_FOLDER = "feedback"
@@ -175,12 +176,12 @@ def check_scores(*, questions: Sequence[FeedbackQuestion], given: dict[str, str]
 def prepare_voice(*, source: BinaryIO, size: int) -> media_service.Prepared:
     """A voice note checked and its tags stripped as a card's voice note is; a photo or any
     other file is refused (415), one too large too (413)."""
-    prepared = media_service.prepare(source=source, size=size)
-    if prepared.type.kind != MediaKind.VOICE:
-        raise media_service.UnsupportedType(
-            "This is not a voice note. Voice notes can be WebM, Ogg, M4A, MP3 or WAV."
-        )
-    return prepared
+    source.seek(0)
+    kind = media_service.sniff(source.read(media_service.SNIFF_BYTES))
+    source.seek(0)
+    if kind is None or kind.kind != MediaKind.VOICE:
+        raise media_service.UnsupportedType(NOT_VOICE)
+    return media_service.prepare(source=source, size=size)
 
 
 def give_feedback(
