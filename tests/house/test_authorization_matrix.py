@@ -182,6 +182,8 @@ WORLD_PARAMETERS = {
     "member_id",
     "meeting_id",
     "plan_id",
+    "action_id",
+    "response_id",
     "material_id",
     "number",
     "section_id",

@@ -127,6 +127,9 @@ async def give_feedback(
     note, all optional but one; sending again replaces what they sent."""
     if not origin_allowed(request, settings):
         raise HTTPException(403, "This form was sent from another site, so it was refused.")
+    member_id = await run_in_threadpool(_member_id, request, db)
+    if member_id is None:
+        return _no_access(request)
     if "multipart/form-data" not in request.headers.get("content-type", ""):
         raise HTTPException(415, "Send the feedback form as the page sends it.")
     form, refused = await _read_form(request)
@@ -135,22 +138,30 @@ async def give_feedback(
         if not csrf_valid(request, supplied):
             raise HTTPException(403, "This page has expired. Please reload it and try again.")
         return await run_in_threadpool(
-            _save_feedback, request, db, settings, meeting_id, form, refused
+            _save_feedback, request, db, settings, member_id, meeting_id, form, refused
         )
     finally:
         form.close()
+
+
+def _member_id(request: Request, db: Database) -> int | None:
+    """Who this device is, before a byte of the form is read."""
+    with db.read_session() as session:
+        member = member_of_device(request, session, request.session.get(MEMBER_KEY))
+        return member.id if member is not None else None
 
 
 def _save_feedback(
     request: Request,
     db: Database,
     settings: Settings,
+    member_id: int,
     meeting_id: int,
     form: UploadForm,
     refused: DomainError | None,
 ) -> Response:
     with Session(db.engine, expire_on_commit=False) as session:
-        member = member_of_device(request, session, request.session.get(MEMBER_KEY))
+        member = session.get(Member, member_id)
         if member is None:
             return _no_access(request)
         now = utcnow()
