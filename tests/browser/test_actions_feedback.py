@@ -87,7 +87,7 @@ def test_a_member_sees_the_action_and_gives_feedback_by_keyboard_and_the_lead_ex
     actions = phone.get_by_role("region", name="Your group's actions")
     expect(actions).to_contain_text("Ask the council about bus passes")
     form = phone.get_by_role("region", name="How was Meeting 1?")
-    expect(form.get_by_role("radiogroup", name="How was the meeting?")).to_be_visible()
+    expect(form.get_by_role("group", name="How was the meeting?")).to_be_visible()
     check_accessibility(phone, "the member's page with actions and feedback")
 
     # The faces, the comment and sending, with the keyboard alone.
