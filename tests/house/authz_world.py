@@ -24,10 +24,10 @@ from sqlmodel import Session, SQLModel, col, select
 from app.config import Settings
 from app.models.accounts import Facilitator, SessionKind, TokenScope
 from app.models.action_plan import ActionPlanCreate, PlanKind
-from app.models.follow_up import FeedbackResponse, NetworkAction
 from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant, StakeholderRole
 from app.models.evidence import Contribution, Media
+from app.models.follow_up import FeedbackResponse, NetworkAction
 from app.models.material import EvidenceItem, MaterialCreate, MaterialSection, MaterialVersion
 from app.models.network import LocalGroup, MemberCreate
 from app.security import SESSION_COOKIE, issue_access_token

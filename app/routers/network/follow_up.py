@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Response
 from sqlmodel import col, select
 
-from app.deps.common import CsrfDep, NowDep, RowId, SessionDep, SettingsDep
+from app.deps.common import CsrfDep, NowDep, RowId
 from app.deps.follow_up import OwnedAction
 from app.deps.network import Lead, LeadDep, OwnedMeeting, OwnedNetwork
 from app.kit.downloads import attachment, downloaded
@@ -259,16 +259,16 @@ def export_feedback(
 
 
 @router.get("/{network_id:int}/feedback/voice/{response_id:int}")
-def feedback_voice(
-    session: SessionDep, network: OwnedNetwork, settings: SettingsDep, response_id: RowId
-) -> Response:
-    """A member's voice note on a meeting, for the lead to play."""
+def feedback_voice(lead: LeadDep, network: OwnedNetwork, response_id: RowId) -> Response:
+    """A member's voice note on a meeting, for the lead to play (in the audit log)."""
     response = feedback_service.get_response_voice(
-        session=session, network=network, response_id=response_id
+        session=lead.session, network=network, response_id=response_id
     )
-    path = media_service.safe_path(media_dir=settings.media_dir, relative=response.voice_path or "")
+    relative = response.voice_path or ""
+    path = media_service.safe_path(media_dir=lead.settings.media_dir, relative=relative)
     if path is None or not path.is_file():
         raise NotFound("This voice note is no longer here.")
+    _audit_read(lead, network, f"feedback voice note {response.id}")
     return attachment(
         path.read_bytes(),
         media_type=response.voice_type or "application/octet-stream",

@@ -11,6 +11,7 @@ from app.deps.common import ApiReader, DatabaseDep, NowDep, SessionDep
 from app.deps.follow_up import WriteAction
 from app.deps.network import ERRORS, After, Limit, ReadNetwork, WriteNetwork, page_of
 from app.models.audit import AuditAction, SubjectKind
+from app.models.base import ID_MAX
 from app.models.follow_up import (
     ActionCreate,
     ActionPublic,
@@ -32,7 +33,9 @@ def list_actions(
     session: SessionDep,
     after: After = None,
     limit: Limit = 50,
-    group_id: Annotated[int | None, Query(ge=1, description="Only this local group's.")] = None,
+    group_id: Annotated[
+        int | None, Query(ge=1, le=ID_MAX, description="Only this local group's.")
+    ] = None,
     status: Annotated[ActionStatus | None, Query(description="Only actions in this state.")] = None,
 ) -> Page[ActionPublic]:
     """List the network's actions, with owner, due date, status and history."""
@@ -66,7 +69,9 @@ def read_feedback(
     who: ApiReader,
     session: SessionDep,
     db: DatabaseDep,
-    group_id: Annotated[int | None, Query(ge=1, description="Only this local group's.")] = None,
+    group_id: Annotated[
+        int | None, Query(ge=1, le=ID_MAX, description="Only this local group's.")
+    ] = None,
 ) -> FeedbackReport:
     """Members' feedback per meeting and per group: answers per face, averages, free text
     (no names)."""
