@@ -512,6 +512,16 @@ def test_feedback_is_in_subject_access_and_goes_with_the_member(
         session.exec(select(FeedbackResponse)).one().voice_path or ""
     )
     assert stored.is_file()
+    action = _action(client, api_headers, world, "Bring the leaflets", owner_member_id=world.alex)
+    csrf = csrf_of(phone, "/me")
+    r = phone.post(f"/me/actions/{action['id']}", data={"csrf_token": csrf, "status": "doing"})
     _api(client, api_headers, "POST", f"/api/v1/networks/members/{world.alex}/erase")
     assert session.exec(select(FeedbackResponse)).all() == []
     assert not stored.exists()
+    # The action stays with the group, handed to the lead; the history keeps no name.
+    (kept,) = _api(client, api_headers, "GET", f"/api/v1/networks/{world.network_id}/actions")[
+        "items"
+    ]
+    assert kept["owner_member_id"] is None and kept["owner_name"] == "the lead"
+    assert [h["by"] for h in kept["history"]] == ["the lead", "a member"]
+    assert "Alexandra" not in json.dumps(kept)
