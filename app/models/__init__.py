@@ -12,6 +12,12 @@ from app.models.action_plan import ActionPlan, ActionPlanAnswer, ActionPlanCitat
 from app.models.audit import AuditEntry
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, SeatPlan, TableQuestion
 from app.models.evidence import Contribution, ContributionTheme, Media, Reaction, Theme
+from app.models.follow_up import (
+    ActionChange,
+    FeedbackResponse,
+    FeedbackSetup,
+    NetworkAction,
+)
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
 from app.models.material_editions import MaterialPublication, SectionFile
 from app.models.member_page import MemberLink
@@ -29,6 +35,10 @@ from app.models.room import Broadcast, HelpRequest
 from app.models.you_said import YouSaid, YouSaidLink
 
 __all__ = [
+    "ActionChange",
+    "FeedbackResponse",
+    "FeedbackSetup",
+    "NetworkAction",
     "ActionPlan",
     "ActionPlanAnswer",
     "ActionPlanCitation",

@@ -3,7 +3,7 @@ each answer able to cite evidence items from the network's discussion materials.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
@@ -126,7 +126,19 @@ class ActionPlanSummary(SQLModel):
     updated_at: datetime
 
 
+class PlanAction(SQLModel):
+    """An item of the plan tracked as an action, with where it stands."""
+
+    action_id: int
+    title: str
+    status: str = Field(description="open, doing, done or dropped.")
+    due_on: date | None
+
+
 class ActionPlanPublic(ActionPlanSummary):
     group_name: str | None
     network_title: str
     fields: list[PlanField]
+    actions: list[PlanAction] = Field(
+        default_factory=list, description="The plan's items tracked as actions, with status."
+    )

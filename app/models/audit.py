@@ -46,6 +46,7 @@ class AuditAction(StrEnum):
     CHANGED_CONSENT = "changed_consent"
     CHANGED_KEEP_FOR = "changed_keep_for"
     EXPORTED_FINANCE = "exported_finance"
+    EXPORTED_FEEDBACK = "exported_feedback"
 
 
 # The "changed roles" actions, for a caller that names the change (`audit.roles_changed`).
@@ -70,6 +71,7 @@ ACTION_WORDS = {
     AuditAction.CHANGED_CONSENT: "Changed consent",
     AuditAction.CHANGED_KEEP_FOR: "Changed how long data is kept",
     AuditAction.EXPORTED_FINANCE: "Exported members' payments",
+    AuditAction.EXPORTED_FEEDBACK: "Exported members' feedback",
 }
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.audit import AuditEntryPublic
 from app.models.base import UTCDateTime, utcnow
+from app.models.follow_up import FeedbackHeld
 from app.models.member_page import MemberLinkHeld
 
 # Who erased, when not a facilitator: the hourly job and `python -m app purge`.
@@ -225,4 +226,7 @@ class MemberData(SQLModel):
     erase_on: datetime = Field(description="When the network's keep-for period ends.")
     actions: list[AuditEntryPublic] = Field(
         description="What the member did themselves, as the audit log records it."
+    )
+    feedback: list[FeedbackHeld] = Field(
+        default_factory=list, description="Their feedback after meetings (voice notes noted)."
     )

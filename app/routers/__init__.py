@@ -31,10 +31,13 @@ from app.routers.material import evidence as material_evidence
 from app.routers.material import exports as material_exports
 from app.routers.material import pages as material_pages
 from app.routers.material import sections as material_sections
+from app.routers.member import follow_up as member_follow_up
 from app.routers.member import materials as member_materials
 from app.routers.member import pages as member_pages
 from app.routers.member import payments as member_payments
 from app.routers.network import api as network_api
+from app.routers.network import follow_up as network_follow_up
+from app.routers.network import follow_up_api as network_follow_up_api
 from app.routers.network import meetings as network_meetings
 from app.routers.network import member_links as network_member_links
 from app.routers.network import member_links_api as network_member_links_api
@@ -82,12 +85,16 @@ ROUTERS: list[APIRouter] = [
     member_pages.router,
     member_payments.router,
     member_materials.router,
+    member_follow_up.router,
+    member_follow_up.uploads,
+    network_follow_up.router,
     action_plan_pages.router,
     network_api.router,
     network_member_links_api.router,
     network_payments_api.router,
     network_you_said_api.router,
     action_plan_api.router,
+    network_follow_up_api.router,
     material_pages.router,
     material_sections.router,
     material_evidence.router,

@@ -20,11 +20,13 @@ from app.models.action_plan import (
     ActionPlanPublic,
     ActionPlanUpdate,
     CitedEvidence,
+    PlanAction,
     PlanField,
     PlanKind,
 )
 from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
+from app.models.follow_up import NetworkAction
 from app.models.material import EvidenceItem, SourceStatus
 from app.models.network import LocalGroup, Network
 from app.services.errors import Conflict, Invalid, NotFound
@@ -418,7 +420,16 @@ def plan_view(*, session: Session, plan: ActionPlan) -> ActionPlanPublic:
     cited_items = cited_all(session=session, items=[item for _, item in rows])
     for (key, _), one in zip(rows, cited_items, strict=True):
         citations[key].append(one)
+    tracked = session.exec(
+        select(NetworkAction)
+        .where(NetworkAction.plan_id == plan.id)
+        .order_by(col(NetworkAction.id))
+    )
     return ActionPlanPublic(
+        actions=[
+            PlanAction(action_id=a.id, title=a.title, status=a.status, due_on=a.due_on)
+            for a in tracked
+        ],
         id=plan.id,
         network_id=plan.network_id,
         group_id=plan.group_id,

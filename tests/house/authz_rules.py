@@ -169,6 +169,8 @@ RULES: dict[str, Rule] = {
     "POST /me/erase": r("member_page", **FRESH),
     "POST /me/sign-out": r("public", **FRESH_SELF),
     "GET /me/bye": r("public"),
+    "POST /me/actions/{action_id}": r("member_page"),
+    "POST /me/feedback/{meeting_id}": r("member_page"),
     # Phones
     "GET /p/{code}": r("phone"),
     "POST /p/{code}/table": r("phone"),
@@ -411,6 +413,18 @@ RULES: dict[str, Rule] = {
     "PATCH /api/v1/networks/action-plans/{plan_id}": r("network_owner"),
     "DELETE /api/v1/networks/action-plans/{plan_id}": r("network_owner", **FRESH),
     "GET /api/v1/networks/action-plans/{plan_id}/export": r("network_owner"),
+    # What carries over between meetings: actions, and members' feedback (issue 25, 5 and 6).
+    "GET /networks/{network_id}/actions": r("network_owner"),
+    "POST /networks/{network_id}/actions": r("network_owner"),
+    "POST /networks/actions/{action_id}": r("network_owner"),
+    "GET /networks/{network_id}/feedback": r("network_owner"),
+    "GET /networks/{network_id}/feedback/export": r("network_owner"),
+    "GET /networks/{network_id}/feedback/voice/{response_id}": r("network_owner"),
+    "POST /networks/meetings/{meeting_id}/feedback-questions": r("network_owner"),
+    "GET /api/v1/networks/{network_id}/actions": r("network_owner"),
+    "POST /api/v1/networks/{network_id}/actions": r("network_owner"),
+    "PATCH /api/v1/networks/actions/{action_id}": r("network_owner"),
+    "GET /api/v1/networks/{network_id}/feedback": r("network_owner"),
 }
 
 MATERIAL = "/networks/{network_id}/materials"

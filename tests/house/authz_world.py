@@ -29,6 +29,7 @@ from app.models.action_plan import ActionPlanCreate, PlanKind
 from app.models.base import utcnow
 from app.models.cafe import Cafe, Participant, StakeholderRole
 from app.models.evidence import Contribution, Media
+from app.models.follow_up import FeedbackResponse, NetworkAction
 from app.models.material import EvidenceItem, MaterialCreate, MaterialSection, MaterialVersion
 from app.models.material_editions import SectionFileKind
 from app.models.network import Attendance, LocalGroup, MemberCreate, Network
@@ -482,6 +483,22 @@ def build_world(
         now=now,
     )
     params["update_id"] = update.id
+    action = NetworkAction(
+        network_id=network.id, group_id=north.group.id, title="Ask", owner_member_id=member.id
+    )
+    session.add(action)
+    voice_path = f"feedback/matrix-{north.meeting.id}.wav"
+    (settings.media_dir / "feedback").mkdir(parents=True, exist_ok=True)
+    (settings.media_dir / voice_path).write_bytes(b"RIFF")
+    response = FeedbackResponse(
+        meeting_id=north.meeting.id,
+        member_id=member.id,
+        voice_path=voice_path,
+        voice_type="audio/wav",
+    )
+    session.add(response)
+    session.commit()
+    params["action_id"], params["response_id"] = action.id, response.id
     token_row, _ = accounts.create_api_token(
         session=session, facilitator=owner, name="to revoke", scope=TokenScope.READ
     )

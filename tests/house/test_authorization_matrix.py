@@ -183,6 +183,8 @@ WORLD_PARAMETERS = {
     "meeting_id",
     "plan_id",
     "expense_id",
+    "action_id",
+    "response_id",
     "material_id",
     "number",
     "section_id",

@@ -27,6 +27,7 @@ from app.services.cafe import room as room_service
 from app.services.cafe import state as state_service
 from app.services.errors import DomainError, NotFound
 from app.services.evidence.projector import harvest_if_shown
+from app.services.network import actions as action_service
 from app.services.network import you_said as you_said_service
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -92,6 +93,7 @@ def _console(
             "error": error,
             "join_url": cafe_service.join_url(base_url=settings.base_url, cafe=cafe),
             "base_url": settings.base_url.rstrip("/"),
+            "open_actions": action_service.open_for_cafe(session=session, cafe_id=cafe.id),
         },
         block="console",
         status_code=status_code,

@@ -19,7 +19,7 @@ from app.models.audit import ACTION_WORDS
 from app.models.network import Member
 from app.services.material import for_members
 from app.services.network import calendar as calendar_service
-from app.services.network import heard_for_members
+from app.services.network import follow_up, heard_for_members
 from app.services.network import meetings as meeting_service
 from app.services.network import member_page as member_page_service
 from app.services.network.networks import group_of, network_of
@@ -76,8 +76,9 @@ def my_page(
     )
     materials = for_members.materials_for_member(session=session, member=member)
     news = heard_for_members.member_news(session=session, member=member)
+    follow = follow_up.for_member(session=session, member=member, now=now)
     context = {"home": home, "saved": saved, "materials": materials, "news": news}
-    return _page(request, "member/home.html", context)
+    return _page(request, "member/home.html", {**context, "follow": follow})
 
 
 @router.post("/me/consent")
@@ -105,6 +106,7 @@ def change_consent(
             "consent_error": "Choose yes or no, then press Save.",
             "materials": for_members.materials_for_member(session=session, member=member),
             "news": heard_for_members.member_news(session=session, member=member),
+            "follow": follow_up.for_member(session=session, member=member, now=now),
         }
         return _page(request, "member/home.html", context, status_code=422)
     member_page_service.set_consent(session=session, member=member, given=consent == "yes", now=now)

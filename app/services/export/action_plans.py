@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from app.models.action_plan import ActionPlanPublic, CitedEvidence, PlanKind
+from app.models.action_plan import ActionPlanPublic, CitedEvidence, PlanAction, PlanKind
+from app.models.follow_up import STATUS_LABELS, ActionStatus
 from app.services.action_plan import provenance, sections, subtitle
 from app.services.export import docx
 from app.services.export.docx import heading, para, run, text_runs
@@ -16,6 +17,11 @@ from app.services.export.markdown import escape, escape_block
 def _citation_words(item: CitedEvidence) -> str:
     words = f"“{item.text}”" if item.text else "(words not shown: the contribution was taken back)"
     return f"{words} ({provenance(item)})"
+
+
+def _status_words(action: PlanAction) -> str:
+    words = STATUS_LABELS.get(ActionStatus(action.status), action.status)
+    return f"{words}, due {action.due_on:%d %b %Y}" if action.due_on else words
 
 
 def plan_markdown(view: ActionPlanPublic) -> str:
@@ -38,6 +44,10 @@ def plan_markdown(view: ActionPlanPublic) -> str:
                     f"- [E{c.evidence_item_id}] {escape(_citation_words(c))}" for c in f.citations
                 ]
                 out.append("")
+    if view.actions:
+        out += ["## Actions and where they stand", ""]
+        out += [f"- {escape(a.title)}: {_status_words(a)}" for a in view.actions]
+        out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -60,6 +70,11 @@ def _docx_body(view: ActionPlanPublic) -> Iterator[str]:
                 for c in f.citations:
                     line = f"[E{c.evidence_item_id}] {_citation_words(c)}"
                     yield para(run(line), style="ListBullet")
+
+    if view.actions:
+        yield heading("Actions and where they stand", 1)
+        for a in view.actions:
+            yield para(run(f"{a.title}: {_status_words(a)}"), style="ListBullet")
 
 
 def plan_docx(view: ActionPlanPublic) -> bytes:

@@ -35,6 +35,7 @@ from app.models.privacy import (
 from app.models.room import HelpRequest
 from app.services import audit
 from app.services.audit import Actor, Subject
+from app.services.network import feedback
 from app.services.privacy import erasure, retention
 
 
@@ -240,4 +241,5 @@ def member_data(*, session: Session, member: Member, default_days: int) -> Membe
             AuditEntryPublic.model_validate(e, from_attributes=True)
             for e in audit.of_member(session=session, member_id=member.id)
         ],
+        feedback=feedback.held_by(session=session, member=member),
     )

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from app.models.audit import ActorKind, AuditAction, SubjectKind
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution, Media, MediaKind, Reaction
+from app.models.follow_up import FeedbackResponse
 from app.models.material import EvidenceItem, SourceStatus
 from app.models.network import Attendance, LocalGroup, Member, MemberParticipant, Network
 from app.models.payments import Expense
@@ -310,8 +311,21 @@ def _people_of_member(session: Session, member: Member) -> list[Participant]:
     )
 
 
+def _feedback_of(session: Session, member: Member) -> Erased:
+    """The member's feedback voice notes (their feedback rows go with the member's row)."""
+    files = [
+        path
+        for path in session.exec(
+            select(FeedbackResponse.voice_path).where(FeedbackResponse.member_id == member.id)
+        )
+        if path
+    ]
+    return Erased(voice_notes=len(files), files=files)
+
+
 def preview_member(*, session: Session, member: Member) -> Erased:
     found = Erased(members=1)
+    found.add(_feedback_of(session, member))
     for person in _people_of_member(session, member):
         found.add(preview_participant(session=session, person=person))
     return found
@@ -329,6 +343,8 @@ def _receipts_of(session: Session, member: Member) -> list[str]:
 
 def _erase_member_rows(session: Session, member: Member, phrase: str, now: datetime) -> Erased:
     found = Erased(members=1)
+    found.add(_feedback_of(session, member))
+    session.execute(delete(FeedbackResponse).where(col(FeedbackResponse.member_id) == member.id))
     for person in _people_of_member(session, member):
         found.add(_erase_person(session, person, phrase, now))
     # Their expenses go with their attendance (foreign keys); the receipt photos after commit.
