@@ -5,7 +5,7 @@ a short history; the questions the lead chose for a meeting's feedback, and each
 one response (scores, a comment, a voice note) per meeting (issue 25, items 5 and 6).
 
 Revision ID: 0015_actions_feedback
-Revises: 0012_seat_plan
+Revises: 0014_you_said
 Create Date: 2026-12-06 17:36:03.090279
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0015_actions_feedback"
-down_revision: str | None = "0012_seat_plan"
+down_revision: str | None = "0014_you_said"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,7 +6,7 @@ themes with their counts, the most-agreed cards, a word cloud) and back, from th
 projector reopened after a restart show the same.
 
 Revision ID: 0017_media_cards
-Revises: 0012_seat_plan
+Revises: 0016_room_live
 Create Date: 2026-12-06 17:45:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_media_cards"
-down_revision: str | None = "0012_seat_plan"
+down_revision: str | None = "0016_room_live"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 expenses per attendance with a receipt photo, and whether a meeting's pay was paid
 
 Revision ID: 0018_payments
-Revises: 0012_seat_plan
+Revises: 0017_media_cards
 Create Date: 2026-12-06 17:45:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0018_payments"
-down_revision: str | None = "0012_seat_plan"
+down_revision: str | None = "0017_media_cards"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ the facilitator writes (`contribution.written_for`, `written_by_id`), sends a sh
 every phone (`broadcast`), and a phone asks for help (`help_request`) (issue 26).
 
 Revision ID: 0016_room_live
-Revises: 0012_seat_plan
+Revises: 0015_actions_feedback
 Create Date: 2026-12-06 17:45:00.000000
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0016_room_live"
-down_revision: str | None = "0012_seat_plan"
+down_revision: str | None = "0015_actions_feedback"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ The lead (or a group's coordinator) writes updates for one local group or the wh
 each linked to the café themes and material evidence items it answers (issue 25).
 
 Revision ID: 0014_you_said
-Revises: 0012_seat_plan
+Revises: 0013_member_materials
 Create Date: 2026-12-06 17:40:00.000000
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0014_you_said"
-down_revision: str | None = "0012_seat_plan"
+down_revision: str | None = "0013_member_materials"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
