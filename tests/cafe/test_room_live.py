@@ -220,6 +220,8 @@ def test_a_person_without_a_phone_is_seated_and_shown_as_such(
     console = logged_in.get(f"/cafes/{cafe['id']}/console").text
     assert "no phone" in console
     assert "Sam" not in console  # this café does not show names
+    # The printed room kit (the facilitator's own) seats them by name.
+    assert "<li>Sam</li>" in logged_in.get(f"/cafes/{cafe['id']}/kit").text
     data = client.get(f"{path}/{sam['id']}/data", headers=api_headers).json()
     assert data["no_phone"] is True
     r = client.post(f"{path}/{sam['id']}/erase", headers=api_headers)
