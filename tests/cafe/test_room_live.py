@@ -25,7 +25,8 @@ def _cafe(client: TestClient, headers: dict[str, str], **extra: Any) -> dict[str
         headers=headers,
     )
     assert r.status_code == 201, r.text
-    return r.json()
+    body: dict[str, Any] = r.json()
+    return body
 
 
 def _phones(client: TestClient, code: str, n: int) -> list[TestClient]:
