@@ -25,7 +25,8 @@ def _cafe(client: TestClient, headers: dict[str, str], **extra: Any) -> dict[str
         headers=headers,
     )
     assert r.status_code == 201, r.text
-    return r.json()
+    body: dict[str, Any] = r.json()
+    return body
 
 
 def _phones(client: TestClient, code: str, n: int) -> list[TestClient]:
@@ -220,6 +221,8 @@ def test_a_person_without_a_phone_is_seated_and_shown_as_such(
     console = logged_in.get(f"/cafes/{cafe['id']}/console").text
     assert "no phone" in console
     assert "Sam" not in console  # this café does not show names
+    # The printed room kit (the facilitator's own) seats them by name.
+    assert "<li>Sam</li>" in logged_in.get(f"/cafes/{cafe['id']}/kit").text
     data = client.get(f"{path}/{sam['id']}/data", headers=api_headers).json()
     assert data["no_phone"] is True
     r = client.post(f"{path}/{sam['id']}/erase", headers=api_headers)
@@ -497,3 +500,38 @@ def test_the_facilitator_and_a_host_write_for_someone_without_a_phone(
         select(Contribution).where(Contribution.text == "More buses in the evening")
     ).one()
     assert (mine.participant_id, mine.written_for, mine.written_by_id) == (sam["id"], True, None)
+
+
+def test_a_round_is_added_after_the_last_one(
+    client: TestClient, api_headers: dict[str, str], logged_in: TestClient
+) -> None:
+    cafe = _cafe(client, api_headers)
+    _phones(client, cafe["code"], 3)
+    _next(client, cafe["id"], api_headers)
+    path = f"/api/v1/cafes/{cafe['id']}/rounds"
+    r = client.post(path, json={"question": "What next?", "minutes": 15}, headers=api_headers)
+    assert r.status_code == 201, r.text
+    assert (r.json()["number"], r.json()["question"], r.json()["status"]) == (
+        4,
+        "What next?",
+        "planned",
+    )
+    assert client.post(path, json={"question": " "}, headers=api_headers).status_code == 422
+    token = csrf_of(logged_in, f"/cafes/{cafe['id']}/console")
+    hx = {"HX-Request": "true"}
+    r = logged_in.post(
+        f"/cafes/{cafe['id']}/room/rounds",
+        data={"csrf_token": token, "question": "And after that?", "minutes": "500"},
+        headers=hx,
+    )
+    assert r.status_code == 422 and "from 1 to 180" in r.text and "And after that?" in r.text
+    r = logged_in.post(
+        f"/cafes/{cafe['id']}/room/rounds",
+        data={"csrf_token": token, "question": "And after that?", "minutes": "10"},
+        headers=hx,
+    )
+    assert r.status_code == 200 and "The round was added" in r.text
+    rounds = client.get(f"/api/v1/cafes/{cafe['id']}", headers=api_headers).json()["rounds"]
+    assert [x["question"] for x in rounds[3:]] == ["What next?", "And after that?"]
+    console = logged_in.get(f"/cafes/{cafe['id']}/console").text
+    assert "Round 1 of 5" in console

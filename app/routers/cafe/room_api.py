@@ -11,7 +11,7 @@ from app.deps.cafe import ERRORS, WriteRunCafe
 from app.deps.common import DatabaseDep, NowDep, RowId, SessionDep, SettingsDep
 from app.live import reshape
 from app.live.announce import AnnounceDep
-from app.models.cafe import ParticipantPublic, RoundPublic, TablePublic
+from app.models.cafe import ParticipantPublic, RoundBase, RoundPublic, TablePublic
 from app.models.room import (
     BroadcastPublic,
     BroadcastRequest,
@@ -79,6 +79,24 @@ def remove_table(
     room_service.remove_table(session=session, cafe=cafe, table_id=table_id)
     reshape.room_changed(announce, settings, db, cafe)
     return Response(status_code=204)
+
+
+@router.post("/{cafe_id}/rounds", status_code=201, responses=ERRORS)
+def add_round(
+    body: RoundBase,
+    cafe: WriteRunCafe,
+    session: SessionDep,
+    settings: SettingsDep,
+    db: DatabaseDep,
+    now: NowDep,
+    announce: AnnounceDep,
+) -> RoundPublic:
+    """Add a round after the last one (at most 20); the rounds ahead are planned again."""
+    rnd = room_service.add_round(
+        session=session, cafe=cafe, question=body.question, minutes=body.minutes
+    )
+    reshape.room_changed(announce, settings, db, cafe)
+    return room_service.round_public(session=session, cafe=cafe, rnd=rnd, now=now)
 
 
 @router.patch("/{cafe_id}/rounds/{number:int}", responses=ERRORS)

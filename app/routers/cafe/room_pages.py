@@ -29,7 +29,7 @@ from app.live.announce import AnnounceDep
 from app.live.board import announce_board
 from app.live.hub import CafeEvent
 from app.models.accounts import Facilitator
-from app.models.cafe import Cafe
+from app.models.cafe import Cafe, RoundBase
 from app.models.room import PersonWithoutPhone, RoundChange, TableAdd, TableChange
 from app.services.board.moderation import moderation_view
 from app.services.cafe import cafes as cafe_service
@@ -48,6 +48,7 @@ TABLE_REMOVED = "The table was removed."
 QUESTION_CHANGED = "The question was changed. Phones show it now."
 MESSAGE_SENT = "The message was sent to every phone."
 PERSON_ADDED = "They were added, and are seated like everyone else."
+ROUND_ADDED = "The round was added after the last one."
 WRITTEN_FOR = "It was posted for them."
 
 
@@ -174,6 +175,7 @@ def _invalid(exc: ValidationError) -> Invalid:
         "display_name": "Give a name or a number of up to 40 characters.",
         "role": "Choose one of the roles in the list, or leave it blank.",
         "text": "Write a message of up to 280 characters.",
+        "minutes": "Minutes must be a number from 1 to 180.",
     }
     return Invalid(names.get(field, "Please check what you typed."))
 
@@ -329,6 +331,43 @@ def change_question(
         settings.base_url,
         done=QUESTION_CHANGED,
         section="question",
+    )
+
+
+@router.post("/cafes/{cafe_id}/room/rounds")
+def add_round(
+    request: Request,
+    cafe: RunCafe,
+    session: SessionDep,
+    facilitator: FacilitatorDep,
+    settings: SettingsDep,
+    db: DatabaseDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    question: Short = "",
+    minutes: Short = "",
+) -> Response:
+    values = {"open": "round", "new_question": question, "minutes": minutes}
+    try:
+        try:
+            data = RoundBase(question=question, minutes=_number(minutes) or 0)
+        except ValidationError as exc:
+            raise _invalid(exc) from None
+        room_service.add_round(
+            session=session, cafe=cafe, question=data.question, minutes=data.minutes
+        )
+    except DomainError as exc:
+        return _refused(request, session, cafe, facilitator, exc, now, settings.base_url, values)
+    reshape.room_changed(announce, settings, db, cafe)
+    return _done(
+        request,
+        session,
+        cafe,
+        facilitator,
+        now,
+        settings.base_url,
+        done=ROUND_ADDED,
+        section="round",
     )
 
 

@@ -107,14 +107,18 @@ def _waiting_in_turn(people: Sequence[Person], seats: int, number: int) -> list[
     once (while the room stays the same size; issue 26: with 13 people and 12 seats the same
     person waited all three rounds)."""
     fixed = [p for p in people if p.is_host or p.cannot_move]
-    movable = sorted((p for p in people if not (p.is_host or p.cannot_move)), key=lambda p: p.id)
+    # The last to join wait first (they came to a full room), then the ones before them.
+    movable = sorted((p for p in people if not (p.is_host or p.cannot_move)), key=lambda p: -p.id)
     room = max(0, seats - len(fixed))
     waiting = len(movable) - room
-    if waiting <= 0:
-        return [*fixed, *movable]
-    start = ((number - 1) * waiting) % len(movable)
-    out = {(start + i) % len(movable) for i in range(waiting)}
-    return [*fixed, *(p for i, p in enumerate(movable) if i not in out)][:seats]
+    if waiting > 0:
+        start = ((number - 1) * waiting) % len(movable)
+        out = {(start + i) % len(movable) for i in range(waiting)}
+        movable = [p for i, p in enumerate(movable) if i not in out]
+    # In the order the planner was always given them: the fixed first, then by joining.
+    return sorted([*fixed, *movable], key=lambda p: (not (p.is_host or p.cannot_move), p.id))[
+        :seats
+    ]
 
 
 def _planner_input(

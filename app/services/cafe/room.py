@@ -513,3 +513,20 @@ def at_my_table(*, session: Session, cafe: Cafe, host_id: int) -> list[Participa
             .order_by(col(Participant.id))
         ).all()
     )
+
+
+MAX_ROUNDS = 20
+
+
+def add_round(*, session: Session, cafe: Cafe, question: str, minutes: int) -> Round:
+    """A round after the last one (not after the café has closed)."""
+    _open(cafe)
+    last = session.exec(select(func.max(Round.number)).where(Round.cafe_id == cafe.id)).one()
+    number = (last or 0) + 1
+    if number > MAX_ROUNDS:
+        raise Conflict(f"A café can have at most {MAX_ROUNDS} rounds.")
+    rnd = Round(cafe_id=cafe.id, number=number, question=question, minutes=minutes)
+    session.add(rnd)
+    session.commit()
+    session.refresh(rnd)
+    return rnd
