@@ -71,7 +71,7 @@ def test_a_member_reads_what_we_heard_and_an_update_after_the_cafe_closes(
         now=utcnow(),
     )
     _, token = member_page_service.issue_link(session=session, member=member, now=utcnow())
-    cafe_id, north_id = cafe.id, north.id
+    cafe_id, north_id, meeting_id = cafe.id, north.id, meeting.id
 
     # The lead writes an update for the member's group on the group's page.
     lead = people.laptop()
@@ -89,6 +89,13 @@ def test_a_member_reads_what_we_heard_and_an_update_after_the_cafe_closes(
     lead.get_by_role("button", name="Save the update").click()
     expect(lead.locator("#updates")).to_contain_text(DID)
     expect(lead.get_by_text("Update saved.")).to_be_visible()
+    lead.get_by_role("link", name=re.compile("^Change or delete")).click()
+    expect(lead.get_by_role("heading", level=1)).to_have_text("Change an update")
+    check_accessibility(lead, "changing an update")
+    # The meeting's page offers to detach its café (and, without one, to attach one).
+    lead.goto(f"/networks/meetings/{meeting_id}")
+    expect(lead.get_by_role("button", name="Detach the café")).to_be_visible()
+    check_accessibility(lead, "the meeting's page")
 
     # The café opens with it on the projector, before round 1; not with the other group's.
     projector = people.laptop("projector", storage_state=lead.context.storage_state())
