@@ -186,6 +186,12 @@ def test_a_due_date_in_the_past_or_an_owner_from_another_group_is_refused(
         headers=api_headers,
     )
     assert r.status_code == 422 and "must be a member of North" in r.json()["detail"]
+    r = client.post(
+        url,
+        json={"group_id": world.group_id, "title": "x", "owner_member_id": 999_999},
+        headers=api_headers,
+    )
+    assert r.status_code == 422 and "Choose someone from the list" in r.json()["detail"]
     made = _action(client, api_headers, world, "Fine")
     r = client.patch(
         f"/api/v1/networks/actions/{made['id']}", json={"due_on": past}, headers=api_headers
@@ -407,6 +413,12 @@ def test_feedback_refuses_bad_input_with_a_message_and_keeps_what_was_typed(
     )
     assert r.status_code == 415
     assert "Kept words two" in r.text and "Voice notes can be" in r.text
+    big = wav(tagged=False) + b"\0" * (11 * 2**20)
+    r = _send(
+        phone, world.past_meeting_id, {"comment": "Kept words three"}, ("b.wav", big, "audio/wav")
+    )
+    assert r.status_code == 413, r.text[:3000]
+    assert "Kept words three" in r.text and "too large" in r.text
     r = _send(phone, world.past_meeting_id, {"comment": ""})
     assert r.status_code == 422 and "Choose a face" in r.text
     assert session.exec(select(FeedbackResponse)).all() == []

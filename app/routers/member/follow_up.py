@@ -96,20 +96,19 @@ def mark_action(
 
 
 async def _read_form(request: Request) -> tuple[UploadForm, DomainError | None]:
-    """The feedback form as it arrives. A voice note of the wrong kind or too large stops
-    the reading there; the fields sent before it (the faces and the comment come first in
-    the form) are kept, to show again."""
-    declared = request.headers.get("content-length", "")
+    """The feedback form as it arrives, never more than a voice note's limit. A voice note
+    of the wrong kind or too large stops the reading there; the fields sent before it (the
+    faces and the comment come first in the form) are kept, to show again."""
     form = UploadForm(request.headers.get("content-type", ""))
-    if declared.isdigit() and int(declared) > media_service.VOICE_MAX + FORM_OVERHEAD:
-        return form, media_service.TooLarge(media_service.too_large_message(MediaKind.VOICE))
-    received = 0
+    # No refusal on the declared length alone: the faces and the comment come before the
+    # file, so reading on to the limit keeps them to show again; nothing past it is read.
+    room = media_service.VOICE_MAX + FORM_OVERHEAD
     try:
         async for chunk in request.stream():
-            received += len(chunk)
-            if received > media_service.VOICE_MAX + FORM_OVERHEAD:
+            form.parser.write(chunk[:room])  # the part up to the limit is still read
+            room -= len(chunk)
+            if room < 0:
                 raise media_service.TooLarge(media_service.too_large_message(MediaKind.VOICE))
-            form.parser.write(chunk)
         form.parser.finalize()
     except DomainError as exc:
         return form, exc
