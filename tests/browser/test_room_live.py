@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     People,
     assert_not_reloaded,
     check_accessibility,
+    check_fits_the_window,
     log_in,
     mark_page,
 )
@@ -152,3 +153,10 @@ def test_the_facilitator_reshapes_the_room_while_phones_watch(
     console.get_by_role("button", name="Start round 2").click()
     expect(console.locator("#console")).to_contain_text("Round 2 of 3")
     expect(console.locator("#console")).to_contain_text("Everyone has a seat.")
+
+    # On a small screen (or zoomed in) every control of the room fits, each section open.
+    small = people.small_screen("facilitator", storage_state=console.context.storage_state())
+    small.goto(f"/cafes/{cafe.id}/console")
+    for summary in small.locator("#room-controls summary").all():
+        summary.click()
+    check_fits_the_window(small, "the room's controls at 320 px")
