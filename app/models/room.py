@@ -74,6 +74,14 @@ class RoundChange(SQLModel):
     question: Typed | None = Field(default=None, min_length=1, max_length=500)
     minutes: int | None = Field(default=None, ge=1, le=180)
     table_questions: list[TableQuestionChange] = Field(default_factory=list, max_length=200)
+    move_to: int | None = Field(
+        default=None,
+        ge=1,
+        le=20,
+        description="Move this round (not started yet) to this round's place, among the rounds "
+        "not started yet: its question, minutes and tables' questions go with it, and the "
+        "rounds between move up or down one.",
+    )
 
     @model_validator(mode="after")
     def _one_question_a_table(self) -> RoundChange:

@@ -226,6 +226,7 @@ RULES: dict[str, Rule] = {
     "POST /cafes/{cafe_id}/room/help/{help_id}/seen": r("cafe_run"),
     "POST /cafes/{cafe_id}/room/write-for": r("cafe_run"),
     "POST /cafes/{cafe_id}/room/rounds": r("cafe_run"),
+    "POST /cafes/{cafe_id}/room/rounds/{number}/move": r("cafe_run"),
     "POST /api/v1/cafes/{cafe_id}/rounds": r("cafe_run"),
     "POST /api/v1/cafes/{cafe_id}/tables": r("cafe_run"),
     "PATCH /api/v1/cafes/{cafe_id}/tables/{table_id}": r("cafe_run"),

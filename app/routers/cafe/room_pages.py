@@ -49,6 +49,7 @@ QUESTION_CHANGED = "The question was changed. Phones show it now."
 MESSAGE_SENT = "The message was sent to every phone."
 PERSON_ADDED = "They were added, and are seated like everyone else."
 ROUND_ADDED = "The round was added after the last one."
+ROUND_MOVED = "The rounds are in their new order."
 WRITTEN_FOR = "It was posted for them."
 
 
@@ -368,6 +369,43 @@ def add_round(
         settings.base_url,
         done=ROUND_ADDED,
         section="round",
+    )
+
+
+@router.post("/cafes/{cafe_id}/room/rounds/{number}/move")
+def move_round(
+    request: Request,
+    number: RowId,
+    cafe: RunCafe,
+    session: SessionDep,
+    facilitator: FacilitatorDep,
+    settings: SettingsDep,
+    db: DatabaseDep,
+    now: NowDep,
+    announce: AnnounceDep,
+    to: Short = "",
+) -> Response:
+    """Move a round not started yet earlier or later among the rounds not started yet."""
+    values = {"open": "order"}
+    try:
+        place = _number(to)
+        if place is None or not 1 <= place <= 20:
+            raise Invalid("Choose where the round goes.")
+        room_service.change_round(
+            session=session, cafe=cafe, number=number, data=RoundChange(move_to=place)
+        )
+    except DomainError as exc:
+        return _refused(request, session, cafe, facilitator, exc, now, settings.base_url, values)
+    reshape.room_changed(announce, settings, db, cafe)
+    return _done(
+        request,
+        session,
+        cafe,
+        facilitator,
+        now,
+        settings.base_url,
+        done=ROUND_MOVED,
+        section="order",
     )
 
 

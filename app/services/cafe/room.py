@@ -185,9 +185,55 @@ def change_round(*, session: Session, cafe: Cafe, number: int, data: RoundChange
         else:
             kept.question = tq.question
             session.add(kept)
+    if data.move_to is not None and data.move_to != number:
+        _move_round(session, cafe, rnd, data.move_to)
     session.commit()
     session.refresh(rnd)
     return rnd
+
+
+def _move_round(session: Session, cafe: Cafe, rnd: Round, to: int) -> None:
+    """Move a round not started yet to another such round's place: what is asked (question,
+    minutes, tables' questions) moves, the rounds between shift by one. Rounds keep their
+    numbers, so seats planned ahead for round 3 are still round 3's."""
+    if rnd.status != RoundStatus.PLANNED:
+        raise Conflict(f"Round {rnd.number} has started: only rounds not started yet can move.")
+    low, high = sorted((rnd.number, to))
+    rounds = list(
+        session.exec(
+            select(Round)
+            .where(Round.cafe_id == cafe.id, Round.number >= low, Round.number <= high)
+            .order_by(col(Round.number))
+        )
+    )
+    if len(rounds) != high - low + 1:
+        raise NotFound(f"This café has no round {to}.")
+    if any(r.status != RoundStatus.PLANNED for r in rounds):
+        raise Conflict(f"Round {to} has started: a round can move only among rounds not started.")
+    ids = [r.id for r in rounds]
+    asked = {
+        r.id: (
+            r.question,
+            r.minutes,
+            [
+                (q.table_id, q.question)
+                for q in session.exec(select(TableQuestion).where(TableQuestion.round_id == r.id))
+            ],
+        )
+        for r in rounds
+    }
+    for old in session.exec(select(TableQuestion).where(col(TableQuestion.round_id).in_(ids))):
+        session.delete(old)
+    session.flush()
+    order = [r.id for r in rounds]
+    # Moving later: the ones between move up one place, and the other way round.
+    order = order[1:] + order[:1] if rnd.number < to else order[-1:] + order[:-1]
+    for place, source in zip(rounds, order, strict=True):
+        question, minutes, tables = asked[source]
+        place.question, place.minutes = question, minutes
+        session.add(place)
+        for table_id, text in tables:
+            session.add(TableQuestion(round_id=place.id, table_id=table_id, question=text))
 
 
 # --- messages to every phone --------------------------------------------------------------
