@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, utcnow
 from app.models.cafe import StakeholderRole
+from app.models.evidence import ContributionKind
 
 Typed = Annotated[str, StringConstraints(strip_whitespace=True)]
 
@@ -91,6 +92,26 @@ class RoundChange(SQLModel):
                 raise ValueError(f"table_questions gives table {tq.table} two questions")
             seen.add(tq.table)
         return self
+
+
+class WriteForRequest(SQLModel):
+    """A card for someone without a phone, written by the facilitator through the API."""
+
+    text: Typed = Field(min_length=1, max_length=500, description="Their words, as they said them.")
+    kind: ContributionKind = ContributionKind.IDEA
+    client_id: str = Field(
+        min_length=8,
+        max_length=64,
+        regex=r"^[A-Za-z0-9_-]+$",
+        description="A fresh id for this card; sending it again stores it once.",
+    )
+
+
+class WrittenForPublic(SQLModel):
+    contribution_id: int
+    participant_id: int
+    written_for: bool = True
+    created: bool = Field(description="False: this client_id was posted before; nothing new.")
 
 
 class BroadcastRequest(SQLModel):

@@ -234,6 +234,9 @@ RULES: dict[str, Rule] = {
     "PATCH /api/v1/cafes/{cafe_id}/rounds/{number}": r("cafe_run"),
     "POST /api/v1/cafes/{cafe_id}/broadcast": r("cafe_run"),
     "POST /api/v1/cafes/{cafe_id}/participants": r("cafe_run"),
+    "POST /api/v1/cafes/{cafe_id}/participants/{participant_id}/contributions": r(
+        "cafe_run", params={"participant_id": "no_phone_id"}
+    ),
     "POST /api/v1/cafes/{cafe_id}/help/{help_id}/seen": r("cafe_run"),
     "POST /api/v1/cafes/{cafe_id}/contributions/{contribution_id}/hide": r("cafe_run", **FRESH),
     "POST /api/v1/cafes/{cafe_id}/contributions/{contribution_id}/restore": r("cafe_run"),

@@ -34,6 +34,7 @@ from app.models.material import EvidenceItem, MaterialCreate, MaterialSection, M
 from app.models.material_editions import SectionFileKind
 from app.models.network import Attendance, LocalGroup, MemberCreate, Network
 from app.models.payments import Expense, ExpenseKind
+from app.models.room import PersonWithoutPhone
 from app.models.you_said import YouSaidCreate
 from app.security import SESSION_COOKIE, issue_access_token
 from app.services import accounts, roles, sessions
@@ -513,6 +514,10 @@ def build_world(
     params["table_id"] = cafe_service.tables_of(session=session, cafe=cafe)[-1].id
     asked, _ = room_service.ask_help(session=session, cafe=cafe, person=person, now=now)
     params["help_id"] = asked.id
+    quiet = room_service.add_without_phone(
+        session=session, cafe=cafe, data=PersonWithoutPhone(display_name="Number 7"), now=now
+    )
+    params["no_phone_id"] = quiet.id
     params |= {
         "cafe_id": cafe.id,
         "code": cafe.code,

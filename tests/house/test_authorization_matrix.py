@@ -183,6 +183,7 @@ WORLD_PARAMETERS = {
     "meeting_id",
     "plan_id",
     "expense_id",
+    "no_phone_id",
     "action_id",
     "response_id",
     "material_id",

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from app.deps.cafe import ERRORS, WriteRunCafe
 from app.deps.common import DatabaseDep, NowDep, RowId, SessionDep, SettingsDep
 from app.live import reshape
 from app.live.announce import AnnounceDep
+from app.live.board import announce_board
+from app.live.hub import CafeEvent
 from app.models.cafe import ParticipantPublic, RoundBase, RoundPublic, TablePublic
 from app.models.room import (
     BroadcastPublic,
@@ -20,6 +22,8 @@ from app.models.room import (
     RoundChange,
     TableAdd,
     TableChange,
+    WriteForRequest,
+    WrittenForPublic,
 )
 from app.services.cafe import room as room_service
 
@@ -163,3 +167,41 @@ def help_seen(
     asked = room_service.acknowledge_help(session=session, cafe=cafe, help_id=help_id, now=now)
     reshape.help_seen(announce, asked)
     return HelpPublic.model_validate(asked, from_attributes=True)
+
+
+@router.post(
+    "/{cafe_id}/participants/{participant_id}/contributions", status_code=201, responses=ERRORS
+)
+def write_for(
+    participant_id: RowId,
+    body: WriteForRequest,
+    request: Request,
+    response: Response,
+    cafe: WriteRunCafe,
+    session: SessionDep,
+    now: NowDep,
+    announce: AnnounceDep,
+) -> WrittenForPublic:
+    """Post a card for someone without a phone (added with `POST …/participants`): it is their
+    card, at their table, with their role, and says it was written for them. The same
+    `client_id` again stores nothing new (200, `created` false)."""
+    posted = room_service.write_for(
+        session=session,
+        cafe=cafe,
+        person_id=participant_id,
+        text=body.text,
+        kind=body.kind,
+        client_id=body.client_id,
+        now=now,
+    )
+    if posted.created:
+        announce_board(
+            request, announce, posted.contribution, CafeEvent.CARD_ADDED, audience=posted.audience
+        )
+    else:
+        response.status_code = 200
+    return WrittenForPublic(
+        contribution_id=posted.contribution.id,
+        participant_id=participant_id,
+        created=posted.created,
+    )
