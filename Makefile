@@ -10,7 +10,7 @@ PORT ?= 8000
 # this machine at PORT. README: "At a venue".
 LOCAL_URL := http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
-.PHONY: run test setup lint typecheck pytest-sqlite pytest-postgresql migrate bench chromium services clean
+.PHONY: messages translations run test setup lint typecheck pytest-sqlite pytest-postgresql migrate bench chromium services clean
 
 run: setup
 	export TABLECLOTH_BASE_URL="$${TABLECLOTH_BASE_URL:-$(LOCAL_URL)}" && \
@@ -19,7 +19,19 @@ run: setup
 		--http app.serving:HeaderTimeout --ws app.serving:SpreadPings --timeout-keep-alive 5 \
 		--host $(HOST) --port $(PORT) --proxy-headers
 
-setup: $(VENV_STAMP) node_modules/.installed $(VENDOR)/.copied
+setup: $(VENV_STAMP) node_modules/.installed $(VENDOR)/.copied translations
+
+# Languages (README "Another language"): `make messages` extracts every marked string into
+# messages.pot and brings each catalogue up to date; `make translations` compiles them (the
+# .mo files are built, never committed).
+POT := app/translations/messages.pot
+messages: $(VENV_STAMP)
+	.venv/bin/pybabel extract -F babel.cfg --no-wrap --sort-by-file -o $(POT) .
+	for lang in $$(cd app/translations && ls -d */ | tr -d /); do \
+		.venv/bin/pybabel update --no-wrap -i $(POT) -d app/translations -l $$lang; done
+
+translations: $(VENV_STAMP)
+	.venv/bin/pybabel compile -d app/translations
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -47,7 +59,7 @@ lint: setup
 	.venv/bin/lint-imports
 
 typecheck: setup
-	.venv/bin/mypy app tests bench
+	.venv/bin/mypy app tests bench scripts
 
 # Debian's Chromium drives the browser tests; install it when missing and we are root.
 chromium:

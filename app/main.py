@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings, get_settings
 from app.db import Database, keep_checkpointing
 from app.deps.common import LoginRequired
+from app.kit.language import Language
 from app.kit.rendering import STATIC_DIR, render
 from app.kit.rendering import configure as configure_rendering
 from app.kit.text import ERROR_TYPE as CONTROL_CHARACTERS
@@ -171,6 +172,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     )
     app.add_middleware(ErrorPages)  # inside the headers: its answers get them too
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(Language)  # error pages and busy answers speak the person's language
     app.add_middleware(RequestLogMiddleware, client_address=settings.log_client_address)
 
 

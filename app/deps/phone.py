@@ -18,6 +18,7 @@ from fastapi import (
 )
 from sqlmodel import Session
 
+from app import i18n
 from app.config import Settings
 from app.db import Database
 from app.deps.common import DatabaseDep, NowDep, SessionDep, SettingsDep
@@ -207,6 +208,8 @@ def _read_code(
             check_join_allowance(read, request, settings, now)
     # Who the cookie names, as read just now: the phone's own page need not read it again.
     request.state.phone_person = person
+    if cafe is not None:
+        i18n.prefer(cafe.language)  # the café's language, unless the person chose theirs
     return cafe, person
 
 

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse
 
+from app import i18n
 from app.models.cafe import ROLE_LABELS
 from app.security import csrf_token, request_is_htmx
 from app.services.export import markdown
@@ -52,7 +53,48 @@ env = Environment(
     autoescape=select_autoescape(["html", "xml", "svg"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
+
+
+def _gettext(message: str) -> str:
+    return i18n.translations(i18n.current()).gettext(message)
+
+
+def _ngettext(singular: str, plural: str, num: int) -> str:
+    return i18n.translations(i18n.current()).ngettext(singular, plural, num)
+
+
+def _pgettext(context: str, message: str) -> str:
+    return str(i18n.translations(i18n.current()).pgettext(context, message))
+
+
+# New-style gettext: `{{ _("Hello %(name)s", name=person) }}` escapes the variables, and a
+# literal percent sign is written `%%`.
+env.install_gettext_callables(  # type: ignore[attr-defined]
+    _gettext, _ngettext, newstyle=True, pgettext=_pgettext
+)
+
+
+def _both(message: str, **variables: Any) -> Markup:
+    """Fixed text in Welsh then English, each marked with its language (a bilingual café's
+    projector and printed kit)."""
+    parts = [
+        Markup('<span lang="{}">{}</span>').format(
+            lang, i18n.in_language(lang, message, **variables)
+        )
+        for lang in i18n.BILINGUAL_ORDER
+    ]
+    return Markup('<span class="bilingual">{}</span>').format(Markup(" / ").join(parts))
+
+
+env.globals["languages"] = i18n.LANGUAGES
+env.globals["current_language"] = i18n.current
+env.globals["both"] = _both
+env.filters["day"] = i18n.format_day
+env.filters["day_pattern"] = i18n.format_day_pattern
+env.filters["number"] = i18n.format_number
+env.filters["money"] = i18n.format_money
 env.globals["static_url"] = static_url
 env.globals["role_labels"] = ROLE_LABELS
 env.globals["prefs"] = {}

@@ -107,6 +107,11 @@ class Cafe(CafeBase, table=True):
     # The projector shows the harvest (themes, most-agreed cards, word cloud) instead of the
     # round: the facilitator's toggle on the console.
     projector_harvest: bool = Field(default=False)
+    # The language of the café's fixed text for people who have not chosen their own (the
+    # switch on every page), and whether the projector, the printed kit and the join page
+    # show Welsh and English together.
+    language: str = Field(default="en", max_length=5)
+    bilingual: bool = Field(default=False)
 
 
 class CafeTable(SQLModel, table=True):

@@ -34,6 +34,8 @@ class Network(NetworkBase, table=True):
     keep_days: int | None = Field(default=None)
     # What the network pays a member for an hour of their time, in pence (None: not set).
     hourly_rate_pence: int | None = Field(default=None)
+    # The language of members' pages and letters for members who have not chosen their own.
+    language: str = Field(default="en", max_length=5)
 
 
 class LocalGroupBase(SQLModel):

@@ -7,10 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from app import i18n
 from app.deps.common import CsrfDep, FacilitatorDep, NowDep, SessionDep, SettingsDep
+from app.i18n import _
 from app.kit.rendering import render
 from app.services import roles
 from app.services.cafe import cafes as cafe_service
+from app.services.errors import Invalid
 from app.services.privacy import retention
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -57,6 +60,23 @@ def dashboard(
         "day": retention.day,
     }
     return render(request, "dashboard.html", context)
+
+
+@router.post("/language")
+def choose_language(
+    lang: Annotated[str, Form(max_length=10)],
+    back: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    """Speak this language on every page from now on (a cookie for a year, no account)."""
+    chosen = i18n.supported(lang)
+    if chosen is None:
+        raise Invalid(_("Choose Cymraeg or English."))
+    target = back if back.startswith("/") and not back.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        i18n.COOKIE, chosen, max_age=i18n.COOKIE_MAX_AGE, samesite="lax", httponly=False
+    )
+    return response
 
 
 @router.post("/preferences")

@@ -119,6 +119,7 @@ RULES: dict[str, Rule] = {
     "POST /reset/{token}": r("public", params={"token": "reset_token"}),
     "POST /api/v1/auth/token": r("public"),
     "POST /preferences": r("public"),
+    "POST /language": r("public"),
     "GET /j/{code}": r("public"),
     "POST /j/{code}": r("public"),
     "GET /networks/calendars/{token}.ics": r("public", params={"token": "calendar_token"}),
