@@ -10,6 +10,7 @@ from collections.abc import Hashable
 
 from fastapi import APIRouter, WebSocket
 
+from app import i18n
 from app.config import Settings
 from app.db import Database
 from app.deps.common import RowId
@@ -80,6 +81,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: RowId) -> None:
             render=phone.render,
         )
     finally:
+        phone.close()
         SOCKETS.release(held)
 
 
@@ -96,6 +98,9 @@ async def _facilitator_view(websocket: WebSocket, cafe_id: RowId, *, console: bo
         await _refuse(websocket)
         return
     cafe, owner = found
+    # The café's default language where the person has not chosen, as on its pages (the
+    # pushes run in a task made later, which inherits this choice).
+    i18n.prefer(cafe.language)
     # Who joins is told to these views only; the console shows the boards too: neither is
     # on the café channel, which every phone hears.
     # The projector hears the boards as well, for its harvest mode.

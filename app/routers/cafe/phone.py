@@ -20,6 +20,7 @@ from app.live.forecasts import plan_ahead
 from app.live.fragments import board_context, new_page_id
 from app.live.hub import CafeEvent
 from app.live.reads import page_session
+from app.live.reshape import latest_broadcasts
 from app.live.writer import sqlite_writer
 from app.models.base import ID_MAX
 from app.models.cafe import Cafe, CafeStatus, Participant
@@ -258,7 +259,12 @@ def _participant_page(request: Request, cafe: Cafe, session: Session, now: datet
             "person": person,
             "page_id": new_page_id(),
             "room_phone": room_service.phone_extras(
-                session=session, cafe=cafe, person_id=person.id, is_host=person.is_host, now=now
+                session=session,
+                cafe=cafe,
+                person_id=person.id,
+                is_host=person.is_host,
+                now=now,
+                latest=latest_broadcasts.latest,
             ),
             "story": story,
             **board,
