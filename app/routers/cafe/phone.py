@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.deps.common import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
 from app.deps.phone import CafeByCode, remember, remembered, with_cafe
+from app.i18n import _
 from app.kit.forms import refusal
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep, Announcer
@@ -92,7 +93,7 @@ def _join_page(
 ) -> Response:
     if cafe.status == CafeStatus.CLOSED:
         raise Conflict(
-            "This café has closed, so the code no longer works. Thank you for taking part."
+            _("This café has closed, so the code no longer works. Thank you for taking part.")
         )
     me = remembered(request, session, cafe)
     if me is not None and not host:
@@ -287,7 +288,7 @@ def choose_table(
     if isinstance(person, RedirectResponse):
         return person
     if not (table_id.isascii() and table_id.isdigit() and int(table_id) <= ID_MAX):
-        raise Invalid("Choose one of the tables.")
+        raise Invalid(_("Choose one of the tables."))
     table = seating_service.choose_table(
         session=session, cafe=cafe, person=person, table_id=int(table_id)
     )
@@ -343,7 +344,7 @@ def change_consent(
     if isinstance(person, RedirectResponse):
         return person
     if evidence_consent not in {"yes", "no"}:
-        return _consent_refused(request, cafe, person, "Choose yes or no.", 422)
+        return _consent_refused(request, cafe, person, _("Choose yes or no."), 422)
     try:
         consent_service.set_participant_consent(
             session=session,
