@@ -301,7 +301,10 @@ def _compose_answer(
     if draft is not None and error is not None:
         detail = error.detail
         if draft.text or draft.theme_ids:
-            detail += _(" What you wrote is kept below; choose the photo or voice note again.")
+            detail = _(
+                "%(reason)s What you wrote is kept below; choose the photo or voice note again.",
+                reason=detail,
+            )
         draft = dataclasses.replace(draft, error=detail)
     cafe, person = phone.cafe, phone.person
     db: Database = request.app.state.db
