@@ -10,7 +10,6 @@ from collections.abc import Hashable
 
 from fastapi import APIRouter, WebSocket
 
-from app import i18n
 from app.config import Settings
 from app.db import Database
 from app.deps.common import RowId
@@ -98,9 +97,8 @@ async def _facilitator_view(websocket: WebSocket, cafe_id: RowId, *, console: bo
         await _refuse(websocket)
         return
     cafe, owner = found
-    # The café's default language where the person has not chosen, as on its pages (the
-    # pushes run in a task made later, which inherits this choice).
-    i18n.prefer(cafe.language)
+    # The pushes speak as the console's and the projector's pages do: the language the
+    # Language middleware chose for this socket (its task inherits the choice).
     # Who joins is told to these views only; the console shows the boards too: neither is
     # on the café channel, which every phone hears.
     # The projector hears the boards as well, for its harvest mode.
