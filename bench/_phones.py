@@ -26,6 +26,7 @@ if str(ROOT) not in sys.path:
 
 import httpx2 as httpx  # noqa: E402
 
+from app import i18n  # noqa: E402
 from app.security import SESSION_COOKIE  # noqa: E402
 from tests.live_phones import CSRF_RE  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
@@ -248,3 +249,20 @@ def phones_without_gc_pauses() -> Iterator[None]:
             gc.enable()
         gc.unfreeze()
         gc.collect()
+
+
+def languages_of(option: str) -> list[str]:
+    """`--languages cy,en`: the languages the phones read, in turn (half Welsh, half English
+    by default, so each push is drawn in both)."""
+    langs = [lang.strip() for lang in option.split(",") if lang.strip()]
+    for lang in langs:
+        if i18n.supported(lang) != lang:
+            raise SystemExit(f"--languages: {lang!r} is not one of {', '.join(i18n.LANGUAGES)}")
+    return langs or [i18n.DEFAULT]
+
+
+def cookie_header(session_cookie: str, langs: list[str], index: int) -> str:
+    """A phone's Cookie header: its session, and the language switch's cookie (phones take
+    the languages in turn)."""
+    lang = langs[index % len(langs)]
+    return f"{SESSION_COOKIE}={session_cookie}; {i18n.COOKIE}={lang}"

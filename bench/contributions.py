@@ -49,6 +49,7 @@ from _phones import (  # noqa: E402
     cpu_seconds,
     gather_limited,
     join_all,
+    languages_of,
     load,
     percentile,
     phones_without_gc_pauses,
@@ -61,6 +62,7 @@ from _phones import (  # noqa: E402
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 from websockets.typing import Origin  # noqa: E402
 
+from app import i18n  # noqa: E402
 from app.models.evidence import EVIDENCE_FOR_ROLE  # noqa: E402
 from app.security import SESSION_COOKIE  # noqa: E402
 from tests.live_phones import ws_url  # noqa: E402
@@ -94,6 +96,8 @@ class Phone:
     cookie: str
     csrf: str
     table: int | None = None
+    # The language switch's cookie this phone sends ("": none).
+    lang: str = ""
     ws: ClientConnection | None = None
     expecting: dict[str, Post] = field(default_factory=dict)
     messages: int = 0
@@ -103,6 +107,11 @@ class Phone:
     # What the participant page names itself (`page_id`): its socket and its posts carry it,
     # so the socket is not sent the card the post's answer brings.
     page: str = field(default_factory=lambda: secrets.token_urlsafe(9))
+
+    def cookie_header(self) -> str:
+        """The session, and the language switch's cookie if this phone chose a language."""
+        chosen = f"; {i18n.COOKIE}={self.lang}" if self.lang else ""
+        return f"{SESSION_COOKIE}={self.cookie}{chosen}"
 
     async def read(self) -> None:
         assert self.ws is not None
@@ -142,7 +151,7 @@ async def open_sockets(phones: list[Phone], url: str, origin: str, compression: 
         phone.ws = await connect(
             f"{url}?page={phone.page}",
             origin=Origin(origin.rstrip("/")),
-            additional_headers={"Cookie": f"{SESSION_COOKIE}={phone.cookie}"},
+            additional_headers={"Cookie": phone.cookie_header()},
             compression=compression,
             proxy=None,
             open_timeout=60,
@@ -242,7 +251,7 @@ async def post_all(
                 "HX-Request": "true",
                 "X-CSRF-Token": phone.csrf,
                 "Origin": base_url,
-                "Cookie": f"{SESSION_COOKIE}={phone.cookie}",
+                "Cookie": phone.cookie_header(),
             }
             post.began = time.perf_counter()
             path = f"/p/{code}/contributions"
@@ -535,8 +544,13 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
             began = time.perf_counter()
             joined = await join_all(server.url, cafe["code"], args.phones, args.join_concurrency)
-            phones = [Phone(name, cookie, csrf) for name, cookie, csrf in joined]
+            langs = languages_of(args.languages)
+            phones = [
+                Phone(name, cookie, csrf, lang=langs[n % len(langs)])
+                for n, (name, cookie, csrf) in enumerate(joined)
+            ]
             print(f"{args.phones} phones joined over HTTP in {time.perf_counter() - began:.1f} s")
+            print(f"phones read {args.languages.replace(',', ' and ')}, in turn")
             r = await api.post(f"/api/v1/cafes/{cafe['id']}/rounds/next")
             assert r.status_code == 200, r.text
             r = await api.get(f"/api/v1/cafes/{cafe['id']}/seating")
@@ -650,6 +664,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=30, help="seconds a POST may take")
     parser.add_argument("--grace", type=float, default=10, help="seconds to wait for late cards")
     parser.add_argument("--join-concurrency", type=int, default=16)
+    parser.add_argument(
+        "--languages",
+        default="cy,en",
+        help="the languages the phones read, in turn (cy,en: half Welsh, half English; en: one)",
+    )
     parser.add_argument(
         "--no-compression",
         dest="compression",

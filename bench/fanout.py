@@ -41,9 +41,11 @@ import httpx2 as httpx  # noqa: E402
 from _phones import (  # noqa: E402
     Steal,
     bench_cafe,
+    cookie_header,
     cpu_seconds,
     gather_limited,
     join_all,
+    languages_of,
     load,
     percentile,
     phones_without_gc_pauses,
@@ -221,13 +223,18 @@ class Run:
 
 
 async def open_sockets(
-    url: str, origin: str, cookies: list[tuple[str, str]], compression: str | None
+    url: str,
+    origin: str,
+    cookies: list[tuple[str, str]],
+    compression: str | None,
+    langs: list[str] | None = None,
 ) -> list[Socket]:
-    async def one(name: str, cookie: str) -> Socket:
+    async def one(index: int, name: str, cookie: str) -> Socket:
+        header = cookie_header(cookie, langs, index) if langs else f"{SESSION_COOKIE}={cookie}"
         ws = await connect(
             url,
             origin=Origin(origin),
-            additional_headers={"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else None,
+            additional_headers={"Cookie": header} if cookie else None,
             compression=compression,
             proxy=None,
             open_timeout=60,
@@ -237,7 +244,7 @@ async def open_sockets(
         sock.reader = asyncio.create_task(sock.read())
         return sock
 
-    return await gather_limited(64, [one(n, c) for n, c in cookies])
+    return await gather_limited(64, [one(i, n, c) for i, (n, c) in enumerate(cookies)])
 
 
 async def close_sockets(sockets: list[Socket]) -> None:
@@ -295,12 +302,14 @@ async def bench_ours(args: argparse.Namespace, workdir: Path) -> tuple[list[Run]
             joined = await join_all(server.url, cafe["code"], args.phones, args.join_concurrency)
             cookies = [(name, cookie) for name, cookie, _ in joined]
             print(f"{args.phones} phones joined over HTTP in {time.perf_counter() - start:.1f} s")
+            print(f"phones read {args.languages.replace(',', ' and ')}, in turn")
             start = time.perf_counter()
             sockets = await open_sockets(
                 ws_url(server.url, f"/ws/p/{cafe['id']}?ahead={0 if args.no_ahead else 1}"),
                 server.url,
                 cookies,
                 args.compression,
+                languages_of(args.languages),
             )
             print(f"{len(sockets)} websockets open in {time.perf_counter() - start:.1f} s")
             await asyncio.sleep(1)
@@ -451,6 +460,11 @@ async def main() -> None:
         "use 1 to measure rotations that find no plan ready)",
     )
     parser.add_argument("--join-concurrency", type=int, default=16)
+    parser.add_argument(
+        "--languages",
+        default="cy,en",
+        help="the languages the phones read, in turn (cy,en: half Welsh, half English; en: one)",
+    )
     parser.add_argument(
         "--database",
         default="",

@@ -22,6 +22,7 @@ from app import i18n
 from app.config import Settings
 from app.db import Database
 from app.deps.common import DatabaseDep, NowDep, SessionDep, SettingsDep
+from app.i18n import _
 from app.live.reads import nearby
 from app.live.writer import sqlite_writer
 from app.models.cafe import Cafe, CafeTable, Participant, Round
@@ -182,7 +183,10 @@ async def _unknown_code(
     """Count an unknown code (in a worker thread: a write) and say so."""
     await to_thread.run_sync(functools.partial(_count_unknown, request, db, settings, now))
     return NotFound(
-        "We could not find a café with that code. Check the code on the big screen and try again."
+        _(
+            "We could not find a café with that code. "
+            "Check the code on the big screen and try again."
+        )
     )
 
 
@@ -278,7 +282,7 @@ def read_phone(
     cafe, person = _read_code(code, request, db, settings, now, session=session)
     if cafe is None:
         _count_unknown(request, db, settings, now, session=session)
-        raise NotFound("We could not find a café with that code.")
+        raise NotFound(_("We could not find a café with that code."))
     if person is None:
         # Not someone of this café (a signed cookie cannot be guessed).
         raise not_joined(cafe)
@@ -290,5 +294,8 @@ PhoneDep = Annotated[Phone, Depends(phone_of)]
 
 def not_joined(cafe: Cafe) -> Forbidden:
     return Forbidden(
-        f"Please join this café first: open /j/{cafe.code} and choose a name to use today."
+        _(
+            "Please join this café first: open /j/%(code)s and choose a name to use today.",
+            code=cafe.code,
+        )
     )

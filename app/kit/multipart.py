@@ -11,6 +11,7 @@ from fastapi import (
 )
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from app.i18n import _
 from app.services import media as media_service
 from app.services.errors import DomainError, Invalid
 
@@ -52,10 +53,10 @@ class UploadForm:
     """
 
     def __init__(self, content_type: str, file_fields: tuple[str, ...] = ("file",)) -> None:
-        _, params = parse_options_header(content_type)
+        _kind, params = parse_options_header(content_type)
         boundary = params.get(b"boundary")
         if not boundary:
-            raise media_service.UnsupportedType("Send the file as a multipart form.")
+            raise media_service.UnsupportedType(_("Send the file as a multipart form."))
         charset = params.get(b"charset", b"utf-8").decode("latin-1")
         try:
             self.charset = codecs.lookup(charset).name
@@ -108,7 +109,7 @@ class UploadForm:
     def _header_value_cb(self, data: bytes, start: int, end: int) -> None:
         self._header_value += data[start:end]
         if len(self._header_value) > FIELD_MAX:
-            raise Invalid("The form could not be read.")
+            raise Invalid(_("The form could not be read."))
 
     def _header_end(self) -> None:
         self._part.headers.append((bytes(self._header_name).lower(), bytes(self._header_value)))
@@ -117,15 +118,15 @@ class UploadForm:
 
     def _headers_done(self) -> None:
         disposition = next((v for k, v in self._part.headers if k == b"content-disposition"), b"")
-        _, options = parse_options_header(disposition)
+        _kind, options = parse_options_header(disposition)
         self._part.name = options.get(b"name", b"").decode(self.charset, "replace")
         filename = options.get(b"filename")
         self._count += 1
         if self._count > MAX_FIELDS:
-            raise Invalid("The form has too many fields.")
+            raise Invalid(_("The form has too many fields."))
         if filename is not None and self._part.name in self.file_fields:
             if self._part.name in self.uploads:
-                raise Invalid("Send one file at a time.")
+                raise Invalid(_("Send one file at a time."))
             self._current = Upload(SpooledTemporaryFile(max_size=1024 * 1024))
             self.uploads[self._part.name] = self._current
 
@@ -135,7 +136,7 @@ class UploadForm:
         if upload is None:
             self._part.data += chunk
             if len(self._part.data) > FIELD_MAX:
-                raise Invalid("The form could not be read.")
+                raise Invalid(_("The form could not be read."))
             return
         upload.size += len(chunk)
         if upload.kind is None:
@@ -155,7 +156,7 @@ class UploadForm:
     def _decide(upload: Upload) -> None:
         upload.kind = media_service.sniff(bytes(upload.head))
         if upload.kind is None:
-            raise media_service.UnsupportedType(media_service.UNSUPPORTED)
+            raise media_service.UnsupportedType(_(media_service.UNSUPPORTED))
 
     def _end(self) -> None:
         upload = self._current

@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse
 
 from app import i18n
+from app.kit.js_strings import js_strings
 from app.models.cafe import ROLE_LABELS
 from app.security import csrf_token, request_is_htmx
 from app.services.export import markdown
@@ -91,6 +92,7 @@ def _both(message: str, **variables: Any) -> Markup:
 env.globals["languages"] = i18n.LANGUAGES
 env.globals["current_language"] = i18n.current
 env.globals["both"] = _both
+env.globals["js_strings"] = js_strings
 env.filters["day"] = i18n.format_day
 env.filters["day_pattern"] = i18n.format_day_pattern
 env.filters["number"] = i18n.format_number

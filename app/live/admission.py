@@ -25,9 +25,11 @@ from collections.abc import Callable
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.i18n import N_, _
+
 NOT_HELD = ("/static/", "/healthz")
 RETRY_AFTER_SECONDS = 2
-BUSY = "Lots of people are joining right now. Please wait a moment and try again."
+BUSY = N_("Lots of people are joining right now. Please wait a moment and try again.")
 
 
 class Admission:
@@ -68,7 +70,7 @@ class Admission:
         except TimeoutError:
             self.turned_away += 1
             headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-            await self.busy(scope, BUSY, headers)(scope, receive, send)
+            await self.busy(scope, _(BUSY), headers)(scope, receive, send)
             return
         try:
             await self.app(scope, receive, send)

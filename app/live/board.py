@@ -12,6 +12,7 @@ from fastapi import (
 from sqlmodel import Session
 
 from app.db import Database
+from app.i18n import _
 from app.live.announce import Announcer
 from app.live.hub import CafeEvent, board_channel, participant_channel
 from app.models.cafe import Cafe
@@ -120,4 +121,4 @@ def moderate(
             session=session, cafe=cafe, contribution_id=contribution_id, now=now
         )
         return c, [CafeEvent.BOARD_CHANGED]
-    raise NotFound("There is no such moderation action.")
+    raise NotFound(_("There is no such moderation action."))

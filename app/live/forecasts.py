@@ -13,11 +13,19 @@ from typing import NamedTuple
 
 from anyio import from_thread
 
+from app import i18n
 from app.config import Settings
 from app.db import Database
 from app.live import plans
 from app.live.announce import Announcer
-from app.live.fragments import BundleKey, FragmentCache, RoundBundle, bundles, round_bundle
+from app.live.fragments import (
+    BundleKey,
+    FragmentCache,
+    RoundBundle,
+    bundles,
+    languages,
+    round_bundle,
+)
 from app.live.hub import CafeEvent, Hub, ahead_channel
 from app.live.reads import shared_boards
 from app.models.cafe import (
@@ -68,20 +76,26 @@ class RoundForecasts:
             if s.round is not None
         ]
         drawn: dict[BundleKey, RoundBundle] = {}
-        keys: dict[int, BundleKey] = {}
+        keys: dict[int, tuple[int, bool, bool]] = {}
         # Fragments of made-up states are of no use to anyone else: they are not kept in
         # the shared caches (which would hold the states, a thousand people each, too).
         own: FragmentCache[str] = FragmentCache()
         first = states[0]
+        # In each language the café's phones here read (the café's own when none is here).
+        tongues = languages.of(cafe_id) or [i18n.supported(first.cafe.language) or i18n.DEFAULT]
         for person_id, table_id in first.table_of.items():
             me = first.people_by_id[person_id]
-            key = (table_id, first.previous_table_of.get(person_id) == table_id, me.is_host)
-            keys[person_id] = key
-            if key not in drawn:
-                one, other = (
-                    round_bundle(state, me, cards[table_id], own)
-                    for state, cards in zip(states, boards, strict=True)
-                )
+            place = (table_id, first.previous_table_of.get(person_id) == table_id, me.is_host)
+            keys[person_id] = place
+            for lang in tongues:
+                key = (*place, lang)
+                if key in drawn:
+                    continue
+                with i18n.speaking(lang):
+                    one, other = (
+                        round_bundle(state, me, cards[table_id], own)
+                        for state, cards in zip(states, boards, strict=True)
+                    )
                 if one == other:
                     drawn[key] = one
         token = f"{cafe_id}.{next(self._tokens)}"
@@ -105,14 +119,15 @@ class RoundForecasts:
             found = self._drawn.get(cafe_id)
         return found.token if found is not None else None
 
-    def ahead_for(self, cafe_id: int, person_id: int, token: str) -> Ahead | None:
-        """What to send one phone of the café's round drawn ahead under `token` (None: that
-        drawing is gone, or has nothing for this person: the round start will draw it)."""
+    def ahead_for(self, cafe_id: int, person_id: int, token: str, lang: str) -> Ahead | None:
+        """What to send one phone of the café's round drawn ahead under `token`, in its
+        language (None: that drawing is gone, or has nothing for this person: the round
+        start will draw it)."""
         with self._lock:
             found = self._drawn.get(cafe_id)
         if found is None or found.token != token or (key := found.keys.get(person_id)) is None:
             return None
-        return found.ahead.get(key)
+        return found.ahead.get((*key, lang))
 
     def confirm(self, started: Rotation, boards: dict[int, TableCards]) -> int:
         """A round has started (and its event is not yet published): if as forecast, its
@@ -144,7 +159,7 @@ class _Drawn(NamedTuple):
     themes: list[ThemeChoice]
     bundles: dict[BundleKey, RoundBundle]
     token: str
-    keys: dict[int, BundleKey]  # person id -> their bundle's key
+    keys: dict[int, tuple[int, bool, bool]]  # person id -> their bundle's key, less the language
     ahead: dict[BundleKey, Ahead]
 
 

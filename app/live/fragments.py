@@ -1,16 +1,23 @@
 """The fragments pushed to phones, drawn once and shared by every phone whose view of them is
-the same (the `now` block of a table, an empty board, a blank contribution form)."""
+the same (the `now` block of a table, an empty board, a blank contribution form).
+
+Each phone reads its fixed words in its own language (`PhoneView` renders under
+`i18n.speaking`): every cached fragment is keyed by the language it was drawn in, so a room
+of Welsh and English phones draws each fragment once per language, not once per phone.
+Contributions stay as they were written."""
 
 from __future__ import annotations
 
 import secrets
-from collections import OrderedDict
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlmodel import Session
 
+from app import i18n
 from app.kit.rendering import render_html
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Someone
 from app.models.evidence import (
@@ -121,6 +128,7 @@ def now_block(
         view.person.is_host,
         view.person.display_name if view.round is None else None,
         csrf if view.open_tables else None,
+        i18n.current(),
     )
     return cache.get(
         state,
@@ -152,7 +160,8 @@ def board_block(
 
     if b.cards:
         return draw()
-    return cache.get(cards, ("board", b.open, b.budget, b.votes_left, news), draw)
+    key = ("board", b.open, b.budget, b.votes_left, news, i18n.current())
+    return cache.get(cards, key, draw)
 
 
 @dataclass(frozen=True)
@@ -166,8 +175,9 @@ class RoundBundle:
     compose_key: str
 
 
-# Whose round bundle it is: the table, whether they stayed at it, whether they host it.
-BundleKey = tuple[int, bool, bool]
+# Whose round bundle it is: the table, whether they stayed at it, whether they host it, and
+# the language it is drawn in.
+BundleKey = tuple[int, bool, bool, str]
 
 
 def round_bundle(
@@ -209,7 +219,7 @@ def fresh_form(
         ctx = {"cafe": cafe, "person": me, "b": b, "oob": True, "csrf": CSRF_SLOT, **form}
         return render_html("cafe/participant.html", ctx, block="compose")
 
-    html = fragments.get(cards, ("compose", key, evidence), draw)
+    html = fragments.get(cards, ("compose", key, evidence, i18n.current()), draw)
     draft_id = new_draft(me).client_id
     return html.replace(CSRF_SLOT, csrf).replace(CLIENT_ID_SLOT, draft_id)
 
@@ -231,3 +241,36 @@ def board_context(
 def card_board(cafe: Cafe) -> TableBoard:
     """What a new card reads of its board: it was posted in an open round."""
     return TableBoard(round=None, table=None, cards=[], open=True, budget=cafe.reaction_budget)
+
+
+class Languages:
+    """The languages the phones of each café connected to this process read, with how many
+    phones read each: a round drawn ahead is drawn in each of them (and no other)."""
+
+    def __init__(self) -> None:
+        self._of: dict[int, Counter[str]] = {}
+        self._lock = threading.Lock()  # `of` is read from the worker thread drawing ahead
+
+    def add(self, cafe_id: int, lang: str) -> None:
+        with self._lock:
+            self._of.setdefault(cafe_id, Counter())[lang] += 1
+
+    def drop(self, cafe_id: int, lang: str) -> None:
+        with self._lock:
+            counts = self._of.get(cafe_id)
+            if counts is None:
+                return
+            counts[lang] -= 1
+            if counts[lang] <= 0:
+                del counts[lang]
+            if not counts:
+                del self._of[cafe_id]
+
+    def of(self, cafe_id: int) -> list[str]:
+        """The languages read at the café here, the most read first."""
+        with self._lock:
+            counts = self._of.get(cafe_id)
+            return [lang for lang, _n in counts.most_common()] if counts else []
+
+
+languages = Languages()

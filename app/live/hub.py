@@ -149,8 +149,8 @@ class Subscription:
 
     def __init__(self, hub: Hub, channels: tuple[str, ...], queue_size: int) -> None:
         self.channels = channels
+        # Events discarded (oldest first) because this consumer fell behind.
         self.dropped = 0
-        """Events discarded (oldest first) because this consumer fell behind."""
         self._hub = hub
         self._size = queue_size
         # A deque and the futures of waiting readers, not an asyncio.Queue: at a rotation a

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 from starlette.websockets import WebSocket
 
+from app import i18n
 from app.db import Database
+from app.i18n import _
 from app.kit.rendering import render_html
 from app.live.forecasts import Ahead, forecasts
 from app.live.fragments import (
@@ -23,6 +25,7 @@ from app.live.fragments import (
     compose_key,
     fragments,
     fresh_form,
+    languages,
     now_block,
     round_bundle,
 )
@@ -76,6 +79,9 @@ async def phone_of_socket(websocket: WebSocket, db: Database, cafe_id: int) -> P
     if person is None:
         return None
     query = websocket.query_params
+    # The language the Language middleware chose from the cookie or Accept-Language; the
+    # café's default is applied at the first push, when the café is read (`settle`).
+    choice = websocket.scope.get("state", {}).get("language")
     return PhoneView(
         db=db,
         cafe_id=cafe_id,
@@ -86,6 +92,7 @@ async def phone_of_socket(websocket: WebSocket, db: Database, cafe_id: int) -> P
         page=query.get("page", ""),
         compose_seen=query.get("k", ""),
         keeps_ahead=query.get("ahead") == "1",
+        choice=choice if isinstance(choice, i18n.Choice) else i18n.Choice(),
     )
 
 
@@ -107,6 +114,10 @@ class PhoneView:
     compose_seen: str
     # The page's script keeps a round sent ahead (`RoundForecasts`).
     keeps_ahead: bool
+    # The phone's language, as chosen at connect: the person's own if they picked one, the
+    # café's default if not (`settle`). Every push is drawn in it.
+    choice: i18n.Choice = field(default_factory=i18n.Choice)
+    lang: str = ""
     last_now: str = ""
     # What this phone's board shows: its html, its cards' ids and whose board it is (the
     # round's and the table's ids); new cards are added to it one at a time.
@@ -126,8 +137,37 @@ class PhoneView:
         """The person as the latest café state has them (they may have become a host)."""
         return state.people_by_id.get(self.pid, self.person)
 
+    def settle(self, state: CafeState) -> str:
+        """The phone's language, fixed at its first push: the café's default applies when
+        the person has not chosen (as on the café's pages, `i18n.prefer`)."""
+        if not self.lang:
+            if not self.choice.chosen:
+                self.choice.lang = i18n.supported(state.cafe.language) or self.choice.lang
+            self.lang = self.choice.lang
+            languages.add(self.cafe_id, self.lang)
+        return self.lang
+
+    def close(self) -> None:
+        """The connection ended: its language is no longer read here."""
+        if self.lang:
+            languages.drop(self.cafe_id, self.lang)
+
     async def render(self, state: CafeState, event: Event | None) -> str | Parts | None:
-        """What to send for `event` (None: the phone has just connected)."""
+        """What to send for `event` (None: the phone has just connected), in the phone's
+        language; every fragment shared between phones is keyed by it."""
+        with i18n.speaking(self.settle(state)) as lang:
+            out = await self._render(state, event)
+        if isinstance(out, Parts):
+            then = out.then
+
+            def later() -> str:
+                with i18n.speaking(lang):
+                    return then()
+
+            return Parts(out.first, later)
+        return out
+
+    async def _render(self, state: CafeState, event: Event | None) -> str | Parts | None:
         if event is None:
             return await self._whole(state, None)
         kind = event.data.get("type")
@@ -187,7 +227,11 @@ class PhoneView:
 
     def ahead_part(self, token: object) -> str | None:
         """The next round, drawn ahead under `token`, for the page to keep until it starts."""
-        got = forecasts.ahead_for(self.cafe_id, self.pid, token) if isinstance(token, str) else None
+        got = (
+            forecasts.ahead_for(self.cafe_id, self.pid, token, self.lang or i18n.current())
+            if isinstance(token, str)
+            else None
+        )
         if got is None:
             return None
         before = self.sent_ahead
@@ -220,10 +264,14 @@ class PhoneView:
         shown = card.mine if own else card.theirs
         if not own and shown.contribution.status != VISIBLE:
             return ""
-        news = "" if own else f"New on your table's board: {shown.contribution.text[:120]}"
+        news = (
+            ""
+            if own
+            else _("New on your table's board: %(text)s", text=shown.contribution.text[:120])
+        )
         html = fragments.get(
             card,
-            ("card", own),
+            ("card", own, i18n.current()),
             lambda: render_html(
                 "board/_card_push.html",
                 {
@@ -264,7 +312,7 @@ class PhoneView:
         stayed = state.previous_table_of.get(self.pid) == table_id
         bundle = bundles.get(
             state,
-            (table_id, stayed, me.is_host),
+            (table_id, stayed, me.is_host, i18n.current()),
             lambda: round_bundle(state, me, cards),
         )
         out = ""
@@ -353,7 +401,7 @@ def board_news(before: set[int] | None, cards: list[Card]) -> str:
         return ""
     new = [card for card in cards if card.id not in before]
     if new:
-        return f"New on your table's board: {new[0].contribution.text[:120]}"
+        return _("New on your table's board: %(text)s", text=new[0].contribution.text[:120])
     if len(cards) < len(before):
-        return "A card left your table's board."
+        return _("A card left your table's board.")
     return ""

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.db import Database
+from app.i18n import _
 from app.live import plans
 from app.live.announce import Announcer
 from app.live.forecasts import announce_rotation
@@ -79,7 +80,7 @@ def run_action(
             {"participant_id": participant_id, "table_id": table_id},
         )
     else:
-        raise DomainError("Unknown action.")
+        raise DomainError(_("Unknown action."))
     announce.cafe(cafe.id, event, **about)
     return None
 
@@ -88,10 +89,10 @@ def _seat(
     action: str, *, session: Session, cafe: Cafe, participant_id: int | None, table_id: int | None
 ) -> None:
     if participant_id is None:
-        raise DomainError("Choose a person first.")
+        raise DomainError(_("Choose a person first."))
     if action == RoomAction.MOVE:
         if table_id is None:
-            raise DomainError("Choose a table to move them to.")
+            raise DomainError(_("Choose a table to move them to."))
         seating_service.move_person(
             session=session, cafe=cafe, participant_id=participant_id, table_id=table_id
         )

@@ -32,7 +32,7 @@ def home_code(request: Request, code: Annotated[str, Form(max_length=40)] = "") 
             f"“{code.strip()[:40]}” is not a café code. Check the letters and digits shown on "
             "the big screen and type them again."
             if code.strip()
-            else "Type the code shown on the big screen."
+            else _("Type the code shown on the big screen.")
         )
         return render(request, "home.html", {"error": error, "code": code}, status_code=422)
     return RedirectResponse(f"/j/{cleaned}", status_code=303)

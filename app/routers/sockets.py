@@ -80,6 +80,7 @@ async def participant_socket(websocket: WebSocket, cafe_id: RowId) -> None:
             render=phone.render,
         )
     finally:
+        phone.close()
         SOCKETS.release(held)
 
 
@@ -96,6 +97,8 @@ async def _facilitator_view(websocket: WebSocket, cafe_id: RowId, *, console: bo
         await _refuse(websocket)
         return
     cafe, owner = found
+    # The pushes speak as the console's and the projector's pages do: the language the
+    # Language middleware chose for this socket (its task inherits the choice).
     # Who joins is told to these views only; the console shows the boards too: neither is
     # on the café channel, which every phone hears.
     # The projector hears the boards as well, for its harvest mode.

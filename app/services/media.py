@@ -24,6 +24,7 @@ from typing import BinaryIO
 from PIL import ExifTags, Image, UnidentifiedImageError
 from sqlmodel import Session, col, select
 
+from app.i18n import N_, _
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution, ContributionStatus, Media, MediaKind
 from app.services import changes, roles, voice
@@ -71,8 +72,8 @@ MP4 = FileType(MediaKind.VOICE, "audio/mp4", "m4a", "MP4")
 MPEG = FileType(MediaKind.VOICE, "audio/mpeg", "mp3", "MP3")
 WAV = FileType(MediaKind.VOICE, "audio/wav", "wav", "WAV")
 
-TOO_MANY_PIXELS = (
-    f"This photo has too many pixels. Photos can be up to {MAX_PIXELS // 1_000_000} megapixels, "
+TOO_MANY_PIXELS = N_(
+    "This photo has too many pixels. Photos can be up to %(num)s megapixels, "
     "as a phone camera takes them; please send a smaller one."
 )
 # How to turn a photo upright from its EXIF orientation (as `ImageOps.exif_transpose`).
@@ -86,7 +87,7 @@ TURNS = {
     8: Image.Transpose.ROTATE_90,
 }
 
-UNSUPPORTED = (
+UNSUPPORTED = N_(
     "This kind of file cannot be added. Photos can be JPEG, PNG or WebP; voice notes WebM, "
     "Ogg, M4A, MP3 or WAV."
 )
@@ -119,12 +120,17 @@ def limit_for(kind: MediaKind) -> int:
 
 def too_large_message(kind: MediaKind | None) -> str:
     if kind == MediaKind.PHOTO:
-        return f"This photo is too large. Photos can be up to {PHOTO_MAX // 2**20} MB."
+        return _("This photo is too large. Photos can be up to %(num)s MB.", num=PHOTO_MAX // 2**20)
     if kind == MediaKind.VOICE:
-        return f"This voice note is too large. Voice notes can be up to {VOICE_MAX // 2**20} MB."
-    return (
-        f"This file is too large. Photos can be up to {PHOTO_MAX // 2**20} MB and voice notes "
-        f"up to {VOICE_MAX // 2**20} MB."
+        return _(
+            "This voice note is too large. Voice notes can be up to %(num)s MB.",
+            num=VOICE_MAX // 2**20,
+        )
+    return _(
+        "This file is too large. Photos can be up to %(photo)s MB and voice notes "
+        "up to %(voice)s MB.",
+        photo=PHOTO_MAX // 2**20,
+        voice=VOICE_MAX // 2**20,
     )
 
 
@@ -157,7 +163,7 @@ def decode_small(*, source: BinaryIO, kind: FileType) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(source, formats=[kind.label]) as opened:
                 if opened.width * opened.height > MAX_PIXELS:
-                    raise TooLarge(TOO_MANY_PIXELS)
+                    raise TooLarge(_(TOO_MANY_PIXELS, num=MAX_PIXELS // 1_000_000))
                 opened.draft(None, fitted(opened.size))
                 opened.load()
                 turn = TURNS.get(opened.getexif().get(ExifTags.Base.Orientation, 1))
@@ -172,10 +178,10 @@ def decode_small(*, source: BinaryIO, kind: FileType) -> Image.Image:
                 # A new image made from raw pixels carries no info dict at all: nothing to leak.
                 return Image.frombytes(image.mode, image.size, image.tobytes())
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise TooLarge(TOO_MANY_PIXELS) from exc
+        raise TooLarge(_(TOO_MANY_PIXELS, num=MAX_PIXELS // 1_000_000)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedType(
-            "This photo could not be read. It may be damaged; please take it again."
+            _("This photo could not be read. It may be damaged; please take it again.")
         ) from exc
 
 
@@ -200,12 +206,12 @@ def prepare(*, source: BinaryIO, size: int) -> Prepared:
     This is the slow part (a large photo takes a while), so it runs outside any transaction.
     """
     if size == 0:
-        raise UnsupportedType("The file is empty. Please choose a photo or a voice note.")
+        raise UnsupportedType(_("The file is empty. Please choose a photo or a voice note."))
     source.seek(0)
     kind = sniff(source.read(SNIFF_BYTES))
     source.seek(0)
     if kind is None:
-        raise UnsupportedType(UNSUPPORTED)
+        raise UnsupportedType(_(UNSUPPORTED))
     if size > limit_for(kind.kind):
         raise TooLarge(too_large_message(kind.kind))
     if kind.kind == MediaKind.PHOTO:
@@ -342,7 +348,7 @@ def check_visible(
     ):
         return
     if person is None or person.cafe_id != cafe.id:
-        raise NotFound("There is nothing at this address.")
+        raise NotFound(_("There is nothing at this address."))
     mine = contribution.participant_id == person.id
     if contribution.status != ContributionStatus.VISIBLE and not mine:
-        raise NotFound("There is nothing at this address.")
+        raise NotFound(_("There is nothing at this address."))

@@ -11,6 +11,16 @@
    record button with a timer and a stop button; one that cannot keeps the file field. */
 (function () {
   "use strict";
+  /* The page's words for this script, in its language (app/kit/js_strings.py, in
+     #tc-strings); the English here is the fallback. */
+  var WORDS = (function () {
+    try { return JSON.parse(document.getElementById("tc-strings").textContent) || {}; } catch (e) { return {}; }
+  })();
+  function t(key, english, vars) {
+    var text = WORDS[key] || english;
+    if (vars) Object.keys(vars).forEach(function (k) { text = text.split("%(" + k + ")s").join(vars[k]); });
+    return text;
+  }
   var DB_NAME = "tablecloth-media-outbox";
   var STORE = "cards";
   var RETRY_MS = 8000;
@@ -74,15 +84,17 @@
 
   /* --- the waiting list ---------------------------------------------------------------- */
   var LABELS = {
-    sending: "Sending…",
-    waiting: "Waiting to send. It will go when the connection is back.",
-    held: "Not saved yet. It will be sent again in a moment.",
-    reload: "Not sent yet: please reload the page to send it.",
-    failed: "Not sent"
+    sending: t("sending", "Sending…"),
+    waiting: t("waiting", "Waiting to send. It will go when the connection is back."),
+    held: t("held", "Not saved yet. It will be sent again in a moment."),
+    reload: t("reload", "Not sent yet: please reload the page to send it."),
+    failed: t("failed", "Not sent")
   };
   function what(item) {
-    var names = item.files.map(function (f) { return f.name === "photo" ? "a photo" : "a voice note"; });
-    return "Card with " + names.join(" and ");
+    var photo = false, voice = false;
+    item.files.forEach(function (f) { if (f.name === "photo") photo = true; else voice = true; });
+    if (photo && voice) return t("card_photo_voice", "Card with a photo and a voice note");
+    return photo ? t("card_photo", "Card with a photo") : t("card_voice", "Card with a voice note");
   }
   function listElement() {
     var list = document.getElementById("media-outbox");
@@ -92,7 +104,7 @@
     list = document.createElement("ul");
     list.id = "media-outbox";
     list.className = "cards outbox";
-    list.setAttribute("aria-label", "Photos and voice notes waiting to send");
+    list.setAttribute("aria-label", t("media_outbox", "Photos and voice notes waiting to send"));
     list.hidden = true;
     anchor.parentNode.insertBefore(list, anchor);
     return list;
@@ -124,12 +136,12 @@
         if (item.state === "failed") {
           var why = document.createElement("p");
           why.className = "field-error";
-          why.textContent = item.message || "The board did not take it.";
+          why.textContent = item.message || t("refused", "The board did not take it.");
           li.appendChild(why);
           var remove = document.createElement("button");
           remove.type = "button";
           remove.className = "secondary";
-          remove.textContent = "Remove";
+          remove.textContent = t("remove", "Remove");
           remove.addEventListener("click", function () { dropItem(item.id).then(function () { render(code); }); });
           li.appendChild(remove);
         }
@@ -175,10 +187,10 @@
       var f = files[i], type = f.blob.type || "";
       if (!type) continue;  // the server reads the file itself
       if (f.name === "photo" && type.indexOf("image/") !== 0) {
-        return "This is not a photo. Photos can be JPEG, PNG or WebP.";
+        return t("not_photo", "This is not a photo. Photos can be JPEG, PNG or WebP.");
       }
       if (f.name === "voice" && type.indexOf("audio/") !== 0) {
-        return "This is not a voice note. Voice notes can be M4A, MP3, WebM, Ogg or WAV.";
+        return t("not_voice", "This is not a voice note. Voice notes can be M4A, MP3, WebM, Ogg or WAV.");
       }
     }
     return "";
@@ -190,8 +202,8 @@
       var f = files[i];
       if (f.blob.size > limits[f.name]) {
         return f.name === "photo"
-          ? "This photo is too large. Photos can be up to 8 MB."
-          : "This voice note is too large. Voice notes can be up to 10 MB.";
+          ? t("photo_large", "This photo is too large. Photos can be up to 8 MB.")
+          : t("voice_large", "This voice note is too large. Voice notes can be up to 10 MB.");
       }
     }
     return "";
@@ -270,7 +282,7 @@
         if (response.ok) return { outcome: "sent", html: html };
         if (response.status === 403) return { outcome: "reload" };
         if (response.status >= 500) return { outcome: "held" };
-        return { outcome: "refused", message: reason(html) || "The board did not take it." };
+        return { outcome: "refused", message: reason(html) || t("refused", "The board did not take it.") };
       });
     }, function () { return { outcome: "lost" }; });
   }
@@ -279,7 +291,7 @@
     if (result.outcome === "sent") {
       return dropItem(item.id).then(function () {
         swapAnswer(result.html);
-        say("Sent: your card is on the board.");
+        say(t("sent", "Sent: your card is on the board."));
         return render(item.code);
       });
     }
@@ -291,7 +303,7 @@
     // file it refuses before the end (a body too big, not a photo), not the network.
     item.tries = (item.tries || 0) + 1;
     if (item.tries >= MAX_LOST_ONLINE) {
-      return markItem(item, "failed", "It could not be sent. The file may be too big, or not a photo or a voice note.");
+      return markItem(item, "failed", t("not_sent_media", "It could not be sent. The file may be too big, or not a photo or a voice note."));
     }
     return markItem(item, "held");
   }
@@ -312,11 +324,11 @@
         item.state = "waiting";
         return putItem(item).then(function () {
           freshForm(form);
-          say("Your card is waiting to send. It will go when the connection is back.");
+          say(t("said_waiting", "Your card is waiting to send. It will go when the connection is back."));
           return render(item.code);
         });
       }
-      if (status) status.textContent = "Sending…";
+      if (status) status.textContent = t("sending", "Sending…");
       render(item.code);
       return sendItem(item).then(function (result) {
         if (status) status.textContent = "";
@@ -333,8 +345,8 @@
     }).catch(function (err) {
       var full = err && (err.name === "QuotaExceededError" || /quota/i.test(String(err.message)));
       showError(form, full
-        ? "This phone has no room left to keep the card until it is sent. What you wrote is kept: try a smaller photo or a shorter voice note, or send it when the connection is back."
-        : "This phone could not keep the card to send it. What you wrote is kept: please try again.");
+        ? t("phone_full", "This phone has no room left to keep the card until it is sent. What you wrote is kept: try a smaller photo or a shorter voice note, or send it when the connection is back.")
+        : t("phone_cannot_keep", "This phone could not keep the card to send it. What you wrote is kept: please try again."));
     });
     return true;
   }
@@ -426,7 +438,7 @@
           preview.src = URL.createObjectURL(form.tcVoice);
           length.textContent = fmt(seconds);
           done.hidden = false;
-          if (status) status.textContent = "Voice note ready, " + fmt(seconds) + " long. It goes with the card when you add it.";
+          if (status) status.textContent = t("voice_ready", "Voice note ready, %(time)s long. It goes with the card when you add it.", { time: fmt(seconds) });
           var discard = box.querySelector("[data-discard]");
           if (discard) discard.focus();
         };
@@ -437,10 +449,10 @@
         stop.hidden = false;
         record.hidden = true;
         ticking = window.setInterval(tick, 500);
-        if (status) status.textContent = "Recording. Press Stop recording when you have finished.";
+        if (status) status.textContent = t("recording", "Recording. Press Stop recording when you have finished.");
         stop.focus();
       }, function () {
-        if (status) status.textContent = "This phone did not let the page use the microphone. You can choose a recording instead.";
+        if (status) status.textContent = t("no_microphone", "This phone did not let the page use the microphone. You can choose a recording instead.");
         if (upload) upload.hidden = false;
       });
     });
@@ -450,7 +462,7 @@
     var discard = box.querySelector("[data-discard]");
     if (discard) discard.addEventListener("click", function () {
       discardRecording(form);
-      if (status) status.textContent = "The voice note was removed.";
+      if (status) status.textContent = t("voice_removed", "The voice note was removed.");
       record.focus();
     });
   }

@@ -4,6 +4,16 @@
    that does nothing. */
 (function () {
   "use strict";
+  /* The page's words for this script, in its language (app/kit/js_strings.py, in
+     #tc-strings); the English here is the fallback. */
+  var WORDS = (function () {
+    try { return JSON.parse(document.getElementById("tc-strings").textContent) || {}; } catch (e) { return {}; }
+  })();
+  function t(key, english, vars) {
+    var text = WORDS[key] || english;
+    if (vars) Object.keys(vars).forEach(function (k) { text = text.split("%(" + k + ")s").join(vars[k]); });
+    return text;
+  }
   function start() {
     var speech = window.speechSynthesis;
     if (!speech || typeof window.SpeechSynthesisUtterance !== "function") return;
@@ -14,7 +24,7 @@
       var play = box.querySelector(".read-aloud-play");
       play.firstChild.textContent = text;
     }
-    function reset(box) { label(box, "Read aloud"); say(box, ""); }
+    function reset(box) { label(box, t("read_aloud", "Read aloud")); say(box, ""); }
     boxes.forEach(function (box) {
       box.hidden = false;
       var play = box.querySelector(".read-aloud-play");
@@ -22,11 +32,11 @@
       var speed = box.querySelector(".read-aloud-speed");
       play.addEventListener("click", function () {
         if (current === box && speech.speaking && !speech.paused) {
-          speech.pause(); label(box, "Carry on"); say(box, "Paused.");
+          speech.pause(); label(box, t("carry_on", "Carry on")); say(box, t("paused", "Paused."));
           return;
         }
         if (current === box && speech.paused) {
-          speech.resume(); label(box, "Pause"); say(box, "Reading.");
+          speech.resume(); label(box, t("pause", "Pause")); say(box, t("reading", "Reading."));
           return;
         }
         speech.cancel();
@@ -34,10 +44,10 @@
         var words = new window.SpeechSynthesisUtterance(box.getAttribute("data-speak"));
         words.lang = document.documentElement.lang || "en";
         words.rate = parseFloat(speed.value) || 1;
-        words.onend = function () { if (current === box) { reset(box); say(box, "Finished."); current = null; } };
+        words.onend = function () { if (current === box) { reset(box); say(box, t("finished", "Finished.")); current = null; } };
         current = box;
         speech.speak(words);
-        label(box, "Pause"); say(box, "Reading.");
+        label(box, t("pause", "Pause")); say(box, t("reading", "Reading."));
       });
       stop.addEventListener("click", function () {
         if (current === box) { speech.cancel(); current = null; }

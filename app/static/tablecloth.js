@@ -3,6 +3,16 @@
 (function () {
   "use strict";
   var seen = new WeakMap();
+  /* The page's words for this script, in its language (app/kit/js_strings.py, in
+     #tc-strings); the English here is the fallback. */
+  var WORDS = (function () {
+    try { return JSON.parse(document.getElementById("tc-strings").textContent) || {}; } catch (e) { return {}; }
+  })();
+  function t(key, english, vars) {
+    var text = WORDS[key] || english;
+    if (vars) Object.keys(vars).forEach(function (k) { text = text.split("%(" + k + ")s").join(vars[k]); });
+    return text;
+  }
 
   function fmt(total) {
     total = Math.max(0, Math.round(total));
@@ -18,7 +28,7 @@
       var left = parseFloat(el.getAttribute("data-seconds-left"));
       if (el.getAttribute("data-paused") !== "true") left -= (Date.now() - seen.get(el)) / 1000;
       var out = el.querySelector(".clock-value") || el;
-      var text = left > 0 ? fmt(left) : "Time is up";
+      var text = left > 0 ? fmt(left) : t("time_up", "Time is up");
       if (out.textContent !== text) out.textContent = text;
     }
     // The call to move comes down when its time is up (the server says how long it has).
@@ -65,7 +75,7 @@
       navigator.vibrate(60);
       done();
       var news = document.getElementById("board-news");
-      if (news) news.textContent = "This phone will buzz when it is time to move.";
+      if (news) news.textContent = t("buzz_on", "This phone will buzz when it is time to move.");
     });
   }
 
@@ -229,10 +239,10 @@
   }
 
   var SAID = {
-    waiting: "Your card is waiting to send. It will go when the connection is back.",
-    held: "Your card could not be saved just now. It will be sent again in a moment.",
-    reload: "Your card was not sent: please reload the page to send it.",
-    failed: "Your card was not sent."
+    waiting: t("said_waiting", "Your card is waiting to send. It will go when the connection is back."),
+    held: t("said_held", "Your card could not be saved just now. It will be sent again in a moment."),
+    reload: t("said_reload", "Your card was not sent: please reload the page to send it."),
+    failed: t("said_failed", "Your card was not sent.")
   };
 
   function say(text) {
@@ -241,11 +251,11 @@
   }
 
   var LABELS = {
-    sending: "Sending…",
-    waiting: "Waiting to send. It will go when the connection is back.",
-    held: "Not saved yet. It will be sent again in a moment.",
-    reload: "Not sent yet: please reload the page to send it.",
-    failed: "Not sent"
+    sending: t("sending", "Sending…"),
+    waiting: t("waiting", "Waiting to send. It will go when the connection is back."),
+    held: t("held", "Not saved yet. It will be sent again in a moment."),
+    reload: t("reload", "Not sent yet: please reload the page to send it."),
+    failed: t("failed", "Not sent")
   };
 
   function render(code) {
@@ -269,12 +279,12 @@
       if (item.state === "failed") {
         var why = document.createElement("p");
         why.className = "field-error";
-        why.textContent = item.message || "The board did not take it.";
+        why.textContent = item.message || t("refused", "The board did not take it.");
         li.appendChild(why);
         var row = document.createElement("p");
         row.className = "row";
-        row.appendChild(button("Put it back to change it", function () { putBack(code, item); }));
-        row.appendChild(button("Remove", function () { drop(code, item.id); }));
+        row.appendChild(button(t("put_back", "Put it back to change it"), function () { putBack(code, item); }));
+        row.appendChild(button(t("remove", "Remove"), function () { drop(code, item.id); }));
         li.appendChild(row);
       }
       box.appendChild(li);

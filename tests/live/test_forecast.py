@@ -71,7 +71,7 @@ def test_a_round_drawn_ahead_is_what_its_phones_would_be_sent(session: Session, 
         me = state.people_by_id[person_id]
         stayed = state.previous_table_of.get(person_id) == table_id
         ahead = bundles.get(
-            state, (table_id, stayed, me.is_host), lambda: pytest.fail("not drawn ahead")
+            state, (table_id, stayed, me.is_host, "en"), lambda: pytest.fail("not drawn ahead")
         )
         now = round_bundle(state, me, boards[table_id])
         assert ahead == now

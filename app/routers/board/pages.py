@@ -37,6 +37,7 @@ from app.deps.phone import (
     read_phone,
     seat_now,
 )
+from app.i18n import N_, _
 from app.kit.rendering import render, render_html
 from app.live.announce import AnnounceDep, Announcer, announcer
 from app.live.board import announce_board
@@ -472,9 +473,9 @@ def withdraw_contribution(
             person,
             contribution,
             action="withdraw",
-            question="Take this back?",
-            explanation="It leaves the board for everyone at your table.",
-            yes="Take it back",
+            question=_("Take this back?"),
+            explanation=_("It leaves the board for everyone at your table."),
+            yes=_("Take it back"),
         )
     result = write.run(
         lambda: posting.withdraw_contribution(
@@ -512,7 +513,7 @@ def react(
     return write.changed(result[0], anchor=f"c-{contribution_id}")
 
 
-CONCERN_NOTICE = (
+CONCERN_NOTICE = N_(
     "Thank you for telling us. The card is hidden while the facilitator looks at it, and "
     "nobody is told it was you."
 )
@@ -528,7 +529,7 @@ def raise_concern(
     without scripts is asked first (`_confirm_page`); with them, the browser has asked."""
     cafe, person, session = write.phone.cafe, write.phone.person, write.session
     if not (confirmed or request_is_htmx(write.request)):
-        contribution, _ = moderation.worry_target(
+        contribution, _place = moderation.worry_target(
             session=session, cafe=cafe, person=person, contribution_id=contribution_id
         )
         return _confirm_page(
@@ -537,12 +538,14 @@ def raise_concern(
             person,
             contribution,
             action="concern",
-            question="Tell the facilitator you are worried about this?",
+            question=_("Tell the facilitator you are worried about this?"),
             explanation=(
-                "The facilitator is told privately, and the card is hidden from everyone "
-                "while they look at it."
+                _(
+                    "The facilitator is told privately, and the card is hidden from everyone "
+                    "while they look at it."
+                )
             ),
-            yes="Tell the facilitator",
+            yes=_("Tell the facilitator"),
         )
     result = write.run(
         lambda: moderation.raise_concern(
@@ -559,5 +562,5 @@ def raise_concern(
         result,
         CafeEvent.CONTRIBUTION_HIDDEN,
         CafeEvent.SAFEGUARDING_ALERT,
-        notice=CONCERN_NOTICE,
+        notice=_(CONCERN_NOTICE),
     )

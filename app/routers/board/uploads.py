@@ -35,6 +35,7 @@ from app.deps.phone import (
     remembered,
     seat_now,
 )
+from app.i18n import _
 from app.kit.multipart import UploadForm, read_upload
 from app.kit.rendering import render, render_html
 from app.kit.text import MESSAGE as CONTROL_MESSAGE
@@ -76,7 +77,7 @@ async def upload_media(
     """Add a photo or a voice note to one of my contributions (one of each; a new one
     replaces the old)."""
     if not origin_allowed(request, settings):
-        raise HTTPException(403, "This form was sent from another site, so it was refused.")
+        raise HTTPException(403, _("This form was sent from another site, so it was refused."))
     # Who is sending, before a byte of the body is read: an unknown code counts against
     # guessing (and is held up past the allowance) as on the post route and the join page,
     # someone not in the café is refused, and a person of the café is never held up.
@@ -85,10 +86,10 @@ async def upload_media(
     try:
         supplied = request.headers.get(CSRF_HEADER) or form.fields.get(CSRF_FIELD)
         if not csrf_valid(request, supplied):
-            raise HTTPException(403, "This page has expired. Please reload it and try again.")
+            raise HTTPException(403, _("This page has expired. Please reload it and try again."))
         upload = form.file
         if upload is None or form.size == 0:
-            raise Invalid("Choose a photo or a voice note to add.")
+            raise Invalid(_("Choose a photo or a voice note to add."))
 
         def attach() -> tuple[str, Contribution]:
             # The database is touched only now, after the body is in, and the write lock
@@ -96,7 +97,7 @@ async def upload_media(
             with db.read_session() as read:
                 cafe = cafe_service.get_by_code(session=read, code=code)
                 if cafe is None:
-                    raise NotFound("We could not find a café with that code.")
+                    raise NotFound(_("We could not find a café with that code."))
                 person = joined_person(request, read, cafe)
                 own = posting.own_contribution(
                     session=read, cafe=cafe, person=person, contribution_id=contribution_id
@@ -132,7 +133,7 @@ def media_file(
     """A photo or voice note, for people of its café and its facilitator only."""
     found = media_service.media_of(session=session, media_id=media_id)
     if found is None:
-        raise NotFound("There is nothing at this address.")
+        raise NotFound(_("There is nothing at this address."))
     item, contribution, cafe = found
     person = remembered(request, session, cafe)
     media_service.check_visible(
@@ -144,7 +145,7 @@ def media_file(
     )
     path = media_service.safe_path(media_dir=settings.media_dir, relative=item.path)
     if path is None or not path.is_file():
-        raise NotFound("This file is no longer here.")
+        raise NotFound(_("This file is no longer here."))
     label = "photo" if item.kind == "photo" else "voice-note"
     ext = path.suffix
     return FileResponse(
@@ -172,7 +173,7 @@ async def compose_card(
     voice note, the words a caption (optional then); a retry with the same client id stores
     no second card and no second file. 413/415 say why a file was refused."""
     if not origin_allowed(request, settings):
-        raise HTTPException(403, "This form was sent from another site, so it was refused.")
+        raise HTTPException(403, _("This form was sent from another site, so it was refused."))
     # Who is sending, before a byte of the body is read (as `upload_media`).
     phone = await run_in_threadpool(read_phone, code, request, db, settings, now)
     blank = drafts.new_draft(phone.person)
@@ -194,7 +195,7 @@ async def compose_card(
     try:
         supplied = request.headers.get(CSRF_HEADER) or form.fields.get(CSRF_FIELD)
         if not csrf_valid(request, supplied):
-            raise HTTPException(403, "This page has expired. Please reload it and try again.")
+            raise HTTPException(403, _("This page has expired. Please reload it and try again."))
         draft = _draft_of(form, blank)
         try:
             if any(has_control(v) for values in form.lists.values() for v in values):
@@ -300,7 +301,10 @@ def _compose_answer(
     if draft is not None and error is not None:
         detail = error.detail
         if draft.text or draft.theme_ids:
-            detail += " What you wrote is kept below; choose the photo or voice note again."
+            detail = _(
+                "%(reason)s What you wrote is kept below; choose the photo or voice note again.",
+                reason=detail,
+            )
         draft = dataclasses.replace(draft, error=detail)
     cafe, person = phone.cafe, phone.person
     db: Database = request.app.state.db

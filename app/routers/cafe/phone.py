@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.deps.common import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
 from app.deps.phone import CafeByCode, remember, remembered, with_cafe
+from app.i18n import _
 from app.kit.forms import refusal
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep, Announcer
@@ -20,6 +21,7 @@ from app.live.forecasts import plan_ahead
 from app.live.fragments import board_context, new_page_id
 from app.live.hub import CafeEvent
 from app.live.reads import page_session
+from app.live.reshape import latest_broadcasts
 from app.live.writer import sqlite_writer
 from app.models.base import ID_MAX
 from app.models.cafe import Cafe, CafeStatus, Participant
@@ -91,7 +93,7 @@ def _join_page(
 ) -> Response:
     if cafe.status == CafeStatus.CLOSED:
         raise Conflict(
-            "This café has closed, so the code no longer works. Thank you for taking part."
+            _("This café has closed, so the code no longer works. Thank you for taking part.")
         )
     me = remembered(request, session, cafe)
     if me is not None and not host:
@@ -258,7 +260,12 @@ def _participant_page(request: Request, cafe: Cafe, session: Session, now: datet
             "person": person,
             "page_id": new_page_id(),
             "room_phone": room_service.phone_extras(
-                session=session, cafe=cafe, person_id=person.id, is_host=person.is_host, now=now
+                session=session,
+                cafe=cafe,
+                person_id=person.id,
+                is_host=person.is_host,
+                now=now,
+                latest=latest_broadcasts.latest,
             ),
             "story": story,
             **board,
@@ -281,7 +288,7 @@ def choose_table(
     if isinstance(person, RedirectResponse):
         return person
     if not (table_id.isascii() and table_id.isdigit() and int(table_id) <= ID_MAX):
-        raise Invalid("Choose one of the tables.")
+        raise Invalid(_("Choose one of the tables."))
     table = seating_service.choose_table(
         session=session, cafe=cafe, person=person, table_id=int(table_id)
     )
@@ -337,7 +344,7 @@ def change_consent(
     if isinstance(person, RedirectResponse):
         return person
     if evidence_consent not in {"yes", "no"}:
-        return _consent_refused(request, cafe, person, "Choose yes or no.", 422)
+        return _consent_refused(request, cafe, person, _("Choose yes or no."), 422)
     try:
         consent_service.set_participant_consent(
             session=session,

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.i18n import _
 from app.models.base import as_loaded
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution, Media
@@ -38,7 +39,7 @@ class Composed:
 def valid_client_id(client_id: str) -> str:
     client_id = client_id.strip()
     if not posting.CLIENT_ID.match(client_id):
-        raise Invalid("This post has no valid id. Please reload the page and try again.")
+        raise Invalid(_("This post has no valid id. Please reload the page and try again."))
     return client_id
 
 
@@ -70,7 +71,7 @@ def post_with_media(
     client_id = valid_client_id(client_id)
     kinds = [f.type.kind for f in files]
     if not files:
-        raise Invalid("Choose a photo or a voice note to add.")
+        raise Invalid(_("Choose a photo or a voice note to add."))
     if len(set(kinds)) != len(kinds):
         raise Invalid("A card can have one photo and one voice note.")
     existing = posting._by_client_id(session, person.id, client_id)

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.i18n import _
 from app.models.audit import AuditAction, SubjectKind
 from app.models.cafe import Cafe, CafeTable, Participant, Round
 from app.models.evidence import Contribution
@@ -44,8 +45,12 @@ def raise_concern(
     contribution, table = worry_target(
         session=session, cafe=cafe, person=person, contribution_id=contribution_id
     )
-    place = f" at {table.name}" if table is not None else ""
-    return _flag(session, contribution, f"Raised from a phone{place}.", now)
+    note = (
+        _("Raised from a phone at %(table)s.", table=table.name)
+        if table is not None
+        else _("Raised from a phone.")
+    )
+    return _flag(session, contribution, note, now)
 
 
 def worry_target(
@@ -55,14 +60,14 @@ def worry_target(
     own), and the table where they sit now; refused as `raise_concern` refuses it."""
     contribution = session.get(Contribution, contribution_id)
     if contribution is None or contribution.cafe_id != cafe.id:
-        raise NotFound("There is no such contribution on the board.")
+        raise NotFound(_("There is no such contribution on the board."))
     if _flagged(contribution) or contribution.status not in {VISIBLE, PENDING}:
-        raise NotFound("There is no such contribution on the board.")
+        raise NotFound(_("There is no such contribution on the board."))
     rnd = cafe_service.current_round(session=session, cafe=cafe)
     table = seating_service.seat_of(session=session, rnd=rnd, person=person)
     mine = contribution.participant_id == person.id
     if not mine and (table is None or table.id != contribution.table_id):
-        raise Forbidden("You can raise a worry about your own table's board.")
+        raise Forbidden(_("You can raise a worry about your own table's board."))
     return contribution, table
 
 
@@ -92,7 +97,7 @@ def _flag(session: Session, contribution: Contribution, note: str, now: datetime
 def _in_cafe(session: Session, cafe: Cafe, contribution_id: int) -> Contribution:
     contribution = session.get(Contribution, contribution_id)
     if contribution is None or contribution.cafe_id != cafe.id:
-        raise NotFound("There is no such contribution in this café.")
+        raise NotFound(_("There is no such contribution in this café."))
     return contribution
 
 
@@ -130,7 +135,7 @@ def hide(
     """Take a card off the phones; it stays on record and can be restored. Audited."""
     contribution = _in_cafe(session, cafe, contribution_id)
     if contribution.status == WITHDRAWN:
-        raise Conflict("Its author has already taken this back.")
+        raise Conflict(_("Its author has already taken this back."))
     if contribution.status == HIDDEN:
         return contribution
     contribution.status = HIDDEN
@@ -153,7 +158,7 @@ def restore(
     Audited when it was hidden (not when it waited for approval)."""
     contribution = _in_cafe(session, cafe, contribution_id)
     if contribution.status == WITHDRAWN:
-        raise Conflict("Its author has taken this back, so it cannot be restored.")
+        raise Conflict(_("Its author has taken this back, so it cannot be restored."))
     if contribution.status == VISIBLE:
         return contribution
     if contribution.status == HIDDEN:
@@ -172,7 +177,7 @@ def approve(*, session: Session, cafe: Cafe, contribution_id: int, now: datetime
     if contribution.status == VISIBLE:
         return contribution
     if contribution.status != PENDING:
-        raise Conflict("Only contributions waiting for approval can be approved.")
+        raise Conflict(_("Only contributions waiting for approval can be approved."))
     contribution.status = VISIBLE
     return _save(session, contribution, now)
 
@@ -190,10 +195,10 @@ def flag(
     it is audited."""
     contribution = _in_cafe(session, cafe, contribution_id)
     if contribution.status == WITHDRAWN:
-        raise Conflict("Its author has already taken this back.")
+        raise Conflict(_("Its author has already taken this back."))
     if contribution.status != HIDDEN:
         _audited(session, cafe, contribution, AuditAction.HID_CARD, actor)
-    return _flag(session, contribution, clean_text(note) or "Flagged by the facilitator.", now)
+    return _flag(session, contribution, clean_text(note) or _("Flagged by the facilitator."), now)
 
 
 def resolve_concern(
@@ -202,7 +207,7 @@ def resolve_concern(
     """The facilitator has dealt with a safeguarding flag; the card stays hidden."""
     contribution = _in_cafe(session, cafe, contribution_id)
     if not contribution.safeguarding:
-        raise Conflict("This contribution has no safeguarding flag.")
+        raise Conflict(_("This contribution has no safeguarding flag."))
     if contribution.safeguarding_resolved_at is None:
         contribution.safeguarding_resolved_at = now
         return _save(session, contribution, now)
@@ -222,8 +227,8 @@ class ModerationView:
     alerts: list[Card]
     table_names: dict[int, str] = field(default_factory=dict)
     round_numbers: dict[int, int] = field(default_factory=dict)
+    # How many cards each table's board has in all (only the newest are in `boards`).
     counts: dict[int, int] = field(default_factory=dict)
-    """How many cards each table's board has in all (only the newest are in `boards`)."""
 
 
 def _newest_on_boards(

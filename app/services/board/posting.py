@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from app.i18n import _
 from app.models.base import as_loaded
 from app.models.cafe import Cafe, CafeStatus, Participant, Round, Seat
 from app.models.evidence import (
@@ -54,25 +55,29 @@ def _valid_text(raw: str, *, optional: bool = False) -> str:
     """The card's words; `optional` when a photo or voice note comes with them (a caption)."""
     text = clean_text(raw)
     if not text and not optional:
-        raise Invalid("Write something before you send it.")
+        raise Invalid(_("Write something before you send it."))
     if len(text) > MAX_TEXT:
         raise Invalid(
-            f"Please keep it to {MAX_TEXT} characters or fewer. This one has {len(text)}."
+            _(
+                "Please keep it to %(most)s characters or fewer. This one has %(num)s.",
+                most=MAX_TEXT,
+                num=len(text),
+            )
         )
     return text
 
 
 def _valid_kind(kind: str) -> str:
     if kind not in KIND_LABELS:
-        names = ", ".join(label.lower() for label in KIND_LABELS.values())
-        raise Invalid(f"Choose what kind of contribution this is: {names}.")
+        names = ", ".join(_(label).lower() for label in KIND_LABELS.values())
+        raise Invalid(_("Choose what kind of contribution this is: %(names)s.", names=names))
     return kind
 
 
 def _valid_evidence(evidence_type: str) -> str:
     if evidence_type not in EVIDENCE_LABELS:
-        names = ", ".join(label.lower() for label in EVIDENCE_LABELS.values())
-        raise Invalid(f"Choose where this comes from: {names}.")
+        names = ", ".join(_(label).lower() for label in EVIDENCE_LABELS.values())
+        raise Invalid(_("Choose where this comes from: %(names)s.", names=names))
     return evidence_type
 
 
@@ -124,7 +129,7 @@ def _place(
     an earlier round and sent only now (it waited on a phone without a connection) goes
     to the board it was written for: that round's question, the table the person sat at."""
     if cafe.status == CafeStatus.CLOSED:
-        raise Conflict("The café has closed, so the boards no longer change.")
+        raise Conflict(_("The café has closed, so the boards no longer change."))
     late = written_in is not None and 1 <= written_in < cafe.current_round
     number = written_in if late else cafe.current_round
     rows = (
@@ -133,12 +138,14 @@ def _place(
         .all()
     )
     if not rows:
-        raise Conflict("The boards open when the first round starts.")
-    round_id, number, status, table_id, _ = rows[0]
+        raise Conflict(_("The boards open when the first round starts."))
+    round_id, number, status, table_id, _status = rows[0]
     if status not in OPEN_ROUND and not late:
-        raise Conflict(f"Round {number} has finished. The next round opens a new board.")
+        raise Conflict(
+            _("Round %(number)s has finished. The next round opens a new board.", number=number)
+        )
     if table_id is None:
-        raise Conflict("You do not have a table yet. The facilitator will give you one.")
+        raise Conflict(_("You do not have a table yet. The facilitator will give you one."))
     return round_id, table_id, [row[4] for row in rows]
 
 
@@ -186,7 +193,7 @@ def post_contribution(
     person_id = person.id
     client_id = client_id.strip()
     if not CLIENT_ID.match(client_id):
-        raise Invalid("This post has no valid id. Please reload the page and try again.")
+        raise Invalid(_("This post has no valid id. Please reload the page and try again."))
     try:
         checked = _check_post(
             session,
@@ -259,9 +266,9 @@ def _check_post(
     kind = _valid_kind(kind or ContributionKind.IDEA)
     evidence = _valid_evidence(evidence_type or default_evidence(person))
     if for_table and not person.is_host:
-        raise Forbidden("Only a table host can write on behalf of the table.")
+        raise Forbidden(_("Only a table host can write on behalf of the table."))
     if len(set(theme_ids)) > MAX_THEMES_PER_POST:
-        raise Invalid(f"Choose up to {MAX_THEMES_PER_POST} themes.")
+        raise Invalid(_("Choose up to %(num)s themes.", num=MAX_THEMES_PER_POST))
     themes = theme_service.chosen_themes(session=session, cafe=cafe, theme_ids=theme_ids)
     round_id, table_id, seated = _place(session, cafe, person, written_in)
     return _Checked(body, kind, evidence, themes, round_id, table_id, seated)
@@ -322,18 +329,18 @@ def own_contribution(
     """A contribution of this café the person wrote; refused for anyone else's."""
     contribution = session.get(Contribution, contribution_id)
     if contribution is None or contribution.cafe_id != cafe.id:
-        raise NotFound("There is no such contribution in this café.")
+        raise NotFound(_("There is no such contribution in this café."))
     if contribution.participant_id != person.id:
-        raise Forbidden("You can only change what you wrote yourself.")
+        raise Forbidden(_("You can only change what you wrote yourself."))
     return contribution
 
 
 def check_changeable(*, session: Session, cafe: Cafe, contribution: Contribution) -> None:
     """Own contributions can be changed while the round they were written in is on."""
     if contribution.status == WITHDRAWN:
-        raise Conflict("You have already taken this back.")
+        raise Conflict(_("You have already taken this back."))
     if contribution.status == HIDDEN:
-        raise Conflict("The facilitator has set this aside, so it can no longer be changed.")
+        raise Conflict(_("The facilitator has set this aside, so it can no longer be changed."))
     rnd = cafe_service.current_round(session=session, cafe=cafe)
     if (
         cafe.status == CafeStatus.CLOSED
@@ -341,7 +348,7 @@ def check_changeable(*, session: Session, cafe: Cafe, contribution: Contribution
         or rnd.id != contribution.round_id
         or rnd.status not in OPEN_ROUND
     ):
-        raise Conflict("The round this was written in has finished, so it can no longer change.")
+        raise Conflict(_("The round this was written in has finished, so it can no longer change."))
 
 
 def edit_contribution(

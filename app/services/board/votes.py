@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.i18n import _
 from app.models.cafe import Cafe, CafeStatus, Participant, Round
 from app.models.evidence import Contribution, Reaction
 from app.services import changes
@@ -19,12 +20,14 @@ from app.services.errors import Conflict, Forbidden, NotFound
 
 def _open_round(session: Session, cafe: Cafe) -> Round:
     if cafe.status == CafeStatus.CLOSED:
-        raise Conflict("The café has closed, so the boards no longer change.")
+        raise Conflict(_("The café has closed, so the boards no longer change."))
     rnd = cafe_service.current_round(session=session, cafe=cafe)
     if rnd is None:
-        raise Conflict("The boards open when the first round starts.")
+        raise Conflict(_("The boards open when the first round starts."))
     if rnd.status not in OPEN_ROUND:
-        raise Conflict(f"Round {rnd.number} has finished. The next round opens a new board.")
+        raise Conflict(
+            _("Round %(number)s has finished. The next round opens a new board.", number=rnd.number)
+        )
     return rnd
 
 
@@ -59,15 +62,15 @@ def set_reaction(
     """
     contribution = session.get(Contribution, contribution_id)
     if contribution is None or contribution.cafe_id != cafe.id or contribution.status != VISIBLE:
-        raise NotFound("There is no such contribution on the board.")
+        raise NotFound(_("There is no such contribution on the board."))
     rnd = _open_round(session, cafe)
     if contribution.round_id != rnd.id:
-        raise Conflict("Votes are for the board of the round that is on now.")
+        raise Conflict(_("Votes are for the board of the round that is on now."))
     table = seating_service.seat_of(session=session, rnd=rnd, person=person)
     if table is None or table.id != contribution.table_id:
-        raise Forbidden("You can vote on your own table's board.")
+        raise Forbidden(_("You can vote on your own table's board."))
     if contribution.participant_id == person.id:
-        raise Conflict("Votes are for what other people wrote.")
+        raise Conflict(_("Votes are for what other people wrote."))
     # Lock the person's row so two quick taps cannot both spend the last vote (PostgreSQL;
     # SQLite writers already queue one behind the other).
     session.exec(
@@ -90,11 +93,14 @@ def set_reaction(
         return contribution, existing is not None
     budget = cafe.reaction_budget
     if budget <= 0:
-        raise Conflict("Voting is switched off in this café.")
+        raise Conflict(_("Voting is switched off in this café."))
     if votes_used(session=session, person=person, rnd=rnd) >= budget:
         raise Conflict(
-            f"You have used all {budget} of your votes this round. "
-            "Take one back to vote for something else."
+            _(
+                "You have used all %(num)s of your votes this round. "
+                "Take one back to vote for something else.",
+                num=budget,
+            )
         )
     changes.mark(connection=session.connection(), cafe_id=cafe.id, ids=[contribution_id])
     session.add(Reaction(contribution_id=contribution_id, participant_id=person.id, created_at=now))

@@ -6,6 +6,7 @@ on (`app.models.cafe._move_version_on`), so a plan kept for the room as it was i
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -446,11 +447,21 @@ class PhoneExtras:
 
 
 def phone_extras(
-    *, session: Session, cafe: Cafe, person_id: int, is_host: bool, now: datetime
+    *,
+    session: Session,
+    cafe: Cafe,
+    person_id: int,
+    is_host: bool,
+    now: datetime,
+    latest: Callable[[Session, int], Broadcast | None] | None = None,
 ) -> PhoneExtras:
     """What a phone page shows of the room: a recent message, its request for help, and a
-    host's people without phones to write for."""
-    message = latest_broadcast(session=session, cafe_id=cafe.id)
+    host's people without phones to write for. `latest` reads the café's latest message
+    (a cache shared by the phone pages), by default from the database."""
+    if latest is not None:
+        message = latest(session, cafe.id)
+    else:
+        message = latest_broadcast(session=session, cafe_id=cafe.id)
     if message is not None and now - message.sent_at > BROADCAST_SHOWS_FOR:
         message = None
     asked = my_help(session=session, person_id=person_id, now=now)

@@ -11,6 +11,7 @@ checks the sound of the kinds it knows (all but WebM, which `webm` walks itself)
 
 from __future__ import annotations
 
+from app.i18n import _
 from app.services.voice import mp3, mp4, ogg, wav, webm
 from app.services.voice.errors import NotAVoiceNote
 
@@ -31,4 +32,4 @@ def clean(*, data: bytes, ext: str) -> bytes:
         return wav.clean(data)
     if ext == "webm":
         return webm.clean(data)
-    raise NotAVoiceNote("This kind of file cannot be added as a voice note.")
+    raise NotAVoiceNote(_("This kind of file cannot be added as a voice note."))

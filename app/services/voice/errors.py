@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.i18n import N_, _
 from app.services.errors import DomainError
 
 
@@ -12,10 +13,13 @@ class NotAVoiceNote(DomainError):
 def unreadable(kind: str) -> NotAVoiceNote:
     """The file starts like `kind` (MP3, Ogg, …) but does not read as one all through."""
     return NotAVoiceNote(
-        f"This voice note could not be read as {kind} all the way through. It may be damaged, "
-        "or another kind of file; please record it again."
+        _(
+            "This voice note could not be read as %(kind)s all the way through. It may be "
+            "damaged, or another kind of file; please record it again.",
+            kind=kind,
+        )
     )
 
 
-SILENT = "This voice note holds no sound."
-VIDEO = "This is a video. A voice note can be sound only: M4A, MP3, WebM, Ogg or WAV."
+SILENT = N_("This voice note holds no sound.")
+VIDEO = N_("This is a video. A voice note can be sound only: M4A, MP3, WebM, Ogg or WAV.")

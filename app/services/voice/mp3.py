@@ -16,6 +16,7 @@ import struct
 from mutagen import MutagenError
 from mutagen.mp3 import MP3
 
+from app.i18n import _
 from app.services.voice.errors import SILENT, NotAVoiceNote, unreadable
 
 # kbit/s by (MPEG version 1 or 2/2.5, layer) and the header's bitrate index (0: free format,
@@ -126,7 +127,7 @@ def _frames(data: bytes, end: int) -> list[bytes]:
 def clean(data: bytes) -> bytes:
     frames = _frames(data, _tail_tags(data))
     if not frames:
-        raise NotAVoiceNote(SILENT)
+        raise NotAVoiceNote(_(SILENT))
     cleaned = b"".join(frames)
     try:
         parsed = MP3(io.BytesIO(cleaned))

@@ -17,6 +17,7 @@ import struct
 from mutagen import MutagenError
 from mutagen.mp4 import MP4
 
+from app.i18n import _
 from app.services.voice.errors import SILENT, VIDEO, NotAVoiceNote, unreadable
 
 # Boxes that hold descriptions rather than sound, wherever they are found.
@@ -77,7 +78,7 @@ def _walk(data: bytearray, boxes: list[Box]) -> None:
         if kind in _BLANKED:
             _blank(data, start, inner, stop)
         elif kind == b"hdlr" and data[inner + 8 : inner + 12] == b"vide":
-            raise NotAVoiceNote(VIDEO)
+            raise NotAVoiceNote(_(VIDEO))
         elif kind in _CONTAINERS:
             _walk(data, _boxes(data, inner, stop))
 
@@ -87,16 +88,16 @@ def clean(original: bytes) -> bytes:
     top = _boxes(data, 0, len(data))
     if not top or top[0][0] != b"ftyp":
         raise unreadable("M4A")
-    _, _, payload, end = top[0]
+    _kind, _size, payload, end = top[0]
     brands = {bytes(data[i : i + 4]) for i in range(payload, end, 4) if i != payload + 4}
     if brands & _IMAGE_BRANDS:
-        raise NotAVoiceNote("This is a photo, not a voice note. Add it as the photo instead.")
+        raise NotAVoiceNote(_("This is a photo, not a voice note. Add it as the photo instead."))
     for kind, start, inner, stop in top:
         if kind not in _TOP_KEPT:
             _blank(data, start, inner, stop)
     _walk(data, top)
     if not any(kind == b"mdat" for kind, *_ in top):
-        raise NotAVoiceNote(SILENT)
+        raise NotAVoiceNote(_(SILENT))
     cleaned = bytes(data)
     try:
         parsed = MP4(io.BytesIO(cleaned))

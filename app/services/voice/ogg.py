@@ -17,9 +17,10 @@ from mutagen.ogg import OggPage
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
+from app.i18n import N_, _
 from app.services.voice.errors import SILENT, NotAVoiceNote, unreadable
 
-NOT_SOUND = (
+NOT_SOUND = N_(
     "This Ogg file does not hold sound as phones and browsers record it (Vorbis or Opus), "
     "so it cannot be added as a voice note."
 )
@@ -42,15 +43,15 @@ def _codec(data: bytes) -> Any:
             serial = page.serial
             first = page.packets[0] if page.packets else b""
         elif page.serial != serial:
-            raise NotAVoiceNote(NOT_SOUND)
+            raise NotAVoiceNote(_(NOT_SOUND))
         pages += 1
     if pages < 3:
-        raise NotAVoiceNote(SILENT)
+        raise NotAVoiceNote(_(SILENT))
     if first.startswith(b"\x01vorbis"):
         return OggVorbis
     if first.startswith(b"OpusHead"):
         return OggOpus
-    raise NotAVoiceNote(NOT_SOUND)
+    raise NotAVoiceNote(_(NOT_SOUND))
 
 
 def clean(data: bytes) -> bytes:

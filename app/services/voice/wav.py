@@ -14,6 +14,7 @@ import struct
 from mutagen import MutagenError
 from mutagen.wave import WAVE
 
+from app.i18n import _
 from app.services.voice.errors import SILENT, NotAVoiceNote, unreadable
 
 _KEPT = (b"fmt ", b"fact", b"data")
@@ -49,5 +50,5 @@ def clean(data: bytes) -> bytes:
     if parsed.tags is not None:
         raise unreadable("WAV")
     if parsed.info.length <= 0:
-        raise NotAVoiceNote(SILENT)
+        raise NotAVoiceNote(_(SILENT))
     return cleaned

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from app.i18n import N_, _
 from app.services.voice.errors import SILENT, VIDEO, NotAVoiceNote, unreadable
 
 EBML = 0x1A45DFA3
@@ -37,7 +38,7 @@ _REMOVED = {TAGS, ATTACHMENTS, CHAPTERS}
 _GLOBAL = {VOID, CRC32}
 _AUDIO = 2
 _VIDEO = 1
-NOT_OPUS = (
+NOT_OPUS = N_(
     "This WebM file does not hold Opus sound as browsers record it, so it cannot be added "
     "as a voice note."
 )
@@ -65,7 +66,7 @@ class _Walker:
 
     def header(self, at: int, limit: int) -> tuple[int, int, int | None]:
         """(id, data start, size or None when unknown) of the element at `at`."""
-        ident, id_length, _ = self._vint(at, limit, keep_marker=True)
+        ident, id_length, _size = self._vint(at, limit, keep_marker=True)
         size, size_length, unknown = self._vint(at + id_length, limit, keep_marker=False)
         return ident, at + id_length + size_length, None if unknown else size
 
@@ -93,7 +94,7 @@ class _Walker:
         raise unreadable("WebM")  # an element is at least 2 bytes long
 
     def header_doc(self, start: int, end: int) -> None:
-        for ident, _, inner, stop in self.children(start, end):
+        for ident, _size, inner, stop in self.children(start, end):
             if ident == DOC_TYPE and bytes(self.data[inner:stop]).rstrip(b"\0") != b"webm":
                 raise unreadable("WebM")
 
@@ -113,7 +114,7 @@ class _Walker:
                 self.void(at, stop)
 
     def info(self, start: int, end: int) -> None:
-        for ident, at, _, stop in self.children(start, end):
+        for ident, at, _inner, stop in self.children(start, end):
             if ident in (TITLE, DATE_UTC, CRC32):
                 self.void(at, stop)
 
@@ -136,9 +137,9 @@ class _Walker:
             elif ident in (NAME, CRC32):
                 self.void(at, stop)
         if kind == _VIDEO:
-            raise NotAVoiceNote(VIDEO)
+            raise NotAVoiceNote(_(VIDEO))
         if kind != _AUDIO or codec != b"A_OPUS":
-            raise NotAVoiceNote(NOT_OPUS)
+            raise NotAVoiceNote(_(NOT_OPUS))
         self.audio_tracks += 1
 
     def cluster(self, start: int, size: int | None, end: int) -> int:
@@ -199,7 +200,7 @@ def clean(original: bytes) -> bytes:
         raise unreadable("WebM")
     walker.segment(inner, end)
     if walker.audio_tracks == 0:
-        raise NotAVoiceNote(NOT_OPUS)
+        raise NotAVoiceNote(_(NOT_OPUS))
     if walker.blocks == 0:
-        raise NotAVoiceNote(SILENT)
+        raise NotAVoiceNote(_(SILENT))
     return bytes(data)
