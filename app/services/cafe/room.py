@@ -211,19 +211,16 @@ def _move_round(session: Session, cafe: Cafe, rnd: Round, to: int) -> None:
     if any(r.status != RoundStatus.PLANNED for r in rounds):
         raise Conflict(f"Round {to} has started: a round can move only among rounds not started.")
     ids = [r.id for r in rounds]
-    asked = {
-        r.id: (
-            r.question,
-            r.minutes,
-            [
-                (q.table_id, q.question)
-                for q in session.exec(select(TableQuestion).where(TableQuestion.round_id == r.id))
-            ],
-        )
-        for r in rounds
-    }
-    for old in session.exec(select(TableQuestion).where(col(TableQuestion.round_id).in_(ids))):
+    # The tables' questions of every round concerned, read once: kept to be asked again in
+    # their new place, and deleted from the old one.
+    old_questions = list(
+        session.exec(select(TableQuestion).where(col(TableQuestion.round_id).in_(ids)))
+    )
+    tables_of: dict[int, list[tuple[int, str]]] = {r.id: [] for r in rounds}
+    for old in old_questions:
+        tables_of[old.round_id].append((old.table_id, old.question))
         session.delete(old)
+    asked = {r.id: (r.question, r.minutes, tables_of[r.id]) for r in rounds}
     session.flush()
     order = [r.id for r in rounds]
     # Moving later: the ones between move up one place, and the other way round.
