@@ -42,8 +42,8 @@ from app.services.cafe.rounds import Rotation
 from app.services.errors import DomainError
 
 ERRORS = api_errors(
-    not_found="No such café (or not yours)",
-    conflict="Not possible in the café's current state",
+    not_found="No such café (or not yours)",  # not shown to people
+    conflict="Not possible in the café's current state",  # not shown to people
 )
 
 _get_cafe = cafe_service.get_owned
