@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from app.i18n import _
 from app.models.audit import AuditAction
 from app.services.audit import AuditFilter
 from app.services.errors import Invalid
@@ -21,7 +22,7 @@ def utc(moment: datetime | None) -> datetime | None:
     try:
         return moment.astimezone(UTC)
     except OverflowError:
-        raise Invalid("That instant is out of range.") from None
+        raise Invalid(_("That instant is out of range.")) from None
 
 
 def _day(text: str, label: str) -> datetime | None:
@@ -31,7 +32,9 @@ def _day(text: str, label: str) -> datetime | None:
     try:
         day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
-        raise Invalid(f"Type the {label} date as a day, month and year.") from None
+        raise Invalid(
+            _("Type the %(label)s date as a day, month and year.", label=_(label))
+        ) from None
     return datetime.combine(day, time(), tzinfo=UK)
 
 
@@ -43,7 +46,7 @@ def page_filter(action: str, since: str, until: str) -> AuditFilter:
         try:
             chosen = AuditAction(action)
         except ValueError:
-            raise Invalid("Choose an action from the list.") from None
+            raise Invalid(_("Choose an action from the list.")) from None
     start = _day(since, "from")
     end = _day(until, "to")
     if end is not None:

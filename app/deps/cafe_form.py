@@ -10,9 +10,12 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Form
 from pydantic import BaseModel, Field, ValidationError
 
+from app import i18n
+from app.i18n import N_, _
 from app.kit.forms import readable, sentence
 from app.models.cafe import (
     CafeCreate,
+    CafeLanguage,
     CafeUpdate,
     RoundSpec,
     SeatingMode,
@@ -25,18 +28,38 @@ Spec = TypeVar("Spec", bound=BaseModel)
 _TQ_LINE = re.compile(r"^\s*(\d+)\s*[,/ ]\s*(\d+)\s*[:|]\s*(.+)$")
 _ROUND_LINE = re.compile(r"^(.*?)(?:\|\s*(\d+)\s*(?:min(?:utes?)?)?)?\s*$")
 LABELS = {
-    "title": "Title",
-    "purpose": "Purpose",
-    "privacy_notice": "Privacy notice",
-    "table_count": "Number of tables",
-    "table_capacity": "People per table",
-    "capacity": "People per table",
-    "minutes": "Minutes per round",
-    "question": "A round question",
-    "reaction_budget": "Votes per person",
-    "rounds": "Rounds",
-    "name": "A table name",
+    "title": N_("Title"),
+    "purpose": N_("Purpose"),
+    "privacy_notice": N_("Privacy notice"),
+    "table_count": N_("Number of tables"),
+    "table_capacity": N_("People per table"),
+    "capacity": N_("People per table"),
+    "minutes": N_("Minutes per round"),
+    "question": N_("A round question"),
+    "reaction_budget": N_("Votes per person"),
+    "rounds": N_("Rounds"),
+    "name": N_("A table name"),
+    "language": N_("Language"),
 }
+
+
+def _labels() -> dict[str, str]:
+    """The form's labels in the reader's language."""
+    return {name: _(label) for name, label in LABELS.items()}
+
+
+def _language(raw: str | None) -> CafeLanguage | None:
+    """The café's language as the form gives it: only the languages we have."""
+    if raw is None:
+        return None
+    if raw.strip() not in {lang.value for lang in CafeLanguage}:
+        raise Invalid(
+            _(
+                "Choose the café's language: %(languages)s.",
+                languages=" / ".join(i18n.LANGUAGES.values()),
+            )
+        )
+    return CafeLanguage(raw.strip())
 
 
 def _bounds(model: type[BaseModel], name: str) -> tuple[int, int]:
@@ -58,11 +81,18 @@ class _Reading:
         if not raw.strip():
             return default
         if not (raw.strip().isascii() and raw.strip().isdigit()):
-            self.problems.append(f"{label} must be a whole number.")
+            self.problems.append(_("%(label)s must be a whole number.", label=label))
             return default
         low, high = _bounds(model, name)
         if not low <= int(raw) <= high:
-            self.problems.append(f"{label} must be between {low} and {high}.")
+            self.problems.append(
+                _(
+                    "%(label)s must be between %(low)s and %(high)s.",
+                    label=label,
+                    low=low,
+                    high=high,
+                )
+            )
             return default
         return int(raw)
 
@@ -70,7 +100,7 @@ class _Reading:
         try:
             return model.model_validate(values)
         except ValidationError as exc:
-            self.problems.extend(f"{where}: {sentence(e, LABELS)}" for e in exc.errors())
+            self.problems.extend(f"{where}: {sentence(e, _labels())}" for e in exc.errors())
             return None
 
     def rounds(self, rounds: str, default_minutes: int) -> list[RoundSpec]:
@@ -82,13 +112,13 @@ class _Reading:
             mins = int(match.group(2)) if match and match.group(2) else default_minutes
             one = self.spec(
                 RoundSpec,
-                f"Round {len(specs) + 1}",
+                _("Round %(number)s", number=len(specs) + 1),
                 question=question[:500] or line.strip()[:500],
                 minutes=mins,
             )
             specs.append(one or RoundSpec(question="?"))  # keeps the rounds' numbering
         if not specs:
-            self.problems.append("Add at least one round question.")
+            self.problems.append(_("Add at least one round question."))
         return specs
 
     def table_questions(self, table_questions: str, rounds: list[RoundSpec]) -> None:
@@ -97,17 +127,29 @@ class _Reading:
             tq = _TQ_LINE.match(line)
             if not tq:
                 self.problems.append(
-                    f"Could not read the table question “{line.strip()[:60]}”. "
-                    "Write it as: round, table: question."
+                    _(
+                        "Could not read the table question “%(line)s”. "
+                        "Write it as: round, table: question.",
+                        line=line.strip()[:60],
+                    )
                 )
                 continue
             rnd, table = int(tq.group(1)), int(tq.group(2))
             if not 1 <= rnd <= len(rounds):
-                self.problems.append(f"Table question for round {rnd}: there is no such round.")
+                self.problems.append(
+                    _(
+                        "Table question for round %(number)s: there is no such round.",
+                        number=rnd,
+                    )
+                )
                 continue
             asked = self.spec(
                 TableQuestionSpec,
-                f"The question for table {table} in round {rnd}",
+                _(
+                    "The question for table %(table)s in round %(number)s",
+                    table=table,
+                    number=rnd,
+                ),
                 table=max(table, 1),
                 question=tq.group(3).strip()[:500],
             )
@@ -130,6 +172,8 @@ class CafeForm(BaseModel):
     names_visible: bool = False
     reaction_budget: str = Field("", max_length=10)
     premoderation: bool = False
+    language: str = Field("en", max_length=10)
+    bilingual: bool = False
 
 
 CafeFormDep = Annotated[CafeForm, Form()]
@@ -139,20 +183,25 @@ def parse_cafe_form(form: CafeForm) -> CafeCreate:
     """Turn the plain-text form into the same schema the API takes; errors read as sentences."""
     reading = _Reading()
     capacity = reading.number(
-        form.table_capacity, "People per table", 6, CafeCreate, "table_capacity"
+        form.table_capacity, _("People per table"), 6, CafeCreate, "table_capacity"
     )
-    default_minutes = reading.number(form.minutes, "Minutes per round", 20, RoundSpec, "minutes")
+    default_minutes = reading.number(form.minutes, _("Minutes per round"), 20, RoundSpec, "minutes")
     names = [n.strip() for n in form.table_names.splitlines() if n.strip()]
     count = (
-        reading.number(form.table_count, "Number of tables", 0, CafeCreate, "table_count")
+        reading.number(form.table_count, _("Number of tables"), 0, CafeCreate, "table_count")
         if not names
         else len(names)
     )
     round_specs = reading.rounds(form.rounds, default_minutes)
     reading.table_questions(form.table_questions, round_specs)
     votes = reading.number(
-        form.reaction_budget, "Votes per person", 3, CafeCreate, "reaction_budget"
+        form.reaction_budget, _("Votes per person"), 3, CafeCreate, "reaction_budget"
     )
+    try:
+        language = _language(form.language) or CafeLanguage.EN
+    except Invalid as exc:
+        reading.problems.append(exc.detail)
+        language = CafeLanguage.EN
     if reading.problems:
         raise DomainError(" ".join(reading.problems))
     try:
@@ -169,9 +218,11 @@ def parse_cafe_form(form: CafeForm) -> CafeCreate:
             names_visible=form.names_visible,
             reaction_budget=votes,
             premoderation=form.premoderation,
+            language=language,
+            bilingual=form.bilingual,
         )
     except ValidationError as exc:
-        raise DomainError(" ".join(sentence(e, LABELS) for e in exc.errors())) from exc
+        raise DomainError(" ".join(sentence(e, _labels()) for e in exc.errors())) from exc
 
 
 class SettingsForm(BaseModel):
@@ -184,6 +235,9 @@ class SettingsForm(BaseModel):
     names_visible: bool = False
     premoderation: bool = False
     reaction_budget: str = Field("", max_length=10)
+    # Left out of a post (an older form), the language stays as it is.
+    language: str | None = Field(None, max_length=10)
+    bilingual: bool = False
 
 
 SettingsFormDep = Annotated[SettingsForm, Form()]
@@ -194,7 +248,8 @@ def parse_settings_form(form: SettingsForm) -> CafeUpdate:
     sentences."""
     budget = form.reaction_budget.strip()
     if not (budget.isascii() and budget.isdigit()):
-        raise Invalid("Votes per person must be a whole number.")
+        raise Invalid(_("Votes per person must be a whole number."))
+    language = _language(form.language)
     try:
         return CafeUpdate(
             title=form.title,
@@ -203,6 +258,8 @@ def parse_settings_form(form: SettingsForm) -> CafeUpdate:
             names_visible=form.names_visible,
             premoderation=form.premoderation,
             reaction_budget=int(budget),
+            language=language,
+            bilingual=form.bilingual,
         )
     except ValidationError as exc:
-        raise Invalid(readable(exc, LABELS)) from exc
+        raise Invalid(readable(exc, _labels())) from exc

@@ -6,6 +6,7 @@ from __future__ import annotations
 from anyio import to_thread
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from app import i18n
 from app.config import Settings
 from app.db import Database
 from app.kit.qr import qr_svg
@@ -131,17 +132,19 @@ def projector_view(settings: Settings, db: Database) -> Renderer:
         url = cafe_service.join_url(base_url=settings.base_url, cafe=state.cafe)
         if url not in qr:
             qr[url] = qr_svg(url)
-        return render_html(
-            "cafe/projector.html",
-            {
-                "cafe": state.cafe,
-                "s": state,
-                "oob": True,
-                "join_url": url,
-                "qr_svg": qr[url],
-                "harvest": harvest,
-            },
-            block="board",
-        )
+        # The room's screen speaks the café's language, not the facilitator's.
+        with i18n.speaking(state.cafe.language):
+            return render_html(
+                "cafe/projector.html",
+                {
+                    "cafe": state.cafe,
+                    "s": state,
+                    "oob": True,
+                    "join_url": url,
+                    "qr_svg": qr[url],
+                    "harvest": harvest,
+                },
+                block="board",
+            )
 
     return render

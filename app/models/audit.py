@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from app.i18n import N_
 from app.models.base import UTCDateTime, utcnow
 
 
@@ -54,24 +55,24 @@ ROLES_CHANGED = (AuditAction.ROLE_INVITED, AuditAction.ROLE_ACCEPTED, AuditActio
 
 # In plain words, for the page and the CSV.
 ACTION_WORDS = {
-    AuditAction.VIEWED_CONTACT_DETAILS: "Viewed contact details",
-    AuditAction.EXPORTED_NOTES: "Exported session notes",
-    AuditAction.EXPORTED_MATERIALS: "Exported a material",
-    AuditAction.HID_CARD: "Hid a card",
-    AuditAction.UNHID_CARD: "Put a hidden card back",
-    AuditAction.ERASED_PARTICIPANT: "Erased a participant",
-    AuditAction.ERASED_MEMBER: "Erased a member",
-    AuditAction.ERASED_CAFE: "Erased a café",
-    AuditAction.ERASED_NETWORK: "Erased a network",
-    AuditAction.PURGED_BY_RETENTION: "Erased past its keep-for date",
-    AuditAction.ROLE_INVITED: "Invited someone to a role",
-    AuditAction.ROLE_ACCEPTED: "Accepted a role",
-    AuditAction.ROLE_REMOVED: "Removed someone from a role",
-    AuditAction.READ_SUBJECT_ACCESS: "Read everything held about a person",
-    AuditAction.CHANGED_CONSENT: "Changed consent",
-    AuditAction.CHANGED_KEEP_FOR: "Changed how long data is kept",
-    AuditAction.EXPORTED_FINANCE: "Exported members' payments",
-    AuditAction.EXPORTED_FEEDBACK: "Exported members' feedback",
+    AuditAction.VIEWED_CONTACT_DETAILS: N_("Viewed contact details"),
+    AuditAction.EXPORTED_NOTES: N_("Exported session notes"),
+    AuditAction.EXPORTED_MATERIALS: N_("Exported a material"),
+    AuditAction.HID_CARD: N_("Hid a card"),
+    AuditAction.UNHID_CARD: N_("Put a hidden card back"),
+    AuditAction.ERASED_PARTICIPANT: N_("Erased a participant"),
+    AuditAction.ERASED_MEMBER: N_("Erased a member"),
+    AuditAction.ERASED_CAFE: N_("Erased a café"),
+    AuditAction.ERASED_NETWORK: N_("Erased a network"),
+    AuditAction.PURGED_BY_RETENTION: N_("Erased past its keep-for date"),
+    AuditAction.ROLE_INVITED: N_("Invited someone to a role"),
+    AuditAction.ROLE_ACCEPTED: N_("Accepted a role"),
+    AuditAction.ROLE_REMOVED: N_("Removed someone from a role"),
+    AuditAction.READ_SUBJECT_ACCESS: N_("Read everything held about a person"),
+    AuditAction.CHANGED_CONSENT: N_("Changed consent"),
+    AuditAction.CHANGED_KEEP_FOR: N_("Changed how long data is kept"),
+    AuditAction.EXPORTED_FINANCE: N_("Exported members' payments"),
+    AuditAction.EXPORTED_FEEDBACK: N_("Exported members' feedback"),
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction, UOWTransaction
 from sqlmodel import Field, SQLModel, col
 
+from app.i18n import N_
 from app.models.base import RowRef, UTCDateTime, utcnow
 
 # Text a person types: surrounding spaces dropped before the length is checked, so a
@@ -23,6 +24,13 @@ Typed = Annotated[str, StringConstraints(strip_whitespace=True)]
 class SeatingMode(StrEnum):
     PLANNED = "planned"
     FREE = "free"
+
+
+class CafeLanguage(StrEnum):
+    """The languages a café's fixed text can be in (`app.i18n.LANGUAGES`)."""
+
+    EN = "en"
+    CY = "cy"
 
 
 class CafeStatus(StrEnum):
@@ -49,21 +57,22 @@ class StakeholderRole(StrEnum):
     OTHER = "other"
 
 
+# Marked here, translated where shown (`{{ _(role_labels[role]) }}`).
 ROLE_LABELS: dict[str, str] = {
-    "lived_experience": "I draw on care and support",
-    "carer": "Carer or family member",
-    "practitioner": "Practitioner or care worker",
-    "manager": "Manager",
-    "decision_maker": "Decision-maker or funder",
-    "provider": "Care provider",
-    "researcher": "Researcher",
-    "other": "Other",
+    "lived_experience": N_("I draw on care and support"),
+    "carer": N_("Carer or family member"),
+    "practitioner": N_("Practitioner or care worker"),
+    "manager": N_("Manager"),
+    "decision_maker": N_("Decision-maker or funder"),
+    "provider": N_("Care provider"),
+    "researcher": N_("Researcher"),
+    "other": N_("Other"),
 }
 
 
 MAX_PRIVACY_NOTICE = 4000
 # Written for people who are not confident readers: short lines, one idea each.
-DEFAULT_PRIVACY_NOTICE = (
+DEFAULT_PRIVACY_NOTICE = N_(
     "We keep the name you give today and what you write or say here.\n"
     "People in the room see what you write. Your name stays hidden unless the organiser says so.\n"
     "The notes of today's café keep what you said, because the room heard it.\n"
@@ -375,6 +384,15 @@ class CafeCreate(CafeBase):
     )
     reaction_budget: int = Field(default=3, ge=0, le=20)
     premoderation: StrictBool = False
+    language: CafeLanguage = Field(
+        default=CafeLanguage.EN,
+        description="The language of the café's fixed text for people who have not chosen "
+        "their own: en (English) or cy (Welsh).",
+    )
+    bilingual: StrictBool = Field(
+        default=False,
+        description="The projector and the printed kit show Welsh and English together.",
+    )
 
     @model_validator(mode="after")
     def _tables_given(self) -> CafeCreate:
@@ -412,6 +430,15 @@ class CafeUpdate(SQLModel):
         default=None,
         description="Show participants' names to other participants. Can be switched on only "
         "before anyone has joined: people joined on the promise that their name stays hidden.",
+    )
+    language: CafeLanguage | None = Field(
+        default=None,
+        description="The language of the café's fixed text for people who have not chosen "
+        "their own: en (English) or cy (Welsh).",
+    )
+    bilingual: StrictBool | None = Field(
+        default=None,
+        description="The projector and the printed kit show Welsh and English together.",
     )
 
 
@@ -452,6 +479,8 @@ class CafePublic(SQLModel):
     names_visible: bool
     reaction_budget: int
     premoderation: bool
+    language: CafeLanguage
+    bilingual: bool
     current_round: int
     created_at: datetime
     closed_at: datetime | None

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.i18n import N_
 from app.models.base import UTCDateTime, utcnow
 
 
@@ -40,18 +41,18 @@ class MediaKind(StrEnum):
 
 
 KIND_LABELS: dict[str, str] = {
-    "idea": "Idea",
-    "question": "Question",
-    "enabler": "What helps",
-    "barrier": "What gets in the way",
-    "action": "Action",
-    "insight": "Insight",
+    "idea": N_("Idea"),
+    "question": N_("Question"),
+    "enabler": N_("What helps"),
+    "barrier": N_("What gets in the way"),
+    "action": N_("Action"),
+    "insight": N_("Insight"),
 }
 EVIDENCE_LABELS: dict[str, str] = {
-    "lived_experience": "Lived experience",
-    "practice": "Practice knowledge",
-    "research": "Research",
-    "other": "Other",
+    "lived_experience": N_("Lived experience"),
+    "practice": N_("Practice knowledge"),
+    "research": N_("Research"),
+    "other": N_("Other"),
 }
 # The evidence type a phone pre-selects from the person's stakeholder role.
 EVIDENCE_FOR_ROLE: dict[str | None, str] = {

@@ -18,6 +18,7 @@ from app.deps.common import (
     SessionDep,
     SettingsDep,
 )
+from app.i18n import _
 from app.live.announce import AnnounceDep
 from app.live.hub import CafeEvent
 from app.live.room import RoomAction
@@ -58,7 +59,7 @@ def _public(room: Room, cafe: Cafe) -> CafePublic:
 def _participant(room: Room, participant_id: RowId) -> ParticipantPublic:
     person = room.session.get(Participant, participant_id)
     if person is None:
-        raise NotFound("No such person in this café.")
+        raise NotFound(_("No such person in this café."))
     return ParticipantPublic.model_validate(person, from_attributes=True)
 
 
@@ -207,7 +208,7 @@ def consent(
     is a network member recorded as not consenting."""
     person = session.get(Participant, participant_id)
     if person is None or person.cafe_id != cafe.id:
-        raise NotFound("No such person in this café.")
+        raise NotFound(_("No such person in this café."))
     person = consent_service.set_participant_consent(
         session=session,
         person=person,

@@ -6,9 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 
+from app import i18n
 from app.deps.cafe import OwnedCafe, RoomDep, RunCafe
 from app.deps.cafe_form import CafeFormDep, SettingsFormDep, parse_cafe_form, parse_settings_form
 from app.deps.common import CsrfDep, FacilitatorDep, NowDep, RowId, SessionDep, SettingsDep
+from app.i18n import _
 from app.kit.forms import refusal, see_other
 from app.kit.qr import qr_svg
 from app.kit.rendering import render
@@ -150,6 +152,8 @@ def settings_page(
         "names_visible": cafe.names_visible,
         "premoderation": cafe.premoderation,
         "reaction_budget": str(cafe.reaction_budget),
+        "language": cafe.language,
+        "bilingual": cafe.bilingual,
     }
     return _settings_page(request, session, cafe, facilitator, values)
 
@@ -186,7 +190,7 @@ def move_page(
     every table in a list for every person."""
     person = session.get(Participant, participant_id)
     if person is None or person.cafe_id != cafe.id:
-        raise NotFound("There is no such person in this café.")
+        raise NotFound(_("There is no such person in this café."))
     state = state_service.cafe_state(session=session, cafe=cafe, now=now)
     view = state.table_view(state.table_of.get(participant_id))
     return render(
@@ -241,19 +245,23 @@ def projector(
     state = state_service.cafe_state(session=session, cafe=cafe, now=now)
     url = cafe_service.join_url(base_url=settings.base_url, cafe=cafe)
     before = state.round is None and cafe.status != CafeStatus.CLOSED
-    return render(
-        request,
-        "cafe/projector.html",
-        {
-            "cafe": cafe,
-            "s": state,
-            "join_url": url,
-            "qr_svg": qr_svg(url),
-            "harvest": harvest_if_shown(session=session, cafe_id=cafe.id),
-            "you_said": you_said_service.for_cafe(session=session, cafe=cafe) if before else [],
-        },
-        block="board",
-    )
+    # The room's screen: in the café's language (or both), not the facilitator's.
+    with i18n.speaking(cafe.language) as lang:
+        response = render(
+            request,
+            "cafe/projector.html",
+            {
+                "cafe": cafe,
+                "s": state,
+                "join_url": url,
+                "qr_svg": qr_svg(url, title=_("QR code to join")),
+                "harvest": harvest_if_shown(session=session, cafe_id=cafe.id),
+                "you_said": you_said_service.for_cafe(session=session, cafe=cafe) if before else [],
+            },
+            block="board",
+        )
+    response.headers["Content-Language"] = lang
+    return response
 
 
 @router.get("/cafes/{cafe_id}/qr.svg")
@@ -272,14 +280,25 @@ def room_kit(
     code for its host) and who sits where in every round, as played or as planned."""
     kit = kit_service.room_kit(session=session, cafe=cafe, plans=plans.PLANS)
     url = cafe_service.join_url(base_url=settings.base_url, cafe=cafe)
-    hosts = {
-        tent.table.id: qr_svg(
-            f"{url}?host={tent.table.host_token}", title=f"QR code to host {tent.table.name}"
+    # Printed for the room: in the café's language (or both), not the facilitator's.
+    with i18n.speaking(cafe.language) as lang:
+        hosts = {
+            tent.table.id: qr_svg(
+                f"{url}?host={tent.table.host_token}",
+                title=_("QR code to host %(table)s", table=tent.table.name),
+            )
+            for tent in kit.tents
+        }
+        response = render(
+            request,
+            "cafe/kit.html",
+            {
+                "cafe": cafe,
+                "kit": kit,
+                "join_url": url,
+                "join_qr": qr_svg(url, title=_("QR code to join")),
+                "host_qr": hosts,
+            },
         )
-        for tent in kit.tents
-    }
-    return render(
-        request,
-        "cafe/kit.html",
-        {"cafe": cafe, "kit": kit, "join_url": url, "join_qr": qr_svg(url), "host_qr": hosts},
-    )
+    response.headers["Content-Language"] = lang
+    return response

@@ -84,7 +84,7 @@ def list_contributions(
     responses={
         **ERRORS,
         200: {
-            "description": "The notes as a download",
+            "description": "The notes as a download",  # not shown to people
             "content": {FORMATS[f].media_type: {} for f in NotesFormat},
         },
     },

@@ -18,6 +18,7 @@ from app.db import Database
 from app.deps.cafe import OwnedCafe, RunCafe
 from app.deps.common import CsrfDep, DatabaseDep, FacilitatorDep, NowDep, RowId, SessionDep
 from app.deps.phone import CafeByCode, remembered
+from app.i18n import _, ngettext
 from app.kit.downloads import notes_response, record_notes_export
 from app.kit.forms import refusal, see_other
 from app.kit.rendering import context_for, env, render
@@ -43,14 +44,16 @@ NOTICE_KEY = "harvest_notice"
 
 def _charts(counts: harvest_service.Counts) -> list[Chart]:
     return [
-        bar_chart(chart_id="chart-table", title="Contributions per table", rows=counts.by_table),
-        bar_chart(chart_id="chart-round", title="Contributions per round", rows=counts.by_round),
+        bar_chart(chart_id="chart-table", title=_("Contributions per table"), rows=counts.by_table),
+        bar_chart(chart_id="chart-round", title=_("Contributions per round"), rows=counts.by_round),
         bar_chart(
-            chart_id="chart-role", title="Contributions by the author's role", rows=counts.by_role
+            chart_id="chart-role",
+            title=_("Contributions by the author's role"),
+            rows=counts.by_role,
         ),
         bar_chart(
             chart_id="chart-evidence",
-            title="Contributions by evidence type",
+            title=_("Contributions by evidence type"),
             rows=counts.by_evidence,
         ),
     ]
@@ -209,9 +212,15 @@ def create_theme(
     except DomainError as exc:
         return write.refused(exc)
     held = len(set(contribution_ids))
+    if not held:
+        return write.done(_("Theme “%(name)s” created.", name=theme.name))
     return write.done(
-        f"Theme “{theme.name}” created"
-        + (f" with {held} contribution{'s' if held != 1 else ''}." if held else ".")
+        ngettext(
+            "Theme “%(name)s” created with %(num)s contribution.",
+            "Theme “%(name)s” created with %(num)s contributions.",
+            held,
+            name=theme.name,
+        )
     )
 
 
@@ -233,7 +242,7 @@ def edit_theme(
         )
     except DomainError as exc:
         return write.refused(exc)
-    return write.done(f"Theme “{theme.name}” saved.")
+    return write.done(_("Theme “%(name)s” saved.", name=theme.name))
 
 
 @router.post("/cafes/{cafe_id}/harvest/themes/{theme_id}/delete")
@@ -245,7 +254,9 @@ def delete_theme(theme_id: RowId, write: HarvestWriteDep) -> Response:
     filters = write.filters
     if filters.theme == theme_id:
         filters = replace(filters, theme=None)
-    notice = f"Theme “{theme.name}” deleted. Its contributions are still on the wall."
+    notice = _(
+        "Theme “%(name)s” deleted. Its contributions are still on the wall.", name=theme.name
+    )
     return write.done(notice, filters)
 
 
@@ -259,15 +270,12 @@ def assign(
     """Put the ticked contributions in a theme, or take them out of it."""
     try:
         if not theme_id.isdigit():
-            raise Invalid("Choose a theme first.")
+            raise Invalid(_("Choose a theme first."))
         theme = theme_service.get_theme(
             session=write.session, cafe=write.cafe, theme_id=int(theme_id)
         )
-        change, said = (
-            (theme_service.unassign, "taken out of")
-            if action == "unassign"
-            else (theme_service.assign, "added to")
-        )
+        taking_out = action == "unassign"
+        change = theme_service.unassign if taking_out else theme_service.assign
         n = change(
             session=write.session,
             cafe=write.cafe,
@@ -277,7 +285,23 @@ def assign(
         )
     except DomainError as exc:
         return write.refused(exc)
-    return write.done(f"{n} contribution{'s' if n != 1 else ''} {said} “{theme.name}”.")
+    if taking_out:
+        return write.done(
+            ngettext(
+                "%(num)s contribution taken out of “%(name)s”.",
+                "%(num)s contributions taken out of “%(name)s”.",
+                n,
+                name=theme.name,
+            )
+        )
+    return write.done(
+        ngettext(
+            "%(num)s contribution added to “%(name)s”.",
+            "%(num)s contributions added to “%(name)s”.",
+            n,
+            name=theme.name,
+        )
+    )
 
 
 # --- notes ---------------------------------------------------------------------------------
@@ -369,5 +393,5 @@ def heard_page(request: Request, cafe: CafeByCode, session: SessionDep) -> Respo
     """What we heard: themes and contributions, without names, once the café has closed."""
     person = remembered(request, session, cafe)
     if person is None:
-        raise NotFound("This page is for the people who took part in this café.")
+        raise NotFound(_("This page is for the people who took part in this café."))
     return _heard(request, session, cafe, preview=False, person=person)

@@ -10,8 +10,11 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app import i18n
+from app.i18n import _
 from app.models.accounts import Facilitator
 from app.models.cafe import (
+    DEFAULT_PRIVACY_NOTICE,
     Cafe,
     CafeCreate,
     CafePublic,
@@ -51,6 +54,14 @@ def new_code() -> str:
 # --- creation and reading ----------------------------------------------------------------
 
 
+def _default_notice(data: CafeCreate) -> str:
+    """The notice given, or the default one in the café's language (a Welsh café's people
+    read the Welsh default)."""
+    if data.privacy_notice == DEFAULT_PRIVACY_NOTICE:
+        return i18n.in_language(data.language, DEFAULT_PRIVACY_NOTICE)
+    return data.privacy_notice
+
+
 def create_cafe(*, session: Session, facilitator: Facilitator, data: CafeCreate) -> Cafe:
     """Create a café with its tables and rounds, all in one transaction."""
     specs = data.tables or []
@@ -61,15 +72,17 @@ def create_cafe(*, session: Session, facilitator: Facilitator, data: CafeCreate)
             facilitator_id=facilitator.id,
             title=data.title.strip(),
             purpose=data.purpose.strip(),
-            privacy_notice=clean_notice(data.privacy_notice),
+            privacy_notice=clean_notice(_default_notice(data)),
             code=new_code(),
             seating_mode=data.seating_mode,
             names_visible=data.names_visible,
             reaction_budget=data.reaction_budget,
             premoderation=data.premoderation,
+            language=data.language,
+            bilingual=data.bilingual,
         )
         if not cafe.title:
-            raise Invalid("Give the café a title.")
+            raise Invalid(_("Give the café a title."))
         session.add(cafe)
         try:
             session.flush()
@@ -78,10 +91,10 @@ def create_cafe(*, session: Session, facilitator: Facilitator, data: CafeCreate)
             continue
         break
     else:  # pragma: no cover
-        raise Conflict("Could not find a free join code; please try again.")
+        raise Conflict(_("Could not find a free join code; please try again."))
     tables = []
     for number, spec in enumerate(specs, start=1):
-        name = (spec.name or "").strip() or f"Table {number}"
+        name = (spec.name or "").strip() or _("Table %(number)s", number=number)
         table = CafeTable(cafe_id=cafe.id, number=number, name=name, capacity=spec.capacity)
         session.add(table)
         tables.append(table)
@@ -117,7 +130,7 @@ def get_owned(*, session: Session, facilitator: Facilitator, cafe_id: int) -> Ca
     """A café the facilitator runs; someone else's café is reported as missing."""
     cafe = session.get(Cafe, cafe_id)
     if cafe is None or cafe.facilitator_id != facilitator.id:
-        raise NotFound("No such café.")
+        raise NotFound(_("No such café."))
     return cafe
 
 
@@ -220,7 +233,7 @@ def update_cafe(*, session: Session, cafe: Cafe, data: CafeUpdate) -> Cafe:
     the budget shrinks; cards already waiting stay waiting when pre-moderation is switched off.
     """
     if cafe.status == CafeStatus.CLOSED:
-        raise Conflict("The café is closed, so its settings no longer change.")
+        raise Conflict(_("The café is closed, so its settings no longer change."))
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if changes.get("names_visible") and not cafe.names_visible:
         joined = session.exec(
@@ -228,8 +241,10 @@ def update_cafe(*, session: Session, cafe: Cafe, data: CafeUpdate) -> Cafe:
         ).one()
         if joined:
             raise Conflict(
-                "People have joined on the promise that others would not see their names, "
-                "so names stay hidden in this café."
+                _(
+                    "People have joined on the promise that others would not see their names, "
+                    "so names stay hidden in this café."
+                )
             )
     if "privacy_notice" in changes:
         changes["privacy_notice"] = clean_notice(changes["privacy_notice"])
@@ -244,7 +259,7 @@ def update_cafe(*, session: Session, cafe: Cafe, data: CafeUpdate) -> Cafe:
 def close_cafe(*, session: Session, cafe: Cafe, now: datetime) -> Cafe:
     """Close the café: the clock stops and the join code stops working."""
     if cafe.status == CafeStatus.CLOSED:
-        raise Conflict("The café is already closed.")
+        raise Conflict(_("The café is already closed."))
     rnd = current_round(session=session, cafe=cafe)
     if rnd is not None and rnd.status != RoundStatus.ENDED:
         rnd.status, rnd.ended_at, rnd.paused_at = RoundStatus.ENDED, now, None

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from app.i18n import N_
 from app.models.cafe import (
     Cafe,
     CafeTable,
@@ -79,10 +80,10 @@ def room_kit(*, session: Session, cafe: Cafe, plans: KnownPlans | None = None) -
         elif no_plan:
             continue
         elif cafe.seating_mode == SeatingMode.FREE:
-            no_plan = "People choose their own table in this café, so there is no plan ahead."
+            no_plan = N_("People choose their own table in this café, so there is no plan ahead.")
             continue
         elif not people:
-            no_plan = "Nobody has joined yet: the plan ahead appears as people join."
+            no_plan = N_("Nobody has joined yet: the plan ahead appears as people join.")
             continue
         else:
             try:
@@ -96,7 +97,7 @@ def room_kit(*, session: Session, cafe: Cafe, plans: KnownPlans | None = None) -
                     plans=plans,
                 )
             except PlanningError:
-                no_plan = (
+                no_plan = N_(
                     "The rounds ahead cannot be planned: more hosts or people who can't move "
                     "are at one table than it has seats."
                 )

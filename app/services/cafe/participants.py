@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.i18n import N_, _
 from app.models.cafe import (
     Cafe,
     CafeStatus,
@@ -44,14 +45,14 @@ def join(
     `evidence_consent` is the person's own yes to their words being used beyond the café;
     never assumed."""
     if cafe.status == CafeStatus.CLOSED:
-        raise Conflict("This café has closed, so the code no longer works.")
+        raise Conflict(_("This café has closed, so the code no longer works."))
     name = " ".join(display_name.split())
     if not name:
-        raise Invalid("Choose a name to be known by today. A made-up name is fine.")
+        raise Invalid(_("Choose a name to be known by today. A made-up name is fine."))
     if len(name) > 40:
-        raise Invalid("Please keep your name to 40 characters or fewer.")
+        raise Invalid(_("Please keep your name to 40 characters or fewer."))
     if role is not None and role not in {r.value for r in StakeholderRole}:
-        raise Invalid("Choose one of the roles in the list, or leave it blank.")
+        raise Invalid(_("Choose one of the roles in the list, or leave it blank."))
     if join_key:
         earlier = _joined_with(session, cafe, join_key)
         if earlier is not None and earlier.left_at is None:
@@ -110,7 +111,7 @@ def _host_table(session: Session, cafe: Cafe, host_token: str) -> CafeTable:
         select(CafeTable).where(CafeTable.cafe_id == cafe.id, CafeTable.host_token == host_token)
     ).first()
     if table is None:
-        raise Invalid("This host link is not valid for this café. Ask the facilitator.")
+        raise Invalid(_("This host link is not valid for this café. Ask the facilitator."))
     return table
 
 
@@ -120,7 +121,7 @@ def take_host_link(
     """Someone already in the café opens a table's host link: they become its host (and sit
     there if a round is on), rather than joining a second time."""
     if cafe.status == CafeStatus.CLOSED:
-        raise Conflict("This café has closed, so the code no longer works.")
+        raise Conflict(_("This café has closed, so the code no longer works."))
     table = _host_table(session, cafe, host_token)
     return set_host(session=session, cafe=cafe, participant_id=person.id, table_id=table.id)
 
@@ -131,7 +132,7 @@ def set_host(
     """Make someone the host of a table (they stay there), or take the role away."""
     person = session.get(Participant, participant_id)
     if person is None or person.cafe_id != cafe.id:
-        raise NotFound("No such participant in this café.")
+        raise NotFound(_("No such participant in this café."))
     if table_id is None:
         person.is_host, person.home_table_id = False, None
         session.add(person)
@@ -139,7 +140,7 @@ def set_host(
         return person
     table = session.get(CafeTable, table_id)
     if table is None or table.cafe_id != cafe.id:
-        raise NotFound("No such table in this café.")
+        raise NotFound(_("No such table in this café."))
     person.is_host, person.home_table_id = True, table_id
     session.add(person)
     session.commit()
@@ -161,9 +162,9 @@ def update_needs(
 ) -> Participant:
     name = " ".join(display_name.split())
     if not name or len(name) > 40:
-        raise Invalid("Choose a name of 1 to 40 characters.")
+        raise Invalid(_("Choose a name of 1 to 40 characters."))
     if role is not None and role not in {r.value for r in StakeholderRole}:
-        raise Invalid("Choose one of the roles in the list, or leave it blank.")
+        raise Invalid(_("Choose one of the roles in the list, or leave it blank."))
     person.display_name, person.role = name, role or None
     person.cannot_move, person.large_text, person.easy_read = cannot_move, large_text, easy_read
     session.add(person)
@@ -172,7 +173,7 @@ def update_needs(
 
 
 # What a person who has left is called: their name goes with them.
-LEFT_NAME = "Someone who left"
+LEFT_NAME = N_("Someone who left")
 
 
 def leave(*, session: Session, person: Participant, now: datetime) -> None:

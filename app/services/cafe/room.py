@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from app.i18n import _, ngettext
 from app.models.cafe import (
     Cafe,
     CafeStatus,
@@ -46,13 +47,13 @@ SEEN_SHOWS_FOR = timedelta(minutes=2)
 
 def _open(cafe: Cafe) -> None:
     if cafe.status == CafeStatus.CLOSED:
-        raise Conflict("The café has closed: the room can no longer change.")
+        raise Conflict(_("The café has closed: the room can no longer change."))
 
 
 def _table(session: Session, cafe: Cafe, table_id: int) -> CafeTable:
     table = session.get(CafeTable, table_id)
     if table is None or table.cafe_id != cafe.id:
-        raise NotFound("There is no such table in this café.")
+        raise NotFound(_("There is no such table in this café."))
     return table
 
 
@@ -81,7 +82,7 @@ def add_table(*, session: Session, cafe: Cafe, data: TableAdd) -> CafeTable:
     table = CafeTable(
         cafe_id=cafe.id,
         number=number,
-        name=data.name or f"Table {number}",
+        name=data.name or _("Table %(number)s", number=number),
         capacity=data.capacity,
     )
     session.add(table)
@@ -98,8 +99,14 @@ def change_table(*, session: Session, cafe: Cafe, table_id: int, data: TableChan
         seated = _seated_now(session, cafe, table.id)
         if data.capacity < seated:
             raise Conflict(
-                f"{table.name} has {seated} people sitting there now: "
-                f"move some of them first, or keep at least {seated} seats."
+                ngettext(
+                    "%(table)s has %(num)s person sitting there now: "
+                    "move them first, or keep at least %(num)s seat.",
+                    "%(table)s has %(num)s people sitting there now: "
+                    "move some of them first, or keep at least %(num)s seats.",
+                    seated,
+                    table=table.name,
+                )
             )
         table.capacity = data.capacity
     if data.name is not None:
@@ -154,18 +161,28 @@ def change_round(*, session: Session, cafe: Cafe, number: int, data: RoundChange
         select(Round).where(Round.cafe_id == cafe.id, Round.number == number)
     ).first()
     if rnd is None:
-        raise NotFound(f"This café has no round {number}.")
+        raise NotFound(_("This café has no round %(number)s.", number=number))
     if rnd.status == RoundStatus.ENDED:
-        raise Conflict(f"Round {number} has finished: its questions stay as they were asked.")
+        raise Conflict(
+            _(
+                "Round %(number)s has finished: its questions stay as they were asked.",
+                number=number,
+            )
+        )
     if data.minutes is not None and rnd.status != RoundStatus.PLANNED:
-        raise Conflict(f"Round {number} has started: give it more time with +5 minutes instead.")
+        raise Conflict(
+            _(
+                "Round %(number)s has started: give it more time with +5 minutes instead.",
+                number=number,
+            )
+        )
     by_number = {
         t.number: t
         for t in session.exec(select(CafeTable).where(CafeTable.cafe_id == cafe.id)).all()
     }
     for tq in data.table_questions:
         if tq.table not in by_number:
-            raise Invalid(f"There is no table {tq.table} in this café.")
+            raise Invalid(_("There is no table %(number)s in this café.", number=tq.table))
     if data.question is not None:
         rnd.question = data.question
     if data.minutes is not None:
@@ -198,7 +215,12 @@ def _move_round(session: Session, cafe: Cafe, rnd: Round, to: int) -> None:
     minutes, tables' questions) moves, the rounds between shift by one. Rounds keep their
     numbers, so seats planned ahead for round 3 are still round 3's."""
     if rnd.status != RoundStatus.PLANNED:
-        raise Conflict(f"Round {rnd.number} has started: only rounds not started yet can move.")
+        raise Conflict(
+            _(
+                "Round %(number)s has started: only rounds not started yet can move.",
+                number=rnd.number,
+            )
+        )
     low, high = sorted((rnd.number, to))
     rounds = list(
         session.exec(
@@ -208,23 +230,25 @@ def _move_round(session: Session, cafe: Cafe, rnd: Round, to: int) -> None:
         )
     )
     if len(rounds) != high - low + 1:
-        raise NotFound(f"This café has no round {to}.")
+        raise NotFound(_("This café has no round %(number)s.", number=to))
     if any(r.status != RoundStatus.PLANNED for r in rounds):
-        raise Conflict(f"Round {to} has started: a round can move only among rounds not started.")
-    ids = [r.id for r in rounds]
-    asked = {
-        r.id: (
-            r.question,
-            r.minutes,
-            [
-                (q.table_id, q.question)
-                for q in session.exec(select(TableQuestion).where(TableQuestion.round_id == r.id))
-            ],
+        raise Conflict(
+            _(
+                "Round %(number)s has started: a round can move only among rounds not started.",
+                number=to,
+            )
         )
-        for r in rounds
-    }
-    for old in session.exec(select(TableQuestion).where(col(TableQuestion.round_id).in_(ids))):
+    ids = [r.id for r in rounds]
+    # The tables' questions of every round concerned, read once: kept to be asked again in
+    # their new place, and deleted from the old one.
+    old_questions = list(
+        session.exec(select(TableQuestion).where(col(TableQuestion.round_id).in_(ids)))
+    )
+    tables_of: dict[int, list[tuple[int, str]]] = {r.id: [] for r in rounds}
+    for old in old_questions:
+        tables_of[old.round_id].append((old.table_id, old.question))
         session.delete(old)
+    asked = {r.id: (r.question, r.minutes, tables_of[r.id]) for r in rounds}
     session.flush()
     order = [r.id for r in rounds]
     # Moving later: the ones between move up one place, and the other way round.
@@ -244,7 +268,7 @@ def send_broadcast(*, session: Session, cafe: Cafe, text: str, now: datetime) ->
     _open(cafe)
     text = " ".join(text.split())
     if not text:
-        raise Invalid("Write a short message to send.")
+        raise Invalid(_("Write a short message to send."))
     message = Broadcast(cafe_id=cafe.id, text=text, sent_at=now)
     session.add(message)
     session.commit()
@@ -345,7 +369,7 @@ def ask_help(
 def acknowledge_help(*, session: Session, cafe: Cafe, help_id: int, now: datetime) -> HelpRequest:
     asked = session.get(HelpRequest, help_id)
     if asked is None or asked.cafe_id != cafe.id:
-        raise NotFound("There is no such request for help in this café.")
+        raise NotFound(_("There is no such request for help in this café."))
     if asked.seen_at is None:
         asked.seen_at = now
         session.add(asked)
@@ -504,7 +528,7 @@ def write_for(
     table), marked as written for them, and by whom."""
     person = session.get(Participant, person_id)
     if person is None or person.cafe_id != cafe.id or not person.no_phone or person.left_at:
-        raise NotFound("There is no such person without a phone in this café.")
+        raise NotFound(_("There is no such person without a phone in this café."))
     if host is not None:
         rnd = current_round(session=session, cafe=cafe)
         seats = (
@@ -524,7 +548,7 @@ def write_for(
             or seats.get(host.id) is None
             or seats.get(host.id) != seats.get(person.id)
         ):
-            raise Forbidden("Only the host of their table can write for them.")
+            raise Forbidden(_("Only the host of their table can write for them."))
     posted = posting.post_contribution(
         session=session,
         cafe=cafe,
@@ -581,7 +605,7 @@ def add_round(*, session: Session, cafe: Cafe, question: str, minutes: int) -> R
     last = session.exec(select(func.max(Round.number)).where(Round.cafe_id == cafe.id)).one()
     number = (last or 0) + 1
     if number > MAX_ROUNDS:
-        raise Conflict(f"A café can have at most {MAX_ROUNDS} rounds.")
+        raise Conflict(_("A café can have at most %(number)s rounds.", number=MAX_ROUNDS))
     rnd = Round(cafe_id=cafe.id, number=number, question=question, minutes=minutes)
     session.add(rnd)
     session.commit()

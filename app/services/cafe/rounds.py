@@ -11,6 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app.i18n import _
 from app.models.cafe import (
     Cafe,
     CafeStatus,
@@ -68,11 +69,14 @@ def rotation_from(*, cafe: Cafe, from_round: int | None) -> int:
     """The round a rotation moves on from; refused (before anything is read) when the café
     is closed or has moved on from `from_round` already."""
     if cafe.status == CafeStatus.CLOSED:
-        raise Conflict("The café is closed.")
+        raise Conflict(_("The café is closed."))
     expected = cafe.current_round if from_round is None else from_round
     if expected != cafe.current_round:
         raise Conflict(
-            f"Round {cafe.current_round} has already started; refresh to see the latest state."
+            _(
+                "Round %(number)s has already started; refresh to see the latest state.",
+                number=cafe.current_round,
+            )
         )
     return expected
 
@@ -98,7 +102,7 @@ def rotate(
         select(Round).where(Round.cafe_id == cafe.id, Round.number == expected + 1)
     ).first()
     if nxt is None:
-        raise Conflict("That was the last round. You can close the café now.")
+        raise Conflict(_("That was the last round. You can close the café now."))
     # Read before the claim below: it moves the café's round number on, in memory too.
     previous = current_round(session=session, cafe=cafe) if expected else None
     # Claim the rotation atomically: a second request for the same step updates no row.
@@ -110,7 +114,7 @@ def rotate(
     ).first()
     if claimed is None:
         session.rollback()
-        raise Conflict("Another rotation is already under way.")
+        raise Conflict(_("Another rotation is already under way."))
     # The version before this claim: what it was when the forecast was read, if unchanged.
     if forecast is not None and (
         forecast.version != claimed[0] - 1 or forecast.inputs.round.get("id") != nxt.id
@@ -210,8 +214,11 @@ def _seat_round(
         )
     except PlanningError as exc:
         raise Conflict(
-            "The seating cannot be planned: more hosts or people who can't move are at one "
-            f"table than it has seats ({exc}). Move someone by hand or change a host."
+            _(
+                "The seating cannot be planned: more hosts or people who can't move are at one "
+                "table than it has seats (%(detail)s). Move someone by hand or change a host.",
+                detail=exc,
+            )
         ) from exc
     if planned:
         _insert_seats(session, nxt.id, planned)
@@ -257,19 +264,24 @@ def _insert_seats(session: Session, round_id: int, seats: Mapping[int, int]) -> 
 
 def _running(session: Session, cafe: Cafe) -> Round:
     if cafe.status == CafeStatus.CLOSED:
-        raise Conflict("The café is closed.")
+        raise Conflict(_("The café is closed."))
     rnd = current_round(session=session, cafe=cafe)
     if rnd is None:
-        raise Conflict("No round has started yet.")
+        raise Conflict(_("No round has started yet."))
     if rnd.status == RoundStatus.ENDED:
-        raise Conflict(f"Round {rnd.number} has ended. Start the next round or close the café.")
+        raise Conflict(
+            _(
+                "Round %(number)s has ended. Start the next round or close the café.",
+                number=rnd.number,
+            )
+        )
     return rnd
 
 
 def extend_round(*, session: Session, cafe: Cafe, minutes: int, now: datetime) -> Round:
     """Give the current round more time."""
     if not 1 <= minutes <= 60:
-        raise Invalid("Extend by 1 to 60 minutes.")
+        raise Invalid(_("Extend by 1 to 60 minutes."))
     rnd = _running(session, cafe)
     assert rnd.ends_at is not None
     # A round whose clock already ran out restarts counting from now.
@@ -283,7 +295,7 @@ def extend_round(*, session: Session, cafe: Cafe, minutes: int, now: datetime) -
 def pause_round(*, session: Session, cafe: Cafe, now: datetime) -> Round:
     rnd = _running(session, cafe)
     if rnd.status == RoundStatus.PAUSED:
-        raise Conflict("The round is already paused.")
+        raise Conflict(_("The round is already paused."))
     rnd.status, rnd.paused_at = RoundStatus.PAUSED, now
     session.add(rnd)
     session.commit()
@@ -293,7 +305,7 @@ def pause_round(*, session: Session, cafe: Cafe, now: datetime) -> Round:
 def resume_round(*, session: Session, cafe: Cafe, now: datetime) -> Round:
     rnd = _running(session, cafe)
     if rnd.status != RoundStatus.PAUSED or rnd.paused_at is None or rnd.ends_at is None:
-        raise Conflict("The round is not paused.")
+        raise Conflict(_("The round is not paused."))
     rnd.ends_at = rnd.ends_at + (now - rnd.paused_at)
     rnd.status, rnd.paused_at = RoundStatus.RUNNING, None
     session.add(rnd)

@@ -8,6 +8,7 @@ from collections import defaultdict
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.i18n import _
 from app.models.cafe import (
     Cafe,
     CafeTable,
@@ -90,12 +91,12 @@ def _roles_at(session: Session, rnd: Round) -> dict[int, list[str | None]]:
 def choose_table(*, session: Session, cafe: Cafe, person: Participant, table_id: int) -> CafeTable:
     """Free seating: the person picks a table with room."""
     if cafe.seating_mode != SeatingMode.FREE:
-        raise Forbidden("In this café the facilitator plans the seating.")
+        raise Forbidden(_("In this café the facilitator plans the seating."))
     rnd = current_round(session=session, cafe=cafe)
     if rnd is None or rnd.status == RoundStatus.ENDED:
-        raise Conflict("Tables open when the next round starts.")
+        raise Conflict(_("Tables open when the next round starts."))
     if person.is_host:
-        raise Conflict("Hosts stay at their table.")
+        raise Conflict(_("Hosts stay at their table."))
     # Choices made at the same moment wait for each other: the person's row (one phone,
     # two taps) and then the table's (several phones, one table) are locked until the
     # commit, so the count below sees every seat taken before it. PostgreSQL needs the
@@ -110,7 +111,7 @@ def choose_table(*, session: Session, cafe: Cafe, person: Participant, table_id:
         .with_for_update()
     ).first()
     if table is None:
-        raise NotFound("No such table in this café.")
+        raise NotFound(_("No such table in this café."))
     existing = session.exec(
         select(Seat).where(Seat.round_id == rnd.id, Seat.participant_id == person.id)
     ).first()
@@ -132,13 +133,13 @@ def move_person(*, session: Session, cafe: Cafe, participant_id: int, table_id: 
     on purpose: the facilitator can see the room)."""
     person = session.get(Participant, participant_id)
     if person is None or person.cafe_id != cafe.id:
-        raise NotFound("No such participant in this café.")
+        raise NotFound(_("No such participant in this café."))
     table = session.get(CafeTable, table_id)
     if table is None or table.cafe_id != cafe.id:
-        raise NotFound("No such table in this café.")
+        raise NotFound(_("No such table in this café."))
     rnd = current_round(session=session, cafe=cafe)
     if rnd is None:
-        raise Conflict("Seats are given when the first round starts.")
+        raise Conflict(_("Seats are given when the first round starts."))
     seat = session.exec(
         select(Seat).where(Seat.round_id == rnd.id, Seat.participant_id == participant_id)
     ).first()
@@ -159,7 +160,7 @@ def seating(*, session: Session, cafe: Cafe, round_number: int | None) -> Seatin
         select(Round).where(Round.cafe_id == cafe.id, Round.number == number)
     ).first()
     if rnd is None:
-        raise NotFound(f"This café has no round {number}.")
+        raise NotFound(_("This café has no round %(number)s.", number=number))
     tables = {t.id: t for t in tables_of(session=session, cafe=cafe)}
     people = {p.id: p for p in people_of(session=session, cafe=cafe)}
     seats = []

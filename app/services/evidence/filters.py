@@ -11,6 +11,7 @@ from sqlalchemy import exists
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 
+from app.i18n import _
 from app.models.cafe import Cafe, CafeTable, Round, StakeholderRole
 from app.models.evidence import (
     Contribution,
@@ -80,14 +81,14 @@ class ContributionFilter:
         read = _Reader(params)
         # Read in the order the form shows, so the problems read in that order too.
         if network:
-            first, second = read.number("cafe", "Café"), read.number("group", "Local group")
+            first, second = read.number("cafe", _("Café")), read.number("group", _("Local group"))
         else:
-            first, second = read.number("round", "Round"), read.number("table", "Table")
-        kind = read.choice("kind", "Kind", [k.value for k in ContributionKind])
+            first, second = read.number("round", _("Round")), read.number("table", _("Table"))
+        kind = read.choice("kind", _("Kind"), [k.value for k in ContributionKind])
         evidence_type = read.choice(
-            "evidence_type", "Evidence type", [e.value for e in EvidenceType]
+            "evidence_type", _("Evidence type"), [e.value for e in EvidenceType]
         )
-        role = read.choice("role", "Role", [*(r.value for r in StakeholderRole), NO_ROLE])
+        role = read.choice("role", _("Role"), [*(r.value for r in StakeholderRole), NO_ROLE])
         if network:
             found = cls(
                 cafe_id=first,
@@ -125,7 +126,7 @@ class _Reader:
         return str(value).strip() or None
 
     def _refuse(self, label: str) -> None:
-        self.problems.append(f"{label} must be one of the choices in the list.")
+        self.problems.append(_("%(label)s must be one of the choices in the list.", label=label))
 
     def number(self, key: str, label: str, *, allow_zero: bool = False) -> int | None:
         raw = self.text(key)
@@ -146,7 +147,7 @@ class _Reader:
     def theme(self) -> int | None:
         if self.text("theme") == "none":
             return NO_THEME
-        return self.number("theme", "Theme", allow_zero=True)
+        return self.number("theme", _("Theme"), allow_zero=True)
 
 
 def tag_conditions(*, filters: ContributionFilter) -> list[ColumnElement[bool]]:

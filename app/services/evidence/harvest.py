@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.i18n import _
 from app.models.cafe import ROLE_LABELS, Cafe
 from app.models.evidence import (
     EVIDENCE_LABELS,
@@ -45,16 +46,20 @@ class Card:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.contribution.kind, self.contribution.kind)
+        kind = self.contribution.kind
+        return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
     @property
     def evidence_label(self) -> str:
-        return EVIDENCE_LABELS.get(self.contribution.evidence_type, self.contribution.evidence_type)
+        evidence = self.contribution.evidence_type
+        return _(EVIDENCE_LABELS[evidence]) if evidence in EVIDENCE_LABELS else evidence
 
     @property
     def role_label(self) -> str:
         role = self.contribution.author_role
-        return ROLE_LABELS.get(role, role) if role else "Role not given"
+        if not role:
+            return _("Role not given")
+        return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
 
 @dataclass
@@ -174,22 +179,22 @@ def counts(*, session: Session, cafe: Cafe, filters: ContributionFilter) -> Coun
         (t.name, per_table.get(t.id, 0)) for t in cafe_service.tables_of(session=session, cafe=cafe)
     ]
     if per_table.get(None):
-        by_table.append(("Not at a table", per_table[None]))
+        by_table.append((_("Not at a table"), per_table[None]))
     by_round = [
-        (f"Round {r.number}", per_round.get(r.id, 0))
+        (_("Round %(number)s", number=r.number), per_round.get(r.id, 0))
         for r in cafe_service.rounds_of(session=session, cafe=cafe)
     ]
     if per_round.get(None):
-        by_round.insert(0, ("Before the first round", per_round[None]))
-    by_role = [(label, per_role.get(role, 0)) for role, label in ROLE_LABELS.items()]
-    by_role.append(("Role not given", per_role.get(None, 0)))
+        by_round.insert(0, (_("Before the first round"), per_round[None]))
+    by_role = [(_(label), per_role.get(role, 0)) for role, label in ROLE_LABELS.items()]
+    by_role.append((_("Role not given"), per_role.get(None, 0)))
     return Counts(
         total=sum(per_evidence.values()),
         by_table=by_table,
         by_round=by_round,
         by_role=by_role,
-        by_evidence=[(label, per_evidence.get(k, 0)) for k, label in EVIDENCE_LABELS.items()],
-        by_kind=[(label, per_kind.get(k, 0)) for k, label in KIND_LABELS.items()],
+        by_evidence=[(_(label), per_evidence.get(k, 0)) for k, label in EVIDENCE_LABELS.items()],
+        by_kind=[(_(label), per_kind.get(k, 0)) for k, label in KIND_LABELS.items()],
     )
 
 
@@ -241,8 +246,12 @@ def heard(*, session: Session, cafe: Cafe, per_theme: int = 40, others: int = 60
         return [
             HeardItem(
                 text=c.text,
-                kind_label=KIND_LABELS.get(c.kind, c.kind),
-                evidence_label=EVIDENCE_LABELS.get(c.evidence_type, c.evidence_type),
+                kind_label=_(KIND_LABELS[c.kind]) if c.kind in KIND_LABELS else c.kind,
+                evidence_label=(
+                    _(EVIDENCE_LABELS[c.evidence_type])
+                    if c.evidence_type in EVIDENCE_LABELS
+                    else c.evidence_type
+                ),
                 reactions=int(n),
             )
             for c, n in rows

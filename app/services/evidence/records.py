@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from app.i18n import _
 from app.models.cafe import Cafe, CafeTable, Participant, Round
 from app.models.evidence import Contribution, ContributionStatus
 from app.models.harvest import ContributionPage, ContributionRecord, ThemeRef
@@ -31,7 +32,7 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raw = ""
-    seq, _, ident = raw.removeprefix("c").partition("|")
+    seq, _sep, ident = raw.removeprefix("c").partition("|")
     if (
         raw.startswith("c")
         and seq.isascii()
@@ -40,7 +41,7 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
         and ident.isdigit()
     ):
         return int(seq), int(ident)
-    raise Invalid("The cursor in `after` is not one we handed out; start again without it.")
+    raise Invalid(_("The cursor in `after` is not one we handed out; start again without it."))
 
 
 def contribution_page(
@@ -184,6 +185,6 @@ def records(
 def get_record(*, session: Session, cafe: Cafe, contribution_id: int) -> ContributionRecord:
     row = session.get(Contribution, contribution_id)
     if row is None or row.cafe_id != cafe.id:
-        raise NotFound("No such contribution in this café.")
+        raise NotFound(_("No such contribution in this café."))
     session.refresh(row)
     return records(session=session, cafe=cafe, rows=[row])[0]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session, col, select
 
+from app.i18n import ngettext
 from app.models.cafe import Cafe
 from app.models.evidence import Contribution, Theme
 from app.services.evidence.filters import NO_THEME, ContributionFilter, visible
@@ -105,15 +106,39 @@ class Suggestion:
     def explanation(self) -> str:
         lead = self.words[0]
         others = [w.word for w in self.words[1:]]
-        text = f"{len(self.contribution_ids)} contributions use the word “{lead.word}”"
-        if lead.count < len(self.contribution_ids):
-            text = (
-                f"{len(self.contribution_ids)} contributions use “{lead.word}” "
-                f"or words that come up with it"
+        count = len(self.contribution_ids)
+        listed = ", ".join(f"“{w}”" for w in others)
+        if lead.count < count:
+            if others:
+                return ngettext(
+                    "%(num)s contribution uses “%(word)s” or words that come up with it: "
+                    "%(others)s.",
+                    "%(num)s contributions use “%(word)s” or words that come up with it: "
+                    "%(others)s.",
+                    count,
+                    word=lead.word,
+                    others=listed,
+                )
+            return ngettext(
+                "%(num)s contribution uses “%(word)s” or words that come up with it.",
+                "%(num)s contributions use “%(word)s” or words that come up with it.",
+                count,
+                word=lead.word,
             )
         if others:
-            text += ": " + ", ".join(f"“{w}”" for w in others)
-        return text + "."
+            return ngettext(
+                "%(num)s contribution uses the word “%(word)s”: %(others)s.",
+                "%(num)s contributions use the word “%(word)s”: %(others)s.",
+                count,
+                word=lead.word,
+                others=listed,
+            )
+        return ngettext(
+            "%(num)s contribution uses the word “%(word)s”.",
+            "%(num)s contributions use the word “%(word)s”.",
+            count,
+            word=lead.word,
+        )
 
 
 def suggest_groups(

@@ -12,6 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql.expression import Select
 from sqlmodel import Session, col, select
 
+from app.i18n import _
 from app.models.cafe import Cafe
 from app.models.evidence import Contribution, ContributionStatus, ContributionTheme, Theme
 from app.models.harvest import ThemePublic
@@ -60,7 +61,7 @@ def chosen_themes(
         .order_by(func.lower(Theme.name), col(Theme.id))
     ).all()
     if len(found) != len(wanted):
-        raise Invalid("One of those themes is no longer there. Please choose from the list.")
+        raise Invalid(_("One of those themes is no longer there. Please choose from the list."))
     return [(theme_id, name) for theme_id, name in found]
 
 
@@ -79,23 +80,23 @@ def theme_public(*, summary: ThemeSummary) -> ThemePublic:
 def get_theme(*, session: Session, cafe: Cafe, theme_id: int) -> Theme:
     theme = session.get(Theme, theme_id)
     if theme is None or theme.cafe_id != cafe.id:
-        raise NotFound("No such theme in this café.")
+        raise NotFound(_("No such theme in this café."))
     return theme
 
 
 def _clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise Invalid("Give the theme a name.")
+        raise Invalid(_("Give the theme a name."))
     if len(cleaned) > 80:
-        raise Invalid("Please keep the theme name to 80 characters or fewer.")
+        raise Invalid(_("Please keep the theme name to 80 characters or fewer."))
     return cleaned
 
 
 def _clean_description(description: str) -> str:
     cleaned = description.strip()
     if len(cleaned) > 500:
-        raise Invalid("Please keep the description to 500 characters or fewer.")
+        raise Invalid(_("Please keep the description to 500 characters or fewer."))
     return cleaned
 
 
@@ -121,7 +122,7 @@ def create_theme(
     """A new theme, optionally holding some contributions from the start."""
     cleaned = _clean_name(name)
     if _name_taken(session, cafe, cleaned, other_than=None):
-        raise Conflict(f"There is already a theme called “{cleaned}”.")
+        raise Conflict(_("There is already a theme called “%(name)s”.", name=cleaned))
     theme = Theme(
         cafe_id=cafe.id, name=cleaned, description=_clean_description(description), created_at=now
     )
@@ -147,7 +148,7 @@ def update_theme(
     if name is not None:
         cleaned = _clean_name(name)
         if _name_taken(session, cafe, cleaned, other_than=theme.id):
-            raise Conflict(f"There is already a theme called “{cleaned}”.")
+            raise Conflict(_("There is already a theme called “%(name)s”.", name=cleaned))
         if cleaned != theme.name:
             # Its contributions' records name the theme: they changed too.
             changes.mark(connection=session.connection(), cafe_id=cafe.id, ids=_members(theme))
@@ -193,7 +194,7 @@ def _owned_ids(session: Session, cafe: Cafe, ids: Sequence[int]) -> list[int]:
         ).all()
     )
     if len(found) != len(wanted):
-        raise NotFound("No such contribution in this café.")
+        raise NotFound(_("No such contribution in this café."))
     return wanted
 
 
@@ -225,7 +226,7 @@ def assign(
 ) -> int:
     """Put contributions in a theme; returns how many were not in it already."""
     if not contribution_ids:
-        raise Invalid("Tick at least one contribution first.")
+        raise Invalid(_("Tick at least one contribution first."))
     theme = get_theme(session=session, cafe=cafe, theme_id=theme_id)
     added = _link(session, cafe, theme, contribution_ids, now)
     session.commit()
@@ -237,7 +238,7 @@ def unassign(
 ) -> int:
     """Take contributions out of a theme; returns how many were in it."""
     if not contribution_ids:
-        raise Invalid("Tick at least one contribution first.")
+        raise Invalid(_("Tick at least one contribution first."))
     theme = get_theme(session=session, cafe=cafe, theme_id=theme_id)
     wanted = _owned_ids(session, cafe, contribution_ids)
     linked = list(

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from app.i18n import _
 from app.services.evidence.stopwords import ENGLISH
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -87,11 +88,12 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def svg(words: list[tuple[str, int]], *, title: str = "Words heard most often") -> str:
+def svg(words: list[tuple[str, int]], *, title: str | None = None) -> str:
     """The cloud as an inline SVG image, with a title and a description that lists the words
     and their counts for screen readers."""
     placed = layout(words)
-    said = ", ".join(f"{p.word} ({p.count})" for p in placed) or "no words yet"
+    title = title or _("Words heard most often")
+    said = ", ".join(f"{p.word} ({p.count})" for p in placed) or _("no words yet")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="word-cloud" viewBox="0 0 {WIDTH} '
         f'{HEIGHT}" role="img" aria-labelledby="cloud-title cloud-desc">',

@@ -17,7 +17,7 @@ ROLES: tuple[str, ...] = (
 )
 
 Seating = dict[int, int]
-"""Person id -> table id for one round."""
+"""Person id -> table id for one round."""  # not shown to people
 
 
 class PlanningError(ValueError):
@@ -31,7 +31,7 @@ class PlannerPerson:
     is_host: bool = False
     cannot_move: bool = False
     current_table: int | None = None
-    """Table the person sits at now; ``None`` for people not yet seated (late joiners)."""
+    # Table the person sits at now; None for people not yet seated (late joiners).
 
     @property
     def is_fixed(self) -> bool:
