@@ -7,7 +7,6 @@ from fastapi import APIRouter, Response
 from markupsafe import Markup
 
 from app import i18n
-
 from app.deps.common import CsrfDep, NowDep
 from app.deps.network import LeadDep, OwnedMember
 from app.kit.qr import qr_svg
@@ -23,7 +22,7 @@ def new_link(lead: LeadDep, member: OwnedMember, now: NowDep) -> Response:
     """Make a new personal link for the member (their old one stops working) and show it
     once, as a letter to print."""
     session = lead.session
-    _, token = member_page_service.issue_link(session=session, member=member, now=now)
+    _link, token = member_page_service.issue_link(session=session, member=member, now=now)
     url = member_page_service.link_url(base_url=lead.settings.base_url, token=token)
     group = network_service.group_of(session=session, item=member)
     network = network_service.network_of(session=session, group=group)
