@@ -348,6 +348,7 @@ def delete_plan(*, session: Session, plan: ActionPlan) -> None:
 
 
 _NOT_REPEATED = {SourceStatus.WITHDRAWN, SourceStatus.HIDDEN}
+_NO_ROLE = N_("role not given")
 _SINCE = {
     SourceStatus.WITHDRAWN: N_("contribution since withdrawn"),
     SourceStatus.HIDDEN: N_("contribution since hidden"),
@@ -408,7 +409,7 @@ def provenance(item: CitedEvidence) -> str:
     """One line naming where a cited piece came from."""
     meeting = _("meeting %(number)s", number=item.meeting_number) if item.meeting_number else ""
     parts = [item.group_name or "", meeting]
-    parts.append(_(ROLE_LABELS.get(item.author_role or "", N_("role not given"))))
+    parts.append(_(ROLE_LABELS.get(item.author_role or "", _NO_ROLE)))
     parts.append(_(EVIDENCE_LABELS.get(item.evidence_type, item.evidence_type)))
     parts.append(_(KIND_LABELS.get(item.kind, item.kind)))
     if item.source_status in _NOT_REPEATED:
