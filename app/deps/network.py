@@ -27,12 +27,13 @@ from app.deps.common import (
     api_errors,
 )
 from app.deps.loaders import row_loader
+from app.i18n import N_, _
 from app.kit.downloads import attachment, downloaded
 from app.kit.forms import build
 from app.kit.rendering import render
 from app.models.accounts import Facilitator
 from app.models.action_plan import ActionPlan
-from app.models.cafe import ROLE_LABELS
+from app.models.cafe import ROLE_LABELS, CafeStatus
 from app.models.network import (
     LocalGroup,
     Meeting,
@@ -161,9 +162,20 @@ WriteCoordinatedMeeting = Annotated[
 
 
 ERRORS = api_errors(
-    not_found="No such network, group, member, meeting or plan (or not yours)",
-    conflict="Not possible in the current state",
+    not_found=(
+        "No such network, group, member, meeting or plan"  # not shown to people
+        " (or not yours)"
+    ),
+    conflict="Not possible in the current state",  # not shown to people
 )
+
+
+# A café's status as the lead's pages name it (translated where shown).
+CAFE_STATUS_WORDS = {
+    CafeStatus.DRAFT: N_("draft"),
+    CafeStatus.RUNNING: N_("running"),
+    CafeStatus.CLOSED: N_("closed"),
+}
 
 
 After = Annotated[int | None, Query(ge=0, description="Read items after this id (a cursor).")]
@@ -201,6 +213,7 @@ class Lead:
             "roles": ROLE_LABELS,
             "when": meeting_service.describe_when,
             "local": meeting_service.local_time,
+            "cafe_status": lambda status: CAFE_STATUS_WORDS.get(status, status),
             **context,
             "error": error,
             "form": form,
@@ -227,7 +240,7 @@ def meeting_span(date: str, start: str, end: str, *, label: str) -> tuple[dateti
     begins = meeting_service.parse_local(date_text=date, time_text=start, label=label)
     ends = meeting_service.parse_local(date_text=date, time_text=end or start, label=label)
     if ends <= begins:
-        raise Invalid(f"The {label} must end after it starts.")
+        raise Invalid(meeting_service.when_refusal(label, 3))
     return begins, ends
 
 
@@ -292,7 +305,7 @@ class MemberForm(TypedForm):
     def build(self, model: type[M]) -> M:
         """The member's details as `model` (create or update), or `Invalid`."""
         if self.values["role"] not in ROLE_LABELS:
-            raise Invalid("Choose the member's stakeholder role.")
+            raise Invalid(_("Choose the member's stakeholder role."))
         name = self.values["display_name"].strip()
         built: M = build(model, **{**self.values, "display_name": name})
         return built

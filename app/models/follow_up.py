@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.i18n import N_
 from app.models.base import RowRef, UTCDateTime, utcnow
 
 MAX_ACTION_TITLE = 300
@@ -24,10 +25,10 @@ class ActionStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    ActionStatus.OPEN: "Not started",
-    ActionStatus.DOING: "Being done",
-    ActionStatus.DONE: "Done",
-    ActionStatus.DROPPED: "Dropped",
+    ActionStatus.OPEN: N_("Not started"),
+    ActionStatus.DOING: N_("Being done"),
+    ActionStatus.DONE: N_("Done"),
+    ActionStatus.DROPPED: N_("Dropped"),
 }
 # What a member may set on an action they own (nothing else of it).
 MEMBER_STATUSES = (ActionStatus.DOING, ActionStatus.DONE)
@@ -92,21 +93,21 @@ class FeedbackQuestion(StrEnum):
 
 
 QUESTION_WORDS = {
-    FeedbackQuestion.HOW_WAS_IT: "How was the meeting?",
-    FeedbackQuestion.LISTENED: "Did you feel listened to?",
-    FeedbackQuestion.COULD_SAY: "Could you say what you wanted to say?",
-    FeedbackQuestion.EASY_TO_GET_THERE: "Was it easy to get there?",
-    FeedbackQuestion.ANYTHING_ELSE: "Anything else you want to tell us?",
+    FeedbackQuestion.HOW_WAS_IT: N_("How was the meeting?"),
+    FeedbackQuestion.LISTENED: N_("Did you feel listened to?"),
+    FeedbackQuestion.COULD_SAY: N_("Could you say what you wanted to say?"),
+    FeedbackQuestion.EASY_TO_GET_THERE: N_("Was it easy to get there?"),
+    FeedbackQuestion.ANYTHING_ELSE: N_("Anything else you want to tell us?"),
 }
 # The questions answered on the five-face scale ("anything else" is answered in words).
 SCALE_QUESTIONS = tuple(q for q in FeedbackQuestion if q != FeedbackQuestion.ANYTHING_ELSE)
 # The five faces, worst to best: the value, the face shown and the words a screen reader says.
 FACES = (
-    (1, "😞", "Very bad"),
-    (2, "🙁", "Bad"),
-    (3, "😐", "OK"),
-    (4, "🙂", "Good"),
-    (5, "😄", "Very good"),
+    (1, "😞", N_("Very bad")),
+    (2, "🙁", N_("Bad")),
+    (3, "😐", N_("OK")),
+    (4, "🙂", N_("Good")),
+    (5, "😄", N_("Very good")),
 )
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 5
 

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, StrictBool
+from pydantic import AwareDatetime, StrictBool, field_validator
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.i18n import _
 from app.models.base import RowRef, UTCDateTime, utcnow
 from app.models.cafe import DEFAULT_PRIVACY_NOTICE, MAX_PRIVACY_NOTICE
+
+# The languages a network's members' pages and letters can be in (`app.i18n.LANGUAGES`).
+NETWORK_LANGUAGES = ("en", "cy")
+_LANGUAGE_SCHEMA = {"json_schema_extra": {"enum": list(NETWORK_LANGUAGES)}}
+_LANGUAGE_HELP = (
+    "The language of members' pages and letters"  # not shown to people
+    " for members who have not chosen their own: en (English) or cy (Welsh)."
+)
+
+
+def checked_language(value: str | None) -> str | None:
+    """A network language as given, or a readable refusal (in the reader's language)."""
+    if value is not None and value not in NETWORK_LANGUAGES:
+        raise ValueError(_("Choose English (en) or Cymraeg (cy) for the network's language."))
+    return value
 
 
 class NetworkBase(SQLModel):
@@ -22,6 +38,14 @@ class NetworkBase(SQLModel):
         max_length=MAX_PRIVACY_NOTICE,
         description="What happens to what members say, in plain words: shown to members.",
     )
+    language: str = Field(
+        default="en", max_length=5, description=_LANGUAGE_HELP, schema_extra=_LANGUAGE_SCHEMA
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str | None:
+        return checked_language(value)
 
 
 class Network(NetworkBase, table=True):
@@ -34,8 +58,6 @@ class Network(NetworkBase, table=True):
     keep_days: int | None = Field(default=None)
     # What the network pays a member for an hour of their time, in pence (None: not set).
     hourly_rate_pence: int | None = Field(default=None)
-    # The language of members' pages and letters for members who have not chosen their own.
-    language: str = Field(default="en", max_length=5)
 
 
 class LocalGroupBase(SQLModel):
@@ -165,6 +187,17 @@ class NetworkUpdate(SQLModel):
     title: str | None = Field(default=None, min_length=1, max_length=120)
     description: str | None = Field(default=None, max_length=4000)
     privacy_notice: str | None = Field(default=None, max_length=MAX_PRIVACY_NOTICE)
+    language: str | None = Field(
+        default=None,
+        max_length=5,
+        description=_LANGUAGE_HELP,
+        schema_extra={"json_schema_extra": {"enum": [*NETWORK_LANGUAGES, None]}},
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        return checked_language(value)
 
 
 class NetworkPublic(SQLModel):
@@ -172,6 +205,7 @@ class NetworkPublic(SQLModel):
     title: str
     description: str
     privacy_notice: str
+    language: str = Field(description=_LANGUAGE_HELP, schema_extra=_LANGUAGE_SCHEMA)
     created_at: datetime
     group_count: int = 0
 

@@ -10,6 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, StrictInt
 from sqlmodel import Field, SQLModel
 
+from app.i18n import N_
 from app.models.base import UTCDateTime, utcnow
 
 # The most one expense or an hour's rate may be, in pence (£1,000): a typo guard, not policy.
@@ -24,9 +25,9 @@ class ExpenseKind(StrEnum):
 
 
 EXPENSE_WORDS = {
-    ExpenseKind.TRAVEL: "Travel",
-    ExpenseKind.CARER_COVER: "Carer cover",
-    ExpenseKind.OTHER: "Other",
+    ExpenseKind.TRAVEL: N_("Travel"),
+    ExpenseKind.CARER_COVER: N_("Carer cover"),
+    ExpenseKind.OTHER: N_("Other"),
 }
 
 

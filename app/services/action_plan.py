@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from app.i18n import N_, _
 from app.models.accounts import Facilitator
 from app.models.action_plan import (
     MAX_ANSWER,
@@ -46,124 +47,126 @@ class TemplateField:
 NETWORK_TEMPLATE: tuple[TemplateField, ...] = (
     TemplateField(
         "challenge",
-        "The challenge",
-        "What is the challenge?",
-        "The everyday problem the group wants to work on, in the group's own words.",
+        N_("The challenge"),
+        N_("What is the challenge?"),
+        N_("The everyday problem the group wants to work on, in the group's own words."),
     ),
     TemplateField(
         "outcome",
-        "The outcome",
-        "What outcome do you want to see?",
-        "What will be different for people when the change has happened.",
+        N_("The outcome"),
+        N_("What outcome do you want to see?"),
+        N_("What will be different for people when the change has happened."),
     ),
     TemplateField(
         "activities",
-        "Activities",
-        "What activities will you need to carry out?",
+        N_("Activities"),
+        N_("What activities will you need to carry out?"),
     ),
     TemplateField(
         "participants",
-        "Who takes part",
-        "Who will take part in these activities?",
-        "People who draw on care and support, carers, staff, managers, partners.",
+        N_("Who takes part"),
+        N_("Who will take part in these activities?"),
+        N_("People who draw on care and support, carers, staff, managers, partners."),
     ),
     TemplateField(
         "resources",
-        "Resources",
-        "What resources do you need to make the change?",
-        "Time, money, skills, places, permissions.",
+        N_("Resources"),
+        N_("What resources do you need to make the change?"),
+        N_("Time, money, skills, places, permissions."),
     ),
     TemplateField(
         "outputs",
-        "Outputs",
-        "What are the outputs: the direct, tangible results of the activities?",
+        N_("Outputs"),
+        N_("What are the outputs: the direct, tangible results of the activities?"),
     ),
     TemplateField(
         "short_term_outcomes",
-        "Short-term outcomes",
-        "What are the short-term outcomes?",
+        N_("Short-term outcomes"),
+        N_("What are the short-term outcomes?"),
     ),
     TemplateField(
         "medium_term_outcomes",
-        "Medium-term outcomes",
-        "What are the medium-term outcomes?",
+        N_("Medium-term outcomes"),
+        N_("What are the medium-term outcomes?"),
     ),
     TemplateField(
         "assumptions",
-        "Assumptions",
-        "What assumptions are you making?",
-        "What has to hold true for the activities to lead to the outcomes.",
+        N_("Assumptions"),
+        N_("What assumptions are you making?"),
+        N_("What has to hold true for the activities to lead to the outcomes."),
     ),
 )
 
 # Appendix 1: eight columns, each with several prompts.
-_CONTEXT = "Local and national context"
-_CHANGE = "What we are trying to change"
-_LEADING = "Who will lead the change"
-_ACTIVITIES = "Main activities"
-_PARTICIPATION = "Who will take part"
-_OUTPUTS = "Key outputs"
-_MEDIUM = "Benefits in the medium term"
-_LONGER = "Longer-term goals"
+_CONTEXT = N_("Local and national context")
+_CHANGE = N_("What we are trying to change")
+_LEADING = N_("Who will lead the change")
+_ACTIVITIES = N_("Main activities")
+_PARTICIPATION = N_("Who will take part")
+_OUTPUTS = N_("Key outputs")
+_MEDIUM = N_("Benefits in the medium term")
+_LONGER = N_("Longer-term goals")
 PROJECT_TEMPLATE: tuple[TemplateField, ...] = (
-    TemplateField("local_issues", _CONTEXT, "Local issues and opportunities"),
-    TemplateField("previous_initiatives", _CONTEXT, "Earlier attempts at change"),
-    TemplateField("national_issues", _CONTEXT, "National policy and practice issues"),
-    TemplateField("context_causes", _CONTEXT, "What has led to these local issues?"),
-    TemplateField("context_assumptions", _CONTEXT, "Key assumptions about the context"),
+    TemplateField("local_issues", _CONTEXT, N_("Local issues and opportunities")),
+    TemplateField("previous_initiatives", _CONTEXT, N_("Earlier attempts at change")),
+    TemplateField("national_issues", _CONTEXT, N_("National policy and practice issues")),
+    TemplateField("context_causes", _CONTEXT, N_("What has led to these local issues?")),
+    TemplateField("context_assumptions", _CONTEXT, N_("Key assumptions about the context")),
     TemplateField(
         "current_situation",
         _CHANGE,
-        "The situation now, and how change will be measured",
+        N_("The situation now, and how change will be measured"),
     ),
     TemplateField(
         "starting_knowledge",
         _CHANGE,
-        "What do we already know, locally and nationally, as a starting point?",
+        N_("What do we already know, locally and nationally, as a starting point?"),
     ),
-    TemplateField("lead_partners", _LEADING, "Lead organisation and partners"),
-    TemplateField("coproduction", _LEADING, "Co-production with people and communities"),
-    TemplateField("governance", _LEADING, "Stakeholder group and governance"),
-    TemplateField("why_these_leads", _LEADING, "Why are these the right people to lead?"),
+    TemplateField("lead_partners", _LEADING, N_("Lead organisation and partners")),
+    TemplateField("coproduction", _LEADING, N_("Co-production with people and communities")),
+    TemplateField("governance", _LEADING, N_("Stakeholder group and governance")),
+    TemplateField("why_these_leads", _LEADING, N_("Why are these the right people to lead?")),
     TemplateField(
-        "core_activities", _ACTIVITIES, "The core activities that will lead to the change"
+        "core_activities", _ACTIVITIES, N_("The core activities that will lead to the change")
     ),
-    TemplateField("activity_resources", _ACTIVITIES, "Who will resource these activities?"),
+    TemplateField("activity_resources", _ACTIVITIES, N_("Who will resource these activities?")),
     TemplateField(
         "activity_mechanism",
         _ACTIVITIES,
-        "What will make these activities bring about the change?",
+        N_("What will make these activities bring about the change?"),
     ),
     TemplateField(
         "stakeholder_groups",
         _PARTICIPATION,
-        "Which stakeholder groups should take part in the activities?",
+        N_("Which stakeholder groups should take part in the activities?"),
     ),
-    TemplateField("engagement", _PARTICIPATION, "What will encourage them to take part?"),
+    TemplateField("engagement", _PARTICIPATION, N_("What will encourage them to take part?")),
     TemplateField(
-        "participant_roles", _PARTICIPATION, "What is their role in achieving the change?"
+        "participant_roles", _PARTICIPATION, N_("What is their role in achieving the change?")
     ),
-    TemplateField("participation_assumptions", _PARTICIPATION, "Key assumptions about taking part"),
+    TemplateField(
+        "participation_assumptions", _PARTICIPATION, N_("Key assumptions about taking part")
+    ),
     TemplateField(
         "initial_outputs",
         _OUTPUTS,
-        "Initial outputs of the activities",
-        "For example: how many people trained, a process redesigned, engagement events held.",
+        N_("Initial outputs of the activities"),
+        N_("For example: how many people trained, a process redesigned, engagement events held."),
     ),
-    TemplateField("outputs_achievable", _OUTPUTS, "What makes these outputs achievable?"),
-    TemplateField("medium_outcomes", _MEDIUM, "Outcomes expected within three years"),
-    TemplateField("medium_evaluation", _MEDIUM, "How will these outcomes be evaluated?"),
+    TemplateField("outputs_achievable", _OUTPUTS, N_("What makes these outputs achievable?")),
+    TemplateField("medium_outcomes", _MEDIUM, N_("Outcomes expected within three years")),
+    TemplateField("medium_evaluation", _MEDIUM, N_("How will these outcomes be evaluated?")),
     TemplateField(
         "medium_mechanism",
         _MEDIUM,
-        "How will the activities lead to these outcomes, and what else must be in place?",
+        N_("How will the activities lead to these outcomes, and what else must be in place?"),
     ),
-    TemplateField("longer_goals", _LONGER, "Wider benefits expected in five years and beyond"),
-    TemplateField("longer_evaluation", _LONGER, "How will these benefits be evaluated?"),
+    TemplateField("longer_goals", _LONGER, N_("Wider benefits expected in five years and beyond")),
+    TemplateField("longer_evaluation", _LONGER, N_("How will these benefits be evaluated?")),
     TemplateField(
         "longer_mechanism",
         _LONGER,
-        "What would lead to these wider benefits, and who would need to be engaged?",
+        N_("What would lead to these wider benefits, and who would need to be engaged?"),
     ),
 )
 
@@ -172,8 +175,8 @@ TEMPLATES: dict[str, tuple[TemplateField, ...]] = {
     PlanKind.PROJECT: PROJECT_TEMPLATE,
 }
 KIND_NAMES = {
-    PlanKind.NETWORK: "Network action plan",
-    PlanKind.PROJECT: "Theory of change",
+    PlanKind.NETWORK: N_("Network action plan"),
+    PlanKind.PROJECT: N_("Theory of change"),
 }
 
 
@@ -184,11 +187,11 @@ def get_plan(*, session: Session, facilitator: Facilitator, plan_id: int) -> Act
     """A plan in a network the facilitator leads; anyone else's is reported as missing."""
     plan = session.get(ActionPlan, plan_id)
     if plan is None:
-        raise NotFound("No such action plan.")
+        raise NotFound(_("No such action plan."))
     try:
         get_network(session=session, facilitator=facilitator, network_id=plan.network_id)
     except NotFound:
-        raise NotFound("No such action plan.") from None
+        raise NotFound(_("No such action plan.")) from None
     return plan
 
 
@@ -231,19 +234,21 @@ def create_plan(
     group: LocalGroup | None = None
     if data.kind == PlanKind.NETWORK:
         if data.group_id is None:
-            raise Invalid("Choose the local group this action plan is for.")
+            raise Invalid(_("Choose the local group this action plan is for."))
         group = session.get(LocalGroup, data.group_id)
         if group is None or group.network_id != network.id:
-            raise Invalid("That local group is not part of this network.")
+            raise Invalid(_("That local group is not part of this network."))
         if plan_for_group(session=session, group=group) is not None:
-            raise Conflict(f"{group.name} already has an action plan; open it to edit.")
-        default_title = f"Action plan: {group.name}"
+            raise Conflict(
+                _("%(group)s already has an action plan; open it to edit.", group=group.name)
+            )
+        default_title = _("Action plan: %(group)s", group=group.name)
     else:
         if data.group_id is not None:
-            raise Invalid("The theory of change is for the whole network: leave out group_id.")
+            raise Invalid(_("The theory of change is for the whole network: leave out group_id."))
         if project_plan(session=session, network=network) is not None:
-            raise Conflict("This network already has a theory of change; open it to edit.")
-        default_title = f"Theory of change: {network.title}"
+            raise Conflict(_("This network already has a theory of change; open it to edit."))
+        default_title = _("Theory of change: %(network)s", network=network.title)
     plan = ActionPlan(
         network_id=network.id,
         group_id=group.id if group else None,
@@ -266,13 +271,16 @@ def update_plan(
     unknown = sorted(set(data.answers) - keys)
     if unknown:
         raise Invalid(
-            f"This template has no question called {', '.join(unknown)}. "
-            f"Its questions are: {', '.join(f.key for f in TEMPLATES[plan.kind])}."
+            _(
+                "This template has no question called %(names)s. Its questions are: %(keys)s.",
+                names=", ".join(unknown),
+                keys=", ".join(f.key for f in TEMPLATES[plan.kind]),
+            )
         )
     if data.title is not None:
         title = data.title.strip()
         if not title:
-            raise Invalid("Give the plan a title.")
+            raise Invalid(_("Give the plan a title."))
         plan.title = title
     answers = {
         a.field: a
@@ -282,7 +290,9 @@ def update_plan(
         if update.body is not None:
             body = update.body.strip()
             if len(body) > MAX_ANSWER:
-                raise Invalid(f"Keep each answer to {MAX_ANSWER} characters or fewer.")
+                raise Invalid(
+                    _("Keep each answer to %(most)s characters or fewer.", most=MAX_ANSWER)
+                )
             answer = answers.get(key) or ActionPlanAnswer(plan_id=plan.id, field=key)
             answer.body = body
             session.add(answer)
@@ -305,7 +315,12 @@ def _set_citations(session: Session, plan: ActionPlan, key: str, item_ids: list[
         for item_id in wanted:
             item = found.get(item_id)
             if item is None or item.network_id != plan.network_id:
-                raise Invalid(f"Evidence item {item_id} is not part of this network's materials.")
+                raise Invalid(
+                    _(
+                        "Evidence item %(id)s is not part of this network's materials.",
+                        id=item_id,
+                    )
+                )
     current = list(
         session.exec(
             select(ActionPlanCitation).where(
@@ -333,6 +348,11 @@ def delete_plan(*, session: Session, plan: ActionPlan) -> None:
 
 
 _NOT_REPEATED = {SourceStatus.WITHDRAWN, SourceStatus.HIDDEN}
+_NO_ROLE = N_("role not given")
+_SINCE = {
+    SourceStatus.WITHDRAWN: N_("contribution since withdrawn"),
+    SourceStatus.HIDDEN: N_("contribution since hidden"),
+}
 
 
 def source_now(*, item: EvidenceItem, live: str) -> str:
@@ -387,12 +407,13 @@ def evidence_choices(*, session: Session, network: Network) -> list[EvidenceItem
 
 def provenance(item: CitedEvidence) -> str:
     """One line naming where a cited piece came from."""
-    parts = [item.group_name or "", f"meeting {item.meeting_number}" if item.meeting_number else ""]
-    parts.append(ROLE_LABELS.get(item.author_role or "", "role not given"))
-    parts.append(EVIDENCE_LABELS.get(item.evidence_type, item.evidence_type))
-    parts.append(KIND_LABELS.get(item.kind, item.kind))
+    meeting = _("meeting %(number)s", number=item.meeting_number) if item.meeting_number else ""
+    parts = [item.group_name or "", meeting]
+    parts.append(_(ROLE_LABELS.get(item.author_role or "", _NO_ROLE)))
+    parts.append(_(EVIDENCE_LABELS.get(item.evidence_type, item.evidence_type)))
+    parts.append(_(KIND_LABELS.get(item.kind, item.kind)))
     if item.source_status in _NOT_REPEATED:
-        parts.append(f"contribution since {item.source_status}")
+        parts.append(_(_SINCE[SourceStatus(item.source_status)]))
     return ", ".join(p for p in parts if p)
 
 
@@ -417,8 +438,8 @@ def plan_view(*, session: Session, plan: ActionPlan) -> ActionPlanPublic:
             .order_by(col(ActionPlanCitation.id))
         )
     )
-    cited_items = cited_all(session=session, items=[item for _, item in rows])
-    for (key, _), one in zip(rows, cited_items, strict=True):
+    cited_items = cited_all(session=session, items=[item for _row, item in rows])
+    for (key, _item), one in zip(rows, cited_items, strict=True):
         citations[key].append(one)
     tracked = session.exec(
         select(NetworkAction)
@@ -442,9 +463,10 @@ def plan_view(*, session: Session, plan: ActionPlan) -> ActionPlanPublic:
         fields=[
             PlanField(
                 key=f.key,
-                section=f.section,
-                question=f.question,
-                hint=f.hint,
+                # The template's words in the reader's language (answers stay as written).
+                section=_(f.section),
+                question=_(f.question),
+                hint=_(f.hint) if f.hint else "",
                 answer=answers.get(f.key, ""),
                 citations=citations.get(f.key, []),
             )
@@ -465,7 +487,7 @@ def sections(view: ActionPlanPublic) -> list[tuple[str, list[PlanField]]]:
 
 
 def subtitle(view: ActionPlanPublic) -> str:
-    parts = [KIND_NAMES[PlanKind(view.kind)], view.network_title]
+    parts = [_(KIND_NAMES[PlanKind(view.kind)]), view.network_title]
     if view.group_name:
-        parts.append(f"local group {view.group_name}")
+        parts.append(_("local group %(group)s", group=view.group_name))
     return " · ".join(parts)

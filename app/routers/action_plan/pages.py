@@ -16,12 +16,13 @@ from app.deps.network import (
     OwnedPlan,
     plan_file,
 )
-from app.kit.forms import FormDep, build, refusal, see_other, ticked
+from app.i18n import _
+from app.kit.forms import FormDep, build, refusal, see_other
 from app.models.action_plan import ActionPlan, ActionPlanCreate, ActionPlanUpdate, PlanKind
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.models.network import Network
 from app.services import action_plan as plan_service
-from app.services.errors import DomainError
+from app.services.errors import DomainError, Invalid
 from app.services.network import networks as network_service
 
 router = APIRouter(prefix="/networks", include_in_schema=False, dependencies=[CsrfDep])
@@ -106,7 +107,8 @@ def delete_plan(
     session: SessionDep, plan: OwnedPlan, confirm: Annotated[bool, Form()] = False
 ) -> Response:
     """Delete a plan after the lead ticks the confirmation."""
-    ticked(confirm, what="the plan should be deleted")
+    if not confirm:
+        raise Invalid(_("Tick the box to confirm that the plan should be deleted."))
     back = f"/networks/groups/{plan.group_id}" if plan.group_id else f"/networks/{plan.network_id}"
     plan_service.delete_plan(session=session, plan=plan)
     return see_other(back)

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from app.deps.common import CsrfDep, NowDep, RowId
 from app.deps.follow_up import OwnedAction
 from app.deps.network import Lead, LeadDep, OwnedMeeting, OwnedNetwork
+from app.i18n import _
 from app.kit.downloads import attachment, downloaded
 from app.kit.forms import build, refusal, see_other
 from app.models.audit import AuditAction, SubjectKind
@@ -45,7 +46,7 @@ FORMAT_NAMES = {f.name for f in evaluation.EVALUATION_FORMATS}
 
 
 def _groups(lead: Lead, network: Network) -> list[LocalGroup]:
-    groups, _ = list_groups(session=lead.session, network=network, limit=1000)
+    groups, _rest = list_groups(session=lead.session, network=network, limit=1000)
     return groups
 
 
@@ -59,7 +60,7 @@ def _actions_page(
         select(Member).where(col(Member.group_id).in_(list(members))).order_by(col(Member.id))
     ):
         members[m.group_id].append(m)
-    actions, _ = action_service.list_actions(session=session, network=network, limit=1000)
+    actions, _rest = action_service.list_actions(session=session, network=network, limit=1000)
     suggestions = []
     for g in groups:
         plan = plan_service.plan_for_group(session=session, group=g)
@@ -73,6 +74,8 @@ def _actions_page(
         "actions": action_service.actions_public(session=session, actions=actions),
         "suggestions": suggestions,
         "statuses": STATUS_LABELS,
+        "owner_words": action_service.owner_words,
+        "change_words": action_service.change_words,
         "today": action_service.today(utcnow()),
     }
     return lead.page("network/actions.html", context, status_code=status_code, **shown)
@@ -88,7 +91,7 @@ def _owner_id(value: str) -> int | None:
     if value in {"", "lead"}:
         return None
     if not value.isdigit():
-        raise Invalid("Choose the owner from the list.")
+        raise Invalid(_("Choose the owner from the list."))
     return int(value)
 
 
@@ -98,7 +101,7 @@ def _due(value: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise Invalid("Give the due date as a day, for example 2027-03-31.") from None
+        raise Invalid(_("Give the due date as a day, for example 2027-03-31.")) from None
 
 
 @router.post("/{network_id:int}/actions")
@@ -146,7 +149,7 @@ def change_action(
     values = {"title": title, "owner": owner, "due_on": due_on, "status": status}
     try:
         if status and status not in {s.value for s in ActionStatus}:
-            raise Invalid("Choose a status from the list.")
+            raise Invalid(_("Choose a status from the list."))
         due = _due(due_on)
         owner_id = _owner_id(owner)
         data = build(
@@ -169,8 +172,8 @@ def change_action(
 
 
 def _chart(chart_id: str, title: str, counts: list[int]) -> charts.Chart:
-    rows = [(f"{face} {words}", n) for (_, face, words), n in zip(FACES, counts, strict=True)]
-    return charts.bar_chart(chart_id=chart_id, title=title, rows=rows, unit="answers")
+    rows = [(f"{face} {_(words)}", n) for (_key, face, words), n in zip(FACES, counts, strict=True)]
+    return charts.bar_chart(chart_id=chart_id, title=title, rows=rows, unit=_("answers"))
 
 
 def _feedback_page(
@@ -180,7 +183,11 @@ def _feedback_page(
     report, voices = feedback_service.report(session=session, network=network)
     meeting_charts = {
         m.meeting_id: [
-            _chart(f"m{m.meeting_id}-{r.question}", f"{r.words} ({m.meeting_title})", r.counts)
+            _chart(
+                f"m{m.meeting_id}-{r.question}",
+                _("%(question)s (%(meeting)s)", question=_(r.words), meeting=m.meeting_title),
+                r.counts,
+            )
             for r in m.results
             if r.answers
         ]
@@ -189,7 +196,13 @@ def _feedback_page(
     group_charts = {
         g.group_id: [
             _chart(
-                f"g{g.group_id}-{r.question}", f"{r.words} ({g.group_name}, all meetings)", r.counts
+                f"g{g.group_id}-{r.question}",
+                _(
+                    "%(question)s (%(group)s, all meetings)",
+                    question=_(r.words),
+                    group=g.group_name,
+                ),
+                r.counts,
             )
             for r in g.results
             if r.answers
@@ -252,7 +265,7 @@ def export_feedback(
 ) -> Response:
     """Members' feedback as CSV or JSON, or the evaluation summary as DOCX."""
     if format not in FORMAT_NAMES:
-        raise Invalid("Choose CSV, JSON or DOCX.")
+        raise Invalid(_("Choose CSV, JSON or DOCX."))
     file = evaluation.export_evaluation(session=lead.session, network=network, fmt=format)
     _audit_read(lead, network, f"feedback as {format}")
     return downloaded(file)
@@ -267,7 +280,7 @@ def feedback_voice(lead: LeadDep, network: OwnedNetwork, response_id: RowId) -> 
     relative = response.voice_path or ""
     path = media_service.safe_path(media_dir=lead.settings.media_dir, relative=relative)
     if path is None or not path.is_file():
-        raise NotFound("This voice note is no longer here.")
+        raise NotFound(_("This voice note is no longer here."))
     _audit_read(lead, network, f"feedback voice note {response.id}")
     return attachment(
         path.read_bytes(),

@@ -75,7 +75,7 @@ def read_feedback(
 ) -> FeedbackReport:
     """Members' feedback per meeting and per group: answers per face, averages, free text
     (no names)."""
-    report, _ = feedback_service.report(session=session, network=network, group_id=group_id)
+    report, _rest = feedback_service.report(session=session, network=network, group_id=group_id)
     audit.record_read(
         db=db,
         actor=audit.facilitator(who),

@@ -17,8 +17,9 @@ from app.deps.network import (
     MeetingFormDep,
     OwnedMeeting,
 )
+from app.i18n import _
 from app.kit.downloads import attachment
-from app.kit.forms import FormDep, build, refusal, see_other, ticked
+from app.kit.forms import FormDep, build, refusal, see_other
 from app.kit.qr import qr_svg
 from app.models.network import (
     AttendanceMark,
@@ -70,7 +71,7 @@ def calendar_feed(token: str, session: SessionDep, settings: SettingsDep, now: N
 def _meeting_page(lead: Lead, meeting: Meeting, *, saved: bool = False, **shown: Any) -> Response:
     session = lead.session
     group = network_service.group_of(session=session, item=meeting)
-    members, _ = member_service.list_members(session=session, group=group)
+    members, _rest = member_service.list_members(session=session, group=group)
     begins = meeting_service.local_time(meeting.starts_at)
     ends = meeting_service.local_time(meeting.ends_at)
     network = network_service.network_of(session=session, group=group)
@@ -85,7 +86,7 @@ def _meeting_page(lead: Lead, meeting: Meeting, *, saved: bool = False, **shown:
         "cafe": cafe,
         "sheet": attendance_service.attendance_sheet(session=session, meeting=meeting),
         "default_hours": meeting_service.meeting_hours(meeting),
-        "default_questions": "\n".join(invite_service.DEFAULT_QUESTIONS),
+        "default_questions": "\n".join(_(q) for q in invite_service.DEFAULT_QUESTIONS),
         "default_tables": max(1, -(-len(members) // invite_service.PEOPLE_PER_TABLE)),
         "edit": {
             "title": meeting.title,
@@ -129,7 +130,8 @@ def delete_meeting(
     session: SessionDep, meeting: OwnedMeeting, confirm: Annotated[bool, Form()] = False
 ) -> Response:
     """Delete a meeting after the lead ticks the confirmation."""
-    ticked(confirm, what="the meeting should be deleted")
+    if not confirm:
+        raise Invalid(_("Tick the box to confirm that the meeting should be deleted."))
     group_id = meeting.group_id
     meeting_service.delete_meeting(session=session, meeting=meeting)
     return see_other(f"/networks/groups/{group_id}#meetings")
@@ -149,7 +151,10 @@ def mark_attendance(lead: LeadDep, meeting: CoordinatedMeeting, form: FormDep) -
                 hours = float(raw) if raw else None
             except ValueError:
                 raise Invalid(
-                    f"Hours for {row.member.display_name} must be a number, like 2 or 1.5."
+                    _(
+                        "Hours for %(name)s must be a number, like 2 or 1.5.",
+                        name=row.member.display_name,
+                    )
                 ) from None
             marks.append(build(AttendanceMark, member_id=mid, attended=attended, hours=hours))
         if marks:
@@ -195,7 +200,7 @@ def attach_cafe(
     """Attach an existing café of the lead's to the meeting, so its evidence can be merged."""
     try:
         if not cafe_id.strip().isdigit():
-            raise Invalid("Choose one of your cafés to attach.")
+            raise Invalid(_("Choose one of your cafés to attach."))
         cafe_attach.attach_cafe(
             session=lead.session, facilitator=lead.who, meeting=meeting, cafe_id=int(cafe_id)
         )
@@ -212,7 +217,9 @@ def detach_cafe(
     """Detach the meeting's café (after the lead ticks the confirmation); the café is kept."""
     try:
         if not confirm:
-            raise Invalid("Tick the box to say the café should be detached, then press the button.")
+            raise Invalid(
+                _("Tick the box to say the café should be detached, then press the button.")
+            )
         cafe_attach.detach_cafe(session=lead.session, meeting=meeting)
     except DomainError as exc:
         shown = refusal(lead.session, exc, meeting)

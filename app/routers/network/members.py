@@ -14,10 +14,11 @@ from app.deps.common import (
     SettingsDep,
 )
 from app.deps.network import CoordinatedMember, Lead, LeadDep, MemberFormDep, OwnedMember
-from app.kit.forms import refusal, see_other, ticked
+from app.i18n import _
+from app.kit.forms import refusal, see_other
 from app.models.network import Member, MemberUpdate
 from app.services import audit
-from app.services.errors import DomainError
+from app.services.errors import DomainError, Invalid
 from app.services.network import invites as invite_service
 from app.services.network import member_page as member_page_service
 from app.services.network import members as member_service
@@ -85,7 +86,8 @@ def delete_member(
 ) -> Response:
     """Erase a member (as `POST /api/v1/networks/members/{id}/erase`) after the lead ticks
     the confirmation."""
-    ticked(confirm, what="the member should be erased")
+    if not confirm:
+        raise Invalid(_("Tick the box to confirm that the member should be erased."))
     group_id = member.group_id
     erasure.erase_member(
         session=session,

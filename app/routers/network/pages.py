@@ -25,9 +25,11 @@ from app.deps.network import (
     attendance_file,
     schedule_plan,
 )
-from app.kit.forms import build, refusal, see_other, ticked
+from app.i18n import _
+from app.kit.forms import build, refusal, see_other
 from app.models.base import utcnow
 from app.models.network import (
+    NETWORK_LANGUAGES,
     GroupCreate,
     GroupUpdate,
     LocalGroup,
@@ -39,7 +41,7 @@ from app.models.network import (
 )
 from app.services import action_plan as plan_service
 from app.services import audit, roles
-from app.services.errors import DomainError
+from app.services.errors import DomainError, Invalid
 from app.services.network import calendar as calendar_service
 from app.services.network import groups as group_service
 from app.services.network import meetings as meeting_service
@@ -54,7 +56,7 @@ router = APIRouter(prefix="/networks", include_in_schema=False, dependencies=[Cs
 
 
 def _networks_page(lead: Lead, **shown: Any) -> Response:
-    networks, _ = network_service.list_networks(session=lead.session, facilitator=lead.who)
+    networks, _rest = network_service.list_networks(session=lead.session, facilitator=lead.who)
     counts = network_service.group_counts(
         session=lead.session, network_ids=[n.id for n in networks]
     )
@@ -87,7 +89,7 @@ def create_network(
 
 def _network_page(lead: Lead, network: Network, **shown: Any) -> Response:
     session = lead.session
-    groups, _ = group_service.list_groups(session=session, network=network)
+    groups, _rest = group_service.list_groups(session=session, network=network)
     members, meetings = group_service.member_and_meeting_counts(
         session=session, group_ids=[g.id for g in groups]
     )
@@ -117,18 +119,27 @@ def update_network(
     title: Annotated[str, Form(max_length=500)] = "",
     description: Annotated[str, Form(max_length=8000)] = "",
     privacy_notice: Annotated[str | None, Form(max_length=10000)] = None,
+    language: Annotated[str | None, Form(max_length=20)] = None,
 ) -> Response:
-    """Change a network's topic, description or privacy notice."""
+    """Change a network's topic, description, privacy notice or language."""
     try:
+        if language is not None and language not in NETWORK_LANGUAGES:
+            raise Invalid(_("Choose English or Cymraeg for members' pages and letters."))
         data = build(
             NetworkUpdate,
             title=title.strip(),
             description=description,
             privacy_notice=privacy_notice,
+            language=language,
         )
         network_service.update_network(session=lead.session, network=network, data=data)
     except DomainError as exc:
-        values = {"title": title, "description": description, "privacy_notice": privacy_notice}
+        values = {
+            "title": title,
+            "description": description,
+            "privacy_notice": privacy_notice,
+            "language": language,
+        }
         shown = refusal(lead.session, exc, network)
         return _network_page(lead, network, form="network", values=values, **shown)
     return see_other(f"/networks/{network.id}")
@@ -144,7 +155,8 @@ def delete_network(
     confirm: Annotated[bool, Form()] = False,
 ) -> Response:
     """Erase a network after the lead ticks the confirmation."""
-    ticked(confirm, what="the network should be erased")
+    if not confirm:
+        raise Invalid(_("Tick the box to confirm that the network should be erased."))
     erasure.erase_network(
         session=session,
         media_dir=settings.media_dir,
@@ -201,7 +213,7 @@ def network_attendance_csv(session: SessionDep, network: OwnedNetwork) -> Respon
 def _group_page(lead: Lead, group: LocalGroup, **shown: Any) -> Response:
     session, settings = lead.session, lead.settings
     network = network_service.network_of(session=session, group=group)
-    members, _ = member_service.list_members(session=session, group=group)
+    members, _rest = member_service.list_members(session=session, group=group)
     # Each time the page shows the members' contact details (after a refused form too).
     member_service.contact_details_seen(
         db=lead.db,
@@ -259,7 +271,8 @@ def delete_group(
     session: SessionDep, group: OwnedGroup, confirm: Annotated[bool, Form()] = False
 ) -> Response:
     """Delete a local group after the lead ticks the confirmation."""
-    ticked(confirm, what="the group should be deleted")
+    if not confirm:
+        raise Invalid(_("Tick the box to confirm that the group should be deleted."))
     network_id = group.network_id
     group_service.delete_group(session=session, group=group)
     return see_other(f"/networks/{network_id}")

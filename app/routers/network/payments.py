@@ -19,6 +19,7 @@ from app.deps.network import (
     OwnedMember,
     OwnedNetwork,
 )
+from app.i18n import _
 from app.kit.downloads import attachment
 from app.kit.forms import build, refusal, see_other
 from app.kit.multipart import MAX_FIELDS, UploadForm, read_upload
@@ -50,7 +51,6 @@ def _payments_page(lead: LeadDep, meeting: Any, **shown: Any) -> Response:
         "meeting": meeting,
         "owed": owed,
         "came": [o for o in owed if o.payment.attended],
-        "money": payment_service.money,
         "kinds": EXPENSE_WORDS,
         "statuses": PaymentStatus,
         "rate": network.hourly_rate_pence,
@@ -71,7 +71,7 @@ async def add_expense(
 ) -> Response:
     """Record an expense of a member who came, with an optional receipt photo."""
     if not origin_allowed(request, lead.settings):
-        raise HTTPException(403, "This form was sent from another site, so it was refused.")
+        raise HTTPException(403, _("This form was sent from another site, so it was refused."))
     fields = ("member_id", "kind", "amount", "note")
     typed: dict[str, str] = {}
     try:
@@ -83,16 +83,18 @@ async def add_expense(
     try:
         supplied = request.headers.get(CSRF_HEADER) or form.fields.get(CSRF_FIELD)
         if not csrf_valid(request, supplied):
-            raise HTTPException(403, "This page has expired. Please reload it and try again.")
+            raise HTTPException(403, _("This page has expired. Please reload it and try again."))
 
         def save() -> None:
             if any(has_control(v) for v in values.values()):
-                raise Invalid("Take out the unusual characters (control characters) and try again.")
+                raise Invalid(
+                    _("Take out the unusual characters (control characters) and try again.")
+                )
             data = build(
                 ExpenseCreate,
-                member_id=_whole(values["member_id"], "Choose the member"),
+                member_id=_whole(values["member_id"], _("Choose the member.")),
                 kind=values["kind"] or "travel",
-                amount_pence=payment_service.parse_pounds(values["amount"], what="The amount")
+                amount_pence=payment_service.parse_pounds(values["amount"], what=_("The amount"))
                 if values["amount"].strip()
                 else 0,
                 note=values["note"],
@@ -132,16 +134,16 @@ async def _read_form(request: Request, typed: dict[str, str]) -> UploadForm:
         typed.update(form.fields)  # what was typed before a refusal, to show it again
 
 
-def _whole(text: str, what: str) -> int:
+def _whole(text: str, refusal: str) -> int:
     if not text.strip().isdigit():
-        raise Invalid(f"{what}.")
+        raise Invalid(refusal)
     return int(text.strip())
 
 
 def _refused(lead: LeadDep, meeting: Any, exc: DomainError, values: dict[str, str]) -> Response:
     shown = refusal(lead.session, exc, meeting)
     if values and isinstance(exc, media_service.TooLarge | media_service.UnsupportedType):
-        shown["error"] = f"{exc.detail} Please choose the receipt photo again."
+        shown["error"] = _("%(problem)s Please choose the receipt photo again.", problem=exc.detail)
     return _payments_page(lead, meeting, form="expense", values=values, **shown)
 
 
@@ -161,10 +163,10 @@ def delete_expense(lead: LeadDep, found: OwnedExpense) -> Response:
 @router.get("/expenses/{expense_id:int}/receipt")
 def receipt(found: OwnedExpense, settings: SettingsDep) -> Response:
     """An expense's receipt photo, for the network's lead only."""
-    expense, _ = found
+    expense, _rest = found
     path = payment_service.receipt_path(media_dir=settings.media_dir, expense=expense)
     if path is None:
-        raise NotFound("This expense has no receipt.")
+        raise NotFound(_("This expense has no receipt."))
     return FileResponse(
         path,
         media_type=expense.receipt_type or "application/octet-stream",
@@ -200,14 +202,14 @@ def set_rate(
     """Set what an hour of a member's time is paid (empty: not paid by the hour)."""
     try:
         pence = (
-            payment_service.parse_pounds(rate, what="The hourly rate", limit=MAX_RATE_PENCE)
+            payment_service.parse_pounds(rate, what=_("The hourly rate"), limit=MAX_RATE_PENCE)
             if rate.strip()
             else None
         )
         payment_service.set_rate(session=lead.session, network=network, pence=pence)
     except DomainError as exc:
         shown = refusal(lead.session, exc, network)
-        context = {"network": network, "money": payment_service.money}
+        context = {"network": network, "pounds": payment_service.plain_pounds}
         return lead.page("network/rate.html", context, form="rate", values={"rate": rate}, **shown)
     return see_other(f"/networks/{network.id}#payments")
 
@@ -215,7 +217,8 @@ def set_rate(
 @router.get("/{network_id:int}/rate")
 def rate_page(lead: LeadDep, network: OwnedNetwork) -> Response:
     """The network's hourly rate for members' time, and the finance CSV."""
-    return lead.page("network/rate.html", {"network": network, "money": payment_service.money})
+    context = {"network": network, "pounds": payment_service.plain_pounds}
+    return lead.page("network/rate.html", context)
 
 
 @router.post("/members/{member_id:int}/funded")

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Response
 from app.deps.common import CsrfDep, NowDep
 from app.deps.network import CoordinatedGroup, Lead, LeadDep, OwnedNetwork
 from app.deps.you_said import OwnedUpdate
+from app.i18n import _
 from app.kit.forms import FormDep, build, refusal, see_other
 from app.models.network import LocalGroup, Network
 from app.models.you_said import YouSaid, YouSaidChange, YouSaidCreate
@@ -28,7 +29,7 @@ NETWORK_WIDE = "network"
 def _ids(form: FormDep, name: str) -> list[int]:
     values = [str(v).strip() for v in form.getlist(name)]
     if any(not v.isdigit() or len(v) > 10 for v in values):
-        raise Invalid("Choose from the list.")
+        raise Invalid(_("Choose from the list."))
     return [int(v) for v in values]
 
 
@@ -55,7 +56,7 @@ def _group_choice(form: FormDep, fixed: LocalGroup | None) -> int | None:
     if raw in {"", NETWORK_WIDE}:
         return None
     if not raw.isdigit() or len(raw) > 10:
-        raise Invalid("Choose a local group, or the whole network.")
+        raise Invalid(_("Choose a local group, or the whole network."))
     return int(raw)
 
 
@@ -64,10 +65,10 @@ def _updates_page(
 ) -> Response:
     session = lead.session
     if group is None:
-        updates, _ = you_said_service.list_updates(session=session, network=network, limit=500)
+        updates, _rest = you_said_service.list_updates(session=session, network=network, limit=500)
         groups = list_groups(session=session, network=network)[0]
     else:
-        updates, _ = you_said_service.list_updates(
+        updates, _rest = you_said_service.list_updates(
             session=session, network=network, group_id=group.id, limit=500
         )
         groups = [group]
@@ -217,7 +218,7 @@ def _back(update: YouSaid) -> str:
 def delete_update(lead: LeadDep, update: OwnedUpdate, form: FormDep) -> Response:
     """Delete the update after the lead (or coordinator) ticks the confirmation."""
     if form.get("confirm") != "true":
-        error = "Tick the box to say the update should be deleted, then press the button."
+        error = _("Tick the box to say the update should be deleted, then press the button.")
         return _edit_page(lead, update, form="delete", error=error, status_code=422)
     back = _back(update).replace("?saved=true", "")
     you_said_service.delete_update(session=lead.session, update=update)

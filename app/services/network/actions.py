@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from app.i18n import N_, _
 from app.models.accounts import Facilitator
 from app.models.action_plan import ActionPlan, ActionPlanAnswer, PlanKind
 from app.models.follow_up import (
@@ -35,7 +36,17 @@ from app.services.errors import Forbidden, Invalid, NotFound
 from app.services.network.meetings import local_time
 from app.services.network.networks import get_network, paginate
 
-LEAD = "the lead"
+LEAD = N_("the lead")  # stored in an action's history as written here (English)
+SOMEONE = N_("a member")  # a member since erased
+# What changed, as an action's history stores it, and how the lead's page names it.
+CHANGE_WORDS = {
+    "created": N_("created"),
+    "title": N_("title"),
+    "owner": N_("owner"),
+    "due": N_("due"),
+    "status": N_("status"),
+}
+NO_DUE_DATE = N_("none")
 OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.DOING)
 # Plan answers that list things to do, one a line, offered to the lead as actions.
 PLAN_FIELDS = ("activities", "outputs")
@@ -43,7 +54,31 @@ _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(ActionStatus(status), status)
+    return _(STATUS_LABELS.get(ActionStatus(status), status))
+
+
+def owner_words(action: ActionPublic) -> str:
+    """Who owns an action, in the current language ("the lead", or a member's own name)."""
+    return action.owner_name if action.owner_member_id else _(LEAD)
+
+
+def change_words(change: ActionChangePublic) -> tuple[str, str, str, str]:
+    """One line of an action's history in the current language: who, what, from and to. The
+    history keeps English words and machine values; names stay as written."""
+    statuses = {s.value for s in ActionStatus}
+
+    def value(text: str) -> str:
+        if change.what == "status" and text in statuses:
+            return status_label(text)
+        if change.what == "owner" and text == LEAD:
+            return _(LEAD)
+        if change.what == "due" and text == NO_DUE_DATE:
+            return _(NO_DUE_DATE)
+        return text
+
+    who = _(change.by) if change.by in {LEAD, SOMEONE} else change.by
+    what = _(CHANGE_WORDS.get(change.what, change.what))
+    return who, what, value(change.old), value(change.new)
 
 
 def today(now: datetime) -> date:
@@ -58,11 +93,11 @@ def get_action(*, session: Session, facilitator: Facilitator, action_id: int) ->
     """An action of a network the facilitator leads; anyone else's is reported as missing."""
     action = session.get(NetworkAction, action_id)
     if action is None:
-        raise NotFound("No such action.")
+        raise NotFound(_("No such action."))
     try:
         get_network(session=session, facilitator=facilitator, network_id=action.network_id)
     except NotFound:
-        raise NotFound("No such action.") from None
+        raise NotFound(_("No such action.")) from None
     return action
 
 
@@ -135,7 +170,7 @@ def actions_public(*, session: Session, actions: list[NetworkAction]) -> list[Ac
             history=[
                 ActionChangePublic(
                     at=c.at,
-                    by=LEAD if c.by_lead else names.get(c.by_member_id or 0, "a member"),
+                    by=LEAD if c.by_lead else names.get(c.by_member_id or 0, SOMEONE),
                     what=c.what,
                     old=c.old,
                     new=c.new,
@@ -187,15 +222,15 @@ def plan_statuses(*, session: Session, plan_id: int) -> list[NetworkAction]:
 def _title(value: str) -> str:
     title = " ".join(value.split())
     if not title:
-        raise Invalid("Say what the action is.")
+        raise Invalid(_("Say what the action is."))
     if len(title) > MAX_ACTION_TITLE:
-        raise Invalid(f"Keep the action to {MAX_ACTION_TITLE} characters or fewer.")
+        raise Invalid(_("Keep the action to %(most)s characters or fewer.", most=MAX_ACTION_TITLE))
     return title
 
 
 def _due(value: date, now: datetime) -> date:
     if value < today(now):
-        raise Invalid("The due date is in the past. Choose today or a later day.")
+        raise Invalid(_("The due date is in the past. Choose today or a later day."))
     return value
 
 
@@ -203,8 +238,11 @@ def _owner(session: Session, group: LocalGroup, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None or member.group_id != group.id:
         raise Invalid(
-            f"The owner must be a member of {group.name}, or the lead. "
-            "Choose someone from the list."
+            _(
+                "The owner must be a member of %(group)s, or the lead. "
+                "Choose someone from the list.",
+                group=group.name,
+            )
         )
     return member
 
@@ -238,14 +276,14 @@ def create_action(
     """Track a new action for one of the network's groups (the lead makes it)."""
     group = session.get(LocalGroup, data.group_id)
     if group is None or group.network_id != network.id:
-        raise Invalid("That local group is not part of this network.")
+        raise Invalid(_("That local group is not part of this network."))
     title = _title(data.title)
     owner = _owner(session, group, data.owner_member_id) if data.owner_member_id else None
     due = _due(data.due_on, now) if data.due_on else None
     if data.plan_id is not None:
         plan = session.get(ActionPlan, data.plan_id)
         if plan is None or plan.group_id != group.id:
-            raise Invalid("That action plan is not this group's.")
+            raise Invalid(_("That action plan is not this group's."))
     action = NetworkAction(
         network_id=network.id,
         group_id=group.id,
@@ -311,14 +349,14 @@ def _owner_name(session: Session, member_id: int | None) -> str:
 
 
 def _day(value: date | None) -> str:
-    return value.isoformat() if value else "none"
+    return value.isoformat() if value else NO_DUE_DATE
 
 
 def member_action(*, session: Session, member: Member, action_id: int) -> NetworkAction:
     """An action of the member's own group; another group's is reported as missing."""
     action = session.get(NetworkAction, action_id)
     if action is None or action.group_id != member.group_id:
-        raise NotFound("No such action in your group.")
+        raise NotFound(_("No such action in your group."))
     return action
 
 
@@ -327,9 +365,9 @@ def mark_by_member(
 ) -> NetworkAction:
     """A member marks their own action as being done or done: the one change they may make."""
     if action.owner_member_id != member.id:
-        raise Forbidden("Only the person who owns this action can change it.")
+        raise Forbidden(_("Only the person who owns this action can change it."))
     if status not in {s.value for s in MEMBER_STATUSES}:
-        raise Invalid("Choose “I am doing it” or “Done”.")
+        raise Invalid(_("Choose “I am doing it” or “Done”."))
     if status != action.status:
         _record(
             session, action, what="status", old=action.status, new=status, by_member=member, now=now

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from app.i18n import N_, _
 from app.models.cafe import Participant
 from app.models.network import (
     Attendance,
@@ -61,7 +62,7 @@ def members_in_cafe(*, session: Session, cafe_id: int | None) -> set[int]:
 def attendance_sheet(*, session: Session, meeting: Meeting) -> list[AttendanceRow]:
     """Every member of the meeting's group with their mark, if any. Until someone marks
     the sheet, members who joined the meeting's café are shown as attended."""
-    members, _ = list_members(session=session, group=group_of(session=session, item=meeting))
+    members, _rest = list_members(session=session, group=group_of(session=session, item=meeting))
     records = {
         a.member_id: a
         for a in session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id))
@@ -86,15 +87,15 @@ def mark_attendance(
     seen: set[int] = set()
     for mark in marks:
         if mark.member_id not in members:
-            raise Invalid(f"Member {mark.member_id} is not in this meeting's group.")
+            raise Invalid(_("Member %(id)s is not in this meeting's group.", id=mark.member_id))
         if mark.member_id in seen:
-            raise Invalid(f"Member {mark.member_id} is marked twice.")
+            raise Invalid(_("Member %(id)s is marked twice.", id=mark.member_id))
         seen.add(mark.member_id)
         hours = mark.hours
         if hours is None:
             hours = meeting_hours(meeting) if mark.attended else 0.0
         if not math.isfinite(hours) or not 0 <= hours <= 24:
-            raise Invalid("Hours must be a number from 0 to 24.")
+            raise Invalid(_("Hours must be a number from 0 to 24."))
         record = existing.get(mark.member_id) or Attendance(
             meeting_id=meeting.id, member_id=mark.member_id
         )
@@ -106,6 +107,17 @@ def mark_attendance(
 
 # --- CSV for payment ------------------------------------------------------------------------
 
+# Marked here, translated where the CSV is written (in the language of the request).
+ATTENDANCE_HEADINGS = [
+    N_("Network"),
+    N_("Group"),
+    N_("Member ID"),
+    N_("Member"),
+    N_("Role"),
+    N_("Meetings attended"),
+    N_("Total hours"),
+]
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
@@ -116,7 +128,7 @@ def csv_cell(value: object) -> object:
     return value
 
 
-def _hours_text(hours: float) -> str:
+def hours_text(hours: float) -> str:
     """2 → "2", 1.5 → "1.5": plain numbers a spreadsheet reads as numbers."""
     return f"{hours:.2f}".rstrip("0").rstrip(".") or "0"
 
@@ -149,20 +161,14 @@ def attendance_csv(*, session: Session, network: Network, group: LocalGroup | No
     writer = csv.writer(out)
     writer.writerow(
         [
-            "Network",
-            "Group",
-            "Member ID",
-            "Member",
-            "Role",
-            "Meetings attended",
-            "Total hours",
-            *[f"Meeting {n} hours" for n in range(1, max_number + 1)],
+            *[_(heading) for heading in ATTENDANCE_HEADINGS],
+            *[_("Meeting %(number)s hours", number=n) for n in range(1, max_number + 1)],
         ]
     )
     for member in members:
         mid = member.id
         per_meeting: list[object] = [
-            (_hours_text(hours[mid].get(n, 0.0)) if (member.group_id, n) in has_meeting else "")
+            (hours_text(hours[mid].get(n, 0.0)) if (member.group_id, n) in has_meeting else "")
             for n in range(1, max_number + 1)
         ]
         row: list[object] = [
@@ -172,7 +178,7 @@ def attendance_csv(*, session: Session, network: Network, group: LocalGroup | No
             member.display_name,
             member.role,
             attended[mid],
-            _hours_text(sum(hours[mid].values())),
+            hours_text(sum(hours[mid].values())),
             *per_meeting,
         ]
         writer.writerow([csv_cell(v) for v in row])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from app.i18n import N_, _
 from app.models.accounts import Facilitator
 from app.models.cafe import Cafe
 from app.models.network import Meeting, RunAsCafeRequest
@@ -13,7 +14,7 @@ from app.services import roles
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.network.networks import group_of, network_of
 
-NOT_YOURS = "No such café of yours."
+NOT_YOURS = N_("No such café of yours.")
 
 
 def attached_meeting(*, session: Session, cafe: Cafe) -> Meeting | None:
@@ -48,16 +49,19 @@ def attach_cafe(
         or cafe.facilitator_id != facilitator.id
         or network.facilitator_id != facilitator.id
     ):
-        raise NotFound(NOT_YOURS)
+        raise NotFound(_(NOT_YOURS))
     if meeting.cafe_id == cafe.id:
         return cafe
     if meeting.cafe_id is not None:
-        raise Conflict("This meeting already runs as a café: detach that one first.")
+        raise Conflict(_("This meeting already runs as a café: detach that one first."))
     other = attached_meeting(session=session, cafe=cafe)
     if other is not None:
         raise Conflict(
-            f"That café is already attached to another meeting ({other.title}): "
-            "detach it there first."
+            _(
+                "That café is already attached to another meeting (%(meeting)s): "
+                "detach it there first.",
+                meeting=other.title,
+            )
         )
     meeting.cafe_id = cafe.id
     session.add(meeting)
@@ -70,7 +74,7 @@ def detach_cafe(*, session: Session, meeting: Meeting) -> None:
     """The meeting no longer runs as its café; the café itself, and evidence already merged
     from it, are kept."""
     if meeting.cafe_id is None:
-        raise Conflict("This meeting has no café attached.")
+        raise Conflict(_("This meeting has no café attached."))
     meeting.cafe_id = None
     session.add(meeting)
     session.commit()
@@ -88,8 +92,10 @@ def run_or_attach(
         )
     if data.questions or data.table_count is not None:
         raise Invalid(
-            "Give either `cafe_id` to attach an existing café, or the new café's questions "
-            "and tables, not both."
+            _(
+                "Give either `cafe_id` to attach an existing café, or the new café's questions "
+                "and tables, not both."
+            )
         )
     return attach_cafe(
         session=session, facilitator=facilitator, meeting=meeting, cafe_id=data.cafe_id

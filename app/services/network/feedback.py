@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from sqlmodel import Session, col, select
 
+from app.i18n import N_, _
 from app.models.evidence import MediaKind
 from app.models.follow_up import (
     FACES,
@@ -41,7 +42,7 @@ from app.services.errors import Invalid, NotFound
 from app.services.network.attendance import members_in_cafe
 
 ALL_QUESTIONS = tuple(FeedbackQuestion)
-NOT_VOICE = "This is not a voice note. Voice notes can be WebM, Ogg, M4A, MP3 or WAV."
+NOT_VOICE = N_("This is not a voice note. Voice notes can be WebM, Ogg, M4A, MP3 or WAV.")
 SCALE_KEYS = frozenset(q.value for q in SCALE_QUESTIONS)
 # Where feedback voice notes are kept, under the media directory.
 VOICE_FOLDER = "feedback"
@@ -61,10 +62,16 @@ def choose_questions(*, session: Session, meeting: Meeting, questions: Sequence[
     """The lead chooses the questions a meeting's feedback asks (three to five of the set)."""
     unknown = [q for q in questions if q not in {x.value for x in ALL_QUESTIONS}]
     if unknown:
-        raise Invalid(f"There is no question called {', '.join(unknown)}.")
+        raise Invalid(_("There is no question called %(names)s.", names=", ".join(unknown)))
     chosen: list[str] = [str(q.value) for q in ALL_QUESTIONS if q.value in set(questions)]
     if not (MIN_QUESTIONS <= len(chosen) <= MAX_QUESTIONS):
-        raise Invalid(f"Choose between {MIN_QUESTIONS} and {MAX_QUESTIONS} questions.")
+        raise Invalid(
+            _(
+                "Choose between %(least)s and %(most)s questions.",
+                least=MIN_QUESTIONS,
+                most=MAX_QUESTIONS,
+            )
+        )
     setup = session.exec(
         select(FeedbackSetup).where(FeedbackSetup.meeting_id == meeting.id)
     ).first()
@@ -147,11 +154,11 @@ def meeting_for_feedback(
     """A meeting of the member's group that has ended and they came to."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None or meeting.group_id != member.group_id:
-        raise NotFound("No such meeting in your group.")
+        raise NotFound(_("No such meeting in your group."))
     if meeting.ends_at > now:
-        raise Invalid("You can give feedback once the meeting has ended.")
+        raise Invalid(_("You can give feedback once the meeting has ended."))
     if not came(session=session, member=member, meeting=meeting):
-        raise Invalid("Feedback is for the people who came to the meeting.")
+        raise Invalid(_("Feedback is for the people who came to the meeting."))
     return meeting
 
 
@@ -166,8 +173,10 @@ def check_scores(*, questions: Sequence[FeedbackQuestion], given: dict[str, str]
             continue
         if value not in {"1", "2", "3", "4", "5"}:
             raise Invalid(
-                f"“{QUESTION_WORDS[question]}”: choose one of the five faces, from very bad to "
-                "very good."
+                _(
+                    "“%(question)s”: choose one of the five faces, from very bad to very good.",
+                    question=_(QUESTION_WORDS[question]),
+                )
             )
         scores[question.value] = int(value)
     return scores
@@ -180,7 +189,7 @@ def prepare_voice(*, source: BinaryIO, size: int) -> media_service.Prepared:
     kind = media_service.sniff(source.read(media_service.SNIFF_BYTES))
     source.seek(0)
     if kind is None or kind.kind != MediaKind.VOICE:
-        raise media_service.UnsupportedType(NOT_VOICE)
+        raise media_service.UnsupportedType(_(NOT_VOICE))
     return media_service.prepare(source=source, size=size)
 
 
@@ -199,9 +208,9 @@ def give_feedback(
     (a voice note given before is kept unless a new one is given)."""
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
-        raise Invalid(f"Keep your comment to {MAX_COMMENT} characters or fewer.")
+        raise Invalid(_("Keep your comment to %(most)s characters or fewer.", most=MAX_COMMENT))
     if not scores and not comment and voice is None:
-        raise Invalid("Choose a face for at least one question, or write or record something.")
+        raise Invalid(_("Choose a face for at least one question, or write or record something."))
     relative: str | None = None
     if voice is not None:
         relative = f"{VOICE_FOLDER}/{secrets.token_hex(16)}.{voice.type.ext}"
@@ -258,11 +267,11 @@ def held_by(*, session: Session, member: Member) -> list[FeedbackHeld]:
 def get_response_voice(*, session: Session, network: Network, response_id: int) -> FeedbackResponse:
     response = session.get(FeedbackResponse, response_id)
     if response is None or response.voice_path is None:
-        raise NotFound("No such voice note.")
+        raise NotFound(_("No such voice note."))
     meeting = session.get(Meeting, response.meeting_id)
     group = session.get(LocalGroup, meeting.group_id) if meeting else None
     if group is None or group.network_id != network.id:
-        raise NotFound("No such voice note.")
+        raise NotFound(_("No such voice note."))
     return response
 
 
@@ -274,7 +283,7 @@ def _results(
         if question not in SCALE_QUESTIONS:
             continue
         values = [s[question.value] for s in scores if question.value in s]
-        counts = [sum(1 for v in values if v == face) for face, _, _ in FACES]
+        counts = [sum(1 for v in values if v == face) for face, _words, _label in FACES]
         results.append(
             QuestionResult(
                 question=question.value,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.i18n import _
 from app.models.network import (
     GroupCreate,
     GroupUpdate,
@@ -38,7 +39,7 @@ def create_group(*, session: Session, network: Network, data: GroupCreate) -> Lo
     """Add a local group; with a first meeting time, the default schedule is planned too."""
     group = LocalGroup(
         network_id=network.id,
-        name=required_text(data.name, label="local group a name"),
+        name=required_text(data.name, refusal=_("Give the local group a name.")),
         area=data.area.strip(),
     )
     session.add(group)
@@ -56,7 +57,7 @@ def create_group(*, session: Session, network: Network, data: GroupCreate) -> Lo
 
 def update_group(*, session: Session, group: LocalGroup, data: GroupUpdate) -> LocalGroup:
     if data.name is not None:
-        group.name = required_text(data.name, label="local group a name")
+        group.name = required_text(data.name, refusal=_("Give the local group a name."))
     if data.area is not None:
         group.area = data.area.strip()
     session.add(group)

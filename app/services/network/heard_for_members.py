@@ -65,7 +65,7 @@ def heard_for_member(*, session: Session, member: Member, shown: int = SHOWN) ->
         .order_by(col(Meeting.starts_at).desc(), col(Meeting.id).desc())
     ).all()
     cafes = {m.id: c for m, c in rows}
-    came = _attended(session, member, [m for m, _ in rows])[:shown]
+    came = _attended(session, member, [m for m, _row in rows])[:shown]
     return [
         HeardMeeting(
             meeting=m, cafe=cafes[m.id], heard=harvest.heard(session=session, cafe=cafes[m.id])

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, select
 
+from app.i18n import N_, _, in_language
 from app.models.accounts import Facilitator
 from app.models.cafe import Cafe, CafeCreate, CafeStatus, Participant, RoundSpec
 from app.models.network import Meeting, Member, MemberParticipant, RunAsCafeRequest
@@ -21,9 +22,9 @@ from app.services.network.networks import group_of, network_of
 INVITE_SALT = "member-invite"
 PEOPLE_PER_TABLE = 5
 DEFAULT_QUESTIONS = (
-    "What is working well for people here now?",
-    "What gets in the way?",
-    "What could we change first, and who needs to be involved?",
+    N_("What is working well for people here now?"),
+    N_("What gets in the way?"),
+    N_("What could we change first, and who needs to be involved?"),
 )
 
 
@@ -36,12 +37,15 @@ def run_as_cafe(
 ) -> Cafe:
     """Create a café for the meeting; its members are invited with personal links."""
     if meeting_cafe(session=session, meeting=meeting) is not None:
-        raise Conflict("This meeting already runs as a café.")
+        raise Conflict(_("This meeting already runs as a café."))
     group = group_of(session=session, item=meeting)
     network = network_of(session=session, group=group)
-    questions = [q.strip() for q in data.questions if q.strip()] or list(DEFAULT_QUESTIONS)
+    # Without questions, the usual three in the network's language (the members' café).
+    questions = [q.strip() for q in data.questions if q.strip()] or [
+        in_language(network.language, q) for q in DEFAULT_QUESTIONS
+    ]
     if any(len(q) > 500 for q in questions):
-        raise Invalid("Keep each question to 500 characters or fewer.")
+        raise Invalid(_("Keep each question to 500 characters or fewer."))
     member_count = len(list_members(session=session, group=group)[0])
     tables = data.table_count or max(1, math.ceil(member_count / PEOPLE_PER_TABLE))
     title = f"{network.title}: {group.name}, {meeting.title}"
@@ -93,8 +97,8 @@ def invites(
     """Each member of the meeting's group with their personal join link."""
     cafe = meeting_cafe(session=session, meeting=meeting)
     if cafe is None:
-        raise Conflict("Run the meeting as a café first; the invite links point to the café.")
-    members, _ = list_members(session=session, group=group_of(session=session, item=meeting))
+        raise Conflict(_("Run the meeting as a café first; the invite links point to the café."))
+    members, _rest = list_members(session=session, group=group_of(session=session, item=meeting))
     return [(m, invite_url(base_url=base_url, secret=secret, member=m, cafe=cafe)) for m in members]
 
 

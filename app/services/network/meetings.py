@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app import i18n
+from app.i18n import N_, _
 from app.models.cafe import Cafe
 from app.models.network import (
     LocalGroup,
@@ -28,7 +30,49 @@ DEFAULT_MEETINGS = 4
 DEFAULT_INTERVAL_WEEKS = 8  # four meetings spread over about six months
 DEFAULT_DURATION_MINUTES = 120
 MAX_MEETING_HOURS = 12
-_AUTO_TITLE = re.compile(r"^Meeting \d+$")
+# A meeting's title until someone names it: "Meeting 3", in the language of whoever planned
+# it; renumbering renames only titles like these (in any language).
+_AUTO_TITLE = N_("Meeting %(number)s")
+_AUTO_TITLES = re.compile(
+    "^(?:"
+    + "|".join(
+        re.escape(i18n.in_language(lang, _AUTO_TITLE, number="NUMBER")).replace("NUMBER", r"\d+")
+        for lang in i18n.LANGUAGES
+    )
+    + ")$"
+)
+
+# The refusals for a date and time typed in a form, for each `label` of `parse_local`: no
+# date, an unreadable one, a time zone given, an end before the start.
+_WHEN_REFUSALS = {
+    "meeting": (
+        N_("Give the meeting date."),
+        N_(
+            "Could not read the meeting date and time; use a date like 2026-03-24 "
+            "and a time like 10:00."
+        ),
+        N_("Give the meeting time without a time zone."),
+        N_("The meeting must end after it starts."),
+    ),
+    "first meeting": (
+        N_("Give the first meeting date."),
+        N_(
+            "Could not read the first meeting date and time; use a date like 2026-03-24 "
+            "and a time like 10:00."
+        ),
+        N_("Give the first meeting time without a time zone."),
+        N_("The first meeting must end after it starts."),
+    ),
+}
+
+
+def auto_title(number: int) -> str:
+    return _(_AUTO_TITLE, number=number)
+
+
+def when_refusal(label: str, which: int) -> str:
+    """One of the refusals above, in the current language."""
+    return _(_WHEN_REFUSALS.get(label, _WHEN_REFUSALS["meeting"])[which])
 
 
 # --- times and the schedule ---------------------------------------------------------------
@@ -43,7 +87,7 @@ def plan_schedule(
 ) -> list[tuple[datetime, datetime]]:
     """Start and end instants (UTC) of meetings every few weeks at the same local time."""
     if start.tzinfo is None:
-        raise Invalid("Give the first meeting's time with its time zone.")
+        raise Invalid(_("Give the first meeting's time with its time zone."))
     local = start.astimezone(NETWORK_TZ).replace(tzinfo=None)
     slots = []
     for n in range(count):
@@ -62,26 +106,27 @@ def parse_local(*, date_text: str, time_text: str, label: str = "meeting") -> da
     """A date and time typed in a form, read as UK wall-clock time."""
     date_text, time_text = date_text.strip(), time_text.strip()
     if not date_text:
-        raise Invalid(f"Give the {label} date.")
+        raise Invalid(when_refusal(label, 0))
     try:
         wall = datetime.fromisoformat(f"{date_text}T{time_text or '00:00'}")
     except ValueError:
-        raise Invalid(
-            f"Could not read the {label} date and time; use a date like 2026-03-24 "
-            "and a time like 10:00."
-        ) from None
+        raise Invalid(when_refusal(label, 1)) from None
     if wall.tzinfo is not None:
-        raise Invalid(f"Give the {label} time without a time zone.")
+        raise Invalid(when_refusal(label, 2))
     return wall.replace(tzinfo=NETWORK_TZ)
 
 
 def describe_when(meeting: Meeting) -> str:
-    """ "Tue 24 Mar 2026, 10:00–12:00" in UK time."""
+    """ "Tue 24 Mar 2026, 10:00–12:00" in UK time, the day in the current language."""
     begins, ends = local_time(meeting.starts_at), local_time(meeting.ends_at)
-    day = f"{begins:%a} {begins.day} {begins:%b %Y}"
+    day = i18n.format_day_pattern(begins, _DAY)
     if begins.date() == ends.date():
         return f"{day}, {begins:%H:%M}–{ends:%H:%M}"
-    return f"{day}, {begins:%H:%M} – {ends:%a} {ends.day} {ends:%b %Y}, {ends:%H:%M}"
+    last = i18n.format_day_pattern(ends, _DAY)
+    return f"{day}, {begins:%H:%M} – {last}, {ends:%H:%M}"
+
+
+_DAY = "EEE d MMM yyyy"  # a CLDR pattern: "Tue 24 Mar 2026"
 
 
 def meeting_hours(meeting: Meeting) -> float:
@@ -120,9 +165,9 @@ def meeting_cafe(*, session: Session, meeting: Meeting) -> Cafe | None:
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
-        raise Invalid("The meeting must end after it starts.")
+        raise Invalid(_("The meeting must end after it starts."))
     if ends_at - starts_at > timedelta(hours=MAX_MEETING_HOURS):
-        raise Invalid(f"A meeting can last at most {MAX_MEETING_HOURS} hours.")
+        raise Invalid(_("A meeting can last at most %(hours)s hours.", hours=MAX_MEETING_HOURS))
 
 
 def _renumber(session: Session, group: LocalGroup) -> None:
@@ -130,8 +175,8 @@ def _renumber(session: Session, group: LocalGroup) -> None:
     session.flush()
     for number, meeting in enumerate(meetings_in_order(session=session, group=group), start=1):
         if meeting.number != number:
-            if _AUTO_TITLE.match(meeting.title):
-                meeting.title = f"Meeting {number}"
+            if _AUTO_TITLES.match(meeting.title):
+                meeting.title = auto_title(number)
             meeting.number = number
             session.add(meeting)
 
@@ -141,7 +186,7 @@ def add_schedule(*, session: Session, group: LocalGroup, plan: ScheduleRequest) 
     existing = session.exec(select(func.count()).where(Meeting.group_id == group.id)).one()
     if existing:
         raise Conflict(
-            "This group already has meetings. Change them one by one, or delete them first."
+            _("This group already has meetings. Change them one by one, or delete them first.")
         )
     meetings = []
     slots = plan_schedule(
@@ -154,7 +199,7 @@ def add_schedule(*, session: Session, group: LocalGroup, plan: ScheduleRequest) 
         meeting = Meeting(
             group_id=group.id,
             number=number,
-            title=f"Meeting {number}",
+            title=auto_title(number),
             starts_at=begins,
             ends_at=ends,
             location=plan.location.strip(),
@@ -181,7 +226,7 @@ def create_meeting(*, session: Session, group: LocalGroup, data: MeetingCreate) 
     meeting = Meeting(
         group_id=group.id,
         number=0,
-        title=title or "Meeting 0",
+        title=title or auto_title(0),
         starts_at=data.starts_at,
         ends_at=data.ends_at,
         location=data.location.strip(),
@@ -191,7 +236,7 @@ def create_meeting(*, session: Session, group: LocalGroup, data: MeetingCreate) 
     session.add(meeting)
     _renumber(session, group)
     if not title:
-        meeting.title = f"Meeting {meeting.number}"
+        meeting.title = auto_title(meeting.number)
     session.commit()
     session.refresh(meeting)
     return meeting
@@ -206,7 +251,7 @@ def update_meeting(*, session: Session, meeting: Meeting, data: MeetingUpdate) -
     _check_times(starts_at, ends_at)
     meeting.starts_at, meeting.ends_at = starts_at, ends_at
     if data.title is not None:
-        meeting.title = required_text(data.title, label="meeting a title")
+        meeting.title = required_text(data.title, refusal=_("Give the meeting a title."))
     if data.location is not None:
         meeting.location = data.location.strip()
     if data.directions is not None:

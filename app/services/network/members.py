@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.db import Database
+from app.i18n import _
 from app.models.audit import AuditAction, SubjectKind
 from app.models.cafe import StakeholderRole
 from app.models.network import LocalGroup, Member, MemberCreate, MemberUpdate
@@ -38,15 +39,15 @@ def list_members(
 def _check_contact(email: str, phone: str) -> tuple[str, str]:
     email, phone = email.strip(), phone.strip()
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise Invalid("The email address does not look right; check it or leave it blank.")
+        raise Invalid(_("The email address does not look right; check it or leave it blank."))
     if phone and (not _PHONE.match(phone) or sum(c.isdigit() for c in phone) < 6):
-        raise Invalid("The phone number should contain only digits, spaces and + ( ) - .")
+        raise Invalid(_("The phone number should contain only digits, spaces and + ( ) - ."))
     return email, phone
 
 
 def _check_role(role: str) -> str:
     if role not in {r.value for r in StakeholderRole}:
-        raise Invalid("Choose one of the stakeholder roles in the list.")
+        raise Invalid(_("Choose one of the stakeholder roles in the list."))
     return role
 
 
@@ -57,7 +58,7 @@ def create_member(
     email, phone = _check_contact(data.email, data.phone)
     member = Member(
         group_id=group.id,
-        display_name=required_text(data.display_name, label="member a name"),
+        display_name=required_text(data.display_name, refusal=_("Give the member a name.")),
         role=_check_role(data.role),
         email=email,
         phone=phone,
@@ -77,7 +78,7 @@ def update_member(
 ) -> Member:
     """Change a member's details; a change of consent is audited in the same transaction."""
     if data.display_name is not None:
-        member.display_name = required_text(data.display_name, label="member a name")
+        member.display_name = required_text(data.display_name, refusal=_("Give the member a name."))
     if data.role is not None:
         member.role = _check_role(data.role)
     if data.email is not None or data.phone is not None:

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.i18n import _
 from app.models.accounts import Facilitator
 from app.models.network import (
     LocalGroup,
@@ -25,11 +26,12 @@ from app.services.privacy.notices import clean_notice
 T = TypeVar("T")
 
 
-def required_text(value: str, *, label: str) -> str:
-    """The value without surrounding spaces; blank is refused ("Give the {label}.")."""
+def required_text(value: str, *, refusal: str) -> str:
+    """The value without surrounding spaces; blank is refused with `refusal` ("Give the
+    network a topic.")."""
     cleaned = value.strip()
     if not cleaned:
-        raise Invalid(f"Give the {label}.")
+        raise Invalid(refusal)
     return cleaned
 
 
@@ -39,7 +41,7 @@ def required_text(value: str, *, label: str) -> str:
 def _owned_network(session: Session, facilitator: Facilitator, network_id: int) -> Network:
     network = session.get(Network, network_id)
     if network is None or network.facilitator_id != facilitator.id:
-        raise NotFound("No such network.")
+        raise NotFound(_("No such network."))
     return network
 
 
@@ -51,21 +53,21 @@ def get_network(*, session: Session, facilitator: Facilitator, network_id: int) 
 def get_group(*, session: Session, facilitator: Facilitator, group_id: int) -> LocalGroup:
     group = session.get(LocalGroup, group_id)
     if group is None or _lead_of_network(session, group.network_id) != facilitator.id:
-        raise NotFound("No such local group.")
+        raise NotFound(_("No such local group."))
     return group
 
 
 def get_member(*, session: Session, facilitator: Facilitator, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None or _lead_of_group(session, member.group_id) != facilitator.id:
-        raise NotFound("No such member.")
+        raise NotFound(_("No such member."))
     return member
 
 
 def get_meeting(*, session: Session, facilitator: Facilitator, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None or _lead_of_group(session, meeting.group_id) != facilitator.id:
-        raise NotFound("No such meeting.")
+        raise NotFound(_("No such meeting."))
     return meeting
 
 
@@ -133,9 +135,10 @@ def create_network(*, session: Session, facilitator: Facilitator, data: NetworkC
     """Start a network on a topic; the facilitator is its lead."""
     network = Network(
         facilitator_id=facilitator.id,
-        title=required_text(data.title, label="network a topic"),
+        title=required_text(data.title, refusal=_("Give the network a topic.")),
         description=data.description.strip(),
         privacy_notice=clean_notice(data.privacy_notice),
+        language=data.language,
     )
     session.add(network)
     session.commit()
@@ -145,11 +148,13 @@ def create_network(*, session: Session, facilitator: Facilitator, data: NetworkC
 
 def update_network(*, session: Session, network: Network, data: NetworkUpdate) -> Network:
     if data.title is not None:
-        network.title = required_text(data.title, label="network a topic")
+        network.title = required_text(data.title, refusal=_("Give the network a topic."))
     if data.description is not None:
         network.description = data.description.strip()
     if data.privacy_notice is not None:
         network.privacy_notice = clean_notice(data.privacy_notice)
+    if data.language is not None:
+        network.language = data.language
     session.add(network)
     session.commit()
     session.refresh(network)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from app import i18n
+from app.i18n import N_, _
 from app.models.accounts import Facilitator
 from app.models.evidence import MediaKind
 from app.models.network import Attendance, LocalGroup, Meeting, Member, Network
@@ -33,7 +35,7 @@ from app.models.payments import (
 )
 from app.services import media as media_service
 from app.services.errors import Conflict, Invalid, NotFound
-from app.services.network.attendance import csv_cell
+from app.services.network.attendance import csv_cell, hours_text
 from app.services.network.members import list_members
 from app.services.network.networks import get_meeting, group_of, network_of
 
@@ -42,8 +44,8 @@ _POUNDS = re.compile(r"^(\d{1,7})(?:[.,](\d{1,2}))?$")
 
 
 def money(pence: int) -> str:
-    """1250 -> "£12.50"."""
-    return f"£{pence // 100:,}.{pence % 100:02d}"
+    """1250 -> "£12.50", as the current language writes money (`i18n.format_money`)."""
+    return i18n.format_money(pence)
 
 
 def plain_pounds(pence: int) -> str:
@@ -53,16 +55,17 @@ def plain_pounds(pence: int) -> str:
 
 def parse_pounds(text: str, *, what: str, limit: int = MAX_AMOUNT_PENCE) -> int:
     """Pounds as a person types them ("12.50", "£12", "12,5") in pence; a readable refusal
-    for anything else, a negative amount or one past `limit`."""
+    for anything else, a negative amount or one past `limit`. `what` names the amount in the
+    current language ("The amount")."""
     raw = text.strip().removeprefix("£").strip().replace(" ", "")
     if raw.startswith("-"):
-        raise Invalid(f"{what} cannot be less than nothing.")
+        raise Invalid(_("%(what)s cannot be less than nothing.", what=what))
     found = _POUNDS.match(raw)
     if not found:
-        raise Invalid(f"{what} must be an amount in pounds, like 12.50.")
+        raise Invalid(_("%(what)s must be an amount in pounds, like 12.50.", what=what))
     pence = int(found.group(1)) * 100 + int((found.group(2) or "0").ljust(2, "0"))
     if pence > limit:
-        raise Invalid(f"{what} can be at most {money(limit)}.")
+        raise Invalid(_("%(what)s can be at most %(limit)s.", what=what, limit=money(limit)))
     return pence
 
 
@@ -72,7 +75,7 @@ def parse_pounds(text: str, *, what: str, limit: int = MAX_AMOUNT_PENCE) -> int:
 def set_rate(*, session: Session, network: Network, pence: int | None) -> Network:
     """Set (or clear, with None) what an hour of a member's time is paid."""
     if pence is not None and not 0 <= pence <= MAX_RATE_PENCE:
-        raise Invalid(f"The hourly rate must be from £0 to {money(MAX_RATE_PENCE)}.")
+        raise Invalid(_("The hourly rate must be from £0 to %(most)s.", most=money(MAX_RATE_PENCE)))
     network.hourly_rate_pence = pence
     session.add(network)
     session.commit()
@@ -111,12 +114,14 @@ def add_expense(
     checked and cleaned), to be paid with their time."""
     member = session.get(Member, data.member_id)
     if member is None or member.group_id != meeting.group_id:
-        raise Invalid("Choose a member of this meeting's group.")
+        raise Invalid(_("Choose a member of this meeting's group."))
     record = _attendance(session, meeting, member.id)
     if record is None or not record.attended:
-        raise Invalid(f"Mark {member.display_name} as having come (Attendance) first.")
+        raise Invalid(
+            _("Mark %(name)s as having come (Attendance) first.", name=member.display_name)
+        )
     if receipt is not None and receipt.type.kind != MediaKind.PHOTO:
-        raise media_service.UnsupportedType("A receipt must be a photo: JPEG, PNG or WebP.")
+        raise media_service.UnsupportedType(_("A receipt must be a photo: JPEG, PNG or WebP."))
     relative = None
     if receipt is not None:
         network_id = group_of(session=session, item=meeting).network_id
@@ -152,7 +157,7 @@ def get_expense(
         .where(Expense.id == expense_id)
     ).first()
     if row is None:
-        raise NotFound("No such expense.")
+        raise NotFound(_("No such expense."))
     meeting = get_meeting(
         session=session, facilitator=facilitator, meeting_id=row[1].meeting_id
     )  # NotFound unless the meeting is the lead's
@@ -163,7 +168,7 @@ def remove_expense(*, session: Session, media_dir: Path, expense: Expense) -> No
     """Delete an expense and its receipt."""
     record = session.get(Attendance, expense.attendance_id)
     if record is not None and record.paid_at is not None:
-        raise Conflict("This meeting was marked paid. Mark it as still due to change it.")
+        raise Conflict(_("This meeting was marked paid. Mark it as still due to change it."))
     relative = expense.receipt_path
     session.delete(expense)
     session.commit()
@@ -209,7 +214,7 @@ class Owed:
     expenses: list[Expense] = field(default_factory=list)
 
     def expense_words(self, expense: Expense) -> str:
-        return EXPENSE_WORDS[ExpenseKind(expense.kind)]
+        return _(EXPENSE_WORDS[ExpenseKind(expense.kind)])
 
 
 def _status(total: int, record: Attendance | None) -> PaymentStatus:
@@ -264,7 +269,7 @@ def meeting_payments(*, session: Session, meeting: Meeting) -> list[Owed]:
     """What each member of the meeting's group is owed for it."""
     group = group_of(session=session, item=meeting)
     network = network_of(session=session, group=group)
-    members, _ = list_members(session=session, group=group)
+    members, _cursor = list_members(session=session, group=group)
     records = {
         a.member_id: a
         for a in session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id))
@@ -288,20 +293,43 @@ def mark_paid(
     """Mark what a member is owed for a meeting as paid, or as still due."""
     member = session.get(Member, member_id)
     if member is None or member.group_id != meeting.group_id:
-        raise NotFound("No such member in this meeting's group.")
+        raise NotFound(_("No such member in this meeting's group."))
     record = _attendance(session, meeting, member_id)
-    owed = next(
-        o for o in meeting_payments(session=session, meeting=meeting) if o.member.id == member_id
-    )
+    network = network_of(session=session, group=group_of(session=session, item=meeting))
+    expenses = _expenses_by_attendance(session, [record.id]) if record is not None else {}
+    spent = expenses.get(record.id, []) if record is not None else []
+    owed = _owed(network, meeting, member, record, spent)
     if paid and (record is None or owed.payment.total_pence == 0):
-        raise Invalid(f"Nothing is owed to {member.display_name} for this meeting.")
-    if record is not None:
-        record.paid_at = now if paid else None
-        session.add(record)
-        session.commit()
-    return next(
-        o for o in meeting_payments(session=session, meeting=meeting) if o.member.id == member_id
+        raise Invalid(_("Nothing is owed to %(name)s for this meeting.", name=member.display_name))
+    if record is None:
+        return owed
+    record.paid_at = now if paid else None
+    session.add(record)
+    session.commit()
+    return _owed(network, meeting, member, record, spent)
+
+
+def _payments_of(
+    session: Session, network: Network, members: list[Member]
+) -> dict[int, list[Owed]]:
+    """What each of `members` was owed and paid for each meeting they came to, oldest first:
+    one read of their attendance and one of its expenses, however many members."""
+    by_id = {m.id: m for m in members}
+    rows = list(
+        session.exec(
+            select(Attendance, Meeting)
+            .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
+            .where(col(Attendance.member_id).in_(list(by_id)), col(Attendance.attended).is_(True))
+            .order_by(col(Meeting.starts_at), col(Meeting.id))
+        )
     )
+    spent = _expenses_by_attendance(session, [a.id for a, _m in rows])
+    owed: dict[int, list[Owed]] = {m.id: [] for m in members}
+    for record, meeting in rows:
+        owed[record.member_id].append(
+            _owed(network, meeting, by_id[record.member_id], record, spent.get(record.id, []))
+        )
+    return owed
 
 
 def member_payments(*, session: Session, member: Member) -> list[Owed]:
@@ -309,36 +337,28 @@ def member_payments(*, session: Session, member: Member) -> list[Owed]:
     group = session.get(LocalGroup, member.group_id)
     assert group is not None
     network = network_of(session=session, group=group)
-    rows = list(
-        session.exec(
-            select(Attendance, Meeting)
-            .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
-            .where(Attendance.member_id == member.id, col(Attendance.attended).is_(True))
-            .order_by(col(Meeting.starts_at))
-        )
-    )
-    spent = _expenses_by_attendance(session, [a.id for a, _ in rows])
-    return [_owed(network, m, member, a, spent.get(a.id, [])) for a, m in rows]
+    return _payments_of(session, network, [member])[member.id]
 
 
 # --- the finance CSV -------------------------------------------------------------------------
 
+# Marked here, translated where the CSV is written (in the language of the request).
 FINANCE_HEADINGS = [
-    "Group",
-    "Member ID",
-    "Member",
-    "Role",
-    "Already funded",
-    "Meetings attended",
-    "Hours",
-    "Hourly rate (£)",
-    "For time (£)",
-    "Travel (£)",
-    "Carer cover (£)",
-    "Other expenses (£)",
-    "Total (£)",
-    "Paid (£)",
-    "Still due (£)",
+    N_("Group"),
+    N_("Member ID"),
+    N_("Member"),
+    N_("Role"),
+    N_("Already funded"),
+    N_("Meetings attended"),
+    N_("Hours"),
+    N_("Hourly rate (£)"),
+    N_("For time (£)"),
+    N_("Travel (£)"),
+    N_("Carer cover (£)"),
+    N_("Other expenses (£)"),
+    N_("Total (£)"),
+    N_("Paid (£)"),
+    N_("Still due (£)"),
 ]
 
 
@@ -367,18 +387,26 @@ def finance_csv(*, session: Session, network: Network) -> str:
             .order_by(col(LocalGroup.id))
         )
     )
+    members = list(
+        session.exec(
+            select(Member)
+            .where(col(Member.group_id).in_([g.id for g in groups]))
+            .order_by(col(Member.id))
+        )
+    )
+    owed = _payments_of(session, network, members)
     out = io.StringIO()
     out.write("\ufeff")  # so spreadsheet programs read the names as UTF-8
     writer = csv.writer(out)
-    writer.writerow([f"Payments for {network.title}"])
+    writer.writerow([csv_cell(_("Payments for %(network)s", network=network.title))])
     rate = network.hourly_rate_pence
-    writer.writerow(FINANCE_HEADINGS)
+    writer.writerow([_(heading) for heading in FINANCE_HEADINGS])
     grand: dict[str, int | float] = defaultdict(int)
     money_keys = ["time", ExpenseKind.TRAVEL, ExpenseKind.CARER_COVER, ExpenseKind.OTHER]
+    yes, no = _("Yes"), _("No")
     for group in groups:
-        members, _ = list_members(session=session, group=group)
-        for member in members:
-            totals = _member_totals(member_payments(session=session, member=member))
+        for member in (m for m in members if m.group_id == group.id):
+            totals = _member_totals(owed[member.id])
             for key, value in totals.items():
                 grand[key] += value
             row: list[object] = [
@@ -386,9 +414,9 @@ def finance_csv(*, session: Session, network: Network) -> str:
                 member.id,
                 member.display_name,
                 member.role,
-                "Yes" if member.already_funded else "No",
+                yes if member.already_funded else no,
                 totals["attended"],
-                f"{totals['hours']:.2f}".rstrip("0").rstrip(".") or "0",
+                hours_text(float(totals["hours"])),
                 plain_pounds(rate) if rate is not None else "",
                 *[plain_pounds(int(totals[k])) for k in money_keys],
                 *[plain_pounds(int(totals[k])) for k in ("total", "paid", "due")],
@@ -396,13 +424,13 @@ def finance_csv(*, session: Session, network: Network) -> str:
             writer.writerow([csv_cell(v) for v in row])
     writer.writerow(
         [
-            "Total",
+            _("Total"),
             "",
             "",
             "",
             "",
             grand["attended"],
-            f"{grand['hours']:.2f}".rstrip("0").rstrip(".") or "0",
+            hours_text(float(grand["hours"])),
             "",
             *[plain_pounds(int(grand[k])) for k in money_keys],
             *[plain_pounds(int(grand[k])) for k in ("total", "paid", "due")],

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 
+from app.i18n import N_, _
 from app.models.accounts import Facilitator
 from app.models.cafe import Cafe
 from app.models.evidence import Theme
@@ -58,16 +59,30 @@ def get_update(*, session: Session, facilitator: Facilitator, update_id: int) ->
     coordinator."""
     update = session.get(YouSaid, update_id)
     if update is None or not _may_write(session, facilitator, update):
-        raise NotFound("No such update.")
+        raise NotFound(_("No such update."))
     return update
 
 
-def _clean(text: str, what: str, limit: int) -> str:
+# The refusals for each text of an update: empty, and too long (`%(most)s` characters).
+_REFUSALS = {
+    "you_said": (
+        N_("Write what people said."),
+        N_("Keep what people said to %(most)s characters or fewer."),
+    ),
+    "we_did": (
+        N_("Write what was done."),
+        N_("Keep what was done to %(most)s characters or fewer."),
+    ),
+}
+
+
+def _clean(text: str, field: str, limit: int) -> str:
+    empty, too_long = _REFUSALS[field]
     cleaned = text.strip()
     if not cleaned:
-        raise Invalid(f"Write {what}.")
+        raise Invalid(_(empty))
     if len(cleaned) > limit:
-        raise Invalid(f"Keep {what} to {limit} characters or fewer.")
+        raise Invalid(_(too_long, most=limit))
     return cleaned
 
 
@@ -76,7 +91,7 @@ def _group_in(session: Session, network: Network, group_id: int | None) -> Local
         return None
     group = session.get(LocalGroup, group_id)
     if group is None or group.network_id != network.id:
-        raise Invalid("That local group is not one of this network's.")
+        raise Invalid(_("That local group is not one of this network's."))
     return group
 
 
@@ -89,7 +104,7 @@ def _check_writer(
         group is None
         or roles.role_in_group(session=session, facilitator=facilitator, group=group) is None
     ):
-        raise Invalid("As a group's coordinator you write updates for your own group only.")
+        raise Invalid(_("As a group's coordinator you write updates for your own group only."))
 
 
 def _links(
@@ -132,7 +147,7 @@ def _check_links(
     group's update, only what that group said. A coordinator links themes of cafés they help
     run, and no evidence items (the materials are the lead's)."""
     if item_ids and network.facilitator_id != facilitator.id:
-        raise Invalid("Only the network's lead links evidence items from the materials.")
+        raise Invalid(_("Only the network's lead links evidence items from the materials."))
     if theme_ids:
         allowed = set(_links(session, network, group, facilitator))
         themes = {
@@ -142,9 +157,9 @@ def _check_links(
             theme = themes.get(theme_id)
             if theme is None or theme.cafe_id not in allowed:
                 raise Invalid(
-                    f"Theme {theme_id} is not one of "
-                    + ("this group's" if group else "this network's")
-                    + " cafés' themes."
+                    _("Theme %(id)s is not one of this group's cafés' themes.", id=theme_id)
+                    if group
+                    else _("Theme %(id)s is not one of this network's cafés' themes.", id=theme_id)
                 )
     if item_ids:
         items = {i.id: i for i in _network_items(session, network) if i.id in set(item_ids)}
@@ -152,9 +167,12 @@ def _check_links(
             item = items.get(item_id)
             if item is None or (group is not None and item.group_id != group.id):
                 raise Invalid(
-                    f"Evidence item {item_id} is not one of "
-                    + ("this group's" if group else "this network's")
-                    + " evidence items."
+                    _("Evidence item %(id)s is not one of this group's evidence items.", id=item_id)
+                    if group
+                    else _(
+                        "Evidence item %(id)s is not one of this network's evidence items.",
+                        id=item_id,
+                    )
                 )
 
 
@@ -179,8 +197,8 @@ def create_update(
     """Write an update for one group or (the lead only) the whole network."""
     group = _group_in(session, network, data.group_id)
     _check_writer(session, facilitator, network, group)
-    you_said = _clean(data.you_said, "what people said", 1000)
-    we_did = _clean(data.we_did, "what was done", 2000)
+    you_said = _clean(data.you_said, "you_said", 1000)
+    we_did = _clean(data.we_did, "we_did", 2000)
     _check_links(session, network, group, facilitator, data.theme_ids, data.evidence_item_ids)
     update = YouSaid(
         network_id=network.id,
@@ -235,9 +253,9 @@ def change_update(
         item_ids if moved or data.evidence_item_ids is not None else [],
     )
     if data.you_said is not None:
-        update.you_said = _clean(data.you_said, "what people said", 1000)
+        update.you_said = _clean(data.you_said, "you_said", 1000)
     if data.we_did is not None:
-        update.we_did = _clean(data.we_did, "what was done", 2000)
+        update.we_did = _clean(data.we_did, "we_did", 2000)
     update.group_id = group.id if group else None
     update.updated_at = now
     session.add(update)
@@ -385,7 +403,7 @@ def choices(
 def theme_names(*, session: Session, updates: Sequence[YouSaid]) -> dict[int, list[str]]:
     """The names of the themes each update answers (shown to members with it)."""
     links = links_of(session=session, update_ids=[u.id for u in updates])
-    ids = {t for themes, _ in links.values() for t in themes}
+    ids = {t for themes, _items in links.values() for t in themes}
     names = (
         {t.id: t.name for t in session.exec(select(Theme).where(col(Theme.id).in_(list(ids))))}
         if ids
@@ -393,5 +411,5 @@ def theme_names(*, session: Session, updates: Sequence[YouSaid]) -> dict[int, li
     )
     return {
         uid: sorted({names[t] for t in themes if t in names}, key=str.casefold)
-        for uid, (themes, _) in links.items()
+        for uid, (themes, _items) in links.items()
     }
