@@ -12,6 +12,7 @@ from fastapi import Depends, Query, UploadFile
 from app.deps.common import api_errors
 from app.deps.loaders import row_loader
 from app.deps.network import OwnedNetwork, ReadNetwork, WriteNetwork
+from app.i18n import _
 from app.models.material import (
     EvidenceItem,
     Material,
@@ -31,21 +32,22 @@ def imported_file(file: UploadFile) -> import_service.ImportedDocument:
     """Read an uploaded .md or .docx file (at most 5 MB) into sections."""
     data = file.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise Invalid("The file is larger than 5 MB.")
+        raise Invalid(_("The file is larger than 5 MB."))
     if not data.strip():
-        raise Invalid("The file is empty.")
+        raise Invalid(_("The file is empty."))
     if (file.filename or "").lower().endswith(".docx") or data[:2] == b"PK":
         return import_service.import_docx(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise Invalid("Upload a Markdown (.md) file in UTF-8, or a Word (.docx) file.") from exc
+        raise Invalid(_("Upload a Markdown (.md) file in UTF-8, or a Word (.docx) file.")) from exc
     return import_service.import_markdown(text)
 
 
 ERRORS = api_errors(
-    not_found="No such network, material, version, section or item (or not yours)",
-    conflict="The version is published and cannot change",
+    not_found="No such network, material, version, section "  # not shown to people
+    "or item (or not yours)",
+    conflict="The version is published and cannot change",  # not shown to people
 )
 
 

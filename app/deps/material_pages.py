@@ -17,7 +17,7 @@ from app.kit.forms import see_other
 from app.kit.rendering import render
 from app.models.accounts import Facilitator
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
-from app.models.material import Material, MaterialVersion, VersionStatus
+from app.models.material import STATUS_LABELS, Material, MaterialVersion, VersionStatus
 from app.models.network import Network
 from app.services.export import materials as material_export
 from app.services.material import editions, for_members, public
@@ -64,6 +64,7 @@ class MaterialPage:
             "notice": self.request.session.pop(NOTICE, None),
             "kind_labels": KIND_LABELS,
             "evidence_labels": EVIDENCE_LABELS,
+            "status_labels": STATUS_LABELS,
             "role_label": material_export.role_label,
             "provenance_line": material_export.provenance_line,
             "when": public.when,

@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.i18n import N_
 from app.models.base import RowRef, UTCDateTime, utcnow
 
 MAX_TITLE = 200
@@ -18,7 +19,7 @@ MAX_BODY = 60_000
 MAX_EASY_READ = 20_000
 MAX_PARAPHRASE = 1000
 # In place of the words of someone who withdrew consent, in every edition and export.
-WITHDRAWN_TEXT = "Withdrawn by the person who said it"
+WITHDRAWN_TEXT = N_("Withdrawn by the person who said it")
 
 
 def new_key() -> str:
@@ -28,6 +29,13 @@ def new_key() -> str:
 class VersionStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
+
+
+# A version's status as people read it (translated where shown).
+STATUS_LABELS: dict[str, str] = {
+    VersionStatus.DRAFT: N_("draft"),
+    VersionStatus.PUBLISHED: N_("published"),
+}
 
 
 class SourceStatus(StrEnum):
@@ -86,6 +94,13 @@ class MaterialSectionBase(SQLModel):
     body_markdown: str = Field(default="", max_length=MAX_BODY, description="Markdown.")
     easy_read_text: str = Field(
         default="", max_length=MAX_EASY_READ, description="Plain words, one idea per line."
+    )
+    # The same in Welsh, optional: members reading in Welsh see it where it is written.
+    body_markdown_cy: str = Field(
+        default="", max_length=MAX_BODY, description="The text in Welsh (Markdown), optional."
+    )
+    easy_read_text_cy: str = Field(
+        default="", max_length=MAX_EASY_READ, description="The easy-read text in Welsh, optional."
     )
 
 
@@ -159,6 +174,8 @@ class SectionUpdate(SQLModel):
     heading: str | None = Field(default=None, min_length=1, max_length=MAX_HEADING)
     body_markdown: str | None = Field(default=None, max_length=MAX_BODY)
     easy_read_text: str | None = Field(default=None, max_length=MAX_EASY_READ)
+    body_markdown_cy: str | None = Field(default=None, max_length=MAX_BODY)
+    easy_read_text_cy: str | None = Field(default=None, max_length=MAX_EASY_READ)
     position: int | None = Field(default=None, ge=1, description="Move the section here.")
 
 
@@ -247,6 +264,10 @@ class SectionPublic(SQLModel):
     heading: str
     body_markdown: str
     easy_read_text: str
+    body_markdown_cy: str = Field(description="The text in Welsh; empty when not written.")
+    easy_read_text_cy: str = Field(
+        description="The easy-read text in Welsh; empty when not written."
+    )
     evidence: list[EvidenceItemPublic]
 
 

@@ -44,6 +44,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, or_
 from sqlmodel import Session, col, select
 
+from app.i18n import _
 from app.models.accounts import Facilitator
 from app.models.audit import AuditAction, SubjectKind
 from app.models.cafe import Cafe
@@ -72,7 +73,7 @@ def invite_link(base_url: str, token: str) -> str:
 def _checked_email(email: str) -> str:
     cleaned = normalise_email(email)
     if "@" not in cleaned.strip("@") or len(cleaned) > 254 or any(c.isspace() for c in cleaned):
-        raise Invalid("Type the email address the person signs in with.")
+        raise Invalid(_("Type the email address the person signs in with."))
     return cleaned
 
 
@@ -88,7 +89,7 @@ def _invite(
 ) -> tuple[RoleInvite, str]:
     cleaned = _checked_email(email)
     if cleaned == normalise_email(owner_email):
-        raise Invalid("That is your own email: you can do all of this already.")
+        raise Invalid(_("That is your own email: you can do all of this already."))
     token = secrets.token_urlsafe(32)
     invite = RoleInvite(
         role=role,
@@ -177,13 +178,15 @@ def open_invite(*, session: Session, token: str, now: datetime) -> RoleInvite:
     """The invite behind a link, if it can still be accepted; otherwise why not."""
     invite = session.exec(select(RoleInvite).where(RoleInvite.token_hash == _hash(token))).first()
     if invite is None:
-        raise NotFound("This invite link is not known. Check that the whole link was copied.")
+        raise NotFound(_("This invite link is not known. Check that the whole link was copied."))
     if invite.revoked_at is not None:
-        raise Gone("This invite was withdrawn. Ask the person who sent it for a new one.")
+        raise Gone(_("This invite was withdrawn. Ask the person who sent it for a new one."))
     if invite.used_at is not None:
-        raise Gone("This invite has been used already. Ask the person who sent it for a new one.")
+        raise Gone(
+            _("This invite has been used already. Ask the person who sent it for a new one.")
+        )
     if invite.expires_at <= now:
-        raise Gone("This invite has expired. Ask the person who sent it for a new one.")
+        raise Gone(_("This invite has expired. Ask the person who sent it for a new one."))
     return invite
 
 
@@ -191,12 +194,16 @@ def invite_place(*, session: Session, invite: RoleInvite) -> str:
     """What the invite is to, in words: the café's title or the group's and network's names."""
     if invite.cafe_id is not None:
         cafe = session.get(Cafe, invite.cafe_id)
-        return f"the café “{cafe.title}”" if cafe else "a café"
+        return _("the café “%(title)s”", title=cafe.title) if cafe else _("a café")
     group = session.get(LocalGroup, invite.group_id)
     if group is None:
-        return "a local group"
+        return _("a local group")
     network = session.get(Network, group.network_id)
-    return f"the local group “{group.name}” of “{network.title if network else ''}”"
+    return _(
+        "the local group “%(group)s” of “%(network)s”",
+        group=group.name,
+        network=network.title if network else "",
+    )
 
 
 def _owner_of_invite(session: Session, invite: RoleInvite) -> int | None:
@@ -220,11 +227,13 @@ def accept_invite(
     invite = open_invite(session=session, token=token, now=now)
     if normalise_email(facilitator.email) != invite.email:
         raise Forbidden(
-            "This invite was sent to another account. Sign out, then sign in with the email "
-            "address it was sent to."
+            _(
+                "This invite was sent to another account. Sign out, then sign in with the email "
+                "address it was sent to."
+            )
         )
     if _owner_of_invite(session, invite) == facilitator.id:
-        raise Conflict("You own this already, so you can do all of it.")
+        raise Conflict(_("You own this already, so you can do all of it."))
     existing = session.exec(
         select(RoleGrant).where(
             RoleGrant.facilitator_id == facilitator.id,
@@ -273,7 +282,7 @@ def revoke_invite(
         select(RoleInvite).where(RoleInvite.id == invite_id, _where(cafe, group))
     ).first()
     if invite is None or invite.used_at is not None or invite.revoked_at is not None:
-        raise NotFound("No such open invite.")
+        raise NotFound(_("No such open invite."))
     invite.revoked_at, invite.email = now, ""
     session.add(invite)
     _audit(session, AuditAction.ROLE_REMOVED, invite, actor_id=None, detail=" (invite withdrawn)")
@@ -292,7 +301,7 @@ def remove_role(
     )
     grant = session.exec(select(RoleGrant).where(RoleGrant.id == grant_id, where)).first()
     if grant is None:
-        raise NotFound("No such helper.")
+        raise NotFound(_("No such helper."))
     _audit(session, AuditAction.ROLE_REMOVED, grant, actor_id=None)
     session.delete(grant)
     session.commit()
@@ -360,7 +369,7 @@ def get_run_cafe(*, session: Session, facilitator: Facilitator, cafe_id: int) ->
     """A café the facilitator owns or co-facilitates; any other is reported as missing."""
     cafe = session.get(Cafe, cafe_id)
     if cafe is None or role_in_cafe(session=session, facilitator=facilitator, cafe=cafe) is None:
-        raise NotFound("No such café.")
+        raise NotFound(_("No such café."))
     return cafe
 
 
@@ -394,14 +403,14 @@ def get_coordinated_group(
     """A group of a network the facilitator leads, or one they coordinate."""
     group = _coordinated(session, facilitator, group_id)
     if group is None:
-        raise NotFound("No such local group.")
+        raise NotFound(_("No such local group."))
     return group
 
 
 def get_coordinated_member(*, session: Session, facilitator: Facilitator, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None or _coordinated(session, facilitator, member.group_id) is None:
-        raise NotFound("No such member.")
+        raise NotFound(_("No such member."))
     return member
 
 
@@ -410,7 +419,7 @@ def get_coordinated_meeting(
 ) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None or _coordinated(session, facilitator, meeting.group_id) is None:
-        raise NotFound("No such meeting.")
+        raise NotFound(_("No such meeting."))
     return meeting
 
 

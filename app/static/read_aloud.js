@@ -42,7 +42,7 @@
         speech.cancel();
         if (current && current !== box) reset(current);
         var words = new window.SpeechSynthesisUtterance(box.getAttribute("data-speak"));
-        words.lang = document.documentElement.lang || "en";
+        words.lang = box.getAttribute("data-lang") || document.documentElement.lang || "en";
         words.rate = parseFloat(speed.value) || 1;
         words.onend = function () { if (current === box) { reset(box); say(box, t("finished", "Finished.")); current = null; } };
         current = box;

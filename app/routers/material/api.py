@@ -301,7 +301,7 @@ def read_version(
                 "text/markdown": {},
                 DOCX_MEDIA: {},
             },
-            "description": "The version as JSON, Markdown or DOCX.",
+            "description": "The version as JSON, Markdown or DOCX.",  # not shown to people
         },
     },
     response_model=None,
@@ -392,6 +392,8 @@ def add_section(
         heading=body.heading,
         body_markdown=body.body_markdown,
         easy_read_text=body.easy_read_text,
+        body_markdown_cy=body.body_markdown_cy,
+        easy_read_text_cy=body.easy_read_text_cy,
         now=now,
     )
     return _section(session, section)
@@ -416,6 +418,8 @@ def update_section(
             heading=fields.get("heading") or section.heading,
             body_markdown=fields.get("body_markdown", section.body_markdown) or "",
             easy_read_text=fields.get("easy_read_text", section.easy_read_text) or "",
+            body_markdown_cy=fields.get("body_markdown_cy", section.body_markdown_cy) or "",
+            easy_read_text_cy=fields.get("easy_read_text_cy", section.easy_read_text_cy) or "",
             now=now,
         )
     if body.position is not None:

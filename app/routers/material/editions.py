@@ -22,6 +22,7 @@ from app.deps.common import (
 from app.deps.material import LeadSection
 from app.deps.material_pages import VERSION, LeadVersionPage, VersionPage
 from app.deps.member import DeviceMemberDep
+from app.i18n import N_, _
 from app.kit.forms import refusal
 from app.kit.multipart import UploadRefused, read_upload_keeping_fields
 from app.models.base import utcnow
@@ -45,8 +46,8 @@ files = APIRouter(include_in_schema=False)
 SECTION = "/sections/{section_id}"
 KINDS = {"picture": SectionFileKind.PICTURE, "recording": SectionFileKind.RECORDING}
 DONE = {
-    SectionFileKind.PICTURE: "The picture was added to “{}”.",
-    SectionFileKind.RECORDING: "The recording was added to “{}”.",
+    SectionFileKind.PICTURE: N_("The picture was added to “%(heading)s”."),
+    SectionFileKind.RECORDING: N_("The recording was added to “%(heading)s”."),
 }
 
 
@@ -58,7 +59,7 @@ async def _upload(
     settings: SettingsDep,
 ) -> Response:
     if not origin_allowed(request, settings):
-        raise HTTPException(403, "This form was sent from another site, so it was refused.")
+        raise HTTPException(403, _("This form was sent from another site, so it was refused."))
     anchor = f"section-{section.id}"
     kept = {"section_id": section.id, "kind": kind.value}
     try:
@@ -76,7 +77,7 @@ async def _upload(
     try:
         supplied = request.headers.get(CSRF_HEADER) or form.fields.get(CSRF_FIELD)
         if not csrf_valid(request, supplied):
-            raise HTTPException(403, "This page has expired. Please reload it and try again.")
+            raise HTTPException(403, _("This page has expired. Please reload it and try again."))
         alt_text = form.fields.get("alt_text", "")
         kept["alt_text"] = alt_text
 
@@ -86,9 +87,9 @@ async def _upload(
             upload = form.file
             if upload is None or form.size == 0:
                 raise Invalid(
-                    "Choose a picture to add."
+                    _("Choose a picture to add.")
                     if kind == SectionFileKind.PICTURE
-                    else "Choose a recording to add."
+                    else _("Choose a recording to add.")
                 )
             prepared = editions.prepare(kind=kind, source=upload, size=form.size)  # type: ignore[arg-type]
             editions.attach(
@@ -108,7 +109,7 @@ async def _upload(
             return await run_in_threadpool(page.show, kept=kept, **shown)
     finally:
         form.close()
-    page.notice(DONE[kind].format(section.heading))
+    page.notice(_(DONE[kind], heading=section.heading))
     return page.back(anchor)
 
 
@@ -136,12 +137,20 @@ def _remove(
         kind=kind,
         now=utcnow(),
     )
-    word = editions.KIND_WORDS[kind]
-    page.notice(
-        f"The {word} of “{section.heading}” was removed."
-        if removed
-        else f"“{section.heading}” has no {word}."
-    )
+    picture = kind == SectionFileKind.PICTURE
+    if removed:
+        done = (
+            N_("The picture of “%(heading)s” was removed.")
+            if picture
+            else N_("The recording of “%(heading)s” was removed.")
+        )
+    else:
+        done = (
+            N_("“%(heading)s” has no picture.")
+            if picture
+            else N_("“%(heading)s” has no recording.")
+        )
+    page.notice(_(done, heading=section.heading))
     return page.back(f"section-{section.id}")
 
 
@@ -170,7 +179,9 @@ def publish_for_members(
         elif audience.isdigit() and 0 < int(audience) < 2**31:
             group_id = int(audience)
         else:
-            raise Invalid("Choose who this version is for: one local group or the whole network.")
+            raise Invalid(
+                _("Choose who this version is for: one local group or the whole network.")
+            )
         publication = member_service.publish_for_members(
             session=page.session,
             network=page.network,
@@ -182,7 +193,13 @@ def publish_for_members(
     except DomainError as exc:
         return page.show(**refusal(page.session, exc), kept={"audience": audience})
     who = member_service.audience(session=page.session, publication=publication)
-    page.notice(f"Version {page.version.number} is now on the members' pages: {who}.")
+    page.notice(
+        _(
+            "Version %(number)s is now on the members' pages: %(audience)s.",
+            number=page.version.number,
+            audience=who,
+        )
+    )
     return page.back("for-members")
 
 
@@ -196,7 +213,7 @@ def withdraw_for_members(page: LeadVersionPage, publication_id: RowId) -> Respon
         member_service.withdraw(session=page.session, publication=publication)
     except DomainError as exc:
         return page.show(**refusal(page.session, exc))
-    page.notice(f"Taken back from the members' pages ({who}).")
+    page.notice(_("Taken back from the members' pages (%(audience)s).", audience=who))
     return page.back("for-members")
 
 
@@ -246,7 +263,7 @@ def material_file(
             item = None
     if item is None:
         if member is None:
-            raise NotFound("There is nothing at this address.")
+            raise NotFound(_("There is nothing at this address."))
         item = member_service.file_for_member(session=session, member=member, file_id=file_id)
     path = editions.file_path(media_dir=settings.media_dir, item=item)
     return FileResponse(

@@ -25,6 +25,7 @@ from app.deps.material import (
     WriteVersion,
 )
 from app.deps.network import WriteNetwork
+from app.i18n import _
 from app.kit.multipart import UploadRefused, read_upload_keeping_fields
 from app.models.base import utcnow
 from app.models.material import MaterialSection
@@ -51,10 +52,12 @@ SECTION = VERSION + "/sections/{section_id}"
 UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     413: {
-        "description": "The file is larger than its kind allows (pictures 8 MB, recordings 10 MB)."
+        "description": "The file is larger than its kind allows "  # not shown to people
+        "(pictures 8 MB, recordings 10 MB)."
     },
     415: {
-        "description": "Not a picture (JPEG, PNG, WebP) or a recording (WebM, Ogg, M4A, MP3, "
+        "description": "Not a picture (JPEG, PNG, WebP) "  # not shown to people
+        "or a recording (WebM, Ogg, M4A, MP3, "
         "WAV), or it does not read as one all through."
     },
 }
@@ -66,7 +69,8 @@ def _multipart(*, alt_text: bool) -> dict[str, object]:
         properties["alt_text"] = {
             "type": "string",
             "maxLength": 300,
-            "description": "What the picture shows, for people who cannot see it (required).",
+            "description": "What the picture shows, "  # not shown to people
+            "for people who cannot see it (required).",
         }
     return {
         "requestBody": {
@@ -173,7 +177,7 @@ async def _put(
             if kind == SectionFileKind.PICTURE:
                 editions.clean_alt(alt_text)
             if form.file is None or form.size == 0:
-                raise Invalid("Send the file in the field `file`.")
+                raise Invalid(_("Send the file in the field `file`."))
             prepared = editions.prepare(kind=kind, source=form.file, size=form.size)  # type: ignore[arg-type]
             return editions.attach(
                 session=session,
@@ -236,7 +240,10 @@ def delete_recording(section: WriteSection, session: SessionDep, settings: Setti
     VERSION + "/audio",
     responses={
         **ERRORS,
-        200: {"content": {ZIP.media_type: {}}, "description": "The recordings and a playlist."},
+        200: {
+            "content": {ZIP.media_type: {}},
+            "description": "The recordings and a playlist.",  # not shown to people
+        },
     },
     response_class=StreamingResponse,
 )

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, Query, Response
 from app.deps.common import CsrfDep, NowDep
 from app.deps.material import LeadItem, LeadSection
 from app.deps.material_pages import VERSION, LeadVersionPage, VersionPage
+from app.i18n import _, ngettext
 from app.kit.forms import refusal
 from app.models.material import MaterialSection, VersionStatus
 from app.services.errors import DomainError, Invalid
@@ -158,9 +159,17 @@ def merge(
     except DomainError as exc:
         return _merge_page(page, section, chosen, after, **refusal(page.session, exc))
     added = len(result.added)
-    text = f"{added} evidence item{'s' if added != 1 else ''} added to “{section.heading}”."
+    text = ngettext(
+        "%(num)s evidence item added to “%(heading)s”.",
+        "%(num)s evidence items added to “%(heading)s”.",
+        added,
+        heading=section.heading,
+    )
     if result.skipped:
-        text += f" {result.skipped} {'was' if result.skipped == 1 else 'were'} already there."
+        skipped = ngettext(
+            "%(num)s was already there.", "%(num)s were already there.", result.skipped
+        )
+        text = f"{text} {skipped}"
     page.notice(text)
     return page.back(f"section-{section.id}")
 
@@ -173,7 +182,9 @@ def paraphrase(
     text: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     merge_service.update_evidence_item(session=page.session, item=item, paraphrase=text, now=now)
-    page.notice("The paraphrase was saved." if text.strip() else "The paraphrase was cleared.")
+    page.notice(
+        _("The paraphrase was saved.") if text.strip() else _("The paraphrase was cleared.")
+    )
     return page.back(f"evidence-{item.id}")
 
 
@@ -182,5 +193,5 @@ def remove_item(
     page: LeadVersionPage, section: LeadSection, item: LeadItem, now: NowDep
 ) -> Response:
     merge_service.remove_evidence_item(session=page.session, item=item, now=now)
-    page.notice("The evidence item was taken out of this draft.")
+    page.notice(_("The evidence item was taken out of this draft."))
     return page.back(f"section-{section.id}")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from app.deps.common import CsrfDep, DatabaseDep, FacilitatorDep, SessionDep
 from app.deps.material import LeadMaterial, LeadVersion
 from app.deps.material_pages import VERSION, LeadVersionPage, VersionPage
+from app.i18n import _
 from app.kit.downloads import downloaded
 from app.services import audit
 from app.services.errors import NotFound
@@ -81,7 +82,7 @@ def download(
     view = view_service.version_view(session=session, material=material, version=version)
     chosen = DOWNLOADS.get(name)
     if chosen is None:
-        raise NotFound("There is no such download.")
+        raise NotFound(_("There is no such download."))
     material_export.record_export(
         db=db,
         session=session,

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from app.deps.common import CsrfDep, NowDep, SettingsDep
 from app.deps.material import LeadMaterial, imported_file
 from app.deps.material_pages import MATERIALS, LeadPage, LeadVersionPage, MaterialPage
+from app.i18n import _
 from app.kit.forms import refusal, see_other
 from app.models.material import MaterialCreate, SectionCreate
 from app.services.errors import DomainError, Invalid
@@ -76,7 +77,7 @@ class NewMaterial:
         if self.markdown.strip():
             return MaterialCreate(title=title, markdown=self.markdown)
         if not self.first_heading.strip():
-            raise Invalid("Give the first section a heading, or import a file.")
+            raise Invalid(_("Give the first section a heading, or import a file."))
         first = SectionCreate(
             heading=self.first_heading.strip()[:200], body_markdown=self.first_body[:60_000]
         )
@@ -103,7 +104,7 @@ def create_material(
         )
     except DomainError as exc:
         return _list_page(page, values=form.typed(), **refusal(page.session, exc))
-    page.notice("Version 1 was created as a draft.")
+    page.notice(_("Version 1 was created as a draft."))
     return page.to_version(material, 1)
 
 
@@ -144,7 +145,7 @@ def rename_material(
     title: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     version_service.rename_material(session=page.session, material=material, title=title, now=now)
-    page.notice("The title was changed.")
+    page.notice(_("The title was changed."))
     return see_other(f"{page.base}/{material.id}")
 
 
@@ -154,14 +155,19 @@ def delete_material(page: LeadPage, material: LeadMaterial, settings: SettingsDe
     version_service.delete_material(
         session=page.session, material=material, media_dir=settings.media_dir
     )
-    page.notice(f"“{title}” was deleted.")
+    page.notice(_("“%(title)s” was deleted.", title=title))
     return see_other(page.base)
 
 
 @router.post("/{material_id}/next")
 def start_next_version(page: LeadPage, material: LeadMaterial, now: NowDep) -> Response:
     version = version_service.start_next_version(session=page.session, material=material, now=now)
-    page.notice(f"Version {version.number} was started as a copy of the last published one.")
+    page.notice(
+        _(
+            "Version %(number)s was started as a copy of the last published one.",
+            number=version.number,
+        )
+    )
     return page.to_version(material, version.number)
 
 
@@ -174,7 +180,9 @@ def publish_version(
         version_service.publish_version(session=page.session, version=version, note=note, now=now)
     except DomainError as exc:
         return page.show(**refusal(page.session, exc))
-    page.notice(f"Version {version.number} is published. It will not change again.")
+    page.notice(
+        _("Version %(number)s is published. It will not change again.", number=version.number)
+    )
     return page.back()
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Response
 from app.deps.common import CsrfDep, NowDep, SettingsDep
 from app.deps.material import LeadSection
 from app.deps.material_pages import VERSION, LeadVersionPage, VersionPage
+from app.i18n import _
 from app.kit.forms import refusal
 from app.models.material import MaterialSection, VersionStatus
 from app.services.errors import DomainError
@@ -23,8 +24,16 @@ def _section_form(
     heading: Annotated[str, Form(max_length=1000)] = "",
     body_markdown: Annotated[str, Form(max_length=70_000)] = "",
     easy_read_text: Annotated[str, Form(max_length=30_000)] = "",
+    body_markdown_cy: Annotated[str, Form(max_length=70_000)] = "",
+    easy_read_text_cy: Annotated[str, Form(max_length=30_000)] = "",
 ) -> dict[str, str]:
-    return {"heading": heading, "body_markdown": body_markdown, "easy_read_text": easy_read_text}
+    return {
+        "heading": heading,
+        "body_markdown": body_markdown,
+        "easy_read_text": easy_read_text,
+        "body_markdown_cy": body_markdown_cy,
+        "easy_read_text_cy": easy_read_text_cy,
+    }
 
 
 # A section's fields as the lead typed them (kept when the form is shown again).
@@ -39,7 +48,7 @@ def add_section(page: LeadVersionPage, now: NowDep, form: SectionForm) -> Respon
         )
     except DomainError as exc:
         return page.show(**refusal(page.session, exc))
-    page.notice(f"The section “{section.heading}” was added.")
+    page.notice(_("The section “%(heading)s” was added.", heading=section.heading))
     return page.back(f"section-{section.id}")
 
 
@@ -68,6 +77,8 @@ def edit_section_page(page: LeadVersionPage, section: LeadSection) -> Response:
         "heading": section.heading,
         "body_markdown": section.body_markdown,
         "easy_read_text": section.easy_read_text,
+        "body_markdown_cy": section.body_markdown_cy,
+        "easy_read_text_cy": section.easy_read_text_cy,
     }
     return _edit_page(page, section, values)
 
@@ -80,7 +91,7 @@ def edit_section(
         version_service.update_section(session=page.session, section=section, now=now, **form)
     except DomainError as exc:
         return _edit_page(page, section, form, **refusal(page.session, exc))
-    page.notice(f"The section “{section.heading}” was saved.")
+    page.notice(_("The section “%(heading)s” was saved.", heading=section.heading))
     return page.back(f"section-{section.id}")
 
 
@@ -92,7 +103,13 @@ def move_section(
     position: Annotated[int, Form(ge=1, le=10_000)],
 ) -> Response:
     version_service.move_section(session=page.session, section=section, position=position, now=now)
-    page.notice(f"“{section.heading}” is now section {section.position}.")
+    page.notice(
+        _(
+            "“%(heading)s” is now section %(number)s.",
+            heading=section.heading,
+            number=section.position,
+        )
+    )
     return page.back(f"section-{section.id}")
 
 
@@ -104,5 +121,5 @@ def delete_section(
     version_service.delete_section(
         session=page.session, section=section, now=now, media_dir=settings.media_dir
     )
-    page.notice(f"The section “{heading}” was removed from this draft.")
+    page.notice(_("The section “%(heading)s” was removed from this draft.", heading=heading))
     return page.back()

@@ -39,9 +39,15 @@ from app.services import roles
 router = APIRouter(prefix="/api/v1", tags=["roles"])
 
 ACCEPT_ERRORS: Responses = {
-    **api_errors(not_found="The invite link is not known", conflict="You own this already"),
-    403: {"description": "The token lacks the write scope, or the invite is for another account"},
-    410: {"description": "The invite was used, withdrawn or has expired"},
+    **api_errors(
+        not_found="The invite link is not known",  # not shown to people
+        conflict="You own this already",  # not shown to people
+    ),
+    403: {
+        "description": "The token lacks the write scope, "  # not shown to people
+        "or the invite is for another account"
+    },
+    410: {"description": "The invite was used, withdrawn or has expired"},  # not shown to people
 }
 
 

@@ -19,6 +19,7 @@ from app.deps.common import (
     facilitator_id_if_signed_in,
 )
 from app.deps.network import OwnedGroup
+from app.i18n import _
 from app.kit.forms import see_other
 from app.kit.rendering import render
 from app.models.accounts import Facilitator
@@ -91,7 +92,7 @@ def invite_co_facilitator(
         facilitator,
         settings.base_url,
         back=f"/cafes/{cafe.id}/settings#helpers",
-        place=f"the café “{cafe.title}”",
+        place=_("the café “%(title)s”", title=cafe.title),
         make=lambda: roles.invite_co_facilitator(session=session, cafe=cafe, email=email, now=now),
     )
 
@@ -112,7 +113,7 @@ def invite_coordinator(
         facilitator,
         settings.base_url,
         back=f"/networks/groups/{group.id}#helpers",
-        place=f"the local group “{group.name}”",
+        place=_("the local group “%(name)s”", name=group.name),
         make=lambda: roles.invite_coordinator(session=session, group=group, email=email, now=now),
     )
 

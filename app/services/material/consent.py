@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
+from app.i18n import N_, _
 from app.models.audit import AuditAction, SubjectKind
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution
@@ -29,7 +30,7 @@ from app.services.audit import Actor, Subject
 from app.services.errors import Conflict
 from app.services.privacy import quotes
 
-NO_CONSENT = (
+NO_CONSENT = N_(
     "The person who said this has not agreed to their words being used as evidence "
     "beyond the café, so it cannot be merged."
 )
@@ -59,7 +60,7 @@ def refuse_without_consent(*, session: Session, contribution_ids: Sequence[int])
     )
     for cid in contribution_ids:
         if cid not in allowed:
-            raise Conflict(f"Contribution {cid}: {NO_CONSENT}")
+            raise Conflict(_("Contribution %(id)s: %(reason)s", id=cid, reason=_(NO_CONSENT)))
 
 
 def member_allows(*, session: Session, participant_id: int) -> bool:
@@ -131,8 +132,10 @@ def set_participant_consent(
     same transaction (`actor`: the person, or the facilitator on their behalf)."""
     if consent and not member_allows(session=session, participant_id=person.id):
         raise Conflict(
-            "Your group has a record that you do not want your words used after today. "
-            "Please ask the organiser to change it first."
+            _(
+                "Your group has a record that you do not want your words used after today. "
+                "Please ask the organiser to change it first."
+            )
         )
     if person.evidence_consent != consent:
         owner_id = session.exec(select(Cafe.facilitator_id).where(Cafe.id == person.cafe_id)).one()

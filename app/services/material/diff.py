@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from app.i18n import _
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
 from app.services.material.reading import get_version, items_of, sections_of
 
@@ -114,7 +115,7 @@ class VersionDiff:
     @property
     def added_by_group(self) -> list[tuple[str, int]]:
         """What came from where: new evidence counted by local group."""
-        counts = Counter(i.group_name or "No local group" for i in self.evidence_added)
+        counts = Counter(i.group_name or _("No local group") for i in self.evidence_added)
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

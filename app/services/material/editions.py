@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from sqlmodel import Session, col, select
 
+from app.i18n import N_, _
 from app.models.evidence import MediaKind
 from app.models.material import Material, MaterialSection, MaterialVersion
 from app.models.material_editions import MAX_ALT, SectionFile, SectionFileKind
@@ -28,9 +29,11 @@ from app.services import media as media_service
 from app.services.errors import DomainError, Invalid, NotFound
 from app.services.material.reading import version_of
 
-PICTURE_TYPES = "This picture cannot be added. Pictures can be JPEG, PNG or WebP."
-RECORDING_TYPES = "This recording cannot be added. Recordings can be WebM, Ogg, M4A, MP3 or WAV."
-ALT_NEEDED = (
+PICTURE_TYPES = N_("This picture cannot be added. Pictures can be JPEG, PNG or WebP.")
+RECORDING_TYPES = N_(
+    "This recording cannot be added. Recordings can be WebM, Ogg, M4A, MP3 or WAV."
+)
+ALT_NEEDED = N_(
     "Say in a few words what the picture shows (for people who cannot see it), "
     "then choose the picture again."
 )
@@ -48,11 +51,13 @@ def clean_alt(alt_text: str) -> str:
     """The picture's description on one line; refused when empty, too long or not text."""
     alt = " ".join(alt_text.split())
     if CONTROL.search(alt):
-        raise Invalid("The description of the picture holds characters that are not text.")
+        raise Invalid(_("The description of the picture holds characters that are not text."))
     if not alt:
-        raise Invalid(ALT_NEEDED)
+        raise Invalid(_(ALT_NEEDED))
     if len(alt) > MAX_ALT:
-        raise Invalid(f"Keep the description of the picture to {MAX_ALT} characters or fewer.")
+        raise Invalid(
+            _("Keep the description of the picture to %(max)s characters or fewer.", max=MAX_ALT)
+        )
     return alt
 
 
@@ -62,9 +67,9 @@ def prepare(*, kind: SectionFileKind, source: BinaryIO, size: int) -> media_serv
     voice note's."""
     if size == 0:
         raise media_service.UnsupportedType(
-            "The file is empty. Please choose a picture."
+            _("The file is empty. Please choose a picture.")
             if kind == SectionFileKind.PICTURE
-            else "The file is empty. Please choose a recording."
+            else _("The file is empty. Please choose a recording.")
         )
     source.seek(0)
     sniffed = media_service.sniff(source.read(media_service.SNIFF_BYTES))
@@ -72,7 +77,7 @@ def prepare(*, kind: SectionFileKind, source: BinaryIO, size: int) -> media_serv
     wanted = MediaKind.PHOTO if kind == SectionFileKind.PICTURE else MediaKind.VOICE
     if sniffed is None or sniffed.kind != wanted:
         raise media_service.UnsupportedType(
-            PICTURE_TYPES if kind == SectionFileKind.PICTURE else RECORDING_TYPES
+            _(PICTURE_TYPES if kind == SectionFileKind.PICTURE else RECORDING_TYPES)
         )
     return media_service.prepare(source=source, size=size)
 
@@ -238,7 +243,7 @@ def file_path(*, media_dir: Path, item: SectionFile) -> Path:
     """The file on disk, or NotFound when it is gone (or would leave the media directory)."""
     path = media_service.safe_path(media_dir=media_dir, relative=item.path)
     if path is None or not path.is_file():
-        raise NotFound("This file is no longer here.")
+        raise NotFound(_("This file is no longer here."))
     return path
 
 
@@ -253,7 +258,7 @@ def file_for_lead(*, session: Session, facilitator_id: int, file_id: int) -> Sec
         .where(SectionFile.id == file_id)
     ).first()
     if row is None or row[1] != facilitator_id:
-        raise NotFound("There is nothing at this address.")
+        raise NotFound(_("There is nothing at this address."))
     return row[0]
 
 
@@ -263,12 +268,12 @@ def refusal_words(error: DomainError, kind: SectionFileKind) -> str:
     if isinstance(error, media_service.TooLarge):
         if kind == SectionFileKind.PICTURE:
             limit = media_service.PHOTO_MAX // 2**20
-            return f"This picture is too large. Pictures can be up to {limit} MB."
+            return _("This picture is too large. Pictures can be up to %(limit)s MB.", limit=limit)
         limit = media_service.VOICE_MAX // 2**20
-        return f"This recording is too large. Recordings can be up to {limit} MB."
+        return _("This recording is too large. Recordings can be up to %(limit)s MB.", limit=limit)
     if (
         isinstance(error, media_service.UnsupportedType)
         and error.detail == media_service.UNSUPPORTED
     ):
-        return PICTURE_TYPES if kind == SectionFileKind.PICTURE else RECORDING_TYPES
+        return _(PICTURE_TYPES if kind == SectionFileKind.PICTURE else RECORDING_TYPES)
     return error.detail

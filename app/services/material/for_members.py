@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, or_, select
 
+from app import i18n
+from app.i18n import N_, _
 from app.models.cafe import ROLE_LABELS
 from app.models.material import (
     WITHDRAWN_TEXT,
@@ -35,8 +37,8 @@ from app.services.export.materials import one_idea_per_line
 from app.services.material import editions
 from app.services.material.reading import items_of, sections_of
 
-WHOLE_NETWORK = "Every member of the network"
-NOT_YOURS = "There is nothing at this address."
+WHOLE_NETWORK = N_("Every member of the network")
+NOT_YOURS = N_("There is nothing at this address.")
 
 
 class Edition(StrEnum):
@@ -46,9 +48,9 @@ class Edition(StrEnum):
 
 
 EDITION_LABELS = {
-    Edition.STANDARD: "Standard text",
-    Edition.EASY_READ: "Easy read",
-    Edition.AUDIO: "Listen",
+    Edition.STANDARD: N_("Standard text"),
+    Edition.EASY_READ: N_("Easy read"),
+    Edition.AUDIO: N_("Listen"),
 }
 
 
@@ -58,9 +60,9 @@ EDITION_LABELS = {
 def audience(*, session: Session, publication: MaterialPublication) -> str:
     """Who a publication is for, in words."""
     if publication.group_id is None:
-        return WHOLE_NETWORK
+        return _(WHOLE_NETWORK)
     group = session.get(LocalGroup, publication.group_id)
-    return f"Members of {group.name}" if group is not None else WHOLE_NETWORK
+    return _("Members of %(group)s", group=group.name) if group is not None else _(WHOLE_NETWORK)
 
 
 def publish_for_members(
@@ -75,16 +77,19 @@ def publish_for_members(
     """Give a published version to the members of one of the network's groups (or all of
     them, `group_id` None). It replaces what that audience had of this material before."""
     if version.material_id != material.id or material.network_id != network.id:
-        raise NotFound("No such version in this network.")
+        raise NotFound(_("No such version in this network."))
     if version.status != VersionStatus.PUBLISHED:
         raise Conflict(
-            f"Version {version.number} is a draft. Publish it first: members only ever see "
-            "published versions."
+            _(
+                "Version %(number)s is a draft. Publish it first: members only ever see "
+                "published versions.",
+                number=version.number,
+            )
         )
     if group_id is not None:
         group = session.get(LocalGroup, group_id)
         if group is None or group.network_id != network.id:
-            raise Invalid("Choose one of this network's local groups, or the whole network.")
+            raise Invalid(_("Choose one of this network's local groups, or the whole network."))
     older = session.exec(
         select(MaterialPublication).where(
             MaterialPublication.material_id == material.id,
@@ -119,7 +124,7 @@ def get_publication(
 ) -> MaterialPublication:
     publication = session.get(MaterialPublication, publication_id)
     if publication is None or publication.material_id != material.id:
-        raise NotFound("This material was not published for members that way.")
+        raise NotFound(_("This material was not published for members that way."))
     return publication
 
 
@@ -214,7 +219,7 @@ def publication_for_member(
     for publication in _for_member(session, member):
         if publication.id == publication_id:
             return publication
-    raise NotFound(NOT_YOURS)
+    raise NotFound(_(NOT_YOURS))
 
 
 @dataclass
@@ -236,6 +241,30 @@ class MemberSection:
     easy_said: list[Said]
     picture: SectionFile | None = None
     recording: SectionFile | None = None
+    # The text in the member's language where the lead wrote it (Welsh), else the English:
+    # `body_markdown` and `text` are in `lang`, `easy_lines` in `easy_lang`.
+    body_markdown: str = ""
+    lang: str = "en"
+    easy_lang: str = "en"
+
+
+def in_language(section: MaterialSection, lang: str) -> tuple[str, str, str, bool, str]:
+    """A section's text as a reader of `lang` sees it: (Markdown, its language, easy-read
+    text, whether the lead wrote it as easy read, its language). Welsh where the lead wrote
+    it and the reader reads Welsh; otherwise the English."""
+    welsh = lang == "cy"
+    if welsh and section.body_markdown_cy.strip():
+        body, body_lang = section.body_markdown_cy, "cy"
+    else:
+        body, body_lang = section.body_markdown, "en"
+    if welsh and section.easy_read_text_cy.strip():
+        return body, body_lang, section.easy_read_text_cy, True, "cy"
+    if welsh and body_lang == "cy":
+        # No Welsh easy read: the Welsh text, an idea a line, reads better than English.
+        return body, body_lang, plain(body), False, "cy"
+    written = bool(section.easy_read_text.strip())
+    easy = section.easy_read_text if written else plain(section.body_markdown)
+    return body, body_lang, easy, written, "en"
 
 
 @dataclass
@@ -267,34 +296,40 @@ def member_material(
         version=version,
         audience=audience(session=session, publication=publication),
     )
+    lang = i18n.current()
     for s in sections:
         said: list[Said] = []
         easy_said: list[Said] = []
         for item in (i for i in items if i.section_id == s.id):
-            role = ROLE_LABELS.get(item.author_role or "", "Someone")
-            place = "in your group" if item.group_id == member.group_id else "in another group"
-            who = f"{role}, {place}"
+            role = _(ROLE_LABELS.get(item.author_role or "", N_("Someone")))
+            who = (
+                _("%(role)s, in your group", role=role)
+                if item.group_id == member.group_id
+                else _("%(role)s, in another group", role=role)
+            )
             if item.withdrawn_at is not None:
-                said.append(Said(words=WITHDRAWN_TEXT, who=who, withdrawn=True))
-                easy_said.append(Said(words=WITHDRAWN_TEXT, who=who, withdrawn=True))
+                said.append(Said(words=_(WITHDRAWN_TEXT), who=who, withdrawn=True))
+                easy_said.append(Said(words=_(WITHDRAWN_TEXT), who=who, withdrawn=True))
                 continue
             said.append(Said(words=" ".join(item.original_text.split()), who=who))
             # The easy-read edition quotes the lead's paraphrase where there is one.
             easy_said.append(
                 Said(words=" ".join((item.paraphrase or item.original_text).split()), who=who)
             )
-        text = plain(s.body_markdown)
-        written = bool(s.easy_read_text.strip())
+        body, body_lang, easy, written, easy_lang = in_language(s, lang)
         out.sections.append(
             MemberSection(
                 section=s,
-                text=text,
-                easy_lines=one_idea_per_line(s.easy_read_text if written else text),
+                text=plain(body),
+                easy_lines=one_idea_per_line(easy),
                 from_easy_read=written,
                 said=said,
                 easy_said=easy_said,
                 picture=files[s.id].picture,
                 recording=files[s.id].recording,
+                body_markdown=body,
+                lang=body_lang,
+                easy_lang=easy_lang,
             )
         )
     return out
@@ -304,11 +339,11 @@ def file_for_member(*, session: Session, member: Member, file_id: int) -> Sectio
     """A picture or recording of a version given to the member; otherwise nothing here."""
     item = session.get(SectionFile, file_id)
     if item is None:
-        raise NotFound(NOT_YOURS)
+        raise NotFound(_(NOT_YOURS))
     section = session.get(MaterialSection, item.section_id)
     assert section is not None
     if not any(p.version_id == section.version_id for p in _for_member(session, member)):
-        raise NotFound(NOT_YOURS)
+        raise NotFound(_(NOT_YOURS))
     return item
 
 

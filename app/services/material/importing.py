@@ -9,6 +9,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+from app.i18n import _
 from app.models.material import MAX_HEADING, SectionCreate
 from app.services.errors import Invalid
 from app.services.export import markdown
@@ -22,7 +23,7 @@ class ImportedDocument:
 
 _EASY_READ_HEADING = re.compile(r"^easy[\s-]*read\b", re.IGNORECASE)
 # Our own Markdown export puts this line under the title; a re-import leaves it out.
-_EXPORT_VERSION_LINE = re.compile(r"^\*Version \d+[^*]*\*$")
+_EXPORT_VERSION_LINE = re.compile(r"^\*Version \d+[^*]*\*$")  # not shown to people
 
 
 class _Builder:
@@ -55,7 +56,7 @@ class _Builder:
                 )
             )
         if not sections:
-            raise Invalid("The file has no text to import.")
+            raise Invalid(_("The file has no text to import."))
         return ImportedDocument(title=title, sections=sections)
 
 
@@ -91,7 +92,7 @@ def import_markdown(text: str) -> ImportedDocument:
         if heading is title_heading:
             title = heading.text
         elif heading.level <= 2:
-            builder.start(heading.text or "Untitled section")
+            builder.start(heading.text or _("Untitled section"))
         elif heading.level == 3 and _EASY_READ_HEADING.match(heading.text) and builder.sections:
             builder.easy = True
         else:
@@ -127,7 +128,7 @@ def import_docx(data: bytes) -> ImportedDocument:
     try:
         document = Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise Invalid("This file could not be read as a Word document (.docx).") from exc
+        raise Invalid(_("This file could not be read as a Word document (.docx).")) from exc
     builder = _Builder()
     title = ""
     body = document.element.body
@@ -165,9 +166,9 @@ def import_docx(data: bytes) -> ImportedDocument:
         text = _docx_inline(paragraph)
         if not text:
             continue
-        if style.startswith("List Bullet"):
+        if style.startswith("List Bullet"):  # not shown to people
             builder.line("- " + text)
-        elif style.startswith("List Number"):
+        elif style.startswith("List Number"):  # not shown to people
             builder.line("1. " + text)
         else:
             builder.line(text)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
+from app.i18n import _
 from app.models.evidence import Contribution, ContributionStatus, ContributionTheme, Theme
 from app.models.material import MAX_PARAPHRASE, EvidenceItem, MaterialSection, SourceStatus
 from app.models.network import Network
@@ -154,7 +155,7 @@ class MergeResult:
 def _clean_paraphrase(paraphrase: str) -> str:
     paraphrase = paraphrase.strip()
     if len(paraphrase) > MAX_PARAPHRASE:
-        raise Invalid(f"Keep a paraphrase to {MAX_PARAPHRASE} characters or fewer.")
+        raise Invalid(_("Keep a paraphrase to %(max)s characters or fewer.", max=MAX_PARAPHRASE))
     return paraphrase
 
 
@@ -167,7 +168,7 @@ def _visible_ids_of_themes(
     for theme_id in dict.fromkeys(theme_ids):
         theme = session.get(Theme, theme_id)
         if theme is None or theme.cafe_id not in links:
-            raise NotFound(f"Theme {theme_id} is not from one of this network's cafés.")
+            raise NotFound(_("Theme %(id)s is not from one of this network's cafés.", id=theme_id))
         wanted.extend(
             session.exec(
                 select(Contribution.id)
@@ -193,9 +194,17 @@ def _check_picked(session: Session, picked: Sequence[int], links: dict[int, Cafe
     for cid in picked:
         c = found.get(cid)
         if c is None or c.cafe_id not in links:
-            raise NotFound(f"Contribution {cid} is not from one of this network's cafés.")
+            raise NotFound(
+                _("Contribution %(id)s is not from one of this network's cafés.", id=cid)
+            )
         if c.status != ContributionStatus.VISIBLE:
-            raise Invalid(f"Contribution {cid} is {c.status}, so it cannot be merged as evidence.")
+            raise Invalid(
+                _(
+                    "Contribution %(id)s is %(status)s, so it cannot be merged as evidence.",
+                    id=cid,
+                    status=c.status,
+                )
+            )
     refuse_without_consent(session=session, contribution_ids=picked)
 
 
@@ -272,17 +281,17 @@ def merge_evidence(
     version = version_of(session=session, section=section)
     lock_draft(session=session, version=version)
     if not contribution_ids and not theme_ids:
-        raise Invalid("Choose at least one contribution or theme to merge.")
+        raise Invalid(_("Choose at least one contribution or theme to merge."))
     paraphrase = _clean_paraphrase(paraphrase)
     if paraphrase and (len(contribution_ids) != 1 or theme_ids):
-        raise Invalid("A paraphrase can be given when merging one contribution at a time.")
+        raise Invalid(_("A paraphrase can be given when merging one contribution at a time."))
     links = {link.cafe.id: link for link in network_cafes(session=session, network=network)}
     wanted = _visible_ids_of_themes(session, theme_ids, links)
     picked = list(dict.fromkeys(contribution_ids))
     _check_picked(session, picked, links)
     ordered = list(dict.fromkeys([*picked, *wanted]))
     if len(ordered) > MAX_MERGE:
-        raise Invalid(f"Merge at most {MAX_MERGE} contributions at a time.")
+        raise Invalid(_("Merge at most %(max)s contributions at a time.", max=MAX_MERGE))
     rows = _not_yet_in(session, section, ordered)
     prov = provenance_of(session=session, contributions=rows, links=links)
     added = []

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from app.i18n import _
 from app.models.material import (
     EvidenceItem,
     Material,
@@ -23,7 +24,7 @@ from app.services.errors import NotFound
 def get_material(*, session: Session, network: Network, material_id: int) -> Material:
     material = session.get(Material, material_id)
     if material is None or material.network_id != network.id:
-        raise NotFound("No such material in this network.")
+        raise NotFound(_("No such material in this network."))
     return material
 
 
@@ -34,21 +35,21 @@ def get_version(*, session: Session, material: Material, number: int) -> Materia
         )
     ).first()
     if version is None:
-        raise NotFound(f"This material has no version {number}.")
+        raise NotFound(_("This material has no version %(number)s.", number=number))
     return version
 
 
 def get_section(*, session: Session, version: MaterialVersion, section_id: int) -> MaterialSection:
     section = session.get(MaterialSection, section_id)
     if section is None or section.version_id != version.id:
-        raise NotFound("No such section in this version.")
+        raise NotFound(_("No such section in this version."))
     return section
 
 
 def get_evidence_item(*, session: Session, section: MaterialSection, item_id: int) -> EvidenceItem:
     item = session.get(EvidenceItem, item_id)
     if item is None or item.section_id != section.id:
-        raise NotFound("No such evidence item in this section.")
+        raise NotFound(_("No such evidence item in this section."))
     return item
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import get_history
 from sqlmodel import Session, col, select
 
+from app.i18n import N_
 from app.models.evidence import Contribution, ContributionStatus
 from app.models.material import (
     EvidenceItem,
@@ -21,12 +22,29 @@ from app.models.material import (
 )
 from app.services.material.reading import items_of, sections_of
 
-SOURCE_LABELS: dict[str, str] = {
-    SourceStatus.CURRENT: "still visible",
-    SourceStatus.HIDDEN: "hidden by the facilitator",
-    SourceStatus.WITHDRAWN: "withdrawn by its author",
-    SourceStatus.REMOVED: "removed with its café",
-    SourceStatus.ERASED: "erased: the words are no longer held",
+# The note beside an evidence item whose contribution changed: whole sentences, so each
+# language can order its words (translated where shown).
+MARKERS_PUBLISHED: dict[str, str] = {
+    SourceStatus.CURRENT: N_("Source since still visible. The published text is unchanged."),
+    SourceStatus.HIDDEN: N_(
+        "Source since hidden by the facilitator. The published text is unchanged."
+    ),
+    SourceStatus.WITHDRAWN: N_(
+        "Source since withdrawn by its author. The published text is unchanged."
+    ),
+    SourceStatus.REMOVED: N_(
+        "Source since removed with its café. The published text is unchanged."
+    ),
+    SourceStatus.ERASED: N_(
+        "Source since erased: the words are no longer held. The published text is unchanged."
+    ),
+}
+MARKERS_DRAFT: dict[str, str] = {
+    SourceStatus.CURRENT: N_("Source still visible after it was merged."),
+    SourceStatus.HIDDEN: N_("Source hidden by the facilitator after it was merged."),
+    SourceStatus.WITHDRAWN: N_("Source withdrawn by its author after it was merged."),
+    SourceStatus.REMOVED: N_("Source removed with its café after it was merged."),
+    SourceStatus.ERASED: N_("Source erased: the words are no longer held after it was merged."),
 }
 
 

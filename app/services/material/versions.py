@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
+from app.i18n import N_, _, format_number
 from app.models.material import (
     MAX_BODY,
     MAX_EASY_READ,
@@ -31,6 +32,12 @@ from app.services.material.reading import items_of, list_versions, sections_of, 
 from app.services.material.sources import live_sources, sync_draft_marks
 
 MAX_SECTIONS = 200
+BODY_TOO_LONG = N_("The section “%(heading)s” is longer than %(max)s characters.")
+EASY_TOO_LONG = N_("The easy-read text of “%(heading)s” is longer than %(max)s characters.")
+WELSH_TOO_LONG = N_("The Welsh text of “%(heading)s” is longer than %(max)s characters.")
+WELSH_EASY_TOO_LONG = N_(
+    "The Welsh easy-read text of “%(heading)s” is longer than %(max)s characters."
+)
 
 
 def _lock_material(session: Session, material_id: int) -> Material:
@@ -43,7 +50,7 @@ def _lock_material(session: Session, material_id: int) -> Material:
         .execution_options(populate_existing=True)
     ).first()
     if material is None:
-        raise NotFound("No such material.")
+        raise NotFound(_("No such material."))
     return material
 
 
@@ -53,8 +60,11 @@ def lock_draft(*, session: Session, version: MaterialVersion) -> MaterialVersion
     session.refresh(version)
     if version.status != VersionStatus.DRAFT:
         raise Conflict(
-            f"Version {version.number} is published and can no longer change. "
-            "Start the next version to make changes."
+            _(
+                "Version %(number)s is published and can no longer change. "
+                "Start the next version to make changes.",
+                number=version.number,
+            )
         )
     return version
 
@@ -70,27 +80,36 @@ def touch(*, session: Session, version: MaterialVersion, now: datetime) -> None:
 def _clean_title(title: str) -> str:
     cleaned = " ".join(title.split())
     if not cleaned:
-        raise Invalid("Give the material a title.")
+        raise Invalid(_("Give the material a title."))
     if len(cleaned) > MAX_TITLE:
-        raise Invalid(f"Keep the title to {MAX_TITLE} characters or fewer.")
+        raise Invalid(_("Keep the title to %(max)s characters or fewer.", max=MAX_TITLE))
     return cleaned
+
+
+def _clean_text(text: str, limit: int, message: str, heading: str) -> str:
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > limit:
+        raise Invalid(_(message, heading=heading[:60], max=format_number(limit)))
+    return text
 
 
 def _clean_section(heading: str, body: str, easy_read: str) -> tuple[str, str, str]:
     head = " ".join(heading.split())
     if not head:
-        raise Invalid("Every section needs a heading.")
+        raise Invalid(_("Every section needs a heading."))
     if len(head) > MAX_HEADING:
-        raise Invalid(f"Keep section headings to {MAX_HEADING} characters or fewer.")
-    body = body.replace("\r\n", "\n").strip()
-    easy_read = easy_read.replace("\r\n", "\n").strip()
-    if len(body) > MAX_BODY:
-        raise Invalid(f"The section “{head[:60]}” is longer than {MAX_BODY:,} characters.")
-    if len(easy_read) > MAX_EASY_READ:
-        raise Invalid(
-            f"The easy-read text of “{head[:60]}” is longer than {MAX_EASY_READ:,} characters."
-        )
+        raise Invalid(_("Keep section headings to %(max)s characters or fewer.", max=MAX_HEADING))
+    body = _clean_text(body, MAX_BODY, BODY_TOO_LONG, head)
+    easy_read = _clean_text(easy_read, MAX_EASY_READ, EASY_TOO_LONG, head)
     return head, body, easy_read
+
+
+def _clean_welsh(heading: str, body_cy: str, easy_read_cy: str) -> tuple[str, str]:
+    """A section's optional Welsh text and easy-read text, tidied like the English."""
+    return (
+        _clean_text(body_cy, MAX_BODY, WELSH_TOO_LONG, heading),
+        _clean_text(easy_read_cy, MAX_EASY_READ, WELSH_EASY_TOO_LONG, heading),
+    )
 
 
 # --- materials ------------------------------------------------------------------------------
@@ -104,20 +123,26 @@ def create_material(
     title = data.title
     if data.markdown is not None:
         if sections:
-            raise Invalid("Give either sections or Markdown to import, not both.")
+            raise Invalid(_("Give either sections or Markdown to import, not both."))
         imported = import_markdown(data.markdown)
         sections, title = imported.sections, title.strip() or imported.title
     title = _clean_title(title)
     if len(sections) > MAX_SECTIONS:
-        raise Invalid(f"A material can have at most {MAX_SECTIONS} sections.")
-    cleaned = [_clean_section(s.heading, s.body_markdown, s.easy_read_text) for s in sections]
+        raise Invalid(_("A material can have at most %(max)s sections.", max=MAX_SECTIONS))
+    cleaned = [
+        (
+            *_clean_section(s.heading, s.body_markdown, s.easy_read_text),
+            *_clean_welsh(s.heading, s.body_markdown_cy, s.easy_read_text_cy),
+        )
+        for s in sections
+    ]
     material = Material(network_id=network.id, title=title, created_at=now, updated_at=now)
     session.add(material)
     session.flush()
     version = MaterialVersion(material_id=material.id, number=1, created_at=now)
     session.add(version)
     session.flush()
-    for position, (heading, body, easy_read) in enumerate(cleaned, start=1):
+    for position, (heading, body, easy_read, body_cy, easy_cy) in enumerate(cleaned, start=1):
         session.add(
             MaterialSection(
                 version_id=version.id,
@@ -125,6 +150,8 @@ def create_material(
                 heading=heading,
                 body_markdown=body,
                 easy_read_text=easy_read,
+                body_markdown_cy=body_cy,
+                easy_read_text_cy=easy_cy,
             )
         )
     session.commit()
@@ -153,7 +180,7 @@ def delete_material(*, session: Session, material: Material, media_dir: Path | N
         )
     ).one()
     if published:
-        raise Conflict("This material has published versions, so it cannot be deleted.")
+        raise Conflict(_("This material has published versions, so it cannot be deleted."))
     paths = editions.paths_of_material(session=session, material_id=material.id)
     session.delete(material)
     session.commit()
@@ -180,20 +207,25 @@ def add_section(
     heading: str,
     body_markdown: str = "",
     easy_read_text: str = "",
+    body_markdown_cy: str = "",
+    easy_read_text_cy: str = "",
     now: datetime,
 ) -> MaterialSection:
     """Append a section to a draft version."""
     lock_draft(session=session, version=version)
     head, body, easy = _clean_section(heading, body_markdown, easy_read_text)
+    body_cy, easy_cy = _clean_welsh(head, body_markdown_cy, easy_read_text_cy)
     count = len(sections_of(session=session, version=version))
     if count >= MAX_SECTIONS:
-        raise Invalid(f"A material can have at most {MAX_SECTIONS} sections.")
+        raise Invalid(_("A material can have at most %(max)s sections.", max=MAX_SECTIONS))
     section = MaterialSection(
         version_id=version.id,
         position=count + 1,
         heading=head,
         body_markdown=body,
         easy_read_text=easy,
+        body_markdown_cy=body_cy,
+        easy_read_text_cy=easy_cy,
     )
     session.add(section)
     touch(session=session, version=version, now=now)
@@ -208,15 +240,23 @@ def update_section(
     heading: str,
     body_markdown: str,
     easy_read_text: str,
+    body_markdown_cy: str | None = None,
+    easy_read_text_cy: str | None = None,
     now: datetime,
 ) -> MaterialSection:
-    """Change a section's heading, text and easy-read text in a draft."""
+    """Change a section's heading, text and easy-read text in a draft, and its Welsh text and
+    easy-read text where given (None keeps them)."""
     version = version_of(session=session, section=section)
     lock_draft(session=session, version=version)
     session.refresh(section)
-    section.heading, section.body_markdown, section.easy_read_text = _clean_section(
-        heading, body_markdown, easy_read_text
+    head, body, easy = _clean_section(heading, body_markdown, easy_read_text)
+    body_cy, easy_cy = _clean_welsh(
+        head,
+        section.body_markdown_cy if body_markdown_cy is None else body_markdown_cy,
+        section.easy_read_text_cy if easy_read_text_cy is None else easy_read_text_cy,
     )
+    section.heading, section.body_markdown, section.easy_read_text = head, body, easy
+    section.body_markdown_cy, section.easy_read_text_cy = body_cy, easy_cy
     session.add(section)
     touch(session=session, version=version, now=now)
     session.commit()
@@ -268,10 +308,10 @@ def publish_version(
     """Freeze a draft: from now on it reads the same for everyone, for good."""
     lock_draft(session=session, version=version)
     if not sections_of(session=session, version=version):
-        raise Invalid("Add at least one section before publishing.")
+        raise Invalid(_("Add at least one section before publishing."))
     note = note.strip()
     if len(note) > 1000:
-        raise Invalid("Keep the note about this version to 1000 characters or fewer.")
+        raise Invalid(_("Keep the note about this version to 1000 characters or fewer."))
     sync_draft_marks(session=session, version=version)
     # Consent may have gone since the merge by a path that did not redact (an erased
     # author): nothing without consent is ever published.
@@ -295,10 +335,12 @@ def start_next_version(*, session: Session, material: Material, now: datetime) -
     versions = list_versions(session=session, material=material, limit=100_000)
     draft = next((v for v in versions if v.status == VersionStatus.DRAFT), None)
     if draft is not None:
-        raise Conflict(f"Version {draft.number} is still a draft: publish it first.")
+        raise Conflict(
+            _("Version %(number)s is still a draft: publish it first.", number=draft.number)
+        )
     base = next((v for v in reversed(versions) if v.status == VersionStatus.PUBLISHED), None)
     if base is None:
-        raise Conflict("Publish the first version before starting the next one.")
+        raise Conflict(_("Publish the first version before starting the next one."))
     nxt = MaterialVersion(
         material_id=material.id,
         number=max(v.number for v in versions) + 1,
@@ -310,7 +352,7 @@ def start_next_version(*, session: Session, material: Material, now: datetime) -
         session.flush()
     except IntegrityError as exc:
         session.rollback()
-        raise Conflict("Another version was started at the same moment; reload.") from exc
+        raise Conflict(_("Another version was started at the same moment; reload.")) from exc
     old_sections = sections_of(session=session, version=base)
     items = items_of(session=session, section_ids=[s.id for s in old_sections])
     live = live_sources(session=session, items=items)
@@ -325,6 +367,8 @@ def start_next_version(*, session: Session, material: Material, now: datetime) -
             heading=old.heading,
             body_markdown=old.body_markdown,
             easy_read_text=old.easy_read_text,
+            body_markdown_cy=old.body_markdown_cy,
+            easy_read_text_cy=old.easy_read_text_cy,
             section_key=old.section_key,
         )
         session.add(copy)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from app.i18n import _
 from app.models.material import (
     EvidenceItem,
     Material,
@@ -17,7 +18,7 @@ from app.models.material import (
     VersionStatus,
 )
 from app.services.material.reading import items_of, list_versions, sections_of, version_of
-from app.services.material.sources import SOURCE_LABELS, live_sources
+from app.services.material.sources import MARKERS_DRAFT, MARKERS_PUBLISHED, live_sources
 
 
 @dataclass
@@ -36,10 +37,8 @@ class EvidenceView:
         withdrawn with consent need none: the withdrawal phrase stands in their place."""
         if not self.marked or self.item.withdrawn_at is not None:
             return None
-        label = SOURCE_LABELS[self.source_now]
-        if self.published:
-            return f"Source since {label}. The published text is unchanged."
-        return f"Source {label} after it was merged."
+        markers = MARKERS_PUBLISHED if self.published else MARKERS_DRAFT
+        return _(markers[self.source_now])
 
 
 @dataclass

@@ -69,12 +69,17 @@ def redact(*, session: Session, texts: Sequence[str], phrase: str) -> None:
                 or_(
                     col(MaterialSection.body_markdown).contains(text, autoescape=True),
                     col(MaterialSection.easy_read_text).contains(text, autoescape=True),
+                    col(MaterialSection.body_markdown_cy).contains(text, autoescape=True),
+                    col(MaterialSection.easy_read_text_cy).contains(text, autoescape=True),
                 )
             )
         ).all()
         for section in sections:
             section.body_markdown = section.body_markdown.replace(text, phrase)
             section.easy_read_text = section.easy_read_text.replace(text, phrase)
+            # A quote kept as said inside the Welsh text goes too.
+            section.body_markdown_cy = section.body_markdown_cy.replace(text, phrase)
+            section.easy_read_text_cy = section.easy_read_text_cy.replace(text, phrase)
             session.add(section)
     redact_plans(session=session, texts=texts, phrase=phrase)
     redact_updates(session=session, texts=texts, phrase=phrase)

@@ -1,0 +1,355 @@
+"""Discussion materials and helpers' roles in Welsh (issue 27): the lead's pages and their
+errors in Welsh, the API's errors in the asker's language, and a section's own Welsh text,
+written beside the English, shown to members who read in Welsh while everyone else keeps the
+English. What people said stays as they said it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app import i18n
+from app.config import Settings
+from app.models.accounts import Facilitator
+from app.models.material import WITHDRAWN_TEXT
+from tests.conftest import csrf_of
+from tests.material_setup import make_group_cafe, make_network, say
+from tests.privacy.scene import WORDS, build
+from tests.roles.scene import a_cafe, csrf
+
+ENGLISH = "People want to choose who supports them."
+WELSH = "Mae pobl eisiau dewis pwy sy’n eu cefnogi."
+EASY = "You choose your support."
+EASY_CY = "Chi sy’n dewis eich cymorth."
+SAID = "I want to pick my own carer"
+
+
+def _lang(html: str) -> str:
+    match = re.search(r'<html lang="([a-z]+)"', html)
+    assert match, "no <html lang>"
+    return match.group(1)
+
+
+def _welsh(client: TestClient) -> TestClient:
+    client.cookies.set(i18n.COOKIE, "cy")
+    return client
+
+
+def _api(client: TestClient, headers: dict[str, str], method: str, url: str, **kw: Any) -> Any:
+    r = client.request(method, url, headers=headers, **kw)
+    assert r.status_code < 300, (url, r.status_code, r.text)
+    return r.json() if r.content else None
+
+
+def _material(client: TestClient, headers: dict[str, str], network_id: int) -> tuple[str, int]:
+    """A material with one section (no Welsh yet): the API's version 1 and the section."""
+    made = _api(
+        client,
+        headers,
+        "POST",
+        f"/api/v1/networks/{network_id}/materials",
+        json={
+            "title": "Living well",
+            "sections": [
+                {"heading": "Choice", "body_markdown": f"**{ENGLISH}**", "easy_read_text": EASY}
+            ],
+        },
+    )
+    base = f"/api/v1/networks/{network_id}/materials/{made['id']}/versions/1"
+    (section,) = _api(client, headers, "GET", f"{base}/sections")["items"]
+    return base, int(section["id"])
+
+
+def test_the_leads_material_pages_in_welsh(
+    logged_in: TestClient, session: Session, facilitator: Facilitator, api_headers: dict[str, str]
+) -> None:
+    network = make_network(session, facilitator)
+    assert network.id is not None
+    _base, section_id = _material(logged_in, api_headers, network.id)
+    pages = f"/networks/{network.id}/materials"
+    _welsh(logged_in)
+
+    listing = logged_in.get(pages)
+    assert listing.status_code == 200 and _lang(listing.text) == "cy"
+    assert "<h1>Deunyddiau trafod</h1>" in listing.text
+    assert "Dechrau deunydd" in listing.text and "Creu fersiwn 1" in listing.text
+    # The status badge is a word people read: in Welsh too.
+    assert ">drafft</span>" in listing.text
+
+    material_id = _id(listing.text)
+    version = logged_in.get(f"{pages}/{material_id}/versions/1")
+    assert version.status_code == 200 and _lang(version.text) == "cy"
+    assert "Darllen, rhannu a chymharu" in version.text and "Ychwanegu adran" in version.text
+    assert ENGLISH in version.text  # the lead's own words stay as written
+
+    edit_url = f"{pages}/{material_id}/versions/1/sections/{section_id}/edit"
+    edit = logged_in.get(edit_url)
+    assert edit.status_code == 200 and _lang(edit.text) == "cy"
+    assert "Golygu “Choice”" in edit.text and "Cadw’r adran" in edit.text
+    # The Welsh text has its own labelled field, marked as Welsh.
+    assert '<label for="body-cy">Testun Cymraeg (dewisol)</label>' in edit.text
+    assert re.search(r'<textarea id="body-cy" name="body_markdown_cy"[^>]* lang="cy"', edit.text)
+    assert re.search(r'<textarea id="easy-cy" name="easy_read_text_cy"[^>]* lang="cy"', edit.text)
+
+    # A refused form says why in Welsh, and keeps what was typed.
+    refused = logged_in.post(
+        edit_url,
+        data={
+            "csrf_token": csrf_of(logged_in, edit_url),
+            "heading": "   ",
+            "body_markdown": ENGLISH,
+            "body_markdown_cy": WELSH,
+        },
+    )
+    assert refused.status_code == 422
+    assert "Mae angen pennawd ar bob adran." in refused.text
+    assert f"{WELSH}</textarea>" in refused.text
+
+    cross = logged_in.get(f"{pages}/cross-group")
+    assert "<h1>Themâu ar draws grwpiau lleol</h1>" in cross.text
+
+
+def _id(listing: str) -> int:
+    match = re.search(r"/materials/(\d+)/versions/", listing)
+    assert match
+    return int(match.group(1))
+
+
+def test_a_welsh_plural_on_the_version_page(
+    logged_in: TestClient, session: Session, facilitator: Facilitator, api_headers: dict[str, str]
+) -> None:
+    """Merging evidence says how many came in, in the Welsh form for the number."""
+    network = make_network(session, facilitator)
+    assert network.id is not None
+    place = make_group_cafe(session, facilitator, network, "North")
+    one = say(session, place.cafe, SAID)
+    two = say(session, place.cafe, "The bus never comes")
+    _base, section_id = _material(logged_in, api_headers, network.id)
+    pages = f"/networks/{network.id}/materials"
+    material_id = _id(logged_in.get(pages).text)
+    _welsh(logged_in)
+    merge = f"{pages}/{material_id}/versions/1/sections/{section_id}/merge"
+    done = logged_in.post(
+        merge,
+        data={"csrf_token": csrf_of(logged_in, merge), "contribution": [str(one.id), str(two.id)]},
+    )
+    assert done.status_code == 200, done.text
+    assert "Ychwanegwyd 2 eitem o dystiolaeth at “Choice”." in done.text
+    # What people said stays as they said it.
+    assert f"“{SAID}”" in done.text
+
+
+def test_the_api_answers_errors_in_welsh(
+    client: TestClient, session: Session, facilitator: Facilitator, api_headers: dict[str, str]
+) -> None:
+    network = make_network(session, facilitator)
+    assert network.id is not None
+    base, section_id = _material(client, api_headers, network.id)
+    welsh = {**api_headers, "Accept-Language": "cy"}
+    r = client.patch(f"{base}/sections/{section_id}", json={"heading": " "}, headers=welsh)
+    assert r.status_code == 422
+    assert r.json()["detail"] == "Mae angen pennawd ar bob adran."
+    r = client.patch(
+        f"{base}/sections/{section_id}", json={"body_markdown_cy": "a" * 60_001}, headers=welsh
+    )
+    assert r.status_code == 422  # past the schema's limit
+    r = client.post(
+        f"/api/v1/networks/{network.id}/materials",
+        json={"title": "   ", "sections": [{"heading": "A"}]},
+        headers=welsh,
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"] == "Rhowch deitl i’r deunydd."
+    r = client.get(f"/api/v1/networks/{network.id}/materials/999999/versions/1", headers=welsh)
+    assert r.status_code == 404
+    assert r.json()["detail"] == "Does dim deunydd o’r fath yn y rhwydwaith hwn."
+    english = client.post(
+        f"/api/v1/networks/{network.id}/materials",
+        json={"title": "   ", "sections": [{"heading": "A"}]},
+        headers=api_headers,
+    )
+    assert english.json()["detail"] == "Give the material a title."
+
+
+def _member_phone(
+    client: TestClient, headers: dict[str, str], group_id: int, name: str
+) -> TestClient:
+    member = _api(
+        client,
+        headers,
+        "POST",
+        f"/api/v1/networks/groups/{group_id}/members",
+        json={"display_name": name, "role": "carer", "email": f"{name.lower()}@example.org"},
+    )
+    link = _api(client, headers, "POST", f"/api/v1/networks/members/{member['id']}/link")
+    phone = TestClient(client.app, base_url=str(client.base_url))
+    assert phone.get(urlsplit(link["url"]).path, follow_redirects=False).status_code == 303
+    return phone
+
+
+def test_welsh_text_through_the_form_and_the_api_reaches_welsh_readers_only(
+    logged_in: TestClient, api_headers: dict[str, str]
+) -> None:
+    client = logged_in
+    network = _api(client, api_headers, "POST", "/api/v1/networks", json={"title": "Choice"})
+    nid = network["id"]
+    group = _api(
+        client, api_headers, "POST", f"/api/v1/networks/{nid}/groups", json={"name": "North"}
+    )
+    base, section_id = _material(client, api_headers, nid)
+    material_id = int(base.split("/materials/")[1].split("/")[0])
+
+    # The lead writes the Welsh text in the section's form (the page in English).
+    edit_url = f"/networks/{nid}/materials/{material_id}/versions/1/sections/{section_id}/edit"
+    edit = client.get(edit_url)
+    assert '<label for="body-cy">Welsh text (optional)</label>' in edit.text
+    saved = client.post(
+        edit_url,
+        data={
+            "csrf_token": csrf_of(client, edit_url),
+            "heading": "Choice",
+            "body_markdown": f"**{ENGLISH}**",
+            "easy_read_text": EASY,
+            "body_markdown_cy": f"**{WELSH}**",
+            "easy_read_text_cy": "",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    section = _api(client, api_headers, "GET", f"{base}/sections/{section_id}")
+    assert section["body_markdown_cy"] == f"**{WELSH}**" and section["easy_read_text_cy"] == ""
+    version_page = client.get(f"/networks/{nid}/materials/{material_id}/versions/1").text
+    assert f'<div lang="cy"><p><strong>{WELSH}</strong></p>' in version_page
+
+    # The API sets the Welsh easy-read text, leaving the Welsh text as it was.
+    section = _api(
+        client,
+        api_headers,
+        "PATCH",
+        f"{base}/sections/{section_id}",
+        json={"easy_read_text_cy": EASY_CY},
+    )
+    assert section["easy_read_text_cy"] == EASY_CY
+    assert section["body_markdown_cy"] == f"**{WELSH}**"
+    # A section added through the API can carry its Welsh from the start.
+    added = _api(
+        client,
+        api_headers,
+        "POST",
+        f"{base}/sections",
+        json={"heading": "Money", "body_markdown": "Budgets", "body_markdown_cy": "Cyllidebau"},
+    )
+    assert added["body_markdown_cy"] == "Cyllidebau" and added["easy_read_text_cy"] == ""
+
+    _api(client, api_headers, "POST", f"{base}/publish", json={})
+    made = _api(client, api_headers, "POST", f"{base}/publications", json={})
+    cymraeg = _welsh(_member_phone(client, api_headers, group["id"], "Alaw"))
+    english = _member_phone(client, api_headers, group["id"], "Bob")
+    page = f"/me/materials/{made['id']}"
+
+    welsh_standard = cymraeg.get(page).text
+    assert _lang(welsh_standard) == "cy"
+    assert f'<div lang="cy"><p><strong>{WELSH}</strong></p>' in welsh_standard
+    assert ENGLISH not in welsh_standard
+    welsh_easy = cymraeg.get(page, params={"edition": "easy_read"}).text
+    assert f'<div lang="cy"><p>{EASY_CY}</p></div>' in welsh_easy
+    welsh_listen = cymraeg.get(page, params={"edition": "audio"}).text
+    assert 'data-lang="cy"' in welsh_listen and WELSH in welsh_listen
+
+    english_standard = english.get(page).text
+    assert _lang(english_standard) == "en"
+    assert f'<div lang="en"><p><strong>{ENGLISH}</strong></p>' in english_standard
+    assert WELSH not in english_standard
+    english_easy = english.get(page, params={"edition": "easy_read"}).text
+    assert f'<div lang="en"><p>{EASY}</p></div>' in english_easy and EASY_CY not in english_easy
+
+    # The next version keeps the Welsh.
+    nxt = _api(
+        client, api_headers, "POST", f"/api/v1/networks/{nid}/materials/{material_id}/versions"
+    )
+    copied = _api(
+        client,
+        api_headers,
+        "GET",
+        f"/api/v1/networks/{nid}/materials/{material_id}/versions/{nxt['number']}/sections",
+    )["items"]
+    assert [s["body_markdown_cy"] for s in copied] == [f"**{WELSH}**", "Cyllidebau"]
+
+
+def test_a_welsh_reader_without_welsh_text_sees_the_english_marked_as_english(
+    logged_in: TestClient, api_headers: dict[str, str]
+) -> None:
+    client = logged_in
+    network = _api(client, api_headers, "POST", "/api/v1/networks", json={"title": "Choice"})
+    group = _api(
+        client,
+        api_headers,
+        "POST",
+        f"/api/v1/networks/{network['id']}/groups",
+        json={"name": "North"},
+    )
+    base, _section_id = _material(client, api_headers, network["id"])
+    _api(client, api_headers, "POST", f"{base}/publish", json={})
+    made = _api(client, api_headers, "POST", f"{base}/publications", json={})
+    cymraeg = _welsh(_member_phone(client, api_headers, group["id"], "Alaw"))
+    page = cymraeg.get(f"/me/materials/{made['id']}").text
+    assert _lang(page) == "cy"
+    assert f'<div lang="en"><p><strong>{ENGLISH}</strong></p>' in page
+
+
+def test_roles_pages_in_welsh(
+    logged_in: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    cafe = a_cafe(session, facilitator)
+    settings = f"/cafes/{cafe.id}/settings"
+    _welsh(logged_in)
+    page = logged_in.get(settings).text
+    assert "Pobl sy’n helpu i redeg y caffi hwn" in page
+    assert "Gwneud dolen wahoddiad" in page
+    made = logged_in.post(
+        f"/cafes/{cafe.id}/co-facilitators",
+        data={"email": "helper@example.org", "csrf_token": csrf(logged_in, settings)},
+    )
+    assert made.status_code == 200 and _lang(made.text) == "cy"
+    assert "Gwahodd rhywun i helpu yn y caffi" in made.text
+    assert "Dolen wahoddiad" in made.text
+    refused = logged_in.post(
+        f"/cafes/{cafe.id}/co-facilitators",
+        data={"email": facilitator.email, "csrf_token": csrf(logged_in, settings)},
+    )
+    assert refused.status_code in (409, 422)
+    assert "Eich e-bost chi yw hwnnw" in refused.text
+
+
+def test_withdrawn_words_quoted_in_a_sections_welsh_text_are_replaced(
+    client: TestClient,
+    api_headers: dict[str, str],
+    session: Session,
+    facilitator: Facilitator,
+    settings: Settings,
+) -> None:
+    """A quote kept as said inside the Welsh text goes when its author withdraws consent, as
+    it does from the English."""
+    scene = build(client, api_headers, session, facilitator, settings.media_dir)
+    (section,) = _api(client, api_headers, "GET", f"{scene.material}/versions/2/sections")["items"]
+    welsh = f"Dywedodd rhywun wrthon ni: “{WORDS}”."
+    _api(
+        client,
+        api_headers,
+        "PATCH",
+        f"{scene.material}/versions/2/sections/{section['id']}",
+        json={"body_markdown_cy": welsh, "easy_read_text_cy": WORDS},
+    )
+    r = client.post(
+        f"/api/v1/cafes/{scene.cafe_id}/participants/{scene.alex_id}/consent",
+        json={"evidence_consent": False},
+        headers=api_headers,
+    )
+    assert r.status_code == 200
+    (after,) = _api(client, api_headers, "GET", f"{scene.material}/versions/2/sections")["items"]
+    assert WORDS not in after["body_markdown_cy"] and WORDS not in after["easy_read_text_cy"]
+    assert WITHDRAWN_TEXT in after["body_markdown_cy"]
