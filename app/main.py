@@ -24,12 +24,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings, get_settings
 from app.db import Database, keep_checkpointing
 from app.deps.common import LoginRequired
+from app.i18n import N_, _
 from app.kit.language import Language
 from app.kit.rendering import STATIC_DIR, render
 from app.kit.rendering import configure as configure_rendering
 from app.kit.text import ERROR_TYPE as CONTROL_CHARACTERS
 from app.kit.text import MESSAGE as CONTROL_MESSAGE
 from app.kit.text import refuse_control_characters
+from app.kit.validation import said
 from app.live.admission import Admission
 from app.live.announce import Jobs
 from app.live.collector import tune_gc
@@ -50,20 +52,6 @@ from app.services.faults import RETRY_AFTER, SAVE_FAILED, storage_fault
 from app.services.privacy import retention
 
 log = logging.getLogger("tablecloth")
-
-DESCRIPTION = """
-Tablecloth runs World Café events and network meetings live on phones and keeps what people
-say as tagged evidence.
-
-**Auth.** `POST /api/v1/auth/token` with a facilitator's email and password (OAuth2 password
-form) returns a bearer token valid for 12 hours. Long-lived API tokens with a `read` or
-`write` scope are created on the *API tokens* page or through `/api/v1/auth/api-tokens`.
-
-**Errors** are JSON `{"detail": …}` with a 4xx status. When storage cannot take a write
-just now (a full disk, a read-only or locked database) the answer is 503 with `Retry-After`
-and nothing was stored: send the same request again (with the same `client_id` where the
-request has one) after that many seconds.
-"""
 
 
 def _database(settings: Settings) -> Database:
@@ -120,7 +108,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
         title="Tablecloth",
         version="1.0.0",
-        description=DESCRIPTION,
+        description="""
+Tablecloth runs World Café events and network meetings live on phones and keeps what people
+say as tagged evidence.
+
+**Auth.** `POST /api/v1/auth/token` with a facilitator's email and password (OAuth2 password
+form) returns a bearer token valid for 12 hours. Long-lived API tokens with a `read` or
+`write` scope are created on the *API tokens* page or through `/api/v1/auth/api-tokens`.
+
+**Errors** are JSON `{"detail": …}` with a 4xx status. When storage cannot take a write
+just now (a full disk, a read-only or locked database) the answer is 503 with `Retry-After`
+and nothing was stored: send the same request again (with the same `client_id` where the
+request has one) after that many seconds.
+""",
         lifespan=lifespan,
         # No NUL or other control character reaches a route, from any part of a request.
         dependencies=[Depends(refuse_control_characters)],
@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/openapi.json",
-            title="Tablecloth API",
+            title="Tablecloth API",  # not shown to people
             swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/icon.svg",
@@ -159,7 +159,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         Admission,
         limit=settings.requests_in_flight,
         wait_seconds=settings.queue_seconds,
-        busy=lambda scope, detail, headers: _error_page(Request(scope), 503, detail, headers),
+        busy=lambda scope, detail, headers: _error_page(Request(scope), 503, _(detail), headers),
     )
     app.add_middleware(GZipMiddleware, minimum_size=600)
     app.add_middleware(
@@ -226,11 +226,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        if exc.status_code == 404 and detail == "Not Found":
-            detail = "There is nothing at this address."
+        if exc.status_code == 404 and detail == "Not Found":  # not shown to people
+            detail = _("There is nothing at this address.")
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
-            detail = "That action is not possible at this address."
+            detail = _("That action is not possible at this address.")
             headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
         return _error_page(request, exc.status_code, detail, headers or None)
 
@@ -241,13 +241,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         # PostgreSQL integer column at 2**31) matches nothing and must not become a 500.
         if isinstance(exc, DataError) and "out of range" not in str(exc.orig):
             raise exc
-        return _error_page(request, 422, "A number in this request is too large.", None)
+        return _error_page(request, 422, _("A number in this request is too large."), None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         if _wants_json(request):
             errors = [
-                {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                {"loc": list(e.get("loc", ())), "msg": said(e), "type": e.get("type", "")}
                 for e in exc.errors()
             ]
             return JSONResponse({"detail": errors}, status_code=422)
@@ -257,13 +257,13 @@ def _install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         )
         fields = ", ".join(dict.fromkeys(names))
-        detail = f"Please check these fields: {fields}."
+        detail = _("Please check these fields: %(fields)s.", fields=fields)
         if any(e.get("type") == CONTROL_CHARACTERS for e in exc.errors()):
-            detail += f" {CONTROL_MESSAGE}."
+            detail += f" {_(CONTROL_MESSAGE)}."
         return _error_page(request, 422, detail, None)
 
 
-UNEXPECTED = (
+UNEXPECTED = N_(
     "Something went wrong on our side. Please try again; if it keeps happening, tell the "
     "person running the event."
 )
@@ -280,11 +280,11 @@ def _fault_page(request: Request, exc: Exception) -> Response:
         log.warning(
             "storage fault (%s) on %s %s: %s", reason, request.method, request.url.path, said
         )
-        status, detail = 503, SAVE_FAILED
+        status, detail = 503, _(SAVE_FAILED)
         headers = {"Retry-After": str(RETRY_AFTER)}
     else:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        status, detail, headers = 500, UNEXPECTED, {}
+        status, detail, headers = 500, _(UNEXPECTED), {}
     try:
         return _error_page(request, status, detail, headers or None)
     except Exception:  # the page itself failed to draw: still a readable answer

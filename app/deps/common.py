@@ -12,8 +12,10 @@ from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
+from app import i18n
 from app.config import Settings
 from app.db import Database
+from app.i18n import _
 from app.models.accounts import Facilitator, TokenScope
 from app.models.base import ID_MAX, utcnow
 from app.security import (
@@ -26,6 +28,7 @@ from app.security import (
     read_access_token,
 )
 from app.services import accounts, sessions
+from app.services.errors import Invalid
 
 # The small dependencies below are `async def` although they never await: FastAPI runs a
 # plain `def` dependency in the thread pool, and a hop there and back for every one of them
@@ -93,7 +96,7 @@ async def verify_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     if not origin_allowed(request, request.app.state.settings):
-        raise HTTPException(403, "This form was sent from another site, so it was refused.")
+        raise HTTPException(403, _("This form was sent from another site, so it was refused."))
     supplied = request.headers.get(CSRF_HEADER)
     if supplied is None:
         content_type = request.headers.get("content-type", "")
@@ -102,7 +105,7 @@ async def verify_csrf(request: Request) -> None:
             value = form.get(CSRF_FIELD)
             supplied = value if isinstance(value, str) else None
     if not csrf_valid(request, supplied):
-        raise HTTPException(403, "This page has expired. Please reload it and try again.")
+        raise HTTPException(403, _("This page has expired. Please reload it and try again."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +155,11 @@ CsrfDep = Depends(verify_csrf)
 
 oauth2_scheme = OAuth2PasswordBearer(
     tokenUrl="/api/v1/auth/token",
-    scopes={"read": "Read cafés, contributions and notes", "write": "Create and run cafés"},
+    # The scopes' descriptions are for the OpenAPI document only.
+    scopes={
+        "read": "Read cafés, contributions and notes",  # not shown to people
+        "write": "Create and run cafés",  # not shown to people
+    },
     auto_error=False,
 )
 
@@ -177,7 +184,7 @@ def _api_identity(
     if not token:
         raise HTTPException(
             401,
-            "Not authenticated: send a bearer token.",
+            _("Not authenticated: send a bearer token."),
             headers={"WWW-Authenticate": "Bearer"},
         )
     if token.startswith(accounts.TOKEN_PREFIX):
@@ -192,7 +199,9 @@ def _api_identity(
                 facilitator=live.facilitator, scope=TokenScope.WRITE, session_id=live.session_id
             )
     raise HTTPException(
-        401, "The token is invalid, expired or revoked.", headers={"WWW-Authenticate": "Bearer"}
+        401,
+        _("The token is invalid, expired or revoked."),
+        headers={"WWW-Authenticate": "Bearer"},
     )
 
 
@@ -206,7 +215,7 @@ async def api_writer_identity(
     identity: Annotated[ApiIdentity, Depends(_api_identity)],
 ) -> ApiIdentity:
     if identity.scope != TokenScope.WRITE:
-        raise HTTPException(403, "This token can only read; use a token with the write scope.")
+        raise HTTPException(403, _("This token can only read; use a token with the write scope."))
     return identity
 
 
@@ -222,6 +231,32 @@ ApiReader = Annotated[Facilitator, Depends(api_reader)]
 ApiWriter = Annotated[Facilitator, Depends(api_writer)]
 
 
+def export_language(
+    lang: Annotated[
+        str | None,
+        Query(
+            max_length=10,
+            description="The language of the file's fixed words (headings, labels, dates): "
+            "`cy` (Welsh) or `en` (English). What people wrote stays as written. "
+            "Default: the request's language.",
+        ),
+    ] = None,
+) -> str | None:
+    """An export's `lang=`: a supported language, or None when not given (the writer then
+    uses the request's); anything else is refused with a sentence saying what to send."""
+    if lang is None:
+        return None
+    chosen = i18n.supported(lang)
+    if chosen is None or chosen != lang.strip().lower():
+        raise Invalid(
+            _("The language must be one of: %(choices)s.", choices=", ".join(i18n.LANGUAGES))
+        )
+    return chosen
+
+
+# An export's language (`?lang=cy` or `?lang=en`).
+ExportLang = Annotated[str | None, Depends(export_language)]
+
 Responses = dict[int | str, dict[str, object]]
 
 
@@ -230,12 +265,12 @@ def api_errors(not_found: str = "", conflict: str = "") -> Responses:
     token, invalid input), with the route's own 404 and 409 in its words."""
     errors: Responses = {
         400: {"description": "A request body that cannot be read (not UTF-8, or not JSON)"},
-        401: {"description": "No valid bearer token"},
-        403: {"description": "The token lacks the write scope"},
+        401: {"description": "No valid bearer token"},  # not shown to people
+        403: {"description": "The token lacks the write scope"},  # not shown to people
     }
     if not_found:
         errors[404] = {"description": not_found}
     if conflict:
         errors[409] = {"description": conflict}
-    errors[422] = {"description": "Invalid input"}
+    errors[422] = {"description": "Invalid input"}  # not shown to people
     return errors

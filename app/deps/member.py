@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app import i18n
 from app.deps.common import SessionDep
 from app.models.member_page import MemberLink
 from app.models.network import Member
 from app.services.network import member_page as member_page_service
+from app.services.network.networks import group_of, network_of
 
 # The session cookie's entry for a member's page (the cookie is signed, HttpOnly, Lax).
 MEMBER_KEY = "mp"
@@ -32,10 +34,15 @@ def member_of_device(
     request: Request, session: SessionDep, entry: Annotated[object, Depends(_entry)]
 ) -> Member | None:
     """The member this device opened a link for, while that link works; None otherwise (the
-    member's pages then say how to get a link), and a stopped link's cookie is dropped."""
+    member's pages then say how to get a link), and a stopped link's cookie is dropped. The
+    request then speaks the network's language, unless the person chose their own."""
     member = member_page_service.member_for_cookie(session=session, entry=entry)
     if member is None and entry is not None:
         forget_member(request)
+    if member is not None:
+        # The member's pages speak their network's language unless they chose their own.
+        network = network_of(session=session, group=group_of(session=session, item=member))
+        i18n.prefer(network.language)
     return member
 
 

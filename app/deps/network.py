@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Form, Query, Request, Response
 from sqlmodel import Session
 
+from app import i18n
 from app.config import Settings
 from app.db import Database
 from app.deps.common import (
@@ -346,7 +347,9 @@ def attendance_file(
     )
 
 
-def plan_file(*, session: Session, plan: ActionPlan, fmt: str) -> Response:
-    """An action plan exported as Markdown or DOCX."""
-    file = plan_export.export_plan(view=plan_service.plan_view(session=session, plan=plan), fmt=fmt)
+def plan_file(*, session: Session, plan: ActionPlan, fmt: str, lang: str | None = None) -> Response:
+    """An action plan exported as Markdown or DOCX, its fixed words in `lang`."""
+    with i18n.speaking(lang):
+        view = plan_service.plan_view(session=session, plan=plan)
+    file = plan_export.export_plan(view=view, fmt=fmt, lang=lang)
     return downloaded(file)

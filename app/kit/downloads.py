@@ -9,6 +9,7 @@ from datetime import datetime
 from fastapi import Response
 from fastapi.responses import StreamingResponse
 
+from app import i18n
 from app.db import Database
 from app.models.audit import AuditAction, SubjectKind
 from app.models.cafe import Cafe
@@ -18,9 +19,12 @@ from app.services.export import notes
 from app.services.export.formats import DOCX, FORMATS, Download, NotesFormat
 
 
-def stream_notes(db: Database, cafe_id: int, fmt: NotesFormat, now: datetime) -> Iterator[bytes]:
+def stream_notes(
+    db: Database, cafe_id: int, fmt: NotesFormat, now: datetime, lang: str | None = None
+) -> Iterator[bytes]:
     """The notes from a session of their own: the request's session may be gone by the time
-    the last chunk is sent."""
+    the last chunk is sent. Their fixed words are in `lang` (the request's when None)."""
+    lang = lang or i18n.current()
     with db.read_session() as session:
         if session.get_bind().dialect.name == "postgresql":
             # One snapshot for every batch, like SQLite's read transaction gives.
@@ -28,7 +32,7 @@ def stream_notes(db: Database, cafe_id: int, fmt: NotesFormat, now: datetime) ->
         cafe = session.get(Cafe, cafe_id)
         if cafe is None:
             return
-        yield from notes.export_notes(session=session, cafe=cafe, fmt=fmt, now=now)
+        yield from notes.export_notes(session=session, cafe=cafe, fmt=fmt, now=now, lang=lang)
 
 
 def record_notes_export(db: Database, cafe: Cafe, actor: Actor, detail: str) -> None:
@@ -45,16 +49,24 @@ def record_notes_export(db: Database, cafe: Cafe, actor: Actor, detail: str) -> 
 
 
 def notes_response(
-    db: Database, cafe: Cafe, fmt: NotesFormat, now: datetime, actor: Actor
+    db: Database,
+    cafe: Cafe,
+    fmt: NotesFormat,
+    now: datetime,
+    actor: Actor,
+    lang: str | None = None,
 ) -> Response:
+    """The notes as a streamed file, their fixed words in `lang` (the request's when None)."""
     record_notes_export(db, cafe, actor, fmt.value)
     name = notes.filename(cafe=cafe, fmt=fmt, now=now)
+    lang = lang or i18n.current()
     return StreamingResponse(
-        stream_notes(db, cafe.id, fmt, now),
+        stream_notes(db, cafe.id, fmt, now, lang),
         media_type=FORMATS[fmt].media_type,
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",
+            "Content-Language": lang,
         },
     )
 

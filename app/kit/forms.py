@@ -14,33 +14,35 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from app.i18n import N_, _
 from app.kit import text
+from app.kit.validation import said
 from app.security import CSRF_HEADER
 from app.services.errors import DomainError, Invalid
 
 # How the lead's network forms label their fields.
 FIELD_LABELS = {
-    "title": "Title",
-    "description": "Description",
-    "name": "Name",
-    "area": "Area",
-    "display_name": "Name",
-    "role": "Role",
-    "email": "Email",
-    "phone": "Phone",
-    "accessibility_needs": "Accessibility needs",
-    "consent_note": "Consent note",
-    "location": "Location",
-    "starts_at": "Start",
-    "ends_at": "End",
-    "count": "Number of meetings",
-    "interval_weeks": "Weeks between meetings",
-    "duration_minutes": "Length",
-    "minutes": "Minutes per round",
-    "table_count": "Number of tables",
-    "table_capacity": "People per table",
-    "questions": "Questions",
-    "hours": "Hours",
+    "title": N_("Title"),
+    "description": N_("Description"),
+    "name": N_("Name"),
+    "area": N_("Area"),
+    "display_name": N_("Name"),
+    "role": N_("Role"),
+    "email": N_("Email"),
+    "phone": N_("Phone"),
+    "accessibility_needs": N_("Accessibility needs"),
+    "consent_note": N_("Consent note"),
+    "location": N_("Location"),
+    "starts_at": N_("Start"),
+    "ends_at": N_("End"),
+    "count": N_("Number of meetings"),
+    "interval_weeks": N_("Weeks between meetings"),
+    "duration_minutes": N_("Length"),
+    "minutes": N_("Minutes per round"),
+    "table_count": N_("Number of tables"),
+    "table_capacity": N_("People per table"),
+    "questions": N_("Questions"),
+    "hours": N_("Hours"),
 }
 
 M = TypeVar("M", bound=BaseModel)
@@ -50,9 +52,10 @@ def sentence(error: Mapping[str, Any], labels: Mapping[str, str] = FIELD_LABELS)
     """One validation error as a sentence a person can act on, naming the field as the form
     labels it."""
     loc = [str(p) for p in error.get("loc", ()) if not str(p).isdigit()]
-    label = labels.get(loc[-1], loc[-1].replace("_", " ")) if loc else "The form"
-    msg = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-    return f"{label}: {msg}."
+    label = _(labels.get(loc[-1], loc[-1].replace("_", " "))) if loc else _("The form")
+    msg = said(error) if error.get("msg") else _("is not valid")
+    msg = msg.removeprefix("Value error, ")  # not shown to people
+    return _("%(label)s: %(problem)s.", label=label, problem=msg)
 
 
 def readable(exc: ValidationError, labels: Mapping[str, str] = FIELD_LABELS) -> str:
@@ -106,9 +109,23 @@ def refusal(
 
 def ticked(confirm: bool, *, what: str) -> None:
     """A delete asks for its confirmation box: refuse the post without it. `what` ends the
-    sentence: "Tick the box to confirm that the group should be deleted."."""
+    sentence: "Tick the box to confirm that the group should be deleted.". Mark it with
+    `N_` where it is written (translated here)."""
     if not confirm:
-        raise Invalid(f"Tick the box to confirm that {what}.")
+        raise Invalid(_("Tick the box to confirm that %(what)s.", what=_(what)))
+
+
+# What the delete forms ask to confirm (`ticked`'s `what`), marked here so every caller's
+# words are in the catalogue.
+CONFIRMATIONS = (
+    N_("the café should be erased"),
+    N_("the person should be erased"),
+    N_("the network should be erased"),
+    N_("the group should be deleted"),
+    N_("the member should be erased"),
+    N_("the meeting should be deleted"),
+    N_("the plan should be deleted"),
+)
 
 
 _URLENCODED = "application/x-www-form-urlencoded"
@@ -129,7 +146,7 @@ async def form_pairs(request: Request, *, max_fields: int) -> list[tuple[str, st
         parsed = parse_qsl(body, keep_blank_values=True, max_num_fields=max_fields)
     except ValueError:
         raise RequestValidationError(
-            [{"loc": ("body",), "msg": "Too many fields", "type": "value_error"}]
+            [{"loc": ("body",), "msg": _("Too many fields"), "type": "value_error"}]
         ) from None
     _plain_text(parsed)
     return parsed

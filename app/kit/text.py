@@ -18,9 +18,11 @@ from fastapi import WebSocketException, status
 from fastapi.exceptions import RequestValidationError
 from starlette.requests import HTTPConnection, Request
 
+from app.i18n import N_, _
+
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 ERROR_TYPE = "string_control_characters"
-MESSAGE = (
+MESSAGE = N_(
     "Text cannot hold control characters such as NUL (only tabs and line breaks); "
     "remove them and try again"
 )
@@ -32,7 +34,7 @@ def has_control(value: str) -> bool:
 
 
 def error(loc: tuple[str | int, ...]) -> dict[str, Any]:
-    return {"loc": loc, "msg": MESSAGE, "type": ERROR_TYPE, "input": None}
+    return {"loc": loc, "msg": _(MESSAGE), "type": ERROR_TYPE, "input": None}
 
 
 def _in_json(value: Any, loc: tuple[str | int, ...]) -> Iterator[dict[str, Any]]:
@@ -87,5 +89,5 @@ async def refuse_control_characters(connection: HTTPConnection) -> None:
     if not found:
         return
     if connection.scope["type"] == "websocket":
-        raise WebSocketException(status.WS_1008_POLICY_VIOLATION, reason=MESSAGE)
+        raise WebSocketException(status.WS_1008_POLICY_VIOLATION, reason=_(MESSAGE))
     raise RequestValidationError(found)

@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, func, text
 from sqlmodel import Session, col, select
 
+from app.i18n import _, ngettext
 from app.models.accounts import (
     ApiToken,
     Facilitator,
@@ -38,7 +39,13 @@ def normalise_email(email: str) -> str:
 def check_new_password(password: str) -> None:
     """The rule for every new password: at sign-up, on a change and on a reset."""
     if len(password) < MIN_PASSWORD:
-        raise Invalid(f"Use a password of at least {MIN_PASSWORD} characters.")
+        raise Invalid(
+            ngettext(
+                "Use a password of at least %(num)s character.",
+                "Use a password of at least %(num)s characters.",
+                MIN_PASSWORD,
+            )
+        )
 
 
 def hash_password(password: str) -> str:
@@ -59,10 +66,10 @@ def create_facilitator(
     """Create an account; the password is stored only as an argon2 hash."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
-        raise Invalid("Enter a valid email address.")
+        raise Invalid(_("Enter a valid email address."))
     check_new_password(password)
     if session.exec(select(Facilitator).where(Facilitator.email == email)).first():
-        raise Conflict("An account with that email already exists.")
+        raise Conflict(_("An account with that email already exists."))
     facilitator = Facilitator(
         email=email, password_hash=_hasher.hash(password), display_name=display_name[:80]
     )
@@ -131,7 +138,11 @@ def check_rates(
         if count >= limits[key]:
             retry = int((oldest + timedelta(seconds=window_seconds) - now).total_seconds()) + 1
             raise TooManyAttempts(
-                f"Too many attempts. Please wait {max(retry // 60, 1)} minute(s) and try again.",
+                ngettext(
+                    "Too many attempts. Please wait %(num)s minute and try again.",
+                    "Too many attempts. Please wait %(num)s minutes and try again.",
+                    max(retry // 60, 1),
+                ),
                 retry_after=max(retry, 1),
             )
 
@@ -194,7 +205,11 @@ def take_attempts(*, session: Session, allowances: Sequence[Allowance], now: dat
             ends = oldest + timedelta(seconds=allowance.window_seconds)
             retry = int((ends - now).total_seconds()) + 1
             raise TooManyAttempts(
-                f"Too many attempts. Please wait {max(retry // 60, 1)} minute(s) and try again.",
+                ngettext(
+                    "Too many attempts. Please wait %(num)s minute and try again.",
+                    "Too many attempts. Please wait %(num)s minutes and try again.",
+                    max(retry // 60, 1),
+                ),
                 retry_after=max(retry, 1),
             )
     ids = [hit.id for hit in hits]
@@ -226,7 +241,7 @@ def create_api_token(
     """Create a long-lived token; the clear token is returned once and never stored."""
     name = name.strip()
     if not name:
-        raise Invalid("Give the token a name so you can recognise it later.")
+        raise Invalid(_("Give the token a name so you can recognise it later."))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         facilitator_id=facilitator.id,
@@ -254,7 +269,7 @@ def revoke_api_token(
 ) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None or row.facilitator_id != facilitator.id:
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if row.revoked_at is None:
         row.revoked_at = now
         session.add(row)

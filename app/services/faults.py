@@ -16,9 +16,11 @@ from typing import Literal
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from app.i18n import N_
+
 Reason = Literal["read-only", "full", "locked", "unreachable", "disk error"]
 
-SAVE_FAILED = "We could not save that just now. Please try again in a moment."
+SAVE_FAILED = N_("We could not save that just now. Please try again in a moment.")
 RETRY_AFTER = 5  # seconds a client is asked to wait before sending again
 
 # SQLite's primary result codes (the low byte of an extended code).

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from app.i18n import N_, _
 from app.models.accounts import (
     Facilitator,
     FacilitatorSession,
@@ -35,7 +36,7 @@ def _hash(key: str) -> str:
 _BROWSERS = (
     ("Edg/", "Edge"),
     ("OPR/", "Opera"),
-    ("SamsungBrowser/", "Samsung Internet"),
+    ("SamsungBrowser/", "Samsung Internet"),  # not shown to people
     ("Firefox/", "Firefox"),
     ("FxiOS/", "Firefox"),
     ("CriOS/", "Chrome"),
@@ -48,7 +49,7 @@ _SYSTEMS = (
     ("iPad", "iPadOS"),
     ("CrOS", "ChromeOS"),
     ("Windows", "Windows"),
-    ("Mac OS X", "macOS"),
+    ("Mac OS X", "macOS"),  # not shown to people
     ("Linux", "Linux"),
 )
 
@@ -64,7 +65,8 @@ def describe_agent(user_agent: str) -> str:
         return str(browser or system)
     # A script: its program's name without the version ("curl", "python-httpx").
     program = re.match(r"[A-Za-z][A-Za-z0-9._-]{0,40}", user_agent.strip())
-    return program.group(0) if program else "Unknown device"
+    # Kept in English, as the other names are; the sessions page translates it.
+    return program.group(0) if program else N_("Unknown device")
 
 
 def start_session(
@@ -155,7 +157,7 @@ def end_session(*, session: Session, facilitator: Facilitator, session_id: int) 
     )
     session.commit()
     if not result.rowcount:  # type: ignore[attr-defined]
-        raise NotFound("You have no such session.")
+        raise NotFound(_("You have no such session."))
 
 
 def end_session_by_key(*, session: Session, key: object) -> None:
@@ -194,7 +196,7 @@ def _check_new(password: str, again: str) -> None:
     except Invalid as exc:
         raise PasswordProblem("new_password", exc.detail) from None
     if password != again:
-        raise PasswordProblem("new_password_again", "The two new passwords are not the same.")
+        raise PasswordProblem("new_password_again", _("The two new passwords are not the same."))
 
 
 def change_password(
@@ -225,7 +227,7 @@ def issue_reset(*, session: Session, email: str, now: datetime) -> tuple[Facilit
         select(Facilitator).where(Facilitator.email == accounts.normalise_email(email))
     ).first()
     if facilitator is None:
-        raise NotFound(f"No facilitator account has the email {email.strip()!r}.")
+        raise NotFound(_("No facilitator account has the email %(email)r.", email=email.strip()))
     session.execute(
         delete(PasswordReset).where(col(PasswordReset.facilitator_id) == facilitator.id)
     )
@@ -248,13 +250,17 @@ def reset_for_token(*, session: Session, token: str, now: datetime) -> PasswordR
     row = session.exec(query).first()
     if row is None:
         raise NotFound(
-            "This password reset link is not known: it may be an old one, or only part of "
-            "it was copied. Ask for a new one."
+            _(
+                "This password reset link is not known: it may be an old one, or only part of "
+                "it was copied. Ask for a new one."
+            )
         )
     if row.used_at is not None or row.expires_at <= now:
         raise Gone(
-            "This password reset link has already been used or has expired (links last one "
-            "hour and work once). Ask for a new one."
+            _(
+                "This password reset link has already been used or has expired (links last one "
+                "hour and work once). Ask for a new one."
+            )
         )
     return row
 
@@ -268,7 +274,7 @@ def use_reset(
     _check_new(new_password, new_password_again)
     facilitator = session.get(Facilitator, row.facilitator_id)
     if facilitator is None:  # the account was deleted after the link was made
-        raise Gone("The account this link was for no longer exists.")
+        raise Gone(_("The account this link was for no longer exists."))
     # Claimed with a conditional update, so two forms sent at once cannot both use it.
     claimed = session.execute(
         update(PasswordReset)
@@ -277,7 +283,7 @@ def use_reset(
     )
     if not claimed.rowcount:  # type: ignore[attr-defined]
         session.rollback()
-        raise Gone("This password reset link has already been used. Ask for a new one.")
+        raise Gone(_("This password reset link has already been used. Ask for a new one."))
     facilitator.password_hash = accounts.hash_password(new_password)
     session.add(facilitator)
     end_other_sessions(session=session, facilitator_id=facilitator.id, keep_session_id=None)

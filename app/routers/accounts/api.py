@@ -18,6 +18,7 @@ from app.deps.common import (
     SessionDep,
     api_errors,
 )
+from app.i18n import _
 from app.models.accounts import (
     AccessToken,
     ApiTokenCreate,
@@ -36,9 +37,13 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
     "/token",
     response_model=AccessToken,
     responses={
-        401: {"description": "Incorrect email or password"},
-        422: {"description": "Invalid input"},
-        429: {"description": "Too many attempts from this address; try again later"},
+        401: {"description": "Incorrect email or password"},  # not shown to people
+        422: {"description": "Invalid input"},  # not shown to people
+        429: {
+            "description": (
+                "Too many attempts from this address; try again later"  # not shown to people
+            )
+        },
     },
 )
 def token(
@@ -49,9 +54,9 @@ def token(
     facilitator_id = sign_in.attempt(form.username, form.password)
     if facilitator_id is None:
         raise HTTPException(
-            401, "Incorrect email or password.", headers={"WWW-Authenticate": "Bearer"}
+            401, _("Incorrect email or password."), headers={"WWW-Authenticate": "Bearer"}
         )
-    _, key = sessions.start_session(
+    _row, key = sessions.start_session(
         session=sign_in.session,
         facilitator_id=facilitator_id,
         kind=SessionKind.API,
@@ -94,7 +99,7 @@ def sessions_list(session: SessionDep, caller: ApiWriterCaller, now: NowDep) -> 
 @router.delete(
     "/sessions/{session_id}",
     status_code=204,
-    responses=api_errors(not_found="No such session of yours"),
+    responses=api_errors(not_found="No such session of yours"),  # not shown to people
 )
 def session_end(session_id: RowId, session: SessionDep, caller: ApiWriterCaller) -> Response:
     """End one of your sessions: its cookie or bearer token is refused from now on."""
@@ -128,7 +133,7 @@ def api_token_create(
 @router.delete(
     "/api-tokens/{token_id}",
     status_code=204,
-    responses=api_errors(not_found="No such token of yours"),
+    responses=api_errors(not_found="No such token of yours"),  # not shown to people
 )
 def api_token_revoke(
     token_id: RowId, session: SessionDep, facilitator: ApiWriter, now: NowDep

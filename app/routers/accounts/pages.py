@@ -15,6 +15,7 @@ from app.deps.common import (
     SessionDep,
     facilitator_id_if_signed_in,
 )
+from app.i18n import _
 from app.kit.forms import see_other
 from app.kit.rendering import render
 from app.models.accounts import Facilitator, SessionKind, TokenScope
@@ -63,7 +64,7 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/dashboard",
 ) -> Response:
     if not email.strip() or not password:
-        error = "Enter your email and password."
+        error = _("Enter your email and password.")
         return _login_page(request, next, email, error=error, status_code=422)
     try:
         facilitator_id = sign_in.attempt(email, password)
@@ -71,11 +72,11 @@ def login(
         retry = {"Retry-After": str(exc.retry_after)}
         return _login_page(request, next, email, error=exc.detail, status_code=429, headers=retry)
     if facilitator_id is None:
-        error = "That email and password do not match an account."
+        error = _("That email and password do not match an account.")
         return _login_page(request, next, email, error=error, status_code=401)
     # Someone else signed in on this browser before: their session ends here.
     sessions.end_session_by_key(session=sign_in.session, key=request.session.get(SIGNED_IN))
-    _, key = sessions.start_session(
+    _row, key = sessions.start_session(
         session=sign_in.session,
         facilitator_id=facilitator_id,
         kind=SessionKind.BROWSER,
@@ -129,11 +130,11 @@ def tokens_create(
     scope: Annotated[str, Form()] = "read",
 ) -> Response:
     if scope not in {s.value for s in TokenScope}:
-        return _tokens_page(request, session, facilitator, error="Choose read or write.")
+        return _tokens_page(request, session, facilitator, error=_("Choose read or write."))
     if not name.strip():
-        error = "Give the token a name so you can recognise it later."
+        error = _("Give the token a name so you can recognise it later.")
         return _tokens_page(request, session, facilitator, error=error)
-    _, new_token = accounts.create_api_token(
+    _row, new_token = accounts.create_api_token(
         session=session, facilitator=facilitator, name=name, scope=TokenScope(scope)
     )
     return _tokens_page(request, session, facilitator, new_token=new_token)

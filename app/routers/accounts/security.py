@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 
 from app.deps.accounts import LoginDep
 from app.deps.common import CsrfDep, NowDep, RowId, SessionDep, SignedIn, SignedInDep
+from app.i18n import _, ngettext
 from app.kit.forms import see_other
 from app.kit.rendering import render
 from app.services import sessions
@@ -59,7 +60,7 @@ def session_end(
     if session_id == me.session_id:  # signing this browser out is logging out
         request.session.clear()
         return see_other("/login")
-    return _security_page(request, session, me, now, notice="That session is signed out.")
+    return _security_page(request, session, me, now, notice=_("That session is signed out."))
 
 
 @router.post("/account/sessions/end-others")
@@ -70,7 +71,11 @@ def sessions_end_others(
         session=session, facilitator_id=me.facilitator.id, keep_session_id=me.session_id
     )
     session.commit()
-    notice = f"Signed out everywhere else ({ended} session{'' if ended == 1 else 's'})."
+    notice = ngettext(
+        "Signed out everywhere else (%(num)s session).",
+        "Signed out everywhere else (%(num)s sessions).",
+        ended,
+    )
     return _security_page(request, session, me, now, notice=notice)
 
 
@@ -94,7 +99,7 @@ def password_change(
         )
 
     if not current_password:
-        return refuse("current_password", "Enter your current password.")
+        return refuse("current_password", _("Enter your current password."))
     try:
         # The same guard as the login page: a borrowed cookie cannot guess the password.
         checked = sign_in.attempt(me.facilitator.email, current_password)
@@ -103,7 +108,7 @@ def password_change(
             "current_password", exc.detail, 429, headers={"Retry-After": str(exc.retry_after)}
         )
     if checked != me.facilitator.id:
-        return refuse("current_password", "That is not your current password.")
+        return refuse("current_password", _("That is not your current password."))
     try:
         ended = sessions.change_password(
             session=session,
@@ -114,9 +119,12 @@ def password_change(
         )
     except sessions.PasswordProblem as exc:
         return refuse(exc.field, exc.detail)
-    notice = (
-        "Your password is changed. Every other session is signed out"
-        f" ({ended} session{'' if ended == 1 else 's'}); this one stays signed in."
+    notice = ngettext(
+        "Your password is changed. Every other session is signed out (%(num)s session); "
+        "this one stays signed in.",
+        "Your password is changed. Every other session is signed out (%(num)s sessions); "
+        "this one stays signed in.",
+        ended,
     )
     return _security_page(request, session, me, now, notice=notice)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from app.deps.common import NowDep, SessionDep
+from app.deps.common import ExportLang, NowDep, SessionDep
 from app.deps.network import (
     ERRORS,
     After,
@@ -87,10 +87,11 @@ def delete_plan(plan: WritePlan, session: SessionDep) -> Response:
 def export_plan(
     plan: ReadPlan,
     session: SessionDep,
+    lang: ExportLang,
     format: Annotated[Literal["json", "md", "docx"], Query()] = "json",
 ) -> Response:
     """Export a plan as JSON, Markdown or DOCX."""
     if format == "json":
         view = plan_service.plan_view(session=session, plan=plan)
         return Response(view.model_dump_json(), media_type="application/json")
-    return plan_file(session=session, plan=plan, fmt=format)
+    return plan_file(session=session, plan=plan, fmt=format, lang=lang)

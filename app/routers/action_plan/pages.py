@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Response
 
-from app.deps.common import CsrfDep, NowDep, SessionDep
+from app.deps.common import CsrfDep, ExportLang, NowDep, SessionDep
 from app.deps.network import (
     Lead,
     LeadDep,
@@ -115,12 +115,12 @@ def delete_plan(
 
 
 @router.get("/plans/{plan_id:int}/export.md")
-def plan_markdown(session: SessionDep, plan: OwnedPlan) -> Response:
+def plan_markdown(session: SessionDep, plan: OwnedPlan, lang: ExportLang) -> Response:
     """The plan as Markdown."""
-    return plan_file(session=session, plan=plan, fmt="md")
+    return plan_file(session=session, plan=plan, fmt="md", lang=lang)
 
 
 @router.get("/plans/{plan_id:int}/export.docx")
-def plan_docx(session: SessionDep, plan: OwnedPlan) -> Response:
+def plan_docx(session: SessionDep, plan: OwnedPlan, lang: ExportLang) -> Response:
     """The plan as a Word document."""
-    return plan_file(session=session, plan=plan, fmt="docx")
+    return plan_file(session=session, plan=plan, fmt="docx", lang=lang)

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from app.deps.cafe import ERRORS, ReadRunCafe, WriteCafe
-from app.deps.common import ApiReader, DatabaseDep, NowDep, RowId, SessionDep
+from app.deps.common import ApiReader, DatabaseDep, ExportLang, NowDep, RowId, SessionDep
 from app.kit.downloads import notes_response
 from app.models.cafe import Cafe, StakeholderRole
 from app.models.evidence import ContributionKind, ContributionStatus, EvidenceType
@@ -95,11 +95,12 @@ def notes(
     who: ApiReader,
     db: DatabaseDep,
     now: NowDep,
+    lang: ExportLang,
     format: NotesFormat = NotesFormat.JSON,
 ) -> Response:
     """Session notes of visible contributions: JSON, CSV, Markdown or DOCX, streamed. Each
     export is in the audit log."""
-    return notes_response(db, cafe, format, now, audit.facilitator(who))
+    return notes_response(db, cafe, format, now, audit.facilitator(who), lang)
 
 
 @router.get("/{cafe_id}/themes", responses=ERRORS)

@@ -16,7 +16,15 @@ from sqlmodel import Session
 
 from app.db import Database
 from app.deps.cafe import OwnedCafe, RunCafe
-from app.deps.common import CsrfDep, DatabaseDep, FacilitatorDep, NowDep, RowId, SessionDep
+from app.deps.common import (
+    CsrfDep,
+    DatabaseDep,
+    ExportLang,
+    FacilitatorDep,
+    NowDep,
+    RowId,
+    SessionDep,
+)
 from app.deps.phone import CafeByCode, remembered
 from app.i18n import _, ngettext
 from app.kit.downloads import notes_response, record_notes_export
@@ -313,10 +321,11 @@ def download_notes(
     facilitator: FacilitatorDep,
     db: DatabaseDep,
     now: NowDep,
+    lang: ExportLang,
     format: NotesFormat = NotesFormat.JSON,
 ) -> Response:
     """The session notes as a file, for a facilitator logged in to the site."""
-    return notes_response(db, cafe, format, now, audit.facilitator(facilitator))
+    return notes_response(db, cafe, format, now, audit.facilitator(facilitator), lang)
 
 
 def _stream_template(

@@ -14,6 +14,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from app.deps.common import (
     ApiReader,
     DatabaseDep,
+    ExportLang,
     NowDep,
     OptionalQueryId,
     QueryId,
@@ -312,6 +313,7 @@ def export_version(
     who: ApiReader,
     db: DatabaseDep,
     session: SessionDep,
+    lang: ExportLang,
     format: Literal["json", "md", "docx"] = "json",
     edition: Literal["standard", "easy_read"] = "standard",
 ) -> Response:
@@ -327,7 +329,9 @@ def export_version(
         detail=f"{format}, {edition.replace('_', ' ')}",
     )
     return downloaded(
-        material_export.export_version(view=view, fmt=format, easy_read=edition == "easy_read")
+        material_export.export_version(
+            view=view, fmt=format, easy_read=edition == "easy_read", lang=lang
+        )
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from app.deps.common import CsrfDep, DatabaseDep, FacilitatorDep, SessionDep
+from app.deps.common import CsrfDep, DatabaseDep, ExportLang, FacilitatorDep, SessionDep
 from app.deps.material import LeadMaterial, LeadVersion
 from app.deps.material_pages import VERSION, LeadVersionPage, VersionPage
 from app.i18n import _
@@ -78,6 +78,7 @@ def download(
     facilitator: FacilitatorDep,
     material: LeadMaterial,
     version: LeadVersion,
+    lang: ExportLang,
 ) -> Response:
     view = view_service.version_view(session=session, material=material, version=version)
     chosen = DOWNLOADS.get(name)
@@ -91,4 +92,6 @@ def download(
         version=version,
         detail=name,
     )
-    return downloaded(material_export.export_version(view=view, fmt=chosen[0], easy_read=chosen[1]))
+    return downloaded(
+        material_export.export_version(view=view, fmt=chosen[0], easy_read=chosen[1], lang=lang)
+    )

@@ -14,6 +14,7 @@ from app.config import Settings
 from app.db import Database
 from app.deps.common import CsrfDep, DatabaseDep, NowDep, RowId, SessionDep, SettingsDep
 from app.deps.member import MEMBER_KEY, DeviceMemberDep, member_of_device
+from app.i18n import _
 from app.kit import text
 from app.kit.forms import see_other
 from app.kit.multipart import FORM_OVERHEAD, UploadForm
@@ -125,17 +126,17 @@ async def give_feedback(
     """The member's feedback on a meeting they came to: the faces, a comment and a voice
     note, all optional but one; sending again replaces what they sent."""
     if not origin_allowed(request, settings):
-        raise HTTPException(403, "This form was sent from another site, so it was refused.")
+        raise HTTPException(403, _("This form was sent from another site, so it was refused."))
     member_id = await run_in_threadpool(_member_id, request, db)
     if member_id is None:
         return _no_access(request)
     if "multipart/form-data" not in request.headers.get("content-type", ""):
-        raise HTTPException(415, "Send the feedback form as the page sends it.")
+        raise HTTPException(415, _("Send the feedback form as the page sends it."))
     form, refused = await _read_form(request)
     try:
         supplied = request.headers.get(CSRF_HEADER) or form.fields.get(CSRF_FIELD)
         if not csrf_valid(request, supplied):
-            raise HTTPException(403, "This page has expired. Please reload it and try again.")
+            raise HTTPException(403, _("This page has expired. Please reload it and try again."))
         return await run_in_threadpool(
             _save_feedback, request, db, settings, member_id, meeting_id, form, refused
         )
@@ -181,7 +182,9 @@ def _save_feedback(
             if refused is not None:
                 raise refused
             if any(text.has_control(v) for v in fields.values()):
-                raise Invalid("Your words hold characters we cannot keep. Please type them again.")
+                raise Invalid(
+                    _("Your words hold characters we cannot keep. Please type them again.")
+                )
             scores = feedback_service.check_scores(
                 questions=feedback_service.questions_of(session=session, meeting=meeting),
                 given=fields,

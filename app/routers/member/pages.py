@@ -10,8 +10,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 
-from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import CsrfDep, ExportLang, NowDep, SessionDep, SettingsDep
 from app.deps.member import DeviceMemberDep, forget_member, remember_member
+from app.i18n import _
 from app.kit.downloads import attachment
 from app.kit.forms import see_other
 from app.kit.rendering import render
@@ -103,7 +104,7 @@ def change_consent(
         )
         context = {
             "home": home,
-            "consent_error": "Choose yes or no, then press Save.",
+            "consent_error": _("Choose yes or no, then press Save."),
             "materials": for_members.materials_for_member(session=session, member=member),
             "news": heard_for_members.member_news(session=session, member=member),
             "follow": follow_up.for_member(session=session, member=member, now=now),
@@ -120,6 +121,7 @@ def my_calendar(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
+    lang: ExportLang,
 ) -> Response:
     """The member's group's meetings, to add to the calendar on their phone."""
     if member is None:
@@ -127,7 +129,7 @@ def my_calendar(
     group = group_of(session=session, item=member)
     return attachment(
         calendar_service.group_calendar(
-            session=session, group=group, base_url=settings.base_url, now=now
+            session=session, group=group, base_url=settings.base_url, now=now, lang=lang
         ),
         media_type=CALENDAR_MEDIA,
         filename="meetings.ics",
@@ -198,7 +200,7 @@ def erase_me(
     if member is None:
         return _no_access(request)
     if not confirm:
-        error = "Tick the box to say you want everything deleted, then press the button."
+        error = _("Tick the box to say you want everything deleted, then press the button.")
         return _erase_page(request, member, session, error=error)
     member_page_service.erase_at_request(
         session=session, media_dir=settings.media_dir, member=member, now=now

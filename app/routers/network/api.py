@@ -11,7 +11,15 @@ from functools import partial
 from fastapi import APIRouter, Response
 from sqlmodel import Session
 
-from app.deps.common import ApiReader, ApiWriter, DatabaseDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import (
+    ApiReader,
+    ApiWriter,
+    DatabaseDep,
+    ExportLang,
+    NowDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.deps.network import (
     CALENDAR_MEDIA,
     ERRORS,
@@ -234,11 +242,15 @@ def group_attendance_csv(group: ReadCoordinatedGroup, session: SessionDep) -> Re
     responses={**ERRORS, 200: {"content": {"text/calendar": {}}}},
 )
 def group_calendar(
-    group: ReadCoordinatedGroup, session: SessionDep, settings: SettingsDep, now: NowDep
+    group: ReadCoordinatedGroup,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    lang: ExportLang,
 ) -> Response:
     """The group's meetings as an iCalendar (RFC 5545) file."""
     body = calendar_service.group_calendar(
-        session=session, group=group, base_url=settings.base_url, now=now
+        session=session, group=group, base_url=settings.base_url, now=now, lang=lang
     )
     return Response(body, media_type=CALENDAR_MEDIA)
 

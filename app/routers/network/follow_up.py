@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Response
 from sqlmodel import col, select
 
-from app.deps.common import CsrfDep, NowDep, RowId
+from app.deps.common import CsrfDep, ExportLang, NowDep, RowId
 from app.deps.follow_up import OwnedAction
 from app.deps.network import Lead, LeadDep, OwnedMeeting, OwnedNetwork
 from app.i18n import _
@@ -261,12 +261,15 @@ def _audit_read(lead: Lead, network: Network, detail: str) -> None:
 def export_feedback(
     lead: LeadDep,
     network: OwnedNetwork,
+    lang: ExportLang,
     format: Annotated[str, Query(max_length=10)] = "docx",  # noqa: A002
 ) -> Response:
     """Members' feedback as CSV or JSON, or the evaluation summary as DOCX."""
     if format not in FORMAT_NAMES:
         raise Invalid(_("Choose CSV, JSON or DOCX."))
-    file = evaluation.export_evaluation(session=lead.session, network=network, fmt=format)
+    file = evaluation.export_evaluation(
+        session=lead.session, network=network, fmt=format, lang=lang
+    )
     _audit_read(lead, network, f"feedback as {format}")
     return downloaded(file)
 

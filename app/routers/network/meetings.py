@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Response
 
-from app.deps.common import CsrfDep, NowDep, SessionDep, SettingsDep
+from app.deps.common import CsrfDep, ExportLang, NowDep, SessionDep, SettingsDep
 from app.deps.network import (
     CALENDAR_MEDIA,
     CoordinatedGroup,
@@ -42,12 +42,16 @@ router = APIRouter(prefix="/networks", include_in_schema=False, dependencies=[Cs
 
 @router.get("/groups/{group_id:int}/calendar.ics")
 def group_calendar(
-    session: SessionDep, group: CoordinatedGroup, settings: SettingsDep, now: NowDep
+    session: SessionDep,
+    group: CoordinatedGroup,
+    settings: SettingsDep,
+    now: NowDep,
+    lang: ExportLang,
 ) -> Response:
     """The group's meetings as an iCalendar file."""
     return attachment(
         calendar_service.group_calendar(
-            session=session, group=group, base_url=settings.base_url, now=now
+            session=session, group=group, base_url=settings.base_url, now=now, lang=lang
         ),
         media_type=CALENDAR_MEDIA,
         filename=f"group-{group.id}.ics",
@@ -55,14 +59,16 @@ def group_calendar(
 
 
 @router.get("/calendars/{token}.ics")
-def calendar_feed(token: str, session: SessionDep, settings: SettingsDep, now: NowDep) -> Response:
+def calendar_feed(
+    token: str, session: SessionDep, settings: SettingsDep, now: NowDep, lang: ExportLang
+) -> Response:
     """A group's calendar for subscribing; the signed link shows dates and places only."""
     group = calendar_service.group_for_calendar(
         session=session, secret=settings.secret_key, token=token
     )
     return Response(
         calendar_service.group_calendar(
-            session=session, group=group, base_url=settings.base_url, now=now
+            session=session, group=group, base_url=settings.base_url, now=now, lang=lang
         ),
         media_type=CALENDAR_MEDIA,
     )

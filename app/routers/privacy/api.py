@@ -24,6 +24,7 @@ from app.deps.common import (
 )
 from app.deps.network import ERRORS as NETWORK_ERRORS
 from app.deps.network import ReadMember, ReadNetwork, WriteMember, WriteNetwork
+from app.i18n import _
 from app.live.announce import AnnounceDep
 from app.live.hub import CafeEvent
 from app.models.cafe import Cafe, Participant
@@ -42,7 +43,9 @@ from app.services.privacy import access, erasure, retention
 
 router = APIRouter(prefix="/api/v1")
 
-PERSON_ERRORS = api_errors(not_found="No such café (or not yours), or no such person in it")
+PERSON_ERRORS = api_errors(
+    not_found="No such café (or not yours), or no such person in it"  # not shown to people
+)
 
 
 def _public(entry: ErasureLog) -> ErasurePublic:
@@ -52,7 +55,7 @@ def _public(entry: ErasureLog) -> ErasurePublic:
 def person_of(session: Session, cafe: Cafe, participant_id: int) -> Participant:
     person = session.get(Participant, participant_id)
     if person is None or person.cafe_id != cafe.id:
-        raise NotFound("No such person in this café.")
+        raise NotFound(_("No such person in this café."))
     return person
 
 

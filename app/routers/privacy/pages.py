@@ -21,6 +21,7 @@ from app.deps.common import (
     SettingsDep,
 )
 from app.deps.network import OwnedMember, OwnedNetwork
+from app.i18n import N_, _, ngettext
 from app.kit.forms import see_other, ticked
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep
@@ -39,7 +40,7 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 def _person(session: SessionDep, cafe: Cafe, participant_id: int) -> Participant:
     person = session.get(Participant, participant_id)
     if person is None or person.cafe_id != cafe.id:
-        raise NotFound("No such person in this café.")
+        raise NotFound(_("No such person in this café."))
     return person
 
 
@@ -66,7 +67,7 @@ def erase_cafe(
     announce: AnnounceDep,
     confirm: Annotated[bool, Form()] = False,
 ) -> Response:
-    ticked(confirm, what="the café should be erased")
+    ticked(confirm, what=N_("the café should be erased"))
     cafe_id = cafe.id
     erasure.erase_cafe(
         session=session,
@@ -108,7 +109,7 @@ def erase_person(
     announce: AnnounceDep,
     confirm: Annotated[bool, Form()] = False,
 ) -> Response:
-    ticked(confirm, what="the person should be erased")
+    ticked(confirm, what=N_("the person should be erased"))
     person = _person(session, cafe, participant_id)
     erasure.erase_participant(
         session=session,
@@ -133,8 +134,15 @@ def _days(text: str, default_days: int) -> int | None:
     if text.isdigit() and retention.MIN_KEEP_DAYS <= int(text) <= retention.MAX_KEEP_DAYS:
         return int(text)
     raise Invalid(
-        f"Type a number of days from {retention.MIN_KEEP_DAYS} to {retention.MAX_KEEP_DAYS}, "
-        f"or leave it empty for the default ({default_days} days)."
+        ngettext(
+            "Type a number of days from %(low)s to %(high)s, or leave it empty for the default "
+            "(%(num)s day).",
+            "Type a number of days from %(low)s to %(high)s, or leave it empty for the default "
+            "(%(num)s days).",
+            default_days,
+            low=retention.MIN_KEEP_DAYS,
+            high=retention.MAX_KEEP_DAYS,
+        )
     )
 
 
@@ -154,20 +162,17 @@ class KeepForPage:
         if isinstance(row, Cafe):
             erase_on = retention.cafe_erase_on(cafe=row, default_days=default_days)
             here, what = f"/cafes/{row.id}", "café"
-            counted_from = "after the café closes (or was created, if it has not closed)"
             back, erase = f"{here}/settings", f"{here}/erase"
         else:
             erase_on = retention.network_erase_on(
                 session=self.session, network=row, default_days=default_days
             )
             here, what = f"/networks/{row.id}", "network"
-            counted_from = "after the network's last meeting (or its creation, if it has none)"
             back, erase = here, f"{here}#erase"
         context = {
             "facilitator": self.facilitator,
             "title": row.title,
             "what": what,
-            "counted_from": counted_from,
             "action": f"{here}/privacy",
             "back": back,
             "erase": erase,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from app import i18n
+from app.i18n import _
 from app.models.action_plan import ActionPlanPublic, CitedEvidence, PlanAction, PlanKind
 from app.models.follow_up import STATUS_LABELS, ActionStatus
 from app.services.action_plan import provenance, sections, subtitle
@@ -15,13 +17,19 @@ from app.services.export.markdown import escape, escape_block
 
 
 def _citation_words(item: CitedEvidence) -> str:
-    words = f"“{item.text}”" if item.text else "(words not shown: the contribution was taken back)"
+    words = (
+        f"“{item.text}”" if item.text else _("(words not shown: the contribution was taken back)")
+    )
     return f"{words} ({provenance(item)})"
 
 
 def _status_words(action: PlanAction) -> str:
-    words = STATUS_LABELS.get(ActionStatus(action.status), action.status)
-    return f"{words}, due {action.due_on:%d %b %Y}" if action.due_on else words
+    label = STATUS_LABELS.get(ActionStatus(action.status))
+    words = _(label) if label else action.status
+    if not action.due_on:
+        return words
+    due = i18n.format_day_pattern(action.due_on, "dd MMM y")
+    return _("%(status)s, due %(day)s", status=words, day=due)
 
 
 def plan_markdown(view: ActionPlanPublic) -> str:
@@ -37,15 +45,15 @@ def plan_markdown(view: ActionPlanPublic) -> str:
             if f.answer:
                 out += [escape_block(f.answer), ""]
             else:
-                out += ["*Not answered yet.*", ""]
+                out += [f"*{_('Not answered yet.')}*", ""]
             if f.citations:
-                out += ["Evidence:", ""]
+                out += [_("Evidence:"), ""]
                 out += [
                     f"- [E{c.evidence_item_id}] {escape(_citation_words(c))}" for c in f.citations
                 ]
                 out.append("")
     if view.actions:
-        out += ["## Actions and where they stand", ""]
+        out += [f"## {_('Actions and where they stand')}", ""]
         out += [f"- {escape(a.title)}: {_status_words(a)}" for a in view.actions]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
@@ -64,15 +72,15 @@ def _docx_body(view: ActionPlanPublic) -> Iterator[str]:
                 for paragraph in f.answer.split("\n\n"):
                     yield para(text_runs(paragraph.strip()))
             else:
-                yield para(run("Not answered yet.", italic=True))
+                yield para(run(_("Not answered yet."), italic=True))
             if f.citations:
-                yield para(run("Evidence:"))
+                yield para(run(_("Evidence:")))
                 for c in f.citations:
                     line = f"[E{c.evidence_item_id}] {_citation_words(c)}"
                     yield para(run(line), style="ListBullet")
 
     if view.actions:
-        yield heading("Actions and where they stand", 1)
+        yield heading(_("Actions and where they stand"), 1)
         for a in view.actions:
             yield para(run(f"{a.title}: {_status_words(a)}"), style="ListBullet")
 
@@ -88,11 +96,14 @@ WRITERS: dict[Format, Callable[[ActionPlanPublic], bytes]] = {
 }
 
 
-def export_plan(*, view: ActionPlanPublic, fmt: str) -> Download:
-    """The plan as a file in the registry's Markdown or DOCX format."""
+def export_plan(*, view: ActionPlanPublic, fmt: str, lang: str | None = None) -> Download:
+    """The plan as a file in the registry's Markdown or DOCX format, its fixed words in
+    `lang` (the current language when None)."""
     chosen = FORMATS[fmt]
+    with i18n.speaking(lang):
+        body = WRITERS[chosen](view)
     return Download(
-        body=WRITERS[chosen](view),
+        body=body,
         media_type=chosen.media_type,
         filename=f"action-plan-{view.id}.{chosen.extension}",
     )

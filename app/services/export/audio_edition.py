@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from tempfile import SpooledTemporaryFile
 
+from app.i18n import N_, _
 from app.models.material_editions import SectionFile
 from app.services import media as media_service
 from app.services.errors import NotFound
 from app.services.export.formats import ZIP
 
 CHUNK = 64 * 1024
-NO_RECORDINGS = "No section of this version has a recording yet."
+NO_RECORDINGS = N_("No section of this version has a recording yet.")
 
 
 def _slug(text: str) -> str:
@@ -38,10 +39,11 @@ def audio_zip(
     The recordings are stored as they are (they are compressed already)."""
     recorded = [(h, w, f) for h, w, f in sections if f is not None]
     if not recorded:
-        raise NotFound(NO_RECORDINGS)
+        raise NotFound(_(NO_RECORDINGS))
     paths: list[tuple[str, Path]] = []
-    playlist = ["#EXTM3U", f"#PLAYLIST:{' '.join(title.split())} (version {number})"]
-    words = [f"{title}, version {number}", ""]
+    named = _("%(title)s (version %(number)s)", title=" ".join(title.split()), number=number)
+    playlist = ["#EXTM3U", f"#PLAYLIST:{named}"]
+    words = [_("%(title)s, version %(number)s", title=title, number=number), ""]
     for position, (heading, text, item) in enumerate(sections, start=1):
         words += [f"{position}. {heading}", "", text, ""]
         if item is None:
@@ -53,7 +55,7 @@ def audio_zip(
         paths.append((name, path))
         playlist += [f"#EXTINF:-1,{' '.join(heading.split())}", name]
     if not paths:
-        raise NotFound(NO_RECORDINGS)
+        raise NotFound(_(NO_RECORDINGS))
     spool: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as bundle:
         bundle.writestr("playlist.m3u", "\n".join(playlist) + "\n")

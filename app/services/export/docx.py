@@ -100,7 +100,7 @@ class Links:
 
     def add_to(self, rels: bytes) -> bytes:
         extra = "".join(
-            f'<Relationship Id="{rid}" Type="{_HYPERLINK}" '
+            f'<Relationship Id="{rid}" Type="{_HYPERLINK}" '  # not shown to people
             f'Target={quoteattr(_XML_ILLEGAL.sub("", url))} TargetMode="External"/>'
             for url, rid in self.targets.items()
         )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
+from app import i18n
+from app.i18n import _, ngettext
 from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, Contribution, ContributionStatus
 from app.models.follow_up import FACES, ActionStatus, FeedbackReport, NetworkAction
@@ -39,7 +41,7 @@ def feedback_csv(report: FeedbackReport) -> str:
             "question",
             "answers",
             "average",
-            *[f"face_{face}" for face, _, _ in FACES],
+            *[f"face_{face}" for face, _face, _words in FACES],
         ]
     )
     for m in report.meetings:
@@ -127,52 +129,99 @@ def _facts(session: Session, network: Network) -> list[MeetingFacts]:
 
 def _counts(counter: Counter[str], labels: dict[str, str]) -> str:
     if not counter:
-        return "none recorded"
-    return ", ".join(f"{labels.get(k, k)}: {n}" for k, n in sorted(counter.items()))
+        return _("none recorded")
+    return ", ".join(
+        f"{_(labels[k]) if labels.get(k) else k}: {n}" for k, n in sorted(counter.items())
+    )
+
+
+def _title(network: Network) -> str:
+    return _("Evaluation summary: %(title)s", title=network.title)
 
 
 def _summary_body(session: Session, network: Network, report: FeedbackReport) -> Iterator[str]:
-    yield heading(f"Evaluation summary: {network.title}", 0)
+    yield heading(_title(network), 0)
     yield para(
         run(
-            "Attendance, who took part, the kinds of evidence heard, what members said about "
-            "each meeting and the actions done. Feedback is shown without names."
+            _(
+                "Attendance, who took part, the kinds of evidence heard, what members said "
+                "about each meeting and the actions done. Feedback is shown without names."
+            )
         )
     )
     by_meeting = {m.meeting_id: m for m in report.meetings}
     for facts in _facts(session, network):
         meeting = facts.meeting
         yield heading(f"{facts.group.name}: {meeting.title}", 1)
-        yield para(run(f"Attendance: {facts.attended} of {facts.members} members."))
-        yield para(run(f"Role mix: {_counts(facts.roles, ROLE_LABELS)}."))
-        yield para(run(f"Evidence types: {_counts(facts.evidence, EVIDENCE_LABELS)}."))
+        yield para(
+            run(
+                ngettext(
+                    "Attendance: %(attended)s of %(num)s member.",
+                    "Attendance: %(attended)s of %(num)s members.",
+                    facts.members,
+                    attended=facts.attended,
+                )
+            )
+        )
+        yield para(run(_("Role mix: %(counts)s.", counts=_counts(facts.roles, ROLE_LABELS))))
+        yield para(
+            run(
+                _(
+                    "Evidence types: %(counts)s.",
+                    counts=_counts(facts.evidence, EVIDENCE_LABELS),
+                )
+            )
+        )
         result = by_meeting.get(meeting.id)
         if result is None or result.responses == 0:
-            yield para(run("No feedback yet.", italic=True))
+            yield para(run(_("No feedback yet."), italic=True))
             continue
-        yield heading("Feedback", 2)
-        yield para(run(f"{result.responses} responses."))
+        yield heading(_("Feedback"), 2)
+        yield para(run(ngettext("%(num)s response.", "%(num)s responses.", result.responses)))
         for r in result.results:
             faces = ", ".join(
-                f"{words}: {n}" for (_, _, words), n in zip(FACES, r.counts, strict=True) if n
+                f"{_(words)}: {n}"
+                for (_value, _face, words), n in zip(FACES, r.counts, strict=True)
+                if n
             )
-            average = f"average {r.average} of 5" if r.average is not None else "no answers"
-            yield para(run(f"{r.words} {average} ({faces or 'none'})."), style="ListBullet")
+            average = (
+                _("average %(average)s of 5", average=r.average)
+                if r.average is not None
+                else _("no answers")
+            )
+            yield para(
+                run(
+                    _(
+                        "%(question)s %(average)s (%(faces)s).",
+                        question=r.words,
+                        average=average,
+                        faces=faces or _("none"),
+                    )
+                ),
+                style="ListBullet",
+            )
         if result.comments:
-            yield para(run("What members wrote:"))
+            yield para(run(_("What members wrote:")))
             for comment in result.comments:
                 yield para(text_runs(comment), style="ListBullet")
         if result.voice_notes:
-            yield para(run(f"Voice notes: {result.voice_notes} (listen on the feedback page)."))
+            yield para(
+                run(
+                    _(
+                        "Voice notes: %(count)s (listen on the feedback page).",
+                        count=result.voice_notes,
+                    )
+                )
+            )
     done = session.exec(
         select(NetworkAction, LocalGroup)
         .join(LocalGroup, col(LocalGroup.id) == NetworkAction.group_id)
         .where(NetworkAction.network_id == network.id, NetworkAction.status == ActionStatus.DONE)
         .order_by(col(LocalGroup.id), col(NetworkAction.id))
     ).all()
-    yield heading("Actions done", 1)
+    yield heading(_("Actions done"), 1)
     if not done:
-        yield para(run("No actions done yet.", italic=True))
+        yield para(run(_("No actions done yet."), italic=True))
     for action, group in done:
         yield para(run(f"{group.name}: {action.title}"), style="ListBullet")
 
@@ -180,21 +229,25 @@ def _summary_body(session: Session, network: Network, report: FeedbackReport) ->
 def evaluation_docx(*, session: Session, network: Network, report: FeedbackReport) -> bytes:
     """The evaluation summary as a Word document with real headings."""
     return docx.document(
-        title=f"Evaluation summary: {network.title}",
+        title=_title(network),
         body=_summary_body(session, network, report),
     )
 
 
-def export_evaluation(*, session: Session, network: Network, fmt: str) -> Download:
-    """Members' feedback as CSV or JSON, or the evaluation summary as DOCX."""
+def export_evaluation(
+    *, session: Session, network: Network, fmt: str, lang: str | None = None
+) -> Download:
+    """Members' feedback as CSV or JSON, or the evaluation summary as DOCX; the fixed words
+    in `lang` (the current language when None)."""
     chosen = FORMATS[fmt]
-    report, _ = feedback_service.report(session=session, network=network)
-    if chosen == CSV:
-        body = feedback_csv(report).encode()
-    elif chosen == JSON:
-        body = report.model_dump_json(indent=1).encode()
-    else:
-        body = evaluation_docx(session=session, network=network, report=report)
+    with i18n.speaking(lang):
+        report, _found = feedback_service.report(session=session, network=network)
+        if chosen == CSV:
+            body = feedback_csv(report).encode()
+        elif chosen == JSON:
+            body = report.model_dump_json(indent=1).encode()
+        else:
+            body = evaluation_docx(session=session, network=network, report=report)
     name = "evaluation-summary" if chosen == DOCX else "feedback"
     return Download(
         body=body,

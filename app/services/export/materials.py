@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from app import i18n
 from app.db import Database
+from app.i18n import _
 from app.models.audit import AuditAction, SubjectKind
 from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
@@ -35,36 +37,47 @@ from app.services.material.views import SectionView, VersionView
 
 
 def role_label(role: str | None) -> str:
-    return ROLE_LABELS.get(role or "", "Role not given")
+    found = ROLE_LABELS.get(role or "")
+    return _(found) if found else _("Role not given")
+
+
+def _label(labels: dict[str, str], key: str) -> str:
+    found = labels.get(key)
+    return _(found) if found else key
 
 
 def provenance_line(item: EvidenceItem) -> str:
     """Where an evidence item came from, in one readable line (no names of people)."""
     parts = []
     if item.group_name:
-        meeting = f", meeting {item.meeting_number}" if item.meeting_number else ""
+        meeting = (
+            _(", meeting %(number)s", number=item.meeting_number) if item.meeting_number else ""
+        )
         when = f" ({day(item.meeting_starts_at)})" if item.meeting_starts_at else ""
         parts.append(f"{item.group_name}{meeting}{when}")
     if item.cafe_title:
-        parts.append(f"café “{item.cafe_title}”")
+        parts.append(_("café “%(title)s”", title=item.cafe_title))
     if item.table_name:
         parts.append(item.table_name)
     if item.round_number:
-        question = f": “{item.question}”" if item.question else ""
-        parts.append(f"round {item.round_number}{question}")
+        parts.append(
+            _("round %(number)s: “%(question)s”", number=item.round_number, question=item.question)
+            if item.question
+            else _("round %(number)s", number=item.round_number)
+        )
     parts.append(role_label(item.author_role))
-    parts.append(EVIDENCE_LABELS.get(item.evidence_type, item.evidence_type))
-    parts.append(KIND_LABELS.get(item.kind, item.kind))
+    parts.append(_label(EVIDENCE_LABELS, item.evidence_type))
+    parts.append(_label(KIND_LABELS, item.kind))
     if item.theme_names:
-        parts.append(f"themes: {item.theme_names}")
+        parts.append(_("themes: %(themes)s", themes=item.theme_names))
     return " · ".join(parts)
 
 
 def version_heading(view: VersionView) -> str:
     v = view.version
     if v.status == VersionStatus.PUBLISHED and v.published_at:
-        return f"Version {v.number}, published {day(v.published_at)}"
-    return f"Version {v.number} (draft, not yet published)"
+        return _("Version %(number)s, published %(day)s", number=v.number, day=day(v.published_at))
+    return _("Version %(number)s (draft, not yet published)", number=v.number)
 
 
 # --- Markdown -------------------------------------------------------------------------
@@ -88,16 +101,20 @@ def version_markdown(view: VersionView) -> str:
         if s.body_markdown:
             lines += [defuse_html(s.body_markdown), ""]
         if s.easy_read_text:
-            lines += ["### Easy read", "", defuse_html(s.easy_read_text), ""]
+            lines += [f"### {_('Easy read')}", "", defuse_html(s.easy_read_text), ""]
         if sv.evidence:
-            lines += ["### Evidence from the network", ""]
+            lines += [f"### {_('Evidence from the network')}", ""]
             for ev in sv.evidence:
                 item = ev.item
                 said = f"“{escape(item.original_text)}”"
                 if item.withdrawn_at is not None:
-                    said = escape(WITHDRAWN_TEXT)
+                    said = escape(_(WITHDRAWN_TEXT))
                 elif item.paraphrase:
-                    said = f"{escape(item.paraphrase)} (said: {said})"
+                    said = _(
+                        "%(paraphrase)s (said: %(said)s)",
+                        paraphrase=escape(item.paraphrase),
+                        said=said,
+                    )
                 lines.append(f"- {said} — {escape(provenance_line(item))}")
                 if ev.marker:
                     lines.append(f"  *{escape(ev.marker)}*")
@@ -140,28 +157,33 @@ def easy_read_edition(view: VersionView) -> list[EasyReadSection]:
         for ev in sv.evidence:
             words = _quote(ev.item.paraphrase or ev.item.original_text)
             who = role_label(ev.item.author_role)
-            place = f" in {ev.item.group_name}" if ev.item.group_name else ""
+            if ev.item.group_name:
+                who = _("%(who)s in %(group)s", who=who, group=ev.item.group_name)
             mark = f" ({ev.marker})" if ev.marker else ""
             if ev.item.withdrawn_at is not None:
-                said.append(f"{who}{place}: {WITHDRAWN_TEXT}")
+                said.append(f"{who}: {_(WITHDRAWN_TEXT)}")
                 continue
-            said.append(f"{who}{place}: “{words}”{mark}")
+            said.append(f"{who}: “{words}”{mark}")
         out.append(
             EasyReadSection(heading=s.heading, lines=lines, from_easy_read=written, said=said)
         )
     return out
 
 
+def _easy_heading(view: VersionView) -> str:
+    return _("Easy read. %(version)s.", version=version_heading(view))
+
+
 def easy_read_markdown(view: VersionView) -> str:
     """The easy-read edition as Markdown: headings as the lead wrote them, every line of words
     (theirs and what people said) escaped so a viewer shows it as written."""
     title = defuse_html(view.material.title)
-    lines = [f"# {title}", "", f"Easy read. {version_heading(view)}.", ""]
+    lines = [f"# {title}", "", _easy_heading(view), ""]
     for section in easy_read_edition(view):
         lines += [f"## {defuse_html(section.heading)}", ""]
         lines += [f"{escape(line)}\n" for line in section.lines]
         if section.said:
-            lines += ["### What people said", ""]
+            lines += [f"### {_('What people said')}", ""]
             lines += [f"{escape(line)}\n" for line in section.said]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -170,14 +192,14 @@ def easy_read_markdown(view: VersionView) -> str:
 
 
 def _evidence_docx(sv: SectionView) -> Iterator[str]:
-    yield heading("Evidence from the network", 2)
+    yield heading(_("Evidence from the network"), 2)
     for ev in sv.evidence:
         item = ev.item
         if item.withdrawn_at is not None:
-            said = run(WITHDRAWN_TEXT, italic=True)
+            said = run(_(WITHDRAWN_TEXT), italic=True)
         elif item.paraphrase:
             said = run(_quote(item.paraphrase) + " ") + run(
-                f"(said: “{_quote(item.original_text)}”)", italic=True
+                _("(said: “%(words)s”)", words=_quote(item.original_text)), italic=True
             )
         else:
             said = run(f"“{_quote(item.original_text)}”")
@@ -201,7 +223,7 @@ def version_docx(view: VersionView) -> bytes:
             yield heading(s.heading, 1)
             yield docx.markdown(s.body_markdown, links=links, top=1)
             if s.easy_read_text:
-                yield heading("Easy read", 2)
+                yield heading(_("Easy read"), 2)
                 yield from (para(run(line)) for line in one_idea_per_line(s.easy_read_text))
             if sv.evidence:
                 yield from _evidence_docx(sv)
@@ -214,16 +236,18 @@ def easy_read_docx(view: VersionView) -> bytes:
 
     def body() -> Iterator[str]:
         yield heading(view.material.title, 0)
-        yield para(run(f"Easy read. {version_heading(view)}."))
+        yield para(run(_easy_heading(view)))
         for section in easy_read_edition(view):
             yield heading(section.heading, 1)
             yield from (para(run(line)) for line in section.lines)
             if section.said:
-                yield heading("What people said", 2)
+                yield heading(_("What people said"), 2)
                 yield from (para(run(line)) for line in section.said)
 
     return docx.document(
-        title=f"{view.material.title} (easy read)", body=body(), look=docx.LARGE_PRINT
+        title=_("%(title)s (easy read)", title=view.material.title),
+        body=body(),
+        look=docx.LARGE_PRINT,
     )
 
 
@@ -245,7 +269,8 @@ def easy_read_json(view: VersionView) -> bytes:
         "version": v.number,
         "status": v.status,
         "published_at": v.published_at.isoformat() if v.published_at else None,
-        "heading": f"Easy read. {version_heading(view)}.",
+        "language": i18n.current(),
+        "heading": _easy_heading(view),
         "sections": [
             {
                 "section_key": sv.section.section_key,
@@ -270,12 +295,17 @@ WRITERS: dict[tuple[Format, bool], Callable[[VersionView], bytes]] = {
 }
 
 
-def export_version(*, view: VersionView, fmt: str, easy_read: bool) -> Download:
-    """The version (or its easy-read edition) in a format of the registry."""
+def export_version(
+    *, view: VersionView, fmt: str, easy_read: bool, lang: str | None = None
+) -> Download:
+    """The version (or its easy-read edition) in a format of the registry, its fixed words
+    in `lang` (the current language when None)."""
     chosen = FORMATS[fmt]
     suffix = "-easy-read" if easy_read else ""
+    with i18n.speaking(lang):
+        body = WRITERS[chosen, easy_read](view)
     return Download(
-        body=WRITERS[chosen, easy_read](view),
+        body=body,
         media_type=chosen.media_type,
         filename=export_filename(view=view, suffix=suffix, extension=chosen.extension),
     )

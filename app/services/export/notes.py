@@ -17,11 +17,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app import i18n
+from app.i18n import _, ngettext
 from app.models.cafe import ROLE_LABELS, Cafe
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.services.export import docx
 from app.services.export.docx import para, run
-from app.services.export.formats import FORMATS, NotesFormat
+from app.services.export.formats import FORMATS, NotesFormat, spoken
 from app.services.export.markdown import escape as md
 from app.services.export.notes_reading import (
     BATCH,
@@ -72,6 +74,10 @@ def _json_item(r: NoteRecord, names_visible: bool) -> dict[str, Any]:
     return item
 
 
+def _labels(labels: dict[str, str]) -> dict[str, str]:
+    return {key: _(words) for key, words in labels.items()}
+
+
 def notes_json(
     *, session: Session, cafe: Cafe, now: datetime, batch: int = BATCH
 ) -> Iterator[bytes]:
@@ -85,8 +91,9 @@ def notes_json(
         "version": 1,
         "exported_at": now.isoformat(),
         "complete": cafe.status == "closed",
-        "note": "Hidden, withdrawn and pending contributions are left out."
-        + ("" if cafe.names_visible else " Participants' names are not included."),
+        "language": i18n.current(),
+        "note": _("Hidden, withdrawn and pending contributions are left out.")
+        + ("" if cafe.names_visible else " " + _("Participants' names are not included.")),
         "cafe": {
             "id": cafe.id,
             "title": cafe.title,
@@ -97,9 +104,9 @@ def notes_json(
             "closed_at": _iso(cafe.closed_at),
         },
         "labels": {
-            "kind": KIND_LABELS,
-            "evidence_type": EVIDENCE_LABELS,
-            "author_role": ROLE_LABELS,
+            "kind": _labels(KIND_LABELS),
+            "evidence_type": _labels(EVIDENCE_LABELS),
+            "author_role": _labels(ROLE_LABELS),
         },
         "rounds": [
             {
@@ -230,8 +237,31 @@ def notes_csv(
 def _when(ctx: NotesContext) -> str:
     cafe = ctx.cafe
     if cafe.closed_at is not None:
-        return f"The café closed at {cafe.closed_at:%Y-%m-%d %H:%M} UTC."
-    return f"These notes were taken at {ctx.now:%Y-%m-%d %H:%M} UTC while the café was open."
+        return _("The café closed at %(when)s UTC.", when=f"{cafe.closed_at:%Y-%m-%d %H:%M}")
+    return _(
+        "These notes were taken at %(when)s UTC while the café was open.",
+        when=f"{ctx.now:%Y-%m-%d %H:%M}",
+    )
+
+
+def _title(cafe: Cafe) -> str:
+    return _("%(title)s: session notes", title=cafe.title)
+
+
+def _counted(total: int) -> str:
+    return ngettext(
+        "%(num)s contribution. Hidden, withdrawn and pending ones are left out.",
+        "%(num)s contributions. Hidden, withdrawn and pending ones are left out.",
+        total,
+    )
+
+
+def _names(cafe: Cafe) -> str:
+    return (
+        _("Names are shown as the café showed them.")
+        if cafe.names_visible
+        else _("Participants' names are not included.")
+    )
 
 
 def notes_markdown(
@@ -240,25 +270,23 @@ def notes_markdown(
     """Readable notes: headings per round, table and theme, one bullet per contribution."""
     outline = notes_outline(session=session, cafe=cafe, now=now, batch=batch)
     s = outline.summary
-    head = [f"# {md(cafe.title)}: session notes", ""]
+    head = [f"# {_('%(title)s: session notes', title=md(cafe.title))}", ""]
     if cafe.purpose:
         head += [md(cafe.purpose), ""]
     head += [
         f"- {_when(outline.ctx)}",
-        f"- {s.total} contributions. Hidden, withdrawn and pending ones are left out.",
-        "- Names are shown as the café showed them."
-        if cafe.names_visible
-        else "- Participants' names are not included.",
+        f"- {_counted(s.total)}",
+        f"- {_names(cafe)}",
         "",
     ]
     if s.themes:
-        head += ["## Themes", ""]
+        head += [f"## {_('Themes')}", ""]
         head += [
             f"- **{md(t.name)}** ({n})" + (f": {md(t.description)}" if t.description else "")
             for t, n in s.themes
         ]
         head.append("")
-    head += ["## Who said what", ""]
+    head += [f"## {_('Who said what')}", ""]
     for key, counts in (
         ("evidence_type", s.by_evidence_type),
         ("author_role", s.by_author_role),
@@ -275,7 +303,8 @@ def notes_markdown(
         if group.new_table:
             lines += [f"### {md(group.table_heading)}", ""]
             if group.table_question:
-                lines += [f"_Question at this table: {md(group.table_question)}_", ""]
+                asked = _("Question at this table: %(question)s", question=md(group.table_question))
+                lines += [f"_{asked}_", ""]
         if group.themed:
             lines += [f"#### {md(group.theme_heading)}", ""]
         yield ("\n".join(lines) + "\n").encode()
@@ -294,39 +323,34 @@ def notes_docx(
     """A Word document with headings per round, table and theme, for sharing."""
     outline = notes_outline(session=session, cafe=cafe, now=now, batch=batch)
     yield from docx.stream(
-        title=f"{cafe.title}: session notes",
+        title=_title(cafe),
         body=_docx_body(outline),
         created=now,
         look=docx.A4,
     )
 
 
+def _around(sentence: str, words: str) -> str:
+    """A translated sentence with a person's words (in italics) where its NUL is."""
+    before, _nul, after = sentence.partition("\0")
+    return run(before) + run(words, italic=True) + (run(after) if after else "")
+
+
 def _docx_body(outline: NotesOutline) -> Iterator[str]:
     cafe, s = outline.cafe, outline.summary
-    head = [para(run(f"{cafe.title}: session notes"), style="Title")]
+    head = [para(run(_title(cafe)), style="Title")]
     if cafe.purpose:
         head.append(para(run(cafe.purpose)))
     head.append(para(run(_when(outline.ctx))))
-    head.append(
-        para(
-            run(
-                f"{s.total} contributions. Hidden, withdrawn and pending ones are left out. "
-                + (
-                    "Names are shown as the café showed them."
-                    if cafe.names_visible
-                    else "Participants' names are not included."
-                )
-            )
-        )
-    )
+    head.append(para(run(f"{_counted(s.total)} {_names(cafe)}")))
     if s.themes:
-        head.append(para(run("Themes"), style="Heading1"))
+        head.append(para(run(_("Themes")), style="Heading1"))
         for t, n in s.themes:
             text = run(t.name, bold=True) + run(f" ({n})")
             if t.description:
                 text += run(f": {t.description}")
             head.append(para(text, style="ListBullet"))
-    head.append(para(run("Who said what"), style="Heading1"))
+    head.append(para(run(_("Who said what")), style="Heading1"))
     for key, counts in (("evidence_type", s.by_evidence_type), ("author_role", s.by_author_role)):
         lines = outline.lines(key, counts)
         if lines:
@@ -340,7 +364,12 @@ def _docx_body(outline: NotesOutline) -> Iterator[str]:
             out.append(para(run(group.table_heading), style="Heading2"))
             if group.table_question:
                 out.append(
-                    para(run("Question at this table: ") + run(group.table_question, italic=True))
+                    para(
+                        _around(
+                            _("Question at this table: %(question)s", question="\0"),
+                            group.table_question,
+                        )
+                    )
                 )
         if group.themed:
             out.append(para(run(group.theme_heading), style="Heading3"))
@@ -369,7 +398,14 @@ WRITERS: dict[NotesFormat, Writer] = {
 
 
 def export_notes(
-    *, session: Session, cafe: Cafe, fmt: NotesFormat, now: datetime, batch: int = BATCH
+    *,
+    session: Session,
+    cafe: Cafe,
+    fmt: NotesFormat,
+    now: datetime,
+    batch: int = BATCH,
+    lang: str | None = None,
 ) -> Iterator[bytes]:
-    """The session notes in the chosen format, as a stream of byte chunks."""
-    return WRITERS[fmt](session=session, cafe=cafe, now=now, batch=batch)
+    """The session notes in the chosen format, as a stream of byte chunks, the fixed words in
+    `lang` (the current language when None)."""
+    return spoken(lang, WRITERS[fmt](session=session, cafe=cafe, now=now, batch=batch))

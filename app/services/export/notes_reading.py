@@ -19,6 +19,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
+from app.i18n import N_, _, ngettext
 from app.models.cafe import ROLE_LABELS, Cafe, CafeTable, Participant, Round
 from app.models.evidence import (
     EVIDENCE_LABELS,
@@ -119,36 +120,56 @@ class NoteRecord:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return label(KIND_LABELS, self.kind)
 
     @property
     def evidence_label(self) -> str:
-        return EVIDENCE_LABELS.get(self.evidence_type, self.evidence_type)
+        return label(EVIDENCE_LABELS, self.evidence_type)
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS.get(self.author_role, self.author_role) if self.author_role else ""
+        return label(ROLE_LABELS, self.author_role) if self.author_role else ""
 
     def meta(self, *, under_theme: int | None = None) -> str:
         """Where it came from, in words: evidence type, role, reactions, other themes."""
         parts = [self.evidence_label]
-        parts.append(self.role_label or "role not given")
+        parts.append(self.role_label or _("role not given"))
         if self.for_table:
-            parts.append("written for the table")
+            parts.append(_("written for the table"))
         if self.reactions:
-            parts.append(f"{self.reactions} agree" if self.reactions != 1 else "1 agrees")
+            parts.append(ngettext("%(num)s agrees", "%(num)s agree", self.reactions))
         if self.media:
-            parts.append(" and ".join(sorted(set(self.media))))
+            kinds = sorted(label(MEDIA_WORDS, kind) for kind in set(self.media))
+            parts.append(
+                _("%(first)s and %(second)s", first=kinds[0], second=kinds[1])
+                if len(kinds) == 2
+                else ", ".join(kinds)
+            )
         others = [
             name
             for tid, name in zip(self.theme_ids, self.themes, strict=True)
             if tid != under_theme
         ]
         if others:
-            parts.append(("also in: " if under_theme else "themes: ") + ", ".join(others))
+            listed = ", ".join(others)
+            parts.append(
+                _("also in: %(themes)s", themes=listed)
+                if under_theme
+                else _("themes: %(themes)s", themes=listed)
+            )
         if self.author:
-            parts.append(f"by {self.author}")
+            parts.append(_("by %(name)s", name=self.author))
         return " · ".join(parts)
+
+
+# A media file's kind in words (the notes' "photo and voice").
+MEDIA_WORDS = {"photo": N_("photo"), "voice": N_("voice")}
+
+
+def label(labels: dict[str, str], key: str) -> str:
+    """The label for `key` in the current language (the key itself when it has none)."""
+    found = labels.get(key)
+    return _(found) if found else key
 
 
 _COLUMNS = (
@@ -418,16 +439,20 @@ class NoteGroup:
     @property
     def round_heading(self) -> str:
         if self.round is None:
-            return "Before the first round"
-        return f"Round {self.round.number}: {self.round.question}"
+            return _("Before the first round")
+        return _(
+            "Round %(number)s: %(question)s",
+            number=self.round.number,
+            question=self.round.question,
+        )
 
     @property
     def table_heading(self) -> str:
-        return self.table.name if self.table else "Not at a table"
+        return self.table.name if self.table else _("Not at a table")
 
     @property
     def theme_heading(self) -> str:
-        return self.theme.name if self.theme else "Not in a theme yet"
+        return self.theme.name if self.theme else _("Not in a theme yet")
 
 
 @dataclass
@@ -438,7 +463,7 @@ class NotesOutline:
     label_of: dict[str, dict[str, str]] = field(
         default_factory=lambda: {
             "evidence_type": EVIDENCE_LABELS,
-            "author_role": {**ROLE_LABELS, "none": "Role not given"},
+            "author_role": {**ROLE_LABELS, "none": N_("Role not given")},
             "kind": KIND_LABELS,
         }
     )
@@ -449,7 +474,7 @@ class NotesOutline:
 
     def lines(self, key: str, counts: dict[str, int]) -> list[tuple[str, int]]:
         labels = self.label_of[key]
-        return [(labels.get(k, k), n) for k, n in counts.items() if n]
+        return [(label(labels, k), n) for k, n in counts.items() if n]
 
 
 def notes_outline(
@@ -492,7 +517,7 @@ def _groups(session: Session, ctx: NotesContext, batch: int) -> Iterator[NoteGro
             return
         place = min(places)
         rnd, table = rounds.get(place[0]), tables.get(place[1])
-        for (theme, _), cursor in zip(sections, cursors, strict=True):
+        for (theme, _where), cursor in zip(sections, cursors, strict=True):
             if cursor.place != place:
                 continue
             new_table = previous != place

@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session
 
+from app import i18n
+from app.i18n import _
 from app.models.base import utcnow
-from app.models.network import LocalGroup
+from app.models.network import LocalGroup, Network
 from app.services.cafe import cafes as cafe_service
 from app.services.errors import NotFound
 from app.services.network.meetings import meeting_cafe, meetings_in_order
@@ -32,10 +34,10 @@ def group_for_calendar(*, session: Session, secret: str, token: str) -> LocalGro
     try:
         group_id = _calendar_serializer(secret).loads(token)
     except BadSignature:
-        raise NotFound("No such calendar.") from None
+        raise NotFound(_("No such calendar.")) from None
     group = session.get(LocalGroup, group_id) if isinstance(group_id, int) else None
     if group is None:
-        raise NotFound("No such calendar.")
+        raise NotFound(_("No such calendar."))
     return group
 
 
@@ -71,10 +73,32 @@ def _ical_time(value: datetime) -> str:
 
 
 def group_calendar(
-    *, session: Session, group: LocalGroup, base_url: str, now: datetime | None = None
+    *,
+    session: Session,
+    group: LocalGroup,
+    base_url: str,
+    now: datetime | None = None,
+    lang: str | None = None,
 ) -> str:
-    """The group's meetings as an iCalendar (RFC 5545) document."""
+    """The group's meetings as an iCalendar (RFC 5545) document. Its fixed words are in
+    `lang`; without one, in the person's chosen language, else the network's."""
     network = network_of(session=session, group=group)
+    if lang is None:
+        lang = i18n.current() if i18n.person_chose() else network.language
+    with i18n.speaking(lang) as spoken:
+        return _calendar(session, group, network, base_url, now, spoken)
+
+
+def _calendar(
+    session: Session,
+    group: LocalGroup,
+    network: Network,
+    base_url: str,
+    now: datetime | None,
+    lang: str,
+) -> str:
+    # Text in a language other than the calendar's default says which (RFC 5545 LANGUAGE).
+    tagged = "" if lang == i18n.DEFAULT else f";LANGUAGE={lang}"
     host = urlsplit(base_url).hostname or "tablecloth"
     stamp = _ical_time(now or utcnow())
     lines = [
@@ -86,22 +110,30 @@ def group_calendar(
         f"X-WR-CALNAME:{ical_escape(f'{network.title}: {group.name}')}",
     ]
     for meeting in meetings_in_order(session=session, group=group):
-        description = f"{network.title}, local group {group.name}."
+        description = _(
+            "%(network)s, local group %(group)s.", network=network.title, group=group.name
+        )
         cafe = meeting_cafe(session=session, meeting=meeting)
         if cafe is not None:
-            description += (
-                "\nThis meeting runs as a café: join at "
-                f"{cafe_service.join_url(base_url=base_url, cafe=cafe)}"
-                f" with the code {cafe.code}."
+            description += "\n" + _(
+                "This meeting runs as a café: join at %(url)s with the code %(code)s.",
+                url=cafe_service.join_url(base_url=base_url, cafe=cafe),
+                code=cafe.code,
             )
+        summary = _(
+            "%(meeting)s: %(network)s (%(group)s)",
+            meeting=meeting.title,
+            network=network.title,
+            group=group.name,
+        )
         lines += [
             "BEGIN:VEVENT",
             f"UID:meeting-{meeting.id}@{host}",
             f"DTSTAMP:{stamp}",
             f"DTSTART:{_ical_time(meeting.starts_at)}",
             f"DTEND:{_ical_time(meeting.ends_at)}",
-            f"SUMMARY:{ical_escape(f'{meeting.title}: {network.title} ({group.name})')}",
-            f"DESCRIPTION:{ical_escape(description)}",
+            f"SUMMARY{tagged}:{ical_escape(summary)}",
+            f"DESCRIPTION{tagged}:{ical_escape(description)}",
         ]
         if meeting.location:
             lines.append(f"LOCATION:{ical_escape(meeting.location)}")

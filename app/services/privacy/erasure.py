@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from app.i18n import N_
 from app.models.audit import ActorKind, AuditAction, SubjectKind
 from app.models.cafe import Cafe, Participant
 from app.models.evidence import Contribution, Media, MediaKind, Reaction
@@ -38,9 +39,10 @@ from app.services.audit import Actor, Subject
 from app.services.material import editions
 from app.services.privacy import quotes
 
-REQUESTED = "Removed at the request of the person who said it"
-CAFE_ERASED = "Removed: the café's facilitator erased the café"
-EXPIRED = "Removed: kept past the café's keep-for date"
+# Stored in place of the words (in English, as written); translated where shown.
+REQUESTED = N_("Removed at the request of the person who said it")
+CAFE_ERASED = N_("Removed: the café's facilitator erased the café")
+EXPIRED = N_("Removed: kept past the café's keep-for date")
 # Who erased, when a person erased themselves on leaving a café, or a member from their page.
 BY_THEMSELVES = "the person, on leaving"
 BY_MEMBER = "the member"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.i18n import _, ngettext
 from app.models.cafe import MAX_PRIVACY_NOTICE
 from app.services.errors import Invalid
 
@@ -13,9 +14,17 @@ def clean_notice(text: str) -> str:
     cleaned = "\n".join(line for line in lines if line)
     if not cleaned:
         raise Invalid(
-            "Write a privacy notice: people read it before they join, to know what happens "
-            "to what they say."
+            _(
+                "Write a privacy notice: people read it before they join, to know what happens "
+                "to what they say."
+            )
         )
     if len(cleaned) > MAX_PRIVACY_NOTICE:
-        raise Invalid(f"Keep the privacy notice to {MAX_PRIVACY_NOTICE} characters or fewer.")
+        raise Invalid(
+            ngettext(
+                "Keep the privacy notice to %(num)s character or fewer.",
+                "Keep the privacy notice to %(num)s characters or fewer.",
+                MAX_PRIVACY_NOTICE,
+            )
+        )
     return cleaned
