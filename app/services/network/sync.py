@@ -102,9 +102,9 @@ def _merge(found: list[tuple[int, int, T | None]], after: str | None, limit: int
     found.sort(key=lambda each: (each[0], each[1]))
     more = len(found) > limit
     found = found[:limit]
-    cursor = (
-        encode_cursor(change_seq=found[-1][0], contribution_id=found[-1][1]) if found else after
-    )
+    # Set even on an empty first page: the start, to poll from.
+    seq, last_id = found[-1][:2] if found else _cursor(after)
+    cursor = encode_cursor(change_seq=seq, contribution_id=last_id)
     return Rows(
         rows=[r for _, _, r in found if r is not None],
         deleted=[i for _, i, r in found if r is None],
