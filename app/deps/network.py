@@ -184,6 +184,18 @@ After = Annotated[int | None, Query(ge=0, description="Read items after this id 
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
 
+# The cursor of a network's lists, as contributions': opaque, in the order rows changed
+# (`app.services.network.sync`); a plain row id is the deprecated cursor of before.
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="`next_cursor` from the previous page. Deprecated: a row id (only digits) "
+        "reads in id order after it, new rows only, as before.",
+    ),
+]
+
 
 @dataclass
 class Lead:

@@ -29,6 +29,7 @@ from app.models.network import (
     MemberParticipant,
     Network,
 )
+from app.models.network_changes import NetworkChangeCounter, NetworkTombstone
 from app.models.privacy import ErasedContribution, ErasureLog
 from app.models.roles import RoleGrant, RoleInvite
 from app.models.room import Broadcast, HelpRequest
@@ -51,6 +52,8 @@ __all__ = [
     "Contribution",
     "ContributionTheme",
     "ErasedContribution",
+    "NetworkChangeCounter",
+    "NetworkTombstone",
     "ErasureLog",
     "HelpRequest",
     "EvidenceItem",

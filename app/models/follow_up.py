@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import AwareDatetime
-from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.i18n import N_
@@ -61,6 +61,9 @@ class NetworkAction(SQLModel, table=True):
     status: str = Field(default=ActionStatus.OPEN, max_length=10)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The network's change number of the last write to what this row lists as
+    # (`app.services.network.changes`); API clients sync in that order.
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class ActionChange(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import AwareDatetime, StrictBool, field_validator
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.i18n import _
@@ -75,6 +75,9 @@ class LocalGroup(LocalGroupBase, table=True):
     id: int = Field(default=None, primary_key=True)
     network_id: int = Field(foreign_key="network.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The network's change number of the last write to what this row lists as
+    # (`app.services.network.changes`); API clients sync in that order.
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class MemberBase(SQLModel):
@@ -101,6 +104,9 @@ class Member(MemberBase, table=True):
     # Their time is paid by someone else already (an employer): no fee for their hours.
     already_funded: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The network's change number of the last write to what this row lists as
+    # (`app.services.network.changes`); API clients sync in that order.
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class MeetingBase(SQLModel):
@@ -129,6 +135,9 @@ class Meeting(MeetingBase, table=True):
         ),
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The network's change number of the last write to what this row lists as
+    # (`app.services.network.changes`); API clients sync in that order.
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class Attendance(SQLModel, table=True):
@@ -143,6 +152,9 @@ class Attendance(SQLModel, table=True):
     hours: float = Field(default=0.0)
     # Whether what the member is owed for this meeting (time and expenses) was paid.
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The network's change number of the last write to what this row lists as
+    # (`app.services.network.changes`); API clients sync in that order.
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class MemberParticipant(SQLModel, table=True):
@@ -177,6 +189,26 @@ class Page(BaseModel, Generic[ItemT]):
     next_cursor: int | None = Field(
         default=None, description="Give this as `after` to read on; null on the last page."
     )
+
+
+class ChangePage(BaseModel, Generic[ItemT]):
+    """One page of a network's list in the order its rows changed, as a café's contributions
+    are read: pass `next_cursor` back as `after` for what was added, changed or deleted since."""
+
+    items: list[ItemT]
+    deleted: list[int] = Field(
+        default_factory=list,
+        description="Ids of rows deleted from this list since `after` (or erased with their "
+        "member or group): drop them. Whatever the filters; nothing of them is kept but the id.",
+    )
+    next_cursor: str | int | None = Field(
+        default=None,
+        description="Pass as `after` to get what was added, changed or deleted since this "
+        "page. It is set even on the last page, so a client can keep it and poll later. "
+        "Deprecated: after `after` given as a row id, the row id to read on from (null on "
+        "the last page).",
+    )
+    has_more: bool = Field(default=False, description="More items are waiting right now")
 
 
 class NetworkCreate(NetworkBase):

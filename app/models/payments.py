@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, StrictInt
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 from app.i18n import N_
@@ -53,6 +54,9 @@ class Expense(ExpenseBase, table=True):
     receipt_path: str | None = Field(default=None, max_length=200)
     receipt_type: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The network's change number of the last write to what this row lists as
+    # (`app.services.network.changes`); API clients sync in that order.
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class ExpenseCreate(ExpenseBase):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RowRef, UTCDateTime, utcnow
@@ -46,6 +46,9 @@ class YouSaid(YouSaidBase, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The network's change number of the last write to what this row lists as
+    # (`app.services.network.changes`); API clients sync in that order.
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class YouSaidLink(SQLModel, table=True):

@@ -399,8 +399,11 @@ def test_attendance_and_payment_csv(client: TestClient, api_headers: dict[str, s
         json={"marks": [{"member_id": members[0], "attended": True, "hours": 2.25}]},
         headers=api_headers,
     )
+    # The deprecated member-id cursor (`after=0`: from the start); the change-number cursor
+    # is tested in test_network_api_cursors.
     page = client.get(
-        f"/api/v1/networks/meetings/{meetings[0]['id']}/attendance?limit=2", headers=api_headers
+        f"/api/v1/networks/meetings/{meetings[0]['id']}/attendance?limit=2&after=0",
+        headers=api_headers,
     ).json()
     assert len(page["items"]) == 2 and page["next_cursor"] == page["items"][1]["member_id"]
 

@@ -218,7 +218,9 @@ def test_updates_api_filters_pages_changes_and_deletes(
     h, w = api_headers, world
     made = [_update(client, h, w, f"You said thing number {n}", w.north) for n in range(3)]
     _update(client, h, w, "You said something for everyone", None)
-    first = _api(client, h, "GET", f"/api/v1/networks/{w.network_id}/updates?limit=2")
+    # The deprecated id cursor (`after=0`: from the start); the change-number cursor is
+    # tested in test_network_api_cursors.
+    first = _api(client, h, "GET", f"/api/v1/networks/{w.network_id}/updates?limit=2&after=0")
     assert [u["id"] for u in first["items"]] == [made[0]["id"], made[1]["id"]]
     rest = _api(
         client,

@@ -1,14 +1,19 @@
 """JSON API for networks: local groups, members, meetings, attendance, cafés run from
 meetings, calendars, attendance exports and action plans.
 
-Lists are read a page at a time: `limit` items after the id given as `after`; the reply's
-`next_cursor` is the `after` for the next page, and null on the last one."""
+A network's lists are read as a café's contributions: a page at a time in the order their
+rows changed, after the opaque cursor given as `after`; the reply's `next_cursor` is the
+`after` for the next page and for polling later, `deleted` the ids of rows deleted since
+(`app.services.network.sync`). A plain row id as `after` is the deprecated id cursor. The
+list of your networks is still read after a network id."""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
 from sqlmodel import Session
 
 from app.deps.common import (
@@ -24,6 +29,7 @@ from app.deps.network import (
     CALENDAR_MEDIA,
     ERRORS,
     After,
+    Cursor,
     Limit,
     ReadCoordinatedGroup,
     ReadCoordinatedMeeting,
@@ -39,10 +45,11 @@ from app.deps.network import (
     attendance_file,
     page_of,
 )
-from app.models.cafe import CafePublic
+from app.models.cafe import CafePublic, StakeholderRole
 from app.models.network import (
     AttendancePublic,
     AttendanceRequest,
+    ChangePage,
     GroupCreate,
     GroupPublic,
     GroupUpdate,
@@ -67,7 +74,7 @@ from app.models.network import (
 from app.services import audit
 from app.services.cafe import cafes as cafe_service
 from app.services.network import attendance as attendance_service
-from app.services.network import cafe_attach
+from app.services.network import cafe_attach, sync
 from app.services.network import calendar as calendar_service
 from app.services.network import groups as group_service
 from app.services.network import invites as invite_service
@@ -196,11 +203,16 @@ def network_attendance_csv(network: ReadNetwork, session: SessionDep) -> Respons
 
 @router.get("/{network_id:int}/groups", responses=ERRORS)
 def list_groups(
-    network: ReadNetwork, session: SessionDep, after: After = None, limit: Limit = 50
-) -> Page[GroupPublic]:
-    """List a network's local groups with their member and meeting counts."""
-    found = group_service.list_groups(session=session, network=network, after=after, limit=limit)
-    return page_of(found, partial(_groups_public, session))
+    network: ReadNetwork,
+    session: SessionDep,
+    area: Annotated[str | None, Query(max_length=120, description="Only this area's.")] = None,
+    after: Cursor = None,
+    limit: Limit = 50,
+) -> ChangePage[GroupPublic]:
+    """List a network's local groups with their member and meeting counts, in the order
+    they changed (a member or meeting added or removed changes its group)."""
+    found = sync.groups(session=session, network=network, area=area, after=after, limit=limit)
+    return ChangePage(**sync.public_page(found, partial(_groups_public, session)))
 
 
 @router.post("/{network_id:int}/groups", status_code=201, responses=ERRORS)
@@ -264,16 +276,31 @@ def list_members(
     who: ApiReader,
     db: DatabaseDep,
     session: SessionDep,
-    after: After = None,
+    role: Annotated[StakeholderRole | None, Query(description="Only members in this role.")] = None,
+    consent_given: Annotated[
+        bool | None, Query(description="Only members who gave (true) or did not give consent.")
+    ] = None,
+    already_funded: Annotated[
+        bool | None, Query(description="Only members whose time is (true) or is not funded.")
+    ] = None,
+    after: Cursor = None,
     limit: Limit = 50,
-) -> Page[MemberPublic]:
-    """List a group's members, with their contact details (only you, the lead, see these;
-    each read that shows some is in the audit log)."""
-    found = member_service.list_members(session=session, group=group, after=after, limit=limit)
-    member_service.contact_details_seen(
-        db=db, session=session, actor=audit.facilitator(who), members=found[0], group=group
+) -> ChangePage[MemberPublic]:
+    """List a group's members in the order they changed, with their contact details (only
+    you, the lead, see these; each read that shows some is in the audit log)."""
+    found = sync.members(
+        session=session,
+        group=group,
+        role=role.value if role else None,
+        consent_given=consent_given,
+        already_funded=already_funded,
+        after=after,
+        limit=limit,
     )
-    return page_of(found, _members_public)
+    member_service.contact_details_seen(
+        db=db, session=session, actor=audit.facilitator(who), members=found.rows, group=group
+    )
+    return ChangePage(**sync.public_page(found, _members_public))
 
 
 @router.post("/groups/{group_id:int}/members", status_code=201, responses=ERRORS)
@@ -343,11 +370,31 @@ def revoke_invites(member: WriteCoordinatedMember, session: SessionDep) -> Membe
 
 @router.get("/groups/{group_id:int}/meetings", responses=ERRORS)
 def list_meetings(
-    group: ReadCoordinatedGroup, session: SessionDep, after: After = None, limit: Limit = 50
-) -> Page[MeetingPublic]:
-    """List a group's meetings."""
-    found = meeting_service.list_meetings(session=session, group=group, after=after, limit=limit)
-    return page_of(found, _meetings_public)
+    group: ReadCoordinatedGroup,
+    session: SessionDep,
+    starts_from: Annotated[
+        AwareDatetime | None, Query(description="Only meetings starting at or after this time.")
+    ] = None,
+    starts_before: Annotated[
+        AwareDatetime | None, Query(description="Only meetings starting before this time.")
+    ] = None,
+    has_cafe: Annotated[
+        bool | None, Query(description="Only meetings with (true) or without a café.")
+    ] = None,
+    after: Cursor = None,
+    limit: Limit = 50,
+) -> ChangePage[MeetingPublic]:
+    """List a group's meetings in the order they changed (moving one renumbers others)."""
+    found = sync.meetings(
+        session=session,
+        group=group,
+        starts_from=starts_from,
+        starts_before=starts_before,
+        has_cafe=has_cafe,
+        after=after,
+        limit=limit,
+    )
+    return ChangePage(**sync.public_page(found, _meetings_public))
 
 
 @router.post("/groups/{group_id:int}/meetings", status_code=201, responses=ERRORS)
@@ -392,16 +439,30 @@ def delete_meeting(meeting: WriteMeeting, session: SessionDep) -> Response:
 
 @router.get("/meetings/{meeting_id:int}/attendance", responses=ERRORS)
 def read_attendance(
-    meeting: ReadCoordinatedMeeting, session: SessionDep, after: After = None, limit: Limit = 50
-) -> Page[AttendancePublic]:
-    """Who came to a meeting and the hours to pay them for; the cursor is a member id."""
-    rows = attendance_service.attendance_sheet(session=session, meeting=meeting)
-    rows = [r for r in rows if after is None or r.member.id > after]
-    page, more = rows[:limit], len(rows) > limit
-    return Page(
-        items=_attendance_public(meeting, page),
-        next_cursor=(page[-1].member.id if more and page else None),
+    meeting: ReadCoordinatedMeeting,
+    session: SessionDep,
+    attended: Annotated[
+        bool | None, Query(description="Only members who came (true) or did not.")
+    ] = None,
+    marked: Annotated[
+        bool | None, Query(description="Only members marked (true) or not marked yet.")
+    ] = None,
+    after: Cursor = None,
+    limit: Limit = 50,
+) -> ChangePage[AttendancePublic]:
+    """Who came to a meeting and the hours to pay them for: a row per member of its group,
+    in the order the rows changed (`deleted`: members no longer in the group)."""
+    group = network_service.group_of(session=session, item=meeting)
+    found = sync.attendance(
+        session=session,
+        network_id=group.network_id,
+        meeting=meeting,
+        attended=attended,
+        marked=marked,
+        after=after,
+        limit=limit,
     )
+    return ChangePage(**sync.public_page(found, partial(_attendance_public, meeting)))
 
 
 @router.put("/meetings/{meeting_id:int}/attendance", responses=ERRORS)

@@ -3,13 +3,14 @@ status, history) and members' feedback after each meeting (results, without name
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from app.deps.common import ApiReader, DatabaseDep, NowDep, SessionDep
 from app.deps.follow_up import WriteAction
-from app.deps.network import ERRORS, After, Limit, ReadNetwork, WriteNetwork, page_of
+from app.deps.network import ERRORS, Cursor, Limit, ReadNetwork, WriteNetwork
 from app.models.audit import AuditAction, SubjectKind
 from app.models.base import ID_MAX
 from app.models.follow_up import (
@@ -19,10 +20,11 @@ from app.models.follow_up import (
     ActionUpdate,
     FeedbackReport,
 )
-from app.models.network import Page
+from app.models.network import ChangePage
 from app.services import audit
 from app.services.network import actions as action_service
 from app.services.network import feedback as feedback_service
+from app.services.network import sync
 
 router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
 
@@ -31,18 +33,40 @@ router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
 def list_actions(
     network: ReadNetwork,
     session: SessionDep,
-    after: After = None,
+    after: Cursor = None,
     limit: Limit = 50,
     group_id: Annotated[
         int | None, Query(ge=1, le=ID_MAX, description="Only this local group's.")
     ] = None,
     status: Annotated[ActionStatus | None, Query(description="Only actions in this state.")] = None,
-) -> Page[ActionPublic]:
-    """List the network's actions, with owner, due date, status and history."""
-    found = action_service.list_actions(
-        session=session, network=network, group_id=group_id, status=status, after=after, limit=limit
+    owner: Annotated[
+        str | None,
+        Query(
+            pattern=r"^(lead|[1-9][0-9]{0,9})$",
+            description="Only actions owned by this member (their id), or by `lead`.",
+        ),
+    ] = None,
+    due_from: Annotated[date | None, Query(description="Only actions due on or after.")] = None,
+    due_before: Annotated[date | None, Query(description="Only actions due before.")] = None,
+) -> ChangePage[ActionPublic]:
+    """List the network's actions, with owner, due date, status and history, in the order
+    they changed (a change of status, owner or due date, a new step in the history)."""
+    found = sync.actions(
+        session=session,
+        network=network,
+        group_id=group_id,
+        status=status.value if status else None,
+        owner=owner,
+        due_from=due_from,
+        due_before=due_before,
+        after=after,
+        limit=limit,
     )
-    return page_of(found, lambda rows: action_service.actions_public(session=session, actions=rows))
+    return ChangePage(
+        **sync.public_page(
+            found, lambda rows: action_service.actions_public(session=session, actions=rows)
+        )
+    )
 
 
 @router.post("/{network_id:int}/actions", status_code=201, responses=ERRORS)

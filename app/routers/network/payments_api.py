@@ -3,12 +3,17 @@ paid or still due, and the finance CSV. The token's owner must lead the network.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
 
 from app.deps.common import ApiReader, DatabaseDep, NowDep, RowId, SessionDep, SettingsDep
 from app.deps.network import (
     CSV_MEDIA,
     ERRORS,
+    Cursor,
+    Limit,
     ReadMeeting,
     ReadNetwork,
     WriteExpense,
@@ -17,7 +22,8 @@ from app.deps.network import (
 )
 from app.kit.downloads import attachment
 from app.models.audit import AuditAction, SubjectKind
-from app.models.network import Network
+from app.models.base import ID_MAX
+from app.models.network import ChangePage, Network
 from app.models.payments import (
     Expense,
     ExpenseCreate,
@@ -30,6 +36,7 @@ from app.models.payments import (
 )
 from app.services import audit
 from app.services.network import payments as payment_service
+from app.services.network import sync
 
 router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
 
@@ -102,6 +109,51 @@ def list_expenses(meeting: ReadMeeting, session: SessionDep) -> list[ExpensePubl
         for o in payment_service.meeting_payments(session=session, meeting=meeting)
         for e in o.expenses
     ]
+
+
+@router.get("/{network_id:int}/expenses", responses=ERRORS)
+def network_expenses(
+    network: ReadNetwork,
+    session: SessionDep,
+    group_id: Annotated[
+        int | None, Query(ge=1, le=ID_MAX, description="Only this local group's.")
+    ] = None,
+    meeting_id: Annotated[
+        int | None, Query(ge=1, le=ID_MAX, description="Only this meeting's.")
+    ] = None,
+    member_id: Annotated[
+        int | None, Query(ge=1, le=ID_MAX, description="Only this member's.")
+    ] = None,
+    kind: Annotated[ExpenseKind | None, Query(description="Only expenses of this kind.")] = None,
+    created_from: Annotated[
+        AwareDatetime | None, Query(description="Only expenses recorded at or after this time.")
+    ] = None,
+    created_before: Annotated[
+        AwareDatetime | None, Query(description="Only expenses recorded before this time.")
+    ] = None,
+    after: Cursor = None,
+    limit: Limit = 50,
+) -> ChangePage[ExpensePublic]:
+    """Every expense claimed in the network, in the order they changed, a page at a time
+    (`deleted`: expenses removed since, or erased with their member)."""
+    found = sync.expenses(
+        session=session,
+        network=network,
+        group_id=group_id,
+        meeting_id=meeting_id,
+        member_id=member_id,
+        kind=kind.value if kind else None,
+        created_from=created_from,
+        created_before=created_before,
+        after=after,
+        limit=limit,
+    )
+    return ChangePage(
+        **sync.public_page(
+            found,
+            lambda rows: [_expense_public(r.expense, r.meeting_id, r.member_id) for r in rows],
+        )
+    )
 
 
 @router.post("/meetings/{meeting_id:int}/expenses", status_code=201, responses=ERRORS)

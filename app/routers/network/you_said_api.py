@@ -1,27 +1,34 @@
 """JSON API for "you said, we did": a network's updates to its members, each for one local
 group or the whole network, linked to the café themes and evidence items it answers.
 
-Lists are read a page at a time: `limit` items after the id given as `after`; the reply's
-`next_cursor` is the `after` for the next page, and null on the last one."""
+The list is read as a café's contributions: in the order updates changed, after the opaque
+cursor given as `after` (`app.services.network.sync`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
 
 from app.deps.common import ApiWriter, NowDep, SessionDep
-from app.deps.network import ERRORS, After, Limit, ReadNetwork, WriteNetwork
+from app.deps.network import ERRORS, Cursor, Limit, ReadNetwork, WriteNetwork
 from app.deps.you_said import WriteUpdate
 from app.models.base import ID_MAX
-from app.models.network import Page
+from app.models.network import ChangePage
 from app.models.you_said import YouSaidChange, YouSaidCreate, YouSaidPublic
+from app.services.network import sync
 from app.services.network import you_said as you_said_service
 
 router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
 
 GroupFilter = Annotated[
-    int | None, Query(ge=1, le=ID_MAX, description="Only this local group's updates.")
+    int | None,
+    Query(
+        ge=0,
+        le=ID_MAX,
+        description="Only this local group's updates; 0 for the whole network's.",
+    ),
 ]
 
 
@@ -30,14 +37,31 @@ def list_updates(
     network: ReadNetwork,
     session: SessionDep,
     group_id: GroupFilter = None,
-    after: After = None,
+    created_from: Annotated[
+        AwareDatetime | None, Query(description="Only updates written at or after this time.")
+    ] = None,
+    created_before: Annotated[
+        AwareDatetime | None, Query(description="Only updates written before this time.")
+    ] = None,
+    after: Cursor = None,
     limit: Limit = 50,
-) -> Page[YouSaidPublic]:
-    """List the network's "you said, we did" updates, oldest first, a page at a time."""
-    updates, cursor = you_said_service.list_updates(
-        session=session, network=network, group_id=group_id, after=after, limit=limit
+) -> ChangePage[YouSaidPublic]:
+    """List the network's "you said, we did" updates in the order they changed, a page at
+    a time (`deleted`: updates deleted since)."""
+    found = sync.updates(
+        session=session,
+        network=network,
+        group_id=group_id,
+        created_from=created_from,
+        created_before=created_before,
+        after=after,
+        limit=limit,
     )
-    return Page(items=you_said_service.public(session=session, updates=updates), next_cursor=cursor)
+    return ChangePage(
+        **sync.public_page(
+            found, lambda rows: you_said_service.public(session=session, updates=rows)
+        )
+    )
 
 
 @router.post("/{network_id:int}/updates", status_code=201, responses=ERRORS)

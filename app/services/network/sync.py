@@ -1,0 +1,414 @@
+"""A network's lists for API clients: a page at a time in the order the rows changed, after
+an opaque cursor, as a café's contributions are read (`app.services.evidence.records`).
+
+Each list is read in the network's change numbers (`app.services.network.changes`) and then
+row ids: new rows, changed ones and the ids of deleted ones (`deleted`, from tombstones,
+whatever the filters) all come after a client's last cursor, so one cursor keeps a client
+in sync. Filters narrow the rows as they are now: a row changed so that it no longer
+matches is not sent again (a client that needs that reads without the filter).
+
+`after` given as a plain number is the deprecated cursor of before: rows in id order after
+that id, with the filters, and `next_cursor` the id to read on from (null on the last page);
+it shows new rows only, never changes or deletes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.models.base import ID_MAX
+from app.models.follow_up import NetworkAction
+from app.models.network import Attendance, LocalGroup, Meeting, Member, Network
+from app.models.network_changes import ListKind, NetworkTombstone
+from app.models.payments import Expense
+from app.models.you_said import YouSaid
+from app.services.errors import Invalid
+from app.services.evidence.records import decode_cursor, encode_cursor
+from app.services.network import attendance as attendance_service
+
+T = TypeVar("T")
+
+
+@dataclass
+class Rows(Generic[T]):
+    """One page of a list: its rows, the ids deleted since the cursor, where to read on."""
+
+    rows: list[T]
+    deleted: list[int] = field(default_factory=list)
+    next_cursor: str | int | None = None
+    has_more: bool = False
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which tombstones belong to a list: its kind, in its network, group or meeting."""
+
+    network_id: int
+    kind: ListKind
+    group_id: int | None = None
+    meeting_id: int | None = None
+
+
+def legacy_id(after: str | None) -> int | None:
+    """The deprecated integer-id cursor, when `after` is one (a cursor handed out now is
+    never only digits)."""
+    if after is None or not (after.isascii() and after.isdigit()):
+        return None
+    value = int(after)
+    if value > ID_MAX:
+        raise Invalid(f"`after` as a row id must be at most {ID_MAX}.")
+    return value
+
+
+def _cursor(after: str | None) -> tuple[int, int]:
+    return decode_cursor(after) if after else (0, 0)
+
+
+def check_range(low: Any, high: Any, *, low_name: str, high_name: str) -> None:
+    """A range's two ends, when both are given, in order."""
+    if low is not None and high is not None and low >= high:
+        raise Invalid(f"`{low_name}` must come before `{high_name}`.")
+
+
+def _tombstones(
+    session: Session, scope: Scope, seq: int, last_id: int, limit: int
+) -> list[tuple[int, int]]:
+    stone = NetworkTombstone
+    query = select(stone.change_seq, stone.row_id).where(
+        stone.network_id == scope.network_id,
+        stone.kind == scope.kind.value,
+        or_(
+            col(stone.change_seq) > seq,
+            and_(col(stone.change_seq) == seq, col(stone.row_id) > last_id),
+        ),
+    )
+    if scope.group_id is not None:
+        query = query.where(stone.group_id == scope.group_id)
+    if scope.meeting_id is not None:
+        query = query.where(stone.meeting_id == scope.meeting_id)
+    rows = session.exec(query.order_by(col(stone.change_seq), col(stone.row_id)).limit(limit))
+    return [(int(s), int(i)) for s, i in rows]
+
+
+def _merge(found: list[tuple[int, int, T | None]], after: str | None, limit: int) -> Rows[T]:
+    """Live rows and tombstones in one order, cut to a page, with the cursor after it."""
+    found.sort(key=lambda each: (each[0], each[1]))
+    more = len(found) > limit
+    found = found[:limit]
+    # Set even on an empty first page: the start, to poll from.
+    seq, last_id = found[-1][:2] if found else _cursor(after)
+    cursor = encode_cursor(change_seq=seq, contribution_id=last_id)
+    return Rows(
+        rows=[r for _, _, r in found if r is not None],
+        deleted=[i for _, i, r in found if r is None],
+        next_cursor=cursor,
+        has_more=more,
+    )
+
+
+def page(
+    *,
+    session: Session,
+    query: SelectOfScalar[T],
+    model: Any,
+    scope: Scope,
+    after: str | None,
+    limit: int,
+) -> Rows[T]:
+    """A page of `query`'s rows (of `model`, which has `id` and `change_seq`) after the
+    cursor, with the tombstones of `scope`; or, for a plain number, the deprecated id page."""
+    old = legacy_id(after)
+    if old is not None:
+        rows = list(
+            session.exec(query.where(col(model.id) > old).order_by(col(model.id)).limit(limit + 1))
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Rows(rows=rows, next_cursor=(int(rows[-1].id) if more and rows else None))  # type: ignore[attr-defined]
+    seq, last_id = _cursor(after)
+    if after:
+        query = query.where(
+            or_(
+                col(model.change_seq) > seq,
+                and_(col(model.change_seq) == seq, col(model.id) > last_id),
+            )
+        )
+    live = session.exec(query.order_by(col(model.change_seq), col(model.id)).limit(limit + 1))
+    found: list[tuple[int, int, T | None]] = [
+        (int(r.change_seq), int(r.id), r)  # type: ignore[attr-defined]
+        for r in live
+    ]
+    found += [(s, i, None) for s, i in _tombstones(session, scope, seq, last_id, limit + 1)]
+    return _merge(found, after, limit)
+
+
+# --- the lists -------------------------------------------------------------------------------
+
+
+def groups(
+    *, session: Session, network: Network, area: str | None, after: str | None, limit: int
+) -> Rows[LocalGroup]:
+    query = select(LocalGroup).where(LocalGroup.network_id == network.id)
+    if area is not None:
+        query = query.where(LocalGroup.area == area)
+    return page(
+        session=session,
+        query=query,
+        model=LocalGroup,
+        scope=Scope(network.id, ListKind.GROUP),
+        after=after,
+        limit=limit,
+    )
+
+
+def members(
+    *,
+    session: Session,
+    group: LocalGroup,
+    role: str | None,
+    consent_given: bool | None,
+    already_funded: bool | None,
+    after: str | None,
+    limit: int,
+) -> Rows[Member]:
+    query = select(Member).where(Member.group_id == group.id)
+    if role is not None:
+        query = query.where(Member.role == role)
+    if consent_given is not None:
+        query = query.where(Member.consent_given == consent_given)
+    if already_funded is not None:
+        query = query.where(Member.already_funded == already_funded)
+    return page(
+        session=session,
+        query=query,
+        model=Member,
+        scope=Scope(group.network_id, ListKind.MEMBER, group_id=group.id),
+        after=after,
+        limit=limit,
+    )
+
+
+def meetings(
+    *,
+    session: Session,
+    group: LocalGroup,
+    starts_from: datetime | None,
+    starts_before: datetime | None,
+    has_cafe: bool | None,
+    after: str | None,
+    limit: int,
+) -> Rows[Meeting]:
+    check_range(starts_from, starts_before, low_name="starts_from", high_name="starts_before")
+    query = select(Meeting).where(Meeting.group_id == group.id)
+    if starts_from is not None:
+        query = query.where(col(Meeting.starts_at) >= starts_from)
+    if starts_before is not None:
+        query = query.where(col(Meeting.starts_at) < starts_before)
+    if has_cafe is not None:
+        cafe = col(Meeting.cafe_id)
+        query = query.where(cafe.is_not(None) if has_cafe else cafe.is_(None))
+    return page(
+        session=session,
+        query=query,
+        model=Meeting,
+        scope=Scope(group.network_id, ListKind.MEETING, group_id=group.id),
+        after=after,
+        limit=limit,
+    )
+
+
+def attendance(
+    *,
+    session: Session,
+    network_id: int,
+    meeting: Meeting,
+    attended: bool | None,
+    marked: bool | None,
+    after: str | None,
+    limit: int,
+) -> Rows[attendance_service.AttendanceRow]:
+    """The meeting's sheet: a row per member of its group. A row changes with the member's
+    row, their mark or the meeting (its café: who joined it), so its change number is the
+    latest of the three."""
+    sheet = attendance_service.attendance_sheet(session=session, meeting=meeting)
+    if attended is not None:
+        sheet = [r for r in sheet if r.attended == attended]
+    if marked is not None:
+        sheet = [r for r in sheet if (r.record is not None) == marked]
+    old = legacy_id(after)
+    if old is not None:
+        rows = [r for r in sheet if r.member.id > old]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Rows(rows=rows, next_cursor=(rows[-1].member.id if more and rows else None))
+    seq, last_id = _cursor(after)
+    found: list[tuple[int, int, attendance_service.AttendanceRow | None]] = []
+    for row in sheet:
+        key = (max(row_change(row), int(meeting.change_seq)), row.member.id)
+        if key > (seq, last_id):
+            found.append((*key, row))
+    scope = Scope(network_id, ListKind.ATTENDANCE, meeting_id=meeting.id)
+    found += [(s, i, None) for s, i in _tombstones(session, scope, seq, last_id, limit + 1)]
+    return _merge(found, after, limit)
+
+
+def row_change(row: attendance_service.AttendanceRow) -> int:
+    """The change number of a member's row on a sheet."""
+    mark = row.record.change_seq if row.record is not None else 0
+    return max(int(row.member.change_seq), int(mark))
+
+
+def updates(
+    *,
+    session: Session,
+    network: Network,
+    group_id: int | None,
+    created_from: datetime | None,
+    created_before: datetime | None,
+    after: str | None,
+    limit: int,
+) -> Rows[YouSaid]:
+    check_range(created_from, created_before, low_name="created_from", high_name="created_before")
+    query = select(YouSaid).where(YouSaid.network_id == network.id)
+    if group_id == 0:
+        query = query.where(col(YouSaid.group_id).is_(None))
+    elif group_id is not None:
+        query = query.where(YouSaid.group_id == group_id)
+    if created_from is not None:
+        query = query.where(col(YouSaid.created_at) >= created_from)
+    if created_before is not None:
+        query = query.where(col(YouSaid.created_at) < created_before)
+    return page(
+        session=session,
+        query=query,
+        model=YouSaid,
+        scope=Scope(network.id, ListKind.UPDATE),
+        after=after,
+        limit=limit,
+    )
+
+
+LEAD = "lead"
+
+
+def actions(
+    *,
+    session: Session,
+    network: Network,
+    group_id: int | None,
+    status: str | None,
+    owner: str | None,
+    due_from: date | None,
+    due_before: date | None,
+    after: str | None,
+    limit: int,
+) -> Rows[NetworkAction]:
+    check_range(due_from, due_before, low_name="due_from", high_name="due_before")
+    query = select(NetworkAction).where(NetworkAction.network_id == network.id)
+    if group_id is not None:
+        query = query.where(NetworkAction.group_id == group_id)
+    if status is not None:
+        query = query.where(NetworkAction.status == status)
+    if owner == LEAD:
+        query = query.where(col(NetworkAction.owner_member_id).is_(None))
+    elif owner is not None:
+        query = query.where(NetworkAction.owner_member_id == int(owner))
+    if due_from is not None:
+        query = query.where(col(NetworkAction.due_on) >= due_from)
+    if due_before is not None:
+        query = query.where(col(NetworkAction.due_on) < due_before)
+    return page(
+        session=session,
+        query=query,
+        model=NetworkAction,
+        scope=Scope(network.id, ListKind.ACTION),
+        after=after,
+        limit=limit,
+    )
+
+
+@dataclass
+class ExpenseRow:
+    """An expense with the meeting and member it was claimed for."""
+
+    expense: Expense
+    meeting_id: int
+    member_id: int
+
+
+def expenses(
+    *,
+    session: Session,
+    network: Network,
+    group_id: int | None,
+    meeting_id: int | None,
+    member_id: int | None,
+    kind: str | None,
+    created_from: datetime | None,
+    created_before: datetime | None,
+    after: str | None,
+    limit: int,
+) -> Rows[ExpenseRow]:
+    check_range(created_from, created_before, low_name="created_from", high_name="created_before")
+    query = (
+        select(Expense)
+        .join(Attendance, col(Attendance.id) == Expense.attendance_id)
+        .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
+        .join(LocalGroup, col(LocalGroup.id) == Meeting.group_id)
+        .where(LocalGroup.network_id == network.id)
+    )
+    if group_id is not None:
+        query = query.where(LocalGroup.id == group_id)
+    if meeting_id is not None:
+        query = query.where(Meeting.id == meeting_id)
+    if member_id is not None:
+        query = query.where(Attendance.member_id == member_id)
+    if kind is not None:
+        query = query.where(Expense.kind == kind)
+    if created_from is not None:
+        query = query.where(col(Expense.created_at) >= created_from)
+    if created_before is not None:
+        query = query.where(col(Expense.created_at) < created_before)
+    found = page(
+        session=session,
+        query=query,
+        model=Expense,
+        scope=Scope(network.id, ListKind.EXPENSE),
+        after=after,
+        limit=limit,
+    )
+    where = _where_claimed(session, [e.attendance_id for e in found.rows])
+    return Rows(
+        rows=[ExpenseRow(e, *where[e.attendance_id]) for e in found.rows],
+        deleted=found.deleted,
+        next_cursor=found.next_cursor,
+        has_more=found.has_more,
+    )
+
+
+def _where_claimed(session: Session, attendance_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    if not attendance_ids:
+        return {}
+    rows = session.exec(
+        select(Attendance.id, Attendance.meeting_id, Attendance.member_id).where(
+            col(Attendance.id).in_(list(attendance_ids))
+        )
+    )
+    return {int(a): (int(m), int(p)) for a, m, p in rows}
+
+
+def public_page(found: Rows[T], public: Callable[[list[T]], list[Any]]) -> dict[str, Any]:
+    """A page's fields for the API's `ChangePage`, its rows as `public` shows them."""
+    return {
+        "items": public(found.rows),
+        "deleted": found.deleted,
+        "next_cursor": found.next_cursor,
+        "has_more": found.has_more,
+    }
