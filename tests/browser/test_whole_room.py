@@ -49,6 +49,7 @@ PHONES = ["Hana", "Ash", "Bea", "Cal", "Eli", "Fay", "Gus", "Ida", "Jo", "Kit", 
 ROLES = ["lived_experience", "carer", "practitioner", "manager"]
 WITHOUT_PHONES = ["Sam", "Guest 2"]
 NEW_QUESTION = "What would make today easier?"
+TABLE_1_QUESTION = "What should the council hear from this table?"
 # A voice note as Chromium's recorder makes it: a small, valid WebM file.
 FIXTURES = Path(__file__).parents[1] / "board" / "fixtures"
 VOICE = (FIXTURES / "chromium-mediarecorder.webm").read_bytes()
@@ -162,6 +163,16 @@ def test_the_whole_room_in_one_journey(
         expect(phone.locator("#question")).to_have_text(NEW_QUESTION)
         assert_not_reloaded(phone, name)
     expect(projector.locator("#board .question")).to_have_text(NEW_QUESTION)
+    # Then Table 1 gets a question of its own; the other tables keep theirs.
+    tab_to(console, console.locator("#q-table"))
+    console.locator("#q-table").select_option(label="Table 1 only")
+    tab_to(console, console.locator("#q-text"))
+    console.keyboard.type(TABLE_1_QUESTION)
+    tab_to(console, console.get_by_role("button", name="Change the question"))
+    console.keyboard.press("Enter")
+    for name, phone in phones.items():
+        here = TABLE_1_QUESTION if name in seated["Table 1"] else NEW_QUESTION
+        expect(phone.locator("#question")).to_have_text(here)
     check_accessibility(projector, "the projector in round 1 with four tables")
 
     # A typed card, by keyboard alone, from someone at Table 2.
@@ -245,7 +256,7 @@ def test_the_whole_room_in_one_journey(
     story = hana.locator("#table-story")
     expect(story).to_contain_text("What Table 1 said before")
     expect(story.locator("summary")).to_contain_text("Round 1: 2 cards, 1 photo")
-    expect(story).to_contain_text(f"The question was: {NEW_QUESTION}")
+    expect(story).to_contain_text(f"The question was: {TABLE_1_QUESTION}")
     expect(story.locator("img.card-photo")).to_have_count(1)
     expect(story.locator("li", has_text="Said while offline").locator("audio")).to_have_count(1)
     expect(phones[seated["Table 2"][0]].locator("#table-story")).to_have_count(0)
