@@ -63,14 +63,27 @@ def png_photo() -> FilePayload:
 
 
 def tab_to(page: Page, target: Locator, limit: int = 200) -> None:
-    """Press Tab until `target` has the focus, as someone without a mouse would; fail if it
-    is never reached."""
-    handle = target.element_handle()
+    """Press Tab until `target` has the focus, as someone without a mouse would; fail, saying
+    where the focus went, if it is never reached."""
+    seen: list[str] = []
     for _ in range(limit):
         page.keyboard.press("Tab")
-        if page.evaluate("el => el === document.activeElement", handle):
+        # Found afresh each time: a live push may have drawn the target again.
+        if target.evaluate("el => el === document.activeElement"):
             return
-    pytest.fail(f"Tab never reached {target} on {page.url}", pytrace=False)
+        seen.append(page.evaluate(_FOCUSED))
+    pytest.fail(
+        f"Tab never reached {target} on {page.url}; focus went to:\n" + "\n".join(seen),
+        pytrace=False,
+    )
+
+
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el) return "(none)";
+  const text = (el.textContent || el.value || "").replace(/\\s+/g, " ").trim().slice(0, 40);
+  return `${el.tagName.toLowerCase()}#${el.id} ${text}`;
+}"""
 
 
 def cards_of(session: Session, cafe: Cafe) -> list[Contribution]:
@@ -89,6 +102,10 @@ def files_of(live: LiveServer, cafe: Cafe) -> list[Path]:
 
 def table_of(phone: Page) -> str:
     return phone.locator("#my-table").inner_text().strip()
+
+
+def seated_at(seated: dict[str, list[str]], name: str) -> str:
+    return next(table for table, names in seated.items() if name in names)
 
 
 def test_the_whole_room_in_one_journey(
@@ -248,8 +265,20 @@ def test_the_whole_room_in_one_journey(
     assert seating["round"] == 2 and seating["unseated"] == []
     assert len(seating["seats"]) == 14
     expect(projector.locator(".occupancy li")).to_have_count(4)
-    for phone in phones.values():
+    expect(projector.locator(".move-call")).to_contain_text("Move now")
+    occupancy = [
+        int(re.sub(r".*: (\d+)/\d+", r"\1", line))
+        for line in projector.locator(".occupancy li").all_inner_texts()
+    ]
+    assert sum(occupancy) == 14 and 0 not in occupancy, occupancy
+    # Each phone says where to go, or to stay: the host, and whoever the plan left in place.
+    where = {s["display_name"]: s["table_name"] for s in seating["seats"]}
+    for name, phone in phones.items():
         expect(phone.locator("#now")).to_contain_text("Round 2")
+        expect(phone.locator("#my-table")).to_have_text(where[name])
+        call = "Stay at" if where[name] == seated_at(seated, name) else "Go to"
+        expect(phone.locator("#now")).to_contain_text(f"{call} {where[name]}")
+    expect(hana.locator(".stay-call")).to_have_text("Stay at Table 1")
 
     # Hana stays at Table 1 and sees what it said in round 1, photo and voice note too.
     expect(hana.locator("#my-table")).to_have_text("Table 1")
