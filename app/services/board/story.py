@@ -21,9 +21,11 @@ from app.services.evidence.filters import ContributionFilter, visible
 
 @dataclass
 class StoryRound:
-    """One earlier round at the table: its question and its cards (oldest first)."""
+    """One earlier round at the table: the question the table was asked then (its own, if
+    it had one) and its cards (oldest first)."""
 
     round: Round
+    question: str
     cards: list[Card] = field(default_factory=list)
 
     @property
@@ -55,7 +57,12 @@ def table_story(
     ]
     if not earlier:
         return None
-    by_round: dict[int, StoryRound] = {r.id: StoryRound(round=r) for r in earlier}
+    by_round: dict[int, StoryRound] = {
+        r.id: StoryRound(
+            round=r, question=cafe_service.question_for(session=session, rnd=r, table_id=table.id)
+        )
+        for r in earlier
+    }
     rows = list(
         session.exec(
             select(Contribution)
