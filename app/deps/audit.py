@@ -25,16 +25,15 @@ def utc(moment: datetime | None) -> datetime | None:
         raise Invalid(_("That instant is out of range.")) from None
 
 
-def _day(text: str, label: str) -> datetime | None:
+def _day(text: str, problem: str) -> datetime | None:
+    """The day typed, or `problem` refused when it is not one."""
     text = text.strip()
     if not text:
         return None
     try:
         day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
-        raise Invalid(
-            _("Type the %(label)s date as a day, month and year.", label=_(label))
-        ) from None
+        raise Invalid(problem) from None
     return datetime.combine(day, time(), tzinfo=UK)
 
 
@@ -47,8 +46,8 @@ def page_filter(action: str, since: str, until: str) -> AuditFilter:
             chosen = AuditAction(action)
         except ValueError:
             raise Invalid(_("Choose an action from the list.")) from None
-    start = _day(since, "from")
-    end = _day(until, "to")
+    start = _day(since, _("Type the from date as a day, month and year."))
+    end = _day(until, _("Type the to date as a day, month and year."))
     if end is not None:
         try:
             end = datetime.combine(end.date() + timedelta(days=1), time(), tzinfo=UK)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction, UOWTransaction
 from sqlmodel import Field, SQLModel, col
 
-from app.i18n import N_
+from app.i18n import N_, _
 from app.models.base import RowRef, UTCDateTime, utcnow
 
 # Text a person types: surrounding spaces dropped before the length is checked, so a
@@ -366,7 +366,9 @@ class RoundSpec(RoundBase):
         seen: set[int] = set()
         for tq in self.table_questions:
             if tq.table in seen:
-                raise ValueError(f"table_questions gives table {tq.table} two questions")
+                raise ValueError(
+                    _("table_questions gives table %(table)s two questions", table=tq.table)
+                )
             seen.add(tq.table)
         return self
 
@@ -397,15 +399,18 @@ class CafeCreate(CafeBase):
     @model_validator(mode="after")
     def _tables_given(self) -> CafeCreate:
         if not self.tables and not self.table_count:
-            raise ValueError("give either tables or table_count")
+            raise ValueError(_("give either tables or table_count"))
         if self.tables and self.table_count and self.table_count != len(self.tables):
-            raise ValueError("table_count does not match the number of tables given")
+            raise ValueError(_("table_count does not match the number of tables given"))
         count = len(self.tables) if self.tables else (self.table_count or 0)
         for spec in self.rounds:
             for tq in spec.table_questions:
                 if tq.table > count:
                     raise ValueError(
-                        f"table_questions names table {tq.table}, which does not exist"
+                        _(
+                            "table_questions names table %(table)s, which does not exist",
+                            table=tq.table,
+                        )
                     )
         return self
 

@@ -126,15 +126,24 @@ def remove_table(*, session: Session, cafe: Cafe, table_id: int) -> None:
     seated = _seated_now(session, cafe, table.id)
     if seated:
         raise Conflict(
-            f"{table.name} has {seated} {'person' if seated == 1 else 'people'} sitting there "
-            "now. Move them to other tables first, then remove it."
+            ngettext(
+                "%(table)s has %(num)s person sitting there now. "
+                "Move them to other tables first, then remove it.",
+                "%(table)s has %(num)s people sitting there now. "
+                "Move them to other tables first, then remove it.",
+                seated,
+                table=table.name,
+            )
         )
     used = session.exec(select(func.count()).where(Seat.table_id == table.id)).one()
     cards = session.exec(select(func.count()).where(Contribution.table_id == table.id)).one()
     if used or cards:
         raise Conflict(
-            f"{table.name} was used in an earlier round, so it stays in the café's notes. "
-            "Give it fewer seats instead, or leave it empty."
+            _(
+                "%(table)s was used in an earlier round, so it stays in the café's notes. "
+                "Give it fewer seats instead, or leave it empty.",
+                table=table.name,
+            )
         )
     # Its host (before anyone is seated) keeps no table; help asked there keeps no table.
     session.execute(

@@ -234,6 +234,13 @@ def _seat_as_forecast(session: Session, nxt: Round, forecast: Forecast) -> Seate
     return Seated(list(inputs.people), list(forecast.tables), dict(inputs.previous), planned)
 
 
+# The start of the seats' bulk insert.
+_INSERT_SEATS = (
+    f"INSERT INTO {Seat.__tablename__} "  # not shown to people
+    "(round_id, participant_id, table_id) "
+)
+
+
 def _insert_seats(session: Session, round_id: int, seats: Mapping[int, int]) -> None:
     """A round's seats straight to the driver: the ORM's bulk insert of a thousand rows costs
     more than the planning, and Core's still works every row's parameters through its bind
@@ -245,16 +252,14 @@ def _insert_seats(session: Session, round_id: int, seats: Mapping[int, int]) -> 
     rows = seats.items()
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(
-            f"INSERT INTO {Seat.__tablename__} (round_id, participant_id, table_id) "
-            "SELECT %s, person_id, table_id FROM unnest(%s::integer[], %s::integer[]) "
-            "AS seat(person_id, table_id)",
+            _INSERT_SEATS + "SELECT %s, person_id, table_id "
+            "FROM unnest(%s::integer[], %s::integer[]) AS seat(person_id, table_id)",
             (round_id, [person for person, _ in rows], [table for _, table in rows]),
         )
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(
-        f"INSERT INTO {Seat.__tablename__} (round_id, participant_id, table_id) "
-        f"VALUES ({mark}, {mark}, {mark})",
+        _INSERT_SEATS + f"VALUES ({mark}, {mark}, {mark})",
         [(round_id, person_id, table_id) for person_id, table_id in rows],
     )
 

@@ -118,7 +118,7 @@ def choose_table(*, session: Session, cafe: Cafe, person: Participant, table_id:
     if existing is not None and existing.table_id == table.id:
         return table
     if occupancy(session=session, rnd=rnd).get(table_id, 0) >= table.capacity:
-        raise Conflict(f"{table.name} is full. Please choose another table.")
+        raise Conflict(_("%(table)s is full. Please choose another table.", table=table.name))
     if existing is not None:
         existing.table_id = table_id
         session.add(existing)

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from app.i18n import _, ngettext
+
 # Drawn for a card about 500 px wide, so 14 px text stays about 14 px on a laptop.
 WIDTH = 500
 LABEL_WIDTH = 210
@@ -36,13 +38,36 @@ def _short(label: str) -> str:
 
 def describe(*, title: str, rows: Sequence[tuple[str, int]], unit: str) -> str:
     """The chart in one or two sentences."""
-    total = sum(n for _, n in rows)
+    total = sum(n for _label, n in rows)
+    answers = unit == "answers"
     if total == 0:
-        return f"{title}: no {unit} yet."
-    top = max(n for _, n in rows)
+        if answers:
+            return _("%(title)s: no answers yet.", title=title)
+        return _("%(title)s: no contributions yet.", title=title)
+    top = max(n for _label, n in rows)
     leaders = [label for label, n in rows if n == top]
-    most = " and ".join(leaders[:3]) + (" and others" if len(leaders) > 3 else "")
-    return f"{title}: {total} {unit} in all. Most: {most}, with {top}."
+    most = leaders[0]
+    for label in leaders[1:3]:
+        most = _("%(first)s and %(second)s", first=most, second=label)
+    if len(leaders) > 3:
+        most = _("%(names)s and others", names=most)
+    if answers:
+        return ngettext(
+            "%(title)s: %(num)s answer in all. Most: %(most)s, with %(top)s.",
+            "%(title)s: %(num)s answers in all. Most: %(most)s, with %(top)s.",
+            total,
+            title=title,
+            most=most,
+            top=top,
+        )
+    return ngettext(
+        "%(title)s: %(num)s contribution in all. Most: %(most)s, with %(top)s.",
+        "%(title)s: %(num)s contributions in all. Most: %(most)s, with %(top)s.",
+        total,
+        title=title,
+        most=most,
+        top=top,
+    )
 
 
 def bar_chart(

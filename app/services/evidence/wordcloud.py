@@ -95,8 +95,8 @@ def svg(words: list[tuple[str, int]], *, title: str | None = None) -> str:
     title = title or _("Words heard most often")
     said = ", ".join(f"{p.word} ({p.count})" for p in placed) or _("no words yet")
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="word-cloud" viewBox="0 0 {WIDTH} '
-        f'{HEIGHT}" role="img" aria-labelledby="cloud-title cloud-desc">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="word-cloud" '  # not shown to people
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="cloud-title cloud-desc">',
         f'<title id="cloud-title">{escape(title)}</title>',
         f'<desc id="cloud-desc">{escape(said)}</desc>',
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',

@@ -6,6 +6,7 @@ import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from app.i18n import _
 from app.services.rotation.costs import pair_counts
 from app.services.rotation.model import PlannerPerson, PlannerTable, PlanningError
 
@@ -20,10 +21,12 @@ def validate(*, people: Sequence[PlannerPerson], tables: Sequence[PlannerTable])
         raise PlanningError("duplicate table ids")
     for t in tables:
         if t.capacity < 0:
-            raise PlanningError(f"table {t.id} has negative capacity")
+            raise PlanningError(_("table %(table)s has negative capacity", table=t.id))
     seats = sum(t.capacity for t in tables)
     if seats < len(people):
-        raise PlanningError(f"{len(people)} people but only {seats} seats")
+        raise PlanningError(
+            _("%(people)s people but only %(seats)s seats", people=len(people), seats=seats)
+        )
 
 
 def anchor_tables(
@@ -65,7 +68,12 @@ def anchor_tables(
     for tid, members in fixed_at.items():
         if len(members) > capacity[tid]:
             raise PlanningError(
-                f"table {tid} has {len(members)} fixed people but capacity {capacity[tid]}"
+                _(
+                    "table %(table)s has %(people)s fixed people but capacity %(seats)s",
+                    table=tid,
+                    people=len(members),
+                    seats=capacity[tid],
+                )
             )
     for pid in floating:
         best: tuple[int, int, int, float] | None = None
