@@ -279,6 +279,28 @@ def test_welsh_text_through_the_form_and_the_api_reaches_welsh_readers_only(
     )["items"]
     assert [s["body_markdown_cy"] for s in copied] == [f"**{WELSH}**", "Cyllidebau"]
 
+    # A change to the Welsh alone is a change: the comparison shows it, marked as Welsh.
+    _api(
+        client,
+        api_headers,
+        "PATCH",
+        f"/api/v1/networks/{nid}/materials/{material_id}/versions/2/sections/{copied[1]['id']}",
+        json={"body_markdown_cy": "Cyllidebau teg"},
+    )
+    diff = _api(
+        client,
+        api_headers,
+        "GET",
+        f"/api/v1/networks/{nid}/materials/{material_id}/diff",
+        params={"from": 1, "to": 2},
+    )
+    money = diff["sections"][1]
+    assert money["status"] == "changed" and money["body_cy"]["changed"]
+    assert not money["body"]["changed"] and not diff["sections"][0]["body_cy"]["changed"]
+    page = client.get(f"/networks/{nid}/materials/{material_id}/diff?from=1&to=2").text
+    assert "<h3>Welsh text</h3>" in page
+    assert re.search(r'<span lang="cy">Cyllidebau<ins> teg</ins></span>', page)
+
 
 def test_a_welsh_reader_without_welsh_text_sees_the_english_marked_as_english(
     logged_in: TestClient, api_headers: dict[str, str]
