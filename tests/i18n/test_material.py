@@ -15,6 +15,7 @@ from sqlmodel import Session
 from app import i18n
 from app.config import Settings
 from app.models.accounts import Facilitator
+from app.models.base import utcnow
 from app.models.material import WITHDRAWN_TEXT
 from tests.conftest import csrf_of
 from tests.material_setup import make_group_cafe, make_network, say
@@ -111,6 +112,14 @@ def test_the_leads_material_pages_in_welsh(
 
     cross = logged_in.get(f"{pages}/cross-group")
     assert "<h1>Themâu ar draws grwpiau lleol</h1>" in cross.text
+
+    # Dates are written the Welsh way.
+    _api(logged_in, api_headers, "POST", f"{_base}/publish", json={})
+    published = logged_in.get(f"{pages}/{material_id}/versions/1").text
+    with i18n.speaking("cy"):
+        today = i18n.format_day_pattern(utcnow(), "d MMMM y")
+    assert f"Cyhoeddwyd {today}</span>" in published
+    assert "Dechrau fersiwn 2 o’r un hon" in published
 
 
 def _id(listing: str) -> int:
