@@ -354,6 +354,8 @@ class SectionDiffPublic(SQLModel):
     heading: TextDiffPublic
     body: TextDiffPublic
     easy_read: TextDiffPublic
+    body_cy: TextDiffPublic = Field(description="The Welsh text's changes.")
+    easy_read_cy: TextDiffPublic = Field(description="The Welsh easy-read text's changes.")
     evidence_added: list[EvidenceItemPublic]
     evidence_removed: list[EvidenceItemPublic]
     paraphrase_changed: list[ParaphraseChange]

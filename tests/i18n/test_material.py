@@ -15,6 +15,7 @@ from sqlmodel import Session
 from app import i18n
 from app.config import Settings
 from app.models.accounts import Facilitator
+from app.models.base import utcnow
 from app.models.material import WITHDRAWN_TEXT
 from tests.conftest import csrf_of
 from tests.material_setup import make_group_cafe, make_network, say
@@ -111,6 +112,14 @@ def test_the_leads_material_pages_in_welsh(
 
     cross = logged_in.get(f"{pages}/cross-group")
     assert "<h1>Themâu ar draws grwpiau lleol</h1>" in cross.text
+
+    # Dates are written the Welsh way.
+    _api(logged_in, api_headers, "POST", f"{_base}/publish", json={})
+    published = logged_in.get(f"{pages}/{material_id}/versions/1").text
+    with i18n.speaking("cy"):
+        today = i18n.format_day_pattern(utcnow(), "d MMMM y")
+    assert f"Cyhoeddwyd {today}</span>" in published
+    assert "Dechrau fersiwn 2 o’r un hon" in published
 
 
 def _id(listing: str) -> int:
@@ -278,6 +287,28 @@ def test_welsh_text_through_the_form_and_the_api_reaches_welsh_readers_only(
         f"/api/v1/networks/{nid}/materials/{material_id}/versions/{nxt['number']}/sections",
     )["items"]
     assert [s["body_markdown_cy"] for s in copied] == [f"**{WELSH}**", "Cyllidebau"]
+
+    # A change to the Welsh alone is a change: the comparison shows it, marked as Welsh.
+    _api(
+        client,
+        api_headers,
+        "PATCH",
+        f"/api/v1/networks/{nid}/materials/{material_id}/versions/2/sections/{copied[1]['id']}",
+        json={"body_markdown_cy": "Cyllidebau teg"},
+    )
+    diff = _api(
+        client,
+        api_headers,
+        "GET",
+        f"/api/v1/networks/{nid}/materials/{material_id}/diff",
+        params={"from": 1, "to": 2},
+    )
+    money = diff["sections"][1]
+    assert money["status"] == "changed" and money["body_cy"]["changed"]
+    assert not money["body"]["changed"] and not diff["sections"][0]["body_cy"]["changed"]
+    page = client.get(f"/networks/{nid}/materials/{material_id}/diff?from=1&to=2").text
+    assert "<h3>Welsh text</h3>" in page
+    assert re.search(r'<span lang="cy">Cyllidebau<ins> teg</ins></span>', page)
 
 
 def test_a_welsh_reader_without_welsh_text_sees_the_english_marked_as_english(

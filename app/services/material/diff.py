@@ -7,7 +7,7 @@ import difflib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
@@ -86,6 +86,9 @@ class SectionDiff:
     evidence_added: list[EvidenceItem]
     evidence_removed: list[EvidenceItem]
     paraphrase_changed: list[tuple[EvidenceItem, EvidenceItem]]
+    # The Welsh text and easy-read text, where the lead wrote them.
+    body_cy: TextDiff = field(default_factory=lambda: TextDiff(lines=[], unified=[]))
+    easy_read_cy: TextDiff = field(default_factory=lambda: TextDiff(lines=[], unified=[]))
 
     @property
     def title(self) -> str:
@@ -149,6 +152,9 @@ def _compare_section(
     heading = text_diff(old=a.heading if a else "", new=b.heading if b else "")
     body = text_diff(old=a.body_markdown if a else "", new=b.body_markdown if b else "")
     easy = text_diff(old=a.easy_read_text if a else "", new=b.easy_read_text if b else "")
+    body_cy = text_diff(old=a.body_markdown_cy if a else "", new=b.body_markdown_cy if b else "")
+    easy_cy = text_diff(old=a.easy_read_text_cy if a else "", new=b.easy_read_text_cy if b else "")
+    welsh_changed = body_cy.changed or easy_cy.changed
     added = [i for k, i in b_items.items() if k not in a_items]
     removed = [i for k, i in a_items.items() if k not in b_items]
     rephrased = [
@@ -161,7 +167,16 @@ def _compare_section(
         status = "added"
     elif b is None:
         status = "removed"
-    elif heading.changed or body.changed or easy.changed or added or removed or rephrased or moved:
+    elif (
+        heading.changed
+        or body.changed
+        or easy.changed
+        or welsh_changed
+        or added
+        or removed
+        or rephrased
+        or moved
+    ):
         status = "changed"
     else:
         status = "unchanged"
@@ -177,6 +192,8 @@ def _compare_section(
         evidence_added=added,
         evidence_removed=removed,
         paraphrase_changed=rephrased,
+        body_cy=body_cy,
+        easy_read_cy=easy_cy,
     )
 
 

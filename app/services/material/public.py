@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from app.i18n import format_day_pattern
 from app.models.material import (
     CandidatePublic,
     EvidenceItem,
@@ -31,8 +32,8 @@ from app.services.material.views import EvidenceView, SectionView, VersionView
 
 
 def day(value: datetime) -> str:
-    """A date as people write it: 4 March 2027 (no leading zero, on every platform)."""
-    return f"{value.day} {value:%B %Y}"
+    """A date as people write it in their language: 4 March 2027, 4 Mawrth 2027."""
+    return format_day_pattern(value, "d MMMM y")
 
 
 def evidence_public(
@@ -135,6 +136,8 @@ def _section_diff_public(sd: SectionDiff) -> SectionDiffPublic:
         heading=_text_diff_public(sd.heading),
         body=_text_diff_public(sd.body),
         easy_read=_text_diff_public(sd.easy_read),
+        body_cy=_text_diff_public(sd.body_cy),
+        easy_read_cy=_text_diff_public(sd.easy_read_cy),
         evidence_added=[evidence_public(i) for i in sd.evidence_added],
         evidence_removed=[evidence_public(i) for i in sd.evidence_removed],
         paraphrase_changed=[
