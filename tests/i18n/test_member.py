@@ -20,7 +20,9 @@ from tests.factories import make_cafe
 from tests.network.test_member_page import Network as Scene
 from tests.network.test_member_page import _api, _device, _link, _network
 
-WELSH = {i18n.COOKIE: "cy"}
+WELSH_MONTHS = (
+    "Ionawr|Chwefror|Mawrth|Ebrill|Mai|Mehefin|Gorffennaf|Awst|Medi|Hydref|Tachwedd|Rhagfyr"
+)
 
 
 def _lang(html: str) -> str:
@@ -92,6 +94,8 @@ def test_payments_data_and_erase_pages_in_welsh(
     data = phone.get("/me/data").text
     assert "Popeth sydd gennym amdanoch chi" in data
     assert "Presenoldeb" in data and "Caniatâd" in data and "daeth" in data
+    # Days in words are Welsh too ("6 Rhagfyr 2026").
+    assert re.search(f"<dt>Ychwanegwyd</dt><dd>\\d+ ({WELSH_MONTHS}) \\d{{4}}</dd>", data)
     erase = phone.get("/me/erase").text
     assert "Dileu popeth amdanoch chi" in erase and "Beth fydd yn mynd" in erase
     refused = phone.post("/me/erase", data={"csrf_token": csrf_of(phone, "/me/erase")})
