@@ -13,8 +13,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app import i18n
+from app.kit import forms
 from app.models.accounts import Facilitator
 from app.models.network import Network
+from app.services.errors import Invalid
 from tests.conftest import csrf_of
 from tests.factories import make_cafe
 from tests.network.test_member_page import Network as Scene
@@ -282,3 +284,21 @@ def test_api_errors_in_welsh(client: TestClient, api_headers: dict[str, str]) ->
     assert wrong_method.json() == {"detail": "Does dim modd gwneud hynny yn y cyfeiriad hwn."}
     page = client.post("/login", data={"email": "a"}, headers=welsh)
     assert page.status_code == 403 and "Mae’r dudalen hon wedi dod i ben" in page.text
+
+
+def test_a_forms_validation_sentence_in_welsh() -> None:
+    error = {
+        "loc": ("body", "title"),
+        "msg": "String should have at most 80 characters",
+        "type": "string_too_long",
+        "ctx": {"max_length": 80},
+    }
+    assert forms.sentence(error) == "Title: String should have at most 80 characters."
+    with i18n.speaking("cy"):
+        assert forms.sentence(error) == "Teitl: Dylai’r testun fod 80 nod ar y mwyaf."
+        assert forms.sentence({"loc": ("body", "shoe_size"), "msg": "Field required"}) == (
+            "shoe size: Field required."  # a type it does not know stays as pydantic said it
+        )
+        with pytest.raises(Invalid) as refused:
+            forms.ticked(False, what="the group should be deleted")
+        assert refused.value.detail == "Ticiwch y blwch i gadarnhau y dylid dileu’r grŵp."
