@@ -302,3 +302,14 @@ def test_a_forms_validation_sentence_in_welsh() -> None:
         with pytest.raises(Invalid) as refused:
             forms.ticked(False, what="the group should be deleted")
         assert refused.value.detail == "Ticiwch y blwch i gadarnhau y dylid dileu’r grŵp."
+
+
+def test_the_busy_and_fault_answers_have_welsh() -> None:
+    """The 503s the error handlers translate: the admission gate's words (written in
+    app/live) and a storage fault's."""
+    from app.live.admission import BUSY
+    from app.services.faults import SAVE_FAILED
+
+    with i18n.speaking("cy"):
+        assert i18n.gettext(BUSY).startswith("Mae llawer o bobl yn ymuno")
+        assert i18n.gettext(SAVE_FAILED).startswith("Doedd dim modd cadw hynny")
