@@ -33,7 +33,9 @@ COPY migrations ./migrations
 COPY app ./app
 COPY scripts/docker-entrypoint.sh ./scripts/docker-entrypoint.sh
 COPY --from=assets /build/app/static/vendor ./app/static/vendor
+# The translation catalogues are compiled here, as `make translations` does (never committed).
 RUN pip install --no-deps -e . \
+    && pybabel compile -d app/translations \
     && chmod 0755 scripts/docker-entrypoint.sh \
     && useradd --system --user-group --uid 10001 --home-dir /srv/tablecloth --shell /usr/sbin/nologin tablecloth \
     && mkdir -p /data/media \

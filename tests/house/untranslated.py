@@ -52,6 +52,9 @@ KEEP = {
 }
 WORD = re.compile(r"[^\W\d_]{2,}")
 PROSE = re.compile(r"^\W*[A-Z][a-z’']+[\s,]")
+FSTRING_WORDS = re.compile(r"[^\W\d_]{2,} [^\W\d_]{2,}")
+# Not words for people: SQL, markup, addresses.
+MACHINE = re.compile(r"PRAGMA|SET LOCAL|SELECT |<[a-z!/]|://")
 MARKERS = {"_", "N_", "gettext", "ngettext", "pgettext", "in_language", "both"}
 TEXT_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "aria-description"}
 # Python calls whose strings are for developers or machines, not people.
@@ -183,11 +186,26 @@ def in_python(path: Path) -> list[str]:
         and isinstance(node.body[0], ast.Expr)
         and isinstance(node.body[0].value, ast.Constant)
     }
+    in_fstring = {
+        id(part)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.JoinedStr)
+        for part in node.values
+        if isinstance(part, ast.Constant)
+    }
     problems = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
             continue
-        if id(node) in docstrings or not PROSE.match(node.value):
+        if id(node) in docstrings:
+            continue
+        # A sentence, or words between an f-string's variables ("” is not a café code").
+        words = PROSE.match(node.value) or (
+            id(node) in in_fstring
+            and FSTRING_WORDS.search(node.value)
+            and not MACHINE.search(node.value)
+        )
+        if not words:
             continue
         if lines[node.lineno - 1].rstrip().endswith("# not shown to people"):
             continue
