@@ -263,6 +263,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error_page(request, 422, detail, None)
 
 
+# The admission gate's 503 (app/live/admission.py's BUSY), marked here too so its Welsh is in
+# the catalogue whoever marks the gate's own words.
+BUSY = N_("Lots of people are joining right now. Please wait a moment and try again.")
+
 UNEXPECTED = N_(
     "Something went wrong on our side. Please try again; if it keeps happening, tell the "
     "person running the event."

@@ -52,7 +52,8 @@ def sentence(error: Mapping[str, Any], labels: Mapping[str, str] = FIELD_LABELS)
     """One validation error as a sentence a person can act on, naming the field as the form
     labels it."""
     loc = [str(p) for p in error.get("loc", ()) if not str(p).isdigit()]
-    label = _(labels.get(loc[-1], loc[-1].replace("_", " "))) if loc else _("The form")
+    known = labels.get(loc[-1]) if loc else None
+    label = _(known) if known else loc[-1].replace("_", " ") if loc else _("The form")
     msg = said(error) if error.get("msg") else _("is not valid")
     msg = msg.removeprefix("Value error, ")  # not shown to people
     return _("%(label)s: %(problem)s.", label=label, problem=msg)

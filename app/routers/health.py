@@ -93,7 +93,8 @@ def _folder_problem(folder: Path, min_free: int) -> str | None:
             os.close(fd)
             os.unlink(name)
     except OSError as exc:
-        return f"the media folder cannot be written ({exc.strerror or exc})"
+        # The health check's problems are for the operator's monitoring, in English.
+        return f"the media folder cannot be written ({exc.strerror or exc})"  # not shown to people
     return None
 
 
@@ -101,7 +102,8 @@ def _room_problem(folder: Path, min_free: int, what: str) -> str | None:
     try:
         free = shutil.disk_usage(folder).free
     except OSError as exc:
-        return f"the {what} cannot be read ({exc.strerror or exc})"
+        return f"the {what} cannot be read ({exc.strerror or exc})"  # not shown to people
     if free < min_free:
-        return f"the {what} has {free // 2**20} MB free, less than {min_free // 2**20} MB"
+        mb, least = free // 2**20, min_free // 2**20
+        return f"the {what} has {mb} MB free, less than {least} MB"  # not shown to people
     return None

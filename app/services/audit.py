@@ -111,7 +111,7 @@ def roles_changed(
     """A role given, taken up or taken away (`action` one of `ROLES_CHANGED`); `role` names
     it ("co-facilitator", "coordinator"); not committed."""
     if action not in ROLES_CHANGED:
-        raise ValueError(f"{action} is not a change of roles")
+        raise ValueError(f"{action} is not a change of roles")  # not shown to people
     return record(
         session=session, actor=actor, action=action, subject=subject, owner_id=owner_id, detail=role
     )

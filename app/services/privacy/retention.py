@@ -21,6 +21,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from app import i18n
 from app.db import Database
 from app.models.audit import AuditAction, SubjectKind
 from app.models.base import utcnow
@@ -105,9 +106,9 @@ def set_keep_days(*, session: Session, row: Cafe | Network, days: int | None, ac
 
 
 def day(moment: datetime) -> str:
-    """A date as people read it in the UK: "3 March 2027"."""
-    local = moment.astimezone(UK)
-    return f"{local.day} {local.strftime('%B %Y')}"
+    """A date as people read it in the UK, in the current language: "3 March 2027",
+    "3 Mawrth 2027"."""
+    return i18n.format_day_pattern(moment.astimezone(UK), "d MMMM y")
 
 
 def upcoming(
