@@ -156,9 +156,13 @@ _ = gettext
 
 
 @lru_cache(maxsize=8)
+# Babel's plain "en" is American English (Mar 3, 2026); people here read British dates.
+_REGIONS = {"en": "en_GB", "cy": "cy_GB"}
+
+
 def locale(lang: str) -> Locale:
     try:
-        return Locale.parse(lang)
+        return Locale.parse(_REGIONS.get(lang, lang))
     except (UnknownLocaleError, ValueError):
         return Locale.parse(DEFAULT)
 
