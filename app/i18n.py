@@ -155,11 +155,11 @@ def N_(message: str) -> str:  # noqa: N802 - the usual name of gettext_noop
 _ = gettext
 
 
-@lru_cache(maxsize=8)
 # Babel's plain "en" is American English (Mar 3, 2026); people here read British dates.
 _REGIONS = {"en": "en_GB", "cy": "cy_GB"}
 
 
+@lru_cache(maxsize=8)
 def locale(lang: str) -> Locale:
     try:
         return Locale.parse(_REGIONS.get(lang, lang))
