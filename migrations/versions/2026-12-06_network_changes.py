@@ -7,7 +7,7 @@ lists' cursors were row ids, which showed new rows but never changed or deleted 
 Existing rows keep change number 0 (read in id order), before every later change.
 
 Revision ID: 0021_network_changes
-Revises: 0019_language
+Revises: 0020_section_welsh
 Create Date: 2026-12-06 21:30:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0021_network_changes"
-down_revision: str | None = "0019_language"
+down_revision: str | None = "0020_section_welsh"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
