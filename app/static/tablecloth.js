@@ -520,3 +520,57 @@
     }
   });
 })();
+
+/* A live push draws a part of the page again: the console at each join, card or call for
+   help. Someone working by keyboard keeps their place: the control they were on gets the
+   focus back in the new drawing, found by its id or else by what it is and what it does
+   (its form, name, link and words). Without this the focus falls to the top of the page
+   and the next Tab starts again from there. */
+(function () {
+  "use strict";
+  var held = null;
+
+  function key(el) {
+    if (el.id) return "#" + el.id;
+    var form = el.closest && el.closest("form");
+    return [
+      el.tagName,
+      el.getAttribute("name") || "",
+      el.getAttribute("href") || "",
+      form ? form.getAttribute("action") || "" : "",
+      (el.textContent || "").replace(/\s+/g, " ").trim()
+    ].join("|");
+  }
+
+  document.addEventListener("htmx:before:swap", function (evt) {
+    held = null;
+    var active = document.activeElement;
+    if (!active || active === document.body) return;
+    var tasks = (evt.detail && evt.detail.tasks) || [];
+    for (var i = 0; i < tasks.length; i++) {
+      var target = tasks[i].target;
+      if (target && target.contains && target.contains(active)) {
+        held = { el: active, key: key(active) };
+        return;
+      }
+    }
+  });
+
+  document.addEventListener("htmx:after:swap", function () {
+    var was = held;
+    held = null;
+    if (!was || was.el.isConnected) return;
+    var active = document.activeElement;
+    if (active && active !== document.body) return; // moved on purpose by the page
+    var found = null;
+    if (was.key.charAt(0) === "#") {
+      found = document.getElementById(was.key.slice(1));
+    } else {
+      var same = document.getElementsByTagName(was.el.tagName);
+      for (var i = 0; i < same.length && !found; i++) {
+        if (key(same[i]) === was.key) found = same[i];
+      }
+    }
+    if (found && found.focus) found.focus({ preventScroll: true });
+  });
+})();

@@ -242,15 +242,21 @@ def test_the_whole_room_in_one_journey(
     assert media_of(session, by_text["Buses that turn up on time"]) == []
     assert len(files_of(live, cafe)) == 2
 
-    # Someone at Table 3 asks for help, by keyboard; the console shows the table.
+    # Someone at Table 3 asks for help, by keyboard, while the facilitator is on the
+    # console's "+5 minutes" (by keyboard too); the console shows the table.
+    extend = console.get_by_role("button", name="+5 minutes")
+    tab_to(console, extend)
     asker = phones[seated["Table 3"][0]]
     tab_to(asker, asker.get_by_role("button", name="Ask for help"))
     asker.keyboard.press("Enter")
     expect(asker.locator("#room-help")).to_contain_text("We told the facilitator")
     alerts = console.locator("#help-alerts")
     expect(alerts).to_contain_text("Table 3 asks for help")
+    # The push that drew the console again left the facilitator's focus where it was: a
+    # few Tabs on is the call for help.
+    expect(extend).to_be_focused()
     check_accessibility(console, "the console with a call for help and an extra table")
-    tab_to(console, alerts.get_by_role("button", name=re.compile("Seen, on my way")))
+    tab_to(console, alerts.get_by_role("button", name=re.compile("Seen, on my way")), limit=6)
     console.keyboard.press("Enter")
     expect(alerts).to_contain_text("Nobody is asking for help")
     expect(asker.locator("#room-help")).to_contain_text("has seen your request")
