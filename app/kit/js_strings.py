@@ -29,6 +29,8 @@ STRINGS: dict[str, str] = {
     "failed": N_("Not sent"),
     "refused": N_("The board did not take it."),
     "put_back": N_("Put it back to change it"),
+    "count": N_("%(used)s of %(max)s characters"),
+    "count_left": N_("%(used)s of %(max)s characters (%(left)s left)"),
     "remove": N_("Remove"),
     # compose.js: photos and voice notes
     "card_photo": N_("Card with a photo"),
@@ -57,6 +59,7 @@ STRINGS: dict[str, str] = {
         "This phone did not let the page use the microphone. You can choose a recording instead."
     ),
     "voice_removed": N_("The voice note was removed."),
+    "kept": N_("%(reason)s What you wrote is kept."),
     # read_aloud.js
     "read_aloud": N_("Read aloud"),
     "carry_on": N_("Carry on"),

@@ -313,7 +313,7 @@
     if (!files.length) return false;
     var big = tooBig(files) || wrongKind(files);
     if (big) {
-      showError(form, big + " What you wrote is kept.");
+      showError(form, t("kept", "%(reason)s What you wrote is kept.", { reason: big }));
       return true;
     }
     clearError(form);

@@ -96,6 +96,16 @@
    as the same post, so a resend never makes a duplicate. */
 (function () {
   "use strict";
+  /* The page's words for this script, in its language (app/kit/js_strings.py, in
+     #tc-strings); the English here is the fallback. */
+  var WORDS = (function () {
+    try { return JSON.parse(document.getElementById("tc-strings").textContent) || {}; } catch (e) { return {}; }
+  })();
+  function t(key, english, vars) {
+    var text = WORDS[key] || english;
+    if (vars) Object.keys(vars).forEach(function (k) { text = text.split("%(" + k + ")s").join(vars[k]); });
+    return text;
+  }
   var RETRY_MS = 8000;
   var SOON_MS = 1500;
   var flushing = false;
@@ -142,7 +152,9 @@
     var max = parseInt(area.getAttribute("data-max") || area.getAttribute("maxlength") || "0", 10);
     var used = area.value.replace(/\r\n/g, "\n").length;
     var left = max - used;
-    var text = used + " of " + max + " characters" + (left <= 50 ? " (" + left + " left)" : "");
+    var text = left <= 50
+      ? t("count_left", "%(used)s of %(max)s characters (%(left)s left)", { used: used, max: max, left: left })
+      : t("count", "%(used)s of %(max)s characters", { used: used, max: max });
     if (out.textContent !== text) out.textContent = text;
     out.classList.toggle("near", left <= 50);
   }
