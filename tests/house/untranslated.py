@@ -51,7 +51,7 @@ KEEP = {
     "OK",
 }
 WORD = re.compile(r"[^\W\d_]{2,}")
-PROSE = re.compile(r"^\W*[A-Z][a-z’']+[\s,]")
+PROSE = re.compile(r"^\W*[A-Z][a-z’']*[\s,]+[a-z]")
 FSTRING_WORDS = re.compile(r"[^\W\d_]{2,} [^\W\d_]{2,}")
 # Not words for people: SQL, markup, addresses.
 MACHINE = re.compile(r"PRAGMA|SET LOCAL|SELECT |<[a-z!/]|://")
@@ -217,6 +217,13 @@ def in_python(path: Path) -> list[str]:
 def _shown(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     """False when the string is marked, or sits where nobody reads it."""
     child, parent = node, parents.get(node)
+    if isinstance(parent, ast.Expr):
+        return False  # a bare string: a comment for readers of the code (a field's doc)
+    if isinstance(parent, ast.Dict):
+        keys = {id(v): k for k, v in zip(parent.keys, parent.values, strict=True)}
+        key = keys.get(id(node))
+        if isinstance(key, ast.Constant) and key.value in NOT_SHOWN_KEYWORDS:
+            return False  # OpenAPI: {"description": …}
     while parent is not None:
         if isinstance(parent, ast.keyword) and parent.arg in NOT_SHOWN_KEYWORDS:
             return False

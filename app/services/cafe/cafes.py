@@ -94,7 +94,9 @@ def create_cafe(*, session: Session, facilitator: Facilitator, data: CafeCreate)
         raise Conflict(_("Could not find a free join code; please try again."))
     tables = []
     for number, spec in enumerate(specs, start=1):
-        name = (spec.name or "").strip() or _("Table %(number)s", number=number)
+        name = (spec.name or "").strip() or i18n.in_language(
+            cafe.language, "Table %(number)s", number=number
+        )
         table = CafeTable(cafe_id=cafe.id, number=number, name=name, capacity=spec.capacity)
         session.add(table)
         tables.append(table)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from app.i18n import _, ngettext
+from app.i18n import _, in_language, ngettext
 from app.models.cafe import (
     Cafe,
     CafeStatus,
@@ -82,7 +82,7 @@ def add_table(*, session: Session, cafe: Cafe, data: TableAdd) -> CafeTable:
     table = CafeTable(
         cafe_id=cafe.id,
         number=number,
-        name=data.name or _("Table %(number)s", number=number),
+        name=data.name or in_language(cafe.language, "Table %(number)s", number=number),
         capacity=data.capacity,
     )
     session.add(table)
