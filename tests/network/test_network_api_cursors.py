@@ -68,7 +68,9 @@ class Mirror:
         return self.delivered[delivered:], self.dropped[dropped:]
 
 
-def _everything(client: TestClient, h: dict[str, str], url: str, key: str = "id") -> dict:
+def _everything(
+    client: TestClient, h: dict[str, str], url: str, key: str = "id"
+) -> dict[int, dict[str, Any]]:
     """The list as it is now, read from scratch."""
     fresh = Mirror(url, key=key)
     fresh.sync(client, h, limit=200)
@@ -336,7 +338,9 @@ def test_concurrent_writer_each_version_seen_once_in_order(
 # --- filters ---------------------------------------------------------------------------------
 
 
-def _ids(client: TestClient, h: dict[str, str], url: str, key: str = "id", **params: Any) -> set:
+def _ids(
+    client: TestClient, h: dict[str, str], url: str, key: str = "id", **params: Any
+) -> set[int]:
     got = _api(client, h, "GET", url, params={"limit": 200, **params})
     return {item[key] for item in got["items"]}
 
