@@ -255,12 +255,13 @@ def _before_flush(session: OrmSession, _context: UOWTransaction, _instances: obj
 def _stamp_written(flush: _Flush, new: list[Any], dirty: list[Any]) -> None:
     conn = flush.conn
     changed = [o for o in dirty if flush.session.is_modified(o, include_collections=False)]
+    added = {id(o) for o in new}  # by identity: rows with the same fields compare equal
     for row in [*new, *changed]:
         if isinstance(row, STAMPED):
             network_id = _network_of(conn, row)
             if network_id is not None and network_id not in flush.gone:
                 row.change_seq = flush.seq(network_id)
-            if isinstance(row, Member | Meeting) and row in new:
+            if isinstance(row, Member | Meeting) and id(row) in added:
                 # The group's member and meeting counts.
                 flush.stamp(network_id, _GROUPS, [row.group_id])
         elif isinstance(row, ActionChange):

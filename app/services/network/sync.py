@@ -319,6 +319,8 @@ def actions(
     if owner == LEAD:
         query = query.where(col(NetworkAction.owner_member_id).is_(None))
     elif owner is not None:
+        if int(owner) > ID_MAX:
+            raise Invalid(f"`owner` as a member id must be at most {ID_MAX}.")
         query = query.where(NetworkAction.owner_member_id == int(owner))
     if due_from is not None:
         query = query.where(col(NetworkAction.due_on) >= due_from)
