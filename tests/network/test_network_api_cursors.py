@@ -285,6 +285,32 @@ def test_every_list_brings_writes_and_deletes_after_the_cursor(
         assert each.rows == _everything(client, h, each.url, each.key), each.url
 
 
+def test_materials_sync_new_versions_publishing_and_deletes(
+    client: TestClient, api_headers: dict[str, str], world: World
+) -> None:
+    h, w = api_headers, world
+    url = f"/api/v1/networks/{w.network}/materials"
+    materials = Mirror(url)
+    materials.sync(client, h)
+    body = {"title": "What we heard", "sections": [{"heading": "Travel"}]}
+    first = _api(client, h, "POST", url, json=body)["id"]
+    other = _api(client, h, "POST", url, json={**body, "title": "Other"})["id"]
+    assert materials.since(client, h) == ([first, other], [])
+    _api(client, h, "POST", f"{url}/{first}/versions/1/publish", json={"note": "First"})
+    assert materials.since(client, h) == ([first], [])
+    assert materials.rows[first]["published_version"] == 1
+    assert _ids(client, h, url, published="true") == {first}
+    assert _ids(client, h, url, published="false") == {other}
+    _api(client, h, "POST", f"{url}/{first}/versions")  # a new draft
+    assert materials.since(client, h) == ([first], [])
+    assert materials.rows[first]["draft_version"] == 2
+    _api(client, h, "PATCH", f"{url}/{other}", json={"title": "Renamed"})
+    assert materials.since(client, h) == ([other], [])
+    _api(client, h, "DELETE", f"{url}/{other}")
+    assert materials.since(client, h) == ([], [other])
+    assert materials.rows == _everything(client, h, url)
+
+
 def test_concurrent_writer_each_version_seen_once_in_order(
     client: TestClient, api_headers: dict[str, str], world: World, database_url: str
 ) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction, UOWTransaction
 
 from app.models.follow_up import ActionChange, NetworkAction
+from app.models.material import Material, MaterialVersion
 from app.models.network import Attendance, LocalGroup, Meeting, Member, MemberParticipant, Network
 from app.models.network_changes import ListKind, NetworkChangeCounter, NetworkTombstone
 from app.models.payments import Expense
@@ -46,9 +47,10 @@ _ATTENDANCE = cast(Table, Attendance.__table__)  # type: ignore[attr-defined]
 _EXPENSES = cast(Table, Expense.__table__)  # type: ignore[attr-defined]
 _UPDATES = cast(Table, YouSaid.__table__)  # type: ignore[attr-defined]
 _ACTIONS = cast(Table, NetworkAction.__table__)  # type: ignore[attr-defined]
+_MATERIALS = cast(Table, Material.__table__)  # type: ignore[attr-defined]
 
 # The rows that carry a change number, and the list each is a row of.
-STAMPED = (LocalGroup, Member, Meeting, Attendance, YouSaid, NetworkAction, Expense)
+STAMPED = (LocalGroup, Member, Meeting, Attendance, YouSaid, NetworkAction, Expense, Material)
 
 # As `app.services.changes._TAKE`: one statement, no row made beforehand, both databases.
 _TAKE = text(
@@ -115,7 +117,7 @@ def _meeting_of_attendance(conn: Connection, attendance_id: int | None) -> int |
 
 def _network_of(conn: Connection, row: Any) -> int | None:
     """The network a row of one of its lists belongs to (None: its parent is gone)."""
-    if isinstance(row, LocalGroup | YouSaid | NetworkAction):
+    if isinstance(row, LocalGroup | YouSaid | NetworkAction | Material):
         return int(row.network_id) if row.network_id is not None else None
     if isinstance(row, Member | Meeting):
         return _network_of_group(conn, row.group_id)
@@ -238,9 +240,9 @@ def _before_flush(session: OrmSession, _context: UOWTransaction, _instances: obj
     new = [
         o
         for o in session.new
-        if isinstance(o, (*STAMPED, ActionChange, YouSaidLink, MemberParticipant))
+        if isinstance(o, (*STAMPED, ActionChange, YouSaidLink, MemberParticipant, MaterialVersion))
     ]
-    dirty = [o for o in session.dirty if isinstance(o, STAMPED)]
+    dirty = [o for o in session.dirty if isinstance(o, (*STAMPED, MaterialVersion))]
     deleted = list(session.deleted)
     if not (new or dirty or deleted):
         return
@@ -274,6 +276,9 @@ def _stamp_written(flush: _Flush, new: list[Any], dirty: list[Any]) -> None:
                 select(_UPDATES.c.network_id).where(_UPDATES.c.id == row.update_id)
             ).scalar_one_or_none()
             flush.stamp(network_id, _UPDATES, [row.update_id])
+        elif isinstance(row, MaterialVersion):
+            # The material's newest, published and draft version numbers.
+            _stamp_material(flush, row.material_id)
         elif isinstance(row, MemberParticipant):
             # `joined_cafe` on the member's row of the attendance sheets.
             group_id = _group_of_member(conn, row.member_id)
@@ -310,6 +315,19 @@ def _record_deleted(flush: _Flush, deleted: list[Any]) -> None:
                 select(_UPDATES.c.network_id).where(_UPDATES.c.id == row.update_id)
             ).scalar_one_or_none()
             flush.stamp(network_id, _UPDATES, [row.update_id])
+        elif isinstance(row, Material):
+            flush.bury(row.network_id, ListKind.MATERIAL, [row.id])
+        elif isinstance(row, MaterialVersion):
+            _stamp_material(flush, row.material_id)
+
+
+def _stamp_material(flush: _Flush, material_id: int | None) -> None:
+    if material_id is None:
+        return
+    network_id = flush.conn.execute(
+        select(_MATERIALS.c.network_id).where(_MATERIALS.c.id == material_id)
+    ).scalar_one_or_none()
+    flush.stamp(network_id, _MATERIALS, [material_id])
 
 
 def _forget_numbers(session: OrmSession, _transaction: SessionTransaction) -> None:
