@@ -285,6 +285,22 @@ def test_every_list_brings_writes_and_deletes_after_the_cursor(
         assert each.rows == _everything(client, h, each.url, each.key), each.url
 
 
+def test_a_meeting_changes_with_its_cafe_attached_and_erased(
+    client: TestClient, api_headers: dict[str, str], world: World
+) -> None:
+    """The database sets a meeting's `cafe_id` to null when its café goes: the meeting is
+    sent again all the same."""
+    h, w = api_headers, world
+    meetings = Mirror(f"/api/v1/networks/groups/{w.north}/meetings")
+    meetings.sync(client, h)
+    cafe = _api(client, h, "POST", f"/api/v1/networks/meetings/{w.meeting}/cafe")
+    assert meetings.since(client, h) == ([w.meeting], [])
+    assert meetings.rows[w.meeting]["cafe_id"] == cafe["id"]
+    _api(client, h, "DELETE", f"/api/v1/cafes/{cafe['id']}")
+    assert meetings.since(client, h) == ([w.meeting], [])
+    assert meetings.rows[w.meeting]["cafe_id"] is None
+
+
 def test_materials_sync_new_versions_publishing_and_deletes(
     client: TestClient, api_headers: dict[str, str], world: World
 ) -> None:

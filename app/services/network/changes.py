@@ -19,7 +19,8 @@ Rows a delete takes with it through the database's foreign keys (a group's membe
 meetings, a member's attendance and expenses) are tombstoned here too, and rows whose
 listing changes with another row (a group's member and meeting counts, an action whose
 owner is deleted, an update whose links change, a member's row on a sheet when they join
-the café) are stamped with the same number.
+the café, a meeting whose café is deleted, an action whose plan is) are stamped with the
+same number. A café deleted in a statement of its own (not through the ORM) is not seen.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from sqlalchemy import Connection, Table, event, insert, select, text, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction, UOWTransaction
 
+from app.models.action_plan import ActionPlan
+from app.models.cafe import Cafe
 from app.models.follow_up import ActionChange, NetworkAction
 from app.models.material import Material, MaterialVersion
 from app.models.network import Attendance, LocalGroup, Meeting, Member, MemberParticipant, Network
@@ -317,8 +320,32 @@ def _record_deleted(flush: _Flush, deleted: list[Any]) -> None:
             flush.stamp(network_id, _UPDATES, [row.update_id])
         elif isinstance(row, Material):
             flush.bury(row.network_id, ListKind.MATERIAL, [row.id])
+        elif isinstance(row, Cafe):
+            # Its meetings' `cafe_id` (set null by the database).
+            _stamp_by_network(flush, _MEETINGS, _meetings_of_cafe(conn, row.id))
+        elif isinstance(row, ActionPlan):
+            # Its actions' `plan_id` (set null by the database).
+            found = conn.execute(
+                select(_ACTIONS.c.id, _ACTIONS.c.network_id).where(_ACTIONS.c.plan_id == row.id)
+            )
+            _stamp_by_network(flush, _ACTIONS, [(int(i), int(n)) for i, n in found])
         elif isinstance(row, MaterialVersion):
             _stamp_material(flush, row.material_id)
+
+
+def _meetings_of_cafe(conn: Connection, cafe_id: int) -> list[tuple[int, int]]:
+    found = conn.execute(
+        select(_MEETINGS.c.id, _GROUPS.c.network_id)
+        .join(_GROUPS, _GROUPS.c.id == _MEETINGS.c.group_id)
+        .where(_MEETINGS.c.cafe_id == cafe_id)
+    )
+    return [(int(i), int(n)) for i, n in found]
+
+
+def _stamp_by_network(flush: _Flush, table: Table, rows: list[tuple[int, int]]) -> None:
+    """Stamp rows given as (id, network id), each with its network's number."""
+    for network_id in {n for _, n in rows}:
+        flush.stamp(network_id, table, [i for i, n in rows if n == network_id])
 
 
 def _stamp_material(flush: _Flush, material_id: int | None) -> None:
