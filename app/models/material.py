@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.i18n import N_
@@ -59,6 +59,9 @@ class Material(MaterialBase, table=True):
     network_id: int = Field(foreign_key="network.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The network's change number of the last write to what its listing says (its title,
+    # its newest, published and draft versions: `app.services.network.changes`).
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class MaterialVersionBase(SQLModel):

@@ -31,6 +31,7 @@ class ListKind(StrEnum):
     UPDATE = "update"
     ACTION = "action"
     EXPENSE = "expense"
+    MATERIAL = "material"
 
 
 class NetworkTombstone(SQLModel, table=True):

@@ -1,9 +1,10 @@
 """network change numbers: API clients sync a network's lists in the order they changed
 
 `change_seq` on local groups, members, meetings, attendance, "you said, we did" updates,
-actions and expenses, each network's counter in `network_change_counter`, and tombstones of
-rows deleted from those lists in `network_tombstone` (`app.services.network.changes`). The
-lists' cursors were row ids, which showed new rows but never changed or deleted ones.
+actions, expenses and materials, each network's counter in `network_change_counter`, and
+tombstones of rows deleted from those lists in `network_tombstone`
+(`app.services.network.changes`). The lists' cursors were row ids, which showed new rows but
+never changed or deleted ones.
 Existing rows keep change number 0 (read in id order), before every later change.
 
 Revision ID: 0021_network_changes
@@ -32,6 +33,7 @@ TABLES = (
     "you_said",
     "network_action",
     "expense",
+    "material",
 )
 
 

@@ -388,6 +388,7 @@ RULES: dict[str, Rule] = {
     "GET /api/v1/networks/meetings/{meeting_id}/payments": r("network_owner"),
     "PUT /api/v1/networks/meetings/{meeting_id}/payments/{member_id}": r("network_owner"),
     "GET /api/v1/networks/meetings/{meeting_id}/expenses": r("network_owner"),
+    "GET /api/v1/networks/{network_id}/expenses": r("network_owner"),
     "POST /api/v1/networks/meetings/{meeting_id}/expenses": r("network_owner"),
     "DELETE /api/v1/networks/expenses/{expense_id}": r("network_owner", **FRESH),
     # A group's coordinators: the network's owner only

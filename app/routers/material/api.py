@@ -36,7 +36,7 @@ from app.deps.material import (
     imported_file,
     paged,
 )
-from app.deps.network import ReadNetwork, WriteNetwork
+from app.deps.network import Cursor, ReadNetwork, WriteNetwork
 from app.kit.downloads import DOCX_MEDIA, downloaded
 from app.models.base import ID_MAX
 from app.models.material import (
@@ -62,7 +62,7 @@ from app.models.material import (
     VersionDiffPublic,
     VersionPublic,
 )
-from app.models.network import Network, Page
+from app.models.network import ChangePage, Network, Page
 from app.services import audit
 from app.services.evidence.filters import ContributionFilter
 from app.services.export import materials as material_export
@@ -75,6 +75,7 @@ from app.services.material import reading as reading_service
 from app.services.material import sources as source_service
 from app.services.material import versions as version_service
 from app.services.material import views as view_service
+from app.services.network import sync
 
 router = APIRouter(prefix="/api/v1/networks/{network_id}/materials", tags=["materials"])
 
@@ -105,16 +106,23 @@ def _evidence(session: SessionDep, item: EvidenceItem) -> EvidenceItemPublic:
 
 @router.get("", responses=ERRORS)
 def list_materials(
-    network: ReadNetwork, session: SessionDep, after: After = None, limit: Limit = 50
-) -> Page[MaterialPublic]:
-    """List the network's materials with their newest, published and draft version numbers."""
-    page, cursor = paged(
-        reading_service.material_summaries(session=session, network=network),
-        limit=limit,
-        cursor=lambda s: s.material.id,
-        after=after,
+    network: ReadNetwork,
+    session: SessionDep,
+    published: Annotated[
+        bool | None, Query(description="Only materials with (true) or without a published version.")
+    ] = None,
+    after: Cursor = None,
+    limit: Limit = 50,
+) -> ChangePage[MaterialPublic]:
+    """List the network's materials with their newest, published and draft version numbers,
+    in the order they changed, as a network's other lists (`deleted`: materials deleted
+    since; a plain id as `after` is the deprecated id cursor)."""
+    found = sync.materials(
+        session=session, network=network, published=published, after=after, limit=limit
     )
-    return Page[MaterialPublic](items=[public.material_public(s) for s in page], next_cursor=cursor)
+    return ChangePage(
+        **sync.public_page(found, lambda rows: [public.material_public(s) for s in rows])
+    )
 
 
 @router.get("/cross-group", responses=ERRORS)

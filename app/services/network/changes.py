@@ -19,7 +19,8 @@ Rows a delete takes with it through the database's foreign keys (a group's membe
 meetings, a member's attendance and expenses) are tombstoned here too, and rows whose
 listing changes with another row (a group's member and meeting counts, an action whose
 owner is deleted, an update whose links change, a member's row on a sheet when they join
-the café) are stamped with the same number.
+the café, a meeting whose café is deleted, an action whose plan is) are stamped with the
+same number. A café deleted in a statement of its own (not through the ORM) is not seen.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ from sqlalchemy import Connection, Table, event, insert, select, text, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction, UOWTransaction
 
+from app.models.action_plan import ActionPlan
+from app.models.cafe import Cafe
 from app.models.follow_up import ActionChange, NetworkAction
+from app.models.material import Material, MaterialVersion
 from app.models.network import Attendance, LocalGroup, Meeting, Member, MemberParticipant, Network
 from app.models.network_changes import ListKind, NetworkChangeCounter, NetworkTombstone
 from app.models.payments import Expense
@@ -46,9 +50,10 @@ _ATTENDANCE = cast(Table, Attendance.__table__)  # type: ignore[attr-defined]
 _EXPENSES = cast(Table, Expense.__table__)  # type: ignore[attr-defined]
 _UPDATES = cast(Table, YouSaid.__table__)  # type: ignore[attr-defined]
 _ACTIONS = cast(Table, NetworkAction.__table__)  # type: ignore[attr-defined]
+_MATERIALS = cast(Table, Material.__table__)  # type: ignore[attr-defined]
 
 # The rows that carry a change number, and the list each is a row of.
-STAMPED = (LocalGroup, Member, Meeting, Attendance, YouSaid, NetworkAction, Expense)
+STAMPED = (LocalGroup, Member, Meeting, Attendance, YouSaid, NetworkAction, Expense, Material)
 
 # As `app.services.changes._TAKE`: one statement, no row made beforehand, both databases.
 _TAKE = text(
@@ -115,7 +120,7 @@ def _meeting_of_attendance(conn: Connection, attendance_id: int | None) -> int |
 
 def _network_of(conn: Connection, row: Any) -> int | None:
     """The network a row of one of its lists belongs to (None: its parent is gone)."""
-    if isinstance(row, LocalGroup | YouSaid | NetworkAction):
+    if isinstance(row, LocalGroup | YouSaid | NetworkAction | Material):
         return int(row.network_id) if row.network_id is not None else None
     if isinstance(row, Member | Meeting):
         return _network_of_group(conn, row.group_id)
@@ -238,9 +243,9 @@ def _before_flush(session: OrmSession, _context: UOWTransaction, _instances: obj
     new = [
         o
         for o in session.new
-        if isinstance(o, (*STAMPED, ActionChange, YouSaidLink, MemberParticipant))
+        if isinstance(o, (*STAMPED, ActionChange, YouSaidLink, MemberParticipant, MaterialVersion))
     ]
-    dirty = [o for o in session.dirty if isinstance(o, STAMPED)]
+    dirty = [o for o in session.dirty if isinstance(o, (*STAMPED, MaterialVersion))]
     deleted = list(session.deleted)
     if not (new or dirty or deleted):
         return
@@ -255,12 +260,13 @@ def _before_flush(session: OrmSession, _context: UOWTransaction, _instances: obj
 def _stamp_written(flush: _Flush, new: list[Any], dirty: list[Any]) -> None:
     conn = flush.conn
     changed = [o for o in dirty if flush.session.is_modified(o, include_collections=False)]
+    added = {id(o) for o in new}  # by identity: rows with the same fields compare equal
     for row in [*new, *changed]:
         if isinstance(row, STAMPED):
             network_id = _network_of(conn, row)
             if network_id is not None and network_id not in flush.gone:
                 row.change_seq = flush.seq(network_id)
-            if isinstance(row, Member | Meeting) and row in new:
+            if isinstance(row, Member | Meeting) and id(row) in added:
                 # The group's member and meeting counts.
                 flush.stamp(network_id, _GROUPS, [row.group_id])
         elif isinstance(row, ActionChange):
@@ -273,6 +279,9 @@ def _stamp_written(flush: _Flush, new: list[Any], dirty: list[Any]) -> None:
                 select(_UPDATES.c.network_id).where(_UPDATES.c.id == row.update_id)
             ).scalar_one_or_none()
             flush.stamp(network_id, _UPDATES, [row.update_id])
+        elif isinstance(row, MaterialVersion):
+            # The material's newest, published and draft version numbers.
+            _stamp_material(flush, row.material_id)
         elif isinstance(row, MemberParticipant):
             # `joined_cafe` on the member's row of the attendance sheets.
             group_id = _group_of_member(conn, row.member_id)
@@ -309,6 +318,43 @@ def _record_deleted(flush: _Flush, deleted: list[Any]) -> None:
                 select(_UPDATES.c.network_id).where(_UPDATES.c.id == row.update_id)
             ).scalar_one_or_none()
             flush.stamp(network_id, _UPDATES, [row.update_id])
+        elif isinstance(row, Material):
+            flush.bury(row.network_id, ListKind.MATERIAL, [row.id])
+        elif isinstance(row, Cafe):
+            # Its meetings' `cafe_id` (set null by the database).
+            _stamp_by_network(flush, _MEETINGS, _meetings_of_cafe(conn, row.id))
+        elif isinstance(row, ActionPlan):
+            # Its actions' `plan_id` (set null by the database).
+            found = conn.execute(
+                select(_ACTIONS.c.id, _ACTIONS.c.network_id).where(_ACTIONS.c.plan_id == row.id)
+            )
+            _stamp_by_network(flush, _ACTIONS, [(int(i), int(n)) for i, n in found])
+        elif isinstance(row, MaterialVersion):
+            _stamp_material(flush, row.material_id)
+
+
+def _meetings_of_cafe(conn: Connection, cafe_id: int) -> list[tuple[int, int]]:
+    found = conn.execute(
+        select(_MEETINGS.c.id, _GROUPS.c.network_id)
+        .join(_GROUPS, _GROUPS.c.id == _MEETINGS.c.group_id)
+        .where(_MEETINGS.c.cafe_id == cafe_id)
+    )
+    return [(int(i), int(n)) for i, n in found]
+
+
+def _stamp_by_network(flush: _Flush, table: Table, rows: list[tuple[int, int]]) -> None:
+    """Stamp rows given as (id, network id), each with its network's number."""
+    for network_id in {n for _, n in rows}:
+        flush.stamp(network_id, table, [i for i, n in rows if n == network_id])
+
+
+def _stamp_material(flush: _Flush, material_id: int | None) -> None:
+    if material_id is None:
+        return
+    network_id = flush.conn.execute(
+        select(_MATERIALS.c.network_id).where(_MATERIALS.c.id == material_id)
+    ).scalar_one_or_none()
+    flush.stamp(network_id, _MATERIALS, [material_id])
 
 
 def _forget_numbers(session: OrmSession, _transaction: SessionTransaction) -> None:

@@ -31,6 +31,7 @@ from app.models.payments import Expense
 from app.models.you_said import YouSaid
 from app.services.errors import Invalid
 from app.services.evidence.records import decode_cursor, encode_cursor
+from app.services.material import reading as reading_service
 from app.services.network import attendance as attendance_service
 
 T = TypeVar("T")
@@ -259,6 +260,36 @@ def attendance(
     return _merge(found, after, limit)
 
 
+def materials(
+    *,
+    session: Session,
+    network: Network,
+    published: bool | None,
+    after: str | None,
+    limit: int,
+) -> Rows[reading_service.MaterialSummary]:
+    """The network's materials with their newest, published and draft versions: a new
+    version, publishing one or a change to the material changes its row."""
+    rows = reading_service.material_summaries(session=session, network=network)
+    if published is not None:
+        rows = [r for r in rows if (r.published is not None) == published]
+    old = legacy_id(after)
+    if old is not None:
+        rows = [r for r in rows if r.material.id > old]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Rows(rows=rows, next_cursor=(rows[-1].material.id if more and rows else None))
+    seq, last_id = _cursor(after)
+    found: list[tuple[int, int, reading_service.MaterialSummary | None]] = [
+        (int(r.material.change_seq), r.material.id, r)
+        for r in rows
+        if (int(r.material.change_seq), r.material.id) > (seq, last_id)
+    ]
+    scope = Scope(network.id, ListKind.MATERIAL)
+    found += [(s, i, None) for s, i in _tombstones(session, scope, seq, last_id, limit + 1)]
+    return _merge(found, after, limit)
+
+
 def row_change(row: attendance_service.AttendanceRow) -> int:
     """The change number of a member's row on a sheet."""
     mark = row.record.change_seq if row.record is not None else 0
@@ -319,6 +350,8 @@ def actions(
     if owner == LEAD:
         query = query.where(col(NetworkAction.owner_member_id).is_(None))
     elif owner is not None:
+        if int(owner) > ID_MAX:
+            raise Invalid(f"`owner` as a member id must be at most {ID_MAX}.")
         query = query.where(NetworkAction.owner_member_id == int(owner))
     if due_from is not None:
         query = query.where(col(NetworkAction.due_on) >= due_from)
