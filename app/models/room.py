@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
 
+from app.i18n import _
 from app.models.base import UTCDateTime, utcnow
 from app.models.cafe import StakeholderRole
 from app.models.evidence import ContributionKind
@@ -89,7 +90,9 @@ class RoundChange(SQLModel):
         seen: set[int] = set()
         for tq in self.table_questions:
             if tq.table in seen:
-                raise ValueError(f"table_questions gives table {tq.table} two questions")
+                raise ValueError(
+                    _("table_questions gives table %(table)s two questions", table=tq.table)
+                )
             seen.add(tq.table)
         return self
 

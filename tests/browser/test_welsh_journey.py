@@ -159,7 +159,9 @@ def test_a_bilingual_cafe_in_welsh(
         say = en if name == ENGLISH else cy
         expect(phone.locator("#heard-title")).to_have_text(say("What we heard"))
         expect(phone.locator("main")).to_contain_text(CARD)
-        look(phone, f"what we heard in {'English' if name == ENGLISH else 'Welsh'}", phone_lang(name))
+        look(
+            phone, f"what we heard in {'English' if name == ENGLISH else 'Welsh'}", phone_lang(name)
+        )
     look(console, "the console after the close in Welsh", "cy")
 
     # A member of a Welsh network opens their personal link: Welsh without choosing.

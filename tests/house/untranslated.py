@@ -9,7 +9,7 @@ be an argument of `_`, `ngettext`, `pgettext` or `both`.
 Python: a string constant that reads as prose (a capital, then small letters, then a space)
 must be an argument of `_`, `N_`, `ngettext`, `pgettext` or `in_language`, except docstrings,
 OpenAPI descriptions, log lines, errors meant for developers and lines ending with
-`# not shown to people`.
+`# not shown to people` or `# stored as written` (an audit record's details).
 """
 
 from __future__ import annotations
@@ -55,6 +55,9 @@ PROSE = re.compile(r"^\W*[A-Z][a-z’']*[\s,]+[a-z]")
 FSTRING_WORDS = re.compile(r"[^\W\d_]{2,} [^\W\d_]{2,}")
 # Not words for people: SQL, markup, addresses.
 MACHINE = re.compile(r"PRAGMA|SET LOCAL|SELECT |<[a-z!/]|://")
+# A line that ends with one of these holds words that are never shown, or a record kept as
+# written in the language of the moment (an audit trail's details, like people's own words).
+KEPT_AS_WRITTEN = ("# not shown to people", "# stored as written")
 MARKERS = {"_", "N_", "gettext", "ngettext", "pgettext", "in_language", "both"}
 TEXT_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "aria-description"}
 # Python calls whose strings are for developers or machines, not people.
@@ -207,7 +210,7 @@ def in_python(path: Path) -> list[str]:
         )
         if not words:
             continue
-        if lines[node.lineno - 1].rstrip().endswith("# not shown to people"):
+        if lines[node.lineno - 1].rstrip().endswith(KEPT_AS_WRITTEN):
             continue
         if _shown(node, parents):
             problems.append(f"{path.relative_to(APP.parent)}:{node.lineno}: {node.value[:70]!r}")

@@ -270,7 +270,7 @@ def export_feedback(
     file = evaluation.export_evaluation(
         session=lead.session, network=network, fmt=format, lang=lang
     )
-    _audit_read(lead, network, f"feedback as {format}")
+    _audit_read(lead, network, f"feedback as {format}")  # stored as written
     return downloaded(file)
 
 
@@ -284,7 +284,7 @@ def feedback_voice(lead: LeadDep, network: OwnedNetwork, response_id: RowId) -> 
     path = media_service.safe_path(media_dir=lead.settings.media_dir, relative=relative)
     if path is None or not path.is_file():
         raise NotFound(_("This voice note is no longer here."))
-    _audit_read(lead, network, f"feedback voice note {response.id}")
+    _audit_read(lead, network, f"feedback voice note {response.id}")  # stored as written
     return attachment(
         path.read_bytes(),
         media_type=response.voice_type or "application/octet-stream",

@@ -78,7 +78,7 @@ def add_table(*, session: Session, cafe: Cafe, data: TableAdd) -> CafeTable:
     ).one()
     number = (last or 0) + 1
     if number > 200:
-        raise Conflict("A café can have at most 200 tables.")
+        raise Conflict(_("A café can have at most 200 tables."))
     table = CafeTable(
         cafe_id=cafe.id,
         number=number,

@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.i18n import _
 from app.models.base import ID_MAX
 from app.models.follow_up import NetworkAction
 from app.models.network import Attendance, LocalGroup, Meeting, Member, Network
@@ -64,7 +65,7 @@ def legacy_id(after: str | None) -> int | None:
         return None
     value = int(after)
     if value > ID_MAX:
-        raise Invalid(f"`after` as a row id must be at most {ID_MAX}.")
+        raise Invalid(_("`after` as a row id must be at most %(most)s.", most=ID_MAX))
     return value
 
 
@@ -75,7 +76,7 @@ def _cursor(after: str | None) -> tuple[int, int]:
 def check_range(low: Any, high: Any, *, low_name: str, high_name: str) -> None:
     """A range's two ends, when both are given, in order."""
     if low is not None and high is not None and low >= high:
-        raise Invalid(f"`{low_name}` must come before `{high_name}`.")
+        raise Invalid(_("`%(low)s` must come before `%(high)s`.", low=low_name, high=high_name))
 
 
 def _tombstones(
@@ -351,7 +352,7 @@ def actions(
         query = query.where(col(NetworkAction.owner_member_id).is_(None))
     elif owner is not None:
         if int(owner) > ID_MAX:
-            raise Invalid(f"`owner` as a member id must be at most {ID_MAX}.")
+            raise Invalid(_("`owner` as a member id must be at most %(most)s.", most=ID_MAX))
         query = query.where(NetworkAction.owner_member_id == int(owner))
     if due_from is not None:
         query = query.where(col(NetworkAction.due_on) >= due_from)
