@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
@@ -62,11 +62,11 @@ def _database(settings: Settings) -> Database:
     )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(message)s")
-    db = _database(settings)
-    configure_rendering(reload=settings.mode == "local")
+def _lifespan(
+    settings: Settings, db: Database
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up and shut-down: migrations (local mode), the hub, the checkpoints and the
+    retention purge."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,6 +97,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 checkpoints.cancel()  # a checkpoint under way finishes first
                 await asyncio.gather(checkpoints, return_exceptions=True)
             db.dispose()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(message)s")
+    db = _database(settings)
+    configure_rendering(reload=settings.mode == "local")
+
+    lifespan = _lifespan(settings, db)
 
     app = FastAPI(
         # FastAPI asks OpenTelemetry on every request whether anyone is listening (2-3% of

@@ -649,6 +649,6 @@ def create_hub(url: str, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> Hub:
     if scheme in ("redis", "rediss"):
         return RedisHub(url, queue_size=queue_size)
     raise ValueError(
-        f"unsupported broadcast URL scheme {scheme or '(none)'!r}: "
+        f"unsupported broadcast URL scheme {scheme or '(none)'!r}: "  # not shown to people
         "use memory:// (one process) or redis://host:6379/0 (several workers)"
     )

@@ -29,8 +29,11 @@ def home_code(request: Request, code: Annotated[str, Form(max_length=40)] = "") 
     cleaned = cafe_service.normalise_code(code)
     if not cleaned:
         error = (
-            f"“{code.strip()[:40]}” is not a café code. Check the letters and digits shown on "
-            "the big screen and type them again."
+            _(
+                "“%(code)s” is not a café code. Check the letters and digits shown on the big "
+                "screen and type them again.",
+                code=code.strip()[:40],
+            )
             if code.strip()
             else _("Type the code shown on the big screen.")
         )

@@ -233,7 +233,10 @@ def _posted(
             cards = board_cards.table_cards(session=session, cafe=phone.cafe, rnd=rnd, table=table)
             written = session.get(Round, contribution.round_id)
         number = written.number if written is not None else "?"
-        notice = f"Sent: it went to the board of round {number}, the round you wrote it in."
+        notice = _(
+            "Sent: it went to the board of round %(number)s, the round you wrote it in.",
+            number=number,
+        )
         return _board_answer(request, phone, cards, notice=notice)
     html = render_html(
         "board/_card_push.html",

@@ -73,7 +73,7 @@ def post_with_media(
     if not files:
         raise Invalid(_("Choose a photo or a voice note to add."))
     if len(set(kinds)) != len(kinds):
-        raise Invalid("A card can have one photo and one voice note.")
+        raise Invalid(_("A card can have one photo and one voice note."))
     existing = posting._by_client_id(session, person.id, client_id)
     if existing is not None:
         return Composed(posting.Posted(existing, created=False), media=[])

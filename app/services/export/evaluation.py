@@ -16,7 +16,7 @@ from app import i18n
 from app.i18n import _, ngettext
 from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, Contribution, ContributionStatus
-from app.models.follow_up import FACES, ActionStatus, FeedbackReport, NetworkAction
+from app.models.follow_up import FACES, ActionStatus, FeedbackReport, MeetingFeedback, NetworkAction
 from app.models.network import Attendance, LocalGroup, Meeting, Member, Network
 from app.services.export import docx
 from app.services.export.docx import heading, para, run, text_runs
@@ -139,6 +139,47 @@ def _title(network: Network) -> str:
     return _("Evaluation summary: %(title)s", title=network.title)
 
 
+def _feedback_part(result: MeetingFeedback) -> Iterator[str]:
+    """One meeting's feedback: the answers to each question, the comments, the voice notes."""
+    yield heading(_("Feedback"), 2)
+    yield para(run(ngettext("%(num)s response.", "%(num)s responses.", result.responses)))
+    for r in result.results:
+        faces = ", ".join(
+            f"{_(words)}: {n}"
+            for (_value, _face, words), n in zip(FACES, r.counts, strict=True)
+            if n
+        )
+        average = (
+            _("average %(average)s of 5", average=r.average)
+            if r.average is not None
+            else _("no answers")
+        )
+        yield para(
+            run(
+                _(
+                    "%(question)s %(average)s (%(faces)s).",
+                    question=r.words,
+                    average=average,
+                    faces=faces or _("none"),
+                )
+            ),
+            style="ListBullet",
+        )
+    if result.comments:
+        yield para(run(_("What members wrote:")))
+        for comment in result.comments:
+            yield para(text_runs(comment), style="ListBullet")
+    if result.voice_notes:
+        yield para(
+            run(
+                _(
+                    "Voice notes: %(count)s (listen on the feedback page).",
+                    count=result.voice_notes,
+                )
+            )
+        )
+
+
 def _summary_body(session: Session, network: Network, report: FeedbackReport) -> Iterator[str]:
     yield heading(_title(network), 0)
     yield para(
@@ -176,43 +217,7 @@ def _summary_body(session: Session, network: Network, report: FeedbackReport) ->
         if result is None or result.responses == 0:
             yield para(run(_("No feedback yet."), italic=True))
             continue
-        yield heading(_("Feedback"), 2)
-        yield para(run(ngettext("%(num)s response.", "%(num)s responses.", result.responses)))
-        for r in result.results:
-            faces = ", ".join(
-                f"{_(words)}: {n}"
-                for (_value, _face, words), n in zip(FACES, r.counts, strict=True)
-                if n
-            )
-            average = (
-                _("average %(average)s of 5", average=r.average)
-                if r.average is not None
-                else _("no answers")
-            )
-            yield para(
-                run(
-                    _(
-                        "%(question)s %(average)s (%(faces)s).",
-                        question=r.words,
-                        average=average,
-                        faces=faces or _("none"),
-                    )
-                ),
-                style="ListBullet",
-            )
-        if result.comments:
-            yield para(run(_("What members wrote:")))
-            for comment in result.comments:
-                yield para(text_runs(comment), style="ListBullet")
-        if result.voice_notes:
-            yield para(
-                run(
-                    _(
-                        "Voice notes: %(count)s (listen on the feedback page).",
-                        count=result.voice_notes,
-                    )
-                )
-            )
+        yield from _feedback_part(result)
     done = session.exec(
         select(NetworkAction, LocalGroup)
         .join(LocalGroup, col(LocalGroup.id) == NetworkAction.group_id)
