@@ -271,9 +271,9 @@ def refusal_words(error: DomainError, kind: SectionFileKind) -> str:
             return _("This picture is too large. Pictures can be up to %(limit)s MB.", limit=limit)
         limit = media_service.VOICE_MAX // 2**20
         return _("This recording is too large. Recordings can be up to %(limit)s MB.", limit=limit)
-    if (
-        isinstance(error, media_service.UnsupportedType)
-        and error.detail in {media_service.UNSUPPORTED, _(media_service.UNSUPPORTED)}
-    ):
+    if isinstance(error, media_service.UnsupportedType) and error.detail in {
+        media_service.UNSUPPORTED,
+        _(media_service.UNSUPPORTED),
+    }:
         return _(PICTURE_TYPES if kind == SectionFileKind.PICTURE else RECORDING_TYPES)
     return error.detail
