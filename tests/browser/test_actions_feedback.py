@@ -134,5 +134,5 @@ def test_a_member_sees_the_action_and_gives_feedback_by_keyboard_and_the_lead_ex
     document = docx.Document(str(path))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Evaluation summary" in text and COMMENT in text
-    assert "Attendance: 1 of 1 members" in text
+    assert "Attendance: 1 of 1 member." in text
     assert "Ask the council about bus passes" in text  # among the actions done

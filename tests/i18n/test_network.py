@@ -59,7 +59,9 @@ def net(client: TestClient, api_headers: dict[str, str]) -> Net:
         )["id"]
         for name in ("Ana Price", "Ben Lloyd", "Cal Evans")
     ]
-    starts = utcnow() - timedelta(days=3)
+    # Three days ago at 10:00 UTC: a meeting that runs past midnight is written in another
+    # form ("Iau 3 Rhag 2026, 22:04 – Gwen 4 Rhag 2026, 00:04"), whatever the time the test runs.
+    starts = (utcnow() - timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
     meeting = _api(
         client,
         h,
