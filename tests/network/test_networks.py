@@ -736,7 +736,8 @@ def test_lead_pages_from_start_to_meeting(logged_in: TestClient) -> None:
     group_page = logged_in.get(group_path)
     assert group_page.text.count("Central library") == 4
     assert "Wed 1 Apr 2026, 14:00–16:30" in group_page.text
-    assert "Wed 16 Sep 2026" in group_page.text  # the fourth meeting, 24 weeks on
+    # The fourth meeting, 24 weeks on (British English shortens September to "Sept").
+    assert "Wed 16 Sept 2026" in group_page.text
 
     bad = logged_in.post(
         f"{group_path}/members",
