@@ -15,6 +15,7 @@ JavaScript error or a CSP violation.
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -83,7 +84,16 @@ def live_server(
 @pytest.fixture
 def live(live_server: LiveServer, settings: object) -> Iterator[LiveServer]:
     """The shared server, over freshly emptied tables; fails the test if the server logged a
-    traceback while it ran (a 500, or a websocket handler that crashed)."""
+    traceback while it ran (a 500, or a websocket handler that crashed). The media folder is
+    emptied too, as the tables are: café ids start again at 1, and an earlier test's photos
+    in `media/1/` would be counted as this test's."""
+    media = live_server.log_path.parent / "media"
+    if media.is_dir():
+        for entry in media.iterdir():
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
     start = live_server.log_path.stat().st_size
     yield live_server
     time.sleep(0.3)  # let the server finish handling the sockets the closed pages dropped
