@@ -4,6 +4,7 @@ its lifespan, and small factories. Each test starts from empty tables."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 from app.config import Settings
@@ -68,16 +70,23 @@ def _empty_tables(engine: object, url: str) -> None:
     import app.models  # noqa: F401
 
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-    with engine.begin() as conn:  # type: ignore[attr-defined]
-        if url.startswith("postgresql"):
-            conn.execute(
-                text(
-                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-                )
-            )
-        else:
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
+    # The shared test server may still be finishing the last test's work (a round planned
+    # ahead, a socket's last read) when the next test empties the tables: on PostgreSQL the
+    # TRUNCATE can then deadlock with it, and the server's side finishes. Try again.
+    for attempt in range(5):
+        try:
+            with engine.begin() as conn:  # type: ignore[attr-defined]
+                if url.startswith("postgresql"):
+                    names = ", ".join(f'"{t}"' for t in tables)
+                    conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                else:
+                    for table in tables:
+                        conn.execute(text(f'DELETE FROM "{table}"'))
+            return
+        except OperationalError as error:
+            if "deadlock detected" not in str(error) or attempt == 4:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture
