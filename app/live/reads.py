@@ -135,7 +135,11 @@ class SharedBoards:
         table: CafeTable | None,
         token: object,
     ) -> TableCards:
-        if token is None or rnd is None or table is None:
+        if rnd is None or table is None:
+            # Nobody is seated yet (the room still joining): an empty board, known without
+            # a read or a hop to a worker thread (one of a phone's five at the join burst).
+            return TableCards(round=rnd, table=table, open=False, budget=0)
+        if token is None:
             return await to_thread.run_sync(read_table_cards, db, cafe, rnd, table)
         return await self._reads.get(
             self._key(db, rnd, table, token), lambda: read_table_cards(db, cafe, rnd, table)
