@@ -1,7 +1,8 @@
 """The words the pages' scripts show (tablecloth.js, compose.js, read_aloud.js), in the
 page's language: base.html puts them in `<script type="application/json" id="tc-strings">`
-and each script reads a word by its key, with the English as it is written in the script
-kept as the fallback. A script never holds a translation of its own."""
+and each script reads a word by its key through `Tablecloth.t` (shared.js), with the English
+as it is written in the script kept as the fallback. A script never holds a translation of
+its own."""
 
 from __future__ import annotations
 

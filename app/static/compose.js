@@ -11,43 +11,16 @@
    record button with a timer and a stop button; one that cannot keeps the file field. */
 (function () {
   "use strict";
-  /* The page's words for this script, in its language (app/kit/js_strings.py, in
-     #tc-strings); the English here is the fallback. */
-  var WORDS = (function () {
-    try { return JSON.parse(document.getElementById("tc-strings").textContent) || {}; } catch (e) { return {}; }
-  })();
-  function t(key, english, vars) {
-    var text = WORDS[key] || english;
-    if (vars) Object.keys(vars).forEach(function (k) { text = text.split("%(" + k + ")s").join(vars[k]); });
-    return text;
-  }
+  /* The page's words and the helpers shared with tablecloth.js's outbox (shared.js). */
+  var shared = window.Tablecloth;
+  var t = shared.t, minutes = shared.minutes, composeForm = shared.composeForm, csrf = shared.csrf;
+  var newId = shared.newId, say = shared.say, swapAnswer = shared.swapAnswer, reason = shared.reason;
   var DB_NAME = "tablecloth-media-outbox";
   var STORE = "cards";
   var RETRY_MS = 8000;
   var MAX_RECORDING_S = 300;
   var MAX_LOST_ONLINE = 4;
   var flushing = false;
-
-  function composeForm() { return document.querySelector("form[data-outbox]"); }
-  function csrf() {
-    var field = document.querySelector("input[name=csrf_token]");
-    return field ? field.value : "";
-  }
-  function newId() {
-    var c = window.crypto;
-    if (c && c.randomUUID) { try { return c.randomUUID(); } catch (e) { /* insecure context */ } }
-    var hex = "";
-    for (var i = 0; i < 32; i++) hex += Math.floor(Math.random() * 16).toString(16);
-    return hex;
-  }
-  function fmt(seconds) {
-    var m = Math.floor(seconds / 60), s = Math.floor(seconds % 60);
-    return m + ":" + (s < 10 ? "0" : "") + s;
-  }
-  function say(text) {
-    var news = document.getElementById("board-news");
-    if (news) news.textContent = text;
-  }
 
   /* --- IndexedDB ---------------------------------------------------------------------- */
   function openDb() {
@@ -257,18 +230,6 @@
     return body;
   }
 
-  function swapAnswer(html) {
-    var slot = document.getElementById("board-slot");
-    if (!slot || !window.htmx || !window.htmx.swap) return;
-    window.htmx.swap({ sourceElement: slot, target: slot, swap: "innerHTML", text: html });
-  }
-
-  function reason(html) {
-    var doc = new DOMParser().parseFromString(html, "text/html");
-    var alert = doc.querySelector("#compose .alert, .alert, .error-page p");
-    return alert ? alert.textContent.trim() : "";
-  }
-
   /* One try at sending a kept card. Resolves to "sent", "refused" (with the reason),
      "reload", "held" or "lost". */
   function sendItem(item) {
@@ -417,7 +378,7 @@
 
     function tick() {
       var s = (Date.now() - started) / 1000;
-      value.textContent = fmt(s);
+      value.textContent = minutes(s);
       if (s >= MAX_RECORDING_S && recorder && recorder.state === "recording") recorder.stop();
     }
     record.addEventListener("click", function () {
@@ -436,9 +397,9 @@
           stop.hidden = true;
           record.hidden = true;
           preview.src = URL.createObjectURL(form.tcVoice);
-          length.textContent = fmt(seconds);
+          length.textContent = minutes(seconds);
           done.hidden = false;
-          if (status) status.textContent = t("voice_ready", "Voice note ready, %(time)s long. It goes with the card when you add it.", { time: fmt(seconds) });
+          if (status) status.textContent = t("voice_ready", "Voice note ready, %(time)s long. It goes with the card when you add it.", { time: minutes(seconds) });
           var discard = box.querySelector("[data-discard]");
           if (discard) discard.focus();
         };

@@ -4,16 +4,8 @@
    that does nothing. */
 (function () {
   "use strict";
-  /* The page's words for this script, in its language (app/kit/js_strings.py, in
-     #tc-strings); the English here is the fallback. */
-  var WORDS = (function () {
-    try { return JSON.parse(document.getElementById("tc-strings").textContent) || {}; } catch (e) { return {}; }
-  })();
-  function t(key, english, vars) {
-    var text = WORDS[key] || english;
-    if (vars) Object.keys(vars).forEach(function (k) { text = text.split("%(" + k + ")s").join(vars[k]); });
-    return text;
-  }
+  /* The page's words (shared.js); the English here is the fallback. */
+  var t = window.Tablecloth.t;
   function start() {
     var speech = window.speechSynthesis;
     if (!speech || typeof window.SpeechSynthesisUtterance !== "function") return;

@@ -3,22 +3,8 @@
 (function () {
   "use strict";
   var seen = new WeakMap();
-  /* The page's words for this script, in its language (app/kit/js_strings.py, in
-     #tc-strings); the English here is the fallback. */
-  var WORDS = (function () {
-    try { return JSON.parse(document.getElementById("tc-strings").textContent) || {}; } catch (e) { return {}; }
-  })();
-  function t(key, english, vars) {
-    var text = WORDS[key] || english;
-    if (vars) Object.keys(vars).forEach(function (k) { text = text.split("%(" + k + ")s").join(vars[k]); });
-    return text;
-  }
-
-  function fmt(total) {
-    total = Math.max(0, Math.round(total));
-    var m = Math.floor(total / 60), s = total % 60;
-    return m + ":" + (s < 10 ? "0" : "") + s;
-  }
+  /* The page's words (shared.js); the English here is the fallback. */
+  var t = window.Tablecloth.t, minutes = window.Tablecloth.minutes;
 
   function tick() {
     var clocks = document.querySelectorAll("[data-seconds-left]");
@@ -28,7 +14,7 @@
       var left = parseFloat(el.getAttribute("data-seconds-left"));
       if (el.getAttribute("data-paused") !== "true") left -= (Date.now() - seen.get(el)) / 1000;
       var out = el.querySelector(".clock-value") || el;
-      var text = left > 0 ? fmt(left) : t("time_up", "Time is up");
+      var text = left > 0 ? minutes(Math.round(left)) : t("time_up", "Time is up");
       if (out.textContent !== text) out.textContent = text;
     }
     // The call to move comes down when its time is up (the server says how long it has).
@@ -96,16 +82,10 @@
    as the same post, so a resend never makes a duplicate. */
 (function () {
   "use strict";
-  /* The page's words for this script, in its language (app/kit/js_strings.py, in
-     #tc-strings); the English here is the fallback. */
-  var WORDS = (function () {
-    try { return JSON.parse(document.getElementById("tc-strings").textContent) || {}; } catch (e) { return {}; }
-  })();
-  function t(key, english, vars) {
-    var text = WORDS[key] || english;
-    if (vars) Object.keys(vars).forEach(function (k) { text = text.split("%(" + k + ")s").join(vars[k]); });
-    return text;
-  }
+  /* The page's words and the helpers shared with compose.js (shared.js). */
+  var shared = window.Tablecloth;
+  var t = shared.t, composeForm = shared.composeForm, csrf = shared.csrf, newId = shared.newId;
+  var say = shared.say, swapAnswer = shared.swapAnswer, reason = shared.reason;
   var RETRY_MS = 8000;
   var SOON_MS = 1500;
   var flushing = false;
@@ -126,24 +106,8 @@
     } catch (e) { /* full or private mode: the post still goes when online */ }
   }
 
-  function newId() {
-    var c = window.crypto;
-    if (c && c.randomUUID) { try { return c.randomUUID(); } catch (e) { /* insecure context */ } }
-    var bytes = new Uint8Array(16);
-    if (c && c.getRandomValues) c.getRandomValues(bytes);
-    else for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
-    var hex = "";
-    for (var j = 0; j < bytes.length; j++) hex += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
-    return hex;
-  }
-
-  function composeForm() { return document.querySelector("form[data-outbox]"); }
   function boxKey(code) { return "tablecloth-outbox-" + code; }
   function draftKey(code) { return "tablecloth-draft-" + code; }
-  function csrf() {
-    var field = document.querySelector("input[name=csrf_token]");
-    return field ? field.value : "";
-  }
 
   /* --- character counter ------------------------------------------------------------- */
   function count(area) {
@@ -257,11 +221,6 @@
     failed: t("said_failed", "Your card was not sent.")
   };
 
-  function say(text) {
-    var news = document.getElementById("board-news");
-    if (news) news.textContent = text;
-  }
-
   var LABELS = {
     sending: t("sending", "Sending…"),
     waiting: t("waiting", "Waiting to send. It will go when the connection is back."),
@@ -319,14 +278,6 @@
     drop(code, item.id);
   }
 
-  /* An answer to a post sent from the outbox: the new card for the top of the board (or
-     the whole board), put in place the way htmx puts the answer to the form. */
-  function swapAnswer(html) {
-    var slot = document.getElementById("board-slot");
-    if (!slot || !window.htmx || !window.htmx.swap) return;
-    window.htmx.swap({ sourceElement: slot, target: slot, swap: "innerHTML", text: html });
-  }
-
   /* A new card can reach a phone twice: in the answer to its own post and over the live
      connection. Whichever comes second finds the card on the board and is dropped. */
   var ADDING = { afterbegin: 1, beforeend: 1, beforebegin: 1, afterend: 1 };
@@ -341,12 +292,6 @@
       }
     }
   });
-
-  function reason(html) {
-    var doc = new DOMParser().parseFromString(html, "text/html");
-    var alert = doc.querySelector("#compose .alert, .alert, .error-page p");
-    return alert ? alert.textContent.trim() : "";
-  }
 
   function flush() {
     var form = composeForm();

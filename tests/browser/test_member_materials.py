@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
+from app import i18n
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.material import MaterialCreate, SectionCreate
@@ -28,6 +29,11 @@ pytestmark = pytest.mark.browser
 ALT = "Two people at a kitchen table, talking"
 EASY_LINE = "You choose who helps you."
 MONEY = "Budgets are hard to manage."
+
+
+def cy(message: str) -> str:
+    return i18n.in_language("cy", message)
+
 
 # The phone's speech, replaced in the page: what it was asked to say is kept to look at.
 SPEECH_STUB = """
@@ -156,6 +162,16 @@ def test_a_member_reads_the_easy_read_listens_and_has_a_section_read_aloud(
     money.get_by_role("button", name="Pause").click()
     expect(money.get_by_role("status")).to_have_text("Paused.")
     check_accessibility(phone, "the listen edition on the member's phone")
+
+    # In Welsh the script's own words are Welsh too: it reads them from the page.
+    phone.locator(".language-switch").get_by_role("button", name="Cymraeg").click()
+    expect(phone.locator("html")).to_have_attribute("lang", "cy")
+    money = phone.locator("section", has=phone.get_by_role("heading", name="Money"))
+    money.get_by_role("button", name=cy("Read aloud")).click()
+    expect(money.get_by_role("status")).to_have_text(cy("Reading."))
+    money.get_by_role("button", name=cy("Pause")).click()
+    expect(money.get_by_role("status")).to_have_text(cy("Paused."))
+    expect(money.get_by_role("button", name=cy("Carry on"))).to_be_visible()
 
     # Without JavaScript: the words and the recording are there, read aloud is not.
     plain = people.phone("Alexandra, no scripts", javascript=False)

@@ -126,6 +126,19 @@ def test_a_bilingual_cafe_in_welsh(
     # Aled posts in Welsh; the English phone shows the card as written, in English around it.
     aled = phones["Aled"]
     aled.locator("#contribution-text").fill(CARD)
+    # The phone's scripts speak Welsh too: the counter (tablecloth.js), and a file that is
+    # not a photo refused before it is sent (compose.js), the words kept.
+    most = aled.locator("#contribution-text").get_attribute("data-max")
+    counted = cy("%(used)s of %(max)s characters", used=len(CARD), max=most)
+    expect(aled.locator("#contribution-count")).to_have_text(counted)
+    photo_field = aled.get_by_label(cy("Take or choose a photo"))
+    photo_field.set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hi"})
+    aled.get_by_role("button", name=cy("Add to the board")).click()
+    not_photo = cy("This is not a photo. Photos can be JPEG, PNG or WebP.")
+    refused = cy("%(reason)s What you wrote is kept.", reason=not_photo)
+    expect(aled.locator("#compose-error")).to_have_text(refused)
+    expect(aled.locator("#contribution-text")).to_have_value(CARD)
+    photo_field.set_input_files([])
     aled.get_by_role("button", name=cy("Add to the board")).click()
     for phone in phones.values():
         expect(phone.locator("#board")).to_contain_text(CARD)

@@ -153,6 +153,25 @@ def test_the_scripts_words_come_in_the_pages_language(client: TestClient) -> Non
             assert key in english, (name, key)
 
 
+def test_the_phone_page_loads_the_words_before_the_scripts_that_show_them(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    """shared.js reads the page's words for every script (`Tablecloth.t`). Deferred scripts
+    run in the order they appear, so it must come before them, deferred too; it is served
+    from this site, as the CSP (script-src 'self') wants."""
+    cafe = new_cafe(client, api_headers)
+    ann = _join(client, cafe["code"], "Ann", "cy")
+    page = ann.get(f"/p/{cafe['code']}").text
+    tags = re.findall(r'<script src="(/static/[a-z_]+\.js\?v=[0-9a-f]+)"( defer)?>', page)
+    names = [src.split("?")[0].removeprefix("/static/") for src, _ in tags]
+    assert names[:3] == ["shared.js", "tablecloth.js", "compose.js"], names
+    assert all(deferred for _, deferred in tags), tags
+    for src, _ in tags:
+        served = ann.get(src)
+        assert served.status_code == 200 and "javascript" in served.headers["content-type"]
+    assert "window.Tablecloth = " in ann.get(tags[0][0]).text
+
+
 def _until(ws: Any, needle: str, tries: int = 6) -> str:
     """The next push that holds `needle` (a push may come in two parts)."""
     seen = []
