@@ -154,7 +154,9 @@ def _compare_section(
     easy = text_diff(old=a.easy_read_text if a else "", new=b.easy_read_text if b else "")
     body_cy = text_diff(old=a.body_markdown_cy if a else "", new=b.body_markdown_cy if b else "")
     easy_cy = text_diff(old=a.easy_read_text_cy if a else "", new=b.easy_read_text_cy if b else "")
-    welsh_changed = body_cy.changed or easy_cy.changed
+    # The Welsh heading is not shown as a diff, but a change to it alone is a change.
+    heading_cy_changed = a is not None and b is not None and a.heading_cy != b.heading_cy
+    welsh_changed = body_cy.changed or easy_cy.changed or heading_cy_changed
     added = [i for k, i in b_items.items() if k not in a_items]
     removed = [i for k, i in a_items.items() if k not in b_items]
     rephrased = [

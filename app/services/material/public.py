@@ -61,6 +61,7 @@ def section_public(sv: SectionView) -> SectionPublic:
         heading=s.heading,
         body_markdown=s.body_markdown,
         easy_read_text=s.easy_read_text,
+        heading_cy=s.heading_cy,
         body_markdown_cy=s.body_markdown_cy,
         easy_read_text_cy=s.easy_read_text_cy,
         evidence=[evidence_view_public(ev) for ev in sv.evidence],
