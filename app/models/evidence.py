@@ -55,7 +55,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "other": N_("Other"),
 }
 # A card's status as the person it is about reads it (their subject access page).
-STATUS_LABELS: dict[str, str] = {
+CARD_STATUS_LABELS: dict[str, str] = {
     "visible": N_("on the board"),
     "pending": N_("waiting"),
     "hidden": N_("hidden"),

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from app.db import Database
 from app.models.audit import AuditAction, AuditEntryPublic, SubjectKind
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, SeatPlan
-from app.models.evidence import KIND_LABELS, STATUS_LABELS, Contribution, Media, Reaction
+from app.models.evidence import CARD_STATUS_LABELS, KIND_LABELS, Contribution, Media, Reaction
 from app.models.follow_up import QUESTION_WORDS
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
 from app.models.member_page import MemberLink, MemberLinkHeld
@@ -46,7 +46,7 @@ HELD_WORDS = {
     "questions": QUESTION_WORDS,
     "expenses": EXPENSE_WORDS,
     "kinds": KIND_LABELS,
-    "statuses": STATUS_LABELS,
+    "statuses": CARD_STATUS_LABELS,
 }
 
 
