@@ -366,6 +366,7 @@ class SectionDiffPublic(SQLModel):
     heading: TextDiffPublic
     body: TextDiffPublic
     easy_read: TextDiffPublic
+    heading_cy: TextDiffPublic = Field(description="The Welsh heading's changes.")
     body_cy: TextDiffPublic = Field(description="The Welsh text's changes.")
     easy_read_cy: TextDiffPublic = Field(description="The Welsh easy-read text's changes.")
     evidence_added: list[EvidenceItemPublic]

@@ -485,6 +485,25 @@ def test_a_welsh_heading_through_the_form_and_the_api_reaches_welsh_readers_only
     )["items"]
     assert [s["heading_cy"] for s in copied] == ["Dewis", "Arian", None]
 
+    # A change to a Welsh heading alone is a change, and the comparison says what it was.
+    materials = f"/api/v1/networks/{nid}/materials/{material_id}"
+    for section, welsh in ((copied[0], "Dewisiadau"), (copied[2], "Amser")):
+        _api(
+            client,
+            api_headers,
+            "PATCH",
+            f"{materials}/versions/2/sections/{section['id']}",
+            json={"heading_cy": welsh},
+        )
+    diff = _api(client, api_headers, "GET", f"{materials}/diff", params={"from": 1, "to": 2})
+    choices, money, time = diff["sections"]
+    assert choices["status"] == "changed" and choices["heading_cy"]["changed"]
+    assert not choices["heading"]["changed"] and not money["heading_cy"]["changed"]
+    assert money["status"] == "unchanged" and time["status"] == "changed"
+    page = client.get(f"/networks/{nid}/materials/{material_id}/diff?from=1&to=2").text
+    assert "Welsh heading was “Dewis”, now “Dewisiadau”." in page
+    assert "Welsh heading added: “Amser”." in page
+
 
 def _export(client: TestClient, headers: dict[str, str], url: str, **params: str) -> bytes:
     r = client.get(f"{url}/export", params=params, headers=headers)

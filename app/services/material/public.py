@@ -137,6 +137,7 @@ def _section_diff_public(sd: SectionDiff) -> SectionDiffPublic:
         heading=_text_diff_public(sd.heading),
         body=_text_diff_public(sd.body),
         easy_read=_text_diff_public(sd.easy_read),
+        heading_cy=_text_diff_public(sd.heading_cy),
         body_cy=_text_diff_public(sd.body_cy),
         easy_read_cy=_text_diff_public(sd.easy_read_cy),
         evidence_added=[evidence_public(i) for i in sd.evidence_added],
