@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -9,6 +10,7 @@ from sqlmodel import Session
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.cafe import Cafe, CafeCreate, Participant
+from app.models.network import LocalGroup, Meeting, Member, Network
 from app.services import accounts
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe import participants as participant_service
@@ -126,3 +128,64 @@ def make_contribution(
     session.commit()
     session.refresh(row)
     return row
+
+
+# A network's words as a lead writes them, in the network's language: the member factory's.
+MEMBER_SCENES: dict[str, dict[str, str]] = {
+    "en": {
+        "network": "Choice and control at home",
+        "group": "Hillside group",
+        "meeting": "Meeting 1",
+        "location": "Hillside Library, Room 2",
+        "name": "Alexandra Quill",
+        "role": "lived_experience",
+    },
+    "cy": {
+        "network": "Byw’n annibynnol",
+        "group": "Grŵp Caernarfon",
+        "meeting": "Cyfarfod 1",
+        "location": "Llyfrgell Caernarfon",
+        "name": "Gwen",
+        "role": "carer",
+    },
+}
+
+
+def make_member(
+    session: Session,
+    lead: Facilitator,
+    *,
+    language: str = "en",
+    directions: str = "",
+    bring: str = "",
+    **fields: Any,
+) -> Member:
+    """A member of a new network in `language` (its words written in it, and the network's
+    language set), in a local group with a meeting nine days ahead. `fields` are the
+    member's own (email, accessibility needs, consent) over the scene's name and role."""
+    words = MEMBER_SCENES[language]
+    network = Network(facilitator_id=lead.id, title=words["network"], language=language)
+    session.add(network)
+    session.commit()
+    group = LocalGroup(network_id=network.id, name=words["group"])
+    session.add(group)
+    session.commit()
+    starts = utcnow() + timedelta(days=9)
+    session.add(
+        Meeting(
+            group_id=group.id,
+            number=1,
+            title=words["meeting"],
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            location=words["location"],
+            directions=directions,
+            bring=bring,
+        )
+    )
+    fields = {"display_name": words["name"], "role": words["role"], **fields}
+    member = Member(group_id=group.id, **fields)
+    session.add(member)
+    session.commit()
+    session.refresh(member)
+    return member

@@ -108,25 +108,13 @@ def refusal(
     return {"error": exc.detail, "status_code": status_code or exc.status_code}
 
 
-def ticked(confirm: bool, *, what: str) -> None:
-    """A delete asks for its confirmation box: refuse the post without it. `what` ends the
-    sentence: "Tick the box to confirm that the group should be deleted.". Mark it with
-    `N_` where it is written (translated here)."""
+def ticked(confirm: bool, *, refusal: str) -> None:
+    """A delete asks for its confirmation box: refuse the post without it. `refusal` is the
+    whole sentence, marked with `N_` where it is written and translated here: a sentence
+    glued from pieces ("Tick the box to confirm that" + "the group should be deleted")
+    cannot follow another language's word order."""
     if not confirm:
-        raise Invalid(_("Tick the box to confirm that %(what)s.", what=_(what)))
-
-
-# What the delete forms ask to confirm (`ticked`'s `what`), marked here so every caller's
-# words are in the catalogue.
-CONFIRMATIONS = (
-    N_("the café should be erased"),
-    N_("the person should be erased"),
-    N_("the network should be erased"),
-    N_("the group should be deleted"),
-    N_("the member should be erased"),
-    N_("the meeting should be deleted"),
-    N_("the plan should be deleted"),
-)
+        raise Invalid(_(refusal))
 
 
 _URLENCODED = "application/x-www-form-urlencoded"

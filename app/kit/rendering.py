@@ -89,6 +89,13 @@ def _both(message: str, **variables: Any) -> Markup:
     return Markup('<span class="bilingual">{}</span>').format(Markup(" / ").join(parts))
 
 
+def _label(key: str | None, labels: Mapping[str, str]) -> str:
+    """A stored key (`carer_cover`, `listened`) as people read it, from its label table;
+    a key the table does not know is shown as stored rather than hidden."""
+    found = labels.get(key or "")
+    return i18n.gettext(found) if found else (key or "")
+
+
 env.globals["languages"] = i18n.LANGUAGES
 env.globals["current_language"] = i18n.current
 env.globals["both"] = _both
@@ -97,6 +104,7 @@ env.filters["day"] = i18n.format_day
 env.filters["day_pattern"] = i18n.format_day_pattern
 env.filters["number"] = i18n.format_number
 env.filters["money"] = i18n.format_money
+env.filters["label"] = _label
 env.globals["static_url"] = static_url
 env.globals["role_labels"] = ROLE_LABELS
 env.globals["prefs"] = {}

@@ -54,6 +54,13 @@ EVIDENCE_LABELS: dict[str, str] = {
     "research": N_("Research"),
     "other": N_("Other"),
 }
+# A card's status as the person it is about reads it (their subject access page).
+CARD_STATUS_LABELS: dict[str, str] = {
+    "visible": N_("on the board"),
+    "pending": N_("waiting"),
+    "hidden": N_("hidden"),
+    "withdrawn": N_("withdrawn"),
+}
 # The evidence type a phone pre-selects from the person's stakeholder role.
 EVIDENCE_FOR_ROLE: dict[str | None, str] = {
     "lived_experience": "lived_experience",

@@ -99,6 +99,9 @@ class MaterialSectionBase(SQLModel):
         default="", max_length=MAX_EASY_READ, description="Plain words, one idea per line."
     )
     # The same in Welsh, optional: members reading in Welsh see it where it is written.
+    heading_cy: str | None = Field(
+        default=None, max_length=MAX_HEADING, description="The heading in Welsh, optional."
+    )
     body_markdown_cy: str = Field(
         default="", max_length=MAX_BODY, description="The text in Welsh (Markdown), optional."
     )
@@ -177,6 +180,11 @@ class SectionUpdate(SQLModel):
     heading: str | None = Field(default=None, min_length=1, max_length=MAX_HEADING)
     body_markdown: str | None = Field(default=None, max_length=MAX_BODY)
     easy_read_text: str | None = Field(default=None, max_length=MAX_EASY_READ)
+    heading_cy: str | None = Field(
+        default=None,
+        max_length=MAX_HEADING,
+        description="The heading in Welsh; null or empty takes it away.",
+    )
     body_markdown_cy: str | None = Field(default=None, max_length=MAX_BODY)
     easy_read_text_cy: str | None = Field(default=None, max_length=MAX_EASY_READ)
     position: int | None = Field(default=None, ge=1, description="Move the section here.")
@@ -267,6 +275,7 @@ class SectionPublic(SQLModel):
     heading: str
     body_markdown: str
     easy_read_text: str
+    heading_cy: str | None = Field(description="The heading in Welsh; null when not written.")
     body_markdown_cy: str = Field(description="The text in Welsh; empty when not written.")
     easy_read_text_cy: str = Field(
         description="The easy-read text in Welsh; empty when not written."
@@ -357,6 +366,7 @@ class SectionDiffPublic(SQLModel):
     heading: TextDiffPublic
     body: TextDiffPublic
     easy_read: TextDiffPublic
+    heading_cy: TextDiffPublic = Field(description="The Welsh heading's changes.")
     body_cy: TextDiffPublic = Field(description="The Welsh text's changes.")
     easy_read_cy: TextDiffPublic = Field(description="The Welsh easy-read text's changes.")
     evidence_added: list[EvidenceItemPublic]

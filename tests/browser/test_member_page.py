@@ -7,7 +7,6 @@ is cut off with the text at 200%, and a phone without JavaScript does the same."
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,9 +14,10 @@ from sqlmodel import Session, select
 
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
-from app.models.network import LocalGroup, Meeting, Member, Network
+from app.models.network import Meeting, Member
 from app.services.network import member_page as member_page_service
 from tests.browser.conftest import People, check_accessibility, check_fits_the_window, log_in
+from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
 
@@ -27,38 +27,19 @@ NEEDS = "A hearing loop"
 
 
 def _member(session: Session, lead: Facilitator) -> Member:
-    network = Network(facilitator_id=lead.id, title="Choice and control at home")
-    session.add(network)
-    session.commit()
-    group = LocalGroup(network_id=network.id, name="Hillside group")
-    session.add(group)
-    session.commit()
-    starts = utcnow() + timedelta(days=9)
-    session.add(
-        Meeting(
-            group_id=group.id,
-            number=1,
-            title="Meeting 1",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            location="Hillside Library, Room 2",
-            directions=DIRECTIONS,
-            bring=BRING,
-        )
-    )
-    member = Member(
-        group_id=group.id,
-        display_name="Alexandra Quill",
-        role="lived_experience",
+    member = make_member(
+        session,
+        lead,
+        directions=DIRECTIONS,
+        bring=BRING,
         email="alex@example.org",
         accessibility_needs=NEEDS,
         consent_given=True,
         consent_at=utcnow(),
     )
-    session.add(member)
-    session.add(Member(group_id=group.id, display_name="Bo Marchetti", role="carer"))
+    # Another member of the group, whose name Alexandra's page never shows.
+    session.add(Member(group_id=member.group_id, display_name="Bo Marchetti", role="carer"))
     session.commit()
-    session.refresh(member)
     return member
 
 

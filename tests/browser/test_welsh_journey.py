@@ -12,7 +12,6 @@ how one sentence happens to be worded today."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,9 @@ from sqlmodel import Session
 from app import i18n
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
-from app.models.network import LocalGroup, Meeting, Member, Network
 from app.services.network import member_page as member_page_service
 from tests.browser.conftest import People, check_accessibility, log_in
-from tests.factories import make_cafe
+from tests.factories import make_cafe, make_member
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -178,7 +176,7 @@ def test_a_bilingual_cafe_in_welsh(
     look(console, "the console after the close in Welsh", "cy")
 
     # A member of a Welsh network opens their personal link: Welsh without choosing.
-    member = _welsh_member(session, facilitator)
+    member = make_member(session, facilitator, language="cy")
     _, token = member_page_service.issue_link(session=session, member=member, now=utcnow())
     page = people.phone("Gwen")
     page.goto(f"/m/{token}")
@@ -191,28 +189,3 @@ def test_a_bilingual_cafe_in_welsh(
 
 def phone_lang(name: str) -> str:
     return "en" if name == ENGLISH else "cy"
-
-
-def _welsh_member(session: Session, lead: Facilitator) -> Member:
-    network = Network(facilitator_id=lead.id, title="Byw’n annibynnol", language="cy")
-    session.add(network)
-    session.commit()
-    group = LocalGroup(network_id=network.id, name="Grŵp Caernarfon")
-    session.add(group)
-    session.commit()
-    starts = utcnow() + timedelta(days=9)
-    session.add(
-        Meeting(
-            group_id=group.id,
-            number=1,
-            title="Cyfarfod 1",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            location="Llyfrgell Caernarfon",
-        )
-    )
-    member = Member(group_id=group.id, display_name="Gwen", role="carer")
-    session.add(member)
-    session.commit()
-    session.refresh(member)
-    return member

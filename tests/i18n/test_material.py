@@ -5,7 +5,10 @@ English. What people said stays as they said it."""
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -383,4 +386,228 @@ def test_withdrawn_words_quoted_in_a_sections_welsh_text_are_replaced(
     assert r.status_code == 200
     (after,) = _api(client, api_headers, "GET", f"{scene.material}/versions/2/sections")["items"]
     assert WORDS not in after["body_markdown_cy"] and WORDS not in after["easy_read_text_cy"]
-    assert WITHDRAWN_TEXT in after["body_markdown_cy"]
+    # In Welsh, as the rest of the Welsh text is; the English text gets the English.
+    assert i18n.in_language("cy", WITHDRAWN_TEXT) in after["body_markdown_cy"]
+    assert WITHDRAWN_TEXT not in after["body_markdown_cy"]
+
+
+def test_a_welsh_heading_through_the_form_and_the_api_reaches_welsh_readers_only(
+    logged_in: TestClient, api_headers: dict[str, str]
+) -> None:
+    client = logged_in
+    network = _api(client, api_headers, "POST", "/api/v1/networks", json={"title": "Choice"})
+    nid = network["id"]
+    group = _api(
+        client, api_headers, "POST", f"/api/v1/networks/{nid}/groups", json={"name": "North"}
+    )
+    base, section_id = _material(client, api_headers, nid)
+    material_id = int(base.split("/materials/")[1].split("/")[0])
+    section = _api(client, api_headers, "GET", f"{base}/sections/{section_id}")
+    assert section["heading_cy"] is None  # not written yet
+
+    # The lead writes it in the section's form, in a field marked as Welsh.
+    edit_url = f"/networks/{nid}/materials/{material_id}/versions/1/sections/{section_id}/edit"
+    edit = client.get(edit_url).text
+    assert '<label for="heading-cy">Welsh heading (optional)</label>' in edit
+    assert re.search(r'<input id="heading-cy" name="heading_cy"[^>]* lang="cy"', edit)
+    saved = client.post(
+        edit_url,
+        data={
+            "csrf_token": csrf_of(client, edit_url),
+            "heading": "Choice",
+            "heading_cy": "  Dewis  ",
+            "body_markdown": ENGLISH,
+            "body_markdown_cy": WELSH,
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    section = _api(client, api_headers, "GET", f"{base}/sections/{section_id}")
+    assert section["heading_cy"] == "Dewis" and section["heading"] == "Choice"
+    assert 'value="Dewis"' in client.get(edit_url).text
+    version_page = client.get(f"/networks/{nid}/materials/{material_id}/versions/1").text
+    assert '<span lang="cy">Dewis</span>' in version_page
+
+    # The API: a PATCH without it keeps it; a new section can carry one; "" takes it away.
+    kept = _api(
+        client, api_headers, "PATCH", f"{base}/sections/{section_id}", json={"heading": "Choices"}
+    )
+    assert kept["heading_cy"] == "Dewis"
+    added = _api(
+        client,
+        api_headers,
+        "POST",
+        f"{base}/sections",
+        json={"heading": "Money", "heading_cy": "Arian", "body_markdown": "Budgets"},
+    )
+    assert added["heading_cy"] == "Arian"
+    third = _api(
+        client, api_headers, "POST", f"{base}/sections", json={"heading": "Time", "heading_cy": ""}
+    )
+    assert third["heading_cy"] is None
+    cleared = _api(
+        client, api_headers, "PATCH", f"{base}/sections/{third['id']}", json={"heading_cy": "Amser"}
+    )
+    assert cleared["heading_cy"] == "Amser"
+    cleared = _api(
+        client, api_headers, "PATCH", f"{base}/sections/{third['id']}", json={"heading_cy": None}
+    )
+    assert cleared["heading_cy"] is None
+    too_long = client.patch(
+        f"{base}/sections/{section_id}", json={"heading_cy": "a" * 201}, headers=api_headers
+    )
+    assert too_long.status_code == 422
+
+    _api(client, api_headers, "POST", f"{base}/publish", json={})
+    made = _api(client, api_headers, "POST", f"{base}/publications", json={})
+    cymraeg = _welsh(_member_phone(client, api_headers, group["id"], "Alaw"))
+    english = _member_phone(client, api_headers, group["id"], "Bob")
+    page = f"/me/materials/{made['id']}"
+    for edition in ("standard", "easy_read", "audio"):
+        welsh = cymraeg.get(page, params={"edition": edition}).text
+        assert '<h2 id="part-1-heading" lang="cy">Dewis</h2>' in welsh
+        assert '<h2 id="part-2-heading" lang="cy">Arian</h2>' in welsh
+        # No Welsh heading: the English one, marked as English.
+        assert '<h2 id="part-3-heading" lang="en">Time</h2>' in welsh
+        plain = english.get(page, params={"edition": edition}).text
+        assert '<h2 id="part-1-heading" lang="en">Choices</h2>' in plain
+        assert "Dewis" not in plain and "Arian" not in plain
+
+    # The next version keeps the Welsh headings.
+    nxt = _api(
+        client, api_headers, "POST", f"/api/v1/networks/{nid}/materials/{material_id}/versions"
+    )
+    copied = _api(
+        client,
+        api_headers,
+        "GET",
+        f"/api/v1/networks/{nid}/materials/{material_id}/versions/{nxt['number']}/sections",
+    )["items"]
+    assert [s["heading_cy"] for s in copied] == ["Dewis", "Arian", None]
+
+    # A change to a Welsh heading alone is a change, and the comparison says what it was.
+    materials = f"/api/v1/networks/{nid}/materials/{material_id}"
+    for section, welsh in ((copied[0], "Dewisiadau"), (copied[2], "Amser")):
+        _api(
+            client,
+            api_headers,
+            "PATCH",
+            f"{materials}/versions/2/sections/{section['id']}",
+            json={"heading_cy": welsh},
+        )
+    diff = _api(client, api_headers, "GET", f"{materials}/diff", params={"from": 1, "to": 2})
+    choices, money, time = diff["sections"]
+    assert choices["status"] == "changed" and choices["heading_cy"]["changed"]
+    assert not choices["heading"]["changed"] and not money["heading_cy"]["changed"]
+    assert money["status"] == "unchanged" and time["status"] == "changed"
+    page = client.get(f"/networks/{nid}/materials/{material_id}/diff?from=1&to=2").text
+    assert "Welsh heading was “Dewis”, now “Dewisiadau”." in page
+    assert "Welsh heading added: “Amser”." in page
+
+
+def _export(client: TestClient, headers: dict[str, str], url: str, **params: str) -> bytes:
+    r = client.get(f"{url}/export", params=params, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.content
+
+
+def _docx_parts(data: bytes) -> tuple[str, str]:
+    """A DOCX's document.xml and styles.xml."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return (
+            package.read("word/document.xml").decode(),
+            package.read("word/styles.xml").decode(),
+        )
+
+
+def _run_lang(document: str, text: str) -> str | None:
+    """The `w:lang` of the run whose text starts with `text` (None: the document's)."""
+    found = re.search(
+        r"<w:r>(<w:rPr>(?:(?!</w:rPr>).)*</w:rPr>)?<w:t xml:space=\"preserve\">" + re.escape(text),
+        document,
+    )
+    assert found, text
+    lang = re.search(r'<w:lang w:val="([^"]+)"/>', found.group(1) or "")
+    return lang.group(1) if lang else None
+
+
+def test_exports_in_welsh_carry_the_welsh_text_marked_and_withdrawn_words_redacted(
+    client: TestClient,
+    api_headers: dict[str, str],
+    session: Session,
+    facilitator: Facilitator,
+    settings: Settings,
+) -> None:
+    """With `lang=cy` the Markdown, DOCX and easy-read exports write each section's Welsh
+    heading, text and easy read where the lead wrote them (the English where not), the DOCX
+    marks each part's language, and words withdrawn since are gone from the Welsh too."""
+    scene = build(client, api_headers, session, facilitator, settings.media_dir)
+    draft = f"{scene.material}/versions/2"
+    (section,) = _api(client, api_headers, "GET", f"{draft}/sections")["items"]
+    quoted = f"Dywedodd rhywun wrthon ni: “{WORDS}”."
+    _api(
+        client,
+        api_headers,
+        "PATCH",
+        f"{draft}/sections/{section['id']}",
+        json={
+            "heading_cy": "Canfyddiadau",
+            "body_markdown_cy": quoted,
+            "easy_read_text": EASY,
+            "easy_read_text_cy": EASY_CY,
+        },
+    )
+    _api(
+        client,
+        api_headers,
+        "POST",
+        f"{draft}/sections",
+        json={"heading": "Money", "body_markdown": "Budgets are tight."},
+    )
+    r = client.post(
+        f"/api/v1/cafes/{scene.cafe_id}/participants/{scene.alex_id}/consent",
+        json={"evidence_consent": False},
+        headers=api_headers,
+    )
+    assert r.status_code == 200
+    with i18n.speaking("cy"):
+        withdrawn = i18n.gettext(WITHDRAWN_TEXT)
+        easy_read = i18n.gettext("Easy read")
+
+    welsh = _export(client, api_headers, draft, format="md", lang="cy").decode()
+    assert "## Canfyddiadau" in welsh and "Dywedodd rhywun wrthon ni" in welsh
+    assert f"### {easy_read}\n\n{EASY_CY}" in welsh
+    assert "## Money" in welsh and "Budgets are tight." in welsh  # no Welsh: the English
+    assert WORDS not in welsh and "Findings" not in welsh and EASY not in welsh
+    # Withdrawn, in Welsh, in the Welsh text and in the evidence listed under it.
+    assert welsh.count(withdrawn) == 2 and WITHDRAWN_TEXT not in welsh
+    english = _export(client, api_headers, draft, format="md", lang="en").decode()
+    assert "## Findings" in english and "Canfyddiadau" not in english
+    assert "Dywedodd" not in english and WORDS not in english
+
+    document, styles = _docx_parts(_export(client, api_headers, draft, format="docx", lang="cy"))
+    assert re.search(r'<w:docDefaults>.*<w:lang w:val="cy-GB"', styles, re.S)
+    assert _run_lang(document, "Canfyddiadau") == "cy-GB"
+    assert _run_lang(document, "Dywedodd rhywun") == "cy-GB"
+    assert _run_lang(document, EASY_CY) == "cy-GB"
+    assert _run_lang(document, "Money") == "en-GB"
+    assert _run_lang(document, "Budgets are tight.") == "en-GB"
+    assert WORDS not in document and withdrawn in document
+
+    easy_docx, _styles = _docx_parts(
+        _export(client, api_headers, draft, format="docx", edition="easy_read", lang="cy")
+    )
+    assert _run_lang(easy_docx, "Canfyddiadau") == "cy-GB"
+    assert _run_lang(easy_docx, EASY_CY) == "cy-GB"
+    assert _run_lang(easy_docx, "Money") == "en-GB" and WORDS not in easy_docx
+
+    edition = json.loads(
+        _export(client, api_headers, draft, format="json", edition="easy_read", lang="cy")
+    )
+    first, second = edition["sections"]
+    assert (first["heading"], first["heading_language"]) == ("Canfyddiadau", "cy")
+    assert (first["lines"], first["lines_language"]) == ([EASY_CY], "cy")
+    assert any(withdrawn in said for said in first["said"])
+    assert (second["heading"], second["heading_language"]) == ("Money", "en")
+    assert (second["lines"], second["lines_language"]) == (["Budgets are tight."], "en")
+    assert WORDS not in json.dumps(edition, ensure_ascii=False)

@@ -10,15 +10,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app import i18n
 from app.kit import forms
 from app.models.accounts import Facilitator
-from app.models.network import Network
+from app.models.follow_up import FeedbackResponse
+from app.models.network import Attendance, Meeting, MemberParticipant, Network
+from app.models.payments import Expense
 from app.services.errors import Invalid
 from tests.conftest import csrf_of
-from tests.factories import make_cafe
+from tests.factories import make_cafe, make_contribution, make_member, make_participant
 from tests.network.test_member_page import Network as Scene
 from tests.network.test_member_page import _api, _device, _link, _network
 
@@ -300,8 +302,26 @@ def test_a_forms_validation_sentence_in_welsh() -> None:
             "shoe size: Field required."  # a type it does not know stays as pydantic said it
         )
         with pytest.raises(Invalid) as refused:
-            forms.ticked(False, what="the group should be deleted")
+            forms.ticked(False, refusal="Tick the box to confirm that the group should be deleted.")
         assert refused.value.detail == "Ticiwch y blwch i gadarnhau y dylid dileu’r grŵp."
+
+
+def test_a_confirmation_refusal_is_one_whole_welsh_sentence() -> None:
+    """Each delete's refusal is translated as a whole sentence, not glued from a frame and a
+    phrase (Welsh word order is not English's); the catalogue has no such frame."""
+    for refusal, welsh in (
+        (
+            "Tick the box to confirm that the café should be erased.",
+            "Ticiwch y blwch i gadarnhau y dylid dileu’r caffi.",
+        ),
+        (
+            "Tick the box to confirm that the person should be erased.",
+            "Ticiwch y blwch i gadarnhau y dylid dileu’r person.",
+        ),
+    ):
+        assert i18n.translations("cy").gettext(refusal) == welsh
+    catalogue = (i18n.TRANSLATIONS_DIR / "messages.pot").read_text(encoding="utf-8")
+    assert 'msgid "Tick the box to confirm that %(' not in catalogue
 
 
 def test_the_busy_and_fault_answers_have_welsh() -> None:
@@ -313,3 +333,63 @@ def test_the_busy_and_fault_answers_have_welsh() -> None:
     with i18n.speaking("cy"):
         assert i18n.gettext(BUSY).startswith("Mae llawer o bobl yn ymuno")
         assert i18n.gettext(SAVE_FAILED).startswith("Doedd dim modd cadw hynny")
+
+
+def _member_with_something_of_everything(session: Session, lead: Facilitator) -> int:
+    """A member (of an English network) who came to a meeting, claimed carer cover, gave
+    feedback and wrote a card (waiting for the facilitator) in a café they joined as member."""
+    member = make_member(session, lead)
+    meeting = session.exec(select(Meeting).where(Meeting.group_id == member.group_id)).one()
+    attendance = Attendance(meeting_id=meeting.id, member_id=member.id, attended=True, hours=2)
+    session.add(attendance)
+    session.commit()
+    session.add(Expense(attendance_id=attendance.id, kind="carer_cover", amount_pence=1200))
+    session.add(
+        FeedbackResponse(
+            meeting_id=meeting.id, member_id=member.id, scores='{"listened": 4, "how_was_it": 5}'
+        )
+    )
+    cafe = make_cafe(session, lead)
+    person = make_participant(session, cafe, member.display_name)
+    session.add(MemberParticipant(member_id=member.id, participant_id=person.id))
+    session.commit()
+    make_contribution(
+        session, cafe, kind="barrier", status="pending", participant=person, table=None, round=None
+    )
+    assert member.id is not None
+    return member.id
+
+
+def test_subject_access_shows_peoples_words_not_stored_keys_in_either_language(
+    logged_in: TestClient, session: Session, facilitator: Facilitator, api_headers: dict[str, str]
+) -> None:
+    """The page of what is held about someone says "Carer cover" and "Did you feel listened
+    to?", in the reader's language, never `carer_cover` or `listened`; the JSON keeps them."""
+    member_id = _member_with_something_of_everything(session, facilitator)
+    page = f"/networks/members/{member_id}/data"
+    english = logged_in.get(page).text
+    for words in (
+        "Carer cover",
+        "Did you feel listened to? 4 of 5",
+        "How was the meeting? 5 of 5",
+        "(What gets in the way, waiting",
+    ):
+        assert words in english
+    logged_in.cookies.set(i18n.COOKIE, "cy")
+    welsh = logged_in.get(page).text
+    with i18n.speaking("cy"):
+        expected = (
+            i18n.gettext("Carer cover"),
+            i18n.gettext("Did you feel listened to?"),
+            f"({i18n.gettext('What gets in the way')}, {i18n.gettext('waiting')}",
+        )
+    assert expected[0] == "Gofal cyflenwi"
+    for words in expected:
+        assert words in welsh
+    for html in (english, welsh):
+        for key in ("carer cover", "carer_cover", "listened 4", "how was it", "barrier", "pending"):
+            assert key not in html
+    # The JSON is for machines: it keeps the keys.
+    held = logged_in.get(f"/api/v1/networks/members/{member_id}/data", headers=api_headers)
+    assert held.json()["expenses"][0]["kind"] == "carer_cover"
+    assert held.json()["feedback"][0]["scores"] == {"listened": 4, "how_was_it": 5}

@@ -404,6 +404,7 @@ def add_section(
         heading=body.heading,
         body_markdown=body.body_markdown,
         easy_read_text=body.easy_read_text,
+        heading_cy=body.heading_cy,
         body_markdown_cy=body.body_markdown_cy,
         easy_read_text_cy=body.easy_read_text_cy,
         now=now,
@@ -430,6 +431,8 @@ def update_section(
             heading=fields.get("heading") or section.heading,
             body_markdown=fields.get("body_markdown", section.body_markdown) or "",
             easy_read_text=fields.get("easy_read_text", section.easy_read_text) or "",
+            # Absent keeps the Welsh heading; null or "" takes it away.
+            heading_cy=fields.get("heading_cy", section.heading_cy) or "",
             body_markdown_cy=fields.get("body_markdown_cy", section.body_markdown_cy) or "",
             easy_read_text_cy=fields.get("easy_read_text_cy", section.easy_read_text_cy) or "",
             now=now,

@@ -24,6 +24,7 @@ def _section_form(
     heading: Annotated[str, Form(max_length=1000)] = "",
     body_markdown: Annotated[str, Form(max_length=70_000)] = "",
     easy_read_text: Annotated[str, Form(max_length=30_000)] = "",
+    heading_cy: Annotated[str, Form(max_length=1000)] = "",
     body_markdown_cy: Annotated[str, Form(max_length=70_000)] = "",
     easy_read_text_cy: Annotated[str, Form(max_length=30_000)] = "",
 ) -> dict[str, str]:
@@ -31,6 +32,7 @@ def _section_form(
         "heading": heading,
         "body_markdown": body_markdown,
         "easy_read_text": easy_read_text,
+        "heading_cy": heading_cy,
         "body_markdown_cy": body_markdown_cy,
         "easy_read_text_cy": easy_read_text_cy,
     }
@@ -77,6 +79,7 @@ def edit_section_page(page: LeadVersionPage, section: LeadSection) -> Response:
         "heading": section.heading,
         "body_markdown": section.body_markdown,
         "easy_read_text": section.easy_read_text,
+        "heading_cy": section.heading_cy or "",
         "body_markdown_cy": section.body_markdown_cy,
         "easy_read_text_cy": section.easy_read_text_cy,
     }

@@ -147,7 +147,12 @@ def my_data(
     return _page(
         request,
         "member/data.html",
-        {"member": data, "people": data.cafes, "action_words": ACTION_WORDS},
+        {
+            "member": data,
+            "people": data.cafes,
+            "action_words": ACTION_WORDS,
+            "held_words": access.HELD_WORDS,
+        },
     )
 
 

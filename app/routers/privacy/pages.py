@@ -67,7 +67,7 @@ def erase_cafe(
     announce: AnnounceDep,
     confirm: Annotated[bool, Form()] = False,
 ) -> Response:
-    ticked(confirm, what=N_("the café should be erased"))
+    ticked(confirm, refusal=N_("Tick the box to confirm that the café should be erased."))
     cafe_id = cafe.id
     erasure.erase_cafe(
         session=session,
@@ -109,7 +109,7 @@ def erase_person(
     announce: AnnounceDep,
     confirm: Annotated[bool, Form()] = False,
 ) -> Response:
-    ticked(confirm, what=N_("the person should be erased"))
+    ticked(confirm, refusal=N_("Tick the box to confirm that the person should be erased."))
     person = _person(session, cafe, participant_id)
     erasure.erase_participant(
         session=session,
@@ -258,6 +258,7 @@ def person_data_page(
         "people": [data],
         "member": None,
         "day": retention.day,
+        "held_words": access.HELD_WORDS,
         "json_url": f"/api/v1/cafes/{cafe.id}/participants/{person.id}/data",
         "back": f"/cafes/{cafe.id}/console",
     }
@@ -284,6 +285,7 @@ def member_data_page(
         "member": data,
         "action_words": ACTION_WORDS,
         "day": retention.day,
+        "held_words": access.HELD_WORDS,
         "json_url": f"/api/v1/networks/members/{member.id}/data",
         "back": f"/networks/members/{member.id}",
     }

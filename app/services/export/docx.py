@@ -18,6 +18,8 @@ from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
 import docx
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from markdown_it.token import Token
 
@@ -36,6 +38,14 @@ def _x(text: str) -> str:
 # --- paragraphs ----------------------------------------------------------------------------
 
 
+# Word's language tags: British English and Welsh (spelling, hyphenation, screen readers).
+LANGUAGE_TAGS = {"en": "en-GB", "cy": "cy-GB"}
+
+
+def lang_tag(lang: str) -> str:
+    return LANGUAGE_TAGS.get(lang, lang)
+
+
 def run(
     text: str,
     *,
@@ -44,16 +54,19 @@ def run(
     code: bool = False,
     size: int | None = None,
     link: bool = False,
+    lang: str | None = None,
 ) -> str:
-    """A run of text; ``size`` in points. Properties in the order the schema wants them."""
+    """A run of text; ``size`` in points; ``lang`` ("cy") the language it is in, where it
+    is not the document's. Properties in the order the schema wants them."""
     props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
-    if code or size or link:  # not in the notes, whose every run comes through here
+    if code or size or link or lang:  # not in the notes, whose every run comes through here
         props = (
             ('<w:rFonts w:ascii="Consolas" w:hAnsi="Consolas" w:cs="Consolas"/>' if code else "")
             + props
             + ('<w:color w:val="0563C1"/>' if link else "")
             + (f'<w:sz w:val="{size * 2}"/>' if size else "")
             + ('<w:u w:val="single"/>' if link else "")
+            + (f'<w:lang w:val="{lang_tag(lang)}"/>' if lang else "")
         )
     rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
     return f'<w:r>{rpr}<w:t xml:space="preserve">{_x(text)}</w:t></w:r>'
@@ -76,9 +89,9 @@ def para(runs: str, *, style: str | None = None, align: str | None = None) -> st
     return f"<w:p>{ppr}{runs}</w:p>"
 
 
-def heading(text: str, level: int) -> str:
+def heading(text: str, level: int, *, lang: str | None = None) -> str:
     """A heading paragraph; level 0 is the document's title."""
-    return para(run(text), style="Title" if level == 0 else f"Heading{min(level, 9)}")
+    return para(run(text, lang=lang), style="Title" if level == 0 else f"Heading{min(level, 9)}")
 
 
 RULE = (
@@ -141,11 +154,27 @@ class Look:
 
     a4: bool = False
     large_print: bool = False
+    # The language of the document's own words (its default for every run): a Welsh export
+    # is read and spell-checked as Welsh.
+    lang: str | None = None
 
 
 PLAIN = Look()  # python-docx's own page (US Letter) and type
 A4 = Look(a4=True)
 LARGE_PRINT = Look(large_print=True)
+
+
+def _default_language(document: Any, tag: str) -> None:
+    """Set the document's default run language (styles.xml's docDefaults)."""
+    styles = document.styles.element
+    found = styles.find(qn("w:docDefaults"))
+    for name in ("w:rPrDefault", "w:rPr", "w:lang"):
+        child = found.find(qn(name))
+        if child is None:
+            child = OxmlElement(name)
+            found.append(child)
+        found = child
+    found.set(qn("w:val"), tag)
 
 
 def _package(
@@ -164,6 +193,8 @@ def _package(
         normal.font.size = Pt(16)
         normal.paragraph_format.space_after = Pt(12)
         normal.paragraph_format.line_spacing = 1.5
+    if look.lang:
+        _default_language(document, lang_tag(look.lang))
     props = document.core_properties
     # A typed title may hold control characters XML refuses, and the property takes 255 at most.
     props.title = _XML_ILLEGAL.sub("", title)[:255]
@@ -228,7 +259,7 @@ def document(
 _ALIGN = re.compile(r"text-align:(left|right|center)")
 
 
-def _inline(token: Token, links: Links, *, bold: bool = False) -> str:
+def _inline(token: Token, links: Links, *, bold: bool = False, lang: str | None = None) -> str:
     """The runs of an inline token: emphasis, code, line breaks and links. A link that Word
     cannot follow (a page of this site) keeps its address in brackets after its words."""
     out: list[str] = []
@@ -245,10 +276,11 @@ def _inline(token: Token, links: Links, *, bold: bool = False) -> str:
                     italic=em > 0,
                     code=kind == "code_inline",
                     link=href is not None,
+                    lang=lang,
                 )
             )
         elif kind == "softbreak":
-            out.append(run(" "))
+            out.append(run(" ", lang=lang))
         elif kind == "hardbreak":
             out.append(BREAK)
         elif kind in {"strong_open", "strong_close"}:
@@ -266,12 +298,12 @@ def _inline(token: Token, links: Links, *, bold: bool = False) -> str:
             if href is not None:
                 out.append("</w:hyperlink>")
             elif shown:
-                out.append(run(f" ({shown})"))
+                out.append(run(f" ({shown})", lang=lang))
             href = shown = None
         elif kind == "image":
             # Word would have to fetch it: its words stand in, with where it was.
             src = str(child.attrGet("src") or "")
-            out.append(run(child.content or "image", italic=True))
+            out.append(run(child.content or "image", italic=True, lang=lang))
             if SAFE_HREF.match(src):
                 out.append(run(f" ({src})"))
     return "".join(out)
@@ -280,8 +312,8 @@ def _inline(token: Token, links: Links, *, bold: bool = False) -> str:
 class _Blocks:
     """Markdown's block tokens turned into paragraphs and tables, one token at a time."""
 
-    def __init__(self, links: Links, top: int) -> None:
-        self.links, self.top = links, top
+    def __init__(self, links: Links, top: int, lang: str | None = None) -> None:
+        self.links, self.top, self.lang = links, top, lang
         self.out: list[str] = []
         self.lists: list[str] = []  # "Bullet" or "Number", outermost first
         self.quotes = 0
@@ -311,7 +343,8 @@ class _Blocks:
             self.quotes += 1 if kind == "blockquote_open" else -1
         elif kind in {"fence", "code_block"}:
             lines = token.content.rstrip("\n").split("\n")
-            self.out.append(para(BREAK.join(run(line, code=True) for line in lines)))
+            runs = (run(line, code=True, lang=self.lang) for line in lines)
+            self.out.append(para(BREAK.join(runs)))
         elif kind == "hr":
             self.out.append(RULE)
         else:
@@ -329,10 +362,10 @@ class _Blocks:
 
     def _inline(self, token: Token) -> None:
         if self.rows is None:
-            self.out.append(para(_inline(token, self.links), style=self.style))
+            self.out.append(para(_inline(token, self.links, lang=self.lang), style=self.style))
             self.style = None
             return
-        runs = _inline(token, self.links, bold=self.header)
+        runs = _inline(token, self.links, bold=self.header, lang=self.lang)
         self.cells.append(
             f'<w:tc><w:tcPr><w:tcW w:w="0" w:type="auto"/></w:tcPr>'
             f"{para(runs, align=self.align)}</w:tc>"
@@ -363,10 +396,11 @@ class _Blocks:
             self.rows, self.columns = None, 0
 
 
-def markdown(text: str, *, links: Links, top: int = 1) -> str:
+def markdown(text: str, *, links: Links, top: int = 1, lang: str | None = None) -> str:
     """Markdown as body XML: headings below level ``top`` (a `#` under a Heading 1 section is
-    a Heading 2), nested lists, quotes, code, tables and links."""
-    blocks = _Blocks(links, top)
+    a Heading 2), nested lists, quotes, code, tables and links; every run marked as in
+    ``lang`` when given."""
+    blocks = _Blocks(links, top, lang)
     for token in parse(text):
         blocks.feed(token)
     return "".join(blocks.out)

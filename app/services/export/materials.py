@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
@@ -29,9 +29,10 @@ from app.services.audit import Actor, Subject
 from app.services.export import docx
 from app.services.export.docx import heading, para, run, text_runs
 from app.services.export.formats import DOCX, FORMATS, JSON, MARKDOWN, Download, Format
-from app.services.export.markdown import defuse_html, escape, plain
+from app.services.export.markdown import defuse_html, escape
 from app.services.material.public import day, export_filename, version_detail
 from app.services.material.views import SectionView, VersionView
+from app.services.material.wording import section_words
 
 # --- labels shared by every format ------------------------------------------------------
 
@@ -89,19 +90,21 @@ def _quote(text: str) -> str:
 
 def version_markdown(view: VersionView) -> str:
     """The version as Markdown; importing it again gives the same sections (their raw HTML
-    escaped, which the pages showed as text anyway). The lead's text stays Markdown; what
-    people said and where it came from is escaped, shown as written in any viewer."""
+    escaped, which the pages showed as text anyway). The lead's text stays Markdown, in Welsh
+    where they wrote it and the export is in Welsh; what people said and where it came from
+    is escaped, shown as written in any viewer."""
     title = defuse_html(view.material.title)
     lines = [f"# {title}", "", f"*{version_heading(view)}*", ""]
     if view.version.note:
         lines += [defuse_html(view.version.note), ""]
+    lang = i18n.current()
     for sv in view.sections:
-        s = sv.section
-        lines += [f"## {defuse_html(s.heading)}", ""]
-        if s.body_markdown:
-            lines += [defuse_html(s.body_markdown), ""]
-        if s.easy_read_text:
-            lines += [f"### {_('Easy read')}", "", defuse_html(s.easy_read_text), ""]
+        words = section_words(sv.section, lang)
+        lines += [f"## {defuse_html(words.heading)}", ""]
+        if words.body:
+            lines += [defuse_html(words.body), ""]
+        if words.written_easy:
+            lines += [f"### {_('Easy read')}", "", defuse_html(words.written_easy), ""]
         if sv.evidence:
             lines += [f"### {_('Evidence from the network')}", ""]
             for ev in sv.evidence:
@@ -143,16 +146,19 @@ class EasyReadSection:
     lines: list[str]
     from_easy_read: bool  # False: no easy-read text was written; the full text is split instead
     said: list[str]
+    heading_lang: str = "en"  # the language the lead wrote the heading in
+    lines_lang: str = "en"  # and the lines
 
 
 def easy_read_edition(view: VersionView) -> list[EasyReadSection]:
-    """The easy-read edition: easy-read text where it was written, one idea per line, and what
-    people said in plain words."""
+    """The easy-read edition in the current language: easy-read text where it was written
+    (in Welsh where the lead wrote it, for a Welsh reader), one idea per line, and what people
+    said in plain words."""
     out = []
+    lang = i18n.current()
     for sv in view.sections:
-        s = sv.section
-        written = bool(s.easy_read_text.strip())
-        lines = one_idea_per_line(s.easy_read_text if written else plain(s.body_markdown))
+        wording = section_words(sv.section, lang)
+        lines = one_idea_per_line(wording.easy)
         said = []
         for ev in sv.evidence:
             words = _quote(ev.item.paraphrase or ev.item.original_text)
@@ -165,7 +171,14 @@ def easy_read_edition(view: VersionView) -> list[EasyReadSection]:
                 continue
             said.append(f"{who}: “{words}”{mark}")
         out.append(
-            EasyReadSection(heading=s.heading, lines=lines, from_easy_read=written, said=said)
+            EasyReadSection(
+                heading=wording.heading,
+                lines=lines,
+                from_easy_read=wording.from_easy_read,
+                said=said,
+                heading_lang=wording.heading_lang,
+                lines_lang=wording.easy_lang,
+            )
         )
     return out
 
@@ -210,8 +223,11 @@ def _evidence_docx(sv: SectionView) -> Iterator[str]:
 
 
 def version_docx(view: VersionView) -> bytes:
-    """The version as a Word document, evidence listed under each section."""
+    """The version as a Word document, evidence listed under each section. The document is in
+    the export's language; each part of a section is marked with the language the lead wrote
+    it in (Welsh where they wrote it and the export is in Welsh)."""
     links = docx.Links()
+    lang = i18n.current()
 
     def body() -> Iterator[str]:
         yield heading(view.material.title, 0)
@@ -219,27 +235,33 @@ def version_docx(view: VersionView) -> bytes:
         if view.version.note:
             yield para(text_runs(view.version.note))
         for sv in view.sections:
-            s = sv.section
-            yield heading(s.heading, 1)
-            yield docx.markdown(s.body_markdown, links=links, top=1)
-            if s.easy_read_text:
+            words = section_words(sv.section, lang)
+            yield heading(words.heading, 1, lang=words.heading_lang)
+            yield docx.markdown(words.body, links=links, top=1, lang=words.body_lang)
+            if words.written_easy:
                 yield heading(_("Easy read"), 2)
-                yield from (para(run(line)) for line in one_idea_per_line(s.easy_read_text))
+                yield from (
+                    para(run(line, lang=words.written_easy_lang))
+                    for line in one_idea_per_line(words.written_easy)
+                )
             if sv.evidence:
                 yield from _evidence_docx(sv)
 
-    return docx.document(title=view.material.title, body=body(), links=links)
+    return docx.document(
+        title=view.material.title, body=body(), links=links, look=docx.Look(lang=lang)
+    )
 
 
 def easy_read_docx(view: VersionView) -> bytes:
-    """The easy-read edition as a Word document in large type."""
+    """The easy-read edition as a Word document in large type, in the export's language."""
+    lang = i18n.current()
 
     def body() -> Iterator[str]:
         yield heading(view.material.title, 0)
         yield para(run(_easy_heading(view)))
         for section in easy_read_edition(view):
-            yield heading(section.heading, 1)
-            yield from (para(run(line)) for line in section.lines)
+            yield heading(section.heading, 1, lang=section.heading_lang)
+            yield from (para(run(line, lang=section.lines_lang)) for line in section.lines)
             if section.said:
                 yield heading(_("What people said"), 2)
                 yield from (para(run(line)) for line in section.said)
@@ -247,7 +269,7 @@ def easy_read_docx(view: VersionView) -> bytes:
     return docx.document(
         title=_("%(title)s (easy read)", title=view.material.title),
         body=body(),
-        look=docx.LARGE_PRINT,
+        look=replace(docx.LARGE_PRINT, lang=lang),
     )
 
 
@@ -275,7 +297,9 @@ def easy_read_json(view: VersionView) -> bytes:
             {
                 "section_key": sv.section.section_key,
                 "heading": section.heading,
+                "heading_language": section.heading_lang,
                 "lines": section.lines,
+                "lines_language": section.lines_lang,
                 "from_easy_read": section.from_easy_read,
                 "said": section.said,
             }

@@ -86,8 +86,9 @@ class SectionDiff:
     evidence_added: list[EvidenceItem]
     evidence_removed: list[EvidenceItem]
     paraphrase_changed: list[tuple[EvidenceItem, EvidenceItem]]
-    # The Welsh text and easy-read text, where the lead wrote them.
+    # The Welsh heading, text and easy-read text, where the lead wrote them.
     body_cy: TextDiff = field(default_factory=lambda: TextDiff(lines=[], unified=[]))
+    heading_cy: TextDiff = field(default_factory=lambda: TextDiff(lines=[], unified=[]))
     easy_read_cy: TextDiff = field(default_factory=lambda: TextDiff(lines=[], unified=[]))
 
     @property
@@ -154,7 +155,10 @@ def _compare_section(
     easy = text_diff(old=a.easy_read_text if a else "", new=b.easy_read_text if b else "")
     body_cy = text_diff(old=a.body_markdown_cy if a else "", new=b.body_markdown_cy if b else "")
     easy_cy = text_diff(old=a.easy_read_text_cy if a else "", new=b.easy_read_text_cy if b else "")
-    welsh_changed = body_cy.changed or easy_cy.changed
+    heading_cy = text_diff(
+        old=(a.heading_cy or "") if a else "", new=(b.heading_cy or "") if b else ""
+    )
+    welsh_changed = heading_cy.changed or body_cy.changed or easy_cy.changed
     added = [i for k, i in b_items.items() if k not in a_items]
     removed = [i for k, i in a_items.items() if k not in b_items]
     rephrased = [
@@ -194,6 +198,7 @@ def _compare_section(
         paraphrase_changed=rephrased,
         body_cy=body_cy,
         easy_read_cy=easy_cy,
+        heading_cy=heading_cy,
     )
 
 

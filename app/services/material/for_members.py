@@ -36,6 +36,7 @@ from app.services.export.markdown import plain
 from app.services.export.materials import one_idea_per_line
 from app.services.material import editions
 from app.services.material.reading import items_of, sections_of
+from app.services.material.wording import section_words
 
 WHOLE_NETWORK = N_("Every member of the network")
 NOT_YOURS = N_("There is nothing at this address.")
@@ -242,29 +243,13 @@ class MemberSection:
     picture: SectionFile | None = None
     recording: SectionFile | None = None
     # The text in the member's language where the lead wrote it (Welsh), else the English:
-    # `body_markdown` and `text` are in `lang`, `easy_lines` in `easy_lang`.
+    # `heading` is in `heading_lang`, `body_markdown` and `text` in `lang`, `easy_lines` in
+    # `easy_lang` (`wording.section_words`).
     body_markdown: str = ""
     lang: str = "en"
     easy_lang: str = "en"
-
-
-def in_language(section: MaterialSection, lang: str) -> tuple[str, str, str, bool, str]:
-    """A section's text as a reader of `lang` sees it: (Markdown, its language, easy-read
-    text, whether the lead wrote it as easy read, its language). Welsh where the lead wrote
-    it and the reader reads Welsh; otherwise the English."""
-    welsh = lang == "cy"
-    if welsh and section.body_markdown_cy.strip():
-        body, body_lang = section.body_markdown_cy, "cy"
-    else:
-        body, body_lang = section.body_markdown, "en"
-    if welsh and section.easy_read_text_cy.strip():
-        return body, body_lang, section.easy_read_text_cy, True, "cy"
-    if welsh and body_lang == "cy":
-        # No Welsh easy read: the Welsh text, an idea a line, reads better than English.
-        return body, body_lang, plain(body), False, "cy"
-    written = bool(section.easy_read_text.strip())
-    easy = section.easy_read_text if written else plain(section.body_markdown)
-    return body, body_lang, easy, written, "en"
+    heading: str = ""
+    heading_lang: str = "en"
 
 
 @dataclass
@@ -316,20 +301,22 @@ def member_material(
             easy_said.append(
                 Said(words=" ".join((item.paraphrase or item.original_text).split()), who=who)
             )
-        body, body_lang, easy, written, easy_lang = in_language(s, lang)
+        words = section_words(s, lang)
         out.sections.append(
             MemberSection(
                 section=s,
-                text=plain(body),
-                easy_lines=one_idea_per_line(easy),
-                from_easy_read=written,
+                text=plain(words.body),
+                easy_lines=one_idea_per_line(words.easy),
+                from_easy_read=words.from_easy_read,
                 said=said,
                 easy_said=easy_said,
                 picture=files[s.id].picture,
                 recording=files[s.id].recording,
-                body_markdown=body,
-                lang=body_lang,
-                easy_lang=easy_lang,
+                body_markdown=words.body,
+                lang=words.body_lang,
+                easy_lang=words.easy_lang,
+                heading=words.heading,
+                heading_lang=words.heading_lang,
             )
         )
     return out

@@ -104,9 +104,16 @@ def _clean_section(heading: str, body: str, easy_read: str) -> tuple[str, str, s
     return head, body, easy_read
 
 
-def _clean_welsh(heading: str, body_cy: str, easy_read_cy: str) -> tuple[str, str]:
-    """A section's optional Welsh text and easy-read text, tidied like the English."""
+def _clean_welsh(
+    heading: str, heading_cy: str | None, body_cy: str, easy_read_cy: str
+) -> tuple[str | None, str, str]:
+    """A section's optional Welsh heading, text and easy-read text, tidied like the English;
+    an empty Welsh heading is none (null), so readers get the English one."""
+    head_cy = " ".join((heading_cy or "").split()) or None
+    if head_cy is not None and len(head_cy) > MAX_HEADING:
+        raise Invalid(_("Keep the Welsh heading to %(max)s characters or fewer.", max=MAX_HEADING))
     return (
+        head_cy,
         _clean_text(body_cy, MAX_BODY, WELSH_TOO_LONG, heading),
         _clean_text(easy_read_cy, MAX_EASY_READ, WELSH_EASY_TOO_LONG, heading),
     )
@@ -132,7 +139,7 @@ def create_material(
     cleaned = [
         (
             *_clean_section(s.heading, s.body_markdown, s.easy_read_text),
-            *_clean_welsh(s.heading, s.body_markdown_cy, s.easy_read_text_cy),
+            *_clean_welsh(s.heading, s.heading_cy, s.body_markdown_cy, s.easy_read_text_cy),
         )
         for s in sections
     ]
@@ -142,7 +149,9 @@ def create_material(
     version = MaterialVersion(material_id=material.id, number=1, created_at=now)
     session.add(version)
     session.flush()
-    for position, (heading, body, easy_read, body_cy, easy_cy) in enumerate(cleaned, start=1):
+    for position, (heading, body, easy_read, head_cy, body_cy, easy_cy) in enumerate(
+        cleaned, start=1
+    ):
         session.add(
             MaterialSection(
                 version_id=version.id,
@@ -150,6 +159,7 @@ def create_material(
                 heading=heading,
                 body_markdown=body,
                 easy_read_text=easy_read,
+                heading_cy=head_cy,
                 body_markdown_cy=body_cy,
                 easy_read_text_cy=easy_cy,
             )
@@ -207,6 +217,7 @@ def add_section(
     heading: str,
     body_markdown: str = "",
     easy_read_text: str = "",
+    heading_cy: str | None = None,
     body_markdown_cy: str = "",
     easy_read_text_cy: str = "",
     now: datetime,
@@ -214,7 +225,7 @@ def add_section(
     """Append a section to a draft version."""
     lock_draft(session=session, version=version)
     head, body, easy = _clean_section(heading, body_markdown, easy_read_text)
-    body_cy, easy_cy = _clean_welsh(head, body_markdown_cy, easy_read_text_cy)
+    head_cy, body_cy, easy_cy = _clean_welsh(head, heading_cy, body_markdown_cy, easy_read_text_cy)
     count = len(sections_of(session=session, version=version))
     if count >= MAX_SECTIONS:
         raise Invalid(_("A material can have at most %(max)s sections.", max=MAX_SECTIONS))
@@ -224,6 +235,7 @@ def add_section(
         heading=head,
         body_markdown=body,
         easy_read_text=easy,
+        heading_cy=head_cy,
         body_markdown_cy=body_cy,
         easy_read_text_cy=easy_cy,
     )
@@ -240,22 +252,26 @@ def update_section(
     heading: str,
     body_markdown: str,
     easy_read_text: str,
+    heading_cy: str | None = None,
     body_markdown_cy: str | None = None,
     easy_read_text_cy: str | None = None,
     now: datetime,
 ) -> MaterialSection:
-    """Change a section's heading, text and easy-read text in a draft, and its Welsh text and
-    easy-read text where given (None keeps them)."""
+    """Change a section's heading, text and easy-read text in a draft, and its Welsh heading,
+    text and easy-read text where given (None keeps them; an empty Welsh heading takes it
+    away)."""
     version = version_of(session=session, section=section)
     lock_draft(session=session, version=version)
     session.refresh(section)
     head, body, easy = _clean_section(heading, body_markdown, easy_read_text)
-    body_cy, easy_cy = _clean_welsh(
+    head_cy, body_cy, easy_cy = _clean_welsh(
         head,
+        section.heading_cy if heading_cy is None else heading_cy,
         section.body_markdown_cy if body_markdown_cy is None else body_markdown_cy,
         section.easy_read_text_cy if easy_read_text_cy is None else easy_read_text_cy,
     )
     section.heading, section.body_markdown, section.easy_read_text = head, body, easy
+    section.heading_cy = head_cy
     section.body_markdown_cy, section.easy_read_text_cy = body_cy, easy_cy
     session.add(section)
     touch(session=session, version=version, now=now)
@@ -367,6 +383,7 @@ def start_next_version(*, session: Session, material: Material, now: datetime) -
             heading=old.heading,
             body_markdown=old.body_markdown,
             easy_read_text=old.easy_read_text,
+            heading_cy=old.heading_cy,
             body_markdown_cy=old.body_markdown_cy,
             easy_read_text_cy=old.easy_read_text_cy,
             section_key=old.section_key,

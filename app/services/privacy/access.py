@@ -9,7 +9,8 @@ from sqlmodel import Session, col, select
 from app.db import Database
 from app.models.audit import AuditAction, AuditEntryPublic, SubjectKind
 from app.models.cafe import Cafe, CafeTable, Participant, Round, Seat, SeatPlan
-from app.models.evidence import Contribution, Media, Reaction
+from app.models.evidence import CARD_STATUS_LABELS, KIND_LABELS, Contribution, Media, Reaction
+from app.models.follow_up import QUESTION_WORDS
 from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
 from app.models.member_page import MemberLink, MemberLinkHeld
 from app.models.network import (
@@ -20,7 +21,7 @@ from app.models.network import (
     MemberParticipant,
     Network,
 )
-from app.models.payments import Expense
+from app.models.payments import EXPENSE_WORDS, Expense
 from app.models.privacy import (
     AttendanceHeld,
     CardHeld,
@@ -37,6 +38,16 @@ from app.services import audit
 from app.services.audit import Actor, Subject
 from app.services.network import feedback
 from app.services.privacy import erasure, retention
+
+# The label tables the subject access page reads stored keys through (`label` filter): the
+# person reads "Did you feel listened to?" and "Carer cover", not `listened`, `carer_cover`.
+# The JSON keeps the keys, for machines.
+HELD_WORDS = {
+    "questions": QUESTION_WORDS,
+    "expenses": EXPENSE_WORDS,
+    "kinds": KIND_LABELS,
+    "statuses": CARD_STATUS_LABELS,
+}
 
 
 def audit_participant_read(*, db: Database, actor: Actor, cafe: Cafe, person: Participant) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from app.i18n import in_language
 from app.models.action_plan import ActionPlanAnswer
 from app.models.material import MaterialSection
 from app.models.you_said import YouSaid
@@ -62,7 +63,9 @@ def redact_updates(*, session: Session, texts: Sequence[str], phrase: str) -> in
 
 def redact(*, session: Session, texts: Sequence[str], phrase: str) -> None:
     """Replace exact quotes of these words where a section's own text quotes them (drafts
-    and published), in action plans' answers and in updates; not committed."""
+    and published), in action plans' answers and in updates; not committed. `phrase` is a
+    marked message (`N_`): the section's Welsh text gets its Welsh."""
+    phrase_cy = in_language("cy", phrase)
     for text in _searched(texts):
         sections = session.exec(
             select(MaterialSection).where(
@@ -77,9 +80,9 @@ def redact(*, session: Session, texts: Sequence[str], phrase: str) -> None:
         for section in sections:
             section.body_markdown = section.body_markdown.replace(text, phrase)
             section.easy_read_text = section.easy_read_text.replace(text, phrase)
-            # A quote kept as said inside the Welsh text goes too.
-            section.body_markdown_cy = section.body_markdown_cy.replace(text, phrase)
-            section.easy_read_text_cy = section.easy_read_text_cy.replace(text, phrase)
+            # A quote kept as said inside the Welsh text goes too, for the phrase in Welsh.
+            section.body_markdown_cy = section.body_markdown_cy.replace(text, phrase_cy)
+            section.easy_read_text_cy = section.easy_read_text_cy.replace(text, phrase_cy)
             session.add(section)
     redact_plans(session=session, texts=texts, phrase=phrase)
     redact_updates(session=session, texts=texts, phrase=phrase)
