@@ -36,7 +36,7 @@ from app.deps.material import (
     imported_file,
     paged,
 )
-from app.deps.network import Cursor, ReadNetwork, WriteNetwork
+from app.deps.network import Cursor, ReadNetwork, WriteNetwork, page_of
 from app.kit.downloads import DOCX_MEDIA, downloaded
 from app.models.base import ID_MAX
 from app.models.material import (
@@ -120,9 +120,7 @@ def list_materials(
     found = sync.materials(
         session=session, network=network, published=published, after=after, limit=limit
     )
-    return ChangePage(
-        **sync.public_page(found, lambda rows: [public.material_public(s) for s in rows])
-    )
+    return page_of(found, lambda rows: [public.material_public(s) for s in rows])
 
 
 @router.get("/cross-group", responses=ERRORS)
@@ -163,8 +161,8 @@ def candidates(
         after=after,
         limit=limit,
     )
-    return Page[CandidatePublic](
-        items=[public.candidate_public(c) for c in page.items], next_cursor=page.next_cursor
+    return page_of(
+        (page.items, page.next_cursor), lambda rows: [public.candidate_public(c) for c in rows]
     )
 
 
@@ -189,10 +187,10 @@ def evidence_items(
         after=after,
         limit=limit + 1,
     )
-    page, cursor = paged(items, limit=limit, cursor=lambda i: i.id)
-    live = source_service.live_sources(session=session, items=page)
-    return Page[EvidenceItemPublic](
-        items=[public.evidence_public(i, source_now=live[i.id]) for i in page], next_cursor=cursor
+    found = paged(items, limit=limit, cursor=lambda i: i.id)
+    live = source_service.live_sources(session=session, items=found[0])
+    return page_of(
+        found, lambda rows: [public.evidence_public(i, source_now=live[i.id]) for i in rows]
     )
 
 
@@ -281,8 +279,8 @@ def list_versions(
     versions = reading_service.list_versions(
         session=session, material=material, after=after, limit=limit + 1
     )
-    page, cursor = paged(versions, limit=limit, cursor=lambda v: v.number)
-    return Page[VersionPublic](items=[public.version_public(v) for v in page], next_cursor=cursor)
+    found = paged(versions, limit=limit, cursor=lambda v: v.number)
+    return page_of(found, lambda rows: [public.version_public(v) for v in rows])
 
 
 @router.post("/{material_id:int}/versions", status_code=201, responses=ERRORS)
@@ -384,13 +382,13 @@ def list_sections(
     version: ReadVersion, session: SessionDep, after: After = None, limit: Limit = 50
 ) -> Page[SectionPublic]:
     """A version's sections in order, each with its evidence (the cursor is a position)."""
-    page, cursor = paged(
+    found = paged(
         reading_service.sections_of(session=session, version=version),
         limit=limit,
         cursor=lambda s: s.position,
         after=after,
     )
-    return Page[SectionPublic](items=[_section(session, s) for s in page], next_cursor=cursor)
+    return page_of(found, lambda rows: [_section(session, s) for s in rows])
 
 
 @router.post(SECTIONS, status_code=201, responses=ERRORS)
@@ -463,10 +461,8 @@ def list_evidence(
 ) -> Page[EvidenceItemPublic]:
     """A section's evidence items with provenance and what became of each source."""
     view = view_service.section_view(session=session, section=section)
-    page, cursor = paged(view.evidence, limit=limit, cursor=lambda ev: ev.item.id, after=after)
-    return Page[EvidenceItemPublic](
-        items=[public.evidence_view_public(ev) for ev in page], next_cursor=cursor
-    )
+    found = paged(view.evidence, limit=limit, cursor=lambda ev: ev.item.id, after=after)
+    return page_of(found, lambda rows: [public.evidence_view_public(ev) for ev in rows])
 
 
 @router.post(EVIDENCE, status_code=201, responses=ERRORS)

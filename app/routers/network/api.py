@@ -212,7 +212,7 @@ def list_groups(
     """List a network's local groups with their member and meeting counts, in the order
     they changed (a member or meeting added or removed changes its group)."""
     found = sync.groups(session=session, network=network, area=area, after=after, limit=limit)
-    return ChangePage(**sync.public_page(found, partial(_groups_public, session)))
+    return page_of(found, partial(_groups_public, session))
 
 
 @router.post("/{network_id:int}/groups", status_code=201, responses=ERRORS)
@@ -300,7 +300,7 @@ def list_members(
     member_service.contact_details_seen(
         db=db, session=session, actor=audit.facilitator(who), members=found.rows, group=group
     )
-    return ChangePage(**sync.public_page(found, _members_public))
+    return page_of(found, _members_public)
 
 
 @router.post("/groups/{group_id:int}/members", status_code=201, responses=ERRORS)
@@ -394,7 +394,7 @@ def list_meetings(
         after=after,
         limit=limit,
     )
-    return ChangePage(**sync.public_page(found, _meetings_public))
+    return page_of(found, _meetings_public)
 
 
 @router.post("/groups/{group_id:int}/meetings", status_code=201, responses=ERRORS)
@@ -462,7 +462,7 @@ def read_attendance(
         after=after,
         limit=limit,
     )
-    return ChangePage(**sync.public_page(found, partial(_attendance_public, meeting)))
+    return page_of(found, partial(_attendance_public, meeting))
 
 
 @router.put("/meetings/{meeting_id:int}/attendance", responses=ERRORS)
@@ -471,7 +471,7 @@ def mark_attendance(
 ) -> Page[AttendancePublic]:
     """Mark attendance; hours default to the meeting's length for people who came."""
     rows = attendance_service.mark_attendance(session=session, meeting=meeting, marks=body.marks)
-    return Page(items=_attendance_public(meeting, rows), next_cursor=None)
+    return page_of((rows, None), partial(_attendance_public, meeting))
 
 
 @router.post("/meetings/{meeting_id:int}/cafe", status_code=201, responses=ERRORS)
@@ -510,9 +510,9 @@ def invites(
     links = invite_service.invites(
         session=session, meeting=meeting, base_url=settings.base_url, secret=settings.secret_key
     )
-    return Page(
-        items=[
-            InvitePublic(member_id=m.id, display_name=m.display_name, url=url) for m, url in links
+    return page_of(
+        (links, None),
+        lambda rows: [
+            InvitePublic(member_id=m.id, display_name=m.display_name, url=url) for m, url in rows
         ],
-        next_cursor=None,
     )

@@ -19,6 +19,7 @@ from app.deps.network import (
     WriteExpense,
     WriteMeeting,
     WriteNetwork,
+    page_of,
 )
 from app.kit.downloads import attachment
 from app.models.audit import AuditAction, SubjectKind
@@ -148,11 +149,9 @@ def network_expenses(
         after=after,
         limit=limit,
     )
-    return ChangePage(
-        **sync.public_page(
-            found,
-            lambda rows: [_expense_public(r.expense, r.meeting_id, r.member_id) for r in rows],
-        )
+    return page_of(
+        found,
+        lambda rows: [_expense_public(r.expense, r.meeting_id, r.member_id) for r in rows],
     )
 
 
