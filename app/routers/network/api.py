@@ -5,7 +5,7 @@ A network's lists are read as a café's contributions: a page at a time in the o
 rows changed, after the opaque cursor given as `after`; the reply's `next_cursor` is the
 `after` for the next page and for polling later, `deleted` the ids of rows deleted since
 (`app.services.network.sync`). A plain row id as `after` is the deprecated id cursor. The
-list of your networks is still read after a network id."""
+list of your networks is read after a network id: each network numbers its own changes."""
 
 from __future__ import annotations
 
@@ -146,7 +146,10 @@ def _attendance_public(
 def list_networks(
     session: SessionDep, who: ApiReader, after: After = None, limit: Limit = 50
 ) -> Page[NetworkPublic]:
-    """List the networks you lead, oldest first, a page at a time."""
+    """List the networks you lead, oldest first, a page at a time after a network id (kept
+    on the id cursor: each network numbers its own changes, so there is no one order of
+    changes across them; a network's own lists carry its changes, and a network erased
+    answers 404)."""
     found = network_service.list_networks(
         session=session, facilitator=who, after=after, limit=limit
     )

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -35,6 +35,7 @@ from app.services.errors import Invalid
 from app.services.evidence.records import decode_cursor, encode_cursor
 from app.services.material import reading as reading_service
 from app.services.network import attendance as attendance_service
+from app.services.network import payments as payment_service
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -62,6 +63,7 @@ class Scope:
     kind: ListKind
     group_id: int | None = None
     meeting_id: int | None = None
+    parent_id: int | None = None  # the material, version or section a list is inside
 
 
 def legacy_id(after: str | None) -> int | None:
@@ -101,6 +103,8 @@ def _tombstones(
         query = query.where(stone.group_id == scope.group_id)
     if scope.meeting_id is not None:
         query = query.where(stone.meeting_id == scope.meeting_id)
+    if scope.parent_id is not None:
+        query = query.where(stone.parent_id == scope.parent_id)
     rows = session.exec(query.order_by(col(stone.change_seq), col(stone.row_id)).limit(limit))
     return [(int(s), int(i)) for s, i in rows]
 
@@ -129,17 +133,20 @@ def page(
     scope: Scope,
     after: str | None,
     limit: int,
+    legacy: str = "id",
 ) -> Rows[T]:
     """A page of `query`'s rows (of `model`, which has `id` and `change_seq`) after the
-    cursor, with the tombstones of `scope`; or, for a plain number, the deprecated id page."""
+    cursor, with the tombstones of `scope`; or, for a plain number, the deprecated page in
+    the order of the column `legacy` (the row id, or a list's own number) after it."""
     old = legacy_id(after)
     if old is not None:
-        rows = list(
-            session.exec(query.where(col(model.id) > old).order_by(col(model.id)).limit(limit + 1))
-        )
+        column = col(getattr(model, legacy))
+        rows = list(session.exec(query.where(column > old).order_by(column).limit(limit + 1)))
         more = len(rows) > limit
         rows = rows[:limit]
-        return Rows(rows=rows, next_cursor=(int(rows[-1].id) if more and rows else None))  # type: ignore[attr-defined]
+        return Rows(
+            rows=rows, next_cursor=(int(getattr(rows[-1], legacy)) if more and rows else None)
+        )
     seq, last_id = _cursor(after)
     if after:
         query = query.where(
@@ -212,10 +219,19 @@ def listed(
     limit: int,
     equal: dict[Any, Any] | None = None,
     ranges: Sequence[Range] = (),
+    legacy: str = "id",
 ) -> Rows[Any]:
     """A page of `model`'s rows that are `where`, narrowed by the filters (`narrowed`)."""
     query = narrowed(select(model).where(where), equal, ranges)
-    return page(session=session, query=query, model=model, scope=scope, after=after, limit=limit)
+    return page(
+        session=session,
+        query=query,
+        model=model,
+        scope=scope,
+        after=after,
+        limit=limit,
+        legacy=legacy,
+    )
 
 
 def in_memory(
@@ -465,33 +481,130 @@ def expenses(
     after: str | None,
     limit: int,
 ) -> Rows[ExpenseRow]:
-    query = (
-        select(Expense)
-        .join(Attendance, col(Attendance.id) == Expense.attendance_id)
-        .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
-        .join(LocalGroup, col(LocalGroup.id) == Meeting.group_id)
-        .where(LocalGroup.network_id == network.id)
-    )
-    query = narrowed(
-        query,
-        {
+    return _expenses(
+        session=session,
+        network_id=network.id,
+        equal={
             LocalGroup.id: group_id,
             Meeting.id: meeting_id,
             Attendance.member_id: member_id,
             Expense.kind: kind,
         },
-        [Range(Expense.created_at, created_from, created_before, "created_from", "created_before")],
+        ranges=[
+            Range(
+                Expense.created_at, created_from, created_before, "created_from", "created_before"
+            )
+        ],
+        scope=Scope(network.id, ListKind.EXPENSE),
+        after=after,
+        limit=limit,
+    )
+
+
+def meeting_expenses(
+    *,
+    session: Session,
+    network_id: int,
+    meeting: Meeting,
+    member_id: int | None,
+    kind: str | None,
+    after: str | None,
+    limit: int,
+) -> Rows[ExpenseRow]:
+    """One meeting's expenses: as the network's, with only the meeting's deletes (expenses
+    deleted before the meeting was kept on them, in 0022, are not among them)."""
+    return _expenses(
+        session=session,
+        network_id=network_id,
+        equal={Meeting.id: meeting.id, Attendance.member_id: member_id, Expense.kind: kind},
+        scope=Scope(network_id, ListKind.EXPENSE, meeting_id=meeting.id),
+        after=after,
+        limit=limit,
+    )
+
+
+def _expenses(
+    *,
+    session: Session,
+    network_id: int,
+    equal: dict[Any, Any],
+    scope: Scope,
+    after: str | None,
+    limit: int,
+    ranges: Sequence[Range] = (),
+) -> Rows[ExpenseRow]:
+    query = (
+        select(Expense)
+        .join(Attendance, col(Attendance.id) == Expense.attendance_id)
+        .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
+        .join(LocalGroup, col(LocalGroup.id) == Meeting.group_id)
+        .where(LocalGroup.network_id == network_id)
     )
     found = page(
         session=session,
-        query=query,
+        query=narrowed(query, equal, ranges),
         model=Expense,
-        scope=Scope(network.id, ListKind.EXPENSE),
+        scope=scope,
         after=after,
         limit=limit,
     )
     where = _where_claimed(session, [e.attendance_id for e in found.rows])
     return found.with_rows([ExpenseRow(e, *where[e.attendance_id]) for e in found.rows])
+
+
+def payments(
+    *,
+    session: Session,
+    network: Network,
+    meeting: Meeting,
+    status: str | None,
+    attended: bool | None,
+    after: str | None,
+    limit: int,
+) -> Rows[payment_service.Owed]:
+    """What each member of the meeting's group is owed for it. A row changes with the member,
+    their mark (hours, paid), their expenses (one added, changed or deleted), the meeting and
+    the network (its pay rate), so its change number is the latest of these; `deleted` are
+    members no longer in the group."""
+    owed = payment_service.meeting_payments(session=session, meeting=meeting)
+    if status is not None:
+        owed = [o for o in owed if o.payment.status == status]
+    if attended is not None:
+        owed = [o for o in owed if o.payment.attended == attended]
+    base = max(int(meeting.change_seq), int(network.change_seq))
+    spent_gone = _expenses_deleted(session, network.id, meeting.id)
+
+    def key(o: payment_service.Owed) -> tuple[int, int]:
+        numbers = [base, int(o.member.change_seq), spent_gone.get(o.member.id, 0)]
+        numbers += [int(e.change_seq) for e in o.expenses]
+        if o.record is not None:
+            numbers.append(int(o.record.change_seq))
+        return max(numbers), o.member.id
+
+    return in_memory(
+        session=session,
+        rows=owed,
+        key=key,
+        scope=Scope(network.id, ListKind.ATTENDANCE, meeting_id=meeting.id),
+        after=after,
+        limit=limit,
+    )
+
+
+def _expenses_deleted(session: Session, network_id: int, meeting_id: int) -> dict[int, int]:
+    """The change number of the last expense deleted of each member for a meeting."""
+    stone = NetworkTombstone
+    found = session.exec(
+        select(stone.parent_id, func.max(stone.change_seq))
+        .where(
+            stone.network_id == network_id,
+            stone.kind == ListKind.EXPENSE.value,
+            stone.meeting_id == meeting_id,
+            col(stone.parent_id).is_not(None),
+        )
+        .group_by(col(stone.parent_id))
+    )
+    return {int(member): int(seq) for member, seq in found if member is not None}
 
 
 def _where_claimed(session: Session, attendance_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
