@@ -2,8 +2,10 @@
 clients sync them (the café's contributions do the same, `app.services.changes`).
 
 Every write that changes what a listed row says (a local group, a member, a meeting, a
-mark on an attendance sheet, a "you said, we did" update, an action, an expense) gives the
-row its network's next change number in `change_seq`. The number is taken from the
+mark on an attendance sheet, a "you said, we did" update, an action, an expense, a
+material, its versions, sections, evidence items and publications for members, and the
+network itself, whose pay rate is in every row of a meeting's payments) gives the row its
+network's next change number in `change_seq`. The number is taken from the
 network's row in `network_change_counter`, which holds that row until the transaction ends,
 so one network's writes commit in the order of their numbers: a client that has seen every
 change up to number N has seen all there will ever be up to N. A delete leaves a tombstone
@@ -13,14 +15,17 @@ This is done once for every write, whichever code makes it, by a `before_flush` 
 every ORM session (registered when this module is imported, from `app.services`): one number
 per network per transaction, taken before the flush writes any row (the counter's lock
 first). A write that goes around the ORM (a bulk `update()`/`delete()` on these tables) is
-not seen: stamp it with `touch`.
+not seen: stamp it with `touch` (evidence items, which are redacted and marked in bulk
+across networks, with `touch_evidence`).
 
-Rows a delete takes with it through the database's foreign keys (a group's members and
-meetings, a member's attendance and expenses) are tombstoned here too, and rows whose
-listing changes with another row (a group's member and meeting counts, an action whose
-owner is deleted, an update whose links change, a member's row on a sheet when they join
-the café, a meeting whose café is deleted, an action whose plan is) are stamped with the
-same number. A café deleted in a statement of its own (not through the ORM) is not seen.
+Rows a delete takes with it through the database's foreign keys (a group's members,
+meetings and publications for members, a member's attendance and expenses, a section's or
+a material's evidence items) are tombstoned here too, and rows whose listing changes with
+another row (a group's member and meeting counts, an action whose owner is deleted, an
+update whose links change, a member's row on a sheet when they join the café, a meeting
+whose café is deleted, an action whose plan is, a section whose evidence changes) are
+stamped with the same number. A café deleted in a statement of its own (not through the
+ORM) is not seen.
 """
 
 from __future__ import annotations

@@ -511,8 +511,8 @@ def meeting_expenses(
     after: str | None,
     limit: int,
 ) -> Rows[ExpenseRow]:
-    """One meeting's expenses: as the network's, with only the meeting's deletes (expenses
-    deleted before the meeting was kept on them, in 0022, are not among them)."""
+    """One meeting's expenses: as the network's, with only the meeting's deletes (a
+    tombstone made before migration 0022_netapi has no meeting, so is not among them)."""
     return _expenses(
         session=session,
         network_id=network_id,
