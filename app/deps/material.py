@@ -1,10 +1,9 @@
 """A network's materials, versions, sections and evidence items named in the URL, for the
 lead's pages (`Lead…`) and the API (`Read…`/`Write…`); the reader of an imported file, the
-reply of an exported one, and the API's pages of a list."""
+reply of an exported one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, UploadFile
@@ -55,18 +54,6 @@ After = Annotated[int | None, Query(ge=0, description="Read items after this cur
 
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
-
-
-def paged(
-    rows: Sequence[T], *, limit: int, cursor: Callable[[T], int], after: int | None = None
-) -> tuple[list[T], int | None]:
-    """The first `limit` rows past the cursor `after` (`rows` in cursor order), and the cursor
-    for the next page: the last row's, or None when no row follows. Rows a service read past
-    the cursor already, `limit + 1` of them, are given without `after`."""
-    if after is not None:
-        rows = [row for row in rows if cursor(row) > after]
-    page = list(rows[:limit])
-    return page, (cursor(page[-1]) if len(rows) > limit and page else None)
 
 
 _get_material = reading_service.get_material

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, overload
 
 from fastapi import Depends, Form, Query, Request, Response
 from sqlmodel import Session
@@ -36,6 +36,7 @@ from app.models.accounts import Facilitator
 from app.models.action_plan import ActionPlan
 from app.models.cafe import ROLE_LABELS, CafeStatus
 from app.models.network import (
+    ChangePage,
     LocalGroup,
     Meeting,
     Member,
@@ -52,6 +53,7 @@ from app.services.network import attendance as attendance_service
 from app.services.network import meetings as meeting_service
 from app.services.network import networks as network_service
 from app.services.network import payments as payment_service
+from app.services.network import sync
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -340,9 +342,27 @@ async def member_form(
 MemberFormDep = Annotated[MemberForm, Depends(member_form)]
 
 
-def page_of(found: tuple[list[T], int | None], public: Callable[[list[T]], list[P]]) -> Page[P]:
-    """One page of a list read with `After` and `Limit`: the service's rows as `public` shows
-    them, and the cursor to read on from."""
+@overload
+def page_of(found: sync.Rows[T], public: Callable[[list[T]], list[P]]) -> ChangePage[P]: ...
+
+
+@overload
+def page_of(found: tuple[list[T], int | None], public: Callable[[list[T]], list[P]]) -> Page[P]: ...
+
+
+def page_of(
+    found: sync.Rows[T] | tuple[list[T], int | None], public: Callable[[list[T]], list[P]]
+) -> ChangePage[P] | Page[P]:
+    """One page of a list as the API answers it, its rows as `public` shows them: a list read
+    in change numbers (`sync.Rows`) as a `ChangePage`; one read after a row id (rows and the
+    id to read on from) as a `Page`."""
+    if isinstance(found, sync.Rows):
+        return ChangePage(
+            items=public(found.rows),
+            deleted=found.deleted,
+            next_cursor=found.next_cursor,
+            has_more=found.has_more,
+        )
     rows, cursor = found
     return Page(items=public(rows), next_cursor=cursor)
 

@@ -88,6 +88,8 @@ class MaterialVersion(MaterialVersionBase, table=True):
         ),
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The network's change number of its last change (publishing it, its note).
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class MaterialSectionBase(SQLModel):
@@ -119,6 +121,8 @@ class MaterialSection(MaterialSectionBase, table=True):
     position: int
     # The same section in every version shares this key, so versions can be compared.
     section_key: str = Field(default_factory=new_key, max_length=32)
+    # The network's change number of its last change: its words, its position, its evidence.
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class EvidenceItem(SQLModel, table=True):
@@ -165,6 +169,8 @@ class EvidenceItem(SQLModel, table=True):
     # replaced by WITHDRAWN_TEXT in every version, published ones too; provenance stays.
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The network's change number of its last change (its paraphrase, its source's mark).
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 # --- API schemas -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import BigInteger, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RowRef, UTCDateTime, utcnow
@@ -34,6 +34,8 @@ class MaterialPublication(SQLModel, table=True):
         default=None, foreign_key="local_group.id", index=True, ondelete="CASCADE"
     )
     published_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The network's change number of when it was made (a publication never changes).
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class SectionFile(SQLModel, table=True):

@@ -58,6 +58,9 @@ class Network(NetworkBase, table=True):
     keep_days: int | None = Field(default=None)
     # What the network pays a member for an hour of their time, in pence (None: not set).
     hourly_rate_pence: int | None = Field(default=None)
+    # The network's change number of its last change (its pay rate is in every row of a
+    # meeting's payments: `app.services.network.changes`).
+    change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class LocalGroupBase(SQLModel):

@@ -32,6 +32,10 @@ class ListKind(StrEnum):
     ACTION = "action"
     EXPENSE = "expense"
     MATERIAL = "material"
+    VERSION = "version"  # a material's versions (never deleted one by one)
+    SECTION = "section"  # a version's sections: `parent_id` the version
+    EVIDENCE = "evidence"  # evidence items: `parent_id` the section
+    PUBLICATION = "publication"  # a material's publications for members: `parent_id` it
 
 
 class NetworkTombstone(SQLModel, table=True):
@@ -50,5 +54,8 @@ class NetworkTombstone(SQLModel, table=True):
     row_id: int
     group_id: int | None = Field(default=None)
     meeting_id: int | None = Field(default=None)
+    # The row a deleted one was listed under, for the lists inside a material (its section,
+    # version or material) and an expense's member.
+    parent_id: int | None = Field(default=None)
     change_seq: int = Field(sa_type=BigInteger)
     deleted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

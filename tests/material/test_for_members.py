@@ -213,7 +213,7 @@ def test_members_read_listen_and_download_only_what_was_given_to_their_group(
         api_headers,
         "GET",
         f"/api/v1/networks/{w.network_id}/materials/{w.material_id}/publications",
-    )
+    )["items"]
     assert [p["audience"] for p in listed] == ["Members of North", "Every member of the network"]
     r = client.delete(
         f"/api/v1/networks/{w.network_id}/materials/{w.material_id}/publications/{everyone}",
@@ -283,7 +283,7 @@ def test_the_easy_read_edition_quotes_paraphrases_and_names_no_group_or_person(
     link = _api(client, api_headers, "POST", f"/api/v1/networks/members/{member['id']}/link")
     phone = TestClient(client.app, base_url=str(client.base_url))
     phone.get(urlsplit(link["url"]).path)
-    pid = _api(client, api_headers, "GET", f"{base}/{mid}/publications")[0]["id"]
+    pid = _api(client, api_headers, "GET", f"{base}/{mid}/publications")["items"][0]["id"]
     easy_page = phone.get(f"/me/materials/{pid}", params={"edition": "easy_read"}).text
     assert "Buses stop too early." in easy_page and "The buses stop at six" not in easy_page
     assert "in your group" in easy_page and "in another group" in easy_page
@@ -498,7 +498,7 @@ def test_the_lead_publishes_for_members_and_takes_it_back_on_the_page(
         api_headers,
         "GET",
         f"/api/v1/networks/{w.network_id}/materials/{w.material_id}/publications",
-    )
+    )["items"]
     assert len(listed) == 1
     withdraw = re.search(rf'action="({page}/members/\d+/withdraw)"', logged_in.get(page).text)
     assert withdraw is not None

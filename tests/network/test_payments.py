@@ -97,7 +97,8 @@ def paid(client: TestClient, api_headers: dict[str, str]) -> Paid:
 
 
 def _owed(client: TestClient, h: dict[str, str], p: Paid) -> dict[int, dict[str, Any]]:
-    rows = _api(client, h, "GET", f"/api/v1/networks/meetings/{p.meeting_id}/payments")
+    url = f"/api/v1/networks/meetings/{p.meeting_id}/payments"
+    rows = _api(client, h, "GET", url, params={"limit": 200})["items"]
     return {r["member_id"]: r for r in rows}
 
 
@@ -147,7 +148,7 @@ def test_time_at_the_rate_and_expenses_make_what_each_member_is_owed(
     )
     assert r.status_code == 422 and "Nothing is owed" in r.json()["detail"]
     # A paid meeting's expenses stay as they were paid until it is marked due again.
-    expenses = _api(client, h, "GET", f"/api/v1/networks/meetings/{p.meeting_id}/expenses")
+    expenses = _api(client, h, "GET", f"/api/v1/networks/meetings/{p.meeting_id}/expenses")["items"]
     anas = [e for e in expenses if e["member_id"] == p.ana]
     r = client.delete(f"/api/v1/networks/expenses/{anas[0]['id']}", headers=h)
     assert r.status_code == 409
@@ -223,7 +224,7 @@ def test_bad_amounts_and_expenses_of_someone_who_did_not_come_are_refused(
         f"/api/v1/networks/{p.network_id}/pay-rate", headers=h, json={"hourly_rate_pence": -1}
     )
     assert r.status_code == 422
-    assert _api(client, h, "GET", url) == []
+    assert _api(client, h, "GET", url)["items"] == []
 
 
 def _form_post(client: TestClient, page: str, action: str, data: dict[str, str], **kw: Any) -> Any:

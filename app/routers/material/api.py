@@ -1,9 +1,11 @@
 """JSON API for a network's discussion materials: materials, versions, sections and the
 evidence items merged into them, with their provenance.
 
-Only the network's lead can read or change them; anyone else gets 404. Lists are read a page
-at a time: `limit` items after the cursor given as `after`; the reply's `next_cursor` is the
-`after` for the next page, and null on the last one."""
+Only the network's lead can read or change them; anyone else gets 404. Lists are read as the
+network's other lists (`app.services.network.sync`): a page at a time in the order their rows
+changed, after the opaque cursor given as `after`, with `deleted` and `has_more`; a plain
+number as `after` is each list's deprecated cursor. The merge candidates are the cafés'
+contributions, read after a contribution id."""
 
 from __future__ import annotations
 
@@ -34,9 +36,8 @@ from app.deps.material import (
     WriteSection,
     WriteVersion,
     imported_file,
-    paged,
 )
-from app.deps.network import Cursor, ReadNetwork, WriteNetwork
+from app.deps.network import Cursor, ReadNetwork, WriteNetwork, page_of
 from app.kit.downloads import DOCX_MEDIA, downloaded
 from app.models.base import ID_MAX
 from app.models.material import (
@@ -61,6 +62,7 @@ from app.models.material import (
     VersionDetail,
     VersionDiffPublic,
     VersionPublic,
+    VersionStatus,
 )
 from app.models.network import ChangePage, Network, Page
 from app.services import audit
@@ -73,6 +75,7 @@ from app.services.material import provenance as provenance_service
 from app.services.material import public
 from app.services.material import reading as reading_service
 from app.services.material import sources as source_service
+from app.services.material import sync as material_sync
 from app.services.material import versions as version_service
 from app.services.material import views as view_service
 from app.services.network import sync
@@ -120,9 +123,7 @@ def list_materials(
     found = sync.materials(
         session=session, network=network, published=published, after=after, limit=limit
     )
-    return ChangePage(
-        **sync.public_page(found, lambda rows: [public.material_public(s) for s in rows])
-    )
+    return page_of(found, lambda rows: [public.material_public(s) for s in rows])
 
 
 @router.get("/cross-group", responses=ERRORS)
@@ -148,7 +149,10 @@ def candidates(
     after: After = None,
     limit: Limit = 50,
 ) -> Page[CandidatePublic]:
-    """Visible contributions from the network's cafés that can be merged, with provenance."""
+    """Visible contributions from the network's cafés that can be merged, with provenance,
+    after a contribution id (`next_cursor`). Not on the network's change numbers: they are
+    the cafés' contributions, each café numbering its own changes; to follow changes to
+    them, sync each café's contributions (`GET /api/v1/cafes/{id}/contributions`)."""
     page = merge_service.merge_candidates(
         session=session,
         network=network,
@@ -163,8 +167,8 @@ def candidates(
         after=after,
         limit=limit,
     )
-    return Page[CandidatePublic](
-        items=[public.candidate_public(c) for c in page.items], next_cursor=page.next_cursor
+    return page_of(
+        (page.items, page.next_cursor), lambda rows: [public.candidate_public(c) for c in rows]
     )
 
 
@@ -177,22 +181,24 @@ def evidence_items(
         Query(ge=1, le=ID_MAX, description="Only items made from this contribution."),
     ] = None,
     material_id: OptionalQueryId = None,
-    after: After = None,
+    after: Cursor = None,
     limit: Limit = 50,
-) -> Page[EvidenceItemPublic]:
-    """Evidence items across the network's materials, e.g. everywhere a contribution was used."""
-    items = provenance_service.evidence_items_of_network(
+) -> ChangePage[EvidenceItemPublic]:
+    """Evidence items across the network's materials, e.g. everywhere a contribution was
+    used, in the order they changed (merged, paraphrased, redacted, their source's mark);
+    `deleted`: items taken out, or deleted with their section or material. What has become
+    of a source now (`source_now`) is read live from its café, not a change here."""
+    found = material_sync.network_evidence(
         session=session,
         network=network,
         contribution_id=contribution_id,
         material_id=material_id,
         after=after,
-        limit=limit + 1,
+        limit=limit,
     )
-    page, cursor = paged(items, limit=limit, cursor=lambda i: i.id)
-    live = source_service.live_sources(session=session, items=page)
-    return Page[EvidenceItemPublic](
-        items=[public.evidence_public(i, source_now=live[i.id]) for i in page], next_cursor=cursor
+    live = source_service.live_sources(session=session, items=found.rows)
+    return page_of(
+        found, lambda rows: [public.evidence_public(i, source_now=live[i.id]) for i in rows]
     )
 
 
@@ -275,14 +281,26 @@ def delete_material(
 
 @router.get("/{material_id:int}/versions", responses=ERRORS)
 def list_versions(
-    material: ReadMaterial, session: SessionDep, after: After = None, limit: Limit = 50
-) -> Page[VersionPublic]:
-    """List a material's versions, oldest first (the cursor is a version number)."""
-    versions = reading_service.list_versions(
-        session=session, material=material, after=after, limit=limit + 1
+    material: ReadMaterial,
+    session: SessionDep,
+    status: Annotated[
+        VersionStatus | None, Query(description="Only draft or only published versions.")
+    ] = None,
+    after: Cursor = None,
+    limit: Limit = 50,
+) -> ChangePage[VersionPublic]:
+    """List a material's versions in the order they changed: a new version, a draft
+    published (a published version never changes again; a draft's sections are their own
+    list). Versions go only with their material, so `deleted` stays empty. Deprecated: a
+    version number as `after` reads in number order after it, as before."""
+    found = material_sync.versions(
+        session=session,
+        material=material,
+        status=status.value if status else None,
+        after=after,
+        limit=limit,
     )
-    page, cursor = paged(versions, limit=limit, cursor=lambda v: v.number)
-    return Page[VersionPublic](items=[public.version_public(v) for v in page], next_cursor=cursor)
+    return page_of(found, lambda rows: [public.version_public(v) for v in rows])
 
 
 @router.post("/{material_id:int}/versions", status_code=201, responses=ERRORS)
@@ -381,16 +399,20 @@ SECTIONS = "/{material_id:int}/versions/{number}/sections"
 
 @router.get(SECTIONS, responses=ERRORS)
 def list_sections(
-    version: ReadVersion, session: SessionDep, after: After = None, limit: Limit = 50
-) -> Page[SectionPublic]:
-    """A version's sections in order, each with its evidence (the cursor is a position)."""
-    page, cursor = paged(
-        reading_service.sections_of(session=session, version=version),
-        limit=limit,
-        cursor=lambda s: s.position,
-        after=after,
+    network: ReadNetwork,
+    version: ReadVersion,
+    session: SessionDep,
+    after: Cursor = None,
+    limit: Limit = 50,
+) -> ChangePage[SectionPublic]:
+    """A version's sections, each with its evidence, in the order they changed (written,
+    moved, their evidence merged, changed or taken out; sort by `position` to read them);
+    `deleted`: sections removed since. Deprecated: a position as `after` reads in position
+    order after it, as before."""
+    found = material_sync.sections(
+        session=session, network_id=network.id, version=version, after=after, limit=limit
     )
-    return Page[SectionPublic](items=[_section(session, s) for s in page], next_cursor=cursor)
+    return page_of(found, lambda rows: [_section(session, s) for s in rows])
 
 
 @router.post(SECTIONS, status_code=201, responses=ERRORS)
@@ -462,13 +484,24 @@ EVIDENCE = SECTIONS + "/{section_id}/evidence"
 
 @router.get(EVIDENCE, responses=ERRORS)
 def list_evidence(
-    section: ReadSection, session: SessionDep, after: After = None, limit: Limit = 50
-) -> Page[EvidenceItemPublic]:
-    """A section's evidence items with provenance and what became of each source."""
-    view = view_service.section_view(session=session, section=section)
-    page, cursor = paged(view.evidence, limit=limit, cursor=lambda ev: ev.item.id, after=after)
-    return Page[EvidenceItemPublic](
-        items=[public.evidence_view_public(ev) for ev in page], next_cursor=cursor
+    network: ReadNetwork,
+    section: ReadSection,
+    session: SessionDep,
+    after: Cursor = None,
+    limit: Limit = 50,
+) -> ChangePage[EvidenceItemPublic]:
+    """A section's evidence items with provenance and what became of each source, in the
+    order they changed (merged, paraphrased, redacted, their source's mark); `deleted`:
+    items taken out since. `source_now` is read live from the café, not a change here."""
+    found = material_sync.section_evidence(
+        session=session, network_id=network.id, section=section, after=after, limit=limit
+    )
+    return page_of(
+        found,
+        lambda rows: [
+            public.evidence_view_public(ev)
+            for ev in view_service.evidence_views(session=session, section=section, items=rows)
+        ],
     )
 
 

@@ -8,9 +8,9 @@ again from their pixels alone and recordings stripped of their tags."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -24,10 +24,10 @@ from app.deps.material import (
     WriteSection,
     WriteVersion,
 )
-from app.deps.network import WriteNetwork
+from app.deps.network import Cursor, Limit, WriteNetwork, page_of
 from app.i18n import _
 from app.kit.multipart import UploadRefused, read_upload_keeping_fields
-from app.models.base import utcnow
+from app.models.base import ID_MAX, utcnow
 from app.models.material import MaterialSection
 from app.models.material_editions import (
     PublicationCreate,
@@ -36,6 +36,7 @@ from app.models.material_editions import (
     SectionFileKind,
     SectionFilePublic,
 )
+from app.models.network import ChangePage
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.export import audio_edition
@@ -43,6 +44,7 @@ from app.services.export import materials as material_export
 from app.services.export.formats import ZIP
 from app.services.material import editions
 from app.services.material import for_members as member_service
+from app.services.material import sync as material_sync
 
 router = APIRouter(prefix="/api/v1/networks/{network_id}/materials", tags=["materials"])
 
@@ -104,12 +106,29 @@ def file_public(item: SectionFile) -> SectionFilePublic:
 
 
 @router.get("/{material_id:int}/publications", responses=ERRORS)
-def list_publications(material: ReadMaterial, session: SessionDep) -> list[PublicationPublic]:
-    """Who each version of a material was given to (a local group or the whole network)."""
-    return [
-        member_service.publication_public(session=session, publication=p)
-        for p in member_service.publications_of(session=session, material=material)
-    ]
+def list_publications(
+    material: ReadMaterial,
+    session: SessionDep,
+    group_id: Annotated[
+        int | None,
+        Query(ge=0, le=ID_MAX, description="Only this local group's; 0: the whole network's."),
+    ] = None,
+    after: Cursor = None,
+    limit: Limit = 50,
+) -> ChangePage[PublicationPublic]:
+    """Who each version of a material was given to (a local group or the whole network), in
+    the order they were made; a publication never changes: giving an audience another
+    version replaces theirs (`deleted`: the old one's id, and those withdrawn or gone with
+    their group)."""
+    found = material_sync.publications(
+        session=session, material=material, group_id=group_id, after=after, limit=limit
+    )
+    return page_of(
+        found,
+        lambda rows: [
+            member_service.publication_public(session=session, publication=p) for p in rows
+        ],
+    )
 
 
 @router.post(VERSION + "/publications", status_code=201, responses=ERRORS)

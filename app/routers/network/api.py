@@ -5,7 +5,7 @@ A network's lists are read as a café's contributions: a page at a time in the o
 rows changed, after the opaque cursor given as `after`; the reply's `next_cursor` is the
 `after` for the next page and for polling later, `deleted` the ids of rows deleted since
 (`app.services.network.sync`). A plain row id as `after` is the deprecated id cursor. The
-list of your networks is still read after a network id."""
+list of your networks is read after a network id: each network numbers its own changes."""
 
 from __future__ import annotations
 
@@ -146,7 +146,10 @@ def _attendance_public(
 def list_networks(
     session: SessionDep, who: ApiReader, after: After = None, limit: Limit = 50
 ) -> Page[NetworkPublic]:
-    """List the networks you lead, oldest first, a page at a time."""
+    """List the networks you lead, oldest first, a page at a time after a network id (kept
+    on the id cursor: each network numbers its own changes, so there is no one order of
+    changes across them; a network's own lists carry its changes, and a network erased
+    answers 404)."""
     found = network_service.list_networks(
         session=session, facilitator=who, after=after, limit=limit
     )
@@ -212,7 +215,7 @@ def list_groups(
     """List a network's local groups with their member and meeting counts, in the order
     they changed (a member or meeting added or removed changes its group)."""
     found = sync.groups(session=session, network=network, area=area, after=after, limit=limit)
-    return ChangePage(**sync.public_page(found, partial(_groups_public, session)))
+    return page_of(found, partial(_groups_public, session))
 
 
 @router.post("/{network_id:int}/groups", status_code=201, responses=ERRORS)
@@ -300,7 +303,7 @@ def list_members(
     member_service.contact_details_seen(
         db=db, session=session, actor=audit.facilitator(who), members=found.rows, group=group
     )
-    return ChangePage(**sync.public_page(found, _members_public))
+    return page_of(found, _members_public)
 
 
 @router.post("/groups/{group_id:int}/members", status_code=201, responses=ERRORS)
@@ -394,7 +397,7 @@ def list_meetings(
         after=after,
         limit=limit,
     )
-    return ChangePage(**sync.public_page(found, _meetings_public))
+    return page_of(found, _meetings_public)
 
 
 @router.post("/groups/{group_id:int}/meetings", status_code=201, responses=ERRORS)
@@ -462,7 +465,7 @@ def read_attendance(
         after=after,
         limit=limit,
     )
-    return ChangePage(**sync.public_page(found, partial(_attendance_public, meeting)))
+    return page_of(found, partial(_attendance_public, meeting))
 
 
 @router.put("/meetings/{meeting_id:int}/attendance", responses=ERRORS)
@@ -471,7 +474,7 @@ def mark_attendance(
 ) -> Page[AttendancePublic]:
     """Mark attendance; hours default to the meeting's length for people who came."""
     rows = attendance_service.mark_attendance(session=session, meeting=meeting, marks=body.marks)
-    return Page(items=_attendance_public(meeting, rows), next_cursor=None)
+    return page_of((rows, None), partial(_attendance_public, meeting))
 
 
 @router.post("/meetings/{meeting_id:int}/cafe", status_code=201, responses=ERRORS)
@@ -510,9 +513,9 @@ def invites(
     links = invite_service.invites(
         session=session, meeting=meeting, base_url=settings.base_url, secret=settings.secret_key
     )
-    return Page(
-        items=[
-            InvitePublic(member_id=m.id, display_name=m.display_name, url=url) for m, url in links
+    return page_of(
+        (links, None),
+        lambda rows: [
+            InvitePublic(member_id=m.id, display_name=m.display_name, url=url) for m, url in rows
         ],
-        next_cursor=None,
     )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from app.deps.common import ApiReader, DatabaseDep, NowDep, SessionDep
 from app.deps.follow_up import WriteAction
-from app.deps.network import ERRORS, Cursor, Limit, ReadNetwork, WriteNetwork
+from app.deps.network import ERRORS, Cursor, Limit, ReadNetwork, WriteNetwork, page_of
 from app.models.audit import AuditAction, SubjectKind
 from app.models.base import ID_MAX
 from app.models.follow_up import (
@@ -62,11 +62,7 @@ def list_actions(
         after=after,
         limit=limit,
     )
-    return ChangePage(
-        **sync.public_page(
-            found, lambda rows: action_service.actions_public(session=session, actions=rows)
-        )
-    )
+    return page_of(found, lambda rows: action_service.actions_public(session=session, actions=rows))
 
 
 @router.post("/{network_id:int}/actions", status_code=201, responses=ERRORS)

@@ -19,6 +19,7 @@ from app.deps.network import (
     WriteExpense,
     WriteMeeting,
     WriteNetwork,
+    page_of,
 )
 from app.kit.downloads import attachment
 from app.models.audit import AuditAction, SubjectKind
@@ -35,6 +36,7 @@ from app.models.payments import (
     PayRate,
 )
 from app.services import audit
+from app.services.network import networks as network_service
 from app.services.network import payments as payment_service
 from app.services.network import sync
 
@@ -66,6 +68,10 @@ def _expense_public(expense: Expense, meeting_id: int, member_id: int) -> Expens
     )
 
 
+def _expenses_public(rows: list[sync.ExpenseRow]) -> list[ExpensePublic]:
+    return [_expense_public(r.expense, r.meeting_id, r.member_id) for r in rows]
+
+
 @router.get("/{network_id:int}/pay-rate", responses=ERRORS)
 def read_rate(network: ReadNetwork) -> PayRate:
     """What an hour of a member's time is paid, in pence (null: not set)."""
@@ -80,10 +86,33 @@ def set_rate(network: WriteNetwork, body: PayRate, session: SessionDep) -> PayRa
 
 
 @router.get("/meetings/{meeting_id:int}/payments", responses=ERRORS)
-def meeting_payments(meeting: ReadMeeting, session: SessionDep) -> list[MemberPayment]:
+def meeting_payments(
+    meeting: ReadMeeting,
+    session: SessionDep,
+    status: Annotated[
+        PaymentStatus | None, Query(description="Only members whose pay is in this state.")
+    ] = None,
+    attended: Annotated[
+        bool | None, Query(description="Only members who came (true) or did not.")
+    ] = None,
+    after: Cursor = None,
+    limit: Limit = 50,
+) -> ChangePage[MemberPayment]:
     """What each member of the meeting's group is owed for it (time and expenses) and
-    whether it was paid."""
-    return [o.payment for o in payment_service.meeting_payments(session=session, meeting=meeting)]
+    whether it was paid, a row per member in the order the rows changed: a mark, hours, an
+    expense added, changed or removed, the member, the meeting or the network's pay rate
+    (`deleted`: members no longer in the group)."""
+    group = network_service.group_of(session=session, item=meeting)
+    found = sync.payments(
+        session=session,
+        network=network_service.network_of(session=session, group=group),
+        meeting=meeting,
+        status=status.value if status else None,
+        attended=attended,
+        after=after,
+        limit=limit,
+    )
+    return page_of(found, lambda rows: [o.payment for o in rows])
 
 
 @router.put("/meetings/{meeting_id:int}/payments/{member_id}", responses=ERRORS)
@@ -102,13 +131,30 @@ def mark_paid(
 
 
 @router.get("/meetings/{meeting_id:int}/expenses", responses=ERRORS)
-def list_expenses(meeting: ReadMeeting, session: SessionDep) -> list[ExpensePublic]:
-    """The expenses members claimed for the meeting (receipt photos are on the lead's page)."""
-    return [
-        _expense_public(e, meeting.id, o.member.id)
-        for o in payment_service.meeting_payments(session=session, meeting=meeting)
-        for e in o.expenses
-    ]
+def list_expenses(
+    meeting: ReadMeeting,
+    session: SessionDep,
+    member_id: Annotated[
+        int | None, Query(ge=1, le=ID_MAX, description="Only this member's.")
+    ] = None,
+    kind: Annotated[ExpenseKind | None, Query(description="Only expenses of this kind.")] = None,
+    after: Cursor = None,
+    limit: Limit = 50,
+) -> ChangePage[ExpensePublic]:
+    """The expenses members claimed for the meeting (receipt photos are on the lead's page),
+    in the order they changed, as the network's expenses (`deleted`: expenses removed
+    since, or erased with their member)."""
+    group = network_service.group_of(session=session, item=meeting)
+    found = sync.meeting_expenses(
+        session=session,
+        network_id=group.network_id,
+        meeting=meeting,
+        member_id=member_id,
+        kind=kind.value if kind else None,
+        after=after,
+        limit=limit,
+    )
+    return page_of(found, _expenses_public)
 
 
 @router.get("/{network_id:int}/expenses", responses=ERRORS)
@@ -148,12 +194,7 @@ def network_expenses(
         after=after,
         limit=limit,
     )
-    return ChangePage(
-        **sync.public_page(
-            found,
-            lambda rows: [_expense_public(r.expense, r.meeting_id, r.member_id) for r in rows],
-        )
-    )
+    return page_of(found, _expenses_public)
 
 
 @router.post("/meetings/{meeting_id:int}/expenses", status_code=201, responses=ERRORS)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from app.deps.common import ApiWriter, NowDep, SessionDep
-from app.deps.network import ERRORS, Cursor, Limit, ReadNetwork, WriteNetwork
+from app.deps.network import ERRORS, Cursor, Limit, ReadNetwork, WriteNetwork, page_of
 from app.deps.you_said import WriteUpdate
 from app.models.base import ID_MAX
 from app.models.network import ChangePage
@@ -57,11 +57,7 @@ def list_updates(
         after=after,
         limit=limit,
     )
-    return ChangePage(
-        **sync.public_page(
-            found, lambda rows: you_said_service.public(session=session, updates=rows)
-        )
-    )
+    return page_of(found, lambda rows: you_said_service.public(session=session, updates=rows))
 
 
 @router.post("/{network_id:int}/updates", status_code=201, responses=ERRORS)

@@ -28,6 +28,7 @@ from app.models.network import Member, MemberParticipant
 from app.services import audit
 from app.services.audit import Actor, Subject
 from app.services.errors import Conflict
+from app.services.network import changes
 from app.services.privacy import quotes
 
 NO_CONSENT = N_(
@@ -87,12 +88,14 @@ def redact_words_of(*, session: Session, participant_ids: Sequence[int], now: da
         select(Contribution.text).where(col(Contribution.participant_id).in_(list(participant_ids)))
     ).all()
     quotes.redact(session=session, texts=texts, phrase=WITHDRAWN_TEXT)
+    where = (
+        col(EvidenceItem.contribution_id).in_(theirs),
+        col(EvidenceItem.withdrawn_at).is_(None),
+    )
+    changes.touch_evidence(session=session, ids=session.exec(select(EvidenceItem.id).where(*where)))
     result = session.execute(
         update(EvidenceItem)
-        .where(
-            col(EvidenceItem.contribution_id).in_(theirs),
-            col(EvidenceItem.withdrawn_at).is_(None),
-        )
+        .where(*where)
         .values(original_text=WITHDRAWN_TEXT, paraphrase="", withdrawn_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -110,13 +113,15 @@ def redact_unconsented(*, session: Session, section_ids: Sequence[int], now: dat
             col(Contribution.participant_id).not_in(consenting_authors()),
         )
     )
+    where = (
+        col(EvidenceItem.section_id).in_(list(section_ids)),
+        col(EvidenceItem.contribution_id).in_(without),
+        col(EvidenceItem.withdrawn_at).is_(None),
+    )
+    changes.touch_evidence(session=session, ids=session.exec(select(EvidenceItem.id).where(*where)))
     result = session.execute(
         update(EvidenceItem)
-        .where(
-            col(EvidenceItem.section_id).in_(list(section_ids)),
-            col(EvidenceItem.contribution_id).in_(without),
-            col(EvidenceItem.withdrawn_at).is_(None),
-        )
+        .where(*where)
         .values(original_text=WITHDRAWN_TEXT, paraphrase="", withdrawn_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -174,28 +174,3 @@ def uses_of_contribution(
     return uses_by_contribution(
         session=session, network=network, contribution_ids=[contribution_id]
     ).get(contribution_id, [])
-
-
-def evidence_items_of_network(
-    *,
-    session: Session,
-    network: Network,
-    contribution_id: int | None = None,
-    material_id: int | None = None,
-    after: int | None = None,
-    limit: int = 100,
-) -> list[EvidenceItem]:
-    query = (
-        select(EvidenceItem)
-        .join(MaterialSection, col(MaterialSection.id) == col(EvidenceItem.section_id))
-        .join(MaterialVersion, col(MaterialVersion.id) == col(MaterialSection.version_id))
-        .join(Material, col(Material.id) == col(MaterialVersion.material_id))
-        .where(Material.network_id == network.id)
-    )
-    if contribution_id is not None:
-        query = query.where(EvidenceItem.contribution_id == contribution_id)
-    if material_id is not None:
-        query = query.where(Material.id == material_id)
-    if after is not None:
-        query = query.where(col(EvidenceItem.id) > after)
-    return list(session.exec(query.order_by(col(EvidenceItem.id)).limit(limit)))

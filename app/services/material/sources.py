@@ -21,6 +21,7 @@ from app.models.material import (
     VersionStatus,
 )
 from app.services.material.reading import items_of, sections_of
+from app.services.network import changes
 
 # The note beside an evidence item whose contribution changed: whole sentences, so each
 # language can order its words (translated where shown).
@@ -119,12 +120,15 @@ def _mark_drafts_when_sources_change(
             if get_history(obj, "status").has_changes():
                 changed[obj.id] = source_for(obj.status)
     for contribution_id, status in changed.items():
+        where = (
+            col(EvidenceItem.contribution_id) == contribution_id,
+            col(EvidenceItem.section_id).in_(_draft_section_ids()),
+        )
+        marked = session.execute(select(EvidenceItem.id).where(*where)).scalars()
+        changes.touch_evidence(session=session, ids=marked)
         session.execute(
             update(EvidenceItem)
-            .where(
-                col(EvidenceItem.contribution_id) == contribution_id,
-                col(EvidenceItem.section_id).in_(_draft_section_ids()),
-            )
+            .where(*where)
             .values(source_status=status)
             .execution_options(synchronize_session=False)
         )

@@ -92,6 +92,16 @@ def section_view(*, session: Session, section: MaterialSection) -> SectionView:
     )
 
 
+def evidence_views(
+    *, session: Session, section: MaterialSection, items: list[EvidenceItem]
+) -> list[EvidenceView]:
+    """Some of a section's evidence items as they are shown (their sources read once)."""
+    version = version_of(session=session, section=section)
+    live = live_sources(session=session, items=items)
+    published = version.status == VersionStatus.PUBLISHED
+    return [EvidenceView(item=i, source_now=live[i.id], published=published) for i in items]
+
+
 def evidence_view(*, session: Session, item: EvidenceItem) -> EvidenceView:
     section = session.get(MaterialSection, item.section_id)
     assert section is not None

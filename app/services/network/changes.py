@@ -2,8 +2,10 @@
 clients sync them (the café's contributions do the same, `app.services.changes`).
 
 Every write that changes what a listed row says (a local group, a member, a meeting, a
-mark on an attendance sheet, a "you said, we did" update, an action, an expense) gives the
-row its network's next change number in `change_seq`. The number is taken from the
+mark on an attendance sheet, a "you said, we did" update, an action, an expense, a
+material, its versions, sections, evidence items and publications for members, and the
+network itself, whose pay rate is in every row of a meeting's payments) gives the row its
+network's next change number in `change_seq`. The number is taken from the
 network's row in `network_change_counter`, which holds that row until the transaction ends,
 so one network's writes commit in the order of their numbers: a client that has seen every
 change up to number N has seen all there will ever be up to N. A delete leaves a tombstone
@@ -13,14 +15,17 @@ This is done once for every write, whichever code makes it, by a `before_flush` 
 every ORM session (registered when this module is imported, from `app.services`): one number
 per network per transaction, taken before the flush writes any row (the counter's lock
 first). A write that goes around the ORM (a bulk `update()`/`delete()` on these tables) is
-not seen: stamp it with `touch`.
+not seen: stamp it with `touch` (evidence items, which are redacted and marked in bulk
+across networks, with `touch_evidence`).
 
-Rows a delete takes with it through the database's foreign keys (a group's members and
-meetings, a member's attendance and expenses) are tombstoned here too, and rows whose
-listing changes with another row (a group's member and meeting counts, an action whose
-owner is deleted, an update whose links change, a member's row on a sheet when they join
-the café, a meeting whose café is deleted, an action whose plan is) are stamped with the
-same number. A café deleted in a statement of its own (not through the ORM) is not seen.
+Rows a delete takes with it through the database's foreign keys (a group's members,
+meetings and publications for members, a member's attendance and expenses, a section's or
+a material's evidence items) are tombstoned here too, and rows whose listing changes with
+another row (a group's member and meeting counts, an action whose owner is deleted, an
+update whose links change, a member's row on a sheet when they join the café, a meeting
+whose café is deleted, an action whose plan is, a section whose evidence changes) are
+stamped with the same number. A café deleted in a statement of its own (not through the
+ORM) is not seen.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ from sqlalchemy.orm import SessionTransaction, UOWTransaction
 from app.models.action_plan import ActionPlan
 from app.models.cafe import Cafe
 from app.models.follow_up import ActionChange, NetworkAction
-from app.models.material import Material, MaterialVersion
+from app.models.material import EvidenceItem, Material, MaterialSection, MaterialVersion
+from app.models.material_editions import MaterialPublication
 from app.models.network import Attendance, LocalGroup, Meeting, Member, MemberParticipant, Network
 from app.models.network_changes import ListKind, NetworkChangeCounter, NetworkTombstone
 from app.models.payments import Expense
@@ -51,9 +57,28 @@ _EXPENSES = cast(Table, Expense.__table__)  # type: ignore[attr-defined]
 _UPDATES = cast(Table, YouSaid.__table__)  # type: ignore[attr-defined]
 _ACTIONS = cast(Table, NetworkAction.__table__)  # type: ignore[attr-defined]
 _MATERIALS = cast(Table, Material.__table__)  # type: ignore[attr-defined]
+_VERSIONS = cast(Table, MaterialVersion.__table__)  # type: ignore[attr-defined]
+_SECTIONS = cast(Table, MaterialSection.__table__)  # type: ignore[attr-defined]
+_EVIDENCE = cast(Table, EvidenceItem.__table__)  # type: ignore[attr-defined]
+_PUBLICATIONS = cast(Table, MaterialPublication.__table__)  # type: ignore[attr-defined]
 
 # The rows that carry a change number, and the list each is a row of.
-STAMPED = (LocalGroup, Member, Meeting, Attendance, YouSaid, NetworkAction, Expense, Material)
+STAMPED = (
+    LocalGroup,
+    Member,
+    Meeting,
+    Attendance,
+    YouSaid,
+    NetworkAction,
+    Expense,
+    Material,
+    # The network itself: its pay rate is in every row of a meeting's payments.
+    Network,
+    MaterialVersion,
+    MaterialSection,
+    EvidenceItem,
+    MaterialPublication,
+)
 
 # As `app.services.changes._TAKE`: one statement, no row made beforehand, both databases.
 _TAKE = text(
@@ -75,6 +100,33 @@ def number(session: OrmSession, network_id: int) -> int:
     if network_id not in numbers:
         numbers[network_id] = take(connection=session.connection(), network_id=network_id)
     return numbers[network_id]
+
+
+def touch_evidence(*, session: OrmSession, ids: Iterable[int]) -> None:
+    """Stamp evidence items about to be written around the ORM (redacted, marked as their
+    source changed), and their sections, each with its network's number."""
+    found = list(ids)
+    if not found:
+        return
+    conn = session.connection()
+    rows = conn.execute(
+        select(_EVIDENCE.c.id, _EVIDENCE.c.network_id, _EVIDENCE.c.section_id).where(
+            _EVIDENCE.c.id.in_(found)
+        )
+    ).all()
+    for network_id in {int(n) for _, n, _ in rows}:
+        mine = [r for r in rows if int(r[1]) == network_id]
+        seq = number(session, network_id)
+        conn.execute(
+            update(_EVIDENCE)
+            .where(_EVIDENCE.c.id.in_([int(r[0]) for r in mine]))
+            .values(change_seq=seq)
+        )
+        conn.execute(
+            update(_SECTIONS)
+            .where(_SECTIONS.c.id.in_({int(r[2]) for r in mine}))
+            .values(change_seq=seq)
+        )
 
 
 def touch(*, session: OrmSession, network_id: int, table: Table, ids: Iterable[int]) -> None:
@@ -118,10 +170,30 @@ def _meeting_of_attendance(conn: Connection, attendance_id: int | None) -> int |
     return found.scalar_one_or_none()
 
 
+def _network_of_material(conn: Connection, material_id: int | None) -> int | None:
+    if material_id is None:
+        return None
+    found = conn.execute(select(_MATERIALS.c.network_id).where(_MATERIALS.c.id == material_id))
+    return found.scalar_one_or_none()
+
+
+def _material_of_version(conn: Connection, version_id: int | None) -> int | None:
+    if version_id is None:
+        return None
+    found = conn.execute(select(_VERSIONS.c.material_id).where(_VERSIONS.c.id == version_id))
+    return found.scalar_one_or_none()
+
+
 def _network_of(conn: Connection, row: Any) -> int | None:
     """The network a row of one of its lists belongs to (None: its parent is gone)."""
-    if isinstance(row, LocalGroup | YouSaid | NetworkAction | Material):
+    if isinstance(row, Network):
+        return row.id
+    if isinstance(row, LocalGroup | YouSaid | NetworkAction | Material | EvidenceItem):
         return int(row.network_id) if row.network_id is not None else None
+    if isinstance(row, MaterialVersion | MaterialPublication):
+        return _network_of_material(conn, row.material_id)
+    if isinstance(row, MaterialSection):
+        return _network_of_material(conn, _material_of_version(conn, row.version_id))
     if isinstance(row, Member | Meeting):
         return _network_of_group(conn, row.group_id)
     if isinstance(row, Attendance):
@@ -163,6 +235,7 @@ class _Flush:
         *,
         group_id: int | None = None,
         meeting_id: int | None = None,
+        parent_id: int | None = None,
     ) -> None:
         if network_id is None or network_id in self.gone:
             return
@@ -174,6 +247,7 @@ class _Flush:
                 "row_id": i,
                 "group_id": group_id,
                 "meeting_id": meeting_id,
+                "parent_id": parent_id,
                 "change_seq": seq,
             }
             for i in ids
@@ -185,9 +259,34 @@ class _Flush:
     # What a delete takes with it (the database's foreign keys delete the rows themselves).
 
     def expenses_of_attendance(self, network_id: int, attendance_ids: list[int]) -> None:
-        if attendance_ids:
-            gone = self.ids(_EXPENSES, _EXPENSES.c.attendance_id.in_(attendance_ids))
-            self.bury(network_id, ListKind.EXPENSE, gone)
+        """Each expense with its meeting and member (a meeting's expenses and payments)."""
+        if not attendance_ids:
+            return
+        found = self.conn.execute(
+            select(_EXPENSES.c.id, _ATTENDANCE.c.meeting_id, _ATTENDANCE.c.member_id)
+            .join(_ATTENDANCE, _ATTENDANCE.c.id == _EXPENSES.c.attendance_id)
+            .where(_EXPENSES.c.attendance_id.in_(attendance_ids))
+        )
+        for expense_id, meeting_id, member_id in found:
+            self.bury(
+                network_id,
+                ListKind.EXPENSE,
+                [int(expense_id)],
+                meeting_id=int(meeting_id),
+                parent_id=int(member_id),
+            )
+
+    def evidence_of_sections(self, network_id: int | None, section_ids: list[int]) -> None:
+        """Evidence items a section's (or a material's) delete takes with it."""
+        if not section_ids:
+            return
+        found = self.conn.execute(
+            select(_EVIDENCE.c.id, _EVIDENCE.c.section_id).where(
+                _EVIDENCE.c.section_id.in_(section_ids)
+            )
+        )
+        for item_id, section_id in found:
+            self.bury(network_id, ListKind.EVIDENCE, [int(item_id)], parent_id=int(section_id))
 
     def group_deleted(self, group: LocalGroup) -> None:
         network_id, group_id = group.network_id, group.id
@@ -204,6 +303,15 @@ class _Flush:
         self.bury(network_id, ListKind.UPDATE, updates, group_id=group_id)
         actions = self.ids(_ACTIONS, _ACTIONS.c.group_id == group_id)
         self.bury(network_id, ListKind.ACTION, actions, group_id=group_id)
+        found = self.conn.execute(
+            select(_PUBLICATIONS.c.id, _PUBLICATIONS.c.material_id).where(
+                _PUBLICATIONS.c.group_id == group_id
+            )
+        )
+        for publication_id, material_id in found:
+            self.bury(
+                network_id, ListKind.PUBLICATION, [int(publication_id)], parent_id=int(material_id)
+            )
 
     def member_deleted(self, member: Member, groups_gone: set[int]) -> None:
         if member.group_id in groups_gone:
@@ -243,9 +351,9 @@ def _before_flush(session: OrmSession, _context: UOWTransaction, _instances: obj
     new = [
         o
         for o in session.new
-        if isinstance(o, (*STAMPED, ActionChange, YouSaidLink, MemberParticipant, MaterialVersion))
+        if isinstance(o, (*STAMPED, ActionChange, YouSaidLink, MemberParticipant))
     ]
-    dirty = [o for o in session.dirty if isinstance(o, (*STAMPED, MaterialVersion))]
+    dirty = [o for o in session.dirty if isinstance(o, STAMPED)]
     deleted = list(session.deleted)
     if not (new or dirty or deleted):
         return
@@ -269,23 +377,32 @@ def _stamp_written(flush: _Flush, new: list[Any], dirty: list[Any]) -> None:
             if isinstance(row, Member | Meeting) and id(row) in added:
                 # The group's member and meeting counts.
                 flush.stamp(network_id, _GROUPS, [row.group_id])
-        elif isinstance(row, ActionChange):
-            network_id = conn.execute(
-                select(_ACTIONS.c.network_id).where(_ACTIONS.c.id == row.action_id)
-            ).scalar_one_or_none()
-            flush.stamp(network_id, _ACTIONS, [row.action_id])
-        elif isinstance(row, YouSaidLink):
-            network_id = conn.execute(
-                select(_UPDATES.c.network_id).where(_UPDATES.c.id == row.update_id)
-            ).scalar_one_or_none()
-            flush.stamp(network_id, _UPDATES, [row.update_id])
-        elif isinstance(row, MaterialVersion):
-            # The material's newest, published and draft version numbers.
-            _stamp_material(flush, row.material_id)
-        elif isinstance(row, MemberParticipant):
-            # `joined_cafe` on the member's row of the attendance sheets.
-            group_id = _group_of_member(conn, row.member_id)
-            flush.stamp(_network_of_group(conn, group_id), _MEMBERS, [row.member_id])
+        _stamp_listed_with(flush, row)
+
+
+def _stamp_listed_with(flush: _Flush, row: Any) -> None:
+    """Rows whose listing shows what `row` says, as it is added or changed."""
+    conn = flush.conn
+    if isinstance(row, ActionChange):
+        network_id = conn.execute(
+            select(_ACTIONS.c.network_id).where(_ACTIONS.c.id == row.action_id)
+        ).scalar_one_or_none()
+        flush.stamp(network_id, _ACTIONS, [row.action_id])
+    elif isinstance(row, YouSaidLink):
+        network_id = conn.execute(
+            select(_UPDATES.c.network_id).where(_UPDATES.c.id == row.update_id)
+        ).scalar_one_or_none()
+        flush.stamp(network_id, _UPDATES, [row.update_id])
+    elif isinstance(row, MaterialVersion):
+        # The material's newest, published and draft version numbers.
+        _stamp_material(flush, row.material_id)
+    elif isinstance(row, EvidenceItem):
+        # The section lists its evidence.
+        flush.stamp(row.network_id, _SECTIONS, [row.section_id])
+    elif isinstance(row, MemberParticipant):
+        # `joined_cafe` on the member's row of the attendance sheets.
+        group_id = _group_of_member(conn, row.member_id)
+        flush.stamp(_network_of_group(conn, group_id), _MEMBERS, [row.member_id])
 
 
 def _record_deleted(flush: _Flush, deleted: list[Any]) -> None:
@@ -307,8 +424,16 @@ def _record_deleted(flush: _Flush, deleted: list[Any]) -> None:
                 flush.stamp(network_id, _MEMBERS, [row.member_id])
                 flush.expenses_of_attendance(network_id, [row.id])
         elif isinstance(row, Expense):
+            claim = conn.execute(
+                select(_ATTENDANCE.c.meeting_id, _ATTENDANCE.c.member_id).where(
+                    _ATTENDANCE.c.id == row.attendance_id
+                )
+            ).first()
+            meeting_id, member_id = claim if claim is not None else (None, None)
             network_id = _network_of(conn, row)
-            flush.bury(network_id, ListKind.EXPENSE, [row.id])
+            flush.bury(
+                network_id, ListKind.EXPENSE, [row.id], meeting_id=meeting_id, parent_id=member_id
+            )
         elif isinstance(row, YouSaid):
             flush.bury(row.network_id, ListKind.UPDATE, [row.id], group_id=row.group_id)
         elif isinstance(row, NetworkAction):
@@ -320,6 +445,19 @@ def _record_deleted(flush: _Flush, deleted: list[Any]) -> None:
             flush.stamp(network_id, _UPDATES, [row.update_id])
         elif isinstance(row, Material):
             flush.bury(row.network_id, ListKind.MATERIAL, [row.id])
+            versions = flush.ids(_VERSIONS, _VERSIONS.c.material_id == row.id)
+            sections = flush.ids(_SECTIONS, _SECTIONS.c.version_id.in_(versions))
+            flush.evidence_of_sections(row.network_id, sections)
+        elif isinstance(row, MaterialSection):
+            network_id = _network_of(conn, row)
+            flush.bury(network_id, ListKind.SECTION, [row.id], parent_id=row.version_id)
+            flush.evidence_of_sections(network_id, [row.id])
+        elif isinstance(row, EvidenceItem):
+            flush.bury(row.network_id, ListKind.EVIDENCE, [row.id], parent_id=row.section_id)
+            flush.stamp(row.network_id, _SECTIONS, [row.section_id])
+        elif isinstance(row, MaterialPublication):
+            network_id = _network_of(conn, row)
+            flush.bury(network_id, ListKind.PUBLICATION, [row.id], parent_id=row.material_id)
         elif isinstance(row, Cafe):
             # Its meetings' `cafe_id` (set null by the database).
             _stamp_by_network(flush, _MEETINGS, _meetings_of_cafe(conn, row.id))

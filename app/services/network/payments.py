@@ -212,6 +212,7 @@ class Owed:
     member: Member
     meeting: Meeting
     expenses: list[Expense] = field(default_factory=list)
+    record: Attendance | None = None  # the member's mark on the meeting's sheet
 
     def expense_words(self, expense: Expense) -> str:
         return _(EXPENSE_WORDS[ExpenseKind(expense.kind)])
@@ -248,7 +249,7 @@ def _owed(
         status=_status(time_pence + spent, record),
         paid_at=record.paid_at if record is not None else None,
     )
-    return Owed(payment=payment, member=member, meeting=meeting, expenses=expenses)
+    return Owed(payment=payment, member=member, meeting=meeting, expenses=expenses, record=record)
 
 
 def _expenses_by_attendance(

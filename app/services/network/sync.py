@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -34,8 +35,10 @@ from app.services.errors import Invalid
 from app.services.evidence.records import decode_cursor, encode_cursor
 from app.services.material import reading as reading_service
 from app.services.network import attendance as attendance_service
+from app.services.network import payments as payment_service
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass
@@ -47,6 +50,10 @@ class Rows(Generic[T]):
     next_cursor: str | int | None = None
     has_more: bool = False
 
+    def with_rows(self, rows: list[U]) -> Rows[U]:
+        """The same page with its rows shown another way (one for one)."""
+        return Rows(rows, self.deleted, self.next_cursor, self.has_more)
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -56,6 +63,7 @@ class Scope:
     kind: ListKind
     group_id: int | None = None
     meeting_id: int | None = None
+    parent_id: int | None = None  # the material, version or section a list is inside
 
 
 def legacy_id(after: str | None) -> int | None:
@@ -95,6 +103,8 @@ def _tombstones(
         query = query.where(stone.group_id == scope.group_id)
     if scope.meeting_id is not None:
         query = query.where(stone.meeting_id == scope.meeting_id)
+    if scope.parent_id is not None:
+        query = query.where(stone.parent_id == scope.parent_id)
     rows = session.exec(query.order_by(col(stone.change_seq), col(stone.row_id)).limit(limit))
     return [(int(s), int(i)) for s, i in rows]
 
@@ -123,17 +133,20 @@ def page(
     scope: Scope,
     after: str | None,
     limit: int,
+    legacy: str = "id",
 ) -> Rows[T]:
     """A page of `query`'s rows (of `model`, which has `id` and `change_seq`) after the
-    cursor, with the tombstones of `scope`; or, for a plain number, the deprecated id page."""
+    cursor, with the tombstones of `scope`; or, for a plain number, the deprecated page in
+    the order of the column `legacy` (the row id, or a list's own number) after it."""
     old = legacy_id(after)
     if old is not None:
-        rows = list(
-            session.exec(query.where(col(model.id) > old).order_by(col(model.id)).limit(limit + 1))
-        )
+        column = col(getattr(model, legacy))
+        rows = list(session.exec(query.where(column > old).order_by(column).limit(limit + 1)))
         more = len(rows) > limit
         rows = rows[:limit]
-        return Rows(rows=rows, next_cursor=(int(rows[-1].id) if more and rows else None))  # type: ignore[attr-defined]
+        return Rows(
+            rows=rows, next_cursor=(int(getattr(rows[-1], legacy)) if more and rows else None)
+        )
     seq, last_id = _cursor(after)
     if after:
         query = query.where(
@@ -151,19 +164,111 @@ def page(
     return _merge(found, after, limit)
 
 
+# --- narrowing a list ------------------------------------------------------------------------
+
+
+class Null(Enum):
+    """An equality filter on whether a column is empty (a value of `None` is no filter)."""
+
+    EMPTY = "empty"
+    SET = "set"
+
+
+@dataclass(frozen=True)
+class Range:
+    """A filter on `column` from `low` (inclusive) to `high` (exclusive), each optional;
+    the names are the query parameters, for the refusal when the ends are out of order."""
+
+    column: Any
+    low: Any
+    high: Any
+    low_name: str
+    high_name: str
+
+
+def narrowed(
+    query: SelectOfScalar[T],
+    equal: dict[Any, Any] | None = None,
+    ranges: Sequence[Range] = (),
+) -> SelectOfScalar[T]:
+    """`query` with each filter the client gave: `{column: value}` equal (or `Null`), and
+    each range's ends. Filters given as None are left out."""
+    for column, value in (equal or {}).items():
+        if value is Null.EMPTY:
+            query = query.where(col(column).is_(None))
+        elif value is Null.SET:
+            query = query.where(col(column).is_not(None))
+        elif value is not None:
+            query = query.where(col(column) == value)
+    for each in ranges:
+        check_range(each.low, each.high, low_name=each.low_name, high_name=each.high_name)
+        if each.low is not None:
+            query = query.where(col(each.column) >= each.low)
+        if each.high is not None:
+            query = query.where(col(each.column) < each.high)
+    return query
+
+
+def listed(
+    *,
+    session: Session,
+    model: Any,
+    where: Any,
+    scope: Scope,
+    after: str | None,
+    limit: int,
+    equal: dict[Any, Any] | None = None,
+    ranges: Sequence[Range] = (),
+    legacy: str = "id",
+) -> Rows[Any]:
+    """A page of `model`'s rows that are `where`, narrowed by the filters (`narrowed`)."""
+    query = narrowed(select(model).where(where), equal, ranges)
+    return page(
+        session=session,
+        query=query,
+        model=model,
+        scope=scope,
+        after=after,
+        limit=limit,
+        legacy=legacy,
+    )
+
+
+def in_memory(
+    *,
+    session: Session,
+    rows: Sequence[T],
+    key: Callable[[T], tuple[int, int]],
+    scope: Scope,
+    after: str | None,
+    limit: int,
+) -> Rows[T]:
+    """A page of rows built in Python (not one table's rows), each with its `key`: its change
+    number and id. As `page`: after the cursor with the tombstones of `scope`, or the
+    deprecated id page for a plain number (ids after it, in the order of `rows`)."""
+    old = legacy_id(after)
+    if old is not None:
+        later = [r for r in rows if key(r)[1] > old]
+        shown = later[:limit]
+        more = len(later) > limit
+        return Rows(rows=shown, next_cursor=(key(shown[-1])[1] if more and shown else None))
+    seq, last_id = _cursor(after)
+    found: list[tuple[int, int, T | None]] = [(*key(r), r) for r in rows if key(r) > (seq, last_id)]
+    found += [(s, i, None) for s, i in _tombstones(session, scope, seq, last_id, limit + 1)]
+    return _merge(found, after, limit)
+
+
 # --- the lists -------------------------------------------------------------------------------
 
 
 def groups(
     *, session: Session, network: Network, area: str | None, after: str | None, limit: int
 ) -> Rows[LocalGroup]:
-    query = select(LocalGroup).where(LocalGroup.network_id == network.id)
-    if area is not None:
-        query = query.where(LocalGroup.area == area)
-    return page(
+    return listed(
         session=session,
-        query=query,
         model=LocalGroup,
+        where=LocalGroup.network_id == network.id,
+        equal={LocalGroup.area: area},
         scope=Scope(network.id, ListKind.GROUP),
         after=after,
         limit=limit,
@@ -180,21 +285,24 @@ def members(
     after: str | None,
     limit: int,
 ) -> Rows[Member]:
-    query = select(Member).where(Member.group_id == group.id)
-    if role is not None:
-        query = query.where(Member.role == role)
-    if consent_given is not None:
-        query = query.where(Member.consent_given == consent_given)
-    if already_funded is not None:
-        query = query.where(Member.already_funded == already_funded)
-    return page(
+    return listed(
         session=session,
-        query=query,
         model=Member,
+        where=Member.group_id == group.id,
+        equal={
+            Member.role: role,
+            Member.consent_given: consent_given,
+            Member.already_funded: already_funded,
+        },
         scope=Scope(group.network_id, ListKind.MEMBER, group_id=group.id),
         after=after,
         limit=limit,
     )
+
+
+def _is_set(wanted: bool | None) -> Null | None:
+    """A yes/no filter on whether a column is set, as `narrowed` takes it."""
+    return None if wanted is None else (Null.SET if wanted else Null.EMPTY)
 
 
 def meetings(
@@ -207,19 +315,14 @@ def meetings(
     after: str | None,
     limit: int,
 ) -> Rows[Meeting]:
-    check_range(starts_from, starts_before, low_name="starts_from", high_name="starts_before")
-    query = select(Meeting).where(Meeting.group_id == group.id)
-    if starts_from is not None:
-        query = query.where(col(Meeting.starts_at) >= starts_from)
-    if starts_before is not None:
-        query = query.where(col(Meeting.starts_at) < starts_before)
-    if has_cafe is not None:
-        cafe = col(Meeting.cafe_id)
-        query = query.where(cafe.is_not(None) if has_cafe else cafe.is_(None))
-    return page(
+    return listed(
         session=session,
-        query=query,
         model=Meeting,
+        where=Meeting.group_id == group.id,
+        equal={Meeting.cafe_id: _is_set(has_cafe)},
+        ranges=[
+            Range(Meeting.starts_at, starts_from, starts_before, "starts_from", "starts_before")
+        ],
         scope=Scope(group.network_id, ListKind.MEETING, group_id=group.id),
         after=after,
         limit=limit,
@@ -244,21 +347,14 @@ def attendance(
         sheet = [r for r in sheet if r.attended == attended]
     if marked is not None:
         sheet = [r for r in sheet if (r.record is not None) == marked]
-    old = legacy_id(after)
-    if old is not None:
-        rows = [r for r in sheet if r.member.id > old]
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Rows(rows=rows, next_cursor=(rows[-1].member.id if more and rows else None))
-    seq, last_id = _cursor(after)
-    found: list[tuple[int, int, attendance_service.AttendanceRow | None]] = []
-    for row in sheet:
-        key = (max(row_change(row), int(meeting.change_seq)), row.member.id)
-        if key > (seq, last_id):
-            found.append((*key, row))
-    scope = Scope(network_id, ListKind.ATTENDANCE, meeting_id=meeting.id)
-    found += [(s, i, None) for s, i in _tombstones(session, scope, seq, last_id, limit + 1)]
-    return _merge(found, after, limit)
+    return in_memory(
+        session=session,
+        rows=sheet,
+        key=lambda row: (max(row_change(row), int(meeting.change_seq)), row.member.id),
+        scope=Scope(network_id, ListKind.ATTENDANCE, meeting_id=meeting.id),
+        after=after,
+        limit=limit,
+    )
 
 
 def materials(
@@ -274,27 +370,25 @@ def materials(
     rows = reading_service.material_summaries(session=session, network=network)
     if published is not None:
         rows = [r for r in rows if (r.published is not None) == published]
-    old = legacy_id(after)
-    if old is not None:
-        rows = [r for r in rows if r.material.id > old]
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Rows(rows=rows, next_cursor=(rows[-1].material.id if more and rows else None))
-    seq, last_id = _cursor(after)
-    found: list[tuple[int, int, reading_service.MaterialSummary | None]] = [
-        (int(r.material.change_seq), r.material.id, r)
-        for r in rows
-        if (int(r.material.change_seq), r.material.id) > (seq, last_id)
-    ]
-    scope = Scope(network.id, ListKind.MATERIAL)
-    found += [(s, i, None) for s, i in _tombstones(session, scope, seq, last_id, limit + 1)]
-    return _merge(found, after, limit)
+    return in_memory(
+        session=session,
+        rows=rows,
+        key=lambda r: (int(r.material.change_seq), r.material.id),
+        scope=Scope(network.id, ListKind.MATERIAL),
+        after=after,
+        limit=limit,
+    )
 
 
 def row_change(row: attendance_service.AttendanceRow) -> int:
     """The change number of a member's row on a sheet."""
     mark = row.record.change_seq if row.record is not None else 0
     return max(int(row.member.change_seq), int(mark))
+
+
+def _everyone_or(group_id: int | None) -> int | Null | None:
+    """The `group_id` filter of updates: 0 means those for the whole network."""
+    return Null.EMPTY if group_id == 0 else group_id
 
 
 def updates(
@@ -307,20 +401,16 @@ def updates(
     after: str | None,
     limit: int,
 ) -> Rows[YouSaid]:
-    check_range(created_from, created_before, low_name="created_from", high_name="created_before")
-    query = select(YouSaid).where(YouSaid.network_id == network.id)
-    if group_id == 0:
-        query = query.where(col(YouSaid.group_id).is_(None))
-    elif group_id is not None:
-        query = query.where(YouSaid.group_id == group_id)
-    if created_from is not None:
-        query = query.where(col(YouSaid.created_at) >= created_from)
-    if created_before is not None:
-        query = query.where(col(YouSaid.created_at) < created_before)
-    return page(
+    return listed(
         session=session,
-        query=query,
         model=YouSaid,
+        where=YouSaid.network_id == network.id,
+        equal={YouSaid.group_id: _everyone_or(group_id)},
+        ranges=[
+            Range(
+                YouSaid.created_at, created_from, created_before, "created_from", "created_before"
+            )
+        ],
         scope=Scope(network.id, ListKind.UPDATE),
         after=after,
         limit=limit,
@@ -328,6 +418,17 @@ def updates(
 
 
 LEAD = "lead"
+
+
+def _owner(owner: str | None) -> int | Null | None:
+    """The `owner` filter of actions: `lead`, or a member's id."""
+    if owner is None:
+        return None
+    if owner == LEAD:
+        return Null.EMPTY
+    if int(owner) > ID_MAX:
+        raise Invalid(_("`owner` as a member id must be at most %(most)s.", most=ID_MAX))
+    return int(owner)
 
 
 def actions(
@@ -342,26 +443,16 @@ def actions(
     after: str | None,
     limit: int,
 ) -> Rows[NetworkAction]:
-    check_range(due_from, due_before, low_name="due_from", high_name="due_before")
-    query = select(NetworkAction).where(NetworkAction.network_id == network.id)
-    if group_id is not None:
-        query = query.where(NetworkAction.group_id == group_id)
-    if status is not None:
-        query = query.where(NetworkAction.status == status)
-    if owner == LEAD:
-        query = query.where(col(NetworkAction.owner_member_id).is_(None))
-    elif owner is not None:
-        if int(owner) > ID_MAX:
-            raise Invalid(_("`owner` as a member id must be at most %(most)s.", most=ID_MAX))
-        query = query.where(NetworkAction.owner_member_id == int(owner))
-    if due_from is not None:
-        query = query.where(col(NetworkAction.due_on) >= due_from)
-    if due_before is not None:
-        query = query.where(col(NetworkAction.due_on) < due_before)
-    return page(
+    return listed(
         session=session,
-        query=query,
         model=NetworkAction,
+        where=NetworkAction.network_id == network.id,
+        equal={
+            NetworkAction.group_id: group_id,
+            NetworkAction.status: status,
+            NetworkAction.owner_member_id: _owner(owner),
+        },
+        ranges=[Range(NetworkAction.due_on, due_from, due_before, "due_from", "due_before")],
         scope=Scope(network.id, ListKind.ACTION),
         after=after,
         limit=limit,
@@ -390,41 +481,130 @@ def expenses(
     after: str | None,
     limit: int,
 ) -> Rows[ExpenseRow]:
-    check_range(created_from, created_before, low_name="created_from", high_name="created_before")
+    return _expenses(
+        session=session,
+        network_id=network.id,
+        equal={
+            LocalGroup.id: group_id,
+            Meeting.id: meeting_id,
+            Attendance.member_id: member_id,
+            Expense.kind: kind,
+        },
+        ranges=[
+            Range(
+                Expense.created_at, created_from, created_before, "created_from", "created_before"
+            )
+        ],
+        scope=Scope(network.id, ListKind.EXPENSE),
+        after=after,
+        limit=limit,
+    )
+
+
+def meeting_expenses(
+    *,
+    session: Session,
+    network_id: int,
+    meeting: Meeting,
+    member_id: int | None,
+    kind: str | None,
+    after: str | None,
+    limit: int,
+) -> Rows[ExpenseRow]:
+    """One meeting's expenses: as the network's, with only the meeting's deletes (a
+    tombstone made before migration 0022_netapi has no meeting, so is not among them)."""
+    return _expenses(
+        session=session,
+        network_id=network_id,
+        equal={Meeting.id: meeting.id, Attendance.member_id: member_id, Expense.kind: kind},
+        scope=Scope(network_id, ListKind.EXPENSE, meeting_id=meeting.id),
+        after=after,
+        limit=limit,
+    )
+
+
+def _expenses(
+    *,
+    session: Session,
+    network_id: int,
+    equal: dict[Any, Any],
+    scope: Scope,
+    after: str | None,
+    limit: int,
+    ranges: Sequence[Range] = (),
+) -> Rows[ExpenseRow]:
     query = (
         select(Expense)
         .join(Attendance, col(Attendance.id) == Expense.attendance_id)
         .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
         .join(LocalGroup, col(LocalGroup.id) == Meeting.group_id)
-        .where(LocalGroup.network_id == network.id)
+        .where(LocalGroup.network_id == network_id)
     )
-    if group_id is not None:
-        query = query.where(LocalGroup.id == group_id)
-    if meeting_id is not None:
-        query = query.where(Meeting.id == meeting_id)
-    if member_id is not None:
-        query = query.where(Attendance.member_id == member_id)
-    if kind is not None:
-        query = query.where(Expense.kind == kind)
-    if created_from is not None:
-        query = query.where(col(Expense.created_at) >= created_from)
-    if created_before is not None:
-        query = query.where(col(Expense.created_at) < created_before)
     found = page(
         session=session,
-        query=query,
+        query=narrowed(query, equal, ranges),
         model=Expense,
-        scope=Scope(network.id, ListKind.EXPENSE),
+        scope=scope,
         after=after,
         limit=limit,
     )
     where = _where_claimed(session, [e.attendance_id for e in found.rows])
-    return Rows(
-        rows=[ExpenseRow(e, *where[e.attendance_id]) for e in found.rows],
-        deleted=found.deleted,
-        next_cursor=found.next_cursor,
-        has_more=found.has_more,
+    return found.with_rows([ExpenseRow(e, *where[e.attendance_id]) for e in found.rows])
+
+
+def payments(
+    *,
+    session: Session,
+    network: Network,
+    meeting: Meeting,
+    status: str | None,
+    attended: bool | None,
+    after: str | None,
+    limit: int,
+) -> Rows[payment_service.Owed]:
+    """What each member of the meeting's group is owed for it. A row changes with the member,
+    their mark (hours, paid), their expenses (one added, changed or deleted), the meeting and
+    the network (its pay rate), so its change number is the latest of these; `deleted` are
+    members no longer in the group."""
+    owed = payment_service.meeting_payments(session=session, meeting=meeting)
+    if status is not None:
+        owed = [o for o in owed if o.payment.status == status]
+    if attended is not None:
+        owed = [o for o in owed if o.payment.attended == attended]
+    base = max(int(meeting.change_seq), int(network.change_seq))
+    spent_gone = _expenses_deleted(session, network.id, meeting.id)
+
+    def key(o: payment_service.Owed) -> tuple[int, int]:
+        numbers = [base, int(o.member.change_seq), spent_gone.get(o.member.id, 0)]
+        numbers += [int(e.change_seq) for e in o.expenses]
+        if o.record is not None:
+            numbers.append(int(o.record.change_seq))
+        return max(numbers), o.member.id
+
+    return in_memory(
+        session=session,
+        rows=owed,
+        key=key,
+        scope=Scope(network.id, ListKind.ATTENDANCE, meeting_id=meeting.id),
+        after=after,
+        limit=limit,
     )
+
+
+def _expenses_deleted(session: Session, network_id: int, meeting_id: int) -> dict[int, int]:
+    """The change number of the last expense deleted of each member for a meeting."""
+    stone = NetworkTombstone
+    found = session.exec(
+        select(stone.parent_id, func.max(stone.change_seq))
+        .where(
+            stone.network_id == network_id,
+            stone.kind == ListKind.EXPENSE.value,
+            stone.meeting_id == meeting_id,
+            col(stone.parent_id).is_not(None),
+        )
+        .group_by(col(stone.parent_id))
+    )
+    return {int(member): int(seq) for member, seq in found if member is not None}
 
 
 def _where_claimed(session: Session, attendance_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
@@ -436,13 +616,3 @@ def _where_claimed(session: Session, attendance_ids: Sequence[int]) -> dict[int,
         )
     )
     return {int(a): (int(m), int(p)) for a, m, p in rows}
-
-
-def public_page(found: Rows[T], public: Callable[[list[T]], list[Any]]) -> dict[str, Any]:
-    """A page's fields for the API's `ChangePage`, its rows as `public` shows them."""
-    return {
-        "items": public(found.rows),
-        "deleted": found.deleted,
-        "next_cursor": found.next_cursor,
-        "has_more": found.has_more,
-    }

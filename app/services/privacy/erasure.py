@@ -37,6 +37,7 @@ from app.services import audit, changes, roles
 from app.services import media as media_service
 from app.services.audit import Actor, Subject
 from app.services.material import editions
+from app.services.network import changes as network_changes
 from app.services.privacy import quotes
 
 # Stored in place of the words (in English, as written); translated where shown.
@@ -105,6 +106,8 @@ def _erase_contributions(session: Session, contributions: Any, phrase: str) -> N
     (their media rows, votes and theme links go with them)."""
     texts = session.exec(select(Contribution.text).where(col(Contribution.id).in_(contributions)))
     quotes.redact(session=session, texts=list(texts), phrase=phrase)
+    quoting = select(EvidenceItem.id).where(col(EvidenceItem.contribution_id).in_(contributions))
+    network_changes.touch_evidence(session=session, ids=session.exec(quoting))
     session.execute(
         update(EvidenceItem)
         .where(col(EvidenceItem.contribution_id).in_(contributions))
