@@ -9,8 +9,8 @@ expense's member.
 Existing rows are backfilled with change number 0 (read in id order), before every later
 change, as the lists moved in 0021 were.
 
-Revision ID: 0022_netapi
-Revises: 0021_network_changes
+Revision ID: 0023_netapi
+Revises: 0022_cygaps
 Create Date: 2026-12-07 00:30:00
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022_netapi"
-down_revision: str | None = "0021_network_changes"
+revision: str = "0023_netapi"
+down_revision: str | None = "0022_cygaps"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -512,7 +512,7 @@ def meeting_expenses(
     limit: int,
 ) -> Rows[ExpenseRow]:
     """One meeting's expenses: as the network's, with only the meeting's deletes (a
-    tombstone made before migration 0022_netapi has no meeting, so is not among them)."""
+    tombstone made before migration 0023_netapi has no meeting, so is not among them)."""
     return _expenses(
         session=session,
         network_id=network_id,
