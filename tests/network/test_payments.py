@@ -291,6 +291,25 @@ def test_a_refused_expense_says_why_and_keeps_what_was_typed(
     assert session.exec(select(Expense)).all() == []
 
 
+def test_a_refused_amount_is_one_whole_sentence_in_welsh_too(
+    logged_in: TestClient, session: Session, paid: Paid
+) -> None:
+    """Each refusal names its amount in a sentence of its own: Welsh words "the amount" and
+    "the hourly rate" differently, so a sentence glued from a name and a phrase read wrong."""
+    client, p = logged_in, paid
+    page = f"/networks/meetings/{p.meeting_id}/payments"
+    action = f"/networks/meetings/{p.meeting_id}/expenses"
+    typed = {"member_id": str(p.ana), "kind": "other"}
+    r = _form_post(client, page, action, {**typed, "amount": "-4"})
+    assert "The amount cannot be less than nothing." in r.text
+    client.cookies.set("tablecloth_lang", "cy")
+    r = _form_post(client, page, action, {**typed, "amount": "-4"})
+    assert r.status_code == 422 and "Ni all y swm fod yn llai na dim." in r.text
+    r = _form_post(client, page, action, {**typed, "amount": "lots"})
+    assert "Ysgrifennwch y swm mewn punnoedd, fel 12.50." in r.text
+    assert session.exec(select(Expense)).all() == []
+
+
 def test_the_member_sees_their_own_payments_and_nobody_elses(
     client: TestClient, api_headers: dict[str, str], paid: Paid
 ) -> None:

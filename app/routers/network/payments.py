@@ -94,7 +94,7 @@ async def add_expense(
                 ExpenseCreate,
                 member_id=_whole(values["member_id"], _("Choose the member.")),
                 kind=values["kind"] or "travel",
-                amount_pence=payment_service.parse_pounds(values["amount"], what=_("The amount"))
+                amount_pence=payment_service.parse_pounds(values["amount"], what="amount")
                 if values["amount"].strip()
                 else 0,
                 note=values["note"],
@@ -202,7 +202,7 @@ def set_rate(
     """Set what an hour of a member's time is paid (empty: not paid by the hour)."""
     try:
         pence = (
-            payment_service.parse_pounds(rate, what=_("The hourly rate"), limit=MAX_RATE_PENCE)
+            payment_service.parse_pounds(rate, what="rate", limit=MAX_RATE_PENCE)
             if rate.strip()
             else None
         )

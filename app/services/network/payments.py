@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from sqlmodel import Session, col, select
 
@@ -53,19 +54,38 @@ def plain_pounds(pence: int) -> str:
     return f"{pence // 100}.{pence % 100:02d}"
 
 
-def parse_pounds(text: str, *, what: str, limit: int = MAX_AMOUNT_PENCE) -> int:
+AmountKind = Literal["amount", "rate"]
+
+# Which amount, and its refusals: below nothing, not pounds, past the limit.
+_REFUSALS: dict[str, tuple[str, str, str]] = {
+    "amount": (
+        N_("The amount cannot be less than nothing."),
+        N_("Write the amount in pounds, like 12.50."),
+        N_("The amount can be at most %(limit)s."),
+    ),
+    "rate": (
+        N_("The hourly rate cannot be less than nothing."),
+        N_("Write the hourly rate in pounds, like 12.50."),
+        N_("The hourly rate can be at most %(limit)s."),
+    ),
+}
+
+
+def parse_pounds(text: str, *, what: AmountKind, limit: int = MAX_AMOUNT_PENCE) -> int:
     """Pounds as a person types them ("12.50", "£12", "12,5") in pence; a readable refusal
-    for anything else, a negative amount or one past `limit`. `what` names the amount in the
-    current language ("The amount")."""
+    for anything else, a negative amount or one past `limit`. `what` says which amount it is
+    (each refusal a whole sentence, so that it translates: Welsh words it differently for
+    the amount and the rate)."""
+    negative, not_pounds, too_much = _REFUSALS[what]
     raw = text.strip().removeprefix("£").strip().replace(" ", "")
     if raw.startswith("-"):
-        raise Invalid(_("%(what)s cannot be less than nothing.", what=what))
+        raise Invalid(_(negative))
     found = _POUNDS.match(raw)
     if not found:
-        raise Invalid(_("%(what)s must be an amount in pounds, like 12.50.", what=what))
+        raise Invalid(_(not_pounds))
     pence = int(found.group(1)) * 100 + int((found.group(2) or "0").ljust(2, "0"))
     if pence > limit:
-        raise Invalid(_("%(what)s can be at most %(limit)s.", what=what, limit=money(limit)))
+        raise Invalid(_(too_much, limit=money(limit)))
     return pence
 
 
