@@ -20,6 +20,7 @@ from app.config import Settings
 from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.material import WITHDRAWN_TEXT
+from app.services.privacy.erasure import REQUESTED
 from tests.conftest import csrf_of
 from tests.material_setup import make_group_cafe, make_network, say
 from tests.privacy.scene import WORDS, build
@@ -611,3 +612,38 @@ def test_exports_in_welsh_carry_the_welsh_text_marked_and_withdrawn_words_redact
     assert (second["heading"], second["heading_language"]) == ("Money", "en")
     assert (second["lines"], second["lines_language"]) == (["Budgets are tight."], "en")
     assert WORDS not in json.dumps(edition, ensure_ascii=False)
+
+
+def test_erased_words_read_in_the_readers_language_and_are_not_quoted(
+    client: TestClient,
+    api_headers: dict[str, str],
+    session: Session,
+    facilitator: Facilitator,
+    settings: Settings,
+) -> None:
+    """Erased words are stored as a fixed English phrase; a Welsh export lists that phrase
+    in Welsh among the evidence, and no export puts it in quotation marks as though someone
+    had said it. (The section's English text, shown where the lead wrote no Welsh, keeps
+    the phrase in English, marked as English.)"""
+    scene = build(client, api_headers, session, facilitator, settings.media_dir)
+    r = client.post(
+        f"/api/v1/cafes/{scene.cafe_id}/participants/{scene.alex_id}/erase", headers=api_headers
+    )
+    assert r.status_code == 200, r.text
+    draft = f"{scene.material}/versions/2"
+    with i18n.speaking("cy"):
+        removed_cy = i18n.gettext(REQUESTED)
+    assert removed_cy != REQUESTED
+
+    welsh = _export(client, api_headers, draft, format="md", lang="cy").decode()
+    assert f"- {removed_cy} — " in welsh and f"- “{REQUESTED}" not in welsh
+    english = _export(client, api_headers, draft, format="md", lang="en").decode()
+    assert f"- {REQUESTED} — " in english and f"“{REQUESTED}" not in english
+    document, _styles = _docx_parts(_export(client, api_headers, draft, format="docx", lang="cy"))
+    assert removed_cy in document
+    edition = json.loads(
+        _export(client, api_headers, draft, format="json", edition="easy_read", lang="cy")
+    )
+    said = [line for section in edition["sections"] for line in section["said"]]
+    assert any(line.endswith(removed_cy) for line in said), said
+    assert not any(REQUESTED in line for line in said), said

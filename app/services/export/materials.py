@@ -17,7 +17,6 @@ from app.models.audit import AuditAction, SubjectKind
 from app.models.cafe import ROLE_LABELS
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
 from app.models.material import (
-    WITHDRAWN_TEXT,
     EvidenceItem,
     Material,
     MaterialVersion,
@@ -32,7 +31,7 @@ from app.services.export.formats import DOCX, FORMATS, JSON, MARKDOWN, Download,
 from app.services.export.markdown import defuse_html, escape
 from app.services.material.public import day, export_filename, version_detail
 from app.services.material.views import SectionView, VersionView
-from app.services.material.wording import section_words
+from app.services.material.wording import section_words, words_gone
 
 # --- labels shared by every format ------------------------------------------------------
 
@@ -110,8 +109,9 @@ def version_markdown(view: VersionView) -> str:
             for ev in sv.evidence:
                 item = ev.item
                 said = f"“{escape(item.original_text)}”"
-                if item.withdrawn_at is not None:
-                    said = escape(_(WITHDRAWN_TEXT))
+                gone = words_gone(item)
+                if gone is not None:
+                    said = escape(gone)
                 elif item.paraphrase:
                     said = _(
                         "%(paraphrase)s (said: %(said)s)",
@@ -166,8 +166,9 @@ def easy_read_edition(view: VersionView) -> list[EasyReadSection]:
             if ev.item.group_name:
                 who = _("%(who)s in %(group)s", who=who, group=ev.item.group_name)
             mark = f" ({ev.marker})" if ev.marker else ""
-            if ev.item.withdrawn_at is not None:
-                said.append(f"{who}: {_(WITHDRAWN_TEXT)}")
+            gone = words_gone(ev.item)
+            if gone is not None:
+                said.append(f"{who}: {gone}")
                 continue
             said.append(f"{who}: “{words}”{mark}")
         out.append(
@@ -208,8 +209,9 @@ def _evidence_docx(sv: SectionView) -> Iterator[str]:
     yield heading(_("Evidence from the network"), 2)
     for ev in sv.evidence:
         item = ev.item
-        if item.withdrawn_at is not None:
-            said = run(_(WITHDRAWN_TEXT), italic=True)
+        gone = words_gone(item)
+        if gone is not None:
+            said = run(gone, italic=True)
         elif item.paraphrase:
             said = run(_quote(item.paraphrase) + " ") + run(
                 _("(said: “%(words)s”)", words=_quote(item.original_text)), italic=True

@@ -18,7 +18,6 @@ from app import i18n
 from app.i18n import N_, _
 from app.models.cafe import ROLE_LABELS
 from app.models.material import (
-    WITHDRAWN_TEXT,
     Material,
     MaterialSection,
     MaterialVersion,
@@ -36,7 +35,7 @@ from app.services.export.markdown import plain
 from app.services.export.materials import one_idea_per_line
 from app.services.material import editions
 from app.services.material.reading import items_of, sections_of
-from app.services.material.wording import section_words
+from app.services.material.wording import section_words, words_gone
 
 WHOLE_NETWORK = N_("Every member of the network")
 NOT_YOURS = N_("There is nothing at this address.")
@@ -292,9 +291,10 @@ def member_material(
                 if item.group_id == member.group_id
                 else _("%(role)s, in another group", role=role)
             )
-            if item.withdrawn_at is not None:
-                said.append(Said(words=_(WITHDRAWN_TEXT), who=who, withdrawn=True))
-                easy_said.append(Said(words=_(WITHDRAWN_TEXT), who=who, withdrawn=True))
+            gone = words_gone(item)
+            if gone is not None:
+                said.append(Said(words=gone, who=who, withdrawn=True))
+                easy_said.append(Said(words=gone, who=who, withdrawn=True))
                 continue
             said.append(Said(words=" ".join(item.original_text.split()), who=who))
             # The easy-read edition quotes the lead's paraphrase where there is one.

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.models.material import MaterialSection
+from app.i18n import _
+from app.models.material import WITHDRAWN_TEXT, EvidenceItem, MaterialSection, SourceStatus
 from app.services.export.markdown import plain
 
 WELSH = "cy"
@@ -67,3 +68,17 @@ def section_words(section: MaterialSection, lang: str) -> SectionWords:
         written_easy=written,
         written_easy_lang=written_lang,
     )
+
+
+def words_gone(item: EvidenceItem) -> str | None:
+    """What stands for an evidence item's words once they are gone, in the reader's
+    language; None while it still quotes what was said. Withdrawn by their author, or erased
+    (at the person's request, with their café, past its keep-for date): the words were
+    replaced by a fixed phrase, stored in English as written (`app.services.privacy.erasure`)
+    and translated here, so a Welsh export or page does not quote an English sentence as if
+    someone had said it."""
+    if item.withdrawn_at is not None:
+        return _(WITHDRAWN_TEXT)
+    if item.source_status == SourceStatus.ERASED:
+        return _(item.original_text)  # one of erasure's phrases, each marked for translation
+    return None
