@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
 from anyio import to_thread
 from fastapi import (
@@ -39,6 +39,7 @@ from app.services.cafe import cafes as cafe_service
 from app.services.cafe import people as people_service
 from app.services.cafe import seating as seating_service
 from app.services.cafe import state as state_service
+from app.services.cafe.state import ParticipantState
 from app.services.errors import Forbidden, NotFound
 
 JOIN_BUCKET = "join-code"
@@ -306,6 +307,22 @@ def not_joined(cafe: Cafe) -> Forbidden:
     )
 
 
+def draw_phone_page(
+    request: Request,
+    cafe: Cafe,
+    view: ParticipantState,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    **shown: Any,
+) -> Response:
+    """The participant page for one phone, however it is reached: every drawing names the
+    café, the person and their view, and takes a fresh page id (its live connection then skips
+    the cards this page's own posts already show)."""
+    context = {"cafe": cafe, "v": view, "person": view.person, "page_id": new_page_id(), **shown}
+    return render(request, "cafe/participant.html", context, block=block, status_code=status_code)
+
+
 def whole_phone_page(
     request: Request,
     session: Session,
@@ -323,17 +340,12 @@ def whole_phone_page(
     cafe, person = phone.cafe, phone.person
     state = state_service.cafe_state(session=session, cafe=cafe, now=now)
     view = state_service.participant_view(state=state, person=person, now=now)
-    return render(
+    return draw_phone_page(
         request,
-        "cafe/participant.html",
-        {
-            "cafe": cafe,
-            "v": view,
-            "person": person,
-            "page_id": new_page_id(),
-            "board_error": board_error,
-            "phone_notice": phone_notice,
-            **board_context(session, cafe, person, rnd=view.round, table=view.table, draft=draft),
-        },
+        cafe,
+        view,
         status_code=status_code,
+        board_error=board_error,
+        phone_notice=phone_notice,
+        **board_context(session, cafe, person, rnd=view.round, table=view.table, draft=draft),
     )
