@@ -9,12 +9,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
 from anyio import to_thread
 from fastapi import (
     Depends,
     Request,
+    Response,
 )
 from sqlmodel import Session
 
@@ -23,6 +24,8 @@ from app.config import Settings
 from app.db import Database
 from app.deps.common import DatabaseDep, NowDep, SessionDep, SettingsDep
 from app.i18n import _
+from app.kit.rendering import render
+from app.live.fragments import board_context, new_page_id
 from app.live.reads import nearby
 from app.live.writer import sqlite_writer
 from app.models.cafe import Cafe, CafeTable, Participant, Round
@@ -31,9 +34,12 @@ from app.security import (
     csrf_token,
 )
 from app.services import accounts
+from app.services.board.drafts import Draft
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe import people as people_service
 from app.services.cafe import seating as seating_service
+from app.services.cafe import state as state_service
+from app.services.cafe.state import ParticipantState
 from app.services.errors import Forbidden, NotFound
 
 JOIN_BUCKET = "join-code"
@@ -298,4 +304,48 @@ def not_joined(cafe: Cafe) -> Forbidden:
             "Please join this café first: open /j/%(code)s and choose a name to use today.",
             code=cafe.code,
         )
+    )
+
+
+def draw_phone_page(
+    request: Request,
+    cafe: Cafe,
+    view: ParticipantState,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    **shown: Any,
+) -> Response:
+    """The participant page for one phone, however it is reached: every drawing names the
+    café, the person and their view, and takes a fresh page id (its live connection then skips
+    the cards this page's own posts already show)."""
+    context = {"cafe": cafe, "v": view, "person": view.person, "page_id": new_page_id(), **shown}
+    return render(request, "cafe/participant.html", context, block=block, status_code=status_code)
+
+
+def whole_phone_page(
+    request: Request,
+    session: Session,
+    phone: Phone,
+    now: datetime,
+    *,
+    draft: Draft | None,
+    status_code: int,
+    board_error: str | None = None,
+    phone_notice: str = "",
+) -> Response:
+    """The participant page drawn whole again for a phone that posted without JavaScript and
+    must read the answer (a refusal, or a notice): one drawing for the board's posts and for
+    uploads, so both keep the words as they were sent in the form."""
+    cafe, person = phone.cafe, phone.person
+    state = state_service.cafe_state(session=session, cafe=cafe, now=now)
+    view = state_service.participant_view(state=state, person=person, now=now)
+    return draw_phone_page(
+        request,
+        cafe,
+        view,
+        status_code=status_code,
+        board_error=board_error,
+        phone_notice=phone_notice,
+        **board_context(session, cafe, person, rnd=view.round, table=view.table, draft=draft),
     )

@@ -4,6 +4,7 @@ table hears a change."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import (
@@ -69,7 +70,19 @@ def announce_board(
         announce.background.add_task(announce.hub.publish_many, channels, payload)
 
 
-MODERATION_ACTIONS = {"hide", "restore", "approve", "flag", "resolve"}
+# The actions that keep the moderator's note and name who took them (audited), and the
+# events each causes; one call serves them all, since they take the same arguments.
+_NOTED_ACTIONS: dict[str, tuple[Callable[..., Contribution], tuple[CafeEvent, ...]]] = {
+    "hide": (moderation.hide, (CafeEvent.CONTRIBUTION_HIDDEN,)),
+    "restore": (moderation.restore, (CafeEvent.BOARD_CHANGED,)),
+    "flag": (moderation.flag, (CafeEvent.CONTRIBUTION_HIDDEN, CafeEvent.SAFEGUARDING_ALERT)),
+}
+# The actions that only change a card's state: no note, nobody named; the board redraws.
+_PLAIN_ACTIONS: dict[str, Callable[..., Contribution]] = {
+    "approve": moderation.approve,
+    "resolve": moderation.resolve_concern,
+}
+MODERATION_ACTIONS = {*_NOTED_ACTIONS, *_PLAIN_ACTIONS}
 
 
 def moderate(
@@ -83,8 +96,9 @@ def moderate(
     actor: Actor,
 ) -> tuple[Contribution, list[CafeEvent]]:
     """One moderation action by name by `actor`, and the events it causes."""
-    if action == "hide":
-        c = moderation.hide(
+    if action in _NOTED_ACTIONS:
+        act, events = _NOTED_ACTIONS[action]
+        c = act(
             session=session,
             cafe=cafe,
             contribution_id=contribution_id,
@@ -92,32 +106,9 @@ def moderate(
             now=now,
             actor=actor,
         )
-        return c, [CafeEvent.CONTRIBUTION_HIDDEN]
-    if action == "restore":
-        c = moderation.restore(
-            session=session,
-            cafe=cafe,
-            contribution_id=contribution_id,
-            note=note,
-            now=now,
-            actor=actor,
-        )
-        return c, [CafeEvent.BOARD_CHANGED]
-    if action == "approve":
-        c = moderation.approve(session=session, cafe=cafe, contribution_id=contribution_id, now=now)
-        return c, [CafeEvent.BOARD_CHANGED]
-    if action == "flag":
-        c = moderation.flag(
-            session=session,
-            cafe=cafe,
-            contribution_id=contribution_id,
-            note=note,
-            now=now,
-            actor=actor,
-        )
-        return c, [CafeEvent.CONTRIBUTION_HIDDEN, CafeEvent.SAFEGUARDING_ALERT]
-    if action == "resolve":
-        c = moderation.resolve_concern(
+        return c, list(events)
+    if action in _PLAIN_ACTIONS:
+        c = _PLAIN_ACTIONS[action](
             session=session, cafe=cafe, contribution_id=contribution_id, now=now
         )
         return c, [CafeEvent.BOARD_CHANGED]

@@ -36,12 +36,13 @@ from app.deps.phone import (
     joined_person,
     read_phone,
     seat_now,
+    whole_phone_page,
 )
 from app.i18n import N_, _
 from app.kit.rendering import render, render_html
 from app.live.announce import AnnounceDep, Announcer, announcer
 from app.live.board import announce_board
-from app.live.fragments import board_context, card_board, compose_context, new_page_id
+from app.live.fragments import card_board, compose_context
 from app.live.hub import CafeEvent
 from app.live.reads import NewCard, new_cards
 from app.live.writer import attempt, write_soon
@@ -57,7 +58,6 @@ from app.security import request_is_htmx
 from app.services import media as media_service
 from app.services.board import cards as board_cards
 from app.services.board import drafts, moderation, posting, rules, votes
-from app.services.cafe import state as state_service
 from app.services.errors import DomainError, Invalid
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -145,23 +145,15 @@ def _phone_answer(
                 with_compose=with_compose,
                 notice=notice,
             )
-        state = state_service.cafe_state(session=session, cafe=cafe, now=now)
-        view = state_service.participant_view(state=state, person=person, now=now)
-        return render(
+        return whole_phone_page(
             request,
-            "cafe/participant.html",
-            {
-                "cafe": cafe,
-                "v": view,
-                "person": person,
-                "page_id": new_page_id(),
-                "board_error": error,
-                "phone_notice": notice,
-                **board_context(
-                    session, cafe, person, rnd=view.round, table=view.table, draft=draft
-                ),
-            },
+            session,
+            phone,
+            now,
+            draft=draft,
             status_code=status_code,
+            board_error=error,
+            phone_notice=notice,
         )
 
 

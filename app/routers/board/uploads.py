@@ -34,15 +34,16 @@ from app.deps.phone import (
     read_phone,
     remembered,
     seat_now,
+    whole_phone_page,
 )
 from app.i18n import _
 from app.kit.multipart import UploadForm, read_upload
-from app.kit.rendering import render, render_html
+from app.kit.rendering import render_html
 from app.kit.text import MESSAGE as CONTROL_MESSAGE
 from app.kit.text import has_control
 from app.live.announce import AnnounceDep
 from app.live.board import announce_board
-from app.live.fragments import board_context, compose_context, new_page_id
+from app.live.fragments import compose_context
 from app.live.hub import CafeEvent
 from app.live.writer import sqlite_writer
 from app.models.base import utcnow
@@ -55,7 +56,6 @@ from app.services import media as media_service
 from app.services.board import cards as board_cards
 from app.services.board import compose, drafts, posting
 from app.services.cafe import cafes as cafe_service
-from app.services.cafe import state as state_service
 from app.services.errors import DomainError, Invalid, NotFound
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -325,19 +325,4 @@ def _compose_answer(
                     "cafe/participant.html", {**ctx, "oob": True}, conn=request, block="compose"
                 )
             return HTMLResponse(html, status_code=status, headers={"Vary": "HX-Request"})
-        state = state_service.cafe_state(session=session, cafe=cafe, now=now)
-        view = state_service.participant_view(state=state, person=person, now=now)
-        return render(
-            request,
-            "cafe/participant.html",
-            {
-                "cafe": cafe,
-                "v": view,
-                "person": person,
-                "page_id": new_page_id(),
-                **board_context(
-                    session, cafe, person, rnd=view.round, table=view.table, draft=draft
-                ),
-            },
-            status_code=status,
-        )
+        return whole_phone_page(request, session, phone, now, draft=draft, status_code=status)

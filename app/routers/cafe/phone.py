@@ -12,13 +12,13 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.deps.common import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
-from app.deps.phone import CafeByCode, remember, remembered, with_cafe
+from app.deps.phone import CafeByCode, draw_phone_page, remember, remembered, with_cafe
 from app.i18n import _
 from app.kit.forms import refusal
 from app.kit.rendering import render
 from app.live.announce import AnnounceDep, Announcer
 from app.live.forecasts import plan_ahead
-from app.live.fragments import board_context, new_page_id
+from app.live.fragments import board_context
 from app.live.hub import CafeEvent
 from app.live.reads import page_session
 from app.live.reshape import latest_broadcasts
@@ -251,26 +251,21 @@ def _participant_page(request: Request, cafe: Cafe, session: Session, now: datet
     view = state_service.participant_view(state=state, person=person, now=now)
     board = board_context(session, cafe, person, rnd=view.round, table=view.table)
     story = table_story(session=session, cafe=cafe, person=person, table=view.table)
-    return render(
+    return draw_phone_page(
         request,
-        "cafe/participant.html",
-        {
-            "cafe": cafe,
-            "v": view,
-            "person": person,
-            "page_id": new_page_id(),
-            "room_phone": room_service.phone_extras(
-                session=session,
-                cafe=cafe,
-                person_id=person.id,
-                is_host=person.is_host,
-                now=now,
-                latest=latest_broadcasts.latest,
-            ),
-            "story": story,
-            **board,
-        },
+        cafe,
+        view,
         block="now",
+        room_phone=room_service.phone_extras(
+            session=session,
+            cafe=cafe,
+            person_id=person.id,
+            is_host=person.is_host,
+            now=now,
+            latest=latest_broadcasts.latest,
+        ),
+        story=story,
+        **board,
     )
 
 
