@@ -182,7 +182,7 @@ def test_a_form_error_comes_back_in_welsh(welsh: TestClient, net: Net) -> None:
     page = welsh.post(
         f"/networks/{net.network_id}/rate", data={"rate": "lots", "csrf_token": token}
     )
-    assert "Y gyfradd fesul awr: rhaid iddo fod yn swm mewn punnoedd, fel 12.50." in page.text
+    assert "Ysgrifennwch y gyfradd fesul awr mewn punnoedd, fel 12.50." in page.text
 
     token = csrf_of(welsh, f"/networks/{net.network_id}")
     page = welsh.post(
