@@ -270,6 +270,9 @@ def test_the_whole_room_in_one_journey(
     seating = api.client.get(f"/api/v1/cafes/{cafe.id}/seating").json()
     assert seating["round"] == 2 and seating["unseated"] == []
     assert len(seating["seats"]) == 14
+    # The projector redraws on its own socket, a moment after the console: wait for round 2
+    # there before reading its tables (round 1 also showed four, with its own seating).
+    expect(projector.locator("#board")).to_contain_text("Round 2 of 3")
     expect(projector.locator(".occupancy li")).to_have_count(4)
     expect(projector.locator(".move-call")).to_contain_text("Move now")
     occupancy = [
