@@ -27,6 +27,7 @@ from app.i18n import _
 from app.kit.rendering import render
 from app.live.fragments import board_context, new_page_id
 from app.live.reads import nearby
+from app.live.reshape import latest_broadcasts
 from app.live.writer import sqlite_writer
 from app.models.cafe import Cafe, CafeTable, Participant, Round
 from app.security import (
@@ -35,8 +36,10 @@ from app.security import (
 )
 from app.services import accounts
 from app.services.board.drafts import Draft
+from app.services.board.story import table_story
 from app.services.cafe import cafes as cafe_service
 from app.services.cafe import people as people_service
+from app.services.cafe import room as room_service
 from app.services.cafe import seating as seating_service
 from app.services.cafe import state as state_service
 from app.services.cafe.state import ParticipantState
@@ -323,6 +326,24 @@ def draw_phone_page(
     return render(request, "cafe/participant.html", context, block=block, status_code=status_code)
 
 
+def phone_extras(
+    session: Session, cafe: Cafe, person: Participant, view: ParticipantState, now: datetime
+) -> dict[str, Any]:
+    """What a whole drawing of the phone page shows besides the round and the board: the
+    room's latest message and the call for help (`room_phone`), and the host's table story."""
+    return {
+        "room_phone": room_service.phone_extras(
+            session=session,
+            cafe=cafe,
+            person_id=person.id,
+            is_host=person.is_host,
+            now=now,
+            latest=latest_broadcasts.latest,
+        ),
+        "story": table_story(session=session, cafe=cafe, person=person, table=view.table),
+    }
+
+
 def whole_phone_page(
     request: Request,
     session: Session,
@@ -347,5 +368,6 @@ def whole_phone_page(
         status_code=status_code,
         board_error=board_error,
         phone_notice=phone_notice,
+        **phone_extras(session, cafe, person, view, now),
         **board_context(session, cafe, person, rnd=view.round, table=view.table, draft=draft),
     )

@@ -12,7 +12,14 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.deps.common import CsrfDep, DatabaseDep, NowDep, SessionDep, SettingsDep
-from app.deps.phone import CafeByCode, draw_phone_page, remember, remembered, with_cafe
+from app.deps.phone import (
+    CafeByCode,
+    draw_phone_page,
+    phone_extras,
+    remember,
+    remembered,
+    with_cafe,
+)
 from app.i18n import _
 from app.kit.forms import refusal
 from app.kit.rendering import render
@@ -21,14 +28,11 @@ from app.live.forecasts import plan_ahead
 from app.live.fragments import board_context
 from app.live.hub import CafeEvent
 from app.live.reads import page_session
-from app.live.reshape import latest_broadcasts
 from app.live.writer import sqlite_writer
 from app.models.base import ID_MAX
 from app.models.cafe import Cafe, CafeStatus, Participant
 from app.services import audit
-from app.services.board.story import table_story
 from app.services.cafe import participants as participant_service
-from app.services.cafe import room as room_service
 from app.services.cafe import seating as seating_service
 from app.services.cafe import state as state_service
 from app.services.errors import Conflict, DomainError, Invalid
@@ -250,21 +254,12 @@ def _participant_page(request: Request, cafe: Cafe, session: Session, now: datet
     state = state_service.person_state(session=session, cafe=cafe, person_id=person.id, now=now)
     view = state_service.participant_view(state=state, person=person, now=now)
     board = board_context(session, cafe, person, rnd=view.round, table=view.table)
-    story = table_story(session=session, cafe=cafe, person=person, table=view.table)
     return draw_phone_page(
         request,
         cafe,
         view,
         block="now",
-        room_phone=room_service.phone_extras(
-            session=session,
-            cafe=cafe,
-            person_id=person.id,
-            is_host=person.is_host,
-            now=now,
-            latest=latest_broadcasts.latest,
-        ),
-        story=story,
+        **phone_extras(session, cafe, person, view, now),
         **board,
     )
 
