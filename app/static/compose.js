@@ -15,6 +15,7 @@
   var shared = window.Tablecloth;
   var t = shared.t, minutes = shared.minutes, composeForm = shared.composeForm, csrf = shared.csrf;
   var newId = shared.newId, say = shared.say, swapAnswer = shared.swapAnswer, reason = shared.reason;
+  var draftKey = shared.draftKey;
   var DB_NAME = "tablecloth-media-outbox";
   var STORE = "cards";
   var RETRY_MS = 8000;
@@ -189,7 +190,7 @@
     form.reset();
     var ids = form.querySelectorAll("input[data-client-id]");
     for (var i = 0; i < ids.length; i++) ids[i].value = newId();
-    try { window.localStorage.removeItem("tablecloth-draft-" + code); } catch (e) { /* private mode */ }
+    try { window.localStorage.removeItem(draftKey(code)); } catch (e) { /* private mode */ }
     discardRecording(form);
     clearError(form);
     var area = form.querySelector("textarea[name=text]");

@@ -46,6 +46,10 @@ window.Tablecloth = (function () {
     return hex;
   }
 
+  /* Where a phone keeps the card being written for the café `code` (a draft survives a
+     reload or a closed tab until it is sent or the form is cleared). */
+  function draftKey(code) { return "tablecloth-draft-" + code; }
+
   /* News for a screen reader, in the board's live region. */
   function say(text) {
     var news = document.getElementById("board-news");
@@ -73,6 +77,7 @@ window.Tablecloth = (function () {
     composeForm: composeForm,
     csrf: csrf,
     newId: newId,
+    draftKey: draftKey,
     say: say,
     swapAnswer: swapAnswer,
     reason: reason

@@ -86,6 +86,7 @@
   var shared = window.Tablecloth;
   var t = shared.t, composeForm = shared.composeForm, csrf = shared.csrf, newId = shared.newId;
   var say = shared.say, swapAnswer = shared.swapAnswer, reason = shared.reason;
+  var draftKey = shared.draftKey;
   var RETRY_MS = 8000;
   var SOON_MS = 1500;
   var flushing = false;
@@ -107,7 +108,6 @@
   }
 
   function boxKey(code) { return "tablecloth-outbox-" + code; }
-  function draftKey(code) { return "tablecloth-draft-" + code; }
 
   /* --- character counter ------------------------------------------------------------- */
   function count(area) {

@@ -69,6 +69,19 @@ def _material(client: TestClient, headers: dict[str, str], network_id: int) -> t
     return base, int(section["id"])
 
 
+def _network_with_material(
+    client: TestClient, headers: dict[str, str]
+) -> tuple[int, int, str, int, int]:
+    """A network "Choice" with one local group and a material of one section: the network's
+    id, the group's, the material's API address, the material's id and the section's id."""
+    network = _api(client, headers, "POST", "/api/v1/networks", json={"title": "Choice"})
+    nid = network["id"]
+    group = _api(client, headers, "POST", f"/api/v1/networks/{nid}/groups", json={"name": "North"})
+    base, section_id = _material(client, headers, nid)
+    material_id = int(base.split("/materials/")[1].split("/")[0])
+    return nid, group["id"], base, material_id, section_id
+
+
 def test_the_leads_material_pages_in_welsh(
     logged_in: TestClient, session: Session, facilitator: Facilitator, api_headers: dict[str, str]
 ) -> None:
@@ -208,13 +221,7 @@ def test_welsh_text_through_the_form_and_the_api_reaches_welsh_readers_only(
     logged_in: TestClient, api_headers: dict[str, str]
 ) -> None:
     client = logged_in
-    network = _api(client, api_headers, "POST", "/api/v1/networks", json={"title": "Choice"})
-    nid = network["id"]
-    group = _api(
-        client, api_headers, "POST", f"/api/v1/networks/{nid}/groups", json={"name": "North"}
-    )
-    base, section_id = _material(client, api_headers, nid)
-    material_id = int(base.split("/materials/")[1].split("/")[0])
+    nid, group_id, base, material_id, section_id = _network_with_material(client, api_headers)
 
     # The lead writes the Welsh text in the section's form (the page in English).
     edit_url = f"/networks/{nid}/materials/{material_id}/versions/1/sections/{section_id}/edit"
@@ -260,8 +267,8 @@ def test_welsh_text_through_the_form_and_the_api_reaches_welsh_readers_only(
 
     _api(client, api_headers, "POST", f"{base}/publish", json={})
     made = _api(client, api_headers, "POST", f"{base}/publications", json={})
-    cymraeg = _welsh(_member_phone(client, api_headers, group["id"], "Alaw"))
-    english = _member_phone(client, api_headers, group["id"], "Bob")
+    cymraeg = _welsh(_member_phone(client, api_headers, group_id, "Alaw"))
+    english = _member_phone(client, api_headers, group_id, "Bob")
     page = f"/me/materials/{made['id']}"
 
     welsh_standard = cymraeg.get(page).text
@@ -319,18 +326,10 @@ def test_a_welsh_reader_without_welsh_text_sees_the_english_marked_as_english(
     logged_in: TestClient, api_headers: dict[str, str]
 ) -> None:
     client = logged_in
-    network = _api(client, api_headers, "POST", "/api/v1/networks", json={"title": "Choice"})
-    group = _api(
-        client,
-        api_headers,
-        "POST",
-        f"/api/v1/networks/{network['id']}/groups",
-        json={"name": "North"},
-    )
-    base, _section_id = _material(client, api_headers, network["id"])
+    _nid, group_id, base, _material_id, _section_id = _network_with_material(client, api_headers)
     _api(client, api_headers, "POST", f"{base}/publish", json={})
     made = _api(client, api_headers, "POST", f"{base}/publications", json={})
-    cymraeg = _welsh(_member_phone(client, api_headers, group["id"], "Alaw"))
+    cymraeg = _welsh(_member_phone(client, api_headers, group_id, "Alaw"))
     page = cymraeg.get(f"/me/materials/{made['id']}").text
     assert _lang(page) == "cy"
     assert f'<div lang="en"><p><strong>{ENGLISH}</strong></p>' in page
@@ -396,13 +395,7 @@ def test_a_welsh_heading_through_the_form_and_the_api_reaches_welsh_readers_only
     logged_in: TestClient, api_headers: dict[str, str]
 ) -> None:
     client = logged_in
-    network = _api(client, api_headers, "POST", "/api/v1/networks", json={"title": "Choice"})
-    nid = network["id"]
-    group = _api(
-        client, api_headers, "POST", f"/api/v1/networks/{nid}/groups", json={"name": "North"}
-    )
-    base, section_id = _material(client, api_headers, nid)
-    material_id = int(base.split("/materials/")[1].split("/")[0])
+    nid, group_id, base, material_id, section_id = _network_with_material(client, api_headers)
     section = _api(client, api_headers, "GET", f"{base}/sections/{section_id}")
     assert section["heading_cy"] is None  # not written yet
 
@@ -461,8 +454,8 @@ def test_a_welsh_heading_through_the_form_and_the_api_reaches_welsh_readers_only
 
     _api(client, api_headers, "POST", f"{base}/publish", json={})
     made = _api(client, api_headers, "POST", f"{base}/publications", json={})
-    cymraeg = _welsh(_member_phone(client, api_headers, group["id"], "Alaw"))
-    english = _member_phone(client, api_headers, group["id"], "Bob")
+    cymraeg = _welsh(_member_phone(client, api_headers, group_id, "Alaw"))
+    english = _member_phone(client, api_headers, group_id, "Bob")
     page = f"/me/materials/{made['id']}"
     for edition in ("standard", "easy_read", "audio"):
         welsh = cymraeg.get(page, params={"edition": edition}).text
