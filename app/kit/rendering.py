@@ -20,6 +20,7 @@ from app.kit.js_strings import js_strings
 from app.models.cafe import ROLE_LABELS
 from app.security import csrf_token, request_is_htmx
 from app.services.export import markdown
+from app.services.material.wording import words_gone
 
 APP_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = APP_DIR / "static"
@@ -107,6 +108,7 @@ env.filters["money"] = i18n.format_money
 env.filters["label"] = _label
 env.globals["static_url"] = static_url
 env.globals["role_labels"] = ROLE_LABELS
+env.globals["words_gone"] = words_gone
 env.globals["prefs"] = {}
 env.globals["csrf"] = ""
 env.globals["person"] = None

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlmodel import Session
 
 from app import i18n
@@ -21,6 +22,7 @@ from app.models.accounts import Facilitator
 from app.models.base import utcnow
 from app.models.material import WITHDRAWN_TEXT
 from app.services.privacy.erasure import REQUESTED
+from tests.board.test_media import CHROMIUM
 from tests.conftest import csrf_of
 from tests.material_setup import make_group_cafe, make_network, say
 from tests.privacy.scene import WORDS, build
@@ -640,3 +642,83 @@ def test_erased_words_read_in_the_readers_language_and_are_not_quoted(
     said = [line for section in edition["sections"] for line in section["said"]]
     assert any(line.endswith(removed_cy) for line in said), said
     assert not any(REQUESTED in line for line in said), said
+
+
+def test_the_leads_print_view_and_audio_words_in_welsh_where_the_lead_wrote_them(
+    logged_in: TestClient, api_headers: dict[str, str], settings: Settings
+) -> None:
+    """A lead reading in Welsh prints the version, and takes the audio edition's words, with
+    each section's heading and text in Welsh where they wrote it, marked as Welsh; the
+    English otherwise. A lead reading in English gets the English."""
+    client = logged_in
+    nid, _group_id, base, material_id, section_id = _network_with_material(client, api_headers)
+    _api(
+        client,
+        api_headers,
+        "PATCH",
+        f"{base}/sections/{section_id}",
+        json={"heading_cy": "Dewis", "body_markdown_cy": f"**{WELSH}**"},
+    )
+    added = _api(
+        client,
+        api_headers,
+        "POST",
+        f"{base}/sections",
+        json={"heading": "Money", "body_markdown": "Budgets"},
+    )
+    printed = f"/networks/{nid}/materials/{material_id}/versions/1/print"
+    english = client.get(printed).text
+    assert f'<h2 id="p-section-{section_id}">Choice</h2>' in english
+    assert f"<strong>{ENGLISH}</strong>" in english and WELSH not in english
+
+    welsh = _welsh(client).get(printed).text
+    assert _lang(welsh) == "cy"
+    assert f'<h2 id="p-section-{section_id}">Dewis</h2>' in welsh
+    assert f"<strong>{WELSH}</strong>" in welsh and ENGLISH not in welsh
+    # Nothing written in Welsh for the second section: its English, marked as English.
+    assert f'<h2 id="p-section-{added["id"]}" lang="en">Money</h2>' in welsh
+    assert '<div lang="en"><p>Budgets</p>' in welsh
+
+    # The audio edition's words follow the same reading (a recording for the first section).
+    recording = client.put(
+        f"{base}/sections/{section_id}/recording",
+        files={"file": ("r.webm", CHROMIUM, "audio/webm")},
+        headers=api_headers,
+    )
+    assert recording.status_code == 200, recording.text
+    for lang, heading, words in (("cy", "Dewis", WELSH), ("en", "Choice", ENGLISH)):
+        r = client.get(f"{base}/audio", params={"lang": lang}, headers=api_headers)
+        assert r.status_code == 200, r.text
+        text = zipfile.ZipFile(io.BytesIO(r.content)).read("words.txt").decode()
+        assert f"1. {heading}\n\n{words}" in text, text
+        assert "2. Money\n\nBudgets" in text
+
+
+def test_the_leads_pages_show_erased_words_in_the_readers_language_not_quoted(
+    logged_in: TestClient,
+    api_headers: dict[str, str],
+    session: Session,
+    facilitator: Facilitator,
+    settings: Settings,
+) -> None:
+    """The lead's version page and print view list erased evidence by the fixed phrase, in
+    the lead's language and in italics, never in quotation marks as if someone had said it."""
+    client = logged_in
+    scene = build(client, api_headers, session, facilitator, settings.media_dir)
+    r = client.post(
+        f"/api/v1/cafes/{scene.cafe_id}/participants/{scene.alex_id}/erase", headers=api_headers
+    )
+    assert r.status_code == 200, r.text
+    with i18n.speaking("cy"):
+        removed_cy = i18n.gettext(REQUESTED)
+    draft = scene.material.removeprefix("/api/v1") + "/versions/2"
+    for path in (draft, f"{draft}/print"):
+        english = client.get(path).text
+        assert f"<em>{escape(REQUESTED)}</em>" in english, path
+        assert f"“{escape(REQUESTED)}" not in english, path
+    for path in (draft, f"{draft}/print"):
+        welsh = _welsh(client).get(path).text
+        assert f"<em>{escape(removed_cy)}</em>" in welsh, path
+        # (The section's English text keeps the phrase where the lead quoted the words.)
+        assert f"<em>{escape(REQUESTED)}</em>" not in welsh, path
+        assert f"“{escape(REQUESTED)}" not in welsh, path

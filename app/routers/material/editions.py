@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from app import i18n
 from app.deps.common import (
     CsrfDep,
     DatabaseDep,
@@ -223,7 +224,9 @@ def audio_download(page: LeadVersionPage, db: DatabaseDep, settings: SettingsDep
         media_dir=settings.media_dir,
         title=page.material.title,
         number=page.version.number,
-        sections=member_service.lead_sections(session=page.session, version=page.version),
+        sections=member_service.lead_sections(
+            session=page.session, version=page.version, lang=i18n.current()
+        ),
     )
     material_export.record_export(
         db=db,

@@ -14,7 +14,16 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.deps.common import ApiReader, DatabaseDep, NowDep, RowId, SessionDep, SettingsDep
+from app import i18n
+from app.deps.common import (
+    ApiReader,
+    DatabaseDep,
+    ExportLang,
+    NowDep,
+    RowId,
+    SessionDep,
+    SettingsDep,
+)
 from app.deps.material import (
     ERRORS,
     ReadMaterial,
@@ -273,15 +282,18 @@ def audio_download(
     db: DatabaseDep,
     session: SessionDep,
     settings: SettingsDep,
+    lang: ExportLang,
 ) -> StreamingResponse:
     """The audio edition as a zip: each section's recording in order, an .m3u playlist and the
-    words read (404 when no section has a recording). Each download is in the audit log."""
-    body = audio_edition.audio_zip(
-        media_dir=settings.media_dir,
-        title=material.title,
-        number=version.number,
-        sections=member_service.lead_sections(session=session, version=version),
-    )
+    words read (404 when no section has a recording), in `lang`: each section's heading and
+    words in Welsh where the lead wrote them in Welsh. Each download is in the audit log."""
+    with i18n.speaking(lang) as chosen:
+        body = audio_edition.audio_zip(
+            media_dir=settings.media_dir,
+            title=material.title,
+            number=version.number,
+            sections=member_service.lead_sections(session=session, version=version, lang=chosen),
+        )
     material_export.record_export(
         db=db,
         session=session,

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from app import i18n
 from app.deps.common import CsrfDep, DatabaseDep, ExportLang, FacilitatorDep, SessionDep
 from app.deps.material import LeadMaterial, LeadVersion
 from app.deps.material_pages import VERSION, LeadVersionPage, VersionPage
@@ -16,6 +17,7 @@ from app.services.errors import NotFound
 from app.services.export import materials as material_export
 from app.services.material import editions
 from app.services.material import views as view_service
+from app.services.material.wording import section_words
 
 router = APIRouter(prefix=VERSION, include_in_schema=False, dependencies=[CsrfDep])
 
@@ -35,7 +37,7 @@ def _reading(page: VersionPage, *, easy_read: bool) -> Response:
     view = view_service.version_view(
         session=page.session, material=page.material, version=page.version
     )
-    edition: dict[str, Any] = {}
+    edition: dict[str, Any]
     if easy_read:
         files = editions.files_by_section(
             session=page.session, section_ids=[sv.section.id for sv in view.sections]
@@ -44,6 +46,10 @@ def _reading(page: VersionPage, *, easy_read: bool) -> Response:
             "sections": material_export.easy_read_edition(view),
             "pictures": {key: f.picture for key, f in files.items() if f.picture is not None},
         }
+    else:
+        # Each section's words in the reader's language, where the lead wrote them in it.
+        lang = i18n.current()
+        edition = {"sections": [(sv, section_words(sv.section, lang)) for sv in view.sections]}
     return page.render(
         "material/easy_read.html" if easy_read else "material/print.html",
         view=view,

@@ -374,9 +374,14 @@ def lead_panel(*, session: Session, network: Network, material: Material) -> Lea
 
 
 def lead_sections(
-    *, session: Session, version: MaterialVersion
+    *, session: Session, version: MaterialVersion, lang: str
 ) -> list[tuple[str, str, SectionFile | None]]:
-    """A version's sections as the audio edition takes them: heading, words, recording."""
+    """A version's sections as the audio edition takes them: heading, words (for a reader of
+    `lang`: in Welsh where the lead wrote them in Welsh), recording."""
     sections = sections_of(session=session, version=version)
     files = editions.files_by_section(session=session, section_ids=[s.id for s in sections])
-    return [(s.heading, plain(s.body_markdown), files[s.id].recording) for s in sections]
+    out = []
+    for s in sections:
+        words = section_words(s, lang)
+        out.append((words.heading, plain(words.body), files[s.id].recording))
+    return out
