@@ -46,6 +46,9 @@ from app.services.cafe.state import ParticipantState
 from app.services.errors import Forbidden, NotFound
 
 JOIN_BUCKET = "join-code"
+# In the signed session: the code of the café this browser was last let through the guard
+# for (`_read_code`). It knows that code exists, so asking again would protect nothing.
+PASSED_CODE = "passed"
 
 T = TypeVar("T")
 
@@ -211,14 +214,21 @@ def _read_code(
     """The café behind `code` and the person the cookie names in it, in one plain-row query
     (rows detached: a rollback of a write must not expire them), on a connection of its own
     that takes no lock, or in `session` if given; when the cookie names nobody of the café
-    the allowance is checked before the answer says anything."""
+    the allowance is checked before the answer says anything.
+
+    A browser let through for a café's code is not asked again for that code (the join
+    form after the join page: one statement less a join, when a room joins at once). Its
+    answer already told it that the code exists; an unknown code is always asked."""
     with contextlib.ExitStack() as stack:
         read = session or stack.enter_context(db.statement_session())
         cafe, person = people_service.phone_writer(
             connection=read.connection(), code=code, seats=cookie_seats(request)
         )
-        if person is None:
+        known = cafe is not None and request.session.get(PASSED_CODE) == cafe.code
+        if person is None and not known:
             check_join_allowance(read, request, settings, now)
+            if cafe is not None:
+                request.session[PASSED_CODE] = cafe.code
     # Who the cookie names, as read just now: the phone's own page need not read it again.
     request.state.phone_person = person
     if cafe is not None:

@@ -133,7 +133,9 @@ def check_rates(
         "keys": list(limits),
         "since": now - timedelta(seconds=window_seconds),
     }
-    rows = session.execute(_HITS_BY_KEY, params).all()
+    # On the connection: a plain query, without the ORM's execution path (asked on every
+    # join page and join form).
+    rows = session.connection().execute(_HITS_BY_KEY, params).all()
     for key, count, oldest in rows:
         if count >= limits[key]:
             retry = int((oldest + timedelta(seconds=window_seconds) - now).total_seconds()) + 1

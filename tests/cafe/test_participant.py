@@ -200,6 +200,34 @@ def test_mistyped_codes_at_a_venue_do_not_lock_out_the_room(
     assert member.get("/j/ZZZZZZ").status_code == 429  # but guessing is still held up
 
 
+def test_a_phone_shown_the_join_form_can_send_it_whatever_its_neighbours_guessed(
+    client: TestClient, session: Session, facilitator: Facilitator
+) -> None:
+    """The room scans the code: a phone opens the join page, and while its person types
+    their name, others at the same address mistype codes past the address's allowance. The
+    form still goes through: this phone was already told the code is right. Any other code,
+    right or wrong, is still held up for it."""
+    cafe = make_cafe(session, facilitator)
+    other = make_cafe(session, facilitator, title="Another café")
+    mine = phone(client)
+    page = mine.get(f"/j/{cafe.code}")
+    assert page.status_code == 200
+    for _ in range(100):
+        phone(client).get("/j/ZZZZZX")  # the address's allowance, used up
+    assert phone(client).get(f"/j/{cafe.code}").status_code == 429  # a stranger must wait
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    sent = mine.post(
+        f"/j/{cafe.code}",
+        data={"display_name": "Sam", "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    assert mine.get(f"/p/{cafe.code}").status_code == 200
+    assert mine.get(f"/j/{other.code}").status_code == 429
+    assert mine.get("/j/ZZZZZV").status_code == 429
+
+
 def test_guesses_sent_all_at_once_are_answered_no_more_than_the_allowance(
     client: TestClient, session: Session, facilitator: Facilitator
 ) -> None:

@@ -251,7 +251,9 @@ def _participant_page(request: Request, cafe: Cafe, session: Session, now: datet
     person = known if known is not None else _me(request, session, cafe)
     if isinstance(person, RedirectResponse):
         return person
-    state = state_service.person_state(session=session, cafe=cafe, person_id=person.id, now=now)
+    state = state_service.person_state(
+        session=session, cafe=cafe, person_id=person.id, now=now, known=person
+    )
     view = state_service.participant_view(state=state, person=person, now=now)
     board = board_context(session, cafe, person, rnd=view.round, table=view.table)
     return draw_phone_page(

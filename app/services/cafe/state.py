@@ -15,6 +15,7 @@ from app.models.cafe import (
     Cafe,
     CafeStatus,
     CafeTable,
+    Participant,
     Person,
     Round,
     RoundStatus,
@@ -175,7 +176,14 @@ def cafe_state(*, session: Session, cafe: Cafe, now: datetime) -> CafeState:
     )
 
 
-def person_state(*, session: Session, cafe: Cafe, person_id: int, now: datetime) -> CafeState:
+def person_state(
+    *,
+    session: Session,
+    cafe: Cafe,
+    person_id: int,
+    now: datetime,
+    known: Participant | None = None,
+) -> CafeState:
     """The café state as one person's own page needs it (`participant_view`): the round and
     the tables, and of the people only those at this person's table. A page load then reads
     a table's worth of rows, not the whole room's: when a room of 1,000 joins at once, every
@@ -215,7 +223,7 @@ def person_state(*, session: Session, cafe: Cafe, person_id: int, now: datetime)
     return assemble_state(
         cafe=cafe,
         rnd=rnd,
-        people=some_people_of(session=session, cafe=cafe, ids=[person_id, *seats]),
+        people=_people_at(session, cafe, person_id, seats, known),
         # Their own table only: the others are shown only under free seating.
         tables=[table] if mine is not None and (table := session.get(CafeTable, mine)) else [],
         questions=questions,
@@ -224,6 +232,22 @@ def person_state(*, session: Session, cafe: Cafe, person_id: int, now: datetime)
         total_rounds=round_count(session=session, cafe=cafe),
         now=now,
     )
+
+
+def _people_at(
+    session: Session,
+    cafe: Cafe,
+    person_id: int,
+    seats: Mapping[int, int],
+    known: Participant | None,
+) -> list[Person]:
+    """The person and those at their table. Someone not seated (before the first round, or
+    joined since it started) is alone: `known`, their row as the request already read it
+    (still in the café), needs no second read."""
+    if not (set(seats) - {person_id}) and known is not None and known.id == person_id:
+        if known.left_at is None:
+            return [Person._make(getattr(known, name) for name in Person._fields)]
+    return some_people_of(session=session, cafe=cafe, ids=[person_id, *seats])
 
 
 def assemble_state(
