@@ -106,7 +106,8 @@ def check_rate(
     )
 
 
-# One statement built once: asked on every join by someone new, twice (the page, the form).
+# One statement built once: asked on every join by someone new (at the join page; the form
+# after it is let through, `app.deps.phone._read_code`), and on every unknown code.
 _HITS_BY_KEY = (
     select(col(RateLimitHit.key), func.count(), func.min(RateLimitHit.at))
     .where(
