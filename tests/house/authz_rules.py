@@ -431,6 +431,7 @@ RULES: dict[str, Rule] = {
     "POST /networks/meetings/{meeting_id}/feedback-questions": r("network_owner"),
     "GET /api/v1/networks/{network_id}/actions": r("network_owner"),
     "POST /api/v1/networks/{network_id}/actions": r("network_owner"),
+    "GET /api/v1/networks/actions/{action_id}": r("network_owner"),
     "PATCH /api/v1/networks/actions/{action_id}": r("network_owner"),
     "GET /api/v1/networks/{network_id}/feedback": r("network_owner"),
 }

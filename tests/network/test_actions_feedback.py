@@ -159,6 +159,11 @@ def test_an_action_has_an_owner_a_due_date_and_a_status_with_history(
         ("owner", "the lead"),
     ]
     assert all(h["by"] == "the lead" for h in history)
+    # One action read back by its id is what the list and the change gave.
+    one = _api(client, api_headers, "GET", f"/api/v1/networks/actions/{made['id']}")
+    assert one == r.json()
+    missing = client.get("/api/v1/networks/actions/999999", headers=api_headers)
+    assert missing.status_code == 404 and missing.json()["detail"]
     listed = _api(
         client, api_headers, "GET", f"/api/v1/networks/{world.network_id}/actions?status=doing"
     )

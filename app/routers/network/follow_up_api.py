@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.deps.common import ApiReader, DatabaseDep, NowDep, SessionDep
-from app.deps.follow_up import WriteAction
+from app.deps.follow_up import ReadAction, WriteAction
 from app.deps.network import ERRORS, Cursor, Limit, ReadNetwork, WriteNetwork, page_of
 from app.models.audit import AuditAction, SubjectKind
 from app.models.base import ID_MAX
@@ -71,6 +71,12 @@ def create_action(
 ) -> ActionPublic:
     """Track an action for one of the network's groups (owner: a member of it, or the lead)."""
     action = action_service.create_action(session=session, network=network, data=body, now=now)
+    return action_service.actions_public(session=session, actions=[action])[0]
+
+
+@router.get("/actions/{action_id:int}", responses=ERRORS)
+def read_action(action: ReadAction, session: SessionDep) -> ActionPublic:
+    """One action, with its owner, due date, status and history, as the list gives it."""
     return action_service.actions_public(session=session, actions=[action])[0]
 
 
