@@ -72,7 +72,7 @@ def _lifespan(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.mode == "local":
             upgrade(settings.database_url)
-        elif not is_current(db.engine, settings.database_url):
+        elif not is_current(db.engine):
             raise RuntimeError("The database is not migrated: run `make migrate` first.")
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         # Threads for every admitted request's blocking work, and some over for the rest
