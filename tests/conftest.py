@@ -66,19 +66,33 @@ def engine(database_url: str) -> Iterator[object]:
     eng.dispose()
 
 
+# Every sequence of the schema back to its start (what TRUNCATE's RESTART IDENTITY did).
+_RESTART_IDS = (
+    "SELECT setval(c.oid, 1, false) FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+)
+
+
 def _empty_tables(engine: object, url: str) -> None:
     import app.models  # noqa: F401
 
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     # The shared test server may still be finishing the last test's work (a round planned
     # ahead, a socket's last read) when the next test empties the tables: on PostgreSQL the
-    # TRUNCATE can then deadlock with it, and the server's side finishes. Try again.
+    # emptying can then deadlock with it, and the server's side finishes. Try again.
     for attempt in range(5):
         try:
             with engine.begin() as conn:  # type: ignore[attr-defined]
                 if url.startswith("postgresql"):
+                    # Every table locked against writers first (as TRUNCATE locked them), so
+                    # the server's last writes wait and cannot slip in between; then children
+                    # before parents, and the ids start at 1 again: a few milliseconds, where
+                    # a TRUNCATE of the 49 tables took 49 ms a test.
                     names = ", ".join(f'"{t}"' for t in tables)
-                    conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                    conn.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
+                    conn.execute(text("; ".join(f'DELETE FROM "{t}"' for t in tables)))
+                    conn.execute(text(_RESTART_IDS))
                 else:
                     for table in tables:
                         conn.execute(text(f'DELETE FROM "{table}"'))
