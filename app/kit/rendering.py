@@ -19,6 +19,7 @@ from app import i18n
 from app.kit.js_strings import js_strings
 from app.models.cafe import ROLE_LABELS
 from app.security import csrf_token, request_is_htmx
+from app.services.cafe.participants import shown_name
 from app.services.export import markdown
 from app.services.material.wording import words_gone
 
@@ -109,6 +110,8 @@ env.filters["label"] = _label
 env.globals["static_url"] = static_url
 env.globals["role_labels"] = ROLE_LABELS
 env.globals["words_gone"] = words_gone
+# A name as people read it (someone who left: the placeholder in the reader's language).
+env.filters["person"] = shown_name
 env.globals["prefs"] = {}
 env.globals["csrf"] = ""
 env.globals["person"] = None

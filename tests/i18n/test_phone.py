@@ -22,6 +22,7 @@ from tests.board.test_board import (
     phone,
     post,
     seat,
+    setup_two_tables,
     start,
     token,
 )
@@ -296,3 +297,42 @@ def test_the_latest_message_is_kept_for_the_phone_pages(
     latest_broadcasts.forget(cafe["id"])
     assert "Tea is ready" in ann.get(f"/p/{cafe['code']}").text  # read again, and kept
     assert token(ann, cafe["code"])
+
+
+def test_someone_who_left_is_named_in_the_readers_language(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    """A café that shows names: Ann writes a card, then leaves, and her name goes with her.
+    Her tablemate reads "Someone who left" under the card in their own language, and so do
+    the API and the notes in Welsh (the placeholder is stored once, in English)."""
+    cafe, ann, bo, _cy = setup_two_tables(client, api_headers, names_visible=True)
+    code = cafe["code"]
+    assert post(ann, code, "A lift to the shops").status_code in {200, 303}
+    left = ann.post(f"/p/{code}/leave", data={"csrf_token": csrf_of(ann, f"/p/{code}")})
+    assert left.status_code == 200, left.text
+    with i18n.speaking("cy"):
+        gone_cy = i18n.gettext("Someone who left")
+    assert gone_cy != "Someone who left"
+
+    english = bo.get(f"/p/{code}").text
+    assert '<p class="byline">Someone who left</p>' in english
+    welsh = _welsh(bo).get(f"/p/{code}").text
+    assert f'<p class="byline">{gone_cy}</p>' in welsh and "Someone who left" not in welsh
+
+    items = client.get(
+        f"/api/v1/cafes/{cafe['id']}/contributions",
+        headers={**api_headers, "Accept-Language": "cy"},
+    ).json()["items"]
+    assert [i["author"] for i in items] == [gone_cy]
+    notes = client.get(
+        f"/api/v1/cafes/{cafe['id']}/notes",
+        params={"format": "md", "lang": "cy"},
+        headers=api_headers,
+    ).text
+    assert gone_cy in notes and "Someone who left" not in notes
+    sheet = client.get(
+        f"/api/v1/cafes/{cafe['id']}/notes",
+        params={"format": "csv", "lang": "cy"},
+        headers=api_headers,
+    ).text
+    assert gone_cy in sheet

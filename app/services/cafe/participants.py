@@ -176,6 +176,12 @@ def update_needs(
 LEFT_NAME = N_("Someone who left")
 
 
+def shown_name(name: str | None) -> str | None:
+    """A display name as people read it: the placeholder of someone who left (stored in
+    English, as `LEFT_NAME`) in the reader's language; any other name as it was written."""
+    return _(LEFT_NAME) if name == LEFT_NAME else name
+
+
 def leave(*, session: Session, person: Participant, now: datetime) -> None:
     """A person leaves: they are dropped from later seatings and their name is removed; what
     they wrote stays, without it (`app.services.privacy.erasure` removes that too)."""

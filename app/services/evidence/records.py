@@ -15,6 +15,7 @@ from app.models.evidence import Contribution, ContributionStatus
 from app.models.harvest import ContributionPage, ContributionRecord, ThemeRef
 from app.models.privacy import ErasedContribution
 from app.services.cafe import cafes as cafe_service
+from app.services.cafe.participants import shown_name
 from app.services.errors import Invalid, NotFound
 from app.services.evidence.filters import ContributionFilter, where
 from app.services.evidence.harvest import reactions_for, themes_for
@@ -174,7 +175,7 @@ def records(
                 if visible
                 else [],
                 reactions=reactions.get(c.id, 0) if visible else 0,
-                author=names.get(c.participant_id or 0) if visible else None,
+                author=shown_name(names.get(c.participant_id or 0)) if visible else None,
                 created_at=c.created_at,
                 updated_at=c.updated_at,
             )

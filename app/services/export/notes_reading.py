@@ -32,6 +32,7 @@ from app.models.evidence import (
     Theme,
 )
 from app.services.cafe import cafes as cafe_service
+from app.services.cafe.participants import shown_name
 
 BATCH = 2000
 
@@ -158,7 +159,7 @@ class NoteRecord:
                 else _("themes: %(themes)s", themes=listed)
             )
         if self.author:
-            parts.append(_("by %(name)s", name=self.author))
+            parts.append(_("by %(name)s", name=shown_name(self.author)))
         return " · ".join(parts)
 
 
