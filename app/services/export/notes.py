@@ -21,7 +21,6 @@ from app import i18n
 from app.i18n import _, ngettext
 from app.models.cafe import ROLE_LABELS, Cafe
 from app.models.evidence import EVIDENCE_LABELS, KIND_LABELS
-from app.services.cafe.participants import shown_name
 from app.services.export import docx
 from app.services.export.docx import para, run
 from app.services.export.formats import FORMATS, NotesFormat, spoken
@@ -71,7 +70,7 @@ def _json_item(r: NoteRecord, names_visible: bool) -> dict[str, Any]:
         "updated_at": r.updated_at,
     }
     if names_visible:
-        item["author"] = shown_name(r.author)
+        item["author"] = r.author
     return item
 
 
@@ -230,7 +229,7 @@ def notes_csv(
                 r.updated_at,
             ]
             if names_visible:
-                row.append(neutralise(shown_name(r.author) or ""))
+                row.append(neutralise(r.author or ""))
             writer.writerow(row)
         yield buffer.getvalue().encode()
 

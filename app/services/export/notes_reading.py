@@ -76,13 +76,11 @@ def load_context(*, session: Session, cafe: Cafe, now: datetime) -> NotesContext
             overrides[(rnd.id, table_id)] = question
     names: dict[int, str] = {}
     if cafe.names_visible:
-        names = dict(
-            session.exec(
-                select(Participant.id, Participant.display_name).where(
-                    Participant.cafe_id == cafe.id
-                )
-            ).all()
+        # Read as the notes are written (in their language): someone who left is named in it.
+        found = session.exec(
+            select(Participant.id, Participant.display_name).where(Participant.cafe_id == cafe.id)
         )
+        names = {pid: shown_name(name) or "" for pid, name in found}
     return NotesContext(
         cafe=cafe,
         now=now,
@@ -159,7 +157,7 @@ class NoteRecord:
                 else _("themes: %(themes)s", themes=listed)
             )
         if self.author:
-            parts.append(_("by %(name)s", name=shown_name(self.author)))
+            parts.append(_("by %(name)s", name=self.author))
         return " · ".join(parts)
 
 
